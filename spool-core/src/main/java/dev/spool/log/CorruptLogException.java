@@ -1,0 +1,30 @@
+package dev.spool.log;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Damage in a log that is not a torn tail: a bad batch before the end of the last segment, a gap
+ * in offsets, or flushed data that is missing. The log refuses to open rather than skip it;
+ * {@code spool repair} cuts the log at {@link #position()} explicitly, keeping a copy.
+ */
+public final class CorruptLogException extends IOException {
+    private final Path file;
+    private final long position;
+
+    public CorruptLogException(Path file, long position, String problem) {
+        super("Corrupt log " + file + " at position " + position + ": " + problem);
+        this.file = file;
+        this.position = position;
+    }
+
+    /** The segment file holding the damage. */
+    public Path file() {
+        return file;
+    }
+
+    /** The byte position of the first bad batch in {@link #file()}. */
+    public long position() {
+        return position;
+    }
+}

@@ -1,0 +1,557 @@
+package dev.spool.log;
+
+import dev.spool.log.io.FileIO;
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.Segment;
+import dev.spool.log.segment.SegmentFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One topic-partition's log: an ordered set of {@link Segment}s holding record batches with dense
+ * offsets from {@link #logStartOffset()} to {@link #logEndOffset()}.
+ *
+ * <h2>Design</h2>
+ * Appends take the log's one writer lock: they stamp offsets into the caller's batch header (the
+ * offset is outside the CRC, so the checksum stays valid), write it at the end of the active
+ * segment, index it, then publish the new end offset through a volatile field. Validation (sizes,
+ * CRC) runs on the caller's thread before the lock. Readers never take that lock: they read a
+ * snapshot of the segment map and of a segment's published size, so they never see half a batch.
+ * Truncation, rare, is published through a sequence counter that readers check and retry on.
+ *
+ * <p>Rolling flushes the segment it closes and moves the recovery point to the new segment, so
+ * after a crash only the last segment needs scanning ({@link LogLoader}). Retention deletes whole
+ * segments: they leave the map first, then their files are renamed {@code .deleted}, the
+ * directory is synced, and the files are removed.
+ *
+ * <p>Thread-safe. Durability modes and group commit arrive in a later issue; today
+ * {@link #flush()} is the one way to force data.
+ */
+public final class Log implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Log.class);
+    private static final int READ_RETRIES_MAX = 16;
+
+    private final FileIO io;
+    private final Path dir;
+    private final String name;
+    private final LogConfig config;
+    private final LongSupplier clockMs;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+
+    private volatile Segment active;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile long recoveryPoint;
+    /** Odd while a truncation runs; readers retry when it changed under them. */
+    private volatile long truncationSequence;
+    private volatile boolean closed;
+
+    private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, LogLoader.Loaded loaded) {
+        this.io = io;
+        this.dir = dir;
+        this.name = dir.getFileName().toString();
+        this.config = config;
+        this.clockMs = clockMs;
+        for (Segment segment : loaded.segments()) {
+            segments.put(segment.baseOffset(), segment);
+        }
+        this.active = segments.lastEntry().getValue();
+        this.logStartOffset = loaded.logStartOffset();
+        this.logEndOffset = loaded.logEndOffset();
+        this.recoveryPoint = loaded.recoveryPoint();
+    }
+
+    /** Opens (or creates) the log in {@code dir}, recovering it as {@code state} requires. */
+    public static Log open(Path dir, LogConfig config, LoadState state) throws IOException {
+        return open(FileIO.real(), dir, config, state, System::currentTimeMillis);
+    }
+
+    /** As {@link #open(Path, LogConfig, LoadState)}, with the file interface and clock to use. */
+    public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs)
+            throws IOException {
+        LogLoader.Loaded loaded = LogLoader.load(io, dir, config, state, clockMs.getAsLong());
+        return new Log(io, dir, config, clockMs, loaded);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    /** The first offset a read may ask for. */
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** The offset the next appended record gets; everything below it is readable. */
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    /** Every offset below this is flushed to disk. */
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** Bytes of all segments. */
+    public long sizeBytes() {
+        long total = 0;
+        for (Segment segment : segments.values()) {
+            total += segment.sizeBytes();
+        }
+        return total;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /** A description of each segment, oldest first. */
+    public List<SegmentInfo> segments() throws IOException {
+        List<SegmentInfo> out = new ArrayList<>();
+        for (Segment segment : segments.values()) {
+            out.add(new SegmentInfo(segment.baseOffset(), segment.nextOffset(), segment.sizeBytes(),
+                    segment.maxTimestamp()));
+        }
+        return out;
+    }
+
+    /**
+     * Appends one or more whole Kafka v2 batches (from {@code batches.position()} to its limit),
+     * assigning offsets from the log end on. The offsets are stamped into the buffer's batch
+     * headers; its position is not moved. Everything is checked before anything is written: a
+     * refused append throws {@link InvalidBatchException} and leaves the log unchanged.
+     */
+    public AppendResult append(ByteBuffer batches) throws IOException {
+        ByteBuffer view = batches.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+        int totalBytes = validate(view);
+        writeLock.lock();
+        try {
+            ensureOpen();
+            long firstOffset = logEndOffset;
+            long next = firstOffset;
+            for (int at = view.position(); at < view.limit(); at += RecordBatch.sizeInBytes(view, at)) {
+                RecordBatch.setBaseOffset(view, at, next);
+                next += RecordBatch.lastOffsetDelta(view, at) + 1;
+            }
+            long lastOffset = next - 1;
+            long now = clockMs.getAsLong();
+            Segment segment = maybeRoll(totalBytes, lastOffset, now);
+            int position = segment.sizeBytes();
+            segment.append(view, lastOffset, now);
+            logEndOffset = next;
+            return new AppendResult(firstOffset, lastOffset, segment.baseOffset(), position, totalBytes);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Checks every batch in the buffer; returns the total size. Runs on the caller's thread, outside the lock. */
+    private int validate(ByteBuffer view) {
+        int at = view.position();
+        int end = view.limit();
+        if (at == end) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Nothing to append to " + name);
+        }
+        if (end - at > config.segmentBytes()) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Append of " + (end - at)
+                    + " bytes to " + name + " exceeds the segment size " + config.segmentBytes());
+        }
+        while (at < end) {
+            if (end - at < RecordBatch.LOG_OVERHEAD_BYTES) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, (end - at)
+                        + " bytes after the last batch at position " + at + " are not a batch");
+            }
+            long size = (long) RecordBatch.batchLength(view, at) + RecordBatch.LOG_OVERHEAD_BYTES;
+            if (size > config.batchBytesMax()) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Batch of " + size
+                        + " bytes exceeds the maximum of " + config.batchBytesMax() + " bytes for " + name);
+            }
+            try {
+                RecordBatch.validate(view, at, config.batchBytesMax());
+            } catch (CorruptRecordException e) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch at position " + at
+                        + " of the append to " + name + ": " + e.getMessage());
+            }
+            int count = RecordBatch.recordCount(view, at);
+            if (count > config.batchRecordsMax()) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_MANY_RECORDS, "Batch of " + count
+                        + " records exceeds the maximum of " + config.batchRecordsMax() + " for " + name);
+            }
+            if (count == 0) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Batch at position " + at
+                        + " holds no records");
+            }
+            at += (int) size;
+        }
+        return end - view.position();
+    }
+
+    private Segment maybeRoll(int incomingBytes, long lastOffset, long now) throws IOException {
+        Segment segment = active;
+        if (segment.isEmpty()) {
+            return segment;
+        }
+        String reason = null;
+        if ((long) segment.sizeBytes() + incomingBytes > config.segmentBytes()) {
+            reason = "size";
+        } else if (now - segment.rollingBaseMs() > config.segmentMs()) {
+            reason = "age";
+        } else if (segment.indexesFull()) {
+            reason = "full index";
+        } else if (lastOffset - segment.baseOffset() > Integer.MAX_VALUE) {
+            reason = "offset range";
+        }
+        return reason == null ? segment : roll(reason);
+    }
+
+    /** Starts a new segment at the log end (when the active one holds data). Flushes the old one. */
+    public void roll() throws IOException {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            if (!active.isEmpty()) {
+                roll("request");
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private Segment roll(String reason) throws IOException {
+        Segment old = active;
+        long base = logEndOffset;
+        old.seal();
+        old.flush();
+        Segment created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
+                clockMs.getAsLong());
+        io.syncDirectory(dir);
+        segments.put(base, created);
+        active = created;
+        recoveryPoint = Math.max(recoveryPoint, base);
+        LOG.debug("Rolled {} by {} at offset {}", name, reason, base);
+        return created;
+    }
+
+    /**
+     * Reads whole batches starting with the one that holds {@code offset}, up to {@code maxBytes}
+     * but at least one batch. At the log end the result is empty. Never blocks the writer.
+     *
+     * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
+     */
+    public ReadResult read(long offset, int maxBytes) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            long sequence = truncationSequence;
+            long start = logStartOffset;
+            long end = logEndOffset;
+            if (offset < start || offset > end) {
+                throw new OffsetOutOfRangeException(name, offset, start, end);
+            }
+            if (offset == end) {
+                return new ReadResult(ByteBuffer.allocate(0), start, end);
+            }
+            try {
+                if ((sequence & 1) == 0) {
+                    ByteBuffer bytes = readFromSegments(offset, maxBytes);
+                    if (truncationSequence == sequence) {
+                        return new ReadResult(bytes, start, end);
+                    }
+                }
+            } catch (ClosedChannelException | NoSuchFileException e) {
+                // A segment was deleted by retention or truncation under us: look again.
+                if (attempt >= READ_RETRIES_MAX) {
+                    throw e;
+                }
+            }
+            if (attempt >= READ_RETRIES_MAX) {
+                throw new IOException("Read of " + name + " at offset " + offset + " kept racing with truncation");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private ByteBuffer readFromSegments(long offset, int maxBytes) throws IOException {
+        Map.Entry<Long, Segment> entry = segments.floorEntry(offset);
+        while (entry != null) {
+            ByteBuffer bytes = entry.getValue().read(offset, maxBytes);
+            if (bytes.hasRemaining()) {
+                return bytes;
+            }
+            entry = segments.higherEntry(entry.getKey());
+        }
+        return ByteBuffer.allocate(0);
+    }
+
+    /**
+     * The first record whose timestamp is at or after {@code timestamp} (Kafka's ListOffsets by
+     * time), or empty if every record is older.
+     */
+    public Optional<TimestampOffset> findOffsetByTimestamp(long timestamp) throws IOException {
+        long start = logStartOffset;
+        for (Segment segment : segments.values()) {
+            if (segment.nextOffset() <= start || segment.maxTimestamp() < timestamp) {
+                continue;
+            }
+            Optional<Record> found = segment.findOffsetByTimestamp(timestamp, config.batchBytesMax());
+            if (found.isPresent()) {
+                Record record = found.get();
+                if (record.offset() >= start) {
+                    return Optional.of(new TimestampOffset(record.offset(), record.timestamp()));
+                }
+                return Optional.of(new TimestampOffset(start, record.timestamp()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Forces every unflushed segment (data, then indexes) and advances the recovery point to the
+     * log end as it was when the flush began.
+     */
+    public void flush() throws IOException {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            long end = logEndOffset;
+            Map.Entry<Long, Segment> from = segments.floorEntry(recoveryPoint);
+            Map<Long, Segment> unflushed = from == null ? segments : segments.tailMap(from.getKey(), true);
+            for (Segment segment : unflushed.values()) {
+                segment.flush();
+            }
+            recoveryPoint = Math.max(recoveryPoint, end);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Applies retention at time {@code nowMs}: deletes whole segments whose newest record is older
+     * than {@code retentionMs}, then the oldest segments while the log exceeds
+     * {@code retentionBytes}, and any segment wholly below the log start offset. Returns how many
+     * segments were deleted.
+     */
+    public int applyRetention(long nowMs) throws IOException {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            int deleted = deleteBelowLogStart();
+            if (config.retentionMs() > 0) {
+                deleted += deleteWhile(segment -> nowMs - segment.maxTimestamp() > config.retentionMs()
+                        && segment.maxTimestamp() >= 0, "time");
+            }
+            if (config.retentionBytes() > 0) {
+                long[] size = {sizeBytes()};
+                deleted += deleteWhile(segment -> {
+                    if (size[0] - segment.sizeBytes() >= config.retentionBytes()) {
+                        size[0] -= segment.sizeBytes();
+                        return true;
+                    }
+                    return false;
+                }, "size");
+            }
+            return deleted;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Raises the log start offset (Kafka's DeleteRecords): offsets below it stop being readable
+     * at once, and segments wholly below it are deleted. Returns the new log start offset.
+     */
+    public long advanceLogStartOffset(long offset) throws IOException {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            if (offset > logEndOffset) {
+                throw new IllegalArgumentException("Cannot move the start of " + name + " to " + offset
+                        + ", past its end " + logEndOffset);
+            }
+            if (offset > logStartOffset) {
+                logStartOffset = offset;
+                deleteBelowLogStart();
+            }
+            return logStartOffset;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private int deleteBelowLogStart() throws IOException {
+        long start = logStartOffset;
+        return deleteWhile(segment -> segment.nextOffset() <= start && !segment.isEmpty(), "log start offset");
+    }
+
+    private interface SegmentPredicate {
+        boolean test(Segment segment) throws IOException;
+    }
+
+    /** Deletes segments from the oldest while {@code expired} holds; rolls first if the active one expired. */
+    private int deleteWhile(SegmentPredicate expired, String reason) throws IOException {
+        List<Segment> doomed = new ArrayList<>();
+        for (Segment segment : segments.values()) {
+            if (!expired.test(segment)) {
+                break;
+            }
+            doomed.add(segment);
+        }
+        if (doomed.isEmpty()) {
+            return 0;
+        }
+        if (doomed.get(doomed.size() - 1) == active) {
+            roll("retention");
+        }
+        long newStart = doomed.get(doomed.size() - 1).nextOffset();
+        if (newStart > logStartOffset) {
+            logStartOffset = newStart;
+        }
+        for (Segment segment : doomed) {
+            segments.remove(segment.baseOffset());
+        }
+        deleteFiles(doomed);
+        LOG.info("Deleted {} segment(s) of {} by {} retention; log start offset is now {}", doomed.size(), name,
+                reason, logStartOffset);
+        return doomed.size();
+    }
+
+    /** Renames each file to {@code .deleted}, syncs the directory, then removes them. */
+    private void deleteFiles(List<Segment> doomed) throws IOException {
+        List<Path> renamed = new ArrayList<>();
+        for (Segment segment : doomed) {
+            segment.close();
+            for (Path path : segment.paths()) {
+                if (io.exists(path)) {
+                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
+                    io.rename(path, target);
+                    renamed.add(target);
+                }
+            }
+        }
+        io.syncDirectory(dir);
+        for (Path path : renamed) {
+            io.deleteIfExists(path);
+        }
+    }
+
+    /**
+     * Removes every record at or after {@code offset}. Batches are not split: the batch holding
+     * {@code offset} goes too, so the new log end may be below {@code offset}. Returns the new log
+     * end offset. The cut is forced to disk before this returns.
+     */
+    public long truncateTo(long offset) throws IOException {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            if (offset >= logEndOffset) {
+                return logEndOffset;
+            }
+            if (offset < logStartOffset) {
+                throw new IllegalArgumentException("Cannot truncate " + name + " to " + offset
+                        + ", below its start offset " + logStartOffset);
+            }
+            truncationSequence++;
+            try {
+                List<Segment> doomed = new ArrayList<>();
+                for (Segment segment : segments.tailMap(offset, true).values()) {
+                    if (segment.baseOffset() != segments.firstKey()) {
+                        doomed.add(segment);
+                    }
+                }
+                for (Segment segment : doomed) {
+                    segments.remove(segment.baseOffset());
+                }
+                Segment last = segments.lastEntry().getValue();
+                long newEnd = last.truncateTo(offset);
+                active = last;
+                logEndOffset = newEnd;
+                recoveryPoint = Math.min(recoveryPoint, newEnd);
+                deleteFiles(doomed);
+                LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
+                        doomed.size());
+                return newEnd;
+            } finally {
+                truncationSequence++;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Whether the log was closed. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("Log " + dir + " is closed");
+        }
+    }
+
+    /** Flushes everything, then closes every segment. */
+    @Override
+    public void close() throws IOException {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            active.seal();
+            flush();
+            closed = true;
+            IOException failure = null;
+            for (Segment segment : segments.values()) {
+                try {
+                    segment.close();
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Closes the segments without flushing: for a log that is being deleted, or after a failure. */
+    void closeWithoutFlush() throws IOException {
+        writeLock.lock();
+        try {
+            closed = true;
+            for (Segment segment : segments.values()) {
+                segment.close();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Log[" + dir + ", offsets " + logStartOffset + ".." + logEndOffset + "]";
+    }
+}

@@ -1,0 +1,101 @@
+package dev.spool.log;
+
+import dev.spool.log.record.RecordBatch;
+
+/**
+ * The settings of one log, with Kafka's defaults and names (units last). Immutable; build one
+ * with {@link #defaults()} and the {@code with…} methods.
+ *
+ * @param segmentBytes       roll when the active segment would grow past this (Kafka {@code segment.bytes})
+ * @param segmentMs          roll when the active segment's first batch is older than this ({@code segment.ms})
+ * @param segmentIndexBytes  largest size of a segment's offset or time index; roll when full
+ * @param indexIntervalBytes bytes between two offset-index entries ({@code index.interval.bytes})
+ * @param batchBytesMax      largest batch accepted, header included ({@code max.message.bytes})
+ * @param batchRecordsMax    most records accepted in one batch
+ * @param retentionMs        delete segments whose newest record is older than this; -1 keeps them forever
+ * @param retentionBytes     delete the oldest segments while the log is larger than this; -1 for no limit
+ */
+public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes, int indexIntervalBytes,
+                        int batchBytesMax, int batchRecordsMax, long retentionMs, long retentionBytes) {
+
+    /** Kafka's {@code max.message.bytes}: 1 MiB of records plus the 12 bytes of offset and length. */
+    public static final int DEFAULT_BATCH_BYTES_MAX = (1 << 20) + RecordBatch.LOG_OVERHEAD_BYTES;
+    public static final int DEFAULT_BATCH_RECORDS_MAX = 100_000;
+    public static final int DEFAULT_SEGMENT_BYTES = 1 << 30;
+    public static final long DEFAULT_SEGMENT_MS = 7L * 24 * 60 * 60 * 1000;
+    public static final int DEFAULT_SEGMENT_INDEX_BYTES = 10 << 20;
+    public static final int DEFAULT_INDEX_INTERVAL_BYTES = 4096;
+    public static final long DEFAULT_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
+
+    public LogConfig {
+        requireAtLeast("segmentBytes", segmentBytes, RecordBatch.HEADER_BYTES);
+        requireAtLeast("segmentMs", segmentMs, 1);
+        requireAtLeast("segmentIndexBytes", segmentIndexBytes, 24);
+        requireAtLeast("indexIntervalBytes", indexIntervalBytes, 0);
+        requireAtLeast("batchBytesMax", batchBytesMax, RecordBatch.HEADER_BYTES + RecordBatch.RECORD_BYTES_MIN);
+        requireAtLeast("batchRecordsMax", batchRecordsMax, 1);
+        if (batchBytesMax > segmentBytes) {
+            throw new IllegalArgumentException("batchBytesMax " + batchBytesMax + " exceeds segmentBytes "
+                    + segmentBytes + ": a batch must fit in one segment");
+        }
+        if (retentionMs < -1 || retentionMs == 0) {
+            throw new IllegalArgumentException("retentionMs must be positive or -1 (forever), was " + retentionMs);
+        }
+        if (retentionBytes < -1 || retentionBytes == 0) {
+            throw new IllegalArgumentException("retentionBytes must be positive or -1 (no limit), was "
+                    + retentionBytes);
+        }
+    }
+
+    private static void requireAtLeast(String name, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ", was " + value);
+        }
+    }
+
+    public static LogConfig defaults() {
+        return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS, DEFAULT_SEGMENT_INDEX_BYTES,
+                DEFAULT_INDEX_INTERVAL_BYTES, DEFAULT_BATCH_BYTES_MAX, DEFAULT_BATCH_RECORDS_MAX, DEFAULT_RETENTION_MS,
+                -1L);
+    }
+
+    public LogConfig withSegmentBytes(int bytes) {
+        return new LogConfig(bytes, segmentMs, segmentIndexBytes, indexIntervalBytes,
+                Math.min(batchBytesMax, bytes), batchRecordsMax, retentionMs, retentionBytes);
+    }
+
+    public LogConfig withSegmentMs(long ms) {
+        return new LogConfig(segmentBytes, ms, segmentIndexBytes, indexIntervalBytes, batchBytesMax, batchRecordsMax,
+                retentionMs, retentionBytes);
+    }
+
+    public LogConfig withSegmentIndexBytes(int bytes) {
+        return new LogConfig(segmentBytes, segmentMs, bytes, indexIntervalBytes, batchBytesMax, batchRecordsMax,
+                retentionMs, retentionBytes);
+    }
+
+    public LogConfig withIndexIntervalBytes(int bytes) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, bytes, batchBytesMax, batchRecordsMax,
+                retentionMs, retentionBytes);
+    }
+
+    public LogConfig withBatchBytesMax(int bytes) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, bytes, batchRecordsMax,
+                retentionMs, retentionBytes);
+    }
+
+    public LogConfig withBatchRecordsMax(int records) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax, records,
+                retentionMs, retentionBytes);
+    }
+
+    public LogConfig withRetentionMs(long ms) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
+                batchRecordsMax, ms, retentionBytes);
+    }
+
+    public LogConfig withRetentionBytes(long bytes) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
+                batchRecordsMax, retentionMs, bytes);
+    }
+}

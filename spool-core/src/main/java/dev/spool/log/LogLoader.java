@@ -1,0 +1,200 @@
+package dev.spool.log;
+
+import dev.spool.log.io.FileIO;
+import dev.spool.log.segment.ScanResult;
+import dev.spool.log.segment.Segment;
+import dev.spool.log.segment.SegmentFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a log directory and decides, case by case, what its files mean. Recovery is this table
+ * (STYLE.md 5); each row has one cause and one action, and {@code LogRecoveryTest} drives each.
+ *
+ * <h2>Files in the directory</h2>
+ * <table>
+ * <tr><th>found</th><th>cause</th><th>action</th></tr>
+ * <tr><td>{@code *.deleted}</td><td>crash while deleting a segment</td><td>finish: delete it</td></tr>
+ * <tr><td>{@code *.tmp}</td><td>crash while writing a file that was never renamed into place</td><td>delete it</td></tr>
+ * <tr><td>{@code .index}/{@code .timeindex} without its {@code .log}</td><td>crash while deleting or creating a segment</td><td>delete it</td></tr>
+ * <tr><td>no {@code .log} at all</td><td>new log, or every segment deleted</td><td>create an empty segment at the log start offset</td></tr>
+ * </table>
+ *
+ * <h2>Segments</h2>
+ * <table>
+ * <tr><th>state</th><th>cause</th><th>action</th></tr>
+ * <tr><td>C1 clean marker</td><td>clean shutdown: everything was flushed</td>
+ *     <td>no scan; read the last segment's index and the headers after its last entry; other indexes load lazily</td></tr>
+ * <tr><td>C2 clean marker, but the last segment's tail does not parse</td><td>damage after a clean shutdown</td>
+ *     <td>treat as U1 for that segment</td></tr>
+ * <tr><td>U1 no marker, recovery point R checkpointed</td><td>unclean shutdown</td>
+ *     <td>scan only the segment holding R and those after it: CRC, length, dense offsets; rebuild their indexes</td></tr>
+ * <tr><td>U2 no marker, no checkpoint</td><td>crash before the first checkpoint</td><td>scan every segment</td></tr>
+ * <tr><td>T torn tail: the last segment ends in an incomplete batch, zeros, or a final batch with a
+ *     zero-filled sector and a bad CRC</td><td>a write interrupted by the crash</td>
+ *     <td>truncate the last segment to its valid prefix; log how many bytes</td></tr>
+ * <tr><td>X1 a bad batch anywhere else (or a torn end of a segment that is not the last)</td>
+ *     <td>corruption</td><td>throw {@link CorruptLogException} with file and position; never skip</td></tr>
+ * <tr><td>X2 segments not contiguous (a segment's base is not the previous segment's next offset)</td>
+ *     <td>a segment was lost or damaged</td><td>throw {@link CorruptLogException}</td></tr>
+ * <tr><td>X3 log ends before R</td><td>flushed data is missing</td><td>throw {@link CorruptLogException}</td></tr>
+ * <tr><td>I index missing or failing its sanity check</td><td>crash or damage; indexes are derived</td>
+ *     <td>rebuild it from the segment (lazily, on first use, for segments not scanned)</td></tr>
+ * </table>
+ * Since a roll flushes the segment it closes, the unflushed part of a log is always within its last
+ * segment: recovery reads at most one segment per log, whatever the log's total size.
+ */
+final class LogLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(LogLoader.class);
+
+    /** What loading produced. */
+    record Loaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint,
+                  long bytesScanned, long bytesTruncated) {
+    }
+
+    private LogLoader() {
+    }
+
+    static Loaded load(FileIO io, Path dir, LogConfig config, LoadState state, long nowMs) throws IOException {
+        io.createDirectories(dir);
+        TreeSet<Long> bases = new TreeSet<>();
+        List<Path> indexFiles = new ArrayList<>();
+        for (Path path : io.list(dir)) {
+            String name = path.getFileName().toString();
+            if (name.endsWith(SegmentFiles.DELETED_SUFFIX) || name.endsWith(SegmentFiles.TMP_SUFFIX)) {
+                LOG.info("Removing leftover {} from an interrupted operation", path);
+                io.deleteIfExists(path);
+                continue;
+            }
+            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.LOG_SUFFIX);
+            if (base.isPresent()) {
+                bases.add(base.getAsLong());
+            } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)) {
+                indexFiles.add(path);
+            }
+        }
+        for (Path index : indexFiles) {
+            String name = index.getFileName().toString();
+            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.INDEX_SUFFIX);
+            if (base.isEmpty()) {
+                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TIME_INDEX_SUFFIX);
+            }
+            if (base.isPresent() && !bases.contains(base.getAsLong())) {
+                LOG.info("Removing orphan index {} (its segment is gone)", index);
+                io.deleteIfExists(index);
+            }
+        }
+
+        long checkpointedStart = state.logStartOffset().orElse(0L);
+        if (bases.isEmpty()) {
+            long base = Math.max(0L, checkpointedStart);
+            Segment segment = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
+                    nowMs);
+            io.syncDirectory(dir);
+            return new Loaded(List.of(segment), base, base, base, 0, 0);
+        }
+
+        List<Segment> segments = new ArrayList<>(bases.size());
+        Long[] sorted = bases.toArray(new Long[0]);
+        for (int i = 0; i < sorted.length; i++) {
+            long nextHint = i + 1 < sorted.length ? sorted[i + 1] : sorted[i];
+            segments.add(Segment.open(io, dir, sorted[i], config.indexIntervalBytes(), config.segmentIndexBytes(),
+                    nextHint, nowMs));
+        }
+        try {
+            return recover(dir, config, state, segments);
+        } catch (IOException | RuntimeException e) {
+            for (Segment segment : segments) {
+                try {
+                    segment.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static Loaded recover(Path dir, LogConfig config, LoadState state, List<Segment> segments)
+            throws IOException {
+        Segment last = segments.get(segments.size() - 1);
+        long firstBase = segments.get(0).baseOffset();
+        int firstToScan;
+        if (state.cleanShutdown()) {
+            try {
+                last.loadTail(); // C1
+                firstToScan = segments.size();
+            } catch (IOException e) {
+                LOG.warn("Log {} was shut down cleanly but its last segment does not parse ({}); scanning it", dir,
+                        e.getMessage()); // C2
+                firstToScan = segments.size() - 1;
+            }
+        } else {
+            long recoveryPoint = state.recoveryPoint().orElse(firstBase); // U1 or U2
+            firstToScan = 0;
+            for (int i = 0; i < segments.size(); i++) {
+                if (segments.get(i).baseOffset() <= recoveryPoint) {
+                    firstToScan = i;
+                }
+            }
+        }
+
+        long bytesScanned = 0;
+        long bytesTruncated = 0;
+        for (int i = firstToScan; i < segments.size(); i++) {
+            Segment segment = segments.get(i);
+            boolean isLast = i == segments.size() - 1;
+            long fileSize = segment.sizeBytes();
+            ScanResult scan = segment.recover(config.batchBytesMax());
+            bytesScanned += scan.validBytes();
+            switch (scan.outcome()) {
+                case VALID -> { }
+                case TORN_TAIL -> {
+                    if (!isLast) { // X1
+                        throw new CorruptLogException(segment.logPath(), scan.validBytes(),
+                                scan.problem() + ", but this is not the last segment");
+                    }
+                    long cut = scan.invalidBytesAfter(fileSize); // T
+                    LOG.warn("Truncating torn tail of {}: {} bytes after position {} ({}); the log now ends at "
+                            + "offset {}", segment.logPath(), cut, scan.validBytes(), scan.problem(), scan.nextOffset());
+                    segment.truncateToPosition(scan.validBytes(), scan.nextOffset());
+                    bytesTruncated += cut;
+                }
+                case CORRUPT -> throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem());
+            }
+            if (!isLast && segment.nextOffset() != segments.get(i + 1).baseOffset()) { // X2
+                throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "segment ends at offset "
+                        + segment.nextOffset() + " but the next segment starts at "
+                        + segments.get(i + 1).baseOffset());
+            }
+        }
+
+        // What the scan accepted may sit only in the page cache (after a process crash): force it
+        // before it counts as flushed, and write the rebuilt indexes.
+        for (int i = firstToScan; i < segments.size(); i++) {
+            segments.get(i).flush();
+        }
+        long logEnd = last.nextOffset();
+        if (!state.cleanShutdown() && state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
+            throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd // X3
+                    + " but offsets up to " + state.recoveryPoint().getAsLong() + " were flushed");
+        }
+        long logStart = Math.max(firstBase, state.logStartOffset().orElse(firstBase));
+        if (logStart > logEnd) {
+            LOG.warn("Log {}: checkpointed log start offset {} is past the log end {}; using the log end", dir,
+                    logStart, logEnd);
+            logStart = logEnd;
+        }
+        if (bytesScanned > 0) {
+            LOG.info("Recovered log {}: scanned {} bytes in {} segment(s), truncated {} bytes, log end offset {}",
+                    dir, bytesScanned, segments.size() - firstToScan, bytesTruncated, logEnd);
+        }
+        return new Loaded(segments, logStart, logEnd, logEnd, bytesScanned, bytesTruncated);
+    }
+}

@@ -1,0 +1,454 @@
+package dev.spool.log;
+
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.StorageFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The logs of one data directory: one {@link Log} per topic-partition, in a directory named
+ * {@code topic-partition}. Opening the manager takes an exclusive lock on the directory, reads
+ * the checkpoints and the clean-shutdown marker, and opens every log with what they say.
+ *
+ * <h2>Files in the data directory</h2>
+ * <pre>
+ *  .lock                              held (flock) while open: a second process cannot open the directory
+ *  .spool_cleanshutdown               written last by close(); removed on open. Present = no scan needed
+ *  recovery-point-offset-checkpoint   per partition: all offsets below are flushed (Kafka's text format)
+ *  log-start-offset-checkpoint        per partition: the first readable offset
+ *  orders-0/ orders-1/ …              one log directory per partition
+ *  &lt;uuid&gt;-delete/                      a deleted partition's directory, removed in the background
+ * </pre>
+ * Checkpoints are written atomically ({@link OffsetCheckpointFile}) every
+ * {@code checkpointIntervalMs} and on {@link #flush()} and {@link #close()}.
+ *
+ * <p>Thread-safe. Topic creation and deletion are serialized; logs are used concurrently.
+ */
+public final class LogManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
+    static final String LOCK_FILE = ".lock";
+    static final String CLEAN_SHUTDOWN_FILE = ".spool_cleanshutdown";
+    static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+    static final String LOG_START_CHECKPOINT = "log-start-offset-checkpoint";
+    static final String DELETE_SUFFIX = "-delete";
+
+    private final Path dataDir;
+    private final LogManagerConfig config;
+    private final FileIO io;
+    private final AutoCloseable lock;
+    private final Object topicLock = new Object();
+    private final Object checkpointLock = new Object();
+    private volatile Map<String, List<Log>> topics;
+    private final ScheduledExecutorService scheduler;
+    private final boolean openedClean;
+    private volatile boolean closed;
+
+    private LogManager(Path dataDir, LogManagerConfig config, AutoCloseable lock, Map<String, List<Log>> topics,
+                       boolean openedClean) {
+        this.dataDir = dataDir;
+        this.config = config;
+        this.io = config.io();
+        this.lock = lock;
+        this.topics = topics;
+        this.openedClean = openedClean;
+        boolean background = config.checkpointIntervalMs() > 0 || config.retentionCheckIntervalMs() > 0;
+        this.scheduler = background ? Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "spool-log-manager");
+            thread.setDaemon(true);
+            return thread;
+        }) : null;
+    }
+
+    /** Opens (creating if needed) the data directory with default settings. */
+    public static LogManager open(Path dataDir) throws IOException {
+        return open(dataDir, LogManagerConfig.defaults());
+    }
+
+    public static LogManager open(Path dataDir, LogManagerConfig config) throws IOException {
+        FileIO io = config.io();
+        io.createDirectories(dataDir);
+        AutoCloseable lock = io.lock(dataDir.resolve(LOCK_FILE));
+        try {
+            LogManager manager = load(dataDir, config, lock);
+            manager.startBackgroundTasks();
+            return manager;
+        } catch (IOException | RuntimeException e) {
+            try {
+                lock.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static LogManager load(Path dataDir, LogManagerConfig config, AutoCloseable lock) throws IOException {
+        FileIO io = config.io();
+        Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
+        boolean clean = io.exists(marker);
+        Map<TopicPartition, Long> recoveryPoints = readCheckpoint(io, dataDir.resolve(RECOVERY_POINT_CHECKPOINT));
+        Map<TopicPartition, Long> logStarts = readCheckpoint(io, dataDir.resolve(LOG_START_CHECKPOINT));
+        if (recoveryPoints == null || logStarts == null) {
+            clean = false; // a damaged checkpoint cannot be trusted, and neither can the marker beside it
+            recoveryPoints = Map.of();
+            logStarts = logStarts == null ? Map.of() : logStarts;
+        }
+        TreeMap<TopicPartition, Path> found = new TreeMap<>();
+        for (Path path : io.list(dataDir)) {
+            String name = path.getFileName().toString();
+            if (!io.isDirectory(path)) {
+                continue;
+            }
+            if (name.endsWith(DELETE_SUFFIX)) {
+                LOG.info("Removing {} left by an interrupted topic deletion", path);
+                deleteRecursively(io, path);
+                continue;
+            }
+            Optional<TopicPartition> partition = TopicPartition.parseDirName(name);
+            if (partition.isEmpty()) {
+                LOG.warn("Ignoring {}: not a topic-partition directory", path);
+                continue;
+            }
+            found.put(partition.get(), path);
+        }
+        Map<String, List<Log>> topics = new HashMap<>();
+        List<Log> opened = new ArrayList<>();
+        try {
+            for (Map.Entry<TopicPartition, Path> entry : found.entrySet()) {
+                TopicPartition tp = entry.getKey();
+                List<Log> partitions = topics.computeIfAbsent(tp.topic(), t -> new ArrayList<>());
+                if (tp.partition() != partitions.size()) {
+                    throw new IOException("Topic " + tp.topic() + " in " + dataDir + " has partition " + tp.partition()
+                            + " but not partition " + partitions.size() + ": partitions must be numbered from 0");
+                }
+                LoadState state = new LoadState(clean, optional(recoveryPoints.get(tp)), optional(logStarts.get(tp)));
+                Log log = Log.open(io, entry.getValue(), config.logConfig(), state, config.clockMs());
+                opened.add(log);
+                partitions.add(log);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Log log : opened) {
+                try {
+                    log.closeWithoutFlush();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        if (io.deleteIfExists(marker)) {
+            io.syncDirectory(dataDir); // from here on a crash must be seen as unclean
+        }
+        Map<String, List<Log>> frozen = new HashMap<>();
+        topics.forEach((topic, logs) -> frozen.put(topic, List.copyOf(logs)));
+        LOG.info("Opened {} ({} shutdown): {} topic(s), {} partition(s)", dataDir, clean ? "clean" : "unclean",
+                frozen.size(), opened.size());
+        return new LogManager(dataDir, config, lock, Collections.unmodifiableMap(frozen), clean);
+    }
+
+    private static Map<TopicPartition, Long> readCheckpoint(FileIO io, Path file) throws IOException {
+        try {
+            return OffsetCheckpointFile.read(io, file);
+        } catch (OffsetCheckpointFile.CorruptCheckpointException e) {
+            LOG.warn("{}; ignoring it and scanning the logs", e.getMessage());
+            return null;
+        }
+    }
+
+    private static OptionalLong optional(Long value) {
+        return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    private void startBackgroundTasks() {
+        if (scheduler == null) {
+            return;
+        }
+        if (config.checkpointIntervalMs() > 0) {
+            scheduler.scheduleWithFixedDelay(() -> runQuietly("checkpoint", this::flushAndCheckpoint),
+                    config.checkpointIntervalMs(), config.checkpointIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+        if (config.retentionCheckIntervalMs() > 0) {
+            scheduler.scheduleWithFixedDelay(() -> runQuietly("retention", this::applyRetention),
+                    config.retentionCheckIntervalMs(), config.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private interface IoTask {
+        void run() throws IOException;
+    }
+
+    private void runQuietly(String what, IoTask task) {
+        try {
+            task.run();
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                LOG.error("Background {} of {} failed: {}", what, dataDir, e.getMessage(), e);
+            }
+        }
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Whether the directory had been shut down cleanly before this open (no log was scanned). */
+    public boolean openedClean() {
+        return openedClean;
+    }
+
+    /**
+     * Creates a topic with {@code partitions} partitions, each an empty log.
+     *
+     * @throws InvalidTopicNameException if the name breaks Kafka's rules
+     * @throws TopicExistsException      if it exists
+     */
+    public void createTopic(String name, int partitions) throws IOException {
+        TopicName.validate(name);
+        if (partitions < 1 || partitions > config.partitionsMax()) {
+            throw new IllegalArgumentException("A topic needs 1 to " + config.partitionsMax() + " partitions, not "
+                    + partitions);
+        }
+        synchronized (topicLock) {
+            ensureOpen();
+            if (topics.containsKey(name)) {
+                throw new TopicExistsException(name);
+            }
+            List<Log> logs = new ArrayList<>(partitions);
+            try {
+                for (int p = 0; p < partitions; p++) {
+                    Path dir = dataDir.resolve(new TopicPartition(name, p).dirName());
+                    if (io.exists(dir)) {
+                        throw new TopicExistsException(name);
+                    }
+                    logs.add(Log.open(io, dir, config.logConfig(), LoadState.unknown(), config.clockMs()));
+                }
+                io.syncDirectory(dataDir);
+            } catch (IOException | RuntimeException e) {
+                for (Log log : logs) {
+                    try {
+                        log.closeWithoutFlush();
+                        deleteRecursively(io, log.dir());
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+            Map<String, List<Log>> next = new HashMap<>(topics);
+            next.put(name, List.copyOf(logs));
+            topics = Collections.unmodifiableMap(next);
+            LOG.info("Created topic {} with {} partition(s)", name, partitions);
+        }
+    }
+
+    /** The topic names, sorted. */
+    public SortedSet<String> topics() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(topics.keySet()));
+    }
+
+    public boolean topicExists(String name) {
+        return topics.containsKey(name);
+    }
+
+    /** The partitions of a topic with their offsets and sizes, if the topic exists. */
+    public Optional<TopicDescription> describeTopic(String name) {
+        List<Log> logs = topics.get(name);
+        if (logs == null) {
+            return Optional.empty();
+        }
+        List<TopicDescription.PartitionDescription> partitions = new ArrayList<>();
+        for (int p = 0; p < logs.size(); p++) {
+            Log log = logs.get(p);
+            partitions.add(new TopicDescription.PartitionDescription(p, log.logStartOffset(), log.logEndOffset(),
+                    log.sizeBytes(), log.segmentCount()));
+        }
+        return Optional.of(new TopicDescription(name, List.copyOf(partitions)));
+    }
+
+    /** The log of one partition; throws {@link UnknownTopicException} if there is none. */
+    public Log log(String topic, int partition) {
+        return findLog(topic, partition).orElseThrow(() -> {
+            List<Log> logs = topics.get(topic);
+            return new UnknownTopicException(logs == null ? "Unknown topic '" + topic + "'"
+                    : "Topic '" + topic + "' has " + logs.size() + " partition(s); there is no partition " + partition);
+        });
+    }
+
+    public Optional<Log> findLog(String topic, int partition) {
+        List<Log> logs = topics.get(topic);
+        if (logs == null || partition < 0 || partition >= logs.size()) {
+            return Optional.empty();
+        }
+        return Optional.of(logs.get(partition));
+    }
+
+    /** How many partitions a topic has; throws {@link UnknownTopicException} if it does not exist. */
+    public int partitionCount(String topic) {
+        List<Log> logs = topics.get(topic);
+        if (logs == null) {
+            throw new UnknownTopicException("Unknown topic '" + topic + "'");
+        }
+        return logs.size();
+    }
+
+    /**
+     * Deletes a topic: its logs are closed, each partition directory is renamed out of the
+     * namespace (highest partition first, so a crash leaves partitions 0..k, never a hole), the
+     * data directory is synced, and the files are removed.
+     */
+    public void deleteTopic(String name) throws IOException {
+        synchronized (topicLock) {
+            ensureOpen();
+            List<Log> logs = topics.get(name);
+            if (logs == null) {
+                throw new UnknownTopicException("Unknown topic '" + name + "'");
+            }
+            Map<String, List<Log>> next = new HashMap<>(topics);
+            next.remove(name);
+            topics = Collections.unmodifiableMap(next);
+            List<Path> renamed = new ArrayList<>();
+            for (int p = logs.size() - 1; p >= 0; p--) {
+                Log log = logs.get(p);
+                log.closeWithoutFlush();
+                Path target = dataDir.resolve(UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
+                io.rename(log.dir(), target);
+                renamed.add(target);
+            }
+            io.syncDirectory(dataDir);
+            for (Path path : renamed) {
+                deleteRecursively(io, path);
+            }
+            LOG.info("Deleted topic {} ({} partition(s))", name, logs.size());
+        }
+    }
+
+    /** Flushes every log, then checkpoints the recovery points and log start offsets. */
+    public void flush() throws IOException {
+        ensureOpen();
+        flushAndCheckpoint();
+    }
+
+    private void flushAndCheckpoint() throws IOException {
+        for (List<Log> logs : topics.values()) {
+            for (Log log : logs) {
+                if (!log.isClosed()) {
+                    log.flush();
+                }
+            }
+        }
+        checkpoint();
+    }
+
+    /** Writes both checkpoint files from the logs' current recovery points and start offsets. */
+    public void checkpoint() throws IOException {
+        synchronized (checkpointLock) {
+            Map<TopicPartition, Long> recoveryPoints = new HashMap<>();
+            Map<TopicPartition, Long> logStarts = new HashMap<>();
+            for (Map.Entry<String, List<Log>> topic : topics.entrySet()) {
+                List<Log> logs = topic.getValue();
+                for (int p = 0; p < logs.size(); p++) {
+                    TopicPartition tp = new TopicPartition(topic.getKey(), p);
+                    recoveryPoints.put(tp, logs.get(p).recoveryPoint());
+                    logStarts.put(tp, logs.get(p).logStartOffset());
+                }
+            }
+            OffsetCheckpointFile.write(io, dataDir.resolve(RECOVERY_POINT_CHECKPOINT), recoveryPoints);
+            OffsetCheckpointFile.write(io, dataDir.resolve(LOG_START_CHECKPOINT), logStarts);
+        }
+    }
+
+    /** Applies retention to every log now; returns the number of segments deleted. */
+    public int applyRetention() throws IOException {
+        int deleted = 0;
+        long now = config.clockMs().getAsLong();
+        for (List<Log> logs : topics.values()) {
+            for (Log log : logs) {
+                if (!log.isClosed()) {
+                    deleted += log.applyRetention(now);
+                }
+            }
+        }
+        return deleted;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("Log manager for " + dataDir + " is closed");
+        }
+    }
+
+    /**
+     * Stops background work, flushes and closes every log, writes the checkpoints, then the
+     * clean-shutdown marker (last, so it is present only if everything before it succeeded), and
+     * releases the directory lock.
+     */
+    @Override
+    public void close() throws IOException {
+        synchronized (topicLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            for (List<Log> logs : topics.values()) {
+                for (Log log : logs) {
+                    log.close();
+                }
+            }
+            checkpoint();
+            Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
+            try (StorageFile file = io.open(marker, FileIO.OpenMode.CREATE)) {
+                file.force(true);
+            }
+            io.syncDirectory(dataDir);
+        } finally {
+            try {
+                lock.close();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("Cannot release the lock of " + dataDir, e);
+            }
+        }
+    }
+
+    static void deleteRecursively(FileIO io, Path path) throws IOException {
+        if (io.isDirectory(path)) {
+            for (Path child : io.list(path)) {
+                deleteRecursively(io, child);
+            }
+        }
+        io.deleteIfExists(path);
+    }
+
+    /** For code paths that cannot throw checked exceptions. */
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

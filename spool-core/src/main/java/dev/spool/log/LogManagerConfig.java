@@ -1,0 +1,55 @@
+package dev.spool.log;
+
+import dev.spool.log.io.FileIO;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * How a {@link LogManager} runs.
+ *
+ * @param logConfig                the settings every log gets
+ * @param io                       the file interface (tests inject faults here)
+ * @param clockMs                  wall-clock milliseconds (tests control time here)
+ * @param checkpointIntervalMs     how often recovery points are checkpointed in the background; 0 turns it off
+ * @param retentionCheckIntervalMs how often retention runs in the background; 0 turns it off
+ * @param partitionsMax            most partitions one topic may have
+ */
+public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier clockMs, long checkpointIntervalMs,
+                               long retentionCheckIntervalMs, int partitionsMax) {
+
+    public LogManagerConfig {
+        Objects.requireNonNull(logConfig, "logConfig");
+        Objects.requireNonNull(io, "io");
+        Objects.requireNonNull(clockMs, "clockMs");
+        if (checkpointIntervalMs < 0 || retentionCheckIntervalMs < 0) {
+            throw new IllegalArgumentException("Intervals must be 0 (off) or positive");
+        }
+        if (partitionsMax < 1) {
+            throw new IllegalArgumentException("partitionsMax must be positive");
+        }
+    }
+
+    /** Kafka's defaults: checkpoint every minute, retention every five minutes, real files and clock. */
+    public static LogManagerConfig defaults() {
+        return new LogManagerConfig(LogConfig.defaults(), FileIO.real(), System::currentTimeMillis, 60_000L, 300_000L,
+                10_000);
+    }
+
+    public LogManagerConfig withLogConfig(LogConfig config) {
+        return new LogManagerConfig(config, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax);
+    }
+
+    public LogManagerConfig withIo(FileIO fileIo) {
+        return new LogManagerConfig(logConfig, fileIo, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
+                partitionsMax);
+    }
+
+    public LogManagerConfig withClock(LongSupplier clock) {
+        return new LogManagerConfig(logConfig, io, clock, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax);
+    }
+
+    /** No background threads: checkpoints and retention run only when called. */
+    public LogManagerConfig withoutBackgroundTasks() {
+        return new LogManagerConfig(logConfig, io, clockMs, 0L, 0L, partitionsMax);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.spool.log.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/** {@link FileIO} on {@link FileChannel}: what the engine uses outside tests. */
+final class NioFileIO implements FileIO {
+    static final NioFileIO INSTANCE = new NioFileIO();
+
+    private NioFileIO() {
+    }
+
+    @Override
+    public StorageFile open(Path path, OpenMode mode) throws IOException {
+        Set<StandardOpenOption> options = switch (mode) {
+            case READ -> EnumSet.of(StandardOpenOption.READ);
+            case READ_WRITE -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+            case CREATE -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+            case CREATE_NEW -> EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE_NEW);
+        };
+        return new ChannelFile(path, FileChannel.open(path, options));
+    }
+
+    @Override
+    public boolean exists(Path path) {
+        return Files.exists(path);
+    }
+
+    @Override
+    public boolean isDirectory(Path path) {
+        return Files.isDirectory(path);
+    }
+
+    @Override
+    public long size(Path path) throws IOException {
+        return Files.size(path);
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir);
+    }
+
+    @Override
+    public List<Path> list(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            List<Path> result = new ArrayList<>(entries.toList());
+            result.sort(null);
+            return result;
+        }
+    }
+
+    @Override
+    public void rename(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("Cannot rename " + from + " to " + to + " atomically", e);
+        }
+    }
+
+    @Override
+    public boolean deleteIfExists(Path path) throws IOException {
+        return Files.deleteIfExists(path);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        // Opening a directory for reading and forcing it is how the JDK exposes fsync(dirfd) on Linux.
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            if (System.getProperty("os.name", "").startsWith("Windows")) {
+                return; // Windows cannot open directories; NTFS journals renames itself.
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public AutoCloseable lock(Path lockFile) throws IOException {
+        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            channel.close();
+            throw new DirectoryLockedException(lockFile);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new DirectoryLockedException(lockFile);
+        }
+        return () -> {
+            try (channel) {
+                lock.release();
+            }
+        };
+    }
+
+    /** One {@link FileChannel}. Positional reads are thread-safe; writes come from one thread. */
+    private static final class ChannelFile implements StorageFile {
+        private final Path path;
+        private final FileChannel channel;
+
+        ChannelFile(Path path, FileChannel channel) {
+            this.path = path;
+            this.channel = channel;
+        }
+
+        @Override
+        public Path path() {
+            return path;
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return channel.read(dst, position);
+        }
+
+        @Override
+        public void write(ByteBuffer src, long position) throws IOException {
+            long at = position;
+            while (src.hasRemaining()) {
+                at += channel.write(src, at);
+            }
+        }
+
+        @Override
+        public long write(ByteBuffer[] sources, long position) throws IOException {
+            // FileChannel has no positional gathering write; the writer is single-threaded, so
+            // setting the channel position first is safe (positional reads do not use it).
+            long total = 0;
+            for (ByteBuffer source : sources) {
+                total += source.remaining();
+            }
+            channel.position(position);
+            long written = 0;
+            while (written < total) {
+                written += channel.write(sources);
+            }
+            return written;
+        }
+
+        @Override
+        public void force(boolean metadata) throws IOException {
+            channel.force(metadata);
+        }
+
+        @Override
+        public void truncate(long sizeBytes) throws IOException {
+            channel.truncate(sizeBytes);
+        }
+
+        @Override
+        public long size() throws IOException {
+            return channel.size();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}

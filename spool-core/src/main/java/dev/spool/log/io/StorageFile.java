@@ -1,0 +1,61 @@
+package dev.spool.log.io;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * One open file, as the engine sees it: positional reads and writes, force, truncate.
+ *
+ * <p>Every byte the engine reads or writes goes through this interface (and {@link FileIO}), so
+ * tests can put a fault-injecting implementation underneath: an error on the Nth call, a torn
+ * write, a lost fsync. Implementations need not be thread-safe for writes (a log has one writer),
+ * but positional reads must be safe to call from many threads while one thread writes.
+ */
+public interface StorageFile extends Closeable {
+
+    /** The path this file was opened at. */
+    Path path();
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes at {@code position}. Returns the number of bytes
+     * read, which is smaller only at the end of the file ({@code -1} when {@code position} is at
+     * or past the end).
+     */
+    int read(ByteBuffer dst, long position) throws IOException;
+
+    /** Writes all of {@code src} at {@code position}, advancing {@code src} to its limit. */
+    void write(ByteBuffer src, long position) throws IOException;
+
+    /**
+     * Writes all of {@code sources}, in order, starting at {@code position}: one gathering write
+     * where the platform allows. Returns the number of bytes written.
+     */
+    long write(ByteBuffer[] sources, long position) throws IOException;
+
+    /**
+     * Forces written bytes to the storage device. {@code metadata} also forces the file's
+     * metadata (size); data-only is enough when the file did not grow.
+     */
+    void force(boolean metadata) throws IOException;
+
+    /** Cuts the file to {@code sizeBytes}; a no-op when it is already that small. */
+    void truncate(long sizeBytes) throws IOException;
+
+    /** The file's current size in bytes. */
+    long size() throws IOException;
+
+    /** Reads exactly {@code dst.remaining()} bytes at {@code position} or throws if the file ends first. */
+    default void readFully(ByteBuffer dst, long position) throws IOException {
+        long at = position;
+        while (dst.hasRemaining()) {
+            int n = read(dst, at);
+            if (n < 0) {
+                throw new java.io.EOFException("Unexpected end of file " + path() + " at position " + at
+                        + ": needed " + dst.remaining() + " more bytes");
+            }
+            at += n;
+        }
+    }
+}

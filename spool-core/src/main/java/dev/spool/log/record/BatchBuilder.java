@@ -1,0 +1,209 @@
+package dev.spool.log.record;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * Encodes records into one Kafka v2 {@link RecordBatch}, in a buffer it owns and reuses.
+ *
+ * <p>Appending a record writes its varint fields straight into the buffer: no allocation per
+ * record (key and value are copied once from the caller's buffers, which are not moved). Call
+ * {@link #build()} to write the header and CRC, hand the returned buffer to a log, then
+ * {@link #reset()} to start the next batch. Not thread-safe: one builder per producing thread.
+ *
+ * <p>Compression is not applied yet (the codecs arrive in a later issue): batches are written
+ * with codec {@link CompressionType#NONE}.
+ */
+public final class BatchBuilder {
+    private final ByteBuffer buffer;
+    private final int batchBytesMax;
+    private long producerId = RecordBatch.NO_PRODUCER_ID;
+    private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+    private int baseSequence = RecordBatch.NO_SEQUENCE;
+    private boolean transactional;
+    private int recordCount;
+    private long baseTimestamp;
+    private long maxTimestamp = -1L;
+    private boolean built;
+
+    /**
+     * @param batchBytesMax the largest batch this builder produces, header included; a record
+     *                      that would make the batch larger is refused by {@link #tryAppend}
+     */
+    public BatchBuilder(int batchBytesMax) {
+        if (batchBytesMax < RecordBatch.HEADER_BYTES + RecordBatch.RECORD_BYTES_MIN) {
+            throw new IllegalArgumentException("batchBytesMax " + batchBytesMax + " cannot hold a single record");
+        }
+        this.batchBytesMax = batchBytesMax;
+        this.buffer = ByteBuffer.allocate(batchBytesMax).order(ByteOrder.BIG_ENDIAN);
+        reset();
+    }
+
+    /** Sets the idempotent-producer fields carried in the header as given. */
+    public BatchBuilder producer(long id, short epoch, int firstSequence) {
+        this.producerId = id;
+        this.producerEpoch = epoch;
+        this.baseSequence = firstSequence;
+        return this;
+    }
+
+    /** Marks the batch as part of a transaction (attribute bit 4). */
+    public BatchBuilder transactional(boolean isTransactional) {
+        this.transactional = isTransactional;
+        return this;
+    }
+
+    /** Empties the builder for the next batch; producer fields are kept. */
+    public BatchBuilder reset() {
+        buffer.clear();
+        buffer.position(RecordBatch.RECORDS_OFFSET);
+        recordCount = 0;
+        baseTimestamp = 0L;
+        maxTimestamp = -1L;
+        built = false;
+        return this;
+    }
+
+    public int recordCount() {
+        return recordCount;
+    }
+
+    public boolean isEmpty() {
+        return recordCount == 0;
+    }
+
+    /** Bytes the batch occupies so far, header included. */
+    public int sizeInBytes() {
+        return built ? buffer.limit() : buffer.position();
+    }
+
+    public int batchBytesMax() {
+        return batchBytesMax;
+    }
+
+    /** The encoded size of a record with these fields, for planning; no allocation. */
+    public static int recordSizeInBytes(long timestampDelta, int offsetDelta, int keyBytes, int valueBytes,
+                                        Header[] headers) {
+        int body = bodySize(timestampDelta, offsetDelta, keyBytes, valueBytes, headers);
+        return Varint.sizeOfInt(body) + body;
+    }
+
+    /**
+     * Appends a record without headers. {@code key} and {@code value} may be {@code null}
+     * (Kafka's null key and tombstone value); their remaining bytes are copied, their positions
+     * untouched. Returns {@code false}, writing nothing, if the record does not fit.
+     */
+    public boolean tryAppend(long timestamp, ByteBuffer key, ByteBuffer value) {
+        return tryAppend(timestamp, key, value, null);
+    }
+
+    /** As {@link #tryAppend(long, ByteBuffer, ByteBuffer)}, with headers ({@code null} for none). */
+    public boolean tryAppend(long timestamp, ByteBuffer key, ByteBuffer value, Header[] headers) {
+        if (built) {
+            throw new IllegalStateException("Batch already built; call reset() first");
+        }
+        long base = recordCount == 0 ? timestamp : baseTimestamp;
+        long timestampDelta = timestamp - base;
+        int keyBytes = key == null ? -1 : key.remaining();
+        int valueBytes = value == null ? -1 : value.remaining();
+        int body = bodySize(timestampDelta, recordCount, keyBytes, valueBytes, headers);
+        int total = Varint.sizeOfInt(body) + body;
+        if (total > buffer.limit() - buffer.position()) {
+            return false;
+        }
+        if (recordCount == 0) {
+            baseTimestamp = timestamp;
+        }
+        Varint.writeInt(body, buffer);
+        buffer.put((byte) 0);
+        Varint.writeLong(timestampDelta, buffer);
+        Varint.writeInt(recordCount, buffer);
+        putBytes(key);
+        putBytes(value);
+        int headerCount = headers == null ? 0 : headers.length;
+        Varint.writeInt(headerCount, buffer);
+        for (int i = 0; i < headerCount; i++) {
+            byte[] headerKey = headers[i].keyUtf8();
+            Varint.writeInt(headerKey.length, buffer);
+            buffer.put(headerKey);
+            byte[] headerValue = headers[i].valueOrNull();
+            if (headerValue == null) {
+                Varint.writeInt(-1, buffer);
+            } else {
+                Varint.writeInt(headerValue.length, buffer);
+                buffer.put(headerValue);
+            }
+        }
+        recordCount++;
+        if (timestamp > maxTimestamp) {
+            maxTimestamp = timestamp;
+        }
+        return true;
+    }
+
+    /** Convenience for byte arrays; {@code null} key or value as in {@link #tryAppend(long, ByteBuffer, ByteBuffer)}. */
+    public boolean tryAppend(long timestamp, byte[] key, byte[] value) {
+        return tryAppend(timestamp, key == null ? null : ByteBuffer.wrap(key),
+                value == null ? null : ByteBuffer.wrap(value), null);
+    }
+
+    /** Appends or throws {@link IllegalStateException} naming the sizes when the record does not fit. */
+    public void append(long timestamp, ByteBuffer key, ByteBuffer value, Header[] headers) {
+        if (!tryAppend(timestamp, key, value, headers)) {
+            throw new IllegalStateException(recordCount == 0
+                    ? "Record of " + recordSizeInBytes(0, 0, key == null ? -1 : key.remaining(),
+                            value == null ? -1 : value.remaining(), headers)
+                            + " bytes does not fit a batch of at most " + batchBytesMax + " bytes"
+                    : "Batch is full (" + sizeInBytes() + " bytes); build it and start another");
+        }
+    }
+
+    /**
+     * Writes the header and CRC and returns the finished batch: a view of this builder's buffer
+     * from position 0 to the batch's end, valid until {@link #reset()}. The base offset is 0; the
+     * log stamps the real one on append.
+     */
+    public ByteBuffer build() {
+        if (recordCount == 0) {
+            throw new IllegalStateException("Cannot build an empty batch");
+        }
+        if (!built) {
+            int size = buffer.position();
+            buffer.limit(size);
+            short attributes = RecordBatch.attributes(CompressionType.NONE, TimestampType.CREATE_TIME,
+                    transactional, false);
+            RecordBatch.writeHeader(buffer, 0, size, 0L, attributes, recordCount - 1, baseTimestamp,
+                    maxTimestamp, producerId, producerEpoch, baseSequence, recordCount);
+            built = true;
+        }
+        return buffer.duplicate().position(0).limit(buffer.limit()).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    private void putBytes(ByteBuffer bytes) {
+        if (bytes == null) {
+            Varint.writeInt(-1, buffer);
+            return;
+        }
+        int length = bytes.remaining();
+        Varint.writeInt(length, buffer);
+        buffer.put(buffer.position(), bytes, bytes.position(), length);
+        buffer.position(buffer.position() + length);
+    }
+
+    private static int bodySize(long timestampDelta, int offsetDelta, int keyBytes, int valueBytes, Header[] headers) {
+        int size = 1 + Varint.sizeOfLong(timestampDelta) + Varint.sizeOfInt(offsetDelta)
+                + Varint.sizeOfInt(keyBytes) + Math.max(keyBytes, 0)
+                + Varint.sizeOfInt(valueBytes) + Math.max(valueBytes, 0);
+        int headerCount = headers == null ? 0 : headers.length;
+        size += Varint.sizeOfInt(headerCount);
+        for (int i = 0; i < headerCount; i++) {
+            Header header = Objects.requireNonNull(headers[i], "header");
+            byte[] headerKey = header.keyUtf8();
+            byte[] headerValue = header.valueOrNull();
+            size += Varint.sizeOfInt(headerKey.length) + headerKey.length;
+            size += headerValue == null ? Varint.sizeOfInt(-1) : Varint.sizeOfInt(headerValue.length) + headerValue.length;
+        }
+        return size;
+    }
+}

@@ -1,0 +1,368 @@
+package dev.spool.log.record;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+
+/**
+ * The codec of Kafka's record batch, magic 2: the unit Spool stores, indexes and checksums.
+ * This class owns the layout; everything else reads a batch through its static accessors, which
+ * take a buffer and the absolute position where the batch starts and never move the buffer.
+ *
+ * <h2>Batch header (61 bytes, big-endian)</h2>
+ * <pre>
+ *  offset  size  field                 CRC-covered
+ *       0     8  baseOffset            no   (assigned by the log on append)
+ *       8     4  batchLength           no   (bytes after this field: total size - 12)
+ *      12     4  partitionLeaderEpoch  no   (set by a leader; may change after the CRC was computed)
+ *      16     1  magic = 2             no
+ *      17     4  crc                   no   (CRC-32C, Castagnoli, of bytes 21 .. end of batch)
+ *      21     2  attributes            yes  bits 0-2 codec, 3 timestamp type, 4 transactional,
+ *                                           5 control, 6 delete horizon set
+ *      23     4  lastOffsetDelta       yes
+ *      27     8  baseTimestamp         yes
+ *      35     8  maxTimestamp          yes
+ *      43     8  producerId            yes  (-1: none)
+ *      51     2  producerEpoch         yes  (-1: none)
+ *      53     4  baseSequence          yes  (-1: none)
+ *      57     4  recordCount           yes
+ *      61     …  records               yes  (compressed as one block when codec != none)
+ * </pre>
+ * The CRC leaves out the offset, length and leader epoch so that a log can assign offsets and a
+ * leader can stamp its epoch without recomputing the checksum over the payload.
+ *
+ * <h2>Record (inside the records section)</h2>
+ * <pre>
+ *  length          varint  bytes of the record after this field
+ *  attributes      int8    unused, 0
+ *  timestampDelta  varlong timestamp - baseTimestamp
+ *  offsetDelta     varint  offset - baseOffset
+ *  keyLength       varint  -1 for a null key
+ *  key             bytes
+ *  valueLength     varint  -1 for a null value
+ *  value           bytes
+ *  headerCount     varint
+ *  headers         headerKeyLength varint, headerKey UTF-8, headerValueLength varint (-1 null), value
+ * </pre>
+ * Varints are zig-zag encoded ({@link Varint}).
+ */
+public final class RecordBatch {
+    public static final int BASE_OFFSET_OFFSET = 0;
+    public static final int BATCH_LENGTH_OFFSET = 8;
+    public static final int PARTITION_LEADER_EPOCH_OFFSET = 12;
+    public static final int MAGIC_OFFSET = 16;
+    public static final int CRC_OFFSET = 17;
+    public static final int ATTRIBUTES_OFFSET = 21;
+    public static final int LAST_OFFSET_DELTA_OFFSET = 23;
+    public static final int BASE_TIMESTAMP_OFFSET = 27;
+    public static final int MAX_TIMESTAMP_OFFSET = 35;
+    public static final int PRODUCER_ID_OFFSET = 43;
+    public static final int PRODUCER_EPOCH_OFFSET = 51;
+    public static final int BASE_SEQUENCE_OFFSET = 53;
+    public static final int RECORD_COUNT_OFFSET = 57;
+    public static final int RECORDS_OFFSET = 61;
+
+    /** Bytes of the header; also the size of a batch with no records. */
+    public static final int HEADER_BYTES = RECORDS_OFFSET;
+    /** Bytes before the batch length's count starts: baseOffset and batchLength. */
+    public static final int LOG_OVERHEAD_BYTES = 12;
+    /** The smallest legal value of the batchLength field. */
+    public static final int BATCH_LENGTH_MIN = HEADER_BYTES - LOG_OVERHEAD_BYTES;
+    public static final byte MAGIC = 2;
+    /** The smallest record on the wire: length, attributes, two deltas, null key, null value, no headers. */
+    public static final int RECORD_BYTES_MIN = 7;
+
+    static final int COMPRESSION_MASK = 0x07;
+    static final int TIMESTAMP_TYPE_MASK = 0x08;
+    static final int TRANSACTIONAL_MASK = 0x10;
+    static final int CONTROL_MASK = 0x20;
+
+    /** No producer id, epoch or sequence (a non-idempotent producer). */
+    public static final long NO_PRODUCER_ID = -1L;
+    public static final short NO_PRODUCER_EPOCH = -1;
+    public static final int NO_SEQUENCE = -1;
+    public static final int NO_PARTITION_LEADER_EPOCH = -1;
+
+    private RecordBatch() {
+    }
+
+    public static long baseOffset(ByteBuffer buffer, int at) {
+        return buffer.getLong(at + BASE_OFFSET_OFFSET);
+    }
+
+    /** Stamps the base offset. Not covered by the CRC, so the checksum stays valid. */
+    public static void setBaseOffset(ByteBuffer buffer, int at, long baseOffset) {
+        buffer.putLong(at + BASE_OFFSET_OFFSET, baseOffset);
+    }
+
+    public static int batchLength(ByteBuffer buffer, int at) {
+        return buffer.getInt(at + BATCH_LENGTH_OFFSET);
+    }
+
+    /** The whole batch's size in bytes: the length field plus the 12 bytes before it counts from. */
+    public static int sizeInBytes(ByteBuffer buffer, int at) {
+        return batchLength(buffer, at) + LOG_OVERHEAD_BYTES;
+    }
+
+    public static int partitionLeaderEpoch(ByteBuffer buffer, int at) {
+        return buffer.getInt(at + PARTITION_LEADER_EPOCH_OFFSET);
+    }
+
+    /** Stamps the leader epoch. Not covered by the CRC. */
+    public static void setPartitionLeaderEpoch(ByteBuffer buffer, int at, int epoch) {
+        buffer.putInt(at + PARTITION_LEADER_EPOCH_OFFSET, epoch);
+    }
+
+    public static byte magic(ByteBuffer buffer, int at) {
+        return buffer.get(at + MAGIC_OFFSET);
+    }
+
+    /** The CRC stored in the header. */
+    public static long storedCrc(ByteBuffer buffer, int at) {
+        return Integer.toUnsignedLong(buffer.getInt(at + CRC_OFFSET));
+    }
+
+    public static short attributes(ByteBuffer buffer, int at) {
+        return buffer.getShort(at + ATTRIBUTES_OFFSET);
+    }
+
+    public static CompressionType compression(ByteBuffer buffer, int at) {
+        return CompressionType.forId(attributes(buffer, at) & COMPRESSION_MASK);
+    }
+
+    public static TimestampType timestampType(ByteBuffer buffer, int at) {
+        return (attributes(buffer, at) & TIMESTAMP_TYPE_MASK) == 0
+                ? TimestampType.CREATE_TIME : TimestampType.LOG_APPEND_TIME;
+    }
+
+    public static boolean isTransactional(ByteBuffer buffer, int at) {
+        return (attributes(buffer, at) & TRANSACTIONAL_MASK) != 0;
+    }
+
+    public static boolean isControl(ByteBuffer buffer, int at) {
+        return (attributes(buffer, at) & CONTROL_MASK) != 0;
+    }
+
+    public static int lastOffsetDelta(ByteBuffer buffer, int at) {
+        return buffer.getInt(at + LAST_OFFSET_DELTA_OFFSET);
+    }
+
+    public static long lastOffset(ByteBuffer buffer, int at) {
+        return baseOffset(buffer, at) + lastOffsetDelta(buffer, at);
+    }
+
+    public static long baseTimestamp(ByteBuffer buffer, int at) {
+        return buffer.getLong(at + BASE_TIMESTAMP_OFFSET);
+    }
+
+    public static long maxTimestamp(ByteBuffer buffer, int at) {
+        return buffer.getLong(at + MAX_TIMESTAMP_OFFSET);
+    }
+
+    public static long producerId(ByteBuffer buffer, int at) {
+        return buffer.getLong(at + PRODUCER_ID_OFFSET);
+    }
+
+    public static short producerEpoch(ByteBuffer buffer, int at) {
+        return buffer.getShort(at + PRODUCER_EPOCH_OFFSET);
+    }
+
+    public static int baseSequence(ByteBuffer buffer, int at) {
+        return buffer.getInt(at + BASE_SEQUENCE_OFFSET);
+    }
+
+    public static int recordCount(ByteBuffer buffer, int at) {
+        return buffer.getInt(at + RECORD_COUNT_OFFSET);
+    }
+
+    /** CRC-32C of bytes {@code 21 .. end} of the batch at {@code at}, as the header should hold it. */
+    public static long computeCrc(ByteBuffer buffer, int at) {
+        int size = sizeInBytes(buffer, at);
+        CRC32C crc = new CRC32C();
+        crc.update(buffer.slice(at + ATTRIBUTES_OFFSET, size - ATTRIBUTES_OFFSET));
+        return crc.getValue();
+    }
+
+    /**
+     * Checks the header of the batch at {@code at} whose bytes are all present in {@code buffer}:
+     * length bounds, magic, CRC, codec, and that offset deltas agree with the record count. Does
+     * not decode records (see {@link #validateRecords}). The message says what was expected.
+     */
+    public static void validate(ByteBuffer buffer, int at, int batchBytesMax) throws CorruptRecordException {
+        if (buffer.limit() - at < HEADER_BYTES) {
+            throw new CorruptRecordException("Batch is " + (buffer.limit() - at)
+                    + " bytes, smaller than the " + HEADER_BYTES + "-byte header");
+        }
+        int length = batchLength(buffer, at);
+        if (length < BATCH_LENGTH_MIN) {
+            throw new CorruptRecordException("Batch length " + length + " is below the minimum " + BATCH_LENGTH_MIN);
+        }
+        if ((long) length + LOG_OVERHEAD_BYTES > batchBytesMax) {
+            throw new CorruptRecordException("Batch of " + ((long) length + LOG_OVERHEAD_BYTES)
+                    + " bytes exceeds the maximum of " + batchBytesMax + " bytes");
+        }
+        if ((long) at + length + LOG_OVERHEAD_BYTES > buffer.limit()) {
+            throw new CorruptRecordException("Batch length " + length + " runs past the end of the buffer ("
+                    + (buffer.limit() - at - LOG_OVERHEAD_BYTES) + " bytes available)");
+        }
+        byte magic = magic(buffer, at);
+        if (magic != MAGIC) {
+            throw new CorruptRecordException("Unsupported magic " + magic + ", expected " + MAGIC);
+        }
+        long stored = storedCrc(buffer, at);
+        long computed = computeCrc(buffer, at);
+        if (stored != computed) {
+            throw new CorruptRecordException("CRC mismatch: stored 0x" + Long.toHexString(stored)
+                    + ", computed 0x" + Long.toHexString(computed));
+        }
+        int codec = attributes(buffer, at) & COMPRESSION_MASK;
+        if (codec > CompressionType.ZSTD.id()) {
+            throw new CorruptRecordException("Unknown compression codec id " + codec);
+        }
+        int count = recordCount(buffer, at);
+        int lastDelta = lastOffsetDelta(buffer, at);
+        if (count < 0 || lastDelta < 0 || (count == 0 && lastDelta != 0) || (count > 0 && lastDelta < count - 1)) {
+            throw new CorruptRecordException("Record count " + count + " does not fit last offset delta " + lastDelta);
+        }
+        if (codec == CompressionType.NONE.id() && (long) count * RECORD_BYTES_MIN > length - BATCH_LENGTH_MIN) {
+            throw new CorruptRecordException("Record count " + count + " cannot fit in " + (length - BATCH_LENGTH_MIN)
+                    + " bytes of records");
+        }
+    }
+
+    /**
+     * Walks every record of an uncompressed batch and checks its framing: lengths in bounds,
+     * offset deltas 0, 1, 2 … in order, the record count exact, no bytes left over. Used on
+     * untrusted input; a batch our own {@link BatchBuilder} wrote is well-formed by construction.
+     */
+    public static void validateRecords(ByteBuffer buffer, int at) throws CorruptRecordException {
+        if (compression(buffer, at) != CompressionType.NONE) {
+            throw new CorruptRecordException("Cannot check records of a " + compression(buffer, at)
+                    + "-compressed batch: compression codecs are not available yet");
+        }
+        decode(buffer, at, false);
+    }
+
+    /** Decodes every record of the batch at {@code at}, with absolute offsets and timestamps. */
+    public static List<Record> records(ByteBuffer buffer, int at) throws CorruptRecordException {
+        if (compression(buffer, at) != CompressionType.NONE) {
+            throw new CorruptRecordException("Cannot decode a " + compression(buffer, at)
+                    + "-compressed batch: compression codecs are not available yet");
+        }
+        return decode(buffer, at, true);
+    }
+
+    private static List<Record> decode(ByteBuffer buffer, int at, boolean keep) throws CorruptRecordException {
+        int size = sizeInBytes(buffer, at);
+        int count = recordCount(buffer, at);
+        long baseOffset = baseOffset(buffer, at);
+        long baseTimestamp = baseTimestamp(buffer, at);
+        ByteBuffer in = buffer.slice(at + RECORDS_OFFSET, size - RECORDS_OFFSET).asReadOnlyBuffer();
+        List<Record> out = keep ? new ArrayList<>(Math.min(count, 1024)) : Collections.emptyList();
+        for (int i = 0; i < count; i++) {
+            int length = Varint.readInt(in);
+            if (length < RECORD_BYTES_MIN - 1 || length > in.remaining()) {
+                throw new CorruptRecordException("Record " + i + " has length " + length + " with "
+                        + in.remaining() + " bytes left in the batch");
+            }
+            int recordEnd = in.position() + length;
+            ByteBuffer record = in.slice(in.position(), length);
+            in.position(recordEnd);
+            record.get(); // attributes, unused
+            long timestampDelta = Varint.readLong(record);
+            int offsetDelta = Varint.readInt(record);
+            if (offsetDelta != i) {
+                throw new CorruptRecordException("Record " + i + " has offset delta " + offsetDelta
+                        + ", expected " + i);
+            }
+            Optional<ByteBuffer> key = readBytes(record, "key");
+            Optional<ByteBuffer> value = readBytes(record, "value");
+            int headerCount = Varint.readInt(record);
+            if (headerCount < 0 || headerCount > record.remaining() / 2) {
+                throw new CorruptRecordException("Record " + i + " claims " + headerCount + " headers in "
+                        + record.remaining() + " bytes");
+            }
+            List<Header> headers = headerCount == 0 || !keep ? List.of() : new ArrayList<>(headerCount);
+            for (int h = 0; h < headerCount; h++) {
+                Optional<ByteBuffer> headerKey = readBytes(record, "header key");
+                if (headerKey.isEmpty()) {
+                    throw new CorruptRecordException("Record " + i + " has a header with a null key");
+                }
+                Optional<ByteBuffer> headerValue = readBytes(record, "header value");
+                if (keep) {
+                    headers.add(Header.decoded(StandardCharsets.UTF_8.decode(headerKey.get()).toString(),
+                            headerValue.map(RecordBatch::bytes).orElse(null)));
+                }
+            }
+            if (record.hasRemaining()) {
+                throw new CorruptRecordException("Record " + i + " has " + record.remaining() + " bytes left over");
+            }
+            if (keep) {
+                out.add(new Record(baseOffset + offsetDelta, baseTimestamp + timestampDelta, key, value,
+                        headers.isEmpty() ? List.of() : Collections.unmodifiableList(headers)));
+            }
+        }
+        if (in.hasRemaining()) {
+            throw new CorruptRecordException(in.remaining() + " bytes follow the last of " + count + " records");
+        }
+        return out;
+    }
+
+    private static Optional<ByteBuffer> readBytes(ByteBuffer record, String what) throws CorruptRecordException {
+        int length = Varint.readInt(record);
+        if (length == -1) {
+            return Optional.empty();
+        }
+        if (length < 0 || length > record.remaining()) {
+            throw new CorruptRecordException("Record " + what + " length " + length + " with "
+                    + record.remaining() + " bytes left in the record");
+        }
+        ByteBuffer bytes = record.slice(record.position(), length);
+        record.position(record.position() + length);
+        return Optional.of(bytes);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
+    }
+
+    /** Writes a complete header at {@code at} for records already in place, and computes the CRC. */
+    static void writeHeader(ByteBuffer buffer, int at, int sizeBytes, long baseOffset, short attributes,
+                            int lastOffsetDelta, long baseTimestamp, long maxTimestamp, long producerId,
+                            short producerEpoch, int baseSequence, int recordCount) {
+        buffer.putLong(at + BASE_OFFSET_OFFSET, baseOffset);
+        buffer.putInt(at + BATCH_LENGTH_OFFSET, sizeBytes - LOG_OVERHEAD_BYTES);
+        buffer.putInt(at + PARTITION_LEADER_EPOCH_OFFSET, NO_PARTITION_LEADER_EPOCH);
+        buffer.put(at + MAGIC_OFFSET, MAGIC);
+        buffer.putShort(at + ATTRIBUTES_OFFSET, attributes);
+        buffer.putInt(at + LAST_OFFSET_DELTA_OFFSET, lastOffsetDelta);
+        buffer.putLong(at + BASE_TIMESTAMP_OFFSET, baseTimestamp);
+        buffer.putLong(at + MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        buffer.putLong(at + PRODUCER_ID_OFFSET, producerId);
+        buffer.putShort(at + PRODUCER_EPOCH_OFFSET, producerEpoch);
+        buffer.putInt(at + BASE_SEQUENCE_OFFSET, baseSequence);
+        buffer.putInt(at + RECORD_COUNT_OFFSET, recordCount);
+        buffer.putInt(at + CRC_OFFSET, (int) computeCrc(buffer, at));
+    }
+
+    static short attributes(CompressionType compression, TimestampType timestampType, boolean transactional,
+                            boolean control) {
+        int attributes = compression.id();
+        if (timestampType == TimestampType.LOG_APPEND_TIME) {
+            attributes |= TIMESTAMP_TYPE_MASK;
+        }
+        if (transactional) {
+            attributes |= TRANSACTIONAL_MASK;
+        }
+        if (control) {
+            attributes |= CONTROL_MASK;
+        }
+        return (short) attributes;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.spool.log.segment;
+
+/**
+ * What a full scan of a segment found: how far its batches are valid, and what stopped the scan.
+ *
+ * @param validBytes   bytes from the start of the segment that hold valid, dense batches
+ * @param nextOffset   the offset after the last valid batch (the segment's base when none)
+ * @param batches      valid batches seen
+ * @param maxTimestamp the largest timestamp among valid batches, -1 when none
+ * @param outcome      why the scan stopped
+ * @param problem      for a torn or corrupt outcome, what was wrong; empty otherwise
+ */
+public record ScanResult(long validBytes, long nextOffset, long batches, long maxTimestamp, Outcome outcome,
+                         String problem) {
+
+    /** The three kinds of bytes (STYLE.md 4), as one scan sees them. */
+    public enum Outcome {
+        /** Every byte belongs to a valid batch. */
+        VALID,
+        /**
+         * The bytes after the valid prefix look like an interrupted write: too few to hold the
+         * batch their header announces, all zeros, or a final batch whose CRC fails and that holds
+         * a zero-filled sector. A log truncates this only at the very end of its last segment.
+         */
+        TORN_TAIL,
+        /** A complete batch is wrong (length, magic, CRC, offsets): never skipped silently. */
+        CORRUPT
+    }
+
+    public long invalidBytesAfter(long fileSize) {
+        return fileSize - validBytes;
+    }
+}

@@ -1,0 +1,641 @@
+package dev.spool.log.segment;
+
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordBatch;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One segment of a log: a {@code .log} file of record batches with dense offsets starting at
+ * {@link #baseOffset()}, plus its sparse {@link OffsetIndex} and {@link TimeIndex}.
+ *
+ * <p>Invariants: the first batch's base offset is the segment's base offset; each batch starts
+ * at the offset after the previous one ends; bytes {@code [0, sizeBytes)} are whole, valid
+ * batches. Positions are 32-bit, so a segment holds at most 2 GiB.
+ *
+ * <p>Thread-safety: one writer (the owning log, under its lock) appends, flushes and truncates.
+ * Readers may call {@link #read}, {@link #positionOf} and {@link #findOffsetByTimestamp} from
+ * any thread without locks: the writer publishes a batch by advancing the volatile
+ * {@code sizeBytes} only after the write returned, so readers never see half a batch. Indexes of
+ * segments opened from disk are loaded lazily, on first use.
+ */
+public final class Segment implements Closeable {
+    /** Recovery reads the segment in chunks of this size (plus room for one whole batch). */
+    private static final int SCAN_CHUNK_BYTES = 4 << 20;
+    private static final int SECTOR_BYTES = 512;
+
+    private final FileIO io;
+    private final Path dir;
+    private final long baseOffset;
+    private final int indexIntervalBytes;
+    private final int indexBytesMax;
+    private final Object loadLock = new Object();
+
+    private volatile StorageFile file;
+    private volatile boolean closed;
+    private volatile int sizeBytes;
+    private volatile long nextOffset;
+    private volatile OffsetIndex offsetIndex;
+    private volatile TimeIndex timeIndex;
+    private volatile long maxTimestamp = -1L;
+    private long offsetOfMaxTimestamp = -1L;
+    private int bytesSinceLastIndexEntry;
+    private volatile long firstAppendMs = Long.MIN_VALUE;
+    /** Wall-clock time the segment was created or opened, for rolling by age. */
+    private final long createdMs;
+
+    private Segment(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
+                    StorageFile file, int sizeBytes, long nextOffset, long createdMs) {
+        this.io = io;
+        this.dir = dir;
+        this.baseOffset = baseOffset;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.indexBytesMax = indexBytesMax;
+        this.file = file;
+        this.sizeBytes = sizeBytes;
+        this.nextOffset = nextOffset;
+        this.createdMs = createdMs;
+    }
+
+    /** Creates a new, empty segment: an empty {@code .log} file and empty indexes. */
+    public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
+                                 long nowMs) throws IOException {
+        Path logPath = SegmentFiles.logFile(dir, baseOffset);
+        StorageFile file = io.open(logPath, FileIO.OpenMode.CREATE_NEW);
+        Segment segment = new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, file, 0, baseOffset,
+                nowMs);
+        segment.offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
+        segment.timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
+        return segment;
+    }
+
+    /**
+     * Opens an existing segment without reading it. {@code nextOffset} is what the caller knows
+     * of its end (the next segment's base offset); call {@link #recover} or {@link #loadTail} to
+     * establish it from the file instead.
+     */
+    public static Segment open(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
+                               long nextOffset, long nowMs) throws IOException {
+        Path logPath = SegmentFiles.logFile(dir, baseOffset);
+        long size = io.size(logPath);
+        if (size > Integer.MAX_VALUE) {
+            throw new IOException("Segment " + logPath + " is " + size + " bytes, above the 2 GiB a segment can hold");
+        }
+        return new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, null, (int) size, nextOffset, nowMs);
+    }
+
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    /** The offset after the last batch of this segment. */
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    public int sizeBytes() {
+        return sizeBytes;
+    }
+
+    public boolean isEmpty() {
+        return sizeBytes == 0;
+    }
+
+    public long createdMs() {
+        return createdMs;
+    }
+
+    /**
+     * The wall-clock time a roll by age counts from: when this segment first received data in
+     * this process (or was opened from disk). Unlike Kafka, producer timestamps play no part, so a
+     * client with a wrong clock cannot make the log roll on every batch.
+     */
+    public long rollingBaseMs() {
+        long known = firstAppendMs;
+        return known == Long.MIN_VALUE ? createdMs : known;
+    }
+
+    public Path logPath() {
+        return SegmentFiles.logFile(dir, baseOffset);
+    }
+
+    /** The largest record timestamp in this segment, -1 when empty. Loads the time index if needed. */
+    public long maxTimestamp() throws IOException {
+        if (isEmpty()) {
+            return -1L;
+        }
+        return Math.max(timeIndex().lastTimestamp(), maxTimestamp);
+    }
+
+    public OffsetIndex offsetIndex() throws IOException {
+        OffsetIndex index = offsetIndex;
+        if (index == null) {
+            loadIndexes();
+            index = offsetIndex;
+        }
+        return index;
+    }
+
+    public TimeIndex timeIndex() throws IOException {
+        TimeIndex index = timeIndex;
+        if (index == null) {
+            loadIndexes();
+            index = timeIndex;
+        }
+        return index;
+    }
+
+    /** True when the indexes cannot take another entry: time to roll. */
+    public boolean indexesFull() throws IOException {
+        return offsetIndex().isFull() || timeIndex().isFull();
+    }
+
+    private StorageFile file() throws IOException {
+        StorageFile f = file;
+        if (f == null) {
+            synchronized (loadLock) {
+                f = file;
+                if (closed) {
+                    throw new java.nio.channels.ClosedChannelException();
+                }
+                if (f == null) {
+                    f = io.open(logPath(), FileIO.OpenMode.READ_WRITE);
+                    file = f;
+                }
+            }
+        }
+        return f;
+    }
+
+    /**
+     * Loads both indexes from disk and sanity-checks them; a missing or damaged index is rebuilt
+     * from the log (and a line says so). Safe to call from readers.
+     */
+    private void loadIndexes() throws IOException {
+        synchronized (loadLock) {
+            if (offsetIndex != null && timeIndex != null) {
+                return;
+            }
+            Path indexPath = SegmentFiles.indexFile(dir, baseOffset);
+            Path timeIndexPath = SegmentFiles.timeIndexFile(dir, baseOffset);
+            try {
+                if (!io.exists(indexPath) || !io.exists(timeIndexPath)) {
+                    throw new CorruptIndexException(io.exists(indexPath) ? timeIndexPath : indexPath, "missing");
+                }
+                OffsetIndex loadedOffsets = OffsetIndex.load(io, indexPath, baseOffset, indexBytesMax);
+                loadedOffsets.sanityCheck(sizeBytes);
+                TimeIndex loadedTimes = TimeIndex.load(io, timeIndexPath, baseOffset, indexBytesMax);
+                loadedTimes.sanityCheck(nextOffset);
+                offsetIndex = loadedOffsets;
+                timeIndex = loadedTimes;
+            } catch (CorruptIndexException e) {
+                SegmentLog.LOG.warn("{}; rebuilding the indexes of {} from the log", e.getMessage(), logPath());
+                offsetIndex = OffsetIndex.empty(indexPath, baseOffset, indexBytesMax);
+                timeIndex = TimeIndex.empty(timeIndexPath, baseOffset, indexBytesMax);
+                ScanResult scan = scan(Integer.MAX_VALUE, true);
+                if (scan.outcome() != ScanResult.Outcome.VALID) {
+                    throw new IOException("Cannot rebuild the indexes of " + logPath() + ": at position "
+                            + scan.validBytes() + ": " + scan.problem());
+                }
+            }
+        }
+    }
+
+    /**
+     * Establishes the end of a segment that was closed cleanly: loads its indexes (rebuilding a
+     * damaged one), then reads the headers of the batches after the last index entry to learn the
+     * next offset and largest timestamp. Cost: one index read and a few header reads.
+     */
+    public void loadTail() throws IOException {
+        OffsetIndex offsets = offsetIndex();
+        int entries = offsets.entries();
+        int position = entries == 0 ? 0 : offsets.positionAt(entries - 1);
+        long expectedBase = entries == 0 ? baseOffset : -1L;
+        TimeIndex times = timeIndex();
+        long max = times.lastTimestamp();
+        offsetOfMaxTimestamp = times.entries() == 0 ? -1L : times.offsetAt(times.entries() - 1);
+        long next = baseOffset;
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        int size = sizeBytes;
+        int sinceIndex = 0;
+        while (position < size) {
+            readHeader(header, position, size);
+            if (expectedBase >= 0 && RecordBatch.baseOffset(header, 0) != expectedBase) {
+                throw new IOException("Segment " + logPath() + " position " + position + ": batch base offset "
+                        + RecordBatch.baseOffset(header, 0) + ", expected " + expectedBase);
+            }
+            int batchBytes = RecordBatch.sizeInBytes(header, 0);
+            next = RecordBatch.lastOffset(header, 0) + 1;
+            expectedBase = next;
+            long batchMax = RecordBatch.maxTimestamp(header, 0);
+            if (batchMax > max) {
+                max = batchMax;
+                offsetOfMaxTimestamp = next - 1;
+            }
+            position += batchBytes;
+            sinceIndex += batchBytes;
+        }
+        if (position != size) {
+            throw new IOException("Segment " + logPath() + ": last batch ends at " + position + ", past the end "
+                    + size);
+        }
+        nextOffset = size == 0 ? baseOffset : next;
+        maxTimestamp = max;
+        bytesSinceLastIndexEntry = sinceIndex;
+    }
+
+    private void readHeader(ByteBuffer header, int position, int size) throws IOException {
+        header.clear();
+        if (size - position < RecordBatch.HEADER_BYTES) {
+            throw new IOException("Segment " + logPath() + " position " + position + ": " + (size - position)
+                    + " bytes left, less than a batch header");
+        }
+        file().readFully(header, position);
+        int length = RecordBatch.batchLength(header, 0);
+        if (length < RecordBatch.BATCH_LENGTH_MIN || (long) position + length + RecordBatch.LOG_OVERHEAD_BYTES > size) {
+            throw new IOException("Segment " + logPath() + " position " + position + ": batch length " + length
+                    + " does not fit the segment's " + size + " bytes");
+        }
+    }
+
+    /**
+     * Reads the whole segment, validating every batch (length, magic, CRC, dense offsets), and
+     * rebuilds both indexes from what it reads. Does not change the file: the caller decides what
+     * a torn or corrupt outcome means (see the log's recovery table).
+     */
+    public ScanResult recover(int batchBytesMax) throws IOException {
+        synchronized (loadLock) {
+            offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
+            timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
+            return scan(batchBytesMax, false);
+        }
+    }
+
+    private ScanResult scan(int batchBytesMax, boolean trusted) throws IOException {
+        StorageFile f = file();
+        long fileSize = f.size();
+        if (fileSize > Integer.MAX_VALUE) {
+            throw new IOException("Segment " + logPath() + " is " + fileSize + " bytes, above 2 GiB");
+        }
+        int chunkBytes = (int) Math.min(fileSize, SCAN_CHUNK_BYTES + (long) Math.min(batchBytesMax, 64 << 20));
+        ByteBuffer chunk = ByteBuffer.allocate(Math.max(chunkBytes, RecordBatch.HEADER_BYTES));
+        long chunkStart = 0;
+        chunk.limit(0);
+        long position = 0;
+        long expected = baseOffset;
+        long batches = 0;
+        long max = -1L;
+        long maxOffset = -1L;
+        int sinceIndex = 0;
+        offsetOfMaxTimestamp = -1L;
+        while (position < fileSize) {
+            int at = (int) (position - chunkStart);
+            if (chunk.limit() - at < RecordBatch.HEADER_BYTES || chunk.limit() - at < peekSize(chunk, at)) {
+                chunkStart = position;
+                chunk.clear();
+                int n = 0;
+                while (chunk.hasRemaining()) {
+                    int read = f.read(chunk, chunkStart + n);
+                    if (read < 0) {
+                        break;
+                    }
+                    n += read;
+                }
+                chunk.flip();
+                at = 0;
+            }
+            long remaining = fileSize - position;
+            if (remaining < RecordBatch.LOG_OVERHEAD_BYTES) {
+                return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
+                        remaining + " bytes at the end are too few for a batch header");
+            }
+            int length = RecordBatch.batchLength(chunk, at);
+            if (length == 0 && allZero(chunk, at, chunk.limit()) && chunkStart + chunk.limit() == fileSize) {
+                return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
+                        remaining + " zero bytes at the end (space allocated, never written)");
+            }
+            if (length < RecordBatch.BATCH_LENGTH_MIN || (long) length + RecordBatch.LOG_OVERHEAD_BYTES > batchBytesMax) {
+                return end(position, expected, batches, max, ScanResult.Outcome.CORRUPT,
+                        "batch length " + length + " outside [" + RecordBatch.BATCH_LENGTH_MIN + ", "
+                                + (batchBytesMax - RecordBatch.LOG_OVERHEAD_BYTES) + "]");
+            }
+            long batchBytes = (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
+            if (batchBytes > remaining) {
+                return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
+                        "the last batch announces " + batchBytes + " bytes but only " + remaining + " remain");
+            }
+            if (chunk.limit() - at < batchBytes) {
+                // A batch bigger than the chunk (only when batchBytesMax exceeds the chunk headroom).
+                throw new IOException("Segment " + logPath() + " position " + position + ": batch of "
+                        + batchBytes + " bytes exceeds the scan buffer");
+            }
+            ByteBuffer batch = chunk.slice(at, (int) batchBytes);
+            if (!trusted) {
+                try {
+                    RecordBatch.validate(batch, 0, batchBytesMax);
+                } catch (CorruptRecordException e) {
+                    boolean last = position + batchBytes == fileSize;
+                    if (last && hasZeroSector(batch, position)) {
+                        return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
+                                "the last batch fails its check (" + e.getMessage()
+                                        + ") and holds a zero-filled sector: an interrupted write");
+                    }
+                    return end(position, expected, batches, max, ScanResult.Outcome.CORRUPT, e.getMessage());
+                }
+            }
+            long batchBase = RecordBatch.baseOffset(batch, 0);
+            if (batchBase != expected) {
+                return end(position, expected, batches, max, ScanResult.Outcome.CORRUPT,
+                        "batch base offset " + batchBase + ", expected " + expected);
+            }
+            long last = RecordBatch.lastOffset(batch, 0);
+            long batchMax = RecordBatch.maxTimestamp(batch, 0);
+            if (batchMax > max) {
+                max = batchMax;
+                maxOffset = last;
+                offsetOfMaxTimestamp = last;
+            }
+            if (sinceIndex > indexIntervalBytes) {
+                offsetIndex.append(last, (int) position);
+                timeIndex.maybeAppend(max, maxOffset);
+                sinceIndex = 0;
+            }
+            sinceIndex += (int) batchBytes;
+            expected = last + 1;
+            batches++;
+            position += batchBytes;
+        }
+        bytesSinceLastIndexEntry = sinceIndex;
+        return end(position, expected, batches, max, ScanResult.Outcome.VALID, "");
+    }
+
+    private static int peekSize(ByteBuffer chunk, int at) {
+        if (chunk.limit() - at < RecordBatch.LOG_OVERHEAD_BYTES) {
+            return Integer.MAX_VALUE;
+        }
+        long size = (long) RecordBatch.batchLength(chunk, at) + RecordBatch.LOG_OVERHEAD_BYTES;
+        return size < RecordBatch.LOG_OVERHEAD_BYTES || size > chunk.capacity() ? 0 : (int) size;
+    }
+
+    private ScanResult end(long validBytes, long next, long batches, long max, ScanResult.Outcome outcome,
+                           String problem) {
+        nextOffset = next;
+        maxTimestamp = max;
+        offsetOfMaxTimestamp = max < 0 ? -1L : offsetOfMaxTimestamp;
+        return new ScanResult(validBytes, next, batches, max, outcome, problem);
+    }
+
+    private static boolean allZero(ByteBuffer buffer, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (buffer.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether some whole 512-byte sector of the file inside this batch reads as zeros. */
+    private static boolean hasZeroSector(ByteBuffer batch, long filePosition) {
+        long firstSector = (filePosition + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;
+        for (long sector = firstSector; sector + SECTOR_BYTES <= filePosition + batch.limit(); sector += SECTOR_BYTES) {
+            int from = (int) (sector - filePosition);
+            if (allZero(batch, from, from + SECTOR_BYTES)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Appends one or more whole batches whose offsets were already stamped, at the end of the
+     * segment, then indexes them and publishes the new size. Writer thread only.
+     *
+     * @param batches bytes of whole batches, from position to limit; not modified
+     */
+    public void append(ByteBuffer batches, long lastOffset, long nowMs) throws IOException {
+        int start = sizeBytes;
+        if (start == 0 && firstAppendMs == Long.MIN_VALUE) {
+            firstAppendMs = nowMs;
+        }
+        int length = batches.remaining();
+        if ((long) start + length > Integer.MAX_VALUE) {
+            throw new IllegalStateException("Segment " + logPath() + " cannot grow past 2 GiB");
+        }
+        file().write(batches.duplicate(), start);
+        indexBatches(batches, start);
+        sizeBytes = start + length;
+        nextOffset = lastOffset + 1;
+    }
+
+    private void indexBatches(ByteBuffer batches, int filePosition) throws IOException {
+        OffsetIndex offsets = offsetIndex();
+        TimeIndex times = timeIndex();
+        int at = batches.position();
+        int end = batches.limit();
+        while (at < end) {
+            int batchBytes = RecordBatch.sizeInBytes(batches, at);
+            long last = RecordBatch.lastOffset(batches, at);
+            long batchMax = RecordBatch.maxTimestamp(batches, at);
+            if (batchMax > maxTimestamp) {
+                maxTimestamp = batchMax;
+                offsetOfMaxTimestamp = last;
+            }
+            if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+                offsets.append(last, filePosition + at - batches.position());
+                times.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+                bytesSinceLastIndexEntry = 0;
+            }
+            bytesSinceLastIndexEntry += batchBytes;
+            at += batchBytes;
+        }
+    }
+
+    /**
+     * The position of the batch that holds {@code offset}, or -1 when the segment ends before it.
+     * Binary-searches the offset index, then reads batch headers forward.
+     */
+    public int positionOf(long offset) throws IOException {
+        return positionOf(offset, sizeBytes);
+    }
+
+    private int positionOf(long offset, int size) throws IOException {
+        if (offset >= nextOffset && size == sizeBytes) {
+            return -1;
+        }
+        int position = offsetIndex().lookupPosition(offset);
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        while (position < size) {
+            readHeader(header, position, size);
+            if (RecordBatch.lastOffset(header, 0) >= offset) {
+                return position;
+            }
+            position += RecordBatch.sizeInBytes(header, 0);
+        }
+        return -1;
+    }
+
+    /**
+     * Reads whole batches starting with the one that holds {@code startOffset}: as many as fit in
+     * {@code maxBytes}, but always at least one. Returns an empty buffer when the segment ends
+     * before {@code startOffset}. Safe from any thread.
+     */
+    public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
+        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
+        int position = positionOf(startOffset, size);
+        if (position < 0) {
+            return ByteBuffer.allocate(0);
+        }
+        int want = Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES), size - position);
+        ByteBuffer bytes = ByteBuffer.allocate(want);
+        file().readFully(bytes, position);
+        int first = RecordBatch.sizeInBytes(bytes, 0);
+        if (first > want) {
+            // The first batch alone is larger than maxBytes: return it whole anyway.
+            bytes = ByteBuffer.allocate(first);
+            file().readFully(bytes, position);
+            bytes.flip();
+            return bytes;
+        }
+        int end = 0;
+        while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
+            int batchBytes = RecordBatch.sizeInBytes(bytes, end);
+            if (end + batchBytes > want) {
+                break;
+            }
+            end += batchBytes;
+        }
+        bytes.position(0).limit(end);
+        return bytes.slice();
+    }
+
+    /**
+     * The first record at or after {@code timestamp} in this segment, if any: starts where the
+     * time index allows, skips batches whose largest timestamp is below it, and decodes the first
+     * batch that can hold it.
+     */
+    public Optional<Record> findOffsetByTimestamp(long timestamp, int batchBytesMax) throws IOException {
+        int size = sizeBytes;
+        long from = timeIndex().scanStartFor(timestamp);
+        int position = positionOf(from, size);
+        if (position < 0) {
+            return Optional.empty();
+        }
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        while (position < size) {
+            readHeader(header, position, size);
+            int batchBytes = RecordBatch.sizeInBytes(header, 0);
+            if (RecordBatch.maxTimestamp(header, 0) >= timestamp) {
+                ByteBuffer batch = ByteBuffer.allocate(batchBytes);
+                file().readFully(batch, position);
+                batch.flip();
+                RecordBatch.validate(batch, 0, Math.max(batchBytesMax, batchBytes));
+                List<Record> records = RecordBatch.records(batch, 0);
+                for (Record record : records) {
+                    if (record.timestamp() >= timestamp && record.offset() >= from) {
+                        return Optional.of(record);
+                    }
+                }
+            }
+            position += batchBytes;
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Removes every batch from the one holding {@code offset} on. Returns the new next offset
+     * (the removed batch's base offset), which may be below {@code offset}: batches are never
+     * split. Writer thread only.
+     */
+    public long truncateTo(long offset) throws IOException {
+        int position = positionOf(offset, sizeBytes);
+        if (position < 0) {
+            loadTail(); // the segment stays whole; make sure its end state is known before it is written again
+            return nextOffset;
+        }
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        readHeader(header, position, sizeBytes);
+        long newNext = RecordBatch.baseOffset(header, 0);
+        truncateToPosition(position, newNext);
+        return newNext;
+    }
+
+    /** Cuts the file at {@code position}, which must be a batch boundary whose batch starts at {@code newNext}. */
+    public void truncateToPosition(long position, long newNext) throws IOException {
+        offsetIndex().truncateTo(newNext);
+        offsetIndex.truncateToPosition((int) position);
+        timeIndex().truncateTo(newNext);
+        sizeBytes = (int) position;
+        file().truncate(position);
+        file().force(true); // the shorter length must be durable, or cut batches could reappear after a crash
+        nextOffset = newNext;
+        maxTimestamp = -1L;
+        offsetOfMaxTimestamp = -1L;
+        loadTail();
+    }
+
+    /** Adds the final largest-timestamp entry to the time index; called when the segment stops being active. */
+    public void seal() throws IOException {
+        if (maxTimestamp >= 0 && offsetOfMaxTimestamp >= baseOffset) {
+            timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+        }
+    }
+
+    /** Forces the log's data, then writes and forces both indexes (data first: an index never points past it). */
+    public void flush() throws IOException {
+        StorageFile f = file;
+        if (f != null) {
+            f.force(false);
+        }
+        if (offsetIndex != null) {
+            offsetIndex.flush(io);
+        }
+        if (timeIndex != null) {
+            timeIndex.flush(io);
+        }
+    }
+
+    /** Forces only the log's data: enough for durability, since indexes are rebuilt from it after a crash. */
+    public void forceData() throws IOException {
+        StorageFile f = file;
+        if (f != null) {
+            f.force(false);
+        }
+    }
+
+    /** The paths of this segment's files: log, offset index, time index. */
+    public List<Path> paths() {
+        return List.of(SegmentFiles.logFile(dir, baseOffset), SegmentFiles.indexFile(dir, baseOffset),
+                SegmentFiles.timeIndexFile(dir, baseOffset));
+    }
+
+    @Override
+    public void close() throws IOException {
+        StorageFile f;
+        synchronized (loadLock) {
+            closed = true;
+            f = file;
+            file = null;
+        }
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Segment[" + logPath() + ", offsets " + baseOffset + ".." + nextOffset + ", " + sizeBytes + " bytes]";
+    }
+
+    /** Wraps an I/O error for contexts that cannot throw it. */
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.spool.log.segment;
+
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * Names of a segment's files, as Kafka names them: the base offset zero-padded to 20 digits and
+ * a suffix. {@code 00000000000000001000.log} holds batches from offset 1000 on; the
+ * {@code .index} and {@code .timeindex} beside it index it. A {@code .deleted} suffix marks a
+ * file whose deletion has begun; a {@code .tmp} suffix marks a file not yet in place.
+ */
+public final class SegmentFiles {
+    public static final String LOG_SUFFIX = ".log";
+    public static final String INDEX_SUFFIX = ".index";
+    public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    public static final String DELETED_SUFFIX = ".deleted";
+    public static final String TMP_SUFFIX = ".tmp";
+    /** The copy of a damaged segment that {@code spool repair} keeps. */
+    public static final String BROKEN_SUFFIX = ".broken";
+    private static final int DIGITS = 20;
+
+    private SegmentFiles() {
+    }
+
+    public static String baseName(long baseOffset) {
+        if (baseOffset < 0) {
+            throw new IllegalArgumentException("Negative base offset " + baseOffset);
+        }
+        String digits = Long.toString(baseOffset);
+        return "0".repeat(DIGITS - digits.length()) + digits;
+    }
+
+    public static Path logFile(Path dir, long baseOffset) {
+        return dir.resolve(baseName(baseOffset) + LOG_SUFFIX);
+    }
+
+    public static Path indexFile(Path dir, long baseOffset) {
+        return dir.resolve(baseName(baseOffset) + INDEX_SUFFIX);
+    }
+
+    public static Path timeIndexFile(Path dir, long baseOffset) {
+        return dir.resolve(baseName(baseOffset) + TIME_INDEX_SUFFIX);
+    }
+
+    /** The base offset of a file named {@code <20 digits><suffix>}, or empty for any other name. */
+    public static OptionalLong baseOffsetOf(String fileName, String suffix) {
+        if (!fileName.endsWith(suffix) || fileName.length() != DIGITS + suffix.length()) {
+            return OptionalLong.empty();
+        }
+        long value = 0;
+        for (int i = 0; i < DIGITS; i++) {
+            char c = fileName.charAt(i);
+            if (c < '0' || c > '9') {
+                return OptionalLong.empty();
+            }
+            value = value * 10 + (c - '0');
+            if (value < 0) {
+                return OptionalLong.empty();
+            }
+        }
+        return OptionalLong.of(value);
+    }
+}
