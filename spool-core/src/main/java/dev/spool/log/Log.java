@@ -310,13 +310,12 @@ public final class Log implements AutoCloseable {
             if (segment.nextOffset() <= start || segment.maxTimestamp() < timestamp) {
                 continue;
             }
-            Optional<Record> found = segment.findOffsetByTimestamp(timestamp, config.batchBytesMax());
+            // Records below the start are not candidates: the first one at or after the start with a
+            // late enough timestamp may be later, or absent (timestamps need not increase).
+            Optional<Record> found = segment.findOffsetByTimestamp(timestamp, start, config.batchBytesMax());
             if (found.isPresent()) {
                 Record record = found.get();
-                if (record.offset() >= start) {
-                    return Optional.of(new TimestampOffset(record.offset(), record.timestamp()));
-                }
-                return Optional.of(new TimestampOffset(start, record.timestamp()));
+                return Optional.of(new TimestampOffset(record.offset(), record.timestamp()));
             }
         }
         return Optional.empty();

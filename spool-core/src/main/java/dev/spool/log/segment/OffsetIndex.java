@@ -186,6 +186,7 @@ public final class OffsetIndex {
             n--;
         }
         count = n;
+        forgetPersistedFrom(n);
     }
 
     /** Removes every entry at or past {@code position} (used when the log is cut at a byte position). */
@@ -195,11 +196,22 @@ public final class OffsetIndex {
             n--;
         }
         count = n;
+        forgetPersistedFrom(n);
     }
 
     /** Drops all entries (before a rebuild). */
     public void clear() {
         count = 0;
+        forgetPersistedFrom(0);
+    }
+
+    /**
+     * Entries from {@code n} on were removed in memory; new ones may take their places with other
+     * values, so the file's copies of them no longer count as written and {@link #flush} must
+     * rewrite them (comparing counts alone would miss a truncation followed by as many appends).
+     */
+    private void forgetPersistedFrom(int n) {
+        persistedCount = Math.min(persistedCount, n);
     }
 
     /**

@@ -522,8 +522,17 @@ public final class Segment implements Closeable {
      * batch that can hold it.
      */
     public Optional<Record> findOffsetByTimestamp(long timestamp, int batchBytesMax) throws IOException {
+        return findOffsetByTimestamp(timestamp, baseOffset, batchBytesMax);
+    }
+
+    /**
+     * As {@link #findOffsetByTimestamp(long, int)}, considering only records at or after
+     * {@code startOffset} (the log start offset may fall inside this segment, even inside a batch).
+     */
+    public Optional<Record> findOffsetByTimestamp(long timestamp, long startOffset, int batchBytesMax)
+            throws IOException {
         int size = sizeBytes;
-        long from = timeIndex().scanStartFor(timestamp);
+        long from = Math.max(timeIndex().scanStartFor(timestamp), startOffset);
         int position = positionOf(from, size);
         if (position < 0) {
             return Optional.empty();

@@ -182,10 +182,21 @@ public final class TimeIndex {
             n--;
         }
         count = n;
+        forgetPersistedFrom(n);
     }
 
     public void clear() {
         count = 0;
+        forgetPersistedFrom(0);
+    }
+
+    /**
+     * Entries from {@code n} on were removed in memory; new ones may take their places with other
+     * values, so the file's copies of them no longer count as written and {@link #flush} must
+     * rewrite them (comparing counts alone would miss a truncation followed by as many appends).
+     */
+    private void forgetPersistedFrom(int n) {
+        persistedCount = Math.min(persistedCount, n);
     }
 
     /** Makes the file hold exactly the in-memory entries, then forces it. */

@@ -1,0 +1,82 @@
+package dev.spool.log.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spool.log.LoadState;
+import dev.spool.log.Log;
+import dev.spool.log.LogConfig;
+import dev.spool.log.TimestampOffset;
+import dev.spool.log.io.FileIO;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Minimal, deterministic versions of failures the model-based properties found. Each is named
+ * after what it shows; the report of the branch that added it gives the original sequence.
+ */
+class LogRegressionTest {
+    @TempDir
+    Path dir;
+
+    private long nowMs = 1_000_000L;
+
+    private Log open(LogConfig config, LoadState state) throws IOException {
+        return Log.open(FileIO.real(), dir.resolve("t-0"), config, state, () -> nowMs);
+    }
+
+    private static void append(Log log, RecordSpec... records) throws IOException {
+        log.append(Batches.encode(List.of(List.of(records))));
+    }
+
+    @Test
+    void findOffsetByTimestampIgnoresRecordsBelowTheLogStart() throws IOException {
+        try (Log log = open(LogConfig.defaults(), LoadState.unknown())) {
+            append(log, RecordSpec.ofValue(1000, "a"));
+            append(log, RecordSpec.ofValue(500, "b"));
+            append(log, RecordSpec.ofValue(2000, "c"));
+            log.advanceLogStartOffset(1);
+            // Offset 0 (ts 1000) is below the start; the first record at or after it with ts >= 1000 is offset 2.
+            assertThat(log.findOffsetByTimestamp(1000)).contains(new TimestampOffset(2, 2000));
+            log.advanceLogStartOffset(2);
+            assertThat(log.findOffsetByTimestamp(2000)).contains(new TimestampOffset(2, 2000));
+            assertThat(log.findOffsetByTimestamp(2001)).isEmpty();
+        }
+    }
+
+    @Test
+    void findOffsetByTimestampReportsNothingWhenOnlyRecordsBelowTheStartAreLateEnough() throws IOException {
+        try (Log log = open(LogConfig.defaults(), LoadState.unknown())) {
+            append(log, RecordSpec.ofValue(1000, "a"), RecordSpec.ofValue(500, "b"));
+            log.advanceLogStartOffset(1);
+            // Before the fix: TimestampOffset[offset=1, timestamp=1000], a timestamp offset 1 does not have.
+            assertThat(log.findOffsetByTimestamp(1000)).isEmpty();
+        }
+    }
+
+    @Test
+    void indexEntriesRewrittenAfterTruncationReachTheFileBeforeACleanReopen() throws IOException {
+        LogConfig config = LogConfig.defaults().withIndexIntervalBytes(0);
+        try (Log log = open(config, LoadState.unknown())) {
+            append(log, RecordSpec.ofValue(1000, "a"));
+            append(log, RecordSpec.ofValue(1000, "b"));
+            append(log, RecordSpec.ofValue(1000, "c"));
+            log.flush(); // the offset index file now holds entries for offsets 1 and 2
+            log.truncateTo(1);
+            append(log, RecordSpec.ofValue(1000, "a much longer value than before"));
+            append(log, RecordSpec.ofValue(1000, "e")); // two entries again, at other positions
+            log.roll();
+            append(log, RecordSpec.ofValue(1000, "f"));
+        }
+        try (Log log = open(config, LoadState.clean())) {
+            // Before the fix the first segment's index still said offset 2 was at its old position:
+            // "batch length 33650933 does not fit the segment's … bytes".
+            List<Batches.ReadBatch> read = Batches.decode(log.read(2, 1 << 20).batches());
+            assertThat(read).hasSize(1);
+            assertThat(read.get(0).baseOffset()).isEqualTo(2);
+            assertThat(new String(read.get(0).records().get(0).valueBytes())).isEqualTo("e");
+        }
+    }
+}
