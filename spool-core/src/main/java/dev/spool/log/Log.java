@@ -452,8 +452,9 @@ public final class Log implements AutoCloseable {
 
     /**
      * Removes every record at or after {@code offset}. Batches are not split: the batch holding
-     * {@code offset} goes too, so the new log end may be below {@code offset}. Returns the new log
-     * end offset. The cut is forced to disk before this returns.
+     * {@code offset} goes too, so the new log end may be below {@code offset}, and even below the
+     * log start offset, which then moves down to the new end (the log is empty). Returns the new
+     * log end offset. The cut is forced to disk before this returns.
      */
     public long truncateTo(long offset) throws IOException {
         writeLock.lock();
@@ -480,6 +481,11 @@ public final class Log implements AutoCloseable {
                 Segment last = segments.lastEntry().getValue();
                 long newEnd = last.truncateTo(offset);
                 active = last;
+                if (newEnd < logStartOffset) {
+                    // The batch holding the start offset began below it and is gone: the log is
+                    // now empty and starts at its new end (as Kafka's truncateTo does).
+                    logStartOffset = newEnd;
+                }
                 logEndOffset = newEnd;
                 recoveryPoint = Math.min(recoveryPoint, newEnd);
                 deleteFiles(doomed);

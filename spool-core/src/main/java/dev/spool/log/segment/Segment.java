@@ -374,6 +374,11 @@ public final class Segment implements Closeable {
             position += batchBytes;
         }
         bytesSinceLastIndexEntry = sinceIndex;
+        if (max >= 0) {
+            // The entry seal() adds: without it a rebuilt time index understates the segment's
+            // largest timestamp once it is flushed and read back after a clean restart.
+            timeIndex.maybeAppend(max, maxOffset);
+        }
         return end(position, expected, batches, max, ScanResult.Outcome.VALID, "");
     }
 

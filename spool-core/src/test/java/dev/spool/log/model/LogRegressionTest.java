@@ -79,4 +79,44 @@ class LogRegressionTest {
             assertThat(new String(read.get(0).records().get(0).valueBytes())).isEqualTo("e");
         }
     }
+
+    @Test
+    void truncatingTheBatchThatHoldsTheStartOffsetEmptiesTheLogAtTheCut() throws IOException {
+        try (Log log = open(LogConfig.defaults(), LoadState.unknown())) {
+            append(log, RecordSpec.ofValue(1000, "a"));
+            append(log, RecordSpec.ofValue(1000, "b"), RecordSpec.ofValue(1000, "c"), RecordSpec.ofValue(1000, "d"));
+            log.advanceLogStartOffset(2);
+            // The batch 1..3 holds offset 2 and goes whole. Before the fix: start 2, end 1.
+            assertThat(log.truncateTo(2)).isEqualTo(1);
+            assertThat(log.logStartOffset()).isEqualTo(1);
+            assertThat(log.logEndOffset()).isEqualTo(1);
+            assertThat(log.read(1, 1000).isEmpty()).isTrue();
+            append(log, RecordSpec.ofValue(1000, "e"));
+            List<Batches.ReadBatch> read = Batches.decode(log.read(1, 1000).batches());
+            assertThat(new String(read.get(0).records().get(0).valueBytes())).isEqualTo("e");
+        }
+    }
+
+    @Test
+    void segmentsScannedByRecoveryKeepTheirLargestTimestampAcrossALaterCleanReopen() throws IOException {
+        // Batches of ~70 bytes, an index entry when more than 100 bytes passed: the rebuilt time
+        // index gets an entry at offset 2 (ts 1000) and none for offset 3, the newest (ts 2000).
+        LogConfig config = LogConfig.defaults().withIndexIntervalBytes(100);
+        try (Log log = open(config, LoadState.unknown())) {
+            append(log, RecordSpec.ofValue(1000, "a"));
+            append(log, RecordSpec.ofValue(1000, "b"));
+            append(log, RecordSpec.ofValue(1000, "c"));
+            append(log, RecordSpec.ofValue(2000, "d"));
+            log.roll();
+            append(log, RecordSpec.ofValue(3000, "c"));
+        }
+        try (Log log = open(config, LoadState.unknown())) { // scans, rebuilds the indexes
+            assertThat(log.segments().get(0).maxTimestamp()).isEqualTo(2000);
+        }
+        try (Log log = open(config, LoadState.clean())) {
+            // Before the fix: 1000, so time retention and search by timestamp skipped the segment.
+            assertThat(log.segments().get(0).maxTimestamp()).isEqualTo(2000);
+            assertThat(log.findOffsetByTimestamp(1500)).contains(new TimestampOffset(3, 2000));
+        }
+    }
 }
