@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -44,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
     private static final int READ_RETRIES_MAX = 16;
+    /** How long a reader waits for one truncation (which forces the file) before giving up. */
+    private static final long TRUNCATION_WAIT_MS_MAX = 30_000;
 
     private final FileIO io;
     private final Path dir;
@@ -59,6 +63,8 @@ public final class Log implements AutoCloseable {
     private volatile long recoveryPoint;
     /** Odd while a truncation runs; readers retry when it changed under them. */
     private volatile long truncationSequence;
+    /** Counted down when the truncation in progress ends; set before the sequence turns odd. */
+    private volatile CountDownLatch truncationDone = new CountDownLatch(0);
     private volatile boolean closed;
 
     private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, LogLoader.Loaded loaded) {
@@ -260,6 +266,13 @@ public final class Log implements AutoCloseable {
     public ReadResult read(long offset, int maxBytes) throws IOException {
         for (int attempt = 0; ; attempt++) {
             long sequence = truncationSequence;
+            if ((sequence & 1) != 0) {
+                awaitTruncation(offset);
+                if (attempt >= READ_RETRIES_MAX) {
+                    throw new IOException("Read of " + name + " at offset " + offset + " kept racing with truncation");
+                }
+                continue;
+            }
             long start = logStartOffset;
             long end = logEndOffset;
             if (offset < start || offset > end) {
@@ -269,23 +282,55 @@ public final class Log implements AutoCloseable {
                 return new ReadResult(ByteBuffer.allocate(0), start, end);
             }
             try {
-                if ((sequence & 1) == 0) {
-                    ByteBuffer bytes = readFromSegments(offset, maxBytes);
-                    if (truncationSequence == sequence) {
-                        return new ReadResult(bytes, start, end);
-                    }
+                ByteBuffer bytes = readFromSegments(offset, maxBytes);
+                if (truncationSequence == sequence && bytes.hasRemaining()) {
+                    return new ReadResult(batchesBelow(bytes, end), start, end);
                 }
-            } catch (ClosedChannelException | NoSuchFileException e) {
-                // A segment was deleted by retention or truncation under us: look again.
-                if (attempt >= READ_RETRIES_MAX) {
+                // Nothing, though offset < end: retention removed the segment under us (the start
+                // has moved; look again). Or a truncation ran: what we read may be stale.
+            } catch (IOException | RuntimeException e) {
+                // A segment deleted by retention or truncation under us is closed or gone: look
+                // again. Anything else is real, unless a truncation cut the bytes we were reading.
+                boolean deleted = e instanceof ClosedChannelException || e instanceof NoSuchFileException;
+                if (attempt >= READ_RETRIES_MAX || (!deleted && truncationSequence == sequence)) {
                     throw e;
                 }
             }
             if (attempt >= READ_RETRIES_MAX) {
-                throw new IOException("Read of " + name + " at offset " + offset + " kept racing with truncation");
+                throw new IOException("Read of " + name + " at offset " + offset + " kept racing with truncation "
+                        + "or retention");
             }
             Thread.onSpinWait();
         }
+    }
+
+    /**
+     * Waits (bounded) for the truncation in progress to finish. Readers wait on a latch of their
+     * own, never on the writer's lock, so they cannot delay an append.
+     */
+    private void awaitTruncation(long offset) throws IOException {
+        try {
+            if (!truncationDone.await(TRUNCATION_WAIT_MS_MAX, TimeUnit.MILLISECONDS)) {
+                throw new IOException("Read of " + name + " at offset " + offset + " waited more than "
+                        + TRUNCATION_WAIT_MS_MAX + " ms for a truncation to finish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("Interrupted while waiting for a truncation of " + name);
+        }
+    }
+
+    /**
+     * The batches of {@code bytes} below {@code end}. The segment's size is published before the
+     * log end, so a read may see batches appended after it took {@code end}; it must not return
+     * records past the end it reports.
+     */
+    private static ByteBuffer batchesBelow(ByteBuffer bytes, long end) {
+        int at = bytes.position();
+        while (at + RecordBatch.LOG_OVERHEAD_BYTES <= bytes.limit() && RecordBatch.baseOffset(bytes, at) < end) {
+            at += RecordBatch.sizeInBytes(bytes, at);
+        }
+        return at == bytes.limit() ? bytes : bytes.limit(at).slice();
     }
 
     private ByteBuffer readFromSegments(long offset, int maxBytes) throws IOException {
@@ -467,6 +512,8 @@ public final class Log implements AutoCloseable {
                 throw new IllegalArgumentException("Cannot truncate " + name + " to " + offset
                         + ", below its start offset " + logStartOffset);
             }
+            CountDownLatch done = new CountDownLatch(1);
+            truncationDone = done;
             truncationSequence++;
             try {
                 List<Segment> doomed = new ArrayList<>();
@@ -494,6 +541,7 @@ public final class Log implements AutoCloseable {
                 return newEnd;
             } finally {
                 truncationSequence++;
+                done.countDown();
             }
         } finally {
             writeLock.unlock();
