@@ -39,6 +39,8 @@ public final class OffsetIndex {
     private volatile int count;
     /** Entries already written to the file; only the writer touches it. */
     private int persistedCount;
+    /** The file may still hold entries removed in memory since the last flush: flush must cut it. */
+    private boolean fileHasRemovedEntries;
 
     private OffsetIndex(Path path, long baseOffset, int entriesMax, long[] entries, int count, int persistedCount) {
         this.path = path;
@@ -211,7 +213,10 @@ public final class OffsetIndex {
      * rewrite them (comparing counts alone would miss a truncation followed by as many appends).
      */
     private void forgetPersistedFrom(int n) {
-        persistedCount = Math.min(persistedCount, n);
+        if (n < persistedCount) {
+            persistedCount = n;
+            fileHasRemovedEntries = true;
+        }
     }
 
     /**
@@ -220,7 +225,7 @@ public final class OffsetIndex {
      */
     public void flush(FileIO io) throws IOException {
         int n = count;
-        if (n == persistedCount && io.exists(path)) {
+        if (n == persistedCount && !fileHasRemovedEntries && io.exists(path)) {
             return;
         }
         try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
@@ -241,5 +246,6 @@ public final class OffsetIndex {
             file.force(true);
         }
         persistedCount = n;
+        fileHasRemovedEntries = false;
     }
 }

@@ -365,7 +365,9 @@ public final class Segment implements Closeable {
             }
             if (sinceIndex > indexIntervalBytes) {
                 offsetIndex.append(last, (int) position);
-                timeIndex.maybeAppend(max, maxOffset);
+                if (!timeIndex.isFull()) { // keep the last slot for the largest timestamp, as indexBatches does
+                    timeIndex.maybeAppend(max, maxOffset);
+                }
                 sinceIndex = 0;
             }
             sinceIndex += (int) batchBytes;
@@ -455,7 +457,9 @@ public final class Segment implements Closeable {
             }
             if (bytesSinceLastIndexEntry > indexIntervalBytes) {
                 offsets.append(last, filePosition + at - batches.position());
-                times.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+                if (!times.isFull()) { // the last slot is kept for seal(): it records the segment's largest timestamp
+                    times.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+                }
                 bytesSinceLastIndexEntry = 0;
             }
             bytesSinceLastIndexEntry += batchBytes;

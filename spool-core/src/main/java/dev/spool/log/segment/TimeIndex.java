@@ -38,6 +38,8 @@ public final class TimeIndex {
     private volatile long[] entries;
     private volatile int count;
     private int persistedCount;
+    /** The file may still hold entries removed in memory since the last flush: flush must cut it. */
+    private boolean fileHasRemovedEntries;
 
     private TimeIndex(Path path, long baseOffset, int entriesMax, long[] entries, int count, int persistedCount) {
         this.path = path;
@@ -196,13 +198,16 @@ public final class TimeIndex {
      * rewrite them (comparing counts alone would miss a truncation followed by as many appends).
      */
     private void forgetPersistedFrom(int n) {
-        persistedCount = Math.min(persistedCount, n);
+        if (n < persistedCount) {
+            persistedCount = n;
+            fileHasRemovedEntries = true;
+        }
     }
 
     /** Makes the file hold exactly the in-memory entries, then forces it. */
     public void flush(FileIO io) throws IOException {
         int n = count;
-        if (n == persistedCount && io.exists(path)) {
+        if (n == persistedCount && !fileHasRemovedEntries && io.exists(path)) {
             return;
         }
         try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
@@ -224,5 +229,6 @@ public final class TimeIndex {
             file.force(true);
         }
         persistedCount = n;
+        fileHasRemovedEntries = false;
     }
 }

@@ -119,4 +119,41 @@ class LogRegressionTest {
             assertThat(log.findOffsetByTimestamp(1500)).contains(new TimestampOffset(3, 2000));
         }
     }
+
+    @Test
+    void aMultiBatchAppendLeavesRoomInTheTimeIndexForTheSegmentsLargestTimestamp() throws IOException {
+        // A 24-byte time index holds two entries; one must stay free for the entry a roll adds.
+        LogConfig config = LogConfig.defaults().withSegmentIndexBytes(24).withIndexIntervalBytes(0);
+        try (Log log = open(config, LoadState.unknown())) {
+            log.append(Batches.encode(List.of(List.of(RecordSpec.ofValue(1000, "a")),
+                    List.of(RecordSpec.ofValue(2000, "b")), List.of(RecordSpec.ofValue(3000, "c")),
+                    List.of(RecordSpec.ofValue(4000, "d")))));
+            log.roll();
+            append(log, RecordSpec.ofValue(5000, "e"));
+        }
+        try (Log log = open(config, LoadState.clean())) {
+            // Before the fix the first segment claimed 3000 and a search for 3500 skipped it.
+            assertThat(log.segments().get(0).maxTimestamp()).isEqualTo(4000);
+            assertThat(log.findOffsetByTimestamp(3500)).contains(new TimestampOffset(3, 4000));
+        }
+    }
+
+    @Test
+    void aTruncatedTimeIndexIsCutOnDiskEvenWhenItEndsWithAsManyEntriesAsItsFileHeld() throws IOException {
+        LogConfig config = LogConfig.defaults().withIndexIntervalBytes(0);
+        try (Log log = open(config, LoadState.unknown())) {
+            append(log, RecordSpec.ofValue(1000, "a"));
+            append(log, RecordSpec.ofValue(2000, "b")); // time index entry (2000, 1)
+            append(log, RecordSpec.ofValue(3000, "c")); // time index entry (3000, 2)
+            log.flush();
+            log.truncateTo(2); // drops (3000, 2) in memory
+            append(log, RecordSpec.ofValue(1500, "c2")); // no new time entry: back to one entry, as the file had two
+            log.roll();
+            append(log, RecordSpec.ofValue(100, "e"));
+        }
+        try (Log log = open(config, LoadState.clean())) {
+            // Before the fix the file kept (3000, 2) and the segment claimed 3000.
+            assertThat(log.segments().get(0).maxTimestamp()).isEqualTo(2000);
+        }
+    }
 }
