@@ -23,7 +23,7 @@ import net.jqwik.api.Tuple;
 class LogPropertyTest {
     private static final long START_MS = 1_000_000L;
 
-    @Property(tries = 300)
+    @Property(tries = 500)
     void logAgreesWithModel(@ForAll("configs") LogConfig config, @ForAll("actions") List<LogAction> actions)
             throws Exception {
         try (LogHarness harness = LogHarness.create(config, START_MS)) {
@@ -33,7 +33,7 @@ class LogPropertyTest {
         }
     }
 
-    @Property(tries = 60)
+    @Property(tries = 100)
     void logAgreesWithModelOverLongAppendHeavyRuns(@ForAll("configs") LogConfig config,
                                                    @ForAll("longActions") List<LogAction> actions) throws Exception {
         try (LogHarness harness = LogHarness.create(config, START_MS)) {
