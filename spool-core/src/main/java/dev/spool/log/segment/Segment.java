@@ -205,6 +205,8 @@ public final class Segment implements Closeable {
                     throw new IOException("Cannot rebuild the indexes of " + logPath() + ": at position "
                             + scan.validBytes() + ": " + scan.problem());
                 }
+                offsetIndex.flush(io);
+                timeIndex.flush(io);
             }
         }
     }
