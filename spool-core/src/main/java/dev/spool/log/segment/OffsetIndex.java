@@ -1,7 +1,6 @@
 package dev.spool.log.segment;
 
 import dev.spool.log.io.FileIO;
-import dev.spool.log.io.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -51,31 +50,19 @@ public final class OffsetIndex {
 
     /** A new, empty index; nothing is written until {@link #flush}. */
     public static OffsetIndex empty(Path path, long baseOffset, int indexBytesMax) {
-        return new OffsetIndex(path, baseOffset, Math.max(1, indexBytesMax / ENTRY_BYTES), new long[16], 0, 0);
+        return new OffsetIndex(path, baseOffset, IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES), new long[16], 0, 0);
     }
 
     /** Reads an index file whole. Throws {@link CorruptIndexException} if its length is not a multiple of 8. */
     public static OffsetIndex load(FileIO io, Path path, long baseOffset, int indexBytesMax) throws IOException {
-        int entriesMax = Math.max(1, indexBytesMax / ENTRY_BYTES);
-        try (StorageFile file = io.open(path, FileIO.OpenMode.READ)) {
-            long size = file.size();
-            if (size % ENTRY_BYTES != 0) {
-                throw new CorruptIndexException(path, "size " + size + " is not a multiple of " + ENTRY_BYTES);
-            }
-            if (size / ENTRY_BYTES > entriesMax) {
-                throw new CorruptIndexException(path, "holds " + size / ENTRY_BYTES + " entries, more than the "
-                        + entriesMax + " allowed");
-            }
-            int n = (int) (size / ENTRY_BYTES);
-            ByteBuffer bytes = ByteBuffer.allocate(n * ENTRY_BYTES);
-            file.readFully(bytes, 0);
-            bytes.flip();
-            long[] entries = new long[Math.max(16, n)];
-            for (int i = 0; i < n; i++) {
-                entries[i] = bytes.getLong(i * ENTRY_BYTES);
-            }
-            return new OffsetIndex(path, baseOffset, entriesMax, entries, n, n);
+        int entriesMax = IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES);
+        ByteBuffer bytes = IndexFile.readAll(io, path, ENTRY_BYTES, entriesMax);
+        int n = bytes.remaining() / ENTRY_BYTES;
+        long[] entries = new long[Math.max(16, n)];
+        for (int i = 0; i < n; i++) {
+            entries[i] = bytes.getLong(i * ENTRY_BYTES);
         }
+        return new OffsetIndex(path, baseOffset, entriesMax, entries, n, n);
     }
 
     public Path path() {
@@ -207,27 +194,7 @@ public final class OffsetIndex {
      * cuts the file where entries were removed.
      */
     public void flush(FileIO io) throws IOException {
-        int n = count;
-        if (n == persistedCount && io.exists(path)) {
-            return;
-        }
-        try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
-            int from = Math.min(persistedCount, n);
-            if (file.size() != (long) from * ENTRY_BYTES) {
-                from = Math.min(from, (int) Math.min(n, file.size() / ENTRY_BYTES));
-                file.truncate((long) from * ENTRY_BYTES);
-            }
-            if (n > from) {
-                ByteBuffer bytes = ByteBuffer.allocate((n - from) * ENTRY_BYTES);
-                long[] e = entries;
-                for (int i = from; i < n; i++) {
-                    bytes.putLong(e[i]);
-                }
-                bytes.flip();
-                file.write(bytes, (long) from * ENTRY_BYTES);
-            }
-            file.force(true);
-        }
-        persistedCount = n;
+        long[] e = entries;
+        persistedCount = IndexFile.sync(io, path, ENTRY_BYTES, persistedCount, count, (out, i) -> out.putLong(e[i]));
     }
 }
