@@ -23,7 +23,7 @@ import org.apache.kafka.common.record.internal.MutableRecordBatch;
  * Random batches through both codecs. jqwik prints the seed of a failing run (and stores it in
  * {@code .jqwik-database}); replay one with {@code @Property(seed = "…")}.
  */
-class CodecCrossCheckProperties {
+class KafkaCrossCheckPropertyTest {
     private static final String[] HEADER_KEY_PREFIXES = {"", "trace-id", "κλειδί", "🔑", "日本語", "ключ"};
 
     @Property(tries = 150, shrinking = ShrinkingMode.BOUNDED)
