@@ -174,6 +174,11 @@ final class LogLoader {
                         + segment.nextOffset() + " but the next segment starts at "
                         + segments.get(i + 1).baseOffset());
             }
+            if (!isLast) {
+                // A scan rebuilds the index entries of the interval only; a segment that is no longer
+                // active also ends its time index with its largest timestamp, as a roll leaves it.
+                segment.seal();
+            }
         }
 
         // What the scan accepted may sit only in the page cache (after a process crash): force it

@@ -11,8 +11,9 @@ import java.nio.file.Path;
  * <h2>File layout</h2>
  * <pre>
  *  entry i, at byte 8*i (big-endian):
- *   0  int32  relativeOffset   batch base offset - segment base offset
- *   4  int32  position         byte position of that batch in the .log
+ *   0  int32  relativeOffset   last offset of the indexed batch - segment base offset (as Kafka
+ *                              indexes a batch by its largest offset)
+ *   4  int32  position         byte position where that batch starts in the .log
  * </pre>
  * No header, no checksum, no preallocated zero tail: the file holds exactly its entries. An entry
  * is added when at least {@code indexIntervalBytes} have been written since the last one, so a
