@@ -103,7 +103,9 @@ final class LogLoader {
         List<Segment> segments = new ArrayList<>(bases.size());
         Long[] sorted = bases.toArray(new Long[0]);
         for (int i = 0; i < sorted.length; i++) {
-            long nextHint = i + 1 < sorted.length ? sorted[i + 1] : sorted[i];
+            // The last segment's end is unknown until loadTail or recover reads it: no bound yet. (Its
+            // own base offset as the bound made every clean open reject and rebuild its time index.)
+            long nextHint = i + 1 < sorted.length ? sorted[i + 1] : Long.MAX_VALUE;
             segments.add(Segment.open(io, dir, sorted[i], config.indexIntervalBytes(), config.segmentIndexBytes(),
                     nextHint, nowMs));
         }
