@@ -197,11 +197,13 @@ public final class LogVerifier {
         long expected = base;
         long position = 0;
         boolean damaged = false;
+        boolean wholeSegmentRead = false;
         try (SegmentFileReader reader = SegmentFileReader.open(io, logFile, batchBytesMax)) {
             long size = reader.sizeBytes();
             while (true) {
                 SegmentFileReader.BatchRead read = reader.read(position);
                 if (read.kind() == SegmentFileReader.BatchRead.Kind.END) {
+                    wholeSegmentRead = true;
                     break;
                 }
                 if (read.kind() == SegmentFileReader.BatchRead.Kind.INCOMPLETE) {
@@ -237,7 +239,7 @@ public final class LogVerifier {
                 tally.bytes += read.sizeBytes();
             }
         }
-        indexes.finish(position, expected);
+        indexes.finish(position, expected, wholeSegmentRead);
         return damaged ? -1 : expected;
     }
 
@@ -437,15 +439,19 @@ public final class LogVerifier {
                     + offsets[i] + ", position " + positions[i] + ") " + problem);
         }
 
-        /** Called once the valid batches ended at {@code validBytes}, with {@code nextOffset} after the last. */
-        void finish(long validBytes, long nextOffset) {
-            if (offsets != null) {
+        /**
+         * Called once the valid batches ended at {@code validBytes}, with {@code nextOffset} after
+         * the last. Entries past a damaged or torn end are not reported: the damage is the finding,
+         * and recovery or repair cuts those entries with it.
+         */
+        void finish(long validBytes, long nextOffset, boolean wholeSegmentRead) {
+            if (offsets != null && wholeSegmentRead) {
                 for (int i = nextOffsetEntry; i < offsets.length; i++) {
                     entryProblem(i, "lies past the valid data, which ends at position " + validBytes + " (offset "
                             + nextOffset + ")");
                 }
             }
-            if (timestamps != null) {
+            if (timestamps != null && wholeSegmentRead) {
                 for (int i = nextTimeEntry; i < timestamps.length; i++) {
                     tally.add(Severity.ERROR, timeIndexFile, (long) i * TimeIndex.ENTRY_BYTES, "entry " + i
                             + " (timestamp " + timestamps[i] + ", offset " + timeOffsets[i] + ") names an offset "
