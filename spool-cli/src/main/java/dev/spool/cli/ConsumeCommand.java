@@ -2,6 +2,7 @@ package dev.spool.cli;
 
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
+import dev.spool.log.OffsetOutOfRangeException;
 import dev.spool.log.ReadResult;
 import dev.spool.log.TimestampOffset;
 import dev.spool.log.TopicName;
@@ -108,7 +109,12 @@ final class ConsumeCommand implements Callable<Integer> {
 
     private long startOffset(Log log) throws IOException {
         if (start.offset != null) {
-            return start.offset;
+            long offset = start.offset;
+            if (offset < log.logStartOffset() || offset > log.logEndOffset()) {
+                throw new OffsetOutOfRangeException(topic + "-" + partition, offset, log.logStartOffset(),
+                        log.logEndOffset());
+            }
+            return offset;
         }
         if (start.fromTime != null) {
             long timestamp = parseTime(start.fromTime);
