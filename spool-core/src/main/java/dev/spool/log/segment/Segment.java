@@ -250,6 +250,7 @@ public final class Segment implements Closeable {
                     + size);
         }
         nextOffset = size == 0 ? baseOffset : next;
+        times.sanityCheck(nextOffset); // now that the end is known, no entry may lie past it
         maxTimestamp = max;
         bytesSinceLastIndexEntry = sinceIndex;
     }
