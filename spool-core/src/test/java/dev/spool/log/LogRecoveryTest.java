@@ -341,4 +341,18 @@ class LogRecoveryTest {
         }
         return -1;
     }
+
+    @Test
+    void anIndexRebuiltEmptyReplacesTheGarbageFileLeftOnDisk() throws IOException {
+        Path dir = tmp.resolve("log");
+        try (Log log = Log.open(dir, ONE_SEGMENT, LoadState.unknown())) {
+            log.append(LogTest.batch(1, "only")); // one small batch: no index entry at all
+        }
+        Path index = SegmentFiles.indexFile(dir, 0);
+        Files.write(index, new byte[] {9, 9, 9, 9, 9, 9, 9, 9});
+        try (Log log = Log.open(dir, ONE_SEGMENT, LoadState.unknown())) {
+            assertThat(log.logEndOffset()).isEqualTo(1);
+        }
+        assertThat(Files.size(index)).isZero();
+    }
 }

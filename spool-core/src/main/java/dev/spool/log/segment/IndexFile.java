@@ -17,6 +17,12 @@ final class IndexFile {
         void put(ByteBuffer out, int i);
     }
 
+    /**
+     * The persisted count of a new index: it knows nothing of a file that may already exist (left
+     * by a crash or damaged), so its first flush rewrites the file whole.
+     */
+    static final int UNKNOWN_ON_DISK = -1;
+
     private IndexFile() {
     }
 
@@ -46,7 +52,8 @@ final class IndexFile {
     /**
      * Makes the file hold exactly entries {@code [0, count)}: cuts it where entries were removed,
      * appends the ones not yet written (from {@code persistedCount} on), then forces it. Returns
-     * the new persisted count. A no-op when nothing changed and the file exists.
+     * the new persisted count. A no-op when nothing changed and the file exists; a negative
+     * {@code persistedCount} means the file's content is unknown and it is rewritten.
      */
     static int sync(FileIO io, Path path, int entryBytes, int persistedCount, int count, EntryWriter writer)
             throws IOException {
@@ -54,7 +61,7 @@ final class IndexFile {
             return count;
         }
         try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
-            int from = Math.min(persistedCount, count);
+            int from = Math.max(0, Math.min(persistedCount, count));
             if (file.size() != (long) from * entryBytes) {
                 from = (int) Math.min(from, file.size() / entryBytes);
                 file.truncate((long) from * entryBytes);

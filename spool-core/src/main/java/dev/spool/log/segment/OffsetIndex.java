@@ -51,7 +51,8 @@ public final class OffsetIndex {
 
     /** A new, empty index; nothing is written until {@link #flush}. */
     public static OffsetIndex empty(Path path, long baseOffset, int indexBytesMax) {
-        return new OffsetIndex(path, baseOffset, IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES), new long[16], 0, 0);
+        return new OffsetIndex(path, baseOffset, IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES), new long[16],
+                0, IndexFile.UNKNOWN_ON_DISK);
     }
 
     /** Reads an index file whole. Throws {@link CorruptIndexException} if its length is not a multiple of 8. */

@@ -36,6 +36,7 @@ public final class TimeIndex {
     /** Pairs: [2i] timestamp, [2i+1] relative offset. */
     private volatile long[] entries;
     private volatile int count;
+    /** Entries already written to the file; {@link IndexFile#UNKNOWN_ON_DISK} until the first flush of a new index. */
     private int persistedCount;
 
     private TimeIndex(Path path, long baseOffset, int entriesMax, long[] entries, int count, int persistedCount) {
@@ -48,7 +49,8 @@ public final class TimeIndex {
     }
 
     public static TimeIndex empty(Path path, long baseOffset, int indexBytesMax) {
-        return new TimeIndex(path, baseOffset, IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES), new long[32], 0, 0);
+        return new TimeIndex(path, baseOffset, IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES), new long[32],
+                0, IndexFile.UNKNOWN_ON_DISK);
     }
 
     public static TimeIndex load(FileIO io, Path path, long baseOffset, int indexBytesMax) throws IOException {
