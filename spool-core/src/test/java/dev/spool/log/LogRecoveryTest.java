@@ -355,4 +355,39 @@ class LogRecoveryTest {
         }
         assertThat(Files.size(index)).isZero();
     }
+
+    @Test
+    void tornSegmentPastTheRecoveryPointIsCutAndTheUnflushedSegmentsAfterItRemoved() throws IOException {
+        Path dir = tmp.resolve("log");
+        fill(dir, SMALL_SEGMENTS, 40);
+        List<SegmentInfo> segments;
+        try (Log log = Log.open(dir, SMALL_SEGMENTS, LoadState.clean())) {
+            segments = log.segments();
+        }
+        assertThat(segments.size()).isGreaterThanOrEqualTo(4);
+        SegmentInfo torn = segments.get(segments.size() - 3);
+        Path tornFile = SegmentFiles.logFile(dir, torn.baseOffset());
+        cutTo(tornFile, torn.sizeBytes() - 7);
+        // Checkpointed recovery point: the start of the torn segment, so all after it is unflushed.
+        LoadState state = new LoadState(false, OptionalLong.of(torn.baseOffset()), OptionalLong.empty());
+        try (Log log = Log.open(dir, SMALL_SEGMENTS, state)) {
+            long end = log.logEndOffset();
+            assertThat(end).isLessThan(torn.nextOffset()).isGreaterThanOrEqualTo(torn.baseOffset());
+            assertThat(log.segmentCount()).isEqualTo(segments.size() - 2);
+            assertThat(readAll(log)).isEqualTo(expectedValues((int) end));
+            log.append(LogTest.batch(1, "v" + end));
+        }
+        assertThat(Files.exists(SegmentFiles.logFile(dir, segments.get(segments.size() - 1).baseOffset()))).isFalse();
+        try (Log log = Log.open(dir, SMALL_SEGMENTS, LoadState.unknown())) {
+            assertThat(readAll(log)).hasSize((int) log.logEndOffset());
+        }
+
+        // The same damage before the recovery point is missing flushed data: corruption.
+        Path again = tmp.resolve("again");
+        fill(again, SMALL_SEGMENTS, 40);
+        cutTo(SegmentFiles.logFile(again, torn.baseOffset()), torn.sizeBytes() - 7);
+        LoadState flushedPast = new LoadState(false, OptionalLong.of(torn.nextOffset() - 1), OptionalLong.empty());
+        assertThatThrownBy(() -> Log.open(again, SMALL_SEGMENTS, flushedPast))
+                .isInstanceOf(CorruptLogException.class).hasMessageContaining("not the last segment");
+    }
 }
