@@ -66,6 +66,8 @@ public final class Log implements AutoCloseable {
     /** Counted down when the truncation in progress ends; set before the sequence turns odd. */
     private volatile CountDownLatch truncationDone = new CountDownLatch(0);
     private volatile boolean closed;
+    /** The first write-path I/O error; once set the log refuses writes until reopened (STYLE.md 7). */
+    private volatile IOException failure;
 
     private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, LogLoader.Loaded loaded) {
         this.io = io;
@@ -160,11 +162,15 @@ public final class Log implements AutoCloseable {
             }
             long lastOffset = next - 1;
             long now = clockMs.getAsLong();
-            Segment segment = maybeRoll(totalBytes, lastOffset, now);
-            int position = segment.sizeBytes();
-            segment.append(view, lastOffset, now);
-            logEndOffset = next;
-            return new AppendResult(firstOffset, lastOffset, segment.baseOffset(), position, totalBytes);
+            try {
+                Segment segment = maybeRoll(totalBytes, lastOffset, now);
+                int position = segment.sizeBytes();
+                segment.append(view, lastOffset, now);
+                logEndOffset = next;
+                return new AppendResult(firstOffset, lastOffset, segment.baseOffset(), position, totalBytes);
+            } catch (IOException e) {
+                throw fail(e);
+            }
         } finally {
             writeLock.unlock();
         }
@@ -235,7 +241,11 @@ public final class Log implements AutoCloseable {
         try {
             ensureOpen();
             if (!active.isEmpty()) {
-                roll("request");
+                try {
+                    roll("request");
+                } catch (IOException e) {
+                    throw fail(e);
+                }
             }
         } finally {
             writeLock.unlock();
@@ -377,8 +387,12 @@ public final class Log implements AutoCloseable {
             long end = logEndOffset;
             Map.Entry<Long, Segment> from = segments.floorEntry(recoveryPoint);
             Map<Long, Segment> unflushed = from == null ? segments : segments.tailMap(from.getKey(), true);
-            for (Segment segment : unflushed.values()) {
-                segment.flush();
+            try {
+                for (Segment segment : unflushed.values()) {
+                    segment.flush();
+                }
+            } catch (IOException e) {
+                throw fail(e); // never retry an fsync: what it failed to write may be gone from the page cache
             }
             recoveryPoint = Math.max(recoveryPoint, end);
         } finally {
@@ -396,6 +410,18 @@ public final class Log implements AutoCloseable {
         writeLock.lock();
         try {
             ensureOpen();
+            try {
+                return applyRetentionLocked(nowMs);
+            } catch (IOException e) {
+                throw fail(e);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private int applyRetentionLocked(long nowMs) throws IOException {
+        {
             int deleted = deleteBelowLogStart();
             if (config.retentionMs() > 0) {
                 deleted += deleteWhile(segment -> nowMs - segment.maxTimestamp() > config.retentionMs()
@@ -412,8 +438,6 @@ public final class Log implements AutoCloseable {
                 }, "size");
             }
             return deleted;
-        } finally {
-            writeLock.unlock();
         }
     }
 
@@ -431,7 +455,11 @@ public final class Log implements AutoCloseable {
             }
             if (offset > logStartOffset) {
                 logStartOffset = offset;
-                deleteBelowLogStart();
+                try {
+                    deleteBelowLogStart();
+                } catch (IOException e) {
+                    throw fail(e);
+                }
             }
             return logStartOffset;
         } finally {
@@ -539,6 +567,8 @@ public final class Log implements AutoCloseable {
                 LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
                         doomed.size());
                 return newEnd;
+            } catch (IOException e) {
+                throw fail(e);
             } finally {
                 truncationSequence++;
                 done.countDown();
@@ -553,10 +583,29 @@ public final class Log implements AutoCloseable {
         return closed;
     }
 
-    private void ensureOpen() {
+    private void ensureOpen() throws IOException {
         if (closed) {
             throw new IllegalStateException("Log " + dir + " is closed");
         }
+        IOException failed = failure;
+        if (failed != null) {
+            throw new IOException("Log " + dir + " failed earlier (" + failed.getMessage()
+                    + ") and refuses writes until it is reopened", failed);
+        }
+    }
+
+    /** Records the first write-path failure; returns the error to throw. */
+    private IOException fail(IOException e) {
+        if (failure == null) {
+            failure = e;
+            LOG.error("Log {} failed: {}; it refuses writes until reopened", dir, e.getMessage());
+        }
+        return e;
+    }
+
+    /** Whether a write or flush failed; the log then refuses writes until reopened. */
+    public boolean isFailed() {
+        return failure != null;
     }
 
     /** Flushes everything, then closes every segment. */
@@ -567,8 +616,10 @@ public final class Log implements AutoCloseable {
             if (closed) {
                 return;
             }
-            active.seal();
-            flush();
+            if (failure == null) {
+                active.seal();
+                flush();
+            }
             closed = true;
             IOException failure = null;
             for (Segment segment : segments.values()) {

@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  * <tr><td>T torn tail: the last segment ends in an incomplete batch, zeros, or a final batch with a
  *     zero-filled sector and a bad CRC</td><td>a write interrupted by the crash</td>
  *     <td>truncate the last segment to its valid prefix; log how many bytes</td></tr>
- * <tr><td>X1 a bad batch anywhere else (or a torn end of a segment that is not the last)</td>
+ * <tr><td>T2 a torn end of a segment that is not the last, at or past the checkpointed recovery point</td>
+ *     <td>a power loss soon after a roll, before the background flush of the rolled segment</td>
+ *     <td>truncate it and remove the later segments (all unflushed); log both</td></tr>
+ * <tr><td>X1 a bad batch anywhere else (or a torn end of a segment that is not the last, before the
+ *     recovery point or with no checkpoint)</td>
  *     <td>corruption</td><td>throw {@link CorruptLogException} with file and position; never skip</td></tr>
  * <tr><td>X2 segments not contiguous (a segment's base is not the previous segment's next offset)</td>
  *     <td>a segment was lost or damaged</td><td>throw {@link CorruptLogException}</td></tr>
@@ -103,12 +107,13 @@ final class LogLoader {
         List<Segment> segments = new ArrayList<>(bases.size());
         Long[] sorted = bases.toArray(new Long[0]);
         for (int i = 0; i < sorted.length; i++) {
-            long nextHint = i + 1 < sorted.length ? sorted[i + 1] : sorted[i];
+            // The last segment's end is unknown until loadTail or recover reads it.
+            long nextHint = i + 1 < sorted.length ? sorted[i + 1] : Long.MAX_VALUE;
             segments.add(Segment.open(io, dir, sorted[i], config.indexIntervalBytes(), config.segmentIndexBytes(),
                     nextHint, nowMs));
         }
         try {
-            return recover(dir, config, state, segments);
+            return recover(io, dir, config, state, segments);
         } catch (IOException | RuntimeException e) {
             for (Segment segment : segments) {
                 try {
@@ -121,7 +126,37 @@ final class LogLoader {
         }
     }
 
-    private static Loaded recover(Path dir, LogConfig config, LoadState state, List<Segment> segments)
+    /**
+     * Row T2: the segments after a torn one were written after it and never flushed either (they
+     * lie past the recovery point), and offsets can no longer be contiguous: remove them, loudly.
+     */
+    private static long dropLaterSegments(FileIO io, Path dir, List<Segment> segments, int tornIndex)
+            throws IOException {
+        List<Segment> later = new ArrayList<>(segments.subList(tornIndex + 1, segments.size()));
+        long bytes = 0;
+        List<Path> renamed = new ArrayList<>();
+        for (Segment segment : later) {
+            bytes += segment.sizeBytes();
+            segment.close();
+            for (Path path : segment.paths()) {
+                if (io.exists(path)) {
+                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
+                    io.rename(path, target);
+                    renamed.add(target);
+                }
+            }
+        }
+        io.syncDirectory(dir);
+        for (Path path : renamed) {
+            io.deleteIfExists(path);
+        }
+        segments.subList(tornIndex + 1, segments.size()).clear();
+        LOG.warn("Removed {} segment(s) ({} bytes) of {} after the torn segment: written after the torn write and "
+                + "never flushed", later.size(), bytes, dir);
+        return bytes;
+    }
+
+    private static Loaded recover(FileIO io, Path dir, LogConfig config, LoadState state, List<Segment> segments)
             throws IOException {
         Segment last = segments.get(segments.size() - 1);
         long firstBase = segments.get(0).baseOffset();
@@ -156,7 +191,9 @@ final class LogLoader {
             switch (scan.outcome()) {
                 case VALID -> { }
                 case TORN_TAIL -> {
-                    if (!isLast) { // X1
+                    boolean unflushed = state.recoveryPoint().isPresent() && !state.cleanShutdown()
+                            && scan.nextOffset() >= state.recoveryPoint().getAsLong();
+                    if (!isLast && !unflushed) { // X1
                         throw new CorruptLogException(segment.logPath(), scan.validBytes(),
                                 scan.problem() + ", but this is not the last segment");
                     }
@@ -165,6 +202,10 @@ final class LogLoader {
                             + "offset {}", segment.logPath(), cut, scan.validBytes(), scan.problem(), scan.nextOffset());
                     segment.truncateToPosition(scan.validBytes(), scan.nextOffset());
                     bytesTruncated += cut;
+                    if (!isLast) { // T2
+                        bytesTruncated += dropLaterSegments(io, dir, segments, i);
+                        isLast = true;
+                    }
                 }
                 case CORRUPT -> throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem());
             }
@@ -173,6 +214,11 @@ final class LogLoader {
                         + segment.nextOffset() + " but the next segment starts at "
                         + segments.get(i + 1).baseOffset());
             }
+            if (!isLast) {
+                // A scan rebuilds the index entries of the interval only; a segment that is no longer
+                // active also ends its time index with its largest timestamp, as a roll leaves it.
+                segment.seal();
+            }
         }
 
         // What the scan accepted may sit only in the page cache (after a process crash): force it
@@ -180,6 +226,7 @@ final class LogLoader {
         for (int i = firstToScan; i < segments.size(); i++) {
             segments.get(i).flush();
         }
+        last = segments.get(segments.size() - 1); // row T2 may have removed segments
         long logEnd = last.nextOffset();
         if (!state.cleanShutdown() && state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
             throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd // X3

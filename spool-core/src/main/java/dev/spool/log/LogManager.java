@@ -416,12 +416,18 @@ public final class LogManager implements AutoCloseable {
             }
         }
         try {
+            boolean anyFailed = false;
             for (List<Log> logs : topics.values()) {
                 for (Log log : logs) {
+                    anyFailed |= log.isFailed();
                     log.close();
                 }
             }
             checkpoint();
+            if (anyFailed) {
+                LOG.warn("Not marking {} as cleanly shut down: a log failed; the next open will recover it", dataDir);
+                return;
+            }
             Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
             try (StorageFile file = io.open(marker, FileIO.OpenMode.CREATE)) {
                 file.force(true);

@@ -1,6 +1,11 @@
 package dev.spool.log;
 
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordBatch;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What a read returned: whole record batches (possibly none) and the log's bounds at the time.
@@ -13,5 +18,26 @@ public record ReadResult(ByteBuffer batches, long logStartOffset, long logEndOff
 
     public boolean isEmpty() {
         return !batches.hasRemaining();
+    }
+
+    /** The offset after the last record returned: where the next read continues. */
+    public long nextOffset(long requestedOffset) {
+        long next = requestedOffset;
+        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+            next = RecordBatch.lastOffset(batches, at) + 1;
+        }
+        return next;
+    }
+
+    /**
+     * Decodes every record of every batch, in offset order. The first batch may start before the
+     * offset that was asked for (batches are returned whole); skip records below it if needed.
+     */
+    public List<Record> records() throws CorruptRecordException {
+        List<Record> records = new ArrayList<>();
+        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+            records.addAll(RecordBatch.records(batches, at));
+        }
+        return records;
     }
 }

@@ -13,6 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.RecordingFileIO;
+import dev.spool.log.segment.SegmentFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,5 +84,217 @@ class LogTest {
         }
         assertThat(Files.list(logDir).map(p -> p.getFileName().toString()))
                 .contains("00000000000000000000.log", "00000000000000000000.index", "00000000000000000000.timeindex");
+    }
+
+    @Test
+    void oversizedBatchIsRefusedBeforeAnythingIsWritten() throws IOException {
+        LogConfig config = LogConfig.defaults().withBatchBytesMax(1000);
+        try (Log log = Log.open(dir.resolve("t-0"), config, LoadState.unknown())) {
+            log.append(batch(1, "small"));
+            long sizeBefore = log.sizeBytes();
+            ByteBuffer big = batch(1, "x".repeat(2000));
+            assertThatThrownBy(() -> log.append(big)).isInstanceOfSatisfying(InvalidBatchException.class,
+                    e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.TOO_LARGE))
+                    .hasMessageContaining("exceeds the maximum of 1000 bytes");
+            assertThat(log.logEndOffset()).isEqualTo(1);
+            assertThat(log.sizeBytes()).isEqualTo(sizeBefore);
+            assertThat(java.nio.file.Files.size(SegmentFiles.logFile(log.dir(), 0))).isEqualTo(sizeBefore);
+        }
+    }
+
+    @Test
+    void tooManyRecordsCorruptAndEmptyInputAreRefused() throws IOException {
+        LogConfig config = LogConfig.defaults().withBatchRecordsMax(2);
+        try (Log log = Log.open(dir.resolve("t-0"), config, LoadState.unknown())) {
+            assertThatThrownBy(() -> log.append(batch(1, "a", "b", "c")))
+                    .isInstanceOfSatisfying(InvalidBatchException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.TOO_MANY_RECORDS));
+            ByteBuffer corrupt = batch(1, "a");
+            corrupt.put(corrupt.limit() - 1, (byte) 'z');
+            assertThatThrownBy(() -> log.append(corrupt)).isInstanceOf(InvalidBatchException.class)
+                    .hasMessageContaining("CRC mismatch");
+            assertThatThrownBy(() -> log.append(ByteBuffer.allocate(0))).isInstanceOf(InvalidBatchException.class);
+            ByteBuffer trailing = ByteBuffer.allocate(batch(1, "a").remaining() + 5);
+            trailing.put(batch(1, "a")).position(0);
+            assertThatThrownBy(() -> log.append(trailing)).isInstanceOf(InvalidBatchException.class)
+                    .hasMessageContaining("are not a batch");
+            assertThat(log.logEndOffset()).isZero();
+            assertThat(log.sizeBytes()).isZero();
+        }
+    }
+
+    @Test
+    void severalBatchesInOneAppendGetConsecutiveOffsets() throws IOException {
+        ByteBuffer first = batch(1, "a", "b");
+        ByteBuffer second = batch(2, "c");
+        int firstSize = first.remaining();
+        ByteBuffer both = ByteBuffer.allocate(firstSize + second.remaining());
+        both.put(first).put(second).flip();
+        try (Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown())) {
+            AppendResult result = log.append(both);
+            assertThat(result.firstOffset()).isZero();
+            assertThat(result.lastOffset()).isEqualTo(2);
+            assertThat(RecordBatch.baseOffset(both, firstSize)).isEqualTo(2);
+            assertThat(values(log.read(0, 1 << 20).batches())).containsExactly("a", "b", "c");
+            assertThat(values(log.read(2, 1 << 20).batches())).containsExactly("c");
+        }
+    }
+
+    @Test
+    void rollsBySizeAgeAndFullIndex() throws IOException {
+        AtomicLong clock = new AtomicLong(1_000_000);
+        LogConfig config = LogConfig.defaults().withSegmentBytes(500).withSegmentMs(60_000)
+                .withIndexIntervalBytes(0).withSegmentIndexBytes(48);
+        try (Log log = Log.open(FileIO.real(), dir.resolve("t-0"), config, LoadState.unknown(), clock::get)) {
+            log.append(batch(1, "a"));
+            log.append(batch(1, "b"));
+            assertThat(log.segmentCount()).isEqualTo(1);
+            clock.addAndGet(60_001);
+            log.append(batch(1, "c"));
+            assertThat(log.segmentCount()).as("rolled by age").isEqualTo(2);
+            for (int i = 0; i < 7; i++) {
+                log.append(batch(1, "d" + i));
+            }
+            // index interval 0 indexes every batch after the first; 48 bytes hold 6 offset entries (4 time entries)
+            assertThat(log.segmentCount()).as("rolled by full index").isGreaterThanOrEqualTo(3);
+            log.append(batch(1, "x".repeat(300)));
+            log.append(batch(1, "y".repeat(300)));
+            List<SegmentInfo> segments = log.segments();
+            assertThat(segments.get(segments.size() - 1).sizeBytes()).isLessThanOrEqualTo(500);
+            for (int i = 1; i < segments.size(); i++) {
+                assertThat(segments.get(i).baseOffset()).isEqualTo(segments.get(i - 1).nextOffset());
+            }
+        }
+    }
+
+    @Test
+    void rollFlushesTheOldSegmentAndAdvancesTheRecoveryPoint() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        try (Log log = Log.open(io, dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis)) {
+            log.append(batch(1, "a"));
+            io.clear();
+            log.roll();
+            List<String> ops = io.operations();
+            assertThat(ops.indexOf("force 00000000000000000000.log"))
+                    .isLessThan(ops.indexOf("open 00000000000000000001.log CREATE_NEW"));
+            assertThat(ops.indexOf("open 00000000000000000001.log CREATE_NEW"))
+                    .isLessThan(ops.indexOf("syncdir t-0"));
+            assertThat(log.recoveryPoint()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void retentionByTimeSizeAndStartOffsetDeletesWholeSegmentsRenamingFirst() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        AtomicLong clock = new AtomicLong(10_000_000);
+        LogConfig config = LogConfig.defaults().withSegmentBytes(300).withRetentionMs(100_000).withRetentionBytes(2000);
+        try (Log log = Log.open(io, dir.resolve("t-0"), config, LoadState.unknown(), clock::get)) {
+            for (int i = 0; i < 30; i++) {
+                log.append(batch(clock.get() - 500_000 + i * 20_000L, "value-" + i, "more-" + i));
+            }
+            int before = log.segmentCount();
+            io.clear();
+            int deleted = log.applyRetention(clock.get());
+            assertThat(deleted).isPositive();
+            assertThat(log.segmentCount()).isEqualTo(before - deleted);
+            assertThat(log.sizeBytes()).isLessThanOrEqualTo(2000);
+            for (SegmentInfo segment : log.segments()) {
+                if (segment.sizeBytes() > 0) {
+                    assertThat(clock.get() - segment.maxTimestamp()).isLessThanOrEqualTo(100_000);
+                }
+            }
+            long start = log.logStartOffset();
+            assertThat(start).isEqualTo(log.segments().get(0).baseOffset());
+            assertThatThrownBy(() -> log.read(start - 1, 100)).isInstanceOf(OffsetOutOfRangeException.class);
+            assertThat(log.read(start, 100).isEmpty()).isFalse();
+            List<String> ops = io.operations();
+            int rename = ops.indexOf("rename 00000000000000000000.log 00000000000000000000.log.deleted");
+            int sync = ops.indexOf("syncdir t-0");
+            int delete = ops.indexOf("delete 00000000000000000000.log.deleted");
+            assertThat(List.of(rename, sync, delete)).doesNotContain(-1).isSorted();
+
+            long newStart = log.logEndOffset() - 3;
+            log.advanceLogStartOffset(newStart);
+            assertThat(log.logStartOffset()).isEqualTo(newStart);
+            assertThat(log.segments().get(0).nextOffset()).isGreaterThan(newStart);
+            assertThatThrownBy(() -> log.read(newStart - 1, 100)).isInstanceOf(OffsetOutOfRangeException.class);
+            assertThatThrownBy(() -> log.advanceLogStartOffset(log.logEndOffset() + 1))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        try (Log log = Log.open(io, dir.resolve("t-0"), config, LoadState.unknown(), clock::get)) {
+            assertThat(log.logEndOffset()).isEqualTo(60);
+        }
+    }
+
+    @Test
+    void retentionOfAnExpiredActiveSegmentRollsFirstAndKeepsTheEndOffset() throws IOException {
+        AtomicLong clock = new AtomicLong(10_000_000);
+        LogConfig config = LogConfig.defaults().withRetentionMs(1000);
+        try (Log log = Log.open(FileIO.real(), dir.resolve("t-0"), config, LoadState.unknown(), clock::get)) {
+            log.append(batch(clock.get(), "a", "b"));
+            clock.addAndGet(5000);
+            assertThat(log.applyRetention(clock.get())).isEqualTo(1);
+            assertThat(log.logStartOffset()).isEqualTo(2);
+            assertThat(log.logEndOffset()).isEqualTo(2);
+            assertThat(log.append(batch(clock.get(), "c")).firstOffset()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void truncateToRemovesWholeBatchesAcrossSegments() throws IOException {
+        LogConfig config = LogConfig.defaults().withSegmentBytes(300);
+        Path logDir = dir.resolve("t-0");
+        try (Log log = Log.open(logDir, config, LoadState.unknown())) {
+            for (int i = 0; i < 20; i++) {
+                log.append(batch(1000 + i, "a" + i, "b" + i));
+            }
+            int segmentsBefore = log.segmentCount();
+            assertThat(log.truncateTo(13)).as("offset 13 is inside the batch [12, 13]").isEqualTo(12);
+            assertThat(log.logEndOffset()).isEqualTo(12);
+            assertThat(log.segmentCount()).isLessThan(segmentsBefore);
+            assertThat(log.truncateTo(100)).isEqualTo(12);
+            assertThat(log.append(batch(5000, "new")).firstOffset()).isEqualTo(12);
+            assertThat(log.findOffsetByTimestamp(1010)).contains(new TimestampOffset(12, 5000));
+        }
+        try (Log log = Log.open(logDir, config, LoadState.unknown())) {
+            assertThat(log.logEndOffset()).isEqualTo(13);
+            assertThat(values(log.read(12, 1000).batches())).containsExactly("new");
+            assertThat(log.truncateTo(0)).isZero();
+            assertThat(log.segmentCount()).isEqualTo(1);
+            assertThat(log.sizeBytes()).isZero();
+        }
+    }
+
+    @Test
+    void findOffsetByTimestampReturnsTheFirstRecordAtOrAfterIt() throws IOException {
+        LogConfig config = LogConfig.defaults().withSegmentBytes(400).withIndexIntervalBytes(50);
+        try (Log log = Log.open(dir.resolve("t-0"), config, LoadState.unknown())) {
+            for (int i = 0; i < 40; i++) {
+                BatchBuilder builder = new BatchBuilder(1 << 16);
+                builder.tryAppend(10_000 + i * 10L, null, "a".getBytes(StandardCharsets.UTF_8));
+                builder.tryAppend(10_000 + i * 10L - 5, null, "b".getBytes(StandardCharsets.UTF_8));
+                log.append(builder.build());
+            }
+            assertThat(log.findOffsetByTimestamp(0)).contains(new TimestampOffset(0, 10_000));
+            // Offset order, not time order: offset 42 (10 210) comes before 43 (10 205).
+            assertThat(log.findOffsetByTimestamp(10_203)).contains(new TimestampOffset(42, 10_210));
+            assertThat(log.findOffsetByTimestamp(10_200)).contains(new TimestampOffset(40, 10_200));
+            assertThat(log.findOffsetByTimestamp(10_391)).isEmpty();
+            assertThat(log.findOffsetByTimestamp(10_390)).contains(new TimestampOffset(78, 10_390));
+        }
+    }
+
+    @Test
+    void readReturnsAtLeastOneWholeBatchEvenWhenLargerThanMaxBytes() throws IOException {
+        try (Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown())) {
+            log.append(batch(1, "x".repeat(500)));
+            log.append(batch(1, "y"));
+            ReadResult result = log.read(0, 10);
+            assertThat(values(result.batches())).containsExactly("x".repeat(500));
+            int both = result.batches().remaining() + batch(1, "y").remaining();
+            assertThat(values(log.read(0, both - 1).batches())).hasSize(1);
+            assertThat(values(log.read(0, both).batches())).hasSize(2);
+        }
     }
 }

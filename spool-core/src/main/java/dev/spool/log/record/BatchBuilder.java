@@ -100,13 +100,28 @@ public final class BatchBuilder {
 
     /** As {@link #tryAppend(long, ByteBuffer, ByteBuffer)}, with headers ({@code null} for none). */
     public boolean tryAppend(long timestamp, ByteBuffer key, ByteBuffer value, Header[] headers) {
+        return append0(timestamp, key == null ? -1 : key.remaining(), key, value == null ? -1 : value.remaining(),
+                value, headers);
+    }
+
+    /** Convenience for byte arrays; {@code null} key or value as in {@link #tryAppend(long, ByteBuffer, ByteBuffer)}. */
+    public boolean tryAppend(long timestamp, byte[] key, byte[] value) {
+        return append0(timestamp, key == null ? -1 : key.length, key, value == null ? -1 : value.length, value, null);
+    }
+
+    /** As {@link #tryAppend(long, byte[], byte[])}, with headers ({@code null} for none). */
+    public boolean tryAppend(long timestamp, byte[] key, byte[] value, Header[] headers) {
+        return append0(timestamp, key == null ? -1 : key.length, key, value == null ? -1 : value.length, value,
+                headers);
+    }
+
+    /** Key and value are each a ByteBuffer, a byte[] or null: one path, no wrapping allocation. */
+    private boolean append0(long timestamp, int keyBytes, Object key, int valueBytes, Object value, Header[] headers) {
         if (built) {
             throw new IllegalStateException("Batch already built; call reset() first");
         }
         long base = recordCount == 0 ? timestamp : baseTimestamp;
         long timestampDelta = timestamp - base;
-        int keyBytes = key == null ? -1 : key.remaining();
-        int valueBytes = value == null ? -1 : value.remaining();
         int body = bodySize(timestampDelta, recordCount, keyBytes, valueBytes, headers);
         int total = Varint.sizeOfInt(body) + body;
         if (total > buffer.limit() - buffer.position()) {
@@ -119,8 +134,8 @@ public final class BatchBuilder {
         buffer.put((byte) 0);
         Varint.writeLong(timestampDelta, buffer);
         Varint.writeInt(recordCount, buffer);
-        putBytes(key);
-        putBytes(value);
+        putBytes(key, keyBytes);
+        putBytes(value, valueBytes);
         int headerCount = headers == null ? 0 : headers.length;
         Varint.writeInt(headerCount, buffer);
         for (int i = 0; i < headerCount; i++) {
@@ -140,12 +155,6 @@ public final class BatchBuilder {
             maxTimestamp = timestamp;
         }
         return true;
-    }
-
-    /** Convenience for byte arrays; {@code null} key or value as in {@link #tryAppend(long, ByteBuffer, ByteBuffer)}. */
-    public boolean tryAppend(long timestamp, byte[] key, byte[] value) {
-        return tryAppend(timestamp, key == null ? null : ByteBuffer.wrap(key),
-                value == null ? null : ByteBuffer.wrap(value), null);
     }
 
     /** Appends or throws {@link IllegalStateException} naming the sizes when the record does not fit. */
@@ -180,15 +189,14 @@ public final class BatchBuilder {
         return buffer.duplicate().position(0).limit(buffer.limit()).order(ByteOrder.BIG_ENDIAN);
     }
 
-    private void putBytes(ByteBuffer bytes) {
-        if (bytes == null) {
-            Varint.writeInt(-1, buffer);
-            return;
-        }
-        int length = bytes.remaining();
+    private void putBytes(Object bytes, int length) {
         Varint.writeInt(length, buffer);
-        buffer.put(buffer.position(), bytes, bytes.position(), length);
-        buffer.position(buffer.position() + length);
+        if (bytes instanceof byte[] array) {
+            buffer.put(array, 0, length);
+        } else if (bytes instanceof ByteBuffer source) {
+            buffer.put(buffer.position(), source, source.position(), length);
+            buffer.position(buffer.position() + length);
+        }
     }
 
     private static int bodySize(long timestampDelta, int offsetDelta, int keyBytes, int valueBytes, Header[] headers) {

@@ -193,22 +193,12 @@ public final class RecordBatch {
      * not decode records (see {@link #validateRecords}). The message says what was expected.
      */
     public static void validate(ByteBuffer buffer, int at, int batchBytesMax) throws CorruptRecordException {
-        if (buffer.limit() - at < HEADER_BYTES) {
-            throw new CorruptRecordException("Batch is " + (buffer.limit() - at)
-                    + " bytes, smaller than the " + HEADER_BYTES + "-byte header");
-        }
-        int length = batchLength(buffer, at);
-        if (length < BATCH_LENGTH_MIN) {
-            throw new CorruptRecordException("Batch length " + length + " is below the minimum " + BATCH_LENGTH_MIN);
-        }
+        int length = checkHeaderAndLength(buffer, at);
         if ((long) length + LOG_OVERHEAD_BYTES > batchBytesMax) {
             throw new CorruptRecordException("Batch of " + ((long) length + LOG_OVERHEAD_BYTES)
                     + " bytes exceeds the maximum of " + batchBytesMax + " bytes");
         }
-        if ((long) at + length + LOG_OVERHEAD_BYTES > buffer.limit()) {
-            throw new CorruptRecordException("Batch length " + length + " runs past the end of the buffer ("
-                    + (buffer.limit() - at - LOG_OVERHEAD_BYTES) + " bytes available)");
-        }
+        checkFitsBuffer(buffer, at, length);
         byte magic = magic(buffer, at);
         if (magic != MAGIC) {
             throw new CorruptRecordException("Unsupported magic " + magic + ", expected " + MAGIC);
@@ -225,7 +215,8 @@ public final class RecordBatch {
         }
         int count = recordCount(buffer, at);
         int lastDelta = lastOffsetDelta(buffer, at);
-        if (count < 0 || lastDelta < 0 || (count == 0 && lastDelta != 0) || (count > 0 && lastDelta < count - 1)) {
+        // Offsets are dense: Kafka's broker likewise refuses a produced batch whose count is not lastOffsetDelta + 1.
+        if (count < 0 || lastDelta < 0 || (count == 0 && lastDelta != 0) || (count > 0 && lastDelta != count - 1)) {
             throw new CorruptRecordException("Record count " + count + " does not fit last offset delta " + lastDelta);
         }
         if (codec == CompressionType.NONE.id() && (long) count * RECORD_BYTES_MIN > length - BATCH_LENGTH_MIN) {
@@ -234,14 +225,48 @@ public final class RecordBatch {
         }
     }
 
+    /** Checks the header is present and the length field is at least the minimum; returns the length. */
+    private static int checkHeaderAndLength(ByteBuffer buffer, int at) throws CorruptRecordException {
+        if (buffer.limit() - at < HEADER_BYTES) {
+            throw new CorruptRecordException("Batch is " + (buffer.limit() - at)
+                    + " bytes, smaller than the " + HEADER_BYTES + "-byte header");
+        }
+        int length = batchLength(buffer, at);
+        if (length < BATCH_LENGTH_MIN) {
+            throw new CorruptRecordException("Batch length " + length + " is below the minimum " + BATCH_LENGTH_MIN);
+        }
+        return length;
+    }
+
+    private static void checkFitsBuffer(ByteBuffer buffer, int at, int length) throws CorruptRecordException {
+        if ((long) at + length + LOG_OVERHEAD_BYTES > buffer.limit()) {
+            throw new CorruptRecordException("Batch length " + length + " runs past the end of the buffer ("
+                    + (buffer.limit() - at - LOG_OVERHEAD_BYTES) + " bytes available)");
+        }
+    }
+
+    /**
+     * The codec of a batch about to be decoded: its framing is checked first, so that a reader
+     * that skipped {@link #validate} still gets a {@link CorruptRecordException}, never an overrun.
+     */
+    private static CompressionType checkedCompression(ByteBuffer buffer, int at) throws CorruptRecordException {
+        checkFitsBuffer(buffer, at, checkHeaderAndLength(buffer, at));
+        int codec = attributes(buffer, at) & COMPRESSION_MASK;
+        if (codec > CompressionType.ZSTD.id()) {
+            throw new CorruptRecordException("Unknown compression codec id " + codec);
+        }
+        return CompressionType.forId(codec);
+    }
+
     /**
      * Walks every record of an uncompressed batch and checks its framing: lengths in bounds,
      * offset deltas 0, 1, 2 … in order, the record count exact, no bytes left over. Used on
      * untrusted input; a batch our own {@link BatchBuilder} wrote is well-formed by construction.
      */
     public static void validateRecords(ByteBuffer buffer, int at) throws CorruptRecordException {
-        if (compression(buffer, at) != CompressionType.NONE) {
-            throw new CorruptRecordException("Cannot check records of a " + compression(buffer, at)
+        CompressionType compression = checkedCompression(buffer, at);
+        if (compression != CompressionType.NONE) {
+            throw new CorruptRecordException("Cannot check records of a " + compression
                     + "-compressed batch: compression codecs are not available yet");
         }
         decode(buffer, at, false);
@@ -249,8 +274,9 @@ public final class RecordBatch {
 
     /** Decodes every record of the batch at {@code at}, with absolute offsets and timestamps. */
     public static List<Record> records(ByteBuffer buffer, int at) throws CorruptRecordException {
-        if (compression(buffer, at) != CompressionType.NONE) {
-            throw new CorruptRecordException("Cannot decode a " + compression(buffer, at)
+        CompressionType compression = checkedCompression(buffer, at);
+        if (compression != CompressionType.NONE) {
+            throw new CorruptRecordException("Cannot decode a " + compression
                     + "-compressed batch: compression codecs are not available yet");
         }
         return decode(buffer, at, true);
@@ -261,6 +287,13 @@ public final class RecordBatch {
         int count = recordCount(buffer, at);
         long baseOffset = baseOffset(buffer, at);
         long baseTimestamp = baseTimestamp(buffer, at);
+        if (count < 0) {
+            throw new CorruptRecordException("Record count " + count + " is negative");
+        }
+        if ((long) count * RECORD_BYTES_MIN > size - RECORDS_OFFSET) {
+            throw new CorruptRecordException("Record count " + count + " cannot fit in " + (size - RECORDS_OFFSET)
+                    + " bytes of records");
+        }
         ByteBuffer in = buffer.slice(at + RECORDS_OFFSET, size - RECORDS_OFFSET).asReadOnlyBuffer();
         List<Record> out = keep ? new ArrayList<>(Math.min(count, 1024)) : Collections.emptyList();
         for (int i = 0; i < count; i++) {
@@ -308,6 +341,11 @@ public final class RecordBatch {
         }
         if (in.hasRemaining()) {
             throw new CorruptRecordException(in.remaining() + " bytes follow the last of " + count + " records");
+        }
+        int lastOffsetDelta = lastOffsetDelta(buffer, at);
+        if (count > 0 && lastOffsetDelta != count - 1) {
+            throw new CorruptRecordException("Record " + (count - 1) + " has offset delta " + (count - 1)
+                    + ", but the header's last offset delta is " + lastOffsetDelta);
         }
         return out;
     }

@@ -1,7 +1,6 @@
 package dev.spool.log.segment;
 
 import dev.spool.log.io.FileIO;
-import dev.spool.log.io.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -12,8 +11,9 @@ import java.nio.file.Path;
  * <h2>File layout</h2>
  * <pre>
  *  entry i, at byte 8*i (big-endian):
- *   0  int32  relativeOffset   batch base offset - segment base offset
- *   4  int32  position         byte position of that batch in the .log
+ *   0  int32  relativeOffset   last offset of the indexed batch - segment base offset (as Kafka
+ *                              indexes a batch by its largest offset)
+ *   4  int32  position         byte position where that batch starts in the .log
  * </pre>
  * No header, no checksum, no preallocated zero tail: the file holds exactly its entries. An entry
  * is added when at least {@code indexIntervalBytes} have been written since the last one, so a
@@ -39,8 +39,6 @@ public final class OffsetIndex {
     private volatile int count;
     /** Entries already written to the file; only the writer touches it. */
     private int persistedCount;
-    /** The file may still hold entries removed in memory since the last flush: flush must cut it. */
-    private boolean fileHasRemovedEntries;
 
     private OffsetIndex(Path path, long baseOffset, int entriesMax, long[] entries, int count, int persistedCount) {
         this.path = path;
@@ -53,31 +51,20 @@ public final class OffsetIndex {
 
     /** A new, empty index; nothing is written until {@link #flush}. */
     public static OffsetIndex empty(Path path, long baseOffset, int indexBytesMax) {
-        return new OffsetIndex(path, baseOffset, Math.max(1, indexBytesMax / ENTRY_BYTES), new long[16], 0, 0);
+        return new OffsetIndex(path, baseOffset, IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES), new long[16],
+                0, IndexFile.UNKNOWN_ON_DISK);
     }
 
     /** Reads an index file whole. Throws {@link CorruptIndexException} if its length is not a multiple of 8. */
     public static OffsetIndex load(FileIO io, Path path, long baseOffset, int indexBytesMax) throws IOException {
-        int entriesMax = Math.max(1, indexBytesMax / ENTRY_BYTES);
-        try (StorageFile file = io.open(path, FileIO.OpenMode.READ)) {
-            long size = file.size();
-            if (size % ENTRY_BYTES != 0) {
-                throw new CorruptIndexException(path, "size " + size + " is not a multiple of " + ENTRY_BYTES);
-            }
-            if (size / ENTRY_BYTES > entriesMax) {
-                throw new CorruptIndexException(path, "holds " + size / ENTRY_BYTES + " entries, more than the "
-                        + entriesMax + " allowed");
-            }
-            int n = (int) (size / ENTRY_BYTES);
-            ByteBuffer bytes = ByteBuffer.allocate(n * ENTRY_BYTES);
-            file.readFully(bytes, 0);
-            bytes.flip();
-            long[] entries = new long[Math.max(16, n)];
-            for (int i = 0; i < n; i++) {
-                entries[i] = bytes.getLong(i * ENTRY_BYTES);
-            }
-            return new OffsetIndex(path, baseOffset, entriesMax, entries, n, n);
+        int entriesMax = IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES);
+        ByteBuffer bytes = IndexFile.readAll(io, path, ENTRY_BYTES, entriesMax);
+        int n = bytes.remaining() / ENTRY_BYTES;
+        long[] entries = new long[Math.max(16, n)];
+        for (int i = 0; i < n; i++) {
+            entries[i] = bytes.getLong(i * ENTRY_BYTES);
         }
+        return new OffsetIndex(path, baseOffset, entriesMax, entries, n, n);
     }
 
     public Path path() {
@@ -208,14 +195,14 @@ public final class OffsetIndex {
     }
 
     /**
-     * Entries from {@code n} on were removed in memory; new ones may take their places with other
-     * values, so the file's copies of them no longer count as written and {@link #flush} must
-     * rewrite them (comparing counts alone would miss a truncation followed by as many appends).
+     * Entries from {@code n} on were removed in memory. New ones may take their places with other
+     * values, or the count may come back to what the file holds, so the file no longer counts as
+     * written: the next flush rewrites it whole (truncation is rare; comparing counts alone left
+     * stale entries on disk).
      */
     private void forgetPersistedFrom(int n) {
         if (n < persistedCount) {
-            persistedCount = n;
-            fileHasRemovedEntries = true;
+            persistedCount = IndexFile.UNKNOWN_ON_DISK;
         }
     }
 
@@ -224,28 +211,7 @@ public final class OffsetIndex {
      * cuts the file where entries were removed.
      */
     public void flush(FileIO io) throws IOException {
-        int n = count;
-        if (n == persistedCount && !fileHasRemovedEntries && io.exists(path)) {
-            return;
-        }
-        try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
-            int from = Math.min(persistedCount, n);
-            if (file.size() != (long) from * ENTRY_BYTES) {
-                from = Math.min(from, (int) Math.min(n, file.size() / ENTRY_BYTES));
-                file.truncate((long) from * ENTRY_BYTES);
-            }
-            if (n > from) {
-                ByteBuffer bytes = ByteBuffer.allocate((n - from) * ENTRY_BYTES);
-                long[] e = entries;
-                for (int i = from; i < n; i++) {
-                    bytes.putLong(e[i]);
-                }
-                bytes.flip();
-                file.write(bytes, (long) from * ENTRY_BYTES);
-            }
-            file.force(true);
-        }
-        persistedCount = n;
-        fileHasRemovedEntries = false;
+        long[] e = entries;
+        persistedCount = IndexFile.sync(io, path, ENTRY_BYTES, persistedCount, count, (out, i) -> out.putLong(e[i]));
     }
 }

@@ -205,6 +205,8 @@ public final class Segment implements Closeable {
                     throw new IOException("Cannot rebuild the indexes of " + logPath() + ": at position "
                             + scan.validBytes() + ": " + scan.problem());
                 }
+                offsetIndex.flush(io);
+                timeIndex.flush(io);
             }
         }
     }
@@ -248,6 +250,7 @@ public final class Segment implements Closeable {
                     + size);
         }
         nextOffset = size == 0 ? baseOffset : next;
+        times.sanityCheck(nextOffset); // now that the end is known, no entry may lie past it
         maxTimestamp = max;
         bytesSinceLastIndexEntry = sinceIndex;
     }

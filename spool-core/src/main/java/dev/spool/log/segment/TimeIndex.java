@@ -1,7 +1,6 @@
 package dev.spool.log.segment;
 
 import dev.spool.log.io.FileIO;
-import dev.spool.log.io.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -37,9 +36,8 @@ public final class TimeIndex {
     /** Pairs: [2i] timestamp, [2i+1] relative offset. */
     private volatile long[] entries;
     private volatile int count;
+    /** Entries already written to the file; {@link IndexFile#UNKNOWN_ON_DISK} until the first flush of a new index. */
     private int persistedCount;
-    /** The file may still hold entries removed in memory since the last flush: flush must cut it. */
-    private boolean fileHasRemovedEntries;
 
     private TimeIndex(Path path, long baseOffset, int entriesMax, long[] entries, int count, int persistedCount) {
         this.path = path;
@@ -51,30 +49,20 @@ public final class TimeIndex {
     }
 
     public static TimeIndex empty(Path path, long baseOffset, int indexBytesMax) {
-        return new TimeIndex(path, baseOffset, Math.max(1, indexBytesMax / ENTRY_BYTES), new long[32], 0, 0);
+        return new TimeIndex(path, baseOffset, IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES), new long[32],
+                0, IndexFile.UNKNOWN_ON_DISK);
     }
 
     public static TimeIndex load(FileIO io, Path path, long baseOffset, int indexBytesMax) throws IOException {
-        int entriesMax = Math.max(1, indexBytesMax / ENTRY_BYTES);
-        try (StorageFile file = io.open(path, FileIO.OpenMode.READ)) {
-            long size = file.size();
-            if (size % ENTRY_BYTES != 0) {
-                throw new CorruptIndexException(path, "size " + size + " is not a multiple of " + ENTRY_BYTES);
-            }
-            if (size / ENTRY_BYTES > entriesMax) {
-                throw new CorruptIndexException(path, "holds " + size / ENTRY_BYTES + " entries, more than the "
-                        + entriesMax + " allowed");
-            }
-            int n = (int) (size / ENTRY_BYTES);
-            ByteBuffer bytes = ByteBuffer.allocate(n * ENTRY_BYTES);
-            file.readFully(bytes, 0);
-            long[] entries = new long[Math.max(32, 2 * n)];
-            for (int i = 0; i < n; i++) {
-                entries[2 * i] = bytes.getLong(i * ENTRY_BYTES + TIMESTAMP_AT);
-                entries[2 * i + 1] = bytes.getInt(i * ENTRY_BYTES + RELATIVE_OFFSET_AT);
-            }
-            return new TimeIndex(path, baseOffset, entriesMax, entries, n, n);
+        int entriesMax = IndexFile.entriesMax(indexBytesMax, ENTRY_BYTES);
+        ByteBuffer bytes = IndexFile.readAll(io, path, ENTRY_BYTES, entriesMax);
+        int n = bytes.remaining() / ENTRY_BYTES;
+        long[] entries = new long[Math.max(32, 2 * n)];
+        for (int i = 0; i < n; i++) {
+            entries[2 * i] = bytes.getLong(i * ENTRY_BYTES + TIMESTAMP_AT);
+            entries[2 * i + 1] = bytes.getInt(i * ENTRY_BYTES + RELATIVE_OFFSET_AT);
         }
+        return new TimeIndex(path, baseOffset, entriesMax, entries, n, n);
     }
 
     public Path path() {
@@ -193,42 +181,23 @@ public final class TimeIndex {
     }
 
     /**
-     * Entries from {@code n} on were removed in memory; new ones may take their places with other
-     * values, so the file's copies of them no longer count as written and {@link #flush} must
-     * rewrite them (comparing counts alone would miss a truncation followed by as many appends).
+     * Entries from {@code n} on were removed in memory. New ones may take their places with other
+     * values, or the count may come back to what the file holds, so the file no longer counts as
+     * written: the next flush rewrites it whole (truncation is rare; comparing counts alone left
+     * stale entries on disk).
      */
     private void forgetPersistedFrom(int n) {
         if (n < persistedCount) {
-            persistedCount = n;
-            fileHasRemovedEntries = true;
+            persistedCount = IndexFile.UNKNOWN_ON_DISK;
         }
     }
 
     /** Makes the file hold exactly the in-memory entries, then forces it. */
     public void flush(FileIO io) throws IOException {
-        int n = count;
-        if (n == persistedCount && !fileHasRemovedEntries && io.exists(path)) {
-            return;
-        }
-        try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
-            int from = Math.min(persistedCount, n);
-            if (file.size() != (long) from * ENTRY_BYTES) {
-                from = Math.min(from, (int) Math.min(n, file.size() / ENTRY_BYTES));
-                file.truncate((long) from * ENTRY_BYTES);
-            }
-            if (n > from) {
-                ByteBuffer bytes = ByteBuffer.allocate((n - from) * ENTRY_BYTES);
-                long[] e = entries;
-                for (int i = from; i < n; i++) {
-                    bytes.putLong(e[2 * i]);
-                    bytes.putInt((int) e[2 * i + 1]);
-                }
-                bytes.flip();
-                file.write(bytes, (long) from * ENTRY_BYTES);
-            }
-            file.force(true);
-        }
-        persistedCount = n;
-        fileHasRemovedEntries = false;
+        long[] e = entries;
+        persistedCount = IndexFile.sync(io, path, ENTRY_BYTES, persistedCount, count, (out, i) -> {
+            out.putLong(e[2 * i]);
+            out.putInt((int) e[2 * i + 1]);
+        });
     }
 }

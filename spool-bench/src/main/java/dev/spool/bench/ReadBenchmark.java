@@ -1,0 +1,99 @@
+package dev.spool.bench;
+
+import dev.spool.log.Log;
+import dev.spool.log.ReadResult;
+import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Sequential read throughput of one {@link Log} whose data sits in the page cache: one operation
+ * is one {@code Log.read(offset, maxBytes)}, walking the log from its start to its end and
+ * wrapping around. The log is filled once per trial with {@code logMiB} of batches of 100
+ * records with 16-byte keys and 1 KiB values (about 104 KB a batch), then flushed so that
+ * writeback does not run under the measurement.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
+public class ReadBenchmark {
+    private static final int RECORDS_PER_BATCH = 100;
+    private static final int VALUE_BYTES = 1024;
+
+    @Param({"65536", "1048576"})
+    public int maxBytes;
+
+    @Param({"512"})
+    public int logMiB;
+
+    private Path dir;
+    private Log log;
+    private long offset;
+
+    @Setup(Level.Trial)
+    public void fill() throws IOException {
+        SplittableRandom random = new SplittableRandom(BenchData.SEED);
+        ByteBuffer[] keys = BenchData.keys(RECORDS_PER_BATCH, random);
+        ByteBuffer[] values = BenchData.values(RECORDS_PER_BATCH, VALUE_BYTES, random);
+        ByteBuffer batch = BenchData.encode(new BatchBuilder(BenchData.BATCH_BYTES_MAX), System.currentTimeMillis(),
+                keys, values);
+        dir = BenchData.newDir("spool-read-");
+        log = BenchData.openLog(dir);
+        long target = (long) logMiB << 20;
+        while (log.sizeBytes() < target) {
+            log.append(batch);
+        }
+        log.flush();
+        offset = log.logStartOffset();
+    }
+
+    @TearDown(Level.Trial)
+    public void delete() throws IOException {
+        try {
+            log.close();
+        } finally {
+            BenchData.deleteRecursively(dir);
+        }
+    }
+
+    @Benchmark
+    public ByteBuffer read(Counters counters) throws IOException {
+        ReadResult result = log.read(offset, maxBytes);
+        ByteBuffer bytes = result.batches();
+        if (!bytes.hasRemaining()) {
+            offset = log.logStartOffset();
+            result = log.read(offset, maxBytes);
+            bytes = result.batches();
+        }
+        int end = bytes.limit();
+        int last = bytes.position();
+        // Walk the batch headers to find the next offset, as a consumer would.
+        for (int at = bytes.position(); at < end; at += RecordBatch.sizeInBytes(bytes, at)) {
+            last = at;
+        }
+        offset = RecordBatch.lastOffset(bytes, last) + 1;
+        counters.records += offset - RecordBatch.baseOffset(bytes, bytes.position());
+        counters.bytes += bytes.remaining();
+        return bytes;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.spool.cli;
+
+import dev.spool.log.SegmentFileReader;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.SegmentFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+
+/**
+ * Tails one partition's segment files read-only, for {@code consume --follow}: no lock, no
+ * recovery, nothing written, so it runs beside the process that owns the data directory.
+ *
+ * <p>{@link #poll()} returns the next whole, valid batch or {@code null} when there is none yet.
+ * An incomplete batch at the end of the newest segment is a write in progress: wait. A batch that
+ * fails its check is read again on later polls (a reader can see a write half-way through) and is
+ * reported as corruption only when it still fails after {@link #RETRIES_MAX} polls. When the
+ * segment ends and the next one starts at our offset, the follower moves on.
+ */
+final class LogFollower implements AutoCloseable {
+    static final int RETRIES_MAX = 25;
+
+    private final FileIO io = FileIO.real();
+    private final Path dir;
+    private final int batchBytesMax;
+    private long next;
+    private SegmentFileReader reader;
+    private long position;
+    private int retries;
+
+    LogFollower(Path dir, int batchBytesMax, long startOffset) {
+        this.dir = dir;
+        this.batchBytesMax = batchBytesMax;
+        this.next = startOffset;
+    }
+
+    /** The next batch holding offsets at or after the cursor, or null when none is complete yet. */
+    ByteBuffer poll() throws IOException {
+        if (reader == null && !locate()) {
+            return null;
+        }
+        SegmentFileReader.BatchRead read = reader.read(position);
+        switch (read.kind()) {
+            case END, INCOMPLETE -> {
+                if (reader.sizeBytes() < position) {
+                    throw new IOException("The log " + reader.file() + " shrank below position " + position
+                            + " while following it (truncated or repaired)");
+                }
+                if (read.kind() == SegmentFileReader.BatchRead.Kind.END && nextSegmentStartsAtCursor()) {
+                    reader.close();
+                    reader = null;
+                }
+                return null;
+            }
+            case BAD_LENGTH -> {
+                return retryOrFail(read.problem());
+            }
+            default -> {
+                ByteBuffer batch = read.batch();
+                try {
+                    RecordBatch.validate(batch, 0, batchBytesMax);
+                } catch (CorruptRecordException e) {
+                    return retryOrFail(e.getMessage());
+                }
+                retries = 0;
+                position += read.sizeBytes();
+                long last = RecordBatch.lastOffset(batch, 0);
+                if (last < next) {
+                    return poll(); // before the cursor: skip it
+                }
+                next = last + 1;
+                return batch;
+            }
+        }
+    }
+
+    private ByteBuffer retryOrFail(String problem) throws IOException {
+        if (++retries > RETRIES_MAX) {
+            throw new IOException("Corrupt log " + reader.file() + " at position " + position + ": " + problem);
+        }
+        return null;
+    }
+
+    /** Opens the segment holding the cursor and finds the batch that holds it; false if none yet. */
+    private boolean locate() throws IOException {
+        TreeSet<Long> bases = bases();
+        Long base = bases.floor(next);
+        if (base == null) {
+            if (bases.isEmpty()) {
+                throw new NoSuchFileException(dir.toString(), null, "no segments to follow");
+            }
+            throw new IOException("Offset " + next + " is no longer in " + dir + " (retention removed it); "
+                    + "the log now starts at " + bases.first());
+        }
+        reader = SegmentFileReader.open(io, SegmentFiles.logFile(dir, base), batchBytesMax);
+        position = 0;
+        while (true) {
+            SegmentFileReader.BatchRead read = reader.read(position);
+            if (read.kind() != SegmentFileReader.BatchRead.Kind.BATCH
+                    || RecordBatch.lastOffset(read.batch(), 0) >= next) {
+                return true;
+            }
+            position += read.sizeBytes();
+        }
+    }
+
+    private boolean nextSegmentStartsAtCursor() throws IOException {
+        return bases().contains(next);
+    }
+
+    private TreeSet<Long> bases() throws IOException {
+        TreeSet<Long> bases = new TreeSet<>();
+        for (Path path : io.list(dir)) {
+            OptionalLong base = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
+            base.ifPresent(bases::add);
+        }
+        return bases;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (reader != null) {
+            reader.close();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package dev.spool.cli;
+
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code spool} command: the root of the sub-commands, and the one place that turns a failure
+ * into the CLI's contract: one line {@code spool: <message>} on stderr and exit code 1 (2 for a
+ * usage error), with the stack trace only under {@code --verbose}.
+ *
+ * <p>Records go to {@link #out}; notes, summaries and log lines go to {@link #err}, so stdout can
+ * be piped. The streams are fields so tests run commands in-process ({@link #execute}).
+ */
+@Command(name = "spool", mixinStandardHelpOptions = true, versionProvider = SpoolCommand.Version.class,
+        description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
+        subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, DumpCommand.class,
+                VerifyCommand.class, RepairCommand.class})
+public final class SpoolCommand implements Runnable {
+    static final int EXIT_OK = 0;
+    static final int EXIT_ERROR = 1;
+    static final int EXIT_USAGE = 2;
+
+    final InputStream in;
+    final PrintStream out;
+    final PrintStream err;
+
+    SpoolCommand(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "Missing command: try 'spool --help'");
+    }
+
+    public static void main(String[] args) {
+        configureLogging(Arrays.asList(args).contains("--verbose"));
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+                StandardCharsets.UTF_8);
+        int code = execute(args, System.in, out, System.err);
+        out.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Sets slf4j-simple's level before any logger exists (system properties win over
+     * {@code simplelogger.properties}); a level the user set with {@code -D} is left alone.
+     */
+    static void configureLogging(boolean verbose) {
+        if (verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        }
+    }
+
+    /** Runs one command line with the given streams; returns the exit code. */
+    static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        CommandLine line = new CommandLine(new SpoolCommand(in, out, err));
+        line.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        line.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        line.setParameterExceptionHandler((e, arguments) -> {
+            String command = e.getCommandLine().getCommandSpec().qualifiedName();
+            err.println("spool: " + e.getMessage() + " (see '" + command + " --help')");
+            return EXIT_USAGE;
+        });
+        line.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean verbose = false;
+            for (CommandLine.ParseResult result = parseResult; result != null; result = result.subcommand()) {
+                verbose |= result.hasMatchedOption("--verbose");
+            }
+            err.println("spool: " + describe(e));
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            return EXIT_ERROR;
+        });
+        int code = line.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** One line for any failure: the message, with the path of a file-system error made explicit. */
+    static String describe(Throwable e) {
+        if (e instanceof NoSuchFileException f) {
+            return (f.getReason() == null ? "no such file" : f.getReason()) + ": " + f.getFile();
+        }
+        if (e instanceof AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason() + ": " + f.getFile();
+        }
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName() + (e.getCause() == null ? "" : ": " + describe(e.getCause()));
+        }
+        return message.replace('\n', ' ');
+    }
+
+    /** The version from the jar's manifest, when packaged. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = SpoolCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"spool " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

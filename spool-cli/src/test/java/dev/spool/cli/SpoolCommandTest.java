@@ -1,0 +1,242 @@
+package dev.spool.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the spool command in-process, with captured streams and a temporary data directory. */
+class SpoolCommandTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+    }
+
+    private Run run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        if (!all.isEmpty() && !all.get(0).equals("dump") && !all.contains("--data-dir")) {
+            all.add("--data-dir");
+            all.add(tmp.resolve("data").toString());
+        }
+        int code = SpoolCommand.execute(all.toArray(String[]::new),
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Path segment(String topic) {
+        return tmp.resolve("data").resolve(topic + "-0").resolve("00000000000000000000.log");
+    }
+
+    @Test
+    void produceThenConsumeRoundTrip() {
+        Run produced = run("hello\nworld\n", "produce", "greetings");
+        assertThat(produced.code()).isZero();
+        assertThat(produced.out()).isEmpty();
+        assertThat(produced.err()).contains("created topic greetings")
+                .contains("produced 2 record(s) to greetings-0, offsets 0..1");
+
+        Run consumed = run("", "consume", "greetings");
+        assertThat(consumed.code()).isZero();
+        assertThat(consumed.out()).isEqualTo("hello\nworld\n");
+        assertThat(consumed.err()).isEmpty();
+
+        Run more = run("third", "produce", "greetings"); // a last line without a newline still counts
+        assertThat(more.err()).contains("offsets 2..2").doesNotContain("created");
+        assertThat(run("", "consume", "greetings").out()).isEqualTo("hello\nworld\nthird\n");
+    }
+
+    @Test
+    void keySeparatorSplitsAtTheFirstSeparator() {
+        assertThat(run("k1=v1\nnokey\nk2=a=b\n", "produce", "kv", "--key-separator", "=").code()).isZero();
+        assertThat(run("", "consume", "kv", "--print-key").out()).isEqualTo("k1\tv1\n\tnokey\nk2\ta=b\n");
+        assertThat(run("", "consume", "kv").out()).isEqualTo("v1\nnokey\na=b\n");
+        assertThat(run("x", "produce", "kv", "--key-separator", "ab").code()).isEqualTo(2);
+    }
+
+    @Test
+    void consumeFromOffsetTimeAndWithALimit() throws InterruptedException {
+        run("a\nb\nc\n", "produce", "t");
+        Thread.sleep(5); // the next records get a later timestamp than the first three
+        Instant between = Instant.now();
+        Thread.sleep(5);
+        run("d\ne\n", "produce", "t");
+
+        assertThat(run("", "consume", "t", "--offset", "1").out()).isEqualTo("b\nc\nd\ne\n");
+        assertThat(run("", "consume", "t", "--offset", "4").out()).isEqualTo("e\n");
+        assertThat(run("", "consume", "t", "--from-time", between.toString()).out()).isEqualTo("d\ne\n");
+        assertThat(run("", "consume", "t", "--from-time", "2000-01-01T00:00:00Z").out()).isEqualTo("a\nb\nc\nd\ne\n");
+        assertThat(run("", "consume", "t", "--max-records", "2").out()).isEqualTo("a\nb\n");
+        assertThat(run("", "consume", "t", "--offset", "3", "--max-records", "1").out()).isEqualTo("d\n");
+        assertThat(run("", "consume", "t", "--from-beginning").out()).isEqualTo("a\nb\nc\nd\ne\n");
+
+        Run outOfRange = run("", "consume", "t", "--offset", "9");
+        assertThat(outOfRange.code()).isEqualTo(1);
+        assertThat(outOfRange.err()).startsWith("spool: Offset 9 is out of range").hasLineCount(1);
+        assertThat(run("", "consume", "t", "--offset", "1", "--from-beginning").code()).isEqualTo(2);
+    }
+
+    @Test
+    void topicsCreateListDescribeDelete() {
+        Run created = run("", "topics", "create", "orders", "--partitions", "3");
+        assertThat(created.code()).isZero();
+        assertThat(created.out()).contains("created topic orders with 3 partition(s)");
+        assertThat(run("", "topics", "create", "audit").code()).isZero();
+        assertThat(run("", "topics", "create", "audit").err()).startsWith("spool: ").hasLineCount(1);
+
+        assertThat(run("", "topics", "list").out()).isEqualTo("audit\norders\n");
+
+        run("x\ny\n", "produce", "orders", "--partition", "2");
+        Run described = run("", "topics", "describe", "orders");
+        assertThat(described.code()).isZero();
+        assertThat(described.out()).contains("topic orders: 3 partition(s), 2 record(s)");
+        List<String> lines = described.out().lines().toList();
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(4).split("\\s+")).startsWith("2", "0", "2"); // partition 2: start 0, end 2
+
+        assertThat(run("", "topics", "delete", "orders").out()).contains("deleted topic orders");
+        assertThat(run("", "topics", "list").out()).isEqualTo("audit\n");
+        Run unknown = run("", "topics", "describe", "orders");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).isEqualTo("spool: Unknown topic 'orders'\n");
+    }
+
+    @Test
+    void badTopicNameIsOneLineAndExitOne() throws IOException {
+        for (String[] args : List.of(new String[] {"produce", "../x"}, new String[] {"consume", "../x"},
+                new String[] {"topics", "create", "../x"})) {
+            Run bad = run("v\n", args);
+            assertThat(bad.code()).as(String.join(" ", args)).isEqualTo(1);
+            assertThat(bad.err()).startsWith("spool: Topic name '../x' has an illegal character").hasLineCount(1);
+            assertThat(bad.out()).isEmpty();
+        }
+        assertThat(Files.exists(tmp.resolve("x"))).isFalse();
+        assertThat(Files.exists(tmp.resolve("data").resolve("..").resolve("x-0"))).isFalse();
+    }
+
+    @Test
+    void consumeWithoutDataDirectoryIsAClearError() {
+        Run run = run("", "consume", "greetings");
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).startsWith("spool: no data directory").hasLineCount(1);
+        assertThat(Files.exists(tmp.resolve("data"))).isFalse();
+    }
+
+    @Test
+    void oversizedLineIsRefusedByLineNumberAndEarlierLinesStay() {
+        String huge = "x".repeat((1 << 20) + 100);
+        Run run = run("one\ntwo\n" + huge + "\nfour\n", "produce", "big");
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).contains("spool: line 3 is").contains("nothing from line 3 on");
+        assertThat(run("", "consume", "big").out()).isEqualTo("one\ntwo\n");
+    }
+
+    @Test
+    void dumpShowsBatchesRecordsAndAnInvalidCrc() throws IOException {
+        run("hello\nwor\tld\n", "produce", "d");
+        Run valid = run("", "dump", segment("d").toString(), "--records");
+        assertThat(valid.code()).isZero();
+        assertThat(valid.out()).contains("position: 0 baseOffset: 0 lastOffset: 1 count: 2").contains("valid")
+                .contains("value: hello").contains("value: wor\\tld").contains("no problems");
+
+        byte[] before = Files.readAllBytes(segment("d"));
+        flipByte(segment("d"), 70);
+        Run invalid = run("", "dump", segment("d").toString());
+        assertThat(invalid.code()).isZero();
+        assertThat(invalid.out()).containsPattern("crc: INVALID \\(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\\)")
+                .contains("1 problem(s)");
+        assertThat(Files.readAllBytes(segment("d"))).hasSameSizeAs(before);
+
+        try (RandomAccessFile raf = new RandomAccessFile(segment("d").toFile(), "rw")) {
+            raf.setLength(before.length + 7); // a torn tail after the batch
+        }
+        assertThat(run("", "dump", segment("d").toString()).out()).contains("position: " + before.length
+                + " INCOMPLETE tail");
+
+        Path timeIndex = segment("d").resolveSibling("00000000000000000000.timeindex");
+        assertThat(run("", "dump", timeIndex.toString()).out()).contains("offset: 1").contains("1 entry");
+        assertThat(run("", "dump", tmp.resolve("nope.txt").toString()).code()).isEqualTo(1);
+    }
+
+    @Test
+    void verifyPassesOnASoundLogAndFailsAfterAFlippedByte() throws IOException {
+        run("a\nb\n", "produce", "v");
+        long secondBatch = Files.size(segment("v"));
+        run("c\n", "produce", "v");
+        Run sound = run("", "verify");
+        assertThat(sound.code()).isZero();
+        assertThat(sound.out()).contains("2 batch(es)").contains("all sound");
+        assertThat(run("", "verify", "v").code()).isZero();
+
+        flipByte(segment("v"), secondBatch + 65);
+        Run broken = run("", "verify", "v");
+        assertThat(broken.code()).isEqualTo(1);
+        assertThat(broken.out()).contains("ERROR " + segment("v") + " at position " + secondBatch + ": CRC mismatch")
+                .contains("1 problem(s)");
+        assertThat(run("", "verify", "nope").code()).isEqualTo(1);
+    }
+
+    @Test
+    void repairCutsTheCorruptTailKeepsABrokenCopyAndTheLogOpensAgain() throws IOException {
+        run("a\nb\n", "produce", "r");
+        long cut = Files.size(segment("r"));
+        run("c\n", "produce", "r");
+        run("d\n", "produce", "r");
+        assertThat(run("", "repair", "r", "--yes").out()).contains("nothing to repair in r-0");
+
+        flipByte(segment("r"), cut + 65); // the middle batch of three: corruption, not a torn tail
+        byte[] damaged = Files.readAllBytes(segment("r"));
+        Files.delete(tmp.resolve("data").resolve(".spool_cleanshutdown")); // as after a crash: scan on open
+        Files.delete(tmp.resolve("data").resolve("recovery-point-offset-checkpoint"));
+        Run refused = run("", "consume", "r");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("Corrupt log").contains("at position " + cut).hasLineCount(1);
+
+        Run declined = run("n\n", "repair", "r");
+        assertThat(declined.out()).contains("Truncate " + segment("r") + " at position " + cut + ", removing "
+                + (damaged.length - cut) + " bytes and 0 later segment(s)").contains("left r-0 unchanged");
+        assertThat(Files.readAllBytes(segment("r"))).isEqualTo(damaged);
+
+        Run repaired = run("", "repair", "r", "--yes");
+        assertThat(repaired.code()).isZero();
+        assertThat(repaired.out()).contains("repaired r-0").contains("ends at offset 2");
+        Path broken = segment("r").resolveSibling("00000000000000000000.log.broken");
+        assertThat(Files.readAllBytes(broken)).isEqualTo(damaged);
+        assertThat(Files.size(segment("r"))).isEqualTo(cut);
+
+        assertThat(run("", "consume", "r").out()).isEqualTo("a\nb\n");
+        assertThat(run("e\n", "produce", "r").err()).contains("offsets 2..2");
+        assertThat(run("", "consume", "r").out()).isEqualTo("a\nb\ne\n");
+        assertThat(run("", "verify", "r").code()).isZero();
+    }
+
+    @Test
+    void usageErrorsExitTwoWithOneLine() {
+        Run run = run("", "consume");
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).startsWith("spool: Missing required parameter").hasLineCount(1);
+    }
+
+    private static void flipByte(Path file, long position) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int b = raf.read();
+            raf.seek(position);
+            raf.write(b ^ 0x40);
+        }
+    }
+}

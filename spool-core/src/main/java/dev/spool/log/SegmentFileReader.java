@@ -1,0 +1,146 @@
+package dev.spool.log;
+
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.RecordBatch;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+/**
+ * A read-only cursor over one segment's {@code .log} file, for tools that must read a log without
+ * owning it: {@code spool dump}, {@link LogVerifier}, and a follower that tails a log another
+ * process is appending to.
+ *
+ * <p>The file is opened with {@link FileIO.OpenMode#READ} and nothing is ever written, truncated
+ * or rebuilt: where the engine's recovery would act, this class only reports. It classifies the
+ * bytes at a position into what {@link BatchRead.Kind} names and leaves the judgement (is an
+ * incomplete batch a torn tail, a write in progress, or corruption?) to the caller, who knows
+ * whether this is the last segment and whether a writer may be live.
+ *
+ * <p>Not thread-safe; cheap to open. The file's size is read on every call, so a growing file is
+ * followed naturally.
+ */
+public final class SegmentFileReader implements Closeable {
+    private final StorageFile file;
+    private final int batchBytesMax;
+    private final ByteBuffer header = ByteBuffer.allocate(RecordBatch.LOG_OVERHEAD_BYTES).order(ByteOrder.BIG_ENDIAN);
+
+    private SegmentFileReader(StorageFile file, int batchBytesMax) {
+        this.file = file;
+        this.batchBytesMax = batchBytesMax;
+    }
+
+    /**
+     * Opens {@code logFile} read-only.
+     *
+     * @param batchBytesMax the largest batch accepted; a length field above it is reported as
+     *                      {@link BatchRead.Kind#BAD_LENGTH}, so a garbled length never makes this
+     *                      class allocate more than this
+     */
+    public static SegmentFileReader open(FileIO io, Path logFile, int batchBytesMax) throws IOException {
+        if (batchBytesMax < RecordBatch.HEADER_BYTES) {
+            throw new IllegalArgumentException("batchBytesMax " + batchBytesMax + " is below a batch header");
+        }
+        return new SegmentFileReader(io.open(logFile, FileIO.OpenMode.READ), batchBytesMax);
+    }
+
+    public Path file() {
+        return file.path();
+    }
+
+    /** The file's size now. */
+    public long sizeBytes() throws IOException {
+        return file.size();
+    }
+
+    /**
+     * Reads what lies at {@code position}: a whole batch (not validated: call
+     * {@link RecordBatch#validate} on it), the end of the file, an incomplete batch, or a length
+     * field out of bounds. Reads at most one batch of at most {@code batchBytesMax} bytes.
+     */
+    public BatchRead read(long position) throws IOException {
+        long size = file.size();
+        if (position >= size) {
+            return new BatchRead(BatchRead.Kind.END, position, 0, null, "");
+        }
+        long remaining = size - position;
+        if (remaining < RecordBatch.LOG_OVERHEAD_BYTES) {
+            return incomplete(position, remaining, remaining + " bytes at the end are too few for a batch header");
+        }
+        header.clear();
+        file.readFully(header, position);
+        int length = RecordBatch.batchLength(header, 0);
+        if (length == 0 && zerosToEnd(position, size)) {
+            return incomplete(position, remaining, remaining + " zero bytes at the end (space allocated, never written)");
+        }
+        long batchBytes = (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
+        if (length < RecordBatch.BATCH_LENGTH_MIN || batchBytes > batchBytesMax) {
+            return new BatchRead(BatchRead.Kind.BAD_LENGTH, position, 0, null, "batch length " + length
+                    + " outside [" + RecordBatch.BATCH_LENGTH_MIN + ", "
+                    + (batchBytesMax - RecordBatch.LOG_OVERHEAD_BYTES) + "]");
+        }
+        if (batchBytes > remaining) {
+            return incomplete(position, remaining, "the batch announces " + batchBytes + " bytes but only " + remaining
+                    + " remain");
+        }
+        ByteBuffer batch = ByteBuffer.allocate((int) batchBytes).order(ByteOrder.BIG_ENDIAN);
+        file.readFully(batch, position);
+        batch.flip();
+        return new BatchRead(BatchRead.Kind.BATCH, position, (int) batchBytes, batch, "");
+    }
+
+    private static BatchRead incomplete(long position, long remaining, String problem) {
+        return new BatchRead(BatchRead.Kind.INCOMPLETE, position, (int) Math.min(remaining, Integer.MAX_VALUE), null,
+                problem);
+    }
+
+    private boolean zerosToEnd(long position, long size) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(64 << 10, size - position));
+        for (long at = position; at < size; ) {
+            chunk.clear();
+            chunk.limit((int) Math.min(chunk.capacity(), size - at));
+            file.readFully(chunk, at);
+            for (int i = 0; i < chunk.limit(); i++) {
+                if (chunk.get(i) != 0) {
+                    return false;
+                }
+            }
+            at += chunk.limit();
+        }
+        return true;
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+
+    /**
+     * What {@link #read} found at a position.
+     *
+     * @param kind      what the bytes are
+     * @param position  where they start in the file
+     * @param sizeBytes the batch's size for {@link Kind#BATCH}; the bytes left for {@link Kind#INCOMPLETE}
+     * @param batch     the whole batch, from 0 to its limit, for {@link Kind#BATCH}; {@code null} otherwise
+     * @param problem   what is wrong, for {@link Kind#INCOMPLETE} and {@link Kind#BAD_LENGTH}
+     */
+    public record BatchRead(Kind kind, long position, int sizeBytes, ByteBuffer batch, String problem) {
+        /** The kinds of bytes a read finds. */
+        public enum Kind {
+            /** A whole batch by its length field; its contents are not yet checked. */
+            BATCH,
+            /** The position is the end of the file. */
+            END,
+            /**
+             * Fewer bytes than a header, fewer than the length field announces, or zeros to the
+             * end: an interrupted write at the end of the last segment, or a write in progress.
+             */
+            INCOMPLETE,
+            /** The length field is out of bounds: the next batch cannot be found. */
+            BAD_LENGTH
+        }
+    }
+}

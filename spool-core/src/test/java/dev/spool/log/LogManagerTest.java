@@ -1,0 +1,219 @@
+package dev.spool.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spool.log.io.DirectoryLockedException;
+import dev.spool.log.io.RecordingFileIO;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LogManagerTest {
+    @TempDir
+    Path dataDir;
+
+    private LogManager open() throws IOException {
+        return LogManager.open(dataDir, LogManagerConfig.defaults().withoutBackgroundTasks());
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void createsListsDescribesAndDeletesTopics() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("orders", 3);
+            manager.createTopic("a-1", 1);
+            assertThat(manager.topics()).containsExactly("a-1", "orders");
+            manager.log("orders", 2).append(LogTest.batch(1, "x", "y"));
+            TopicDescription description = manager.describeTopic("orders").orElseThrow();
+            assertThat(description.partitions()).hasSize(3);
+            assertThat(description.partitions().get(2).logEndOffset()).isEqualTo(2);
+            assertThat(description.recordCount()).isEqualTo(2);
+            assertThatThrownBy(() -> manager.createTopic("orders", 1)).isInstanceOf(TopicExistsException.class);
+            assertThatThrownBy(() -> manager.log("orders", 3)).isInstanceOf(UnknownTopicException.class)
+                    .hasMessageContaining("has 3 partition(s); there is no partition 3");
+        }
+        assertThat(names(dataDir)).contains("orders-0", "orders-1", "orders-2", "a-1-0");
+        try (LogManager manager = open()) {
+            assertThat(manager.openedClean()).isTrue();
+            assertThat(manager.topics()).containsExactly("a-1", "orders");
+            assertThat(manager.partitionCount("a-1")).isEqualTo(1);
+            assertThat(manager.log("orders", 2).logEndOffset()).isEqualTo(2);
+            manager.deleteTopic("orders");
+            assertThat(manager.topics()).containsExactly("a-1");
+            assertThat(manager.describeTopic("orders")).isEmpty();
+            assertThatThrownBy(() -> manager.deleteTopic("orders")).isInstanceOf(UnknownTopicException.class);
+        }
+        assertThat(names(dataDir)).containsExactly(".lock", ".spool_cleanshutdown", "a-1-0",
+                "log-start-offset-checkpoint", "recovery-point-offset-checkpoint");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../x", "/abs", "", ".", "..", "a/b", "a\\b", "with space", "nul\u0000byte", "tab\t",
+            "ümlaut", "a:b"})
+    void hostileTopicNamesAreRefusedAndCreateNothing(String name) throws IOException {
+        try (LogManager manager = open()) {
+            assertThatThrownBy(() -> manager.createTopic(name, 1)).isInstanceOf(InvalidTopicNameException.class)
+                    .hasMessageStartingWith("Topic name");
+        }
+        assertThat(names(dataDir)).doesNotContainSequence("x-0").allMatch(n -> n.startsWith(".") || n.contains("checkpoint"));
+        assertThat(Files.exists(dataDir.getParent().resolve("x-0"))).isFalse();
+    }
+
+    @Test
+    void topicNameLengthLimitIsKafkas249() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("t".repeat(249), 1);
+            assertThatThrownBy(() -> manager.createTopic("t".repeat(250), 1))
+                    .isInstanceOf(InvalidTopicNameException.class).hasMessageContaining("250 characters");
+            assertThatThrownBy(() -> manager.createTopic("ok", 0)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void secondOpenInTheSameProcessIsRefused() throws IOException {
+        try (LogManager manager = open()) {
+            assertThatThrownBy(this::open).isInstanceOf(DirectoryLockedException.class)
+                    .hasMessageContaining("in use by another process");
+        }
+        try (LogManager reopened = open()) {
+            assertThat(reopened.topics()).isEmpty();
+        }
+    }
+
+    @Test
+    void anotherProcessCannotOpenALockedDataDirectory() throws Exception {
+        try (LogManager manager = open()) {
+            manager.createTopic("held", 1);
+            assertThat(runLockHolder()).startsWith("LOCKED");
+        }
+        assertThat(runLockHolder()).isEqualTo("OPENED [held]");
+    }
+
+    private String runLockHolder() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Process process = new ProcessBuilder(java, "-cp", classpath, LockHolder.class.getName(), dataDir.toString())
+                .redirectErrorStream(false).start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as("child stderr: %s", err).isZero();
+        return out.lines().reduce((a, b) -> b).orElse("");
+    }
+
+    @Test
+    void cleanShutdownMarkerIsWrittenLastAndRemovedOnOpen() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        LogManagerConfig config = LogManagerConfig.defaults().withoutBackgroundTasks().withIo(io);
+        try (LogManager manager = LogManager.open(dataDir, config)) {
+            manager.createTopic("t", 1);
+            manager.log("t", 0).append(LogTest.batch(1, "a"));
+            io.clear();
+        }
+        List<String> ops = io.operations();
+        int marker = ops.indexOf("open .spool_cleanshutdown CREATE");
+        assertThat(marker).isGreaterThan(ops.indexOf("rename recovery-point-offset-checkpoint.tmp "
+                + "recovery-point-offset-checkpoint"));
+        assertThat(ops.subList(marker, ops.size())).containsExactly("open .spool_cleanshutdown CREATE",
+                "force .spool_cleanshutdown", "syncdir " + dataDir.getFileName());
+        assertThat(Files.exists(dataDir.resolve(".spool_cleanshutdown"))).isTrue();
+        try (LogManager manager = LogManager.open(dataDir, config)) {
+            assertThat(manager.openedClean()).isTrue();
+            assertThat(Files.exists(dataDir.resolve(".spool_cleanshutdown"))).isFalse();
+        }
+    }
+
+    @Test
+    void checkpointsAreWrittenTmpForceRenameSyncInKafkasFormat() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        LogManagerConfig config = LogManagerConfig.defaults().withoutBackgroundTasks().withIo(io);
+        try (LogManager manager = LogManager.open(dataDir, config)) {
+            manager.createTopic("orders", 2);
+            manager.log("orders", 1).append(LogTest.batch(1, "a", "b", "c"));
+            io.clear();
+            manager.flush();
+            List<String> ops = io.operations();
+            String tmp = "recovery-point-offset-checkpoint.tmp";
+            int open = ops.indexOf("open " + tmp + " CREATE");
+            int write = ops.indexOf("write " + tmp);
+            int force = ops.indexOf("force " + tmp);
+            int rename = ops.indexOf("rename " + tmp + " recovery-point-offset-checkpoint");
+            int sync = ops.subList(rename, ops.size()).indexOf("syncdir " + dataDir.getFileName()) + rename;
+            assertThat(List.of(open, write, force, rename, sync)).isSorted().doesNotContain(-1);
+            int dataForce = ops.indexOf("force 00000000000000000000.log");
+            assertThat(dataForce).as("log data is forced before the checkpoint that points past it")
+                    .isBetween(0, open);
+        }
+        assertThat(Files.readString(dataDir.resolve("recovery-point-offset-checkpoint")))
+                .isEqualTo("0\n2\norders 0 0\norders 1 3\n");
+        assertThat(Files.readString(dataDir.resolve("log-start-offset-checkpoint")))
+                .isEqualTo("0\n2\norders 0 0\norders 1 0\n");
+    }
+
+    @Test
+    void damagedCheckpointIsIgnoredAndTheLogsAreScanned() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("t", 1);
+            manager.log("t", 0).append(LogTest.batch(1, "a", "b"));
+        }
+        Files.writeString(dataDir.resolve("recovery-point-offset-checkpoint"), "0\n5\nt 0 2\n");
+        try (LogManager manager = open()) {
+            assertThat(manager.openedClean()).isFalse();
+            assertThat(manager.log("t", 0).logEndOffset()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void uncleanRestartRecoversFromTheCheckpointedRecoveryPoint() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("t", 1);
+            manager.log("t", 0).append(LogTest.batch(1, "a", "b"));
+            manager.flush();
+            manager.log("t", 0).append(LogTest.batch(2, "c"));
+        }
+        Files.delete(dataDir.resolve(".spool_cleanshutdown"));
+        try (LogManager manager = open()) {
+            assertThat(manager.openedClean()).isFalse();
+            Log log = manager.log("t", 0);
+            assertThat(log.logEndOffset()).isEqualTo(3);
+            assertThat(LogTest.values(log.read(0, 1 << 20).batches())).containsExactly("a", "b", "c");
+        }
+    }
+
+    @Test
+    void leftoverDeletedPartitionDirectoriesAreRemovedOnOpen() throws IOException {
+        Path leftover = dataDir.resolve("0123456789abcdef0123456789abcdef-delete");
+        Files.createDirectories(leftover);
+        Files.write(leftover.resolve("00000000000000000000.log"), new byte[100]);
+        Files.createDirectories(dataDir.resolve("not a partition"));
+        try (LogManager manager = open()) {
+            assertThat(manager.topics()).isEmpty();
+        }
+        assertThat(Files.exists(leftover)).isFalse();
+        assertThat(Files.exists(dataDir.resolve("not a partition"))).isTrue();
+    }
+
+    @Test
+    void aPartitionGapIsRefusedWithAClearError() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("t", 3);
+        }
+        LogManager.deleteRecursively(dev.spool.log.io.FileIO.real(), dataDir.resolve("t-1"));
+        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
+                .hasMessageContaining("has partition 2 but not partition 1");
+    }
+}
