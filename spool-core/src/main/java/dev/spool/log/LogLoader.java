@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * <tr><td>I index missing or failing its sanity check</td><td>crash or damage; indexes are derived</td>
  *     <td>rebuild it from the segment (lazily, on first use, for segments not scanned)</td></tr>
  * </table>
- * Since a roll flushes the segment it closes, the unflushed part of a log is always within its last
- * segment: recovery reads at most one segment per log, whatever the log's total size.
+ * Since every rolled segment is flushed as soon as the flusher thread gets to it (and the recovery
+ * point follows), the unflushed part of a log is its last segment plus at most the rolled ones
+ * still queued: recovery time follows the unflushed tail, never the log's total size.
  */
 final class LogLoader {
     private static final Logger LOG = LoggerFactory.getLogger(LogLoader.class);

@@ -16,7 +16,9 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -57,23 +59,23 @@ public final class LogManager implements AutoCloseable {
     private final Object checkpointLock = new Object();
     private volatile Map<String, List<Log>> topics;
     private final ScheduledExecutorService scheduler;
+    /** Forces rolled segments off the appending threads (see {@link Log#open(FileIO, Path, LogConfig, LoadState,
+     * java.util.function.LongSupplier, java.util.concurrent.Executor)}). */
+    private final ExecutorService flusher;
     private final boolean openedClean;
     private volatile boolean closed;
 
-    private LogManager(Path dataDir, LogManagerConfig config, AutoCloseable lock, Map<String, List<Log>> topics,
-                       boolean openedClean) {
+    private LogManager(Path dataDir, LogManagerConfig config, AutoCloseable lock, ExecutorService flusher,
+                       Map<String, List<Log>> topics, boolean openedClean) {
         this.dataDir = dataDir;
+        this.flusher = flusher;
         this.config = config;
         this.io = config.io();
         this.lock = lock;
         this.topics = topics;
         this.openedClean = openedClean;
         boolean background = config.checkpointIntervalMs() > 0 || config.retentionCheckIntervalMs() > 0;
-        this.scheduler = background ? Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "spool-log-manager");
-            thread.setDaemon(true);
-            return thread;
-        }) : null;
+        this.scheduler = background ? Executors.newSingleThreadScheduledExecutor(daemon("spool-log-manager")) : null;
     }
 
     /** Opens (creating if needed) the data directory with default settings. */
@@ -85,11 +87,13 @@ public final class LogManager implements AutoCloseable {
         FileIO io = config.io();
         io.createDirectories(dataDir);
         AutoCloseable lock = io.lock(dataDir.resolve(LOCK_FILE));
+        ExecutorService flusher = Executors.newSingleThreadExecutor(daemon("spool-flusher"));
         try {
-            LogManager manager = load(dataDir, config, lock);
+            LogManager manager = load(dataDir, config, lock, flusher);
             manager.startBackgroundTasks();
             return manager;
         } catch (IOException | RuntimeException e) {
+            flusher.shutdownNow();
             try {
                 lock.close();
             } catch (Exception suppressed) {
@@ -99,7 +103,16 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    private static LogManager load(Path dataDir, LogManagerConfig config, AutoCloseable lock) throws IOException {
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static LogManager load(Path dataDir, LogManagerConfig config, AutoCloseable lock, ExecutorService flusher)
+            throws IOException {
         FileIO io = config.io();
         Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = io.exists(marker);
@@ -139,7 +152,7 @@ public final class LogManager implements AutoCloseable {
                             + " but not partition " + partitions.size() + ": partitions must be numbered from 0");
                 }
                 LoadState state = new LoadState(clean, optional(recoveryPoints.get(tp)), optional(logStarts.get(tp)));
-                Log log = Log.open(io, entry.getValue(), config.logConfig(), state, config.clockMs());
+                Log log = Log.open(io, entry.getValue(), config.logConfig(), state, config.clockMs(), flusher);
                 opened.add(log);
                 partitions.add(log);
             }
@@ -160,7 +173,7 @@ public final class LogManager implements AutoCloseable {
         topics.forEach((topic, logs) -> frozen.put(topic, List.copyOf(logs)));
         LOG.info("Opened {} ({} shutdown): {} topic(s), {} partition(s)", dataDir, clean ? "clean" : "unclean",
                 frozen.size(), opened.size());
-        return new LogManager(dataDir, config, lock, Collections.unmodifiableMap(frozen), clean);
+        return new LogManager(dataDir, config, lock, flusher, Collections.unmodifiableMap(frozen), clean);
     }
 
     private static Map<TopicPartition, Long> readCheckpoint(FileIO io, Path file) throws IOException {
@@ -237,7 +250,7 @@ public final class LogManager implements AutoCloseable {
                     if (io.exists(dir)) {
                         throw new TopicExistsException(name);
                     }
-                    logs.add(Log.open(io, dir, config.logConfig(), LoadState.unknown(), config.clockMs()));
+                    logs.add(Log.open(io, dir, config.logConfig(), LoadState.unknown(), config.clockMs(), flusher));
                 }
                 io.syncDirectory(dataDir);
             } catch (IOException | RuntimeException e) {
@@ -434,6 +447,7 @@ public final class LogManager implements AutoCloseable {
             }
             io.syncDirectory(dataDir);
         } finally {
+            flusher.shutdown(); // logs are closed (flushed) by now: queued roll flushes find nothing to do
             try {
                 lock.close();
             } catch (IOException | RuntimeException e) {

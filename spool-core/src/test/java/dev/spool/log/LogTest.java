@@ -176,11 +176,38 @@ class LogTest {
             io.clear();
             log.roll();
             List<String> ops = io.operations();
-            assertThat(ops.indexOf("force 00000000000000000000.log"))
-                    .isLessThan(ops.indexOf("open 00000000000000000001.log CREATE_NEW"));
-            assertThat(ops.indexOf("open 00000000000000000001.log CREATE_NEW"))
-                    .isLessThan(ops.indexOf("syncdir t-0"));
+            int created = ops.indexOf("open 00000000000000000001.log CREATE_NEW");
+            assertThat(created).isNotNegative().isLessThan(ops.indexOf("syncdir t-0"));
+            assertThat(ops).contains("force 00000000000000000000.log", "force 00000000000000000000.index");
             assertThat(log.recoveryPoint()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void rolledSegmentsAreFlushedOffTheAppendingThreadAndTheRecoveryPointFollows() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
+        try (Log log = Log.open(io, dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis, pending::add)) {
+            log.append(batch(1, "a", "b"));
+            io.clear();
+            log.roll();
+            assertThat(io.operations()).doesNotContain("force 00000000000000000000.log");
+            assertThat(log.recoveryPoint()).as("nothing forced yet").isZero();
+            log.append(batch(2, "c"));
+            pending.poll().run();
+            assertThat(io.operations()).contains("force 00000000000000000000.log");
+            assertThat(log.recoveryPoint()).isEqualTo(2);
+
+            // A truncation between a roll and its flush: the flush must not vouch for offsets below
+            // the roll point, which now hold new, unflushed data.
+            log.roll();
+            log.truncateTo(2);
+            log.append(batch(3, "d", "e"));
+            pending.poll().run();
+            assertThat(log.recoveryPoint()).isEqualTo(2);
+            log.flush();
+            assertThat(log.recoveryPoint()).isEqualTo(4);
         }
     }
 
@@ -295,6 +322,21 @@ class LogTest {
             int both = result.batches().remaining() + batch(1, "y").remaining();
             assertThat(values(log.read(0, both - 1).batches())).hasSize(1);
             assertThat(values(log.read(0, both).batches())).hasSize(2);
+        }
+    }
+
+    @Test
+    void aRollRightAfterAFlushStillPersistsTheSealedSegmentsLargestTimestamp() throws IOException {
+        Path logDir = dir.resolve("t-0");
+        try (Log log = Log.open(logDir, LogConfig.defaults(), LoadState.unknown())) {
+            log.append(batch(7000, "a"));
+            log.flush();          // the recovery point reaches the log end: offset 1
+            log.roll();           // rolls exactly at the recovery point; sealing adds a time-index entry
+            log.append(batch(100, "b"));
+        }
+        try (Log log = Log.open(logDir, LogConfig.defaults(), LoadState.clean())) {
+            assertThat(log.segments().get(0).maxTimestamp()).isEqualTo(7000);
+            assertThat(log.findOffsetByTimestamp(6000)).contains(new TimestampOffset(0, 7000));
         }
     }
 }
