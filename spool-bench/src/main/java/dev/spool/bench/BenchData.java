@@ -96,9 +96,18 @@ final class BenchData {
         }
     }
 
+    /** Forces rolled segments off the benchmark thread, as the log manager's flusher does. */
+    private static final java.util.concurrent.ExecutorService ROLL_FLUSHER =
+            java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "bench-roll-flusher");
+                thread.setDaemon(true);
+                return thread;
+            });
+
     static Log openLog(Path dir) {
         try {
-            return Log.open(dir, logConfig(), LoadState.unknown());
+            return Log.open(dev.spool.log.io.FileIO.real(), dir, logConfig(), LoadState.unknown(),
+                    System::currentTimeMillis, ROLL_FLUSHER);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -510,11 +510,12 @@ public final class Segment implements Closeable {
         file().readFully(bytes, position);
         int first = RecordBatch.sizeInBytes(bytes, 0);
         if (first > want) {
-            // The first batch alone is larger than maxBytes: return it whole anyway.
-            bytes = ByteBuffer.allocate(first);
-            file().readFully(bytes, position);
-            bytes.flip();
-            return bytes;
+            // The first batch alone is larger than maxBytes: return it whole anyway, reading only
+            // the part not read yet.
+            ByteBuffer whole = ByteBuffer.allocate(first);
+            whole.put(bytes.flip());
+            file().readFully(whole, (long) position + want);
+            return whole.flip();
         }
         int end = 0;
         while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
