@@ -3,7 +3,6 @@ package dev.spool.log;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -467,8 +466,4 @@ public final class LogManager implements AutoCloseable {
         io.deleteIfExists(path);
     }
 
-    /** For code paths that cannot throw checked exceptions. */
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
-    }
 }

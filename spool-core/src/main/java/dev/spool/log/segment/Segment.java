@@ -2,12 +2,10 @@ package dev.spool.log.segment;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
-import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,9 +26,6 @@ import java.util.Optional;
  * segments opened from disk are loaded lazily, on first use.
  */
 public final class Segment implements Closeable {
-    /** Recovery reads the segment in chunks of this size (plus room for one whole batch). */
-    private static final int SCAN_CHUNK_BYTES = 4 << 20;
-    private static final int SECTOR_BYTES = 512;
 
     private final FileIO io;
     private final Path dir;
@@ -283,145 +278,16 @@ public final class Segment implements Closeable {
     }
 
     private ScanResult scan(int batchBytesMax, boolean trusted) throws IOException {
-        StorageFile f = file();
-        long fileSize = f.size();
-        if (fileSize > Integer.MAX_VALUE) {
-            throw new IOException("Segment " + logPath() + " is " + fileSize + " bytes, above 2 GiB");
+        SegmentScanner.Scanned scanned = SegmentScanner.scan(file(), logPath(), baseOffset, indexIntervalBytes,
+                offsetIndex, timeIndex, batchBytesMax, trusted);
+        ScanResult result = scanned.result();
+        nextOffset = result.nextOffset();
+        maxTimestamp = result.maxTimestamp();
+        offsetOfMaxTimestamp = scanned.offsetOfMaxTimestamp();
+        if (result.outcome() == ScanResult.Outcome.VALID) {
+            bytesSinceLastIndexEntry = scanned.bytesSinceLastIndexEntry();
         }
-        int chunkBytes = (int) Math.min(fileSize, SCAN_CHUNK_BYTES + (long) Math.min(batchBytesMax, 64 << 20));
-        ByteBuffer chunk = ByteBuffer.allocate(Math.max(chunkBytes, RecordBatch.HEADER_BYTES));
-        long chunkStart = 0;
-        chunk.limit(0);
-        long position = 0;
-        long expected = baseOffset;
-        long batches = 0;
-        long max = -1L;
-        long maxOffset = -1L;
-        int sinceIndex = 0;
-        offsetOfMaxTimestamp = -1L;
-        while (position < fileSize) {
-            int at = (int) (position - chunkStart);
-            if (chunk.limit() - at < RecordBatch.HEADER_BYTES || chunk.limit() - at < peekSize(chunk, at)) {
-                chunkStart = position;
-                chunk.clear();
-                int n = 0;
-                while (chunk.hasRemaining()) {
-                    int read = f.read(chunk, chunkStart + n);
-                    if (read < 0) {
-                        break;
-                    }
-                    n += read;
-                }
-                chunk.flip();
-                at = 0;
-            }
-            long remaining = fileSize - position;
-            if (remaining < RecordBatch.LOG_OVERHEAD_BYTES) {
-                return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
-                        remaining + " bytes at the end are too few for a batch header");
-            }
-            int length = RecordBatch.batchLength(chunk, at);
-            if (length == 0 && allZero(chunk, at, chunk.limit()) && chunkStart + chunk.limit() == fileSize) {
-                return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
-                        remaining + " zero bytes at the end (space allocated, never written)");
-            }
-            if (length < RecordBatch.BATCH_LENGTH_MIN || (long) length + RecordBatch.LOG_OVERHEAD_BYTES > batchBytesMax) {
-                return end(position, expected, batches, max, ScanResult.Outcome.CORRUPT,
-                        "batch length " + length + " outside [" + RecordBatch.BATCH_LENGTH_MIN + ", "
-                                + (batchBytesMax - RecordBatch.LOG_OVERHEAD_BYTES) + "]");
-            }
-            long batchBytes = (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
-            if (batchBytes > remaining) {
-                return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
-                        "the last batch announces " + batchBytes + " bytes but only " + remaining + " remain");
-            }
-            if (chunk.limit() - at < batchBytes) {
-                // A batch bigger than the chunk (only when batchBytesMax exceeds the chunk headroom).
-                throw new IOException("Segment " + logPath() + " position " + position + ": batch of "
-                        + batchBytes + " bytes exceeds the scan buffer");
-            }
-            ByteBuffer batch = chunk.slice(at, (int) batchBytes);
-            if (!trusted) {
-                try {
-                    RecordBatch.validate(batch, 0, batchBytesMax);
-                } catch (CorruptRecordException e) {
-                    boolean last = position + batchBytes == fileSize;
-                    if (last && hasZeroSector(batch, position)) {
-                        return end(position, expected, batches, max, ScanResult.Outcome.TORN_TAIL,
-                                "the last batch fails its check (" + e.getMessage()
-                                        + ") and holds a zero-filled sector: an interrupted write");
-                    }
-                    return end(position, expected, batches, max, ScanResult.Outcome.CORRUPT, e.getMessage());
-                }
-            }
-            long batchBase = RecordBatch.baseOffset(batch, 0);
-            if (batchBase != expected) {
-                return end(position, expected, batches, max, ScanResult.Outcome.CORRUPT,
-                        "batch base offset " + batchBase + ", expected " + expected);
-            }
-            long last = RecordBatch.lastOffset(batch, 0);
-            long batchMax = RecordBatch.maxTimestamp(batch, 0);
-            if (batchMax > max) {
-                max = batchMax;
-                maxOffset = last;
-                offsetOfMaxTimestamp = last;
-            }
-            if (sinceIndex > indexIntervalBytes) {
-                offsetIndex.append(last, (int) position);
-                if (!timeIndex.isFull()) { // keep the last slot for the largest timestamp, as indexBatches does
-                    timeIndex.maybeAppend(max, maxOffset);
-                }
-                sinceIndex = 0;
-            }
-            sinceIndex += (int) batchBytes;
-            expected = last + 1;
-            batches++;
-            position += batchBytes;
-        }
-        bytesSinceLastIndexEntry = sinceIndex;
-        if (max >= 0) {
-            // The entry seal() adds: without it a rebuilt time index understates the segment's
-            // largest timestamp once it is flushed and read back after a clean restart.
-            timeIndex.maybeAppend(max, maxOffset);
-        }
-        return end(position, expected, batches, max, ScanResult.Outcome.VALID, "");
-    }
-
-    private static int peekSize(ByteBuffer chunk, int at) {
-        if (chunk.limit() - at < RecordBatch.LOG_OVERHEAD_BYTES) {
-            return Integer.MAX_VALUE;
-        }
-        long size = (long) RecordBatch.batchLength(chunk, at) + RecordBatch.LOG_OVERHEAD_BYTES;
-        return size < RecordBatch.LOG_OVERHEAD_BYTES || size > chunk.capacity() ? 0 : (int) size;
-    }
-
-    private ScanResult end(long validBytes, long next, long batches, long max, ScanResult.Outcome outcome,
-                           String problem) {
-        nextOffset = next;
-        maxTimestamp = max;
-        offsetOfMaxTimestamp = max < 0 ? -1L : offsetOfMaxTimestamp;
-        return new ScanResult(validBytes, next, batches, max, outcome, problem);
-    }
-
-    private static boolean allZero(ByteBuffer buffer, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (buffer.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Whether some whole 512-byte sector of the file inside this batch reads as zeros. */
-    private static boolean hasZeroSector(ByteBuffer batch, long filePosition) {
-        long firstSector = (filePosition + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;
-        for (long sector = firstSector; sector + SECTOR_BYTES <= filePosition + batch.limit(); sector += SECTOR_BYTES) {
-            int from = (int) (sector - filePosition);
-            if (allZero(batch, from, from + SECTOR_BYTES)) {
-                return true;
-            }
-        }
-        return false;
+        return result;
     }
 
     /**
@@ -656,8 +522,4 @@ public final class Segment implements Closeable {
         return "Segment[" + logPath() + ", offsets " + baseOffset + ".." + nextOffset + ", " + sizeBytes + " bytes]";
     }
 
-    /** Wraps an I/O error for contexts that cannot throw it. */
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
-    }
 }
