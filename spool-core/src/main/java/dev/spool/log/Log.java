@@ -1,11 +1,9 @@
 package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
-import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.Segment;
-import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -174,7 +172,7 @@ public final class Log implements AutoCloseable {
      */
     public AppendResult append(ByteBuffer batches) throws IOException {
         ByteBuffer view = batches.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
-        int totalBytes = validate(view);
+        int totalBytes = AppendValidation.check(view, config, name);
         writeLock.lock();
         try {
             ensureOpen();
@@ -198,47 +196,6 @@ public final class Log implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
-    }
-
-    /** Checks every batch in the buffer; returns the total size. Runs on the caller's thread, outside the lock. */
-    private int validate(ByteBuffer view) {
-        int at = view.position();
-        int end = view.limit();
-        if (at == end) {
-            throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Nothing to append to " + name);
-        }
-        if (end - at > config.segmentBytes()) {
-            throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Append of " + (end - at)
-                    + " bytes to " + name + " exceeds the segment size " + config.segmentBytes());
-        }
-        while (at < end) {
-            if (end - at < RecordBatch.LOG_OVERHEAD_BYTES) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, (end - at)
-                        + " bytes after the last batch at position " + at + " are not a batch");
-            }
-            long size = (long) RecordBatch.batchLength(view, at) + RecordBatch.LOG_OVERHEAD_BYTES;
-            if (size > config.batchBytesMax()) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Batch of " + size
-                        + " bytes exceeds the maximum of " + config.batchBytesMax() + " bytes for " + name);
-            }
-            try {
-                RecordBatch.validate(view, at, config.batchBytesMax());
-            } catch (CorruptRecordException e) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch at position " + at
-                        + " of the append to " + name + ": " + e.getMessage());
-            }
-            int count = RecordBatch.recordCount(view, at);
-            if (count > config.batchRecordsMax()) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_MANY_RECORDS, "Batch of " + count
-                        + " records exceeds the maximum of " + config.batchRecordsMax() + " for " + name);
-            }
-            if (count == 0) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Batch at position " + at
-                        + " holds no records");
-            }
-            at += (int) size;
-        }
-        return end - view.position();
     }
 
     private Segment maybeRoll(int incomingBytes, long lastOffset, long now) throws IOException {
@@ -574,21 +531,7 @@ public final class Log implements AutoCloseable {
     }
 
     private void deleteFilesLocked(List<Segment> doomed) throws IOException {
-        List<Path> renamed = new ArrayList<>();
-        for (Segment segment : doomed) {
-            segment.close();
-            for (Path path : segment.paths()) {
-                if (io.exists(path)) {
-                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
-                    io.rename(path, target);
-                    renamed.add(target);
-                }
-            }
-        }
-        io.syncDirectory(dir);
-        for (Path path : renamed) {
-            io.deleteIfExists(path);
-        }
+        Segment.deleteAll(io, dir, doomed);
     }
 
     /**

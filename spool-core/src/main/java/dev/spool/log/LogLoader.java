@@ -135,22 +135,10 @@ final class LogLoader {
             throws IOException {
         List<Segment> later = new ArrayList<>(segments.subList(tornIndex + 1, segments.size()));
         long bytes = 0;
-        List<Path> renamed = new ArrayList<>();
         for (Segment segment : later) {
             bytes += segment.sizeBytes();
-            segment.close();
-            for (Path path : segment.paths()) {
-                if (io.exists(path)) {
-                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
-                    io.rename(path, target);
-                    renamed.add(target);
-                }
-            }
         }
-        io.syncDirectory(dir);
-        for (Path path : renamed) {
-            io.deleteIfExists(path);
-        }
+        Segment.deleteAll(io, dir, later);
         segments.subList(tornIndex + 1, segments.size()).clear();
         LOG.warn("Removed {} segment(s) ({} bytes) of {} after the torn segment: written after the torn write and "
                 + "never flushed", later.size(), bytes, dir);

@@ -504,6 +504,29 @@ public final class Segment implements Closeable {
                 SegmentFiles.timeIndexFile(dir, baseOffset));
     }
 
+    /**
+     * Deletes segments durably and in an order a crash cannot confuse: close each, rename its
+     * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job
+     * for any {@code .deleted} file a crash leaves).
+     */
+    public static void deleteAll(FileIO io, Path dir, List<Segment> doomed) throws IOException {
+        List<Path> renamed = new java.util.ArrayList<>();
+        for (Segment segment : doomed) {
+            segment.close();
+            for (Path path : segment.paths()) {
+                if (io.exists(path)) {
+                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
+                    io.rename(path, target);
+                    renamed.add(target);
+                }
+            }
+        }
+        io.syncDirectory(dir);
+        for (Path path : renamed) {
+            io.deleteIfExists(path);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         StorageFile f;

@@ -1,0 +1,58 @@
+package dev.spool.log;
+
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.RecordBatch;
+import java.nio.ByteBuffer;
+
+/**
+ * The checks an append passes before anything is written (the limits of STYLE.md 6): whole
+ * batches only, each within {@code batchBytesMax} and {@code batchRecordsMax}, a valid CRC and
+ * header, offsets that can be dense, and no more in one append than a segment holds. Runs on the
+ * caller's thread, outside the log's lock. A refusal is an {@link InvalidBatchException}.
+ */
+final class AppendValidation {
+    private AppendValidation() {
+    }
+
+    /** Checks every batch from {@code view}'s position to its limit; returns their total size. */
+    static int check(ByteBuffer view, LogConfig config, String name) {
+        int at = view.position();
+        int end = view.limit();
+        if (at == end) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Nothing to append to " + name);
+        }
+        if (end - at > config.segmentBytes()) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Append of " + (end - at)
+                    + " bytes to " + name + " exceeds the segment size " + config.segmentBytes());
+        }
+        while (at < end) {
+            if (end - at < RecordBatch.LOG_OVERHEAD_BYTES) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, (end - at)
+                        + " bytes after the last batch at position " + at + " are not a batch");
+            }
+            long size = (long) RecordBatch.batchLength(view, at) + RecordBatch.LOG_OVERHEAD_BYTES;
+            if (size > config.batchBytesMax()) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Batch of " + size
+                        + " bytes exceeds the maximum of " + config.batchBytesMax() + " bytes for " + name);
+            }
+            try {
+                RecordBatch.validate(view, at, config.batchBytesMax());
+            } catch (CorruptRecordException e) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch at position " + at
+                        + " of the append to " + name + ": " + e.getMessage());
+            }
+            int count = RecordBatch.recordCount(view, at);
+            if (count > config.batchRecordsMax()) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_MANY_RECORDS, "Batch of " + count
+                        + " records exceeds the maximum of " + config.batchRecordsMax() + " for " + name);
+            }
+            if (count == 0) {
+                throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Batch at position " + at
+                        + " holds no records");
+            }
+            at += (int) size;
+        }
+        return end - view.position();
+    }
+
+}
