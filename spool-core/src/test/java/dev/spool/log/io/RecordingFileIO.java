@@ -14,13 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code "rename a b"}, {@code "force x"} …, with file names only) and counts bytes read per file,
  * so tests can assert commit order (STYLE.md 3) and that a clean open does not scan.
  */
-public final class RecordingFileIO implements FileIO {
-    private final FileIO delegate;
+public final class RecordingFileIO extends ForwardingFileIO {
     private final List<String> operations = new ArrayList<>();
     private final Map<String, AtomicLong> bytesRead = new ConcurrentHashMap<>();
 
     public RecordingFileIO(FileIO delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     public RecordingFileIO() {
@@ -51,20 +50,14 @@ public final class RecordingFileIO implements FileIO {
     }
 
     @Override
-    public StorageFile open(Path path, OpenMode mode) throws IOException {
-        StorageFile file = delegate.open(path, mode);
-        if (mode == OpenMode.CREATE_NEW || (mode == OpenMode.CREATE)) {
+    protected StorageFile wrap(StorageFile file, Path path, OpenMode mode) {
+        if (mode == OpenMode.CREATE_NEW || mode == OpenMode.CREATE) {
             record("open " + name(path) + " " + mode);
         }
-        return new StorageFile() {
-            @Override
-            public Path path() {
-                return file.path();
-            }
-
+        return new ForwardingStorageFile(file) {
             @Override
             public int read(ByteBuffer dst, long position) throws IOException {
-                int n = file.read(dst, position);
+                int n = delegate.read(dst, position);
                 if (n > 0) {
                     bytesRead.computeIfAbsent(name(path), k -> new AtomicLong()).addAndGet(n);
                 }
@@ -74,62 +67,27 @@ public final class RecordingFileIO implements FileIO {
             @Override
             public void write(ByteBuffer src, long position) throws IOException {
                 record("write " + name(path));
-                file.write(src, position);
+                delegate.write(src, position);
             }
 
             @Override
             public long write(ByteBuffer[] sources, long position) throws IOException {
                 record("write " + name(path));
-                return file.write(sources, position);
+                return delegate.write(sources, position);
             }
 
             @Override
             public void force(boolean metadata) throws IOException {
                 record("force " + name(path));
-                file.force(metadata);
+                delegate.force(metadata);
             }
 
             @Override
             public void truncate(long sizeBytes) throws IOException {
                 record("truncate " + name(path) + " " + sizeBytes);
-                file.truncate(sizeBytes);
-            }
-
-            @Override
-            public long size() throws IOException {
-                return file.size();
-            }
-
-            @Override
-            public void close() throws IOException {
-                file.close();
+                delegate.truncate(sizeBytes);
             }
         };
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return delegate.exists(path);
-    }
-
-    @Override
-    public boolean isDirectory(Path path) {
-        return delegate.isDirectory(path);
-    }
-
-    @Override
-    public long size(Path path) throws IOException {
-        return delegate.size(path);
-    }
-
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-        delegate.createDirectories(dir);
-    }
-
-    @Override
-    public List<Path> list(Path dir) throws IOException {
-        return delegate.list(dir);
     }
 
     @Override
@@ -151,10 +109,5 @@ public final class RecordingFileIO implements FileIO {
     public void syncDirectory(Path dir) throws IOException {
         record("syncdir " + name(dir));
         delegate.syncDirectory(dir);
-    }
-
-    @Override
-    public AutoCloseable lock(Path lockFile) throws IOException {
-        return delegate.lock(lockFile);
     }
 }
