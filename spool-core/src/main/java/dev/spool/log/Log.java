@@ -64,6 +64,7 @@ public final class Log implements AutoCloseable {
      */
     private final ReentrantLock flushLock = new ReentrantLock();
     private final Executor rollFlushExecutor;
+    private final AppendPipeline pipeline;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
 
     private volatile Segment active;
@@ -82,6 +83,7 @@ public final class Log implements AutoCloseable {
                 LogLoader.Loaded loaded) {
         this.io = io;
         this.rollFlushExecutor = rollFlushExecutor;
+        this.pipeline = new AppendPipeline(this, rollFlushExecutor, config.write(), loaded.logEndOffset());
         this.dir = dir;
         this.name = dir.getFileName().toString();
         this.config = config;
@@ -107,10 +109,12 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * As {@link #open(FileIO, Path, LogConfig, LoadState, LongSupplier)}, forcing each rolled
-     * segment on {@code rollFlushExecutor} instead of on the appending thread. A roll then costs
-     * the append no fsync (a 1 GiB segment's fsync writes back up to 1 GiB); the recovery point
-     * moves when that flush completes. {@code Runnable::run} flushes in line, as the shorter form.
+     * As {@link #open(FileIO, Path, LogConfig, LoadState, LongSupplier)}, with an executor for
+     * the log's background work: forcing each rolled segment (so a roll costs the append no fsync:
+     * a 1 GiB segment's fsync writes back up to 1 GiB; the recovery point moves when that flush
+     * completes) and writing appends queued by {@link #appendAsync} or by writers that found the
+     * writer busy. {@code Runnable::run}, what the shorter form uses, does all of it in line on
+     * the calling thread. The log manager passes its I/O pool.
      */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
                            Executor rollFlushExecutor) throws IOException {
@@ -171,31 +175,118 @@ public final class Log implements AutoCloseable {
      * refused append throws {@link InvalidBatchException} and leaves the log unchanged.
      */
     public AppendResult append(ByteBuffer batches) throws IOException {
+        return append(batches, config.write().durability());
+    }
+
+    /**
+     * Appends with the given durability and waits for the acknowledgement: after the write for
+     * {@link Durability#NONE}, after an fsync covering the records for {@link Durability#STRICT}
+     * (shared with concurrent strict appends: group commit). Validation errors
+     * ({@link InvalidBatchException}) and a full in-flight budget ({@link AppendRejectedException})
+     * are thrown before anything is written.
+     */
+    public AppendResult append(ByteBuffer batches, Durability durability) throws IOException {
+        return pipeline.appendAndWait(pending(batches, durability));
+    }
+
+    /**
+     * Queues an append and returns at once (or after waiting for room, by
+     * {@link WriteConfig#whenFull()}); the future completes when the append is acknowledged under
+     * {@code durability}, or exceptionally with the I/O error that failed it. The buffer must not
+     * be changed until then: the log stamps offsets into it and writes it from the writer.
+     * Validation errors are thrown at once, as by {@link #append(ByteBuffer, Durability)}.
+     */
+    public java.util.concurrent.CompletableFuture<AppendResult> appendAsync(ByteBuffer batches, Durability durability)
+            throws IOException {
+        return pipeline.submit(pending(batches, durability));
+    }
+
+    private PendingAppend pending(ByteBuffer batches, Durability durability) {
+        if (closed) {
+            throw new IllegalStateException("Log " + dir + " is closed");
+        }
         ByteBuffer view = batches.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
         int totalBytes = AppendValidation.check(view, config, name);
-        writeLock.lock();
-        try {
-            ensureOpen();
-            long firstOffset = logEndOffset;
-            long next = firstOffset;
-            for (int at = view.position(); at < view.limit(); at += RecordBatch.sizeInBytes(view, at)) {
-                RecordBatch.setBaseOffset(view, at, next);
-                next += RecordBatch.lastOffsetDelta(view, at) + 1;
-            }
-            long lastOffset = next - 1;
-            long now = clockMs.getAsLong();
+        return new PendingAppend(view, totalBytes, java.util.Objects.requireNonNull(durability, "durability"));
+    }
+
+    /** Bytes accepted by append calls but not yet acknowledged. */
+    public long inFlightBytes() {
+        return pipeline.inFlightBytes();
+    }
+
+    ReentrantLock writeLock() {
+        return writeLock;
+    }
+
+    /**
+     * Forces the data (not the indexes) of every segment that may hold offsets at or after
+     * {@code offset}: what a strict append needs. Segments removed meanwhile are skipped.
+     */
+    void forceDataFrom(long offset) throws IOException {
+        Map.Entry<Long, Segment> from = segments.floorEntry(offset);
+        Map<Long, Segment> tail = from == null ? segments : segments.tailMap(from.getKey(), true);
+        for (Segment segment : tail.values()) {
             try {
-                Segment segment = maybeRoll(totalBytes, lastOffset, now);
-                int position = segment.sizeBytes();
-                segment.append(view, lastOffset, now);
-                logEndOffset = next;
-                return new AppendResult(firstOffset, lastOffset, segment.baseOffset(), position, totalBytes);
+                segment.forceData();
+            } catch (ClosedChannelException e) {
+                // Deleted by retention or truncation after the write: nothing left to force.
+            }
+        }
+    }
+
+    /**
+     * The I/O stage of a group (write lock held): assigns offsets, then writes runs of appends
+     * that share a segment with one gathering write each, rolling between runs as needed, and
+     * publishes the new log end after each run.
+     */
+    void writeGroupLocked(List<PendingAppend> group) throws IOException {
+        ensureOpen();
+        long now = clockMs.getAsLong();
+        ByteBuffer[] run = new ByteBuffer[group.size()];
+        int i = 0;
+        while (i < group.size()) {
+            long next = logEndOffset;
+            Segment segment = maybeRoll(group.get(i).sizeBytes, next + lastOffsetDelta(group.get(i).batches), now);
+            long segmentBytes = segment.sizeBytes();
+            int count = 0;
+            while (i < group.size()) {
+                PendingAppend append = group.get(i);
+                long last = next + lastOffsetDelta(append.batches);
+                boolean fits = segmentBytes + append.sizeBytes <= config.segmentBytes()
+                        && last - segment.baseOffset() <= Integer.MAX_VALUE;
+                if (count > 0 && !fits) {
+                    break;
+                }
+                append.firstOffset = next;
+                for (int at = append.batches.position(); at < append.batches.limit();
+                        at += RecordBatch.sizeInBytes(append.batches, at)) {
+                    RecordBatch.setBaseOffset(append.batches, at, next);
+                    next += RecordBatch.lastOffsetDelta(append.batches, at) + 1;
+                }
+                append.lastOffset = next - 1;
+                append.segment = segment;
+                append.position = (int) segmentBytes;
+                run[count++] = append.batches.duplicate();
+                segmentBytes += append.sizeBytes;
+                i++;
+            }
+            try {
+                segment.append(run, count, next - 1, now);
             } catch (IOException e) {
                 throw fail(e);
             }
-        } finally {
-            writeLock.unlock();
+            logEndOffset = next;
         }
+    }
+
+    /** The offset span of the batches in {@code batches}, minus one: last offset minus first. */
+    private static long lastOffsetDelta(ByteBuffer batches) {
+        long delta = -1;
+        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+            delta += RecordBatch.lastOffsetDelta(batches, at) + 1;
+        }
+        return delta;
     }
 
     private Segment maybeRoll(int incomingBytes, long lastOffset, long now) throws IOException {
@@ -575,6 +666,7 @@ public final class Log implements AutoCloseable {
                 }
                 logEndOffset = newEnd;
                 recoveryPoint = Math.min(recoveryPoint, newEnd);
+                pipeline.truncated(newEnd);
                 deleteFiles(doomed);
                 LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
                         doomed.size());
@@ -608,7 +700,7 @@ public final class Log implements AutoCloseable {
     }
 
     /** Records the first write-path failure; returns the error to throw. */
-    private IOException fail(IOException e) {
+    IOException fail(IOException e) {
         if (failure == null) {
             failure = e;
             LOG.error("Log {} failed: {}; it refuses writes until reopened", dir, e.getMessage());
@@ -630,6 +722,7 @@ public final class Log implements AutoCloseable {
             if (closed) {
                 return;
             }
+            pipeline.drainQueuedLocked(); // appends already accepted are written (or failed), not dropped
             if (failure == null) {
                 active.seal();
                 flush();

@@ -14,9 +14,11 @@ import dev.spool.log.record.RecordBatch;
  * @param batchRecordsMax    most records accepted in one batch
  * @param retentionMs        delete segments whose newest record is older than this; -1 keeps them forever
  * @param retentionBytes     delete the oldest segments while the log is larger than this; -1 for no limit
+ * @param write              durability, backpressure, group commit and flush policy of appends
  */
 public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes, int indexIntervalBytes,
-                        int batchBytesMax, int batchRecordsMax, long retentionMs, long retentionBytes) {
+                        int batchBytesMax, int batchRecordsMax, long retentionMs, long retentionBytes,
+                        WriteConfig write) {
 
     /** Kafka's {@code max.message.bytes}: 1 MiB of records plus the 12 bytes of offset and length. */
     public static final int DEFAULT_BATCH_BYTES_MAX = (1 << 20) + RecordBatch.LOG_OVERHEAD_BYTES;
@@ -41,6 +43,9 @@ public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes,
         if (retentionMs < -1 || retentionMs == 0) {
             throw new IllegalArgumentException("retentionMs must be positive or -1 (forever), was " + retentionMs);
         }
+        if (write == null) {
+            throw new IllegalArgumentException("write settings are required");
+        }
         if (retentionBytes < -1 || retentionBytes == 0) {
             throw new IllegalArgumentException("retentionBytes must be positive or -1 (no limit), was "
                     + retentionBytes);
@@ -56,46 +61,57 @@ public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes,
     public static LogConfig defaults() {
         return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS, DEFAULT_SEGMENT_INDEX_BYTES,
                 DEFAULT_INDEX_INTERVAL_BYTES, DEFAULT_BATCH_BYTES_MAX, DEFAULT_BATCH_RECORDS_MAX, DEFAULT_RETENTION_MS,
-                -1L);
+                -1L,
+                WriteConfig.defaults());
     }
 
     public LogConfig withSegmentBytes(int bytes) {
         return new LogConfig(bytes, segmentMs, segmentIndexBytes, indexIntervalBytes,
-                Math.min(batchBytesMax, bytes), batchRecordsMax, retentionMs, retentionBytes);
+                Math.min(batchBytesMax, bytes), batchRecordsMax, retentionMs, retentionBytes, write);
     }
 
     public LogConfig withSegmentMs(long ms) {
         return new LogConfig(segmentBytes, ms, segmentIndexBytes, indexIntervalBytes, batchBytesMax, batchRecordsMax,
-                retentionMs, retentionBytes);
+                retentionMs, retentionBytes, write);
     }
 
     public LogConfig withSegmentIndexBytes(int bytes) {
         return new LogConfig(segmentBytes, segmentMs, bytes, indexIntervalBytes, batchBytesMax, batchRecordsMax,
-                retentionMs, retentionBytes);
+                retentionMs, retentionBytes, write);
     }
 
     public LogConfig withIndexIntervalBytes(int bytes) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, bytes, batchBytesMax, batchRecordsMax,
-                retentionMs, retentionBytes);
+                retentionMs, retentionBytes, write);
     }
 
     public LogConfig withBatchBytesMax(int bytes) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, bytes, batchRecordsMax,
-                retentionMs, retentionBytes);
+                retentionMs, retentionBytes, write);
     }
 
     public LogConfig withBatchRecordsMax(int records) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax, records,
-                retentionMs, retentionBytes);
+                retentionMs, retentionBytes, write);
     }
 
     public LogConfig withRetentionMs(long ms) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
-                batchRecordsMax, ms, retentionBytes);
+                batchRecordsMax, ms, retentionBytes, write);
     }
 
     public LogConfig withRetentionBytes(long bytes) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
-                batchRecordsMax, retentionMs, bytes);
+                batchRecordsMax, retentionMs, bytes, write);
+    }
+
+    public LogConfig withWrite(WriteConfig settings) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
+                batchRecordsMax, retentionMs, retentionBytes, settings);
+    }
+
+    /** Shorthand for the default durability of appends. */
+    public LogConfig withDurability(Durability durability) {
+        return withWrite(write.withDurability(durability));
     }
 }

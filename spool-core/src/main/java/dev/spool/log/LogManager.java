@@ -58,8 +58,8 @@ public final class LogManager implements AutoCloseable {
     private final Object checkpointLock = new Object();
     private volatile Map<String, List<Log>> topics;
     private final ScheduledExecutorService scheduler;
-    /** Forces rolled segments off the appending threads (see {@link Log#open(FileIO, Path, LogConfig, LoadState,
-     * java.util.function.LongSupplier, java.util.concurrent.Executor)}). */
+    /** The logs' background I/O: rolled-segment flushes and queued appends (see {@link Log#open(FileIO, Path,
+     * LogConfig, LoadState, java.util.function.LongSupplier, java.util.concurrent.Executor)}). */
     private final ExecutorService flusher;
     private final boolean openedClean;
     private volatile boolean closed;
@@ -73,7 +73,8 @@ public final class LogManager implements AutoCloseable {
         this.lock = lock;
         this.topics = topics;
         this.openedClean = openedClean;
-        boolean background = config.checkpointIntervalMs() > 0 || config.retentionCheckIntervalMs() > 0;
+        boolean background = config.checkpointIntervalMs() > 0 || config.retentionCheckIntervalMs() > 0
+                || config.logConfig().write().flushIntervalMs() > 0;
         this.scheduler = background ? Executors.newSingleThreadScheduledExecutor(daemon("spool-log-manager")) : null;
     }
 
@@ -86,7 +87,9 @@ public final class LogManager implements AutoCloseable {
         FileIO io = config.io();
         io.createDirectories(dataDir);
         AutoCloseable lock = io.lock(dataDir.resolve(LOCK_FILE));
-        ExecutorService flusher = Executors.newSingleThreadExecutor(daemon("spool-flusher"));
+        // Background I/O of every log: forcing rolled segments and writing queued (async or contended) appends.
+        ExecutorService flusher = Executors.newFixedThreadPool(
+                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemon("spool-io"));
         try {
             LogManager manager = load(dataDir, config, lock, flusher);
             manager.startBackgroundTasks();
@@ -103,8 +106,9 @@ public final class LogManager implements AutoCloseable {
     }
 
     private static ThreadFactory daemon(String name) {
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         return runnable -> {
-            Thread thread = new Thread(runnable, name);
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };
@@ -199,6 +203,21 @@ public final class LogManager implements AutoCloseable {
         if (config.retentionCheckIntervalMs() > 0) {
             scheduler.scheduleWithFixedDelay(() -> runQuietly("retention", this::applyRetention),
                     config.retentionCheckIntervalMs(), config.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+        long flushIntervalMs = config.logConfig().write().flushIntervalMs();
+        if (flushIntervalMs > 0) { // Kafka's flush.ms: bounds what a power loss can take from relaxed appends
+            scheduler.scheduleWithFixedDelay(() -> runQuietly("flush", this::flushLogs), flushIntervalMs,
+                    flushIntervalMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void flushLogs() throws IOException {
+        for (List<Log> logs : topics.values()) {
+            for (Log log : logs) {
+                if (!log.isClosed() && log.recoveryPoint() < log.logEndOffset()) {
+                    log.flush();
+                }
+            }
         }
     }
 

@@ -297,17 +297,38 @@ public final class Segment implements Closeable {
      * @param batches bytes of whole batches, from position to limit; not modified
      */
     public void append(ByteBuffer batches, long lastOffset, long nowMs) throws IOException {
+        append(new ByteBuffer[] {batches.duplicate()}, 1, lastOffset, nowMs);
+    }
+
+    /**
+     * Appends the whole batches in {@code buffers[0 .. count)} with one gathering write, then
+     * indexes them and publishes the new size. The buffers' positions advance to their limits.
+     * Writer thread only.
+     */
+    public void append(ByteBuffer[] buffers, int count, long lastOffset, long nowMs) throws IOException {
         int start = sizeBytes;
         if (start == 0 && firstAppendMs == Long.MIN_VALUE) {
             firstAppendMs = nowMs;
         }
-        int length = batches.remaining();
-        if ((long) start + length > Integer.MAX_VALUE) {
+        long length = 0;
+        for (int i = 0; i < count; i++) {
+            length += buffers[i].remaining();
+        }
+        if (start + length > Integer.MAX_VALUE) {
             throw new IllegalStateException("Segment " + logPath() + " cannot grow past 2 GiB");
         }
-        file().write(batches.duplicate(), start);
-        indexBatches(batches, start);
-        sizeBytes = start + length;
+        int position = start;
+        for (int i = 0; i < count; i++) {
+            indexBatches(buffers[i], position);
+            position += buffers[i].remaining();
+        }
+        if (count == 1) {
+            file().write(buffers[0], start);
+        } else {
+            ByteBuffer[] sources = count == buffers.length ? buffers : java.util.Arrays.copyOf(buffers, count);
+            file().write(sources, start);
+        }
+        sizeBytes = (int) (start + length);
         nextOffset = lastOffset + 1;
     }
 

@@ -1,0 +1,267 @@
+package dev.spool.log;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The two stages of an append, and group commit.
+ *
+ * <h2>Design</h2>
+ * The CPU stage runs on the caller's thread: the batch is encoded (by {@code BatchBuilder}) and
+ * validated (sizes, CRC) before it gets here, then it takes its bytes from the in-flight budget
+ * (backpressure) and joins a queue. The I/O stage is the log's writer role: whoever holds the
+ * log's write lock takes everything queued, up to {@code groupBytesMax}, as one group — assigns
+ * offsets, writes it with one gathering write per segment and publishes it — then releases the
+ * lock and, if any append in the group asked for {@link Durability#STRICT} (or the flush policy
+ * says so), forces the data once for the whole group. While that fsync runs, the next group is
+ * already being written: the fsync holds only its own lock. An fsync covers everything written
+ * before it started, so a group whose records an earlier fsync already covered completes without
+ * one of its own: that is what lets 64 writers share a handful of fsyncs. Futures of relaxed
+ * appends complete right after the write, strict ones after the fsync.
+ *
+ * <p>Who is the writer: a synchronous {@link Log#append} that finds the lock free drains the queue
+ * itself (no thread hand-off on the common single-writer path); otherwise a drain task runs on the
+ * log's I/O executor. {@code appendAsync} never does I/O on the caller's thread.
+ *
+ * <p>Failure: a failed write or fsync fails every append of its group with that error and fails
+ * the log (it refuses writes until reopened); the fsync is never retried.
+ */
+final class AppendPipeline {
+    private final Log log;
+    private final Executor ioExecutor;
+    private final WriteConfig config;
+    private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Semaphore inFlightBytes;
+    private final ReentrantLock syncLock = new ReentrantLock();
+    /** Every offset below this is forced; guarded by syncLock. */
+    private long syncedOffset;
+    /** How long the fsync that moved {@code syncedOffset} took, reported to the groups it covered. */
+    private long lastFsyncMicros;
+    /** Records and bytes written since the last fsync, for the flush policy; guarded by the write lock. */
+    private long unflushedMessages;
+    private long unflushedBytes;
+
+    AppendPipeline(Log log, Executor ioExecutor, WriteConfig config, long syncedOffset) {
+        this.log = log;
+        this.syncedOffset = syncedOffset;
+        this.ioExecutor = ioExecutor;
+        this.config = config;
+        this.inFlightBytes = new Semaphore((int) config.inFlightBytesMax());
+    }
+
+    /** A truncation cut the log to {@code newEnd}: offsets from there on are no longer forced. */
+    void truncated(long newEnd) {
+        syncLock.lock();
+        try {
+            syncedOffset = Math.min(syncedOffset, newEnd);
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    /** Bytes accepted but not yet acknowledged. */
+    long inFlightBytes() {
+        return config.inFlightBytesMax() - inFlightBytes.availablePermits();
+    }
+
+    CompletableFuture<AppendResult> submit(PendingAppend append) throws IOException {
+        enqueue(append);
+        scheduleDrain();
+        return append.future;
+    }
+
+    /** Appends and waits; drains on the caller's thread when no other writer is active. */
+    AppendResult appendAndWait(PendingAppend append) throws IOException {
+        enqueue(append);
+        if (log.writeLock().tryLock()) {
+            drainLocked();
+            if (!queue.isEmpty()) { // the group had no room for everything queued
+                scheduleDrain();
+            }
+        } else {
+            scheduleDrain();
+        }
+        try {
+            return append.future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("Interrupted waiting for an append to " + log.dir());
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    private static IOException rethrow(Throwable cause) {
+        if (cause instanceof IOException io) {
+            return io;
+        }
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new IOException(cause);
+    }
+
+    private void enqueue(PendingAppend append) throws IOException {
+        int permits = (int) Math.min(append.sizeBytes, config.inFlightBytesMax());
+        boolean admitted;
+        if (config.whenFull() == WriteConfig.WhenFull.FAIL) {
+            admitted = inFlightBytes.tryAcquire(permits);
+        } else {
+            try {
+                admitted = inFlightBytes.tryAcquire(permits, config.blockTimeoutMs(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("Interrupted waiting for room to append to " + log.dir());
+            }
+        }
+        if (!admitted) {
+            throw new AppendRejectedException("Append of " + append.sizeBytes + " bytes to " + log.dir()
+                    + " refused: " + inFlightBytes() + " bytes already in flight, maximum "
+                    + config.inFlightBytesMax() + (config.whenFull() == WriteConfig.WhenFull.BLOCK
+                    ? " (waited " + config.blockTimeoutMs() + " ms)" : ""));
+        }
+        queue.add(append);
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                ioExecutor.execute(this::drainTask);
+            } catch (RuntimeException e) { // a shut-down executor: drain here rather than strand the queue
+                drainScheduled.set(false);
+                drainTask();
+            }
+        }
+    }
+
+    private void drainTask() {
+        drainScheduled.set(false);
+        log.writeLock().lock();
+        drainLocked();
+        if (!queue.isEmpty()) {
+            scheduleDrain();
+        }
+    }
+
+    /** Called with the write lock held; releases it before any fsync. */
+    private void drainLocked() {
+        List<PendingAppend> group = new ArrayList<>();
+        boolean policyFlush = false;
+        try {
+            long bytes = 0;
+            PendingAppend next;
+            while ((bytes == 0 || bytes < config.groupBytesMax()) && (next = queue.poll()) != null) {
+                group.add(next);
+                bytes += next.sizeBytes;
+            }
+            if (group.isEmpty()) {
+                return;
+            }
+            try {
+                log.writeGroupLocked(group);
+            } catch (IOException | RuntimeException e) {
+                fail(group, e);
+                return;
+            }
+            for (PendingAppend append : group) {
+                unflushedMessages += append.lastOffset - append.firstOffset + 1;
+            }
+            unflushedBytes += bytes;
+            if ((config.flushMessages() > 0 && unflushedMessages >= config.flushMessages())
+                    || (config.flushBytes() > 0 && unflushedBytes >= config.flushBytes())) {
+                policyFlush = true;
+                unflushedMessages = 0;
+                unflushedBytes = 0;
+            }
+        } finally {
+            log.writeLock().unlock();
+        }
+        if (!group.isEmpty()) {
+            complete(group, policyFlush);
+        }
+    }
+
+    /** Acknowledges a written group: relaxed appends at once, strict ones after one shared fsync. */
+    private void complete(List<PendingAppend> group, boolean policyFlush) {
+        boolean strict = policyFlush;
+        for (PendingAppend append : group) {
+            if (append.durability == Durability.STRICT) {
+                strict = true;
+            } else {
+                release(append);
+                append.future.complete(append.result(false, 0L));
+            }
+        }
+        if (!strict) {
+            return;
+        }
+        long groupEnd = group.get(group.size() - 1).lastOffset + 1;
+        long fsyncMicros;
+        syncLock.lock();
+        try {
+            if (syncedOffset >= groupEnd) {
+                fsyncMicros = lastFsyncMicros; // an fsync that started after our write covered us: group commit
+            } else {
+                // Everything written before this fsync starts is covered by it, other groups' writes too.
+                long target = log.logEndOffset();
+                long started = System.nanoTime();
+                log.forceDataFrom(syncedOffset);
+                fsyncMicros = (System.nanoTime() - started) / 1000;
+                lastFsyncMicros = fsyncMicros;
+                syncedOffset = target;
+            }
+        } catch (IOException e) {
+            IOException failure = log.fail(e);
+            for (PendingAppend append : group) {
+                if (append.durability == Durability.STRICT) {
+                    release(append);
+                    append.future.completeExceptionally(failure);
+                }
+            }
+            return;
+        } finally {
+            syncLock.unlock();
+        }
+        for (PendingAppend append : group) {
+            if (append.durability == Durability.STRICT) {
+                release(append);
+                append.future.complete(append.result(true, fsyncMicros));
+            }
+        }
+    }
+
+    private void fail(List<PendingAppend> group, Throwable e) {
+        Throwable failure = e instanceof IOException io ? log.fail(io) : e;
+        for (PendingAppend append : group) {
+            release(append);
+            append.future.completeExceptionally(failure);
+        }
+    }
+
+    private void release(PendingAppend append) {
+        inFlightBytes.release((int) Math.min(append.sizeBytes, config.inFlightBytesMax()));
+    }
+
+    /** Writes whatever is queued now (used by flush and close, under the write lock). */
+    void drainQueuedLocked() {
+        // drainLocked releases the lock; take it again for each group so the caller's hold count is kept.
+        while (!queue.isEmpty()) {
+            log.writeLock().lock();
+            drainLocked();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.spool.log;
+
+import dev.spool.log.segment.Segment;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/** One append between the caller and the writer: what to write, how durable, and where it landed. */
+final class PendingAppend {
+    final ByteBuffer batches;
+    final int sizeBytes;
+    final Durability durability;
+    final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+    long firstOffset;
+    long lastOffset;
+    Segment segment;
+    int position;
+
+    PendingAppend(ByteBuffer batches, int sizeBytes, Durability durability) {
+        this.batches = batches;
+        this.sizeBytes = sizeBytes;
+        this.durability = durability;
+    }
+
+    AppendResult result(boolean durable, long fsyncMicros) {
+        return new AppendResult(firstOffset, lastOffset, segment.baseOffset(), position, sizeBytes, durable,
+                fsyncMicros);
+    }
+}

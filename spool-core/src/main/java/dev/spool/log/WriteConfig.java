@@ -1,0 +1,79 @@
+package dev.spool.log;
+
+/**
+ * How a log accepts and acknowledges appends: the default durability, the bound on bytes in
+ * flight and what happens when it is reached, group commit, and the background flush policy for
+ * {@link Durability#NONE}. Units last in every name; -1 turns a policy off.
+ *
+ * @param durability      the durability of {@link Log#append(java.nio.ByteBuffer)} and of appends that do not say
+ * @param inFlightBytesMax most bytes accepted but not yet acknowledged; more waits or fails ({@code whenFull})
+ * @param whenFull        what an append does when {@code inFlightBytesMax} is reached
+ * @param blockTimeoutMs  with {@link WhenFull#BLOCK}, how long an append waits for room before failing
+ * @param groupBytesMax   most bytes the writer takes into one group (one gathering write, one fsync)
+ * @param flushMessages   force the log after this many unflushed records (Kafka {@code flush.messages}); -1 off
+ * @param flushBytes      force the log after this many unflushed bytes; -1 off
+ * @param flushIntervalMs the log manager forces logs unflushed for this long (Kafka {@code flush.ms}); -1 off
+ */
+public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull whenFull, long blockTimeoutMs,
+                          int groupBytesMax, long flushMessages, long flushBytes, long flushIntervalMs) {
+
+    /** What an append does when the bytes in flight reach their maximum. */
+    public enum WhenFull {
+        /** Wait for room (backpressure), up to {@code blockTimeoutMs}, then fail. */
+        BLOCK,
+        /** Fail at once with {@link AppendRejectedException}. */
+        FAIL
+    }
+
+    public static final long DEFAULT_IN_FLIGHT_BYTES_MAX = 64L << 20;
+    public static final long DEFAULT_BLOCK_TIMEOUT_MS = 30_000L;
+    public static final int DEFAULT_GROUP_BYTES_MAX = 4 << 20;
+
+    public WriteConfig {
+        if (durability == null || whenFull == null) {
+            throw new IllegalArgumentException("durability and whenFull are required");
+        }
+        if (inFlightBytesMax < 1 || inFlightBytesMax > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("inFlightBytesMax must be 1 to " + Integer.MAX_VALUE + ", was "
+                    + inFlightBytesMax);
+        }
+        if (blockTimeoutMs < 0 || groupBytesMax < 1) {
+            throw new IllegalArgumentException("blockTimeoutMs must be >= 0 and groupBytesMax >= 1");
+        }
+        if (flushMessages == 0 || flushMessages < -1 || flushBytes == 0 || flushBytes < -1 || flushIntervalMs == 0
+                || flushIntervalMs < -1) {
+            throw new IllegalArgumentException("flush policies must be positive or -1 (off)");
+        }
+    }
+
+    /** Kafka's defaults: page-cache durability, no background flush; 64 MiB in flight, blocking. */
+    public static WriteConfig defaults() {
+        return new WriteConfig(Durability.NONE, DEFAULT_IN_FLIGHT_BYTES_MAX, WhenFull.BLOCK, DEFAULT_BLOCK_TIMEOUT_MS,
+                DEFAULT_GROUP_BYTES_MAX, -1L, -1L, -1L);
+    }
+
+    public WriteConfig withDurability(Durability d) {
+        return new WriteConfig(d, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, flushMessages, flushBytes,
+                flushIntervalMs);
+    }
+
+    public WriteConfig withInFlightBytesMax(long bytes, WhenFull policy) {
+        return new WriteConfig(durability, bytes, policy, blockTimeoutMs, groupBytesMax, flushMessages, flushBytes,
+                flushIntervalMs);
+    }
+
+    public WriteConfig withBlockTimeoutMs(long ms) {
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, ms, groupBytesMax, flushMessages, flushBytes,
+                flushIntervalMs);
+    }
+
+    public WriteConfig withGroupBytesMax(int bytes) {
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, bytes, flushMessages, flushBytes,
+                flushIntervalMs);
+    }
+
+    public WriteConfig withFlushPolicy(long messages, long bytes, long intervalMs) {
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, messages, bytes,
+                intervalMs);
+    }
+}

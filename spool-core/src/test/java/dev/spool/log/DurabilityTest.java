@@ -1,0 +1,285 @@
+package dev.spool.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spool.log.io.FailingFileIO;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.ForwardingFileIO;
+import dev.spool.log.io.ForwardingStorageFile;
+import dev.spool.log.io.RecordingFileIO;
+import dev.spool.log.io.StorageFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Durability modes, the asynchronous API, group commit, backpressure and failure of the append pipeline. */
+class DurabilityTest {
+    @TempDir
+    Path dir;
+
+    /** An executor that runs nothing until the test says so: it decides when the writer drains. */
+    static final class ManualExecutor implements java.util.concurrent.Executor {
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+
+        @Override
+        public synchronized void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        synchronized Runnable next() {
+            return tasks.poll();
+        }
+
+        void runAll() {
+            Runnable task;
+            while ((task = next()) != null) {
+                task.run();
+            }
+        }
+    }
+
+    private Log open(FileIO io, LogConfig config, java.util.concurrent.Executor executor) throws IOException {
+        return Log.open(io, dir.resolve("t-0"), config, LoadState.unknown(), System::currentTimeMillis, executor);
+    }
+
+    @Test
+    void strictAppendsAreForcedBeforeTheyAreAcknowledgedAndRelaxedOnesAreNot() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        try (Log log = open(io, LogConfig.defaults(), Runnable::run)) {
+            io.clear();
+            AppendResult relaxed = log.append(LogTest.batch(1, "a"), Durability.NONE);
+            assertThat(relaxed.durable()).isFalse();
+            assertThat(relaxed.fsyncMicros()).isZero();
+            assertThat(io.operations()).containsExactly("write 00000000000000000000.log");
+            io.clear();
+            AppendResult strict = log.append(LogTest.batch(2, "b"), Durability.STRICT);
+            assertThat(strict.durable()).isTrue();
+            assertThat(strict.fsyncMicros()).isNotNegative();
+            assertThat(strict.firstOffset()).isEqualTo(1);
+            assertThat(io.operations()).containsExactly("write 00000000000000000000.log",
+                    "force 00000000000000000000.log");
+        }
+    }
+
+    @Test
+    void theConfiguredDurabilityIsTheDefaultOfAppend() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        try (Log log = open(io, LogConfig.defaults().withDurability(Durability.STRICT), Runnable::run)) {
+            io.clear();
+            assertThat(log.append(LogTest.batch(1, "a")).durable()).isTrue();
+            assertThat(io.operations()).contains("force 00000000000000000000.log");
+        }
+    }
+
+    @Test
+    void appendAsyncReturnsAtOnceAndCompletesWhenTheWriterHasWrittenIt() throws Exception {
+        ManualExecutor executor = new ManualExecutor();
+        try (Log log = open(FileIO.real(), LogConfig.defaults(), executor)) {
+            CompletableFuture<AppendResult> first = log.appendAsync(LogTest.batch(1, "a", "b"), Durability.NONE);
+            CompletableFuture<AppendResult> second = log.appendAsync(LogTest.batch(2, "c"), Durability.STRICT);
+            assertThat(first).isNotDone();
+            assertThat(log.logEndOffset()).isZero();
+            assertThat(log.inFlightBytes()).isPositive();
+            executor.runAll();
+            assertThat(first.get().firstOffset()).isZero();
+            assertThat(first.get().durable()).isFalse();
+            assertThat(second.get().firstOffset()).isEqualTo(2);
+            assertThat(second.get().durable()).isTrue();
+            assertThat(log.inFlightBytes()).isZero();
+            assertThat(LogTest.values(log.read(0, 1 << 20).batches())).containsExactly("a", "b", "c");
+        }
+    }
+
+    @Test
+    void concurrentStrictAppendsShareFsyncs() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        // A disk whose fsync takes 5 ms, so that writers pile up behind it, as they do on a real disk.
+        FileIO slowSync = new ForwardingFileIO(FileIO.real()) {
+            @Override
+            protected StorageFile wrap(StorageFile file, Path path, OpenMode mode) {
+                return new ForwardingStorageFile(file) {
+                    @Override
+                    public void force(boolean metadata) throws IOException {
+                        if (path.toString().endsWith(".log")) {
+                            forces.incrementAndGet();
+                            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
+                        }
+                        delegate.force(metadata);
+                    }
+                };
+            }
+        };
+        int writers = 16;
+        int appendsEach = 20;
+        ExecutorService io = Executors.newFixedThreadPool(4);
+        ExecutorService callers = Executors.newFixedThreadPool(writers);
+        try (Log log = open(slowSync, LogConfig.defaults(), io)) {
+            CountDownLatch start = new CountDownLatch(1);
+            List<java.util.concurrent.Future<List<AppendResult>>> results = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                results.add(callers.submit(() -> {
+                    start.await();
+                    List<AppendResult> mine = new ArrayList<>();
+                    for (int i = 0; i < appendsEach; i++) {
+                        mine.add(log.append(LogTest.batch(1, "w" + writer + "-" + i), Durability.STRICT));
+                    }
+                    return mine;
+                }));
+            }
+            start.countDown();
+            long durable = 0;
+            for (java.util.concurrent.Future<List<AppendResult>> result : results) {
+                for (AppendResult append : result.get(60, TimeUnit.SECONDS)) {
+                    assertThat(append.durable()).isTrue();
+                    durable++;
+                }
+            }
+            assertThat(durable).isEqualTo((long) writers * appendsEach);
+            assertThat(log.logEndOffset()).isEqualTo(durable);
+            // Without group commit every append pays its own fsync (320). The bound is loose because
+            // this machine has 2 cores for 16 writers; alone the test sees far fewer fsyncs.
+            assertThat(forces.get()).as("fsyncs for %d strict appends", durable).isLessThan((int) durable / 2);
+        } finally {
+            callers.shutdownNow();
+            io.shutdownNow();
+        }
+    }
+
+    @Test
+    void anFsyncThatFailsHalfwayThroughAGroupFailsEveryStrictAppendOfItAndTheLog() throws Exception {
+        FailingFileIO io = new FailingFileIO();
+        ManualExecutor executor = new ManualExecutor();
+        Path logDir = dir.resolve("t-0");
+        try (Log log = Log.open(io, logDir, LogConfig.defaults(), LoadState.unknown(), System::currentTimeMillis,
+                executor)) {
+            log.append(LogTest.batch(1, "before"), Durability.STRICT);
+            List<CompletableFuture<AppendResult>> group = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                group.add(log.appendAsync(LogTest.batch(2, "g" + i), i == 2 ? Durability.NONE : Durability.STRICT));
+            }
+            io.failForce(1);
+            executor.runAll(); // one group: five written, one fsync, which fails
+            for (int i = 0; i < 5; i++) {
+                if (i == 2) {
+                    assertThat(group.get(i).get().durable()).as("relaxed: acknowledged after the write").isFalse();
+                } else {
+                    assertThatThrownBy(group.get(i)::get).isInstanceOf(ExecutionException.class)
+                            .hasRootCauseMessage("Input/output error (injected) forcing " + logDir.resolve(
+                                    "00000000000000000000.log"));
+                }
+            }
+            assertThat(log.isFailed()).isTrue();
+            assertThat(log.inFlightBytes()).isZero();
+            assertThatThrownBy(() -> log.append(LogTest.batch(3, "after"), Durability.STRICT))
+                    .isInstanceOf(IOException.class).hasMessageContaining("refuses writes until it is reopened");
+        }
+        try (Log log = Log.open(logDir, LogConfig.defaults(), LoadState.unknown())) {
+            assertThat(LogTest.values(log.read(0, 1 << 20).batches())).startsWith("before");
+            log.append(LogTest.batch(4, "reopened"), Durability.STRICT);
+        }
+    }
+
+    @Test
+    void aFullInFlightBudgetFailsOrBlocksByConfiguration() throws Exception {
+        ManualExecutor executor = new ManualExecutor();
+        int batchBytes = LogTest.batch(1, "x".repeat(100)).remaining();
+        WriteConfig failWhenFull = WriteConfig.defaults().withInFlightBytesMax(2L * batchBytes,
+                WriteConfig.WhenFull.FAIL);
+        try (Log log = open(FileIO.real(), LogConfig.defaults().withWrite(failWhenFull), executor)) {
+            log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE);
+            log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE);
+            assertThatThrownBy(() -> log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE))
+                    .isInstanceOf(AppendRejectedException.class).hasMessageContaining("already in flight");
+            executor.runAll();
+            assertThat(log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE)).isNotNull();
+            executor.runAll();
+            assertThat(log.logEndOffset()).isEqualTo(3);
+        }
+
+        WriteConfig blockWhenFull = WriteConfig.defaults().withInFlightBytesMax(batchBytes, WriteConfig.WhenFull.BLOCK)
+                .withBlockTimeoutMs(30_000);
+        ManualExecutor blocking = new ManualExecutor();
+        try (Log log = Log.open(FileIO.real(), dir.resolve("t-1"), LogConfig.defaults().withWrite(blockWhenFull),
+                LoadState.unknown(), System::currentTimeMillis, blocking)) {
+            log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE);
+            CompletableFuture<AppendResult> blocked = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE).join();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertThat(blocked).isNotDone();
+            while (!blocked.isDone()) { // the blocked appender gets room once the first append is written
+                blocking.runAll();
+                Thread.onSpinWait();
+            }
+            assertThat(blocked.get().firstOffset()).isEqualTo(1);
+        }
+
+        WriteConfig shortWait = blockWhenFull.withBlockTimeoutMs(20);
+        try (Log log = Log.open(FileIO.real(), dir.resolve("t-2"), LogConfig.defaults().withWrite(shortWait),
+                LoadState.unknown(), System::currentTimeMillis, new ManualExecutor())) {
+            log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE);
+            assertThatThrownBy(() -> log.appendAsync(LogTest.batch(1, "x".repeat(100)), Durability.NONE))
+                    .isInstanceOf(AppendRejectedException.class).hasMessageContaining("waited 20 ms");
+        }
+    }
+
+    @Test
+    void afterATruncationStrictAppendsAreForcedAgainEvenBelowTheOldForcedOffset() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        try (Log log = open(io, LogConfig.defaults(), Runnable::run)) {
+            log.append(LogTest.batch(1, "a", "b", "c"), Durability.STRICT);
+            log.truncateTo(0);
+            io.clear();
+            AppendResult again = log.append(LogTest.batch(2, "d"), Durability.STRICT);
+            assertThat(again.firstOffset()).isZero();
+            assertThat(io.operations()).contains("force 00000000000000000000.log");
+        }
+    }
+
+    @Test
+    void theFlushPolicyForcesRelaxedAppendsAfterSoManyRecords() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        LogConfig config = LogConfig.defaults().withWrite(WriteConfig.defaults().withFlushPolicy(3, -1, -1));
+        try (Log log = open(io, config, Runnable::run)) {
+            io.clear();
+            log.append(LogTest.batch(1, "a"));
+            log.append(LogTest.batch(1, "b"));
+            assertThat(io.operations()).doesNotContain("force 00000000000000000000.log");
+            AppendResult third = log.append(LogTest.batch(1, "c"));
+            assertThat(io.operations()).contains("force 00000000000000000000.log");
+            assertThat(third.durable()).as("relaxed appends report what they asked for").isFalse();
+        }
+    }
+
+    @Test
+    void closeWritesAppendsThatWereAcceptedButNotYetWritten() throws Exception {
+        ManualExecutor executor = new ManualExecutor();
+        Path logDir = dir.resolve("t-0");
+        CompletableFuture<AppendResult> pending;
+        try (Log log = Log.open(FileIO.real(), logDir, LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis, executor)) {
+            pending = log.appendAsync(LogTest.batch(1, "queued"), Durability.STRICT);
+            assertThat(pending).isNotDone();
+        }
+        assertThat(pending.get().durable()).isTrue();
+        try (Log log = Log.open(logDir, LogConfig.defaults(), LoadState.clean())) {
+            assertThat(LogTest.values(log.read(0, 100).batches())).containsExactly("queued");
+        }
+    }
+}
