@@ -52,8 +52,11 @@ final class AppendPipeline {
     private long unflushedMessages;
     private long unflushedBytes;
 
-    AppendPipeline(Log log, Executor ioExecutor, WriteConfig config, long syncedOffset) {
+    private final LogMetrics metrics;
+
+    AppendPipeline(Log log, Executor ioExecutor, WriteConfig config, long syncedOffset, LogMetrics metrics) {
         this.log = log;
+        this.metrics = metrics;
         this.syncedOffset = syncedOffset;
         this.ioExecutor = ioExecutor;
         this.config = config;
@@ -180,6 +183,7 @@ final class AppendPipeline {
             for (PendingAppend append : group) {
                 unflushedMessages += append.lastOffset - append.firstOffset + 1;
             }
+            metrics.groupAppends.record(group.size());
             unflushedBytes += bytes;
             if ((config.flushMessages() > 0 && unflushedMessages >= config.flushMessages())
                     || (config.flushBytes() > 0 && unflushedBytes >= config.flushBytes())) {
@@ -202,8 +206,7 @@ final class AppendPipeline {
             if (append.durability == Durability.STRICT) {
                 strict = true;
             } else {
-                release(append);
-                append.future.complete(append.result(false, 0L));
+                acknowledge(append, false, 0L);
             }
         }
         if (!strict) {
@@ -221,6 +224,7 @@ final class AppendPipeline {
                 long started = System.nanoTime();
                 log.forceDataFrom(syncedOffset);
                 fsyncMicros = (System.nanoTime() - started) / 1000;
+                metrics.fsynced(fsyncMicros);
                 lastFsyncMicros = fsyncMicros;
                 syncedOffset = target;
             }
@@ -229,6 +233,7 @@ final class AppendPipeline {
             for (PendingAppend append : group) {
                 if (append.durability == Durability.STRICT) {
                     release(append);
+                    metrics.failures.increment();
                     append.future.completeExceptionally(failure);
                 }
             }
@@ -238,16 +243,23 @@ final class AppendPipeline {
         }
         for (PendingAppend append : group) {
             if (append.durability == Durability.STRICT) {
-                release(append);
-                append.future.complete(append.result(true, fsyncMicros));
+                acknowledge(append, true, fsyncMicros);
             }
         }
+    }
+
+    private void acknowledge(PendingAppend append, boolean durable, long fsyncMicros) {
+        release(append);
+        metrics.appendedRecords.increment(append.lastOffset - append.firstOffset + 1);
+        metrics.appendedBytes.increment(append.sizeBytes);
+        append.future.complete(append.result(durable, fsyncMicros));
     }
 
     private void fail(List<PendingAppend> group, Throwable e) {
         Throwable failure = e instanceof IOException io ? log.fail(io) : e;
         for (PendingAppend append : group) {
             release(append);
+            metrics.failures.increment();
             append.future.completeExceptionally(failure);
         }
     }

@@ -19,6 +19,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,10 +82,11 @@ public final class Log implements AutoCloseable {
     private volatile IOException failure;
 
     private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, Executor rollFlushExecutor,
-                LogLoader.Loaded loaded) {
+                MeterRegistry meterRegistry, LogLoader.Loaded loaded) {
         this.io = io;
         this.rollFlushExecutor = rollFlushExecutor;
-        this.pipeline = new AppendPipeline(this, rollFlushExecutor, config.write(), loaded.logEndOffset());
+        this.pipeline = new AppendPipeline(this, rollFlushExecutor, config.write(), loaded.logEndOffset(),
+                new LogMetrics(meterRegistry, dir.getFileName().toString(), this));
         this.dir = dir;
         this.name = dir.getFileName().toString();
         this.config = config;
@@ -118,8 +121,14 @@ public final class Log implements AutoCloseable {
      */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
                            Executor rollFlushExecutor) throws IOException {
+        return open(io, dir, config, state, clockMs, rollFlushExecutor, new CompositeMeterRegistry());
+    }
+
+    /** As the form above, recording the append path's meters ({@link LogMetrics}) in {@code meterRegistry}. */
+    public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
+                           Executor rollFlushExecutor, MeterRegistry meterRegistry) throws IOException {
         LogLoader.Loaded loaded = LogLoader.load(io, dir, config, state, clockMs.getAsLong());
-        return new Log(io, dir, config, clockMs, rollFlushExecutor, loaded);
+        return new Log(io, dir, config, clockMs, rollFlushExecutor, meterRegistry, loaded);
     }
 
     public Path dir() {

@@ -155,7 +155,8 @@ public final class LogManager implements AutoCloseable {
                             + " but not partition " + partitions.size() + ": partitions must be numbered from 0");
                 }
                 LoadState state = new LoadState(clean, optional(recoveryPoints.get(tp)), optional(logStarts.get(tp)));
-                Log log = Log.open(io, entry.getValue(), config.logConfig(), state, config.clockMs(), flusher);
+                Log log = Log.open(io, entry.getValue(), config.logConfig(), state, config.clockMs(), flusher,
+                        config.meterRegistry());
                 opened.add(log);
                 partitions.add(log);
             }
@@ -268,7 +269,8 @@ public final class LogManager implements AutoCloseable {
                     if (io.exists(dir)) {
                         throw new TopicExistsException(name);
                     }
-                    logs.add(Log.open(io, dir, config.logConfig(), LoadState.unknown(), config.clockMs(), flusher));
+                    logs.add(Log.open(io, dir, config.logConfig(), LoadState.unknown(), config.clockMs(), flusher,
+                            config.meterRegistry()));
                 }
                 io.syncDirectory(dataDir);
             } catch (IOException | RuntimeException e) {

@@ -1,6 +1,8 @@
 package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
@@ -13,14 +15,16 @@ import java.util.function.LongSupplier;
  * @param checkpointIntervalMs     how often recovery points are checkpointed in the background; 0 turns it off
  * @param retentionCheckIntervalMs how often retention runs in the background; 0 turns it off
  * @param partitionsMax            most partitions one topic may have
+ * @param meterRegistry            where the logs' meters go ({@link LogMetrics}); an empty composite records nothing
  */
 public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier clockMs, long checkpointIntervalMs,
-                               long retentionCheckIntervalMs, int partitionsMax) {
+                               long retentionCheckIntervalMs, int partitionsMax, MeterRegistry meterRegistry) {
 
     public LogManagerConfig {
         Objects.requireNonNull(logConfig, "logConfig");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(clockMs, "clockMs");
+        Objects.requireNonNull(meterRegistry, "meterRegistry");
         if (checkpointIntervalMs < 0 || retentionCheckIntervalMs < 0) {
             throw new IllegalArgumentException("Intervals must be 0 (off) or positive");
         }
@@ -32,24 +36,31 @@ public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier cloc
     /** Kafka's defaults: checkpoint every minute, retention every five minutes, real files and clock. */
     public static LogManagerConfig defaults() {
         return new LogManagerConfig(LogConfig.defaults(), FileIO.real(), System::currentTimeMillis, 60_000L, 300_000L,
-                10_000);
+                10_000, new CompositeMeterRegistry());
     }
 
     public LogManagerConfig withLogConfig(LogConfig config) {
-        return new LogManagerConfig(config, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax);
+        return new LogManagerConfig(config, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax,
+                meterRegistry);
     }
 
     public LogManagerConfig withIo(FileIO fileIo) {
         return new LogManagerConfig(logConfig, fileIo, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
-                partitionsMax);
+                partitionsMax, meterRegistry);
     }
 
     public LogManagerConfig withClock(LongSupplier clock) {
-        return new LogManagerConfig(logConfig, io, clock, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax);
+        return new LogManagerConfig(logConfig, io, clock, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax,
+                meterRegistry);
     }
 
     /** No background threads: checkpoints and retention run only when called. */
     public LogManagerConfig withoutBackgroundTasks() {
-        return new LogManagerConfig(logConfig, io, clockMs, 0L, 0L, partitionsMax);
+        return new LogManagerConfig(logConfig, io, clockMs, 0L, 0L, partitionsMax, meterRegistry);
+    }
+
+    public LogManagerConfig withMeterRegistry(MeterRegistry registry) {
+        return new LogManagerConfig(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
+                partitionsMax, registry);
     }
 }

@@ -282,4 +282,32 @@ class DurabilityTest {
             assertThat(LogTest.values(log.read(0, 100).batches())).containsExactly("queued");
         }
     }
+
+    @Test
+    void metricsCountRecordsBytesFsyncsGroupsAndFailures() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        FailingFileIO io = new FailingFileIO();
+        ManualExecutor executor = new ManualExecutor();
+        try (Log log = Log.open(io, dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis, executor, registry)) {
+            int size = LogTest.batch(1, "a", "b").remaining();
+            log.append(LogTest.batch(1, "a", "b"), Durability.NONE);
+            log.append(LogTest.batch(1, "c"), Durability.STRICT);
+            log.appendAsync(LogTest.batch(1, "d"), Durability.NONE);
+            log.appendAsync(LogTest.batch(1, "e"), Durability.NONE);
+            assertThat(registry.get("spool.log.inflight.bytes").tag("log", "t-0").gauge().value()).isPositive();
+            executor.runAll();
+            assertThat(registry.get("spool.log.appended.records").tag("log", "t-0").counter().count()).isEqualTo(5);
+            assertThat(registry.get("spool.log.appended.bytes").counter().count())
+                    .isGreaterThan(size);
+            assertThat(registry.get("spool.log.fsync").timer().count()).isEqualTo(1);
+            assertThat(registry.get("spool.log.group.appends").summary().max()).isEqualTo(2);
+            assertThat(registry.get("spool.log.inflight.bytes").gauge().value()).isZero();
+            io.failForce(1);
+            assertThatThrownBy(() -> log.append(LogTest.batch(1, "f"), Durability.STRICT))
+                    .isInstanceOf(IOException.class);
+            assertThat(registry.get("spool.log.append.failures").counter().count()).isEqualTo(1);
+        }
+    }
 }
