@@ -1,6 +1,7 @@
 package dev.spool.cli;
 
 import dev.spool.log.AppendResult;
+import dev.spool.log.Durability;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
 import dev.spool.log.TopicName;
@@ -9,6 +10,7 @@ import dev.spool.log.record.BatchBuilder;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -24,6 +26,11 @@ import picocli.CommandLine.Parameters;
  * a last line without one still counts. Records are batched (up to {@link #BATCH_RECORDS_MAX} or
  * the batch byte limit), each batch appended whole, and the log is flushed before the summary is
  * printed, so what the summary reports is on disk.
+ *
+ * <p>{@code --durability strict} acknowledges each batch only after an fsync covers it;
+ * {@code --print-offsets} prints each record's offset on stdout as soon as its batch is
+ * acknowledged, and appends whenever stdin has nothing more ready, so a script that writes one
+ * line and waits for its offset is answered at once.
  *
  * <p>A line too large for a record stops the run: the lines before it are appended and flushed,
  * that line and everything after it are not, and the error names its line number. A batch is
@@ -42,11 +49,19 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--key-separator", paramLabel = "C",
             description = "Split each line at the first C: key before it, value after (lines without C get no key).")
     String keySeparator;
+    @Option(names = "--durability", paramLabel = "none|strict", defaultValue = "none",
+            description = "none: acknowledged in the page cache; strict: only after an fsync covers it "
+                    + "(default: none). The log is flushed before exit either way.")
+    String durability;
+    @Option(names = "--print-offsets",
+            description = "Print each record's offset on stdout once it is acknowledged under --durability.")
+    boolean printOffsets;
 
     @Override
     public Integer call() throws Exception {
         TopicName.validate(topic);
         byte[] separator = separatorBytes();
+        Durability mode = durabilityMode();
         SpoolCommand root = common.root();
         try (LogManager manager = common.openManager(true)) {
             if (!manager.topicExists(topic)) {
@@ -60,13 +75,22 @@ final class ProduceCommand implements Callable<Integer> {
             Log log = manager.log(topic, partition);
             Progress progress = new Progress();
             try {
-                produce(log, root.in, separator, progress);
+                produce(log, root.in, separator, mode, progress);
             } finally {
                 manager.flush(); // whatever was appended, also before an error, is on disk before we report it
             }
             root.err.println("produced " + progress.summary(topic + "-" + partition));
         }
         return SpoolCommand.EXIT_OK;
+    }
+
+    private Durability durabilityMode() {
+        return switch (durability.toLowerCase(java.util.Locale.ROOT)) {
+            case "none" -> Durability.NONE;
+            case "strict" -> Durability.STRICT;
+            default -> throw new picocli.CommandLine.ParameterException(common.spec.commandLine(),
+                    "--durability must be none or strict, not '" + durability + "'");
+        };
     }
 
     private byte[] separatorBytes() {
@@ -100,15 +124,18 @@ final class ProduceCommand implements Callable<Integer> {
         }
     }
 
-    private void produce(Log log, InputStream stdin, byte[] separator, Progress progress) throws IOException {
+    private void produce(Log log, InputStream stdin, byte[] separator, Durability mode, Progress progress)
+            throws IOException {
         int batchBytesMax = log.config().batchBytesMax();
         BatchBuilder builder = new BatchBuilder(batchBytesMax);
-        LineReader lines = new LineReader(new BufferedInputStream(stdin, 1 << 16), batchBytesMax);
+        BufferedInputStream input = new BufferedInputStream(stdin, 1 << 16);
+        LineReader lines = new LineReader(input, batchBytesMax);
+        Appender append = () -> appendBatch(log, builder, mode, progress);
         long lineNumber = 0;
         while (lines.next()) {
             lineNumber++;
             if (lines.tooLong()) {
-                appendBatch(log, builder, progress);
+                append.run();
                 throw oversized(lineNumber, "more than " + batchBytesMax, batchBytesMax, progress);
             }
             ByteBuffer key = null;
@@ -121,13 +148,22 @@ final class ProduceCommand implements Callable<Integer> {
             }
             long now = System.currentTimeMillis();
             if (builder.recordCount() >= BATCH_RECORDS_MAX || !builder.tryAppend(now, key, value)) {
-                appendBatch(log, builder, progress);
+                append.run();
                 if (!builder.tryAppend(now, key, value)) {
                     throw oversized(lineNumber, String.valueOf(lines.length()), batchBytesMax, progress);
                 }
             }
+            if (printOffsets && input.available() == 0) {
+                // Nothing more to read right now: a script may be waiting for this offset before it
+                // writes the next line, so append what we have instead of waiting for a full batch.
+                append.run();
+            }
         }
-        appendBatch(log, builder, progress);
+        append.run();
+    }
+
+    private interface Appender {
+        void run() throws IOException;
     }
 
     private IllegalArgumentException oversized(long lineNumber, String size, int batchBytesMax, Progress progress) {
@@ -136,12 +172,20 @@ final class ProduceCommand implements Callable<Integer> {
                 + partition) + " from the lines before it and nothing from line " + lineNumber + " on");
     }
 
-    private static void appendBatch(Log log, BatchBuilder builder, Progress progress) throws IOException {
+    private void appendBatch(Log log, BatchBuilder builder, Durability mode, Progress progress) throws IOException {
         if (builder.isEmpty()) {
             return;
         }
-        progress.appended(log.append(builder.build()));
+        AppendResult result = log.append(builder.build(), mode);
+        progress.appended(result);
         builder.reset();
+        if (printOffsets) {
+            PrintStream out = common.root().out;
+            for (long offset = result.firstOffset(); offset <= result.lastOffset(); offset++) {
+                out.println(offset);
+            }
+            out.flush();
+        }
     }
 
     static int indexOf(byte[] bytes, int length, byte[] needle) {

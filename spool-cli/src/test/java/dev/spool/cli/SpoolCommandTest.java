@@ -61,6 +61,21 @@ class SpoolCommandTest {
     }
 
     @Test
+    void strictProduceWithPrintOffsetsPrintsEachAcknowledgedOffset() {
+        Run first = run("a\nb\nc\n", "produce", "audit", "--durability", "strict", "--print-offsets");
+        assertThat(first.code()).isZero();
+        assertThat(first.out()).isEqualTo("0\n1\n2\n");
+        Run second = run("d\n", "produce", "audit", "--durability", "STRICT", "--print-offsets");
+        assertThat(second.out()).isEqualTo("3\n");
+        assertThat(run("", "consume", "audit").out()).isEqualTo("a\nb\nc\nd\n");
+        Run bad = run("x\n", "produce", "audit", "--durability", "sometimes");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--durability must be none or strict, not 'sometimes'");
+        assertThat(run("", "consume", "audit").out()).as("nothing appended by the refused run")
+                .isEqualTo("a\nb\nc\nd\n");
+    }
+
+    @Test
     void keySeparatorSplitsAtTheFirstSeparator() {
         assertThat(run("k1=v1\nnokey\nk2=a=b\n", "produce", "kv", "--key-separator", "=").code()).isZero();
         assertThat(run("", "consume", "kv", "--print-key").out()).isEqualTo("k1\tv1\n\tnokey\nk2\ta=b\n");
