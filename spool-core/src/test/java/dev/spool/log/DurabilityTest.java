@@ -310,4 +310,53 @@ class DurabilityTest {
             assertThat(registry.get("spool.log.append.failures").counter().count()).isEqualTo(1);
         }
     }
+
+    @Test
+    void manyAsyncWritersKeepTheirOwnOrderAndEveryAcknowledgedOffsetHoldsItsRecord() throws Exception {
+        int writers = 4;
+        int appendsEach = 300;
+        ExecutorService io = Executors.newFixedThreadPool(3);
+        ExecutorService callers = Executors.newFixedThreadPool(writers);
+        LogConfig config = LogConfig.defaults().withSegmentBytes(16 << 10); // rolls inside groups, too
+        try (Log log = open(FileIO.real(), config, io)) {
+            List<java.util.concurrent.Future<List<CompletableFuture<AppendResult>>>> submitted = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                submitted.add(callers.submit(() -> {
+                    List<CompletableFuture<AppendResult>> mine = new ArrayList<>();
+                    for (int i = 0; i < appendsEach; i++) {
+                        Durability durability = i % 7 == 0 ? Durability.STRICT : Durability.NONE;
+                        mine.add(log.appendAsync(LogTest.batch(1, "w" + writer + "-" + i), durability));
+                    }
+                    return mine;
+                }));
+            }
+            java.util.Map<Long, String> expected = new java.util.HashMap<>();
+            for (int w = 0; w < writers; w++) {
+                long previous = -1;
+                List<CompletableFuture<AppendResult>> mine = submitted.get(w).get(60, TimeUnit.SECONDS);
+                for (int i = 0; i < appendsEach; i++) {
+                    AppendResult result = mine.get(i).get(60, TimeUnit.SECONDS);
+                    assertThat(result.firstOffset()).as("writer %d keeps its order", w).isGreaterThan(previous);
+                    assertThat(result.durable()).isEqualTo(i % 7 == 0);
+                    previous = result.firstOffset();
+                    expected.put(result.firstOffset(), "w" + w + "-" + i);
+                }
+            }
+            assertThat(log.logEndOffset()).isEqualTo((long) writers * appendsEach);
+            long offset = 0;
+            while (offset < log.logEndOffset()) {
+                ReadResult read = log.read(offset, 1 << 20);
+                for (dev.spool.log.record.Record record : read.records()) {
+                    assertThat(new String(record.valueBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                            .isEqualTo(expected.get(record.offset()));
+                }
+                offset = read.nextOffset(offset);
+            }
+            assertThat(log.inFlightBytes()).isZero();
+        } finally {
+            callers.shutdownNow();
+            io.shutdownNow();
+        }
+    }
 }
