@@ -212,6 +212,9 @@ final class AppendPipeline {
         if (!strict) {
             return;
         }
+        if (config.groupWaitMicros() > 0) { // linger so that writers arriving now share this group's fsync
+            java.util.concurrent.locks.LockSupport.parkNanos(config.groupWaitMicros() * 1000);
+        }
         long groupEnd = group.get(group.size() - 1).lastOffset + 1;
         long fsyncMicros;
         syncLock.lock();

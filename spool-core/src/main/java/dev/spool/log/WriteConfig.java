@@ -10,12 +10,15 @@ package dev.spool.log;
  * @param whenFull        what an append does when {@code inFlightBytesMax} is reached
  * @param blockTimeoutMs  with {@link WhenFull#BLOCK}, how long an append waits for room before failing
  * @param groupBytesMax   most bytes the writer takes into one group (one gathering write, one fsync)
+ * @param groupWaitMicros how long a strict group lingers before its fsync so that more writers join it;
+ *                        0 (the default) syncs as soon as the group is written
  * @param flushMessages   force the log after this many unflushed records (Kafka {@code flush.messages}); -1 off
  * @param flushBytes      force the log after this many unflushed bytes; -1 off
  * @param flushIntervalMs the log manager forces logs unflushed for this long (Kafka {@code flush.ms}); -1 off
  */
 public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull whenFull, long blockTimeoutMs,
-                          int groupBytesMax, long flushMessages, long flushBytes, long flushIntervalMs) {
+                          int groupBytesMax, long groupWaitMicros, long flushMessages, long flushBytes,
+                          long flushIntervalMs) {
 
     /** What an append does when the bytes in flight reach their maximum. */
     public enum WhenFull {
@@ -37,8 +40,8 @@ public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull
             throw new IllegalArgumentException("inFlightBytesMax must be 1 to " + Integer.MAX_VALUE + ", was "
                     + inFlightBytesMax);
         }
-        if (blockTimeoutMs < 0 || groupBytesMax < 1) {
-            throw new IllegalArgumentException("blockTimeoutMs must be >= 0 and groupBytesMax >= 1");
+        if (blockTimeoutMs < 0 || groupBytesMax < 1 || groupWaitMicros < 0) {
+            throw new IllegalArgumentException("blockTimeoutMs and groupWaitMicros must be >= 0, groupBytesMax >= 1");
         }
         if (flushMessages == 0 || flushMessages < -1 || flushBytes == 0 || flushBytes < -1 || flushIntervalMs == 0
                 || flushIntervalMs < -1) {
@@ -49,31 +52,36 @@ public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull
     /** Kafka's defaults: page-cache durability, no background flush; 64 MiB in flight, blocking. */
     public static WriteConfig defaults() {
         return new WriteConfig(Durability.NONE, DEFAULT_IN_FLIGHT_BYTES_MAX, WhenFull.BLOCK, DEFAULT_BLOCK_TIMEOUT_MS,
-                DEFAULT_GROUP_BYTES_MAX, -1L, -1L, -1L);
+                DEFAULT_GROUP_BYTES_MAX, 0L, -1L, -1L, -1L);
     }
 
     public WriteConfig withDurability(Durability d) {
-        return new WriteConfig(d, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, flushMessages, flushBytes,
-                flushIntervalMs);
+        return new WriteConfig(d, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
+                flushMessages, flushBytes, flushIntervalMs);
     }
 
     public WriteConfig withInFlightBytesMax(long bytes, WhenFull policy) {
-        return new WriteConfig(durability, bytes, policy, blockTimeoutMs, groupBytesMax, flushMessages, flushBytes,
-                flushIntervalMs);
+        return new WriteConfig(durability, bytes, policy, blockTimeoutMs, groupBytesMax, groupWaitMicros,
+                flushMessages, flushBytes, flushIntervalMs);
     }
 
     public WriteConfig withBlockTimeoutMs(long ms) {
-        return new WriteConfig(durability, inFlightBytesMax, whenFull, ms, groupBytesMax, flushMessages, flushBytes,
-                flushIntervalMs);
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, ms, groupBytesMax, groupWaitMicros,
+                flushMessages, flushBytes, flushIntervalMs);
     }
 
     public WriteConfig withGroupBytesMax(int bytes) {
-        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, bytes, flushMessages, flushBytes,
-                flushIntervalMs);
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, bytes, groupWaitMicros,
+                flushMessages, flushBytes, flushIntervalMs);
+    }
+
+    public WriteConfig withGroupWaitMicros(long micros) {
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, micros,
+                flushMessages, flushBytes, flushIntervalMs);
     }
 
     public WriteConfig withFlushPolicy(long messages, long bytes, long intervalMs) {
-        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, messages, bytes,
-                intervalMs);
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
+                messages, bytes, intervalMs);
     }
 }

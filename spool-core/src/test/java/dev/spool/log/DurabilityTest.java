@@ -359,4 +359,31 @@ class DurabilityTest {
             io.shutdownNow();
         }
     }
+
+    @Test
+    void aGroupWaitLetsALaterWriterShareTheFsync() throws Exception {
+        RecordingFileIO io = new RecordingFileIO();
+        LogConfig config = LogConfig.defaults().withWrite(WriteConfig.defaults().withGroupWaitMicros(300_000));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Log log = open(io, config, pool)) {
+            io.clear();
+            CompletableFuture<AppendResult> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return log.append(LogTest.batch(1, "first"), Durability.STRICT);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, pool);
+            while (!io.operations().contains("write 00000000000000000000.log")) {
+                Thread.onSpinWait(); // the first append is written and now lingers before its fsync
+            }
+            AppendResult second = log.append(LogTest.batch(2, "second"), Durability.STRICT);
+            assertThat(first.get(10, TimeUnit.SECONDS).durable()).isTrue();
+            assertThat(second.durable()).isTrue();
+            assertThat(io.operations().stream().filter(op -> op.equals("force 00000000000000000000.log")).count())
+                    .as("one fsync for both: %s", io.operations()).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
