@@ -86,7 +86,8 @@ final class GzipCodec implements CompressionCodec {
             throw e;
         } catch (EOFException e) {
             throw new CorruptRecordException("GZIP-compressed records are truncated after " + out.size()
-                    + " decompressed bytes (" + in.length() + " compressed bytes): " + e.getMessage(), e);
+                    + " decompressed bytes (" + in.length() + " compressed bytes): "
+                    + (e.getMessage() == null ? "unexpected end of input" : e.getMessage()), e);
         } catch (IOException e) {
             throw new CorruptRecordException("GZIP-compressed records are not valid gzip after " + out.size()
                     + " decompressed bytes: " + e.getMessage(), e);
