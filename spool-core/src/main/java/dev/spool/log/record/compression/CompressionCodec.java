@@ -24,7 +24,8 @@ import java.nio.ByteBuffer;
  * output beyond it is refused, so a decompression bomb costs at most the limit in memory.
  *
  * <p>Thread-safety: {@link #compress} reuses per-instance state (deflater, zstd context, scratch
- * arrays) and is confined to one thread, like the builder that owns the instance;
+ * arrays, all freed when the instance becomes unreachable) and is confined to one thread, like the
+ * builder that owns the instance;
  * {@link #decompress} uses only local state and is safe from any thread.
  */
 public interface CompressionCodec {

@@ -7,6 +7,7 @@ import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.spool.log.record.CompressionType;
 import dev.spool.log.record.CorruptRecordException;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 
 /**
@@ -26,6 +27,11 @@ final class ZstdCodec implements CompressionCodec {
     /** zstd's {@code ZSTD_WINDOWLOG_LIMIT_DEFAULT}: 128 MiB of window at most. */
     static final int WINDOW_LOG_MAX = 27;
     private static final long CONTENT_SIZE_UNKNOWN = -1L;
+    /**
+     * zstd-jni's contexts hold native memory and have no finalizer or cleaner of their own; a
+     * builder has no close(), so the context is freed when its codec becomes unreachable.
+     */
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private final int level;
     private ZstdCompressCtx context;
@@ -53,8 +59,9 @@ final class ZstdCodec implements CompressionCodec {
         ArrayRegion in = ArrayRegion.of(source);
         ArrayRegion out = ArrayRegion.target(target);
         if (context == null) {
-            // Freed by its cleaner when this codec (and the builder that owns it) becomes unreachable.
-            context = new ZstdCompressCtx().setLevel(level).setContentSize(true).setChecksum(false);
+            ZstdCompressCtx created = new ZstdCompressCtx().setLevel(level).setContentSize(true).setChecksum(false);
+            CLEANER.register(this, created::close); // the action holds the context, never this codec
+            context = created;
         }
         try {
             return context.compressByteArray(out.array(), out.offset(), out.length(), in.array(), in.offset(),
