@@ -1,5 +1,6 @@
 package dev.spool.log.record;
 
+import dev.spool.log.record.compression.CompressionCodec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -12,8 +13,12 @@ import java.util.Objects;
  * {@link #build()} to write the header and CRC, hand the returned buffer to a log, then
  * {@link #reset()} to start the next batch. Not thread-safe: one builder per producing thread.
  *
- * <p>Compression is not applied yet (the codecs arrive in a later issue): batches are written
- * with codec {@link CompressionType#NONE}.
+ * <p>Compression ({@link #compression(CompressionType, int)}) is applied by {@link #build()}, on
+ * the calling thread: the records section is compressed as one block into a second buffer the
+ * builder allocates once and reuses, and the compressed batch is kept only when it is smaller than
+ * the plain one; otherwise the batch is written with codec {@link CompressionType#NONE}, as if no
+ * compression had been asked for. Appending is the same either way ({@code batchBytesMax} bounds
+ * the plain batch, so a compressed batch is always smaller than the limit).
  */
 public final class BatchBuilder {
     private final ByteBuffer buffer;
@@ -26,6 +31,12 @@ public final class BatchBuilder {
     private long baseTimestamp;
     private long maxTimestamp = -1L;
     private boolean built;
+    /** The codec {@link #build()} tries, or null for none. */
+    private CompressionCodec codec;
+    /** Where a compressed batch is built; allocated on the first compressed build, then reused. */
+    private ByteBuffer compressedBuffer;
+    /** The buffer holding the built batch: {@link #buffer} or {@link #compressedBuffer}. */
+    private ByteBuffer builtBuffer;
 
     /**
      * @param batchBytesMax the largest batch this builder produces, header included; a record
@@ -54,7 +65,37 @@ public final class BatchBuilder {
         return this;
     }
 
-    /** Empties the builder for the next batch; producer fields are kept. */
+    /**
+     * Compresses batches with {@code type} at the codec's default level (Kafka's default);
+     * {@link CompressionType#NONE} turns compression off. Kept for every batch until changed.
+     */
+    public BatchBuilder compression(CompressionType type) {
+        return setCodec(type == CompressionType.NONE ? null : CompressionCodec.of(type));
+    }
+
+    /**
+     * Compresses batches with {@code type} at {@code level}, in the ranges Kafka accepts (see
+     * {@link CompressionCodec#of(CompressionType, int)}); throws {@link IllegalArgumentException}
+     * for a level the codec does not have.
+     */
+    public BatchBuilder compression(CompressionType type, int level) {
+        return setCodec(type == CompressionType.NONE ? null : CompressionCodec.of(type, level));
+    }
+
+    private BatchBuilder setCodec(CompressionCodec newCodec) {
+        if (built) {
+            throw new IllegalStateException("Batch already built; call reset() before changing compression");
+        }
+        this.codec = newCodec;
+        return this;
+    }
+
+    /** The codec {@link #build()} tries; {@link CompressionType#NONE} when compression is off. */
+    public CompressionType compression() {
+        return codec == null ? CompressionType.NONE : codec.type();
+    }
+
+    /** Empties the builder for the next batch; producer fields and compression are kept. */
     public BatchBuilder reset() {
         buffer.clear();
         buffer.position(RecordBatch.RECORDS_OFFSET);
@@ -62,6 +103,7 @@ public final class BatchBuilder {
         baseTimestamp = 0L;
         maxTimestamp = -1L;
         built = false;
+        builtBuffer = null;
         return this;
     }
 
@@ -75,7 +117,7 @@ public final class BatchBuilder {
 
     /** Bytes the batch occupies so far, header included. */
     public int sizeInBytes() {
-        return built ? buffer.limit() : buffer.position();
+        return built ? builtBuffer.limit() : buffer.position();
     }
 
     public int batchBytesMax() {
@@ -171,22 +213,51 @@ public final class BatchBuilder {
     /**
      * Writes the header and CRC and returns the finished batch: a view of this builder's buffer
      * from position 0 to the batch's end, valid until {@link #reset()}. The base offset is 0; the
-     * log stamps the real one on append.
+     * log stamps the real one on append. With compression on, the records are compressed here and
+     * the result has the codec's attribute bits only when compressing made the batch smaller.
      */
     public ByteBuffer build() {
         if (recordCount == 0) {
             throw new IllegalStateException("Cannot build an empty batch");
         }
         if (!built) {
-            int size = buffer.position();
-            buffer.limit(size);
-            short attributes = RecordBatch.attributes(CompressionType.NONE, TimestampType.CREATE_TIME,
-                    transactional, false);
-            RecordBatch.writeHeader(buffer, 0, size, 0L, attributes, recordCount - 1, baseTimestamp,
+            int plainSize = buffer.position();
+            buffer.limit(plainSize);
+            int compressedSize = codec == null ? -1 : compressRecords(plainSize);
+            CompressionType kept = compressedSize < 0 ? CompressionType.NONE : codec.type();
+            builtBuffer = compressedSize < 0 ? buffer : compressedBuffer;
+            int size = compressedSize < 0 ? plainSize : compressedSize;
+            builtBuffer.limit(size);
+            short attributes = RecordBatch.attributes(kept, TimestampType.CREATE_TIME, transactional, false);
+            RecordBatch.writeHeader(builtBuffer, 0, size, 0L, attributes, recordCount - 1, baseTimestamp,
                     maxTimestamp, producerId, producerEpoch, baseSequence, recordCount);
             built = true;
         }
-        return buffer.duplicate().position(0).limit(buffer.limit()).order(ByteOrder.BIG_ENDIAN);
+        return builtBuffer.duplicate().position(0).limit(builtBuffer.limit()).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * Compresses the records section into {@link #compressedBuffer} with room for one byte less
+     * than the plain section, so that only a smaller result fits. Returns the whole compressed
+     * batch's size, header included, or -1 when compression did not shrink the batch.
+     */
+    private int compressRecords(int plainSize) {
+        int plainRecordsBytes = plainSize - RecordBatch.RECORDS_OFFSET;
+        if (compressedBuffer == null) {
+            compressedBuffer = ByteBuffer.allocate(batchBytesMax).order(ByteOrder.BIG_ENDIAN);
+        }
+        compressedBuffer.clear();
+        ByteBuffer source = buffer.slice(RecordBatch.RECORDS_OFFSET, plainRecordsBytes);
+        ByteBuffer target = compressedBuffer.slice(RecordBatch.RECORDS_OFFSET, plainRecordsBytes - 1);
+        int compressed = codec.compress(source, target);
+        if (compressed < 0) {
+            return -1;
+        }
+        if (compressed >= plainRecordsBytes) {
+            throw new IllegalStateException(codec.type() + " codec wrote " + compressed + " bytes into room for "
+                    + (plainRecordsBytes - 1));
+        }
+        return RecordBatch.RECORDS_OFFSET + compressed;
     }
 
     private void putBytes(Object bytes, int length) {

@@ -1,8 +1,8 @@
 package dev.spool.log.record;
 
 /**
- * The codec named by bits 0–2 of a batch's attributes, with the ids Kafka assigns. Spool reads
- * and preserves these bits; the codecs themselves arrive with the compression issue.
+ * The codec named by bits 0–2 of a batch's attributes, with the ids Kafka assigns. The codecs
+ * themselves are in {@code dev.spool.log.record.compression}.
  */
 public enum CompressionType {
     NONE(0), GZIP(1), SNAPPY(2), LZ4(3), ZSTD(4);

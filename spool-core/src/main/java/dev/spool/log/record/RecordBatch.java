@@ -1,5 +1,6 @@
 package dev.spool.log.record;
 
+import dev.spool.log.record.compression.CompressionCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -49,6 +50,14 @@ import java.util.zip.CRC32C;
  *  headers         headerKeyLength varint, headerKey UTF-8, headerValueLength varint (-1 null), value
  * </pre>
  * Varints are zig-zag encoded ({@link Varint}).
+ *
+ * <h2>Compression</h2>
+ * When attribute bits 0-2 name a codec, the records section (everything after the 61-byte header)
+ * is one compressed block in that codec's stream framing
+ * ({@link dev.spool.log.record.compression.CompressionCodec}); the header stays plain, and the CRC
+ * covers the compressed bytes, so a batch is checked without decompressing it. Decoding a
+ * compressed batch decompresses at most {@code decompressedBytesMax} bytes (default
+ * {@link #DECOMPRESSED_BYTES_MAX_DEFAULT}) and refuses more as corrupt.
  */
 public final class RecordBatch {
     public static final int BASE_OFFSET_OFFSET = 0;
@@ -73,6 +82,13 @@ public final class RecordBatch {
     /** The smallest legal value of the batchLength field. */
     public static final int BATCH_LENGTH_MIN = HEADER_BYTES - LOG_OVERHEAD_BYTES;
     public static final byte MAGIC = 2;
+    /**
+     * The default limit on a compressed batch's decompressed records section: 64 MiB, 64 times
+     * the default batch limit of about 1 MiB. Realistic events compress 3–20 times, so this leaves
+     * room for unusually compressible batches, while one decoding thread can never be made to hold
+     * more than this (gzip alone can expand 1000 times: a 1 MiB batch could claim 1 GiB).
+     */
+    public static final int DECOMPRESSED_BYTES_MAX_DEFAULT = 64 << 20;
     /** The smallest record on the wire: length, attributes, two deltas, null key, null value, no headers. */
     public static final int RECORD_BYTES_MIN = 7;
 
@@ -259,48 +275,78 @@ public final class RecordBatch {
     }
 
     /**
-     * Walks every record of an uncompressed batch and checks its framing: lengths in bounds,
-     * offset deltas 0, 1, 2 … in order, the record count exact, no bytes left over. Used on
-     * untrusted input; a batch our own {@link BatchBuilder} wrote is well-formed by construction.
+     * Walks every record of the batch and checks its framing: lengths in bounds, offset deltas 0, 1,
+     * 2 … in order, the record count exact, no bytes left over. A compressed batch is decompressed
+     * first, to at most {@link #DECOMPRESSED_BYTES_MAX_DEFAULT} bytes. Used on untrusted input; a
+     * batch our own {@link BatchBuilder} wrote is well-formed by construction.
      */
     public static void validateRecords(ByteBuffer buffer, int at) throws CorruptRecordException {
-        CompressionType compression = checkedCompression(buffer, at);
-        if (compression != CompressionType.NONE) {
-            throw new CorruptRecordException("Cannot check records of a " + compression
-                    + "-compressed batch: compression codecs are not available yet");
-        }
-        decode(buffer, at, false);
+        validateRecords(buffer, at, DECOMPRESSED_BYTES_MAX_DEFAULT);
     }
 
-    /** Decodes every record of the batch at {@code at}, with absolute offsets and timestamps. */
+    /**
+     * As {@link #validateRecords(ByteBuffer, int)}, refusing a compressed records section that
+     * claims or expands to more than {@code decompressedBytesMax} bytes (a decompression bomb), is
+     * truncated or is not valid for its codec. Memory used is at most about that limit.
+     */
+    public static void validateRecords(ByteBuffer buffer, int at, int decompressedBytesMax)
+            throws CorruptRecordException {
+        decode(buffer, at, recordsSection(buffer, at, decompressedBytesMax), false);
+    }
+
+    /**
+     * Decodes every record of the batch at {@code at}, with absolute offsets and timestamps; a
+     * compressed batch is decompressed to at most {@link #DECOMPRESSED_BYTES_MAX_DEFAULT} bytes.
+     */
     public static List<Record> records(ByteBuffer buffer, int at) throws CorruptRecordException {
-        CompressionType compression = checkedCompression(buffer, at);
-        if (compression != CompressionType.NONE) {
-            throw new CorruptRecordException("Cannot decode a " + compression
-                    + "-compressed batch: compression codecs are not available yet");
-        }
-        return decode(buffer, at, true);
+        return records(buffer, at, DECOMPRESSED_BYTES_MAX_DEFAULT);
     }
 
-    private static List<Record> decode(ByteBuffer buffer, int at, boolean keep) throws CorruptRecordException {
+    /**
+     * As {@link #records(ByteBuffer, int)} with a limit on the decompressed records section. Keys
+     * and values of a compressed batch are views into a new buffer holding the decompressed bytes;
+     * of an uncompressed batch, views into {@code buffer}.
+     */
+    public static List<Record> records(ByteBuffer buffer, int at, int decompressedBytesMax)
+            throws CorruptRecordException {
+        return decode(buffer, at, recordsSection(buffer, at, decompressedBytesMax), true);
+    }
+
+    /** The records section as plain bytes: a view for codec none, else the bounded decompression. */
+    private static ByteBuffer recordsSection(ByteBuffer buffer, int at, int decompressedBytesMax)
+            throws CorruptRecordException {
+        CompressionType compression = checkedCompression(buffer, at);
         int size = sizeInBytes(buffer, at);
+        ByteBuffer stored = buffer.slice(at + RECORDS_OFFSET, size - RECORDS_OFFSET);
+        if (compression == CompressionType.NONE) {
+            return stored;
+        }
+        if (decompressedBytesMax < 0) {
+            throw new IllegalArgumentException("decompressedBytesMax " + decompressedBytesMax + " is negative");
+        }
+        return CompressionCodec.of(compression).decompress(stored, decompressedBytesMax);
+    }
+
+    private static List<Record> decode(ByteBuffer buffer, int at, ByteBuffer section, boolean keep)
+            throws CorruptRecordException {
         int count = recordCount(buffer, at);
         long baseOffset = baseOffset(buffer, at);
         long baseTimestamp = baseTimestamp(buffer, at);
+        String where = compression(buffer, at) == CompressionType.NONE ? "" : " decompressed";
         if (count < 0) {
             throw new CorruptRecordException("Record count " + count + " is negative");
         }
-        if ((long) count * RECORD_BYTES_MIN > size - RECORDS_OFFSET) {
-            throw new CorruptRecordException("Record count " + count + " cannot fit in " + (size - RECORDS_OFFSET)
-                    + " bytes of records");
+        if ((long) count * RECORD_BYTES_MIN > section.remaining()) {
+            throw new CorruptRecordException("Record count " + count + " cannot fit in " + section.remaining()
+                    + where + " bytes of records");
         }
-        ByteBuffer in = buffer.slice(at + RECORDS_OFFSET, size - RECORDS_OFFSET).asReadOnlyBuffer();
+        ByteBuffer in = section.asReadOnlyBuffer();
         List<Record> out = keep ? new ArrayList<>(Math.min(count, 1024)) : Collections.emptyList();
         for (int i = 0; i < count; i++) {
             int length = Varint.readInt(in);
             if (length < RECORD_BYTES_MIN - 1 || length > in.remaining()) {
                 throw new CorruptRecordException("Record " + i + " has length " + length + " with "
-                        + in.remaining() + " bytes left in the batch");
+                        + in.remaining() + where + " bytes left in the batch");
             }
             int recordEnd = in.position() + length;
             ByteBuffer record = in.slice(in.position(), length);
@@ -340,7 +386,7 @@ public final class RecordBatch {
             }
         }
         if (in.hasRemaining()) {
-            throw new CorruptRecordException(in.remaining() + " bytes follow the last of " + count + " records");
+            throw new CorruptRecordException(in.remaining() + where + " bytes follow the last of " + count + " records");
         }
         int lastOffsetDelta = lastOffsetDelta(buffer, at);
         if (count > 0 && lastOffsetDelta != count - 1) {

@@ -24,14 +24,15 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Compressed batches written by Kafka: Spool has no codecs yet, but it must accept such batches,
- * report their codec, and store them so that what a reader gets back is Kafka's batch byte for
- * byte (only the base offset, which the log assigns, may differ). Kafka then decompresses the
- * stored copy to the original records.
+ * Compressed batches written by Kafka, with every codec at its default level and at the ends of
+ * its level range: we decompress them to exactly the records Kafka's producer was given, report
+ * their codec, and store them so that what a reader gets back is Kafka's batch byte for byte (only
+ * the base offset, which the log assigns, may differ). Kafka then decompresses the stored copy to
+ * the original records.
  *
- * <p>snappy, lz4 and zstd need native code from kafka-clients' own dependencies (snappy-java,
- * lz4-java, zstd-jni); a codec whose library cannot load on this machine is skipped with an
- * assumption that says so, rather than failing or pulling in more dependencies.
+ * <p>snappy, lz4 and zstd load native code (snappy-java, lz4-java, zstd-jni, now dependencies of
+ * spool-core itself); a codec whose library cannot load on this machine is skipped with an
+ * assumption that says so.
  */
 class KafkaCompressedBatchTest {
     private static final long T0 = 1_700_000_000_000L;
@@ -45,6 +46,17 @@ class KafkaCompressedBatchTest {
                 Arguments.of(CompressionType.SNAPPY, Compression.snappy().build()),
                 Arguments.of(CompressionType.LZ4, Compression.lz4().build()),
                 Arguments.of(CompressionType.ZSTD, Compression.zstd().build()));
+    }
+
+    /** Kafka's codecs at the ends of their level ranges: lz4 levels other than 9 use lz4's HC compressor. */
+    static Stream<Arguments> codecsAndLevels() {
+        return Stream.concat(codecs(), Stream.of(
+                Arguments.of(CompressionType.GZIP, Compression.gzip().level(1).build()),
+                Arguments.of(CompressionType.GZIP, Compression.gzip().level(9).build()),
+                Arguments.of(CompressionType.LZ4, Compression.lz4().level(1).build()),
+                Arguments.of(CompressionType.LZ4, Compression.lz4().level(17).build()),
+                Arguments.of(CompressionType.ZSTD, Compression.zstd().level(-5).build()),
+                Arguments.of(CompressionType.ZSTD, Compression.zstd().level(19).build())));
     }
 
     private static List<Rec> input() {
@@ -68,8 +80,8 @@ class KafkaCompressedBatchTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("codecs")
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("codecsAndLevels")
     void weAcceptKafkaCompressedBatchesAndReportTheirCodec(CompressionType ours, Compression kafka) throws Exception {
         Producer producer = new Producer(77L, (short) 2, 1000, true);
         ByteBuffer bytes = encodeOrSkip(ours, kafka, input(), producer);
@@ -84,12 +96,31 @@ class KafkaCompressedBatchTest {
         assertThat(RecordBatch.isTransactional(bytes, 0)).isTrue();
         assertThat(RecordBatch.recordCount(bytes, 0)).isEqualTo(200);
         assertThat(KafkaInterop.seenByKafka(kafkaBatch)).isEqualTo(KafkaInterop.expected(input(), 0L));
-        assertThatThrownBy(() -> RecordBatch.records(bytes, 0))
+        assertThat(KafkaInterop.seenByUs(bytes, 0)).isEqualTo(KafkaInterop.expected(input(), 0L));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("codecsAndLevels")
+    void weDecodeKafkaBatchesOfLargeRecordsSpanningManyCompressionBlocks(CompressionType ours, Compression kafka)
+            throws Exception {
+        // 64 records of 8 KiB: 512 KiB of records, so lz4 writes 64 KiB blocks and snappy 32 KiB chunks.
+        java.util.Random random = new java.util.Random(4242);
+        List<Rec> input = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            byte[] value = new byte[8192];
+            for (int b = 0; b < value.length; b++) {
+                value[b] = (byte) ('a' + random.nextInt(i % 2 == 0 ? 4 : 26)); // compressible, not trivially
+            }
+            input.add(new Rec(T0 + i, ("k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), value, List.of()));
+        }
+        ByteBuffer bytes = encodeOrSkip(ours, kafka, input, Producer.NONE);
+        assertThat(RecordBatch.compression(bytes, 0)).isEqualTo(ours);
+
+        assertThat(KafkaInterop.seenByUs(bytes, 0)).isEqualTo(KafkaInterop.expected(input, 0L));
+        assertThatThrownBy(() -> RecordBatch.records(bytes, 0, 500_000))
                 .isInstanceOf(CorruptRecordException.class)
-                .hasMessage("Cannot decode a " + ours + "-compressed batch: compression codecs are not available yet");
-        assertThatThrownBy(() -> RecordBatch.validateRecords(bytes, 0))
-                .isInstanceOf(CorruptRecordException.class)
-                .hasMessageContaining(ours + "-compressed");
+                .hasMessageContaining(ours + "-compressed records")
+                .hasMessageContaining("500000");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -80,6 +80,12 @@ public final class KafkaInterop {
 
     /** Encodes with our {@link BatchBuilder}, stamps {@code baseOffset}, returns a copy of exactly the batch. */
     public static ByteBuffer encodeOurs(List<Rec> input, Producer producer, long baseOffset) {
+        return encodeOurs(input, producer, baseOffset, CompressionType.NONE);
+    }
+
+    /** As {@link #encodeOurs(List, Producer, long)}, with the builder's compression set to {@code compression}. */
+    public static ByteBuffer encodeOurs(List<Rec> input, Producer producer, long baseOffset,
+                                        CompressionType compression) {
         int bytes = RecordBatch.HEADER_BYTES;
         for (Rec r : input) {
             bytes += 64 + length(r.key()) + length(r.value());
@@ -89,7 +95,8 @@ public final class KafkaInterop {
         }
         BatchBuilder builder = new BatchBuilder(bytes);
         builder.producer(producer.id(), producer.epoch(), producer.baseSequence())
-                .transactional(producer.transactional());
+                .transactional(producer.transactional())
+                .compression(compression);
         for (Rec r : input) {
             Header[] headers = r.headers().stream()
                     .map(h -> h.value() == null ? Header.withoutValue(h.key()) : Header.of(h.key(), h.value()))
