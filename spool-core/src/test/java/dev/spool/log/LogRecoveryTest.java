@@ -390,4 +390,23 @@ class LogRecoveryTest {
         assertThatThrownBy(() -> Log.open(again, SMALL_SEGMENTS, flushedPast))
                 .isInstanceOf(CorruptLogException.class).hasMessageContaining("not the last segment");
     }
+
+    @Test
+    void uncleanOpenForcesOnlyWhatLiesPastTheRecoveryPoint() throws IOException {
+        Path dir = tmp.resolve("log");
+        fill(dir, ONE_SEGMENT, 3); // offsets 0..8
+        RecordingFileIO io = new RecordingFileIO();
+        LoadState allFlushed = new LoadState(false, OptionalLong.of(9), OptionalLong.empty());
+        try (Log log = Log.open(io, dir, ONE_SEGMENT, allFlushed, System::currentTimeMillis)) {
+            assertThat(log.logEndOffset()).isEqualTo(9);
+            assertThat(io.operations()).doesNotContain("force 00000000000000000000.log");
+        }
+        io.clear();
+        LoadState partlyFlushed = new LoadState(false, OptionalLong.of(3), OptionalLong.empty());
+        try (Log log = Log.open(io, dir, ONE_SEGMENT, partlyFlushed, System::currentTimeMillis)) {
+            assertThat(io.operations()).as("offsets 3..8 may sit only in the page cache")
+                    .contains("force 00000000000000000000.log");
+            assertThat(log.recoveryPoint()).isEqualTo(9);
+        }
+    }
 }
