@@ -30,5 +30,5 @@ chronicle_flags=(
 # Same heap as the JMH benchmarks; Chronicle's and the page cache's memory is off-heap.
 # shellcheck disable=SC2086
 exec java -Xms2g -Xmx2g "${chronicle_flags[@]}" -Dchronicle.analytics.disable=true \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${JAVA_OPTS:-} \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dspool.compare.json="$here/target/compare-results.json" ${JAVA_OPTS:-} \
   -cp "$jar" dev.spool.bench.Compare "$@"

@@ -24,7 +24,7 @@ final class Options {
             "  --time-max-ms N         ... or after N ms, whichever comes first (default 1500)",
             "  --writers-seconds N     measured seconds per writer count (default 3; 1 s warmup before)",
             "  --dir DIR               where the logs go (default java.io.tmpdir)",
-            "  --json FILE             results file (default compare-results.json)");
+            "  --json FILE             results file (default spool-bench/target/compare-results.json)");
 
     enum Section { RAW, APPEND, READ, WRITERS }
 
@@ -41,7 +41,8 @@ final class Options {
     long writersSeconds = 3;
     long writersWarmupMs = 1000;
     Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
-    Path json = Paths.get("compare-results.json");
+    /** compare.sh points this at spool-bench/target/ so that a run leaves the work tree clean. */
+    Path json = Paths.get(System.getProperty("spool.compare.json", "compare-results.json"));
     final List<String> given = new ArrayList<>();
 
     static Options parse(String[] args) {
