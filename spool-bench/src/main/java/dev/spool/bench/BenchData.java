@@ -22,14 +22,14 @@ import java.util.stream.Stream;
  * 8-byte pattern, so a codec (when one arrives) has realistic work. Everything comes from one
  * fixed seed, so every run appends the same bytes.
  */
-final class BenchData {
-    static final long SEED = 20_261_123L;
-    static final int KEY_BYTES = 16;
+public final class BenchData {
+    public static final long SEED = 20_261_123L;
+    public static final int KEY_BYTES = 16;
     /**
      * 1000 records of 1 KiB make a batch of about 1.05 MB, just over Kafka's default
      * {@code max.message.bytes} (1 MiB + 12), so the benchmarks allow batches of up to 4 MiB.
      */
-    static final int BATCH_BYTES_MAX = 4 << 20;
+    public static final int BATCH_BYTES_MAX = 4 << 20;
     /** Where the benchmark logs go; defaults to java.io.tmpdir. */
     static final String DIR_PROPERTY = "spool.bench.dir";
 
@@ -37,11 +37,11 @@ final class BenchData {
     }
 
     /** Kafka's defaults (1 GiB segments, 4 KiB index interval); page-cache durability: no flush is ever asked for. */
-    static LogConfig logConfig() {
+    public static LogConfig logConfig() {
         return LogConfig.defaults().withBatchBytesMax(BATCH_BYTES_MAX);
     }
 
-    static ByteBuffer[] keys(int count, SplittableRandom random) {
+    public static ByteBuffer[] keys(int count, SplittableRandom random) {
         ByteBuffer[] keys = new ByteBuffer[count];
         for (int i = 0; i < count; i++) {
             byte[] key = new byte[KEY_BYTES];
@@ -51,7 +51,7 @@ final class BenchData {
         return keys;
     }
 
-    static ByteBuffer[] values(int count, int valueBytes, SplittableRandom random) {
+    public static ByteBuffer[] values(int count, int valueBytes, SplittableRandom random) {
         ByteBuffer[] values = new ByteBuffer[count];
         byte[] pattern = "spool-v2".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         for (int i = 0; i < count; i++) {
@@ -69,7 +69,7 @@ final class BenchData {
     }
 
     /** Encodes one batch of {@code keys.length} records into {@code builder} (reset first) and returns it. */
-    static ByteBuffer encode(BatchBuilder builder, long timestamp, ByteBuffer[] keys, ByteBuffer[] values) {
+    public static ByteBuffer encode(BatchBuilder builder, long timestamp, ByteBuffer[] keys, ByteBuffer[] values) {
         builder.reset();
         for (int i = 0; i < keys.length; i++) {
             if (!builder.tryAppend(timestamp, keys[i], values[i])) {
@@ -81,11 +81,11 @@ final class BenchData {
     }
 
     /** Bytes the log stores per batch of these records (whole batch, header included). */
-    static int batchBytes(ByteBuffer batch) {
+    public static int batchBytes(ByteBuffer batch) {
         return RecordBatch.sizeInBytes(batch, batch.position());
     }
 
-    static Path newDir(String prefix) {
+    public static Path newDir(String prefix) {
         try {
             String base = System.getProperty(DIR_PROPERTY);
             Path parent = base == null ? Paths.get(System.getProperty("java.io.tmpdir")) : Paths.get(base);
@@ -104,7 +104,7 @@ final class BenchData {
                 return thread;
             });
 
-    static Log openLog(Path dir) {
+    public static Log openLog(Path dir) {
         try {
             return Log.open(dev.spool.log.io.FileIO.real(), dir, logConfig(), LoadState.unknown(),
                     System::currentTimeMillis, ROLL_FLUSHER);
@@ -113,7 +113,7 @@ final class BenchData {
         }
     }
 
-    static void deleteRecursively(Path dir) {
+    public static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

@@ -3,6 +3,7 @@ package dev.spool.log;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -44,6 +45,10 @@ final class AppendPipeline {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Semaphore inFlightBytes;
     private final ReentrantLock syncLock = new ReentrantLock();
+    /** Written groups waiting for an fsync, in write order. */
+    private final ConcurrentLinkedQueue<SyncWaiter> awaitingSync = new ConcurrentLinkedQueue<>();
+    /** Fsync rounds a caller runs for others before it hands the rest to the executor. */
+    private static final int SYNC_ROUNDS_PER_CALLER = 2;
     /** Every offset below this is forced; guarded by syncLock. */
     private long syncedOffset;
     /** How long the fsync that moved {@code syncedOffset} took, reported to the groups it covered. */
@@ -68,6 +73,17 @@ final class AppendPipeline {
         syncLock.lock();
         try {
             syncedOffset = Math.min(syncedOffset, newEnd);
+            for (Iterator<SyncWaiter> it = awaitingSync.iterator(); it.hasNext(); ) {
+                SyncWaiter waiter = it.next();
+                if (waiter.groupEnd > newEnd) { // its records were cut before any fsync covered them
+                    it.remove();
+                    for (PendingAppend append : waiter.strict) {
+                        release(append);
+                        append.future.completeExceptionally(new IOException("Strict append at offset "
+                                + append.firstOffset + " of " + log.dir() + " was truncated before it was forced"));
+                    }
+                }
+            }
         } finally {
             syncLock.unlock();
         }
@@ -201,54 +217,87 @@ final class AppendPipeline {
 
     /** Acknowledges a written group: relaxed appends at once, strict ones after one shared fsync. */
     private void complete(List<PendingAppend> group, boolean policyFlush) {
-        boolean strict = policyFlush;
+        List<PendingAppend> strict = new ArrayList<>();
         for (PendingAppend append : group) {
             if (append.durability == Durability.STRICT) {
-                strict = true;
+                strict.add(append);
             } else {
                 acknowledge(append, false, 0L);
             }
         }
-        if (!strict) {
+        if (strict.isEmpty() && !policyFlush) {
             return;
         }
-        if (config.groupWaitMicros() > 0) { // linger so that writers arriving now share this group's fsync
+        awaitingSync.add(new SyncWaiter(group.get(group.size() - 1).lastOffset + 1, strict));
+        sync(SYNC_ROUNDS_PER_CALLER);
+    }
+
+    /**
+     * Runs fsync rounds while groups await one and nobody else is syncing: each round forces
+     * everything written so far, then acknowledges every waiting group it covered, all at once.
+     * Groups that arrive during a round wait for the next, so one fsync serves all the writers
+     * that wrote while the previous one ran. A caller runs at most {@code rounds}; if groups still
+     * wait then, the log's executor runs the rest.
+     */
+    private void sync(int rounds) {
+        for (int round = 0; !awaitingSync.isEmpty(); round++) {
+            if (round >= rounds) {
+                ioExecutor.execute(() -> sync(Integer.MAX_VALUE));
+                return;
+            }
+            if (!syncLock.tryLock()) {
+                return; // the holder re-checks the queue after it unlocks: nothing is stranded
+            }
+            try {
+                syncRound();
+            } finally {
+                syncLock.unlock();
+            }
+        }
+    }
+
+    private void syncRound() {
+        if (awaitingSync.isEmpty()) {
+            return;
+        }
+        if (config.groupWaitMicros() > 0) { // linger so that writers arriving now share this fsync
             java.util.concurrent.locks.LockSupport.parkNanos(config.groupWaitMicros() * 1000);
         }
-        long groupEnd = group.get(group.size() - 1).lastOffset + 1;
-        long fsyncMicros;
-        syncLock.lock();
-        try {
-            if (syncedOffset >= groupEnd) {
-                fsyncMicros = lastFsyncMicros; // an fsync that started after our write covered us: group commit
-            } else {
-                // Everything written before this fsync starts is covered by it, other groups' writes too.
-                long target = log.logEndOffset();
+        long target = log.logEndOffset();
+        long fsyncMicros = lastFsyncMicros;
+        IOException failure = null;
+        if (syncedOffset < target) {
+            try {
                 long started = System.nanoTime();
                 log.forceDataFrom(syncedOffset);
                 fsyncMicros = (System.nanoTime() - started) / 1000;
                 metrics.fsynced(fsyncMicros);
                 lastFsyncMicros = fsyncMicros;
                 syncedOffset = target;
+            } catch (IOException e) {
+                failure = log.fail(e); // never retried: every group waiting now fails with it
             }
-        } catch (IOException e) {
-            IOException failure = log.fail(e);
-            for (PendingAppend append : group) {
-                if (append.durability == Durability.STRICT) {
+        }
+        for (Iterator<SyncWaiter> it = awaitingSync.iterator(); it.hasNext(); ) {
+            SyncWaiter waiter = it.next();
+            if (failure == null && waiter.groupEnd > syncedOffset) {
+                continue; // written after this round's target: the next round covers it
+            }
+            it.remove();
+            for (PendingAppend append : waiter.strict) {
+                if (failure == null) {
+                    acknowledge(append, true, fsyncMicros);
+                } else {
                     release(append);
                     metrics.failures.increment();
                     append.future.completeExceptionally(failure);
                 }
             }
-            return;
-        } finally {
-            syncLock.unlock();
         }
-        for (PendingAppend append : group) {
-            if (append.durability == Durability.STRICT) {
-                acknowledge(append, true, fsyncMicros);
-            }
-        }
+    }
+
+    /** A written group waiting for an fsync: the offset after its last record, and its strict appends. */
+    private record SyncWaiter(long groupEnd, List<PendingAppend> strict) {
     }
 
     private void acknowledge(PendingAppend append, boolean durable, long fsyncMicros) {

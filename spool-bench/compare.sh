@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Side-by-side comparison of Spool, Kafka's UnifiedLog and Chronicle Queue (docs/benchmarks.md).
+#
+#   spool-bench/compare.sh [--quick] [options]      (--help lists them)
+#
+# Builds spool-bench/target/spool-benchmarks.jar first when it is missing (or when
+# SPOOL_BENCH_BUILD=1), then runs dev.spool.bench.Compare with the JVM flags below.
+# Extra JVM flags: JAVA_OPTS="-XX:StartFlightRecording=filename=compare.jfr,settings=profile" compare.sh ...
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+jar="$here/target/spool-benchmarks.jar"
+if [[ ! -f "$jar" || "${SPOOL_BENCH_BUILD:-0}" == 1 ]]; then
+  (cd "$repo" && mvn -B -q -pl spool-bench -am -DskipTests package)
+fi
+# Chronicle Queue reaches into JDK internals; on Java 17+ it needs these opened/exported.
+chronicle_flags=(
+  --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-exports=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED
+  --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+  --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+)
+# Same heap as the JMH benchmarks; Chronicle's and the page cache's memory is off-heap.
+# shellcheck disable=SC2086
+exec java -Xms2g -Xmx2g "${chronicle_flags[@]}" -Dchronicle.analytics.disable=true \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dspool.compare.json="$here/target/compare-results.json" ${JAVA_OPTS:-} \
+  -cp "$jar" dev.spool.bench.Compare "$@"

@@ -1,0 +1,73 @@
+package dev.spool.bench.compare;
+
+import dev.spool.bench.BenchData;
+import dev.spool.log.Log;
+import dev.spool.log.ReadResult;
+import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * Spool's {@link Log} with the JMH benchmarks' settings ({@link BenchData#openLog}: Kafka's
+ * defaults, 4 MiB batches, rolled segments forced on a background thread). Each batch is encoded
+ * with {@link BatchBuilder}; "fsync per batch" is {@code append} then {@link Log#flush()}.
+ */
+final class SpoolSubject implements Subject {
+    static final int READ_BYTES_MAX = 1 << 20;
+
+    private final Path dir;
+    private final Log log;
+    private final Workload workload;
+    private final BatchBuilder builder = new BatchBuilder(BenchData.BATCH_BYTES_MAX);
+
+    SpoolSubject(Path dir, Workload workload) {
+        this.dir = dir;
+        this.workload = workload;
+        this.log = BenchData.openLog(dir);
+    }
+
+    @Override
+    public long appendBatch(long timestampMs, boolean fsync) throws IOException {
+        ByteBuffer batch = BenchData.encode(builder, timestampMs, workload.keys(), workload.values());
+        log.append(batch);
+        if (fsync) {
+            log.flush();
+        }
+        return BenchData.batchBytes(batch);
+    }
+
+    @Override
+    public void forceAll() throws IOException {
+        log.flush();
+    }
+
+    @Override
+    public void readAll(Tally tally) throws IOException {
+        long offset = log.logStartOffset();
+        while (true) {
+            ReadResult result = log.read(offset, READ_BYTES_MAX);
+            ByteBuffer bytes = result.batches();
+            if (!bytes.hasRemaining()) {
+                return;
+            }
+            long next = offset;
+            for (int at = bytes.position(); at < bytes.limit(); at += RecordBatch.sizeInBytes(bytes, at)) {
+                next = RecordBatch.lastOffset(bytes, at) + 1;
+            }
+            tally.records += next - offset;
+            tally.bytes += bytes.remaining();
+            offset = next;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            log.close();
+        } finally {
+            BenchData.deleteRecursively(dir);
+        }
+    }
+}
