@@ -388,6 +388,34 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
      */
     public ReadResult read(long offset, int maxBytes) throws IOException {
+        return readRetrying(offset, (segment, from) -> segment.read(from, maxBytes));
+    }
+
+    /**
+     * Reads whole batches starting with the one that holds {@code offset} into {@code into}, from
+     * its position, as many as fit: no allocation, one copy (a direct buffer takes the bytes
+     * straight from the file). {@code into.remaining()} must be at least
+     * {@link LogConfig#batchBytesMax()}, so that any batch fits. On return {@code into}'s position
+     * is past the batches read, and the result's {@code batches()} is a view of them in {@code into}.
+     */
+    public ReadResult read(long offset, ByteBuffer into) throws IOException {
+        if (into.remaining() < config.batchBytesMax()) {
+            throw new IllegalArgumentException("A read buffer of " + into.remaining() + " bytes cannot hold every "
+                    + "batch of " + name + ": give at least batchBytesMax = " + config.batchBytesMax() + " bytes");
+        }
+        int start = into.position();
+        ReadResult result = readRetrying(offset,
+                (segment, from) -> segment.read(from, into.duplicate().position(start)));
+        into.position(start + result.batches().remaining());
+        return result;
+    }
+
+    /** How one segment serves a read: a buffer of the whole batches it read (empty if none). */
+    private interface SegmentRead {
+        ByteBuffer read(Segment segment, long offset) throws IOException;
+    }
+
+    private ReadResult readRetrying(long offset, SegmentRead segmentRead) throws IOException {
         for (int attempt = 0; ; attempt++) {
             long sequence = truncationSequence;
             if ((sequence & 1) != 0) {
@@ -406,7 +434,7 @@ public final class Log implements AutoCloseable {
                 return new ReadResult(ByteBuffer.allocate(0), start, end);
             }
             try {
-                ByteBuffer bytes = readFromSegments(offset, maxBytes);
+                ByteBuffer bytes = readFromSegments(offset, segmentRead);
                 if (truncationSequence == sequence && bytes.hasRemaining()) {
                     return new ReadResult(batchesBelow(bytes, end), start, end);
                 }
@@ -457,10 +485,10 @@ public final class Log implements AutoCloseable {
         return at == bytes.limit() ? bytes : bytes.limit(at).slice();
     }
 
-    private ByteBuffer readFromSegments(long offset, int maxBytes) throws IOException {
+    private ByteBuffer readFromSegments(long offset, SegmentRead segmentRead) throws IOException {
         Map.Entry<Long, Segment> entry = segments.floorEntry(offset);
         while (entry != null) {
-            ByteBuffer bytes = entry.getValue().read(offset, maxBytes);
+            ByteBuffer bytes = segmentRead.read(entry.getValue(), offset);
             if (bytes.hasRemaining()) {
                 return bytes;
             }

@@ -339,4 +339,32 @@ class LogTest {
             assertThat(log.findOffsetByTimestamp(6000)).contains(new TimestampOffset(0, 7000));
         }
     }
+
+    @Test
+    void readIntoACallersBufferReturnsWholeBatchesWithoutAllocatingAResult() throws IOException {
+        LogConfig config = LogConfig.defaults().withSegmentBytes(400).withBatchBytesMax(200);
+        try (Log log = Log.open(dir.resolve("t-0"), config, LoadState.unknown())) {
+            for (int i = 0; i < 12; i++) {
+                log.append(batch(1, "v" + i));
+            }
+            ByteBuffer into = ByteBuffer.allocateDirect(300);
+            into.position(7); // reads land at the buffer's position
+            ReadResult first = log.read(0, into);
+            assertThat(values(first.batches())).startsWith("v0").doesNotContain("v11");
+            assertThat(into.position()).isEqualTo(7 + first.batches().remaining());
+            List<String> all = new ArrayList<>();
+            long offset = 0;
+            while (offset < log.logEndOffset()) {
+                into.clear();
+                ReadResult read = log.read(offset, into);
+                all.addAll(values(read.batches()));
+                offset = read.nextOffset(offset);
+            }
+            assertThat(all).hasSize(12).startsWith("v0").endsWith("v11");
+            into.clear();
+            assertThat(log.read(12, into).isEmpty()).isTrue();
+            assertThatThrownBy(() -> log.read(0, ByteBuffer.allocate(199)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchBytesMax = 200");
+        }
+    }
 }

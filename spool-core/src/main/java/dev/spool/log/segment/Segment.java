@@ -417,6 +417,37 @@ public final class Segment implements Closeable {
     }
 
     /**
+     * Reads whole batches starting with the one that holds {@code startOffset} into {@code into}
+     * (from its position), as many as fit, and returns a view of them (empty when the segment ends
+     * before {@code startOffset}). {@code into} must hold at least one batch: the caller checks
+     * it against the batch limit. Safe from any thread.
+     */
+    public ByteBuffer read(long startOffset, ByteBuffer into) throws IOException {
+        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
+        int position = positionOf(startOffset, size);
+        if (position < 0) {
+            return ByteBuffer.allocate(0);
+        }
+        int start = into.position();
+        int want = Math.min(into.remaining(), size - position);
+        file().readFully(into.slice(start, want), position);
+        ByteBuffer view = into.slice(start, want).order(java.nio.ByteOrder.BIG_ENDIAN);
+        int end = 0;
+        while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
+            int batchBytes = RecordBatch.sizeInBytes(view, end);
+            if (end + batchBytes > want) {
+                break;
+            }
+            end += batchBytes;
+        }
+        if (end == 0) {
+            throw new IllegalArgumentException("A read buffer of " + want + " bytes cannot hold the batch of "
+                    + RecordBatch.sizeInBytes(view, 0) + " bytes at position " + position + " of " + logPath());
+        }
+        return view.limit(end);
+    }
+
+    /**
      * The first record at or after {@code timestamp} in this segment, if any: starts where the
      * time index allows, skips batches whose largest timestamp is below it, and decodes the first
      * batch that can hold it.
