@@ -394,15 +394,13 @@ public final class Log implements AutoCloseable {
     /**
      * Reads whole batches starting with the one that holds {@code offset} into {@code into}, from
      * its position, as many as fit: no allocation, one copy (a direct buffer takes the bytes
-     * straight from the file). {@code into.remaining()} must be at least
-     * {@link LogConfig#batchBytesMax()}, so that any batch fits. On return {@code into}'s position
-     * is past the batches read, and the result's {@code batches()} is a view of them in {@code into}.
+     * straight from the file). The first batch must fit: a buffer of
+     * {@link LogConfig#batchBytesMax()} bytes always does; a smaller one gets an
+     * {@link IllegalArgumentException} naming the batch's size when it meets a larger batch. On
+     * return {@code into}'s position is past the batches read, and the result's {@code batches()}
+     * is a view of them in {@code into}.
      */
     public ReadResult read(long offset, ByteBuffer into) throws IOException {
-        if (into.remaining() < config.batchBytesMax()) {
-            throw new IllegalArgumentException("A read buffer of " + into.remaining() + " bytes cannot hold every "
-                    + "batch of " + name + ": give at least batchBytesMax = " + config.batchBytesMax() + " bytes");
-        }
         int start = into.position();
         ReadResult result = readRetrying(offset,
                 (segment, from) -> segment.read(from, into.duplicate().position(start)));

@@ -363,8 +363,8 @@ class LogTest {
             assertThat(all).hasSize(12).startsWith("v0").endsWith("v11");
             into.clear();
             assertThat(log.read(12, into).isEmpty()).isTrue();
-            assertThatThrownBy(() -> log.read(0, ByteBuffer.allocate(199)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchBytesMax = 200");
+            assertThatThrownBy(() -> log.read(0, ByteBuffer.allocate(20)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot hold the batch of");
         }
     }
 }

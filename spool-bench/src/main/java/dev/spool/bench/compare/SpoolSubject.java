@@ -12,7 +12,8 @@ import java.nio.file.Path;
 /**
  * Spool's {@link Log} with the JMH benchmarks' settings ({@link BenchData#openLog}: Kafka's
  * defaults, 4 MiB batches, rolled segments forced on a background thread). Each batch is encoded
- * with {@link BatchBuilder}; "fsync per batch" is {@code append} then {@link Log#flush()}.
+ * with {@link BatchBuilder}; "fsync per batch" is {@code append} then {@link Log#flush()}. Reads go
+ * into one reused direct buffer ({@code Log.read(offset, into)}), 1 MiB at a time.
  */
 final class SpoolSubject implements Subject {
     static final int READ_BYTES_MAX = 1 << 20;
@@ -43,11 +44,19 @@ final class SpoolSubject implements Subject {
         log.flush();
     }
 
+    /** Reused across reads, like the Kafka subject's; direct, so the file's bytes are copied once. */
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(BenchData.BATCH_BYTES_MAX + READ_BYTES_MAX);
+
     @Override
     public void readAll(Tally tally) throws IOException {
         long offset = log.logStartOffset();
         while (true) {
-            ReadResult result = log.read(offset, READ_BYTES_MAX);
+            ReadResult result;
+            try {
+                result = log.read(offset, readBuffer.clear().limit(READ_BYTES_MAX));
+            } catch (IllegalArgumentException firstBatchLarger) { // as Kafka's minOneMessage: read it whole
+                result = log.read(offset, readBuffer.clear());
+            }
             ByteBuffer bytes = result.batches();
             if (!bytes.hasRemaining()) {
                 return;
