@@ -296,12 +296,14 @@ class LogRecoveryTest {
         Files.write(dir.resolve("00000000000000000000.index.tmp"), new byte[10]);
         Files.write(dir.resolve("00000000000000000500.index"), new byte[8]);
         Files.write(dir.resolve("00000000000000000500.timeindex"), new byte[12]);
+        Files.write(dir.resolve("00000000000000000500.chain"), new byte[52]);
         try (Log log = Log.open(dir, ONE_SEGMENT, LoadState.unknown())) {
             assertThat(log.logEndOffset()).isEqualTo(6);
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly(
-                    "00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex");
+                    "00000000000000000000.chain", "00000000000000000000.index", "00000000000000000000.log",
+                    "00000000000000000000.timeindex");
         }
     }
 
