@@ -258,7 +258,10 @@ public final class ChainFile {
      */
     static ChainFile resumed(Path path, long segmentBaseOffset, byte[] anchor, long entries, byte[] lastHash,
                              long lastBatchBaseOffset) {
-        return new ChainFile(path, segmentBaseOffset, anchor, entries, entries, lastHash, lastBatchBaseOffset);
+        ChainFile chain = new ChainFile(path, segmentBaseOffset, anchor, entries, entries, lastHash,
+                lastBatchBaseOffset);
+        chain.unforced = true; // the file may hold more (entries that disagreed, or a torn one): the next flush cuts it
+        return chain;
     }
 
     /** Writes the header (once) and every pending entry, then forces the file. Call after the log's data is forced. */
