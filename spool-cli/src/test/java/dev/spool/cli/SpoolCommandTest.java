@@ -200,9 +200,28 @@ class SpoolCommandTest {
         flipByte(segment("v"), secondBatch + 65);
         Run broken = run("", "verify", "v");
         assertThat(broken.code()).isEqualTo(1);
-        assertThat(broken.out()).contains("ERROR " + segment("v") + " at position " + secondBatch + ": CRC mismatch")
-                .contains("1 problem(s)");
+        assertThat(broken.out()).contains("ERROR BATCH_CORRUPT " + segment("v") + " at position " + secondBatch
+                + " (offset 2): CRC mismatch").contains("1 problem(s)");
         assertThat(run("", "verify", "nope").code()).isEqualTo(1);
+    }
+
+    @Test
+    void verifyChecksAReceiptAgainstTheChainHead() throws IOException {
+        run("a\nb\n", "produce", "h");
+        Run sound = run("", "verify", "h");
+        assertThat(sound.code()).isZero();
+        java.util.regex.Matcher head = java.util.regex.Pattern.compile("chain head of h-0 at offset 2: ([0-9a-f]{64})")
+                .matcher(sound.out());
+        assertThat(head.find()).as(sound.out()).isTrue();
+        Run receipt = run("", "verify", "h", "--expect-head", head.group(1));
+        assertThat(receipt.code()).isZero();
+        assertThat(receipt.out()).contains("receipt found at offset 1");
+
+        Run unknown = run("", "verify", "h", "--expect-head", "ab".repeat(32));
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.out()).contains("ERROR LOG_TRUNCATED").contains("is not in the chain");
+        assertThat(run("", "verify", "h", "--expect-head", "xyz").code()).isEqualTo(2);
+        assertThat(run("", "verify", "--expect-head", head.group(1)).code()).isEqualTo(2);
     }
 
     @Test
