@@ -40,7 +40,12 @@ import java.util.TreeMap;
  *     timestamp that is not there); entries increase</td><td>error</td></tr>
  * <tr><td>an index file missing for a segment that holds data (rebuilt on the next open)</td><td>warning</td></tr>
  * <tr><td>partitions of a topic numbered from 0 without holes</td><td>error</td></tr>
+ * <tr><td>the hash chain of a partition that keeps one (or has a receipt to check): recomputed
+ *     from the batches and compared with each {@code .chain} sidecar; see {@link ChainVerifier}
+ *     for the finding kinds</td><td>error (warning for the last segment's lagging sidecar)</td></tr>
  * </table>
+ * Each finding has a {@link Kind}; the first bad batch of a segment is reported by file,
+ * position and offset, and the rest of that segment is not read.
  * A report is {@linkplain Report#isSound() sound} only when it holds no finding at all.
  *
  * <h2>Read-only, no lock</h2>

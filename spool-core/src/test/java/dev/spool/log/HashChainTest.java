@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The hash chain in the engine: receipts, continuity, restarts, retention, truncation, recovery rows H1-H6. */
 class HashChainTest {
-    private static final LogConfig SMALL = LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100);
+    private static final LogConfig SMALL = LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100)
+            .withHashChain(true);
 
     @TempDir
     Path tmp;

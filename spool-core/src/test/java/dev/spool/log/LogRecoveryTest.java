@@ -302,8 +302,7 @@ class LogRecoveryTest {
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly(
-                    "00000000000000000000.chain", "00000000000000000000.index", "00000000000000000000.log",
-                    "00000000000000000000.timeindex");
+                    "00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex");
         }
     }
 
