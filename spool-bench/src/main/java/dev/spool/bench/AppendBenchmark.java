@@ -52,6 +52,10 @@ public class AppendBenchmark {
     @Param({"100", "1024"})
     public int valueBytes;
 
+    /** The log's hash chain (SHA-256 over every batch, in the writer) on or off. */
+    @Param({"true", "false"})
+    public boolean hashChain;
+
     private ByteBuffer[] keys;
     private ByteBuffer[] values;
     private BatchBuilder builder;
@@ -76,7 +80,7 @@ public class AppendBenchmark {
     @Setup(Level.Iteration)
     public void openLog() {
         dir = BenchData.newDir("spool-append-");
-        log = BenchData.openLog(dir);
+        log = BenchData.openLog(dir, hashChain);
     }
 
     @TearDown(Level.Iteration)

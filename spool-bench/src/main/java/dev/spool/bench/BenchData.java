@@ -105,9 +105,14 @@ public final class BenchData {
             });
 
     public static Log openLog(Path dir) {
+        return openLog(dir, logConfig().hashChain());
+    }
+
+    /** As {@link #openLog(Path)}, with the hash chain on or off. */
+    public static Log openLog(Path dir, boolean hashChain) {
         try {
-            return Log.open(dev.spool.log.io.FileIO.real(), dir, logConfig(), LoadState.unknown(),
-                    System::currentTimeMillis, ROLL_FLUSHER);
+            return Log.open(dev.spool.log.io.FileIO.real(), dir, logConfig().withHashChain(hashChain),
+                    LoadState.unknown(), System::currentTimeMillis, ROLL_FLUSHER);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -200,9 +200,35 @@ class SpoolCommandTest {
         flipByte(segment("v"), secondBatch + 65);
         Run broken = run("", "verify", "v");
         assertThat(broken.code()).isEqualTo(1);
-        assertThat(broken.out()).contains("ERROR " + segment("v") + " at position " + secondBatch + ": CRC mismatch")
-                .contains("1 problem(s)");
+        assertThat(broken.out()).contains("ERROR BATCH_CORRUPT " + segment("v") + " at position " + secondBatch
+                + " (offset 2): CRC mismatch").contains("1 problem(s)");
         assertThat(run("", "verify", "nope").code()).isEqualTo(1);
+    }
+
+    @Test
+    void verifyChecksAReceiptAgainstTheChainHead() throws Exception {
+        run("a\nb\n", "produce", "h");
+        // The receipt an append would have returned: SHA-256(32 zero bytes || the batch), recomputed here.
+        byte[] batches = Files.readAllBytes(segment("h"));
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(batches);
+        byte[] head = new byte[32];
+        for (int at = 0; at < batches.length; at += 12 + bytes.getInt(at + 8)) {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            digest.update(head);
+            digest.update(batches, at, 12 + bytes.getInt(at + 8));
+            head = digest.digest();
+        }
+        String hex = java.util.HexFormat.of().formatHex(head);
+        Run receipt = run("", "verify", "h", "--expect-head", hex);
+        assertThat(receipt.code()).as(receipt.out()).isZero();
+        assertThat(receipt.out()).contains("chain head of h-0 at offset 2: " + hex)
+                .contains("receipt found at offset 1");
+
+        Run unknown = run("", "verify", "h", "--expect-head", "ab".repeat(32));
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.out()).contains("ERROR LOG_TRUNCATED").contains("is not in the chain");
+        assertThat(run("", "verify", "h", "--expect-head", "xyz").code()).isEqualTo(2);
+        assertThat(run("", "verify", "--expect-head", hex).code()).isEqualTo(2);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.spool.log;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.ChainFile;
+import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.Segment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -78,6 +80,10 @@ public final class Log implements AutoCloseable {
     /** Counted down when the truncation in progress ends; set before the sequence turns odd. */
     private volatile CountDownLatch truncationDone = new CountDownLatch(0);
     private volatile boolean closed;
+    /** Hashes batches into the chain (writer only, under the write lock); null when the log keeps no chain. */
+    private final HashChain chainHasher;
+    /** The chain after the last batch written (writer only); the anchor of the next segment. */
+    private final byte[] chainHead;
     /** The first write-path I/O error; once set the log refuses writes until reopened (STYLE.md 7). */
     private volatile IOException failure;
 
@@ -98,6 +104,8 @@ public final class Log implements AutoCloseable {
         this.logStartOffset = loaded.logStartOffset();
         this.logEndOffset = loaded.logEndOffset();
         this.recoveryPoint = loaded.recoveryPoint();
+        this.chainHasher = config.hashChain() ? new HashChain() : null;
+        this.chainHead = loaded.chainHead().clone();
     }
 
     /** Opens (or creates) the log in {@code dir}, recovering it as {@code state} requires. */
@@ -219,6 +227,19 @@ public final class Log implements AutoCloseable {
         return new PendingAppend(view, totalBytes, java.util.Objects.requireNonNull(durability, "durability"));
     }
 
+    /**
+     * The hash chain after the last batch written (64 hex digits), or empty when the log keeps no
+     * chain: what {@code spool verify --expect-head} compares with a receipt.
+     */
+    public String chainHeadHex() {
+        writeLock.lock();
+        try {
+            return chainHasher == null ? "" : HashChain.hex(chainHead);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Bytes accepted by append calls but not yet acknowledged. */
     public long inFlightBytes() {
         return pipeline.inFlightBytes();
@@ -252,12 +273,15 @@ public final class Log implements AutoCloseable {
     void writeGroupLocked(List<PendingAppend> group) throws IOException {
         ensureOpen();
         long now = clockMs.getAsLong();
+        final HashChain hasher = chainHasher;
+        final byte[] head = chainHead;
         ByteBuffer[] run = new ByteBuffer[group.size()];
         int i = 0;
         while (i < group.size()) {
             long next = logEndOffset;
             Segment segment = maybeRoll(group.get(i).sizeBytes, next + lastOffsetDelta(group.get(i).batches), now);
             long segmentBytes = segment.sizeBytes();
+            ChainFile chain = hasher == null ? null : segment.chain();
             int count = 0;
             while (i < group.size()) {
                 PendingAppend append = group.get(i);
@@ -268,10 +292,18 @@ public final class Log implements AutoCloseable {
                     break;
                 }
                 append.firstOffset = next;
-                for (int at = append.batches.position(); at < append.batches.limit();
-                        at += RecordBatch.sizeInBytes(append.batches, at)) {
+                for (int at = append.batches.position(); at < append.batches.limit(); ) {
+                    int batchBytes = RecordBatch.sizeInBytes(append.batches, at);
                     RecordBatch.setBaseOffset(append.batches, at, next);
+                    if (hasher != null) { // the stored bytes, base offset stamped; the digest reads them in place
+                        hasher.step(head, append.batches.duplicate().limit(at + batchBytes).position(at));
+                        chain.add(next, head);
+                    }
                     next += RecordBatch.lastOffsetDelta(append.batches, at) + 1;
+                    at += batchBytes;
+                }
+                if (hasher != null) {
+                    append.chainHash = head.clone();
                 }
                 append.lastOffset = next - 1;
                 append.segment = segment;
@@ -338,7 +370,7 @@ public final class Log implements AutoCloseable {
         long base = logEndOffset;
         old.seal();
         Segment created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                clockMs.getAsLong());
+                clockMs.getAsLong(), chainHasher == null ? null : chainHead.clone());
         io.syncDirectory(dir);
         segments.put(base, created);
         active = created;
@@ -693,6 +725,9 @@ public final class Log implements AutoCloseable {
                 }
                 Segment last = segments.lastEntry().getValue();
                 long newEnd = last.truncateTo(offset);
+                if (chainHasher != null) {
+                    System.arraycopy(last.chain().lastHash(), 0, chainHead, 0, HashChain.HASH_BYTES);
+                }
                 active = last;
                 if (newEnd < logStartOffset) {
                     // The batch holding the start offset began below it and is gone: the log is

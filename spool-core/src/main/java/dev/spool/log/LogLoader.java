@@ -1,6 +1,9 @@
 package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
+import dev.spool.log.segment.ChainFile;
+import dev.spool.log.segment.ChainRecovery;
+import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.ScanResult;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentFiles;
@@ -8,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -51,6 +55,35 @@ import org.slf4j.LoggerFactory;
  * <tr><td>I index missing or failing its sanity check</td><td>crash or damage; indexes are derived</td>
  *     <td>rebuild it from the segment (lazily, on first use, for segments not scanned)</td></tr>
  * </table>
+ *
+ * <h2>Hash chain ({@code .chain} sidecars, when {@link LogConfig#hashChain()} is on)</h2>
+ * A scanned segment's sidecar is checked against the chain recomputed from its batches in the
+ * same pass ({@link ChainRecovery}). "Trusted" entries are those of batches below the
+ * checkpointed recovery point (every entry after a clean shutdown; with no checkpoint, those
+ * below the last segment): the flush that moved that point wrote and forced them after the data.
+ * <table>
+ * <tr><th>state</th><th>cause</th><th>action</th></tr>
+ * <tr><td>H1 sidecar of a scanned segment missing, or its header fails its CRC or checks</td>
+ *     <td>crash before the segment's first flush, or damage</td>
+ *     <td>rebuild it from the anchor: the previous segment's last hash, else (first segment) the
+ *     zero anchor of a new chain, logged as a restart</td></tr>
+ * <tr><td>H2 sidecar behind, or disagreeing from an untrusted entry on</td><td>entries are written
+ *     at flush, or early without a force: the crash lost or tore them</td>
+ *     <td>keep the agreeing prefix, recompute the rest from the log</td></tr>
+ * <tr><td>H3 sidecar entries past the last valid batch, all untrusted (including a torn tail cut
+ *     from the log)</td><td>an early sidecar write reached the disk, the batches did not</td>
+ *     <td>cut them with the log</td></tr>
+ * <tr><td>H4 a trusted entry disagrees with the recomputed chain, or a valid header's anchor is
+ *     not the previous segment's last hash</td><td>a batch (CRC recomputed) or the sidecar was
+ *     changed after it was written</td><td>throw {@link CorruptLogException} naming the batch;
+ *     never rewrite the evidence</td></tr>
+ * <tr><td>H5 trusted entries past the last valid batch</td><td>flushed batches are gone</td>
+ *     <td>throw {@link CorruptLogException}</td></tr>
+ * <tr><td>H6 clean marker, but the last segment's sidecar is missing, damaged, or its last entry
+ *     is not the segment's last batch</td><td>damage, or the chain was just turned on</td>
+ *     <td>scan the last segment as in C2 (rows H1 to H5 then apply)</td></tr>
+ * </table>
+ * Segments not scanned keep their sidecars unread; {@code spool verify} checks them.
  * Since every rolled segment is flushed as soon as the flusher thread gets to it (and the recovery
  * point follows), the unflushed part of a log is its last segment plus at most the rolled ones
  * still queued: recovery time follows the unflushed tail, never the log's total size.
@@ -60,8 +93,10 @@ final class LogLoader {
 
     /** What loading produced. */
     record Loaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint,
-                  long bytesScanned, long bytesTruncated) {
+                  long bytesScanned, long bytesTruncated, byte[] chainHead) {
     }
+
+    private static final byte[] NO_CHAIN = new byte[0];
 
     private LogLoader() {
     }
@@ -80,7 +115,8 @@ final class LogLoader {
             OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.LOG_SUFFIX);
             if (base.isPresent()) {
                 bases.add(base.getAsLong());
-            } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)) {
+            } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)
+                    || name.endsWith(SegmentFiles.CHAIN_SUFFIX)) {
                 indexFiles.add(path);
             }
         }
@@ -89,6 +125,9 @@ final class LogLoader {
             OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.INDEX_SUFFIX);
             if (base.isEmpty()) {
                 base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TIME_INDEX_SUFFIX);
+            }
+            if (base.isEmpty()) {
+                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX);
             }
             if (base.isPresent() && !bases.contains(base.getAsLong())) {
                 LOG.info("Removing orphan index {} (its segment is gone)", index);
@@ -100,9 +139,10 @@ final class LogLoader {
         if (bases.isEmpty()) {
             long base = Math.max(0L, checkpointedStart);
             Segment segment = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                    nowMs);
+                    nowMs, config.hashChain() ? HashChain.genesis() : null);
             io.syncDirectory(dir);
-            return new Loaded(List.of(segment), base, base, base, 0, 0);
+            return new Loaded(List.of(segment), base, base, base, 0, 0, segment.chain() == null ? NO_CHAIN
+                    : segment.chain().lastHash());
         }
 
         List<Segment> segments = new ArrayList<>(bases.size());
@@ -159,6 +199,9 @@ final class LogLoader {
                         e.getMessage()); // C2
                 firstToScan = segments.size() - 1;
             }
+            if (firstToScan == segments.size() && config.hashChain() && !attachTailChain(io, dir, last)) {
+                firstToScan = segments.size() - 1; // H6
+            }
         } else {
             long recoveryPoint = state.recoveryPoint().orElse(firstBase); // U1 or U2
             firstToScan = 0;
@@ -171,20 +214,36 @@ final class LogLoader {
 
         long bytesScanned = 0;
         long bytesTruncated = 0;
+        long trustedBelow = state.cleanShutdown() ? Long.MAX_VALUE
+                : state.recoveryPoint().orElse(segments.get(segments.size() - 1).baseOffset());
+        byte[] previousHash = null;
         for (int i = firstToScan; i < segments.size(); i++) {
             Segment segment = segments.get(i);
             boolean isLast = i == segments.size() - 1;
             long fileSize = segment.sizeBytes();
-            ScanResult scan = segment.recover(config.batchBytesMax());
+            ChainRecovery chain = null;
+            if (config.hashChain()) {
+                Optional<byte[]> previous = previousHash != null ? Optional.of(previousHash)
+                        : i == 0 ? Optional.empty() : lastHashOf(io, dir, segments.get(i - 1));
+                chain = ChainRecovery.open(io, dir, segment.baseOffset(), previous, trustedBelow);
+            }
+            ScanResult scan = segment.recover(config.batchBytesMax(), chain);
             bytesScanned += scan.validBytes();
             switch (scan.outcome()) {
-                case VALID -> { }
+                case VALID -> {
+                    if (chain != null) {
+                        previousHash = recoverChain(segment, chain, scan);
+                    }
+                }
                 case TORN_TAIL -> {
                     boolean unflushed = state.recoveryPoint().isPresent() && !state.cleanShutdown()
                             && scan.nextOffset() >= state.recoveryPoint().getAsLong();
                     if (!isLast && !unflushed) { // X1
                         throw new CorruptLogException(segment.logPath(), scan.validBytes(),
                                 scan.problem() + ", but this is not the last segment");
+                    }
+                    if (chain != null) { // H3: the chain holds the valid batches only, so the cut below keeps it whole
+                        previousHash = recoverChain(segment, chain, scan);
                     }
                     long cut = scan.invalidBytesAfter(fileSize); // T
                     LOG.warn("Truncating torn tail of {}: {} bytes after position {} ({}); the log now ends at "
@@ -220,6 +279,11 @@ final class LogLoader {
             }
         }
         last = segments.get(segments.size() - 1); // row T2 may have removed segments
+        if (config.hashChain()) {
+            for (Segment segment : segments) {
+                segment.keepChain(); // loaded on first use (truncation) unless recovery attached it
+            }
+        }
         long logEnd = last.nextOffset();
         if (!state.cleanShutdown() && state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
             throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd // X3
@@ -235,6 +299,61 @@ final class LogLoader {
             LOG.info("Recovered log {}: scanned {} bytes in {} segment(s), truncated {} bytes, log end offset {}",
                     dir, bytesScanned, segments.size() - firstToScan, bytesTruncated, logEnd);
         }
-        return new Loaded(segments, logStart, logEnd, logEnd, bytesScanned, bytesTruncated);
+        byte[] chainHead = config.hashChain() ? last.chain().lastHash() : NO_CHAIN;
+        return new Loaded(segments, logStart, logEnd, logEnd, bytesScanned, bytesTruncated, chainHead);
+    }
+
+    /** Rows H1 to H5 for one scanned segment: attaches the checked or rebuilt chain; returns its last hash. */
+    private static byte[] recoverChain(Segment segment, ChainRecovery chain, ScanResult scan) throws IOException {
+        Optional<ChainFile> checked = chain.finish(scan.nextOffset());
+        if (checked.isEmpty()) { // H4, H5
+            ChainRecovery.Mismatch mismatch = chain.mismatch().orElseThrow();
+            throw new CorruptLogException(segment.logPath(), mismatch.position() >= 0 ? mismatch.position()
+                    : scan.validBytes(), "hash chain: " + mismatch.problem());
+        }
+        if (!chain.rebuildReason().isEmpty()) { // H1
+            LOG.warn("Rebuilding the hash chain of {} from {} ({}){}", segment.logPath(),
+                    HashChain.hex(checked.get().anchor()), chain.rebuildReason(), chain.anchorIsGenesis()
+                            && segment.baseOffset() > 0 ? "; no earlier chain was found, so the chain restarts here"
+                            : "");
+        } else if (chain.agreedEntries() < scan.batches()) { // H2, H3
+            LOG.info("Recomputed the hash chain of {} from batch {} of {}", segment.logPath(), chain.agreedEntries(),
+                    scan.batches());
+        }
+        segment.attachChain(checked.get());
+        return checked.get().lastHash();
+    }
+
+    /** The last hash in the sidecar of a segment that was not scanned, if it can be read. */
+    private static Optional<byte[]> lastHashOf(FileIO io, Path dir, Segment segment) {
+        try {
+            return Optional.of(ChainFile.load(io, SegmentFiles.chainFile(dir, segment.baseOffset()),
+                    segment.baseOffset()).lastHash());
+        } catch (IOException e) {
+            LOG.warn("Cannot read the hash chain of {} ({}); the next segment's own anchor is used", segment.logPath(),
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Row C1 with a chain: attaches the last segment's sidecar when its last entry names the
+     * segment's last batch. Returns false (row H6: scan it) when it is missing, damaged or behind.
+     */
+    private static boolean attachTailChain(FileIO io, Path dir, Segment last) {
+        Path path = SegmentFiles.chainFile(dir, last.baseOffset());
+        try {
+            ChainFile chain = ChainFile.load(io, path, last.baseOffset());
+            if (chain.lastBatchBaseOffset() != last.lastBatchBaseOffset()) {
+                LOG.warn("The hash chain {} ends with the batch at offset {} but the segment's last batch is at {}; "
+                        + "scanning it", path, chain.lastBatchBaseOffset(), last.lastBatchBaseOffset());
+                return false;
+            }
+            last.attachChain(chain);
+            return true;
+        } catch (IOException e) {
+            LOG.warn("The hash chain of {} cannot be used ({}); scanning the segment", last.logPath(), e.getMessage());
+            return false;
+        }
     }
 }

@@ -5,6 +5,7 @@ import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CompressionType;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.OffsetIndex;
 import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.segment.TimeIndex;
@@ -39,7 +40,12 @@ import java.util.TreeMap;
  *     timestamp that is not there); entries increase</td><td>error</td></tr>
  * <tr><td>an index file missing for a segment that holds data (rebuilt on the next open)</td><td>warning</td></tr>
  * <tr><td>partitions of a topic numbered from 0 without holes</td><td>error</td></tr>
+ * <tr><td>the hash chain of a partition that keeps one (or has a receipt to check): recomputed
+ *     from the batches and compared with each {@code .chain} sidecar; see {@link ChainVerifier}
+ *     for the finding kinds</td><td>error (warning for the last segment's lagging sidecar)</td></tr>
  * </table>
+ * Each finding has a {@link Kind}; the first bad batch of a segment is reported by file,
+ * position and offset, and the rest of that segment is not read.
  * A report is {@linkplain Report#isSound() sound} only when it holds no finding at all.
  *
  * <h2>Read-only, no lock</h2>
@@ -55,14 +61,78 @@ import java.util.TreeMap;
 public final class LogVerifier {
     private static final int SECTOR_BYTES = 512;
 
+    /** Progress is reported each time this many more bytes of batches were verified. */
+    public static final long PROGRESS_INTERVAL_BYTES = 256L << 20;
+
     private final FileIO io;
     private final int batchBytesMax;
     private final int indexBytesMax;
+    private final Progress progress;
+
+    /** Told how far a long verification got. */
+    public interface Progress {
+        /** {@code bytesVerified} of batches checked so far, every {@link #PROGRESS_INTERVAL_BYTES}. */
+        void verified(long bytesVerified, Path segment);
+    }
 
     public LogVerifier(FileIO io, LogConfig config) {
+        this(io, config, (bytes, segment) -> { });
+    }
+
+    public LogVerifier(FileIO io, LogConfig config, Progress progress) {
         this.io = io;
         this.batchBytesMax = config.batchBytesMax();
         this.indexBytesMax = config.segmentIndexBytes();
+        this.progress = progress;
+    }
+
+    /**
+     * What kind of problem a finding is. The chain kinds are explained in {@link ChainVerifier}.
+     */
+    public enum Kind {
+        /** A batch fails its own checks: length, magic, CRC, record framing. */
+        BATCH_CORRUPT,
+        /** Offsets not dense: a batch or a segment does not start where the previous one ended. */
+        OFFSET_MISMATCH,
+        /** An incomplete write at the very end of the log (or zeros): the next open truncates it. */
+        TORN_TAIL,
+        /** An offset- or time-index entry that is wrong. */
+        INDEX_CORRUPT,
+        /** An index file missing (rebuilt on the next open). */
+        INDEX_MISSING,
+        /** A partition number missing from a topic. */
+        PARTITION_MISSING,
+        /** A batch with a valid CRC whose bytes are not the ones the chain recorded. */
+        BATCH_MODIFIED,
+        /** Batches the chain recorded that are gone. */
+        BATCH_REMOVED,
+        /** Segment files in the wrong place. */
+        SEGMENTS_REORDERED,
+        /** The log ends before batches the chain (or a receipt) recorded. */
+        LOG_TRUNCATED,
+        /** A segment's anchor does not continue the chain before it. */
+        CHAIN_BROKEN,
+        /** A sidecar, or entries of one, missing or damaged where the partition keeps a chain. */
+        CHAIN_MISSING
+    }
+
+    /**
+     * The chain after a partition's last batch, as recomputed.
+     *
+     * @param dir           the partition directory
+     * @param nextOffset    the offset after the last batch
+     * @param hash          the chain's head (SHA-256)
+     * @param receiptOffset the last offset of the batch whose hash equals the receipt given, -1 when none was
+     *                      given or it was not found
+     */
+    public record ChainHead(Path dir, long nextOffset, byte[] hash, long receiptOffset) {
+        public String hex() {
+            return HashChain.hex(hash);
+        }
+    }
+
+    /** A receipt to check: the chain hash an append to {@code partition} returned. */
+    public record Receipt(int partition, byte[] hash) {
     }
 
     /** How bad a finding is. */
@@ -81,10 +151,11 @@ public final class LogVerifier {
      * @param position byte position in {@code file}, or -1 when no position applies
      * @param problem  what is wrong and what was expected
      */
-    public record Finding(Severity severity, Path file, long position, String problem) {
+    public record Finding(Severity severity, Kind kind, Path file, long position, long offset, String problem) {
         @Override
         public String toString() {
-            return severity + " " + file + (position >= 0 ? " at position " + position : "") + ": " + problem;
+            return severity + " " + kind + " " + file + (position >= 0 ? " at position " + position : "")
+                    + (offset >= 0 ? " (offset " + offset + ")" : "") + ": " + problem;
         }
     }
 
@@ -96,8 +167,11 @@ public final class LogVerifier {
      * @param batches    valid batches read
      * @param bytes      bytes of valid batches read
      * @param findings   every problem, in the order found
+     * @param heads      the recomputed chain head of each partition that keeps a chain (and whose chain
+     *                   could be followed to its end)
      */
-    public record Report(int partitions, int segments, long batches, long bytes, List<Finding> findings) {
+    public record Report(int partitions, int segments, long batches, long bytes, List<Finding> findings,
+                         List<ChainHead> heads) {
         public boolean isSound() {
             return findings.isEmpty();
         }
@@ -114,18 +188,46 @@ public final class LogVerifier {
 
     /** Verifies every partition of {@code topic}; throws {@link UnknownTopicException} when there is none. */
     public Report verifyTopic(Path dataDir, String topic) throws IOException {
+        return verifyTopic(dataDir, topic, Optional.empty());
+    }
+
+    /**
+     * As {@link #verifyTopic(Path, String)}, also checking that {@code receipt}'s hash is in the
+     * chain of its partition (at the head, or before it when more was appended since); a receipt
+     * that is nowhere in the chain is a {@link Kind#LOG_TRUNCATED} finding.
+     */
+    public Report verifyTopic(Path dataDir, String topic, Optional<Receipt> receipt) throws IOException {
         TopicName.validate(topic);
         TreeMap<TopicPartition, Path> partitions = partitionsOf(dataDir, Optional.of(topic));
         if (partitions.isEmpty()) {
             throw new UnknownTopicException("Unknown topic '" + topic + "' in " + dataDir);
         }
-        return verify(dataDir, partitions);
+        if (receipt.isPresent() && !partitions.containsKey(new TopicPartition(topic, receipt.get().partition()))) {
+            throw new UnknownTopicException("No partition " + receipt.get().partition() + " of topic '" + topic
+                    + "' in " + dataDir);
+        }
+        this.receipt = receipt.map(r -> new TopicPartition(topic, r.partition())).orElse(null);
+        this.receiptHash = receipt.map(Receipt::hash);
+        try {
+            return verify(dataDir, partitions);
+        } finally {
+            this.receipt = null;
+            this.receiptHash = Optional.empty();
+        }
     }
+
+    private TopicPartition receipt;
+    private Optional<byte[]> receiptHash = Optional.empty();
 
     /** Verifies one partition directory. */
     public Report verifyPartition(Path partitionDir) throws IOException {
+        return verifyPartition(partitionDir, Optional.empty());
+    }
+
+    /** Verifies one partition directory, checking that {@code receipt} (a chain hash) is in its chain. */
+    public Report verifyPartition(Path partitionDir, Optional<byte[]> receipt) throws IOException {
         Tally tally = new Tally();
-        verifyPartition(partitionDir, tally);
+        verifyPartition(partitionDir, tally, receipt);
         return tally.report(1);
     }
 
@@ -140,12 +242,13 @@ public final class LogVerifier {
                 expected = 0;
             }
             if (tp.partition() != expected) {
-                tally.add(Severity.ERROR, dataDir.resolve(new TopicPartition(topic, expected).dirName()), -1,
+                tally.add(Severity.ERROR, Kind.PARTITION_MISSING,
+                        dataDir.resolve(new TopicPartition(topic, expected).dirName()), -1, -1,
                         "partition " + expected + " of topic " + topic + " is missing (partition " + tp.partition()
                                 + " exists); the log manager will not open the directory");
             }
             expected = tp.partition() + 1;
-            verifyPartition(entry.getValue(), tally);
+            verifyPartition(entry.getValue(), tally, tp.equals(receipt) ? receiptHash : Optional.empty());
         }
         return tally.report(partitions.size());
     }
@@ -168,7 +271,7 @@ public final class LogVerifier {
         return found;
     }
 
-    private void verifyPartition(Path dir, Tally tally) throws IOException {
+    private void verifyPartition(Path dir, Tally tally, Optional<byte[]> receipt) throws IOException {
         List<Long> bases = new ArrayList<>();
         for (Path path : io.list(dir)) {
             OptionalLong base = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
@@ -177,21 +280,33 @@ public final class LogVerifier {
             }
         }
         Collections.sort(bases);
+        Optional<ChainVerifier> chain = ChainVerifier.open(io, dir, bases, tally, receipt);
+        if (chain.isPresent() && !chain.get().checkOrder()) {
+            return; // segments out of place: offsets and chain mean nothing past this
+        }
         long previousEnd = -1; // the offset after the previous segment, -1 when unknown
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             if (previousEnd >= 0 && base != previousEnd) {
                 Path previous = SegmentFiles.logFile(dir, bases.get(i - 1));
-                tally.add(Severity.ERROR, previous, io.size(previous), "segment ends at offset " + previousEnd
-                        + " but the next segment starts at " + base);
+                tally.add(Severity.ERROR, Kind.OFFSET_MISMATCH, previous, io.size(previous), previousEnd,
+                        "segment ends at offset " + previousEnd + " but the next segment starts at " + base);
+                chain.ifPresent(ChainVerifier::gap);
             }
-            previousEnd = verifySegment(dir, base, i == bases.size() - 1, tally);
+            previousEnd = verifySegment(dir, i, bases, tally, chain.orElse(null));
             tally.segments++;
+        }
+        if (chain.isPresent() && !bases.isEmpty()) {
+            Path last = SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
+            chain.get().finish(last, io.size(last)).ifPresent(tally.heads::add);
         }
     }
 
     /** Checks one segment and its indexes; returns the offset after its last batch, or -1 if it is damaged. */
-    private long verifySegment(Path dir, long base, boolean isLast, Tally tally) throws IOException {
+    private long verifySegment(Path dir, int segmentIndex, List<Long> bases, Tally tally, ChainVerifier chain)
+            throws IOException {
+        long base = bases.get(segmentIndex);
+        boolean isLast = segmentIndex == bases.size() - 1;
         Path logFile = SegmentFiles.logFile(dir, base);
         IndexChecker indexes = IndexChecker.load(io, dir, base, indexBytesMax, tally);
         long expected = base;
@@ -200,6 +315,9 @@ public final class LogVerifier {
         boolean wholeSegmentRead = false;
         try (SegmentFileReader reader = SegmentFileReader.open(io, logFile, batchBytesMax)) {
             long size = reader.sizeBytes();
+            if (chain != null) {
+                chain.startSegment(segmentIndex, isLast, size);
+            }
             while (true) {
                 SegmentFileReader.BatchRead read = reader.read(position);
                 if (read.kind() == SegmentFileReader.BatchRead.Kind.END) {
@@ -208,28 +326,40 @@ public final class LogVerifier {
                 }
                 if (read.kind() == SegmentFileReader.BatchRead.Kind.INCOMPLETE) {
                     if (isLast) {
-                        tally.add(Severity.WARNING, logFile, position, "torn tail: " + read.problem() + "; the next "
-                                + "open truncates these " + (size - position) + " bytes");
+                        tally.add(Severity.WARNING, Kind.TORN_TAIL, logFile, position, expected, "torn tail: "
+                                + read.problem() + "; the next open truncates these " + (size - position) + " bytes");
                     } else {
-                        tally.add(Severity.ERROR, logFile, position, read.problem() + ", but this is not the last "
-                                + "segment");
+                        tally.add(Severity.ERROR, Kind.BATCH_CORRUPT, logFile, position, expected, read.problem()
+                                + ", but this is not the last segment");
                         damaged = true;
                     }
                     break;
                 }
                 if (read.kind() == SegmentFileReader.BatchRead.Kind.BAD_LENGTH) {
-                    tally.add(Severity.ERROR, logFile, position, read.problem());
+                    tally.add(Severity.ERROR, Kind.BATCH_CORRUPT, logFile, position, expected, read.problem());
                     damaged = true;
                     break;
                 }
                 ByteBuffer batch = read.batch();
-                Optional<String> problem = check(batch, expected);
+                Optional<String> problem = checkBatch(batch);
                 if (problem.isPresent()) {
                     boolean tail = isLast && position + read.sizeBytes() == size && hasZeroSector(batch, position);
-                    tally.add(tail ? Severity.WARNING : Severity.ERROR, logFile, position, tail
-                            ? "torn tail: the last batch fails its check (" + problem.get() + ") and holds a "
-                            + "zero-filled sector; the next open truncates it" : problem.get());
+                    tally.add(tail ? Severity.WARNING : Severity.ERROR, tail ? Kind.TORN_TAIL : Kind.BATCH_CORRUPT,
+                            logFile, position, expected, tail ? "torn tail: the last batch fails its check ("
+                            + problem.get() + ") and holds a zero-filled sector; the next open truncates it"
+                            : problem.get());
                     damaged = !tail;
+                    break;
+                }
+                if (chain != null && !chain.onBatch(logFile, position, batch)) {
+                    damaged = true;
+                    break;
+                }
+                long baseOffset = RecordBatch.baseOffset(batch, 0);
+                if (baseOffset != expected) {
+                    tally.add(Severity.ERROR, Kind.OFFSET_MISMATCH, logFile, position, baseOffset, "batch base offset "
+                            + baseOffset + ", expected " + expected);
+                    damaged = true;
                     break;
                 }
                 indexes.onBatch(position, batch, logFile);
@@ -237,14 +367,20 @@ public final class LogVerifier {
                 position += read.sizeBytes();
                 tally.batches++;
                 tally.bytes += read.sizeBytes();
+                if (tally.bytes / PROGRESS_INTERVAL_BYTES != (tally.bytes - read.sizeBytes()) / PROGRESS_INTERVAL_BYTES) {
+                    progress.verified(tally.bytes, logFile);
+                }
             }
+        }
+        if (chain != null) {
+            chain.endSegment(logFile, position, expected, wholeSegmentRead);
         }
         indexes.finish(position, expected, wholeSegmentRead);
         return damaged ? -1 : expected;
     }
 
-    /** Everything wrong with a whole batch that should start at offset {@code expected}, if anything. */
-    private Optional<String> check(ByteBuffer batch, long expected) {
+    /** Everything wrong with a whole batch by itself (not its offset), if anything. */
+    private Optional<String> checkBatch(ByteBuffer batch) {
         try {
             RecordBatch.validate(batch, 0, batchBytesMax);
             if (RecordBatch.compression(batch, 0) == CompressionType.NONE) {
@@ -252,10 +388,6 @@ public final class LogVerifier {
             }
         } catch (CorruptRecordException e) {
             return Optional.of(e.getMessage());
-        }
-        long baseOffset = RecordBatch.baseOffset(batch, 0);
-        if (baseOffset != expected) {
-            return Optional.of("batch base offset " + baseOffset + ", expected " + expected);
         }
         return Optional.empty();
     }
@@ -277,195 +409,24 @@ public final class LogVerifier {
     }
 
     /** Counts and findings of one verification. */
-    private static final class Tally {
+    static final class Tally {
         final List<Finding> findings = new ArrayList<>();
+        final List<ChainHead> heads = new ArrayList<>();
         int segments;
         long batches;
         long bytes;
 
+        void add(Severity severity, Kind kind, Path file, long position, long offset, String problem) {
+            findings.add(new Finding(severity, kind, file, position, offset, problem));
+        }
+
+        /** An index problem: no offset applies. */
         void add(Severity severity, Path file, long position, String problem) {
-            findings.add(new Finding(severity, file, position, problem));
+            add(severity, Kind.INDEX_CORRUPT, file, position, -1, problem);
         }
 
         Report report(int partitions) {
-            return new Report(partitions, segments, batches, bytes, List.copyOf(findings));
-        }
-    }
-
-    /**
-     * Matches a segment's index files against its batches as they stream past, so memory stays at
-     * the indexes' size. Entries are read raw (not through {@link OffsetIndex#load}, which would
-     * refuse a damaged file before it could be described).
-     */
-    private static final class IndexChecker {
-        private final Tally tally;
-        private final Path indexFile;
-        private final Path timeIndexFile;
-        private final long base;
-        /** Offset index: absolute last offsets and positions; null when the file is missing or unusable. */
-        private long[] offsets;
-        private long[] positions;
-        private int nextOffsetEntry;
-        /** Time index: timestamps and absolute offsets; null when missing or unusable. */
-        private long[] timestamps;
-        private long[] timeOffsets;
-        private int nextTimeEntry;
-        private long maxTimestampBefore = -1L;
-        private boolean offsetIndexMissing;
-        private boolean timeIndexMissing;
-        private long previousBatchStart = -1;
-
-        private IndexChecker(Tally tally, Path indexFile, Path timeIndexFile, long base) {
-            this.tally = tally;
-            this.indexFile = indexFile;
-            this.timeIndexFile = timeIndexFile;
-            this.base = base;
-        }
-
-        static IndexChecker load(FileIO io, Path dir, long base, int indexBytesMax, Tally tally) throws IOException {
-            IndexChecker checker = new IndexChecker(tally, SegmentFiles.indexFile(dir, base),
-                    SegmentFiles.timeIndexFile(dir, base), base);
-            ByteBuffer raw = readIndex(io, checker.indexFile, OffsetIndex.ENTRY_BYTES, indexBytesMax, checker);
-            if (raw != null) {
-                int n = raw.limit() / OffsetIndex.ENTRY_BYTES;
-                checker.offsets = new long[n];
-                checker.positions = new long[n];
-                for (int i = 0; i < n; i++) {
-                    checker.offsets[i] = base + raw.getInt(i * OffsetIndex.ENTRY_BYTES);
-                    checker.positions[i] = Integer.toUnsignedLong(raw.getInt(i * OffsetIndex.ENTRY_BYTES + 4));
-                    if (i > 0 && (checker.offsets[i] <= checker.offsets[i - 1]
-                            || checker.positions[i] <= checker.positions[i - 1])) {
-                        tally.add(Severity.ERROR, checker.indexFile, (long) i * OffsetIndex.ENTRY_BYTES, "entry " + i
-                                + " (offset " + checker.offsets[i] + ", position " + checker.positions[i]
-                                + ") does not follow entry " + (i - 1) + " (offset " + checker.offsets[i - 1]
-                                + ", position " + checker.positions[i - 1] + ")");
-                        checker.offsets = null;
-                        break;
-                    }
-                }
-            }
-            raw = readIndex(io, checker.timeIndexFile, TimeIndex.ENTRY_BYTES, indexBytesMax, checker);
-            if (raw != null) {
-                int n = raw.limit() / TimeIndex.ENTRY_BYTES;
-                checker.timestamps = new long[n];
-                checker.timeOffsets = new long[n];
-                for (int i = 0; i < n; i++) {
-                    checker.timestamps[i] = raw.getLong(i * TimeIndex.ENTRY_BYTES);
-                    checker.timeOffsets[i] = base + raw.getInt(i * TimeIndex.ENTRY_BYTES + 8);
-                    if (i > 0 && (checker.timestamps[i] <= checker.timestamps[i - 1]
-                            || checker.timeOffsets[i] < checker.timeOffsets[i - 1])) {
-                        tally.add(Severity.ERROR, checker.timeIndexFile, (long) i * TimeIndex.ENTRY_BYTES, "entry " + i
-                                + " (timestamp " + checker.timestamps[i] + ", offset " + checker.timeOffsets[i]
-                                + ") does not follow entry " + (i - 1) + " (timestamp " + checker.timestamps[i - 1]
-                                + ", offset " + checker.timeOffsets[i - 1] + ")");
-                        checker.timestamps = null;
-                        break;
-                    }
-                }
-            }
-            return checker;
-        }
-
-        /** The whole file, or null (with a finding when it is damaged) when it cannot be checked. */
-        private static ByteBuffer readIndex(FileIO io, Path file, int entryBytes, int indexBytesMax,
-                                            IndexChecker checker) throws IOException {
-            if (!io.exists(file)) {
-                if (entryBytes == OffsetIndex.ENTRY_BYTES) {
-                    checker.offsetIndexMissing = true;
-                } else {
-                    checker.timeIndexMissing = true;
-                }
-                return null;
-            }
-            try (StorageFile f = io.open(file, FileIO.OpenMode.READ)) {
-                long size = f.size();
-                if (size % entryBytes != 0) {
-                    checker.tally.add(Severity.ERROR, file, size - size % entryBytes, "size " + size
-                            + " is not a multiple of the " + entryBytes + "-byte entry");
-                    return null;
-                }
-                if (size > indexBytesMax) {
-                    checker.tally.add(Severity.ERROR, file, -1, "size " + size + " exceeds the largest index of "
-                            + indexBytesMax + " bytes");
-                    return null;
-                }
-                ByteBuffer bytes = ByteBuffer.allocate((int) size);
-                f.readFully(bytes, 0);
-                return bytes.flip();
-            }
-        }
-
-        /** Called for each valid batch, in order. */
-        void onBatch(long position, ByteBuffer batch, Path logFile) {
-            long batchBase = RecordBatch.baseOffset(batch, 0);
-            long last = RecordBatch.lastOffset(batch, 0);
-            if (offsets != null) {
-                while (nextOffsetEntry < offsets.length && positions[nextOffsetEntry] <= position) {
-                    int i = nextOffsetEntry++;
-                    if (positions[i] < position) {
-                        entryProblem(i, "points inside the batch that starts at position " + previousBatchStart
-                                + " of " + logFile.getFileName() + ", not at a batch boundary");
-                    } else if (offsets[i] != last) {
-                        entryProblem(i, "names the batch at position " + position + ", whose offsets are "
-                                + batchBase + ".." + last + "; an entry must hold its batch's last offset");
-                    }
-                }
-            }
-            long maxThrough = Math.max(maxTimestampBefore, RecordBatch.maxTimestamp(batch, 0));
-            if (timestamps != null) {
-                while (nextTimeEntry < timestamps.length && timeOffsets[nextTimeEntry] <= last) {
-                    int i = nextTimeEntry++;
-                    long t = timestamps[i];
-                    if (timeOffsets[i] < batchBase) {
-                        continue; // reported by the ordering check, or unreachable for sorted entries
-                    }
-                    if (t < maxTimestampBefore) {
-                        tally.add(Severity.ERROR, timeIndexFile, (long) i * TimeIndex.ENTRY_BYTES, "entry " + i
-                                + " (timestamp " + t + ", offset " + timeOffsets[i] + ") is below timestamp "
-                                + maxTimestampBefore + " of an earlier batch: a lookup by time could skip records");
-                    } else if (t > maxThrough) {
-                        tally.add(Severity.ERROR, timeIndexFile, (long) i * TimeIndex.ENTRY_BYTES, "entry " + i
-                                + " (timestamp " + t + ", offset " + timeOffsets[i] + ") is above the largest "
-                                + "timestamp " + maxThrough + " of the batches up to that offset");
-                    }
-                }
-            }
-            maxTimestampBefore = maxThrough;
-            previousBatchStart = position;
-        }
-
-        private void entryProblem(int i, String problem) {
-            tally.add(Severity.ERROR, indexFile, (long) i * OffsetIndex.ENTRY_BYTES, "entry " + i + " (offset "
-                    + offsets[i] + ", position " + positions[i] + ") " + problem);
-        }
-
-        /**
-         * Called once the valid batches ended at {@code validBytes}, with {@code nextOffset} after
-         * the last. Entries past a damaged or torn end are not reported: the damage is the finding,
-         * and recovery or repair cuts those entries with it.
-         */
-        void finish(long validBytes, long nextOffset, boolean wholeSegmentRead) {
-            if (offsets != null && wholeSegmentRead) {
-                for (int i = nextOffsetEntry; i < offsets.length; i++) {
-                    entryProblem(i, "lies past the valid data, which ends at position " + validBytes + " (offset "
-                            + nextOffset + ")");
-                }
-            }
-            if (timestamps != null && wholeSegmentRead) {
-                for (int i = nextTimeEntry; i < timestamps.length; i++) {
-                    tally.add(Severity.ERROR, timeIndexFile, (long) i * TimeIndex.ENTRY_BYTES, "entry " + i
-                            + " (timestamp " + timestamps[i] + ", offset " + timeOffsets[i] + ") names an offset "
-                            + "past the valid data, which ends before offset " + nextOffset);
-                }
-            }
-            if (validBytes > 0) {
-                for (Path missing : offsetIndexMissing && timeIndexMissing ? List.of(indexFile, timeIndexFile)
-                        : offsetIndexMissing ? List.of(indexFile) : timeIndexMissing ? List.of(timeIndexFile)
-                        : List.<Path>of()) {
-                    tally.add(Severity.WARNING, missing, -1, "index missing for a segment that holds data (offsets "
-                            + base + ".." + (nextOffset - 1) + "); the next open rebuilds it");
-                }
-            }
+            return new Report(partitions, segments, batches, bytes, List.copyOf(findings), List.copyOf(heads));
         }
     }
 }

@@ -14,6 +14,9 @@ final class PendingAppend {
     long lastOffset;
     Segment segment;
     int position;
+    /** The chain after this append's last batch; empty when the log keeps none. Set by the writer. */
+    byte[] chainHash = NO_CHAIN;
+    static final byte[] NO_CHAIN = new byte[0];
 
     PendingAppend(ByteBuffer batches, int sizeBytes, Durability durability) {
         this.batches = batches;
@@ -23,6 +26,6 @@ final class PendingAppend {
 
     AppendResult result(boolean durable, long fsyncMicros) {
         return new AppendResult(firstOffset, lastOffset, segment.baseOffset(), position, sizeBytes, durable,
-                fsyncMicros);
+                fsyncMicros, chainHash);
     }
 }

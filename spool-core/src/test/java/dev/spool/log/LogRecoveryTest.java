@@ -296,6 +296,7 @@ class LogRecoveryTest {
         Files.write(dir.resolve("00000000000000000000.index.tmp"), new byte[10]);
         Files.write(dir.resolve("00000000000000000500.index"), new byte[8]);
         Files.write(dir.resolve("00000000000000000500.timeindex"), new byte[12]);
+        Files.write(dir.resolve("00000000000000000500.chain"), new byte[52]);
         try (Log log = Log.open(dir, ONE_SEGMENT, LoadState.unknown())) {
             assertThat(log.logEndOffset()).isEqualTo(6);
         }

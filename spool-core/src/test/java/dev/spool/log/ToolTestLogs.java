@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /** Builds small multi-segment logs for the tool tests (verify, repair) and damages them on purpose. */
 final class ToolTestLogs {
-    static final LogConfig SMALL = LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100);
+    static final LogConfig SMALL = LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100)
+            .withHashChain(true);
     static final LogManagerConfig CONFIG = LogManagerConfig.defaults().withoutBackgroundTasks().withLogConfig(SMALL);
 
     private ToolTestLogs() {

@@ -44,6 +44,11 @@ public final class Segment implements Closeable {
     private long offsetOfMaxTimestamp = -1L;
     private int bytesSinceLastIndexEntry;
     private volatile long firstAppendMs = Long.MIN_VALUE;
+    /** Base offset of the last batch, once the segment's end is known (-1 when empty or unknown). */
+    private long lastBatchBaseOffset = -1L;
+    /** The hash chain, when the log keeps one; loaded on first use for segments opened from disk. */
+    private ChainFile chain;
+    private boolean chained;
     /** Wall-clock time the segment was created or opened, for rolling by age. */
     private final long createdMs;
 
@@ -63,12 +68,25 @@ public final class Segment implements Closeable {
     /** Creates a new, empty segment: an empty {@code .log} file and empty indexes. */
     public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
                                  long nowMs) throws IOException {
+        return create(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, nowMs, null);
+    }
+
+    /**
+     * As above, keeping a hash chain anchored at {@code chainAnchor} (the chain's hash before this
+     * segment's first batch), or none when it is null. The sidecar is written on the first flush.
+     */
+    public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
+                                 long nowMs, byte[] chainAnchor) throws IOException {
         Path logPath = SegmentFiles.logFile(dir, baseOffset);
         StorageFile file = io.open(logPath, FileIO.OpenMode.CREATE_NEW);
         Segment segment = new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, file, 0, baseOffset,
                 nowMs);
         segment.offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
         segment.timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
+        if (chainAnchor != null) {
+            segment.chained = true;
+            segment.chain = ChainFile.empty(SegmentFiles.chainFile(dir, baseOffset), baseOffset, chainAnchor);
+        }
         return segment;
     }
 
@@ -128,6 +146,40 @@ public final class Segment implements Closeable {
             return -1L;
         }
         return Math.max(timeIndex().lastTimestamp(), maxTimestamp);
+    }
+
+    /** Base offset of the last batch, -1 when the segment is empty or its end was not read yet. */
+    public long lastBatchBaseOffset() {
+        return lastBatchBaseOffset;
+    }
+
+    /** Uses {@code loaded} as this segment's hash chain (recovery checked or rebuilt it). Writer only. */
+    public void attachChain(ChainFile loaded) {
+        chained = true;
+        chain = loaded;
+    }
+
+    /**
+     * This segment's hash chain, loaded from its sidecar on first use; null when the log keeps
+     * none. Writer only.
+     *
+     * @throws CorruptChainException when the sidecar is missing or damaged (recovery rebuilds it
+     *                               only for segments it scans)
+     */
+    public ChainFile chain() throws IOException {
+        if (chained && chain == null) {
+            Path path = SegmentFiles.chainFile(dir, baseOffset);
+            if (!io.exists(path)) {
+                throw new CorruptChainException(path, 0, "missing");
+            }
+            chain = ChainFile.load(io, path, baseOffset);
+        }
+        return chain;
+    }
+
+    /** Marks this segment as one whose hash chain is kept, to be loaded by {@link #chain()} when needed. */
+    public void keepChain() {
+        chained = true;
     }
 
     public OffsetIndex offsetIndex() throws IOException {
@@ -223,6 +275,7 @@ public final class Segment implements Closeable {
         ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
         int size = sizeBytes;
         int sinceIndex = 0;
+        long lastBase = -1L;
         while (position < size) {
             readHeader(header, position, size);
             if (expectedBase >= 0 && RecordBatch.baseOffset(header, 0) != expectedBase) {
@@ -230,6 +283,7 @@ public final class Segment implements Closeable {
                         + RecordBatch.baseOffset(header, 0) + ", expected " + expectedBase);
             }
             int batchBytes = RecordBatch.sizeInBytes(header, 0);
+            lastBase = RecordBatch.baseOffset(header, 0);
             next = RecordBatch.lastOffset(header, 0) + 1;
             expectedBase = next;
             long batchMax = RecordBatch.maxTimestamp(header, 0);
@@ -244,7 +298,12 @@ public final class Segment implements Closeable {
             throw new IOException("Segment " + logPath() + ": last batch ends at " + position + ", past the end "
                     + size);
         }
+        if (size > 0 && lastBase < 0) {
+            throw new IOException("Segment " + logPath() + ": no batch header after the last index entry at "
+                    + "position " + (entries == 0 ? 0 : offsets.positionAt(entries - 1)));
+        }
         nextOffset = size == 0 ? baseOffset : next;
+        lastBatchBaseOffset = lastBase;
         times.sanityCheck(nextOffset); // now that the end is known, no entry may lie past it
         maxTimestamp = max;
         bytesSinceLastIndexEntry = sinceIndex;
@@ -270,17 +329,32 @@ public final class Segment implements Closeable {
      * a torn or corrupt outcome means (see the log's recovery table).
      */
     public ScanResult recover(int batchBytesMax) throws IOException {
+        return recover(batchBytesMax, null);
+    }
+
+    /**
+     * As {@link #recover(int)}, showing every valid batch to {@code chainRecovery} as well (when
+     * not null), which checks the sidecar against it and rebuilds what is missing; the caller
+     * attaches the result with {@link #attachChain}.
+     */
+    public ScanResult recover(int batchBytesMax, ChainRecovery chainRecovery) throws IOException {
         synchronized (loadLock) {
             offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
             timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
-            return scan(batchBytesMax, false);
+            return scan(batchBytesMax, false, chainRecovery);
         }
     }
 
     private ScanResult scan(int batchBytesMax, boolean trusted) throws IOException {
+        return scan(batchBytesMax, trusted, null);
+    }
+
+    private ScanResult scan(int batchBytesMax, boolean trusted, SegmentScanner.BatchVisitor visitor)
+            throws IOException {
         SegmentScanner.Scanned scanned = SegmentScanner.scan(file(), logPath(), baseOffset, indexIntervalBytes,
-                offsetIndex, timeIndex, batchBytesMax, trusted);
+                offsetIndex, timeIndex, batchBytesMax, trusted, visitor);
         ScanResult result = scanned.result();
+        lastBatchBaseOffset = scanned.lastBatchBaseOffset();
         nextOffset = result.nextOffset();
         maxTimestamp = result.maxTimestamp();
         offsetOfMaxTimestamp = scanned.offsetOfMaxTimestamp();
@@ -330,6 +404,9 @@ public final class Segment implements Closeable {
         }
         sizeBytes = (int) (start + length);
         nextOffset = lastOffset + 1;
+        if (chain != null) {
+            chain.spillIfDue(io);
+        }
     }
 
     private void indexBatches(ByteBuffer batches, int filePosition) throws IOException {
@@ -353,6 +430,7 @@ public final class Segment implements Closeable {
                 bytesSinceLastIndexEntry = 0;
             }
             bytesSinceLastIndexEntry += batchBytes;
+            lastBatchBaseOffset = RecordBatch.baseOffset(batches, at);
             at += batchBytes;
         }
     }
@@ -509,6 +587,11 @@ public final class Segment implements Closeable {
 
     /** Cuts the file at {@code position}, which must be a batch boundary whose batch starts at {@code newNext}. */
     public void truncateToPosition(long position, long newNext) throws IOException {
+        ChainFile c = chain();
+        if (c != null) {
+            // The sidecar first: cut before the log, a crash leaves it behind (recomputed), never ahead.
+            c.truncateTo(io, newNext);
+        }
         offsetIndex().truncateTo(newNext);
         offsetIndex.truncateToPosition((int) position);
         timeIndex().truncateTo(newNext);
@@ -528,7 +611,10 @@ public final class Segment implements Closeable {
         }
     }
 
-    /** Forces the log's data, then writes and forces both indexes (data first: an index never points past it). */
+    /**
+     * Forces the log's data, then writes and forces both indexes and the hash chain (data first:
+     * an index or a chain entry never describes bytes that are not durable).
+     */
     public void flush() throws IOException {
         StorageFile f = file;
         if (f != null) {
@@ -540,6 +626,9 @@ public final class Segment implements Closeable {
         if (timeIndex != null) {
             timeIndex.flush(io);
         }
+        if (chain != null) {
+            chain.flush(io);
+        }
     }
 
     /** Forces only the log's data: enough for durability, since indexes are rebuilt from it after a crash. */
@@ -550,10 +639,14 @@ public final class Segment implements Closeable {
         }
     }
 
-    /** The paths of this segment's files: log, offset index, time index. */
+    /**
+     * The paths of this segment's files: log, offset index, time index, hash chain (which may not
+     * exist). Retention deletes the sidecar with its segment; the next segment's anchor keeps the
+     * rest verifiable.
+     */
     public List<Path> paths() {
         return List.of(SegmentFiles.logFile(dir, baseOffset), SegmentFiles.indexFile(dir, baseOffset),
-                SegmentFiles.timeIndexFile(dir, baseOffset));
+                SegmentFiles.timeIndexFile(dir, baseOffset), SegmentFiles.chainFile(dir, baseOffset));
     }
 
     /**

@@ -6,13 +6,16 @@ import java.util.OptionalLong;
 /**
  * Names of a segment's files, as Kafka names them: the base offset zero-padded to 20 digits and
  * a suffix. {@code 00000000000000001000.log} holds batches from offset 1000 on; the
- * {@code .index} and {@code .timeindex} beside it index it. A {@code .deleted} suffix marks a
+ * {@code .index} and {@code .timeindex} beside it index it, and the {@code .chain} beside it holds
+ * its hash chain. A {@code .deleted} suffix marks a
  * file whose deletion has begun; a {@code .tmp} suffix marks a file not yet in place.
  */
 public final class SegmentFiles {
     public static final String LOG_SUFFIX = ".log";
     public static final String INDEX_SUFFIX = ".index";
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    /** The hash-chain sidecar ({@link ChainFile}). */
+    public static final String CHAIN_SUFFIX = ".chain";
     public static final String DELETED_SUFFIX = ".deleted";
     public static final String TMP_SUFFIX = ".tmp";
     /** The copy of a damaged segment that {@code spool repair} keeps. */
@@ -40,6 +43,10 @@ public final class SegmentFiles {
 
     public static Path timeIndexFile(Path dir, long baseOffset) {
         return dir.resolve(baseName(baseOffset) + TIME_INDEX_SUFFIX);
+    }
+
+    public static Path chainFile(Path dir, long baseOffset) {
+        return dir.resolve(baseName(baseOffset) + CHAIN_SUFFIX);
     }
 
     /** The base offset of a file named {@code <20 digits><suffix>}, or empty for any other name. */

@@ -23,7 +23,14 @@ final class SegmentScanner {
     private static final int SECTOR_BYTES = 512;
 
     /** The scan's result plus the index state the segment keeps appending from. */
-    record Scanned(ScanResult result, long offsetOfMaxTimestamp, int bytesSinceLastIndexEntry) {
+    record Scanned(ScanResult result, long offsetOfMaxTimestamp, int bytesSinceLastIndexEntry,
+                   long lastBatchBaseOffset) {
+    }
+
+    /** Sees each valid batch, in order, as the scan accepts it (the hash chain's recovery). */
+    interface BatchVisitor {
+        /** {@code batch} holds exactly the batch's bytes, from position 0; do not keep it. */
+        void batch(ByteBuffer batch, long position) throws IOException;
     }
 
     private SegmentScanner() {
@@ -35,7 +42,8 @@ final class SegmentScanner {
      * segment that was closed cleanly); dense offsets are checked either way.
      */
     static Scanned scan(StorageFile file, Path logPath, long baseOffset, int indexIntervalBytes, OffsetIndex offsets,
-                        TimeIndex times, int batchBytesMax, boolean trusted) throws IOException {
+                        TimeIndex times, int batchBytesMax, boolean trusted, BatchVisitor visitor)
+            throws IOException {
         long fileSize = file.size();
         if (fileSize > Integer.MAX_VALUE) {
             throw new IOException("Segment " + logPath + " is " + fileSize + " bytes, above 2 GiB");
@@ -50,6 +58,7 @@ final class SegmentScanner {
         long max = -1L;
         long maxOffset = -1L;
         int sinceIndex = 0;
+        long lastBase = -1L;
         while (position < fileSize) {
             int at = (int) (position - chunkStart);
             if (chunk.limit() - at < RecordBatch.HEADER_BYTES || chunk.limit() - at < peekSize(chunk, at)) {
@@ -59,22 +68,22 @@ final class SegmentScanner {
             }
             long remaining = fileSize - position;
             if (remaining < RecordBatch.LOG_OVERHEAD_BYTES) {
-                return end(position, expected, batches, max, maxOffset, sinceIndex, ScanResult.Outcome.TORN_TAIL,
+                return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.TORN_TAIL,
                         remaining + " bytes at the end are too few for a batch header");
             }
             int length = RecordBatch.batchLength(chunk, at);
             if (length == 0 && allZero(chunk, at, chunk.limit()) && chunkStart + chunk.limit() == fileSize) {
-                return end(position, expected, batches, max, maxOffset, sinceIndex, ScanResult.Outcome.TORN_TAIL,
+                return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.TORN_TAIL,
                         remaining + " zero bytes at the end (space allocated, never written)");
             }
             if (length < RecordBatch.BATCH_LENGTH_MIN || (long) length + RecordBatch.LOG_OVERHEAD_BYTES > batchBytesMax) {
-                return end(position, expected, batches, max, maxOffset, sinceIndex, ScanResult.Outcome.CORRUPT,
+                return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.CORRUPT,
                         "batch length " + length + " outside [" + RecordBatch.BATCH_LENGTH_MIN + ", "
                                 + (batchBytesMax - RecordBatch.LOG_OVERHEAD_BYTES) + "]");
             }
             long batchBytes = (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
             if (batchBytes > remaining) {
-                return end(position, expected, batches, max, maxOffset, sinceIndex, ScanResult.Outcome.TORN_TAIL,
+                return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.TORN_TAIL,
                         "the last batch announces " + batchBytes + " bytes but only " + remaining + " remain");
             }
             if (chunk.limit() - at < batchBytes) {
@@ -89,19 +98,23 @@ final class SegmentScanner {
                 } catch (CorruptRecordException e) {
                     boolean last = position + batchBytes == fileSize;
                     if (last && hasZeroSector(batch, position)) {
-                        return end(position, expected, batches, max, maxOffset, sinceIndex,
+                        return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase,
                                 ScanResult.Outcome.TORN_TAIL, "the last batch fails its check (" + e.getMessage()
                                         + ") and holds a zero-filled sector: an interrupted write");
                     }
-                    return end(position, expected, batches, max, maxOffset, sinceIndex, ScanResult.Outcome.CORRUPT,
+                    return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.CORRUPT,
                             e.getMessage());
                 }
             }
             long batchBase = RecordBatch.baseOffset(batch, 0);
             if (batchBase != expected) {
-                return end(position, expected, batches, max, maxOffset, sinceIndex, ScanResult.Outcome.CORRUPT,
+                return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.CORRUPT,
                         "batch base offset " + batchBase + ", expected " + expected);
             }
+            if (visitor != null) {
+                visitor.batch(batch, position);
+            }
+            lastBase = batchBase;
             long last = RecordBatch.lastOffset(batch, 0);
             long batchMax = RecordBatch.maxTimestamp(batch, 0);
             if (batchMax > max) {
@@ -125,7 +138,7 @@ final class SegmentScanner {
             // largest timestamp once it is flushed and read back after a clean restart.
             times.maybeAppend(max, maxOffset);
         }
-        return end(position, expected, batches, max, maxOffset, sinceIndex, ScanResult.Outcome.VALID, "");
+        return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.VALID, "");
     }
 
     private static void fill(StorageFile file, ByteBuffer chunk, long from) throws IOException {
@@ -150,9 +163,9 @@ final class SegmentScanner {
     }
 
     private static Scanned end(long validBytes, long next, long batches, long max, long maxOffset, int sinceIndex,
-                               ScanResult.Outcome outcome, String problem) {
+                               long lastBase, ScanResult.Outcome outcome, String problem) {
         return new Scanned(new ScanResult(validBytes, next, batches, max, outcome, problem), max < 0 ? -1L : maxOffset,
-                sinceIndex);
+                sinceIndex, lastBase);
     }
 
     private static boolean allZero(ByteBuffer buffer, int from, int to) {

@@ -42,7 +42,8 @@ public final class GoldenLog {
     public static final long T0 = 1_700_000_000_000L;
 
     /** Small segments and index interval, so that 12 batches make 3 segments with index entries. */
-    public static final LogConfig CONFIG = LogConfig.defaults().withSegmentBytes(600).withIndexIntervalBytes(100);
+    public static final LogConfig CONFIG = LogConfig.defaults().withSegmentBytes(600).withIndexIntervalBytes(100)
+            .withHashChain(false); // format v1 predates the chain's sidecars
 
     public static final int BATCH_COUNT = 12;
 
