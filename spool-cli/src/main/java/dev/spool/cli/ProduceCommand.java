@@ -4,9 +4,11 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
+import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicName;
 import dev.spool.log.UnknownTopicException;
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.CompressionType;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,10 +51,14 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--key-separator", paramLabel = "C",
             description = "Split each line at the first C: key before it, value after (lines without C get no key).")
     String keySeparator;
-    @Option(names = "--durability", paramLabel = "none|strict", defaultValue = "none",
+    @Option(names = "--durability", paramLabel = "none|strict",
             description = "none: acknowledged in the page cache; strict: only after an fsync covers it "
-                    + "(default: none). The log is flushed before exit either way.")
+                    + "(default: the topic's). The log is flushed before exit either way.")
     String durability;
+    @Option(names = "--compression", paramLabel = "CODEC",
+            description = "Compress batches with none, gzip, snappy, lz4 or zstd (default: the topic's); "
+                    + "a batch stays plain when compressing does not make it smaller.")
+    String compression;
     @Option(names = "--print-offsets",
             description = "Print each record's offset on stdout once it is acknowledged under --durability.")
     boolean printOffsets;
@@ -61,7 +67,8 @@ final class ProduceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TopicName.validate(topic);
         byte[] separator = separatorBytes();
-        Durability mode = durabilityMode();
+        Durability requested = durability == null ? null : Settings.durability(common, durability);
+        CompressionType requestedCodec = compression == null ? null : Settings.compression(common, compression);
         SpoolCommand root = common.root();
         try (LogManager manager = common.openManager(true)) {
             if (!manager.topicExists(topic)) {
@@ -73,24 +80,18 @@ final class ProduceCommand implements Callable<Integer> {
                 root.err.println("spool: created topic " + topic + " with 1 partition");
             }
             Log log = manager.log(topic, partition);
+            TopicConfig settings = manager.topicConfig(topic);
+            Durability mode = requested != null ? requested : settings.durability();
+            CompressionType codec = requestedCodec != null ? requestedCodec : settings.compression();
             Progress progress = new Progress();
             try {
-                produce(log, root.in, separator, mode, progress);
+                produce(log, root.in, separator, mode, codec, progress);
             } finally {
                 manager.flush(); // whatever was appended, also before an error, is on disk before we report it
             }
             root.err.println("produced " + progress.summary(topic + "-" + partition));
         }
         return SpoolCommand.EXIT_OK;
-    }
-
-    private Durability durabilityMode() {
-        return switch (durability.toLowerCase(java.util.Locale.ROOT)) {
-            case "none" -> Durability.NONE;
-            case "strict" -> Durability.STRICT;
-            default -> throw new picocli.CommandLine.ParameterException(common.spec.commandLine(),
-                    "--durability must be none or strict, not '" + durability + "'");
-        };
     }
 
     private byte[] separatorBytes() {
@@ -124,10 +125,10 @@ final class ProduceCommand implements Callable<Integer> {
         }
     }
 
-    private void produce(Log log, InputStream stdin, byte[] separator, Durability mode, Progress progress)
-            throws IOException {
+    private void produce(Log log, InputStream stdin, byte[] separator, Durability mode, CompressionType codec,
+                         Progress progress) throws IOException {
         int batchBytesMax = log.config().batchBytesMax();
-        BatchBuilder builder = new BatchBuilder(batchBytesMax);
+        BatchBuilder builder = new BatchBuilder(batchBytesMax).compression(codec);
         BufferedInputStream input = new BufferedInputStream(stdin, 1 << 16);
         LineReader lines = new LineReader(input, batchBytesMax);
         Appender append = () -> appendBatch(log, builder, mode, progress);

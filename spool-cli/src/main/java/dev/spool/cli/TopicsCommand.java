@@ -1,6 +1,7 @@
 package dev.spool.cli;
 
 import dev.spool.log.LogManager;
+import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicDescription;
 import dev.spool.log.TopicName;
 import dev.spool.log.UnknownTopicException;
@@ -30,14 +31,25 @@ final class TopicsCommand implements Runnable {
         String name;
         @Option(names = "--partitions", paramLabel = "N", defaultValue = "1", description = "Partitions (default 1).")
         int partitions;
+        @Option(names = "--durability", paramLabel = "none|strict", defaultValue = "none",
+                description = "Default durability of the topic's appends (default none).")
+        String durability;
+        @Option(names = "--compression", paramLabel = "CODEC", defaultValue = "none",
+                description = "Codec producers use: none, gzip, snappy, lz4, zstd (default none).")
+        String compression;
+        @Option(names = "--hash-chain", description = "Keep a tamper-evident hash chain over the topic's batches.")
+        boolean hashChain;
 
         @Override
         public Integer call() throws Exception {
             TopicName.validate(name);
+            TopicConfig settings = new TopicConfig(Settings.durability(common, durability),
+                    Settings.compression(common, compression), hashChain);
             try (LogManager manager = common.openManager(true)) {
-                manager.createTopic(name, partitions);
+                manager.createTopic(name, partitions, settings);
             }
-            common.root().out.println("created topic " + name + " with " + partitions + " partition(s)");
+            common.root().out.println("created topic " + name + " with " + partitions + " partition(s), "
+                    + Settings.describe(settings));
             return SpoolCommand.EXIT_OK;
         }
     }
@@ -74,8 +86,9 @@ final class TopicsCommand implements Runnable {
                         .orElseThrow(() -> new UnknownTopicException("Unknown topic '" + name + "'"));
             }
             PrintStream out = common.root().out;
-            out.printf("topic %s: %d partition(s), %d record(s), %d bytes%n", name, description.partitions().size(),
-                    description.recordCount(), description.sizeBytes());
+            out.printf("topic %s: %d partition(s), %d record(s), %d bytes; %s%n", name,
+                    description.partitions().size(), description.recordCount(), description.sizeBytes(),
+                    Settings.describe(description.config()));
             out.printf("%-10s %15s %15s %15s %9s%n", "PARTITION", "START-OFFSET", "END-OFFSET", "SIZE-BYTES",
                     "SEGMENTS");
             for (TopicDescription.PartitionDescription p : description.partitions()) {

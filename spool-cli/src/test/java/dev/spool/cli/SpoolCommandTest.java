@@ -76,6 +76,27 @@ class SpoolCommandTest {
     }
 
     @Test
+    void topicSettingsDriveProduceAndShowInDescribe() {
+        Run created = run("", "topics", "create", "events", "--durability", "strict", "--compression", "zstd",
+                "--hash-chain");
+        assertThat(created.code()).isZero();
+        assertThat(created.out()).contains("durability strict, compression zstd, hash chain on");
+        String lines = "{\"event\":\"page_view\",\"user\":\"someone\"}\n".repeat(50);
+        assertThat(run(lines, "produce", "events").code()).isZero();
+        assertThat(run("", "topics", "describe", "events").out())
+                .contains("50 record(s)").contains("durability strict, compression zstd, hash chain on");
+        Run dumped = run("", "dump", segment("events").toString());
+        assertThat(dumped.out()).containsIgnoringCase("zstd");
+        assertThat(run("", "consume", "events").out()).isEqualTo(lines);
+        assertThat(run("", "verify", "events").code()).isZero();
+        Run plain = run("x\n", "produce", "events", "--compression", "none");
+        assertThat(plain.code()).isZero();
+        Run bad = run("", "topics", "create", "other", "--compression", "brotli");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--compression must be none, gzip, snappy, lz4 or zstd, not 'brotli'");
+    }
+
+    @Test
     void keySeparatorSplitsAtTheFirstSeparator() {
         assertThat(run("k1=v1\nnokey\nk2=a=b\n", "produce", "kv", "--key-separator", "=").code()).isZero();
         assertThat(run("", "consume", "kv", "--print-key").out()).isEqualTo("k1\tv1\n\tnokey\nk2\ta=b\n");

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *  .spool_cleanshutdown               written last by close(); removed on open. Present = no scan needed
  *  recovery-point-offset-checkpoint   per partition: all offsets below are flushed (Kafka's text format)
  *  log-start-offset-checkpoint        per partition: the first readable offset
- *  orders-0/ orders-1/ …              one log directory per partition
+ *  orders-0/ orders-1/ …              one log directory per partition, each with the topic's topic.config
  *  &lt;uuid&gt;-delete/                      a deleted partition's directory, removed in the background
  * </pre>
  * Checkpoints are written atomically ({@link OffsetCheckpointFile}) every
@@ -57,6 +57,7 @@ public final class LogManager implements AutoCloseable {
     private final Object topicLock = new Object();
     private final Object checkpointLock = new Object();
     private volatile Map<String, List<Log>> topics;
+    private volatile Map<String, TopicConfig> topicConfigs;
     private final ScheduledExecutorService scheduler;
     /** The logs' background I/O: rolled-segment flushes and queued appends (see {@link Log#open(FileIO, Path,
      * LogConfig, LoadState, java.util.function.LongSupplier, java.util.concurrent.Executor)}). */
@@ -65,13 +66,14 @@ public final class LogManager implements AutoCloseable {
     private volatile boolean closed;
 
     private LogManager(Path dataDir, LogManagerConfig config, AutoCloseable lock, ExecutorService flusher,
-                       Map<String, List<Log>> topics, boolean openedClean) {
+                       Map<String, List<Log>> topics, Map<String, TopicConfig> topicConfigs, boolean openedClean) {
         this.dataDir = dataDir;
         this.flusher = flusher;
         this.config = config;
         this.io = config.io();
         this.lock = lock;
         this.topics = topics;
+        this.topicConfigs = topicConfigs;
         this.openedClean = openedClean;
         boolean background = config.checkpointIntervalMs() > 0 || config.retentionCheckIntervalMs() > 0
                 || config.logConfig().write().flushIntervalMs() > 0;
@@ -145,6 +147,7 @@ public final class LogManager implements AutoCloseable {
             found.put(partition.get(), path);
         }
         Map<String, List<Log>> topics = new HashMap<>();
+        Map<String, TopicConfig> topicConfigs = new HashMap<>();
         List<Log> opened = new ArrayList<>();
         try {
             for (Map.Entry<TopicPartition, Path> entry : found.entrySet()) {
@@ -155,7 +158,13 @@ public final class LogManager implements AutoCloseable {
                             + " but not partition " + partitions.size() + ": partitions must be numbered from 0");
                 }
                 LoadState state = new LoadState(clean, optional(recoveryPoints.get(tp)), optional(logStarts.get(tp)));
-                Log log = Log.open(io, entry.getValue(), config.logConfig(), state, config.clockMs(), flusher,
+                TopicConfig topicConfig = topicConfigs.get(tp.topic());
+                if (topicConfig == null) { // partition 0: its copy of the topic's settings speaks for the topic
+                    topicConfig = TopicConfigFile.read(io, entry.getValue(), TopicConfig.defaults(config.logConfig()));
+                    topicConfigs.put(tp.topic(), topicConfig);
+                }
+                Log log = Log.open(io, entry.getValue(), topicConfig.applyTo(config.logConfig()), state,
+                        config.clockMs(), flusher,
                         config.meterRegistry());
                 opened.add(log);
                 partitions.add(log);
@@ -177,7 +186,8 @@ public final class LogManager implements AutoCloseable {
         topics.forEach((topic, logs) -> frozen.put(topic, List.copyOf(logs)));
         LOG.info("Opened {} ({} shutdown): {} topic(s), {} partition(s)", dataDir, clean ? "clean" : "unclean",
                 frozen.size(), opened.size());
-        return new LogManager(dataDir, config, lock, flusher, Collections.unmodifiableMap(frozen), clean);
+        return new LogManager(dataDir, config, lock, flusher, Collections.unmodifiableMap(frozen),
+                Collections.unmodifiableMap(topicConfigs), clean);
     }
 
     private static Map<TopicPartition, Long> readCheckpoint(FileIO io, Path file) throws IOException {
@@ -252,6 +262,15 @@ public final class LogManager implements AutoCloseable {
      * @throws TopicExistsException      if it exists
      */
     public void createTopic(String name, int partitions) throws IOException {
+        createTopic(name, partitions, TopicConfig.defaults(config.logConfig()));
+    }
+
+    /**
+     * Creates a topic with its own settings (durability, compression, hash chain), kept in each
+     * partition directory ({@link TopicConfigFile}) and applied again on every open.
+     */
+    public void createTopic(String name, int partitions, TopicConfig topicConfig) throws IOException {
+        java.util.Objects.requireNonNull(topicConfig, "topicConfig");
         TopicName.validate(name);
         if (partitions < 1 || partitions > config.partitionsMax()) {
             throw new IllegalArgumentException("A topic needs 1 to " + config.partitionsMax() + " partitions, not "
@@ -269,8 +288,10 @@ public final class LogManager implements AutoCloseable {
                     if (io.exists(dir)) {
                         throw new TopicExistsException(name);
                     }
-                    logs.add(Log.open(io, dir, config.logConfig(), LoadState.unknown(), config.clockMs(), flusher,
-                            config.meterRegistry()));
+                    io.createDirectories(dir);
+                    TopicConfigFile.write(io, dir, topicConfig);
+                    logs.add(Log.open(io, dir, topicConfig.applyTo(config.logConfig()), LoadState.unknown(),
+                            config.clockMs(), flusher, config.meterRegistry()));
                 }
                 io.syncDirectory(dataDir);
             } catch (IOException | RuntimeException e) {
@@ -284,11 +305,23 @@ public final class LogManager implements AutoCloseable {
                 }
                 throw e;
             }
+            Map<String, TopicConfig> nextConfigs = new HashMap<>(topicConfigs);
+            nextConfigs.put(name, topicConfig);
+            topicConfigs = Collections.unmodifiableMap(nextConfigs);
             Map<String, List<Log>> next = new HashMap<>(topics);
             next.put(name, List.copyOf(logs));
             topics = Collections.unmodifiableMap(next);
-            LOG.info("Created topic {} with {} partition(s)", name, partitions);
+            LOG.info("Created topic {} with {} partition(s), {}", name, partitions, topicConfig);
         }
+    }
+
+    /** A topic's settings; throws {@link UnknownTopicException} if it does not exist. */
+    public TopicConfig topicConfig(String name) {
+        TopicConfig topicConfig = topicConfigs.get(name);
+        if (topicConfig == null) {
+            throw new UnknownTopicException("Unknown topic '" + name + "'");
+        }
+        return topicConfig;
     }
 
     /** The topic names, sorted. */
@@ -312,7 +345,8 @@ public final class LogManager implements AutoCloseable {
             partitions.add(new TopicDescription.PartitionDescription(p, log.logStartOffset(), log.logEndOffset(),
                     log.sizeBytes(), log.segmentCount()));
         }
-        return Optional.of(new TopicDescription(name, List.copyOf(partitions)));
+        return Optional.of(new TopicDescription(name, List.copyOf(partitions),
+                topicConfigs.getOrDefault(name, TopicConfig.defaults(config.logConfig()))));
     }
 
     /** The log of one partition; throws {@link UnknownTopicException} if there is none. */
@@ -356,6 +390,9 @@ public final class LogManager implements AutoCloseable {
             Map<String, List<Log>> next = new HashMap<>(topics);
             next.remove(name);
             topics = Collections.unmodifiableMap(next);
+            Map<String, TopicConfig> nextConfigs = new HashMap<>(topicConfigs);
+            nextConfigs.remove(name);
+            topicConfigs = Collections.unmodifiableMap(nextConfigs);
             List<Path> renamed = new ArrayList<>();
             for (int p = logs.size() - 1; p >= 0; p--) {
                 Log log = logs.get(p);

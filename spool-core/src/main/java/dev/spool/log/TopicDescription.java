@@ -2,8 +2,8 @@ package dev.spool.log;
 
 import java.util.List;
 
-/** A topic's partitions and, for each, its offsets and size. */
-public record TopicDescription(String name, List<PartitionDescription> partitions) {
+/** A topic's partitions and, for each, its offsets and size; and the topic's settings. */
+public record TopicDescription(String name, List<PartitionDescription> partitions, TopicConfig config) {
 
     /** One partition's state. */
     public record PartitionDescription(int partition, long logStartOffset, long logEndOffset, long sizeBytes,

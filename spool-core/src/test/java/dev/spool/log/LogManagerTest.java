@@ -216,4 +216,40 @@ class LogManagerTest {
         assertThatThrownBy(this::open).isInstanceOf(IOException.class)
                 .hasMessageContaining("has partition 2 but not partition 1");
     }
+
+    @Test
+    void topicSettingsAreKeptWithThePartitionsAndAppliedOnEveryOpen() throws IOException {
+        TopicConfig audit = new TopicConfig(Durability.STRICT, dev.spool.log.record.CompressionType.ZSTD, true);
+        try (LogManager manager = open()) {
+            manager.createTopic("audit", 2, audit);
+            manager.createTopic("plain", 1);
+            assertThat(manager.topicConfig("plain")).isEqualTo(TopicConfig.defaults(LogConfig.defaults()));
+            AppendResult result = manager.log("audit", 1).append(LogTest.batch(1, "a"));
+            assertThat(result.durable()).as("the topic's default durability").isTrue();
+            assertThat(manager.log("plain", 0).append(LogTest.batch(1, "b")).durable()).isFalse();
+        }
+        assertThat(Files.readString(dataDir.resolve("audit-1").resolve("topic.config")))
+                .contains("durability=strict", "compression=zstd", "hash.chain=true");
+        try (LogManager manager = open()) {
+            assertThat(manager.topicConfig("audit")).isEqualTo(audit);
+            assertThat(manager.describeTopic("audit").orElseThrow().config()).isEqualTo(audit);
+            assertThat(manager.log("audit", 0).config().hashChain()).isTrue();
+            assertThat(manager.log("audit", 0).append(LogTest.batch(2, "c")).durable()).isTrue();
+            assertThatThrownBy(() -> manager.topicConfig("nope")).isInstanceOf(UnknownTopicException.class);
+        }
+    }
+
+    @Test
+    void aDamagedTopicConfigIsAClearErrorNotAGuess() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("t", 1, TopicConfig.defaults(LogConfig.defaults()).withDurability(Durability.STRICT));
+        }
+        Files.writeString(dataDir.resolve("t-0").resolve("topic.config"), "version=1\ndurability=sometimes\n");
+        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
+                .hasMessageContaining("Bad topic config").hasMessageContaining("t-0");
+        Files.delete(dataDir.resolve("t-0").resolve("topic.config")); // as a directory made by Kafka or an older Spool
+        try (LogManager manager = open()) {
+            assertThat(manager.topicConfig("t")).isEqualTo(TopicConfig.defaults(LogConfig.defaults()));
+        }
+    }
 }
