@@ -141,6 +141,14 @@ public final class LogRepair implements AutoCloseable {
             Path broken = brokenName(later);
             io.rename(later, broken);
             copies.add(broken);
+            // Its hash-chain sidecar is evidence too: keep it beside the copy, not as an orphan the loader removes.
+            long base = SegmentFiles.baseOffsetOf(later.getFileName().toString(), SegmentFiles.LOG_SUFFIX).orElseThrow();
+            Path chain = SegmentFiles.chainFile(dir, base);
+            if (io.exists(chain)) {
+                Path brokenChain = brokenName(chain);
+                io.rename(chain, brokenChain);
+                copies.add(brokenChain);
+            }
         }
         io.syncDirectory(dir);
         if (plan.bytesRemoved() > 0) {
@@ -172,7 +180,10 @@ public final class LogRepair implements AutoCloseable {
         Long start = logStarts.get(partition);
         LoadState fullScan = new LoadState(false, OptionalLong.empty(),
                 start == null ? OptionalLong.empty() : OptionalLong.of(start));
-        try (Log log = Log.open(io, dir, config.logConfig(), fullScan, config.clockMs())) {
+        // With the topic's own settings (its hash chain above all), as the log manager will open it.
+        LogConfig logConfig = TopicConfigFile.read(io, dir, TopicConfig.defaults(config.logConfig()))
+                .applyTo(config.logConfig());
+        try (Log log = Log.open(io, dir, logConfig, fullScan, config.clockMs())) {
             return log.logEndOffset();
         }
     }

@@ -108,4 +108,37 @@ class LogRepairTest {
         }
         return out;
     }
+
+    @Test
+    void repairOfAChainedTopicKeepsTheLaterSidecarsAsEvidenceAndTheChainStaysVerifiable() throws IOException {
+        TopicConfig chained = TopicConfig.defaults(ToolTestLogs.SMALL).withHashChain(true);
+        try (LogManager manager = LogManager.open(dataDir, ToolTestLogs.CONFIG)) {
+            manager.createTopic("t", 1, chained);
+        }
+        List<AppendResult> appended = ToolTestLogs.write(dataDir, 40);
+        List<Long> bases = appended.stream().map(AppendResult::segmentBaseOffset).distinct().toList();
+        assertThat(bases).hasSizeGreaterThan(2);
+        Path dir = ToolTestLogs.partitionDir(dataDir);
+        assertThat(Files.exists(SegmentFiles.chainFile(dir, bases.get(2)))).isTrue();
+        AppendResult victim = appended.stream().filter(r -> r.segmentBaseOffset() == bases.get(1)).skip(1)
+                .findFirst().orElseThrow();
+        ToolTestLogs.flipByte(SegmentFiles.logFile(dir, victim.segmentBaseOffset()), victim.position() + 70);
+        Files.deleteIfExists(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
+        Files.deleteIfExists(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+
+        try (LogRepair repair = LogRepair.open(dataDir, ToolTestLogs.CONFIG)) {
+            repair.execute(repair.plan(TP).orElseThrow());
+        }
+        Path laterChain = SegmentFiles.chainFile(dir, bases.get(2));
+        assertThat(Files.exists(laterChain.resolveSibling(laterChain.getFileName() + ".broken"))).isTrue();
+        try (LogManager manager = LogManager.open(dataDir, ToolTestLogs.CONFIG)) {
+            Log log = manager.log("t", 0);
+            assertThat(log.logEndOffset()).isEqualTo(victim.firstOffset());
+            assertThat(log.config().hashChain()).isTrue();
+            assertThat(log.append(LogTest.batch(1, "after repair")).chainHash()).hasSize(32);
+        }
+        LogVerifier.Report report = new LogVerifier(FileIO.real(), ToolTestLogs.SMALL.withHashChain(true))
+                .verifyTopic(dataDir, "t");
+        assertThat(report.findings()).isEmpty();
+    }
 }
