@@ -2,12 +2,12 @@ package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
-import dev.spool.log.record.CompressionType;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.OffsetIndex;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.segment.SegmentScanner;
 import dev.spool.log.segment.TimeIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -59,7 +59,6 @@ import java.util.TreeMap;
  * Not thread-safe; use one verifier per thread.
  */
 public final class LogVerifier {
-    private static final int SECTOR_BYTES = 512;
 
     /** Progress is reported each time this many more bytes of batches were verified. */
     public static final long PROGRESS_INTERVAL_BYTES = 256L << 20;
@@ -343,7 +342,8 @@ public final class LogVerifier {
                 ByteBuffer batch = read.batch();
                 Optional<String> problem = checkBatch(batch);
                 if (problem.isPresent()) {
-                    boolean tail = isLast && position + read.sizeBytes() == size && hasZeroSector(batch, position);
+                    boolean tail = isLast && position + read.sizeBytes() == size
+                            && SegmentScanner.hasZeroSector(batch, position);
                     tally.add(tail ? Severity.WARNING : Severity.ERROR, tail ? Kind.TORN_TAIL : Kind.BATCH_CORRUPT,
                             logFile, position, expected, tail ? "torn tail: the last batch fails its check ("
                             + problem.get() + ") and holds a zero-filled sector; the next open truncates it"
@@ -383,29 +383,11 @@ public final class LogVerifier {
     private Optional<String> checkBatch(ByteBuffer batch) {
         try {
             RecordBatch.validate(batch, 0, batchBytesMax);
-            if (RecordBatch.compression(batch, 0) == CompressionType.NONE) {
-                RecordBatch.validateRecords(batch, 0);
-            }
+            RecordBatch.validateRecords(batch, 0); // compressed batches too: decompression is bounded
         } catch (CorruptRecordException e) {
             return Optional.of(e.getMessage());
         }
         return Optional.empty();
-    }
-
-    /** Whether some whole 512-byte sector of the file inside this batch reads as zeros (the loader's torn-write rule). */
-    private static boolean hasZeroSector(ByteBuffer batch, long filePosition) {
-        long firstSector = (filePosition + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;
-        for (long sector = firstSector; sector + SECTOR_BYTES <= filePosition + batch.limit(); sector += SECTOR_BYTES) {
-            int from = (int) (sector - filePosition);
-            boolean zero = true;
-            for (int i = from; i < from + SECTOR_BYTES && zero; i++) {
-                zero = batch.get(i) == 0;
-            }
-            if (zero) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Counts and findings of one verification. */

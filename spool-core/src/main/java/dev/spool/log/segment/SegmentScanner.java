@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * batch that fails its CRC and holds a whole zero-filled 512-byte sector (a write that reached
  * the disk only in part). Every other failed check is corruption.
  */
-final class SegmentScanner {
+public final class SegmentScanner {
     /** Chunks of this size (plus room for one whole batch) keep the scan at disk speed. */
     private static final int SCAN_CHUNK_BYTES = 4 << 20;
     private static final int SECTOR_BYTES = 512;
@@ -177,8 +177,12 @@ final class SegmentScanner {
         return true;
     }
 
-    /** Whether some whole 512-byte sector of the file inside this batch reads as zeros. */
-    private static boolean hasZeroSector(ByteBuffer batch, long filePosition) {
+    /**
+     * Whether some whole 512-byte sector of the file inside this batch reads as zeros: with a failed
+     * CRC on the last batch, the mark of a write that reached the disk only in part. The verifier
+     * applies the same rule as recovery through this method.
+     */
+    public static boolean hasZeroSector(ByteBuffer batch, long filePosition) {
         long firstSector = (filePosition + SECTOR_BYTES - 1) / SECTOR_BYTES * SECTOR_BYTES;
         for (long sector = firstSector; sector + SECTOR_BYTES <= filePosition + batch.limit(); sector += SECTOR_BYTES) {
             int from = (int) (sector - filePosition);
