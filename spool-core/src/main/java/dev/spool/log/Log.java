@@ -9,7 +9,6 @@ import dev.spool.log.segment.Segment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * offset is outside the CRC, so the checksum stays valid), write it at the end of the active
  * segment, index it, then publish the new end offset through a volatile field. Validation (sizes,
  * CRC) runs on the caller's thread before the lock. Readers never take that lock: they read a
- * snapshot of the segment map and of a segment's published size, so they never see half a batch.
+ * snapshot of the segment map and of a segment's published size, so they never see half a batch ({@link LogReader}).
  * Truncation, rare, is published through a sequence counter that readers check and retry on.
  *
  * <p>Rolling hands the segment it closes to a flush executor (the log manager's flusher thread)
@@ -51,9 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
-    private static final int READ_RETRIES_MAX = 16;
-    /** How long a reader waits for one truncation (which forces the file) before giving up. */
-    private static final long TRUNCATION_WAIT_MS_MAX = 30_000;
 
     private final FileIO io;
     private final Path dir;
@@ -69,6 +64,7 @@ public final class Log implements AutoCloseable {
     private final ReentrantLock flushLock = new ReentrantLock();
     private final Executor rollFlushExecutor;
     private final AppendPipeline pipeline;
+    private final LogReader reader = new LogReader(this);
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
 
     private volatile Segment active;
@@ -249,6 +245,20 @@ public final class Log implements AutoCloseable {
         return writeLock;
     }
 
+    /** The segments by base offset, for the reader; never modified through this view. */
+    java.util.NavigableMap<Long, Segment> segmentMap() {
+        return segments;
+    }
+
+    /** Odd while a truncation runs (see {@link LogReader}). */
+    long truncationSequence() {
+        return truncationSequence;
+    }
+
+    CountDownLatch truncationDone() {
+        return truncationDone;
+    }
+
     /**
      * Forces the data (not the indexes) of every segment that may hold offsets at or after
      * {@code offset}: what a strict append needs. Segments removed meanwhile are skipped.
@@ -420,7 +430,7 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
      */
     public ReadResult read(long offset, int maxBytes) throws IOException {
-        return readRetrying(offset, (segment, from) -> segment.read(from, maxBytes));
+        return reader.read(offset, (segment, from) -> segment.read(from, maxBytes));
     }
 
     /**
@@ -434,97 +444,10 @@ public final class Log implements AutoCloseable {
      */
     public ReadResult read(long offset, ByteBuffer into) throws IOException {
         int start = into.position();
-        ReadResult result = readRetrying(offset,
+        ReadResult result = reader.read(offset,
                 (segment, from) -> segment.read(from, into.duplicate().position(start)));
         into.position(start + result.batches().remaining());
         return result;
-    }
-
-    /** How one segment serves a read: a buffer of the whole batches it read (empty if none). */
-    private interface SegmentRead {
-        ByteBuffer read(Segment segment, long offset) throws IOException;
-    }
-
-    private ReadResult readRetrying(long offset, SegmentRead segmentRead) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            long sequence = truncationSequence;
-            if ((sequence & 1) != 0) {
-                awaitTruncation(offset);
-                if (attempt >= READ_RETRIES_MAX) {
-                    throw new IOException("Read of " + name + " at offset " + offset + " kept racing with truncation");
-                }
-                continue;
-            }
-            long start = logStartOffset;
-            long end = logEndOffset;
-            if (offset < start || offset > end) {
-                throw new OffsetOutOfRangeException(name, offset, start, end);
-            }
-            if (offset == end) {
-                return new ReadResult(ByteBuffer.allocate(0), start, end);
-            }
-            try {
-                ByteBuffer bytes = readFromSegments(offset, segmentRead);
-                if (truncationSequence == sequence && bytes.hasRemaining()) {
-                    return new ReadResult(batchesBelow(bytes, end), start, end);
-                }
-                // Nothing, though offset < end: retention removed the segment under us (the start
-                // has moved; look again). Or a truncation ran: what we read may be stale.
-            } catch (IOException | RuntimeException e) {
-                // A segment deleted by retention or truncation under us is closed or gone: look
-                // again. Anything else is real, unless a truncation cut the bytes we were reading.
-                boolean deleted = e instanceof ClosedChannelException || e instanceof NoSuchFileException;
-                if (attempt >= READ_RETRIES_MAX || (!deleted && truncationSequence == sequence)) {
-                    throw e;
-                }
-            }
-            if (attempt >= READ_RETRIES_MAX) {
-                throw new IOException("Read of " + name + " at offset " + offset + " kept racing with truncation "
-                        + "or retention");
-            }
-            Thread.onSpinWait();
-        }
-    }
-
-    /**
-     * Waits (bounded) for the truncation in progress to finish. Readers wait on a latch of their
-     * own, never on the writer's lock, so they cannot delay an append.
-     */
-    private void awaitTruncation(long offset) throws IOException {
-        try {
-            if (!truncationDone.await(TRUNCATION_WAIT_MS_MAX, TimeUnit.MILLISECONDS)) {
-                throw new IOException("Read of " + name + " at offset " + offset + " waited more than "
-                        + TRUNCATION_WAIT_MS_MAX + " ms for a truncation to finish");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("Interrupted while waiting for a truncation of " + name);
-        }
-    }
-
-    /**
-     * The batches of {@code bytes} below {@code end}. The segment's size is published before the
-     * log end, so a read may see batches appended after it took {@code end}; it must not return
-     * records past the end it reports.
-     */
-    private static ByteBuffer batchesBelow(ByteBuffer bytes, long end) {
-        int at = bytes.position();
-        while (at + RecordBatch.LOG_OVERHEAD_BYTES <= bytes.limit() && RecordBatch.baseOffset(bytes, at) < end) {
-            at += RecordBatch.sizeInBytes(bytes, at);
-        }
-        return at == bytes.limit() ? bytes : bytes.limit(at).slice();
-    }
-
-    private ByteBuffer readFromSegments(long offset, SegmentRead segmentRead) throws IOException {
-        Map.Entry<Long, Segment> entry = segments.floorEntry(offset);
-        while (entry != null) {
-            ByteBuffer bytes = segmentRead.read(entry.getValue(), offset);
-            if (bytes.hasRemaining()) {
-                return bytes;
-            }
-            entry = segments.higherEntry(entry.getKey());
-        }
-        return ByteBuffer.allocate(0);
     }
 
     /**

@@ -1,0 +1,130 @@
+package dev.spool.log;
+
+import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.Segment;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.NoSuchFileException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The read path of a {@link Log}: finds the segment that holds an offset and reads whole batches
+ * from it, without ever taking the writer's lock.
+ *
+ * <p>Readers see a consistent log through three published facts: the log end (volatile, moved
+ * only after the bytes are written), the segment map (retention removes a segment before closing
+ * it, so a read that hits a closed or vanished file looks again), and the truncation sequence
+ * (odd while a truncation runs; a reader that saw it change retries, and one that sees it odd
+ * waits on the truncation's own latch, bounded). A read never returns a batch past the log end it
+ * reports. Thread-safe; one per log.
+ */
+final class LogReader {
+    private static final int READ_RETRIES_MAX = 16;
+    /** How long a reader waits for one truncation (which forces the file) before giving up. */
+    private static final long TRUNCATION_WAIT_MS_MAX = 30_000;
+
+    private final Log log;
+
+    LogReader(Log log) {
+        this.log = log;
+    }
+
+    private String name() {
+        return log.dir().getFileName().toString();
+    }
+
+    /** How one segment serves a read: a buffer of the whole batches it read (empty if none). */
+    interface SegmentRead {
+        ByteBuffer read(Segment segment, long offset) throws IOException;
+    }
+
+    /**
+     * Reads through {@code segmentRead}, starting at the segment that holds {@code offset}; retries
+     * when retention or a truncation changed the log under the read.
+     *
+     * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
+     */
+    ReadResult read(long offset, SegmentRead segmentRead) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            long sequence = log.truncationSequence();
+            if ((sequence & 1) != 0) {
+                awaitTruncation(offset);
+                if (attempt >= READ_RETRIES_MAX) {
+                    throw new IOException("Read of " + name() + " at offset " + offset + " kept racing with truncation");
+                }
+                continue;
+            }
+            long start = log.logStartOffset();
+            long end = log.logEndOffset();
+            if (offset < start || offset > end) {
+                throw new OffsetOutOfRangeException(name(), offset, start, end);
+            }
+            if (offset == end) {
+                return new ReadResult(ByteBuffer.allocate(0), start, end);
+            }
+            try {
+                ByteBuffer bytes = readFromSegments(offset, segmentRead);
+                if (log.truncationSequence() == sequence && bytes.hasRemaining()) {
+                    return new ReadResult(batchesBelow(bytes, end), start, end);
+                }
+                // Nothing, though offset < end: retention removed the segment under us (the start
+                // has moved; look again). Or a truncation ran: what we read may be stale.
+            } catch (IOException | RuntimeException e) {
+                // A segment deleted by retention or truncation under us is closed or gone: look
+                // again. Anything else is real, unless a truncation cut the bytes we were reading.
+                boolean deleted = e instanceof ClosedChannelException || e instanceof NoSuchFileException;
+                if (attempt >= READ_RETRIES_MAX || (!deleted && log.truncationSequence() == sequence)) {
+                    throw e;
+                }
+            }
+            if (attempt >= READ_RETRIES_MAX) {
+                throw new IOException("Read of " + name() + " at offset " + offset + " kept racing with truncation "
+                        + "or retention");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Waits (bounded) for the truncation in progress to finish. Readers wait on a latch of their
+     * own, never on the writer's lock, so they cannot delay an append.
+     */
+    private void awaitTruncation(long offset) throws IOException {
+        try {
+            if (!log.truncationDone().await(TRUNCATION_WAIT_MS_MAX, TimeUnit.MILLISECONDS)) {
+                throw new IOException("Read of " + name() + " at offset " + offset + " waited more than "
+                        + TRUNCATION_WAIT_MS_MAX + " ms for a truncation to finish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("Interrupted while waiting for a truncation of " + name());
+        }
+    }
+
+    /**
+     * The batches of {@code bytes} below {@code end}. The segment's size is published before the
+     * log end, so a read may see batches appended after it took {@code end}; it must not return
+     * records past the end it reports.
+     */
+    private static ByteBuffer batchesBelow(ByteBuffer bytes, long end) {
+        int at = bytes.position();
+        while (at + RecordBatch.LOG_OVERHEAD_BYTES <= bytes.limit() && RecordBatch.baseOffset(bytes, at) < end) {
+            at += RecordBatch.sizeInBytes(bytes, at);
+        }
+        return at == bytes.limit() ? bytes : bytes.limit(at).slice();
+    }
+
+    private ByteBuffer readFromSegments(long offset, SegmentRead segmentRead) throws IOException {
+        Map.Entry<Long, Segment> entry = log.segmentMap().floorEntry(offset);
+        while (entry != null) {
+            ByteBuffer bytes = segmentRead.read(entry.getValue(), offset);
+            if (bytes.hasRemaining()) {
+                return bytes;
+            }
+            entry = log.segmentMap().higherEntry(entry.getKey());
+        }
+        return ByteBuffer.allocate(0);
+    }
+}
