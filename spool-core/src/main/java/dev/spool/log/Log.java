@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * offset is outside the CRC, so the checksum stays valid), write it at the end of the active
  * segment, index it, then publish the new end offset through a volatile field. Validation (sizes,
  * CRC) runs on the caller's thread before the lock. Readers never take that lock: they read a
- * snapshot of the segment map and of a segment's published size, so they never see half a batch ({@link LogReader}).
+ * snapshot of the segment map and of a segment's published size, so they never see half a batch
+ * ({@link LogReader}).
  * Truncation, rare, is published through a sequence counter that readers check and retry on.
  *
  * <p>Rolling hands the segment it closes to a flush executor (the log manager's flusher thread)
