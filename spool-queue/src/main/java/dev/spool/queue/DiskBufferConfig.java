@@ -1,0 +1,91 @@
+package dev.spool.queue;
+
+import dev.spool.log.Durability;
+import dev.spool.log.LogConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.Objects;
+
+/**
+ * How a {@link DiskBuffer} runs. Immutable; start from {@link #defaults(String)}.
+ *
+ * @param componentId   names the buffer in metrics (the {@code component_id} tag) and logs
+ * @param sizeBytesMax  most bytes of unacknowledged items on disk (record batches, headers included)
+ * @param sizeItemsMax  most unacknowledged items; 0 for no limit on the count
+ * @param whenFull      what enqueue does when an item does not fit
+ * @param blockTimeoutMs how long {@link WhenFull#BLOCK} waits for room before failing
+ * @param durability    when enqueue completes: after the write (NONE) or after an fsync (STRICT)
+ * @param segmentBytes  the log's segment size: fully acknowledged segments are deleted, so smaller
+ *                      segments return disk space sooner, at the cost of more files
+ * @param itemBytesMax  the largest stored item (one record batch) accepted; at most {@code segmentBytes}
+ * @param meterRegistry where the buffer's meters go; an empty composite records nothing
+ */
+public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeItemsMax, WhenFull whenFull,
+                               long blockTimeoutMs, Durability durability, int segmentBytes, int itemBytesMax,
+                               MeterRegistry meterRegistry) {
+
+    public static final long DEFAULT_SIZE_BYTES_MAX = 1L << 30;
+    public static final long DEFAULT_BLOCK_TIMEOUT_MS = 30_000L;
+    public static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
+
+    public DiskBufferConfig {
+        Objects.requireNonNull(componentId, "componentId");
+        Objects.requireNonNull(whenFull, "whenFull");
+        Objects.requireNonNull(durability, "durability");
+        Objects.requireNonNull(meterRegistry, "meterRegistry");
+        if (sizeBytesMax <= 0) {
+            throw new IllegalArgumentException("sizeBytesMax must be positive, got " + sizeBytesMax);
+        }
+        if (sizeItemsMax < 0) {
+            throw new IllegalArgumentException("sizeItemsMax must be 0 (no limit) or positive, got " + sizeItemsMax);
+        }
+        if (blockTimeoutMs < 0) {
+            throw new IllegalArgumentException("blockTimeoutMs must not be negative, got " + blockTimeoutMs);
+        }
+        if (itemBytesMax <= 0 || itemBytesMax > LogConfig.DEFAULT_BATCH_BYTES_MAX * 64L) {
+            throw new IllegalArgumentException("itemBytesMax out of range: " + itemBytesMax);
+        }
+        itemBytesMax = Math.min(itemBytesMax, segmentBytes); // an item (one batch) must fit in one segment
+    }
+
+    public static DiskBufferConfig defaults(String componentId) {
+        return new DiskBufferConfig(componentId, DEFAULT_SIZE_BYTES_MAX, 0L, WhenFull.BLOCK, DEFAULT_BLOCK_TIMEOUT_MS,
+                Durability.NONE, DEFAULT_SEGMENT_BYTES, LogConfig.DEFAULT_BATCH_BYTES_MAX, new CompositeMeterRegistry());
+    }
+
+    public DiskBufferConfig withSizeBytesMax(long bytes) {
+        return new DiskBufferConfig(componentId, bytes, sizeItemsMax, whenFull, blockTimeoutMs, durability,
+                segmentBytes, itemBytesMax, meterRegistry);
+    }
+
+    public DiskBufferConfig withSizeItemsMax(long items) {
+        return new DiskBufferConfig(componentId, sizeBytesMax, items, whenFull, blockTimeoutMs, durability,
+                segmentBytes, itemBytesMax, meterRegistry);
+    }
+
+    public DiskBufferConfig withWhenFull(WhenFull policy, long timeoutMs) {
+        return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, policy, timeoutMs, durability,
+                segmentBytes, itemBytesMax, meterRegistry);
+    }
+
+    public DiskBufferConfig withDurability(Durability value) {
+        return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, value,
+                segmentBytes, itemBytesMax, meterRegistry);
+    }
+
+    public DiskBufferConfig withSegmentBytes(int bytes) {
+        return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, durability,
+                bytes, itemBytesMax, meterRegistry);
+    }
+
+    public DiskBufferConfig withMeterRegistry(MeterRegistry registry) {
+        return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, durability,
+                segmentBytes, itemBytesMax, registry);
+    }
+
+    /** The settings of the buffer's log: no retention (only acknowledgement removes data), our segment size. */
+    LogConfig logConfig() {
+        return LogConfig.defaults().withBatchBytesMax(itemBytesMax).withSegmentBytes(segmentBytes)
+                .withRetentionMs(-1L).withRetentionBytes(-1L).withDurability(durability);
+    }
+}
