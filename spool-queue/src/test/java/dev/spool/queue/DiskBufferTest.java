@@ -352,4 +352,42 @@ class DiskBufferTest {
         buffer.close();
         assertThatThrownBy(() -> buffer.enqueue(bytes("a"), Map.of())).isInstanceOf(BufferClosedException.class);
     }
+    /**
+     * A copy of the directory taken while the buffer is open is what a process crash leaves
+     * (no clean close, no final checkpoint): the acknowledgement must already be in it.
+     */
+    @Test
+    void anAcknowledgementIsDurableWithoutAClose() throws Exception {
+        Path crashed = probeRoot.resolve("crashed");
+        try (DiskBuffer buffer = open(DiskBufferConfig.defaults("t"))) {
+            for (int i = 0; i < 3; i++) {
+                buffer.enqueue(bytes("item-" + i), Map.of()).join();
+            }
+            buffer.poll();
+            buffer.poll();
+            buffer.ack(1);
+            copyTree(dir, crashed);
+        }
+        try (DiskBuffer buffer = DiskBuffer.open(crashed, DiskBufferConfig.defaults("t"))) {
+            assertThat(buffer.ackedPosition()).isEqualTo(2);
+            assertThat(buffer.sizeItems()).isEqualTo(1);
+            assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(bytes("item-2"));
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                if (path.getFileName().toString().equals(".lock")) {
+                    continue;
+                }
+                Path target = to.resolve(from.relativize(path).toString());
+                if (java.nio.file.Files.isDirectory(path)) {
+                    java.nio.file.Files.createDirectories(target);
+                } else {
+                    java.nio.file.Files.copy(path, target);
+                }
+            }
+        }
+    }
 }
