@@ -72,6 +72,7 @@ public final class SimulatedFileIO {
     private final Map<Kind, Long> calls = new EnumMap<>(Kind.class);
     private final Map<CrashOutcome, Long> outcomes = new EnumMap<>(CrashOutcome.class);
     private long spaceBytesMax = Long.MAX_VALUE;
+    private boolean reorderedWriteback;
     private long mutations;
     private long crashBeforeMutation = -1;
     private long crashes;
@@ -123,6 +124,15 @@ public final class SimulatedFileIO {
 
     public synchronized void disarmCrash() {
         crashBeforeMutation = -1;
+        armedCrashFired = false;
+    }
+
+    /**
+     * Opt-in: a crash may also keep any subset of a file's unsynced writes ({@link CrashOutcome#SUBSET}),
+     * leaving zero-filled holes before kept data, as out-of-order page writeback can. Off by default.
+     */
+    public synchronized void setReorderedWriteback(boolean enabled) {
+        reorderedWriteback = enabled;
     }
 
     /** Fails the {@code n}th call of {@code kind} from now (1 = the next one), once. */
@@ -189,7 +199,7 @@ public final class SimulatedFileIO {
             file.durable = Arrays.copyOf(file.data, file.size);
             return;
         }
-        CrashOutcome outcome = CrashOutcome.values()[random.nextInt(CrashOutcome.values().length)];
+        CrashOutcome outcome = CrashOutcome.values()[random.nextInt(reorderedWriteback ? 3 : 2)];
         outcomes.merge(outcome, 1L, Long::sum);
         List<Op> ops = file.pending;
         if (outcome == CrashOutcome.TORN_PREFIX) {
