@@ -265,7 +265,10 @@ public final class Log implements AutoCloseable {
      * {@code offset}: what a strict append needs. Segments removed meanwhile are skipped.
      */
     void forceDataFrom(long offset) throws IOException {
-        Map.Entry<Long, Segment> from = segments.floorEntry(offset);
+        // From the recovery point, not just the append's segment: a rolled segment whose background
+        // flush has not run yet would otherwise lose its tail in a power loss, and recovery (rows T2,
+        // T3 of LogLoader) then drops the later segments, this acknowledged append with them.
+        Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(offset, recoveryPoint));
         Map<Long, Segment> tail = from == null ? segments : segments.tailMap(from.getKey(), true);
         for (Segment segment : tail.values()) {
             try {

@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * <tr><td>T2 a torn end of a segment that is not the last, at or past the checkpointed recovery point</td>
  *     <td>a power loss soon after a roll, before the background flush of the rolled segment</td>
  *     <td>truncate it and remove the later segments (all unflushed); log both</td></tr>
+ * <tr><td>T3 a segment that is not the last ends cleanly, at or past the checkpointed recovery point,
+ *     before the next segment's base</td><td>a power loss after a roll lost whole batches of the rolled,
+ *     unflushed segment</td><td>remove the later segments (all unflushed), as T2; log it</td></tr>
  * <tr><td>X1 a bad batch anywhere else (or a torn end of a segment that is not the last, before the
  *     recovery point or with no checkpoint)</td>
  *     <td>corruption</td><td>throw {@link CorruptLogException} with file and position; never skip</td></tr>
@@ -256,6 +259,15 @@ final class LogLoader {
                     }
                 }
                 case CORRUPT -> throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem());
+            }
+            if (!isLast && segment.nextOffset() != segments.get(i + 1).baseOffset() && state.recoveryPoint().isPresent()
+                    && !state.cleanShutdown() && segment.nextOffset() >= state.recoveryPoint().getAsLong()) {
+                // T3: whole batches at the end of a rolled, unflushed segment were lost while the next
+                // segment (created and its directory synced by the roll) survived: as T2, without a torn batch.
+                LOG.warn("Segment {} ends at offset {} but the next starts at {}: its unflushed tail was lost",
+                        segment.logPath(), segment.nextOffset(), segments.get(i + 1).baseOffset());
+                bytesTruncated += dropLaterSegments(io, dir, segments, i);
+                isLast = true;
             }
             if (!isLast && segment.nextOffset() != segments.get(i + 1).baseOffset()) { // X2
                 throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "segment ends at offset "
