@@ -386,4 +386,18 @@ class DurabilityTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aStrictAppendAlsoForcesARolledSegmentWhoseBackgroundFlushHasNotRunYet() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        ManualExecutor rollFlusher = new ManualExecutor();
+        try (Log log = open(io, LogConfig.defaults(), rollFlusher)) {
+            log.append(LogTest.batch(1, "relaxed, in the segment about to be rolled"), Durability.NONE);
+            log.roll(); // its flush is queued, not run
+            io.clear();
+            log.append(LogTest.batch(2, "strict"), Durability.STRICT);
+            assertThat(io.operations()).as("a power loss must not take the rolled tail, and this append with it")
+                    .contains("force 00000000000000000000.log", "force 00000000000000000001.log");
+        }
+    }
 }

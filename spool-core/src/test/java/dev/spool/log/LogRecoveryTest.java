@@ -410,4 +410,32 @@ class LogRecoveryTest {
             assertThat(log.recoveryPoint()).isEqualTo(9);
         }
     }
+
+    @Test
+    void rolledSegmentMissingWholeBatchesPastTheRecoveryPointDropsTheUnflushedSegmentsAfterIt() throws IOException {
+        Path dir = tmp.resolve("log");
+        List<Long> positions = fill(dir, SMALL_SEGMENTS, 40);
+        List<SegmentInfo> segments;
+        try (Log log = Log.open(dir, SMALL_SEGMENTS, LoadState.clean())) {
+            segments = log.segments();
+        }
+        assertThat(segments.size()).isGreaterThanOrEqualTo(4);
+        SegmentInfo shortened = segments.get(segments.size() - 3);
+        // Cut the segment at its last batch boundary: whole batches lost, nothing torn (row T3).
+        long lastBatchStart = positions.stream().filter(p -> p < shortened.sizeBytes()).max(Long::compare)
+                .orElseThrow();
+        cutTo(SegmentFiles.logFile(dir, shortened.baseOffset()), lastBatchStart);
+        LoadState state = new LoadState(false, OptionalLong.of(shortened.baseOffset()), OptionalLong.empty());
+        try (Log log = Log.open(dir, SMALL_SEGMENTS, state)) {
+            assertThat(log.logEndOffset()).isEqualTo(shortened.nextOffset() - 3);
+            assertThat(log.segmentCount()).isEqualTo(segments.size() - 2);
+            assertThat(readAll(log)).isEqualTo(expectedValues((int) log.logEndOffset()));
+        }
+        // Without a checkpoint vouching that this part was unflushed, the same gap is corruption (X2).
+        Path again = tmp.resolve("again");
+        fill(again, SMALL_SEGMENTS, 40);
+        cutTo(SegmentFiles.logFile(again, shortened.baseOffset()), lastBatchStart);
+        assertThatThrownBy(() -> Log.open(again, SMALL_SEGMENTS, LoadState.unknown()))
+                .isInstanceOf(CorruptLogException.class).hasMessageContaining("but the next segment starts at");
+    }
 }
