@@ -66,6 +66,8 @@ public final class Log implements AutoCloseable {
     private final Executor rollFlushExecutor;
     private final AppendPipeline pipeline;
     private final LogReader reader = new LogReader(this);
+    /** Run when a truncation lowers the recovery point; the log manager checkpoints there. */
+    private volatile Runnable recoveryPointLowered = () -> { };
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
 
     private volatile Segment active;
@@ -244,6 +246,11 @@ public final class Log implements AutoCloseable {
 
     ReentrantLock writeLock() {
         return writeLock;
+    }
+
+    /** Sets what runs (under the log's locks) after a truncation lowered the recovery point. */
+    void onRecoveryPointLowered(Runnable action) {
+        this.recoveryPointLowered = java.util.Objects.requireNonNull(action, "action");
     }
 
     /** The segments by base offset, for the reader; never modified through this view. */
@@ -665,6 +672,9 @@ public final class Log implements AutoCloseable {
                 recoveryPoint = Math.min(recoveryPoint, newEnd);
                 pipeline.truncated(newEnd);
                 deleteFiles(doomed);
+                // The recovery point on disk must come down before new data lands below the old one: a
+                // crash would otherwise trust, unscanned, segments that now hold unflushed appends.
+                recoveryPointLowered.run();
                 LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
                         doomed.size());
                 return newEnd;

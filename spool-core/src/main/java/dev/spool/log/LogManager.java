@@ -74,6 +74,7 @@ public final class LogManager implements AutoCloseable {
         this.lock = lock;
         this.topics = topics;
         this.topicConfigs = topicConfigs;
+        topics.values().forEach(logs -> logs.forEach(this::watchTruncation));
         this.openedClean = openedClean;
         boolean background = config.checkpointIntervalMs() > 0 || config.retentionCheckIntervalMs() > 0
                 || config.logConfig().write().flushIntervalMs() > 0;
@@ -305,6 +306,7 @@ public final class LogManager implements AutoCloseable {
                 }
                 throw e;
             }
+            logs.forEach(this::watchTruncation);
             Map<String, TopicConfig> nextConfigs = new HashMap<>(topicConfigs);
             nextConfigs.put(name, topicConfig);
             topicConfigs = Collections.unmodifiableMap(nextConfigs);
@@ -313,6 +315,21 @@ public final class LogManager implements AutoCloseable {
             topics = Collections.unmodifiableMap(next);
             LOG.info("Created topic {} with {} partition(s), {}", name, partitions, topicConfig);
         }
+    }
+
+    /**
+     * A truncation lowers a log's recovery point: write it to the checkpoint at once, or a crash
+     * after new appends would trust segments below the old point that now hold unflushed data.
+     */
+    private void watchTruncation(Log log) {
+        log.onRecoveryPointLowered(() -> {
+            try {
+                checkpoint();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("Cannot checkpoint " + dataDir + " after a truncation of "
+                        + log.dir().getFileName(), e);
+            }
+        });
     }
 
     /** A topic's settings; throws {@link UnknownTopicException} if it does not exist. */

@@ -252,4 +252,19 @@ class LogManagerTest {
             assertThat(manager.topicConfig("t")).isEqualTo(TopicConfig.defaults(LogConfig.defaults()));
         }
     }
+
+    @Test
+    void aTruncationLowersTheCheckpointedRecoveryPointAtOnce() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("t", 1);
+            Log log = manager.log("t", 0);
+            log.append(LogTest.batch(1, "a"));
+            log.append(LogTest.batch(2, "b", "c"));
+            manager.flush();
+            assertThat(Files.readString(dataDir.resolve("recovery-point-offset-checkpoint"))).contains("t 0 3");
+            log.truncateTo(1);
+            // Before any new append: a crash after new, unflushed appends must not find the old point on disk.
+            assertThat(Files.readString(dataDir.resolve("recovery-point-offset-checkpoint"))).contains("t 0 1");
+        }
+    }
 }
