@@ -267,4 +267,24 @@ class LogManagerTest {
             assertThat(Files.readString(dataDir.resolve("recovery-point-offset-checkpoint"))).contains("t 0 1");
         }
     }
+
+    @Test
+    void theFlushIntervalForcesRelaxedAppendsInTheBackground() throws Exception {
+        LogConfig config = LogConfig.defaults().withWrite(WriteConfig.defaults().withFlushPolicy(-1, -1, 20));
+        RecordingFileIO io = new RecordingFileIO();
+        LogManagerConfig managerConfig = LogManagerConfig.defaults().withoutBackgroundTasks().withLogConfig(config)
+                .withIo(io);
+        try (LogManager manager = LogManager.open(dataDir, managerConfig)) {
+            manager.createTopic("t", 1);
+            Log log = manager.log("t", 0);
+            log.append(LogTest.batch(1, "a", "b"));
+            assertThat(log.recoveryPoint()).isZero();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.recoveryPoint() < 2 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // polling a scheduler
+            }
+            assertThat(log.recoveryPoint()).as("flushed by the log manager's flush.ms task").isEqualTo(2);
+            assertThat(io.operations()).contains("force 00000000000000000000.log");
+        }
+    }
 }
