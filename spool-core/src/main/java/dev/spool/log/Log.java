@@ -223,7 +223,8 @@ public final class Log implements AutoCloseable {
         }
         ByteBuffer view = batches.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
         int totalBytes = AppendValidation.check(view, config, name);
-        return new PendingAppend(view, totalBytes, java.util.Objects.requireNonNull(durability, "durability"));
+        return new PendingAppend(view, totalBytes, lastOffsetDelta(view),
+                java.util.Objects.requireNonNull(durability, "durability"));
     }
 
     /**
@@ -300,13 +301,13 @@ public final class Log implements AutoCloseable {
         int i = 0;
         while (i < group.size()) {
             long next = logEndOffset;
-            Segment segment = maybeRoll(group.get(i).sizeBytes, next + lastOffsetDelta(group.get(i).batches), now);
+            Segment segment = maybeRoll(group.get(i).sizeBytes, next + group.get(i).lastOffsetDelta, now);
             long segmentBytes = segment.sizeBytes();
             ChainFile chain = hasher == null ? null : segment.chain();
             int count = 0;
             while (i < group.size()) {
                 PendingAppend append = group.get(i);
-                long last = next + lastOffsetDelta(append.batches);
+                long last = next + append.lastOffsetDelta;
                 boolean fits = segmentBytes + append.sizeBytes <= config.segmentBytes()
                         && last - segment.baseOffset() <= Integer.MAX_VALUE;
                 if (count > 0 && !fits) {

@@ -18,9 +18,13 @@ final class PendingAppend {
     byte[] chainHash = NO_CHAIN;
     static final byte[] NO_CHAIN = new byte[0];
 
-    PendingAppend(ByteBuffer batches, int sizeBytes, Durability durability) {
+    /** Records' offset span minus one (last offset - first offset), worked out on the caller's thread. */
+    final long lastOffsetDelta;
+
+    PendingAppend(ByteBuffer batches, int sizeBytes, long lastOffsetDelta, Durability durability) {
         this.batches = batches;
         this.sizeBytes = sizeBytes;
+        this.lastOffsetDelta = lastOffsetDelta;
         this.durability = durability;
     }
 

@@ -122,10 +122,6 @@ public final class Segment implements Closeable {
         return sizeBytes == 0;
     }
 
-    public long createdMs() {
-        return createdMs;
-    }
-
     /**
      * The wall-clock time a roll by age counts from: when this segment first received data in
      * this process (or was opened from disk). Unlike Kafka, producer timestamps play no part, so a
@@ -365,17 +361,7 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * Appends one or more whole batches whose offsets were already stamped, at the end of the
-     * segment, then indexes them and publishes the new size. Writer thread only.
-     *
-     * @param batches bytes of whole batches, from position to limit; not modified
-     */
-    public void append(ByteBuffer batches, long lastOffset, long nowMs) throws IOException {
-        append(new ByteBuffer[] {batches.duplicate()}, 1, lastOffset, nowMs);
-    }
-
-    /**
-     * Appends the whole batches in {@code buffers[0 .. count)} with one gathering write, then
+     * Appends the whole batches (offsets already stamped) in {@code buffers[0 .. count)} with one gathering write, then
      * indexes them and publishes the new size. The buffers' positions advance to their limits.
      * Writer thread only.
      */
