@@ -2,19 +2,23 @@ package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -61,14 +65,18 @@ public final class LogManager implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     /** The logs' background I/O: rolled-segment flushes and queued appends (see {@link Log#open(FileIO, Path,
      * LogConfig, LoadState, java.util.function.LongSupplier, java.util.concurrent.Executor)}). */
-    private final ExecutorService flusher;
+    private final Executor flusher;
+    /** The pool behind {@link #flusher} when the manager started it (no executor was configured); null otherwise. */
+    private final ExecutorService ownPool;
     private final boolean openedClean;
     private volatile boolean closed;
 
-    private LogManager(Path dataDir, LogManagerConfig config, AutoCloseable lock, ExecutorService flusher,
-                       Map<String, List<Log>> topics, Map<String, TopicConfig> topicConfigs, boolean openedClean) {
+    private LogManager(Path dataDir, LogManagerConfig config, AutoCloseable lock, Executor flusher,
+                       ExecutorService ownPool, Map<String, List<Log>> topics, Map<String, TopicConfig> topicConfigs,
+                       boolean openedClean) {
         this.dataDir = dataDir;
         this.flusher = flusher;
+        this.ownPool = ownPool;
         this.config = config;
         this.io = config.io();
         this.lock = lock;
@@ -91,20 +99,94 @@ public final class LogManager implements AutoCloseable {
         io.createDirectories(dataDir);
         AutoCloseable lock = io.lock(dataDir.resolve(LOCK_FILE));
         // Background I/O of every log: forcing rolled segments and writing queued (async or contended) appends.
-        ExecutorService flusher = Executors.newFixedThreadPool(
+        ExecutorService ownPool = config.ioExecutor().isPresent() ? null : Executors.newFixedThreadPool(
                 Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemon("spool-io"));
+        Executor flusher = ownPool != null ? ownPool : config.ioExecutor().orElseThrow();
         try {
-            LogManager manager = load(dataDir, config, lock, flusher);
+            LogManager manager = load(dataDir, config, lock, flusher, ownPool);
+            if (!manager.openedClean) {
+                // Recovery flushed what it accepted: record it now, and give every log a checkpointed
+                // recovery point, those of a creation a crash interrupted too (U2 must not outlive it).
+                try {
+                    manager.checkpoint();
+                } catch (IOException | RuntimeException e) {
+                    manager.closeLogsWithoutFlush(e);
+                    throw e;
+                }
+            }
             manager.startBackgroundTasks();
             return manager;
         } catch (IOException | RuntimeException e) {
-            flusher.shutdownNow();
+            if (ownPool != null) {
+                ownPool.shutdownNow();
+            }
             try {
                 lock.close();
             } catch (Exception suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /**
+     * A topic is created in the checkpoint: {@link #createTopic} returns once the recovery-point
+     * checkpoint lists its partitions. A topic that the checkpoint does not list, whose partition
+     * directories are not numbered 0..n-1 and hold no records, is a creation a crash interrupted
+     * (some directory entries reached the disk, others did not): its directories are removed, with
+     * a warning. Gaps in any other topic are damage, and the open fails on them.
+     */
+    private static void removeInterruptedCreations(FileIO io, Path dataDir, TreeMap<TopicPartition, Path> found,
+                                                   Map<TopicPartition, Long> recoveryPoints) throws IOException {
+        Map<String, List<TopicPartition>> byTopic = new TreeMap<>();
+        found.keySet().forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp));
+        Set<String> checkpointed = new HashSet<>();
+        recoveryPoints.keySet().forEach(tp -> checkpointed.add(tp.topic()));
+        boolean removed = false;
+        for (Map.Entry<String, List<TopicPartition>> topic : byTopic.entrySet()) {
+            List<TopicPartition> partitions = topic.getValue(); // sorted by partition
+            boolean numberedFromZero = partitions.get(partitions.size() - 1).partition() == partitions.size() - 1;
+            if (numberedFromZero || checkpointed.contains(topic.getKey())) {
+                continue;
+            }
+            boolean empty = true;
+            for (TopicPartition tp : partitions) {
+                empty &= holdsNoRecords(io, found.get(tp));
+            }
+            if (!empty) {
+                continue; // damage, not an interrupted creation: the load reports the gap
+            }
+            LOG.warn("Removing topic {} from {}: its creation was interrupted (partitions {} of no records, "
+                    + "never checkpointed)", topic.getKey(), dataDir, partitions.stream().map(TopicPartition::partition)
+                    .toList());
+            for (TopicPartition tp : partitions) {
+                deleteRecursively(io, found.remove(tp));
+            }
+            removed = true;
+        }
+        if (removed) {
+            io.syncDirectory(dataDir);
+        }
+    }
+
+    private static boolean holdsNoRecords(FileIO io, Path partitionDir) throws IOException {
+        for (Path file : io.list(partitionDir)) {
+            if (file.getFileName().toString().endsWith(SegmentFiles.LOG_SUFFIX) && io.size(file) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void closeLogsWithoutFlush(Exception cause) {
+        for (List<Log> logs : topics.values()) {
+            for (Log log : logs) {
+                try {
+                    log.closeWithoutFlush();
+                } catch (IOException | RuntimeException suppressed) {
+                    cause.addSuppressed(suppressed);
+                }
+            }
         }
     }
 
@@ -117,8 +199,8 @@ public final class LogManager implements AutoCloseable {
         };
     }
 
-    private static LogManager load(Path dataDir, LogManagerConfig config, AutoCloseable lock, ExecutorService flusher)
-            throws IOException {
+    private static LogManager load(Path dataDir, LogManagerConfig config, AutoCloseable lock, Executor flusher,
+                                   ExecutorService ownPool) throws IOException {
         FileIO io = config.io();
         Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = io.exists(marker);
@@ -147,6 +229,7 @@ public final class LogManager implements AutoCloseable {
             }
             found.put(partition.get(), path);
         }
+        removeInterruptedCreations(io, dataDir, found, recoveryPoints);
         Map<String, List<Log>> topics = new HashMap<>();
         Map<String, TopicConfig> topicConfigs = new HashMap<>();
         List<Log> opened = new ArrayList<>();
@@ -187,7 +270,7 @@ public final class LogManager implements AutoCloseable {
         topics.forEach((topic, logs) -> frozen.put(topic, List.copyOf(logs)));
         LOG.info("Opened {} ({} shutdown): {} topic(s), {} partition(s)", dataDir, clean ? "clean" : "unclean",
                 frozen.size(), opened.size());
-        return new LogManager(dataDir, config, lock, flusher, Collections.unmodifiableMap(frozen),
+        return new LogManager(dataDir, config, lock, flusher, ownPool, Collections.unmodifiableMap(frozen),
                 Collections.unmodifiableMap(topicConfigs), clean);
     }
 
@@ -282,37 +365,53 @@ public final class LogManager implements AutoCloseable {
             if (topics.containsKey(name)) {
                 throw new TopicExistsException(name);
             }
+            for (int p = 0; p < partitions; p++) {
+                if (io.exists(dataDir.resolve(new TopicPartition(name, p).dirName()))) {
+                    throw new TopicExistsException(name);
+                }
+            }
             List<Log> logs = new ArrayList<>(partitions);
+            List<Path> made = new ArrayList<>(partitions);
+            Map<String, List<Log>> previous = topics;
+            Map<String, TopicConfig> previousConfigs = topicConfigs;
+            Map<String, List<Log>> next = new HashMap<>(previous);
             try {
                 for (int p = 0; p < partitions; p++) {
                     Path dir = dataDir.resolve(new TopicPartition(name, p).dirName());
-                    if (io.exists(dir)) {
-                        throw new TopicExistsException(name);
-                    }
+                    made.add(dir);
                     io.createDirectories(dir);
                     TopicConfigFile.write(io, dir, topicConfig);
                     logs.add(Log.open(io, dir, topicConfig.applyTo(config.logConfig()), LoadState.unknown(),
                             config.clockMs(), flusher, config.meterRegistry()));
                 }
                 io.syncDirectory(dataDir);
+                next.put(name, List.copyOf(logs));
+                Map<String, TopicConfig> nextConfigs = new HashMap<>(previousConfigs);
+                nextConfigs.put(name, topicConfig);
+                topicConfigs = Collections.unmodifiableMap(nextConfigs);
+                topics = Collections.unmodifiableMap(next);
+                checkpoint(); // the commit point: a checkpointed topic is whole after any crash
             } catch (IOException | RuntimeException e) {
+                topics = previous;
+                topicConfigs = previousConfigs;
                 for (Log log : logs) {
                     try {
                         log.closeWithoutFlush();
-                        deleteRecursively(io, log.dir());
                     } catch (IOException suppressed) {
                         e.addSuppressed(suppressed);
                     }
                 }
+                try { // what is left (a failed delete) is removed on the next open: it is not checkpointed
+                    for (Path dir : made) {
+                        deleteRecursively(io, dir);
+                    }
+                    io.syncDirectory(dataDir);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
                 throw e;
             }
             logs.forEach(this::watchTruncation);
-            Map<String, TopicConfig> nextConfigs = new HashMap<>(topicConfigs);
-            nextConfigs.put(name, topicConfig);
-            topicConfigs = Collections.unmodifiableMap(nextConfigs);
-            Map<String, List<Log>> next = new HashMap<>(topics);
-            next.put(name, List.copyOf(logs));
-            topics = Collections.unmodifiableMap(next);
             LOG.info("Created topic {} with {} partition(s), {}", name, partitions, topicConfig);
         }
     }
@@ -445,7 +544,8 @@ public final class LogManager implements AutoCloseable {
 
     /** Writes both checkpoint files from the logs' current recovery points and start offsets. */
     public void checkpoint() throws IOException {
-        synchronized (checkpointLock) {
+        synchronized (checkpointLock) { // the topics are read under the lock: a later checkpoint never lists fewer
+            Map<String, List<Log>> topics = this.topics;
             Map<TopicPartition, Long> recoveryPoints = new HashMap<>();
             Map<TopicPartition, Long> logStarts = new HashMap<>();
             for (Map.Entry<String, List<Log>> topic : topics.entrySet()) {
@@ -521,7 +621,9 @@ public final class LogManager implements AutoCloseable {
             }
             io.syncDirectory(dataDir);
         } finally {
-            flusher.shutdown(); // logs are closed (flushed) by now: queued roll flushes find nothing to do
+            if (ownPool != null) {
+                ownPool.shutdown(); // logs are closed (flushed) by now: queued roll flushes find nothing to do
+            }
             try {
                 lock.close();
             } catch (IOException | RuntimeException e) {

@@ -4,6 +4,8 @@ import dev.spool.log.io.FileIO;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -16,15 +18,21 @@ import java.util.function.LongSupplier;
  * @param retentionCheckIntervalMs how often retention runs in the background; 0 turns it off
  * @param partitionsMax            most partitions one topic may have
  * @param meterRegistry            where the logs' meters go ({@link LogMetrics}); an empty composite records nothing
+ * @param ioExecutor               runs the logs' background I/O (queued appends, fsync rounds, flushes of rolled
+ *                                 segments); empty (the default): the manager starts a pool of its own and stops it
+ *                                 on close. A given executor is the caller's to stop. Tests pass one that runs tasks
+ *                                 when they say, to replay thread interleavings from a seed.
  */
 public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier clockMs, long checkpointIntervalMs,
-                               long retentionCheckIntervalMs, int partitionsMax, MeterRegistry meterRegistry) {
+                               long retentionCheckIntervalMs, int partitionsMax, MeterRegistry meterRegistry,
+                               Optional<Executor> ioExecutor) {
 
     public LogManagerConfig {
         Objects.requireNonNull(logConfig, "logConfig");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(clockMs, "clockMs");
         Objects.requireNonNull(meterRegistry, "meterRegistry");
+        Objects.requireNonNull(ioExecutor, "ioExecutor");
         if (checkpointIntervalMs < 0 || retentionCheckIntervalMs < 0) {
             throw new IllegalArgumentException("Intervals must be 0 (off) or positive");
         }
@@ -36,31 +44,37 @@ public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier cloc
     /** Kafka's defaults: checkpoint every minute, retention every five minutes, real files and clock. */
     public static LogManagerConfig defaults() {
         return new LogManagerConfig(LogConfig.defaults(), FileIO.real(), System::currentTimeMillis, 60_000L, 300_000L,
-                10_000, new CompositeMeterRegistry());
+                10_000, new CompositeMeterRegistry(), Optional.empty());
     }
 
     public LogManagerConfig withLogConfig(LogConfig config) {
         return new LogManagerConfig(config, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax,
-                meterRegistry);
+                meterRegistry, ioExecutor);
     }
 
     public LogManagerConfig withIo(FileIO fileIo) {
         return new LogManagerConfig(logConfig, fileIo, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
-                partitionsMax, meterRegistry);
+                partitionsMax, meterRegistry, ioExecutor);
     }
 
     public LogManagerConfig withClock(LongSupplier clock) {
         return new LogManagerConfig(logConfig, io, clock, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax,
-                meterRegistry);
+                meterRegistry, ioExecutor);
     }
 
     /** No background threads: checkpoints and retention run only when called. */
     public LogManagerConfig withoutBackgroundTasks() {
-        return new LogManagerConfig(logConfig, io, clockMs, 0L, 0L, partitionsMax, meterRegistry);
+        return new LogManagerConfig(logConfig, io, clockMs, 0L, 0L, partitionsMax, meterRegistry, ioExecutor);
     }
 
     public LogManagerConfig withMeterRegistry(MeterRegistry registry) {
         return new LogManagerConfig(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
-                partitionsMax, registry);
+                partitionsMax, registry, ioExecutor);
+    }
+
+    /** Runs the logs' background I/O on {@code executor} instead of a pool of the manager's own. */
+    public LogManagerConfig withIoExecutor(Executor executor) {
+        return new LogManagerConfig(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
+                partitionsMax, meterRegistry, Optional.of(executor));
     }
 }

@@ -96,6 +96,7 @@ final class CrashWorkload {
     private final Map<String, Rec> attempted = new HashMap<>();
     private final Map<String, List<PartitionModel>> topics = new TreeMap<>();
     private final Stats stats = new Stats();
+    private final StepExecutor background = new StepExecutor();
     private LogManager manager;
     private long sequence;
     private long clockMs = 1_700_000_000_000L;
@@ -148,7 +149,7 @@ final class CrashWorkload {
 
     private LogManager open() throws IOException {
         LogManagerConfig config = LogManagerConfig.defaults().withIo(sim.session()).withoutBackgroundTasks()
-                .withLogConfig(logConfig).withClock(() -> clockMs);
+                .withIoExecutor(background).withLogConfig(logConfig).withClock(() -> clockMs);
         try {
             return LogManager.open(DATA_DIR, config);
         } catch (IOException | RuntimeException e) {
@@ -210,6 +211,7 @@ final class CrashWorkload {
         } else {
             try {
                 manager.close(); // a failed log refuses writes: a close may fail, the reopen must not lose durable data
+                background.discard();
                 stats.faultRestarts++;
             } catch (IOException | RuntimeException e) {
                 abandon();
@@ -227,10 +229,14 @@ final class CrashWorkload {
         } catch (Exception ignored) {
             // the process is dead; only its threads needed stopping
         }
+        background.discard();
         manager = null;
     }
 
     private void step() throws IOException {
+        if (random.nextInt(4) != 0) { // else background work (a rolled segment's flush, say) stays pending
+            background.runPending();
+        }
         int op = random.nextInt(100);
         if (topics.isEmpty() || (op < 5 && topics.size() < 3)) {
             createTopic();
@@ -249,6 +255,7 @@ final class CrashWorkload {
             manager.applyRetention();
         } else if (op < 86) {
             manager.close();
+            background.discard();
             markAllDurable();
             stats.cleanRestarts++;
             manager = open();
@@ -333,8 +340,12 @@ final class CrashWorkload {
             models.add(target.model);
             durabilities.add(durability);
         }
+        background.runPending(); // the writer's turn: the burst goes to disk as one group per log
         IOException failure = null;
         for (int i = 0; i < count; i++) {
+            if (!futures.get(i).isDone()) { // everything queued has run: waiting could only hang
+                throw violation("an async append was neither acknowledged nor failed once the writer ran", null);
+            }
             try {
                 acknowledge(models.get(i), records.get(i), futures.get(i).get(), durabilities.get(i));
             } catch (ExecutionException e) {
