@@ -123,7 +123,14 @@ final class LogReader {
             if (bytes.hasRemaining()) {
                 return bytes;
             }
-            entry = log.segmentMap().higherEntry(entry.getKey());
+            Map.Entry<Long, Segment> next = log.segmentMap().higherEntry(entry.getKey());
+            if (next != null && offset < next.getKey()) {
+                // Offsets are dense: this segment holds the offset, yet its headers led past it.
+                Segment segment = entry.getValue();
+                throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "no batch holds offset "
+                        + offset + ", though the next segment starts at " + next.getKey());
+            }
+            entry = next;
         }
         return ByteBuffer.allocate(0);
     }

@@ -32,10 +32,22 @@ public record ReadResult(ByteBuffer batches, long logStartOffset, long logEndOff
     /**
      * Decodes every record of every batch, in offset order. The first batch may start before the
      * offset that was asked for (batches are returned whole); skip records below it if needed.
+     *
+     * <p>Each batch's CRC is checked first, and each batch must start where the previous one ended:
+     * a bit flipped on the disk or on the way (a latent sector error) is a
+     * {@link CorruptRecordException}, never a wrong record. (A Kafka consumer checks the same CRC.)
      */
     public List<Record> records() throws CorruptRecordException {
         List<Record> records = new ArrayList<>();
+        long expectedBase = -1;
         for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+            RecordBatch.validate(batches, at, Integer.MAX_VALUE);
+            long base = RecordBatch.baseOffset(batches, at);
+            if (expectedBase >= 0 && base != expectedBase) {
+                throw new CorruptRecordException("Batch at byte " + (at - batches.position()) + " of the read starts at "
+                        + "offset " + base + " where " + expectedBase + " follows the previous batch");
+            }
+            expectedBase = RecordBatch.lastOffset(batches, at) + 1;
             records.addAll(RecordBatch.records(batches, at));
         }
         return records;

@@ -1,5 +1,6 @@
 package dev.spool.log.segment;
 
+import dev.spool.log.CorruptLogException;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.Record;
@@ -245,8 +246,10 @@ public final class Segment implements Closeable {
                 timeIndex = TimeIndex.empty(timeIndexPath, baseOffset, indexBytesMax);
                 ScanResult scan = scan(Integer.MAX_VALUE, true);
                 if (scan.outcome() != ScanResult.Outcome.VALID) {
-                    throw new IOException("Cannot rebuild the indexes of " + logPath() + ": at position "
-                            + scan.validBytes() + ": " + scan.problem());
+                    offsetIndex = null; // not rebuilt: the next use tries again (a read error may be transient)
+                    timeIndex = null;
+                    throw new CorruptLogException(logPath(), scan.validBytes(), "cannot rebuild the indexes: "
+                            + scan.problem());
                 }
                 offsetIndex.flush(io);
                 timeIndex.flush(io);
@@ -308,14 +311,14 @@ public final class Segment implements Closeable {
     private void readHeader(ByteBuffer header, int position, int size) throws IOException {
         header.clear();
         if (size - position < RecordBatch.HEADER_BYTES) {
-            throw new IOException("Segment " + logPath() + " position " + position + ": " + (size - position)
+            throw new CorruptLogException(logPath(), position, (size - position)
                     + " bytes left, less than a batch header");
         }
         file().readFully(header, position);
         int length = RecordBatch.batchLength(header, 0);
         if (length < RecordBatch.BATCH_LENGTH_MIN || (long) position + length + RecordBatch.LOG_OVERHEAD_BYTES > size) {
-            throw new IOException("Segment " + logPath() + " position " + position + ": batch length " + length
-                    + " does not fit the segment's " + size + " bytes");
+            throw new CorruptLogException(logPath(), position, "batch length " + length + " does not fit the segment's "
+                    + size + " bytes");
         }
     }
 
@@ -350,6 +353,9 @@ public final class Segment implements Closeable {
         SegmentScanner.Scanned scanned = SegmentScanner.scan(file(), logPath(), baseOffset, indexIntervalBytes,
                 offsetIndex, timeIndex, batchBytesMax, trusted, visitor);
         ScanResult result = scanned.result();
+        if (trusted && result.outcome() != ScanResult.Outcome.VALID) {
+            return result; // an index rebuild that failed (a read error, maybe transient) changes nothing
+        }
         lastBatchBaseOffset = scanned.lastBatchBaseOffset();
         nextOffset = result.nextOffset();
         maxTimestamp = result.maxTimestamp();
@@ -430,19 +436,54 @@ public final class Segment implements Closeable {
     }
 
     private int positionOf(long offset, int size) throws IOException {
+        Located found = locate(offset, size);
+        return found == null ? -1 : found.position;
+    }
+
+    /** A batch found by its header: where it is and the base offset its header gave. */
+    private record Located(int position, long baseOffset) {
+    }
+
+    /** As {@link #positionOf(long)}, with the found header's base offset; null when the segment ends before. */
+    private Located locate(long offset, int size) throws IOException {
         if (offset >= nextOffset && size == sizeBytes) {
-            return -1;
+            return null;
         }
         int position = offsetIndex().lookupPosition(offset);
         ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
         while (position < size) {
             readHeader(header, position, size);
             if (RecordBatch.lastOffset(header, 0) >= offset) {
-                return position;
+                return new Located(position, RecordBatch.baseOffset(header, 0));
             }
             position += RecordBatch.sizeInBytes(header, 0);
         }
-        return -1;
+        return null;
+    }
+
+    /**
+     * Checks the header of the first batch a read returns, as read (not as {@link #positionOf} saw
+     * it: a flaky disk can return other bytes the second time): its length fits the segment, and it
+     * holds the offset asked for (or this segment's first offset, when the read continues here from
+     * an earlier segment), from the base offset its header gave when it was located. Offsets and
+     * length are outside the batch CRC, so a damaged header would otherwise skip records, shift
+     * their offsets, or size a buffer from garbage. Returns the batch's size.
+     */
+    private int checkFirstBatch(ByteBuffer bytes, Located found, int size, long startOffset) throws IOException {
+        int position = found.position;
+        int length = RecordBatch.batchLength(bytes, 0);
+        if (length < RecordBatch.BATCH_LENGTH_MIN || (long) position + length + RecordBatch.LOG_OVERHEAD_BYTES > size) {
+            throw new CorruptLogException(logPath(), position, "batch length " + length + " does not fit the segment's "
+                    + size + " bytes");
+        }
+        long wanted = Math.max(startOffset, baseOffset);
+        long first = RecordBatch.baseOffset(bytes, 0);
+        long last = RecordBatch.lastOffset(bytes, 0);
+        if (first > wanted || last < wanted || first != found.baseOffset) {
+            throw new CorruptLogException(logPath(), position, "the batch read for offset " + wanted + " holds offsets "
+                    + first + ".." + last + " (its header, read before, said it starts at " + found.baseOffset + ")");
+        }
+        return length + RecordBatch.LOG_OVERHEAD_BYTES;
     }
 
     /**
@@ -452,14 +493,15 @@ public final class Segment implements Closeable {
      */
     public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
         int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        int position = positionOf(startOffset, size);
-        if (position < 0) {
+        Located found = locate(startOffset, size);
+        if (found == null) {
             return ByteBuffer.allocate(0);
         }
+        int position = found.position;
         int want = Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES), size - position);
         ByteBuffer bytes = ByteBuffer.allocate(want);
         file().readFully(bytes, position);
-        int first = RecordBatch.sizeInBytes(bytes, 0);
+        int first = checkFirstBatch(bytes, found, size, startOffset);
         if (first > want) {
             // The first batch alone is larger than maxBytes: return it whole anyway, reading only
             // the part not read yet.
@@ -471,8 +513,8 @@ public final class Segment implements Closeable {
         int end = 0;
         while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
             int batchBytes = RecordBatch.sizeInBytes(bytes, end);
-            if (end + batchBytes > want) {
-                break;
+            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want) {
+                break; // a damaged length ends the read here; a read starting at this batch reports it
             }
             end += batchBytes;
         }
@@ -488,19 +530,23 @@ public final class Segment implements Closeable {
      */
     public ByteBuffer read(long startOffset, ByteBuffer into) throws IOException {
         int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        int position = positionOf(startOffset, size);
-        if (position < 0) {
+        Located found = locate(startOffset, size);
+        if (found == null) {
             return ByteBuffer.allocate(0);
         }
+        int position = found.position;
         int start = into.position();
         int want = Math.min(into.remaining(), size - position);
         file().readFully(into.slice(start, want), position);
         ByteBuffer view = into.slice(start, want).order(java.nio.ByteOrder.BIG_ENDIAN);
+        if (want >= RecordBatch.HEADER_BYTES) { // else too small a buffer: the caller reports it
+            checkFirstBatch(view, found, size, startOffset);
+        }
         int end = 0;
         while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
             int batchBytes = RecordBatch.sizeInBytes(view, end);
-            if (end + batchBytes > want) {
-                break;
+            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want) {
+                break; // a damaged length ends the read here; a read starting at this batch reports it
             }
             end += batchBytes;
         }

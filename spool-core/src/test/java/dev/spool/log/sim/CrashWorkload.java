@@ -7,9 +7,9 @@ import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
-import dev.spool.log.ReadResult;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -52,6 +52,10 @@ final class CrashWorkload {
         long faultsInjected;
         long strictAcks;
         long recordsChecked;
+        long diskFullFailures;
+        long liesTold;
+        long bitsFlipped;
+        long flipsDetected;
         final Map<SimulatedFileIO.CrashOutcome, Long> crashOutcomes = new TreeMap<>();
         final List<String> violations = new ArrayList<>();
 
@@ -63,6 +67,10 @@ final class CrashWorkload {
             faultsInjected += other.faultsInjected;
             strictAcks += other.strictAcks;
             recordsChecked += other.recordsChecked;
+            diskFullFailures += other.diskFullFailures;
+            liesTold += other.liesTold;
+            bitsFlipped += other.bitsFlipped;
+            flipsDetected += other.flipsDetected;
             other.crashOutcomes.forEach((k, v) -> crashOutcomes.merge(k, v, Long::sum));
             violations.addAll(other.violations);
         }
@@ -71,7 +79,9 @@ final class CrashWorkload {
         public String toString() {
             return "runs=" + runs + " crashPoints=" + crashPoints + " cleanRestarts=" + cleanRestarts
                     + " faultRestarts=" + faultRestarts + " faultsInjected=" + faultsInjected + " strictAcks="
-                    + strictAcks + " recordsChecked=" + recordsChecked + " crashOutcomes=" + crashOutcomes
+                    + strictAcks + " recordsChecked=" + recordsChecked + " diskFullFailures=" + diskFullFailures
+                    + " liesTold=" + liesTold + " bitsFlipped=" + bitsFlipped + " flipsDetected=" + flipsDetected
+                    + " crashOutcomes=" + crashOutcomes
                     + " violations=" + violations.size();
         }
     }
@@ -100,6 +110,25 @@ final class CrashWorkload {
     private LogManager manager;
     private long sequence;
     private long clockMs = 1_700_000_000_000L;
+
+    private int readFlipPercent;
+
+    /** Opt-in lying disk: {@code percent} of forces persist nothing (see {@link SimulatedFileIO#setLyingForcePercent}). */
+    CrashWorkload lyingDisk(int percent) {
+        sim.setLyingForcePercent(percent);
+        return this;
+    }
+
+    /**
+     * Bit flips on read: while the workload reads a log back to check it, {@code percent} of file
+     * reads return one bit flipped. A flip must surface as a corruption exception (the read is then
+     * retried) or change nothing; a wrong record returned is a violation.
+     */
+    CrashWorkload readFlips(int percent, java.util.function.Predicate<Path> files) {
+        readFlipPercent = percent;
+        sim.setReadFlipFiles(files);
+        return this;
+    }
 
     CrashWorkload(long seed, boolean reorderedWriteback) {
         this(seed);
@@ -134,6 +163,8 @@ final class CrashWorkload {
         }
         sim.crashOutcomes().forEach((k, v) -> stats.crashOutcomes.merge(k, v, Long::sum));
         stats.faultsInjected = sim.faultsInjected();
+        stats.liesTold = sim.liesTold();
+        stats.bitsFlipped = sim.bitsFlipped();
         return stats;
     }
 
@@ -172,8 +203,11 @@ final class CrashWorkload {
 
     private void runCycle() throws IOException {
         int kind = random.nextInt(10);
-        boolean inject = kind < 2;
-        if (inject) {
+        boolean diskFull = kind == 2;
+        boolean inject = kind < 3;
+        if (diskFull) { // a budget of a few more bytes: some appends fit, then the disk is full
+            sim.setSpaceBytesMax(sim.usedBytes() + random.nextInt(4000));
+        } else if (inject) {
             SimulatedFileIO.Kind fault = random.nextBoolean() ? SimulatedFileIO.Kind.WRITE
                     : SimulatedFileIO.Kind.FORCE;
             sim.failNth(fault, 1 + random.nextInt(20));
@@ -191,6 +225,12 @@ final class CrashWorkload {
             } catch (IOException e) {
                 if (!sim.armedCrashFired() && !inject) {
                     throw violation("an operation failed with no fault injected: " + e, e);
+                }
+                if (diskFull && !sim.armedCrashFired()) {
+                    if (!mentions(e, "No space left on device")) {
+                        throw violation("a full disk failed an operation without saying so: " + e, e);
+                    }
+                    stats.diskFullFailures++;
                 }
                 if (!sim.armedCrashFired()) {
                     break; // an injected fault: restart the process without a crash
@@ -220,6 +260,22 @@ final class CrashWorkload {
             manager = open();
             checkAfterReopen(false);
         }
+    }
+
+    /** Whether {@code text} is in the message of {@code e}, its causes or what they suppressed. */
+    private static boolean mentions(Throwable e, String text) {
+        if (e == null) {
+            return false;
+        }
+        if (String.valueOf(e.getMessage()).contains(text) || mentions(e.getCause(), text)) {
+            return true;
+        }
+        for (Throwable suppressed : e.getSuppressed()) {
+            if (mentions(suppressed, text)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Drops a dead manager: its close fails on the dead session but stops its threads. */
@@ -420,6 +476,21 @@ final class CrashWorkload {
         }
     }
 
+    private List<Record> readChecked(Log log, long offset) throws IOException {
+        if (readFlipPercent == 0) {
+            return log.read(offset, 1 << 16).records();
+        }
+        sim.setReadFlipPercent(readFlipPercent);
+        try {
+            return log.read(offset, 1 << 16).records();
+        } catch (CorruptRecordException | CorruptLogException e) {
+            stats.flipsDetected++; // detected: read again, as a consumer retries a fetch that failed its CRC
+        } finally {
+            sim.setReadFlipPercent(0);
+        }
+        return log.read(offset, 1 << 16).records();
+    }
+
     /**
      * Reads the whole log and checks it against the model. After a reopen the model is replaced by
      * what was read (all of it durable after a crash: the disk then holds only durable bytes).
@@ -432,8 +503,7 @@ final class CrashWorkload {
         TreeMap<Long, Rec> found = new TreeMap<>();
         long next = start;
         while (next < end) {
-            ReadResult result = log.read(next, 1 << 16);
-            List<Record> records = result.records();
+            List<Record> records = readChecked(log, next);
             if (records.isEmpty()) {
                 throw violation(where + ": read at " + next + " returned nothing before the end " + end, null);
             }

@@ -73,6 +73,11 @@ public final class SimulatedFileIO {
     private final Map<CrashOutcome, Long> outcomes = new EnumMap<>(CrashOutcome.class);
     private long spaceBytesMax = Long.MAX_VALUE;
     private boolean reorderedWriteback;
+    private int lyingForcePercent;
+    private long liesTold;
+    private int readFlipPercent;
+    private java.util.function.Predicate<Path> readFlipFiles = path -> true;
+    private long bitsFlipped;
     private long mutations;
     private long crashBeforeMutation = -1;
     private long crashes;
@@ -133,6 +138,36 @@ public final class SimulatedFileIO {
      */
     public synchronized void setReorderedWriteback(boolean enabled) {
         reorderedWriteback = enabled;
+    }
+
+    /**
+     * Opt-in "lying disk": this percentage of file forces report success and persist nothing (the
+     * writes stay pending, to be lost or torn by the next crash). Findings under a lying disk are
+     * reported apart: no engine can keep a promise the disk breaks, but the checker must notice.
+     */
+    public synchronized void setLyingForcePercent(int percent) {
+        lyingForcePercent = percent;
+    }
+
+    public synchronized long liesTold() {
+        return liesTold;
+    }
+
+    /**
+     * Opt-in latent sector errors: this percentage of reads return one bit flipped (the stored
+     * bytes stay right, as a read error corrected on retry would leave them).
+     */
+    public synchronized void setReadFlipPercent(int percent) {
+        readFlipPercent = percent;
+    }
+
+    /** Which files' reads {@link #setReadFlipPercent} flips (all by default). */
+    public synchronized void setReadFlipFiles(java.util.function.Predicate<Path> files) {
+        readFlipFiles = files;
+    }
+
+    public synchronized long bitsFlipped() {
+        return bitsFlipped;
     }
 
     /** Fails the {@code n}th call of {@code kind} from now (1 = the next one), once. */
@@ -559,7 +594,13 @@ public final class SimulatedFileIO {
                     return -1;
                 }
                 int n = (int) Math.min(dst.remaining(), file.size - position);
+                int at = dst.position();
                 dst.put(file.data, (int) position, n);
+                if (readFlipPercent > 0 && n > 0 && readFlipFiles.test(path) && random.nextInt(100) < readFlipPercent) {
+                    int flipAt = at + random.nextInt(n);
+                    dst.put(flipAt, (byte) (dst.get(flipAt) ^ (1 << random.nextInt(8))));
+                    bitsFlipped++;
+                }
                 return n;
             }
         }
@@ -602,6 +643,10 @@ public final class SimulatedFileIO {
             synchronized (SimulatedFileIO.this) {
                 check();
                 session.beforeMutation(Kind.FORCE, path);
+                if (lyingForcePercent > 0 && random.nextInt(100) < lyingForcePercent) {
+                    liesTold++;
+                    return; // "done", and nothing was persisted
+                }
                 file.durable = Arrays.copyOf(file.data, file.size);
                 file.pending = new ArrayList<>();
             }
