@@ -77,6 +77,8 @@ public final class ChainFile {
     private ByteBuffer pending;
     /** Entries were written by a spill and not forced yet. */
     private boolean unforced;
+    /** Whether this object has synced the directory since it first forced the file (a new name needs it). */
+    private boolean nameDurable;
 
     private ChainFile(Path path, long segmentBaseOffset, byte[] anchor, long entries, long persistedEntries,
                       byte[] lastHash, long lastBatchBaseOffset) {
@@ -274,7 +276,8 @@ public final class ChainFile {
         if (nothingPending && persistedEntries == entries && !force) {
             return;
         }
-        if (nothingPending && persistedEntries == entries && !unforced && io.exists(path)) {
+        boolean exists = io.exists(path);
+        if (nothingPending && persistedEntries == entries && !unforced && exists) {
             return; // flushed before and unchanged since
         }
         try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
@@ -303,6 +306,10 @@ public final class ChainFile {
                 file.force(true);
                 pending = null; // a sealed segment keeps no buffer; the active one allocates it again on its next add
             }
+        }
+        if (force && !nameDurable) { // a new sidecar's name is durable only once its directory is synced
+            io.syncDirectory(path.getParent());
+            nameDurable = true;
         }
         unforced = !force;
         persistedEntries = entries;

@@ -52,12 +52,14 @@ final class IndexFile {
     /**
      * Makes the file hold exactly entries {@code [0, count)}: cuts it where entries were removed,
      * appends the ones not yet written (from {@code persistedCount} on), then forces it. Returns
-     * the new persisted count. A no-op when nothing changed and the file exists; a negative
+     * the new persisted count; a file this call created has its directory synced too (else a crash
+     * could keep the forced bytes and lose the name). A no-op when nothing changed and the file exists; a negative
      * {@code persistedCount} means the file's content is unknown and it is rewritten.
      */
     static int sync(FileIO io, Path path, int entryBytes, int persistedCount, int count, EntryWriter writer)
             throws IOException {
-        if (count == persistedCount && io.exists(path)) {
+        boolean exists = io.exists(path);
+        if (count == persistedCount && exists) {
             return count;
         }
         try (StorageFile file = io.open(path, FileIO.OpenMode.CREATE)) {
@@ -75,6 +77,9 @@ final class IndexFile {
                 file.write(bytes, (long) from * entryBytes);
             }
             file.force(true);
+        }
+        if (!exists) { // a new file's name is durable only once its directory is synced
+            io.syncDirectory(path.getParent());
         }
         return count;
     }

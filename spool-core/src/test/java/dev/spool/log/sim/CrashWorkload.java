@@ -7,6 +7,7 @@ import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
+import dev.spool.log.LogVerifier;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.CorruptRecordException;
@@ -53,6 +54,9 @@ final class CrashWorkload {
         long strictAcks;
         long recordsChecked;
         long diskFullFailures;
+        long verifiedClean;
+        long verifyWarnings;
+        final List<String> openChainFindings = new ArrayList<>();
         long liesTold;
         long bitsFlipped;
         long flipsDetected;
@@ -68,6 +72,9 @@ final class CrashWorkload {
             strictAcks += other.strictAcks;
             recordsChecked += other.recordsChecked;
             diskFullFailures += other.diskFullFailures;
+            verifiedClean += other.verifiedClean;
+            verifyWarnings += other.verifyWarnings;
+            openChainFindings.addAll(other.openChainFindings);
             liesTold += other.liesTold;
             bitsFlipped += other.bitsFlipped;
             flipsDetected += other.flipsDetected;
@@ -79,7 +86,8 @@ final class CrashWorkload {
         public String toString() {
             return "runs=" + runs + " crashPoints=" + crashPoints + " cleanRestarts=" + cleanRestarts
                     + " faultRestarts=" + faultRestarts + " faultsInjected=" + faultsInjected + " strictAcks="
-                    + strictAcks + " recordsChecked=" + recordsChecked + " diskFullFailures=" + diskFullFailures
+                    + strictAcks + " recordsChecked=" + recordsChecked + " diskFullFailures=" + diskFullFailures + " verifiedClean=" + verifiedClean
+                    + " verifyWarnings=" + verifyWarnings + " openChainFindings=" + openChainFindings.size()
                     + " liesTold=" + liesTold + " bitsFlipped=" + bitsFlipped + " flipsDetected=" + flipsDetected
                     + " crashOutcomes=" + crashOutcomes
                     + " violations=" + violations.size();
@@ -262,6 +270,26 @@ final class CrashWorkload {
         }
     }
 
+    /**
+     * After a clean close, {@code spool verify}'s checks find nothing wrong: batches, dense offsets,
+     * indexes, and for topics with the hash chain, the chain through every segment and sidecar.
+     */
+    private void verifyOffline() throws IOException {
+        LogVerifier.Report report = new LogVerifier(sim.session(), logConfig).verifyDataDir(DATA_DIR);
+        List<LogVerifier.Finding> errors = report.findings().stream()
+                .filter(f -> f.severity() == LogVerifier.Severity.ERROR).toList();
+        List<LogVerifier.Finding> chainErrors = errors.stream()
+                .filter(f -> f.kind() == LogVerifier.Kind.CHAIN_MISSING).toList();
+        if (errors.size() > chainErrors.size()) {
+            throw violation("spool verify after a clean close: " + errors.stream().limit(3).toList(), null);
+        }
+        if (!chainErrors.isEmpty()) { // open finding 9 (docs/durability.md): counted and printed, not yet failed on
+            stats.openChainFindings.add("seed " + seed + ": " + chainErrors.get(0));
+        }
+        stats.verifyWarnings += report.findings().size() - errors.size();
+        stats.verifiedClean++;
+    }
+
     /** Whether {@code text} is in the message of {@code e}, its causes or what they suppressed. */
     private static boolean mentions(Throwable e, String text) {
         if (e == null) {
@@ -313,6 +341,7 @@ final class CrashWorkload {
             manager.close();
             background.discard();
             markAllDurable();
+            verifyOffline();
             stats.cleanRestarts++;
             manager = open();
             checkAfterReopen(false);
