@@ -83,7 +83,7 @@ public final class RequestDecoder {
             request = parsed.request;
         } catch (RuntimeException e) {
             throw new MalformedRequestException("Cannot decode " + key.name + " v" + version + " (correlation id "
-                    + correlationId + "): " + e.getMessage(), e);
+                    + correlationId + "): " + e, e);
         }
         ParsedRequest parsed = new ParsedRequest(header, request, size);
         if (!apis.supports(key, version)) {
