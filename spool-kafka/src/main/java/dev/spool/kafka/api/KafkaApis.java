@@ -145,6 +145,11 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         return Response.to(request, body);
     }
 
+    /** How many fetches are waiting for data (long poll). */
+    public int waitingFetches() {
+        return fetchWaiters.waiting();
+    }
+
     /** Answers every waiting fetch now (the first step of a graceful shutdown). */
     public void wakeWaitingFetches() {
         fetchWaiters.close();
