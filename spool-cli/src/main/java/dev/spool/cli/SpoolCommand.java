@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
 @Command(name = "spool", mixinStandardHelpOptions = true, versionProvider = SpoolCommand.Version.class,
         description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
         subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, DumpCommand.class,
-                VerifyCommand.class, RepairCommand.class})
+                VerifyCommand.class, RepairCommand.class, ServeCommand.class})
 public final class SpoolCommand implements Runnable {
     static final int EXIT_OK = 0;
     static final int EXIT_ERROR = 1;

@@ -1,0 +1,151 @@
+package dev.spool.cli;
+
+import dev.spool.kafka.KafkaServer;
+import dev.spool.kafka.KafkaServerConfig;
+import dev.spool.kafka.metrics.MetricsEndpoint;
+import dev.spool.log.Durability;
+import dev.spool.log.LogManager;
+import dev.spool.log.LogManagerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.io.PrintStream;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * {@code spool serve}: the Kafka-compatible server on the data directory, until SIGTERM or
+ * SIGINT. Shutdown is graceful: stop accepting, answer the requests in flight, close the
+ * connections, then close the log manager, which flushes every log and writes the clean-shutdown
+ * marker (so the next start scans nothing).
+ *
+ * <p>Startup prints one line on stdout with the listen address and the data directory (and the
+ * metrics address when {@code --metrics-listen} is given).
+ */
+@Command(name = "serve", description = "Serve the data directory to Kafka clients (the Kafka wire protocol).")
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions common;
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}; port 0 picks a free one).")
+    String listen;
+    @Option(names = "--advertise", paramLabel = "HOST:PORT",
+            description = "Address clients are told to connect to (default: the listen address).")
+    String advertise;
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+    String metricsListen;
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
+            description = "Partitions of topics created without a count (default: ${DEFAULT-VALUE}).")
+    int partitions;
+    @Option(names = "--no-auto-create-topics", description = "Unknown topics are an error instead of being created.")
+    boolean noAutoCreate;
+    @Option(names = "--acks-all", paramLabel = "strict|none", defaultValue = "strict",
+            description = "What acks=all waits for: strict (an fsync, default) or none (the page cache, as Kafka).")
+    String acksAll;
+    @Option(names = "--request-bytes-max", paramLabel = "BYTES", defaultValue = "104857600",
+            description = "Largest request accepted (default: ${DEFAULT-VALUE}).")
+    int requestBytesMax;
+    @Option(names = "--connections-max", paramLabel = "N", defaultValue = "1024",
+            description = "Most client connections at once (default: ${DEFAULT-VALUE}).")
+    int connectionsMax;
+
+    /** Counted down to stop the server: by the JVM's shutdown hook, or by a test. */
+    final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        HostPort listenAt = HostPort.parse(common, "--listen", listen);
+        HostPort advertised = advertise == null ? new HostPort(listenAt.host(), 0)
+                : HostPort.parse(common, "--advertise", advertise);
+        Durability acksAllDurability = Settings.durability(common, acksAll);
+        if (partitions < 1) {
+            throw new ParameterException(common.spec.commandLine(), "--partitions must be at least 1");
+        }
+        KafkaServerConfig config = KafkaServerConfig.defaults()
+                .withListen(listenAt.host(), listenAt.port())
+                .withAdvertised(advertised.host(), advertised.port())
+                .withAutoCreateTopics(!noAutoCreate)
+                .withAcksAllDurability(acksAllDurability)
+                .withRequestBytesMax(requestBytesMax)
+                .withConnectionsMax(connectionsMax)
+                .withDefaultPartitions(partitions);
+        PrintStream out = common.root().out;
+        Thread hook = new Thread(this::stopFromSignal, "spool-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (MetricsHolder metrics = MetricsHolder.start(common, metricsListen);
+             LogManager manager = LogManager.open(common.dataDir,
+                     LogManagerConfig.defaults().withMeterRegistry(metrics.registry()));
+             KafkaServer server = KafkaServer.start(config, manager, Optional.empty(), metrics.registry())) {
+            out.println("spool: serving the Kafka protocol on " + config.listenHost() + ":" + server.port()
+                    + ", data directory " + common.dataDir
+                    + metrics.endpoint().map(e -> ", metrics on http://" + e.address().getHostString() + ":"
+                    + e.address().getPort() + "/metrics").orElse(""));
+            out.flush();
+            stopRequested.await();
+            common.root().err.println("spool: stopping (finishing requests in flight, then flushing)");
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook is running
+            }
+        }
+        return SpoolCommand.EXIT_OK;
+    }
+
+    /** The shutdown hook (SIGTERM, SIGINT): asks the serving thread to stop, then waits for it. */
+    private void stopFromSignal() {
+        stopRequested.countDown();
+        try {
+            stopped.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A {@code HOST:PORT} option. */
+    record HostPort(String host, int port) {
+        static HostPort parse(CommonOptions common, String option, String value) {
+            int colon = value.lastIndexOf(':');
+            String host = colon < 0 ? "" : value.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                int port = Integer.parseInt(value.substring(colon + 1));
+                if (!host.isEmpty() && port >= 0 && port <= 65535) {
+                    return new HostPort(host, port);
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new ParameterException(common.spec.commandLine(), option + " must be HOST:PORT with a port from 0 to "
+                    + "65535, not '" + value + "'");
+        }
+    }
+
+    /** The meter registry: Prometheus behind an endpoint when asked for, otherwise one that records nothing. */
+    private record MetricsHolder(MeterRegistry registry, Optional<MetricsEndpoint> endpoint) implements AutoCloseable {
+        static MetricsHolder start(CommonOptions common, String listen) throws java.io.IOException {
+            if (listen == null) {
+                return new MetricsHolder(new CompositeMeterRegistry(), Optional.empty());
+            }
+            HostPort at = HostPort.parse(common, "--metrics-listen", listen);
+            MetricsEndpoint endpoint = MetricsEndpoint.start(at.host(), at.port());
+            return new MetricsHolder(endpoint.registry(), Optional.of(endpoint));
+        }
+
+        @Override
+        public void close() {
+            endpoint.ifPresent(MetricsEndpoint::close);
+        }
+    }
+}

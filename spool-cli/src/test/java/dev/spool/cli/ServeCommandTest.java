@@ -1,0 +1,89 @@
+package dev.spool.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code spool serve} in-process: a real producer writes through it, metrics are served, the stop is clean. */
+class ServeCommandTest {
+    @TempDir
+    Path tmp;
+
+    /** Collects what is printed and opens a latch at the first line. */
+    private static final class FirstLine extends OutputStream {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final CountDownLatch line = new CountDownLatch(1);
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+            if (b == '\n') {
+                line.countDown();
+            }
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void servesProducersAndMetricsAndStopsCleanly() throws Exception {
+        Path data = tmp.resolve("data");
+        FirstLine out = new FirstLine();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        CommandLine line = new CommandLine(root);
+        ServeCommand serve = line.getSubcommands().get("serve").getCommand();
+        int[] code = {-1};
+        Thread thread = new Thread(() -> code[0] = line.execute("serve", "--listen", "127.0.0.1:0",
+                "--metrics-listen", "127.0.0.1:0", "--data-dir", data.toString()));
+        thread.start();
+        assertThat(out.line.await(30, TimeUnit.SECONDS)).as("startup line; stderr: %s", err).isTrue();
+        Matcher started = Pattern.compile("serving the Kafka protocol on 127\\.0\\.0\\.1:(\\d+), data directory (.+), "
+                + "metrics on (http://\\S+/metrics)").matcher(out.text());
+        assertThat(started.find()).as(out.text()).isTrue();
+        assertThat(started.group(2)).isEqualTo(data.toString());
+
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + started.group(1));
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            assertThat(producer.send(new ProducerRecord<>("greetings", "hello")).get().offset()).isZero();
+        }
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(started.group(3))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("spool_kafka_requests_seconds_count{api=\"Produce\"")
+                .contains("spool_kafka_connections");
+
+        serve.stopRequested.countDown();
+        thread.join(60_000);
+        assertThat(code[0]).isZero();
+        assertThat(data.resolve(".spool_cleanshutdown")).exists();
+        assertThat(Files.size(data.resolve("greetings-0").resolve("00000000000000000000.log"))).isPositive();
+    }
+}

@@ -1,0 +1,164 @@
+package dev.spool.kafka;
+
+import dev.spool.kafka.api.AdvertisedAddress;
+import dev.spool.kafka.api.KafkaApis;
+import dev.spool.kafka.group.GroupCoordinator;
+import dev.spool.kafka.metrics.ServerMetrics;
+import dev.spool.kafka.network.NetworkServer;
+import dev.spool.kafka.producer.ProducerIdManager;
+import dev.spool.log.LogManager;
+import dev.spool.log.io.FileIO;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Kafka-compatible server over the logs of one {@link LogManager}: unmodified Kafka clients
+ * produce, consume and administer topics through it.
+ *
+ * <h2>Design</h2>
+ * Three layers, each in its package: {@code network} (Netty: framing, one request at a time per
+ * connection, limits), {@code protocol} (kafka-clients' generated classes behind a thin adapter;
+ * the advertised versions), {@code api} (one handler per API over the log manager). Decoding and
+ * handlers run on a small handler pool; nothing waits on a thread (acks=all appends, long-poll
+ * fetches and group joins complete futures). Producer ids come from {@link ProducerIdManager},
+ * which keeps them unique across restarts in the data directory.
+ *
+ * <p>The caller owns the log manager and the group coordinator (the coordinator is optional:
+ * without one the group APIs are not advertised). {@link #close()} is the graceful shutdown:
+ * stop accepting, answer waiting fetches, finish the requests in flight, close connections;
+ * closing the log manager afterwards flushes and writes the clean-shutdown marker. Thread-safe.
+ */
+public final class KafkaServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
+
+    private final KafkaServerConfig config;
+    private final NetworkServer network;
+    private final KafkaApis apis;
+    private final ExecutorService handlers;
+    private final ScheduledExecutorService timer;
+    private final Optional<GroupCoordinator> coordinator;
+    private volatile boolean closed;
+
+    private KafkaServer(KafkaServerConfig config, NetworkServer network, KafkaApis apis, ExecutorService handlers,
+                        ScheduledExecutorService timer, Optional<GroupCoordinator> coordinator) {
+        this.config = config;
+        this.network = network;
+        this.apis = apis;
+        this.handlers = handlers;
+        this.timer = timer;
+        this.coordinator = coordinator;
+    }
+
+    /** Starts a server over {@code manager} without a group coordinator and without meters. */
+    public static KafkaServer start(KafkaServerConfig config, LogManager manager) throws IOException {
+        return start(config, manager, Optional.empty(), new CompositeMeterRegistry());
+    }
+
+    /**
+     * Starts a server over {@code manager}, routing the group APIs to {@code coordinator} if
+     * present and recording meters in {@code registry}. Returns once it listens.
+     */
+    public static KafkaServer start(KafkaServerConfig config, LogManager manager,
+                                    Optional<GroupCoordinator> coordinator, MeterRegistry registry) throws IOException {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(manager, "manager");
+        Objects.requireNonNull(coordinator, "coordinator");
+        ProducerIdManager producerIds = ProducerIdManager.open(FileIO.real(), manager.dataDir());
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        ExecutorService handlers = Executors.newFixedThreadPool(threads, daemon("spool-kafka-handler"));
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("spool-kafka-timer"));
+        ServerMetrics metrics = new ServerMetrics(registry);
+        try {
+            // The advertised port may be the bound one, known only after binding: the handlers read
+            // it through this holder.
+            AdvertisedAddress advertised = new AdvertisedAddress(config);
+            KafkaApis apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer,
+                    metrics);
+            NetworkServer network = NetworkServer.start(config.listenHost(), config.listenPort(),
+                    config.requestBytesMax(), config.connectionsMax(), Math.max(1, threads / 2), apis, metrics);
+            advertised.bound(network.localAddress().getPort());
+            KafkaServer server = new KafkaServer(config, network, apis, handlers, timer, coordinator);
+            LOG.info("Serving the Kafka protocol on {} (advertised as {}:{}), data in {}", network.localAddress(),
+                    advertised.host(), advertised.port(), manager.dataDir());
+            return server;
+        } catch (IOException | RuntimeException e) {
+            handlers.shutdownNow();
+            timer.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** The address the server listens on. */
+    public InetSocketAddress address() {
+        return network.localAddress();
+    }
+
+    /** The port the server listens on (the real one when 0 was asked). */
+    public int port() {
+        return network.localAddress().getPort();
+    }
+
+    public KafkaServerConfig config() {
+        return config;
+    }
+
+    /** Open client connections. */
+    public int connectionCount() {
+        return network.connectionCount();
+    }
+
+    /** How many fetches are waiting for data (long poll). */
+    public int waitingFetches() {
+        return apis.waitingFetches();
+    }
+
+    /**
+     * Graceful shutdown: stops accepting and reading, answers waiting fetches, waits up to the
+     * configured timeout for requests in flight, then closes connections, the group coordinator
+     * and the threads. The log manager stays open: its owner closes it (flush, clean marker).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        network.stopAccepting();
+        apis.wakeWaitingFetches();
+        network.close(config.shutdownTimeoutMs());
+        coordinator.ifPresent(GroupCoordinator::close);
+        apis.close();
+        handlers.shutdown();
+        timer.shutdownNow();
+        try {
+            if (!handlers.awaitTermination(config.shutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
+                handlers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            handlers.shutdownNow();
+        }
+        LOG.info("Stopped serving on {}", network.localAddress());
+    }
+}

@@ -1,0 +1,162 @@
+package dev.spool.kafka.api;
+
+import dev.spool.kafka.KafkaServerConfig;
+import dev.spool.kafka.group.GroupCoordinator;
+import dev.spool.kafka.metrics.ServerMetrics;
+import dev.spool.kafka.network.RequestProcessor;
+import dev.spool.kafka.producer.ProducerIdManager;
+import dev.spool.kafka.protocol.MalformedRequestException;
+import dev.spool.kafka.protocol.ParsedRequest;
+import dev.spool.kafka.protocol.RequestDecoder;
+import dev.spool.kafka.protocol.Response;
+import dev.spool.kafka.protocol.SupportedApis;
+import dev.spool.log.LogManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request dispatcher: decodes each frame ({@link RequestDecoder}) on the handler executor and
+ * hands it to the handler of its API. Handlers that wait (Produce with acks=all, long-poll Fetch,
+ * a group join) return futures and hold no thread while waiting. Thread-safe.
+ */
+public final class KafkaApis implements RequestProcessor, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaApis.class);
+
+    private final SupportedApis apis;
+    private final RequestDecoder decoder;
+    private final ExecutorService executor;
+    private final ServerMetrics metrics;
+    private final ProducerIdManager producerIds;
+    private final MetadataHandler metadata;
+    private final ProduceHandler produce;
+    private final FetchHandler fetch;
+    private final FetchWaiters fetchWaiters;
+    private final ListOffsetsHandler listOffsets;
+    private final TopicsHandler topics;
+    private final GroupRouter groups;
+
+    /**
+     * @param node      where clients are told to connect
+     * @param executor  runs decoding and handlers
+     * @param timer     runs the long-poll timeouts
+     */
+    public KafkaApis(LogManager manager, KafkaServerConfig config, AdvertisedAddress node,
+                     Optional<GroupCoordinator> coordinator, ProducerIdManager producerIds, ExecutorService executor,
+                     ScheduledExecutorService timer, ServerMetrics metrics) {
+        this.apis = SupportedApis.of(coordinator.isPresent());
+        this.decoder = new RequestDecoder(apis);
+        this.executor = executor;
+        this.metrics = metrics;
+        this.producerIds = producerIds;
+        Partitions partitions = new Partitions(manager, config);
+        this.metadata = new MetadataHandler(partitions, node);
+        this.fetchWaiters = new FetchWaiters(timer, executor);
+        this.produce = new ProduceHandler(partitions, fetchWaiters::appended);
+        this.fetch = new FetchHandler(partitions, fetchWaiters,
+                config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying());
+        this.listOffsets = new ListOffsetsHandler(partitions);
+        this.topics = new TopicsHandler(partitions);
+        this.groups = new GroupRouter(coordinator, node);
+    }
+
+    @Override
+    public CompletableFuture<Optional<Response>> process(ByteBuffer frame, ClientAddress client) {
+        long started = System.nanoTime();
+        return CompletableFuture.supplyAsync(() -> decode(frame), executor)
+                .thenCompose(decoded -> {
+                    if (decoded instanceof RequestDecoder.Answer answer) {
+                        LOG.debug("{} from {}: {}", answer.response().apiKey(), client.host(), answer.note());
+                        return CompletableFuture.completedFuture(Optional.of(answer.response()));
+                    }
+                    ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
+                    return dispatch(request, client).whenComplete((response, error) -> {
+                        if (error == null) {
+                            metrics.requestHandled(request.apiKey(), System.nanoTime() - started);
+                        } else {
+                            metrics.requestFailed(request.apiKey());
+                        }
+                    });
+                });
+    }
+
+    private RequestDecoder.Decoded decode(ByteBuffer frame) {
+        try {
+            return decoder.decode(frame);
+        } catch (MalformedRequestException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private CompletableFuture<Optional<Response>> dispatch(ParsedRequest request, ClientAddress client) {
+        try {
+            return switch (request.apiKey()) {
+                case PRODUCE -> produce.handle(request);
+                case FETCH -> fetch.handle(request);
+                case API_VERSIONS -> now(apiVersions(request));
+                case METADATA -> now(metadata.handle(request));
+                case LIST_OFFSETS -> now(listOffsets.handle(request));
+                case INIT_PRODUCER_ID -> now(initProducerId(request));
+                case FIND_COORDINATOR -> now(groups.findCoordinator(request));
+                case CREATE_TOPICS -> now(topics.createTopics(request));
+                case DELETE_TOPICS -> now(topics.deleteTopics(request));
+                case DESCRIBE_CONFIGS -> now(topics.describeConfigs(request));
+                case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
+                        groups.route(request, client);
+                default -> now(RequestDecoder.errorResponse(request, Errors.UNSUPPORTED_VERSION));
+            };
+        } catch (IOException | UncheckedIOException e) {
+            LOG.error("{} failed: {}", request.apiKey(), e.getMessage(), e);
+            return now(RequestDecoder.errorResponse(request, Errors.KAFKA_STORAGE_ERROR));
+        }
+    }
+
+    private static CompletableFuture<Optional<Response>> now(Response response) {
+        return CompletableFuture.completedFuture(Optional.of(response));
+    }
+
+    private Response apiVersions(ParsedRequest request) {
+        ApiVersionsResponseData body = new ApiVersionsResponseData()
+                .setErrorCode(Errors.NONE.code())
+                .setApiKeys(apis.advertised())
+                .setFinalizedFeaturesEpoch(-1);
+        return Response.to(request, body);
+    }
+
+    private Response initProducerId(ParsedRequest request) throws IOException {
+        InitProducerIdRequestData data = (InitProducerIdRequestData) request.request().data();
+        InitProducerIdResponseData body = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
+        if (data.transactionalId() != null) {
+            body.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+        } else {
+            body.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0);
+        }
+        return Response.to(request, body);
+    }
+
+    /** How many fetches are waiting for data (long poll). */
+    public int waitingFetches() {
+        return fetchWaiters.waiting();
+    }
+
+    /** Answers every waiting fetch now (the first step of a graceful shutdown). */
+    public void wakeWaitingFetches() {
+        fetchWaiters.close();
+    }
+
+    @Override
+    public void close() {
+        fetchWaiters.close();
+    }
+}

@@ -1,0 +1,245 @@
+package dev.spool.kafka.api;
+
+import dev.spool.kafka.producer.ProducerStateTable;
+import dev.spool.kafka.protocol.ParsedRequest;
+import dev.spool.kafka.protocol.Response;
+import dev.spool.log.AppendRejectedException;
+import dev.spool.log.AppendResult;
+import dev.spool.log.Durability;
+import dev.spool.log.InvalidBatchException;
+import dev.spool.log.Log;
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produce: each partition's batch is validated, checked against the idempotent-producer state,
+ * and handed to the log as it arrived (compressed batches stay compressed; the log stamps offsets
+ * into the header, outside the CRC).
+ *
+ * <h2>Checks, in order, each answered with the error Kafka gives</h2>
+ * <pre>
+ *  unknown topic or partition, internal topic          UNKNOWN_TOPIC_OR_PARTITION / INVALID_TOPIC_EXCEPTION
+ *  not exactly one whole batch (Produce v3+)           INVALID_RECORD
+ *  magic, CRC, header, record framing (bounded         CORRUPT_MESSAGE
+ *    decompression)
+ *  larger than the log's batch limit                   MESSAGE_TOO_LARGE
+ *  transactional or control batch                      INVALID_RECORD (transactions are not served)
+ *  producer epoch and sequence                         see ProducerStateTable
+ * </pre>
+ *
+ * <p>Durability: {@code acks=all} waits for the server's acks-all durability (strict, an fsync,
+ * by default), {@code acks=1} and {@code acks=0} for the topic's own; never less than the topic's.
+ * {@code acks=0} gets no response; if any partition failed, the connection is closed instead, as
+ * Kafka does, which is the only way to tell such a producer.
+ */
+final class ProduceHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ProduceHandler.class);
+
+    private final Partitions partitions;
+    private final Consumer<Log> appended;
+
+    /** {@code appended} is told of every log that grew (to wake waiting fetches). */
+    ProduceHandler(Partitions partitions, Consumer<Log> appended) {
+        this.partitions = partitions;
+        this.appended = appended;
+    }
+
+    CompletableFuture<Optional<Response>> handle(ParsedRequest request) {
+        ProduceRequestData data = (ProduceRequestData) request.request().data();
+        boolean acksAll = data.acks() == -1;
+        List<CompletableFuture<Errors>> pending = new ArrayList<>();
+        ProduceResponseData response = new ProduceResponseData();
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse()
+                    .setName(topic.name()).setTopicId(topic.topicId());
+            response.responses().add(topicResponse);
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                ProduceResponseData.PartitionProduceResponse out = new ProduceResponseData.PartitionProduceResponse()
+                        .setIndex(partition.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                topicResponse.partitionResponses().add(out);
+                pending.add(produce(topic.name(), partition, acksAll, data.transactionalId(), out));
+            }
+        }
+        if (data.acks() == 0) {
+            String error = firstError(response); // refusals are known now; the writes themselves are not awaited
+            if (error != null) {
+                return CompletableFuture.failedFuture(new dev.spool.kafka.protocol.MalformedRequestException(
+                        "a Produce with acks=0 failed (" + error + "); closing the connection tells the producer"));
+            }
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> Optional.of(Response.to(request, response)));
+    }
+
+    /** The first partition error set so far, or null when there is none. */
+    private static String firstError(ProduceResponseData response) {
+        for (ProduceResponseData.TopicProduceResponse topic : response.responses()) {
+            for (ProduceResponseData.PartitionProduceResponse partition : topic.partitionResponses()) {
+                if (partition.errorCode() != Errors.NONE.code()) {
+                    return topic.name() + "-" + partition.index() + ": " + Errors.forCode(partition.errorCode()).name()
+                            + (partition.errorMessage() == null ? "" : " " + partition.errorMessage());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Appends one partition's batch; completes with the error written into {@code out}. */
+    private CompletableFuture<Errors> produce(String topic, ProduceRequestData.PartitionProduceData partition,
+                                              boolean acksAll, String transactionalId,
+                                              ProduceResponseData.PartitionProduceResponse out) {
+        Optional<Log> found = partitions.find(topic, partition.index());
+        if (Partitions.isInternal(topic)) {
+            return done(out, Errors.INVALID_TOPIC_EXCEPTION, "Cannot produce to internal topic " + topic);
+        }
+        if (found.isEmpty()) {
+            return done(out, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+        }
+        Log log = found.get();
+        ByteBuffer batch;
+        try {
+            batch = checkBatch(partition.records(), log.config().batchBytesMax(), transactionalId);
+        } catch (RefusedBatch e) {
+            return done(out, e.error, e.getMessage());
+        }
+        Durability durability = log.config().write().durability();
+        if (acksAll && partitions.config().acksAllDurability() == Durability.STRICT) {
+            durability = Durability.STRICT;
+        }
+        CompletableFuture<Long> firstOffset;
+        try {
+            firstOffset = append(log, batch, durability);
+        } catch (RefusedBatch e) {
+            return done(out, e.error, e.getMessage());
+        } catch (InvalidBatchException e) {
+            return done(out, errorFor(e), e.getMessage());
+        } catch (AppendRejectedException e) {
+            return done(out, Errors.REQUEST_TIMED_OUT, e.getMessage());
+        } catch (IllegalStateException e) { // the log was closed: its topic was deleted
+            return done(out, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+        } catch (IOException e) {
+            LOG.error("Produce to {}-{} failed: {}", topic, partition.index(), e.getMessage());
+            return done(out, Errors.KAFKA_STORAGE_ERROR, e.getMessage());
+        }
+        return firstOffset.handle((offset, error) -> {
+            if (error != null) {
+                out.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(describe(error));
+                return Errors.KAFKA_STORAGE_ERROR;
+            }
+            out.setBaseOffset(offset).setLogStartOffset(log.logStartOffset());
+            return Errors.NONE;
+        });
+    }
+
+    private static String describe(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return cause.getMessage();
+    }
+
+    /**
+     * Under the partition's lock: the producer-state check, then the hand-off to the log (which
+     * fixes the batch's place in the log's order), then the record of where it will land.
+     */
+    private CompletableFuture<Long> append(Log log, ByteBuffer batch, Durability durability) throws IOException {
+        long producerId = RecordBatch.producerId(batch, 0);
+        int firstSequence = RecordBatch.baseSequence(batch, 0);
+        PartitionState state = partitions.state(log);
+        CompletableFuture<Long> firstOffset;
+        synchronized (state) {
+            if (producerId < 0 || firstSequence < 0) {
+                firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
+            } else {
+                short epoch = RecordBatch.producerEpoch(batch, 0);
+                int lastSequence = ProducerStateTable.lastSequence(firstSequence, RecordBatch.recordCount(batch, 0));
+                ProducerStateTable producers = state.producers(partitions.config().producerStateScanBytes(),
+                        partitions.config().producersPerPartitionMax());
+                ProducerStateTable.Verdict verdict = producers.check(producerId, epoch, firstSequence, lastSequence);
+                if (verdict instanceof ProducerStateTable.Reject reject) {
+                    throw new RefusedBatch(reject.error(), reject.message());
+                }
+                if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
+                    LOG.debug("Duplicate batch of producer {} (sequences {}..{}) in {}: answered with its offset",
+                            producerId, firstSequence, lastSequence, log.dir().getFileName());
+                    return duplicate.firstOffset();
+                }
+                firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
+                producers.record(producerId, epoch, firstSequence, lastSequence, firstOffset);
+            }
+        }
+        firstOffset.whenComplete((offset, error) -> appended.accept(log));
+        return firstOffset;
+    }
+
+    /** The one batch of a partition's records, checked as far as can be without the log. */
+    static ByteBuffer checkBatch(BaseRecords records, int batchBytesMax, String transactionalId) {
+        if (!(records instanceof MemoryRecords memory) || memory.sizeInBytes() == 0) {
+            throw new RefusedBatch(Errors.INVALID_RECORD, "No records");
+        }
+        ByteBuffer batch = memory.buffer().duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+        batch = batch.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
+        int size = batch.remaining();
+        if (size < RecordBatch.LOG_OVERHEAD_BYTES) {
+            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, size + " bytes are too few for a batch");
+        }
+        long batchBytes = (long) RecordBatch.batchLength(batch, 0) + RecordBatch.LOG_OVERHEAD_BYTES;
+        if (batchBytes > batchBytesMax) {
+            throw new RefusedBatch(Errors.MESSAGE_TOO_LARGE, "Batch of " + batchBytes + " bytes exceeds the maximum of "
+                    + batchBytesMax);
+        }
+        if (batchBytes != size) {
+            throw new RefusedBatch(Errors.INVALID_RECORD, "Produce v3+ carries exactly one batch per partition; got "
+                    + size + " bytes where the first batch is " + batchBytes);
+        }
+        try {
+            RecordBatch.validate(batch, 0, batchBytesMax);
+            if (RecordBatch.isTransactional(batch, 0) || RecordBatch.isControl(batch, 0) || transactionalId != null) {
+                throw new RefusedBatch(Errors.INVALID_RECORD, "Transactional and control batches are not supported");
+            }
+            RecordBatch.validateRecords(batch, 0);
+        } catch (CorruptRecordException e) {
+            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
+        }
+        return batch;
+    }
+
+    private static Errors errorFor(InvalidBatchException e) {
+        return switch (e.reason()) {
+            case TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
+            case CORRUPT -> Errors.CORRUPT_MESSAGE;
+            case TOO_MANY_RECORDS, EMPTY -> Errors.INVALID_RECORD;
+        };
+    }
+
+    private static CompletableFuture<Errors> done(ProduceResponseData.PartitionProduceResponse out, Errors error,
+                                                  String message) {
+        out.setErrorCode(error.code()).setErrorMessage(message);
+        return CompletableFuture.completedFuture(error);
+    }
+
+    /** A batch refused before it reached the log. */
+    static final class RefusedBatch extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Errors error;
+
+        RefusedBatch(Errors error, String message) {
+            super(message, null, false, false);
+            this.error = error;
+        }
+    }
+}

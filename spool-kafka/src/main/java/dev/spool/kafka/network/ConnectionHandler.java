@@ -1,0 +1,179 @@
+package dev.spool.kafka.network;
+
+import dev.spool.kafka.protocol.MalformedRequestException;
+import dev.spool.kafka.protocol.Response;
+import dev.spool.kafka.protocol.ResponseEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: requests are handled one at a time and answered in the order they
+ * arrived, as Kafka does (clients pipeline up to five; ordering is what they rely on).
+ *
+ * <p>All state is touched only on the connection's event loop. A frame is copied into a heap
+ * buffer and handed to the {@link RequestProcessor}; the next one starts when the response is
+ * written (or, for a request that gets none, when it is done). Frames that arrive meanwhile queue
+ * up; past {@link #QUEUED_FRAMES_MAX} the connection stops reading, and it also waits while the
+ * socket is not writable, so a client that sends without reading cannot make the server buffer
+ * without bound. A malformed request, or any failure, closes this connection only.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+    static final int QUEUED_FRAMES_MAX = 8;
+
+    private final RequestProcessor processor;
+    private final NetworkServer server;
+    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    private RequestProcessor.ClientAddress client = new RequestProcessor.ClientAddress("", 0);
+    private boolean busy;
+    private boolean closed;
+
+    ConnectionHandler(RequestProcessor processor, NetworkServer server) {
+        this.processor = processor;
+        this.server = server;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        if (remote instanceof InetSocketAddress inet) {
+            client = new RequestProcessor.ClientAddress(inet.getAddress().getHostAddress(), inet.getPort());
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (closed) {
+            frame.release();
+            return;
+        }
+        server.metrics().bytesReceived(frame.readableBytes() + FrameDecoder.LENGTH_BYTES);
+        queued.add(frame);
+        if (queued.size() >= QUEUED_FRAMES_MAX) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        processNext(ctx);
+    }
+
+    private void processNext(ChannelHandlerContext ctx) {
+        if (busy || closed || queued.isEmpty() || !ctx.channel().isWritable()) {
+            return;
+        }
+        busy = true;
+        ByteBuf frame = queued.poll();
+        ByteBuffer request = ByteBuffer.allocate(frame.readableBytes());
+        frame.readBytes(request);
+        frame.release();
+        request.flip();
+        server.requestStarted();
+        CompletableFuture<Optional<Response>> future;
+        try {
+            future = processor.process(request, client);
+        } catch (RuntimeException e) {
+            future = CompletableFuture.failedFuture(e);
+        }
+        future.whenComplete((response, error) -> {
+            try {
+                ctx.executor().execute(() -> finished(ctx, response, error));
+            } catch (RejectedExecutionException e) { // the event loop is gone: the server is stopping
+                server.requestFinished();
+            }
+        });
+    }
+
+    private void finished(ChannelHandlerContext ctx, Optional<Response> response, Throwable error) {
+        server.requestFinished();
+        busy = false;
+        if (closed) {
+            return;
+        }
+        if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof MalformedRequestException) {
+                LOG.warn("Closing connection from {}: {}", describe(), cause.getMessage());
+            } else {
+                LOG.error("Closing connection from {}: request failed: {}", describe(), cause.toString(), cause);
+            }
+            close(ctx);
+            return;
+        }
+        if (response.isPresent()) {
+            List<Object> parts;
+            try {
+                parts = ResponseEncoder.encode(response.get(), ctx.alloc());
+            } catch (RuntimeException e) {
+                LOG.error("Closing connection from {}: cannot encode the {} response: {}", describe(),
+                        response.get().apiKey(), e.toString(), e);
+                close(ctx);
+                return;
+            }
+            long bytes = 0;
+            for (Object part : parts) {
+                bytes += part instanceof ByteBuf buf ? buf.readableBytes()
+                        : ((io.netty.channel.FileRegion) part).count();
+                ctx.write(part);
+            }
+            server.metrics().bytesSent(bytes);
+            ctx.flush();
+        }
+        if (!ctx.channel().config().isAutoRead() && queued.size() < QUEUED_FRAMES_MAX && !server.isDraining()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        processNext(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        processNext(ctx);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private void close(ChannelHandlerContext ctx) {
+        closed = true;
+        releaseQueued();
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closed = true;
+        releaseQueued();
+        super.channelInactive(ctx);
+    }
+
+    private void releaseQueued() {
+        ByteBuf frame;
+        while ((frame = queued.poll()) != null) {
+            frame.release();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("Connection from {} failed: {}", describe(), cause.getMessage());
+        } else {
+            LOG.warn("Closing connection from {}: {}", describe(), cause.toString());
+        }
+        close(ctx);
+    }
+
+    private String describe() {
+        return client.host() + ":" + client.port();
+    }
+}

@@ -1,0 +1,200 @@
+package dev.spool.kafka.network;
+
+import dev.spool.kafka.protocol.RequestDecoder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listening socket and its connections, on Netty's NIO transport (NIO because it sends a
+ * {@link io.netty.channel.FileRegion} of any kind with {@code transferTo}, which keeps Fetch zero-copy
+ * through Spool's file interface).
+ *
+ * <p>Owns one acceptor thread and a few I/O threads; request handling itself happens wherever
+ * the {@link RequestProcessor} puts it. Connections beyond {@code connectionsMax} are closed as
+ * soon as they are accepted. Shutdown is in two steps so that the owner can wake waiting requests
+ * in between: {@link #stopAccepting()} closes the listening socket and stops every connection from
+ * reading more requests; {@link #close(long)} waits (bounded) for the requests in flight to be
+ * answered, then closes the connections and the threads. Thread-safe.
+ */
+public final class NetworkServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkServer.class);
+
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private volatile Channel listener;
+    private final NetworkMetrics metrics;
+    private final int connectionsMax;
+    private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private final Object idleMonitor = new Object();
+    private int inFlight;
+    private volatile boolean draining;
+    private volatile boolean closed;
+
+    private NetworkServer(EventLoopGroup acceptor, EventLoopGroup workers, NetworkMetrics metrics, int connectionsMax) {
+        this.acceptor = acceptor;
+        this.workers = workers;
+        this.metrics = metrics;
+        this.connectionsMax = connectionsMax;
+    }
+
+    /**
+     * Binds {@code host:port} (port 0 picks a free one) and starts serving.
+     *
+     * @param ioThreads how many event-loop threads serve the connections
+     */
+    public static NetworkServer start(String host, int port, int requestBytesMax, int connectionsMax, int ioThreads,
+                                      RequestProcessor processor, NetworkMetrics metrics) throws IOException {
+        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("spool-kafka-accept", true),
+                NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(ioThreads,
+                new DefaultThreadFactory("spool-kafka-io", true), NioIoHandler.newFactory());
+        NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptor, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 256)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        server.register(channel, requestBytesMax, processor);
+                    }
+                });
+        try {
+            server.listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
+            return server;
+        } catch (Exception e) {
+            acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("Cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void register(SocketChannel channel, int requestBytesMax, RequestProcessor processor) {
+        if (draining || connectionCount.incrementAndGet() > connectionsMax) {
+            if (!draining) {
+                connectionCount.decrementAndGet();
+                LOG.warn("Refusing connection from {}: {} connections already open (the maximum)",
+                        channel.remoteAddress(), connectionsMax);
+            }
+            metrics.connectionRefused();
+            channel.close();
+            return;
+        }
+        connections.add(channel);
+        metrics.connectionOpened();
+        channel.closeFuture().addListener(done -> {
+            connections.remove(channel);
+            connectionCount.decrementAndGet();
+            metrics.connectionClosed();
+        });
+        channel.pipeline()
+                .addLast("frames", new FrameDecoder(RequestDecoder.HEADER_FIXED_BYTES, requestBytesMax))
+                .addLast("requests", new ConnectionHandler(processor, this));
+    }
+
+    /** The address the server listens on (with the real port when 0 was asked). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    NetworkMetrics metrics() {
+        return metrics;
+    }
+
+    boolean isDraining() {
+        return draining;
+    }
+
+    void requestStarted() {
+        synchronized (idleMonitor) {
+            inFlight++;
+        }
+    }
+
+    void requestFinished() {
+        synchronized (idleMonitor) {
+            inFlight--;
+            if (inFlight == 0) {
+                idleMonitor.notifyAll();
+            }
+        }
+    }
+
+    /** Closes the listening socket and stops every connection from reading further requests. */
+    public void stopAccepting() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        listener.close().syncUninterruptibly();
+        for (Channel channel : connections) {
+            channel.eventLoop().execute(() -> channel.config().setAutoRead(false));
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for requests in flight to be answered, then closes every
+     * connection and stops the threads.
+     */
+    @Override
+    public void close() {
+        close(0);
+    }
+
+    public void close(long timeoutMs) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stopAccepting();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (idleMonitor) {
+            while (inFlight > 0) {
+                long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (leftMs <= 0) {
+                    LOG.warn("Closing with {} request(s) still in flight after {} ms", inFlight, timeoutMs);
+                    break;
+                }
+                try {
+                    idleMonitor.wait(leftMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        for (Channel channel : connections) {
+            channel.close();
+        }
+        // Responses already handed to a channel are flushed before it closes; then the loops stop.
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.spool.kafka.network;
+
+import dev.spool.kafka.protocol.Response;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** What the network layer hands each request frame to. */
+public interface RequestProcessor {
+
+    /**
+     * Handles one request frame (the bytes after the length prefix; the processor owns the buffer).
+     * Completes with the response to send, or empty when the request gets none (Produce with
+     * acks=0); completes exceptionally with a
+     * {@link dev.spool.kafka.protocol.MalformedRequestException} (or any error) to close the
+     * connection, which then affects nothing else.
+     */
+    CompletableFuture<Optional<Response>> process(ByteBuffer frame, ClientAddress client);
+
+    /** Where a request came from, for handlers that record it (JoinGroup's client host). */
+    record ClientAddress(String host, int port) {
+    }
+}

@@ -1,0 +1,78 @@
+package dev.spool.kafka.producer;
+
+import dev.spool.log.Log;
+import dev.spool.log.ReadResult;
+import dev.spool.log.SegmentInfo;
+import dev.spool.log.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Rebuilds a partition's {@link ProducerStateTable} from the batch headers at the tail of its log.
+ *
+ * <p>Chosen over a snapshot file: nothing to keep consistent with the log across crashes, and the
+ * cost is bounded. The scan starts at the newest segments, going back until they hold at least
+ * about {@code scanBytes} (or the log starts), and runs once per partition, the first time a producer
+ * writes to it after a start, so opening 10,000 partitions costs nothing. What it cannot see:
+ * producers whose last batch lies further back. They are accepted as new, as Kafka does for an
+ * expired producer; a retried batch is always among its producer's latest, and so, in practice,
+ * at the tail.
+ */
+public final class ProducerStateLoader {
+    private ProducerStateLoader() {
+    }
+
+    /**
+     * Records every idempotent batch from the scan start to the log end into {@code table}. The
+     * caller holds the partition's lock, so the log does not grow meanwhile. Returns the bytes read.
+     */
+    public static long load(Log log, long scanBytes, ProducerStateTable table) throws IOException {
+        long end = log.logEndOffset();
+        long from = scanStart(log, scanBytes);
+        ByteBuffer buffer = ByteBuffer.allocate(log.config().batchBytesMax());
+        long read = 0;
+        for (long offset = from; offset < end; ) {
+            offset = Math.max(offset, log.logStartOffset()); // retention may move the start under the scan
+            buffer.clear();
+            ReadResult result = log.read(offset, buffer);
+            ByteBuffer batches = result.batches();
+            if (!batches.hasRemaining()) {
+                break;
+            }
+            for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+                long producerId = RecordBatch.producerId(batches, at);
+                int firstSequence = RecordBatch.baseSequence(batches, at);
+                if (producerId >= 0 && firstSequence >= 0) {
+                    int lastSequence = ProducerStateTable.lastSequence(firstSequence,
+                            RecordBatch.lastOffsetDelta(batches, at) + 1);
+                    table.record(producerId, RecordBatch.producerEpoch(batches, at), firstSequence, lastSequence,
+                            CompletableFuture.completedFuture(RecordBatch.baseOffset(batches, at)));
+                }
+            }
+            read += batches.remaining();
+            offset = result.nextOffset(offset);
+        }
+        return read;
+    }
+
+    private static long scanStart(Log log, long scanBytes) throws IOException {
+        List<SegmentInfo> segments = log.segments();
+        long from = log.logStartOffset();
+        long covered = 0;
+        for (int i = segments.size() - 1; i >= 0; i--) {
+            SegmentInfo segment = segments.get(i);
+            long wanted = scanBytes - covered;
+            if (segment.sizeBytes() >= wanted) {
+                // Offsets are dense, so bytes map to offsets roughly in proportion: start that far
+                // from the segment's end (the read then starts at the batch holding that offset).
+                long span = segment.nextOffset() - segment.baseOffset();
+                long back = segment.sizeBytes() == 0 ? 0 : (long) (span * ((double) wanted / segment.sizeBytes()));
+                return Math.max(from, segment.nextOffset() - Math.min(span, back));
+            }
+            covered += segment.sizeBytes();
+        }
+        return from;
+    }
+}

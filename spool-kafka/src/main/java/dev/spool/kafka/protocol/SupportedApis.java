@@ -1,0 +1,83 @@
+package dev.spool.kafka.protocol;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * The APIs and versions the server implements: exactly what ApiVersions advertises, never the
+ * jar's whole range ({@code ApiKeys.latestVersion()}), because clients pick the highest version
+ * both sides list and kafkajs ignores the broker's minimum.
+ *
+ * <p>Why these ranges (see the protocol notes in the project's reference material):
+ * <ul>
+ *   <li>Produce 0–11: versions 0–2 are listed but refused on use, as Kafka 4 does, because old
+ *       librdkafka enables gzip/snappy/lz4 only when the range contains 0; 12+ need topic ids.</li>
+ *   <li>Fetch 4–12, OffsetCommit 2–9, OffsetFetch 1–9: the next versions identify topics by id.</li>
+ *   <li>InitProducerId 0–5: 6 is the unstable two-phase-commit version.</li>
+ *   <li>ApiVersions 0–4: a client asking a newer version gets the version-0 fallback.</li>
+ * </ul>
+ * The group APIs are listed only when the server has a group coordinator.
+ */
+public final class SupportedApis {
+    /** Produce versions below this are listed for old librdkafka but cannot be parsed by kafka-clients 4. */
+    public static final short PRODUCE_VERSION_PARSED_MIN = 3;
+
+    private final Map<ApiKeys, short[]> ranges = new EnumMap<>(ApiKeys.class);
+
+    private SupportedApis(boolean groups) {
+        put(ApiKeys.PRODUCE, 0, 11);
+        put(ApiKeys.FETCH, 4, 12);
+        put(ApiKeys.LIST_OFFSETS, 1, 7);
+        put(ApiKeys.METADATA, 0, 12);
+        put(ApiKeys.FIND_COORDINATOR, 0, 6);
+        put(ApiKeys.API_VERSIONS, 0, 4);
+        put(ApiKeys.CREATE_TOPICS, 2, 7);
+        put(ApiKeys.DELETE_TOPICS, 1, 6);
+        put(ApiKeys.INIT_PRODUCER_ID, 0, 5);
+        put(ApiKeys.DESCRIBE_CONFIGS, 1, 4);
+        if (groups) {
+            put(ApiKeys.OFFSET_COMMIT, 2, 9);
+            put(ApiKeys.OFFSET_FETCH, 1, 9);
+            put(ApiKeys.JOIN_GROUP, 0, 9);
+            put(ApiKeys.HEARTBEAT, 0, 4);
+            put(ApiKeys.LEAVE_GROUP, 0, 5);
+            put(ApiKeys.SYNC_GROUP, 0, 5);
+        }
+    }
+
+    /** The APIs of a server with ({@code groups}) or without a group coordinator. */
+    public static SupportedApis of(boolean groups) {
+        return new SupportedApis(groups);
+    }
+
+    private void put(ApiKeys key, int min, int max) {
+        ranges.put(key, new short[] {(short) min, (short) max});
+    }
+
+    /** Whether {@code key} is advertised and {@code version} lies in its range. */
+    public boolean supports(ApiKeys key, short version) {
+        short[] range = ranges.get(key);
+        return range != null && version >= range[0] && version <= range[1];
+    }
+
+    /** The highest version advertised for {@code key}; -1 if it is not advertised. */
+    public short maxVersion(ApiKeys key) {
+        short[] range = ranges.get(key);
+        return range == null ? -1 : range[1];
+    }
+
+    public short minVersion(ApiKeys key) {
+        short[] range = ranges.get(key);
+        return range == null ? -1 : range[0];
+    }
+
+    /** Every advertised API with its range, as ApiVersions lists them. */
+    public ApiVersionsResponseData.ApiVersionCollection advertised() {
+        ApiVersionsResponseData.ApiVersionCollection out = new ApiVersionsResponseData.ApiVersionCollection();
+        ranges.forEach((key, range) -> out.add(new ApiVersionsResponseData.ApiVersion()
+                .setApiKey(key.id).setMinVersion(range[0]).setMaxVersion(range[1])));
+        return out;
+    }
+}
