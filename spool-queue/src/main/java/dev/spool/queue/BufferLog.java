@@ -1,0 +1,316 @@
+package dev.spool.queue;
+
+import dev.spool.log.AppendResult;
+import dev.spool.log.Log;
+import dev.spool.log.LogManager;
+import dev.spool.log.LogManagerConfig;
+import dev.spool.log.ReadResult;
+import dev.spool.log.SegmentInfo;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.SegmentFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log under a {@link DiskBuffer}, and the one place that replaces it.
+ *
+ * <h2>Design</h2>
+ * The buffer's directory is a {@link LogManager} data directory with one topic, {@value #TOPIC},
+ * of one partition. After a failed write or fsync a {@link Log} refuses writes until it is
+ * reopened (STYLE.md 7: a failed fsync is never retried on the same file). A full disk is such a
+ * failure, and one that passes; so before the next write, and before an acknowledgement (which is
+ * what frees space), a failed log is closed and the directory opened again. Recovery then cuts the
+ * incomplete bytes the failed write left at the tail (that item was never acknowledged) and keeps
+ * everything before it. A reopen that fails (the disk is still full) leaves the log closed, and
+ * the next call tries again.
+ *
+ * <p>The consumer's acknowledged position is the log start offset, written by
+ * {@link LogManager#checkpoint()}. This class remembers the start it last moved to, so a reopen
+ * after a checkpoint that failed (on a full disk) does not move it back.
+ *
+ * <p>Threads: every use of the current log runs under the read side of {@code gate}; a reopen
+ * and close take the write side, so no call holds a log while it is replaced. The log's own I/O
+ * threads, which complete append futures, never take the gate.
+ */
+final class BufferLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BufferLog.class);
+    static final String TOPIC = "buffer";
+    /** Bytes read per step when walking a segment's batch headers to locate a damaged item. */
+    private static final int LOCATE_READ_BYTES = 64 << 10;
+
+    private final Path dir;
+    private final DiskBufferConfig config;
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    private volatile LogManager manager;
+    private volatile Log log;
+    /** The log start offset the consumer acknowledged up to; re-applied after a reopen. */
+    private volatile long ackedOffset;
+    /** Whether the checkpoint on disk holds {@link #ackedOffset}; false after a checkpoint failed. */
+    private volatile boolean ackDurable = true;
+    /** Set under the write side of the gate. */
+    private boolean closed;
+
+    private BufferLog(Path dir, DiskBufferConfig config, LogManager manager) {
+        this.dir = dir;
+        this.config = config;
+        this.manager = manager;
+        this.log = manager.log(TOPIC, 0);
+        this.ackedOffset = log.logStartOffset();
+    }
+
+    static BufferLog open(Path dir, DiskBufferConfig config) throws IOException {
+        return new BufferLog(dir, config, openManager(dir, config));
+    }
+
+    private static LogManager openManager(Path dir, DiskBufferConfig config) throws IOException {
+        LogManagerConfig managerConfig = LogManagerConfig.defaults().withLogConfig(config.logConfig())
+                .withIo(config.io()).withoutBackgroundTasks();
+        LogManager manager = LogManager.open(dir, managerConfig);
+        try {
+            if (!manager.topicExists(TOPIC)) {
+                manager.createTopic(TOPIC, 1);
+            }
+            return manager;
+        } catch (IOException | RuntimeException e) {
+            try {
+                manager.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** The current log, for inspection; do not append to it. */
+    Log current() {
+        return log;
+    }
+
+    long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    long logEndOffset() {
+        return log.logEndOffset();
+    }
+
+    /** Whether the last write failed (or a reopen after it did): the next write reopens the log first. */
+    boolean writeFailed() {
+        Log current = log;
+        return current.isFailed() || current.isClosed();
+    }
+
+    /** Whether the checkpoint on disk holds the last acknowledged position. */
+    boolean ackDurable() {
+        return ackDurable;
+    }
+
+    /** Queues an append of one item's batch under the buffer's durability. */
+    CompletableFuture<AppendResult> appendAsync(ByteBuffer batch) throws IOException {
+        reopenIfFailed();
+        gate.readLock().lock();
+        try {
+            return log.appendAsync(batch, config.durability());
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /** Appends one item's batch and waits for it to be acknowledged under the buffer's durability. */
+    AppendResult append(ByteBuffer batch) throws IOException {
+        reopenIfFailed();
+        gate.readLock().lock();
+        try {
+            return log.append(batch, config.durability());
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /** As {@link Log#read(long, ByteBuffer)}. A failed log still reads; only a closed one is reopened. */
+    ReadResult read(long offset, ByteBuffer into) throws IOException {
+        if (log.isClosed()) {
+            reopenIfFailed();
+        }
+        gate.readLock().lock();
+        try {
+            return log.read(offset, into);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /**
+     * Moves the log start to {@code offset} (deleting segments wholly below it) and checkpoints it.
+     *
+     * @throws AckNotDurableException if the start moved but the checkpoint could not be written
+     * @throws IOException            if the start could not move (nothing changed)
+     */
+    void acknowledge(long offset) throws IOException {
+        reopenIfFailed();
+        gate.readLock().lock();
+        try {
+            log.advanceLogStartOffset(offset);
+            ackedOffset = Math.max(ackedOffset, offset);
+            checkpointLocked();
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /** Writes the checkpoint again after one failed. */
+    void retryCheckpoint() throws IOException {
+        reopenIfFailed();
+        gate.readLock().lock();
+        try {
+            checkpointLocked();
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    private void checkpointLocked() throws AckNotDurableException {
+        try {
+            manager.checkpoint();
+            ackDurable = true;
+        } catch (IOException e) {
+            ackDurable = false;
+            throw new AckNotDurableException(dir, ackedOffset, e);
+        }
+    }
+
+    private void reopenIfFailed() throws IOException {
+        if (!writeFailed()) {
+            return;
+        }
+        gate.writeLock().lock();
+        try {
+            if (closed) {
+                throw new BufferClosedException("Disk buffer " + dir + " is closed");
+            }
+            if (writeFailed()) {
+                reopen();
+            }
+        } finally {
+            gate.writeLock().unlock();
+        }
+    }
+
+    /** Closes the failed manager and opens the directory again (write side of the gate held). */
+    private void reopen() throws IOException {
+        try {
+            manager.close(); // a failed log is not flushed; the checkpoint may fail too on a full disk
+        } catch (IOException e) {
+            LOG.warn("Closing the failed log of disk buffer {}: {}", dir, e.getMessage());
+        }
+        LogManager reopened;
+        try {
+            reopened = openManager(dir, config);
+        } catch (IOException e) {
+            throw new IOException("Cannot reopen the log of disk buffer " + dir + " after a failed write: "
+                    + e.getMessage(), e);
+        }
+        Log next = reopened.log(TOPIC, 0);
+        manager = reopened;
+        log = next;
+        if (next.logStartOffset() < ackedOffset) { // the checkpoint of the last acknowledgement failed
+            next.advanceLogStartOffset(ackedOffset);
+            try {
+                reopened.checkpoint();
+                ackDurable = true;
+            } catch (IOException e) {
+                LOG.warn("Disk buffer {}: cannot checkpoint acknowledged position {} yet: {}", dir, ackedOffset,
+                        e.getMessage());
+            }
+        }
+        LOG.warn("Reopened the log of disk buffer {} after a failed write; items {} to {} are stored", dir,
+                next.logStartOffset(), next.logEndOffset() - 1);
+    }
+
+    /** Where a damaged item's batch is: its segment file and byte position, as far as the headers lead. */
+    record Location(Path segmentFile, long position) {
+    }
+
+    /**
+     * Walks the batch headers of the segment holding {@code sequence} from its start to the first
+     * batch at or past that sequence, or to where the framing breaks (a length that runs past the
+     * segment), which is where the damage is. Reads through {@link FileIO}; for error reports only.
+     */
+    Location locate(long sequence) throws IOException {
+        gate.readLock().lock();
+        try {
+            SegmentInfo holder = null;
+            for (SegmentInfo segment : log.segments()) {
+                if (segment.baseOffset() <= sequence) {
+                    holder = segment;
+                }
+            }
+            if (holder == null) {
+                return new Location(null, -1);
+            }
+            Path file = SegmentFiles.logFile(log.dir(), holder.baseOffset());
+            try (StorageFile in = config.io().open(file, FileIO.OpenMode.READ)) {
+                return new Location(file, walkTo(in, Math.min(in.size(), holder.sizeBytes()), sequence));
+            }
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    private static long walkTo(StorageFile in, long size, long sequence) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(LOCATE_READ_BYTES);
+        long chunkStart = 0;
+        chunk.limit(0);
+        long position = 0;
+        while (position + RecordBatch.LOG_OVERHEAD_BYTES <= size) {
+            if (position + RecordBatch.LOG_OVERHEAD_BYTES > chunkStart + chunk.limit()) {
+                chunk.clear().limit((int) Math.min(LOCATE_READ_BYTES, size - position));
+                in.readFully(chunk, position);
+                chunkStart = position;
+            }
+            int at = (int) (position - chunkStart);
+            long base = RecordBatch.baseOffset(chunk, at);
+            long length = RecordBatch.batchLength(chunk, at);
+            if (base >= sequence || length < RecordBatch.BATCH_LENGTH_MIN
+                    || position + RecordBatch.LOG_OVERHEAD_BYTES + length > size) {
+                return position;
+            }
+            position += RecordBatch.LOG_OVERHEAD_BYTES + length;
+        }
+        return position;
+    }
+
+    /** Closes the log: what is written stays for the next open. */
+    @Override
+    public void close() throws IOException {
+        gate.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            manager.close();
+        } finally {
+            gate.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The log start moved (the items are acknowledged for this run) but the checkpoint that makes
+     * it survive a restart could not be written; the next acknowledgement or close writes it again.
+     */
+    static final class AckNotDurableException extends IOException {
+        AckNotDurableException(Path dir, long offset, IOException cause) {
+            super("Disk buffer " + dir + " acknowledged items below sequence " + offset + ", but could not write "
+                    + "the checkpoint that keeps it across a restart (" + cause.getMessage() + "); a restart may "
+                    + "deliver some of them again. The next acknowledgement or close writes it again", cause);
+        }
+    }
+}
