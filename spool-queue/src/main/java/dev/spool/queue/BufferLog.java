@@ -13,6 +13,7 @@ import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ final class BufferLog implements AutoCloseable {
     static final String TOPIC = "buffer";
     /** Bytes read per step when walking a segment's batch headers to locate a damaged item. */
     private static final int LOCATE_READ_BYTES = 64 << 10;
+    /** How often an acknowledgement reopens a log that writes keep failing before it gives up. */
+    private static final int ACK_ATTEMPTS_MAX = 8;
 
     private final Path dir;
     private final DiskBufferConfig config;
@@ -134,6 +137,23 @@ final class BufferLog implements AutoCloseable {
         }
     }
 
+    /**
+     * One batch, the one holding {@code offset}, whatever follows it: {@link Log#read(long, int)}
+     * with a limit of one byte returns the first batch whole. The log checks its length against the
+     * segment before it allocates.
+     */
+    ReadResult readOne(long offset) throws IOException {
+        if (log.isClosed()) {
+            reopenIfFailed();
+        }
+        gate.readLock().lock();
+        try {
+            return log.read(offset, 1);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
     /** As {@link Log#read(long, ByteBuffer)}. A failed log still reads; only a closed one is reopened. */
     ReadResult read(long offset, ByteBuffer into) throws IOException {
         if (log.isClosed()) {
@@ -154,14 +174,25 @@ final class BufferLog implements AutoCloseable {
      * @throws IOException            if the start could not move (nothing changed)
      */
     void acknowledge(long offset) throws IOException {
-        reopenIfFailed();
-        gate.readLock().lock();
-        try {
-            log.advanceLogStartOffset(offset);
-            ackedOffset = Math.max(ackedOffset, offset);
-            checkpointLocked();
-        } finally {
-            gate.readLock().unlock();
+        for (int attempt = 1; ; attempt++) {
+            reopenIfFailed();
+            gate.readLock().lock();
+            try {
+                log.advanceLogStartOffset(offset);
+                ackedOffset = Math.max(ackedOffset, offset);
+                checkpointLocked();
+                return;
+            } catch (AckNotDurableException e) {
+                throw e;
+            } catch (IOException e) {
+                // A write that failed since the reopen above failed the log again (a producer retrying
+                // on a full disk): the start did not move; reopen and move it, a bounded number of times.
+                if (!log.isFailed() || attempt >= ACK_ATTEMPTS_MAX) {
+                    throw e;
+                }
+            } finally {
+                gate.readLock().unlock();
+            }
         }
     }
 
@@ -239,28 +270,93 @@ final class BufferLog implements AutoCloseable {
     }
 
     /**
-     * Walks the batch headers of the segment holding {@code sequence} from its start to the first
-     * batch at or past that sequence, or to where the framing breaks (a length that runs past the
-     * segment), which is where the damage is. Reads through {@link FileIO}; for error reports only.
+     * Where the batch of {@code sequence} is: walks the batch headers of the segment holding it
+     * from the segment's start to the first batch at or past that sequence, or to where the
+     * framing breaks (a length that runs past the segment), which is where the damage is. Reads
+     * through {@link FileIO}; for error reports only.
      */
     Location locate(long sequence) throws IOException {
         gate.readLock().lock();
         try {
-            SegmentInfo holder = null;
-            for (SegmentInfo segment : log.segments()) {
-                if (segment.baseOffset() <= sequence) {
-                    holder = segment;
-                }
-            }
+            SegmentInfo holder = holder(log.segments(), sequence);
             if (holder == null) {
                 return new Location(null, -1);
             }
             Path file = SegmentFiles.logFile(log.dir(), holder.baseOffset());
-            try (StorageFile in = config.io().open(file, FileIO.OpenMode.READ)) {
-                return new Location(file, walkTo(in, Math.min(in.size(), holder.sizeBytes()), sequence));
-            }
+            return new Location(file, positionIn(file, holder, sequence));
         } finally {
             gate.readLock().unlock();
+        }
+    }
+
+    /**
+     * Whether the batch of {@code sequence}, at {@code position} and {@code sizeBytes} long, is the
+     * last of its segment and the next segment starts at {@code sequence + 1}: then the next item
+     * is known to start there whatever the damaged batch holds.
+     */
+    boolean endsSegmentBeforeNext(long sequence, long position, int sizeBytes) throws IOException {
+        gate.readLock().lock();
+        try {
+            List<SegmentInfo> segments = log.segments();
+            SegmentInfo holder = holder(segments, sequence);
+            if (holder == null || position < 0 || position + sizeBytes != holder.sizeBytes()) {
+                return false;
+            }
+            for (SegmentInfo segment : segments) {
+                if (segment.baseOffset() > holder.baseOffset()) {
+                    return segment.baseOffset() == sequence + 1;
+                }
+            }
+            return false;
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /**
+     * The stored bytes of the batches from {@code offset} to the log end: the sizes of the segments
+     * after the one holding {@code offset}, plus that one's bytes from the batch of {@code offset}
+     * on (a walk over its headers). A segment holds nothing but batches, so this is exact; where a
+     * damaged header stops the walk early it counts the bytes from there.
+     */
+    long storedBytesFrom(long offset) throws IOException {
+        gate.readLock().lock();
+        try {
+            List<SegmentInfo> segments = log.segments();
+            SegmentInfo holder = holder(segments, offset);
+            if (holder == null) {
+                return 0;
+            }
+            long bytes = 0;
+            for (SegmentInfo segment : segments) {
+                if (segment.baseOffset() > holder.baseOffset()) {
+                    bytes += segment.sizeBytes();
+                }
+            }
+            Path file = SegmentFiles.logFile(log.dir(), holder.baseOffset());
+            return bytes + holder.sizeBytes() - positionIn(file, holder, offset);
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    /** The last segment whose base offset is at or below {@code offset}, or null. */
+    private static SegmentInfo holder(List<SegmentInfo> segments, long offset) {
+        SegmentInfo holder = null;
+        for (SegmentInfo segment : segments) {
+            if (segment.baseOffset() <= offset) {
+                holder = segment;
+            }
+        }
+        return holder;
+    }
+
+    private long positionIn(Path file, SegmentInfo segment, long sequence) throws IOException {
+        if (segment.sizeBytes() == 0) {
+            return 0;
+        }
+        try (StorageFile in = config.io().open(file, FileIO.OpenMode.READ)) {
+            return walkTo(in, Math.min(in.size(), segment.sizeBytes()), sequence);
         }
     }
 

@@ -100,7 +100,7 @@ public final class DiskBuffer implements AutoCloseable {
                 this::sizeBytes, config.sizeBytesMax());
         this.reader = new ItemReader(log, config, metrics, start);
         this.sizeItems = log.logEndOffset() - start;
-        this.sizeBytes = reader.storedBytesFrom(start);
+        this.sizeBytes = log.storedBytesFrom(start);
         this.nextDelivery = start;
         if (sizeItems > 0) {
             LOG.info("Disk buffer {} opened with {} unacknowledged item(s), {} bytes, from sequence {}",

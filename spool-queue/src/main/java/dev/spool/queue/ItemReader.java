@@ -1,6 +1,5 @@
 package dev.spool.queue;
 
-import dev.spool.log.ReadResult;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
@@ -27,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * log to a batch before it; the reader then starts at the batch that has the wanted sequence.
  *
  * <p><b>Skipping</b> under {@link WhenCorrupt#SKIP} needs to know where the next item starts: the
- * damaged batch is skipped only when the batch after it, in the same read, has the next sequence,
- * or when it is the last batch of the read (the next read checks the next item the same way).
- * Damage to the length field hides the next item; the reader stops there under either policy.
+ * damaged batch is skipped only when the batch after it in the same read has the next sequence,
+ * or the damaged item is the last one, or its batch ends its segment and the next segment starts
+ * at the next sequence. Damage to the length field hides the next item; the reader stops there
+ * under either policy.
  *
  * <p>Not thread-safe: the buffer's consumer lock serializes it.
  */
@@ -45,7 +45,7 @@ final class ItemReader {
     private final BufferLog log;
     private final DiskBufferConfig config;
     private final BufferMetrics metrics;
-    /** Reused for every read: the largest item always fits. */
+    /** Reused for every read. */
     private final ByteBuffer readBuffer;
     private final ArrayDeque<Entry> fetched = new ArrayDeque<>();
     /** The next sequence to read from the log. */
@@ -57,7 +57,9 @@ final class ItemReader {
         this.log = log;
         this.config = config;
         this.metrics = metrics;
-        this.readBuffer = ByteBuffer.allocate(Math.max(FETCH_BYTES, config.itemBytesMax()));
+        // Two of the largest items fit: a damaged batch at the start of a read leaves room for the one after it.
+        this.readBuffer = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8,
+                Math.max(FETCH_BYTES, 2L * config.itemBytesMax())));
         this.position = start;
     }
 
@@ -74,52 +76,17 @@ final class ItemReader {
         return Optional.ofNullable(fetched.pollFirst());
     }
 
-    /**
-     * The stored bytes of the batches from {@code offset} to the log end: one sequential pass over
-     * the unacknowledged items, when a buffer opens. Where damage hides the batch sizes the count
-     * stops there, with a warning: the consumer reports that damage when it reaches it.
-     */
-    long storedBytesFrom(long offset) throws IOException {
-        long bytes = 0;
-        long at = offset;
-        long end = log.logEndOffset();
-        while (at < end) {
-            ByteBuffer batches;
-            try {
-                batches = log.read(at, readBuffer.clear()).batches();
-            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                LOG.warn("Disk buffer {}: cannot frame the item at sequence {} ({}); its size and the sizes after it "
-                        + "are not counted", log.current().dir(), at, e.getMessage());
-                return bytes;
-            }
-            if (!batches.hasRemaining()) {
-                break;
-            }
-            for (int pos = batches.position(); pos < batches.limit(); pos += RecordBatch.sizeInBytes(batches, pos)) {
-                if (RecordBatch.lastOffset(batches, pos) >= at) {
-                    bytes += RecordBatch.sizeInBytes(batches, pos);
-                    at = RecordBatch.lastOffset(batches, pos) + 1;
-                }
-            }
-        }
-        return bytes;
-    }
-
     /** Reads the next run of items into {@link #fetched}; stops before a damaged one unless it is the first. */
     private void fetch() throws IOException {
         long at = position;
-        if (at >= log.logEndOffset()) {
+        long end = log.logEndOffset();
+        if (at >= end) {
             return;
         }
-        ReadResult read;
-        try {
-            read = log.read(at, readBuffer.clear());
-        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            // The batch's length field runs past the largest item or the segment: the framing is gone.
-            throw corrupt(at, "its length does not frame a batch of at most " + config.itemBytesMax() + " bytes ("
-                    + e.getMessage() + ")", e);
+        ByteBuffer batches = read(at);
+        if (!batches.hasRemaining()) { // below the end, yet nothing: a damaged header hides the item
+            throw corrupt(at, "the log returns no batch for it, though its end is " + end, null);
         }
-        ByteBuffer batches = read.batches();
         for (int pos = startOf(batches, at); pos < batches.limit(); ) {
             int size = RecordBatch.sizeInBytes(batches, pos);
             int next = pos + size;
@@ -132,8 +99,7 @@ final class ItemReader {
                     break; // deliver the good items first; the next fetch starts at the damaged one
                 }
                 CorruptItemException corrupt = corrupt(at, e.getMessage(), e);
-                boolean nextItemFound = next >= batches.limit() || RecordBatch.baseOffset(batches, next) == at + 1;
-                if (config.whenCorrupt() == WhenCorrupt.STOP || !nextItemFound) {
+                if (config.whenCorrupt() == WhenCorrupt.STOP || !nextItemFound(batches, next, at, size, end, corrupt)) {
                     throw corrupt;
                 }
                 LOG.error("Skipping a damaged item (policy SKIP): {}", corrupt.getMessage());
@@ -144,6 +110,41 @@ final class ItemReader {
             pos = next;
         }
         position = at;
+    }
+
+    /**
+     * Whole batches from the one holding {@code at}, as many as fit the read buffer. Damage further
+     * on that breaks the log's framing of the window (a length pointing past the segment) fails
+     * the read of the whole window; then the batch at {@code at} is read alone, so the items
+     * before the damage are still delivered, and the damage is reported at its own sequence.
+     */
+    private ByteBuffer read(long at) throws IOException {
+        try {
+            return log.read(at, readBuffer.clear()).batches();
+        } catch (IOException | IllegalArgumentException | IndexOutOfBoundsException windowFailed) {
+            try {
+                return log.readOne(at).batches();
+            } catch (IOException | IllegalArgumentException | IndexOutOfBoundsException e) {
+                e.addSuppressed(windowFailed);
+                throw corrupt(at, "it cannot be read: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Whether the item after the damaged one at {@code at} is known to start where the damaged
+     * batch ends: the next batch of this read has the next sequence, or the damaged item is the
+     * last one, or its batch ends its segment and the next segment starts at the next sequence.
+     */
+    private boolean nextItemFound(ByteBuffer batches, int next, long at, int size, long end,
+                                  CorruptItemException corrupt) throws IOException {
+        if (at + 1 == end) {
+            return true;
+        }
+        if (next < batches.limit()) {
+            return RecordBatch.baseOffset(batches, next) == at + 1;
+        }
+        return log.endsSegmentBeforeNext(at, corrupt.position(), size);
     }
 
     /** The batch that holds sequence {@code at}: the first, unless a damaged header led the log to one before it. */
