@@ -31,7 +31,8 @@ import org.apache.arrow.vector.util.TransferPair;
  * The record CRC protects the bytes on disk; this class checks what a CRC cannot: that the value
  * is a stream of this shape (a payload written by something else, or a bug). Reading it is
  * bounded: the two metadata lengths are checked against the payload before Arrow allocates for
- * them, and the batch's buffers come from a child allocator limited to the payload's size.
+ * them, and the batch's buffers come from a child allocator limited to twice the payload's size
+ * (Arrow rounds allocations up to a power of two).
  * Dictionary-encoded vectors are not supported. Stateless; thread-safe.
  */
 public final class ArrowItemCodec {
@@ -40,7 +41,7 @@ public final class ArrowItemCodec {
     public static final String FORMAT_VALUE = "ipc-stream-v1";
     private static final int CONTINUATION = 0xFFFFFFFF;
     private static final int PREFIX_BYTES = 8;
-    /** Headroom over the payload's size for what reading a batch allocates beyond its body (validity of empty vectors). */
+    /** Headroom for what reading a batch allocates beyond its body (the buffers of empty vectors). */
     private static final long DECODE_SLACK_BYTES = 64 << 10;
 
     private ArrowItemCodec() {
@@ -71,8 +72,9 @@ public final class ArrowItemCodec {
      */
     public static VectorSchemaRoot decode(byte[] payload, BufferAllocator allocator) throws InvalidArrowItemException {
         checkFraming(payload);
+        // Arrow rounds each allocation up to a power of two: the batch's body (at most the payload) may take twice its size.
         try (BufferAllocator reading = allocator.newChildAllocator("spool-arrow-decode", 0,
-                payload.length + DECODE_SLACK_BYTES);
+                2L * payload.length + DECODE_SLACK_BYTES);
              ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(payload), reading)) {
             VectorSchemaRoot read = reader.getVectorSchemaRoot();
             if (!reader.loadNextBatch()) {

@@ -32,9 +32,14 @@ import org.slf4j.LoggerFactory;
  * everything before it. A reopen that fails (the disk is still full) leaves the log closed, and
  * the next call tries again.
  *
- * <p>The consumer's acknowledged position is the log start offset, written by
- * {@link LogManager#checkpoint()}. This class remembers the start it last moved to, so a reopen
- * after a checkpoint that failed (on a full disk) does not move it back.
+ * <p>The consumer's acknowledged position lives in the {@link AckFile}: one small write (and one
+ * fdatasync when strict) per acknowledgement, rather than the log manager's checkpoint of two
+ * replaced files. The log start offset follows it at segment granularity: it moves to the base of
+ * the segment holding the acknowledged position, which deletes every segment wholly below. (Moving
+ * it to the position itself would make the log roll and delete its active segment each time the
+ * consumer catches up: a new segment per acknowledgement.) The log's start-offset checkpoint is
+ * written when segments are deleted, and at close. On open, and after a reopen, the acknowledged
+ * position is the larger of the ack file's and the log start.
  *
  * <p>Threads: every use of the current log runs under the read side of {@code gate}; a reopen
  * and close take the write side, so no call holds a log while it is replaced. The log's own I/O
@@ -51,25 +56,75 @@ final class BufferLog implements AutoCloseable {
     private final Path dir;
     private final DiskBufferConfig config;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    private final AckFile ackFile;
     private volatile LogManager manager;
     private volatile Log log;
-    /** The log start offset the consumer acknowledged up to; re-applied after a reopen. */
+    /** The consumer's acknowledged position: every item below it is acknowledged. At or above the log start. */
     private volatile long ackedOffset;
-    /** Whether the checkpoint on disk holds {@link #ackedOffset}; false after a checkpoint failed. */
+    /** Whether the ack file holds {@link #ackedOffset}; false after its write failed. */
     private volatile boolean ackDurable = true;
     /** Set under the write side of the gate. */
     private boolean closed;
 
-    private BufferLog(Path dir, DiskBufferConfig config, LogManager manager) {
+    private BufferLog(Path dir, DiskBufferConfig config, LogManager manager, AckFile ackFile) {
         this.dir = dir;
         this.config = config;
         this.manager = manager;
         this.log = manager.log(TOPIC, 0);
+        this.ackFile = ackFile;
         this.ackedOffset = log.logStartOffset();
     }
 
     static BufferLog open(Path dir, DiskBufferConfig config) throws IOException {
-        return new BufferLog(dir, config, openManager(dir, config));
+        LogManager manager = openManager(dir, config);
+        AckFile.Opened ack;
+        try {
+            ack = AckFile.open(config.io(), dir);
+        } catch (IOException | RuntimeException e) {
+            try {
+                manager.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        BufferLog log = new BufferLog(dir, config, manager, ack.file());
+        try {
+            if (ack.ackedOffset().isPresent()) {
+                log.moveStartUpTo(ack.ackedOffset().getAsLong());
+            }
+            return log;
+        } catch (IOException | RuntimeException e) {
+            try {
+                log.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Takes {@code acked}, the position the ack file (or this run) holds, as the acknowledged
+     * position when the log's start is behind it. A log that ends below it (relaxed writes lost in
+     * a power loss) is acknowledged to its end.
+     */
+    private void moveStartUpTo(long acked) throws IOException {
+        Log current = log;
+        long end = current.logEndOffset();
+        if (acked > end) {
+            LOG.warn("Disk buffer {}: acknowledged up to {}, but the log ends at {}", dir, acked, end);
+        }
+        ackedOffset = Math.max(current.logStartOffset(), Math.max(ackedOffset, Math.min(acked, end)));
+        advanceStartToSegmentOf(current, ackedOffset);
+    }
+
+    /** Moves the log start to the base of the segment holding {@code offset}: deletes the segments wholly below. */
+    private static void advanceStartToSegmentOf(Log current, long offset) throws IOException {
+        SegmentInfo holder = holder(current.segments(), offset);
+        if (holder != null && holder.baseOffset() > current.logStartOffset()) {
+            current.advanceLogStartOffset(holder.baseOffset());
+        }
     }
 
     private static LogManager openManager(Path dir, DiskBufferConfig config) throws IOException {
@@ -96,8 +151,9 @@ final class BufferLog implements AutoCloseable {
         return log;
     }
 
-    long logStartOffset() {
-        return log.logStartOffset();
+    /** The first unacknowledged sequence. */
+    long ackedOffset() {
+        return ackedOffset;
     }
 
     long logEndOffset() {
@@ -168,25 +224,33 @@ final class BufferLog implements AutoCloseable {
     }
 
     /**
-     * Moves the log start to {@code offset} (deleting segments wholly below it) and checkpoints it.
+     * Acknowledges every item below {@code offset}: records it in the ack file, forced under strict
+     * durability, then deletes the segments wholly below the segment holding it. When segments were
+     * deleted, the log manager's checkpoint follows (best effort: the ack file holds the position).
      *
-     * @throws AckNotDurableException if the start moved but the checkpoint could not be written
-     * @throws IOException            if the start could not move (nothing changed)
+     * @throws AckNotDurableException if the ack file could not be written (the position moved for this run)
+     * @throws IOException            if the segments could not be deleted
      */
     void acknowledge(long offset) throws IOException {
         for (int attempt = 1; ; attempt++) {
             reopenIfFailed();
             gate.readLock().lock();
             try {
-                log.advanceLogStartOffset(offset);
-                ackedOffset = Math.max(ackedOffset, offset);
-                checkpointLocked();
+                if (offset > ackedOffset) {
+                    ackedOffset = offset;
+                    recordAckLocked();
+                }
+                int segmentsBefore = log.segmentCount();
+                advanceStartToSegmentOf(log, offset);
+                if (log.segmentCount() < segmentsBefore) {
+                    checkpointQuietly(manager);
+                }
                 return;
             } catch (AckNotDurableException e) {
                 throw e;
             } catch (IOException e) {
                 // A write that failed since the reopen above failed the log again (a producer retrying
-                // on a full disk): the start did not move; reopen and move it, a bounded number of times.
+                // on a full disk): no segment was deleted; reopen and delete them, a bounded number of times.
                 if (!log.isFailed() || attempt >= ACK_ATTEMPTS_MAX) {
                     throw e;
                 }
@@ -196,24 +260,33 @@ final class BufferLog implements AutoCloseable {
         }
     }
 
-    /** Writes the checkpoint again after one failed. */
+    /** Writes the acknowledged position again after a write of it failed. */
     void retryCheckpoint() throws IOException {
-        reopenIfFailed();
         gate.readLock().lock();
         try {
-            checkpointLocked();
+            recordAckLocked();
         } finally {
             gate.readLock().unlock();
         }
     }
 
-    private void checkpointLocked() throws AckNotDurableException {
+    /** Writes {@link #ackedOffset} to the ack file; serialized by the buffer's consumer lock. */
+    private void recordAckLocked() throws AckNotDurableException {
         try {
-            manager.checkpoint();
+            ackFile.write(ackedOffset, config.durability() == dev.spool.log.Durability.STRICT);
             ackDurable = true;
         } catch (IOException e) {
             ackDurable = false;
             throw new AckNotDurableException(dir, ackedOffset, e);
+        }
+    }
+
+    private void checkpointQuietly(LogManager current) {
+        try {
+            current.checkpoint();
+        } catch (IOException e) {
+            LOG.warn("Disk buffer {}: cannot write the log's checkpoint ({}); the ack file holds the position",
+                    dir, e.getMessage());
         }
     }
 
@@ -251,18 +324,9 @@ final class BufferLog implements AutoCloseable {
         Log next = reopened.log(TOPIC, 0);
         manager = reopened;
         log = next;
-        if (next.logStartOffset() < ackedOffset) { // the checkpoint of the last acknowledgement failed
-            next.advanceLogStartOffset(ackedOffset);
-            try {
-                reopened.checkpoint();
-                ackDurable = true;
-            } catch (IOException e) {
-                LOG.warn("Disk buffer {}: cannot checkpoint acknowledged position {} yet: {}", dir, ackedOffset,
-                        e.getMessage());
-            }
-        }
+        moveStartUpTo(ackedOffset); // the log's checkpoint lags the ack file
         LOG.warn("Reopened the log of disk buffer {} after a failed write; items {} to {} are stored", dir,
-                next.logStartOffset(), next.logEndOffset() - 1);
+                ackedOffset, next.logEndOffset() - 1);
     }
 
     /** Where a damaged item's batch is: its segment file and byte position, as far as the headers lead. */
@@ -392,21 +456,25 @@ final class BufferLog implements AutoCloseable {
                 return;
             }
             closed = true;
-            manager.close();
+            try {
+                manager.close();
+            } finally {
+                ackFile.close();
+            }
         } finally {
             gate.writeLock().unlock();
         }
     }
 
     /**
-     * The log start moved (the items are acknowledged for this run) but the checkpoint that makes
-     * it survive a restart could not be written; the next acknowledgement or close writes it again.
+     * The log start moved (the items are acknowledged for this run) but the ack file that keeps it
+     * across a restart could not be written; the next acknowledgement writes it again.
      */
     static final class AckNotDurableException extends IOException {
         AckNotDurableException(Path dir, long offset, IOException cause) {
             super("Disk buffer " + dir + " acknowledged items below sequence " + offset + ", but could not write "
-                    + "the checkpoint that keeps it across a restart (" + cause.getMessage() + "); a restart may "
-                    + "deliver some of them again. The next acknowledgement or close writes it again", cause);
+                    + "the position that keeps it across a restart (" + cause.getMessage() + "); a restart may "
+                    + "deliver some of them again. The next acknowledgement writes it again", cause);
         }
     }
 }
