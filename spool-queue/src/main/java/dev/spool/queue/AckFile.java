@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * benchmark machine, 10 to 26 ms per acknowledgement. This file is one 32-byte positional write,
  * plus one {@code fdatasync} under strict durability, so an acknowledgement is as durable as an
  * enqueue: relaxed survives a process crash (the page cache keeps it), strict survives power loss.
- * Writing in place needs no new space, so acknowledging (which frees space) works on a full disk.
+ * The file is created at its full 64 bytes (slot 0 holding the position at creation), so every
+ * later write is in place and needs no new space: acknowledging (which frees space) works on a
+ * full disk.
  *
  * <p>The slots make a torn write harmless: it damages one slot, whose CRC then fails, and the other
  * still holds the previous position (integrity never rests on a sector being written atomically).
@@ -65,18 +67,26 @@ final class AckFile implements AutoCloseable {
         this.writeCount = writeCount;
     }
 
-    /** The position held and the file open for writing; a new file is created and its directory synced. */
+    /** The position held (empty for a new file, or one with no valid slot) and the file open for writing. */
     record Opened(AckFile file, OptionalLong ackedOffset) {
     }
 
-    static Opened open(FileIO io, Path dir) throws IOException {
+    /**
+     * Opens the file in {@code dir}; a new one is written whole (slot 0 holding
+     * {@code initialOffset}, slot 1 empty), forced, and its directory synced.
+     */
+    static Opened open(FileIO io, Path dir, long initialOffset) throws IOException {
         Path path = dir.resolve(FILE_NAME);
         boolean existed = io.exists(path);
         StorageFile file = io.open(path, FileIO.OpenMode.CREATE);
         try {
-            if (!existed) {
+            if (!existed || file.size() == 0) {
+                AckFile created = new AckFile(file, 0);
+                created.write(initialOffset, false);
+                file.write(ByteBuffer.allocate(SLOT_BYTES), SLOT_BYTES);
+                file.force(true);
                 io.syncDirectory(dir); // so later fdatasyncs of the file are durable under strict acknowledgement
-                return new Opened(new AckFile(file, 0), OptionalLong.empty());
+                return new Opened(created, OptionalLong.empty());
             }
             ByteBuffer bytes = ByteBuffer.allocate(2 * SLOT_BYTES);
             while (bytes.hasRemaining() && file.read(bytes, bytes.position()) > 0) {

@@ -79,7 +79,7 @@ final class BufferLog implements AutoCloseable {
         LogManager manager = openManager(dir, config);
         AckFile.Opened ack;
         try {
-            ack = AckFile.open(config.io(), dir);
+            ack = AckFile.open(config.io(), dir, manager.log(TOPIC, 0).logStartOffset());
         } catch (IOException | RuntimeException e) {
             try {
                 manager.close();
@@ -224,9 +224,10 @@ final class BufferLog implements AutoCloseable {
     }
 
     /**
-     * Acknowledges every item below {@code offset}: records it in the ack file, forced under strict
-     * durability, then deletes the segments wholly below the segment holding it. When segments were
-     * deleted, the log manager's checkpoint follows (best effort: the ack file holds the position).
+     * Acknowledges every item below {@code offset}: deletes the segments wholly below the segment
+     * holding it (first, so that space comes back before anything is written), then records it in
+     * the ack file, forced under strict durability. When segments were deleted, the log manager's
+     * checkpoint follows (best effort: the ack file holds the position).
      *
      * @throws AckNotDurableException if the ack file could not be written (the position moved for this run)
      * @throws IOException            if the segments could not be deleted
@@ -236,12 +237,12 @@ final class BufferLog implements AutoCloseable {
             reopenIfFailed();
             gate.readLock().lock();
             try {
+                int segmentsBefore = log.segmentCount();
+                advanceStartToSegmentOf(log, offset);
                 if (offset > ackedOffset) {
                     ackedOffset = offset;
                     recordAckLocked();
                 }
-                int segmentsBefore = log.segmentCount();
-                advanceStartToSegmentOf(log, offset);
                 if (log.segmentCount() < segmentsBefore) {
                     checkpointQuietly(manager);
                 }

@@ -37,14 +37,15 @@ class AckFileTest {
     @Test
     void theGoldenFileReadsBackAndIsWhatTheCodecWrites() throws Exception {
         Files.write(file(), golden());
-        AckFile.Opened opened = AckFile.open(FileIO.real(), dir);
+        AckFile.Opened opened = AckFile.open(FileIO.real(), dir, 0);
         opened.file().close();
         assertThat(opened.ackedOffset()).isEqualTo(OptionalLong.of(1234));
 
         Path fresh = dir.resolve("fresh");
         Files.createDirectories(fresh);
-        try (AckFile written = AckFile.open(FileIO.real(), fresh).file()) {
-            long[] offsets = {10, 20, 30, 40, 500, 1000, 1234};
+        try (AckFile written = AckFile.open(FileIO.real(), fresh, 10).file()) { // write 0: 10, made whole
+            assertThat(Files.size(fresh.resolve(AckFile.FILE_NAME))).isEqualTo(2 * AckFile.SLOT_BYTES);
+            long[] offsets = {20, 30, 40, 500, 1000, 1234};
             for (long offset : offsets) {
                 written.write(offset, false);
             }
@@ -54,19 +55,19 @@ class AckFileTest {
 
     @Test
     void aTornSlotFallsBackToThePreviousPosition() throws Exception {
-        try (AckFile written = AckFile.open(FileIO.real(), dir).file()) {
-            written.write(7, true);  // write 0, slot 0
-            written.write(9, true);  // write 1, slot 1
+        try (AckFile written = AckFile.open(FileIO.real(), dir, 0).file()) { // write 0, slot 0
+            written.write(7, true);  // write 1, slot 1
+            written.write(9, true);  // write 2, slot 0
         }
         try (FileChannel channel = FileChannel.open(file(), StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(new byte[] {0, 0, 0}), AckFile.SLOT_BYTES + AckFile.ACKED_OFFSET + 5);
+            channel.write(ByteBuffer.wrap(new byte[] {0, 0, 0}), AckFile.ACKED_OFFSET + 5); // tear slot 0
         }
-        AckFile.Opened opened = AckFile.open(FileIO.real(), dir);
+        AckFile.Opened opened = AckFile.open(FileIO.real(), dir, 0);
         try (AckFile again = opened.file()) {
             assertThat(opened.ackedOffset()).isEqualTo(OptionalLong.of(7));
             again.write(11, false); // the next write takes the torn slot's turn and wins
         }
-        AckFile.Opened reread = AckFile.open(FileIO.real(), dir);
+        AckFile.Opened reread = AckFile.open(FileIO.real(), dir, 0);
         reread.file().close();
         assertThat(reread.ackedOffset()).isEqualTo(OptionalLong.of(11));
     }
