@@ -54,16 +54,12 @@ public final class BufferChannel implements AutoCloseable {
         private Sender() {
         }
 
-        /** Enqueues and waits until the item is on disk (or dropped); blocks while full under {@link WhenFull#BLOCK}. */
+        /**
+         * Enqueues and waits until the item is on disk (or dropped), as {@link DiskBuffer#put}: under
+         * {@link WhenFull#BLOCK} it blocks while the buffer is full or the disk refuses writes.
+         */
         public EnqueueResult send(byte[] payload, Map<String, String> metadata) throws IOException, InterruptedException {
-            try {
-                return buffer.enqueue(payload, metadata).join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof IOException io) {
-                    throw io;
-                }
-                throw e;
-            }
+            return buffer.put(payload, metadata);
         }
 
         /** As {@link DiskBuffer#enqueue}: may block for room, then returns the write's future. */

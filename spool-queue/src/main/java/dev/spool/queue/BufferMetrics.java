@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  *  buffer_size_events            gauge    unacknowledged items
  *  buffer_size_bytes             gauge    their stored bytes
  *  buffer_max_size_bytes         gauge    the byte limit
- *  buffer_blocked                timer    time producers spent blocked on a full buffer
+ *  buffer_blocked                timer    time producers spent blocked on a full buffer or a disk that refused writes
+ *  buffer_write_errors_total     counter  writes the disk refused (full, failing): those items were not stored
+ *  buffer_corrupt_skipped_events_total counter damaged items skipped under {@link WhenCorrupt#SKIP}
  * </pre>
  * Bytes are stored bytes (the item's record batch), the unit the size limit counts, so
  * {@code size = received - sent} holds within a run. "Sent" counts acknowledgement, not delivery:
@@ -36,6 +38,8 @@ final class BufferMetrics {
     static final String SIZE_BYTES = "buffer_size_bytes";
     static final String MAX_SIZE_BYTES = "buffer_max_size_bytes";
     static final String BLOCKED = "buffer_blocked";
+    static final String WRITE_ERRORS = "buffer_write_errors_total";
+    static final String CORRUPT_SKIPPED = "buffer_corrupt_skipped_events_total";
 
     private final MeterRegistry registry;
     private final Counter receivedEvents;
@@ -44,6 +48,8 @@ final class BufferMetrics {
     private final Counter sentBytes;
     private final Counter droppedEvents;
     private final Timer blocked;
+    private final Counter writeErrors;
+    private final Counter corruptSkipped;
     private final Gauge sizeEvents;
     private final Gauge sizeBytes;
     private final Gauge maxSizeBytes;
@@ -58,6 +64,8 @@ final class BufferMetrics {
         sentBytes = Counter.builder(SENT_BYTES).baseUnit("bytes").tags(tags).register(registry);
         droppedEvents = Counter.builder(DROPPED_EVENTS).tags(tags).register(registry);
         blocked = Timer.builder(BLOCKED).tags(tags).register(registry);
+        writeErrors = Counter.builder(WRITE_ERRORS).tags(tags).register(registry);
+        corruptSkipped = Counter.builder(CORRUPT_SKIPPED).tags(tags).register(registry);
         sizeEvents = Gauge.builder(SIZE_EVENTS, items).tags(tags).register(registry);
         sizeBytes = Gauge.builder(SIZE_BYTES, bytes).baseUnit("bytes").tags(tags).register(registry);
         maxSizeBytes = Gauge.builder(MAX_SIZE_BYTES, () -> bytesMax).baseUnit("bytes").tags(tags).register(registry);
@@ -77,6 +85,14 @@ final class BufferMetrics {
         droppedEvents.increment();
     }
 
+    void writeFailed() {
+        writeErrors.increment();
+    }
+
+    void corruptSkipped() {
+        corruptSkipped.increment();
+    }
+
     void blockedFor(long nanos) {
         blocked.record(nanos, TimeUnit.NANOSECONDS);
     }
@@ -84,7 +100,7 @@ final class BufferMetrics {
     /** Removes the meters, so a reopened buffer with the same component id registers fresh ones. */
     void close() {
         for (var meter : new io.micrometer.core.instrument.Meter[] {receivedEvents, receivedBytes, sentEvents,
-                sentBytes, droppedEvents, blocked, sizeEvents, sizeBytes, maxSizeBytes}) {
+                sentBytes, droppedEvents, blocked, writeErrors, corruptSkipped, sizeEvents, sizeBytes, maxSizeBytes}) {
             registry.remove(meter);
         }
     }

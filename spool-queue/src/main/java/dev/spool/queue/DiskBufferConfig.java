@@ -2,6 +2,7 @@ package dev.spool.queue;
 
 import dev.spool.log.Durability;
 import dev.spool.log.LogConfig;
+import dev.spool.log.io.FileIO;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Objects;
@@ -12,17 +13,21 @@ import java.util.Objects;
  * @param componentId   names the buffer in metrics (the {@code component_id} tag) and logs
  * @param sizeBytesMax  most bytes of unacknowledged items on disk (record batches, headers included)
  * @param sizeItemsMax  most unacknowledged items; 0 for no limit on the count
- * @param whenFull      what enqueue does when an item does not fit
+ * @param whenFull      what enqueue does when an item does not fit the size limits, and when the disk
+ *                      refuses a write (full disk, I/O error): {@link WhenFull#BLOCK} waits for the disk
+ *                      to take writes again, the others fail (see {@link BufferWriteException})
  * @param blockTimeoutMs how long {@link WhenFull#BLOCK} waits for room before failing
  * @param durability    when enqueue completes: after the write (NONE) or after an fsync (STRICT)
  * @param segmentBytes  the log's segment size: fully acknowledged segments are deleted, so smaller
  *                      segments return disk space sooner, at the cost of more files
  * @param itemBytesMax  the largest stored item (one record batch) accepted; at most {@code segmentBytes}
  * @param meterRegistry where the buffer's meters go; an empty composite records nothing
+ * @param whenCorrupt   what the consumer does at a damaged item: stop and report (the default) or skip it
+ * @param io            the file interface every file of the buffer goes through (tests inject faults here)
  */
 public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeItemsMax, WhenFull whenFull,
                                long blockTimeoutMs, Durability durability, int segmentBytes, int itemBytesMax,
-                               MeterRegistry meterRegistry) {
+                               MeterRegistry meterRegistry, WhenCorrupt whenCorrupt, FileIO io) {
 
     public static final long DEFAULT_SIZE_BYTES_MAX = 1L << 30;
     public static final long DEFAULT_BLOCK_TIMEOUT_MS = 30_000L;
@@ -33,6 +38,8 @@ public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeI
         Objects.requireNonNull(whenFull, "whenFull");
         Objects.requireNonNull(durability, "durability");
         Objects.requireNonNull(meterRegistry, "meterRegistry");
+        Objects.requireNonNull(whenCorrupt, "whenCorrupt");
+        Objects.requireNonNull(io, "io");
         if (sizeBytesMax <= 0) {
             throw new IllegalArgumentException("sizeBytesMax must be positive, got " + sizeBytesMax);
         }
@@ -50,37 +57,49 @@ public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeI
 
     public static DiskBufferConfig defaults(String componentId) {
         return new DiskBufferConfig(componentId, DEFAULT_SIZE_BYTES_MAX, 0L, WhenFull.BLOCK, DEFAULT_BLOCK_TIMEOUT_MS,
-                Durability.NONE, DEFAULT_SEGMENT_BYTES, LogConfig.DEFAULT_BATCH_BYTES_MAX, new CompositeMeterRegistry());
+                Durability.NONE, DEFAULT_SEGMENT_BYTES, LogConfig.DEFAULT_BATCH_BYTES_MAX, new CompositeMeterRegistry(),
+                WhenCorrupt.STOP, FileIO.real());
     }
 
     public DiskBufferConfig withSizeBytesMax(long bytes) {
         return new DiskBufferConfig(componentId, bytes, sizeItemsMax, whenFull, blockTimeoutMs, durability,
-                segmentBytes, itemBytesMax, meterRegistry);
+                segmentBytes, itemBytesMax, meterRegistry, whenCorrupt, io);
     }
 
     public DiskBufferConfig withSizeItemsMax(long items) {
         return new DiskBufferConfig(componentId, sizeBytesMax, items, whenFull, blockTimeoutMs, durability,
-                segmentBytes, itemBytesMax, meterRegistry);
+                segmentBytes, itemBytesMax, meterRegistry, whenCorrupt, io);
     }
 
     public DiskBufferConfig withWhenFull(WhenFull policy, long timeoutMs) {
         return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, policy, timeoutMs, durability,
-                segmentBytes, itemBytesMax, meterRegistry);
+                segmentBytes, itemBytesMax, meterRegistry, whenCorrupt, io);
     }
 
     public DiskBufferConfig withDurability(Durability value) {
         return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, value,
-                segmentBytes, itemBytesMax, meterRegistry);
+                segmentBytes, itemBytesMax, meterRegistry, whenCorrupt, io);
     }
 
     public DiskBufferConfig withSegmentBytes(int bytes) {
         return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, durability,
-                bytes, itemBytesMax, meterRegistry);
+                bytes, itemBytesMax, meterRegistry, whenCorrupt, io);
     }
 
     public DiskBufferConfig withMeterRegistry(MeterRegistry registry) {
         return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, durability,
-                segmentBytes, itemBytesMax, registry);
+                segmentBytes, itemBytesMax, registry, whenCorrupt, io);
+    }
+
+    public DiskBufferConfig withWhenCorrupt(WhenCorrupt policy) {
+        return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, durability,
+                segmentBytes, itemBytesMax, meterRegistry, policy, io);
+    }
+
+    /** The file interface to use: {@link FileIO#real()} outside tests. */
+    public DiskBufferConfig withIo(FileIO fileIo) {
+        return new DiskBufferConfig(componentId, sizeBytesMax, sizeItemsMax, whenFull, blockTimeoutMs, durability,
+                segmentBytes, itemBytesMax, meterRegistry, whenCorrupt, fileIo);
     }
 
     /** The settings of the buffer's log: no retention (only acknowledgement removes data), our segment size. */

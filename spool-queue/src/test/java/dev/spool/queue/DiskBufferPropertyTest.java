@@ -17,10 +17,12 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /**
- * Random interleavings of enqueue, poll, ack and restart against a model: the list of items
+ * Random interleavings of enqueue, poll, ack, restart and crash against a model: the list of items
  * enqueued, how many are acknowledged (a prefix, as acks are cumulative) and how many of the rest
  * were delivered in this run. After every step the buffer's size equals the model's; every poll
- * returns the model's next item; a restart resumes at the first unacknowledged item.
+ * returns the model's next item; a restart resumes at the first unacknowledged item. A crash is a
+ * copy of the directory taken while the buffer is open (what a killed process leaves: relaxed
+ * writes and acknowledgements are in the page cache), opened in place of the original.
  * Small segments make acknowledgement delete segments along the way. jqwik prints the seed of a failing run.
  */
 class DiskBufferPropertyTest {
@@ -29,11 +31,15 @@ class DiskBufferPropertyTest {
     private static final int POLL = 1;
     private static final int ACK = 2;
     private static final int RESTART = 3;
+    private static final int CRASH = 4;
+    private static final int KINDS = 5;
 
     @Property(tries = 60)
-    void behavesLikeTheModel(@ForAll @Size(max = 80) List<@IntRange(min = 0, max = 399) Integer> operations)
+    void behavesLikeTheModel(@ForAll @Size(max = 80) List<@IntRange(min = 0, max = 499) Integer> operations)
             throws Exception {
-        Path dir = Files.createTempDirectory("disk-buffer-property");
+        Path root = Files.createTempDirectory("disk-buffer-property");
+        Path dir = root.resolve("0");
+        int crashes = 0;
         DiskBufferConfig config = DiskBufferConfig.defaults("property").withSegmentBytes(1024);
         List<byte[]> items = new ArrayList<>();
         List<Integer> storedBytes = new ArrayList<>();
@@ -42,8 +48,8 @@ class DiskBufferPropertyTest {
         DiskBuffer buffer = DiskBuffer.open(dir, config);
         try {
             for (int operation : operations) {
-                int parameter = operation / 4;
-                switch (operation % 4) {
+                int parameter = operation / KINDS;
+                switch (operation % KINDS) {
                     case ENQUEUE -> {
                         byte[] payload = payload(items.size(), parameter);
                         EnqueueResult result = buffer.enqueue(payload, Map.of("i", Integer.toString(items.size())))
@@ -73,8 +79,18 @@ class DiskBufferPropertyTest {
                             delivered -= count;
                         }
                     }
-                    default -> {
+                    case RESTART -> {
                         buffer.close();
+                        buffer = DiskBuffer.open(dir, config);
+                        delivered = 0;
+                        assertThat(buffer.ackedPosition()).isEqualTo(acked);
+                    }
+                    default -> {
+                        Path crashed = root.resolve(Integer.toString(++crashes));
+                        DiskBufferTest.copyTree(dir, crashed);
+                        buffer.close();
+                        deleteRecursively(dir);
+                        dir = crashed;
                         buffer = DiskBuffer.open(dir, config);
                         delivered = 0;
                         assertThat(buffer.ackedPosition()).isEqualTo(acked);
@@ -86,7 +102,7 @@ class DiskBufferPropertyTest {
             }
         } finally {
             buffer.close();
-            deleteRecursively(dir);
+            deleteRecursively(root);
         }
     }
 

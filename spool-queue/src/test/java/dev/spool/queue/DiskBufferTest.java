@@ -375,7 +375,7 @@ class DiskBufferTest {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    static void copyTree(Path from, Path to) throws IOException {
         try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(from)) {
             for (Path path : paths.toList()) {
                 if (path.getFileName().toString().equals(".lock")) {

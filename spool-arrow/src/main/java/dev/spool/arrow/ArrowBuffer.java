@@ -1,0 +1,133 @@
+package dev.spool.arrow;
+
+import dev.spool.queue.BufferItem;
+import dev.spool.queue.DiskBuffer;
+import dev.spool.queue.DiskBufferConfig;
+import dev.spool.queue.EnqueueResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * Apache Arrow record batches through a {@link DiskBuffer}: enqueue a {@link VectorSchemaRoot}
+ * with a metadata map, and poll an equal batch back (schema with its custom metadata, row count,
+ * values, nulls) with the same map.
+ *
+ * <h2>Design</h2>
+ * Each batch is one buffer item whose payload is the batch in the Arrow IPC streaming format
+ * ({@link ArrowItemCodec}), so everything the disk buffer promises holds per batch: the size
+ * limits and what happens when full, durability, FIFO order, at-least-once delivery with
+ * cumulative acknowledgement, damaged items reported with their position, and the buffer's
+ * metrics (an event is a batch). The item's metadata map carries the caller's map; the seed kept
+ * it as JSON inside the schema's metadata, which changed the schema the consumer saw.
+ *
+ * <p>Polled batches are read into vectors of the {@code allocator} given at open; the caller owns
+ * them and closes each {@link ArrowItem}. The allocator stays the caller's: closing this buffer
+ * does not close it. Thread-safe as the disk buffer is; a batch being enqueued must not change
+ * until {@link #enqueue} returns (its bytes are copied before).
+ */
+public final class ArrowBuffer implements AutoCloseable {
+    private final DiskBuffer buffer;
+    private final BufferAllocator allocator;
+
+    private ArrowBuffer(DiskBuffer buffer, BufferAllocator allocator) {
+        this.buffer = buffer;
+        this.allocator = allocator;
+    }
+
+    /** Opens (creating if needed) the buffer in {@code dir}; polled batches are allocated from {@code allocator}. */
+    public static ArrowBuffer open(Path dir, DiskBufferConfig config, BufferAllocator allocator) throws IOException {
+        Objects.requireNonNull(allocator, "allocator");
+        return new ArrowBuffer(DiskBuffer.open(dir, config), allocator);
+    }
+
+    /**
+     * Encodes the batch and enqueues it, as {@link DiskBuffer#enqueue}: the future completes when
+     * it is on disk (or dropped when full under {@code DROP_NEWEST}).
+     *
+     * @throws IllegalArgumentException if the metadata uses the key {@value ArrowItemCodec#FORMAT_KEY},
+     *                                  or the encoded batch is larger than the buffer allows
+     */
+    public CompletableFuture<EnqueueResult> enqueue(VectorSchemaRoot batch, Map<String, String> metadata)
+            throws IOException, InterruptedException {
+        return buffer.enqueue(ArrowItemCodec.encode(batch), itemMetadata(metadata));
+    }
+
+    /** Encodes the batch and writes it, waiting until it is on disk, as {@link DiskBuffer#put}. */
+    public EnqueueResult put(VectorSchemaRoot batch, Map<String, String> metadata)
+            throws IOException, InterruptedException {
+        return buffer.put(ArrowItemCodec.encode(batch), itemMetadata(metadata));
+    }
+
+    private static Map<String, String> itemMetadata(Map<String, String> metadata) {
+        Objects.requireNonNull(metadata, "metadata");
+        if (metadata.containsKey(ArrowItemCodec.FORMAT_KEY)) {
+            throw new IllegalArgumentException("Metadata key '" + ArrowItemCodec.FORMAT_KEY
+                    + "' is reserved: it marks an item as an Arrow batch");
+        }
+        Map<String, String> withFormat = new LinkedHashMap<>(metadata);
+        withFormat.put(ArrowItemCodec.FORMAT_KEY, ArrowItemCodec.FORMAT_VALUE);
+        return withFormat;
+    }
+
+    /**
+     * The next batch in FIFO order, or empty if none is written yet. Delivered batches stay in the
+     * buffer until acknowledged.
+     *
+     * @throws InvalidArrowItemException if the next item is not an Arrow batch this class wrote; it
+     *                                   counts as delivered, so the caller may {@link #ack} its
+     *                                   sequence (named in the message) to drop it, or stop
+     * @throws dev.spool.queue.CorruptItemException at damaged bytes on disk, as {@link DiskBuffer#poll()}
+     */
+    public Optional<ArrowItem> poll() throws IOException {
+        Optional<BufferItem> item = buffer.poll();
+        return item.isEmpty() ? Optional.empty() : Optional.of(toArrow(item.get()));
+    }
+
+    /** As {@link #poll()}, waiting up to {@code timeout} for a batch to be written. */
+    public Optional<ArrowItem> poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
+        Optional<BufferItem> item = buffer.poll(timeout, unit);
+        return item.isEmpty() ? Optional.empty() : Optional.of(toArrow(item.get()));
+    }
+
+    private ArrowItem toArrow(BufferItem item) throws InvalidArrowItemException {
+        String where = "Item at sequence " + item.sequence() + " of disk buffer " + buffer.dir();
+        if (!ArrowItemCodec.FORMAT_VALUE.equals(item.metadata().get(ArrowItemCodec.FORMAT_KEY))) {
+            throw new InvalidArrowItemException(where + " is not an Arrow batch: its metadata has no '"
+                    + ArrowItemCodec.FORMAT_KEY + "' = '" + ArrowItemCodec.FORMAT_VALUE + "'");
+        }
+        VectorSchemaRoot batch;
+        try {
+            batch = ArrowItemCodec.decode(item.payload(), allocator);
+        } catch (InvalidArrowItemException e) {
+            throw new InvalidArrowItemException(where + ": " + e.getMessage(), e);
+        }
+        Map<String, String> metadata = new LinkedHashMap<>(item.metadata());
+        metadata.remove(ArrowItemCodec.FORMAT_KEY);
+        return new ArrowItem(item.sequence(), batch, Collections.unmodifiableMap(metadata), item.storedBytes());
+    }
+
+    /** Acknowledges every batch up to and including {@code sequence}, as {@link DiskBuffer#ack}. */
+    public void ack(long sequence) throws IOException {
+        buffer.ack(sequence);
+    }
+
+    /** The disk buffer underneath: sizes, position, its directory. */
+    public DiskBuffer buffer() {
+        return buffer;
+    }
+
+    /** Closes the disk buffer (unacknowledged batches stay on disk); the allocator is the caller's to close. */
+    @Override
+    public void close() throws IOException {
+        buffer.close();
+    }
+}

@@ -1,0 +1,202 @@
+package dev.spool.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A disk that runs out of space ({@link DiskFullFileIO}: the write that does not fit writes what
+ * fits, then fails with "No space left on device"), under each full-policy: the refused item is
+ * reported and not stored, everything written before is delivered after a restart, nothing takes
+ * a sequence it does not keep, and writing resumes once space frees.
+ */
+class DiskBufferDiskFullTest {
+    private static final int PAYLOAD_BYTES = 1000;
+
+    @TempDir
+    Path dir;
+
+    private final DiskFullFileIO disk = new DiskFullFileIO();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private DiskBufferConfig config(WhenFull policy, long timeoutMs) {
+        return DiskBufferConfig.defaults("full").withIo(disk).withWhenFull(policy, timeoutMs)
+                .withSegmentBytes(16 << 10).withMeterRegistry(registry);
+    }
+
+    private static byte[] payload(int i) {
+        byte[] bytes = new byte[PAYLOAD_BYTES];
+        Arrays.fill(bytes, (byte) i);
+        return bytes;
+    }
+
+    private static Map<String, String> metadata(int i) {
+        return Map.of("i", Integer.toString(i));
+    }
+
+    /** Reopens the directory on the real file system and checks it holds exactly {@code expected} from {@code first} on. */
+    private void assertDelivers(long first, List<Integer> expected) throws Exception {
+        try (DiskBuffer buffer = DiskBuffer.open(dir, DiskBufferConfig.defaults("check"))) {
+            assertThat(buffer.sizeItems()).isEqualTo(expected.size());
+            for (int k = 0; k < expected.size(); k++) {
+                BufferItem item = buffer.poll().orElseThrow();
+                assertThat(item.sequence()).isEqualTo(first + k);
+                assertThat(item.payload()).isEqualTo(payload(expected.get(k)));
+                assertThat(item.metadata()).isEqualTo(metadata(expected.get(k)));
+            }
+            assertThat(buffer.poll()).isEmpty();
+        }
+    }
+
+    @Test
+    void underFailAFullDiskRefusesTheItemClearlyLosesNothingAndWritesAgainWhenSpaceFrees() throws Exception {
+        List<Integer> stored = new ArrayList<>();
+        int next = 0;
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.FAIL, 0))) {
+            for (; next < 3; next++) {
+                buffer.put(payload(next), metadata(next));
+                stored.add(next);
+            }
+            buffer.poll();
+            buffer.ack(0); // acknowledged by the consumer: must stay gone
+            stored.remove(0);
+
+            disk.setFreeBytes(5_500); // room for about five more items
+            BufferWriteException refused = null;
+            while (refused == null) {
+                try {
+                    buffer.put(payload(next), metadata(next));
+                    stored.add(next);
+                    next++;
+                } catch (BufferWriteException e) {
+                    refused = e;
+                }
+            }
+            assertThat(stored).hasSizeGreaterThan(4);
+            assertThat(refused.getMessage()).contains("could not write an item of")
+                    .contains("No space left on device").contains("The item was not stored");
+            assertThat(buffer.sizeItems()).isEqualTo(stored.size());
+            assertThat(registry.get(BufferMetrics.WRITE_ERRORS).counter().count()).isGreaterThanOrEqualTo(1.0);
+
+            int refusedItem = next;
+            assertThatThrownBy(() -> buffer.put(payload(refusedItem), metadata(refusedItem)))
+                    .as("still full").isInstanceOf(BufferWriteException.class);
+
+            disk.setFreeBytes(Long.MAX_VALUE);
+            EnqueueResult again = buffer.put(payload(next), metadata(next));
+            assertThat(again.sequence()).as("refused items took no sequence").isEqualTo(1 + stored.size());
+            stored.add(next);
+            assertThat(buffer.poll().orElseThrow().sequence()).isEqualTo(1);
+        }
+        assertDelivers(1, stored);
+    }
+
+    @Test
+    void underBlockAProducerWaitsForTheDiskAndWritesWhenSpaceFrees() throws Exception {
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.BLOCK, 600_000))) {
+            buffer.put(payload(0), metadata(0));
+            buffer.put(payload(1), metadata(1));
+            disk.setFreeBytes(300); // less than one item
+
+            CompletableFuture<EnqueueResult> third = new CompletableFuture<>();
+            Thread producer = new Thread(() -> {
+                try {
+                    third.complete(buffer.put(payload(2), metadata(2)));
+                } catch (Throwable t) {
+                    third.completeExceptionally(t);
+                }
+            }, "producer-on-full-disk");
+            producer.start();
+            while (disk.refusedWrites() == 0) {
+                Thread.onSpinWait();
+            }
+            DiskBufferTest.awaitParked(producer);
+            assertThat(third).isNotDone();
+
+            disk.setFreeBytes(Long.MAX_VALUE);
+            assertThat(third.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(2);
+            assertThat(registry.get(BufferMetrics.BLOCKED).timer().count()).isEqualTo(1);
+            assertThat(registry.get(BufferMetrics.RECEIVED_EVENTS).counter().count()).isEqualTo(3.0);
+            // and asynchronous enqueues write on as before
+            assertThat(buffer.enqueue(payload(3), metadata(3)).get(30, TimeUnit.SECONDS).sequence()).isEqualTo(3);
+        }
+        assertDelivers(0, List.of(0, 1, 2, 3));
+    }
+
+    /** The buffer itself filled the disk: acknowledging deletes segments, and that space lets the producer on. */
+    @Test
+    void underBlockAcknowledgementsFreeTheDiskForABlockedProducer() throws Exception {
+        DiskBufferConfig config = config(WhenFull.BLOCK, 600_000).withSegmentBytes(4096);
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config)) {
+            for (int i = 0; i < 9; i++) {
+                buffer.put(payload(i), metadata(i));
+            }
+            assertThat(buffer.log().segmentCount()).isGreaterThanOrEqualTo(3);
+            disk.setFreeBytes(200);
+            CompletableFuture<EnqueueResult> blocked = new CompletableFuture<>();
+            Thread producer = new Thread(() -> {
+                try {
+                    blocked.complete(buffer.put(payload(9), metadata(9)));
+                } catch (Throwable t) {
+                    blocked.completeExceptionally(t);
+                }
+            }, "producer-on-full-disk");
+            producer.start();
+            while (disk.refusedWrites() == 0) {
+                Thread.onSpinWait();
+            }
+            assertThat(blocked).isNotDone();
+
+            for (int i = 0; i < 6; i++) {
+                assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(payload(i));
+            }
+            disk.setFreeBytes(0); // acknowledging needs no space: the position is written in place
+            buffer.ack(5); // deletes the segments below sequence 6: the space the producer needs
+            assertThat(blocked.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(9);
+        }
+        assertDelivers(6, List.of(6, 7, 8, 9));
+    }
+
+    @Test
+    void underBlockTheWaitForTheDiskEndsAtTheTimeoutWithTheDiskError() throws Exception {
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.BLOCK, 50))) {
+            buffer.put(payload(0), metadata(0));
+            disk.setFreeBytes(0);
+            assertThatThrownBy(() -> buffer.put(payload(1), metadata(1))).isInstanceOf(BufferWriteException.class)
+                    .hasMessageContaining("in 50 ms of waiting for the disk to take writes again")
+                    .hasMessageContaining("No space left on device");
+            assertThat(buffer.sizeItems()).isEqualTo(1);
+            disk.setFreeBytes(Long.MAX_VALUE);
+        }
+        assertDelivers(0, List.of(0));
+    }
+
+    @Test
+    void anAsynchronousWriteTheDiskRefusesFailsItsFutureAndTheNextEnqueueWritesAgain() throws Exception {
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.DROP_NEWEST, 0))) {
+            buffer.enqueue(payload(0), metadata(0)).get(30, TimeUnit.SECONDS);
+            disk.setFreeBytes(100);
+            CompletableFuture<EnqueueResult> refused = buffer.enqueue(payload(1), metadata(1));
+            assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(BufferWriteException.class).hasMessageContaining("No space left on device");
+            assertThat(buffer.sizeItems()).as("its room is given back").isEqualTo(1);
+            assertThat(registry.get(BufferMetrics.DROPPED_EVENTS).counter().count())
+                    .as("a refused write is an error, not a drop").isZero();
+
+            disk.setFreeBytes(Long.MAX_VALUE);
+            assertThat(buffer.enqueue(payload(2), metadata(2)).get(30, TimeUnit.SECONDS).sequence()).isEqualTo(1);
+        }
+        assertDelivers(0, List.of(0, 2));
+    }
+}
