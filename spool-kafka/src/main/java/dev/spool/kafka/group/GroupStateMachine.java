@@ -504,10 +504,12 @@ final class GroupStateMachine {
         }
     }
 
-    private static void completeSync(GroupMember member, SyncGroupResponseData response, Effects effects) {
+    /** Answers the sync the member waits on, if any; its session restarts then, as it was kept alive meanwhile. */
+    private void completeSync(GroupMember member, SyncGroupResponseData response, Effects effects) {
         if (member.syncFuture != null) {
             effects.complete(member.syncFuture, response);
             member.syncFuture = null;
+            member.lastHeartbeatMs = clockMs.getAsLong();
         }
     }
 
