@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -240,8 +241,10 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
                 return plan.complete(Errors.NONE);
             }
             if (!closed) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
                 LOG.error("Could not write {} offset(s) of group {}: {}", plan.commits().size(), groupId,
-                        failure.getMessage(), failure);
+                        cause.getMessage(), cause);
             }
             return plan.complete(closed ? Errors.NOT_COORDINATOR : Errors.COORDINATOR_NOT_AVAILABLE);
         });

@@ -12,7 +12,6 @@ import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +22,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
@@ -221,8 +221,7 @@ final class OffsetStore implements AutoCloseable {
         return appended.handle((result, error) -> {
             try {
                 if (error != null) {
-                    throw error instanceof RuntimeException r ? r : new UncheckedIOException(
-                            error instanceof IOException io ? io : new IOException(error));
+                    throw error instanceof CompletionException c ? c : new CompletionException(error);
                 }
                 for (int i = 0; i < commits.size(); i++) {
                     Commit commit = commits.get(i);

@@ -129,7 +129,7 @@ final class TestConsumer {
         return response;
     }
 
-    /** Commits {@code offset} for each partition, as this member of its generation. */
+    /** Commits {@code offset} for each partition, as this member of its generation (topics and partitions in order). */
     OffsetCommitResponseData commit(Map<TopicPartition, Long> offsets) {
         return coordinator.commitOffsets(commitRequest(groupId, generation, memberId, offsets), (short) 9).join();
     }
@@ -137,7 +137,10 @@ final class TestConsumer {
     static OffsetCommitRequestData commitRequest(String groupId, int generation, String memberId,
                                                  Map<TopicPartition, Long> offsets) {
         Map<String, OffsetCommitRequestData.OffsetCommitRequestTopic> byTopic = new java.util.TreeMap<>();
-        offsets.forEach((tp, offset) -> byTopic.computeIfAbsent(tp.topic(),
+        Map<TopicPartition, Long> sorted = new java.util.TreeMap<>(java.util.Comparator
+                .comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+        sorted.putAll(offsets);
+        sorted.forEach((tp, offset) -> byTopic.computeIfAbsent(tp.topic(),
                 t -> new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(t)).partitions()
                 .add(new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(tp.partition())
                         .setCommittedOffset(offset).setCommittedLeaderEpoch(7).setCommittedMetadata("m" + offset)));
