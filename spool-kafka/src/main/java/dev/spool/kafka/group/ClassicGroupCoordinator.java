@@ -222,7 +222,8 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
         if (closed) {
             return CompletableFuture.completedFuture(OffsetRequests.commitError(request, Errors.NOT_COORDINATOR));
         }
-        if (groupId == null || groupId.isEmpty()) {
+        if (groupId == null || groupId.isEmpty() || groupId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                > OffsetRecordCodec.STRING_BYTES_MAX) { // the wire allows as much, but text it could not decode grows
             return CompletableFuture.completedFuture(OffsetRequests.commitError(request, Errors.INVALID_GROUP_ID));
         }
         int generation = request.generationIdOrMemberEpoch();
