@@ -141,7 +141,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
             error = Errors.INCONSISTENT_GROUP_PROTOCOL;
         }
         if (error != Errors.NONE) {
-            return CompletableFuture.completedFuture(GroupStateMachine.joinError(memberId, error, apiVersion));
+            return CompletableFuture.completedFuture(GroupResponses.joinError(memberId, error, apiVersion));
         }
         CompletableFuture<JoinGroupResponseData> future = new CompletableFuture<>();
         Errors outcome = withGroup(request.groupId(), memberId.isEmpty(), (group, effects) -> {
@@ -153,7 +153,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
             return Errors.NONE;
         });
         if (outcome != Errors.NONE) {
-            future.complete(GroupStateMachine.joinError(memberId, outcome, apiVersion));
+            future.complete(GroupResponses.joinError(memberId, outcome, apiVersion));
         }
         return future;
     }
@@ -169,7 +169,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
             return Errors.NONE;
         });
         if (outcome != Errors.NONE) {
-            future.complete(GroupStateMachine.syncError(outcome));
+            future.complete(GroupResponses.syncError(outcome));
         }
         return future;
     }

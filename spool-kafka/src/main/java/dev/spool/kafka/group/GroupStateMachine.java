@@ -1,5 +1,10 @@
 package dev.spool.kafka.group;
 
+import static dev.spool.kafka.group.GroupResponses.joinError;
+import static dev.spool.kafka.group.GroupResponses.joinResponse;
+import static dev.spool.kafka.group.GroupResponses.syncError;
+import static dev.spool.kafka.group.GroupResponses.syncResponse;
+
 import io.micrometer.core.instrument.Counter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,7 +81,8 @@ final class GroupStateMachine {
     void join(ClassicGroup group, JoinGroupRequestData request, short version, String clientId, String clientHost,
               CompletableFuture<JoinGroupResponseData> future, Effects effects) {
         Map<String, GroupMember.Protocol> byName = new LinkedHashMap<>();
-        request.protocols().forEach(p -> byName.putIfAbsent(p.name(), new GroupMember.Protocol(p.name(), p.metadata())));
+        request.protocols().forEach(p ->
+                byName.putIfAbsent(p.name(), new GroupMember.Protocol(p.name(), p.metadata())));
         List<GroupMember.Protocol> protocols = List.copyOf(byName.values());
         String memberId = request.memberId();
         if (!group.supportsProtocols(request.protocolType(), byName.keySet())) {
@@ -511,34 +517,5 @@ final class GroupStateMachine {
             member.syncFuture = null;
             member.lastHeartbeatMs = clockMs.getAsLong();
         }
-    }
-
-    // ---- responses ----------------------------------------------------------------------------
-
-    static JoinGroupResponseData joinError(String memberId, Errors error, short version) {
-        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
-                .setLeader("").setProtocolType(null).setProtocolName(version >= 7 ? null : "");
-    }
-
-    private static JoinGroupResponseData joinResponse(ClassicGroup group, GroupMember member, boolean withMembers) {
-        List<JoinGroupResponseData.JoinGroupResponseMember> members = new ArrayList<>();
-        if (withMembers) {
-            for (GroupMember m : group.allMembers()) {
-                members.add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId)
-                        .setGroupInstanceId(m.groupInstanceId).setMetadata(m.metadata(group.protocolName)));
-            }
-        }
-        return new JoinGroupResponseData().setErrorCode(Errors.NONE.code()).setGenerationId(group.generationId)
-                .setProtocolType(group.protocolType).setProtocolName(group.protocolName).setLeader(group.leaderId)
-                .setMemberId(member.memberId).setMembers(members);
-    }
-
-    static SyncGroupResponseData syncError(Errors error) {
-        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(GroupMember.NO_ASSIGNMENT);
-    }
-
-    private static SyncGroupResponseData syncResponse(ClassicGroup group, GroupMember member) {
-        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(group.protocolType)
-                .setProtocolName(group.protocolName).setAssignment(member.assignment);
     }
 }

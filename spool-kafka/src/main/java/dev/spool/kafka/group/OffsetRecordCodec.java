@@ -178,8 +178,8 @@ final class OffsetRecordCodec {
     private static byte[] utf8(String text, String field) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > STRING_BYTES_MAX) {
-            throw new IllegalArgumentException("The " + field + " is " + bytes.length + " bytes of UTF-8, more than the "
-                    + STRING_BYTES_MAX + " an offsets record holds");
+            throw new IllegalArgumentException("The " + field + " is " + bytes.length
+                    + " bytes of UTF-8, more than the " + STRING_BYTES_MAX + " an offsets record holds");
         }
         return bytes;
     }

@@ -395,4 +395,25 @@ class ClassicGroupCoordinatorTest {
         group.get(1).leave().members().forEach(m -> leaveErrors.add(Errors.forCode(m.errorCode())));
         assertThat(leaveErrors).containsExactly(Errors.NOT_COORDINATOR);
     }
+
+    @Test
+    void theProductionTimerThreadEndsADelayedRebalanceAndTheMetersAreRecorded() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (ClassicGroupCoordinator real = ClassicGroupCoordinator.open(dir.resolve("real"),
+                GroupCoordinatorConfig.defaults().withInitialRebalanceDelayMs(50).withMeterRegistry(registry))) {
+            TestConsumer a = new TestConsumer(real, "group", "a", List.of("orders"));
+            CompletableFuture<JoinGroupResponseData> join = a.join();
+            JoinGroupResponseData response = join.get(30, java.util.concurrent.TimeUnit.SECONDS); // the timer ends it
+            assertThat(Errors.forCode(response.errorCode())).isEqualTo(Errors.NONE);
+            assertThat(response.generationId()).isEqualTo(1);
+            assertThat(registry.get("spool.group.rebalances").counter().count()).isEqualTo(1.0);
+            assertThat(registry.get("spool.groups").gauge().value()).isEqualTo(1.0);
+            a.syncAsLeader(response, ORDERS).join();
+            a.commit(Map.of(new TopicPartition("orders", 0), 3L));
+            assertThat(registry.get("spool.group.offset.commits").counter().count()).isEqualTo(1.0);
+            assertThat(registry.get("spool.group.offsets").gauge().value()).isEqualTo(1.0);
+        }
+        assertThat(registry.find("spool.groups").gauge()).as("meters leave with the coordinator").isNull();
+    }
 }
