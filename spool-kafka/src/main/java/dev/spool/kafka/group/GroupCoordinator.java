@@ -23,6 +23,12 @@ import org.apache.kafka.common.message.SyncGroupResponseData;
  * defines are reported in the response's error codes, never by completing exceptionally.
  *
  * <p>The server answers FindCoordinator itself (it is the coordinator of every group).
+ *
+ * <p>Threads: every method may be called from any thread, concurrently. A returned future may complete
+ * on the calling thread (most answers), on the coordinator's timer thread (a join or sync that a
+ * timeout ends) or on its offsets I/O thread (a commit, once durable): callbacks attached to it should
+ * hand work to the connection's event loop rather than block. Every future completes, with an error
+ * code if need be: after {@link #close()} everything is answered with {@code NOT_COORDINATOR}.
  */
 public interface GroupCoordinator extends AutoCloseable {
 
