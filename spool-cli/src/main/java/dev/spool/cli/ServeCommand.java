@@ -2,12 +2,15 @@ package dev.spool.cli;
 
 import dev.spool.kafka.KafkaServer;
 import dev.spool.kafka.KafkaServerConfig;
+import dev.spool.kafka.group.ClassicGroupCoordinator;
+import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.kafka.metrics.MetricsEndpoint;
 import dev.spool.log.Durability;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -82,7 +85,7 @@ final class ServeCommand implements Callable<Integer> {
         try (MetricsHolder metrics = MetricsHolder.start(common, metricsListen);
              LogManager manager = LogManager.open(common.dataDir,
                      LogManagerConfig.defaults().withMeterRegistry(metrics.registry()));
-             KafkaServer server = KafkaServer.start(config, manager, Optional.empty(), metrics.registry())) {
+             KafkaServer server = start(config, manager, metrics.registry())) {
             out.println("spool: serving the Kafka protocol on " + config.listenHost() + ":" + server.port()
                     + ", data directory " + common.dataDir
                     + metrics.endpoint().map(e -> ", metrics on http://" + e.address().getHostString() + ":"
@@ -99,6 +102,23 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return SpoolCommand.EXIT_OK;
+    }
+
+    /**
+     * Starts the server with the consumer-group coordinator, whose committed offsets live in a log
+     * of their own under the data directory; the server closes the coordinator when it stops.
+     */
+    private KafkaServer start(KafkaServerConfig config, LogManager manager, MeterRegistry registry)
+            throws IOException {
+        ClassicGroupCoordinator groups = ClassicGroupCoordinator.open(
+                common.dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"),
+                GroupCoordinatorConfig.defaults().withMeterRegistry(registry));
+        try {
+            return KafkaServer.start(config, manager, Optional.of(groups), registry);
+        } catch (IOException | RuntimeException e) {
+            groups.close();
+            throw e;
+        }
     }
 
     /** The shutdown hook (SIGTERM, SIGINT): asks the serving thread to stop, then waits for it. */

@@ -50,6 +50,12 @@ public final class LogManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
     static final String LOCK_FILE = ".lock";
     static final String CLEAN_SHUTDOWN_FILE = ".spool_cleanshutdown";
+    /**
+     * Directories of the data directory named with this prefix and no {@code -N} partition suffix
+     * belong to the application embedding the log manager (the Kafka server keeps its group offsets
+     * in {@code __consumer_offsets}); the manager leaves them alone.
+     */
+    public static final String RESERVED_PREFIX = "__";
     static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
     static final String LOG_START_CHECKPOINT = "log-start-offset-checkpoint";
     static final String DELETE_SUFFIX = "-delete";
@@ -224,7 +230,11 @@ public final class LogManager implements AutoCloseable {
             }
             Optional<TopicPartition> partition = TopicPartition.parseDirName(name);
             if (partition.isEmpty()) {
-                LOG.warn("Ignoring {}: not a topic-partition directory", path);
+                if (name.startsWith(RESERVED_PREFIX)) { // an application's own state (the Kafka server's group offsets)
+                    LOG.debug("Skipping {}: reserved for the application", path);
+                } else {
+                    LOG.warn("Ignoring {}: not a topic-partition directory", path);
+                }
                 continue;
             }
             found.put(partition.get(), path);

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 final class RunningServer implements AutoCloseable {
     private final Path dataDir;
     private final KafkaServerConfig config;
-    private final java.util.Optional<dev.spool.kafka.group.GroupCoordinator> coordinator;
+    /** Makes the coordinator of each start (the server closes it when it stops); null for none. */
+    private final CoordinatorFactory coordinators;
     private LogManager manager;
     private KafkaServer server;
     private boolean running;
@@ -18,12 +19,23 @@ final class RunningServer implements AutoCloseable {
         this(dataDir, config, java.util.Optional.empty());
     }
 
+    /** With one coordinator for the first start only (a restart would pass it closed). */
     RunningServer(Path dataDir, KafkaServerConfig config,
                   java.util.Optional<dev.spool.kafka.group.GroupCoordinator> coordinator) throws IOException {
+        this(dataDir, config, coordinator.<CoordinatorFactory>map(c -> d -> c).orElse(null));
+    }
+
+    /** With a new coordinator from {@code coordinators} at every start, restarts included. */
+    RunningServer(Path dataDir, KafkaServerConfig config, CoordinatorFactory coordinators) throws IOException {
         this.dataDir = dataDir;
         this.config = config.withListen("127.0.0.1", 0);
-        this.coordinator = coordinator;
+        this.coordinators = coordinators;
         start(0);
+    }
+
+    /** A coordinator for a data directory. */
+    interface CoordinatorFactory {
+        dev.spool.kafka.group.GroupCoordinator open(Path dataDir) throws IOException;
     }
 
     RunningServer(Path dataDir) throws IOException {
@@ -32,6 +44,8 @@ final class RunningServer implements AutoCloseable {
 
     private void start(int port) throws IOException {
         manager = LogManager.open(dataDir, LogManagerConfig.defaults().withoutBackgroundTasks());
+        java.util.Optional<dev.spool.kafka.group.GroupCoordinator> coordinator = coordinators == null
+                ? java.util.Optional.empty() : java.util.Optional.of(coordinators.open(dataDir));
         server = KafkaServer.start(config.withListen("127.0.0.1", port), manager, coordinator,
                 new io.micrometer.core.instrument.composite.CompositeMeterRegistry());
         running = true;
