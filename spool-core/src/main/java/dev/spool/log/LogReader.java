@@ -123,7 +123,18 @@ final class LogReader {
             if (bytes.hasRemaining()) {
                 return bytes;
             }
-            entry = log.segmentMap().higherEntry(entry.getKey());
+            Map.Entry<Long, Segment> next = log.segmentMap().higherEntry(entry.getKey());
+            Segment segment = entry.getValue();
+            if (next != null && (offset < segment.nextOffset() || segment.nextOffset() < next.getKey())) {
+                // Segments are contiguous and a sealed one holds every offset up to the next one's base,
+                // so a sealed segment with no batch for an offset it should hold means records are
+                // missing: a segment damaged or cut short after a clean shutdown, which trusts segments
+                // unscanned. Report it; never skip to the next segment's records.
+                throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "reading offset " + offset
+                        + ": the segment holds no batch for it, though the next segment starts at "
+                        + next.getKey() + ": offsets are missing");
+            }
+            entry = next;
         }
         return ByteBuffer.allocate(0);
     }

@@ -12,7 +12,9 @@ import net.jqwik.api.Combinators;
  * extend the file, copy a range over another (a misdirected or spliced write), zero a range (a
  * lost sector), or write an "interesting" number (0, -1, the extremes, the input's own length and
  * its neighbours) as a big-endian int or a zig-zag varint, which is how length and count fields
- * get their hostile values. Where the edit lands is a fraction of the input's length, so the
+ * get their hostile values. One kind knows the record batch format: it writes an interesting
+ * number into a chosen header field of a chosen batch of a segment (found by walking the batch
+ * lengths), so that header damage is not left to the odds of a random position. Where the edit lands is a fraction of the input's length, so the
  * same mutation scales to any input and jqwik can shrink it.
  *
  * @param kind  what to do
@@ -25,8 +27,12 @@ record Mutation(Kind kind, double where, double span, int value) {
     /** The edits. */
     enum Kind {
         FLIP_BIT, SET_BYTE, TRUNCATE, EXTEND_RANDOM, EXTEND_ZEROS, COPY_RANGE, DELETE_RANGE, ZERO_RANGE,
-        INTERESTING_INT, INTERESTING_VARINT
+        INTERESTING_INT, INTERESTING_VARINT, BATCH_HEADER_FIELD
     }
+
+    /** The fields of a batch header, as {offset, width}: RecordBatch's layout. */
+    private static final int[][] HEADER_FIELDS = {{0, 8}, {8, 4}, {12, 4}, {16, 1}, {17, 4}, {21, 2}, {23, 4},
+            {27, 8}, {35, 8}, {43, 8}, {51, 2}, {53, 4}, {57, 4}};
 
     /** Numbers that break length and count checks: signs, extremes, powers of two and off-by-ones. */
     private static final long[] INTERESTING = {0, 1, -1, 2, 6, 7, 12, 48, 49, 60, 61, 0x7f, 0x80, 0xff, 0x100,
@@ -96,6 +102,15 @@ record Mutation(Kind kind, double where, double span, int value) {
                     ByteBuffer.wrap(out).putInt(position, (int) interesting(length));
                 }
             }
+            case BATCH_HEADER_FIELD -> {
+                java.util.List<Integer> starts = batchStarts(input);
+                int[] field = HEADER_FIELDS[(int) (span * HEADER_FIELDS.length)];
+                int position = starts.isEmpty() ? at : starts.get((int) (where * starts.size())) + field[0];
+                long number = interesting(length);
+                for (int i = 0; i < field[1] && position + i < length; i++) {
+                    out[position + i] = (byte) (number >> (8 * (field[1] - 1 - i)));
+                }
+            }
             case INTERESTING_VARINT -> {
                 byte[] varint = zigZagVarint(interesting(length));
                 int position = Math.min(at, Math.max(0, length - varint.length));
@@ -103,6 +118,21 @@ record Mutation(Kind kind, double where, double span, int value) {
             }
         }
         return out;
+    }
+
+    /** Where each whole batch starts, walking the length fields from byte 0 while they are sane. */
+    private static java.util.List<Integer> batchStarts(byte[] bytes) {
+        java.util.List<Integer> starts = new java.util.ArrayList<>();
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        for (int at = 0; bytes.length - at >= 61; ) {
+            int length = buffer.getInt(at + 8);
+            if (length < 49 || (long) at + 12 + length > bytes.length) {
+                break;
+            }
+            starts.add(at);
+            at += 12 + length;
+        }
+        return starts;
     }
 
     private long interesting(int length) {

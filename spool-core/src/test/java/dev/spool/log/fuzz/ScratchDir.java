@@ -33,6 +33,11 @@ final class ScratchDir implements AutoCloseable {
         return Files.createDirectories(root.resolve("try-" + n));
     }
 
+    /** A directory that lives as long as this scratch directory (for templates tries copy from). */
+    Path kept(String name) throws IOException {
+        return Files.createDirectories(root.resolve("kept").resolve(name));
+    }
+
     static Path write(Path file, byte[] bytes) throws IOException {
         Files.createDirectories(file.getParent());
         return Files.write(file, bytes);
