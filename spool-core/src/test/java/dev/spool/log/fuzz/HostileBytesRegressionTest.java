@@ -222,4 +222,73 @@ class HostileBytesRegressionTest {
         assertThat(Files.size(SegmentFiles.logFile(dir, 0))).isEqualTo(batches.get(9).position()
                 + batches.get(9).sizeBytes());
     }
+
+    /**
+     * After a clean shutdown a missing index is rebuilt by a scan that skips the CRCs (the data was
+     * flushed). A damaged last-offset delta then reached the index as a negative offset, and its
+     * {@link IllegalArgumentException} escaped the open: row C2 (scan the tail when it does not
+     * parse) catches I/O errors only. Now the scan refuses offsets a segment cannot hold, the
+     * rebuild fails with an I/O error, and row C2 finds the bad batch by its CRC.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {Integer.MIN_VALUE, -1})
+    void aDamagedOffsetDeltaFoundWhileRebuildingAnIndexIsCorruptionNotAnUncheckedError(int delta)
+            throws IOException {
+        Path dir = tmp.resolve("t-0");
+        List<AppendResult> batches = fill(dir, CONFIG, 10);
+        Path segment = SegmentFiles.logFile(dir, 0);
+        putInt(segment, batches.get(4).position() + RecordBatch.LAST_OFFSET_DELTA_OFFSET, delta);
+        Files.delete(SegmentFiles.indexFile(dir, 0));
+
+        assertThatThrownBy(() -> Log.open(dir, CONFIG, LoadState.clean())).isInstanceOf(CorruptLogException.class)
+                .hasMessageContaining(segment + " at position " + batches.get(4).position())
+                .hasMessageContaining("CRC mismatch");
+    }
+
+    /**
+     * A zero-filled tail (space a file system allocated but the crash never let it write) is a torn
+     * tail, and recovery cuts it. The scan recognised it only when the zeros ended inside the chunk
+     * it had read (about 5 MiB); a longer run of zeros was reported as corruption ("batch length 0"),
+     * so the log refused to open, while {@code spool verify} called the same bytes a torn tail.
+     */
+    @Test
+    void aZeroFilledTailLongerThanOneScanChunkIsATornTail() throws IOException {
+        Path dir = tmp.resolve("t-0");
+        List<AppendResult> batches = fill(dir, CONFIG, 10);
+        Path segment = SegmentFiles.logFile(dir, 0);
+        long written = Files.size(segment);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.setLength(written + (8L << 20)); // 8 MiB of zeros, as holes
+        }
+        LogVerifier.Report report = new LogVerifier(dev.spool.log.io.FileIO.real(), CONFIG).verifyPartition(dir);
+        assertThat(report.hasErrors()).isFalse();
+        assertThat(report.findings()).singleElement().extracting(LogVerifier.Finding::kind)
+                .isEqualTo(LogVerifier.Kind.TORN_TAIL);
+
+        try (Log log = Log.open(dir, CONFIG, LoadState.unknown())) {
+            assertThat(log.logEndOffset()).isEqualTo(20);
+            assertThat(readAll(log, 0)).hasSize(batches.size());
+        }
+        assertThat(Files.size(segment)).isEqualTo(written);
+    }
+
+    /**
+     * A file name of twenty digits above {@code Long.MAX_VALUE} overflowed into a different, positive
+     * base offset, so a stray {@code 20000000000000000000.log} made the log look for a segment file
+     * that does not exist and fail to open ("NoSuchFileException: …01553255926290448384.log").
+     * Now such a name is not a segment name, as any other stray name.
+     */
+    @Test
+    void aSegmentNameAboveTheLargestOffsetIsNotReadAsAnotherOffset() throws IOException {
+        assertThat(SegmentFiles.baseOffsetOf("20000000000000000000.log", SegmentFiles.LOG_SUFFIX)).isEmpty();
+        assertThat(SegmentFiles.baseOffsetOf("09223372036854775808.log", SegmentFiles.LOG_SUFFIX)).isEmpty();
+        assertThat(SegmentFiles.baseOffsetOf("09223372036854775807.log", SegmentFiles.LOG_SUFFIX))
+                .hasValue(Long.MAX_VALUE);
+        Path dir = tmp.resolve("t-0");
+        fill(dir, CONFIG, 3);
+        Files.write(dir.resolve("20000000000000000000.log"), new byte[0]);
+        try (Log log = Log.open(dir, CONFIG, LoadState.unknown())) {
+            assertThat(readAll(log, 0)).containsExactly(0L, 2L, 4L);
+        }
+    }
 }
