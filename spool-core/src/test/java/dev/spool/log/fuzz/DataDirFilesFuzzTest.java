@@ -54,7 +54,7 @@ class DataDirFilesFuzzTest {
         SCRATCH.close();
     }
 
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 700, shrinking = ShrinkingMode.BOUNDED)
     void checkpointParsesToLegalEntriesOrIsRefused(@ForAll("checkpoints") Map<TopicPartition, Long> offsets,
                                                   @ForAll("mutations") List<Mutation> mutations) throws IOException {
         Path dir = SCRATCH.fresh();
@@ -65,7 +65,7 @@ class DataDirFilesFuzzTest {
         checkCheckpoint(dir, hostile, offsets.size() + "-entry checkpoint, " + mutations);
     }
 
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 700, shrinking = ShrinkingMode.BOUNDED)
     void checkpointOfTextInItsOwnAlphabetParsesToLegalEntriesOrIsRefused(@ForAll("checkpointText") String text)
             throws IOException {
         checkCheckpoint(SCRATCH.fresh(), text.getBytes(StandardCharsets.UTF_8), "checkpoint text '" + text + "'");
@@ -109,7 +109,7 @@ class DataDirFilesFuzzTest {
         }
     }
 
-    @Property(tries = 1000, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 700, shrinking = ShrinkingMode.BOUNDED)
     void topicConfigParsesCompletelyOrIsRefused(@ForAll("topicConfigs") TopicConfig config,
                                                @ForAll("mutations") List<Mutation> mutations) throws IOException {
         Path dir = SCRATCH.fresh();

@@ -24,7 +24,8 @@ public final class FuzzSettings implements AroundPropertyHook {
     @Override
     public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
         Integer tries = Integer.getInteger(TRIES_PROPERTY);
-        if (tries != null) {
+        boolean example = context.targetMethod().isAnnotationPresent(net.jqwik.api.Example.class);
+        if (tries != null && !example) { // an example is one fixed input: trying it again tells nothing new
             context.attributes().setTries(tries);
         }
         String seed = System.getProperty(SEED_PROPERTY);

@@ -172,7 +172,7 @@ class SegmentRecoveryFuzzTest {
         return new Template(dir, config, List.copyOf(bases), List.copyOf(batches), end, files);
     }
 
-    @Property(tries = 600, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 400, shrinking = ShrinkingMode.BOUNDED)
     void recoveryKeepsWhatIsBeforeTheDamageAndNeverPassesDamageOffAsData(
             @ForAll boolean chain, @ForAll Target target, @ForAll @IntRange(max = 999) int segmentPick,
             @ForAll("mutations") List<Mutation> mutations, @ForAll("forgeCrc") boolean forgeCrc, @ForAll State state,
