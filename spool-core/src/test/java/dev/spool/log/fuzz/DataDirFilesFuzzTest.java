@@ -44,7 +44,7 @@ import net.jqwik.api.statistics.Statistics;
 @AddLifecycleHook(FuzzSettings.class)
 class DataDirFilesFuzzTest {
     private static final ScratchDir SCRATCH = new ScratchDir("spool-fuzz-datadir");
-    private static final FileIO IO = FileIO.real();
+    private static final FileIO IO = new NoSyncFileIO();
     /** The file's bytes, its string, the split lines and their fields: a small multiple of its size. */
     private static final long ALLOCATED_BYTES_PER_FILE_BYTE = 32;
     private static final long ALLOCATED_BYTES_FIXED = 1 << 20;

@@ -42,7 +42,7 @@ import net.jqwik.api.statistics.Statistics;
 @AddLifecycleHook(FuzzSettings.class)
 class SidecarFuzzTest {
     private static final ScratchDir SCRATCH = new ScratchDir("spool-fuzz-sidecar");
-    private static final FileIO IO = FileIO.real();
+    private static final FileIO IO = new NoSyncFileIO();
     private static final long BASE_OFFSET = 1_000_000L;
     /** Per byte of an index file: the bytes read, then a long per entry (about twice that for a time index). */
     private static final long ALLOCATED_BYTES_PER_FILE_BYTE = 8;

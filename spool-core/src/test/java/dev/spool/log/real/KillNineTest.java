@@ -68,8 +68,8 @@ class KillNineTest {
             Process child = start(dataDir, seed, run, stderr);
             LineReader lines = new LineReader(child.getInputStream());
             lines.start();
-            boolean early = random.nextInt(4) == 0;
-            int wait = early ? random.nextInt(600) : 1 + random.nextInt(400);
+            boolean early = random.nextInt(3) == 0;
+            int wait = early ? random.nextInt(400) : 1 + random.nextInt(400);
             long runStarted = System.nanoTime();
             if (early) {
                 lines.awaitLines(Integer.MAX_VALUE, wait); // start-up, recovery, the first appends
