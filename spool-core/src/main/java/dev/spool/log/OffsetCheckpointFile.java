@@ -32,7 +32,7 @@ final class OffsetCheckpointFile {
      * the longest names (a line is at most 281 bytes) and millions of typical ones, far past the
      * 10,000 partitions a data directory is built for. A larger file is damage, not a checkpoint.
      */
-    static final long FILE_BYTES_MAX = 64L << 20;
+    private static final long FILE_BYTES_MAX = 64L << 20;
 
     private OffsetCheckpointFile() {
     }

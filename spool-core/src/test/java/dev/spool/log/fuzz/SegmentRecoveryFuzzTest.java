@@ -169,6 +169,9 @@ class SegmentRecoveryFuzzTest {
                 files.put(file.getFileName().toString(), Files.readAllBytes(file));
             }
         }
+        org.slf4j.LoggerFactory.getLogger(SegmentRecoveryFuzzTest.class).info("template{}: {} batches, offsets 0..{}, "
+                + "{} segments, {} files, {} bytes", config.hashChain() ? " with the hash chain" : "", batches.size(),
+                end - 1, bases.size(), files.size(), files.values().stream().mapToInt(b -> b.length).sum());
         return new Template(dir, config, List.copyOf(bases), List.copyOf(batches), end, files);
     }
 
