@@ -714,7 +714,7 @@ public final class Log implements AutoCloseable {
         }
         IOException failed = failure;
         if (failed != null) {
-            throw new IOException("Log " + dir + " failed earlier (" + failed.getMessage()
+            throw new IOException("Log " + dir + " failed earlier (" + describe(failed)
                     + ") and refuses writes until it is reopened", failed);
         }
     }
@@ -723,9 +723,18 @@ public final class Log implements AutoCloseable {
     IOException fail(IOException e) {
         if (failure == null) {
             failure = e;
-            LOG.error("Log {} failed: {}; it refuses writes until reopened", dir, e.getMessage());
+            LOG.error("Log {} failed: {}; it refuses writes until reopened", dir, describe(e));
         }
         return e;
+    }
+
+    /**
+     * An error's message for a person. The JDK's missing-file, access-denied and file-exists errors
+     * carry only the path as their message ("/data/t-0/00000000000000000020.log"): the type says why.
+     */
+    private static String describe(IOException e) {
+        return e instanceof java.nio.file.FileSystemException fs && fs.getReason() == null
+                ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
     }
 
     /** Whether a write or flush failed; the log then refuses writes until reopened. */

@@ -41,6 +41,13 @@ public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier cloc
         }
     }
 
+    /** As the canonical constructor, with the manager's own I/O threads. */
+    public LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier clockMs, long checkpointIntervalMs,
+                            long retentionCheckIntervalMs, int partitionsMax, MeterRegistry meterRegistry) {
+        this(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax, meterRegistry,
+                Optional.empty());
+    }
+
     /** Kafka's defaults: checkpoint every minute, retention every five minutes, real files and clock. */
     public static LogManagerConfig defaults() {
         return new LogManagerConfig(LogConfig.defaults(), FileIO.real(), System::currentTimeMillis, 60_000L, 300_000L,

@@ -161,11 +161,16 @@ final class LogReader {
                 return bytes;
             }
             Map.Entry<Long, Segment> next = log.segmentMap().higherEntry(entry.getKey());
-            if (next != null && offset < next.getKey()) {
-                // Offsets are dense: this segment holds the offset, yet its headers led past it.
-                Segment segment = entry.getValue();
-                throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "no batch holds offset "
-                        + offset + ", though the next segment starts at " + next.getKey());
+            Segment segment = entry.getValue();
+            if (next != null && (offset < next.getKey() || segment.nextOffset() < next.getKey())) {
+                // Segments are contiguous and a sealed one holds every offset up to the next one's base
+                // (an offset below it that its headers led past, or a bit flipped on the way, included),
+                // so a sealed segment with no batch for an offset it should hold means records are
+                // missing: a segment damaged or cut short after a clean shutdown, which trusts segments
+                // unscanned. Report it; never skip to the next segment's records.
+                throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "reading offset " + offset
+                        + ": the segment holds no batch for it, though the next segment starts at "
+                        + next.getKey() + ": offsets are missing");
             }
             entry = next;
         }

@@ -26,8 +26,13 @@ import java.util.TreeMap;
  */
 final class OffsetCheckpointFile {
     static final int VERSION = 0;
-    /** A bound on the file we are willing to read: 10 million entries of the longest names. */
-    private static final long FILE_BYTES_MAX = 1L << 31;
+    /**
+     * A bound on the file we are willing to read, checked before it is read whole (its bytes, its
+     * text and its lines cost a few times its size in heap): 64 MiB holds over 200,000 entries of
+     * the longest names (a line is at most 281 bytes) and millions of typical ones, far past the
+     * 10,000 partitions a data directory is built for. A larger file is damage, not a checkpoint.
+     */
+    private static final long FILE_BYTES_MAX = 64L << 20;
 
     private OffsetCheckpointFile() {
     }

@@ -139,8 +139,12 @@ final class NioFileIO implements FileIO {
         @Override
         public void write(ByteBuffer src, long position) throws IOException {
             long at = position;
-            while (src.hasRemaining()) {
-                at += channel.write(src, at);
+            try {
+                while (src.hasRemaining()) {
+                    at += channel.write(src, at);
+                }
+            } catch (IOException e) {
+                throw naming(e, "writing " + src.remaining() + " more bytes at position " + at);
             }
         }
 
@@ -152,10 +156,14 @@ final class NioFileIO implements FileIO {
             for (ByteBuffer source : sources) {
                 total += source.remaining();
             }
-            channel.position(position);
             long written = 0;
-            while (written < total) {
-                written += channel.write(sources);
+            try {
+                channel.position(position);
+                while (written < total) {
+                    written += channel.write(sources);
+                }
+            } catch (IOException e) {
+                throw naming(e, "writing " + (total - written) + " more bytes at position " + (position + written));
             }
             return written;
         }
@@ -168,12 +176,32 @@ final class NioFileIO implements FileIO {
 
         @Override
         public void force(boolean metadata) throws IOException {
-            channel.force(metadata);
+            try {
+                channel.force(metadata);
+            } catch (IOException e) {
+                throw naming(e, "forcing");
+            }
         }
 
         @Override
         public void truncate(long sizeBytes) throws IOException {
-            channel.truncate(sizeBytes);
+            try {
+                channel.truncate(sizeBytes);
+            } catch (IOException e) {
+                throw naming(e, "truncating to " + sizeBytes + " bytes");
+            }
+        }
+
+        /**
+         * The JDK reports a failed write as the OS does ("No space left on device"), without the
+         * file; the log's error should say which file and where. A closed channel keeps its type:
+         * callers tell a segment deleted under them from a failing disk by it.
+         */
+        private IOException naming(IOException e, String doing) {
+            if (e instanceof java.nio.channels.ClosedChannelException) {
+                return e;
+            }
+            return new IOException(e.getMessage() + ": " + doing + " of " + path, e);
         }
 
         @Override

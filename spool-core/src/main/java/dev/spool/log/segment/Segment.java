@@ -454,7 +454,17 @@ public final class Segment implements Closeable {
         while (position < size) {
             readHeader(header, position, size);
             if (RecordBatch.lastOffset(header, 0) >= offset) {
-                return new Located(position, RecordBatch.baseOffset(header, 0));
+                long base = RecordBatch.baseOffset(header, 0);
+                if (base > offset && offset >= baseOffset) {
+                    // Offsets are dense from the segment's base, so the batch holding an offset inside
+                    // the segment starts at or below it. One that starts above it means records are
+                    // missing here: damage the clean shutdown's trust did not scan for (or an index
+                    // entry pointing too far). Report it rather than hand out later records, or none.
+                    throw new CorruptLogException(logPath(), position, "looking for offset " + offset
+                            + ", found a batch of offsets " + base + ".." + RecordBatch.lastOffset(header, 0)
+                            + ": the segment or its index is damaged");
+                }
+                return new Located(position, base);
             }
             position += RecordBatch.sizeInBytes(header, 0);
         }
@@ -510,14 +520,7 @@ public final class Segment implements Closeable {
             file().readFully(whole, (long) position + want);
             return whole.flip();
         }
-        int end = 0;
-        while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
-            int batchBytes = RecordBatch.sizeInBytes(bytes, end);
-            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want) {
-                break; // a damaged length ends the read here; a read starting at this batch reports it
-            }
-            end += batchBytes;
-        }
+        int end = wholeBatchesEnd(bytes, want);
         bytes.position(0).limit(end);
         return bytes.slice();
     }
@@ -577,19 +580,35 @@ public final class Segment implements Closeable {
         if (want >= RecordBatch.HEADER_BYTES) { // else too small a buffer: the caller reports it
             checkFirstBatch(view, found, size, startOffset);
         }
-        int end = 0;
-        while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
-            int batchBytes = RecordBatch.sizeInBytes(view, end);
-            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want) {
-                break; // a damaged length ends the read here; a read starting at this batch reports it
-            }
-            end += batchBytes;
-        }
+        int end = wholeBatchesEnd(view, want);
         if (end == 0) {
             throw new IllegalArgumentException("A read buffer of " + want + " bytes cannot hold the batch of "
                     + RecordBatch.sizeInBytes(view, 0) + " bytes at position " + position + " of " + logPath());
         }
         return view.limit(end);
+    }
+
+    /**
+     * Where the whole batches at the start of {@code bytes[0, want)} end. Only the first batch's
+     * header was checked (by {@link #positionOf}); a later batch whose length is not even a
+     * header's (zeros, or damage a clean shutdown did not scan) or whose base offset does not follow
+     * the batch before it ends the run there. So a read never returns bytes that are not a batch or
+     * offsets that are not dense, and never walks backwards or in place on a negative length; the
+     * next read starts at that batch and {@link #positionOf} reports the damage.
+     */
+    private static int wholeBatchesEnd(ByteBuffer bytes, int want) {
+        int end = 0;
+        long next = 0;
+        while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
+            int batchBytes = RecordBatch.sizeInBytes(bytes, end);
+            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want
+                    || (end > 0 && RecordBatch.baseOffset(bytes, end) != next)) {
+                break;
+            }
+            next = RecordBatch.lastOffset(bytes, end) + 1;
+            end += batchBytes;
+        }
+        return end;
     }
 
     /**

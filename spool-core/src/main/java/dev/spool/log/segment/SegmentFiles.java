@@ -60,10 +60,10 @@ public final class SegmentFiles {
             if (c < '0' || c > '9') {
                 return OptionalLong.empty();
             }
-            value = value * 10 + (c - '0');
-            if (value < 0) {
-                return OptionalLong.empty();
+            if (value > (Long.MAX_VALUE - (c - '0')) / 10) {
+                return OptionalLong.empty(); // above the largest offset: checked before it can wrap around
             }
+            value = value * 10 + (c - '0');
         }
         return OptionalLong.of(value);
     }

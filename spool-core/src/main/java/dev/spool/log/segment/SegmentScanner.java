@@ -72,7 +72,8 @@ public final class SegmentScanner {
                         remaining + " bytes at the end are too few for a batch header");
             }
             int length = RecordBatch.batchLength(chunk, at);
-            if (length == 0 && allZero(chunk, at, chunk.limit()) && chunkStart + chunk.limit() == fileSize) {
+            if (length == 0 && allZero(chunk, at, chunk.limit())
+                    && zerosFrom(file, chunkStart + chunk.limit(), fileSize)) {
                 return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.TORN_TAIL,
                         remaining + " zero bytes at the end (space allocated, never written)");
             }
@@ -110,6 +111,14 @@ public final class SegmentScanner {
             if (batchBase != expected) {
                 return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.CORRUPT,
                         "batch base offset " + batchBase + ", expected " + expected);
+            }
+            int lastDelta = RecordBatch.lastOffsetDelta(batch, 0);
+            if (lastDelta < 0 || batchBase + lastDelta - baseOffset > Integer.MAX_VALUE) {
+                // A trusted scan skips the CRC that would catch this, and a valid CRC does not bound
+                // it: offsets a segment cannot hold (it indexes them relative to its base, in 32 bits).
+                return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.CORRUPT,
+                        "batch at offset " + batchBase + " has last offset delta " + lastDelta
+                                + ", outside what a segment based at " + baseOffset + " can hold");
             }
             if (visitor != null) {
                 visitor.batch(batch, position);
@@ -166,6 +175,19 @@ public final class SegmentScanner {
                                long lastBase, ScanResult.Outcome outcome, String problem) {
         return new Scanned(new ScanResult(validBytes, next, batches, max, outcome, problem), max < 0 ? -1L : maxOffset,
                 sinceIndex, lastBase);
+    }
+
+    /** Whether the file reads as zeros from {@code from} to {@code fileSize} (a zero tail longer than a chunk). */
+    private static boolean zerosFrom(StorageFile file, long from, long fileSize) throws IOException {
+        ByteBuffer piece = ByteBuffer.allocate((int) Math.min(64 << 10, Math.max(0, fileSize - from)));
+        for (long at = from; at < fileSize; at += piece.limit()) {
+            piece.clear().limit((int) Math.min(piece.capacity(), fileSize - at));
+            file.readFully(piece, at);
+            if (!allZero(piece, 0, piece.limit())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean allZero(ByteBuffer buffer, int from, int to) {
