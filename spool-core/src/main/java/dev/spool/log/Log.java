@@ -545,8 +545,10 @@ public final class Log implements AutoCloseable {
         {
             int deleted = deleteBelowLogStart();
             if (config.retentionMs() > 0) {
-                deleted += deleteWhile(segment -> nowMs - segment.maxTimestamp() > config.retentionMs()
-                        && segment.maxTimestamp() >= 0, "time");
+                deleted += deleteWhile(segment -> {
+                    long max = segment.maxTimestampForRetention();
+                    return max >= 0 && nowMs - max > config.retentionMs();
+                }, "time");
             }
             if (config.retentionBytes() > 0) {
                 long[] size = {sizeBytes()};

@@ -254,6 +254,39 @@ class LogTest {
         }
     }
 
+    /**
+     * The time index has no checksum: a damaged last entry that makes a segment look old must not
+     * get it deleted. Retention checks the entry against the batch's own (CRC-covered) timestamp.
+     */
+    @Test
+    void aDamagedTimeIndexCannotMakeRetentionDeleteAYoungSegment() throws IOException {
+        AtomicLong clock = new AtomicLong(10_000_000_000L);
+        LogConfig config = LogConfig.defaults().withSegmentBytes(300).withRetentionMs(3_600_000);
+        Path partition = dir.resolve("t-0");
+        try (Log log = Log.open(FileIO.real(), partition, config, LoadState.unknown(), clock::get)) {
+            for (int i = 0; i < 12; i++) {
+                log.append(batch(clock.get() + i, "value-" + i, "more-" + i));
+            }
+            assertThat(log.segmentCount()).isGreaterThan(2);
+        }
+        Path timeIndex = partition.resolve("00000000000000000000.timeindex");
+        byte[] entries = java.nio.file.Files.readAllBytes(timeIndex);
+        assertThat(entries.length).isGreaterThanOrEqualTo(12);
+        // The last entry's timestamp, made ten days older: still ordered, so the index passes its sanity check.
+        ByteBuffer.wrap(entries).putLong(entries.length - 12, clock.get() - 10L * 24 * 3_600_000);
+        java.nio.file.Files.write(timeIndex, entries);
+
+        try (Log log = Log.open(FileIO.real(), partition, config, LoadState.clean(), clock::get)) {
+            int segments = log.segmentCount();
+            assertThat(log.applyRetention(clock.get() + 60_000)).as("a young segment, however its index reads")
+                    .isZero();
+            assertThat(log.segmentCount()).isEqualTo(segments);
+            assertThat(log.logStartOffset()).isZero();
+            // Really old, it goes: the check keeps only what the batches say is young.
+            assertThat(log.applyRetention(clock.get() + 2 * 3_600_000L)).isPositive();
+        }
+    }
+
     @Test
     void retentionOfAnExpiredActiveSegmentRollsFirstAndKeepsTheEndOffset() throws IOException {
         AtomicLong clock = new AtomicLong(10_000_000);

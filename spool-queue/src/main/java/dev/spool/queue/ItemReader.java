@@ -83,7 +83,22 @@ final class ItemReader {
         if (at >= end) {
             return;
         }
-        ByteBuffer batches = read(at);
+        ByteBuffer batches;
+        try {
+            batches = read(at);
+        } catch (CorruptItemException corrupt) {
+            if (config.whenCorrupt() != WhenCorrupt.SKIP || !successorReadable(at, end)) {
+                throw corrupt;
+            }
+            // The log refuses the item's batch (its header's offsets are damaged) but reads the next
+            // one where it belongs: skip this one. Its size is unknown here, so the buffer's byte count
+            // keeps it until a restart recounts from the segments (an over-count, never an under-count).
+            LOG.error("Skipping a damaged item (policy SKIP): {}", corrupt.getMessage());
+            metrics.corruptSkipped();
+            fetched.addLast(new Entry(at, 0, Optional.empty()));
+            position = at + 1;
+            return;
+        }
         if (!batches.hasRemaining()) { // below the end, yet nothing: a damaged header hides the item
             throw corrupt(at, "the log returns no batch for it, though its end is " + end, null);
         }
@@ -128,6 +143,19 @@ final class ItemReader {
                 e.addSuppressed(windowFailed);
                 throw corrupt(at, "it cannot be read: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** Whether the log reads the item after {@code at} as a batch that starts exactly there. */
+    private boolean successorReadable(long at, long end) {
+        if (at + 1 >= end) {
+            return false;
+        }
+        try {
+            ByteBuffer next = log.readOne(at + 1).batches();
+            return next.hasRemaining() && RecordBatch.baseOffset(next, next.position()) == at + 1;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

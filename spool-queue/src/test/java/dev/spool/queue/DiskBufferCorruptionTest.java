@@ -177,8 +177,8 @@ class DiskBufferCorruptionTest {
             assertThat(buffer.poll().orElseThrow().sequence()).isZero();
             assertThatThrownBy(buffer::poll).isInstanceOfSatisfying(CorruptItemException.class, e -> {
                 assertThat(e.sequence()).isEqualTo(DAMAGED);
-                assertThat(e.getMessage()).contains("expected the item with sequence 1 here, found a batch with base "
-                        + "offset 5");
+                // The log's read path or the buffer's own check names the wrong base offset, whichever sees it first.
+                assertThat(e.getMessage()).containsAnyOf("found a batch with base offset 5", "found a batch of offsets 5");
             });
         }
         SimpleMeterRegistry registry = new SimpleMeterRegistry();

@@ -145,6 +145,70 @@ public final class Segment implements Closeable {
         return Math.max(timeIndex().lastTimestamp(), maxTimestamp);
     }
 
+    /**
+     * The largest record timestamp as retention may act on it: the time index carries no checksum
+     * (its format is Kafka's), so before a segment is deleted for its age, the index's last entry is
+     * checked against the CRC-covered max timestamp of the batch it names. When they disagree the
+     * index is damaged: a warning, and the largest timestamp read from the batches themselves
+     * ({@code spool verify} reports the index). A batch failing its CRC there is a
+     * {@link CorruptLogException}.
+     */
+    public long maxTimestampForRetention() throws IOException {
+        if (isEmpty()) {
+            return -1L;
+        }
+        TimeIndex index = timeIndex();
+        int n = index.entries();
+        if (n == 0 || maxTimestamp >= index.timestampAt(n - 1)) {
+            return maxTimestamp; // seen by the writer or a scan of this segment: no index involved
+        }
+        long indexed = index.timestampAt(n - 1);
+        long offset = index.offsetAt(n - 1);
+        ByteBuffer batch = read(offset, RecordBatch.HEADER_BYTES);
+        if (!batch.hasRemaining()) {
+            SegmentLog.LOG.warn("Time index of {} names offset {}, which the segment does not hold; reading the "
+                    + "batches' own timestamps", logPath(), offset);
+            return scanMaxTimestamp();
+        }
+        try {
+            RecordBatch.validate(batch, 0, Integer.MAX_VALUE);
+        } catch (dev.spool.log.record.CorruptRecordException e) {
+            throw new CorruptLogException(logPath(), positionOf(offset), "the batch holding offset " + offset
+                    + " fails its check: " + e.getMessage());
+        }
+        long actual = RecordBatch.maxTimestamp(batch, 0);
+        if (actual != indexed) {
+            long scanned = scanMaxTimestamp();
+            SegmentLog.LOG.warn("Time index of {} says the largest timestamp is {} (offset {}), the batch says {}: "
+                    + "the index is damaged; the batches' own largest timestamp is {}", logPath(), indexed, offset,
+                    actual, scanned);
+            return scanned;
+        }
+        return indexed;
+    }
+
+    /** The largest timestamp of the batches, each checked against its CRC: reads the whole segment, in chunks. */
+    private long scanMaxTimestamp() throws IOException {
+        long max = -1L;
+        long offset = baseOffset;
+        while (true) {
+            ByteBuffer batches = read(offset, 1 << 20);
+            if (!batches.hasRemaining()) {
+                return max;
+            }
+            for (int at = 0; at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+                try {
+                    RecordBatch.validate(batches, at, Integer.MAX_VALUE);
+                } catch (dev.spool.log.record.CorruptRecordException e) {
+                    throw new CorruptLogException(logPath(), positionOf(RecordBatch.baseOffset(batches, at)),
+                            "a batch fails its check: " + e.getMessage());
+                }
+                max = Math.max(max, RecordBatch.maxTimestamp(batches, at));
+                offset = RecordBatch.lastOffset(batches, at) + 1;
+            }
+        }
+    }
+
     /** Base offset of the last batch, -1 when the segment is empty or its end was not read yet. */
     public long lastBatchBaseOffset() {
         return lastBatchBaseOffset;
@@ -457,11 +521,26 @@ public final class Segment implements Closeable {
                 long base = RecordBatch.baseOffset(header, 0);
                 if (base > offset && offset >= baseOffset) {
                     // Offsets are dense from the segment's base, so the batch holding an offset inside
-                    // the segment starts at or below it. One that starts above it means records are
-                    // missing here: damage the clean shutdown's trust did not scan for (or an index
-                    // entry pointing too far). Report it rather than hand out later records, or none.
+                    // the segment starts at or below it. One that starts above it means damage the clean
+                    // shutdown's trust did not scan for (or an index entry pointing too far). If the next
+                    // batch starts at or below the offset, only this header's offsets are wrong (they are
+                    // outside the CRC): step over it, so one damaged header hides no other batch.
+                    // Otherwise the offset's own batch is damaged or missing: report it, never hand out
+                    // later records.
+                    int following = position + RecordBatch.sizeInBytes(header, 0);
+                    long lastHere = RecordBatch.lastOffset(header, 0);
+                    if (following < size) {
+                        readHeader(header, following, size);
+                        if (RecordBatch.baseOffset(header, 0) <= offset) {
+                            SegmentLog.LOG.warn("{} position {}: a batch header says offsets {}..{}, the next batch "
+                                    + "starts at {}: stepping over the damaged header", logPath(), position, base,
+                                    lastHere, RecordBatch.baseOffset(header, 0));
+                            position = following;
+                            continue;
+                        }
+                    }
                     throw new CorruptLogException(logPath(), position, "looking for offset " + offset
-                            + ", found a batch of offsets " + base + ".." + RecordBatch.lastOffset(header, 0)
+                            + ", found a batch of offsets " + base + ".." + lastHere
                             + ": the segment or its index is damaged");
                 }
                 return new Located(position, base);

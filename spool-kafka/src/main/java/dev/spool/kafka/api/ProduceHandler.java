@@ -80,7 +80,16 @@ final class ProduceHandler {
                 return CompletableFuture.failedFuture(new dev.spool.kafka.protocol.MalformedRequestException(
                         "a Produce with acks=0 failed (" + error + "); closing the connection tells the producer"));
             }
-            return CompletableFuture.completedFuture(Optional.empty());
+            // No response, but the next request on this connection is handled only once the appends are
+            // done: requests on a connection take effect in order, as Kafka's do (a ListOffsets right after
+            // an acks=0 Produce sees its records).
+            return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
+                String failed = firstError(response);
+                return failed == null ? CompletableFuture.completedFuture(Optional.<Response>empty())
+                        : CompletableFuture.failedFuture(new dev.spool.kafka.protocol.MalformedRequestException(
+                                "a Produce with acks=0 failed (" + failed + "); closing the connection tells the "
+                                + "producer"));
+            });
         }
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> Optional.of(Response.to(request, response)));
