@@ -46,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * <tr><td>T2 a torn end of a segment that is not the last, at or past the checkpointed recovery point</td>
  *     <td>a power loss soon after a roll, before the background flush of the rolled segment</td>
  *     <td>truncate it and remove the later segments (all unflushed); log both</td></tr>
+ * <tr><td>T4 a hole: a zero-filled batch header, or a batch failing its check that holds a
+ *     zero-filled sector, with more bytes after it, at or past the checkpointed recovery point</td>
+ *     <td>a power loss kept later unsynced pages and lost earlier ones (writeback is not in order)</td>
+ *     <td>as T and T2: truncate at the hole (everything after it was never forced) and remove later
+ *     segments; log both. Before the recovery point, or with no checkpoint: X1</td></tr>
  * <tr><td>T3 a segment that is not the last ends cleanly, at or past the checkpointed recovery point,
  *     before the next segment's base</td><td>a power loss after a roll lost whole batches of the rolled,
  *     unflushed segment</td><td>remove the later segments (all unflushed), as T2; log it</td></tr>
@@ -238,12 +243,13 @@ final class LogLoader {
                         previousHash = recoverChain(segment, chain, scan);
                     }
                 }
-                case TORN_TAIL -> {
+                case TORN_TAIL, HOLE -> {
                     boolean unflushed = state.recoveryPoint().isPresent() && !state.cleanShutdown()
                             && scan.nextOffset() >= state.recoveryPoint().getAsLong();
-                    if (!isLast && !unflushed) { // X1
-                        throw new CorruptLogException(segment.logPath(), scan.validBytes(),
-                                scan.problem() + ", but this is not the last segment");
+                    if ((!isLast || scan.outcome() == ScanResult.Outcome.HOLE) && !unflushed) { // X1
+                        throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem()
+                                + (scan.outcome() == ScanResult.Outcome.HOLE ? ", before the checkpointed recovery point"
+                                : ", but this is not the last segment"));
                     }
                     if (chain != null) { // H3: the chain holds the valid batches only, so the cut below keeps it whole
                         previousHash = recoverChain(segment, chain, scan);

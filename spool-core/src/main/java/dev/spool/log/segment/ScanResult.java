@@ -13,7 +13,7 @@ package dev.spool.log.segment;
 public record ScanResult(long validBytes, long nextOffset, long batches, long maxTimestamp, Outcome outcome,
                          String problem) {
 
-    /** The three kinds of bytes (STYLE.md 4), as one scan sees them. */
+    /** The kinds of bytes (STYLE.md 4), as one scan sees them. */
     public enum Outcome {
         /** Every byte belongs to a valid batch. */
         VALID,
@@ -23,6 +23,13 @@ public record ScanResult(long validBytes, long nextOffset, long batches, long ma
          * a zero-filled sector. A log truncates this only at the very end of its last segment.
          */
         TORN_TAIL,
+        /**
+         * A hole before more bytes: a batch header of zeros, or a batch whose check fails and that
+         * holds a zero-filled sector, with data after it. Out-of-order page writeback leaves this
+         * when a power loss keeps later unsynced pages and not earlier ones. A log truncates it only
+         * past its checkpointed recovery point; anywhere else it is corruption.
+         */
+        HOLE,
         /** A complete batch is wrong (length, magic, CRC, offsets): never skipped silently. */
         CORRUPT
     }

@@ -519,6 +519,10 @@ public final class Segment implements Closeable {
             readHeader(header, position, size);
             if (RecordBatch.lastOffset(header, 0) >= offset) {
                 long base = RecordBatch.baseOffset(header, 0);
+                if (base < baseOffset) { // no batch of this segment starts below the segment's own base
+                    throw new CorruptLogException(logPath(), position, "a batch header says offsets " + base + ".."
+                            + RecordBatch.lastOffset(header, 0) + ", below the segment's base " + baseOffset);
+                }
                 if (base > offset && offset >= baseOffset) {
                     // Offsets are dense from the segment's base, so the batch holding an offset inside
                     // the segment starts at or below it. One that starts above it means damage the clean
@@ -568,7 +572,7 @@ public final class Segment implements Closeable {
         long wanted = Math.max(startOffset, baseOffset);
         long first = RecordBatch.baseOffset(bytes, 0);
         long last = RecordBatch.lastOffset(bytes, 0);
-        if (first > wanted || last < wanted || first != found.baseOffset) {
+        if (first > wanted || last < wanted || first != found.baseOffset || first < baseOffset) {
             throw new CorruptLogException(logPath(), position, "the batch read for offset " + wanted + " holds offsets "
                     + first + ".." + last + " (its header, read before, said it starts at " + found.baseOffset + ")");
         }

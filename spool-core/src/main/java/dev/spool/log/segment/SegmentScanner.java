@@ -77,6 +77,10 @@ public final class SegmentScanner {
                 return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.TORN_TAIL,
                         remaining + " zero bytes at the end (space allocated, never written)");
             }
+            if (length == 0 && allZero(chunk, at, Math.min(chunk.limit(), at + RecordBatch.HEADER_BYTES))) {
+                return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.HOLE,
+                        "a zero-filled batch header with data after it (pages written back out of order?)");
+            }
             if (length < RecordBatch.BATCH_LENGTH_MIN || (long) length + RecordBatch.LOG_OVERHEAD_BYTES > batchBytesMax) {
                 return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.CORRUPT,
                         "batch length " + length + " outside [" + RecordBatch.BATCH_LENGTH_MIN + ", "
@@ -98,10 +102,11 @@ public final class SegmentScanner {
                     RecordBatch.validate(batch, 0, batchBytesMax);
                 } catch (CorruptRecordException e) {
                     boolean last = position + batchBytes == fileSize;
-                    if (last && hasZeroSector(batch, position)) {
+                    if (hasZeroSector(batch, position)) {
                         return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase,
-                                ScanResult.Outcome.TORN_TAIL, "the last batch fails its check (" + e.getMessage()
-                                        + ") and holds a zero-filled sector: an interrupted write");
+                                last ? ScanResult.Outcome.TORN_TAIL : ScanResult.Outcome.HOLE, (last ? "the last" : "a")
+                                        + " batch fails its check (" + e.getMessage() + ") and holds a zero-filled "
+                                        + "sector: an interrupted write" + (last ? "" : ", with data after it"));
                     }
                     return end(position, expected, batches, max, maxOffset, sinceIndex, lastBase, ScanResult.Outcome.CORRUPT,
                             e.getMessage());
