@@ -131,6 +131,37 @@ class LogRecoveryTest {
         assertThat(positions).hasSize(30);
     }
 
+    /** Row T4: a zero-filled hole before more data, past the recovery point, is cut; before it, it is X1. */
+    @Test
+    void aHoleOfZerosBeforeLaterDataIsCutPastTheRecoveryPointAndCorruptionBeforeIt() throws IOException {
+        Path dir = tmp.resolve("log");
+        List<Long> positions = fill(dir, ONE_SEGMENT, 10);
+        Path segment = SegmentFiles.logFile(dir, 0);
+        // Batch 4 (offsets 12..14) never reached the disk; batch 5 and later did (writeback out of order).
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            int holeBytes = (int) (positions.get(5) - positions.get(4));
+            channel.write(ByteBuffer.allocate(holeBytes), positions.get(4));
+        }
+        LoadState beforeTheHole = new LoadState(false, OptionalLong.of(3), OptionalLong.empty());
+        try (Log log = Log.open(dir, ONE_SEGMENT, beforeTheHole)) {
+            assertThat(log.logEndOffset()).isEqualTo(12);
+            assertThat(readAll(log)).isEqualTo(expectedValues(12));
+        }
+        assertThat(Files.size(segment)).isEqualTo(positions.get(4)); // the data after the hole went with it
+
+        fill(tmp.resolve("log2"), ONE_SEGMENT, 10);
+        Path segment2 = SegmentFiles.logFile(tmp.resolve("log2"), 0);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(segment2,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate((int) (positions.get(5) - positions.get(4))), positions.get(4));
+        }
+        LoadState flushedPastTheHole = new LoadState(false, OptionalLong.of(27), OptionalLong.empty());
+        assertThatThrownBy(() -> Log.open(tmp.resolve("log2"), ONE_SEGMENT, flushedPastTheHole))
+                .isInstanceOf(CorruptLogException.class).hasMessageContaining("position " + positions.get(4))
+                .hasMessageContaining("zero-filled batch header");
+    }
+
     @Test
     void flippedByteMidLogRaisesCorruptLogExceptionNamingFileAndPosition() throws IOException {
         Path dir = tmp.resolve("log");
