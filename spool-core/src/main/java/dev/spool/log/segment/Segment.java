@@ -263,7 +263,6 @@ public final class Segment implements Closeable {
         OffsetIndex offsets = offsetIndex();
         int entries = offsets.entries();
         int position = entries == 0 ? 0 : offsets.positionAt(entries - 1);
-        long expectedBase = entries == 0 ? baseOffset : -1L;
         TimeIndex times = timeIndex();
         long max = times.lastTimestamp();
         offsetOfMaxTimestamp = times.entries() == 0 ? -1L : times.offsetAt(times.entries() - 1);
@@ -272,20 +271,33 @@ public final class Segment implements Closeable {
         int size = sizeBytes;
         int sinceIndex = 0;
         long lastBase = -1L;
+        // Offsets are dense: the batch at the last index entry ends at the entry's offset (if it does
+        // not, the whole segment is walked instead), and every batch starts where the one before ended.
+        boolean atEntry = entries > 0;
+        long expected = atEntry ? offsets.offsetAt(entries - 1) : baseOffset;
         while (position < size) {
             readHeader(header, position, size);
-            if (expectedBase >= 0 && RecordBatch.baseOffset(header, 0) != expectedBase) {
-                throw new IOException("Segment " + logPath() + " position " + position + ": batch base offset "
-                        + RecordBatch.baseOffset(header, 0) + ", expected " + expectedBase);
+            long base = RecordBatch.baseOffset(header, 0);
+            long last = RecordBatch.lastOffset(header, 0);
+            if (atEntry && last != expected) {
+                atEntry = false;
+                expected = baseOffset;
+                position = 0;
+                continue;
             }
+            if ((!atEntry && base != expected) || last < base) {
+                throw new IOException("Segment " + logPath() + " position " + position + ": batch of offsets " + base
+                        + ".." + last + ", expected one starting at " + expected);
+            }
+            atEntry = false;
             int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            lastBase = RecordBatch.baseOffset(header, 0);
-            next = RecordBatch.lastOffset(header, 0) + 1;
-            expectedBase = next;
+            lastBase = base;
+            next = last + 1;
+            expected = next;
             long batchMax = RecordBatch.maxTimestamp(header, 0);
             if (batchMax > max) {
                 max = batchMax;
-                offsetOfMaxTimestamp = next - 1;
+                offsetOfMaxTimestamp = last;
             }
             position += batchBytes;
             sinceIndex += batchBytes;
@@ -433,23 +445,38 @@ public final class Segment implements Closeable {
         if (offset >= nextOffset && size == sizeBytes) {
             return -1;
         }
-        int position = offsetIndex().lookupPosition(offset);
+        OffsetIndex index = offsetIndex();
+        int entry = index.floorEntry(offset);
+        int position = entry < 0 ? 0 : index.positionAt(entry);
+        // Offsets are dense: the batch at an index entry ends at the entry's offset, the first batch
+        // starts at the segment's base, and each one after the one before. Checking that as the
+        // headers go by is what catches damage a clean shutdown's trust did not scan for (a damaged
+        // base offset, a batch missing or cut) before a read hands out records under wrong offsets.
+        boolean atEntry = entry >= 0;
+        long expected = atEntry ? index.offsetAt(entry) : baseOffset;
         ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
         while (position < size) {
             readHeader(header, position, size);
-            if (RecordBatch.lastOffset(header, 0) >= offset) {
-                long base = RecordBatch.baseOffset(header, 0);
-                if (base > offset && offset >= baseOffset) {
-                    // Offsets are dense from the segment's base, so the batch holding an offset inside
-                    // the segment starts at or below it. One that starts above it means records are
-                    // missing here: damage the clean shutdown's trust did not scan for (or an index
-                    // entry pointing too far). Report it rather than hand out later records, or none.
-                    throw new IOException("Segment " + logPath() + " position " + position + ": looking for offset "
-                            + offset + ", found a batch of offsets " + base + ".." + RecordBatch.lastOffset(header, 0)
-                            + ": the segment or its index is damaged");
-                }
+            long base = RecordBatch.baseOffset(header, 0);
+            long last = RecordBatch.lastOffset(header, 0);
+            if (atEntry && last != expected) {
+                // An index entry that does not name this batch's end (damage, or another writer's
+                // convention): do not trust it; walk from the start, where every offset is checked.
+                atEntry = false;
+                expected = baseOffset;
+                position = 0;
+                continue;
+            }
+            if ((!atEntry && base != expected) || last < base) {
+                throw new IOException("Segment " + logPath() + " position " + position + ": a batch of offsets " + base
+                        + ".." + last + " where offset " + expected + " should start, looking for offset " + offset
+                        + ": the segment is damaged");
+            }
+            if (last >= offset) {
                 return position;
             }
+            atEntry = false;
+            expected = last + 1;
             position += RecordBatch.sizeInBytes(header, 0);
         }
         return -1;

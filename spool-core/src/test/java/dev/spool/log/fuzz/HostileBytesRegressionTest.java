@@ -106,8 +106,7 @@ class HostileBytesRegressionTest {
             ReadResult first = assertTimeoutPreemptively(HANG, () -> log.read(0, 1 << 20));
             assertThat(first.nextOffset(0)).as("the batches before the damage").isEqualTo(6);
             assertThatThrownBy(() -> log.read(6, 1 << 20)).isInstanceOf(IOException.class)
-                    .hasMessageContaining(segment.toString())
-                    .hasMessageContaining("position " + batches.get(3).position())
+                    .hasMessageContaining(segment + " position " + batches.get(3).position())
                     .hasMessageContaining("batch length " + length);
         }
     }
@@ -157,7 +156,33 @@ class HostileBytesRegressionTest {
             assertThat(readAllUpTo(log, 4)).containsExactly(0L, 2L);
             assertThatThrownBy(() -> log.read(4, 1 << 20)).isInstanceOf(IOException.class)
                     .hasMessageContaining(segment.toString())
-                    .hasMessageContaining("looking for offset 4, found a batch of offsets " + ((1L << 56) + 4));
+                    .hasMessageContaining("a batch of offsets " + ((1L << 56) + 4) + ".." + ((1L << 56) + 5)
+                            + " where offset 4 should start");
+        }
+    }
+
+    /**
+     * A base offset damaged to a lower value (here 6 to 5) went unnoticed: the batch still "held"
+     * the offset asked for, so a read of offset 6 returned it as offsets 5-6, and a consumer skipped
+     * the record it took for 5 (really 6) and took record 7 for 6: records under wrong offsets, with
+     * a valid CRC (the base offset is outside it). Reads now check the offsets are dense as they walk
+     * the headers, so the damage is reported by position.
+     */
+    @Test
+    void aBaseOffsetDamagedDownwardsIsReportedNotReadUnderWrongOffsets() throws IOException {
+        Path dir = tmp.resolve("t-0");
+        List<AppendResult> batches = fill(dir, CONFIG, 10);
+        Path segment = SegmentFiles.logFile(dir, 0);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.seek(batches.get(3).position() + RecordBatch.BASE_OFFSET_OFFSET);
+            raf.writeLong(5);
+        }
+
+        try (Log log = Log.open(dir, CONFIG, LoadState.clean())) {
+            assertThatThrownBy(() -> log.read(6, 1 << 20)).isInstanceOf(IOException.class)
+                    .hasMessageContaining(segment + " position " + batches.get(3).position())
+                    .hasMessageContaining("a batch of offsets 5..6 where offset 6 should start");
+            assertThat(readAllUpTo(log, 6)).containsExactly(0L, 2L, 4L);
         }
     }
 
