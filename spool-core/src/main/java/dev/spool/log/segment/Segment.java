@@ -271,8 +271,9 @@ public final class Segment implements Closeable {
         int size = sizeBytes;
         int sinceIndex = 0;
         long lastBase = -1L;
-        // Offsets are dense: the batch at the last index entry ends at the entry's offset (if it does
-        // not, the whole segment is walked instead), and every batch starts where the one before ended.
+        // Offsets are dense: the batch at the last index entry ends at the entry's offset, and every
+        // batch starts where the one before ended. An index that says otherwise passed its sanity
+        // check but is wrong; appends would build on it, so it is reported (recovery then rebuilds it).
         boolean atEntry = entries > 0;
         long expected = atEntry ? offsets.offsetAt(entries - 1) : baseOffset;
         while (position < size) {
@@ -280,10 +281,8 @@ public final class Segment implements Closeable {
             long base = RecordBatch.baseOffset(header, 0);
             long last = RecordBatch.lastOffset(header, 0);
             if (atEntry && last != expected) {
-                atEntry = false;
-                expected = baseOffset;
-                position = 0;
-                continue;
+                throw new CorruptIndexException(offsets.path(), "its last entry names offset " + expected
+                        + " but the batch at position " + position + " of " + logPath() + " ends at offset " + last);
             }
             if ((!atEntry && base != expected) || last < base) {
                 throw new IOException("Segment " + logPath() + " position " + position + ": batch of offsets " + base

@@ -316,4 +316,32 @@ class HostileBytesRegressionTest {
             assertThat(readAll(log, 0)).containsExactly(0L, 2L, 4L);
         }
     }
+
+    /**
+     * An offset index whose last entry names a later offset than its batch ends at (one flipped bit)
+     * passes the sanity check, which sees positions and order only. After a clean shutdown every
+     * append then failed with an {@link IllegalArgumentException} ("Index entry for offset 20 at 800
+     * does not follow offset 65555 at 719"). Now the open finds that the entry does not name its
+     * batch, scans the segment and rebuilds the index.
+     */
+    @Test
+    void anIndexEntryNamingTheWrongOffsetIsRebuiltAfterACleanShutdownNotAppendedTo() throws IOException {
+        Path dir = tmp.resolve("t-0");
+        List<AppendResult> batches = fill(dir, CONFIG, 10);
+        Path index = SegmentFiles.indexFile(dir, 0);
+        long lastEntry = Files.size(index) - dev.spool.log.segment.OffsetIndex.ENTRY_BYTES;
+        try (RandomAccessFile raf = new RandomAccessFile(index.toFile(), "rw")) {
+            raf.seek(lastEntry + 1); // the relative offset's second byte: + 2^16
+            raf.write(1);
+        }
+
+        try (Log log = Log.open(dir, CONFIG, LoadState.clean())) {
+            assertThat(log.logEndOffset()).isEqualTo(20);
+            assertThat(log.append(batch(1_800_000_000_000L, "v20")).firstOffset()).isEqualTo(20);
+            assertThat(readAll(log, 0)).hasSize(batches.size() + 1);
+        }
+        try (Log log = Log.open(dir, CONFIG, LoadState.clean())) {
+            assertThat(readAll(log, 0)).hasSize(batches.size() + 1);
+        }
+    }
 }
