@@ -330,7 +330,6 @@ public final class Segment implements Closeable {
         OffsetIndex offsets = offsetIndex();
         int entries = offsets.entries();
         int position = entries == 0 ? 0 : offsets.positionAt(entries - 1);
-        long expectedBase = entries == 0 ? baseOffset : -1L;
         TimeIndex times = timeIndex();
         long max = times.lastTimestamp();
         offsetOfMaxTimestamp = times.entries() == 0 ? -1L : times.offsetAt(times.entries() - 1);
@@ -339,20 +338,32 @@ public final class Segment implements Closeable {
         int size = sizeBytes;
         int sinceIndex = 0;
         long lastBase = -1L;
+        // Offsets are dense: the batch at the last index entry ends at the entry's offset, and every
+        // batch starts where the one before ended. An index that says otherwise passed its sanity
+        // check but is wrong; appends would build on it, so it is reported (recovery then rebuilds it).
+        boolean atEntry = entries > 0;
+        long expected = atEntry ? offsets.offsetAt(entries - 1) : baseOffset;
         while (position < size) {
             readHeader(header, position, size);
-            if (expectedBase >= 0 && RecordBatch.baseOffset(header, 0) != expectedBase) {
-                throw new IOException("Segment " + logPath() + " position " + position + ": batch base offset "
-                        + RecordBatch.baseOffset(header, 0) + ", expected " + expectedBase);
+            long base = RecordBatch.baseOffset(header, 0);
+            long last = RecordBatch.lastOffset(header, 0);
+            if (atEntry && last != expected) {
+                throw new CorruptIndexException(offsets.path(), "its last entry names offset " + expected
+                        + " but the batch at position " + position + " of " + logPath() + " ends at offset " + last);
             }
+            if ((!atEntry && base != expected) || last < base) {
+                throw new IOException("Segment " + logPath() + " position " + position + ": batch of offsets " + base
+                        + ".." + last + ", expected one starting at " + expected);
+            }
+            atEntry = false;
             int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            lastBase = RecordBatch.baseOffset(header, 0);
-            next = RecordBatch.lastOffset(header, 0) + 1;
-            expectedBase = next;
+            lastBase = base;
+            next = last + 1;
+            expected = next;
             long batchMax = RecordBatch.maxTimestamp(header, 0);
             if (batchMax > max) {
                 max = batchMax;
-                offsetOfMaxTimestamp = next - 1;
+                offsetOfMaxTimestamp = last;
             }
             position += batchBytes;
             sinceIndex += batchBytes;
@@ -513,42 +524,55 @@ public final class Segment implements Closeable {
         if (offset >= nextOffset && size == sizeBytes) {
             return null;
         }
-        int position = offsetIndex().lookupPosition(offset);
+        OffsetIndex index = offsetIndex();
+        int entry = index.floorEntry(offset);
+        int position = entry < 0 ? 0 : index.positionAt(entry);
+        // Offsets are dense: the batch at an index entry ends at the entry's offset, the first batch
+        // starts at the segment's base, and each one after the one before. Checking that as the
+        // headers go by is what catches damage a clean shutdown's trust did not scan for (a damaged
+        // base offset, a batch missing or cut) before a read hands out records under wrong offsets.
+        boolean atEntry = entry >= 0;
+        long expected = atEntry ? index.offsetAt(entry) : baseOffset;
         ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
         while (position < size) {
             readHeader(header, position, size);
-            if (RecordBatch.lastOffset(header, 0) >= offset) {
-                long base = RecordBatch.baseOffset(header, 0);
-                if (base < baseOffset) { // no batch of this segment starts below the segment's own base
-                    throw new CorruptLogException(logPath(), position, "a batch header says offsets " + base + ".."
-                            + RecordBatch.lastOffset(header, 0) + ", below the segment's base " + baseOffset);
-                }
-                if (base > offset && offset >= baseOffset) {
-                    // Offsets are dense from the segment's base, so the batch holding an offset inside
-                    // the segment starts at or below it. One that starts above it means damage the clean
-                    // shutdown's trust did not scan for (or an index entry pointing too far). If the next
-                    // batch starts at or below the offset, only this header's offsets are wrong (they are
-                    // outside the CRC): step over it, so one damaged header hides no other batch.
-                    // Otherwise the offset's own batch is damaged or missing: report it, never hand out
-                    // later records.
-                    int following = position + RecordBatch.sizeInBytes(header, 0);
-                    long lastHere = RecordBatch.lastOffset(header, 0);
-                    if (following < size) {
-                        readHeader(header, following, size);
-                        if (RecordBatch.baseOffset(header, 0) <= offset) {
-                            SegmentLog.LOG.warn("{} position {}: a batch header says offsets {}..{}, the next batch "
-                                    + "starts at {}: stepping over the damaged header", logPath(), position, base,
-                                    lastHere, RecordBatch.baseOffset(header, 0));
-                            position = following;
-                            continue;
-                        }
+            long base = RecordBatch.baseOffset(header, 0);
+            long last = RecordBatch.lastOffset(header, 0);
+            if (atEntry && last != expected) {
+                // An index entry that does not name this batch's end (damage, or another writer's
+                // convention): do not trust it; walk from the start, where every offset is checked.
+                atEntry = false;
+                expected = baseOffset;
+                position = 0;
+                continue;
+            }
+            if ((!atEntry && base != expected) || last < base) {
+                // This header's offsets are damaged (they are outside the CRC). If the batch after it
+                // starts past where this one should, and at or below the offset sought, only this
+                // header is wrong: its batch holds expected .. next base - 1, below the offset, so step
+                // over it and one damaged header hides no other batch. Otherwise report it.
+                int following = position + RecordBatch.sizeInBytes(header, 0);
+                if (!atEntry && following > position && following < size) {
+                    readHeader(header, following, size);
+                    long nextBase = RecordBatch.baseOffset(header, 0);
+                    if (nextBase > expected && nextBase <= offset) {
+                        SegmentLog.LOG.warn("{} position {}: a batch header says offsets {}..{} where offset {} should "
+                                + "start, and the next batch starts at {}: stepping over the damaged header",
+                                logPath(), position, base, last, expected, nextBase);
+                        expected = nextBase;
+                        position = following;
+                        continue;
                     }
-                    throw new CorruptLogException(logPath(), position, "looking for offset " + offset
-                            + ", found a batch of offsets " + base + ".." + lastHere
-                            + ": the segment or its index is damaged");
                 }
+                throw new CorruptLogException(logPath(), position, "a batch of offsets " + base + ".." + last
+                        + " where offset " + expected + " should start, looking for offset " + offset
+                        + ": the segment is damaged");
+            }
+            if (last >= offset) {
                 return new Located(position, base);
             }
+            atEntry = false;
+            expected = last + 1;
             position += RecordBatch.sizeInBytes(header, 0);
         }
         return null;

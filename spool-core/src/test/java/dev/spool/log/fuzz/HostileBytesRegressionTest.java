@@ -106,8 +106,7 @@ class HostileBytesRegressionTest {
             ReadResult first = assertTimeoutPreemptively(HANG, () -> log.read(0, 1 << 20));
             assertThat(first.nextOffset(0)).as("the batches before the damage").isEqualTo(6);
             assertThatThrownBy(() -> log.read(6, 1 << 20)).isInstanceOf(IOException.class)
-                    .hasMessageContaining(segment.toString())
-                    .hasMessageContaining("position " + batches.get(3).position())
+                    .hasMessageContaining(segment + " at position " + batches.get(3).position())
                     .hasMessageContaining("batch length " + length);
         }
     }
@@ -157,7 +156,33 @@ class HostileBytesRegressionTest {
             assertThat(readAllUpTo(log, 4)).containsExactly(0L, 2L);
             assertThatThrownBy(() -> log.read(4, 1 << 20)).isInstanceOf(IOException.class)
                     .hasMessageContaining(segment.toString())
-                    .hasMessageContaining("looking for offset 4, found a batch of offsets " + ((1L << 56) + 4));
+                    .hasMessageContaining("a batch of offsets " + ((1L << 56) + 4) + ".." + ((1L << 56) + 5)
+                            + " where offset 4 should start");
+        }
+    }
+
+    /**
+     * A base offset damaged to a lower value (here 6 to 5) went unnoticed: the batch still "held"
+     * the offset asked for, so a read of offset 6 returned it as offsets 5-6, and a consumer skipped
+     * the record it took for 5 (really 6) and took record 7 for 6: records under wrong offsets, with
+     * a valid CRC (the base offset is outside it). Reads now check the offsets are dense as they walk
+     * the headers, so the damage is reported by position.
+     */
+    @Test
+    void aBaseOffsetDamagedDownwardsIsReportedNotReadUnderWrongOffsets() throws IOException {
+        Path dir = tmp.resolve("t-0");
+        List<AppendResult> batches = fill(dir, CONFIG, 10);
+        Path segment = SegmentFiles.logFile(dir, 0);
+        try (RandomAccessFile raf = new RandomAccessFile(segment.toFile(), "rw")) {
+            raf.seek(batches.get(3).position() + RecordBatch.BASE_OFFSET_OFFSET);
+            raf.writeLong(5);
+        }
+
+        try (Log log = Log.open(dir, CONFIG, LoadState.clean())) {
+            assertThatThrownBy(() -> log.read(6, 1 << 20)).isInstanceOf(IOException.class)
+                    .hasMessageContaining(segment + " at position " + batches.get(3).position())
+                    .hasMessageContaining("a batch of offsets 5..6 where offset 6 should start");
+            assertThat(readAllUpTo(log, 6)).containsExactly(0L, 2L, 4L);
         }
     }
 
@@ -289,6 +314,34 @@ class HostileBytesRegressionTest {
         Files.write(dir.resolve("20000000000000000000.log"), new byte[0]);
         try (Log log = Log.open(dir, CONFIG, LoadState.unknown())) {
             assertThat(readAll(log, 0)).containsExactly(0L, 2L, 4L);
+        }
+    }
+
+    /**
+     * An offset index whose last entry names a later offset than its batch ends at (one flipped bit)
+     * passes the sanity check, which sees positions and order only. After a clean shutdown every
+     * append then failed with an {@link IllegalArgumentException} ("Index entry for offset 20 at 800
+     * does not follow offset 65555 at 719"). Now the open finds that the entry does not name its
+     * batch, scans the segment and rebuilds the index.
+     */
+    @Test
+    void anIndexEntryNamingTheWrongOffsetIsRebuiltAfterACleanShutdownNotAppendedTo() throws IOException {
+        Path dir = tmp.resolve("t-0");
+        List<AppendResult> batches = fill(dir, CONFIG, 10);
+        Path index = SegmentFiles.indexFile(dir, 0);
+        long lastEntry = Files.size(index) - dev.spool.log.segment.OffsetIndex.ENTRY_BYTES;
+        try (RandomAccessFile raf = new RandomAccessFile(index.toFile(), "rw")) {
+            raf.seek(lastEntry + 1); // the relative offset's second byte: + 2^16
+            raf.write(1);
+        }
+
+        try (Log log = Log.open(dir, CONFIG, LoadState.clean())) {
+            assertThat(log.logEndOffset()).isEqualTo(20);
+            assertThat(log.append(batch(1_800_000_000_000L, "v20")).firstOffset()).isEqualTo(20);
+            assertThat(readAll(log, 0)).hasSize(batches.size() + 1);
+        }
+        try (Log log = Log.open(dir, CONFIG, LoadState.clean())) {
+            assertThat(readAll(log, 0)).hasSize(batches.size() + 1);
         }
     }
 }
