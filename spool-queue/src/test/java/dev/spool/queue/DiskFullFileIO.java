@@ -1,12 +1,13 @@
 package dev.spool.queue;
 
 import dev.spool.log.io.FileIO;
+import dev.spool.log.io.ForwardingFileIO;
+import dev.spool.log.io.ForwardingStorageFile;
 import dev.spool.log.io.StorageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The real {@link FileIO} with a disk of limited free space, as a file system counts it: a write
@@ -16,10 +17,13 @@ import java.util.List;
  * unlimited; a test sets it with {@link #setFreeBytes}. (spool-core's FailingFileIO fails the Nth
  * write; this one fails by space, so a buffer that frees space by deleting segments gets it back.)
  */
-final class DiskFullFileIO implements FileIO {
-    private final FileIO delegate = FileIO.real();
+final class DiskFullFileIO extends ForwardingFileIO {
     private long freeBytes = Long.MAX_VALUE;
     private long refusedWrites;
+
+    DiskFullFileIO() {
+        super(FileIO.real());
+    }
 
     synchronized void setFreeBytes(long bytes) {
         freeBytes = bytes;
@@ -61,29 +65,18 @@ final class DiskFullFileIO implements FileIO {
     }
 
     @Override
-    public StorageFile open(Path path, OpenMode mode) throws IOException {
-        StorageFile file = delegate.open(path, mode);
-        return new StorageFile() {
-            @Override
-            public Path path() {
-                return file.path();
-            }
-
-            @Override
-            public int read(ByteBuffer dst, long position) throws IOException {
-                return file.read(dst, position);
-            }
-
+    protected StorageFile wrap(StorageFile file, Path path, OpenMode mode) {
+        return new ForwardingStorageFile(file) {
             @Override
             public void write(ByteBuffer src, long position) throws IOException {
-                long fits = take(file.size(), position, src.remaining());
+                long fits = take(delegate.size(), position, src.remaining());
                 if (fits < src.remaining()) {
                     ByteBuffer part = src.duplicate();
                     part.limit(part.position() + (int) fits);
-                    file.write(part, position);
+                    delegate.write(part, position);
                     throw noSpace(path);
                 }
-                file.write(src, position);
+                delegate.write(src, position);
             }
 
             @Override
@@ -92,7 +85,7 @@ final class DiskFullFileIO implements FileIO {
                 for (ByteBuffer source : sources) {
                     total += source.remaining();
                 }
-                long fits = take(file.size(), position, total);
+                long fits = take(delegate.size(), position, total);
                 if (fits < total) {
                     long at = position;
                     for (ByteBuffer source : sources) { // the prefix that fits, then the error
@@ -102,61 +95,21 @@ final class DiskFullFileIO implements FileIO {
                         }
                         ByteBuffer part = source.duplicate();
                         part.limit(part.position() + n);
-                        file.write(part, at);
+                        delegate.write(part, at);
                         at += n;
                     }
                     throw noSpace(path);
                 }
-                return file.write(sources, position);
-            }
-
-            @Override
-            public void force(boolean metadata) throws IOException {
-                file.force(metadata);
+                return delegate.write(sources, position);
             }
 
             @Override
             public void truncate(long sizeBytes) throws IOException {
-                long before = file.size();
-                file.truncate(sizeBytes);
-                giveBack(Math.max(0, before - file.size()));
-            }
-
-            @Override
-            public long size() throws IOException {
-                return file.size();
-            }
-
-            @Override
-            public void close() throws IOException {
-                file.close();
+                long before = delegate.size();
+                delegate.truncate(sizeBytes);
+                giveBack(Math.max(0, before - delegate.size()));
             }
         };
-    }
-
-    @Override
-    public boolean exists(Path path) {
-        return delegate.exists(path);
-    }
-
-    @Override
-    public boolean isDirectory(Path path) {
-        return delegate.isDirectory(path);
-    }
-
-    @Override
-    public long size(Path path) throws IOException {
-        return delegate.size(path);
-    }
-
-    @Override
-    public void createDirectories(Path dir) throws IOException {
-        delegate.createDirectories(dir);
-    }
-
-    @Override
-    public List<Path> list(Path dir) throws IOException {
-        return delegate.list(dir);
     }
 
     @Override
@@ -174,15 +127,5 @@ final class DiskFullFileIO implements FileIO {
             giveBack(size);
         }
         return existed;
-    }
-
-    @Override
-    public void syncDirectory(Path dir) throws IOException {
-        delegate.syncDirectory(dir);
-    }
-
-    @Override
-    public AutoCloseable lock(Path lockFile) throws IOException {
-        return delegate.lock(lockFile);
     }
 }
