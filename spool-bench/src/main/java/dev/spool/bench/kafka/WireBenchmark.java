@@ -1,0 +1,164 @@
+package dev.spool.bench.kafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * The wire benchmark: Kafka's Java producer and consumer against Spool's Kafka-compatible server
+ * and against a real Apache Kafka broker (KRaft, single node), on the same machine in the same
+ * run. Run it with {@code spool-bench/wire-bench.sh}; {@code --help} lists the options, and
+ * docs/benchmarks.md has the method and the figures.
+ *
+ * <h2>Method</h2>
+ * Each round runs every {@link Target} once, in pairs of equal durability (Spool strict against
+ * Kafka with {@code flush.messages=1}, Spool relaxed against Kafka's defaults), and alternates
+ * which member of a pair goes first (ABBA…) so that neither always runs on a warmer or a dirtier
+ * machine. One target's turn: a fresh data directory and a fresh broker JVM ({@link BrokerProcess});
+ * three topics created through the Admin client; a warmup (produce and read back, unmeasured);
+ * the saturated phase (as fast as the producer goes: throughput, and latency that is mostly
+ * queueing in the producer's buffer); the paced phase (a fixed rate below both servers' capacity:
+ * the latency a request sees); then a consumer reads the saturated phase's records from the
+ * beginning (throughput). The broker then stops gracefully (flushing) and its directory is
+ * deleted before the next target starts, so no target's dirty pages are written back during
+ * another's turn. The summary quotes medians over rounds and the ratios of those medians.
+ */
+public final class WireBenchmark {
+    private static final String WARMUP_TOPIC = "wire-warmup";
+    private static final String SATURATED_TOPIC = "wire-saturated";
+    private static final String PACED_TOPIC = "wire-paced";
+    /** Kafka's start-script defaults (heap and KAFKA_JVM_PERFORMANCE_OPTS), given to both servers alike. */
+    static final List<String> BROKER_JVM_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+            "-Djava.awt.headless=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+
+    private WireBenchmark() {
+    }
+
+    /** One target's turn in one round. */
+    record Turn(Target target, int round, WireLoad.Produced saturated, WireLoad.Produced paced,
+                WireLoad.Consumed consumed) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        WireOptions options = WireOptions.parse(args);
+        Path work = Files.createTempDirectory(options.dir, "spool-wire-bench-");
+        byte[] value = new byte[options.valueBytes];
+        new Random(42).nextBytes(value);
+        System.out.printf("Wire benchmark: %s; %d round(s); %,d records of %d B (+%,d warmup), %d partition(s); "
+                        + "paced %,d records/s for %d s; data in %s, logs in %s%n", String.join(" ", options.given),
+                options.rounds, options.records, options.valueBytes, options.warmupRecords, options.partitions,
+                options.pacedRate, options.pacedSeconds, work, options.logs.toAbsolutePath());
+        List<Turn> turns = new ArrayList<>();
+        try {
+            for (int round = 1; round <= options.rounds; round++) {
+                for (Target target : order(options.targets, round)) {
+                    Turn turn = runTurn(options, target, round, work, value);
+                    turns.add(turn);
+                    System.out.println(WireReport.line(turn));
+                }
+            }
+        } finally {
+            deleteTree(work);
+        }
+        System.out.println();
+        System.out.print(WireReport.summary(options, turns));
+    }
+
+    /** The targets in their pairs, the Spool member first in odd rounds and second in even ones. */
+    static List<Target> order(List<Target> targets, int round) {
+        List<Target> ordered = new ArrayList<>();
+        for (Target target : targets) {
+            if (ordered.contains(target)) {
+                continue;
+            }
+            boolean pairChosen = targets.contains(target.rival());
+            Target spool = target.spool ? target : target.rival();
+            Target kafka = spool.rival();
+            if (!pairChosen) {
+                ordered.add(target);
+            } else if (round % 2 == 1) {
+                ordered.add(spool);
+                ordered.add(kafka);
+            } else {
+                ordered.add(kafka);
+                ordered.add(spool);
+            }
+        }
+        return ordered;
+    }
+
+    private static Turn runTurn(WireOptions options, Target target, int round, Path work, byte[] value)
+            throws Exception {
+        Path dir = work.resolve(target.label + "-r" + round);
+        List<String> flags = new ArrayList<>(BROKER_JVM_FLAGS);
+        if (options.jfr) {
+            Path recording = options.logs.toAbsolutePath().resolve(target.label + "-r" + round + ".jfr");
+            flags.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
+        }
+        Path log = options.logs.resolve(target.label + "-r" + round + ".log");
+        int[] ports = freePorts(2);
+        try (BrokerProcess broker = BrokerProcess.start(flags, target.brokerArgs(dir, ports[0], ports[1]), log)) {
+            String bootstrap = broker.bootstrap();
+            WireLoad.createTopics(bootstrap, List.of(WARMUP_TOPIC, SATURATED_TOPIC, PACED_TOPIC), options.partitions,
+                    target.topicConfigs);
+            WireLoad.Produced saturated;
+            WireLoad.Produced paced;
+            try (KafkaProducer<byte[], byte[]> producer = WireLoad.producer(bootstrap)) {
+                WireLoad.produce(producer, WARMUP_TOPIC, value, options.warmupRecords, 0);
+                WireLoad.consume(bootstrap, WARMUP_TOPIC, options.partitions, options.warmupRecords);
+                saturated = WireLoad.produce(producer, SATURATED_TOPIC, value, options.records, 0);
+                paced = WireLoad.produce(producer, PACED_TOPIC, value, options.pacedRate * options.pacedSeconds,
+                        options.pacedRate);
+            }
+            WireLoad.Consumed consumed = WireLoad.consume(bootstrap, SATURATED_TOPIC, options.partitions,
+                    options.records);
+            return new Turn(target, round, saturated, paced, consumed);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Ports free right now on loopback (a race with other programs is possible, and would fail the start). */
+    private static int[] freePorts(int count) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[count];
+        int[] ports = new int[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.delete(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}

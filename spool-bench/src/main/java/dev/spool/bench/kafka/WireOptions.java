@@ -1,0 +1,103 @@
+package dev.spool.bench.kafka;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The wire benchmark's command-line options; the defaults size one target's round at ~20–40 s on 2 cores. */
+final class WireOptions {
+    static final String USAGE = String.join("\n",
+            "usage: wire-bench.sh [options]   (or: java -cp spool-benchmarks.jar dev.spool.bench.kafka.WireBenchmark)",
+            "  --quick               smoke run: 1 round, 100,000 records, 10,000 warmup, 3 s paced",
+            "  --targets LIST        spool-strict,kafka-flush1,spool-relaxed,kafka-default (default all)",
+            "  --rounds N            rounds; each runs every target once, alternating which goes first (default 3)",
+            "  --records N           records of the saturated produce phase, then read back (default 1000000)",
+            "  --warmup-records N    unmeasured records produced and read first (default 200000)",
+            "  --value-bytes N       record value size (default 1024)",
+            "  --partitions N        partitions of each topic (default 1)",
+            "  --paced-rate N        records/s of the paced latency phase (default 5000)",
+            "  --paced-seconds N     length of the paced latency phase (default 10)",
+            "  --dir DIR             where the brokers' data directories go (default java.io.tmpdir)",
+            "  --logs DIR            brokers' logs (and JFR recordings) (default wire-bench-logs)",
+            "  --jfr                 record each broker with JFR (settings=profile) into --logs");
+
+    List<Target> targets = List.of(Target.SPOOL_STRICT, Target.KAFKA_FLUSH1, Target.SPOOL_RELAXED,
+            Target.KAFKA_DEFAULT);
+    int rounds = 3;
+    long records = 1_000_000;
+    long warmupRecords = 200_000;
+    int valueBytes = 1024;
+    int partitions = 1;
+    long pacedRate = 5_000;
+    long pacedSeconds = 10;
+    Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
+    Path logs = Paths.get("wire-bench-logs");
+    boolean jfr;
+    final List<String> given = new ArrayList<>();
+
+    static WireOptions parse(String[] args) {
+        WireOptions options = new WireOptions();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            options.given.add(arg);
+            switch (arg) {
+                case "--help", "-h" -> {
+                    System.out.println(USAGE);
+                    System.exit(0);
+                }
+                case "--quick" -> {
+                    options.rounds = 1;
+                    options.records = 100_000;
+                    options.warmupRecords = 10_000;
+                    options.pacedSeconds = 3;
+                }
+                case "--jfr" -> options.jfr = true;
+                default -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("Option " + arg + " needs a value\n" + USAGE);
+                    }
+                    String value = args[++i];
+                    options.given.add(value);
+                    options.set(arg, value);
+                }
+            }
+        }
+        return options;
+    }
+
+    private void set(String option, String value) {
+        switch (option) {
+            case "--targets" -> {
+                List<Target> chosen = new ArrayList<>();
+                for (String label : value.split(",")) {
+                    chosen.add(Target.parse(label));
+                }
+                targets = List.copyOf(chosen);
+            }
+            case "--rounds" -> rounds = (int) positive(option, value, 1_000);
+            case "--records" -> records = positive(option, value, 1_000_000_000L);
+            case "--warmup-records" -> warmupRecords = positive(option, value, 1_000_000_000L);
+            case "--value-bytes" -> valueBytes = (int) positive(option, value, 1 << 20);
+            case "--partitions" -> partitions = (int) positive(option, value, 1_000);
+            case "--paced-rate" -> pacedRate = positive(option, value, 1_000_000);
+            case "--paced-seconds" -> pacedSeconds = positive(option, value, 3_600);
+            case "--dir" -> dir = Paths.get(value);
+            case "--logs" -> logs = Paths.get(value);
+            default -> throw new IllegalArgumentException("Unknown option " + option + "\n" + USAGE);
+        }
+    }
+
+    private static long positive(String option, String value, long max) {
+        long parsed;
+        try {
+            parsed = Long.parseLong(value.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, not '" + value + "'", e);
+        }
+        if (parsed < 1 || parsed > max) {
+            throw new IllegalArgumentException(option + " must be 1 to " + max + ", was " + parsed);
+        }
+        return parsed;
+    }
+}
