@@ -14,19 +14,22 @@ import java.util.Map;
  * </pre>
  */
 enum Target {
-    SPOOL_STRICT("spool-strict", true, Map.of()),
-    KAFKA_FLUSH1("kafka-flush1", false, Map.of("flush.messages", "1")),
-    SPOOL_RELAXED("spool-relaxed", true, Map.of()),
-    KAFKA_DEFAULT("kafka-default", false, Map.of());
+    SPOOL_STRICT("spool-strict", true, true, Map.of()),
+    KAFKA_FLUSH1("kafka-flush1", false, true, Map.of("flush.messages", "1")),
+    SPOOL_RELAXED("spool-relaxed", true, false, Map.of()),
+    KAFKA_DEFAULT("kafka-default", false, false, Map.of());
 
     final String label;
     final boolean spool;
+    /** Acknowledged only once on disk (fsync); the other pair acknowledges from the page cache. */
+    final boolean durable;
     /** Topic configs the benchmark's topics are created with. */
     final Map<String, String> topicConfigs;
 
-    Target(String label, boolean spool, Map<String, String> topicConfigs) {
+    Target(String label, boolean spool, boolean durable, Map<String, String> topicConfigs) {
         this.label = label;
         this.spool = spool;
+        this.durable = durable;
         this.topicConfigs = topicConfigs;
     }
 

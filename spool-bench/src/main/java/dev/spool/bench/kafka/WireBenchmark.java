@@ -46,7 +46,7 @@ public final class WireBenchmark {
 
     /** One target's turn in one round. */
     record Turn(Target target, int round, WireLoad.Produced saturated, WireLoad.Produced paced,
-                WireLoad.Consumed consumed) {
+                WireLoad.Consumed consumed, double otherCores) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -54,10 +54,11 @@ public final class WireBenchmark {
         Path work = Files.createTempDirectory(options.dir, "spool-wire-bench-");
         byte[] value = new byte[options.valueBytes];
         new Random(42).nextBytes(value);
-        System.out.printf("Wire benchmark: %s; %d round(s); %,d records of %d B (+%,d warmup), %d partition(s); "
-                        + "paced %,d records/s for %d s; data in %s, logs in %s%n", String.join(" ", options.given),
-                options.rounds, options.records, options.valueBytes, options.warmupRecords, options.partitions,
-                options.pacedRate, options.pacedSeconds, work, options.logs.toAbsolutePath());
+        System.out.printf("Wire benchmark: %s; %d round(s); %,d records of %d B (durable pair %,d), +%d%% warmup; "
+                        + "%d partition(s); paced %,d records/s for %d s; %d CPUs; data in %s, logs in %s%n",
+                String.join(" ", options.given), options.rounds, options.records, options.valueBytes,
+                options.durableRecords, options.warmupPercent, options.partitions, options.pacedRate,
+                options.pacedSeconds, Runtime.getRuntime().availableProcessors(), work, options.logs.toAbsolutePath());
         List<Turn> turns = new ArrayList<>();
         try {
             for (int round = 1; round <= options.rounds; round++) {
@@ -111,18 +112,21 @@ public final class WireBenchmark {
             String bootstrap = broker.bootstrap();
             WireLoad.createTopics(bootstrap, List.of(WARMUP_TOPIC, SATURATED_TOPIC, PACED_TOPIC), options.partitions,
                     target.topicConfigs);
+            long records = options.recordsFor(target);
+            long warmup = options.warmupRecordsFor(target);
             WireLoad.Produced saturated;
             WireLoad.Produced paced;
+            CpuUsage cpu;
             try (KafkaProducer<byte[], byte[]> producer = WireLoad.producer(bootstrap)) {
-                WireLoad.produce(producer, WARMUP_TOPIC, value, options.warmupRecords, 0);
-                WireLoad.consume(bootstrap, WARMUP_TOPIC, options.partitions, options.warmupRecords);
-                saturated = WireLoad.produce(producer, SATURATED_TOPIC, value, options.records, 0);
+                WireLoad.produce(producer, WARMUP_TOPIC, value, warmup, 0);
+                WireLoad.consume(bootstrap, WARMUP_TOPIC, options.partitions, warmup);
+                cpu = CpuUsage.now(broker.pid());
+                saturated = WireLoad.produce(producer, SATURATED_TOPIC, value, records, 0);
                 paced = WireLoad.produce(producer, PACED_TOPIC, value, options.pacedRate * options.pacedSeconds,
                         options.pacedRate);
             }
-            WireLoad.Consumed consumed = WireLoad.consume(bootstrap, SATURATED_TOPIC, options.partitions,
-                    options.records);
-            return new Turn(target, round, saturated, paced, consumed);
+            WireLoad.Consumed consumed = WireLoad.consume(bootstrap, SATURATED_TOPIC, options.partitions, records);
+            return new Turn(target, round, saturated, paced, consumed, cpu.otherCoresSince());
         } finally {
             deleteTree(dir);
         }

@@ -9,15 +9,18 @@ import java.util.List;
 final class WireOptions {
     static final String USAGE = String.join("\n",
             "usage: wire-bench.sh [options]   (or: java -cp spool-benchmarks.jar dev.spool.bench.kafka.WireBenchmark)",
-            "  --quick               smoke run: 1 round, 100,000 records, 10,000 warmup, 3 s paced",
+            "  --quick               smoke run: 1 round, 100,000 / 10,000 records, 3 s paced",
             "  --targets LIST        spool-strict,kafka-flush1,spool-relaxed,kafka-default (default all)",
             "  --rounds N            rounds; each runs every target once, alternating which goes first (default 3)",
-            "  --records N           records of the saturated produce phase, then read back (default 1000000)",
-            "  --warmup-records N    unmeasured records produced and read first (default 200000)",
+            "  --records N           records of the saturated produce phase, then read back, for the page-cache",
+            "                        pair spool-relaxed/kafka-default (default 1500000)",
+            "  --durable-records N   the same for the durable pair spool-strict/kafka-flush1 (default 150000;",
+            "                        Kafka with flush.messages=1 is about ten times slower)",
+            "  --warmup-percent N    unmeasured records produced and read first, in % of the above (default 20)",
             "  --value-bytes N       record value size (default 1024)",
             "  --partitions N        partitions of each topic (default 1)",
-            "  --paced-rate N        records/s of the paced latency phase (default 5000)",
-            "  --paced-seconds N     length of the paced latency phase (default 10)",
+            "  --paced-rate N        records/s of the paced latency phase, both pairs (default 1000)",
+            "  --paced-seconds N     length of the paced latency phase (default 15)",
             "  --dir DIR             where the brokers' data directories go (default java.io.tmpdir)",
             "  --logs DIR            brokers' logs (and JFR recordings) (default wire-bench-logs)",
             "  --jfr                 record each broker with JFR (settings=profile) into --logs");
@@ -25,12 +28,13 @@ final class WireOptions {
     List<Target> targets = List.of(Target.SPOOL_STRICT, Target.KAFKA_FLUSH1, Target.SPOOL_RELAXED,
             Target.KAFKA_DEFAULT);
     int rounds = 3;
-    long records = 1_000_000;
-    long warmupRecords = 200_000;
+    long records = 1_500_000;
+    long durableRecords = 150_000;
+    int warmupPercent = 20;
     int valueBytes = 1024;
     int partitions = 1;
-    long pacedRate = 5_000;
-    long pacedSeconds = 10;
+    long pacedRate = 1_000;
+    long pacedSeconds = 15;
     Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
     Path logs = Paths.get("wire-bench-logs");
     boolean jfr;
@@ -49,7 +53,7 @@ final class WireOptions {
                 case "--quick" -> {
                     options.rounds = 1;
                     options.records = 100_000;
-                    options.warmupRecords = 10_000;
+                    options.durableRecords = 10_000;
                     options.pacedSeconds = 3;
                 }
                 case "--jfr" -> options.jfr = true;
@@ -77,7 +81,8 @@ final class WireOptions {
             }
             case "--rounds" -> rounds = (int) positive(option, value, 1_000);
             case "--records" -> records = positive(option, value, 1_000_000_000L);
-            case "--warmup-records" -> warmupRecords = positive(option, value, 1_000_000_000L);
+            case "--durable-records" -> durableRecords = positive(option, value, 1_000_000_000L);
+            case "--warmup-percent" -> warmupPercent = (int) positive(option, value, 1_000);
             case "--value-bytes" -> valueBytes = (int) positive(option, value, 1 << 20);
             case "--partitions" -> partitions = (int) positive(option, value, 1_000);
             case "--paced-rate" -> pacedRate = positive(option, value, 1_000_000);
@@ -86,6 +91,15 @@ final class WireOptions {
             case "--logs" -> logs = Paths.get(value);
             default -> throw new IllegalArgumentException("Unknown option " + option + "\n" + USAGE);
         }
+    }
+
+    /** Records of the saturated phase for {@code target}'s pair. */
+    long recordsFor(Target target) {
+        return target.durable ? durableRecords : records;
+    }
+
+    long warmupRecordsFor(Target target) {
+        return Math.max(1, recordsFor(target) * warmupPercent / 100);
     }
 
     private static long positive(String option, String value, long max) {

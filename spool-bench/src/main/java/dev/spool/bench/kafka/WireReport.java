@@ -22,30 +22,32 @@ final class WireReport {
 
     static String line(WireBenchmark.Turn turn) {
         return String.format(Locale.ROOT, "round %d %-13s produce %,9.0f rec/s %6.1f MB/s  p50 %s p99 %s max %s | "
-                        + "paced p50 %s p99 %s max %s | consume %,9.0f rec/s %6.1f MB/s", turn.round(),
+                        + "paced p50 %s p99 %s max %s | consume %,9.0f rec/s %6.1f MB/s | other CPU %.2f cores", turn.round(),
                 turn.target().label, turn.saturated().recordsPerSecond(), megabytes(turn.saturated().bytes(),
                         turn.saturated().nanos()),
                 ms(turn.saturated().latencyMicros(), 50), ms(turn.saturated().latencyMicros(), 99),
                 ms(turn.saturated().latencyMicros(), 100), ms(turn.paced().latencyMicros(), 50),
                 ms(turn.paced().latencyMicros(), 99), ms(turn.paced().latencyMicros(), 100),
-                turn.consumed().recordsPerSecond(), megabytes(turn.consumed().bytes(), turn.consumed().nanos()));
+                turn.consumed().recordsPerSecond(), megabytes(turn.consumed().bytes(), turn.consumed().nanos()),
+                turn.otherCores());
     }
 
     static String summary(WireOptions options, List<WireBenchmark.Turn> turns) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "Medians of %d round(s), %,d records of %d B, %d partition(s); "
-                        + "throughputs as median [min-max]; latencies in ms (send() to callback)%n%n",
-                options.rounds, options.records, options.valueBytes, options.partitions));
-        out.append("| target | produce rec/s | produce MB/s | saturated p50 / p99 / max | paced p50 / p99 / max | "
-                + "consume rec/s | consume MB/s |\n");
-        out.append("|---|---|---|---|---|---|---|\n");
+        out.append(String.format(Locale.ROOT, "Medians of %d round(s); records of %d B, %d partition(s); "
+                        + "throughputs as median [min-max]; latencies in ms from send() to callback, saturated and "
+                        + "paced at %,d records/s; other CPU: cores used by other processes during the turn%n%n",
+                options.rounds, options.valueBytes, options.partitions, options.pacedRate));
+        out.append("| target | records | produce rec/s | produce MB/s | saturated p50 / p99 / max | "
+                + "paced p50 / p99 / max | consume rec/s | consume MB/s | other CPU |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Target target : options.targets) {
             List<WireBenchmark.Turn> mine = of(turns, target);
             if (mine.isEmpty()) {
                 continue;
             }
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s / %s / %s | %s / %s / %s | %s | %s |%n",
-                    target.label,
+            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s / %s / %s | %s / %s / %s | %s | %s | %.2f |%n",
+                    target.label, options.recordsFor(target),
                     range(mine, t -> t.saturated().recordsPerSecond(), "%,.0f"),
                     range(mine, t -> megabytes(t.saturated().bytes(), t.saturated().nanos()), "%.1f"),
                     medianMs(mine, t -> percentileMs(t.saturated().latencyMicros(), 50)),
@@ -55,7 +57,8 @@ final class WireReport {
                     medianMs(mine, t -> percentileMs(t.paced().latencyMicros(), 99)),
                     medianMs(mine, t -> percentileMs(t.paced().latencyMicros(), 100)),
                     range(mine, t -> t.consumed().recordsPerSecond(), "%,.0f"),
-                    range(mine, t -> megabytes(t.consumed().bytes(), t.consumed().nanos()), "%.1f")));
+                    range(mine, t -> megabytes(t.consumed().bytes(), t.consumed().nanos()), "%.1f"),
+                    median(mine, WireBenchmark.Turn::otherCores)));
         }
         out.append('\n');
         for (Target spool : List.of(Target.SPOOL_STRICT, Target.SPOOL_RELAXED)) {
