@@ -13,8 +13,8 @@ final class WireOptions {
             "  --targets LIST        spool-strict,kafka-flush1,spool-relaxed,kafka-default (default all)",
             "  --rounds N            rounds; each runs every target once, alternating which goes first (default 3)",
             "  --records N           records of the saturated produce phase, then read back, for the page-cache",
-            "                        pair spool-relaxed/kafka-default (default 1500000)",
-            "  --durable-records N   the same for the durable pair spool-strict/kafka-flush1 (default 150000;",
+            "                        pair spool-relaxed/kafka-default (default 4000000)",
+            "  --durable-records N   the same for the durable pair spool-strict/kafka-flush1 (default 200000;",
             "                        Kafka with flush.messages=1 is about ten times slower)",
             "  --warmup-percent N    unmeasured records produced and read first, in % of the above (default 20)",
             "  --value-bytes N       record value size (default 1024)",
@@ -28,8 +28,8 @@ final class WireOptions {
     List<Target> targets = List.of(Target.SPOOL_STRICT, Target.KAFKA_FLUSH1, Target.SPOOL_RELAXED,
             Target.KAFKA_DEFAULT);
     int rounds = 3;
-    long records = 1_500_000;
-    long durableRecords = 150_000;
+    long records = 4_000_000;
+    long durableRecords = 200_000;
     int warmupPercent = 20;
     int valueBytes = 1024;
     int partitions = 1;
