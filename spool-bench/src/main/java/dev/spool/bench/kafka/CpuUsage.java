@@ -51,6 +51,15 @@ final class CpuUsage {
         return Math.max(0, others / TICKS_PER_SECOND / seconds);
     }
 
+    /** CPU seconds (user plus system) {@code pid} has used so far, or NaN if unknown. */
+    static double processSeconds(long pid) {
+        try {
+            return processTicks(pid) / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** All CPUs' busy time: the first line of /proc/stat less idle and iowait. */
     private static long machineBusyTicks() throws IOException {
         String line = Files.readAllLines(Paths.get("/proc/stat"), StandardCharsets.US_ASCII).get(0);

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
@@ -46,7 +47,17 @@ public final class WireBenchmark {
 
     /** One target's turn in one round. */
     record Turn(Target target, int round, WireLoad.Produced saturated, WireLoad.Produced paced,
-                WireLoad.Consumed consumed, double otherCores) {
+                WireLoad.Consumed consumed, double otherCores, double produceBrokerCpuSeconds,
+                double consumeBrokerCpuSeconds) {
+
+        /** The broker's CPU time per record produced in the saturated phase, in microseconds. */
+        double produceBrokerCpuMicros() {
+            return produceBrokerCpuSeconds * 1e6 / saturated.records();
+        }
+
+        double consumeBrokerCpuMicros() {
+            return consumeBrokerCpuSeconds * 1e6 / consumed.records();
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -117,16 +128,24 @@ public final class WireBenchmark {
             WireLoad.Produced saturated;
             WireLoad.Produced paced;
             CpuUsage cpu;
+            double produceCpu;
             try (KafkaProducer<byte[], byte[]> producer = WireLoad.producer(bootstrap)) {
-                WireLoad.produce(producer, WARMUP_TOPIC, value, warmup, 0);
-                WireLoad.consume(bootstrap, WARMUP_TOPIC, options.partitions, warmup);
+                long warmupMs = options.sendSecondsMax * 1000 * options.warmupPercent / 100;
+                long warmed = WireLoad.produce(producer, WARMUP_TOPIC, value, warmup, 0, warmupMs).records();
+                WireLoad.consume(bootstrap, WARMUP_TOPIC, options.partitions, warmed);
                 cpu = CpuUsage.now(broker.pid());
-                saturated = WireLoad.produce(producer, SATURATED_TOPIC, value, records, 0);
+                double before = CpuUsage.processSeconds(broker.pid());
+                saturated = WireLoad.produce(producer, SATURATED_TOPIC, value, records, 0,
+                        options.sendSecondsMax * 1000);
+                produceCpu = CpuUsage.processSeconds(broker.pid()) - before;
                 paced = WireLoad.produce(producer, PACED_TOPIC, value, options.pacedRate * options.pacedSeconds,
-                        options.pacedRate);
+                        options.pacedRate, TimeUnit.DAYS.toMillis(1));
             }
-            WireLoad.Consumed consumed = WireLoad.consume(bootstrap, SATURATED_TOPIC, options.partitions, records);
-            return new Turn(target, round, saturated, paced, consumed, cpu.otherCoresSince());
+            double before = CpuUsage.processSeconds(broker.pid());
+            WireLoad.Consumed consumed = WireLoad.consume(bootstrap, SATURATED_TOPIC, options.partitions,
+                    saturated.records());
+            double consumeCpu = CpuUsage.processSeconds(broker.pid()) - before;
+            return new Turn(target, round, saturated, paced, consumed, cpu.otherCoresSince(), produceCpu, consumeCpu);
         } finally {
             deleteTree(dir);
         }

@@ -87,19 +87,25 @@ final class WireLoad {
     }
 
     /**
-     * Sends {@code records} copies of {@code value} to {@code topic}: as fast as the producer
+     * Sends up to {@code records} copies of {@code value} to {@code topic}: as fast as the producer
      * accepts them when {@code ratePerSecond} is 0, otherwise paced at that rate (each send at
-     * its scheduled time, so latency is measured below saturation). Returns once every record is
-     * acknowledged; fails on the first error.
+     * its scheduled time, so latency is measured below saturation). Stops sending early once
+     * {@code sendMs} have passed. Returns once every record sent is acknowledged; fails on the
+     * first error.
      */
     static Produced produce(KafkaProducer<byte[], byte[]> producer, String topic, byte[] value, long records,
-                            long ratePerSecond) throws InterruptedException {
+                            long ratePerSecond, long sendMs) throws InterruptedException {
         Histogram latency = new Histogram(LATENCY_MICROS_MAX, 3);
         CountDownLatch acknowledged = new CountDownLatch(1);
         AtomicLong remaining = new AtomicLong(records);
         AtomicReference<Exception> failure = new AtomicReference<>();
         long start = System.nanoTime();
+        long sendEnd = start + TimeUnit.MILLISECONDS.toNanos(sendMs);
+        long sent = 0;
         for (long i = 0; i < records && failure.get() == null; i++) {
+            if ((i & 1023) == 0 && System.nanoTime() - sendEnd > 0) {
+                break;
+            }
             if (ratePerSecond > 0) {
                 long due = start + (long) (i * 1e9 / ratePerSecond);
                 for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
@@ -118,16 +124,20 @@ final class WireLoad {
                     acknowledged.countDown();
                 }
             });
+            sent++;
+        }
+        if (sent < records && remaining.addAndGet(sent - records) == 0) { // stopped early: expect fewer
+            acknowledged.countDown();
         }
         if (!acknowledged.await(PHASE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException(remaining.get() + " of " + records + " records to " + topic
+            throw new IllegalStateException(remaining.get() + " of " + sent + " records to " + topic
                     + " were not acknowledged within " + PHASE_TIMEOUT_MS + " ms");
         }
         long nanos = System.nanoTime() - start;
         if (failure.get() != null) {
             throw new IllegalStateException("Producing to " + topic + " failed", failure.get());
         }
-        return new Produced(records, records * value.length, nanos, latency);
+        return new Produced(sent, sent * value.length, nanos, latency);
     }
 
     /**

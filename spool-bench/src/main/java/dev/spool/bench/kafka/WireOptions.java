@@ -9,13 +9,14 @@ import java.util.List;
 final class WireOptions {
     static final String USAGE = String.join("\n",
             "usage: wire-bench.sh [options]   (or: java -cp spool-benchmarks.jar dev.spool.bench.kafka.WireBenchmark)",
-            "  --quick               smoke run: 1 round, 100,000 / 10,000 records, 3 s paced",
+            "  --quick               smoke run: 1 round, 100,000 / 10,000 records, 3 s paced, 10 s at most",
             "  --targets LIST        spool-strict,kafka-flush1,spool-relaxed,kafka-default (default all)",
             "  --rounds N            rounds; each runs every target once, alternating which goes first (default 3)",
             "  --records N           records of the saturated produce phase, then read back, for the page-cache",
-            "                        pair spool-relaxed/kafka-default (default 4000000)",
-            "  --durable-records N   the same for the durable pair spool-strict/kafka-flush1 (default 200000;",
-            "                        Kafka with flush.messages=1 is about ten times slower)",
+            "                        pair spool-relaxed/kafka-default (default 3000000)",
+            "  --durable-records N   the same for the durable pair spool-strict/kafka-flush1 (default 1000000)",
+            "  --send-seconds-max N  the saturated phase stops sending after N s even if records remain, so a",
+            "                        slow disk cannot stretch a turn (default 40); throughput counts what was sent",
             "  --warmup-percent N    unmeasured records produced and read first, in % of the above (default 20)",
             "  --value-bytes N       record value size (default 1024)",
             "  --partitions N        partitions of each topic (default 1)",
@@ -28,8 +29,9 @@ final class WireOptions {
     List<Target> targets = List.of(Target.SPOOL_STRICT, Target.KAFKA_FLUSH1, Target.SPOOL_RELAXED,
             Target.KAFKA_DEFAULT);
     int rounds = 3;
-    long records = 4_000_000;
-    long durableRecords = 200_000;
+    long records = 3_000_000;
+    long durableRecords = 1_000_000;
+    long sendSecondsMax = 40;
     int warmupPercent = 20;
     int valueBytes = 1024;
     int partitions = 1;
@@ -55,6 +57,7 @@ final class WireOptions {
                     options.records = 100_000;
                     options.durableRecords = 10_000;
                     options.pacedSeconds = 3;
+                    options.sendSecondsMax = 10;
                 }
                 case "--jfr" -> options.jfr = true;
                 default -> {
@@ -82,6 +85,7 @@ final class WireOptions {
             case "--rounds" -> rounds = (int) positive(option, value, 1_000);
             case "--records" -> records = positive(option, value, 1_000_000_000L);
             case "--durable-records" -> durableRecords = positive(option, value, 1_000_000_000L);
+            case "--send-seconds-max" -> sendSecondsMax = positive(option, value, 3_600);
             case "--warmup-percent" -> warmupPercent = (int) positive(option, value, 1_000);
             case "--value-bytes" -> valueBytes = (int) positive(option, value, 1 << 20);
             case "--partitions" -> partitions = (int) positive(option, value, 1_000);

@@ -21,33 +21,37 @@ final class WireReport {
     }
 
     static String line(WireBenchmark.Turn turn) {
-        return String.format(Locale.ROOT, "round %d %-13s produce %,9.0f rec/s %6.1f MB/s  p50 %s p99 %s max %s | "
-                        + "paced p50 %s p99 %s max %s | consume %,9.0f rec/s %6.1f MB/s | other CPU %.2f cores", turn.round(),
-                turn.target().label, turn.saturated().recordsPerSecond(), megabytes(turn.saturated().bytes(),
+        return String.format(Locale.ROOT, "round %d %-13s %,9d records, produce %,9.0f rec/s %6.1f MB/s  "
+                        + "p50 %s p99 %s max %s | "
+                        + "paced p50 %s p99 %s max %s | consume %,9.0f rec/s %6.1f MB/s | broker CPU/record %.1f / %.1f us | "
+                        + "other CPU %.2f cores", turn.round(),
+                turn.target().label, turn.saturated().records(), turn.saturated().recordsPerSecond(), megabytes(turn.saturated().bytes(),
                         turn.saturated().nanos()),
                 ms(turn.saturated().latencyMicros(), 50), ms(turn.saturated().latencyMicros(), 99),
                 ms(turn.saturated().latencyMicros(), 100), ms(turn.paced().latencyMicros(), 50),
                 ms(turn.paced().latencyMicros(), 99), ms(turn.paced().latencyMicros(), 100),
                 turn.consumed().recordsPerSecond(), megabytes(turn.consumed().bytes(), turn.consumed().nanos()),
-                turn.otherCores());
+                turn.produceBrokerCpuMicros(), turn.consumeBrokerCpuMicros(), turn.otherCores());
     }
 
     static String summary(WireOptions options, List<WireBenchmark.Turn> turns) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "Medians of %d round(s); records of %d B, %d partition(s); "
                         + "throughputs as median [min-max]; latencies in ms from send() to callback, saturated and "
-                        + "paced at %,d records/s; other CPU: cores used by other processes during the turn%n%n",
+                        + "paced at %,d records/s; broker CPU: the server process's CPU time per record produced (saturated) "
+                        + "and consumed, in microseconds; other CPU: cores used by other processes during the turn%n%n",
                 options.rounds, options.valueBytes, options.partitions, options.pacedRate));
-        out.append("| target | records | produce rec/s | produce MB/s | saturated p50 / p99 / max | "
-                + "paced p50 / p99 / max | consume rec/s | consume MB/s | other CPU |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|\n");
+        out.append("| target | records (median) | produce rec/s | produce MB/s | saturated p50 / p99 / max | "
+                + "paced p50 / p99 / max | consume rec/s | consume MB/s | broker CPU us/record produce / consume | "
+                + "other CPU |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Target target : options.targets) {
             List<WireBenchmark.Turn> mine = of(turns, target);
             if (mine.isEmpty()) {
                 continue;
             }
-            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s / %s / %s | %s / %s / %s | %s | %s | %.2f |%n",
-                    target.label, options.recordsFor(target),
+            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s / %s / %s | %s / %s / %s | %s | %s | %.1f / %.1f | %.2f |%n",
+                    target.label, (long) median(mine, t -> t.saturated().records()),
                     range(mine, t -> t.saturated().recordsPerSecond(), "%,.0f"),
                     range(mine, t -> megabytes(t.saturated().bytes(), t.saturated().nanos()), "%.1f"),
                     medianMs(mine, t -> percentileMs(t.saturated().latencyMicros(), 50)),
@@ -58,6 +62,8 @@ final class WireReport {
                     medianMs(mine, t -> percentileMs(t.paced().latencyMicros(), 100)),
                     range(mine, t -> t.consumed().recordsPerSecond(), "%,.0f"),
                     range(mine, t -> megabytes(t.consumed().bytes(), t.consumed().nanos()), "%.1f"),
+                    median(mine, WireBenchmark.Turn::produceBrokerCpuMicros),
+                    median(mine, WireBenchmark.Turn::consumeBrokerCpuMicros),
                     median(mine, WireBenchmark.Turn::otherCores)));
         }
         out.append('\n');
@@ -67,17 +73,43 @@ final class WireReport {
             if (ours.isEmpty() || theirs.isEmpty()) {
                 continue;
             }
-            double produce = ratio(ours, theirs, t -> t.saturated().recordsPerSecond());
-            double consume = ratio(ours, theirs, t -> t.consumed().recordsPerSecond());
-            double pacedP99 = ratio(ours, theirs, t -> percentileMs(t.paced().latencyMicros(), 99));
-            double saturatedP99 = ratio(ours, theirs, t -> percentileMs(t.saturated().latencyMicros(), 99));
-            out.append(String.format(Locale.ROOT, "%s / %s: produce %.2fx, consume %.2fx, paced p99 %.2fx, "
-                            + "saturated p99 %.2fx (target: throughput >= %.1fx and a lower p99: produce %s, "
-                            + "consume %s, paced p99 %s)%n", spool.label, spool.rival().label, produce, consume,
-                    pacedP99, saturatedP99, THROUGHPUT_RATIO_TARGET, met(produce >= THROUGHPUT_RATIO_TARGET),
-                    met(consume >= THROUGHPUT_RATIO_TARGET), met(pacedP99 < 1)));
+            ToDoubleFunction<WireBenchmark.Turn> produce = t -> t.saturated().recordsPerSecond();
+            ToDoubleFunction<WireBenchmark.Turn> consume = t -> t.consumed().recordsPerSecond();
+            ToDoubleFunction<WireBenchmark.Turn> pacedP99 = t -> percentileMs(t.paced().latencyMicros(), 99);
+            ToDoubleFunction<WireBenchmark.Turn> saturatedP99 = t -> percentileMs(t.saturated().latencyMicros(), 99);
+            double produceRatio = ratio(ours, theirs, produce);
+            double consumeRatio = ratio(ours, theirs, consume);
+            double pacedRatio = ratio(ours, theirs, pacedP99);
+            out.append(String.format(Locale.ROOT, "%s / %s, ratios of the medians: produce %.2fx, consume %.2fx, "
+                            + "paced p99 %.2fx, saturated p99 %.2fx (target: throughput >= %.1fx and a lower p99: "
+                            + "produce %s, consume %s, paced p99 %s)%n", spool.label, spool.rival().label,
+                    produceRatio, consumeRatio, pacedRatio, ratio(ours, theirs, saturatedP99),
+                    THROUGHPUT_RATIO_TARGET, met(produceRatio >= THROUGHPUT_RATIO_TARGET),
+                    met(consumeRatio >= THROUGHPUT_RATIO_TARGET), met(pacedRatio < 1)));
+            out.append("  the same ratios round by round (the two turns of a round run back to back): produce ")
+                    .append(perRound(ours, theirs, produce)).append("; consume ").append(perRound(ours, theirs, consume))
+                    .append("; paced p99 ").append(perRound(ours, theirs, pacedP99)).append('\n');
         }
         return out.toString();
+    }
+
+    /** Spool's figure over Kafka's in each round that ran both, then their median. */
+    private static String perRound(List<WireBenchmark.Turn> ours, List<WireBenchmark.Turn> theirs,
+                                   ToDoubleFunction<WireBenchmark.Turn> metric) {
+        List<Double> ratios = new ArrayList<>();
+        for (WireBenchmark.Turn mine : ours) {
+            for (WireBenchmark.Turn rival : theirs) {
+                if (rival.round() == mine.round()) {
+                    ratios.add(metric.applyAsDouble(mine) / metric.applyAsDouble(rival));
+                }
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (double r : ratios) {
+            out.append(out.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.2f", r));
+        }
+        double median = median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
+        return out.append(String.format(Locale.ROOT, " (median %.2fx)", median)).toString();
     }
 
     private static String met(boolean met) {
