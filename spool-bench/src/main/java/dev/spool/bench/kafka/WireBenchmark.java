@@ -26,10 +26,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * which member of a pair goes first (ABBA…) so that neither always runs on a warmer or a dirtier
  * machine. One target's turn: a fresh data directory and a fresh broker JVM ({@link BrokerProcess});
  * three topics created through the Admin client; a warmup (produce and read back, unmeasured);
- * the saturated phase (as fast as the producer goes: throughput, and latency that is mostly
- * queueing in the producer's buffer); the paced phase (a fixed rate below both servers' capacity:
- * the latency a request sees); then a consumer reads the saturated phase's records from the
- * beginning (throughput). The broker then stops gracefully (flushing) and its directory is
+ * the saturated phase (as fast as the producer goes, up to a record count or a time limit:
+ * throughput, and latency that is mostly queueing in the producer's buffer); the paced phase (a
+ * fixed, modest rate, the same for every target: the latency a request sees when the server is
+ * not the bottleneck); then a consumer reads the saturated phase's records from the beginning
+ * (throughput). The broker then stops gracefully (flushing) and its directory is
  * deleted before the next target starts, so no target's dirty pages are written back during
  * another's turn. The summary quotes medians over rounds and the ratios of those medians.
  */
@@ -65,10 +66,12 @@ public final class WireBenchmark {
         Path work = Files.createTempDirectory(options.dir, "spool-wire-bench-");
         byte[] value = new byte[options.valueBytes];
         new Random(42).nextBytes(value);
-        System.out.printf("Wire benchmark: %s; %d round(s); %,d records of %d B (durable pair %,d), +%d%% warmup; "
-                        + "%d partition(s); paced %,d records/s for %d s; %d CPUs; data in %s, logs in %s%n",
+        System.out.printf("Wire benchmark: %s; %d round(s); %,d records of %d B (durable pair %,d) or %d s, "
+                        + "+%d%% warmup; %d partition(s); paced %,d records/s for %d s; %d CPUs; data in %s, "
+                        + "logs in %s%n",
                 String.join(" ", options.given), options.rounds, options.records, options.valueBytes,
-                options.durableRecords, options.warmupPercent, options.partitions, options.pacedRate,
+                options.durableRecords, options.sendSecondsMax, options.warmupPercent, options.partitions,
+                options.pacedRate,
                 options.pacedSeconds, Runtime.getRuntime().availableProcessors(), work, options.logs.toAbsolutePath());
         List<Turn> turns = new ArrayList<>();
         try {
