@@ -2,6 +2,7 @@ package dev.spool.bench.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,6 +17,7 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -70,6 +72,18 @@ final class WireLoad {
                 topics.add(new NewTopic(name, partitions, (short) 1).configs(configs));
             }
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+            // Kafka applies a new partition's leadership asynchronously after CreateTopics returns:
+            // produce at once and the first requests fail with NOT_LEADER_OR_FOLLOWER, and an
+            // idempotent producer's retries then met OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery
+            // timeout (seen once with 4 partitions). ListOffsets is answered by the leader only, and
+            // the admin client retries it until then: once it succeeds, every partition can be written.
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (String name : names) {
+                for (int p = 0; p < partitions; p++) {
+                    latest.put(new TopicPartition(name, p), OffsetSpec.latest());
+                }
+            }
+            admin.listOffsets(latest).all().get(90, TimeUnit.SECONDS);
         }
     }
 
