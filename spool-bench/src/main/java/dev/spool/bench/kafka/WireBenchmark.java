@@ -116,6 +116,7 @@ public final class WireBenchmark {
             throws Exception {
         Path dir = work.resolve(target.label + "-r" + round);
         List<String> flags = new ArrayList<>(BROKER_JVM_FLAGS);
+        flags.addAll(options.brokerJavaOpts);
         if (options.jfr) {
             Path recording = options.logs.toAbsolutePath().resolve(target.label + "-r" + round + ".jfr");
             flags.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");

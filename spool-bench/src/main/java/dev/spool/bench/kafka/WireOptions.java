@@ -24,7 +24,8 @@ final class WireOptions {
             "  --paced-seconds N     length of the paced latency phase (default 15)",
             "  --dir DIR             where the brokers' data directories go (default java.io.tmpdir)",
             "  --logs DIR            brokers' logs (and JFR recordings) (default wire-bench-logs)",
-            "  --jfr                 record each broker with JFR (settings=profile) into --logs");
+            "  --jfr                 record each broker with JFR (settings=profile) into --logs",
+            "  --broker-java-opts S  extra JVM flags for both brokers, space-separated (e.g. for a profiler)");
 
     List<Target> targets = List.of(Target.SPOOL_STRICT, Target.KAFKA_FLUSH1, Target.SPOOL_RELAXED,
             Target.KAFKA_DEFAULT);
@@ -40,6 +41,7 @@ final class WireOptions {
     Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
     Path logs = Paths.get("wire-bench-logs");
     boolean jfr;
+    List<String> brokerJavaOpts = List.of();
     final List<String> given = new ArrayList<>();
 
     static WireOptions parse(String[] args) {
@@ -93,6 +95,8 @@ final class WireOptions {
             case "--paced-seconds" -> pacedSeconds = positive(option, value, 3_600);
             case "--dir" -> dir = Paths.get(value);
             case "--logs" -> logs = Paths.get(value);
+            case "--broker-java-opts" -> brokerJavaOpts = value.isBlank() ? List.of()
+                    : List.of(value.trim().split("\\s+"));
             default -> throw new IllegalArgumentException("Unknown option " + option + "\n" + USAGE);
         }
     }
