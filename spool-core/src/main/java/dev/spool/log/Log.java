@@ -463,6 +463,18 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * Where the whole batches {@link #read(long, int)} would return lie on disk, without reading
+     * them: a run of one segment's file (batches of the next segments come with the next call),
+     * for a server to send without copying ({@link dev.spool.log.io.StorageFile#transferTo}). Only
+     * batch headers are read. Empty at the log end. Never blocks the writer.
+     *
+     * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
+     */
+    public LogSlice readSlice(long offset, int maxBytes) throws IOException {
+        return reader.slice(offset, maxBytes);
+    }
+
+    /**
      * The first record whose timestamp is at or after {@code timestamp} (Kafka's ListOffsets by
      * time), or empty if every record is older.
      */

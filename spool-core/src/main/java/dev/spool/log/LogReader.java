@@ -47,11 +47,51 @@ final class LogReader {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
      */
     ReadResult read(long offset, SegmentRead segmentRead) throws IOException {
-        for (int attempt = 0; ; attempt++) {
+        return withRetries(offset, (start, end) -> {
+            if (offset == end) {
+                return new ReadResult(ByteBuffer.allocate(0), start, end);
+            }
+            ByteBuffer bytes = readFromSegments(offset, segmentRead);
+            return bytes.hasRemaining() ? new ReadResult(batchesBelow(bytes, end), start, end) : null;
+        });
+    }
+
+    /**
+     * Where the whole batches a read at {@code offset} would return lie on disk (see
+     * {@link Log#readSlice}), with the same retries as {@link #read}.
+     */
+    LogSlice slice(long offset, int maxBytes) throws IOException {
+        return withRetries(offset, (start, end) -> {
+            if (offset == end) {
+                return new LogSlice(java.util.Optional.empty(), start, end);
+            }
+            Map.Entry<Long, Segment> entry = log.segmentMap().floorEntry(offset);
+            while (entry != null) {
+                java.util.Optional<Segment.FileSlice> found = entry.getValue().slice(offset, maxBytes, end);
+                if (found.isPresent()) {
+                    return new LogSlice(found, start, end);
+                }
+                entry = log.segmentMap().higherEntry(entry.getKey());
+            }
+            return null;
+        });
+    }
+
+    /** One attempt at a read within the bounds {@code [start, end]}; null when it found nothing though it should have. */
+    private interface Attempt<T> {
+        T run(long start, long end) throws IOException;
+    }
+
+    /**
+     * Runs {@code attempt} until it returns a result with no truncation in between, retrying when
+     * retention or a truncation changed the log under it.
+     */
+    private <T> T withRetries(long offset, Attempt<T> attempt) throws IOException {
+        for (int tries = 0; ; tries++) {
             long sequence = log.truncationSequence();
             if ((sequence & 1) != 0) {
                 awaitTruncation(offset);
-                if (attempt >= READ_RETRIES_MAX) {
+                if (tries >= READ_RETRIES_MAX) {
                     throw new IOException("Read of " + name() + " at offset " + offset + " kept racing with truncation");
                 }
                 continue;
@@ -61,13 +101,10 @@ final class LogReader {
             if (offset < start || offset > end) {
                 throw new OffsetOutOfRangeException(name(), offset, start, end);
             }
-            if (offset == end) {
-                return new ReadResult(ByteBuffer.allocate(0), start, end);
-            }
             try {
-                ByteBuffer bytes = readFromSegments(offset, segmentRead);
-                if (log.truncationSequence() == sequence && bytes.hasRemaining()) {
-                    return new ReadResult(batchesBelow(bytes, end), start, end);
+                T result = attempt.run(start, end);
+                if (result != null && log.truncationSequence() == sequence) {
+                    return result;
                 }
                 // Nothing, though offset < end: retention removed the segment under us (the start
                 // has moved; look again). Or a truncation ran: what we read may be stale.
@@ -75,11 +112,11 @@ final class LogReader {
                 // A segment deleted by retention or truncation under us is closed or gone: look
                 // again. Anything else is real, unless a truncation cut the bytes we were reading.
                 boolean deleted = e instanceof ClosedChannelException || e instanceof NoSuchFileException;
-                if (attempt >= READ_RETRIES_MAX || (!deleted && log.truncationSequence() == sequence)) {
+                if (tries >= READ_RETRIES_MAX || (!deleted && log.truncationSequence() == sequence)) {
                     throw e;
                 }
             }
-            if (attempt >= READ_RETRIES_MAX) {
+            if (tries >= READ_RETRIES_MAX) {
                 throw new IOException("Read of " + name() + " at offset " + offset + " kept racing with truncation "
                         + "or retention");
             }

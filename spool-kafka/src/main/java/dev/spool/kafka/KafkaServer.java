@@ -128,6 +128,11 @@ public final class KafkaServer implements AutoCloseable {
         return network.connectionCount();
     }
 
+    /** How many fetches are waiting for data (long poll). */
+    public int waitingFetches() {
+        return apis.waitingFetches();
+    }
+
     /**
      * Graceful shutdown: stops accepting and reading, answers waiting fetches, waits up to the
      * configured timeout for requests in flight, then closes connections, the group coordinator

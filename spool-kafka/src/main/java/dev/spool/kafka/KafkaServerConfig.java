@@ -25,11 +25,13 @@ import java.util.Objects;
  * @param producersPerPartitionMax     producer ids whose sequence state one partition keeps; the least
  *                                     recently used is forgotten beyond it (Kafka's KIP-936 memory problem)
  * @param shutdownTimeoutMs            how long a graceful close waits for requests in flight
+ * @param zeroCopyFetch                Fetch sends stored batches from their segment files with
+ *                                     {@code transferTo} (the default); false reads them into the heap first
  */
 public record KafkaServerConfig(String listenHost, int listenPort, String advertisedHost, int advertisedPort,
                                 int requestBytesMax, int connectionsMax, boolean autoCreateTopics,
                                 int defaultPartitions, Durability acksAllDurability, long producerStateScanBytes,
-                                int producersPerPartitionMax, long shutdownTimeoutMs) {
+                                int producersPerPartitionMax, long shutdownTimeoutMs, boolean zeroCopyFetch) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 9092;
@@ -71,60 +73,66 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
     public static KafkaServerConfig defaults() {
         return new KafkaServerConfig(DEFAULT_HOST, DEFAULT_PORT, "", 0, DEFAULT_REQUEST_BYTES_MAX,
                 DEFAULT_CONNECTIONS_MAX, true, 1, Durability.STRICT, DEFAULT_PRODUCER_STATE_SCAN_BYTES,
-                DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS);
+                DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS, true);
     }
 
     public KafkaServerConfig withListen(String host, int port) {
         return new KafkaServerConfig(host, port, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
     }
 
     public KafkaServerConfig withAdvertised(String host, int port) {
         return new KafkaServerConfig(listenHost, listenPort, host, port, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
     }
 
     public KafkaServerConfig withRequestBytesMax(int bytes) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, bytes, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
     }
 
     public KafkaServerConfig withConnectionsMax(int connections) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connections, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
     }
 
     public KafkaServerConfig withAutoCreateTopics(boolean enabled) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, enabled, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
     }
 
     public KafkaServerConfig withDefaultPartitions(int partitions) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, partitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
     }
 
     public KafkaServerConfig withAcksAllDurability(Durability durability) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, durability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
     }
 
     public KafkaServerConfig withProducerState(long scanBytes, int producersPerPartition) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, scanBytes,
-                producersPerPartition, shutdownTimeoutMs);
+                producersPerPartition, shutdownTimeoutMs, zeroCopyFetch);
+    }
+
+    public KafkaServerConfig withZeroCopyFetch(boolean enabled) {
+        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+                connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
+                producersPerPartitionMax, shutdownTimeoutMs, enabled);
     }
 
     public KafkaServerConfig withShutdownTimeoutMs(long ms) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, ms);
+                producersPerPartitionMax, ms, zeroCopyFetch);
     }
 }

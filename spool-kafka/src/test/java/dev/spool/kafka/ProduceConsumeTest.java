@@ -67,8 +67,17 @@ class ProduceConsumeTest {
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
     void everyRecordIsReadExactlyOnceAcrossARestart(String compression) throws Exception {
+        roundTrip(compression, KafkaServerConfig.defaults());
+    }
+
+    @org.junit.jupiter.api.Test
+    void fetchesThroughTheHeapServeTheSameRecords() throws Exception {
+        roundTrip("lz4", KafkaServerConfig.defaults().withZeroCopyFetch(false));
+    }
+
+    private void roundTrip(String compression, KafkaServerConfig config) throws Exception {
         String topic = "events-" + compression;
-        try (RunningServer server = new RunningServer(dir)) {
+        try (RunningServer server = new RunningServer(dir, config)) {
             List<Long> offsets = new ArrayList<>();
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(server.bootstrap(),
                     compression), new ByteArraySerializer(), new ByteArraySerializer())) {

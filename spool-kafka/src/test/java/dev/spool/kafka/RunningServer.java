@@ -9,13 +9,20 @@ import java.nio.file.Path;
 final class RunningServer implements AutoCloseable {
     private final Path dataDir;
     private final KafkaServerConfig config;
+    private final java.util.Optional<dev.spool.kafka.group.GroupCoordinator> coordinator;
     private LogManager manager;
     private KafkaServer server;
     private boolean running;
 
     RunningServer(Path dataDir, KafkaServerConfig config) throws IOException {
+        this(dataDir, config, java.util.Optional.empty());
+    }
+
+    RunningServer(Path dataDir, KafkaServerConfig config,
+                  java.util.Optional<dev.spool.kafka.group.GroupCoordinator> coordinator) throws IOException {
         this.dataDir = dataDir;
         this.config = config.withListen("127.0.0.1", 0);
+        this.coordinator = coordinator;
         start(0);
     }
 
@@ -25,7 +32,8 @@ final class RunningServer implements AutoCloseable {
 
     private void start(int port) throws IOException {
         manager = LogManager.open(dataDir, LogManagerConfig.defaults().withoutBackgroundTasks());
-        server = KafkaServer.start(config.withListen("127.0.0.1", port), manager);
+        server = KafkaServer.start(config.withListen("127.0.0.1", port), manager, coordinator,
+                new io.micrometer.core.instrument.composite.CompositeMeterRegistry());
         running = true;
     }
 

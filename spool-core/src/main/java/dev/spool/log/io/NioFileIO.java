@@ -161,6 +161,12 @@ final class NioFileIO implements FileIO {
         }
 
         @Override
+        public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target)
+                throws IOException {
+            return channel.transferTo(position, count, target);
+        }
+
+        @Override
         public void force(boolean metadata) throws IOException {
             channel.force(metadata);
         }

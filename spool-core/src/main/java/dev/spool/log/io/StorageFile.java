@@ -46,6 +46,24 @@ public interface StorageFile extends Closeable {
     /** The file's current size in bytes. */
     long size() throws IOException;
 
+    /**
+     * Sends up to {@code count} bytes from {@code position} to {@code target}; returns how many
+     * went (0 when the target can take nothing now, fewer than asked at the end of the file). The
+     * production file does it without copying through user space ({@code FileChannel.transferTo},
+     * sendfile on Linux): what a server uses to send stored batches. This default copies through a
+     * small buffer, so test implementations inject their faults here too.
+     */
+    default long transferTo(long position, long count, java.nio.channels.WritableByteChannel target)
+            throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(count, 64 << 10));
+        int read = read(buffer, position);
+        if (read <= 0) {
+            return 0;
+        }
+        buffer.flip();
+        return target.write(buffer);
+    }
+
     /** Reads exactly {@code dst.remaining()} bytes at {@code position} or throws if the file ends first. */
     default void readFully(ByteBuffer dst, long position) throws IOException {
         long at = position;

@@ -481,6 +481,41 @@ public final class Segment implements Closeable {
     }
 
     /**
+     * Where the whole batches that {@link #read(long, int)} would return lie in this segment's
+     * file, without reading them: from the batch that holds {@code startOffset}, as many as fit in
+     * {@code maxBytes} (at least one), stopping before any batch that starts at or after
+     * {@code endOffset} (the log end the caller reports). Empty when there is no such batch. Only
+     * batch headers are read. Safe from any thread.
+     */
+    public Optional<FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
+        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
+        int position = positionOf(startOffset, size);
+        if (position < 0) {
+            return Optional.empty();
+        }
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        int end = position;
+        while (end < size) {
+            readHeader(header, end, size);
+            int batchBytes = RecordBatch.sizeInBytes(header, 0);
+            boolean full = end > position && end - position + batchBytes > maxBytes;
+            if (full || RecordBatch.baseOffset(header, 0) >= endOffset) {
+                break;
+            }
+            end += batchBytes;
+        }
+        return end == position ? Optional.empty() : Optional.of(new FileSlice(file(), position, end - position));
+    }
+
+    /**
+     * A run of whole batches in a segment's file, for sending without copying
+     * ({@link StorageFile#transferTo}). The file belongs to the segment: once retention or a
+     * truncation closes it, a transfer fails with {@link java.nio.channels.ClosedChannelException}.
+     */
+    public record FileSlice(StorageFile file, long position, int sizeBytes) {
+    }
+
+    /**
      * Reads whole batches starting with the one that holds {@code startOffset} into {@code into}
      * (from its position), as many as fit, and returns a view of them (empty when the segment ends
      * before {@code startOffset}). {@code into} must hold at least one batch: the caller checks

@@ -64,7 +64,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.metadata = new MetadataHandler(partitions, node);
         this.fetchWaiters = new FetchWaiters(timer, executor);
         this.produce = new ProduceHandler(partitions, fetchWaiters::appended);
-        this.fetch = new FetchHandler(partitions, fetchWaiters, StoredRecords.copying());
+        this.fetch = new FetchHandler(partitions, fetchWaiters,
+                config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying());
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
         this.groups = new GroupRouter(coordinator, node);
@@ -142,6 +143,11 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
             body.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0);
         }
         return Response.to(request, body);
+    }
+
+    /** How many fetches are waiting for data (long poll). */
+    public int waitingFetches() {
+        return fetchWaiters.waiting();
     }
 
     /** Answers every waiting fetch now (the first step of a graceful shutdown). */

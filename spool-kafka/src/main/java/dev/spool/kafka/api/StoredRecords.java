@@ -1,13 +1,17 @@
 package dev.spool.kafka.api;
 
+import dev.spool.kafka.network.SegmentFileRegion;
+import dev.spool.kafka.protocol.FileRecordsSlice;
 import dev.spool.log.Log;
+import dev.spool.log.LogSlice;
 import java.io.IOException;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
- * How Fetch reads stored batches into a response. {@link #copying()} reads them into the heap
- * ({@link Log#read(long, int)}); the zero-copy form hands the channel a region of the segment file.
+ * How Fetch puts stored batches into a response: {@link #zeroCopy()} names where they lie in the
+ * segment file ({@link Log#readSlice}) and the channel sends them from there with
+ * {@code transferTo}; {@link #copying()} reads them into the heap first ({@link Log#read(long, int)}).
  */
 interface StoredRecords {
 
@@ -21,6 +25,17 @@ interface StoredRecords {
 
     /** What a read found, with the log's bounds as it saw them. */
     record Read(BaseRecords records, long logStartOffset, long logEndOffset) {
+    }
+
+    static StoredRecords zeroCopy() {
+        return (log, offset, maxBytes) -> {
+            LogSlice found = log.readSlice(offset, maxBytes);
+            BaseRecords records = found.slice()
+                    .<BaseRecords>map(slice -> new FileRecordsSlice(new SegmentFileRegion(slice.file(),
+                            slice.position(), slice.sizeBytes())))
+                    .orElse(MemoryRecords.EMPTY);
+            return new Read(records, found.logStartOffset(), found.logEndOffset());
+        };
     }
 
     static StoredRecords copying() {

@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -22,37 +22,37 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *  spool.kafka.requests               timer    per {@code api}: count and time from decode to response ready
  *  spool.kafka.requests.failed        counter  per {@code api}: requests that closed their connection
  * </pre>
- * Thread-safe; meters are created up front, so the request path only looks them up.
+ * Thread-safe; a request meter is created the first time its API is used, so only the APIs
+ * clients call appear.
  */
 public final class ServerMetrics implements NetworkMetrics {
     private final AtomicInteger connections = new AtomicInteger();
     private final Counter refused;
     private final Counter received;
     private final Counter sent;
-    private final Map<ApiKeys, Timer> requests = new EnumMap<>(ApiKeys.class);
-    private final Map<ApiKeys, Counter> failed = new EnumMap<>(ApiKeys.class);
+    private final MeterRegistry registry;
+    private final Map<ApiKeys, Timer> requests = new ConcurrentHashMap<>();
+    private final Map<ApiKeys, Counter> failed = new ConcurrentHashMap<>();
 
     public ServerMetrics(MeterRegistry registry) {
+        this.registry = registry;
         Gauge.builder("spool.kafka.connections", connections, AtomicInteger::get)
                 .description("Open client connections").register(registry);
         refused = Counter.builder("spool.kafka.connections.refused")
                 .description("Connections closed on accept because the maximum was reached").register(registry);
         received = Counter.builder("spool.kafka.bytes.received").baseUnit("bytes").register(registry);
         sent = Counter.builder("spool.kafka.bytes.sent").baseUnit("bytes").register(registry);
-        for (ApiKeys key : ApiKeys.values()) {
-            requests.put(key, Timer.builder("spool.kafka.requests").tag("api", key.name)
-                    .description("Requests handled, from decode to response ready").register(registry));
-            failed.put(key, Counter.builder("spool.kafka.requests.failed").tag("api", key.name)
-                    .description("Requests that closed their connection").register(registry));
-        }
     }
 
     public void requestHandled(ApiKeys key, long nanos) {
-        requests.get(key).record(nanos, TimeUnit.NANOSECONDS);
+        requests.computeIfAbsent(key, k -> Timer.builder("spool.kafka.requests").tag("api", k.name)
+                .description("Requests handled, from decode to response ready").register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void requestFailed(ApiKeys key) {
-        failed.get(key).increment();
+        failed.computeIfAbsent(key, k -> Counter.builder("spool.kafka.requests.failed").tag("api", k.name)
+                .description("Requests that closed their connection").register(registry)).increment();
     }
 
     @Override

@@ -1,9 +1,7 @@
 package dev.spool.kafka.protocol;
 
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -25,10 +23,6 @@ import org.apache.kafka.common.protocol.ApiKeys;
 public final class SupportedApis {
     /** Produce versions below this are listed for old librdkafka but cannot be parsed by kafka-clients 4. */
     public static final short PRODUCE_VERSION_PARSED_MIN = 3;
-
-    private static final Set<ApiKeys> GROUP_APIS = Collections.unmodifiableSet(java.util.EnumSet.of(
-            ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
-            ApiKeys.OFFSET_FETCH));
 
     private final Map<ApiKeys, short[]> ranges = new EnumMap<>(ApiKeys.class);
 
@@ -66,10 +60,6 @@ public final class SupportedApis {
     public boolean supports(ApiKeys key, short version) {
         short[] range = ranges.get(key);
         return range != null && version >= range[0] && version <= range[1];
-    }
-
-    public boolean isGroupApi(ApiKeys key) {
-        return GROUP_APIS.contains(key);
     }
 
     /** The highest version advertised for {@code key}; -1 if it is not advertised. */
