@@ -1,0 +1,144 @@
+package dev.spool.bench.kafka;
+
+import dev.spool.kafka.KafkaServer;
+import dev.spool.kafka.KafkaServerConfig;
+import dev.spool.log.Durability;
+import dev.spool.log.LogManager;
+import dev.spool.log.LogManagerConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * The entry point of a broker's child JVM in the wire benchmark (started by {@link BrokerProcess}):
+ * one server on loopback over a fresh data directory, either Spool's Kafka-compatible server or a
+ * real Apache Kafka broker (KRaft, one combined broker and controller).
+ *
+ * <pre>
+ *   BrokerMain spool DIR strict|none          acks=all waits for an fsync (strict) or the page cache (none)
+ *   BrokerMain kafka DIR PORT CONTROLLER_PORT  Kafka's own defaults; topics may override them
+ * </pre>
+ *
+ * <p>Protocol with the parent: once the server accepts clients the child prints one line
+ * {@code READY host:port} on stdout; it serves until its stdin reaches end of file (the parent
+ * closed it, or died), then shuts down gracefully (flushing its logs) and exits with 0. Anything
+ * else it prints is log output.
+ */
+public final class BrokerMain {
+    static final String READY = "READY ";
+
+    private BrokerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none | kafka DIR PORT CONTROLLER_PORT");
+        }
+        Path dir = Paths.get(args[1]);
+        Files.createDirectories(dir);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        switch (args[0]) {
+            case "spool" -> runSpool(dir, durability(args), out);
+            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), out);
+            default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool or kafka");
+        }
+        // Stopped and flushed: exit even if a library left a non-daemon thread behind.
+        System.exit(0);
+    }
+
+    private static Durability durability(String[] args) {
+        if (args.length != 3) {
+            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none");
+        }
+        return switch (args[2]) {
+            case "strict" -> Durability.STRICT;
+            case "none" -> Durability.NONE;
+            default -> throw new IllegalArgumentException("acks=all durability must be strict or none, not " + args[2]);
+        };
+    }
+
+    private static int port(String[] args, int index) {
+        if (args.length != 4) {
+            throw new IllegalArgumentException("usage: BrokerMain kafka DIR PORT CONTROLLER_PORT");
+        }
+        int port = Integer.parseInt(args[index]);
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
+        }
+        return port;
+    }
+
+    /** Spool as {@code spool serve} runs it: the log manager's defaults, no group coordinator. */
+    private static void runSpool(Path dir, Durability acksAll, PrintStream out) throws IOException {
+        KafkaServerConfig config = KafkaServerConfig.defaults().withListen("127.0.0.1", 0)
+                .withAcksAllDurability(acksAll);
+        try (LogManager manager = LogManager.open(dir, LogManagerConfig.defaults());
+             KafkaServer server = KafkaServer.start(config, manager)) {
+            out.println(READY + "127.0.0.1:" + server.port());
+            awaitEndOfInput();
+        }
+    }
+
+    /**
+     * A single-node KRaft cluster (combined broker and controller, the layout of Kafka's
+     * quickstart), its storage formatted by Kafka's own storage tool exactly as
+     * {@code kafka-storage.sh format --standalone} does, then Kafka's own server class.
+     * Everything not set here keeps Kafka's default.
+     */
+    private static void runKafka(Path dir, int port, int controllerPort, PrintStream out) throws Exception {
+        Properties props = new Properties();
+        props.setProperty("process.roles", "broker,controller");
+        props.setProperty("node.id", "1");
+        props.setProperty("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+        props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.setProperty("advertised.listeners",
+                "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.setProperty("controller.listener.names", "CONTROLLER");
+        props.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        props.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        props.setProperty("log.dirs", dir.resolve("data").toString());
+        // One node: the internal topics cannot have three replicas.
+        props.setProperty("offsets.topic.replication.factor", "1");
+        props.setProperty("transaction.state.log.replication.factor", "1");
+        props.setProperty("transaction.state.log.min.isr", "1");
+        props.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        props.setProperty("share.coordinator.state.topic.min.isr", "1");
+        Path propsFile = dir.resolve("server.properties");
+        try (var writer = Files.newBufferedWriter(propsFile, StandardCharsets.UTF_8)) {
+            props.store(writer, "wire benchmark: single-node KRaft broker");
+        }
+        int formatted = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
+            "--config", propsFile.toString(), "--standalone"}, System.err);
+        if (formatted != 0) {
+            throw new IllegalStateException("Kafka's storage tool could not format " + dir + " (exit " + formatted + ")");
+        }
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        server.startup();
+        try {
+            out.println(READY + "127.0.0.1:" + port);
+            awaitEndOfInput();
+        } finally {
+            server.shutdown();
+            server.awaitShutdown();
+        }
+    }
+
+    /** Blocks until the parent closes our stdin (or dies, which closes it too). */
+    private static void awaitEndOfInput() throws IOException {
+        InputStream in = System.in;
+        byte[] buffer = new byte[256];
+        while (in.read(buffer) >= 0) {
+            // the parent sends nothing; end of input is the signal
+        }
+    }
+}
