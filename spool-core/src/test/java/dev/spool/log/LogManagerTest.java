@@ -31,6 +31,32 @@ class LogManagerTest {
         }
     }
 
+    /**
+     * A creation a crash interrupted leaves some partition directories and not others, never
+     * checkpointed and holding no records: the open removes them. The same gap in a topic that holds
+     * records, or that the checkpoint lists, is damage, and the open refuses it.
+     */
+    @Test
+    void anInterruptedTopicCreationIsRemovedOnOpenButAGapWithDataIsRefused() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("kept", 1);
+        }
+        Files.createDirectories(dataDir.resolve("half-1"));
+        Files.createDirectories(dataDir.resolve("half-2"));
+        Files.createFile(dataDir.resolve("half-2").resolve("00000000000000000000.log"));
+        try (LogManager manager = open()) {
+            assertThat(manager.topics()).containsExactly("kept");
+            assertThat(names(dataDir)).doesNotContain("half-1", "half-2");
+            assertThat(manager.topicExists("half")).isFalse();
+        }
+
+        Files.createDirectories(dataDir.resolve("full-1"));
+        Files.write(dataDir.resolve("full-1").resolve("00000000000000000000.log"), LogTest.batch(1, "x").array());
+        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
+                .hasMessageContaining("has partition 1 but not partition 0");
+        assertThat(names(dataDir)).contains("full-1");
+    }
+
     @Test
     void createsListsDescribesAndDeletesTopics() throws IOException {
         try (LogManager manager = open()) {
