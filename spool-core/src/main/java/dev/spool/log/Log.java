@@ -86,12 +86,14 @@ public final class Log implements AutoCloseable {
     /** The first write-path I/O error; once set the log refuses writes until reopened (STYLE.md 7). */
     private volatile IOException failure;
 
+    private final LogMetrics metrics;
+
     private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, Executor rollFlushExecutor,
                 MeterRegistry meterRegistry, LogLoader.Loaded loaded) {
         this.io = io;
         this.rollFlushExecutor = rollFlushExecutor;
-        this.pipeline = new AppendPipeline(this, rollFlushExecutor, config.write(), loaded.logEndOffset(),
-                new LogMetrics(meterRegistry, dir.getFileName().toString(), this));
+        this.metrics = new LogMetrics(meterRegistry, dir.getFileName().toString(), this);
+        this.pipeline = new AppendPipeline(this, rollFlushExecutor, config.write(), loaded.logEndOffset(), metrics);
         this.dir = dir;
         this.name = dir.getFileName().toString();
         this.config = config;
@@ -759,6 +761,7 @@ public final class Log implements AutoCloseable {
                 flush();
             }
             closed = true;
+            metrics.close();
             IOException failure = null;
             for (Segment segment : segments.values()) {
                 try {
@@ -786,6 +789,7 @@ public final class Log implements AutoCloseable {
         flushLock.lock();
         try {
             closed = true;
+            metrics.close();
             for (Segment segment : segments.values()) {
                 segment.close();
             }

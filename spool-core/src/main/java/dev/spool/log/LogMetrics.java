@@ -26,8 +26,11 @@ final class LogMetrics {
     final Counter failures;
     final Timer fsync;
     final DistributionSummary groupAppends;
+    private final MeterRegistry registry;
+    private final Gauge inFlight;
 
     LogMetrics(MeterRegistry registry, String logName, Log log) {
+        this.registry = registry;
         MeterRegistry target = registry;
         Tags tags = Tags.of("log", logName);
         appendedRecords = Counter.builder("spool.log.appended.records").tags(tags).register(target);
@@ -35,8 +38,18 @@ final class LogMetrics {
         failures = Counter.builder("spool.log.append.failures").tags(tags).register(target);
         fsync = Timer.builder("spool.log.fsync").tags(tags).register(target);
         groupAppends = DistributionSummary.builder("spool.log.group.appends").tags(tags).register(target);
-        Gauge.builder("spool.log.inflight.bytes", log, Log::inFlightBytes).baseUnit("bytes").tags(tags)
+        inFlight = Gauge.builder("spool.log.inflight.bytes", log, Log::inFlightBytes).baseUnit("bytes").tags(tags)
                 .register(target);
+    }
+
+    /**
+     * Removes the gauge bound to this log instance: Micrometer keeps the first gauge registered
+     * under a name and tags, so a log reopened on the same registry (a topic deleted and created
+     * again in a running server) would otherwise report through the dead one. The counters stay
+     * and keep counting across reopens.
+     */
+    void close() {
+        registry.remove(inFlight);
     }
 
     void fsynced(long micros) {

@@ -311,6 +311,28 @@ class DurabilityTest {
         }
     }
 
+    /** A log reopened on the same registry (a topic recreated in a running server) reports through its own gauge. */
+    @Test
+    void aReopenedLogReportsInFlightBytesThroughItsOwnGauge() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (Log first = Log.open(FileIO.real(), dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis, new ManualExecutor(), registry)) {
+            first.append(LogTest.batch(1, "a"), Durability.NONE);
+        }
+        assertThat(registry.find("spool.log.inflight.bytes").gauge()).as("removed with its log").isNull();
+        ManualExecutor executor = new ManualExecutor();
+        try (Log second = Log.open(FileIO.real(), dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis, executor, registry)) {
+            second.appendAsync(LogTest.batch(1, "b"), Durability.NONE);
+            assertThat(registry.get("spool.log.inflight.bytes").gauge().value()).as("the new log's bytes in flight")
+                    .isPositive();
+            executor.runAll();
+            assertThat(registry.get("spool.log.appended.records").counter().count()).as("counters keep counting")
+                    .isEqualTo(2);
+        }
+    }
+
     @Test
     void manyAsyncWritersKeepTheirOwnOrderAndEveryAcknowledgedOffsetHoldsItsRecord() throws Exception {
         int writers = 4;
