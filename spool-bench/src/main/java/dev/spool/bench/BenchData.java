@@ -118,6 +118,32 @@ public final class BenchData {
         }
     }
 
+    /**
+     * The end of a benchmark iteration: closes whichever subjects it opened (nulls are skipped; the
+     * first failure is thrown, the others added to it), then deletes its directory either way.
+     */
+    public static void closeAndDelete(Path dir, AutoCloseable... subjects) throws Exception {
+        Exception failure = null;
+        for (AutoCloseable subject : subjects) {
+            if (subject == null) {
+                continue;
+            }
+            try {
+                subject.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        deleteRecursively(dir);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     public static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;

@@ -147,22 +147,13 @@ public class ArrowBufferBenchmark {
     }
 
     @TearDown(Level.Iteration)
-    public void close() throws IOException {
+    public void close() throws Exception {
         try {
-            if (buffer != null) {
-                buffer.close();
-            }
-            if (files != null) {
-                files.close();
-            }
-            if (chronicle != null) {
-                chronicle.close();
-            }
+            BenchData.closeAndDelete(dir, buffer, files, chronicle);
         } finally {
             buffer = null;
             files = null;
             chronicle = null;
-            BenchData.deleteRecursively(dir);
         }
     }
 

@@ -107,22 +107,13 @@ public class DiskBufferBenchmark {
     }
 
     @TearDown(Level.Iteration)
-    public void close() throws IOException {
+    public void close() throws Exception {
         try {
-            if (buffer != null) {
-                buffer.close();
-            }
-            if (files != null) {
-                files.close();
-            }
-            if (chronicle != null) {
-                chronicle.close();
-            }
+            BenchData.closeAndDelete(dir, buffer, files, chronicle);
         } finally {
             buffer = null;
             files = null;
             chronicle = null;
-            BenchData.deleteRecursively(dir);
         }
     }
 
