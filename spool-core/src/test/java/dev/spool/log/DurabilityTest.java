@@ -311,6 +311,33 @@ class DurabilityTest {
         }
     }
 
+    /**
+     * A segment's index files are created at its first flush: forced, and their names made durable
+     * by a directory sync after them (a power loss could otherwise keep the bytes and drop the name;
+     * found by the crash simulation, docs/durability.md bug 9). Later flushes need no directory sync.
+     */
+    @Test
+    void theFirstFlushOfNewIndexFilesSyncsTheirDirectory() throws Exception {
+        RecordingFileIO io = new RecordingFileIO();
+        try (Log log = Log.open(io, dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis, new ManualExecutor(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            log.append(LogTest.batch(1, "a"), Durability.NONE);
+            io.clear();
+            log.flush();
+            List<String> ops = io.operations();
+            int index = ops.indexOf("force 00000000000000000000.index");
+            int timeIndex = ops.indexOf("force 00000000000000000000.timeindex");
+            assertThat(index).as("index forced: " + ops).isNotNegative();
+            assertThat(timeIndex).isNotNegative();
+            assertThat(ops.subList(Math.max(index, timeIndex), ops.size())).contains("syncdir t-0");
+
+            log.append(LogTest.batch(1, "b"), Durability.NONE);
+            io.clear();
+            log.flush();
+            assertThat(io.operations()).as("the names are durable already").doesNotContain("syncdir t-0");
+        }
+    }
+
     /** A log reopened on the same registry (a topic recreated in a running server) reports through its own gauge. */
     @Test
     void aReopenedLogReportsInFlightBytesThroughItsOwnGauge() throws Exception {
