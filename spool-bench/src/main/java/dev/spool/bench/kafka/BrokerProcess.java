@@ -27,7 +27,7 @@ import java.util.concurrent.TimeoutException;
  * only way to give both servers the same cold start. The child serves until its stdin closes, so
  * it cannot outlive the benchmark. Its stdout and stderr go to a log file.
  */
-final class BrokerProcess implements AutoCloseable {
+public final class BrokerProcess implements AutoCloseable {
     private static final long READY_TIMEOUT_MS = 120_000;
     private static final long STOP_TIMEOUT_MS = 120_000;
 
@@ -40,7 +40,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** Starts {@code BrokerMain brokerArgs…} and returns once it reports the address it serves on. */
-    static BrokerProcess start(List<String> jvmFlags, List<String> brokerArgs, Path log) throws IOException {
+    public static BrokerProcess start(List<String> jvmFlags, List<String> brokerArgs, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags);
@@ -100,11 +100,11 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** {@code host:port} for the clients' {@code bootstrap.servers}. */
-    String bootstrap() {
+    public String bootstrap() {
         return bootstrap;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
