@@ -114,6 +114,14 @@ public final class KafkaServer implements AutoCloseable {
         return network.localAddress();
     }
 
+    /**
+     * How many responses could not be encoded at the version their client asked for, and were
+     * answered with the API's error response instead (each API and version is logged once).
+     */
+    public long encodingFailureCount() {
+        return network.encodingFailureCount();
+    }
+
     /** The port the server listens on (the real one when 0 was asked). */
     public int port() {
         return network.localAddress().getPort();

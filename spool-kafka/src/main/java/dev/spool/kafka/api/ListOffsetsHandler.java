@@ -16,13 +16,21 @@ import org.slf4j.LoggerFactory;
 /**
  * ListOffsets: {@code -2} the log start, {@code -1} the log end, {@code -3} (version 7) the record
  * with the largest timestamp, any other timestamp the first record at or after it (offset -1 when
- * every record is older). Timestamps are the records' own (CreateTime).
+ * every record is older). Timestamps are the records' own (CreateTime). The leader epoch (0: one
+ * node, never a leader change) is reported from version 4, the first whose schema has it; the
+ * older versions librdkafka (v2), kafkajs (v3) and kafka-python (v1) send get the same answer
+ * without it.
  */
 final class ListOffsetsHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ListOffsetsHandler.class);
     static final long EARLIEST = -2L;
     static final long LATEST = -1L;
     static final long MAX_TIMESTAMP = -3L;
+    /** The response's leaderEpoch field exists from this version; setting it below throws at encoding. */
+    static final short LEADER_EPOCH_VERSION_MIN = 4;
+    /** One node, never a leader change: every partition is in epoch 0. */
+    static final int LEADER_EPOCH = 0;
+    private static final int NO_LEADER_EPOCH = -1;
 
     private final Partitions partitions;
 
@@ -40,12 +48,14 @@ final class ListOffsetsHandler {
             for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
                 ListOffsetsResponseData.ListOffsetsPartitionResponse out =
                         new ListOffsetsResponseData.ListOffsetsPartitionResponse()
-                                .setPartitionIndex(partition.partitionIndex()).setTimestamp(-1).setOffset(-1)
-                                .setLeaderEpoch(0);
+                                .setPartitionIndex(partition.partitionIndex()).setTimestamp(-1).setOffset(-1);
+                if (request.version() >= LEADER_EPOCH_VERSION_MIN) {
+                    out.setLeaderEpoch(LEADER_EPOCH);
+                }
                 topicResponse.partitions().add(out);
                 Optional<Log> log = partitions.find(topic.name(), partition.partitionIndex());
                 if (log.isEmpty()) {
-                    out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setLeaderEpoch(-1);
+                    out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setLeaderEpoch(NO_LEADER_EPOCH);
                     continue;
                 }
                 try {

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,15 +114,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (response.isPresent()) {
-            List<Object> parts;
-            try {
-                parts = ResponseEncoder.encode(response.get(), ctx.alloc());
-            } catch (RuntimeException e) {
-                LOG.error("Closing connection from {}: cannot encode the {} response: {}", describe(),
-                        response.get().apiKey(), e.toString(), e);
+            Optional<List<Object>> encoded = encode(response.get(), ctx);
+            if (encoded.isEmpty()) {
                 close(ctx);
                 return;
             }
+            List<Object> parts = encoded.get();
             long bytes = 0;
             for (Object part : parts) {
                 bytes += part instanceof ByteBuf buf ? buf.readableBytes()
@@ -135,6 +133,30 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(true);
         }
         processNext(ctx);
+    }
+
+    /**
+     * The frame of {@code response}, or when it cannot be encoded at its version, the frame of the
+     * API's own error response to the same request (see {@link EncodingFailures}); empty when
+     * neither can be encoded, and the connection is closed.
+     */
+    private Optional<List<Object>> encode(Response response, ChannelHandlerContext ctx) {
+        try {
+            return Optional.of(ResponseEncoder.encode(response, ctx.alloc()));
+        } catch (RuntimeException e) {
+            server.encodingFailures().failed(response, e);
+            Optional<Response> fallback = response.asError(Errors.UNKNOWN_SERVER_ERROR);
+            if (fallback.isPresent()) {
+                try {
+                    return Optional.of(ResponseEncoder.encode(fallback.get(), ctx.alloc()));
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            LOG.error("Closing connection from {}: neither the {} v{} response nor its error response can be encoded: {}",
+                    describe(), response.apiKey(), response.version(), e.toString());
+            return Optional.empty();
+        }
     }
 
     @Override

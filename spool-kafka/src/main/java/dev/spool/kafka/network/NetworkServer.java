@@ -42,6 +42,7 @@ public final class NetworkServer implements AutoCloseable {
     private final int connectionsMax;
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionCount = new AtomicInteger();
+    private final EncodingFailures encodingFailures = new EncodingFailures();
     private final Object idleMonitor = new Object();
     private int inFlight;
     private volatile boolean draining;
@@ -122,6 +123,15 @@ public final class NetworkServer implements AutoCloseable {
 
     public int connectionCount() {
         return connections.size();
+    }
+
+    EncodingFailures encodingFailures() {
+        return encodingFailures;
+    }
+
+    /** How many responses could not be encoded at their version and were answered with an error instead. */
+    public long encodingFailureCount() {
+        return encodingFailures.count();
     }
 
     NetworkMetrics metrics() {

@@ -1,6 +1,7 @@
 package dev.spool.kafka.protocol;
 
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -109,6 +110,6 @@ public final class RequestDecoder {
                 .setMaxVersion(apis.maxVersion(ApiKeys.API_VERSIONS)));
         ApiVersionsResponseData body = new ApiVersionsResponseData()
                 .setErrorCode(Errors.UNSUPPORTED_VERSION.code()).setApiKeys(keys);
-        return new Response(ApiKeys.API_VERSIONS, (short) 0, (short) 0, correlationId, body);
+        return new Response(ApiKeys.API_VERSIONS, (short) 0, (short) 0, correlationId, body, Optional.empty());
     }
 }

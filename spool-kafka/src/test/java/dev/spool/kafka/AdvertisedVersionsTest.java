@@ -1,0 +1,430 @@
+package dev.spool.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.spool.kafka.group.ClassicGroupCoordinator;
+import dev.spool.kafka.group.GroupCoordinatorConfig;
+import dev.spool.log.LogManager;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every version of every API the server advertises, by construction: the test asks the server
+ * for its ApiVersions, then for each API and each version in the advertised range builds a request
+ * with kafka-clients' generated message classes at that version, sends it over a bare socket,
+ * decodes the response at that version and checks the fields that version has. An advertised API
+ * without a case here fails the test, so a new API cannot be advertised untested.
+ *
+ * <p>The one exception is Produce below {@code kafka-clients}' oldest version (0 to 2): listed so
+ * that old librdkafka enables compression, refused on use as Kafka 4 refuses them; the message
+ * classes cannot even write them.
+ */
+class AdvertisedVersionsTest {
+    private static final String TOPIC = "conformance";
+    private static final int RECORDS = 3;
+    private static final String GROUP = "conformance-group";
+
+    @TempDir
+    Path dir;
+
+    /** One API: its request at a version, and what its response at that version must hold. */
+    private interface Case {
+        ApiMessage request(short version);
+
+        void check(short version, ApiMessage response);
+    }
+
+    @Test
+    @Timeout(120)
+    void everyAdvertisedVersionOfEveryApiIsAnsweredAndDecodes() throws Exception {
+        RunningServer.CoordinatorFactory groups = dataDir -> ClassicGroupCoordinator.open(
+                dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"), GroupCoordinatorConfig.defaults());
+        try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), groups);
+             RawClient client = new RawClient(server.port())) {
+            server.manager().createTopic(TOPIC, 1);
+            ApiVersionsResponseData advertised = (ApiVersionsResponseData) client.call(ApiKeys.API_VERSIONS, (short) 3,
+                    new ApiVersionsRequestData().setClientSoftwareName("conformance").setClientSoftwareVersion("1"));
+            Map<ApiKeys, Case> cases = cases(server);
+            for (int i = 0; i < RECORDS; i++) { // something to fetch and list before Produce's own turn
+                short version = ApiKeys.PRODUCE.latestVersion();
+                version = (short) Math.min(version, advertised.apiKeys().find(ApiKeys.PRODUCE.id).maxVersion());
+                cases.get(ApiKeys.PRODUCE).check(version, call(client, ApiKeys.PRODUCE, version,
+                        cases.get(ApiKeys.PRODUCE).request(version)));
+            }
+            List<String> checked = new ArrayList<>();
+            for (ApiVersionsResponseData.ApiVersion api : advertised.apiKeys()) {
+                ApiKeys key = ApiKeys.forId(api.apiKey());
+                if (isGroupMembershipApi(key)) {
+                    continue; // one join-sync-heartbeat-leave flow below covers all four
+                }
+                Case apiCase = cases.get(key);
+                if (apiCase == null) {
+                    fail(key + " is advertised (versions " + api.minVersion() + "-" + api.maxVersion()
+                            + ") but this test has no case for it: add one");
+                }
+                for (short version = api.minVersion(); version <= api.maxVersion(); version++) {
+                    if (version < key.oldestVersion()) {
+                        assertThat(key).as("only Produce lists versions kafka-clients cannot write")
+                                .isEqualTo(ApiKeys.PRODUCE);
+                        continue;
+                    }
+                    ApiMessage response = call(client, key, version, apiCase.request(version));
+                    apiCase.check(version, response);
+                    checked.add(key.name + " v" + version);
+                }
+            }
+            checked.addAll(groupMembershipFlow(client, advertised));
+            assertThat(server.server().encodingFailureCount()).as("responses that could not be encoded").isZero();
+            assertThat(checked).contains("ListOffsets v1", "ListOffsets v2", "ListOffsets v3", "Fetch v4",
+                    "Metadata v0", "OffsetCommit v2", "JoinGroup v0", "LeaveGroup v5");
+        }
+    }
+
+    private static ApiMessage call(RawClient client, ApiKeys key, short version, ApiMessage request) {
+        try {
+            return client.call(key, version, request);
+        } catch (Exception e) {
+            throw new AssertionError(key.name + " v" + version + ": no decodable response (" + e + ")", e);
+        }
+    }
+
+    private static boolean isGroupMembershipApi(ApiKeys key) {
+        return key == ApiKeys.JOIN_GROUP || key == ApiKeys.SYNC_GROUP || key == ApiKeys.HEARTBEAT
+                || key == ApiKeys.LEAVE_GROUP;
+    }
+
+    private static void assertNoError(ApiKeys key, short version, short errorCode) {
+        assertThat(Errors.forCode(errorCode)).as(key.name + " v" + version).isEqualTo(Errors.NONE);
+    }
+
+    private Map<ApiKeys, Case> cases(RunningServer server) {
+        Map<ApiKeys, Case> cases = new EnumMap<>(ApiKeys.class);
+        int[] produced = {0};
+        cases.put(ApiKeys.PRODUCE, new Case() {
+            public ApiMessage request(short version) {
+                MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+                        new SimpleRecord(System.currentTimeMillis(), null, ("v" + version).getBytes(StandardCharsets.UTF_8)));
+                ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+                topics.add(new ProduceRequestData.TopicProduceData().setName(TOPIC).setPartitionData(List.of(
+                        new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+                return new ProduceRequestData().setAcks((short) 1).setTimeoutMs(10_000).setTopicData(topics);
+            }
+
+            public void check(short version, ApiMessage response) {
+                ProduceResponseData.PartitionProduceResponse partition = ((ProduceResponseData) response).responses()
+                        .iterator().next().partitionResponses().get(0);
+                assertNoError(ApiKeys.PRODUCE, version, partition.errorCode());
+                assertThat(partition.baseOffset()).isEqualTo(produced[0]++);
+            }
+        });
+        cases.put(ApiKeys.FETCH, new Case() {
+            public ApiMessage request(short version) {
+                return new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                        .setTopics(List.of(new FetchRequestData.FetchTopic().setTopic(TOPIC).setPartitions(List.of(
+                                new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                                        .setPartitionMaxBytes(1 << 20)))));
+            }
+
+            public void check(short version, ApiMessage response) {
+                FetchResponseData.PartitionData partition = ((FetchResponseData) response).responses().get(0)
+                        .partitions().get(0);
+                assertNoError(ApiKeys.FETCH, version, partition.errorCode());
+                assertThat(partition.highWatermark()).isGreaterThanOrEqualTo(RECORDS);
+                assertThat(partition.records().sizeInBytes()).isPositive();
+                if (version >= 5) {
+                    assertThat(partition.logStartOffset()).isZero();
+                }
+            }
+        });
+        cases.put(ApiKeys.LIST_OFFSETS, new Case() {
+            public ApiMessage request(short version) {
+                return new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
+                        new ListOffsetsRequestData.ListOffsetsTopic().setName(TOPIC).setPartitions(List.of(
+                                new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0)
+                                        .setTimestamp(-2)))));
+            }
+
+            public void check(short version, ApiMessage response) {
+                ListOffsetsResponseData.ListOffsetsPartitionResponse partition = ((ListOffsetsResponseData) response)
+                        .topics().get(0).partitions().get(0);
+                assertNoError(ApiKeys.LIST_OFFSETS, version, partition.errorCode());
+                assertThat(partition.offset()).isZero();
+                assertThat(partition.leaderEpoch()).isEqualTo(version >= 4 ? 0 : -1);
+            }
+        });
+        cases.put(ApiKeys.METADATA, new Case() {
+            public ApiMessage request(short version) {
+                MetadataRequestData request = new MetadataRequestData().setTopics(List.of(
+                        new MetadataRequestData.MetadataRequestTopic().setName(TOPIC)));
+                return version >= 4 ? request.setAllowAutoTopicCreation(false) : request;
+            }
+
+            public void check(short version, ApiMessage response) {
+                MetadataResponseData data = (MetadataResponseData) response;
+                assertThat(data.brokers()).hasSize(1);
+                assertThat(data.brokers().iterator().next().port()).isEqualTo(server.port());
+                MetadataResponseData.MetadataResponseTopic topic = data.topics().find(TOPIC);
+                assertNoError(ApiKeys.METADATA, version, topic.errorCode());
+                assertThat(topic.partitions()).hasSize(1);
+                assertThat(topic.partitions().get(0).leaderId()).isEqualTo(data.brokers().iterator().next().nodeId());
+            }
+        });
+        cases.put(ApiKeys.FIND_COORDINATOR, new Case() {
+            public ApiMessage request(short version) {
+                FindCoordinatorRequestData request = new FindCoordinatorRequestData();
+                return version < 4 ? request.setKey(GROUP) : request.setCoordinatorKeys(List.of(GROUP));
+            }
+
+            public void check(short version, ApiMessage response) {
+                FindCoordinatorResponseData data = (FindCoordinatorResponseData) response;
+                if (version < 4) {
+                    assertNoError(ApiKeys.FIND_COORDINATOR, version, data.errorCode());
+                    assertThat(data.port()).isEqualTo(server.port());
+                } else {
+                    assertNoError(ApiKeys.FIND_COORDINATOR, version, data.coordinators().get(0).errorCode());
+                    assertThat(data.coordinators().get(0).port()).isEqualTo(server.port());
+                }
+            }
+        });
+        cases.put(ApiKeys.API_VERSIONS, new Case() {
+            public ApiMessage request(short version) {
+                ApiVersionsRequestData request = new ApiVersionsRequestData();
+                return version < 3 ? request
+                        : request.setClientSoftwareName("conformance").setClientSoftwareVersion("1");
+            }
+
+            public void check(short version, ApiMessage response) {
+                ApiVersionsResponseData data = (ApiVersionsResponseData) response;
+                assertNoError(ApiKeys.API_VERSIONS, version, data.errorCode());
+                assertThat(data.apiKeys().find(ApiKeys.LIST_OFFSETS.id)).isNotNull();
+            }
+        });
+        cases.put(ApiKeys.CREATE_TOPICS, new Case() {
+            public ApiMessage request(short version) {
+                CreateTopicsRequestData.CreatableTopicCollection topics = new CreateTopicsRequestData.CreatableTopicCollection();
+                topics.add(new CreateTopicsRequestData.CreatableTopic().setName("created-v" + version)
+                        .setNumPartitions(2).setReplicationFactor((short) 1));
+                return new CreateTopicsRequestData().setTopics(topics).setTimeoutMs(10_000);
+            }
+
+            public void check(short version, ApiMessage response) {
+                CreateTopicsResponseData.CreatableTopicResult result = ((CreateTopicsResponseData) response).topics()
+                        .find("created-v" + version);
+                assertNoError(ApiKeys.CREATE_TOPICS, version, result.errorCode());
+                assertThat(server.manager().partitionCount("created-v" + version)).isEqualTo(2);
+                if (version >= 5) {
+                    assertThat(result.numPartitions()).isEqualTo(2);
+                }
+            }
+        });
+        cases.put(ApiKeys.DELETE_TOPICS, new Case() {
+            public ApiMessage request(short version) {
+                String name = "deleted-v" + version;
+                try {
+                    server.manager().createTopic(name, 1);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                DeleteTopicsRequestData request = new DeleteTopicsRequestData().setTimeoutMs(10_000);
+                return version < 6 ? request.setTopicNames(List.of(name))
+                        : request.setTopics(List.of(new DeleteTopicsRequestData.DeleteTopicState().setName(name)));
+            }
+
+            public void check(short version, ApiMessage response) {
+                DeleteTopicsResponseData.DeletableTopicResult result = ((DeleteTopicsResponseData) response)
+                        .responses().iterator().next();
+                assertNoError(ApiKeys.DELETE_TOPICS, version, result.errorCode());
+                assertThat(server.manager().topicExists("deleted-v" + version)).isFalse();
+            }
+        });
+        cases.put(ApiKeys.INIT_PRODUCER_ID, new Case() {
+            public ApiMessage request(short version) {
+                return new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000);
+            }
+
+            public void check(short version, ApiMessage response) {
+                InitProducerIdResponseData data = (InitProducerIdResponseData) response;
+                assertNoError(ApiKeys.INIT_PRODUCER_ID, version, data.errorCode());
+                assertThat(data.producerId()).isNotNegative();
+            }
+        });
+        cases.put(ApiKeys.DESCRIBE_CONFIGS, new Case() {
+            public ApiMessage request(short version) {
+                return new DescribeConfigsRequestData().setResources(List.of(
+                        new DescribeConfigsRequestData.DescribeConfigsResource()
+                                .setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName(TOPIC)
+                                .setConfigurationKeys(null))); // all of them, as Admin asks
+            }
+
+            public void check(short version, ApiMessage response) {
+                DescribeConfigsResponseData.DescribeConfigsResult result = ((DescribeConfigsResponseData) response)
+                        .results().get(0);
+                assertNoError(ApiKeys.DESCRIBE_CONFIGS, version, result.errorCode());
+                assertThat(result.configs()).anySatisfy(config -> assertThat(config.name()).isEqualTo("retention.ms"));
+            }
+        });
+        long[] committed = {0};
+        cases.put(ApiKeys.OFFSET_COMMIT, new Case() {
+            public ApiMessage request(short version) {
+                committed[0] = version;
+                return new OffsetCommitRequestData().setGroupId(GROUP).setGenerationIdOrMemberEpoch(-1).setMemberId("")
+                        .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(TOPIC)
+                                .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                        .setPartitionIndex(0).setCommittedOffset(version)))));
+            }
+
+            public void check(short version, ApiMessage response) {
+                OffsetCommitResponseData data = (OffsetCommitResponseData) response;
+                assertNoError(ApiKeys.OFFSET_COMMIT, version, data.topics().get(0).partitions().get(0).errorCode());
+            }
+        });
+        cases.put(ApiKeys.OFFSET_FETCH, new Case() {
+            public ApiMessage request(short version) {
+                if (version < 8) {
+                    return new OffsetFetchRequestData().setGroupId(GROUP).setTopics(List.of(
+                            new OffsetFetchRequestData.OffsetFetchRequestTopic().setName(TOPIC)
+                                    .setPartitionIndexes(List.of(0))));
+                }
+                return new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
+                        .setGroupId(GROUP).setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics()
+                                .setName(TOPIC).setPartitionIndexes(List.of(0))))));
+            }
+
+            public void check(short version, ApiMessage response) {
+                OffsetFetchResponseData data = (OffsetFetchResponseData) response;
+                long offset;
+                short error;
+                if (version < 8) {
+                    offset = data.topics().get(0).partitions().get(0).committedOffset();
+                    error = data.topics().get(0).partitions().get(0).errorCode();
+                } else {
+                    OffsetFetchResponseData.OffsetFetchResponsePartitions partition = data.groups().get(0).topics()
+                            .get(0).partitions().get(0);
+                    offset = partition.committedOffset();
+                    error = partition.errorCode();
+                }
+                assertNoError(ApiKeys.OFFSET_FETCH, version, error);
+                assertThat(offset).as("the offset committed last (OffsetCommit v" + committed[0] + ")")
+                        .isEqualTo(committed[0]);
+            }
+        });
+        return cases;
+    }
+
+    /**
+     * For each step {@code i}, one member joins, syncs, heartbeats and leaves, each API at version
+     * {@code i} or its highest, until every advertised version of the four has been used. JoinGroup
+     * from version 4 first answers MEMBER_ID_REQUIRED with the id to join with.
+     */
+    private static List<String> groupMembershipFlow(RawClient client, ApiVersionsResponseData advertised) {
+        short joinMax = advertised.apiKeys().find(ApiKeys.JOIN_GROUP.id).maxVersion();
+        short syncMax = advertised.apiKeys().find(ApiKeys.SYNC_GROUP.id).maxVersion();
+        short heartbeatMax = advertised.apiKeys().find(ApiKeys.HEARTBEAT.id).maxVersion();
+        short leaveMax = advertised.apiKeys().find(ApiKeys.LEAVE_GROUP.id).maxVersion();
+        int steps = Math.max(Math.max(joinMax, syncMax), Math.max(heartbeatMax, leaveMax));
+        List<String> checked = new ArrayList<>();
+        for (int step = 0; step <= steps; step++) {
+            String group = "membership-" + step;
+            short join = (short) Math.min(step, joinMax);
+            short sync = (short) Math.min(step, syncMax);
+            short heartbeat = (short) Math.min(step, heartbeatMax);
+            short leave = (short) Math.min(step, leaveMax);
+            JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
+                    new JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+            protocols.add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                    .setMetadata(new byte[] {1, 2, 3}));
+            JoinGroupRequestData joinRequest = new JoinGroupRequestData().setGroupId(group).setSessionTimeoutMs(10_000)
+                    .setRebalanceTimeoutMs(10_000).setMemberId("").setProtocolType("consumer").setProtocols(protocols);
+            JoinGroupResponseData joined = (JoinGroupResponseData) call(client, ApiKeys.JOIN_GROUP, join, joinRequest);
+            if (joined.errorCode() == Errors.MEMBER_ID_REQUIRED.code()) {
+                assertThat(join).as("MEMBER_ID_REQUIRED only from JoinGroup v4").isGreaterThanOrEqualTo((short) 4);
+                joined = (JoinGroupResponseData) call(client, ApiKeys.JOIN_GROUP, join,
+                        joinRequest.setMemberId(joined.memberId()));
+            }
+            assertNoError(ApiKeys.JOIN_GROUP, join, joined.errorCode());
+            assertThat(joined.leader()).isEqualTo(joined.memberId());
+            assertThat(joined.members()).hasSize(1);
+            assertThat(joined.members().get(0).metadata()).containsExactly(1, 2, 3);
+            String member = joined.memberId();
+            int generation = joined.generationId();
+
+            SyncGroupRequestData syncRequest = new SyncGroupRequestData().setGroupId(group).setGenerationId(generation)
+                    .setMemberId(member).setAssignments(List.of(new SyncGroupRequestData.SyncGroupRequestAssignment()
+                            .setMemberId(member).setAssignment(new byte[] {9, 8})));
+            if (sync >= 5) {
+                syncRequest.setProtocolType("consumer").setProtocolName("range");
+            }
+            SyncGroupResponseData synced = (SyncGroupResponseData) call(client, ApiKeys.SYNC_GROUP, sync, syncRequest);
+            assertNoError(ApiKeys.SYNC_GROUP, sync, synced.errorCode());
+            assertThat(synced.assignment()).containsExactly(9, 8);
+
+            HeartbeatResponseData beat = (HeartbeatResponseData) call(client, ApiKeys.HEARTBEAT, heartbeat,
+                    new HeartbeatRequestData().setGroupId(group).setGenerationId(generation).setMemberId(member));
+            assertNoError(ApiKeys.HEARTBEAT, heartbeat, beat.errorCode());
+
+            LeaveGroupRequestData leaveRequest = new LeaveGroupRequestData().setGroupId(group);
+            if (leave < 3) {
+                leaveRequest.setMemberId(member);
+            } else {
+                leaveRequest.setMembers(List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(member)));
+            }
+            LeaveGroupResponseData left = (LeaveGroupResponseData) call(client, ApiKeys.LEAVE_GROUP, leave, leaveRequest);
+            assertNoError(ApiKeys.LEAVE_GROUP, leave, left.errorCode());
+            if (leave >= 3) {
+                assertNoError(ApiKeys.LEAVE_GROUP, leave, left.members().get(0).errorCode());
+            }
+            checked.add("JoinGroup v" + join);
+            checked.add("SyncGroup v" + sync);
+            checked.add("Heartbeat v" + heartbeat);
+            checked.add("LeaveGroup v" + leave);
+        }
+        return checked;
+    }
+}
