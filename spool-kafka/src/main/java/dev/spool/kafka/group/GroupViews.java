@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
-import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
@@ -28,8 +27,11 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>Static helpers; those taking a {@link ClassicGroup} are called with its lock held.
  */
 final class GroupViews {
-    /** The one group type Spool has, as ListGroups names it. */
-    static final String CLASSIC = GroupType.CLASSIC.toString();
+    /**
+     * The one group type Spool has, spelled as Kafka's brokers send it (kafka-clients' own
+     * {@code GroupType.CLASSIC} prints "Classic"; clients parse either without regard to case).
+     */
+    static final String CLASSIC = "classic";
 
     private GroupViews() {
     }

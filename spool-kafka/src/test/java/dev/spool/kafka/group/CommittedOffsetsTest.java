@@ -62,7 +62,8 @@ class CommittedOffsetsTest {
 
     /** A simple consumer's commit (generation -1, no member): what kcat and assign() consumers send. */
     private Map<TopicPartition, Errors> simpleCommit(String group, Map<TopicPartition, Long> offsets) {
-        return errors(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", offsets), (short) 9, TestConsumer.ALL_PARTITIONS).join());
+        return errors(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", offsets), (short) 9,
+                TestConsumer.ALL_PARTITIONS).join());
     }
 
     private static Map<TopicPartition, Errors> errors(OffsetCommitResponseData response) {
@@ -194,7 +195,8 @@ class CommittedOffsetsTest {
                         .setPartitionIndex(-1).setCommittedOffset(3), new OffsetCommitRequestData
                         .OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(4)
                         .setCommittedMetadata(null))));
-        OffsetCommitResponseData response = coordinator.commitOffsets(request, (short) 9, TestConsumer.ALL_PARTITIONS).join();
+        OffsetCommitResponseData response = coordinator.commitOffsets(request, (short) 9,
+                TestConsumer.ALL_PARTITIONS).join();
         assertThat(errors(response)).containsExactly(Map.entry(ORDERS_0, Errors.NONE),
                 Map.entry(ORDERS_1, Errors.OFFSET_METADATA_TOO_LARGE),
                 Map.entry(new TopicPartition("../etc", 0), Errors.UNKNOWN_TOPIC_OR_PARTITION),

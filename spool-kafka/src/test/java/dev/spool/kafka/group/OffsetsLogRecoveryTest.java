@@ -58,7 +58,8 @@ class OffsetsLogRecoveryTest {
     }
 
     private void commit(String group, TopicPartition tp, long offset) {
-        assertThat(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", Map.of(tp, offset)), (short) 9, TestConsumer.ALL_PARTITIONS)
+        assertThat(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", Map.of(tp, offset)), (short) 9,
+                TestConsumer.ALL_PARTITIONS)
                 .join().topics().get(0).partitions().get(0).errorCode()).isEqualTo(Errors.NONE.code());
     }
 

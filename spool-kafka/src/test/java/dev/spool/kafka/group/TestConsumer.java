@@ -133,7 +133,8 @@ final class TestConsumer {
 
     /** Commits {@code offset} for each partition, as this member of its generation (topics and partitions in order). */
     OffsetCommitResponseData commit(Map<TopicPartition, Long> offsets) {
-        return coordinator.commitOffsets(commitRequest(groupId, generation, memberId, offsets), (short) 9, TestConsumer.ALL_PARTITIONS).join();
+        return coordinator.commitOffsets(commitRequest(groupId, generation, memberId, offsets), (short) 9,
+                TestConsumer.ALL_PARTITIONS).join();
     }
 
     static OffsetCommitRequestData commitRequest(String groupId, int generation, String memberId,
