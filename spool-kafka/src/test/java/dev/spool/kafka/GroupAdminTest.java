@@ -33,6 +33,19 @@ import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -168,6 +181,61 @@ class GroupAdminTest {
                 .hasCauseInstanceOf(GroupIdNotFoundException.class);
         assertThatThrownBy(() -> describe(admin, "nobody")).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(GroupIdNotFoundException.class);
+    }
+
+    @Test
+    void everyVersionOfTheGroupAdministrationApisIsAnsweredOverTheWire() throws Exception {
+        try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), coordinators());
+             RawClient client = new RawClient(server.port())) {
+            for (short version = 0; version <= 5; version++) {
+                ListGroupsResponseData list = (ListGroupsResponseData) client.call(ApiKeys.LIST_GROUPS, version,
+                        new ListGroupsRequestData());
+                assertThat(list.errorCode()).isEqualTo(Errors.NONE.code());
+                assertThat(list.groups()).isEmpty();
+            }
+            for (short version = 0; version <= 6; version++) {
+                DescribeGroupsResponseData described = (DescribeGroupsResponseData) client.call(
+                        ApiKeys.DESCRIBE_GROUPS, version, new DescribeGroupsRequestData().setGroups(List.of("nobody")));
+                assertThat(described.groups().get(0).errorCode()).isEqualTo(version >= 6
+                        ? Errors.GROUP_ID_NOT_FOUND.code() : Errors.NONE.code());
+            }
+            for (short version = 0; version <= 3; version++) {
+                DeleteGroupsResponseData deleted = (DeleteGroupsResponseData) client.call(ApiKeys.DELETE_GROUPS,
+                        version, new DeleteGroupsRequestData().setGroupsNames(List.of("nobody")));
+                assertThat(deleted.results().find("nobody").errorCode()).isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+            }
+            OffsetDeleteResponseData offsets = (OffsetDeleteResponseData) client.call(ApiKeys.OFFSET_DELETE,
+                    (short) 0, new OffsetDeleteRequestData().setGroupId("nobody"));
+            assertThat(offsets.errorCode()).isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+        }
+    }
+
+    @Test
+    void findCoordinatorForATransactionAnswersTheFatalErrorAtEveryVersion() throws Exception {
+        try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), coordinators());
+             RawClient client = new RawClient(server.port())) {
+            byte transaction = FindCoordinatorRequest.CoordinatorType.TRANSACTION.id();
+            for (short version = 1; version <= 3; version++) {
+                FindCoordinatorResponseData response = (FindCoordinatorResponseData) client.call(
+                        ApiKeys.FIND_COORDINATOR, version,
+                        new FindCoordinatorRequestData().setKeyType(transaction).setKey("payments-tx"));
+                assertThat(response.errorCode()).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                assertThat(response.errorMessage()).contains("does not support transactions");
+            }
+            for (short version = 4; version <= 6; version++) {
+                FindCoordinatorResponseData response = (FindCoordinatorResponseData) client.call(
+                        ApiKeys.FIND_COORDINATOR, version, new FindCoordinatorRequestData().setKeyType(transaction)
+                                .setCoordinatorKeys(List.of("payments-tx")));
+                assertThat(response.coordinators()).singleElement().satisfies(c -> {
+                    assertThat(c.errorCode()).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                    assertThat(c.errorMessage()).contains("unset transactional.id");
+                });
+            }
+            FindCoordinatorResponseData unknownType = (FindCoordinatorResponseData) client.call(
+                    ApiKeys.FIND_COORDINATOR, (short) 4, new FindCoordinatorRequestData().setKeyType((byte) 9)
+                            .setCoordinatorKeys(List.of("k")));
+            assertThat(unknownType.coordinators().get(0).errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        }
     }
 
     /**
