@@ -43,10 +43,11 @@ import org.slf4j.LoggerFactory;
 final class GroupRouter {
     private static final Logger LOG = LoggerFactory.getLogger(GroupRouter.class);
 
-    private final Optional<GroupCoordinator> coordinator;
+    /** Why a transaction coordinator lookup fails: what librdkafka shows its user. */
     static final String NO_TRANSACTIONS = "This server does not support transactions: unset transactional.id"
             + " (an idempotent producer, enable.idempotence=true, needs no coordinator)";
 
+    private final Optional<GroupCoordinator> coordinator;
     private final AdvertisedAddress node;
     private final KnownPartitions partitions;
 

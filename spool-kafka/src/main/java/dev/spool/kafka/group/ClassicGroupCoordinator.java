@@ -7,10 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +20,6 @@ import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
-import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -32,7 +28,6 @@ import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
-import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
@@ -65,6 +60,10 @@ import org.slf4j.LoggerFactory;
  * {@code ILLEGAL_GENERATION} at every version (Kafka says {@code GROUP_ID_NOT_FOUND} from version 9,
  * which the classic consumer treats as fatal, and which after a Spool restart is the normal case).
  * The static-member rejoin always rebalances (see {@link GroupStateMachine}).
+ *
+ * <p>The administration of groups (ListGroups, DescribeGroups, DeleteGroups, OffsetDelete) is
+ * {@link GroupAdministration}'s, over the same groups and store; a deletion takes the group's lock
+ * like any other request, so membership and offsets are checked and changed in one step.
  *
  * <p>{@link #close()} answers every waiting join and sync with {@code NOT_COORDINATOR} (clients look
  * the coordinator up again and retry), waits for commits in flight, and closes the offsets log;
