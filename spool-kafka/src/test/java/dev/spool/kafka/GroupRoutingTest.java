@@ -3,6 +3,7 @@ package dev.spool.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.kafka.group.GroupCoordinator;
+import dev.spool.kafka.group.KnownPartitions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +17,22 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
@@ -70,7 +79,8 @@ class GroupRoutingTest {
 
         @Override
         public CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request,
-                                                                         short apiVersion) {
+                                                                         short apiVersion,
+                                                                         KnownPartitions partitions) {
             OffsetCommitResponseData response = new OffsetCommitResponseData();
             for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : request.topics()) {
                 OffsetCommitResponseData.OffsetCommitResponseTopic out =
@@ -107,6 +117,29 @@ class GroupRoutingTest {
                 response.groups().add(out);
             }
             return CompletableFuture.completedFuture(response);
+        }
+
+        @Override
+        public CompletableFuture<ListGroupsResponseData> listGroups(ListGroupsRequestData request, short apiVersion) {
+            return CompletableFuture.failedFuture(new IllegalStateException("fake"));
+        }
+
+        @Override
+        public CompletableFuture<DescribeGroupsResponseData> describeGroups(DescribeGroupsRequestData request,
+                                                                            short apiVersion) {
+            return CompletableFuture.failedFuture(new IllegalStateException("fake"));
+        }
+
+        @Override
+        public CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData request,
+                                                                        short apiVersion) {
+            return CompletableFuture.failedFuture(new IllegalStateException("fake"));
+        }
+
+        @Override
+        public CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request,
+                                                                         short apiVersion, KnownPartitions partitions) {
+            return CompletableFuture.failedFuture(new IllegalStateException("fake"));
         }
 
         @Override

@@ -1,18 +1,23 @@
 package dev.spool.kafka.api;
 
 import dev.spool.kafka.group.GroupCoordinator;
+import dev.spool.kafka.group.KnownPartitions;
 import dev.spool.kafka.network.RequestProcessor;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.RequestDecoder;
 import dev.spool.kafka.protocol.Response;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -22,29 +27,51 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * FindCoordinator, answered here (this node coordinates every group), and the classic group
- * APIs, handed to the {@link GroupCoordinator} when the server has one. Without one the group APIs
+ * FindCoordinator, answered here (this node coordinates every group), and the group APIs (the
+ * classic protocol and the administration of groups), handed to the {@link GroupCoordinator} when
+ * the server has one, with the server's view of which partitions exist. Without one the group APIs
  * are not advertised and FindCoordinator answers COORDINATOR_NOT_AVAILABLE, so consumers that
- * {@code assign()} partitions still work. Transaction coordinators are not served.
+ * {@code assign()} partitions still work.
+ *
+ * <p>Transactions are not served. A lookup of a transaction coordinator gets
+ * {@code TRANSACTIONAL_ID_AUTHORIZATION_FAILED}, as InitProducerId with a transactional id does:
+ * the one FindCoordinator error that the Java producer, librdkafka and kafkajs all take as fatal,
+ * so {@code initTransactions()} fails at once instead of retrying a retriable error until its
+ * timeout. The Java producer reports only the error's own text ("Transactional Id authorization
+ * failed."); librdkafka adds the error message sent here, which says what is wrong.
  */
 final class GroupRouter {
     private static final Logger LOG = LoggerFactory.getLogger(GroupRouter.class);
 
+    /** Why a transaction coordinator lookup fails: what librdkafka shows its user. */
+    static final String NO_TRANSACTIONS = "This server does not support transactions: unset transactional.id"
+            + " (an idempotent producer, enable.idempotence=true, needs no coordinator)";
+
     private final Optional<GroupCoordinator> coordinator;
     private final AdvertisedAddress node;
+    private final KnownPartitions partitions;
 
-    GroupRouter(Optional<GroupCoordinator> coordinator, AdvertisedAddress node) {
+    GroupRouter(Optional<GroupCoordinator> coordinator, AdvertisedAddress node, KnownPartitions partitions) {
         this.coordinator = coordinator;
         this.node = node;
+        this.partitions = partitions;
     }
 
     Response findCoordinator(ParsedRequest request) {
         FindCoordinatorRequestData data = (FindCoordinatorRequestData) request.request().data();
         boolean group = data.keyType() == FindCoordinatorRequest.CoordinatorType.GROUP.id();
-        Errors error = !group ? Errors.COORDINATOR_NOT_AVAILABLE
+        boolean transaction = data.keyType() == FindCoordinatorRequest.CoordinatorType.TRANSACTION.id();
+        Errors error = transaction ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                : !group ? Errors.INVALID_REQUEST
                 : coordinator.isPresent() ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
         String message = error == Errors.NONE ? null
-                : group ? "This server runs without a group coordinator" : "This server does not serve transactions";
+                : transaction ? NO_TRANSACTIONS
+                : group ? "This server runs without a group coordinator"
+                : "Unknown coordinator key type " + data.keyType();
+        if (transaction) {
+            LOG.warn("Refused a transaction coordinator lookup (transactional.id {}) from client {}: {}",
+                    request.version() < 4 ? data.key() : data.coordinatorKeys(), request.clientId(), NO_TRANSACTIONS);
+        }
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (request.version() < 4) {
             response.setErrorCode(error.code()).setErrorMessage(message);
@@ -85,8 +112,12 @@ final class GroupRouter {
                 case SYNC_GROUP -> groups.syncGroup((SyncGroupRequestData) data, version);
                 case HEARTBEAT -> groups.heartbeat((HeartbeatRequestData) data, version);
                 case LEAVE_GROUP -> groups.leaveGroup((LeaveGroupRequestData) data, version);
-                case OFFSET_COMMIT -> groups.commitOffsets((OffsetCommitRequestData) data, version);
+                case OFFSET_COMMIT -> groups.commitOffsets((OffsetCommitRequestData) data, version, partitions);
                 case OFFSET_FETCH -> groups.fetchOffsets((OffsetFetchRequestData) data, version);
+                case LIST_GROUPS -> groups.listGroups((ListGroupsRequestData) data, version);
+                case DESCRIBE_GROUPS -> groups.describeGroups((DescribeGroupsRequestData) data, version);
+                case DELETE_GROUPS -> groups.deleteGroups((DeleteGroupsRequestData) data, version);
+                case OFFSET_DELETE -> groups.deleteOffsets((OffsetDeleteRequestData) data, version, partitions);
                 default -> throw new IllegalArgumentException(request.apiKey() + " is not a group API");
             };
         } catch (RuntimeException e) {

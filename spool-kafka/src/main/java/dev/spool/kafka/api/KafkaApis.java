@@ -68,7 +68,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying());
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
-        this.groups = new GroupRouter(coordinator, node);
+        this.groups = new GroupRouter(coordinator, node,
+                (topic, partition) -> partitions.find(topic, partition).isPresent());
     }
 
     @Override
@@ -114,6 +115,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case DESCRIBE_CONFIGS -> now(topics.describeConfigs(request));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, client);
+                case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, client);
                 default -> now(RequestDecoder.errorResponse(request, Errors.UNSUPPORTED_VERSION));
             };
         } catch (IOException | UncheckedIOException e) {

@@ -16,14 +16,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
@@ -53,6 +61,10 @@ import org.slf4j.LoggerFactory;
  * which the classic consumer treats as fatal, and which after a Spool restart is the normal case).
  * The static-member rejoin always rebalances (see {@link GroupStateMachine}).
  *
+ * <p>The administration of groups (ListGroups, DescribeGroups, DeleteGroups, OffsetDelete) is
+ * {@link GroupAdministration}'s, over the same groups and store; a deletion takes the group's lock
+ * like any other request, so membership and offsets are checked and changed in one step.
+ *
  * <p>{@link #close()} answers every waiting join and sync with {@code NOT_COORDINATOR} (clients look
  * the coordinator up again and retry), waits for commits in flight, and closes the offsets log;
  * requests after that get {@code NOT_COORDINATOR}. Thread-safe.
@@ -65,6 +77,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
     private final GroupScheduler scheduler;
     private final ExecutorService offsetsIo;
     private final GroupStateMachine machine;
+    private final GroupAdministration administration;
     private final ConcurrentHashMap<String, ClassicGroup> groups = new ConcurrentHashMap<>();
     private final AtomicBoolean compactionQueued = new AtomicBoolean();
     private final List<Meter> meters = new ArrayList<>();
@@ -91,6 +104,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
         meters.add(Gauge.builder("spool.group.offsets", store, OffsetStore::liveCount)
                 .description("Committed offsets held").register(registry));
         this.machine = new GroupStateMachine(config, scheduler, this::runTimer, rebalances);
+        this.administration = new GroupAdministration(this, groups, store);
     }
 
     /**
@@ -217,7 +231,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
 
     @Override
     public CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request,
-                                                                     short apiVersion) {
+                                                                     short apiVersion, KnownPartitions partitions) {
         String groupId = request.groupId();
         if (closed) {
             return CompletableFuture.completedFuture(OffsetRequests.commitError(request, Errors.NOT_COORDINATOR));
@@ -230,24 +244,20 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
         Errors error = withGroup(groupId, false, (group, effects) -> group == null
                 ? (generation < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION)
                 : machine.validateCommit(group, request.memberId(), request.groupInstanceId(), generation));
-        if (error != Errors.NONE) {
-            return CompletableFuture.completedFuture(OffsetRequests.commitError(request, error));
-        }
-        OffsetRequests.PlannedCommit plan = OffsetRequests.plan(request, config.offsetMetadataCharsMax(),
+        // Partitions the server does not have answer UNKNOWN_TOPIC_OR_PARTITION whatever the group says.
+        OffsetRequests.PlannedCommit plan = OffsetRequests.plan(request, partitions, config.offsetMetadataCharsMax(),
                 config.clockMs().getAsLong());
+        if (error != Errors.NONE) {
+            return CompletableFuture.completedFuture(plan.complete(error));
+        }
         return store.commit(groupId, plan.commits()).handle((ignored, failure) -> {
             if (failure == null) {
                 offsetCommits.increment(plan.commits().size());
                 maybeQueueCompaction();
                 return plan.complete(Errors.NONE);
             }
-            if (!closed) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
-                LOG.error("Could not write {} offset(s) of group {}: {}", plan.commits().size(), groupId,
-                        cause.getMessage(), cause);
-            }
-            return plan.complete(closed ? Errors.NOT_COORDINATOR : Errors.COORDINATOR_NOT_AVAILABLE);
+            return plan.complete(writeFailed("write " + plan.commits().size() + " offset(s) of group " + groupId,
+                    failure));
         });
     }
 
@@ -260,7 +270,40 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
         return CompletableFuture.completedFuture(OffsetRequests.fetch(request, apiVersion, store));
     }
 
-    private void maybeQueueCompaction() {
+    @Override
+    public CompletableFuture<ListGroupsResponseData> listGroups(ListGroupsRequestData request, short apiVersion) {
+        return CompletableFuture.completedFuture(administration.listGroups(request, apiVersion));
+    }
+
+    @Override
+    public CompletableFuture<DescribeGroupsResponseData> describeGroups(DescribeGroupsRequestData request,
+                                                                        short apiVersion) {
+        return CompletableFuture.completedFuture(administration.describeGroups(request, apiVersion));
+    }
+
+    @Override
+    public CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData request, short apiVersion) {
+        return administration.deleteGroups(request, apiVersion);
+    }
+
+    @Override
+    public CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request,
+                                                                     short apiVersion, KnownPartitions partitions) {
+        return administration.deleteOffsets(request, partitions);
+    }
+
+    /** The error for a write to the offsets log that failed: logged unless the coordinator is closing. */
+    Errors writeFailed(String what, Throwable failure) {
+        if (closed) {
+            return Errors.NOT_COORDINATOR;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        LOG.error("Could not {}: {}", what, cause.getMessage(), cause);
+        return Errors.COORDINATOR_NOT_AVAILABLE;
+    }
+
+    void maybeQueueCompaction() {
         if (store.needsCompaction() && !closed && compactionQueued.compareAndSet(false, true)) {
             scheduler.schedule(0, () -> {
                 try {
@@ -275,7 +318,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
     }
 
     /** What a request does with its group, locked; {@code group} is null when absent and not created. */
-    private interface GroupAction<T> {
+    interface GroupAction<T> {
         T apply(ClassicGroup group, Effects effects);
     }
 
@@ -284,7 +327,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
      * if it ended empty, then completes the decided responses. A group removed between lookup and
      * lock is looked up again; once closed, the action is not run and {@code NOT_COORDINATOR} returned.
      */
-    private Errors withGroup(String groupId, boolean create, GroupAction<Errors> action) {
+    Errors withGroup(String groupId, boolean create, GroupAction<Errors> action) {
         while (true) {
             ClassicGroup group = create ? groups.computeIfAbsent(groupId, ClassicGroup::new) : groups.get(groupId);
             if (group == null) {
@@ -344,6 +387,10 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
     /** The group's state, or empty when it does not exist (tests). */
     java.util.Optional<ClassicGroup> findGroup(String groupId) {
         return java.util.Optional.ofNullable(groups.get(groupId));
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     OffsetStore offsetStore() {

@@ -1,21 +1,30 @@
 package dev.spool.kafka.group;
 
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 
 /**
- * The classic consumer-group protocol, as the server's request handlers see it.
+ * The classic consumer-group protocol and the administration of groups, as the server's request
+ * handlers see them.
  *
  * <p>Each method takes a request as kafka-clients decoded it, with the API version it arrived in,
  * and completes with the response to encode at that same version. A join or sync may complete
@@ -41,9 +50,33 @@ public interface GroupCoordinator extends AutoCloseable {
 
     CompletableFuture<LeaveGroupResponseData> leaveGroup(LeaveGroupRequestData request, short apiVersion);
 
-    CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request, short apiVersion);
+    /**
+     * Commits offsets; a partition that {@code partitions} does not know gets
+     * {@code UNKNOWN_TOPIC_OR_PARTITION} and the others are committed all the same.
+     */
+    CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request, short apiVersion,
+                                                              KnownPartitions partitions);
 
     CompletableFuture<OffsetFetchResponseData> fetchOffsets(OffsetFetchRequestData request, short apiVersion);
+
+    /** Every group: those with members and those that only have committed offsets. */
+    CompletableFuture<ListGroupsResponseData> listGroups(ListGroupsRequestData request, short apiVersion);
+
+    CompletableFuture<DescribeGroupsResponseData> describeGroups(DescribeGroupsRequestData request, short apiVersion);
+
+    /**
+     * Deletes groups that have no members, with their committed offsets (durably, before the
+     * answer); a group with members gets {@code NON_EMPTY_GROUP}, an unknown one {@code GROUP_ID_NOT_FOUND}.
+     */
+    CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData request, short apiVersion);
+
+    /**
+     * Deletes a group's committed offsets of some partitions, except those of a topic a member
+     * consumes ({@code GROUP_SUBSCRIBED_TO_TOPIC}); partitions {@code partitions} does not know get
+     * {@code UNKNOWN_TOPIC_OR_PARTITION}.
+     */
+    CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request, short apiVersion,
+                                                              KnownPartitions partitions);
 
     /** Stops timers and completes pending joins and syncs with an error; committed offsets stay on disk. */
     @Override

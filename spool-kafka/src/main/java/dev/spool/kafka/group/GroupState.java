@@ -27,6 +27,17 @@ enum GroupState {
     /** Removed from the coordinator; a request that meets it looks the group up again. */
     DEAD;
 
+    /** The state's name on the wire (DescribeGroups, ListGroups), as Kafka spells it. */
+    String wireName() {
+        return switch (this) {
+            case EMPTY -> "Empty";
+            case PREPARING_REBALANCE -> "PreparingRebalance";
+            case COMPLETING_REBALANCE -> "CompletingRebalance";
+            case STABLE -> "Stable";
+            case DEAD -> "Dead";
+        };
+    }
+
     /** The states this one may be entered from. */
     Set<GroupState> validPrevious() {
         return switch (this) {

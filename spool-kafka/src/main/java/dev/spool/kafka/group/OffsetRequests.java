@@ -55,11 +55,13 @@ final class OffsetRequests {
     }
 
     /**
-     * Checks each partition of an accepted commit: a topic name Kafka would refuse or a negative
-     * partition gets {@code UNKNOWN_TOPIC_OR_PARTITION}, metadata longer than the limit
-     * {@code OFFSET_METADATA_TOO_LARGE}; the rest are to be written, stamped {@code nowMs}.
+     * Checks each partition of a commit: a topic name Kafka would refuse or a partition the server
+     * does not have gets {@code UNKNOWN_TOPIC_OR_PARTITION}, metadata longer than the limit
+     * {@code OFFSET_METADATA_TOO_LARGE}; the rest are to be written, stamped {@code nowMs}, once the
+     * coordinator accepts the commit as a whole.
      */
-    static PlannedCommit plan(OffsetCommitRequestData request, int metadataCharsMax, long nowMs) {
+    static PlannedCommit plan(OffsetCommitRequestData request, KnownPartitions partitions, int metadataCharsMax,
+                              long nowMs) {
         OffsetCommitResponseData response = new OffsetCommitResponseData();
         List<OffsetStore.Commit> commits = new ArrayList<>();
         List<OffsetCommitResponsePartition> pending = new ArrayList<>();
@@ -70,7 +72,7 @@ final class OffsetRequests {
                 OffsetCommitResponsePartition result = new OffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex());
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (!validTopic || p.partitionIndex() < 0) {
+                if (!validTopic || p.partitionIndex() < 0 || !partitions.exists(topic.name(), p.partitionIndex())) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 } else if (metadata.length() > metadataCharsMax) {
                     result.setErrorCode(Errors.OFFSET_METADATA_TOO_LARGE.code());

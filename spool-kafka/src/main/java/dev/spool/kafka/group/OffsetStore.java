@@ -19,8 +19,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * and a completing commit replaces an entry only with a later one, so the map agrees with the log's
  * order even when two commits of one key complete in the other order.
  *
+ * <p>Deleting offsets (a group deleted, OffsetDelete) appends tombstones the same way. Until the
+ * next compaction the map keeps a deleted key as an entry without a value, carrying the
+ * tombstone's log offset: a commit of that key written before the tombstone, whose completion
+ * comes later, then cannot bring the offset back. Lookups skip such entries.
+ *
  * <p>Compaction bounds both the log and the replay on open: when the log holds more than
  * {@code compactionRecordsMin} records and more than twice the live offsets, the log is rolled, every
  * live offset is appended again (strict), and the log start moves to the first rewritten record,
@@ -64,18 +71,26 @@ final class OffsetStore implements AutoCloseable {
     static final int SEGMENT_BYTES = 64 << 20;
     private static final int READ_BYTES_MAX = 1 << 20;
 
-    /** One key's committed offset and the log offset of the record that wrote it. */
+    /** One key's committed offset (null once deleted) and the log offset of the record that wrote it. */
     private record Entry(CommittedOffset value, long logOffset) {
+        boolean isLive() {
+            return value != null;
+        }
     }
 
-    /** A key to write, with its value. */
+    /** A key to write, with its value; a null value deletes the key (a tombstone). */
     record Commit(String topic, int partition, CommittedOffset value) {
+        static Commit tombstone(String topic, int partition) {
+            return new Commit(topic, partition, null);
+        }
     }
 
     private final Path dir;
     private final Log log;
     private final AutoCloseable lock;
     private final long compactionRecordsMin;
+    /** Stamps tombstones, which have no commit time of their own. */
+    private final LongSupplier clockMs;
     /** Group, then (topic, partition), in name order so fetch-all answers in a stable order. */
     private final ConcurrentHashMap<String, ConcurrentSkipListMap<TopicPartitionKey, Entry>> offsets =
             new ConcurrentHashMap<>();
@@ -93,8 +108,9 @@ final class OffsetStore implements AutoCloseable {
         }
     }
 
-    private OffsetStore(Path dir, Log log, AutoCloseable lock, long compactionRecordsMin) {
+    private OffsetStore(Path dir, Log log, AutoCloseable lock, LongSupplier clockMs, long compactionRecordsMin) {
         this.dir = dir;
+        this.clockMs = clockMs;
         this.log = log;
         this.lock = lock;
         this.compactionRecordsMin = compactionRecordsMin;
@@ -114,7 +130,7 @@ final class OffsetStore implements AutoCloseable {
             LogConfig config = LogConfig.defaults().withSegmentBytes(SEGMENT_BYTES).withRetentionMs(-1)
                     .withDurability(Durability.STRICT);
             log = Log.open(io, dir, config, LoadState.unknown(), clockMs, ioExecutor, meterRegistry);
-            OffsetStore store = new OffsetStore(dir, log, lock, compactionRecordsMin);
+            OffsetStore store = new OffsetStore(dir, log, lock, clockMs, compactionRecordsMin);
             store.replay();
             store.maybeCompact();
             return store;
@@ -182,8 +198,11 @@ final class OffsetStore implements AutoCloseable {
             Entry old = map.get(key);
             if (old == null || old.logOffset() < entry.logOffset()) {
                 map.put(key, entry);
-                if (old == null) {
+                boolean wasLive = old != null && old.isLive();
+                if (entry.isLive() && !wasLive) {
                     liveCount.incrementAndGet();
+                } else if (!entry.isLive() && wasLive) {
+                    liveCount.decrementAndGet();
                 }
             }
             return map;
@@ -200,8 +219,9 @@ final class OffsetStore implements AutoCloseable {
     }
 
     /**
-     * Appends {@code commits} of {@code group} with strict durability; the future completes once
-     * they are on disk and visible to {@link #find}, or exceptionally with the append's error.
+     * Appends {@code commits} of {@code group} (tombstones included) with strict durability; the
+     * future completes once they are on disk and visible to {@link #find}, or exceptionally with
+     * the append's error.
      */
     CompletableFuture<Void> commit(String group, List<Commit> commits) {
         if (commits.isEmpty()) {
@@ -242,11 +262,11 @@ final class OffsetStore implements AutoCloseable {
         int totalBytes = 0;
         for (Commit commit : commits) {
             byte[] key = OffsetRecordCodec.encodeKey(group, commit.topic(), commit.partition());
-            byte[] value = OffsetRecordCodec.encodeValue(commit.value());
-            long timestamp = commit.value().commitTimestampMs();
+            byte[] value = commit.value() == null ? null : OffsetRecordCodec.encodeValue(commit.value());
+            long timestamp = commit.value() == null ? clockMs.getAsLong() : commit.value().commitTimestampMs();
             if (!builder.tryAppend(timestamp, key, value)) {
                 totalBytes += takeBatch(builder, batches);
-                builder.append(timestamp, ByteBuffer.wrap(key), ByteBuffer.wrap(value), null);
+                builder.append(timestamp, ByteBuffer.wrap(key), value == null ? null : ByteBuffer.wrap(value), null);
             }
         }
         totalBytes += takeBatch(builder, batches);
@@ -267,7 +287,7 @@ final class OffsetStore implements AutoCloseable {
     Optional<CommittedOffset> find(String group, String topic, int partition) {
         Map<TopicPartitionKey, Entry> partitions = offsets.get(group);
         Entry entry = partitions == null ? null : partitions.get(new TopicPartitionKey(topic, partition));
-        return entry == null ? Optional.empty() : Optional.of(entry.value());
+        return entry == null ? Optional.empty() : Optional.ofNullable(entry.value());
     }
 
     /** Every committed offset of a group: topic, then partition, both in order. */
@@ -275,10 +295,30 @@ final class OffsetStore implements AutoCloseable {
         NavigableMap<String, NavigableMap<Integer, CommittedOffset>> out = new TreeMap<>();
         Map<TopicPartitionKey, Entry> partitions = offsets.get(group);
         if (partitions != null) {
-            partitions.forEach((key, entry) ->
-                    out.computeIfAbsent(key.topic(), t -> new TreeMap<>()).put(key.partition(), entry.value()));
+            partitions.forEach((key, entry) -> {
+                if (entry.isLive()) {
+                    out.computeIfAbsent(key.topic(), t -> new TreeMap<>()).put(key.partition(), entry.value());
+                }
+            });
         }
         return Collections.unmodifiableNavigableMap(out);
+    }
+
+    /** Whether {@code group} has at least one committed offset. */
+    boolean hasOffsets(String group) {
+        Map<TopicPartitionKey, Entry> partitions = offsets.get(group);
+        return partitions != null && partitions.values().stream().anyMatch(Entry::isLive);
+    }
+
+    /** The groups that have committed offsets, in name order. */
+    NavigableSet<String> groupsWithOffsets() {
+        NavigableSet<String> out = new TreeSet<>();
+        offsets.forEach((group, partitions) -> {
+            if (partitions.values().stream().anyMatch(Entry::isLive)) {
+                out.add(group);
+            }
+        });
+        return out;
     }
 
     /** How many committed offsets are live (keys with a value). */
@@ -318,6 +358,7 @@ final class OffsetStore implements AutoCloseable {
             long rewriteStart = log.logEndOffset();
             for (Map.Entry<String, ConcurrentSkipListMap<TopicPartitionKey, Entry>> group : offsets.entrySet()) {
                 List<Commit> commits = new ArrayList<>();
+                group.getValue().values().removeIf(entry -> !entry.isLive()); // the tombstones go with the roll
                 group.getValue().forEach((key, entry) -> commits.add(new Commit(key.topic(), key.partition(),
                         entry.value())));
                 if (!commits.isEmpty()) {
@@ -329,6 +370,7 @@ final class OffsetStore implements AutoCloseable {
                     }
                 }
             }
+            offsets.values().removeIf(Map::isEmpty);
             log.advanceLogStartOffset(rewriteStart);
             LOG.info("Compacted the offsets log {}: {} record(s) down to {}", dir, before, logRecordCount());
         } finally {

@@ -17,6 +17,9 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *   <li>Fetch 4–12, OffsetCommit 2–9, OffsetFetch 1–9: the next versions identify topics by id.</li>
  *   <li>InitProducerId 0–5: 6 is the unstable two-phase-commit version.</li>
  *   <li>ApiVersions 0–4: a client asking a newer version gets the version-0 fallback.</li>
+ *   <li>ListGroups 0–5, DescribeGroups 0–6, DeleteGroups 0–3, OffsetDelete 0: every version
+ *       kafka-clients 4.4 knows, so its Admin can filter groups by type (5) and learn of a missing
+ *       group by its error (DescribeGroups 6); librdkafka and kafkajs send older ones.</li>
  * </ul>
  * The group APIs are listed only when the server has a group coordinator.
  */
@@ -44,6 +47,10 @@ public final class SupportedApis {
             put(ApiKeys.HEARTBEAT, 0, 4);
             put(ApiKeys.LEAVE_GROUP, 0, 5);
             put(ApiKeys.SYNC_GROUP, 0, 5);
+            put(ApiKeys.LIST_GROUPS, 0, 5);
+            put(ApiKeys.DESCRIBE_GROUPS, 0, 6);
+            put(ApiKeys.DELETE_GROUPS, 0, 3);
+            put(ApiKeys.OFFSET_DELETE, 0, 0);
         }
     }
 

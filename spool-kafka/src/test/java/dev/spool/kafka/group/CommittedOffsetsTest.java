@@ -62,7 +62,8 @@ class CommittedOffsetsTest {
 
     /** A simple consumer's commit (generation -1, no member): what kcat and assign() consumers send. */
     private Map<TopicPartition, Errors> simpleCommit(String group, Map<TopicPartition, Long> offsets) {
-        return errors(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", offsets), (short) 9).join());
+        return errors(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", offsets), (short) 9,
+                TestConsumer.ALL_PARTITIONS).join());
     }
 
     private static Map<TopicPartition, Errors> errors(OffsetCommitResponseData response) {
@@ -149,18 +150,18 @@ class CommittedOffsetsTest {
         TestConsumer consumer = member();
         Map<TopicPartition, Long> offsets = Map.of(ORDERS_0, 99L);
         OffsetCommitResponseData stale = coordinator.commitOffsets(TestConsumer.commitRequest("group",
-                consumer.generation - 1, consumer.memberId, offsets), (short) 9).join();
+                consumer.generation - 1, consumer.memberId, offsets), (short) 9, TestConsumer.ALL_PARTITIONS).join();
         assertThat(errors(stale)).containsOnly(Map.entry(ORDERS_0, Errors.ILLEGAL_GENERATION));
         OffsetCommitResponseData stranger = coordinator.commitOffsets(TestConsumer.commitRequest("group",
-                consumer.generation, "someone-else", offsets), (short) 9).join();
+                consumer.generation, "someone-else", offsets), (short) 9, TestConsumer.ALL_PARTITIONS).join();
         assertThat(errors(stranger)).containsOnly(Map.entry(ORDERS_0, Errors.UNKNOWN_MEMBER_ID));
         assertThat(simpleCommit("group", offsets)).as("simple commit into a group with members")
                 .containsOnly(Map.entry(ORDERS_0, Errors.UNKNOWN_MEMBER_ID));
         OffsetCommitResponseData unknownGroup = coordinator.commitOffsets(TestConsumer.commitRequest("gone", 3,
-                "m-1", offsets), (short) 9).join();
+                "m-1", offsets), (short) 9, TestConsumer.ALL_PARTITIONS).join();
         assertThat(errors(unknownGroup)).containsOnly(Map.entry(ORDERS_0, Errors.ILLEGAL_GENERATION));
         OffsetCommitResponseData noGroupId = coordinator.commitOffsets(TestConsumer.commitRequest("", -1, "",
-                offsets), (short) 9).join();
+                offsets), (short) 9, TestConsumer.ALL_PARTITIONS).join();
         assertThat(errors(noGroupId)).containsOnly(Map.entry(ORDERS_0, Errors.INVALID_GROUP_ID));
         assertThat(fetch("group", List.of(ORDERS_0))).containsExactly(Map.entry(ORDERS_0, -1L));
         assertThat(fetch("gone", null)).isEmpty();
@@ -194,7 +195,8 @@ class CommittedOffsetsTest {
                         .setPartitionIndex(-1).setCommittedOffset(3), new OffsetCommitRequestData
                         .OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(4)
                         .setCommittedMetadata(null))));
-        OffsetCommitResponseData response = coordinator.commitOffsets(request, (short) 9).join();
+        OffsetCommitResponseData response = coordinator.commitOffsets(request, (short) 9,
+                TestConsumer.ALL_PARTITIONS).join();
         assertThat(errors(response)).containsExactly(Map.entry(ORDERS_0, Errors.NONE),
                 Map.entry(ORDERS_1, Errors.OFFSET_METADATA_TOO_LARGE),
                 Map.entry(new TopicPartition("../etc", 0), Errors.UNKNOWN_TOPIC_OR_PARTITION),

@@ -58,7 +58,8 @@ class OffsetsLogRecoveryTest {
     }
 
     private void commit(String group, TopicPartition tp, long offset) {
-        assertThat(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", Map.of(tp, offset)), (short) 9)
+        assertThat(coordinator.commitOffsets(TestConsumer.commitRequest(group, -1, "", Map.of(tp, offset)), (short) 9,
+                TestConsumer.ALL_PARTITIONS)
                 .join().topics().get(0).partitions().get(0).errorCode()).isEqualTo(Errors.NONE.code());
     }
 
@@ -176,10 +177,10 @@ class OffsetsLogRecoveryTest {
                 var request = TestConsumer.commitRequest("golden", -1, "", Map.of(e.getKey(), value.offset()));
                 request.topics().get(0).partitions().get(0).setCommittedLeaderEpoch(value.leaderEpoch())
                         .setCommittedMetadata(value.metadata().isEmpty() ? null : value.metadata());
-                writer.commitOffsets(request, (short) 9).join();
+                writer.commitOffsets(request, (short) 9, TestConsumer.ALL_PARTITIONS).join();
             }
             writer.commitOffsets(TestConsumer.commitRequest("golden", -1, "", Map.of(new TopicPartition("audit", 0),
-                    5L)), (short) 9).join();
+                    5L)), (short) 9, TestConsumer.ALL_PARTITIONS).join();
         }
         appendRaw(work, OffsetRecordCodec.encodeKey("golden", "audit", 0), null);
         appendRaw(work, new byte[] {0, 2, 0, 6, 'g', 'o', 'l', 'd', 'e', 'n'}, new byte[] {0, 3});

@@ -29,6 +29,8 @@ import org.apache.kafka.common.protocol.Errors;
  */
 final class TestConsumer {
     static final String PROTOCOL = RangeAssignor.RANGE_ASSIGNOR_NAME;
+    /** For tests that commit to topics the coordinator need not check: every partition exists. */
+    static final KnownPartitions ALL_PARTITIONS = (topic, partition) -> true;
 
     final ClassicGroupCoordinator coordinator;
     final String groupId;
@@ -131,7 +133,8 @@ final class TestConsumer {
 
     /** Commits {@code offset} for each partition, as this member of its generation (topics and partitions in order). */
     OffsetCommitResponseData commit(Map<TopicPartition, Long> offsets) {
-        return coordinator.commitOffsets(commitRequest(groupId, generation, memberId, offsets), (short) 9).join();
+        return coordinator.commitOffsets(commitRequest(groupId, generation, memberId, offsets), (short) 9,
+                TestConsumer.ALL_PARTITIONS).join();
     }
 
     static OffsetCommitRequestData commitRequest(String groupId, int generation, String memberId,
