@@ -18,10 +18,14 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -34,12 +38,16 @@ import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -91,7 +99,7 @@ class AdvertisedVersionsTest {
             server.manager().createTopic(TOPIC, 1);
             ApiVersionsResponseData advertised = (ApiVersionsResponseData) client.call(ApiKeys.API_VERSIONS, (short) 3,
                     new ApiVersionsRequestData().setClientSoftwareName("conformance").setClientSoftwareVersion("1"));
-            Map<ApiKeys, Case> cases = cases(server);
+            Map<ApiKeys, Case> cases = cases(server, client);
             for (int i = 0; i < RECORDS; i++) { // something to fetch and list before Produce's own turn
                 short version = ApiKeys.PRODUCE.latestVersion();
                 version = (short) Math.min(version, advertised.apiKeys().find(ApiKeys.PRODUCE.id).maxVersion());
@@ -144,7 +152,7 @@ class AdvertisedVersionsTest {
         assertThat(Errors.forCode(errorCode)).as(key.name + " v" + version).isEqualTo(Errors.NONE);
     }
 
-    private Map<ApiKeys, Case> cases(RunningServer server) {
+    private Map<ApiKeys, Case> cases(RunningServer server, RawClient client) {
         Map<ApiKeys, Case> cases = new EnumMap<>(ApiKeys.class);
         int[] produced = {0};
         cases.put(ApiKeys.PRODUCE, new Case() {
@@ -355,7 +363,71 @@ class AdvertisedVersionsTest {
                         .isEqualTo(committed[0]);
             }
         });
+        groupAdministrationCases(cases, client);
         return cases;
+    }
+
+    /** ListGroups, DescribeGroups, DeleteGroups, OffsetDelete: after OffsetCommit made {@link #GROUP} (lower keys run first). */
+    private static void groupAdministrationCases(Map<ApiKeys, Case> cases, RawClient client) {
+        cases.put(ApiKeys.LIST_GROUPS, new Case() {
+            public ApiMessage request(short version) {
+                return new ListGroupsRequestData();
+            }
+
+            public void check(short version, ApiMessage response) {
+                ListGroupsResponseData data = (ListGroupsResponseData) response;
+                assertNoError(ApiKeys.LIST_GROUPS, version, data.errorCode());
+                assertThat(data.groups()).anySatisfy(group -> assertThat(group.groupId()).isEqualTo(GROUP));
+            }
+        });
+        cases.put(ApiKeys.DESCRIBE_GROUPS, new Case() {
+            public ApiMessage request(short version) {
+                return new DescribeGroupsRequestData().setGroups(List.of(GROUP));
+            }
+
+            public void check(short version, ApiMessage response) {
+                DescribeGroupsResponseData.DescribedGroup group = ((DescribeGroupsResponseData) response).groups().get(0);
+                assertNoError(ApiKeys.DESCRIBE_GROUPS, version, group.errorCode());
+                assertThat(group.groupId()).isEqualTo(GROUP);
+                assertThat(group.groupState()).isEqualTo("Empty");
+                assertThat(group.members()).isEmpty();
+            }
+        });
+        cases.put(ApiKeys.DELETE_GROUPS, new Case() {
+            public ApiMessage request(short version) {
+                String group = "deleted-group-v" + version;
+                OffsetCommitResponseData committed = (OffsetCommitResponseData) call(client, ApiKeys.OFFSET_COMMIT,
+                        (short) 9, new OffsetCommitRequestData().setGroupId(group).setGenerationIdOrMemberEpoch(-1)
+                                .setMemberId("").setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic()
+                                        .setName(TOPIC).setPartitions(List.of(
+                                                new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                                        .setPartitionIndex(0).setCommittedOffset(1))))));
+                assertNoError(ApiKeys.OFFSET_COMMIT, (short) 9, committed.topics().get(0).partitions().get(0).errorCode());
+                return new DeleteGroupsRequestData().setGroupsNames(List.of(group));
+            }
+
+            public void check(short version, ApiMessage response) {
+                DeleteGroupsResponseData.DeletableGroupResult result = ((DeleteGroupsResponseData) response).results()
+                        .iterator().next();
+                assertThat(result.groupId()).isEqualTo("deleted-group-v" + version);
+                assertNoError(ApiKeys.DELETE_GROUPS, version, result.errorCode());
+            }
+        });
+        cases.put(ApiKeys.OFFSET_DELETE, new Case() {
+            public ApiMessage request(short version) {
+                OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection topics =
+                        new OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection();
+                topics.add(new OffsetDeleteRequestData.OffsetDeleteRequestTopic().setName(TOPIC).setPartitions(List.of(
+                        new OffsetDeleteRequestData.OffsetDeleteRequestPartition().setPartitionIndex(0))));
+                return new OffsetDeleteRequestData().setGroupId(GROUP).setTopics(topics);
+            }
+
+            public void check(short version, ApiMessage response) {
+                OffsetDeleteResponseData data = (OffsetDeleteResponseData) response;
+                assertNoError(ApiKeys.OFFSET_DELETE, version, data.errorCode());
+                assertNoError(ApiKeys.OFFSET_DELETE, version, data.topics().find(TOPIC).partitions().find(0).errorCode());
+            }
+        });
     }
 
     /**
