@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -77,7 +78,8 @@ class WordCountStreamsTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(StreamsTarget.Kind.class)
-    void countsAreExactAcrossCleanRestarts(StreamsTarget.Kind kind, @TempDir Path dir) throws Exception {
+    void countsAreExactAcrossCleanRestarts(StreamsTarget.Kind kind,
+                                           @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path dir) throws Exception {
         Random random = new Random(SEED);
         try (StreamsTarget target = kind.start(dir.resolve("server"));
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, target.bootstrap()))) {
