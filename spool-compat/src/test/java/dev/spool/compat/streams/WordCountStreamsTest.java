@@ -189,7 +189,7 @@ class WordCountStreamsTest {
         if (late || overcounted || !app.alive()) {
             String why = late ? "after " + RUN_TIMEOUT_MS + " ms "
                     : overcounted ? "words were counted more often than they occur; "
-                    : "Kafka Streams stopped (" + app.state() + "); ";
+                    : "Kafka Streams stopped (" + app.state() + ")" + failureSummary(app.failure()) + "; ";
             AssertionError error = new AssertionError(phase + " on " + target + ", seed " + SEED + ": " + why
                     + what + " differ from the expected counts: " + difference(expected, seen) + more
                     + "; Streams state " + app.state() + "; " + target.logHint());
@@ -198,6 +198,18 @@ class WordCountStreamsTest {
             }
             throw error;
         }
+    }
+
+    /** The failure and its root cause in one line, for the message itself (the cause is chained too). */
+    private static String failureSummary(Throwable failure) {
+        if (failure == null) {
+            return "";
+        }
+        Throwable root = failure;
+        for (int depth = 0; root.getCause() != null && depth < 10; depth++) {
+            root = root.getCause();
+        }
+        return " with " + failure + (root == failure ? "" : ", caused by " + root);
     }
 
     /** The words whose counts differ, as {@code word expected/seen}, at most 20, those counted too often first. */
