@@ -486,6 +486,11 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /** The settings a topic's logs run with where the topic sets nothing of its own. */
+    public LogConfig defaultLogConfig() {
+        return config.logConfig();
+    }
+
     /** A topic's settings; throws {@link UnknownTopicException} if it does not exist. */
     public TopicConfig topicConfig(String name) {
         TopicConfig topicConfig = topicConfigs.get(name);

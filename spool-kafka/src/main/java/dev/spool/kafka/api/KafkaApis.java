@@ -45,6 +45,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final FetchWaiters fetchWaiters;
     private final ListOffsetsHandler listOffsets;
     private final TopicsHandler topics;
+    private final ConfigsHandler configs;
     private final GroupRouter groups;
 
     /**
@@ -68,6 +69,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying());
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
+        this.configs = new ConfigsHandler(partitions);
         this.groups = new GroupRouter(coordinator, node);
     }
 
@@ -111,7 +113,9 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case FIND_COORDINATOR -> now(groups.findCoordinator(request));
                 case CREATE_TOPICS -> now(topics.createTopics(request));
                 case DELETE_TOPICS -> now(topics.deleteTopics(request));
-                case DESCRIBE_CONFIGS -> now(topics.describeConfigs(request));
+                case DESCRIBE_CONFIGS -> now(configs.describeConfigs(request));
+                case ALTER_CONFIGS -> now(configs.alterConfigs(request));
+                case INCREMENTAL_ALTER_CONFIGS -> now(configs.incrementalAlterConfigs(request));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, client);
                 default -> now(RequestDecoder.errorResponse(request, Errors.UNSUPPORTED_VERSION));
