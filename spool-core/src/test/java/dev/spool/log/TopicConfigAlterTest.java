@@ -88,6 +88,8 @@ class TopicConfigAlterTest {
             assertThat(manager.log("t", 0).config().batchBytesMax()).isEqualTo(4 << 20);
             manager.log("t", 0).flush();
         }
+        assertThat(new LogVerifier(FileIO.real(), LogConfig.defaults()).verifyTopic(dataDir, "t").findings())
+                .as("verify reads the topic's larger limit too").isEmpty();
         Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)); // as if it had crashed: the tail is scanned
         Files.delete(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
         try (LogManager manager = open()) {
