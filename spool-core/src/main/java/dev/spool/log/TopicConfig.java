@@ -100,6 +100,16 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
                 .orElse(TimestampType.CREATE_TIME.ordinal())];
     }
 
+    /**
+     * The codec the Kafka server stores the topic's batches with ({@code compression.type}), or
+     * empty to keep the producer's.
+     */
+    public java.util.Optional<CompressionType> storedCompression() {
+        long id = override(TopicSetting.COMPRESSION_TYPE).orElse(TopicSetting.COMPRESSION_PRODUCER);
+        return id == TopicSetting.COMPRESSION_PRODUCER ? java.util.Optional.empty()
+                : java.util.Optional.of(CompressionType.forId((int) id));
+    }
+
     /** {@code base} with this topic's settings, as a log that never held a batch larger than its limit runs. */
     LogConfig applyTo(LogConfig base) {
         return applyTo(base, 0);

@@ -1,5 +1,6 @@
 package dev.spool.log;
 
+import dev.spool.log.record.CompressionType;
 import dev.spool.log.record.TimestampType;
 import java.util.Optional;
 
@@ -8,7 +9,8 @@ import java.util.Optional;
  * Kafka's names and with the ranges Kafka's broker accepts. A topic stores only the overrides set
  * on it ({@link TopicConfig#overrides()}); every other setting follows the log manager's
  * {@link LogConfig}. Each value is held as a {@code long}; {@link #MESSAGE_TIMESTAMP_TYPE} as the
- * ordinal of its {@link TimestampType}.
+ * ordinal of its {@link TimestampType}, {@link #COMPRESSION_TYPE} as a codec id or
+ * {@link #COMPRESSION_PRODUCER}.
  *
  * <p>Some Kafka ranges are wider than what a Spool log can run with (a 14-byte segment, a
  * 0-byte batch limit, retention of 0 ms); {@link TopicConfig#applyTo(LogConfig, int)} says how each
@@ -32,7 +34,19 @@ public enum TopicSetting {
     /** With CreateTime: how far a record's timestamp may lie before the append time. */
     MESSAGE_TIMESTAMP_BEFORE_MAX_MS("message.timestamp.before.max.ms", 0, Long.MAX_VALUE),
     /** With CreateTime: how far a record's timestamp may lie after the append time. */
-    MESSAGE_TIMESTAMP_AFTER_MAX_MS("message.timestamp.after.max.ms", 0, Long.MAX_VALUE);
+    MESSAGE_TIMESTAMP_AFTER_MAX_MS("message.timestamp.after.max.ms", 0, Long.MAX_VALUE),
+    /**
+     * The codec the topic's batches are stored with: {@code producer} (-1, as the producer sent
+     * them) or a codec, by its attribute id (0 {@code uncompressed}, 1 {@code gzip} … 4
+     * {@code zstd}) that the Kafka server recompresses produced batches with. Unlike
+     * {@link TopicConfig#compression()}, the codec Spool's own producers compress with.
+     */
+    COMPRESSION_TYPE("compression.type", -1, 4);
+
+    /** {@link #COMPRESSION_TYPE}'s value for "keep the producer's codec". */
+    public static final long COMPRESSION_PRODUCER = -1;
+    private static final String PRODUCER = "producer";
+    private static final String UNCOMPRESSED = "uncompressed";
 
     private static final String CREATE_TIME = "CreateTime";
     private static final String LOG_APPEND_TIME = "LogAppendTime";
@@ -77,6 +91,18 @@ public enum TopicSetting {
                         + ": expected " + CREATE_TIME + " or " + LOG_APPEND_TIME);
             };
         }
+        if (this == COMPRESSION_TYPE) {
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case PRODUCER -> COMPRESSION_PRODUCER;
+                case UNCOMPRESSED, "none" -> CompressionType.NONE.id();
+                case "gzip" -> CompressionType.GZIP.id();
+                case "snappy" -> CompressionType.SNAPPY.id();
+                case "lz4" -> CompressionType.LZ4.id();
+                case "zstd" -> CompressionType.ZSTD.id();
+                default -> throw new IllegalArgumentException("Invalid value '" + text + "' for " + key
+                        + ": expected producer, uncompressed, gzip, snappy, lz4 or zstd");
+            };
+        }
         long parsed;
         try {
             parsed = Long.parseLong(value);
@@ -101,6 +127,10 @@ public enum TopicSetting {
         if (this == MESSAGE_TIMESTAMP_TYPE && (value == 0 || value == 1)) {
             return value == TimestampType.CREATE_TIME.ordinal() ? CREATE_TIME : LOG_APPEND_TIME;
         }
+        if (this == COMPRESSION_TYPE && value >= COMPRESSION_PRODUCER && value <= CompressionType.ZSTD.id()) {
+            return value == COMPRESSION_PRODUCER ? PRODUCER : value == CompressionType.NONE.id() ? UNCOMPRESSED
+                    : CompressionType.forId((int) value).name().toLowerCase(java.util.Locale.ROOT);
+        }
         return Long.toString(value);
     }
 
@@ -115,6 +145,7 @@ public enum TopicSetting {
             case MAX_MESSAGE_BYTES -> base.batchBytesMax();
             case MESSAGE_TIMESTAMP_TYPE -> TimestampType.CREATE_TIME.ordinal();
             case MESSAGE_TIMESTAMP_BEFORE_MAX_MS, MESSAGE_TIMESTAMP_AFTER_MAX_MS -> Long.MAX_VALUE;
+            case COMPRESSION_TYPE -> COMPRESSION_PRODUCER;
         };
     }
 

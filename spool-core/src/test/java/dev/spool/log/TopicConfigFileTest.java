@@ -26,7 +26,8 @@ class TopicConfigFileTest {
             TopicSetting.SEGMENT_BYTES, 52_428_800L, TopicSetting.SEGMENT_MS, 3_600_000L,
             TopicSetting.SEGMENT_INDEX_BYTES, 4096L, TopicSetting.MAX_MESSAGE_BYTES, 10_485_772L,
             TopicSetting.MESSAGE_TIMESTAMP_TYPE, (long) TimestampType.LOG_APPEND_TIME.ordinal(),
-            TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, 60_000L, TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS, 5_000L));
+            TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, 60_000L, TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS, 5_000L,
+            TopicSetting.COMPRESSION_TYPE, (long) CompressionType.GZIP.id()));
 
     @TempDir
     Path dir;
@@ -47,6 +48,7 @@ class TopicConfigFileTest {
         assertThat(golden.config()).isEqualTo(V2);
         assertThat(golden.batchBytesMaxStored()).isEqualTo(10_485_772);
         assertThat(golden.config().timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);
+        assertThat(golden.config().storedCompression()).hasValue(CompressionType.GZIP);
 
         TopicConfigFile.write(IO, dir, V2, 10_485_772);
         assertThat(Files.readString(dir.resolve(TopicConfigFile.FILE_NAME)))
@@ -75,6 +77,7 @@ class TopicConfigFileTest {
         "version=2\\nlog.batch.bytes.max=0\\nmax.message.bytes=4294967296|expected 0 to 2147483647",
         "version=2\\nlog.batch.bytes.max=0\\nmessage.timestamp.type=createtime|expected CreateTime or LogAppendTime",
         "version=2\\nlog.batch.bytes.max=0\\nsegment.ms=soon|Invalid value 'soon' for segment.ms: expected a whole number",
+        "version=2\\nlog.batch.bytes.max=0\\ncompression.type=brotli|expected producer, uncompressed, gzip, snappy, lz4 or zstd",
         "version=2\\nlog.batch.bytes.max=-1|log.batch.bytes.max must be a whole number from 0",
         "version=2|missing 'log.batch.bytes.max'",
         "version=2\\nlog.batch.bytes.max=0\\nretention.ms=1\\nretention.ms=2|line 8: 'retention.ms' is set twice",
@@ -84,6 +87,17 @@ class TopicConfigFileTest {
         Path file = Files.writeString(dir.resolve(TopicConfigFile.FILE_NAME), "# test\n" + text);
         assertThatThrownBy(() -> TopicConfigFile.read(IO, dir, DEFAULTS)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("Bad topic config " + file).hasMessageContaining(problem);
+    }
+
+    @Test
+    void compressionTypeTakesKafkasNamesAndNoneForUncompressed() {
+        TopicSetting setting = TopicSetting.COMPRESSION_TYPE;
+        assertThat(setting.format(setting.parse("producer"))).isEqualTo("producer");
+        assertThat(setting.format(setting.parse(" none "))).isEqualTo("uncompressed");
+        assertThat(setting.format(setting.parse("ZSTD"))).isEqualTo("zstd");
+        assertThat(DEFAULTS.storedCompression()).isEmpty();
+        assertThat(DEFAULTS.withOverride(setting, setting.parse("uncompressed")).storedCompression())
+                .hasValue(CompressionType.NONE);
     }
 
     @Test

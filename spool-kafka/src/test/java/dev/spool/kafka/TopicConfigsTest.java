@@ -157,7 +157,7 @@ class TopicConfigsTest {
         "retention.ms|-2|retention.ms",
         "max.message.bytes|-1|max.message.bytes",
         "message.timestamp.type|LogAppend|message.timestamp.type",
-        "compression.type|gzip|compression.type=gzip",
+        "compression.type|brotli|compression.type",
         "min.insync.replicas|2|min.insync.replicas",
     })
     void createTopicsRefusesAConfigItCannotHonourNamingIt(String name, String value, String named) throws Exception {
@@ -259,6 +259,48 @@ class TopicConfigsTest {
             List<ConsumerRecord<byte[], byte[]>> received = consume(server, "big", 1);
             assertThat(received).hasSize(1);
             assertThat(received.get(0).value()).isEqualTo(value);
+        }
+    }
+
+    /**
+     * compression.type recompresses what the producer sent, keeping the idempotent producer's
+     * sequence (a second batch is accepted in order) and every record.
+     */
+    @ParameterizedTest(name = "producer {0}, topic {1}")
+    @CsvSource({"none, gzip, GZIP", "lz4, zstd, ZSTD", "snappy, uncompressed, NONE", "gzip, producer, GZIP"})
+    void compressionTypeRecompressesTheProducersBatches(String producerCodec, String topicCodec, String stored)
+            throws Exception {
+        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server)) {
+            admin.createTopics(List.of(new NewTopic("c", 1, (short) 1)
+                    .configs(Map.of("compression.type", topicCodec)))).all().get();
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());
+            props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, producerCodec);
+            props.put(ProducerConfig.LINGER_MS_CONFIG, "1000");
+            props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(1 << 20));
+            List<String> values = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                for (int batch = 0; batch < 2; batch++) {
+                    List<java.util.concurrent.Future<RecordMetadata>> sent = new ArrayList<>();
+                    for (int i = 0; i < 50; i++) {
+                        String value = "record " + (batch * 50 + i) + " of a very compressible topic ".repeat(4);
+                        values.add(value);
+                        sent.add(producer.send(new ProducerRecord<>("c", ("k" + i).getBytes(),
+                                value.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                    }
+                    producer.flush();
+                    for (java.util.concurrent.Future<RecordMetadata> future : sent) {
+                        future.get();
+                    }
+                }
+            }
+            java.nio.ByteBuffer batches = server.manager().log("c", 0).read(0, 1 << 20).batches();
+            int position = batches.position();
+            assertThat(dev.spool.log.record.RecordBatch.compression(batches, position).name()).isEqualTo(stored);
+            assertThat(dev.spool.log.record.RecordBatch.producerId(batches, position)).isNotNegative();
+            assertThat(consume(server, "c", 100)).extracting(r -> new String(r.value(),
+                    java.nio.charset.StandardCharsets.UTF_8)).containsExactlyElementsOf(values);
         }
     }
 

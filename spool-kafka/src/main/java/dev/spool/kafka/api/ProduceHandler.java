@@ -11,6 +11,9 @@ import dev.spool.log.Log;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicSetting;
 import dev.spool.log.UnknownTopicException;
+import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.CompressionType;
+import dev.spool.log.record.Header;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.TimestampType;
 import dev.spool.log.record.CorruptRecordException;
@@ -46,8 +49,9 @@ import org.slf4j.LoggerFactory;
  *  a timestamp outside the topic's before/after.max.ms INVALID_TIMESTAMP (CreateTime topics)
  *  producer epoch and sequence                         see ProducerStateTable
  * </pre>
- * A topic with {@code message.timestamp.type=LogAppendTime} gets its batches stamped with the
- * append time ({@link #applyTimestampPolicy}).
+ * A topic with {@code compression.type} other than {@code producer} gets its batches recompressed
+ * ({@link #recompress}); one with {@code message.timestamp.type=LogAppendTime} gets them stamped
+ * with the append time ({@link #applyTimestampPolicy}).
  *
  * <p>Durability: {@code acks=all} waits for the server's acks-all durability (strict, an fsync,
  * by default), {@code acks=1} and {@code acks=0} for the topic's own; never less than the topic's.
@@ -146,6 +150,7 @@ final class ProduceHandler {
         long logAppendTimeMs;
         try {
             batch = checkBatch(partition.records(), batchBytesMax, transactionalId);
+            batch = recompress(batch, topicConfig, batchBytesMax);
             logAppendTimeMs = applyTimestampPolicy(batch, topicConfig, System.currentTimeMillis());
         } catch (RefusedBatch e) {
             return done(out, e.error, e.getMessage());
@@ -249,6 +254,55 @@ final class ProduceHandler {
             throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
         }
         return batch;
+    }
+
+    /**
+     * The batch in the codec of the topic's {@code compression.type}, as Kafka's broker stores it:
+     * unchanged for {@code producer} or when it already has that codec; otherwise its records
+     * (timestamps, keys, values, headers) are encoded again with the producer's id, epoch and
+     * sequence, so idempotence holds. As Spool's own producers do, a codec that would not make the
+     * batch smaller is not applied (the batch is stored uncompressed instead). The result is
+     * checked against the topic's limit again: recompressing may grow it.
+     */
+    static ByteBuffer recompress(ByteBuffer batch, TopicConfig config, int batchBytesMax) {
+        Optional<CompressionType> codec = config.storedCompression();
+        if (codec.isEmpty() || codec.get() == RecordBatch.compression(batch, 0) || RecordBatch.recordCount(batch, 0) == 0) {
+            return batch;
+        }
+        List<Record> records;
+        try {
+            records = RecordBatch.records(batch, 0);
+        } catch (CorruptRecordException e) { // checked by checkBatch already
+            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
+        }
+        long baseTimestamp = records.get(0).timestamp();
+        long plainBytes = RecordBatch.HEADER_BYTES;
+        Header[][] headers = new Header[records.size()][];
+        for (int i = 0; i < records.size(); i++) {
+            Record record = records.get(i);
+            headers[i] = record.headers().toArray(new Header[0]);
+            plainBytes += BatchBuilder.recordSizeInBytes(record.timestamp() - baseTimestamp, i,
+                    record.key().map(ByteBuffer::remaining).orElse(-1),
+                    record.value().map(ByteBuffer::remaining).orElse(-1), headers[i]);
+        }
+        if (plainBytes > RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT) {
+            throw new RefusedBatch(Errors.MESSAGE_TOO_LARGE, "Batch of " + plainBytes + " bytes uncompressed is too "
+                    + "large to recompress with " + codec.get() + " (at most " + RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT
+                    + ")");
+        }
+        BatchBuilder builder = new BatchBuilder((int) plainBytes).compression(codec.get())
+                .producer(RecordBatch.producerId(batch, 0), RecordBatch.producerEpoch(batch, 0),
+                        RecordBatch.baseSequence(batch, 0));
+        for (int i = 0; i < records.size(); i++) {
+            Record record = records.get(i);
+            builder.append(record.timestamp(), record.key().orElse(null), record.value().orElse(null), headers[i]);
+        }
+        ByteBuffer rebuilt = builder.build();
+        if (rebuilt.remaining() > batchBytesMax) {
+            throw new RefusedBatch(Errors.MESSAGE_TOO_LARGE, "Batch of " + rebuilt.remaining() + " bytes after "
+                    + "recompression with " + codec.get() + " exceeds the maximum of " + batchBytesMax);
+        }
+        return rebuilt;
     }
 
     /**

@@ -20,25 +20,25 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
  * broker, and how CreateTopics, AlterConfigs and IncrementalAlterConfigs change a topic's
  * {@link TopicConfig}. Three kinds of topic configs:
  * <pre>
- *  the overrides of {@link TopicSetting}   retention.ms, segment.bytes, max.message.bytes, … : stored when set,
+ *  the overrides of {@link TopicSetting}   retention.ms, segment.bytes, max.message.bytes, compression.type, … :
+ *                                          stored when set,
  *                                          reported as DYNAMIC_TOPIC_CONFIG, else DEFAULT_CONFIG
  *  spool.durability                        Spool's own: the durability of acks=1 appends (none | strict)
  *  fixed                                   accepted with their one value, so that tools which set them work:
- *                                          cleanup.policy=delete, compression.type=producer,
- *                                          min.insync.replicas=1, unclean.leader.election.enable=false
+ *                                          cleanup.policy=delete, min.insync.replicas=1,
+ *                                          unclean.leader.election.enable=false
  * </pre>
  * Anything else, and a fixed config with another value, is refused with a message naming the key
- * ({@link InvalidConfig}, answered INVALID_CONFIG): compaction ({@code cleanup.policy=compact})
- * and recompression ({@code compression.type=gzip} …) are not done yet, and a value Spool would
- * silently ignore is worse than a refusal. Stateless.
+ * ({@link InvalidConfig}, answered INVALID_CONFIG): compaction ({@code cleanup.policy=compact}) is
+ * not done yet, and a value Spool would silently ignore is worse than a refusal. Stateless.
  */
 final class TopicSettings {
     /** Spool's own setting: the durability of {@code acks=1} appends to the topic. */
     static final String DURABILITY = "spool.durability";
     static final String CLEANUP_POLICY = "cleanup.policy";
-    private static final Map<String, String> FIXED = Map.of(CLEANUP_POLICY, "delete", "compression.type", "producer",
-            "min.insync.replicas", "1", "unclean.leader.election.enable", "false");
-    private static final List<String> FIXED_ORDER = List.of(CLEANUP_POLICY, "compression.type", "min.insync.replicas",
+    private static final Map<String, String> FIXED = Map.of(CLEANUP_POLICY, "delete", "min.insync.replicas", "1",
+            "unclean.leader.election.enable", "false");
+    private static final List<String> FIXED_ORDER = List.of(CLEANUP_POLICY, "min.insync.replicas",
             "unclean.leader.election.enable");
 
     /** A config as DescribeConfigs (and CreateTopics v5+) report it. */
@@ -73,7 +73,8 @@ final class TopicSettings {
         for (TopicSetting setting : TopicSetting.values()) {
             String defaultValue = setting.format(setting.defaultValue(base));
             Synonym fallback = new Synonym(brokerSynonym(setting), defaultValue, ConfigSource.DEFAULT_CONFIG);
-            ConfigType type = setting == TopicSetting.MESSAGE_TIMESTAMP_TYPE ? ConfigType.STRING
+            ConfigType type = setting == TopicSetting.MESSAGE_TIMESTAMP_TYPE
+                    || setting == TopicSetting.COMPRESSION_TYPE ? ConfigType.STRING
                     : setting == TopicSetting.SEGMENT_BYTES || setting == TopicSetting.SEGMENT_INDEX_BYTES
                     || setting == TopicSetting.MAX_MESSAGE_BYTES ? ConfigType.INT : ConfigType.LONG;
             var override = config.override(setting);
@@ -137,6 +138,7 @@ final class TopicSettings {
             case MESSAGE_TIMESTAMP_TYPE -> "log.message.timestamp.type";
             case MESSAGE_TIMESTAMP_BEFORE_MAX_MS -> "log.message.timestamp.before.max.ms";
             case MESSAGE_TIMESTAMP_AFTER_MAX_MS -> "log.message.timestamp.after.max.ms";
+            case COMPRESSION_TYPE -> "compression.type";
         };
     }
 
@@ -151,6 +153,8 @@ final class TopicSettings {
             case MESSAGE_TIMESTAMP_TYPE -> "CreateTime (the producer's timestamps) or LogAppendTime (the server's)";
             case MESSAGE_TIMESTAMP_BEFORE_MAX_MS -> "With CreateTime: how far a record's timestamp may lie in the past";
             case MESSAGE_TIMESTAMP_AFTER_MAX_MS -> "With CreateTime: how far a record's timestamp may lie in the future";
+            case COMPRESSION_TYPE -> "producer (store batches as sent) or the codec the server recompresses them with: "
+                    + "uncompressed, gzip, snappy, lz4, zstd";
         };
     }
 
@@ -177,9 +181,7 @@ final class TopicSettings {
                     + supported());
         }
         if (value == null || !value.strip().equalsIgnoreCase(fixed)) {
-            throw new InvalidConfig("Spool cannot set " + name + "=" + value + ": only " + fixed + " is supported"
-                    + (name.equals("compression.type") ? " (batches are stored as the producer compressed them; "
-                    + "recompression is not implemented)" : ""));
+            throw new InvalidConfig("Spool cannot set " + name + "=" + value + ": only " + fixed + " is supported");
         }
         return config;
     }
