@@ -239,6 +239,47 @@ class TopicConfigsTest {
         }
     }
 
+    /** Every advertised version of the config APIs, through raw frames decoded at that version. */
+    @Test
+    void everyVersionOfTheConfigApisIsAnswered() throws Exception {
+        try (RunningServer server = new RunningServer(dir); RawClient raw = new RawClient(server.port())) {
+            server.manager().createTopic("t", 1);
+            for (short version = 0; version <= 1; version++) {
+                org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfigCollection configs =
+                        new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfigCollection();
+                configs.add(new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig()
+                        .setName("segment.ms").setConfigOperation(AlterConfigOp.OpType.SET.id())
+                        .setValue(Integer.toString(60_000 + version)));
+                org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection
+                        resources = new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData
+                        .AlterConfigsResourceCollection();
+                resources.add(new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource()
+                        .setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName("t").setConfigs(configs));
+                var response = (org.apache.kafka.common.message.IncrementalAlterConfigsResponseData) raw.call(
+                        ApiKeys.INCREMENTAL_ALTER_CONFIGS, version,
+                        new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData().setResources(resources));
+                assertThat(response.responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
+                assertThat(server.manager().topicConfig("t").override(TopicSetting.SEGMENT_MS)).hasValue(60_000 + version);
+            }
+            for (short version = 1; version <= 4; version++) {
+                var request = new org.apache.kafka.common.message.DescribeConfigsRequestData()
+                        .setIncludeSynonyms(true).setIncludeDocumentation(version >= 3);
+                request.resources().add(new org.apache.kafka.common.message.DescribeConfigsRequestData
+                        .DescribeConfigsResource().setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName("t")
+                        .setConfigurationKeys(List.of("segment.ms")));
+                var response = (org.apache.kafka.common.message.DescribeConfigsResponseData) raw.call(
+                        ApiKeys.DESCRIBE_CONFIGS, version, request);
+                var config = response.results().get(0).configs().get(0);
+                assertThat(config.value()).isEqualTo("60001");
+                assertThat(config.configSource()).isEqualTo(
+                        org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG.id());
+                assertThat(config.synonyms()).hasSize(2);
+                assertThat(config.documentation()).as("version " + version).isEqualTo(version >= 3
+                        ? "Roll to a new segment file when the active one's first batch is older than this" : "");
+            }
+        }
+    }
+
     /**
      * A 10 MiB record is refused while the topic keeps Kafka's 1 MiB max.message.bytes, and round
      * trips once the limit is raised on the live topic.

@@ -85,9 +85,7 @@ final class ConfigsHandler {
                         .setName(config.name()).setValue(config.value()).setReadOnly(config.readOnly())
                         .setConfigSource(config.source().id()).setIsSensitive(false)
                         .setConfigType(config.type().id());
-        if (documentation) {
-            out.setDocumentation(config.documentation());
-        }
+        out.setDocumentation(documentation ? config.documentation() : null); // as Kafka: null when not asked for
         if (synonyms) {
             for (TopicSettings.Synonym synonym : config.synonyms()) {
                 out.synonyms().add(new DescribeConfigsResponseData.DescribeConfigsSynonym()
