@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * Checkpoints are written atomically ({@link OffsetCheckpointFile}) every
  * {@code checkpointIntervalMs} and on {@link #flush()} and {@link #close()}.
  *
- * <p>Thread-safe. Topic creation and deletion are serialized; logs are used concurrently.
+ * <p>Thread-safe. Topic creation, alteration ({@link #alterTopicConfig}) and deletion are
+ * serialized; logs are used concurrently.
  */
 public final class LogManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
