@@ -29,9 +29,29 @@ final class Settings {
         }
     }
 
+    /** {@code config} with the override {@code keyValue} ({@code --config retention.ms=3600000}). */
+    static TopicConfig withOverride(CommonOptions common, TopicConfig config, String keyValue) {
+        int equals = keyValue.indexOf('=');
+        String key = equals < 0 ? keyValue : keyValue.substring(0, equals).strip();
+        java.util.Optional<dev.spool.log.TopicSetting> setting = dev.spool.log.TopicSetting.forKey(key);
+        if (equals < 0 || setting.isEmpty()) {
+            throw new ParameterException(common.spec.commandLine(), "--config takes KEY=VALUE with KEY one of "
+                    + java.util.Arrays.stream(dev.spool.log.TopicSetting.values()).map(dev.spool.log.TopicSetting::key)
+                    .collect(java.util.stream.Collectors.joining(", ")) + "; not '" + keyValue + "'");
+        }
+        try {
+            return config.withOverride(setting.get(), setting.get().parse(keyValue.substring(equals + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(common.spec.commandLine(), "--config " + e.getMessage());
+        }
+    }
+
     static String describe(TopicConfig config) {
-        return "durability " + config.durability().name().toLowerCase(Locale.ROOT) + ", compression "
-                + config.compression().name().toLowerCase(Locale.ROOT) + ", hash chain "
-                + (config.hashChain() ? "on" : "off");
+        StringBuilder text = new StringBuilder("durability " + config.durability().name().toLowerCase(Locale.ROOT)
+                + ", compression " + config.compression().name().toLowerCase(Locale.ROOT) + ", hash chain "
+                + (config.hashChain() ? "on" : "off"));
+        config.overrides().forEach((setting, value) ->
+                text.append(", ").append(setting.key()).append('=').append(setting.format(value)));
+        return text.toString();
     }
 }

@@ -39,12 +39,19 @@ final class TopicsCommand implements Runnable {
         String compression;
         @Option(names = "--hash-chain", description = "Keep a tamper-evident hash chain over the topic's batches.")
         boolean hashChain;
+        @Option(names = "--config", paramLabel = "KEY=VALUE", description = "A Kafka topic override (repeatable): "
+                + "retention.ms, retention.bytes, segment.bytes, segment.ms, segment.index.bytes, max.message.bytes, "
+                + "message.timestamp.type, message.timestamp.before.max.ms, message.timestamp.after.max.ms.")
+        java.util.List<String> configs = new java.util.ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
             TopicName.validate(name);
             TopicConfig settings = new TopicConfig(Settings.durability(common, durability),
                     Settings.compression(common, compression), hashChain);
+            for (String config : configs) {
+                settings = Settings.withOverride(common, settings, config);
+            }
             try (LogManager manager = common.openManager(true)) {
                 manager.createTopic(name, partitions, settings);
             }

@@ -97,6 +97,22 @@ class SpoolCommandTest {
     }
 
     @Test
+    void topicsCreateTakesKafkaOverridesAndRefusesABadOne() {
+        Run created = run("", "topics", "create", "kept", "--config", "retention.ms=3600000", "--config",
+                "message.timestamp.type=LogAppendTime");
+        assertThat(created.code()).isZero();
+        assertThat(created.out()).contains("retention.ms=3600000, message.timestamp.type=LogAppendTime");
+        assertThat(run("", "topics", "describe", "kept").out()).contains("retention.ms=3600000");
+        Run bad = run("", "topics", "create", "other", "--config", "segment.bytes=13");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--config Invalid value 13 for segment.bytes: expected 14 to 2147483647");
+        Run unknown = run("", "topics", "create", "other", "--config", "cleanup.policy=compact");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--config takes KEY=VALUE with KEY one of retention.ms");
+        assertThat(run("", "topics", "list").out()).isEqualTo("kept\n");
+    }
+
+    @Test
     void keySeparatorSplitsAtTheFirstSeparator() {
         assertThat(run("k1=v1\nnokey\nk2=a=b\n", "produce", "kv", "--key-separator", "=").code()).isZero();
         assertThat(run("", "consume", "kv", "--print-key").out()).isEqualTo("k1\tv1\n\tnokey\nk2\ta=b\n");

@@ -54,7 +54,11 @@ public final class Log implements AutoCloseable {
     private final FileIO io;
     private final Path dir;
     private final String name;
-    private final LogConfig config;
+    /**
+     * Swapped whole under the write lock by {@link #reconfigure} (a topic's settings altered while it
+     * runs); everything else reads it once per operation.
+     */
+    private volatile LogConfig config;
     private final LongSupplier clockMs;
     private final ReentrantLock writeLock = new ReentrantLock();
     /**
@@ -146,6 +150,42 @@ public final class Log implements AutoCloseable {
 
     public LogConfig config() {
         return config;
+    }
+
+    /**
+     * Runs the log with {@code next} from the next append on: segment size and age, retention, the
+     * batch limit and the size of new segments' indexes take effect without a reopen. What the
+     * open log is built around cannot change: the hash chain and the write settings other than the
+     * default durability. The batch limit never goes down, because it also bounds the batch
+     * lengths recovery and readers trust ({@link TopicConfig#applyTo(LogConfig, int)}).
+     *
+     * @throws IllegalArgumentException if {@code next} changes what cannot change
+     */
+    public void reconfigure(LogConfig next) {
+        java.util.Objects.requireNonNull(next, "next");
+        writeLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("Log " + dir + " is closed");
+            }
+            LogConfig current = config;
+            if (next.hashChain() != current.hashChain()) {
+                throw new IllegalArgumentException("The hash chain of " + name + " cannot be turned "
+                        + (next.hashChain() ? "on" : "off") + " while it is open");
+            }
+            if (!next.write().withDurability(current.write().durability()).equals(current.write())) {
+                throw new IllegalArgumentException("Only the durability of " + name + "'s write settings can change "
+                        + "while it is open: " + current.write() + " -> " + next.write());
+            }
+            if (next.batchBytesMax() < current.batchBytesMax()) {
+                throw new IllegalArgumentException("The batch limit of " + name + " cannot go down from "
+                        + current.batchBytesMax() + " to " + next.batchBytesMax() + " bytes: it bounds what is read back");
+            }
+            config = next;
+        } finally {
+            writeLock.unlock();
+        }
+        LOG.info("Reconfigured {}: {}", name, next);
     }
 
     /** The first offset a read may ask for. */
@@ -296,6 +336,7 @@ public final class Log implements AutoCloseable {
      */
     void writeGroupLocked(List<PendingAppend> group) throws IOException {
         ensureOpen();
+        final LogConfig config = this.config; // stable: reconfigure takes the write lock
         long now = clockMs.getAsLong();
         final HashChain hasher = chainHasher;
         final byte[] head = chainHead;
@@ -544,6 +585,7 @@ public final class Log implements AutoCloseable {
     }
 
     private int applyRetentionLocked(long nowMs) throws IOException {
+        final LogConfig config = this.config; // stable: the write lock is held
         {
             int deleted = deleteBelowLogStart();
             if (config.retentionMs() > 0) {

@@ -10,7 +10,10 @@ import dev.spool.log.record.RecordBatch;
  * @param segmentMs          roll when the active segment's first batch is older than this ({@code segment.ms})
  * @param segmentIndexBytes  largest size of a segment's offset or time index; roll when full
  * @param indexIntervalBytes bytes between two offset-index entries ({@code index.interval.bytes})
- * @param batchBytesMax      largest batch accepted, header included ({@code max.message.bytes})
+ * @param batchBytesMax      largest batch accepted, header included ({@code max.message.bytes}); also the
+ *                           largest batch length recovery and readers trust, so a topic never lowers it
+ *                           ({@link TopicConfig#applyTo(LogConfig, int)}). It may exceed
+ *                           {@code segmentBytes}: an append larger than a segment is refused all the same
  * @param batchRecordsMax    most records accepted in one batch
  * @param retentionMs        delete segments whose newest record is older than this; -1 keeps them forever
  * @param retentionBytes     delete the oldest segments while the log is larger than this; -1 for no limit
@@ -49,10 +52,6 @@ public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes,
         requireAtLeast("indexIntervalBytes", indexIntervalBytes, 0);
         requireAtLeast("batchBytesMax", batchBytesMax, RecordBatch.HEADER_BYTES + RecordBatch.RECORD_BYTES_MIN);
         requireAtLeast("batchRecordsMax", batchRecordsMax, 1);
-        if (batchBytesMax > segmentBytes) {
-            throw new IllegalArgumentException("batchBytesMax " + batchBytesMax + " exceeds segmentBytes "
-                    + segmentBytes + ": a batch must fit in one segment");
-        }
         if (retentionMs < -1 || retentionMs == 0) {
             throw new IllegalArgumentException("retentionMs must be positive or -1 (forever), was " + retentionMs);
         }

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * Checkpoints are written atomically ({@link OffsetCheckpointFile}) every
  * {@code checkpointIntervalMs} and on {@link #flush()} and {@link #close()}.
  *
- * <p>Thread-safe. Topic creation and deletion are serialized; logs are used concurrently.
+ * <p>Thread-safe. Topic creation, alteration ({@link #alterTopicConfig}) and deletion are
+ * serialized; logs are used concurrently.
  */
 public final class LogManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
@@ -242,6 +243,7 @@ public final class LogManager implements AutoCloseable {
         removeInterruptedCreations(io, dataDir, found, recoveryPoints);
         Map<String, List<Log>> topics = new HashMap<>();
         Map<String, TopicConfig> topicConfigs = new HashMap<>();
+        Map<String, LogConfig> logConfigs = new HashMap<>();
         List<Log> opened = new ArrayList<>();
         try {
             for (Map.Entry<TopicPartition, Path> entry : found.entrySet()) {
@@ -252,12 +254,13 @@ public final class LogManager implements AutoCloseable {
                             + " but not partition " + partitions.size() + ": partitions must be numbered from 0");
                 }
                 LoadState state = new LoadState(clean, optional(recoveryPoints.get(tp)), optional(logStarts.get(tp)));
-                TopicConfig topicConfig = topicConfigs.get(tp.topic());
-                if (topicConfig == null) { // partition 0: its copy of the topic's settings speaks for the topic
-                    topicConfig = TopicConfigFile.read(io, entry.getValue(), TopicConfig.defaults(config.logConfig()));
-                    topicConfigs.put(tp.topic(), topicConfig);
+                if (!topicConfigs.containsKey(tp.topic())) { // partition 0: its copy of the settings speaks for the topic
+                    TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, entry.getValue(),
+                            TopicConfig.defaults(config.logConfig()));
+                    topicConfigs.put(tp.topic(), stored.config());
+                    logConfigs.put(tp.topic(), stored.config().applyTo(config.logConfig(), stored.batchBytesMaxStored()));
                 }
-                Log log = Log.open(io, entry.getValue(), topicConfig.applyTo(config.logConfig()), state,
+                Log log = Log.open(io, entry.getValue(), logConfigs.get(tp.topic()), state,
                         config.clockMs(), flusher,
                         config.meterRegistry());
                 opened.add(log);
@@ -385,13 +388,14 @@ public final class LogManager implements AutoCloseable {
             Map<String, List<Log>> previous = topics;
             Map<String, TopicConfig> previousConfigs = topicConfigs;
             Map<String, List<Log>> next = new HashMap<>(previous);
+            LogConfig logConfig = topicConfig.applyTo(config.logConfig());
             try {
                 for (int p = 0; p < partitions; p++) {
                     Path dir = dataDir.resolve(new TopicPartition(name, p).dirName());
                     made.add(dir);
                     io.createDirectories(dir);
-                    TopicConfigFile.write(io, dir, topicConfig);
-                    logs.add(Log.open(io, dir, topicConfig.applyTo(config.logConfig()), LoadState.unknown(),
+                    TopicConfigFile.write(io, dir, topicConfig, logConfig.batchBytesMax());
+                    logs.add(Log.open(io, dir, logConfig, LoadState.unknown(),
                             config.clockMs(), flusher, config.meterRegistry()));
                 }
                 io.syncDirectory(dataDir);
@@ -439,6 +443,53 @@ public final class LogManager implements AutoCloseable {
                         + log.dir().getFileName(), e);
             }
         });
+    }
+
+    /**
+     * Changes a topic's settings while it runs: {@code next} is written to every partition's
+     * {@code topic.config} (each atomically; partition 0's, the copy an open reads, last, so a
+     * crash leaves the old settings or the new ones), then each open log is reconfigured
+     * ({@link Log#reconfigure}): retention, segment roll and the batch limit take effect at once.
+     * The hash chain cannot change on an existing topic. A failed write leaves the running topic
+     * on its old settings.
+     *
+     * @throws UnknownTopicException    if the topic does not exist
+     * @throws IllegalArgumentException if {@code next} turns the hash chain on or off
+     */
+    public void alterTopicConfig(String name, TopicConfig next) throws IOException {
+        java.util.Objects.requireNonNull(next, "next");
+        synchronized (topicLock) {
+            ensureOpen();
+            List<Log> logs = topics.get(name);
+            TopicConfig current = topicConfigs.get(name);
+            if (logs == null || current == null) {
+                throw new UnknownTopicException("Unknown topic '" + name + "'");
+            }
+            if (next.hashChain() != current.hashChain()) {
+                throw new IllegalArgumentException("The hash chain of topic '" + name + "' cannot be turned "
+                        + (next.hashChain() ? "on" : "off") + " after it was created");
+            }
+            int batchBytesMaxStored = 0;
+            for (Log log : logs) {
+                batchBytesMaxStored = Math.max(batchBytesMaxStored, log.config().batchBytesMax());
+            }
+            LogConfig logConfig = next.applyTo(config.logConfig(), batchBytesMaxStored);
+            for (int p = logs.size() - 1; p >= 0; p--) {
+                TopicConfigFile.write(io, logs.get(p).dir(), next, logConfig.batchBytesMax());
+            }
+            for (Log log : logs) {
+                log.reconfigure(logConfig);
+            }
+            Map<String, TopicConfig> nextConfigs = new HashMap<>(topicConfigs);
+            nextConfigs.put(name, next);
+            topicConfigs = Collections.unmodifiableMap(nextConfigs);
+            LOG.info("Altered topic {}: {}", name, next);
+        }
+    }
+
+    /** The settings a topic's logs run with where the topic sets nothing of its own. */
+    public LogConfig defaultLogConfig() {
+        return config.logConfig();
     }
 
     /** A topic's settings; throws {@link UnknownTopicException} if it does not exist. */

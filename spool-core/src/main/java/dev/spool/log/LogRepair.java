@@ -181,8 +181,8 @@ public final class LogRepair implements AutoCloseable {
         LoadState fullScan = new LoadState(false, OptionalLong.empty(),
                 start == null ? OptionalLong.empty() : OptionalLong.of(start));
         // With the topic's own settings (its hash chain above all), as the log manager will open it.
-        LogConfig logConfig = TopicConfigFile.read(io, dir, TopicConfig.defaults(config.logConfig()))
-                .applyTo(config.logConfig());
+        TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, dir, TopicConfig.defaults(config.logConfig()));
+        LogConfig logConfig = stored.config().applyTo(config.logConfig(), stored.batchBytesMaxStored());
         try (Log log = Log.open(io, dir, logConfig, fullScan, config.clockMs())) {
             return log.logEndOffset();
         }

@@ -64,7 +64,12 @@ public final class LogVerifier {
     public static final long PROGRESS_INTERVAL_BYTES = 256L << 20;
 
     private final FileIO io;
-    private final int batchBytesMax;
+    private final LogConfig config;
+    /**
+     * The largest batch the partition being verified may hold: the configured limit, or the
+     * larger one its topic had ({@code max.message.bytes} raised, see {@link TopicConfigFile}).
+     */
+    private int batchBytesMax;
     private final int indexBytesMax;
     private final Progress progress;
 
@@ -80,6 +85,7 @@ public final class LogVerifier {
 
     public LogVerifier(FileIO io, LogConfig config, Progress progress) {
         this.io = io;
+        this.config = config;
         this.batchBytesMax = config.batchBytesMax();
         this.indexBytesMax = config.segmentIndexBytes();
         this.progress = progress;
@@ -271,6 +277,7 @@ public final class LogVerifier {
     }
 
     private void verifyPartition(Path dir, Tally tally, Optional<byte[]> receipt) throws IOException {
+        batchBytesMax = batchBytesMaxOf(dir);
         List<Long> bases = new ArrayList<>();
         for (Path path : io.list(dir)) {
             OptionalLong base = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
@@ -298,6 +305,16 @@ public final class LogVerifier {
         if (chain.isPresent() && !bases.isEmpty()) {
             Path last = SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
             chain.get().finish(last, io.size(last)).ifPresent(tally.heads::add);
+        }
+    }
+
+    private int batchBytesMaxOf(Path dir) {
+        try {
+            TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, dir, TopicConfig.defaults(config));
+            return Math.max(config.batchBytesMax(),
+                    stored.config().applyTo(config, stored.batchBytesMaxStored()).batchBytesMax());
+        } catch (IOException | RuntimeException e) { // a damaged topic.config is the log manager's to report on open
+            return config.batchBytesMax();
         }
     }
 

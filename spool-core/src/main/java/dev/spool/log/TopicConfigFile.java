@@ -7,45 +7,67 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The codec of {@code topic.config}, a topic's settings, stored in each of its partition
- * directories (identical copies, so a partition directory is self-describing):
+ * directories (a copy in each, so a partition directory is self-describing; partition 0's copy
+ * speaks for the topic). Version 2, what this class writes:
  * <pre>
  *  # Spool topic settings
- *  version=1
+ *  version=2
  *  durability=strict            none | strict
  *  compression=zstd             none | gzip | snappy | lz4 | zstd
  *  hash.chain=true              true | false
+ *  log.batch.bytes.max=1048588  the largest batch limit the topic's logs have had (never lowered; 0: none yet)
+ *  retention.ms=86400000        the Kafka overrides set on the topic ({@link TopicSetting}), by Kafka's
+ *  message.timestamp.type=LogAppendTime   names and in Kafka's syntax; a setting not listed follows the
+ *  …                            log manager's default
  * </pre>
- * UTF-8 text, one {@code key=value} per line, {@code #} comments. Written atomically (the whole
- * file to {@code topic.config.tmp}, force, rename, force the directory), so a reader sees the
- * old file or the new one. A file that does not parse is an error naming the file and line: a
- * topic's durability is never guessed. A partition directory without the file (made by an older
- * Spool, or by Kafka) gets the log manager's defaults.
+ * Version 1 (Spool before topic overrides) has the first four settings only; it is still read,
+ * as a topic without overrides. UTF-8 text, one {@code key=value} per line, {@code #} comments.
+ * Written atomically (the whole file to {@code topic.config.tmp}, force, rename, force the
+ * directory), so a reader sees the old file or the new one. A file that does not parse (a
+ * missing, repeated or unknown key, a value out of its range) is an error naming the file and
+ * line: a topic's durability or retention is never guessed. A partition directory without the
+ * file (made by an older Spool, or by Kafka) gets the log manager's defaults.
  */
 final class TopicConfigFile {
     static final String FILE_NAME = "topic.config";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    static final int VERSION_WITHOUT_OVERRIDES = 1;
+    static final String BATCH_BYTES_MAX_KEY = "log.batch.bytes.max";
     private static final int FILE_BYTES_MAX = 64 << 10;
+
+    /** What a file holds: the settings, and the largest batch limit the logs have had (0 when none is recorded). */
+    record Stored(TopicConfig config, int batchBytesMaxStored) {
+    }
 
     private TopicConfigFile() {
     }
 
-    static void write(FileIO io, Path partitionDir, TopicConfig config) throws IOException {
-        String text = "# Spool topic settings\n"
-                + "version=" + VERSION + "\n"
-                + "durability=" + config.durability().name().toLowerCase(Locale.ROOT) + "\n"
-                + "compression=" + config.compression().name().toLowerCase(Locale.ROOT) + "\n"
-                + "hash.chain=" + config.hashChain() + "\n";
+    /** Writes {@code config} with {@code batchBytesMaxStored} (see {@link TopicConfig#applyTo(LogConfig, int)}). */
+    static void write(FileIO io, Path partitionDir, TopicConfig config, int batchBytesMaxStored) throws IOException {
+        if (batchBytesMaxStored < 0) {
+            throw new IllegalArgumentException("batchBytesMaxStored must not be negative, was " + batchBytesMaxStored);
+        }
+        StringBuilder text = new StringBuilder("# Spool topic settings\n")
+                .append("version=").append(VERSION).append('\n')
+                .append("durability=").append(config.durability().name().toLowerCase(Locale.ROOT)).append('\n')
+                .append("compression=").append(config.compression().name().toLowerCase(Locale.ROOT)).append('\n')
+                .append("hash.chain=").append(config.hashChain()).append('\n')
+                .append(BATCH_BYTES_MAX_KEY).append('=').append(batchBytesMaxStored).append('\n');
+        config.overrides().forEach((setting, value) ->
+                text.append(setting.key()).append('=').append(setting.format(value)).append('\n'));
         Path file = partitionDir.resolve(FILE_NAME);
         Path tmp = partitionDir.resolve(FILE_NAME + ".tmp");
         try (StorageFile out = io.open(tmp, FileIO.OpenMode.CREATE)) {
             out.truncate(0);
-            out.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), 0);
+            out.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)), 0);
             out.force(true);
         }
         io.rename(tmp, file);
@@ -54,9 +76,14 @@ final class TopicConfigFile {
 
     /** The settings in {@code partitionDir}, or {@code defaults} when it has no file. */
     static TopicConfig read(FileIO io, Path partitionDir, TopicConfig defaults) throws IOException {
+        return readStored(io, partitionDir, defaults).config();
+    }
+
+    /** As {@link #read}, with the recorded batch limit (0 for a version-1 file or none). */
+    static Stored readStored(FileIO io, Path partitionDir, TopicConfig defaults) throws IOException {
         Path file = partitionDir.resolve(FILE_NAME);
         if (!io.exists(file)) {
-            return defaults;
+            return new Stored(defaults, 0);
         }
         String text;
         try (StorageFile in = io.open(file, FileIO.OpenMode.READ)) {
@@ -70,6 +97,7 @@ final class TopicConfigFile {
             text = new String(bytes.array(), StandardCharsets.UTF_8);
         }
         Map<String, String> values = new HashMap<>();
+        Map<String, Integer> lineOf = new HashMap<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -80,10 +108,17 @@ final class TopicConfigFile {
             if (equals <= 0) {
                 throw bad(file, i + 1, "expected key=value, found '" + line + "'");
             }
-            values.put(line.substring(0, equals).strip(), line.substring(equals + 1).strip());
+            String key = line.substring(0, equals).strip();
+            if (values.put(key, line.substring(equals + 1).strip()) != null) {
+                throw bad(file, i + 1, "'" + key + "' is set twice");
+            }
+            lineOf.put(key, i + 1);
         }
-        if (!String.valueOf(VERSION).equals(values.get("version"))) {
-            throw bad(file, 0, "unknown version '" + values.get("version") + "', expected " + VERSION);
+        String version = values.remove("version");
+        boolean withOverrides = String.valueOf(VERSION).equals(version);
+        if (!withOverrides && !String.valueOf(VERSION_WITHOUT_OVERRIDES).equals(version)) {
+            throw bad(file, 0, "unknown version '" + version + "', expected " + VERSION_WITHOUT_OVERRIDES + " or "
+                    + VERSION);
         }
         try {
             Durability durability = Durability.valueOf(required(values, "durability", file).toUpperCase(Locale.ROOT));
@@ -91,16 +126,46 @@ final class TopicConfigFile {
                     required(values, "compression", file).toUpperCase(Locale.ROOT));
             String chain = required(values, "hash.chain", file);
             if (!chain.equals("true") && !chain.equals("false")) {
-                throw bad(file, 0, "hash.chain must be true or false, not '" + chain + "'");
+                throw bad(file, lineOf.get("hash.chain"), "hash.chain must be true or false, not '" + chain + "'");
             }
-            return new TopicConfig(durability, compression, Boolean.parseBoolean(chain));
+            int batchBytesMaxStored = withOverrides ? batchBytesMax(required(values, BATCH_BYTES_MAX_KEY, file),
+                    file, lineOf.get(BATCH_BYTES_MAX_KEY)) : 0;
+            Map<TopicSetting, Long> overrides = new EnumMap<>(TopicSetting.class);
+            for (Map.Entry<String, String> entry : values.entrySet()) {
+                Optional<TopicSetting> setting = withOverrides ? TopicSetting.forKey(entry.getKey()) : Optional.empty();
+                if (setting.isEmpty()) {
+                    throw bad(file, lineOf.get(entry.getKey()), "unknown key '" + entry.getKey() + "' in a version "
+                            + version + " file");
+                }
+                try {
+                    overrides.put(setting.get(), setting.get().parse(entry.getValue()));
+                } catch (IllegalArgumentException e) {
+                    throw bad(file, lineOf.get(entry.getKey()), e.getMessage());
+                }
+            }
+            return new Stored(new TopicConfig(durability, compression, Boolean.parseBoolean(chain), overrides),
+                    batchBytesMaxStored);
         } catch (IllegalArgumentException e) {
             throw bad(file, 0, e.getMessage());
         }
     }
 
+    private static int batchBytesMax(String value, Path file, int line) throws IOException {
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed >= 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw bad(file, line, BATCH_BYTES_MAX_KEY + " must be a whole number from 0 to " + Integer.MAX_VALUE
+                + ", not '" + value + "'");
+    }
+
+    /** Removes and returns {@code key}'s value, so that what is left are the overrides. */
     private static String required(Map<String, String> values, String key, Path file) throws IOException {
-        String value = values.get(key);
+        String value = values.remove(key);
         if (value == null) {
             throw bad(file, 0, "missing '" + key + "'");
         }

@@ -36,6 +36,6 @@ public final class DataDirCodecs {
     }
 
     public static void writeTopicConfig(FileIO io, Path partitionDir, TopicConfig config) throws IOException {
-        TopicConfigFile.write(io, partitionDir, config);
+        TopicConfigFile.write(io, partitionDir, config, 0);
     }
 }

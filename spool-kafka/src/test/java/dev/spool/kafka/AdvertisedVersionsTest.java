@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -32,6 +34,8 @@ import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -364,7 +368,57 @@ class AdvertisedVersionsTest {
             }
         });
         groupAdministrationCases(cases, client);
+        configCases(cases, server);
         return cases;
+    }
+
+    /** AlterConfigs and IncrementalAlterConfigs: each version sets its own retention.ms on {@link #TOPIC}. */
+    private static void configCases(Map<ApiKeys, Case> cases, RunningServer server) {
+        cases.put(ApiKeys.ALTER_CONFIGS, new Case() {
+            public ApiMessage request(short version) {
+                AlterConfigsRequestData.AlterableConfigCollection configs = new AlterConfigsRequestData.AlterableConfigCollection();
+                configs.add(new AlterConfigsRequestData.AlterableConfig().setName("retention.ms")
+                        .setValue(Long.toString(retentionMs(ApiKeys.ALTER_CONFIGS, version))));
+                AlterConfigsRequestData.AlterConfigsResourceCollection resources =
+                        new AlterConfigsRequestData.AlterConfigsResourceCollection();
+                resources.add(new AlterConfigsRequestData.AlterConfigsResource()
+                        .setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName(TOPIC).setConfigs(configs));
+                return new AlterConfigsRequestData().setResources(resources);
+            }
+
+            public void check(short version, ApiMessage response) {
+                assertNoError(ApiKeys.ALTER_CONFIGS, version,
+                        ((AlterConfigsResponseData) response).responses().get(0).errorCode());
+                assertThat(server.manager().log(TOPIC, 0).config().retentionMs())
+                        .isEqualTo(retentionMs(ApiKeys.ALTER_CONFIGS, version));
+            }
+        });
+        cases.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new Case() {
+            public ApiMessage request(short version) {
+                IncrementalAlterConfigsRequestData.AlterableConfigCollection configs =
+                        new IncrementalAlterConfigsRequestData.AlterableConfigCollection();
+                configs.add(new IncrementalAlterConfigsRequestData.AlterableConfig().setName("retention.ms")
+                        .setConfigOperation((byte) 0) // SET
+                        .setValue(Long.toString(retentionMs(ApiKeys.INCREMENTAL_ALTER_CONFIGS, version))));
+                IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection resources =
+                        new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection();
+                resources.add(new IncrementalAlterConfigsRequestData.AlterConfigsResource()
+                        .setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName(TOPIC).setConfigs(configs));
+                return new IncrementalAlterConfigsRequestData().setResources(resources);
+            }
+
+            public void check(short version, ApiMessage response) {
+                assertNoError(ApiKeys.INCREMENTAL_ALTER_CONFIGS, version,
+                        ((IncrementalAlterConfigsResponseData) response).responses().get(0).errorCode());
+                assertThat(server.manager().log(TOPIC, 0).config().retentionMs())
+                        .isEqualTo(retentionMs(ApiKeys.INCREMENTAL_ALTER_CONFIGS, version));
+            }
+        });
+    }
+
+    /** A retention distinct per API and version, so each check sees its own request's effect. */
+    private static long retentionMs(ApiKeys key, short version) {
+        return 86_400_000L + key.id * 100L + version;
     }
 
     /** ListGroups, DescribeGroups, DeleteGroups, OffsetDelete: after OffsetCommit made {@link #GROUP} (lower keys run first). */

@@ -7,6 +7,7 @@ import dev.spool.log.Durability;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicName;
 import dev.spool.log.TopicPartition;
+import dev.spool.log.TopicSetting;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CompressionType;
 import java.io.IOException;
@@ -133,6 +134,7 @@ class DataDirFilesFuzzTest {
             TopicConfig parsed = outcome.result();
             assertThat(text).containsIgnoringCase(parsed.durability().name())
                     .containsIgnoringCase(parsed.compression().name()).contains(String.valueOf(parsed.hashChain()));
+            parsed.overrides().keySet().forEach(setting -> assertThat(text).contains(setting.key()));
         }
     }
 
@@ -157,8 +159,25 @@ class DataDirFilesFuzzTest {
 
     @Provide
     Arbitrary<TopicConfig> topicConfigs() {
+        int settings = TopicSetting.values().length;
+        Arbitrary<Map<TopicSetting, Long>> overrides = Combinators.combine(
+                Arbitraries.subsetOf(TopicSetting.values()),
+                Arbitraries.oneOf(Arbitraries.longs().between(-1, 4), Arbitraries.longs().between(-1, Long.MAX_VALUE))
+                        .list().ofSize(settings))
+                .as((chosen, values) -> {
+                    Map<TopicSetting, Long> valid = new java.util.EnumMap<>(TopicSetting.class);
+                    for (TopicSetting setting : chosen) {
+                        try {
+                            setting.check(values.get(setting.ordinal()));
+                            valid.put(setting, values.get(setting.ordinal()));
+                        } catch (IllegalArgumentException outOfRange) {
+                            // only values in the setting's range reach a file
+                        }
+                    }
+                    return valid;
+                });
         return Combinators.combine(Arbitraries.of(Durability.class), Arbitraries.of(CompressionType.class),
-                Arbitraries.of(true, false)).as(TopicConfig::new);
+                Arbitraries.of(true, false), overrides).as(TopicConfig::new);
     }
 
     @Provide

@@ -45,6 +45,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final FetchWaiters fetchWaiters;
     private final ListOffsetsHandler listOffsets;
     private final TopicsHandler topics;
+    private final ConfigsHandler configs;
     private final GroupRouter groups;
 
     /**
@@ -68,6 +69,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying());
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
+        this.configs = new ConfigsHandler(partitions);
         this.groups = new GroupRouter(coordinator, node,
                 (topic, partition) -> partitions.find(topic, partition).isPresent());
     }
@@ -112,7 +114,9 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case FIND_COORDINATOR -> now(groups.findCoordinator(request));
                 case CREATE_TOPICS -> now(topics.createTopics(request));
                 case DELETE_TOPICS -> now(topics.deleteTopics(request));
-                case DESCRIBE_CONFIGS -> now(topics.describeConfigs(request));
+                case DESCRIBE_CONFIGS -> now(configs.describeConfigs(request));
+                case ALTER_CONFIGS -> now(configs.alterConfigs(request));
+                case INCREMENTAL_ALTER_CONFIGS -> now(configs.incrementalAlterConfigs(request));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, client);
                 case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, client);

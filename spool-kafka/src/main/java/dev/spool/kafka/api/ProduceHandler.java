@@ -8,6 +8,14 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.InvalidBatchException;
 import dev.spool.log.Log;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicSetting;
+import dev.spool.log.UnknownTopicException;
+import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.CompressionType;
+import dev.spool.log.record.Header;
+import dev.spool.log.record.Record;
+import dev.spool.log.record.TimestampType;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
@@ -36,10 +44,14 @@ import org.slf4j.LoggerFactory;
  *  not exactly one whole batch (Produce v3+)           INVALID_RECORD
  *  magic, CRC, header, record framing (bounded         CORRUPT_MESSAGE
  *    decompression)
- *  larger than the log's batch limit                   MESSAGE_TOO_LARGE
+ *  larger than the topic's max.message.bytes          MESSAGE_TOO_LARGE (the client's RecordTooLargeException)
  *  transactional or control batch                      INVALID_RECORD (transactions are not served)
+ *  a timestamp outside the topic's before/after.max.ms INVALID_TIMESTAMP (CreateTime topics)
  *  producer epoch and sequence                         see ProducerStateTable
  * </pre>
+ * A topic with {@code compression.type} other than {@code producer} gets its batches recompressed
+ * ({@link #recompress}); one with {@code message.timestamp.type=LogAppendTime} gets them stamped
+ * with the append time ({@link #applyTimestampPolicy}).
  *
  * <p>Durability: {@code acks=all} waits for the server's acks-all durability (strict, an fsync,
  * by default), {@code acks=1} and {@code acks=0} for the topic's own; never less than the topic's.
@@ -48,6 +60,11 @@ import org.slf4j.LoggerFactory;
  */
 final class ProduceHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProduceHandler.class);
+
+    /** Bit 3 of a batch's attributes: the timestamps are the log's append time. */
+    private static final int TIMESTAMP_TYPE_BIT = 0x08;
+    /** A record without a timestamp (Kafka's {@code RecordBatch.NO_TIMESTAMP}): never out of range. */
+    private static final long NO_TIMESTAMP = -1L;
 
     private final Partitions partitions;
     private final Consumer<Log> appended;
@@ -120,9 +137,21 @@ final class ProduceHandler {
             return done(out, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
         }
         Log log = found.get();
-        ByteBuffer batch;
+        TopicConfig topicConfig;
         try {
-            batch = checkBatch(partition.records(), log.config().batchBytesMax(), transactionalId);
+            topicConfig = partitions.manager().topicConfig(topic);
+        } catch (UnknownTopicException e) { // deleted since the log was found
+            return done(out, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+        }
+        // The topic's max.message.bytes exactly; the log's own limit never goes below the largest it had.
+        int batchBytesMax = (int) Math.min(log.config().batchBytesMax(),
+                topicConfig.value(TopicSetting.MAX_MESSAGE_BYTES, partitions.manager().defaultLogConfig()));
+        ByteBuffer batch;
+        long logAppendTimeMs;
+        try {
+            batch = checkBatch(partition.records(), batchBytesMax, transactionalId);
+            batch = recompress(batch, topicConfig, batchBytesMax);
+            logAppendTimeMs = applyTimestampPolicy(batch, topicConfig, System.currentTimeMillis());
         } catch (RefusedBatch e) {
             return done(out, e.error, e.getMessage());
         }
@@ -150,7 +179,7 @@ final class ProduceHandler {
                 out.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(describe(error));
                 return Errors.KAFKA_STORAGE_ERROR;
             }
-            out.setBaseOffset(offset).setLogStartOffset(log.logStartOffset());
+            out.setBaseOffset(offset).setLogStartOffset(log.logStartOffset()).setLogAppendTimeMs(logAppendTimeMs);
             return Errors.NONE;
         });
     }
@@ -225,6 +254,101 @@ final class ProduceHandler {
             throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
         }
         return batch;
+    }
+
+    /**
+     * The batch in the codec of the topic's {@code compression.type}, as Kafka's broker stores it:
+     * unchanged for {@code producer} or when it already has that codec; otherwise its records
+     * (timestamps, keys, values, headers) are encoded again with the producer's id, epoch and
+     * sequence, so idempotence holds. As Spool's own producers do, a codec that would not make the
+     * batch smaller is not applied (the batch is stored uncompressed instead). The result is
+     * checked against the topic's limit again: recompressing may grow it.
+     */
+    static ByteBuffer recompress(ByteBuffer batch, TopicConfig config, int batchBytesMax) {
+        Optional<CompressionType> codec = config.storedCompression();
+        if (codec.isEmpty() || codec.get() == RecordBatch.compression(batch, 0) || RecordBatch.recordCount(batch, 0) == 0) {
+            return batch;
+        }
+        List<Record> records;
+        try {
+            records = RecordBatch.records(batch, 0);
+        } catch (CorruptRecordException e) { // checked by checkBatch already
+            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
+        }
+        long baseTimestamp = records.get(0).timestamp();
+        long plainBytes = RecordBatch.HEADER_BYTES;
+        Header[][] headers = new Header[records.size()][];
+        for (int i = 0; i < records.size(); i++) {
+            Record record = records.get(i);
+            headers[i] = record.headers().toArray(new Header[0]);
+            plainBytes += BatchBuilder.recordSizeInBytes(record.timestamp() - baseTimestamp, i,
+                    record.key().map(ByteBuffer::remaining).orElse(-1),
+                    record.value().map(ByteBuffer::remaining).orElse(-1), headers[i]);
+        }
+        if (plainBytes > RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT) {
+            throw new RefusedBatch(Errors.MESSAGE_TOO_LARGE, "Batch of " + plainBytes + " bytes uncompressed is too "
+                    + "large to recompress with " + codec.get() + " (at most " + RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT
+                    + ")");
+        }
+        BatchBuilder builder = new BatchBuilder((int) plainBytes).compression(codec.get())
+                .producer(RecordBatch.producerId(batch, 0), RecordBatch.producerEpoch(batch, 0),
+                        RecordBatch.baseSequence(batch, 0));
+        for (int i = 0; i < records.size(); i++) {
+            Record record = records.get(i);
+            builder.append(record.timestamp(), record.key().orElse(null), record.value().orElse(null), headers[i]);
+        }
+        ByteBuffer rebuilt = builder.build();
+        if (rebuilt.remaining() > batchBytesMax) {
+            throw new RefusedBatch(Errors.MESSAGE_TOO_LARGE, "Batch of " + rebuilt.remaining() + " bytes after "
+                    + "recompression with " + codec.get() + " exceeds the maximum of " + batchBytesMax);
+        }
+        return rebuilt;
+    }
+
+    /**
+     * The topic's timestamp policy, as Kafka's broker applies it. {@code LogAppendTime}: the batch
+     * is stamped with the append time (the timestamp-type bit of its attributes set, its max
+     * timestamp replaced, the CRC computed again; readers give every record that time) and the
+     * time is returned for the response. {@code CreateTime} with
+     * {@code message.timestamp.before.max.ms} or {@code after.max.ms} set: a record whose
+     * timestamp lies further from {@code nowMs} is refused with INVALID_TIMESTAMP. Returns -1
+     * when the batch keeps the producer's timestamps.
+     */
+    static long applyTimestampPolicy(ByteBuffer batch, TopicConfig config, long nowMs) {
+        if (config.timestampType() == TimestampType.LOG_APPEND_TIME) {
+            short attributes = RecordBatch.attributes(batch, 0);
+            batch.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (attributes | TIMESTAMP_TYPE_BIT));
+            batch.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, nowMs);
+            batch.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, 0));
+            return nowMs;
+        }
+        long beforeMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS).orElse(Long.MAX_VALUE);
+        long afterMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS).orElse(Long.MAX_VALUE);
+        if (beforeMaxMs == Long.MAX_VALUE && afterMaxMs == Long.MAX_VALUE) {
+            return -1;
+        }
+        long earliest = saturatedAdd(nowMs, -beforeMaxMs);
+        long latest = saturatedAdd(nowMs, afterMaxMs);
+        try {
+            for (Record record : RecordBatch.records(batch, 0)) {
+                long timestamp = record.timestamp();
+                if (timestamp != NO_TIMESTAMP && (timestamp < earliest || timestamp > latest)) {
+                    throw new RefusedBatch(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of the record at "
+                            + "offset delta " + (record.offset() - RecordBatch.baseOffset(batch, 0))
+                            + " is out of range: the topic accepts [" + earliest + ", " + latest + "] ("
+                            + TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS.key() + "=" + beforeMaxMs + ", "
+                            + TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS.key() + "=" + afterMaxMs + ")");
+                }
+            }
+        } catch (CorruptRecordException e) { // checked by checkBatch already
+            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
+        }
+        return -1;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (b < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 
     private static Errors errorFor(InvalidBatchException e) {

@@ -2,35 +2,28 @@ package dev.spool.kafka.api;
 
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
-import dev.spool.log.Durability;
 import dev.spool.log.InvalidTopicNameException;
 import dev.spool.log.LogConfig;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicExistsException;
 import dev.spool.log.TopicName;
 import dev.spool.log.UnknownTopicException;
-import dev.spool.log.record.CompressionType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
-import org.apache.kafka.common.message.DescribeConfigsRequestData;
-import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin APIs: CreateTopics, DeleteTopics and DescribeConfigs (enough for {@code Admin} and
- * Kafka's command-line tools). One node means a replication factor of 1 (or -1, the default) and
+ * The topic admin APIs: CreateTopics (with configs, validated by {@link TopicSettings}) and
+ * DeleteTopics, enough for {@code Admin} and Kafka's command-line tools; configs are
+ * {@link ConfigsHandler}'s. One node means a replication factor of 1 (or -1, the default) and
  * no replica assignment other than this node.
  */
 final class TopicsHandler {
@@ -92,15 +85,13 @@ final class TopicsHandler {
                     + topic.replicationFactor());
             return;
         }
-        Durability durability = null;
+        TopicConfig topicConfig = TopicConfig.defaults(partitions.manager().defaultLogConfig());
         for (CreateTopicsRequestData.CreatableTopicConfig config : topic.configs()) {
-            Optional<String> refusal = TopicSettings.refusal(config.name(), config.value());
-            if (refusal.isPresent()) {
-                fail(result, Errors.INVALID_CONFIG, refusal.get());
+            try {
+                topicConfig = TopicSettings.set(topicConfig, config.name(), config.value());
+            } catch (TopicSettings.InvalidConfig e) {
+                fail(result, Errors.INVALID_CONFIG, e.getMessage());
                 return;
-            }
-            if (config.name().equals(TopicSettings.DURABILITY)) {
-                durability = TopicSettings.durability(config.value()).orElseThrow();
             }
         }
         if (partitions.manager().topicExists(name)) {
@@ -109,12 +100,7 @@ final class TopicsHandler {
         }
         if (!validateOnly) {
             try {
-                if (durability == null) {
-                    partitions.manager().createTopic(name, count);
-                } else {
-                    partitions.manager().createTopic(name, count,
-                            new TopicConfig(durability, CompressionType.NONE, LogConfig.DEFAULT_HASH_CHAIN));
-                }
+                partitions.manager().createTopic(name, count, topicConfig);
             } catch (TopicExistsException e) {
                 fail(result, Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
                 return;
@@ -122,16 +108,18 @@ final class TopicsHandler {
                 fail(result, Errors.INVALID_PARTITIONS, e.getMessage());
                 return;
             }
-            result.setConfigs(configsOf(partitions.manager().log(name, 0).config()));
         }
+        result.setConfigs(configsOf(topicConfig, partitions.manager().defaultLogConfig()));
         result.setNumPartitions(count).setReplicationFactor((short) 1);
     }
 
-    private static List<CreateTopicsResponseData.CreatableTopicConfigs> configsOf(LogConfig config) {
+    private static List<CreateTopicsResponseData.CreatableTopicConfigs> configsOf(TopicConfig config, LogConfig base) {
         List<CreateTopicsResponseData.CreatableTopicConfigs> out = new ArrayList<>();
-        TopicSettings.topic(config).forEach((name, value) -> out.add(new CreateTopicsResponseData.CreatableTopicConfigs()
-                .setName(name).setValue(value).setReadOnly(true)
-                .setConfigSource(DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG.id())));
+        for (TopicSettings.Described described : TopicSettings.topic(config, base)) {
+            out.add(new CreateTopicsResponseData.CreatableTopicConfigs().setName(described.name())
+                    .setValue(described.value()).setReadOnly(described.readOnly())
+                    .setConfigSource(described.source().id()).setIsSensitive(false));
+        }
         return out;
     }
 
@@ -166,41 +154,6 @@ final class TopicsHandler {
                     LOG.error("Deleting topic {} failed: {}", name, e.getMessage());
                     result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.getMessage());
                 }
-            }
-        }
-        return Response.to(request, response);
-    }
-
-    Response describeConfigs(ParsedRequest request) {
-        DescribeConfigsRequestData data = (DescribeConfigsRequestData) request.request().data();
-        DescribeConfigsResponseData response = new DescribeConfigsResponseData();
-        for (DescribeConfigsRequestData.DescribeConfigsResource resource : data.resources()) {
-            DescribeConfigsResponseData.DescribeConfigsResult result = new DescribeConfigsResponseData.DescribeConfigsResult()
-                    .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
-            response.results().add(result);
-            Map<String, String> values;
-            if (resource.resourceType() == ConfigResource.Type.TOPIC.id()) {
-                Optional<dev.spool.log.Log> log = partitions.find(resource.resourceName(), 0);
-                if (log.isEmpty()) {
-                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
-                            .setErrorMessage("Unknown topic '" + resource.resourceName() + "'");
-                    continue;
-                }
-                values = TopicSettings.topic(log.get().config());
-            } else if (resource.resourceType() == ConfigResource.Type.BROKER.id()) {
-                values = TopicSettings.broker(partitions.config());
-            } else {
-                result.setErrorCode(Errors.INVALID_REQUEST.code())
-                        .setErrorMessage("Only topic and broker configs are described");
-                continue;
-            }
-            for (Map.Entry<String, String> entry : values.entrySet()) {
-                if (resource.configurationKeys() != null && !resource.configurationKeys().contains(entry.getKey())) {
-                    continue;
-                }
-                result.configs().add(new DescribeConfigsResponseData.DescribeConfigsResourceResult()
-                        .setName(entry.getKey()).setValue(entry.getValue()).setReadOnly(true)
-                        .setConfigSource(DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG.id()));
             }
         }
         return Response.to(request, response);

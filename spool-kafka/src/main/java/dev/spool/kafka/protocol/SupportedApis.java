@@ -40,6 +40,8 @@ public final class SupportedApis {
         put(ApiKeys.DELETE_TOPICS, 1, 6);
         put(ApiKeys.INIT_PRODUCER_ID, 0, 5);
         put(ApiKeys.DESCRIBE_CONFIGS, 1, 4);
+        put(ApiKeys.ALTER_CONFIGS, 0, 2);
+        put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
         if (groups) {
             put(ApiKeys.OFFSET_COMMIT, 2, 9);
             put(ApiKeys.OFFSET_FETCH, 1, 9);
