@@ -128,14 +128,16 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
      *  segment.index.bytes   at least the manager's: a smaller bound would reject indexes already written
      *  retention.ms 0        1 ms (Spool's 0 is not a retention time)
      *  retention.bytes 0     1 byte; any negative value: no limit
+     *  cleanup.policy        without delete (compact alone): no retention by time or size, as in Kafka
      * </pre>
      */
     LogConfig applyTo(LogConfig base, int batchBytesMaxStored) {
         int batchBytesMax = (int) Math.max(Math.max(value(TopicSetting.MAX_MESSAGE_BYTES, base), LOG_BATCH_BYTES_MIN),
                 batchBytesMaxStored);
         int segmentBytes = (int) Math.max(value(TopicSetting.SEGMENT_BYTES, base), RecordBatch.HEADER_BYTES);
-        long retentionMs = value(TopicSetting.RETENTION_MS, base);
-        long retentionBytes = value(TopicSetting.RETENTION_BYTES, base);
+        boolean deletes = (value(TopicSetting.CLEANUP_POLICY, base) & TopicSetting.CLEANUP_DELETE) != 0;
+        long retentionMs = deletes ? value(TopicSetting.RETENTION_MS, base) : -1;
+        long retentionBytes = deletes ? value(TopicSetting.RETENTION_BYTES, base) : -1;
         int segmentIndexBytes = (int) Math.max(value(TopicSetting.SEGMENT_INDEX_BYTES, base), base.segmentIndexBytes());
         return new LogConfig(segmentBytes, value(TopicSetting.SEGMENT_MS, base), segmentIndexBytes,
                 base.indexIntervalBytes(), batchBytesMax, base.batchRecordsMax(), retentionMs == 0 ? 1 : retentionMs,

@@ -41,7 +41,20 @@ public enum TopicSetting {
      * {@code zstd}) that the Kafka server recompresses produced batches with. Unlike
      * {@link TopicConfig#compression()}, the codec Spool's own producers compress with.
      */
-    COMPRESSION_TYPE("compression.type", -1, 4);
+    COMPRESSION_TYPE("compression.type", -1, 4),
+    /**
+     * What happens to old segments, as a set of bits: {@link #CLEANUP_DELETE} (retention by time
+     * and size) and {@link #CLEANUP_COMPACT}. A topic whose policy lacks {@code delete} is never
+     * trimmed by retention, as in Kafka. Compaction itself is not performed yet: a compacted topic
+     * keeps every record, which still gives Kafka's promise that the latest value of each key is
+     * kept, only without reclaiming the space of older values.
+     */
+    CLEANUP_POLICY("cleanup.policy", 1, 3);
+
+    /** {@link #CLEANUP_POLICY}'s bit for {@code delete}. */
+    public static final long CLEANUP_DELETE = 1;
+    /** {@link #CLEANUP_POLICY}'s bit for {@code compact}. */
+    public static final long CLEANUP_COMPACT = 2;
 
     /** {@link #COMPRESSION_TYPE}'s value for "keep the producer's codec". */
     public static final long COMPRESSION_PRODUCER = -1;
@@ -103,6 +116,9 @@ public enum TopicSetting {
                         + ": expected producer, uncompressed, gzip, snappy, lz4 or zstd");
             };
         }
+        if (this == CLEANUP_POLICY) {
+            return parseCleanupPolicy(text, value);
+        }
         long parsed;
         try {
             parsed = Long.parseLong(value);
@@ -112,6 +128,19 @@ public enum TopicSetting {
         }
         check(parsed);
         return parsed;
+    }
+
+    private long parseCleanupPolicy(String text, String value) {
+        long bits = 0;
+        for (String item : value.split(",")) {
+            bits |= switch (item.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "delete" -> CLEANUP_DELETE;
+                case "compact" -> CLEANUP_COMPACT;
+                default -> throw new IllegalArgumentException("Invalid value '" + text + "' for " + key
+                        + ": expected delete, compact or compact,delete");
+            };
+        }
+        return bits;
     }
 
     /** Throws {@link IllegalArgumentException} unless {@code value} lies in the setting's range. */
@@ -131,6 +160,9 @@ public enum TopicSetting {
             return value == COMPRESSION_PRODUCER ? PRODUCER : value == CompressionType.NONE.id() ? UNCOMPRESSED
                     : CompressionType.forId((int) value).name().toLowerCase(java.util.Locale.ROOT);
         }
+        if (this == CLEANUP_POLICY && value >= 1 && value <= 3) {
+            return value == CLEANUP_DELETE ? "delete" : value == CLEANUP_COMPACT ? "compact" : "compact,delete";
+        }
         return Long.toString(value);
     }
 
@@ -146,6 +178,7 @@ public enum TopicSetting {
             case MESSAGE_TIMESTAMP_TYPE -> TimestampType.CREATE_TIME.ordinal();
             case MESSAGE_TIMESTAMP_BEFORE_MAX_MS, MESSAGE_TIMESTAMP_AFTER_MAX_MS -> Long.MAX_VALUE;
             case COMPRESSION_TYPE -> COMPRESSION_PRODUCER;
+            case CLEANUP_POLICY -> CLEANUP_DELETE;
         };
     }
 

@@ -71,7 +71,8 @@ class TopicConfigFileTest {
     @CsvSource(delimiter = '|', value = {
         "version=3|unknown version '3', expected 1 or 2",
         "version=1\\nsegment.bytes=100|unknown key 'segment.bytes' in a version 1 file",
-        "version=2\\nlog.batch.bytes.max=0\\ncleanup.policy=compact|line 7: unknown key 'cleanup.policy'",
+        "version=2\\nlog.batch.bytes.max=0\\ncleanup.policy=shrink|line 7: Invalid value 'shrink' for cleanup.policy",
+        "version=2\\nlog.batch.bytes.max=0\\nno.such.key=1|line 7: unknown key 'no.such.key'",
         "version=2\\nlog.batch.bytes.max=0\\nsegment.bytes=13|line 7: Invalid value 13 for segment.bytes: expected 14 to 2147483647",
         "version=2\\nlog.batch.bytes.max=0\\nretention.ms=-2|Invalid value -2 for retention.ms: expected at least -1",
         "version=2\\nlog.batch.bytes.max=0\\nmax.message.bytes=4294967296|expected 0 to 2147483647",

@@ -121,7 +121,7 @@ class TopicConfigsTest {
                     "message.timestamp.type", "CreateTime", "min.insync.replicas", "1")))).all().get();
             dev.spool.log.TopicConfig stored = server.manager().topicConfig("repartition");
             assertThat(stored.overrides()).containsOnlyKeys(TopicSetting.SEGMENT_BYTES, TopicSetting.RETENTION_MS,
-                    TopicSetting.MESSAGE_TIMESTAMP_TYPE);
+                    TopicSetting.MESSAGE_TIMESTAMP_TYPE, TopicSetting.CLEANUP_POLICY);
             assertThat(server.manager().log("repartition", 1).config().segmentBytes()).isEqualTo(52_428_800);
 
             Config config = describe(admin, "repartition");
@@ -138,7 +138,7 @@ class TopicConfigsTest {
             assertThat(retentionBytes.value()).isEqualTo("-1");
             assertThat(config.get("max.message.bytes").value()).isEqualTo("1048588");
             assertThat(config.get("cleanup.policy").value()).isEqualTo("delete");
-            assertThat(config.get("cleanup.policy").isReadOnly()).isTrue();
+            assertThat(config.get("cleanup.policy").source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
 
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "0");
             Config brokerConfig = admin.describeConfigs(List.of(broker)).all().get().get(broker);
@@ -150,8 +150,8 @@ class TopicConfigsTest {
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
-        "cleanup.policy|compact|cleanup.policy=compact",
-        "cleanup.policy|compact,delete|cleanup.policy=compact,delete",
+        "cleanup.policy|shrink|cleanup.policy",
+        "cleanup.policy|compact,forget|cleanup.policy",
         "no.such.config|1|no.such.config",
         "segment.bytes|13|segment.bytes",
         "retention.ms|-2|retention.ms",
@@ -167,6 +167,40 @@ class TopicConfigsTest {
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(InvalidConfigurationException.class)
                     .hasMessageContaining(named);
             assertThat(server.manager().topicExists("t")).isFalse();
+        }
+    }
+
+    /**
+     * Kafka Streams' changelogs (and Connect's and MirrorMaker 2's internal topics) are created
+     * with cleanup.policy=compact. Spool accepts it and, until it compacts, keeps every record:
+     * a compact-only topic is never trimmed by retention (as in Kafka), compact,delete is.
+     */
+    @Test
+    void aCompactedTopicIsAcceptedAndNeverTrimmedByRetentionUnlessItAlsoDeletes() throws Exception {
+        try (RunningServer server = new RunningServer(dir)) {
+            try (Admin admin = admin(server)) {
+                admin.createTopics(List.of(
+                        new NewTopic("changelog", 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                                "retention.ms", "60000")),
+                        new NewTopic("both", 1, (short) 1).configs(Map.of("cleanup.policy", "delete,compact",
+                                "retention.ms", "60000")))).all().get();
+                assertThat(describe(admin, "changelog").get("cleanup.policy").value()).isEqualTo("compact");
+                assertThat(describe(admin, "changelog").get("cleanup.policy").source())
+                        .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+                assertThat(describe(admin, "both").get("cleanup.policy").value()).isEqualTo("compact,delete");
+                assertThat(server.manager().log("changelog", 0).config().retentionMs()).isEqualTo(-1);
+                assertThat(server.manager().log("both", 0).config().retentionMs()).isEqualTo(60_000);
+
+                alter(admin, "changelog", List.of(op("cleanup.policy", "delete", AlterConfigOp.OpType.APPEND)), false);
+                assertThat(describe(admin, "changelog").get("cleanup.policy").value()).isEqualTo("compact,delete");
+                assertThat(server.manager().log("changelog", 0).config().retentionMs()).isEqualTo(60_000);
+                alter(admin, "changelog", List.of(op("cleanup.policy", "delete", AlterConfigOp.OpType.SUBTRACT)), false);
+            }
+            server.restart();
+            try (Admin admin = admin(server)) {
+                assertThat(describe(admin, "changelog").get("cleanup.policy").value()).isEqualTo("compact");
+                assertThat(server.manager().log("changelog", 0).config().retentionMs()).isEqualTo(-1);
+            }
         }
     }
 
@@ -188,7 +222,8 @@ class TopicConfigsTest {
                 assertThat(server.manager().log("orders", 0).config().segmentBytes()).isEqualTo(1 << 30);
 
                 for (AlterConfigOp refused : List.of(op("retention.ms", "5", AlterConfigOp.OpType.APPEND),
-                        op("cleanup.policy", "compact", AlterConfigOp.OpType.APPEND),
+                        op("cleanup.policy", "shrink", AlterConfigOp.OpType.APPEND),
+                        op("cleanup.policy", "delete", AlterConfigOp.OpType.SUBTRACT),
                         op("segment.ms", "0", AlterConfigOp.OpType.SET),
                         op("no.such.config", null, AlterConfigOp.OpType.DELETE))) {
                     assertThatThrownBy(() -> alter(admin, "orders", List.of(refused), false))

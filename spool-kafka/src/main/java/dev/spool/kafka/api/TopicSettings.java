@@ -25,21 +25,22 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
  *                                          reported as DYNAMIC_TOPIC_CONFIG, else DEFAULT_CONFIG
  *  spool.durability                        Spool's own: the durability of acks=1 appends (none | strict)
  *  fixed                                   accepted with their one value, so that tools which set them work:
- *                                          cleanup.policy=delete, min.insync.replicas=1,
- *                                          unclean.leader.election.enable=false
+ *                                          min.insync.replicas=1, unclean.leader.election.enable=false
  * </pre>
- * Anything else, and a fixed config with another value, is refused with a message naming the key
- * ({@link InvalidConfig}, answered INVALID_CONFIG): compaction ({@code cleanup.policy=compact}) is
- * not done yet, and a value Spool would silently ignore is worse than a refusal. Stateless.
+ * {@code cleanup.policy} is one of the overrides: {@code compact} is accepted (Kafka Streams'
+ * changelogs, Connect's and MirrorMaker 2's internal topics cannot be created without it) and keeps
+ * every record until Spool compacts, which still keeps the latest value of each key; a topic
+ * without {@code delete} is never trimmed by retention, as in Kafka. Anything else, and a fixed
+ * config with another value, is refused with a message naming the key ({@link InvalidConfig},
+ * answered INVALID_CONFIG): a value Spool would silently ignore is worse than a refusal. Stateless.
  */
 final class TopicSettings {
     /** Spool's own setting: the durability of {@code acks=1} appends to the topic. */
     static final String DURABILITY = "spool.durability";
     static final String CLEANUP_POLICY = "cleanup.policy";
-    private static final Map<String, String> FIXED = Map.of(CLEANUP_POLICY, "delete", "min.insync.replicas", "1",
+    private static final Map<String, String> FIXED = Map.of("min.insync.replicas", "1",
             "unclean.leader.election.enable", "false");
-    private static final List<String> FIXED_ORDER = List.of(CLEANUP_POLICY, "min.insync.replicas",
-            "unclean.leader.election.enable");
+    private static final List<String> FIXED_ORDER = List.of("min.insync.replicas", "unclean.leader.election.enable");
 
     /** A config as DescribeConfigs (and CreateTopics v5+) report it. */
     record Described(String name, String value, boolean readOnly, ConfigSource source, ConfigType type,
@@ -66,14 +67,14 @@ final class TopicSettings {
     static List<Described> topic(TopicConfig config, LogConfig base) {
         List<Described> out = new ArrayList<>();
         for (String name : FIXED_ORDER) {
-            out.add(fixed(name, FIXED.get(name), name.equals(CLEANUP_POLICY) ? ConfigType.LIST
-                    : name.equals("min.insync.replicas") ? ConfigType.INT
+            out.add(fixed(name, FIXED.get(name), name.equals("min.insync.replicas") ? ConfigType.INT
                     : name.startsWith("unclean") ? ConfigType.BOOLEAN : ConfigType.STRING));
         }
         for (TopicSetting setting : TopicSetting.values()) {
             String defaultValue = setting.format(setting.defaultValue(base));
             Synonym fallback = new Synonym(brokerSynonym(setting), defaultValue, ConfigSource.DEFAULT_CONFIG);
-            ConfigType type = setting == TopicSetting.MESSAGE_TIMESTAMP_TYPE
+            ConfigType type = setting == TopicSetting.CLEANUP_POLICY ? ConfigType.LIST
+                    : setting == TopicSetting.MESSAGE_TIMESTAMP_TYPE
                     || setting == TopicSetting.COMPRESSION_TYPE ? ConfigType.STRING
                     : setting == TopicSetting.SEGMENT_BYTES || setting == TopicSetting.SEGMENT_INDEX_BYTES
                     || setting == TopicSetting.MAX_MESSAGE_BYTES ? ConfigType.INT : ConfigType.LONG;
@@ -139,6 +140,7 @@ final class TopicSettings {
             case MESSAGE_TIMESTAMP_BEFORE_MAX_MS -> "log.message.timestamp.before.max.ms";
             case MESSAGE_TIMESTAMP_AFTER_MAX_MS -> "log.message.timestamp.after.max.ms";
             case COMPRESSION_TYPE -> "compression.type";
+            case CLEANUP_POLICY -> "log.cleanup.policy";
         };
     }
 
@@ -155,6 +157,8 @@ final class TopicSettings {
             case MESSAGE_TIMESTAMP_AFTER_MAX_MS -> "With CreateTime: how far a record's timestamp may lie in the future";
             case COMPRESSION_TYPE -> "producer (store batches as sent) or the codec the server recompresses them with: "
                     + "uncompressed, gzip, snappy, lz4, zstd";
+            case CLEANUP_POLICY -> "delete (retention by time and size), compact, or both. Spool does not compact yet: "
+                    + "a compacted topic keeps every record, so the latest value of each key is always there";
         };
     }
 
@@ -171,9 +175,6 @@ final class TopicSettings {
         if (name.equals(DURABILITY)) {
             return config.withDurability(durability(value).orElseThrow(() -> new InvalidConfig(
                     "Invalid value '" + value + "' for " + DURABILITY + ": expected none or strict")));
-        }
-        if (name.equals(CLEANUP_POLICY)) {
-            return withCleanupPolicy(config, listOf(value));
         }
         String fixed = FIXED.get(name);
         if (fixed == null) {
@@ -208,21 +209,19 @@ final class TopicSettings {
                     ? name + " is not a list config" : "Unknown or unsupported topic config " + name;
             throw new InvalidConfig("Cannot " + (append ? "APPEND to " : "SUBTRACT from ") + name + ": " + what);
         }
-        Set<String> policies = new LinkedHashSet<>(List.of(FIXED.get(CLEANUP_POLICY)));
+        TopicSetting setting = TopicSetting.CLEANUP_POLICY;
+        Set<String> policies = new LinkedHashSet<>(listOf(setting.format(config.override(setting)
+                .orElse(TopicSetting.CLEANUP_DELETE))));
         if (append) {
             policies.addAll(listOf(value));
         } else {
             policies.removeAll(listOf(value));
         }
-        return withCleanupPolicy(config, List.copyOf(policies));
-    }
-
-    private static TopicConfig withCleanupPolicy(TopicConfig config, List<String> policies) {
-        if (!policies.equals(List.of("delete"))) {
-            throw new InvalidConfig("Spool cannot set " + CLEANUP_POLICY + "=" + String.join(",", policies)
-                    + ": only delete is supported (log compaction is not implemented)");
+        if (policies.isEmpty()) {
+            throw new InvalidConfig("Cannot SUBTRACT " + value + " from " + CLEANUP_POLICY
+                    + ": a topic needs delete, compact or both");
         }
-        return config;
+        return set(config, CLEANUP_POLICY, String.join(",", policies));
     }
 
     private static List<String> listOf(String value) {

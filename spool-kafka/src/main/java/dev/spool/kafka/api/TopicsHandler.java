@@ -7,6 +7,7 @@ import dev.spool.log.LogConfig;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicExistsException;
 import dev.spool.log.TopicName;
+import dev.spool.log.TopicSetting;
 import dev.spool.log.UnknownTopicException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -101,6 +102,11 @@ final class TopicsHandler {
         if (!validateOnly) {
             try {
                 partitions.manager().createTopic(name, count, topicConfig);
+                if ((topicConfig.override(TopicSetting.CLEANUP_POLICY).orElse(TopicSetting.CLEANUP_DELETE)
+                        & TopicSetting.CLEANUP_COMPACT) != 0) {
+                    LOG.info("Topic {} has cleanup.policy=compact: Spool does not compact yet, so it keeps every "
+                            + "record of it (the latest value of each key among them)", name);
+                }
             } catch (TopicExistsException e) {
                 fail(result, Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
                 return;
