@@ -45,6 +45,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final FetchWaiters fetchWaiters;
     private final ListOffsetsHandler listOffsets;
     private final TopicsHandler topics;
+    private final PartitionAdminHandler partitionAdmin;
+    private final DescribeHandler describe;
     private final GroupRouter groups;
 
     /**
@@ -68,6 +70,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying());
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
+        this.partitionAdmin = new PartitionAdminHandler(partitions);
+        this.describe = new DescribeHandler(partitions, node);
         this.groups = new GroupRouter(coordinator, node);
     }
 
@@ -112,6 +116,12 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case CREATE_TOPICS -> now(topics.createTopics(request));
                 case DELETE_TOPICS -> now(topics.deleteTopics(request));
                 case DESCRIBE_CONFIGS -> now(topics.describeConfigs(request));
+                case CREATE_PARTITIONS -> now(partitionAdmin.createPartitions(request));
+                case DELETE_RECORDS -> now(partitionAdmin.deleteRecords(request));
+                case OFFSET_FOR_LEADER_EPOCH -> now(partitionAdmin.offsetForLeaderEpoch(request));
+                case DESCRIBE_CLUSTER -> now(describe.describeCluster(request));
+                case DESCRIBE_LOG_DIRS -> now(describe.describeLogDirs(request));
+                case DESCRIBE_PRODUCERS -> now(describe.describeProducers(request));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, client);
                 default -> now(RequestDecoder.errorResponse(request, Errors.UNSUPPORTED_VERSION));

@@ -123,6 +123,7 @@ final class TopicsHandler {
                 return;
             }
             result.setConfigs(configsOf(partitions.manager().log(name, 0).config()));
+            result.setTopicId(KafkaTopicIds.of(partitions.manager(), name));
         }
         result.setNumPartitions(count).setReplicationFactor((short) 1);
     }
@@ -150,14 +151,18 @@ final class TopicsHandler {
             DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData.DeletableTopicResult()
                     .setName(topic.name()).setTopicId(topic.topicId());
             response.responses().add(result);
-            String name = topic.name();
+            String name = topic.name() != null ? topic.name()
+                    : KafkaTopicIds.nameOf(partitions.manager(), topic.topicId()).orElse(null);
+            result.setName(name);
             if (name == null) {
-                result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setErrorMessage("This server names topics, not ids");
+                result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())
+                        .setErrorMessage("No topic has the id " + topic.topicId());
             } else if (Partitions.isInternal(name)) {
                 result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
                         .setErrorMessage("Internal topic " + name + " cannot be deleted");
             } else {
                 try {
+                    result.setTopicId(KafkaTopicIds.of(partitions.manager(), name));
                     partitions.manager().deleteTopic(name);
                     partitions.forgetClosed();
                 } catch (UnknownTopicException e) {

@@ -17,6 +17,10 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *   <li>Fetch 4–12, OffsetCommit 2–9, OffsetFetch 1–9: the next versions identify topics by id.</li>
  *   <li>InitProducerId 0–5: 6 is the unstable two-phase-commit version.</li>
  *   <li>ApiVersions 0–4: a client asking a newer version gets the version-0 fallback.</li>
+ *   <li>CreatePartitions 0–3, DeleteRecords 0–2, OffsetForLeaderEpoch 2–4, DescribeCluster 0–2,
+ *       DescribeLogDirs 1–5, DescribeProducers 0: every version kafka-clients 4.4 knows, which
+ *       covers what librdkafka 2.0 sends (CreatePartitions and DeleteRecords up to 1,
+ *       OffsetForLeaderEpoch 2).</li>
  * </ul>
  * The group APIs are listed only when the server has a group coordinator.
  */
@@ -37,6 +41,12 @@ public final class SupportedApis {
         put(ApiKeys.DELETE_TOPICS, 1, 6);
         put(ApiKeys.INIT_PRODUCER_ID, 0, 5);
         put(ApiKeys.DESCRIBE_CONFIGS, 1, 4);
+        put(ApiKeys.CREATE_PARTITIONS, 0, 3);
+        put(ApiKeys.DELETE_RECORDS, 0, 2);
+        put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
+        put(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
+        put(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
+        put(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
         if (groups) {
             put(ApiKeys.OFFSET_COMMIT, 2, 9);
             put(ApiKeys.OFFSET_FETCH, 1, 9);
