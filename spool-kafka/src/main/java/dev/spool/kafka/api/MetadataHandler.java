@@ -46,8 +46,9 @@ final class MetadataHandler {
             }
         } else {
             for (MetadataRequestData.MetadataRequestTopic topic : data.topics()) {
-                response.topics().add(topic.name() == null ? describeById(topic.topicId(), version)
-                        : describe(topic.name(), autoCreate));
+                // As Kafka does: a topic id, when given, names the topic (the Java Admin sends an empty name with it).
+                boolean byId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
+                response.topics().add(byId ? describeById(topic.topicId(), version) : describe(topic.name(), autoCreate));
             }
         }
         return Response.to(request, response);

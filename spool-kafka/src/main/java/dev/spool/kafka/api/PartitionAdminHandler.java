@@ -78,7 +78,7 @@ final class PartitionAdminHandler {
             return fail(result, Errors.INVALID_PARTITIONS, "Topic '" + name + "' already has " + current + " partitions");
         }
         List<CreatePartitionsRequestData.CreatePartitionsAssignment> assignments = topic.assignments();
-        if (assignments != null) {
+        if (assignments != null && !assignments.isEmpty()) { // none: null from the Java Admin, empty by default
             if (assignments.size() != count - current) {
                 return fail(result, Errors.INVALID_REPLICA_ASSIGNMENT, "Growing topic '" + name + "' from " + current
                         + " to " + count + " partitions needs " + (count - current) + " assignments, not "

@@ -151,8 +151,8 @@ final class TopicsHandler {
             DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData.DeletableTopicResult()
                     .setName(topic.name()).setTopicId(topic.topicId());
             response.responses().add(result);
-            String name = topic.name() != null ? topic.name()
-                    : KafkaTopicIds.nameOf(partitions.manager(), topic.topicId()).orElse(null);
+            boolean byId = topic.name() == null || topic.name().isEmpty();
+            String name = byId ? KafkaTopicIds.nameOf(partitions.manager(), topic.topicId()).orElse(null) : topic.name();
             result.setName(name);
             if (name == null) {
                 result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())
