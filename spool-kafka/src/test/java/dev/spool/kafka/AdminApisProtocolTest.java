@@ -21,6 +21,8 @@ import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
@@ -150,6 +152,37 @@ class AdminApisProtocolTest {
                 assertThat(byName.responses().find(name).errorCode()).as("v%d", v).isEqualTo(Errors.NONE.code());
             }
             assertThat(server.manager().topics()).isEmpty();
+        }
+    }
+
+    @Test
+    void fetchFrom13OnNamesTopicsByIdAndAnUnknownIdIsUnknownTopicId() throws Exception {
+        try (RunningServer server = new RunningServer(dir); RawClient client = new RawClient(server.port())) {
+            server.manager().createTopic("f", 1);
+            append(server, "f", 0, 3);
+            Uuid id = idOf(server, "f");
+            for (short v = 4; v <= 18; v++) {
+                FetchRequestData fetch = new FetchRequestData().setMaxWaitMs(0).setMaxBytes(1 << 20).setReplicaId(-1);
+                FetchRequestData.FetchTopic topic = new FetchRequestData.FetchTopic().setPartitions(List.of(
+                        new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(1)
+                                .setPartitionMaxBytes(1 << 20)));
+                fetch.topics().add(v >= 13 ? topic.setTopicId(id) : topic.setTopic("f"));
+                if (v >= 13) {
+                    fetch.topics().add(new FetchRequestData.FetchTopic().setTopicId(Uuid.randomUuid()).setPartitions(
+                            List.of(new FetchRequestData.FetchPartition().setPartition(0))));
+                }
+                FetchResponseData response = (FetchResponseData) client.call(ApiKeys.FETCH, v, fetch);
+                FetchResponseData.FetchableTopicResponse found = response.responses().get(0);
+                assertThat(v >= 13 ? found.topicId() : found.topic()).as("v%d", v).isEqualTo(v >= 13 ? id : "f");
+                FetchResponseData.PartitionData partition = found.partitions().get(0);
+                assertThat(partition.errorCode()).as("v%d", v).isEqualTo(Errors.NONE.code());
+                assertThat(partition.highWatermark()).isEqualTo(3);
+                assertThat(partition.records().sizeInBytes()).as("v%d", v).isPositive();
+                if (v >= 13) {
+                    assertThat(response.responses().get(1).partitions().get(0).errorCode()).as("v%d", v)
+                            .isEqualTo(Errors.UNKNOWN_TOPIC_ID.code());
+                }
+            }
         }
     }
 

@@ -14,7 +14,9 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * <ul>
  *   <li>Produce 0–11: versions 0–2 are listed but refused on use, as Kafka 4 does, because old
  *       librdkafka enables gzip/snappy/lz4 only when the range contains 0; 12+ need topic ids.</li>
- *   <li>Fetch 4–12, OffsetCommit 2–9, OffsetFetch 1–9: the next versions identify topics by id.</li>
+ *   <li>Fetch 4–18: 13+ name topics by id (Metadata reports them); 15–18 add only what
+ *       followers and KRaft controllers use.</li>
+ *   <li>OffsetCommit 2–9, OffsetFetch 1–9: the next versions identify topics by id.</li>
  *   <li>InitProducerId 0–5: 6 is the unstable two-phase-commit version.</li>
  *   <li>ApiVersions 0–4: a client asking a newer version gets the version-0 fallback.</li>
  *   <li>CreatePartitions 0–3, DeleteRecords 0–2, OffsetForLeaderEpoch 2–4, DescribeCluster 0–2,
@@ -32,7 +34,7 @@ public final class SupportedApis {
 
     private SupportedApis(boolean groups) {
         put(ApiKeys.PRODUCE, 0, 11);
-        put(ApiKeys.FETCH, 4, 12);
+        put(ApiKeys.FETCH, 4, 18);
         put(ApiKeys.LIST_OFFSETS, 1, 7);
         put(ApiKeys.METADATA, 0, 12);
         put(ApiKeys.FIND_COORDINATOR, 0, 6);
