@@ -132,6 +132,13 @@ class AdminApisProtocolTest {
                 assertThat(topic.name()).isNull();
                 assertThat(topic.topicId()).isEqualTo(unknown);
             });
+            MetadataRequestData nameless = new MetadataRequestData().setAllowAutoTopicCreation(true);
+            nameless.topics().add(new MetadataRequestData.MetadataRequestTopic().setName(null));
+            MetadataResponseData refused = (MetadataResponseData) client.call(ApiKeys.METADATA, (short) 11, nameless);
+            assertThat(refused.topics()).singleElement().satisfies(topic -> {
+                assertThat(topic.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+                assertThat(topic.name()).isEmpty();
+            });
 
             Uuid c6 = idOf(server, "c6");
             DeleteTopicsRequestData delete = new DeleteTopicsRequestData();

@@ -47,7 +47,7 @@ final class MetadataHandler {
         } else {
             for (MetadataRequestData.MetadataRequestTopic topic : data.topics()) {
                 // As Kafka does: a topic id, when given, names the topic (the Java Admin sends an empty name with it).
-                boolean byId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
+                boolean byId = topic.name() == null || !Uuid.ZERO_UUID.equals(topic.topicId());
                 response.topics().add(byId ? describeById(topic.topicId(), version) : describe(topic.name(), autoCreate));
             }
         }
@@ -68,9 +68,6 @@ final class MetadataHandler {
     private MetadataResponseData.MetadataResponseTopic describe(String name, boolean autoCreate) throws IOException {
         MetadataResponseData.MetadataResponseTopic topic = new MetadataResponseData.MetadataResponseTopic()
                 .setName(name).setIsInternal(Partitions.isInternal(name));
-        if (name == null) {
-            return topic.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
-        }
         if (!partitions.manager().topicExists(name)) {
             if (!autoCreate) {
                 return topic.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
