@@ -14,11 +14,13 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * A crash at every mutating call of {@link LogManager#addPartitions}: the data directory then
- * opens, the topic has its old partitions plus some prefix of the new ones (never a gap), all with
- * the topic's id and records, and once the growth returned, all of them.
+ * Crashes around the log manager's admin operations. A crash at every mutating call of
+ * {@link LogManager#addPartitions}: the data directory then opens, the topic has its old
+ * partitions plus some prefix of the new ones (never a gap), all with the topic's id and records,
+ * and once the growth returned, all of them. And {@link LogManager#deleteRecords} is durable when
+ * it returns.
  */
-class AddPartitionsCrashTest {
+class AdminCrashTest {
     private static final Path DATA_DIR = Path.of("/sim/data");
 
     private static LogManager open(SimulatedFileIO sim) throws IOException {
@@ -77,5 +79,26 @@ class AddPartitionsCrashTest {
             }
         }
         throw new AssertionError("the growth never completed within 200 mutating calls");
+    }
+
+    /** DeleteRecords answers only once the new start is on disk: a crash right after keeps it. */
+    @Test
+    void deletedRecordsStayDeletedAfterACrashOnceDeleteRecordsReturned() throws IOException {
+        SimulatedFileIO sim = new SimulatedFileIO(7);
+        sim.createDurableDirectories(DATA_DIR);
+        LogManager manager = open(sim);
+        manager.createTopic("t", 1);
+        for (int i = 0; i < 6; i++) {
+            BatchBuilder builder = new BatchBuilder(4096);
+            builder.append(0, null, ByteBuffer.wrap(("r" + i).getBytes(StandardCharsets.UTF_8)), new Header[0]);
+            manager.log("t", 0).append(builder.build());
+        }
+        manager.flush();
+        assertThat(manager.deleteRecords("t", 0, 4)).isEqualTo(4);
+        sim.crash();
+        try (LogManager reopened = open(sim)) {
+            assertThat(reopened.log("t", 0).logStartOffset()).isEqualTo(4);
+            assertThat(reopened.log("t", 0).logEndOffset()).isEqualTo(6);
+        }
     }
 }
