@@ -159,6 +159,9 @@ class AdminApisProtocolTest {
                 assertThat(byName.responses().find(name).errorCode()).as("v%d", v).isEqualTo(Errors.NONE.code());
             }
             assertThat(server.manager().topics()).isEmpty();
+            DeleteTopicsResponseData empty = (DeleteTopicsResponseData) client.call(ApiKeys.DELETE_TOPICS, (short) 4,
+                    new DeleteTopicsRequestData().setTopicNames(List.of("")));
+            assertThat(empty.responses().find("").errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
     }
 

@@ -151,9 +151,12 @@ final class TopicsHandler {
             DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData.DeletableTopicResult()
                     .setName(topic.name()).setTopicId(topic.topicId());
             response.responses().add(result);
-            boolean byId = topic.name() == null || topic.name().isEmpty();
+            // Version 6 names a topic or gives its id; an id with no (or an empty) name speaks for the topic.
+            boolean byId = (topic.name() == null || topic.name().isEmpty()) && !Uuid.ZERO_UUID.equals(topic.topicId());
             String name = byId ? KafkaTopicIds.nameOf(partitions.manager(), topic.topicId()).orElse(null) : topic.name();
-            result.setName(name);
+            if (byId && name != null) {
+                result.setName(name);
+            }
             if (name == null) {
                 result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())
                         .setErrorMessage("No topic has the id " + topic.topicId());
