@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *  recovery-point-offset-checkpoint   per partition: all offsets below are flushed (Kafka's text format)
  *  log-start-offset-checkpoint        per partition: the first readable offset
  *  orders-0/ orders-1/ …              one log directory per partition, each with the topic's topic.config
+ *                                     and its partition.metadata (the topic id, {@link PartitionMetadataFile})
  *  &lt;uuid&gt;-delete/                      a deleted partition's directory, removed in the background
  * </pre>
  * Checkpoints are written atomically ({@link OffsetCheckpointFile}) every
@@ -69,6 +70,12 @@ public final class LogManager implements AutoCloseable {
     private final Object checkpointLock = new Object();
     private volatile Map<String, List<Log>> topics;
     private volatile Map<String, TopicConfig> topicConfigs;
+    /**
+     * Each topic's id. Changed under {@link #topicLock}: an id is added before its topic is
+     * published in {@link #topics} and removed after the topic left it, so a topic that exists
+     * always has an id.
+     */
+    private final TopicIds topicIds = new TopicIds();
     private final ScheduledExecutorService scheduler;
     /** The logs' background I/O: rolled-segment flushes and queued appends (see {@link Log#open(FileIO, Path,
      * LogConfig, LoadState, java.util.function.LongSupplier, java.util.concurrent.Executor)}). */
@@ -111,6 +118,12 @@ public final class LogManager implements AutoCloseable {
         Executor flusher = ownPool != null ? ownPool : config.ioExecutor().orElseThrow();
         try {
             LogManager manager = load(dataDir, config, lock, flusher, ownPool);
+            try {
+                manager.topicIds.load(manager.io, manager.topics);
+            } catch (IOException | RuntimeException e) {
+                manager.closeLogsWithoutFlush(e);
+                throw e;
+            }
             if (!manager.openedClean) {
                 // Recovery flushed what it accepted: record it now, and give every log a checkpointed
                 // recovery point, those of a creation a crash interrupted too (U2 must not outlive it).
@@ -385,6 +398,7 @@ public final class LogManager implements AutoCloseable {
             }
             List<Log> logs = new ArrayList<>(partitions);
             List<Path> made = new ArrayList<>(partitions);
+            UUID topicId = PartitionMetadataFile.randomTopicId();
             Map<String, List<Log>> previous = topics;
             Map<String, TopicConfig> previousConfigs = topicConfigs;
             Map<String, List<Log>> next = new HashMap<>(previous);
@@ -395,10 +409,12 @@ public final class LogManager implements AutoCloseable {
                     made.add(dir);
                     io.createDirectories(dir);
                     TopicConfigFile.write(io, dir, topicConfig, logConfig.batchBytesMax());
+                    PartitionMetadataFile.write(io, dir, topicId);
                     logs.add(Log.open(io, dir, logConfig, LoadState.unknown(),
                             config.clockMs(), flusher, config.meterRegistry()));
                 }
                 io.syncDirectory(dataDir);
+                topicIds.put(name, topicId);
                 next.put(name, List.copyOf(logs));
                 Map<String, TopicConfig> nextConfigs = new HashMap<>(previousConfigs);
                 nextConfigs.put(name, topicConfig);
@@ -408,6 +424,7 @@ public final class LogManager implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 topics = previous;
                 topicConfigs = previousConfigs;
+                topicIds.remove(name);
                 for (Log log : logs) {
                     try {
                         log.closeWithoutFlush();
@@ -426,7 +443,8 @@ public final class LogManager implements AutoCloseable {
                 throw e;
             }
             logs.forEach(this::watchTruncation);
-            LOG.info("Created topic {} with {} partition(s), {}", name, partitions, topicConfig);
+            LOG.info("Created topic {} (id {}) with {} partition(s), {}", name, PartitionMetadataFile.encode(topicId),
+                    partitions, topicConfig);
         }
     }
 
@@ -553,6 +571,115 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
+     * A topic's id: random when the topic was created, kept in every partition directory
+     * ({@link PartitionMetadataFile}) and the same after every open. Throws
+     * {@link UnknownTopicException} if the topic does not exist.
+     */
+    public UUID topicId(String name) {
+        return topicIds.idOf(name).filter(id -> topics.containsKey(name))
+                .orElseThrow(() -> new UnknownTopicException("Unknown topic '" + name + "'"));
+    }
+
+    /** The name of the topic with id {@code topicId}, if there is one. */
+    public Optional<String> findTopicName(UUID topicId) {
+        return topicIds.nameOf(topicId).filter(topics::containsKey);
+    }
+
+    /**
+     * Grows a topic to {@code newCount} partitions; the existing ones keep their records. Each new
+     * partition directory gets the topic's {@code topic.config} and {@code partition.metadata} and
+     * is made durable in the data directory before the next one is made, so a crash leaves
+     * partitions 0..k with no gap; the checkpoint that lists them all is the commit point, as in
+     * {@link #createTopic}. The directories of a failed growth are removed.
+     *
+     * @throws UnknownTopicException    if the topic does not exist
+     * @throws IllegalArgumentException if {@code newCount} is not above the current count or is
+     *                                  above the log manager's maximum
+     */
+    public void addPartitions(String name, int newCount) throws IOException {
+        synchronized (topicLock) {
+            ensureOpen();
+            List<Log> current = topics.get(name);
+            if (current == null) {
+                throw new UnknownTopicException("Unknown topic '" + name + "'");
+            }
+            if (newCount <= current.size() || newCount > config.partitionsMax()) {
+                throw new IllegalArgumentException("Topic '" + name + "' has " + current.size()
+                        + " partition(s): the new count must be above that and at most " + config.partitionsMax()
+                        + ", not " + newCount);
+            }
+            TopicConfig topicConfig = topicConfig(name);
+            // The existing partitions' settings, with the batch limit the topic has had (never lowered).
+            LogConfig logConfig = current.get(0).config();
+            UUID topicId = topicId(name);
+            Map<String, List<Log>> previous = topics;
+            List<Log> added = new ArrayList<>();
+            List<Path> made = new ArrayList<>();
+            try {
+                for (int p = current.size(); p < newCount; p++) {
+                    Path dir = dataDir.resolve(new TopicPartition(name, p).dirName());
+                    if (io.exists(dir)) {
+                        throw new IOException("Cannot add partition " + p + " to topic '" + name + "': " + dir
+                                + " already exists");
+                    }
+                    made.add(dir);
+                    io.createDirectories(dir);
+                    TopicConfigFile.write(io, dir, topicConfig, logConfig.batchBytesMax());
+                    PartitionMetadataFile.write(io, dir, topicId);
+                    added.add(Log.open(io, dir, logConfig, LoadState.unknown(),
+                            config.clockMs(), flusher, config.meterRegistry()));
+                    io.syncDirectory(dataDir); // partition p is whole on disk before p + 1 appears
+                }
+                List<Log> grown = new ArrayList<>(current);
+                grown.addAll(added);
+                Map<String, List<Log>> next = new HashMap<>(previous);
+                next.put(name, List.copyOf(grown));
+                topics = Collections.unmodifiableMap(next);
+                checkpoint();
+            } catch (IOException | RuntimeException e) {
+                topics = previous;
+                for (Log log : added) {
+                    try {
+                        log.closeWithoutFlush();
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                try {
+                    for (int i = made.size() - 1; i >= 0; i--) { // highest first: never a gap
+                        deleteRecursively(io, made.get(i));
+                    }
+                    io.syncDirectory(dataDir);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            added.forEach(this::watchTruncation);
+            LOG.info("Topic {} grew from {} to {} partitions", name, current.size(), newCount);
+        }
+    }
+
+    /**
+     * Deletes the records of a partition below {@code offset} (Kafka's DeleteRecords): moves its log
+     * start offset up to {@code offset} ({@link Log#advanceLogStartOffset}) and writes the
+     * log-start checkpoint before returning, so the records stay deleted after a restart or a
+     * crash. An offset at or below the current start moves nothing. Returns the log start offset.
+     *
+     * @throws UnknownTopicException    if there is no such partition
+     * @throws IllegalArgumentException if {@code offset} is negative or past the log end
+     */
+    public long deleteRecords(String topic, int partition, long offset) throws IOException {
+        if (offset < 0) {
+            throw new IllegalArgumentException("Cannot delete records of " + topic + "-" + partition
+                    + " below offset " + offset + ": an offset is not negative");
+        }
+        long start = log(topic, partition).advanceLogStartOffset(offset);
+        checkpoint(); // even when unchanged here: a concurrent call may have moved it and not yet written it
+        return start;
+    }
+
+    /**
      * Deletes a topic: its logs are closed, each partition directory is renamed out of the
      * namespace (highest partition first, so a crash leaves partitions 0..k, never a hole), the
      * data directory is synced, and the files are removed.
@@ -570,6 +697,7 @@ public final class LogManager implements AutoCloseable {
             Map<String, TopicConfig> nextConfigs = new HashMap<>(topicConfigs);
             nextConfigs.remove(name);
             topicConfigs = Collections.unmodifiableMap(nextConfigs);
+            topicIds.remove(name);
             List<Path> renamed = new ArrayList<>();
             for (int p = logs.size() - 1; p >= 0; p--) {
                 Log log = logs.get(p);

@@ -12,22 +12,33 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -54,6 +65,8 @@ import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
@@ -178,15 +191,26 @@ class AdvertisedVersionsTest {
         });
         cases.put(ApiKeys.FETCH, new Case() {
             public ApiMessage request(short version) {
+                FetchRequestData.FetchTopic topic = new FetchRequestData.FetchTopic().setPartitions(List.of(
+                        new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                                .setPartitionMaxBytes(1 << 20)));
+                if (version >= 13) {
+                    topic.setTopicId(topicId(server)); // from 13 on, topics are named by id only
+                } else {
+                    topic.setTopic(TOPIC);
+                }
                 return new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
-                        .setTopics(List.of(new FetchRequestData.FetchTopic().setTopic(TOPIC).setPartitions(List.of(
-                                new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
-                                        .setPartitionMaxBytes(1 << 20)))));
+                        .setTopics(List.of(topic));
             }
 
             public void check(short version, ApiMessage response) {
-                FetchResponseData.PartitionData partition = ((FetchResponseData) response).responses().get(0)
-                        .partitions().get(0);
+                FetchResponseData.FetchableTopicResponse topic = ((FetchResponseData) response).responses().get(0);
+                if (version >= 13) {
+                    assertThat(topic.topicId()).isEqualTo(topicId(server));
+                } else {
+                    assertThat(topic.topic()).isEqualTo(TOPIC);
+                }
+                FetchResponseData.PartitionData partition = topic.partitions().get(0);
                 assertNoError(ApiKeys.FETCH, version, partition.errorCode());
                 assertThat(partition.highWatermark()).isGreaterThanOrEqualTo(RECORDS);
                 assertThat(partition.records().sizeInBytes()).isPositive();
@@ -369,6 +393,8 @@ class AdvertisedVersionsTest {
         });
         groupAdministrationCases(cases, client);
         configCases(cases, server);
+        partitionAdminCases(cases, server);
+        describeCases(cases, server);
         return cases;
     }
 
@@ -412,6 +438,119 @@ class AdvertisedVersionsTest {
                         ((IncrementalAlterConfigsResponseData) response).responses().get(0).errorCode());
                 assertThat(server.manager().log(TOPIC, 0).config().retentionMs())
                         .isEqualTo(retentionMs(ApiKeys.INCREMENTAL_ALTER_CONFIGS, version));
+            }
+        });
+    }
+
+    private static Uuid topicId(RunningServer server) {
+        java.util.UUID id = server.manager().topicId(TOPIC);
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+
+    /**
+     * CreatePartitions grows {@link #TOPIC} by one per version; DeleteRecords raises its start to
+     * version + 1; OffsetForLeaderEpoch finds its end for epoch 0.
+     */
+    private static void partitionAdminCases(Map<ApiKeys, Case> cases, RunningServer server) {
+        int[] partitionsBefore = {0};
+        cases.put(ApiKeys.CREATE_PARTITIONS, new Case() {
+            public ApiMessage request(short version) {
+                partitionsBefore[0] = server.manager().partitionCount(TOPIC);
+                CreatePartitionsRequestData request = new CreatePartitionsRequestData().setTimeoutMs(10_000);
+                request.topics().add(new CreatePartitionsRequestData.CreatePartitionsTopic().setName(TOPIC)
+                        .setCount(partitionsBefore[0] + 1).setAssignments(null));
+                return request;
+            }
+
+            public void check(short version, ApiMessage response) {
+                assertNoError(ApiKeys.CREATE_PARTITIONS, version,
+                        ((CreatePartitionsResponseData) response).results().get(0).errorCode());
+                assertThat(server.manager().partitionCount(TOPIC)).isEqualTo(partitionsBefore[0] + 1);
+            }
+        });
+        cases.put(ApiKeys.DELETE_RECORDS, new Case() {
+            public ApiMessage request(short version) {
+                DeleteRecordsRequestData request = new DeleteRecordsRequestData().setTimeoutMs(10_000);
+                request.topics().add(new DeleteRecordsRequestData.DeleteRecordsTopic().setName(TOPIC).setPartitions(
+                        List.of(new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0)
+                                .setOffset(version + 1))));
+                return request;
+            }
+
+            public void check(short version, ApiMessage response) {
+                DeleteRecordsResponseData.DeleteRecordsPartitionResult partition = ((DeleteRecordsResponseData) response)
+                        .topics().find(TOPIC).partitions().find(0);
+                assertNoError(ApiKeys.DELETE_RECORDS, version, partition.errorCode());
+                assertThat(partition.lowWatermark()).isEqualTo(version + 1);
+                assertThat(server.manager().log(TOPIC, 0).logStartOffset()).isEqualTo(version + 1);
+            }
+        });
+        cases.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new Case() {
+            public ApiMessage request(short version) {
+                OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics =
+                        new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+                topics.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(TOPIC).setPartitions(
+                        List.of(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(0)
+                                .setCurrentLeaderEpoch(-1).setLeaderEpoch(0))));
+                return new OffsetForLeaderEpochRequestData().setReplicaId(-1).setTopics(topics);
+            }
+
+            public void check(short version, ApiMessage response) {
+                OffsetForLeaderEpochResponseData.EpochEndOffset partition = ((OffsetForLeaderEpochResponseData) response)
+                        .topics().find(TOPIC).partitions().get(0);
+                assertNoError(ApiKeys.OFFSET_FOR_LEADER_EPOCH, version, partition.errorCode());
+                assertThat(partition.leaderEpoch()).isZero();
+                assertThat(partition.endOffset()).isEqualTo(server.manager().log(TOPIC, 0).logEndOffset());
+            }
+        });
+    }
+
+    /** DescribeCluster, DescribeLogDirs, DescribeProducers. */
+    private static void describeCases(Map<ApiKeys, Case> cases, RunningServer server) {
+        cases.put(ApiKeys.DESCRIBE_CLUSTER, new Case() {
+            public ApiMessage request(short version) {
+                return new DescribeClusterRequestData();
+            }
+
+            public void check(short version, ApiMessage response) {
+                DescribeClusterResponseData data = (DescribeClusterResponseData) response;
+                assertNoError(ApiKeys.DESCRIBE_CLUSTER, version, data.errorCode());
+                assertThat(data.brokers()).hasSize(1);
+                assertThat(data.brokers().iterator().next().port()).isEqualTo(server.port());
+                assertThat(data.clusterId()).isNotEmpty();
+            }
+        });
+        cases.put(ApiKeys.DESCRIBE_LOG_DIRS, new Case() {
+            public ApiMessage request(short version) {
+                return new DescribeLogDirsRequestData().setTopics(null); // every topic
+            }
+
+            public void check(short version, ApiMessage response) {
+                DescribeLogDirsResponseData.DescribeLogDirsResult dir = ((DescribeLogDirsResponseData) response)
+                        .results().get(0);
+                assertNoError(ApiKeys.DESCRIBE_LOG_DIRS, version, dir.errorCode());
+                DescribeLogDirsResponseData.DescribeLogDirsTopic topic = dir.topics().stream()
+                        .filter(t -> t.name().equals(TOPIC)).findFirst().orElseThrow();
+                assertThat(topic.partitions().stream().filter(p -> p.partitionIndex() == 0).findFirst().orElseThrow()
+                        .partitionSize()).isEqualTo(server.manager().log(TOPIC, 0).sizeBytes());
+                if (version >= 4) {
+                    assertThat(dir.totalBytes()).isPositive();
+                }
+            }
+        });
+        cases.put(ApiKeys.DESCRIBE_PRODUCERS, new Case() {
+            public ApiMessage request(short version) {
+                DescribeProducersRequestData request = new DescribeProducersRequestData();
+                request.topics().add(new DescribeProducersRequestData.TopicRequest().setName(TOPIC)
+                        .setPartitionIndexes(List.of(0)));
+                return request;
+            }
+
+            public void check(short version, ApiMessage response) {
+                DescribeProducersResponseData.PartitionResponse partition = ((DescribeProducersResponseData) response)
+                        .topics().get(0).partitions().get(0);
+                assertNoError(ApiKeys.DESCRIBE_PRODUCERS, version, partition.errorCode());
+                assertThat(partition.activeProducers()).isEmpty(); // this test's producers are not idempotent
             }
         });
     }

@@ -38,7 +38,7 @@ class ProtocolTest {
             ApiVersionsResponseData response = (ApiVersionsResponseData) client.call(ApiKeys.API_VERSIONS, (short) 3,
                     new ApiVersionsRequestData().setClientSoftwareName("raw").setClientSoftwareVersion("1"));
             assertThat(response.errorCode()).isEqualTo(Errors.NONE.code());
-            assertThat(response.apiKeys().find(ApiKeys.FETCH.id).maxVersion()).isEqualTo((short) 12);
+            assertThat(response.apiKeys().find(ApiKeys.FETCH.id).maxVersion()).isEqualTo((short) 18);
             assertThat(response.apiKeys().find(ApiKeys.PRODUCE.id).maxVersion()).isEqualTo((short) 11);
             // Without a group coordinator the group APIs are not advertised.
             assertThat(response.apiKeys().find(ApiKeys.JOIN_GROUP.id)).isNull();
@@ -58,11 +58,13 @@ class ProtocolTest {
     @Test
     void aVersionThatIsNotAdvertisedGetsUnsupportedVersion() throws Exception {
         try (RunningServer server = new RunningServer(dir); RawClient client = new RawClient(server.port())) {
-            FetchRequestData fetch = new FetchRequestData().setMaxWaitMs(0).setReplicaId(-1);
-            fetch.topics().add(new FetchRequestData.FetchTopic().setTopicId(org.apache.kafka.common.Uuid.randomUuid())
-                    .setPartitions(java.util.List.of(new FetchRequestData.FetchPartition().setPartition(0))));
-            FetchResponseData response = (FetchResponseData) client.call(ApiKeys.FETCH, (short) 13, fetch);
-            assertThat(response.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+            ListOffsetsRequestData listOffsets = new ListOffsetsRequestData().setReplicaId(-1);
+            listOffsets.topics().add(new ListOffsetsRequestData.ListOffsetsTopic().setName("t").setPartitions(
+                    java.util.List.of(new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0))));
+            ListOffsetsResponseData response = (ListOffsetsResponseData) client.call(ApiKeys.LIST_OFFSETS, (short) 8,
+                    listOffsets);
+            assertThat(response.topics().get(0).partitions().get(0).errorCode())
+                    .isEqualTo(Errors.UNSUPPORTED_VERSION.code());
             // The connection stays usable.
             assertThat(((ApiVersionsResponseData) client.call(ApiKeys.API_VERSIONS, (short) 0,
                     new ApiVersionsRequestData())).errorCode()).isEqualTo(Errors.NONE.code());

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * data. Once the response holds {@code maxBytes}, later partitions come back empty, so it exceeds
  * the limit by one batch at most. High watermark and last stable offset are both the log end
  * (every appended record is visible; there are no transactions); the preferred read replica is -1.
+ * From version 13 a request names each topic by id only: an id no topic has gets UNKNOWN_TOPIC_ID
+ * in each of its partitions (a topic deleted and created again has a new id).
  *
  * <p>When the first read has fewer than {@code minBytes} and no error, the fetch waits
  * ({@link FetchWaiters}) up to {@code maxWaitMs}. The records are read by a
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 final class FetchHandler {
     private static final Logger LOG = LoggerFactory.getLogger(FetchHandler.class);
+    /** The first version that names topics by id, not by name. */
+    static final short TOPIC_IDS_VERSION = 13;
 
     private final Partitions partitions;
     private final FetchWaiters waiters;
@@ -47,18 +51,20 @@ final class FetchHandler {
 
     CompletableFuture<Optional<Response>> handle(ParsedRequest request) {
         FetchRequestData data = (FetchRequestData) request.request().data();
-        Attempt first = read(data);
+        List<Optional<String>> names = topicNames(data, request.version());
+        Attempt first = read(data, names);
         if (first.bytes >= data.minBytes() || first.error || data.maxWaitMs() <= 0) {
             return CompletableFuture.completedFuture(Optional.of(Response.to(request, first.response)));
         }
         first.release();
         Set<Log> logs = new LinkedHashSet<>();
-        for (FetchRequestData.FetchTopic topic : data.topics()) {
-            for (FetchRequestData.FetchPartition partition : topic.partitions()) {
-                partitions.find(topic.topic(), partition.partition()).ifPresent(logs::add);
+        for (int t = 0; t < data.topics().size(); t++) {
+            String name = names.get(t).orElse(null);
+            for (FetchRequestData.FetchPartition partition : data.topics().get(t).partitions()) {
+                partitions.find(name, partition.partition()).ifPresent(logs::add);
             }
         }
-        return waiters.await(logs, data.maxWaitMs(), () -> read(data),
+        return waiters.await(logs, data.maxWaitMs(), () -> read(data, names),
                         attempt -> attempt.bytes >= data.minBytes() || attempt.error, Attempt::release)
                 .thenApply(attempt -> Optional.of(Response.to(request, attempt.response)));
     }
@@ -79,10 +85,25 @@ final class FetchHandler {
         }
     }
 
-    private Attempt read(FetchRequestData data) {
+    /**
+     * Each requested topic's name, in request order: as given up to version 12; from 13 the name
+     * of the topic with the given id, resolved once per request so every pass reads the same topic.
+     */
+    private List<Optional<String>> topicNames(FetchRequestData data, short version) {
+        List<Optional<String>> names = new ArrayList<>(data.topics().size());
+        for (FetchRequestData.FetchTopic topic : data.topics()) {
+            names.add(version >= TOPIC_IDS_VERSION ? KafkaTopicIds.nameOf(partitions.manager(), topic.topicId())
+                    : Optional.ofNullable(topic.topic()));
+        }
+        return names;
+    }
+
+    private Attempt read(FetchRequestData data, List<Optional<String>> names) {
         Attempt attempt = new Attempt();
         int maxBytes = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
-        for (FetchRequestData.FetchTopic topic : data.topics()) {
+        for (int t = 0; t < data.topics().size(); t++) {
+            FetchRequestData.FetchTopic topic = data.topics().get(t);
+            Optional<String> name = names.get(t);
             FetchResponseData.FetchableTopicResponse topicResponse = new FetchResponseData.FetchableTopicResponse()
                     .setTopic(topic.topic()).setTopicId(topic.topicId());
             attempt.response.responses().add(topicResponse);
@@ -91,7 +112,12 @@ final class FetchHandler {
                         .setPartitionIndex(partition.partition()).setPreferredReadReplica(-1)
                         .setRecords(MemoryRecords.EMPTY);
                 topicResponse.partitions().add(out);
-                readPartition(attempt, topic.topic(), partition, maxBytes, out);
+                if (name.isEmpty()) { // only from version 13: before, a request always names its topics
+                    attempt.error = true;
+                    out.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+                    continue;
+                }
+                readPartition(attempt, name.orElse(null), partition, maxBytes, out);
             }
         }
         return attempt;

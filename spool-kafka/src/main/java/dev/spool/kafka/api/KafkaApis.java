@@ -46,6 +46,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final ListOffsetsHandler listOffsets;
     private final TopicsHandler topics;
     private final ConfigsHandler configs;
+    private final PartitionAdminHandler partitionAdmin;
+    private final DescribeHandler describe;
     private final GroupRouter groups;
 
     /**
@@ -70,6 +72,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
         this.configs = new ConfigsHandler(partitions);
+        this.partitionAdmin = new PartitionAdminHandler(partitions);
+        this.describe = new DescribeHandler(partitions, node);
         this.groups = new GroupRouter(coordinator, node,
                 (topic, partition) -> partitions.find(topic, partition).isPresent());
     }
@@ -117,6 +121,12 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case DESCRIBE_CONFIGS -> now(configs.describeConfigs(request));
                 case ALTER_CONFIGS -> now(configs.alterConfigs(request));
                 case INCREMENTAL_ALTER_CONFIGS -> now(configs.incrementalAlterConfigs(request));
+                case CREATE_PARTITIONS -> now(partitionAdmin.createPartitions(request));
+                case DELETE_RECORDS -> now(partitionAdmin.deleteRecords(request));
+                case OFFSET_FOR_LEADER_EPOCH -> now(partitionAdmin.offsetForLeaderEpoch(request));
+                case DESCRIBE_CLUSTER -> now(describe.describeCluster(request));
+                case DESCRIBE_LOG_DIRS -> now(describe.describeLogDirs(request));
+                case DESCRIBE_PRODUCERS -> now(describe.describeProducers(request));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, client);
                 case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, client);

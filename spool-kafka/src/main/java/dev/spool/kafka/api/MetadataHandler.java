@@ -4,8 +4,8 @@ import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -14,8 +14,9 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * Metadata: this node is the only broker, the controller and the leader of every partition (epoch
  * 0, the sole replica, in sync). Unknown topics are created when the server allows it and the
- * request does (versions 0–3 always ask to). Topic ids are the zero id, as on brokers before topic
- * ids: the advertised Produce and Fetch versions name topics, never ids.
+ * request does (versions 0–3 always ask to). Each topic carries its id (versions 10+), and version
+ * 12+ requests may name a topic by id alone: an id that names no topic gets UNKNOWN_TOPIC_ID, and is
+ * never created.
  */
 final class MetadataHandler {
     static final int NODE_ID = 0;
@@ -33,33 +34,40 @@ final class MetadataHandler {
         MetadataRequestData data = (MetadataRequestData) request.request().data();
         short version = request.version();
         boolean autoCreate = partitions.config().autoCreateTopics() && (version < 4 || data.allowAutoTopicCreation());
-        Collection<String> names;
         boolean all = data.topics() == null || (version == 0 && data.topics().isEmpty());
-        if (all) {
-            names = partitions.manager().topics();
-        } else {
-            names = new ArrayList<>();
-            for (MetadataRequestData.MetadataRequestTopic topic : data.topics()) {
-                names.add(topic.name());
-            }
-        }
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(CLUSTER_ID)
                 .setControllerId(NODE_ID);
         response.brokers().add(new MetadataResponseData.MetadataResponseBroker()
                 .setNodeId(NODE_ID).setHost(node.host()).setPort(node.port()));
-        for (String name : names) {
-            response.topics().add(describe(name, autoCreate && !all));
+        if (all) {
+            for (String name : partitions.manager().topics()) {
+                response.topics().add(describe(name, false));
+            }
+        } else {
+            for (MetadataRequestData.MetadataRequestTopic topic : data.topics()) {
+                // As Kafka does: a topic id, when given, names the topic (the Java Admin sends an empty name with it).
+                boolean byId = topic.name() == null || !Uuid.ZERO_UUID.equals(topic.topicId());
+                response.topics().add(byId ? describeById(topic.topicId(), version) : describe(topic.name(), autoCreate));
+            }
         }
         return Response.to(request, response);
     }
 
+    private MetadataResponseData.MetadataResponseTopic describeById(Uuid topicId, short version) throws IOException {
+        Optional<String> name = KafkaTopicIds.nameOf(partitions.manager(), topicId);
+        if (name.isPresent()) {
+            return describe(name.get(), false);
+        }
+        // The response names a topic only from version 12 on; before that the request had no right to omit it.
+        return new MetadataResponseData.MetadataResponseTopic().setTopicId(topicId)
+                .setName(version >= 12 ? null : "")
+                .setErrorCode(version >= 12 ? Errors.UNKNOWN_TOPIC_ID.code() : Errors.INVALID_REQUEST.code());
+    }
+
     private MetadataResponseData.MetadataResponseTopic describe(String name, boolean autoCreate) throws IOException {
         MetadataResponseData.MetadataResponseTopic topic = new MetadataResponseData.MetadataResponseTopic()
-                .setName(name).setTopicId(Uuid.ZERO_UUID).setIsInternal(Partitions.isInternal(name));
-        if (name == null) {
-            return topic.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
-        }
+                .setName(name).setIsInternal(Partitions.isInternal(name));
         if (!partitions.manager().topicExists(name)) {
             if (!autoCreate) {
                 return topic.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -71,6 +79,7 @@ final class MetadataHandler {
         }
         int count;
         try {
+            topic.setTopicId(KafkaTopicIds.of(partitions.manager(), name));
             count = partitions.manager().partitionCount(name);
         } catch (dev.spool.log.UnknownTopicException e) { // deleted meanwhile
             return topic.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());

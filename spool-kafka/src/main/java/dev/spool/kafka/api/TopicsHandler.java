@@ -114,6 +114,7 @@ final class TopicsHandler {
                 fail(result, Errors.INVALID_PARTITIONS, e.getMessage());
                 return;
             }
+            result.setTopicId(KafkaTopicIds.of(partitions.manager(), name));
         }
         result.setConfigs(configsOf(topicConfig, partitions.manager().defaultLogConfig()));
         result.setNumPartitions(count).setReplicationFactor((short) 1);
@@ -144,14 +145,21 @@ final class TopicsHandler {
             DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData.DeletableTopicResult()
                     .setName(topic.name()).setTopicId(topic.topicId());
             response.responses().add(result);
-            String name = topic.name();
+            // Version 6 names a topic or gives its id; an id with no (or an empty) name speaks for the topic.
+            boolean byId = (topic.name() == null || topic.name().isEmpty()) && !Uuid.ZERO_UUID.equals(topic.topicId());
+            String name = byId ? KafkaTopicIds.nameOf(partitions.manager(), topic.topicId()).orElse(null) : topic.name();
+            if (byId && name != null) {
+                result.setName(name);
+            }
             if (name == null) {
-                result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setErrorMessage("This server names topics, not ids");
+                result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())
+                        .setErrorMessage("No topic has the id " + topic.topicId());
             } else if (Partitions.isInternal(name)) {
                 result.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
                         .setErrorMessage("Internal topic " + name + " cannot be deleted");
             } else {
                 try {
+                    result.setTopicId(KafkaTopicIds.of(partitions.manager(), name));
                     partitions.manager().deleteTopic(name);
                     partitions.forgetClosed();
                 } catch (UnknownTopicException e) {

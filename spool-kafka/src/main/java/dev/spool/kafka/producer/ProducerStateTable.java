@@ -136,6 +136,26 @@ public final class ProducerStateTable {
         return out;
     }
 
+    /**
+     * One producer as DescribeProducers reports it: its epoch, the last sequence of its latest
+     * batch, and where that batch landed (completes when it is written; its header holds the time).
+     */
+    public record ProducerSummary(long producerId, short epoch, int lastSequence, CompletableFuture<Long> lastBatchOffset) {
+    }
+
+    /** Every producer the table holds, least recently used first; changes nothing (not even the use order). */
+    public java.util.List<ProducerSummary> summaries() {
+        java.util.List<ProducerSummary> out = new java.util.ArrayList<>(producers.size());
+        for (Map.Entry<Long, ProducerEntry> producer : producers.entrySet()) {
+            BatchEntry last = producer.getValue().batches.peekLast();
+            if (last != null) {
+                out.add(new ProducerSummary(producer.getKey(), producer.getValue().epoch, last.lastSequence,
+                        last.firstOffset));
+            }
+        }
+        return out;
+    }
+
     /** The sequence after {@code sequence}: sequences wrap from Integer.MAX_VALUE to 0. */
     public static int nextSequence(int sequence) {
         return sequence == Integer.MAX_VALUE ? 0 : sequence + 1;

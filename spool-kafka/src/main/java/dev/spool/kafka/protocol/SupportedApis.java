@@ -14,12 +14,18 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * <ul>
  *   <li>Produce 0–11: versions 0–2 are listed but refused on use, as Kafka 4 does, because old
  *       librdkafka enables gzip/snappy/lz4 only when the range contains 0; 12+ need topic ids.</li>
- *   <li>Fetch 4–12, OffsetCommit 2–9, OffsetFetch 1–9: the next versions identify topics by id.</li>
+ *   <li>Fetch 4–18: 13+ name topics by id (Metadata reports them); 15–18 add only what
+ *       followers and KRaft controllers use.</li>
+ *   <li>OffsetCommit 2–9, OffsetFetch 1–9: the next versions identify topics by id.</li>
  *   <li>InitProducerId 0–5: 6 is the unstable two-phase-commit version.</li>
  *   <li>ApiVersions 0–4: a client asking a newer version gets the version-0 fallback.</li>
  *   <li>ListGroups 0–5, DescribeGroups 0–6, DeleteGroups 0–3, OffsetDelete 0: every version
  *       kafka-clients 4.4 knows, so its Admin can filter groups by type (5) and learn of a missing
  *       group by its error (DescribeGroups 6); librdkafka and kafkajs send older ones.</li>
+ *   <li>CreatePartitions 0–3, DeleteRecords 0–2, OffsetForLeaderEpoch 2–4, DescribeCluster 0–2,
+ *       DescribeLogDirs 1–5, DescribeProducers 0: every version kafka-clients 4.4 knows, which
+ *       covers what librdkafka 2.0 sends (CreatePartitions and DeleteRecords up to 1,
+ *       OffsetForLeaderEpoch 2).</li>
  * </ul>
  * The group APIs are listed only when the server has a group coordinator.
  */
@@ -31,7 +37,7 @@ public final class SupportedApis {
 
     private SupportedApis(boolean groups) {
         put(ApiKeys.PRODUCE, 0, 11);
-        put(ApiKeys.FETCH, 4, 12);
+        put(ApiKeys.FETCH, 4, 18);
         put(ApiKeys.LIST_OFFSETS, 1, 7);
         put(ApiKeys.METADATA, 0, 12);
         put(ApiKeys.FIND_COORDINATOR, 0, 6);
@@ -42,6 +48,12 @@ public final class SupportedApis {
         put(ApiKeys.DESCRIBE_CONFIGS, 1, 4);
         put(ApiKeys.ALTER_CONFIGS, 0, 2);
         put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
+        put(ApiKeys.CREATE_PARTITIONS, 0, 3);
+        put(ApiKeys.DELETE_RECORDS, 0, 2);
+        put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
+        put(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
+        put(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
+        put(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
         if (groups) {
             put(ApiKeys.OFFSET_COMMIT, 2, 9);
             put(ApiKeys.OFFSET_FETCH, 1, 9);
