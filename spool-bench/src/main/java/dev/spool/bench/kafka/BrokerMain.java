@@ -2,9 +2,12 @@ package dev.spool.bench.kafka;
 
 import dev.spool.kafka.KafkaServer;
 import dev.spool.kafka.KafkaServerConfig;
+import dev.spool.kafka.group.ClassicGroupCoordinator;
+import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.log.Durability;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -12,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Optional;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -22,10 +26,12 @@ import org.apache.kafka.common.utils.Time;
 /**
  * The entry point of a broker's child JVM in the wire benchmark (started by {@link BrokerProcess}):
  * one server on loopback over a fresh data directory, either Spool's Kafka-compatible server or a
- * real Apache Kafka broker (KRaft, one combined broker and controller).
+ * real Apache Kafka broker (KRaft, one combined broker and controller). The compatibility tests
+ * (spool-compat) start it too, in the {@code spool-serve} mode.
  *
  * <pre>
  *   BrokerMain spool DIR strict|none          acks=all waits for an fsync (strict) or the page cache (none)
+ *   BrokerMain spool-serve DIR                 as {@code spool serve} runs: with the group coordinator
  *   BrokerMain kafka DIR PORT CONTROLLER_PORT  Kafka's own defaults; topics may override them
  * </pre>
  *
@@ -42,15 +48,17 @@ public final class BrokerMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none | kafka DIR PORT CONTROLLER_PORT");
+            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none | spool-serve DIR"
+                    + " | kafka DIR PORT CONTROLLER_PORT");
         }
         Path dir = Paths.get(args[1]);
         Files.createDirectories(dir);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         switch (args[0]) {
             case "spool" -> runSpool(dir, durability(args), out);
+            case "spool-serve" -> runSpoolServe(dir, out);
             case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), out);
-            default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool or kafka");
+            default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool, spool-serve or kafka");
         }
         // Stopped and flushed: exit even if a library left a non-daemon thread behind.
         System.exit(0);
@@ -86,6 +94,33 @@ public final class BrokerMain {
              KafkaServer server = KafkaServer.start(config, manager)) {
             out.println(READY + "127.0.0.1:" + server.port());
             awaitEndOfInput();
+        }
+    }
+
+    /**
+     * Spool exactly as {@code spool serve DIR --listen 127.0.0.1:0} builds it: the server's defaults
+     * (acks=all waits for an fsync, unknown topics are created with one partition) and the
+     * consumer-group coordinator, its committed offsets in a reserved log under the data directory.
+     * The server closes the coordinator when it stops.
+     */
+    private static void runSpoolServe(Path dir, PrintStream out) throws IOException {
+        KafkaServerConfig config = KafkaServerConfig.defaults().withListen("127.0.0.1", 0);
+        CompositeMeterRegistry registry = new CompositeMeterRegistry();
+        try (LogManager manager = LogManager.open(dir, LogManagerConfig.defaults().withMeterRegistry(registry))) {
+            ClassicGroupCoordinator groups = ClassicGroupCoordinator.open(
+                    dir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"),
+                    GroupCoordinatorConfig.defaults().withMeterRegistry(registry));
+            KafkaServer server;
+            try {
+                server = KafkaServer.start(config, manager, Optional.of(groups), registry);
+            } catch (IOException | RuntimeException e) {
+                groups.close();
+                throw e;
+            }
+            try (server) {
+                out.println(READY + "127.0.0.1:" + server.port());
+                awaitEndOfInput();
+            }
         }
     }
 
