@@ -32,7 +32,9 @@ import org.apache.kafka.common.utils.Time;
  * <pre>
  *   BrokerMain spool DIR strict|none          acks=all waits for an fsync (strict) or the page cache (none)
  *   BrokerMain spool-serve DIR                 as {@code spool serve} runs: with the group coordinator
- *   BrokerMain kafka DIR PORT CONTROLLER_PORT  Kafka's own defaults; topics may override them
+ *   BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]
+ *                                              Kafka's own defaults (topics may override them), but for
+ *                                              the broker settings given as KEY=VALUE
  * </pre>
  *
  * <p>Protocol with the parent: once the server accepts clients the child prints one line
@@ -57,7 +59,7 @@ public final class BrokerMain {
         switch (args[0]) {
             case "spool" -> runSpool(dir, durability(args), out);
             case "spool-serve" -> runSpoolServe(dir, out);
-            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), out);
+            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), overrides(args), out);
             default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool, spool-serve or kafka");
         }
         // Stopped and flushed: exit even if a library left a non-daemon thread behind.
@@ -76,14 +78,27 @@ public final class BrokerMain {
     }
 
     private static int port(String[] args, int index) {
-        if (args.length != 4) {
-            throw new IllegalArgumentException("usage: BrokerMain kafka DIR PORT CONTROLLER_PORT");
+        if (args.length < 4) {
+            throw new IllegalArgumentException("usage: BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]");
         }
         int port = Integer.parseInt(args[index]);
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
         }
         return port;
+    }
+
+    /** The broker settings after the ports of the kafka mode, each {@code KEY=VALUE}. */
+    private static Properties overrides(String[] args) {
+        Properties overrides = new Properties();
+        for (int i = 4; i < args.length; i++) {
+            int equals = args[i].indexOf('=');
+            if (equals < 1) {
+                throw new IllegalArgumentException("A broker setting must be KEY=VALUE, not '" + args[i] + "'");
+            }
+            overrides.setProperty(args[i].substring(0, equals), args[i].substring(equals + 1));
+        }
+        return overrides;
     }
 
     /** Spool as {@code spool serve} runs it: the log manager's defaults, no group coordinator. */
@@ -130,7 +145,8 @@ public final class BrokerMain {
      * {@code kafka-storage.sh format --standalone} does, then Kafka's own server class.
      * Everything not set here keeps Kafka's default.
      */
-    private static void runKafka(Path dir, int port, int controllerPort, PrintStream out) throws Exception {
+    private static void runKafka(Path dir, int port, int controllerPort, Properties overrides, PrintStream out)
+            throws Exception {
         Properties props = new Properties();
         props.setProperty("process.roles", "broker,controller");
         props.setProperty("node.id", "1");
@@ -148,6 +164,7 @@ public final class BrokerMain {
         props.setProperty("transaction.state.log.min.isr", "1");
         props.setProperty("share.coordinator.state.topic.replication.factor", "1");
         props.setProperty("share.coordinator.state.topic.min.isr", "1");
+        props.putAll(overrides);
         Path propsFile = dir.resolve("server.properties");
         try (var writer = Files.newBufferedWriter(propsFile, StandardCharsets.UTF_8)) {
             props.store(writer, "wire benchmark: single-node KRaft broker");
