@@ -4,21 +4,46 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** What the harness reads back after an admin operation, with the Java client; and a group to act on. */
 final class Admins {
     private Admins() {
     }
 
-    static int partitions(Fixtures f, String topic) throws Exception {
-        return f.admin().describeTopics(List.of(topic)).allTopicNames()
-                .get(Fixtures.WAIT_MS, TimeUnit.MILLISECONDS).get(topic).partitions().size();
+    /**
+     * Waits until the server describes {@code topic} with {@code expected} partitions. Kafka's broker
+     * learns of a topic or partition its controller created a moment later, so a describe right
+     * after a create may not see it yet; the wait is bounded and the last answer is reported.
+     */
+    static void awaitPartitions(Fixtures f, String topic, int expected) throws Exception {
+        long deadline = System.currentTimeMillis() + Fixtures.WAIT_MS;
+        String seen = "nothing";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                int partitions = f.admin().describeTopics(List.of(topic)).allTopicNames()
+                        .get(Fixtures.WAIT_MS, TimeUnit.MILLISECONDS).get(topic).partitions().size();
+                if (partitions == expected) {
+                    return;
+                }
+                seen = partitions + " partitions";
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                seen = e.getCause().toString();
+            }
+            Thread.sleep(100); // polling the server's state, not waiting for an event of ours
+        }
+        throw new AssertionError("topic " + topic + " should have " + expected + " partitions; the server still said "
+                + seen + " after " + Fixtures.WAIT_MS + " ms");
     }
 
     /** Waits until the topic no longer shows in the server's topic list (Kafka deletes asynchronously). */
@@ -30,7 +55,7 @@ final class Admins {
             if (!names.contains(topic)) {
                 return;
             }
-            Thread.sleep(200); // polling the server's state, not waiting for an event of ours
+            Thread.sleep(100); // polling the server's state, not waiting for an event of ours
         }
         throw new AssertionError("topic " + topic + " still listed " + Fixtures.WAIT_MS + " ms after its delete: "
                 + names);

@@ -72,8 +72,10 @@ final class Fixtures implements AutoCloseable {
         return admin;
     }
 
+    /** Creates the topic and waits until the server's metadata shows it (Kafka's lags its controller's). */
     void createTopic(String topic, int partitions) throws Exception {
         admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        Admins.awaitPartitions(this, topic, partitions);
     }
 
     /** A new single-partition topic holding {@code values}, in order, with the producer's timestamps. */

@@ -32,7 +32,7 @@ final class GroupToolCells {
         cells.add(new Cell(CLIENT, "kafka-consumer-groups --list", (f, topic) -> {
             String group = Admins.groupWithCommit(f, topic, 3);
             Proc.Result out = tool(f, ToolCells.CONSUMER_GROUPS, "--list");
-            assertThat(Arrays.asList(out.output().split("\n"))).as(out.describe()).contains(group);
+            assertThat(Arrays.stream(out.output().split("\n")).map(String::strip)).as(out.describe()).contains(group);
             return null;
         }));
         cells.add(new Cell(CLIENT, "kafka-consumer-groups --describe (lag)", (f, topic) -> {
@@ -68,8 +68,9 @@ final class GroupToolCells {
         }
         cells.add(new Cell(CLIENT, "kafka-consumer-groups --delete", (f, topic) -> {
             String group = Admins.groupWithCommit(f, topic, 3);
-            tool(f, ToolCells.CONSUMER_GROUPS, "--delete", "--group", group);
-            assertThat(f.committed(group, topic)).as("committed offset after the delete").isEqualTo(-1);
+            Proc.Result out = tool(f, ToolCells.CONSUMER_GROUPS, "--delete", "--group", group);
+            assertThat(f.committed(group, topic)).as("committed offset after the delete\n" + out.describe())
+                    .isEqualTo(-1);
             return null;
         }));
         return cells;

@@ -31,7 +31,7 @@ final class JavaAdminCells {
         List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(CLIENT, "Admin.createTopics, describeTopics", (f, topic) -> {
             f.admin().createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertThat(Admins.partitions(f, topic)).isEqualTo(2);
+            Admins.awaitPartitions(f, topic, 2);
             return null;
         }));
         cells.add(new Cell(CLIENT, "Admin.deleteTopics", (f, topic) -> {
@@ -49,7 +49,7 @@ final class JavaAdminCells {
             f.createTopic(topic, 1);
             f.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(3))).all()
                     .get(WAIT_MS, TimeUnit.MILLISECONDS);
-            assertThat(Admins.partitions(f, topic)).isEqualTo(3);
+            Admins.awaitPartitions(f, topic, 3);
             return null;
         }));
         cells.add(new Cell(CLIENT, "Admin.listGroups", (f, topic) -> {

@@ -21,9 +21,9 @@ final class Matrix {
     record Outcome(Status status, String detail) {
         /** The table cell: the status and the detail's first line, shortened. */
         String summary() {
-            String first = detail == null ? "" : detail.strip().split("\n", 2)[0];
-            if (first.length() > 110) {
-                first = first.substring(0, 107) + "…";
+            String first = detail == null ? "" : detail.strip().replaceAll("\\s+", " ");
+            if (first.length() > 140) {
+                first = first.substring(0, 137) + "…";
             }
             first = first.replace("|", "\\|");
             return switch (status) {

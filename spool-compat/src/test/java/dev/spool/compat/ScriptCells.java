@@ -150,7 +150,7 @@ final class ScriptCells {
         List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(c, "admin: create topic", (f, topic) -> {
             s.ok(f, "create-topic", topic, "2");
-            assertThat(Admins.partitions(f, topic)).isEqualTo(2);
+            Admins.awaitPartitions(f, topic, 2);
             return null;
         }));
         cells.add(new Cell(c, "admin: delete topic", (f, topic) -> {
@@ -168,7 +168,7 @@ final class ScriptCells {
         cells.add(new Cell(c, "admin: create partitions", (f, topic) -> {
             f.createTopic(topic, 1);
             s.ok(f, "create-partitions", topic, "3");
-            assertThat(Admins.partitions(f, topic)).isEqualTo(3);
+            Admins.awaitPartitions(f, topic, 3);
             return null;
         }));
         cells.add(new Cell(c, "admin: list groups", (f, topic) -> {

@@ -57,7 +57,7 @@ final class ToolCells {
                 return columns.subList(at, columns.size());
             }
         }
-        throw new AssertionError("no row for " + topic + " partition 0 in\n" + result.describe());
+        throw new AssertionError("no row for partition 0 of the cell's topic; " + result.describe());
     }
 
     static List<Cell> cells() {

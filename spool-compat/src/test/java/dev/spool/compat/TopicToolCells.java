@@ -20,7 +20,7 @@ final class TopicToolCells {
         List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(CLIENT, "kafka-topics --create", (f, topic) -> {
             tool(f, ToolCells.TOPICS, "--create", "--topic", topic, "--partitions", "2", "--replication-factor", "1");
-            assertThat(Admins.partitions(f, topic)).isEqualTo(2);
+            Admins.awaitPartitions(f, topic, 2);
             return null;
         }));
         cells.add(new Cell(CLIENT, "kafka-topics --describe", (f, topic) -> {
@@ -38,7 +38,7 @@ final class TopicToolCells {
         cells.add(new Cell(CLIENT, "kafka-topics --alter --partitions", (f, topic) -> {
             f.createTopic(topic, 1);
             tool(f, ToolCells.TOPICS, "--alter", "--topic", topic, "--partitions", "3");
-            assertThat(Admins.partitions(f, topic)).isEqualTo(3);
+            Admins.awaitPartitions(f, topic, 3);
             return null;
         }));
         cells.add(new Cell(CLIENT, "kafka-topics --delete", (f, topic) -> {
@@ -102,12 +102,13 @@ final class TopicToolCells {
         cells.add(new Cell(CLIENT, "kafka-delete-records", (f, topic) -> {
             f.topicWith(topic, Fixtures.values("d", 5));
             Path json = ToolCells.offsetJson(topic, 2);
+            Proc.Result out;
             try {
-                tool(f, ToolCells.DELETE_RECORDS, "--offset-json-file", json.toString());
+                out = tool(f, ToolCells.DELETE_RECORDS, "--offset-json-file", json.toString());
             } finally {
                 Files.deleteIfExists(json);
             }
-            assertThat(f.startOffset(topic)).as("log start offset after the delete").isEqualTo(2);
+            assertThat(f.startOffset(topic)).as("log start offset after the delete\n" + out.describe()).isEqualTo(2);
             return null;
         }));
         return cells;
