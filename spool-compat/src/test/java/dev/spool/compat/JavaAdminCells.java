@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -74,7 +75,7 @@ final class JavaAdminCells {
         cells.add(new Cell(CLIENT, "Admin.alterConsumerGroupOffsets", (f, topic) -> {
             String group = Admins.groupWithCommit(f, topic, 2);
             f.admin().alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0),
-                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(5))).all()
+                    new OffsetAndMetadata(5))).all()
                     .get(WAIT_MS, TimeUnit.MILLISECONDS);
             assertThat(f.committed(group, topic)).isEqualTo(5);
             return null;

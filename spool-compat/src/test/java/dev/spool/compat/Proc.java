@@ -105,20 +105,20 @@ final class Proc {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
             boolean done = false;
             boolean exited = false;
-            while (!exited && System.nanoTime() < deadline) {
-                exited = process.waitFor(300, TimeUnit.MILLISECONDS);
-                if (!exited && !done) {
-                    done = whileRunning.getAsBoolean();
+            try {
+                while (!exited && System.nanoTime() < deadline) {
+                    exited = process.waitFor(300, TimeUnit.MILLISECONDS);
+                    if (!exited && !done) {
+                        done = whileRunning.getAsBoolean();
+                    }
+                }
+            } finally {
+                if (!exited) { // overran, or the harness's side failed: the child must not outlive the cell
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly().waitFor();
                 }
             }
-            int exit;
-            if (exited) {
-                exit = process.exitValue();
-            } else {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor();
-                exit = -1;
-            }
+            int exit = exited ? process.exitValue() : -1;
             return new Result(command, exit, Files.readString(out, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);
