@@ -19,8 +19,9 @@ import java.util.stream.Stream;
  * KRaft broker with Kafka's defaults (but for the first rebalance's delay, see below). Both start together (Kafka's start dominates) over fresh
  * directories under {@code target/compat/<name>}; the brokers' logs stay there for a failure's
  * post-mortem. Not thread-safe: opened in a class's {@code @BeforeAll}, closed in its {@code @AfterAll}.
+ * Public for the module's other test packages.
  */
-final class Servers implements AutoCloseable {
+public final class Servers implements AutoCloseable {
     /**
      * A fresh group's first rebalance waits for nothing, as in Kafka's quickstart configuration and
      * Spool's default; Kafka's own default (3 s) would add three seconds to every cell that joins a group.
@@ -30,8 +31,8 @@ final class Servers implements AutoCloseable {
 
     private final BrokerProcess spool;
     private final BrokerProcess kafka;
-    final Target spoolTarget;
-    final Target kafkaTarget;
+    public final Target spoolTarget;
+    public final Target kafkaTarget;
 
     private Servers(BrokerProcess spool, BrokerProcess kafka) {
         this.spool = spool;
@@ -40,7 +41,8 @@ final class Servers implements AutoCloseable {
         this.kafkaTarget = new Target("kafka", kafka.bootstrap());
     }
 
-    static Servers start(String name) throws IOException, InterruptedException {
+    /** Starts both servers over fresh directories under {@code target/compat/NAME}; one name per test class. */
+    public static Servers start(String name) throws IOException, InterruptedException {
         Path root = Paths.get("target", "compat", name).toAbsolutePath();
         deleteRecursively(root);
         Files.createDirectories(root);
@@ -65,7 +67,7 @@ final class Servers implements AutoCloseable {
         }
     }
 
-    List<Target> targets() {
+    public List<Target> targets() {
         return List.of(kafkaTarget, spoolTarget);
     }
 

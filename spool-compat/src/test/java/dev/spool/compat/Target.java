@@ -1,7 +1,7 @@
 package dev.spool.compat;
 
 /** One of the two servers every cell runs against: {@code kafka} or {@code spool}, at {@code host:port}. */
-record Target(String name, String bootstrap) {
+public record Target(String name, String bootstrap) {
     @Override
     public String toString() {
         return name;
