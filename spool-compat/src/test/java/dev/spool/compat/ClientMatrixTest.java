@@ -126,8 +126,9 @@ class ClientMatrixTest {
         Matrix.Outcome onKafka = kafka.get();
         Matrix.Outcome onSpool = spool.get();
         if (onKafka.status() == Matrix.Status.PASS && onSpool.status() == Matrix.Status.FAIL) {
-            fail("'" + cell.operation() + "' with " + cell.client() + " passes on Kafka (" + onKafka.detail()
-                    + ") and fails on Spool:\n" + onSpool.detail());
+            fail("'" + cell.operation() + "' with " + cell.client() + " passes on Kafka"
+                    + (onKafka.detail().isEmpty() ? "" : " (" + onKafka.detail() + ")") + " and fails on Spool:\n"
+                    + onSpool.detail());
         }
     }
 
