@@ -53,6 +53,12 @@ final class JavaAdminCells {
             Admins.awaitPartitions(f, topic, 3);
             return null;
         }));
+        cells.addAll(groupCells());
+        return cells;
+    }
+
+    private static List<Cell> groupCells() {
+        List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(CLIENT, "Admin.listGroups", (f, topic) -> {
             String group = Admins.groupWithCommit(f, topic, 2);
             assertThat(f.admin().listGroups().all().get(WAIT_MS, TimeUnit.MILLISECONDS))
@@ -86,6 +92,12 @@ final class JavaAdminCells {
             assertThat(f.committed(group, topic)).isEqualTo(-1);
             return null;
         }));
+        cells.addAll(configAndRecordCells());
+        return cells;
+    }
+
+    private static List<Cell> configAndRecordCells() {
+        List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(CLIENT, "Admin.describeConfigs (topic)", (f, topic) -> {
             f.createTopic(topic, 1);
             assertThat(Admins.topicConfig(f, topic, "retention.ms")).isEqualTo("604800000");

@@ -78,6 +78,12 @@ final class JavaClientCells {
                 return null;
             }));
         }
+        cells.addAll(consumeCells());
+        return cells;
+    }
+
+    private static List<Cell> consumeCells() {
+        List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(CLIENT, "consume, new group, earliest", (f, topic) -> {
             f.topicWith(topic, Fixtures.values("e", 5));
             assertThat(consume(f, topic, topic + "-g", "earliest", 5)).isEqualTo(Fixtures.values("e", 5));

@@ -54,6 +54,12 @@ final class KcatCells {
                 return null;
             }));
         }
+        cells.addAll(consumeCells());
+        return cells;
+    }
+
+    private static List<Cell> consumeCells() {
+        List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(CLIENT, "consume, new group, earliest", (f, topic) -> {
             f.topicWith(topic, Fixtures.values("e", 5));
             Proc.Result read = ok(Proc.run(groupConsumer(f, topic, topic + "-g", "earliest", 5)));

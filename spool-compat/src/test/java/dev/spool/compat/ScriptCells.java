@@ -92,6 +92,13 @@ final class ScriptCells {
                 return null;
             }));
         }
+        cells.addAll(consumeCells(s));
+        return cells;
+    }
+
+    private static List<Cell> consumeCells(Script s) {
+        String c = s.client();
+        List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(c, "consume, new group, earliest", (f, topic) -> {
             f.topicWith(topic, Fixtures.values("e", 5));
             Proc.Result read = s.ok(f, "consume", topic, topic + "-g", "earliest", "5");
@@ -171,6 +178,13 @@ final class ScriptCells {
             Admins.awaitPartitions(f, topic, 3);
             return null;
         }));
+        cells.addAll(groupAdminCells(s));
+        return cells;
+    }
+
+    private static List<Cell> groupAdminCells(Script s) {
+        String c = s.client();
+        List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(c, "admin: list groups", (f, topic) -> {
             String group = Admins.groupWithCommit(f, topic, 2);
             Proc.Result out = s.ok(f, "list-groups");

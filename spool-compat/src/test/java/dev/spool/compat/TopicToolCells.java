@@ -47,6 +47,12 @@ final class TopicToolCells {
             Admins.awaitGone(f, topic);
             return null;
         }));
+        cells.addAll(consoleCells());
+        return cells;
+    }
+
+    private static List<Cell> consoleCells() {
+        List<Cell> cells = new ArrayList<>();
         for (String codec : ScriptCells.CODECS) {
             cells.add(new Cell(CLIENT, "kafka-console-producer " + codec + ", read back", (f, topic) -> {
                 f.createTopic(topic, 1);
@@ -70,6 +76,12 @@ final class TopicToolCells {
             assertThat(ToolCells.valueLines(out, "c")).as(out.describe()).isEqualTo(List.of("c2", "c3", "c4"));
             return null;
         }));
+        cells.addAll(offsetAndConfigCells());
+        return cells;
+    }
+
+    private static List<Cell> offsetAndConfigCells() {
+        List<Cell> cells = new ArrayList<>();
         cells.add(new Cell(CLIENT, "kafka-get-offsets --time -1 / -2 / timestamp", (f, topic) -> {
             long base = Timestamps.base();
             f.createTopic(topic, 1);
