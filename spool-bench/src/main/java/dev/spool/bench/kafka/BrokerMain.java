@@ -2,9 +2,12 @@ package dev.spool.bench.kafka;
 
 import dev.spool.kafka.KafkaServer;
 import dev.spool.kafka.KafkaServerConfig;
+import dev.spool.kafka.group.ClassicGroupCoordinator;
+import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.log.Durability;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -12,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Optional;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -22,11 +26,15 @@ import org.apache.kafka.common.utils.Time;
 /**
  * The entry point of a broker's child JVM in the wire benchmark (started by {@link BrokerProcess}):
  * one server on loopback over a fresh data directory, either Spool's Kafka-compatible server or a
- * real Apache Kafka broker (KRaft, one combined broker and controller).
+ * real Apache Kafka broker (KRaft, one combined broker and controller). The compatibility tests
+ * (spool-compat) start it too, in the {@code spool-serve} mode.
  *
  * <pre>
  *   BrokerMain spool DIR strict|none          acks=all waits for an fsync (strict) or the page cache (none)
- *   BrokerMain kafka DIR PORT CONTROLLER_PORT  Kafka's own defaults; topics may override them
+ *   BrokerMain spool-serve DIR                 as {@code spool serve} runs: with the group coordinator
+ *   BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]
+ *                                              Kafka's own defaults (topics may override them), but for
+ *                                              the broker settings given as KEY=VALUE
  * </pre>
  *
  * <p>Protocol with the parent: once the server accepts clients the child prints one line
@@ -42,15 +50,17 @@ public final class BrokerMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none | kafka DIR PORT CONTROLLER_PORT");
+            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none | spool-serve DIR"
+                    + " | kafka DIR PORT CONTROLLER_PORT");
         }
         Path dir = Paths.get(args[1]);
         Files.createDirectories(dir);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         switch (args[0]) {
             case "spool" -> runSpool(dir, durability(args), out);
-            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), out);
-            default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool or kafka");
+            case "spool-serve" -> runSpoolServe(dir, out);
+            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), overrides(args), out);
+            default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool, spool-serve or kafka");
         }
         // Stopped and flushed: exit even if a library left a non-daemon thread behind.
         System.exit(0);
@@ -68,14 +78,27 @@ public final class BrokerMain {
     }
 
     private static int port(String[] args, int index) {
-        if (args.length != 4) {
-            throw new IllegalArgumentException("usage: BrokerMain kafka DIR PORT CONTROLLER_PORT");
+        if (args.length < 4) {
+            throw new IllegalArgumentException("usage: BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]");
         }
         int port = Integer.parseInt(args[index]);
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
         }
         return port;
+    }
+
+    /** The broker settings after the ports of the kafka mode, each {@code KEY=VALUE}. */
+    private static Properties overrides(String[] args) {
+        Properties overrides = new Properties();
+        for (int i = 4; i < args.length; i++) {
+            int equals = args[i].indexOf('=');
+            if (equals < 1) {
+                throw new IllegalArgumentException("A broker setting must be KEY=VALUE, not '" + args[i] + "'");
+            }
+            overrides.setProperty(args[i].substring(0, equals), args[i].substring(equals + 1));
+        }
+        return overrides;
     }
 
     /** Spool as {@code spool serve} runs it: the log manager's defaults, no group coordinator. */
@@ -90,12 +113,40 @@ public final class BrokerMain {
     }
 
     /**
+     * Spool exactly as {@code spool serve DIR --listen 127.0.0.1:0} builds it: the server's defaults
+     * (acks=all waits for an fsync, unknown topics are created with one partition) and the
+     * consumer-group coordinator, its committed offsets in a reserved log under the data directory.
+     * The server closes the coordinator when it stops.
+     */
+    private static void runSpoolServe(Path dir, PrintStream out) throws IOException {
+        KafkaServerConfig config = KafkaServerConfig.defaults().withListen("127.0.0.1", 0);
+        CompositeMeterRegistry registry = new CompositeMeterRegistry();
+        try (LogManager manager = LogManager.open(dir, LogManagerConfig.defaults().withMeterRegistry(registry))) {
+            ClassicGroupCoordinator groups = ClassicGroupCoordinator.open(
+                    dir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"),
+                    GroupCoordinatorConfig.defaults().withMeterRegistry(registry));
+            KafkaServer server;
+            try {
+                server = KafkaServer.start(config, manager, Optional.of(groups), registry);
+            } catch (IOException | RuntimeException e) {
+                groups.close();
+                throw e;
+            }
+            try (server) {
+                out.println(READY + "127.0.0.1:" + server.port());
+                awaitEndOfInput();
+            }
+        }
+    }
+
+    /**
      * A single-node KRaft cluster (combined broker and controller, the layout of Kafka's
      * quickstart), its storage formatted by Kafka's own storage tool exactly as
      * {@code kafka-storage.sh format --standalone} does, then Kafka's own server class.
      * Everything not set here keeps Kafka's default.
      */
-    private static void runKafka(Path dir, int port, int controllerPort, PrintStream out) throws Exception {
+    private static void runKafka(Path dir, int port, int controllerPort, Properties overrides, PrintStream out)
+            throws Exception {
         Properties props = new Properties();
         props.setProperty("process.roles", "broker,controller");
         props.setProperty("node.id", "1");
@@ -113,6 +164,7 @@ public final class BrokerMain {
         props.setProperty("transaction.state.log.min.isr", "1");
         props.setProperty("share.coordinator.state.topic.replication.factor", "1");
         props.setProperty("share.coordinator.state.topic.min.isr", "1");
+        props.putAll(overrides);
         Path propsFile = dir.resolve("server.properties");
         try (var writer = Files.newBufferedWriter(propsFile, StandardCharsets.UTF_8)) {
             props.store(writer, "wire benchmark: single-node KRaft broker");

@@ -1,0 +1,115 @@
+package dev.spool.compat;
+
+import dev.spool.bench.kafka.BrokerProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+
+/**
+ * The two servers a test class runs its cells against, each in a child JVM: Spool as
+ * {@code spool serve} runs it (with the group coordinator) and a single-node Apache Kafka 4.4
+ * KRaft broker with Kafka's defaults (but for the first rebalance's delay, see below). Both start together (Kafka's start dominates) over fresh
+ * directories under {@code target/compat/<name>}; the brokers' logs stay there for a failure's
+ * post-mortem. Not thread-safe: opened in a class's {@code @BeforeAll}, closed in its {@code @AfterAll}.
+ * Public for the module's other test packages.
+ */
+public final class Servers implements AutoCloseable {
+    /**
+     * A fresh group's first rebalance waits for nothing, as in Kafka's quickstart configuration and
+     * Spool's default; Kafka's own default (3 s) would add three seconds to every cell that joins a group.
+     */
+    private static final String KAFKA_GROUP_DELAY = "group.initial.rebalance.delay.ms=0";
+    private static final List<String> JVM_FLAGS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseG1GC");
+
+    private final BrokerProcess spool;
+    private final BrokerProcess kafka;
+    public final Target spoolTarget;
+    public final Target kafkaTarget;
+
+    private Servers(BrokerProcess spool, BrokerProcess kafka) {
+        this.spool = spool;
+        this.kafka = kafka;
+        this.spoolTarget = new Target("spool", spool.bootstrap());
+        this.kafkaTarget = new Target("kafka", kafka.bootstrap());
+    }
+
+    /** Starts both servers over fresh directories under {@code target/compat/NAME}; one name per test class. */
+    public static Servers start(String name) throws IOException, InterruptedException {
+        Path root = Paths.get("target", "compat", name).toAbsolutePath();
+        deleteRecursively(root);
+        Files.createDirectories(root);
+        int port = freePort();
+        int controllerPort = freePort();
+        CompletableFuture<BrokerProcess> kafka = CompletableFuture.supplyAsync(() -> startOrThrow(
+                List.of("kafka", root.resolve("kafka").toString(), Integer.toString(port),
+                        Integer.toString(controllerPort), KAFKA_GROUP_DELAY), root.resolve("kafka.log")));
+        BrokerProcess spool;
+        try {
+            spool = BrokerProcess.start(JVM_FLAGS, List.of("spool-serve", root.resolve("spool").toString()),
+                    root.resolve("spool.log"));
+        } catch (IOException e) {
+            kafka.thenAccept(Servers::closeQuietly);
+            throw e;
+        }
+        try {
+            return new Servers(spool, kafka.get());
+        } catch (ExecutionException e) {
+            closeQuietly(spool);
+            throw new IOException("The Kafka broker did not start; see " + root.resolve("kafka.log"), e.getCause());
+        }
+    }
+
+    public List<Target> targets() {
+        return List.of(kafkaTarget, spoolTarget);
+    }
+
+    private static BrokerProcess startOrThrow(List<String> args, Path log) {
+        try {
+            return BrokerProcess.start(JVM_FLAGS, args, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static void closeQuietly(BrokerProcess broker) {
+        try {
+            broker.close();
+        } catch (IOException e) {
+            // already failing: the start's error is the one to report
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            spool.close();
+        } finally {
+            kafka.close();
+        }
+    }
+}

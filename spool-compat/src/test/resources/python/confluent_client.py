@@ -1,0 +1,165 @@
+"""confluent-kafka-python, one command per run, for the compatibility matrix.
+
+Usage: confluent_client.py BOOTSTRAP COMMAND ARGS...  (the commands are listed in ScriptCells.java)
+Prints "word value" lines; exits 0 on success, 3 when the client has no such operation, 1 on failure.
+"""
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
+
+DEADLINE_S = 30
+UNSUPPORTED = 3
+
+
+def fail(message):
+    print("error " + message, flush=True)
+    sys.exit(1)
+
+
+def unsupported(what):
+    print("unsupported " + what, flush=True)
+    sys.exit(UNSUPPORTED)
+
+
+def produce(bootstrap, topic, codec, count, prefix):
+    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 5})
+    errors = []
+    for i in range(int(count)):
+        producer.produce(topic, value=(prefix + str(i)).encode(), partition=0,
+                         on_delivery=lambda err, msg: errors.append(err) if err else None)
+    left = producer.flush(DEADLINE_S)
+    if left or errors:
+        fail("%d undelivered, errors %s" % (left, errors))
+    print("produced " + count)
+
+
+def consumer(bootstrap, group, reset):
+    return Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": reset,
+                     "enable.auto.commit": False, "session.timeout.ms": 10000})
+
+
+def read(c, count):
+    values = []
+    last = None
+    deadline = time.time() + DEADLINE_S
+    while len(values) < count and time.time() < deadline:
+        msg = c.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            fail(str(msg.error()))
+        values.append(msg.value().decode())
+        last = msg
+    for v in values:
+        print("value " + v)
+    if len(values) < count:
+        fail("read %d of %d values in %d s" % (len(values), count, DEADLINE_S))
+    return last
+
+
+def consume(bootstrap, topic, group, reset, count):
+    c = consumer(bootstrap, group, reset)
+    c.subscribe([topic])
+    last = read(c, int(count))
+    c.commit(message=last, asynchronous=False)
+    c.close()
+
+
+def consume_at(bootstrap, topic, timestamp, count):
+    c = consumer(bootstrap, "unused-" + topic, "earliest")
+    found = c.offsets_for_times([TopicPartition(topic, 0, int(timestamp))], timeout=DEADLINE_S)
+    print("offset %d" % found[0].offset)
+    c.assign(found)
+    read(c, int(count))
+    c.close()
+
+
+def watermarks(bootstrap, topic):
+    c = consumer(bootstrap, "unused-" + topic, "earliest")
+    low, high = c.get_watermark_offsets(TopicPartition(topic, 0), timeout=DEADLINE_S)
+    print("low %d" % low)
+    print("high %d" % high)
+    c.close()
+
+
+def committed(bootstrap, group, topic):
+    c = consumer(bootstrap, group, "earliest")
+    offsets = c.committed([TopicPartition(topic, 0)], timeout=DEADLINE_S)
+    print("committed %d" % offsets[0].offset)
+    c.close()
+
+
+ADMINS = []
+
+
+def admin(bootstrap):
+    """An admin client kept referenced until exit: its futures fail once the handle is collected."""
+    client = AdminClient({"bootstrap.servers": bootstrap})
+    ADMINS.append(client)
+    return client
+
+
+def wait_all(futures):
+    for f in futures.values():
+        f.result(timeout=DEADLINE_S)
+
+
+def main():
+    bootstrap, command, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if command == "produce":
+        produce(bootstrap, *args)
+    elif command == "consume":
+        consume(bootstrap, *args)
+    elif command == "consume-at":
+        consume_at(bootstrap, *args)
+    elif command == "watermarks":
+        watermarks(bootstrap, *args)
+    elif command == "committed":
+        committed(bootstrap, *args)
+    elif command == "create-topic":
+        wait_all(admin(bootstrap).create_topics([NewTopic(args[0], int(args[1]), 1)], request_timeout=DEADLINE_S))
+    elif command == "delete-topic":
+        wait_all(admin(bootstrap).delete_topics([args[0]], request_timeout=DEADLINE_S))
+    elif command == "create-partitions":
+        wait_all(admin(bootstrap).create_partitions([NewPartitions(args[0], int(args[1]))],
+                                                    request_timeout=DEADLINE_S))
+    elif command == "list-topics":
+        for name, meta in admin(bootstrap).list_topics(timeout=DEADLINE_S).topics.items():
+            if meta.error is not None:
+                fail("topic %s: %s" % (name, meta.error))
+            print("topic %s %d" % (name, len(meta.partitions)))
+    elif command == "list-groups":
+        for group in admin(bootstrap).list_groups(timeout=DEADLINE_S):
+            if group.error is not None and group.error.code() != 0:
+                fail("group %s: %s" % (group.id, group.error))
+            print("group " + group.id)
+    elif command == "describe-group":
+        groups = admin(bootstrap).list_groups(group=args[0], timeout=DEADLINE_S)
+        for group in groups:
+            if group.error is not None and group.error.code() != 0:
+                fail("group %s: %s" % (group.id, group.error))
+            print("state " + group.state)
+            print("members %d" % len(group.members))
+    elif command == "describe-config":
+        futures = admin(bootstrap).describe_configs([ConfigResource("topic", args[0])],
+                                                    request_timeout=DEADLINE_S)
+        for f in futures.values():
+            for name, entry in f.result(timeout=DEADLINE_S).items():
+                print("config %s %s" % (name, entry.value))
+    elif command == "alter-config":
+        resource = ConfigResource("topic", args[0], set_config={args[1]: args[2]})
+        wait_all(admin(bootstrap).alter_configs([resource], request_timeout=DEADLINE_S))
+    elif command in ("delete-group", "delete-records"):
+        unsupported("confluent-kafka-python 1.7 has no " + command)
+    else:
+        fail("unknown command " + command)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KafkaException as e:
+        fail("KafkaException " + str(e))
+    sys.stdout.flush()
