@@ -10,7 +10,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * jar's whole range ({@code ApiKeys.latestVersion()}), because clients pick the highest version
  * both sides list and kafkajs ignores the broker's minimum.
  *
- * <p>Why these ranges (see the protocol notes in the project's reference material):
+ * <p>Why these ranges (docs/compatibility.md lists them for users):
  * <ul>
  *   <li>Produce 0–11: versions 0–2 are listed but refused on use, as Kafka 4 does, because old
  *       librdkafka enables gzip/snappy/lz4 only when the range contains 0; 12+ need topic ids.</li>
