@@ -407,11 +407,7 @@ public final class LogManager implements AutoCloseable {
                 for (int p = 0; p < partitions; p++) {
                     Path dir = dataDir.resolve(new TopicPartition(name, p).dirName());
                     made.add(dir);
-                    io.createDirectories(dir);
-                    TopicConfigFile.write(io, dir, topicConfig, logConfig.batchBytesMax());
-                    PartitionMetadataFile.write(io, dir, topicId);
-                    logs.add(Log.open(io, dir, logConfig, LoadState.unknown(),
-                            config.clockMs(), flusher, config.meterRegistry()));
+                    logs.add(openNewPartition(dir, topicConfig, logConfig, topicId));
                 }
                 io.syncDirectory(dataDir);
                 topicIds.put(name, topicId);
@@ -586,6 +582,18 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
+     * Makes a new partition directory with its settings and topic id, and opens its empty log; the
+     * caller forces the data directory once the partition (or the topic) is whole.
+     */
+    private Log openNewPartition(Path dir, TopicConfig topicConfig, LogConfig logConfig, UUID topicId)
+            throws IOException {
+        io.createDirectories(dir);
+        TopicConfigFile.write(io, dir, topicConfig, logConfig.batchBytesMax());
+        PartitionMetadataFile.write(io, dir, topicId);
+        return Log.open(io, dir, logConfig, LoadState.unknown(), config.clockMs(), flusher, config.meterRegistry());
+    }
+
+    /**
      * Grows a topic to {@code newCount} partitions; the existing ones keep their records. Each new
      * partition directory gets the topic's {@code topic.config} and {@code partition.metadata} and
      * is made durable in the data directory before the next one is made, so a crash leaves
@@ -623,11 +631,7 @@ public final class LogManager implements AutoCloseable {
                                 + " already exists");
                     }
                     made.add(dir);
-                    io.createDirectories(dir);
-                    TopicConfigFile.write(io, dir, topicConfig, logConfig.batchBytesMax());
-                    PartitionMetadataFile.write(io, dir, topicId);
-                    added.add(Log.open(io, dir, logConfig, LoadState.unknown(),
-                            config.clockMs(), flusher, config.meterRegistry()));
+                    added.add(openNewPartition(dir, topicConfig, logConfig, topicId));
                     io.syncDirectory(dataDir); // partition p is whole on disk before p + 1 appears
                 }
                 List<Log> grown = new ArrayList<>(current);

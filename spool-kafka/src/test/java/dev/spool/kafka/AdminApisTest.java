@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.DescribeProducersResult;
@@ -49,14 +48,6 @@ class AdminApisTest {
     @TempDir
     Path dir;
 
-    private static Admin admin(RunningServer server) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
-        props.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, "20");
-        return Admin.create(props);
-    }
 
     private static KafkaProducer<byte[], byte[]> producer(RunningServer server) {
         Properties props = new Properties();
@@ -106,7 +97,7 @@ class AdminApisTest {
     void topicIdsAgreeInCreateTopicsDescribeTopicsAndMetadataAndSurviveARestart() throws Exception {
         try (RunningServer server = new RunningServer(dir)) {
             Uuid created;
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 CreateTopicsResult result = admin.createTopics(List.of(new NewTopic("ids", 2, (short) 1)));
                 created = result.topicId("ids").get();
                 assertThat(created).isNotEqualTo(Uuid.ZERO_UUID);
@@ -122,7 +113,7 @@ class AdminApisTest {
                         .isEqualTo("version: 0\ntopic_id: " + created);
             }
             server.restart();
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 assertThat(admin.describeTopics(List.of("ids")).allTopicNames().get().get("ids").topicId())
                         .isEqualTo(created);
                 Uuid unknown = Uuid.randomUuid();
@@ -138,7 +129,7 @@ class AdminApisTest {
 
     @Test
     void createPartitionsGrowsATopicThatThenTakesRecordsInItsNewPartition() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server);
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin();
              KafkaProducer<byte[], byte[]> producer = producer(server)) {
             admin.createTopics(List.of(new NewTopic("grow", 1, (short) 1))).all().get();
             send(producer, "grow", 0, 2);
@@ -160,7 +151,7 @@ class AdminApisTest {
 
     @Test
     void createPartitionsRefusesShrinkingTheSameCountOtherNodesAndUnknownTopics() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server)) {
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin()) {
             admin.createTopics(List.of(new NewTopic("fixed", 3, (short) 1))).all().get();
             assertThatThrownBy(() -> admin.createPartitions(Map.of("fixed", NewPartitions.increaseTo(2))).all().get())
                     .hasCauseInstanceOf(InvalidPartitionsException.class)
@@ -181,7 +172,7 @@ class AdminApisTest {
     void deleteRecordsMovesTheStartTheConsumerBeginsThereAndItSurvivesARestart() throws Exception {
         TopicPartition tp = new TopicPartition("trim", 0);
         try (RunningServer server = new RunningServer(dir)) {
-            try (Admin admin = admin(server); KafkaProducer<byte[], byte[]> producer = producer(server)) {
+            try (Admin admin = server.admin(); KafkaProducer<byte[], byte[]> producer = producer(server)) {
                 admin.createTopics(List.of(new NewTopic("trim", 1, (short) 1))).all().get();
                 send(producer, "trim", 0, 10);
                 long low = admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(4))).lowWatermarks().get(tp).get()
@@ -195,7 +186,7 @@ class AdminApisTest {
             server.restart();
             assertThat(server.manager().log("trim", 0).logStartOffset()).isEqualTo(4);
             assertThat(readAll(server, tp, 6).get(0).offset()).isEqualTo(4);
-            try (Admin admin = admin(server)) { // -1: up to the high watermark
+            try (Admin admin = server.admin()) { // -1: up to the high watermark
                 long low = admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(-1))).lowWatermarks().get(tp).get()
                         .lowWatermark();
                 assertThat(low).isEqualTo(10);
@@ -205,7 +196,7 @@ class AdminApisTest {
 
     @Test
     void describeLogDirsReportsTheDataDirectoryAndEachPartitionsSize() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server);
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin();
              KafkaProducer<byte[], byte[]> producer = producer(server)) {
             admin.createTopics(List.of(new NewTopic("sized", 2, (short) 1))).all().get();
             send(producer, "sized", 1, 5);
@@ -231,7 +222,7 @@ class AdminApisTest {
 
     @Test
     void describeClusterNamesThisNodeAsTheOneBrokerAndController() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server)) {
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin()) {
             DescribeClusterResult cluster = admin.describeCluster();
             assertThat(cluster.clusterId().get()).isEqualTo("spool");
             assertThat(cluster.nodes().get()).singleElement().satisfies(node -> {
@@ -245,7 +236,7 @@ class AdminApisTest {
     @Test
     void describeProducersListsTheIdempotentProducerThatWrote() throws Exception {
         TopicPartition tp = new TopicPartition("pids", 0);
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server);
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin();
              KafkaProducer<byte[], byte[]> producer = producer(server)) {
             admin.createTopics(List.of(new NewTopic("pids", 1, (short) 1))).all().get();
             long before = System.currentTimeMillis();
@@ -266,7 +257,7 @@ class AdminApisTest {
     @Test
     void aConsumerValidatesItsPositionAgainstTheOneLeaderEpoch() throws Exception {
         TopicPartition tp = new TopicPartition("epochs", 0);
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server);
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin();
              KafkaProducer<byte[], byte[]> producer = producer(server)) {
             admin.createTopics(List.of(new NewTopic("epochs", 1, (short) 1))).all().get();
             send(producer, "epochs", 0, 4);

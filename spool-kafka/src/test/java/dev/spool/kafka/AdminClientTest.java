@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -26,17 +24,10 @@ class AdminClientTest {
     @TempDir
     Path dir;
 
-    private static Admin admin(RunningServer server) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
-        return Admin.create(props);
-    }
 
     @Test
     void createsListsDescribesAndDeletesTopics() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server)) {
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin()) {
             admin.createTopics(List.of(new NewTopic("payments", 3, (short) 1),
                     new NewTopic("audit", java.util.Optional.empty(), java.util.Optional.empty())
                             .configs(Map.of("spool.durability", "strict")))).all().get();

@@ -14,7 +14,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
@@ -69,13 +68,6 @@ class GroupAdminTest {
                 + "consumer_offsets"), GroupCoordinatorConfig.defaults().withInitialRebalanceDelayMs(0));
     }
 
-    private static Admin admin(RunningServer server) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
-        return Admin.create(props);
-    }
 
     private static Map<String, GroupListing> consumerGroups(Admin admin) throws Exception {
         Map<String, GroupListing> out = new java.util.TreeMap<>();
@@ -101,7 +93,7 @@ class GroupAdminTest {
     @Timeout(120)
     void adminListsDescribesResetsAndDeletesConsumerGroupsAndTheirOffsets() throws Exception {
         try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), coordinators())) {
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get();
                 KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                         ConsumerGroupTest.groupProps(server.bootstrap(), "billing-1"));
@@ -120,7 +112,7 @@ class GroupAdminTest {
                 afterTheConsumerLeft(admin);
             }
             server.restart();
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 assertThat(consumerGroups(admin)).as("deleted groups stay deleted").isEmpty();
                 assertThat(offsets(admin, "billing")).isEmpty();
                 assertThat(offsets(admin, "audit")).isEmpty();

@@ -64,6 +64,16 @@ final class RunningServer implements AutoCloseable {
         manager.close();
     }
 
+    /** An Admin client of this server, with timeouts short enough for tests and quick retries. */
+    org.apache.kafka.clients.admin.Admin admin() {
+        java.util.Properties props = new java.util.Properties();
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        props.put(org.apache.kafka.clients.admin.AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, "20");
+        return org.apache.kafka.clients.admin.Admin.create(props);
+    }
+
     String bootstrap() {
         return "127.0.0.1:" + server.port();
     }

@@ -14,7 +14,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -56,13 +55,6 @@ class TopicConfigsTest {
     @TempDir
     Path dir;
 
-    private static Admin admin(RunningServer server) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
-        return Admin.create(props);
-    }
 
     private static KafkaProducer<byte[], byte[]> producer(RunningServer server) {
         Properties props = new Properties();
@@ -115,7 +107,7 @@ class TopicConfigsTest {
     /** The configs Kafka Streams sets on a repartition topic, and the ones a single node takes as they are. */
     @Test
     void createTopicsStoresTheConfigsAndDescribeConfigsTellsTheirSources() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server)) {
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin()) {
             admin.createTopics(List.of(new NewTopic("repartition", 2, (short) 1).configs(Map.of(
                     "cleanup.policy", "delete", "segment.bytes", "52428800", "retention.ms", "-1",
                     "message.timestamp.type", "CreateTime", "min.insync.replicas", "1")))).all().get();
@@ -161,7 +153,7 @@ class TopicConfigsTest {
         "min.insync.replicas|2|min.insync.replicas",
     })
     void createTopicsRefusesAConfigItCannotHonourNamingIt(String name, String value, String named) throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server)) {
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin()) {
             assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("t", 1, (short) 1)
                     .configs(Map.of(name, value)))).all().get())
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(InvalidConfigurationException.class)
@@ -178,7 +170,7 @@ class TopicConfigsTest {
     @Test
     void aCompactedTopicIsAcceptedAndNeverTrimmedByRetentionUnlessItAlsoDeletes() throws Exception {
         try (RunningServer server = new RunningServer(dir)) {
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 admin.createTopics(List.of(
                         new NewTopic("changelog", 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
                                 "retention.ms", "60000")),
@@ -197,7 +189,7 @@ class TopicConfigsTest {
                 alter(admin, "changelog", List.of(op("cleanup.policy", "delete", AlterConfigOp.OpType.SUBTRACT)), false);
             }
             server.restart();
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 assertThat(describe(admin, "changelog").get("cleanup.policy").value()).isEqualTo("compact");
                 assertThat(server.manager().log("changelog", 0).config().retentionMs()).isEqualTo(-1);
             }
@@ -207,7 +199,7 @@ class TopicConfigsTest {
     @Test
     void incrementalAlterConfigsChangesALiveTopicAndTheChangeSurvivesARestart() throws Exception {
         try (RunningServer server = new RunningServer(dir)) {
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 admin.createTopics(List.of(new NewTopic("orders", 1, (short) 1)
                         .configs(Map.of("segment.bytes", "1000000")))).all().get();
                 alter(admin, "orders", List.of(op("retention.ms", "3600000", AlterConfigOp.OpType.SET)), true);
@@ -236,7 +228,7 @@ class TopicConfigsTest {
                         .hasCauseInstanceOf(PolicyViolationException.class).hasMessageContaining("log.retention.ms");
             }
             server.restart();
-            try (Admin admin = admin(server)) {
+            try (Admin admin = server.admin()) {
                 Config config = describe(admin, "orders");
                 assertThat(config.get("retention.ms").value()).isEqualTo("3600000");
                 assertThat(config.get("retention.ms").source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
@@ -323,7 +315,7 @@ class TopicConfigsTest {
     void aTenMebibyteRecordRoundTripsOnceMaxMessageBytesAllowsIt() throws Exception {
         byte[] value = new byte[TEN_MIB];
         new Random(42).nextBytes(value);
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server);
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin();
              KafkaProducer<byte[], byte[]> producer = producer(server)) {
             admin.createTopics(List.of(new NewTopic("big", 1, (short) 1))).all().get();
             assertThatThrownBy(() -> producer.send(new ProducerRecord<>("big", value)).get())
@@ -346,7 +338,7 @@ class TopicConfigsTest {
     @CsvSource({"none, gzip, GZIP", "lz4, zstd, ZSTD", "snappy, uncompressed, NONE", "gzip, producer, GZIP"})
     void compressionTypeRecompressesTheProducersBatches(String producerCodec, String topicCodec, String stored)
             throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server)) {
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin()) {
             admin.createTopics(List.of(new NewTopic("c", 1, (short) 1)
                     .configs(Map.of("compression.type", topicCodec)))).all().get();
             Properties props = new Properties();
@@ -382,7 +374,7 @@ class TopicConfigsTest {
 
     @Test
     void logAppendTimeStampsTheBatchWithTheServersClock() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server);
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin();
              KafkaProducer<byte[], byte[]> producer = producer(server)) {
             admin.createTopics(List.of(new NewTopic("stamped", 1, (short) 1)
                     .configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
@@ -398,7 +390,7 @@ class TopicConfigsTest {
 
     @Test
     void aTimestampOutsideTheTopicsBoundsIsRefused() throws Exception {
-        try (RunningServer server = new RunningServer(dir); Admin admin = admin(server);
+        try (RunningServer server = new RunningServer(dir); Admin admin = server.admin();
              KafkaProducer<byte[], byte[]> producer = producer(server)) {
             admin.createTopics(List.of(new NewTopic("bounded", 1, (short) 1).configs(Map.of(
                     "message.timestamp.before.max.ms", "60000", "message.timestamp.after.max.ms", "60000"))))
