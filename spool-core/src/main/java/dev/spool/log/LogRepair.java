@@ -2,6 +2,7 @@ package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cuts a corrupt partition log explicitly, keeping a copy of everything it removes: the engine of
- * {@code spool repair}. Recovery never skips corruption ({@link CorruptLogException}); this is the
- * one place that removes data, and only when asked.
+ * Removes the damaged batches of a partition log explicitly, keeping every batch that checks out
+ * and a copy of every byte it removes: the engine of {@code spool repair}. Recovery never skips
+ * corruption ({@link CorruptLogException}); this is the one place that removes data, and only
+ * when asked.
  *
  * <h2>Steps (commit order: copies are durable before anything is cut)</h2>
  * <ol>
@@ -26,30 +28,46 @@ import org.slf4j.LoggerFactory;
  *     every batch of every segment is checked. If it opens, nothing is wrong, unless the
  *     checkpointed recovery point lies past its end (a log manager would refuse it: flushed data
  *     is missing), in which case the plan only lowers the checkpoint. If it fails with
- *     {@link CorruptLogException}, the plan cuts the named segment at the named position and
- *     removes every later segment: offsets after the cut are no longer contiguous with it.</li>
- * <li>{@link #execute}: copy the damaged segment to {@code <file>.broken} (tmp, force, rename),
- *     rename each later segment to {@code <file>.broken}, sync the directory; then truncate the
- *     damaged segment, force it, delete its indexes and the later segments' (rebuilt on open),
- *     sync the directory; reopen the log with a full scan to prove it sound; finally lower the
- *     partition's checkpointed recovery point and log start offset to the new end if they lie
- *     past it.</li>
+ *     {@link CorruptLogException}, the named segment is split ({@link SegmentSalvage}) into the
+ *     runs of batches that check out and the damaged bytes between them.</li>
+ * <li>{@link #execute}: copy each damaged run of bytes to {@code <file>.broken} (tmp, force,
+ *     rename) and sync the directory; write the repaired segment to a tmp file: the kept batches
+ *     at their own offsets, and in place of each damaged run an empty batch spanning the offsets it
+ *     held ({@link RecordBatch#gapBatch}); force it, rename it over the segment, delete the
+ *     segment's indexes (rebuilt on open), sync the directory; reopen the log with a full scan
+ *     to prove it sound; finally lower the partition's checkpoints to the new end if they lie past
+ *     it (only damage at the end of the last segment moves the end).</li>
  * </ol>
- * A {@code .broken} name never replaces an existing file: a second repair of the same segment
- * gets {@code .broken.1}, and so on. The log loader ignores {@code .broken} files.
+ * Why an empty batch and not a hole in the offsets: segments hold dense offsets and follow on
+ * from each other, and recovery, the verifier and the read path treat anything else as missing
+ * data. An empty batch over the lost offsets is what Kafka's compaction leaves, so the log stays
+ * dense for Spool's own checks, and a reader (Spool's or a Kafka consumer over Fetch) steps from
+ * the last good offset to the next good batch. Later segments are not touched. Damage at the end
+ * of the last segment, with no good batch after it, is cut as before: its offsets are unknown.
  *
- * <p>Holds the data directory's lock from {@link #open} to {@link #close}, so no log manager can
- * use the directory meanwhile. Not thread-safe.
+ * <p>With a hash chain, the repaired segment's chain and every later one change from the gap
+ * batch on, so their {@code .chain} sidecars are renamed to {@code .broken} (evidence, not
+ * orphans) and rebuilt on the reopen.
+ *
+ * <p>Internal logs (a {@code __}-prefixed directory under the data directory that is itself a
+ * log, such as the Kafka server's {@code __consumer_offsets}) are repaired the same way, as
+ * partition 0 of that name, under their own lock as well.
+ *
+ * <p>A {@code .broken} name never replaces an existing file: a second copy gets
+ * {@code .broken.1}, and so on. The log loader ignores {@code .broken} files. Holds the data
+ * directory's lock from {@link #open} to {@link #close}. Not thread-safe.
  */
 public final class LogRepair implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogRepair.class);
     private static final int COPY_CHUNK_BYTES = 1 << 20;
     private static final int BROKEN_NAMES_MAX = 1000;
+    private static final String REPAIR_TMP_SUFFIX = ".repair" + SegmentFiles.TMP_SUFFIX;
 
     private final Path dataDir;
     private final LogManagerConfig config;
     private final FileIO io;
     private final AutoCloseable lock;
+    private final Map<Path, AutoCloseable> internalLocks = new HashMap<>();
 
     private LogRepair(Path dataDir, LogManagerConfig config, AutoCloseable lock) {
         this.dataDir = dataDir;
@@ -70,9 +88,15 @@ public final class LogRepair implements AutoCloseable {
         return new LogRepair(dataDir, config, config.io().lock(dataDir.resolve(LogManager.LOCK_FILE)));
     }
 
-    /** The partitions of {@code topic} found on disk, in order; throws {@link UnknownTopicException} if none. */
+    /**
+     * The partitions of {@code topic} found on disk, in order; an internal log is its partition 0.
+     * Throws {@link UnknownTopicException} if none.
+     */
     public List<TopicPartition> partitions(String topic) throws IOException {
         TopicName.validate(topic);
+        if (isInternalLog(topic)) {
+            return List.of(new TopicPartition(topic, 0));
+        }
         List<TopicPartition> out = new ArrayList<>(
                 new LogVerifier(io, config.logConfig()).partitionsOf(dataDir, Optional.of(topic)).keySet());
         if (out.isEmpty()) {
@@ -81,27 +105,59 @@ public final class LogRepair implements AutoCloseable {
         return out;
     }
 
-    /**
-     * What repairing {@code partition} would do, or empty when its log opens and every batch
-     * checks out (nothing to repair). Opening a sound log runs ordinary recovery: a torn tail is
-     * truncated and indexes are rebuilt, as any open would.
-     */
-    public Optional<Plan> plan(TopicPartition partition) throws IOException {
+    /** Whether {@code topic} names a {@code __}-prefixed directory of the data directory that is a log itself. */
+    private boolean isInternalLog(String topic) throws IOException {
+        Path dir = dataDir.resolve(topic);
+        if (!topic.startsWith(LogManager.RESERVED_PREFIX) || !io.isDirectory(dir)) {
+            return false;
+        }
+        for (Path path : io.list(dir)) {
+            if (SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The directory of {@code partition}'s log; an internal log's lock is taken on first use. */
+    private Path logDir(TopicPartition partition) throws IOException {
+        if (partition.partition() == 0 && isInternalLog(partition.topic())) {
+            Path dir = dataDir.resolve(partition.topic());
+            if (!internalLocks.containsKey(dir)) {
+                internalLocks.put(dir, io.lock(dir.resolve(LogManager.LOCK_FILE)));
+            }
+            return dir;
+        }
         Path dir = dataDir.resolve(partition.dirName());
         if (!io.isDirectory(dir)) {
             throw new UnknownTopicException("No partition " + partition.partition() + " of topic '"
                     + partition.topic() + "' in " + dataDir);
         }
-        Map<TopicPartition, Long> recoveryPoints = OffsetCheckpointFile.read(io,
+        return dir;
+    }
+
+    private boolean internal(Path dir) {
+        return internalLocks.containsKey(dir);
+    }
+
+    /**
+     * What repairing {@code partition} would do, or empty when its log opens and every batch
+     * checks out (nothing to repair). Opening a sound log runs ordinary recovery: a torn tail is
+     * truncated and indexes are rebuilt, as any open would. A log with damage in several segments
+     * needs one plan per damaged segment: plan and execute again until the plan is empty.
+     */
+    public Optional<Plan> plan(TopicPartition partition) throws IOException {
+        Path dir = logDir(partition);
+        Map<TopicPartition, Long> recoveryPoints = internal(dir) ? Map.of() : OffsetCheckpointFile.read(io,
                 dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
         try {
             long end = openAndClose(dir, partition);
             Long recoveryPoint = recoveryPoints.get(partition);
             if (recoveryPoint != null && recoveryPoint > end) {
                 Path last = lastSegment(dir);
-                return Optional.of(new Plan(partition, last, io.size(last), io.size(last), List.of(), 0L,
+                return Optional.of(new Plan(partition, last, io.size(last), List.of(), List.of(),
                         "the log ends at offset " + end + " but the checkpoint says offsets up to " + recoveryPoint
-                                + " were flushed"));
+                                + " were flushed", OptionalLong.empty(), OptionalLong.empty()));
             }
             return Optional.empty();
         } catch (CorruptLogException e) {
@@ -109,21 +165,26 @@ public final class LogRepair implements AutoCloseable {
             if (!dir.equals(segment.getParent())) {
                 throw new IOException("Corruption reported in " + segment + ", outside " + dir, e);
             }
-            long base = SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
-                    .orElseThrow(() -> new IOException("Not a segment file: " + segment, e));
-            List<Path> later = new ArrayList<>();
-            long laterBytes = 0;
-            for (Path path : io.list(dir)) {
-                OptionalLong other = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
-                if (other.isPresent() && other.getAsLong() > base) {
-                    later.add(path);
-                    laterBytes += io.size(path);
-                }
-            }
-            long size = io.size(segment);
-            return Optional.of(new Plan(partition, segment, Math.min(e.position(), size), size, List.copyOf(later),
-                    laterBytes, e.getMessage()));
+            return Optional.of(planCut(partition, dir, segment, e.getMessage()));
         }
+    }
+
+    private Plan planCut(TopicPartition partition, Path dir, Path segment, String problem) throws IOException {
+        long base = SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
+                .orElseThrow(() -> new IOException("Not a segment file: " + segment));
+        List<Long> bases = segmentBases(dir);
+        int index = bases.indexOf(base);
+        long nextBase = index + 1 < bases.size() ? bases.get(index + 1) : Long.MAX_VALUE;
+        ByteBuffer bytes = readAll(segment);
+        SegmentSalvage.Pieces pieces = SegmentSalvage.split(bytes, base, nextBase, logConfigOf(dir).batchBytesMax());
+        if (pieces.damages().isEmpty()) {
+            throw new IOException("Recovery reports " + segment + " corrupt (" + problem + ") but every batch in it "
+                    + "checks out; nothing here for repair to remove");
+        }
+        OptionalLong logEnd = index + 1 < bases.size() ? offsetAfterHeaders(SegmentFiles.logFile(dir,
+                bases.get(bases.size() - 1)), bases.get(bases.size() - 1)) : OptionalLong.empty();
+        return new Plan(partition, segment, bytes.limit(), pieces.kept(), pieces.damages(), problem,
+                OptionalLong.of(bases.get(0)), logEnd);
     }
 
     /** Carries out a plan made by {@link #plan} under this lock; refuses if the files changed since. */
@@ -134,58 +195,97 @@ public final class LogRepair implements AutoCloseable {
                     + io.size(plan.segment()) + " bytes, planned " + plan.segmentBytes() + "); plan again");
         }
         List<Path> copies = new ArrayList<>();
-        if (plan.bytesRemoved() > 0) {
-            copies.add(copy(plan.segment()));
-        }
-        for (Path later : plan.laterSegments()) {
-            Path broken = brokenName(later);
-            io.rename(later, broken);
-            copies.add(broken);
-            // Its hash-chain sidecar is evidence too: keep it beside the copy, not as an orphan the loader removes.
-            long base = SegmentFiles.baseOffsetOf(later.getFileName().toString(), SegmentFiles.LOG_SUFFIX).orElseThrow();
-            Path chain = SegmentFiles.chainFile(dir, base);
-            if (io.exists(chain)) {
-                Path brokenChain = brokenName(chain);
-                io.rename(chain, brokenChain);
-                copies.add(brokenChain);
+        if (plan.removesData()) {
+            for (SegmentSalvage.Damage damage : plan.damages()) {
+                copies.add(copy(plan.segment(), damage.position(), damage.bytes()));
             }
-        }
-        io.syncDirectory(dir);
-        if (plan.bytesRemoved() > 0) {
-            try (StorageFile file = io.open(plan.segment(), FileIO.OpenMode.READ_WRITE)) {
-                file.truncate(plan.position());
-                file.force(true);
+            long base = baseOf(plan.segment());
+            if (logConfigOf(dir).hashChain() || io.exists(SegmentFiles.chainFile(dir, base))) {
+                for (long later : segmentBases(dir)) {
+                    Path chain = SegmentFiles.chainFile(dir, later);
+                    if (later >= base && io.exists(chain)) {
+                        Path brokenChain = brokenName(chain);
+                        io.rename(chain, brokenChain);
+                        copies.add(brokenChain);
+                    }
+                }
             }
-        }
-        List<Path> touched = new ArrayList<>(plan.laterSegments());
-        touched.add(plan.segment());
-        for (Path segment : touched) {
-            long base = SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
-                    .orElseThrow();
+            io.syncDirectory(dir); // the copies are durable before anything is cut
+            rewrite(plan);
             io.deleteIfExists(SegmentFiles.indexFile(dir, base));
             io.deleteIfExists(SegmentFiles.timeIndexFile(dir, base));
+            io.syncDirectory(dir);
+            LOG.warn("Repaired {}: removed {} damaged bytes of {} ({}); copies kept: {}", plan.partition(),
+                    plan.bytesRemoved(), plan.segment(), plan.lostOffsets(), copies);
         }
-        io.syncDirectory(dir);
-        LOG.warn("Repaired {}: cut {} at position {} ({} bytes) and removed {} later segment(s); copies kept: {}",
-                plan.partition(), plan.segment(), plan.position(), plan.bytesRemoved(), plan.laterSegments().size(),
-                copies);
         long end = openAndClose(dir, plan.partition());
-        lowerCheckpoints(plan.partition(), end);
+        if (!internal(dir)) {
+            lowerCheckpoints(plan.partition(), end);
+        }
         return new Result(plan, List.copyOf(copies), end);
+    }
+
+    /** Writes the kept batches and a gap batch per damaged run to a tmp file, forces it, renames it over the segment. */
+    private void rewrite(Plan plan) throws IOException {
+        Path tmp = plan.segment().resolveSibling(plan.segment().getFileName() + REPAIR_TMP_SUFFIX);
+        io.deleteIfExists(tmp);
+        List<Object> pieces = new ArrayList<>();
+        pieces.addAll(plan.kept());
+        pieces.addAll(plan.damages());
+        pieces.sort(java.util.Comparator.comparingLong(p -> p instanceof SegmentSalvage.Kept k ? k.position()
+                : ((SegmentSalvage.Damage) p).position()));
+        try (StorageFile in = io.open(plan.segment(), FileIO.OpenMode.READ);
+             StorageFile out = io.open(tmp, FileIO.OpenMode.CREATE_NEW)) {
+            long at = 0;
+            for (Object piece : pieces) {
+                if (piece instanceof SegmentSalvage.Kept kept) {
+                    at = copyRange(in, kept.position(), kept.bytes(), out, at);
+                } else {
+                    SegmentSalvage.Damage damage = (SegmentSalvage.Damage) piece;
+                    if (damage.lastOffset().isPresent() && damage.losesOffsets()) {
+                        at = writeGap(out, at, damage.firstOffset(), damage.lastOffset().getAsLong());
+                    }
+                }
+            }
+            out.force(true);
+        }
+        io.rename(tmp, plan.segment());
+    }
+
+    private static long writeGap(StorageFile out, long at, long first, long last) throws IOException {
+        for (long from = first; from <= last; ) { // one batch spans at most 2^31 offsets
+            int delta = (int) Math.min(last - from, Integer.MAX_VALUE);
+            ByteBuffer gap = RecordBatch.gapBatch(from, delta);
+            out.write(gap, at);
+            at += RecordBatch.HEADER_BYTES;
+            from += (long) delta + 1;
+        }
+        return at;
     }
 
     /** Opens the log with a full scan and closes it (flushing rebuilt indexes); returns its end offset. */
     private long openAndClose(Path dir, TopicPartition partition) throws IOException {
-        Map<TopicPartition, Long> logStarts = OffsetCheckpointFile.read(io, dataDir.resolve(LogManager.LOG_START_CHECKPOINT));
+        Map<TopicPartition, Long> logStarts = internal(dir) ? Map.of()
+                : OffsetCheckpointFile.read(io, dataDir.resolve(LogManager.LOG_START_CHECKPOINT));
         Long start = logStarts.get(partition);
         LoadState fullScan = new LoadState(false, OptionalLong.empty(),
                 start == null ? OptionalLong.empty() : OptionalLong.of(start));
-        // With the topic's own settings (its hash chain above all), as the log manager will open it.
-        TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, dir, TopicConfig.defaults(config.logConfig()));
-        LogConfig logConfig = stored.config().applyTo(config.logConfig(), stored.batchBytesMaxStored());
-        try (Log log = Log.open(io, dir, logConfig, fullScan, config.clockMs())) {
+        try (Log log = Log.open(io, dir, logConfigOf(dir), fullScan, config.clockMs())) {
             return log.logEndOffset();
         }
+    }
+
+    /**
+     * The settings the log is opened with: a topic's own (its hash chain above all), as the log
+     * manager will open it; an internal log's owner opens it with the defaults (batch limits and
+     * chain are what matter here; segment size and retention do not).
+     */
+    private LogConfig logConfigOf(Path dir) throws IOException {
+        if (internal(dir)) {
+            return LogConfig.defaults();
+        }
+        TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, dir, TopicConfig.defaults(config.logConfig()));
+        return stored.config().applyTo(config.logConfig(), stored.batchBytesMaxStored());
     }
 
     private void lowerCheckpoints(TopicPartition partition, long end) throws IOException {
@@ -200,40 +300,92 @@ public final class LogRepair implements AutoCloseable {
         }
     }
 
-    private Path lastSegment(Path dir) throws IOException {
-        Path last = null;
+    private List<Long> segmentBases(Path dir) throws IOException {
+        List<Long> bases = new ArrayList<>();
         for (Path path : io.list(dir)) {
-            if (SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX).isPresent()) {
-                last = path; // the listing is sorted, and names sort by base offset
-            }
+            SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX).ifPresent(bases::add);
         }
-        if (last == null) {
-            throw new IOException("No segment in " + dir);
-        }
-        return last;
+        java.util.Collections.sort(bases);
+        return bases;
     }
 
-    /** Copies a file to a fresh {@code .broken} name: tmp, force, rename. The caller syncs the directory. */
-    private Path copy(Path source) throws IOException {
+    private Path lastSegment(Path dir) throws IOException {
+        List<Long> bases = segmentBases(dir);
+        if (bases.isEmpty()) {
+            throw new IOException("No segment in " + dir);
+        }
+        return SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
+    }
+
+    private static long baseOf(Path segment) throws IOException {
+        return SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
+                .orElseThrow(() -> new IOException("Not a segment file: " + segment));
+    }
+
+    /** The whole segment in memory: a segment is below 2 GiB (the scanner refuses more). */
+    private ByteBuffer readAll(Path segment) throws IOException {
+        try (StorageFile in = io.open(segment, FileIO.OpenMode.READ)) {
+            long size = in.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new IOException("Segment " + segment + " is " + size + " bytes, above 2 GiB");
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) size);
+            in.readFully(bytes, 0);
+            return bytes.flip();
+        }
+    }
+
+    /**
+     * The offset after the last batch whose header follows on from the one before in
+     * {@code segment}, walking headers only (no CRC): the log's end as far as the prompt needs it.
+     * Empty if the walk cannot start.
+     */
+    private OptionalLong offsetAfterHeaders(Path segment, long base) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        long next = base;
+        try (StorageFile in = io.open(segment, FileIO.OpenMode.READ)) {
+            long size = in.size();
+            for (long at = 0; at + RecordBatch.HEADER_BYTES <= size; ) { // at grows by at least a header each pass
+                header.clear();
+                in.readFully(header, at);
+                int length = RecordBatch.batchLength(header, 0);
+                if (RecordBatch.baseOffset(header, 0) != next || length < RecordBatch.BATCH_LENGTH_MIN
+                        || RecordBatch.lastOffsetDelta(header, 0) < 0) {
+                    break;
+                }
+                next = RecordBatch.lastOffset(header, 0) + 1;
+                at += (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
+            }
+        }
+        return OptionalLong.of(next);
+    }
+
+    /** Copies {@code bytes} bytes of {@code source} from {@code position} to a fresh {@code .broken} name: tmp, force, rename. */
+    private Path copy(Path source, long position, long bytes) throws IOException {
         Path target = brokenName(source);
         Path tmp = target.resolveSibling(target.getFileName() + SegmentFiles.TMP_SUFFIX);
         io.deleteIfExists(tmp);
         try (StorageFile in = io.open(source, FileIO.OpenMode.READ);
              StorageFile out = io.open(tmp, FileIO.OpenMode.CREATE_NEW)) {
-            long size = in.size();
-            ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(COPY_CHUNK_BYTES, Math.max(size, 1)));
-            for (long at = 0; at < size; ) {
-                chunk.clear();
-                chunk.limit((int) Math.min(chunk.capacity(), size - at));
-                in.readFully(chunk, at);
-                chunk.flip();
-                out.write(chunk, at);
-                at += chunk.limit();
-            }
+            copyRange(in, position, bytes, out, 0);
             out.force(true);
         }
         io.rename(tmp, target);
         return target;
+    }
+
+    /** Copies {@code bytes} bytes at {@code from} of {@code in} to {@code out} at {@code to}; returns the position after. */
+    private static long copyRange(StorageFile in, long from, long bytes, StorageFile out, long to) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(COPY_CHUNK_BYTES, Math.max(bytes, 1)));
+        for (long done = 0; done < bytes; ) {
+            chunk.clear();
+            chunk.limit((int) Math.min(chunk.capacity(), bytes - done));
+            in.readFully(chunk, from + done);
+            chunk.flip();
+            out.write(chunk, to + done);
+            done += chunk.limit();
+        }
+        return to + bytes;
     }
 
     private Path brokenName(Path file) throws IOException {
@@ -247,40 +399,63 @@ public final class LogRepair implements AutoCloseable {
         return candidate;
     }
 
-    /** Releases the data directory's lock. */
+    /** Releases the locks: the internal logs' ones, then the data directory's. */
     @Override
     public void close() throws IOException {
-        try {
-            lock.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("Cannot release the lock of " + dataDir, e);
+        List<AutoCloseable> locks = new ArrayList<>(internalLocks.values());
+        locks.add(lock);
+        internalLocks.clear();
+        IOException failure = null;
+        for (AutoCloseable held : locks) {
+            try {
+                held.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e instanceof IOException io ? io : new IOException("Cannot release a lock in " + dataDir, e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
     /**
-     * A repair to make.
+     * A repair to make: {@link RepairPlanText} says it in words.
      *
      * @param partition     the partition
-     * @param segment       the damaged segment's {@code .log} file
-     * @param position      where it is cut: the first bad byte
+     * @param segment       the damaged segment's {@code .log} file (the last one for a plan that only lowers a checkpoint)
      * @param segmentBytes  its size when planned
-     * @param laterSegments segments after it, all removed (kept as {@code .broken})
-     * @param laterBytes    their total size
+     * @param kept          the runs of batches of that segment that check out, kept at their offsets
+     * @param damages       the damaged runs of bytes, moved to {@code .broken} copies
      * @param problem       what is wrong, as recovery reported it
+     * @param logStart      the log's first offset (the first segment's base), when known
+     * @param logEnd        the log's end as its last segment's headers say, when that is not the damaged segment
      */
-    public record Plan(TopicPartition partition, Path segment, long position, long segmentBytes,
-                       List<Path> laterSegments, long laterBytes, String problem) {
+    public record Plan(TopicPartition partition, Path segment, long segmentBytes, List<SegmentSalvage.Kept> kept,
+                       List<SegmentSalvage.Damage> damages, String problem, OptionalLong logStart,
+                       OptionalLong logEnd) {
 
-        /** Bytes cut from the damaged segment itself. */
+        /** Damaged bytes removed from the segment. */
         public long bytesRemoved() {
-            return segmentBytes - position;
+            return damages.stream().mapToLong(SegmentSalvage.Damage::bytes).sum();
         }
 
         /** Whether any data is removed (a plan may only lower a stale checkpoint). */
         public boolean removesData() {
-            return bytesRemoved() > 0 || !laterSegments.isEmpty();
+            return !damages.isEmpty();
+        }
+
+        /** The lost offsets, as "offsets 5000–5999 (1,000 records)" joined by "and". */
+        public String lostOffsets() {
+            return RepairPlanText.lost(this);
+        }
+
+        /** The plan in words, as the question {@code spool repair} asks before it cuts (without "Continue?"). */
+        public String describe() {
+            return RepairPlanText.describe(this);
         }
     }
 

@@ -232,7 +232,9 @@ public final class RecordBatch {
         int count = recordCount(buffer, at);
         int lastDelta = lastOffsetDelta(buffer, at);
         // Offsets are dense: Kafka's broker likewise refuses a produced batch whose count is not lastOffsetDelta + 1.
-        if (count < 0 || lastDelta < 0 || (count == 0 && lastDelta != 0) || (count > 0 && lastDelta != count - 1)) {
+        // An empty batch may span any offsets: Kafka's compaction leaves such batches, and so does
+        // spool repair where it removed damaged batches ({@link #gapBatch}); appends refuse empty batches.
+        if (count < 0 || lastDelta < 0 || (count > 0 && lastDelta != count - 1)) {
             throw new CorruptRecordException("Record count " + count + " does not fit last offset delta " + lastDelta);
         }
         if (codec == CompressionType.NONE.id() && (long) count * RECORD_BYTES_MIN > length - BATCH_LENGTH_MIN) {
@@ -414,6 +416,24 @@ public final class RecordBatch {
         byte[] copy = new byte[buffer.remaining()];
         buffer.duplicate().get(copy);
         return copy;
+    }
+
+    /**
+     * A batch of no records spanning offsets {@code baseOffset .. baseOffset + lastOffsetDelta}:
+     * the shape Kafka's compaction leaves where it removed every record of a batch. It keeps a
+     * log's offsets dense where records were lost, so readers step over the lost offsets (to
+     * {@link #lastOffset} + 1) as Kafka consumers do over compacted batches. No producer, no
+     * timestamp ({@code -1}).
+     */
+    public static ByteBuffer gapBatch(long baseOffset, int lastOffsetDelta) {
+        if (baseOffset < 0 || lastOffsetDelta < 0) {
+            throw new IllegalArgumentException("Gap batch at offset " + baseOffset + " with last offset delta "
+                    + lastOffsetDelta + ": both must be >= 0");
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES);
+        writeHeader(buffer, 0, HEADER_BYTES, baseOffset, (short) 0, lastOffsetDelta, -1L, -1L, NO_PRODUCER_ID,
+                NO_PRODUCER_EPOCH, NO_SEQUENCE, 0);
+        return buffer;
     }
 
     /** Writes a complete header at {@code at} for records already in place, and computes the CRC. */
