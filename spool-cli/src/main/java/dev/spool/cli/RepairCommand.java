@@ -18,20 +18,30 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code spool repair TOPIC}: for each partition (or the one given) whose log does not open
- * because of corruption, says what it will cut, asks (unless {@code --yes}), keeps
- * {@code .broken} copies, cuts, and reopens the log to prove it sound ({@link LogRepair}).
+ * because of corruption, says in records and offsets what it will keep and lose, asks (unless
+ * {@code --yes}), moves the damaged bytes to {@code .broken} copies, keeps every batch that checks
+ * out, and reopens the log to prove it sound ({@link LogRepair}). A log damaged in several
+ * segments is planned and repaired one segment at a time, each with its own question.
  * A partition with nothing wrong is left alone with a note; that is not an error.
+ *
+ * <p>TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}.
+ * Without a terminal to answer on (a pipe, a script) it never waits for an answer: it says what
+ * it would do, to run again with {@code --yes}, and exits non-zero.
  */
-@Command(name = "repair", description = "Cut a corrupt partition log at its first bad batch, after keeping "
-        + ".broken copies and asking for confirmation.")
+@Command(name = "repair", description = "Remove the damaged batches of a partition log (or an internal log such "
+        + "as __consumer_offsets), keeping every later batch that checks out and a .broken copy of the damaged "
+        + "bytes, after asking for confirmation.")
 final class RepairCommand implements Callable<Integer> {
+    /** Each pass repairs one damaged segment; more passes than segments would mean the repair is not converging. */
+    private static final int PASSES_MAX = 10_000;
+
     @Mixin
     CommonOptions common;
     @Parameters(paramLabel = "TOPIC")
     String topic;
     @Option(names = "--partition", paramLabel = "P", description = "Only this partition (default: every partition).")
     Integer partition;
-    @Option(names = "--yes", description = "Do not ask for confirmation.")
+    @Option(names = "--yes", description = "Do not ask for confirmation (needed without a terminal).")
     boolean yes;
 
     @Override
@@ -46,31 +56,46 @@ final class RepairCommand implements Callable<Integer> {
             List<TopicPartition> partitions = partition == null ? repair.partitions(topic)
                     : List.of(new TopicPartition(topic, partition));
             for (TopicPartition tp : partitions) {
-                Optional<LogRepair.Plan> plan = repair.plan(tp);
-                if (plan.isEmpty()) {
-                    out.println("nothing to repair in " + tp + ": its log opens and every batch checks out");
-                    continue;
-                }
-                LogRepair.Plan p = plan.get();
-                out.println(tp + ": " + p.problem());
-                String question = p.removesData()
-                        ? "Truncate " + p.segment() + " at position " + p.position() + ", removing " + p.bytesRemoved()
-                        + " bytes and " + p.laterSegments().size() + " later segment(s) (" + p.laterBytes()
-                        + " bytes, whose offsets would no longer follow on)? Copies are kept as .broken. [y/N] "
-                        : "Lower the checkpointed recovery point of " + tp + " to the log's end? [y/N] ";
-                if (!yes && !confirm(out, stdin, question)) {
-                    out.println("left " + tp + " unchanged");
-                    declined = true;
-                    continue;
-                }
-                LogRepair.Result result = repair.execute(p);
-                for (java.nio.file.Path copy : result.brokenCopies()) {
-                    out.println("kept " + copy);
-                }
-                out.println("repaired " + tp + ": the log opens again and ends at offset " + result.logEndOffset());
+                declined |= !repairPartition(repair, tp, root, out, stdin);
             }
         }
         return declined ? SpoolCommand.EXIT_ERROR : SpoolCommand.EXIT_OK;
+    }
+
+    /** Plans, asks and repairs until the partition's log opens; false when the user (or no terminal) declined. */
+    private boolean repairPartition(LogRepair repair, TopicPartition tp, SpoolCommand root, PrintStream out,
+                                    BufferedReader stdin) throws IOException {
+        for (int pass = 0; pass < PASSES_MAX; pass++) {
+            Optional<LogRepair.Plan> plan = repair.plan(tp);
+            if (plan.isEmpty()) {
+                if (pass == 0) {
+                    out.println("nothing to repair in " + tp + ": its log opens and every batch checks out");
+                }
+                return true;
+            }
+            LogRepair.Plan p = plan.get();
+            if (yes || !root.terminal) {
+                out.println(p.describe());
+            }
+            if (!yes) {
+                if (!root.terminal) {
+                    root.err.println("spool: no terminal to confirm on; nothing changed. Run again with --yes to "
+                            + "repair " + tp + " as described.");
+                    return false;
+                }
+                if (!confirm(out, stdin, p.describe() + " Continue? [y/N] ")) {
+                    out.println("left " + tp + " unchanged");
+                    return false;
+                }
+            }
+            LogRepair.Result result = repair.execute(p);
+            for (java.nio.file.Path copy : result.brokenCopies()) {
+                out.println("kept " + copy);
+            }
+            out.println("repaired " + tp + ": " + (p.removesData() ? p.lostOffsets() + " lost; " : "")
+                    + "the log opens again and ends at offset " + result.logEndOffset());
+        }
+        throw new IOException("Repair of " + tp + " did not converge after " + PASSES_MAX + " passes");
     }
 
     private static boolean confirm(PrintStream out, BufferedReader stdin, String question) throws IOException {

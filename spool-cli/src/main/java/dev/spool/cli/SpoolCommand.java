@@ -32,11 +32,18 @@ public final class SpoolCommand implements Runnable {
     final InputStream in;
     final PrintStream out;
     final PrintStream err;
+    /** Whether {@link #in} is a person at a terminal who can answer a question ({@code spool repair} asks). */
+    final boolean terminal;
 
     SpoolCommand(InputStream in, PrintStream out, PrintStream err) {
+        this(in, out, err, false);
+    }
+
+    SpoolCommand(InputStream in, PrintStream out, PrintStream err, boolean terminal) {
         this.in = in;
         this.out = out;
         this.err = err;
+        this.terminal = terminal;
     }
 
     @Override
@@ -48,7 +55,8 @@ public final class SpoolCommand implements Runnable {
         configureLogging(Arrays.asList(args).contains("--verbose"));
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
-        int code = execute(args, System.in, out, System.err);
+        // System.console() is null when stdin or stdout is not a terminal (a pipe, a script, a service).
+        int code = execute(args, System.in, out, System.err, System.console() != null);
         out.flush();
         System.exit(code);
     }
@@ -63,9 +71,14 @@ public final class SpoolCommand implements Runnable {
         }
     }
 
-    /** Runs one command line with the given streams; returns the exit code. */
+    /** Runs one command line with the given streams and no terminal; returns the exit code. */
     static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        CommandLine line = new CommandLine(new SpoolCommand(in, out, err));
+        return execute(args, in, out, err, false);
+    }
+
+    /** Runs one command line with the given streams; {@code terminal}: whether {@code in} is a person at a terminal. */
+    static int execute(String[] args, InputStream in, PrintStream out, PrintStream err, boolean terminal) {
+        CommandLine line = new CommandLine(new SpoolCommand(in, out, err, terminal));
         line.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         line.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         line.setParameterExceptionHandler((e, arguments) -> {

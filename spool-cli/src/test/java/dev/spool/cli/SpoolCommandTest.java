@@ -2,6 +2,10 @@ package dev.spool.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spool.log.Log;
+import dev.spool.log.LoadState;
+import dev.spool.log.LogConfig;
+import dev.spool.log.record.BatchBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,6 +29,15 @@ class SpoolCommandTest {
     }
 
     private Run run(String stdin, String... args) {
+        return run(false, stdin, args);
+    }
+
+    /** As {@link #run(String, String...)}, with {@code stdin} standing for a person at a terminal. */
+    private Run runAtTerminal(String stdin, String... args) {
+        return run(true, stdin, args);
+    }
+
+    private Run run(boolean terminal, String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of(args));
@@ -34,7 +47,8 @@ class SpoolCommandTest {
         }
         int code = SpoolCommand.execute(all.toArray(String[]::new),
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                terminal);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -269,10 +283,11 @@ class SpoolCommandTest {
     }
 
     @Test
-    void repairCutsTheCorruptTailKeepsABrokenCopyAndTheLogOpensAgain() throws IOException {
+    void repairRemovesTheCorruptBatchKeepsTheLaterOneAndSaysSoInRecordsAndOffsets() throws IOException {
         run("a\nb\n", "produce", "r");
         long cut = Files.size(segment("r"));
         run("c\n", "produce", "r");
+        long next = Files.size(segment("r"));
         run("d\n", "produce", "r");
         assertThat(run("", "repair", "r", "--yes").out()).contains("nothing to repair in r-0");
 
@@ -284,22 +299,64 @@ class SpoolCommandTest {
         assertThat(refused.code()).isEqualTo(1);
         assertThat(refused.err()).contains("Corrupt log").contains("at position " + cut).hasLineCount(1);
 
-        Run declined = run("n\n", "repair", "r");
-        assertThat(declined.out()).contains("Truncate " + segment("r") + " at position " + cut + ", removing "
-                + (damaged.length - cut) + " bytes and 0 later segment(s)").contains("left r-0 unchanged");
+        String described = "Partition r-0: batch at offset 2 (1 record) in 00000000000000000000.log at position " + cut
+                + " is corrupt (CRC mismatch: stored 0x";
+        String keeps = ". Repair keeps offsets 0–1 and 3 and moves the damaged bytes to 00000000000000000000.log.broken: "
+                + "offset 2 (1 record) lost.";
+        Run noTerminal = run("y\n", "repair", "r");
+        assertThat(noTerminal.code()).isEqualTo(1);
+        assertThat(noTerminal.out()).startsWith(described).contains(keeps).doesNotContain("Continue?");
+        assertThat(noTerminal.err()).isEqualTo("spool: no terminal to confirm on; nothing changed. Run again with "
+                + "--yes to repair r-0 as described.\n");
         assertThat(Files.readAllBytes(segment("r"))).isEqualTo(damaged);
 
-        Run repaired = run("", "repair", "r", "--yes");
-        assertThat(repaired.code()).isZero();
-        assertThat(repaired.out()).contains("repaired r-0").contains("ends at offset 2");
-        Path broken = segment("r").resolveSibling("00000000000000000000.log.broken");
-        assertThat(Files.readAllBytes(broken)).isEqualTo(damaged);
-        assertThat(Files.size(segment("r"))).isEqualTo(cut);
+        Run declined = runAtTerminal("n\n", "repair", "r");
+        assertThat(declined.code()).isEqualTo(1);
+        assertThat(declined.out()).startsWith(described).contains(keeps + " Continue? [y/N] left r-0 unchanged");
+        assertThat(Files.readAllBytes(segment("r"))).isEqualTo(damaged);
 
-        assertThat(run("", "consume", "r").out()).isEqualTo("a\nb\n");
-        assertThat(run("e\n", "produce", "r").err()).contains("offsets 2..2");
-        assertThat(run("", "consume", "r").out()).isEqualTo("a\nb\ne\n");
+        Run repaired = runAtTerminal("y\n", "repair", "r");
+        assertThat(repaired.code()).isZero();
+        assertThat(repaired.out()).contains("repaired r-0: offset 2 (1 record) lost; the log opens again and ends at "
+                + "offset 4");
+        Path broken = segment("r").resolveSibling("00000000000000000000.log.broken");
+        assertThat(Files.readAllBytes(broken)).isEqualTo(java.util.Arrays.copyOfRange(damaged, (int) cut, (int) next));
+
+        assertThat(run("", "consume", "r").out()).isEqualTo("a\nb\nd\n");
+        assertThat(run("e\n", "produce", "r").err()).contains("offsets 4..4");
+        assertThat(run("", "consume", "r").out()).isEqualTo("a\nb\nd\ne\n");
         assertThat(run("", "verify", "r").code()).isZero();
+    }
+
+    @Test
+    void repairWorksOnTheServersCommittedOffsetsLog() throws IOException {
+        run("a\n", "produce", "r"); // the data directory exists
+        Path offsets = tmp.resolve("data").resolve("__consumer_offsets");
+        long cut;
+        try (Log log = Log.open(offsets, LogConfig.defaults(), LoadState.unknown())) {
+            log.append(batch("x"));
+            cut = log.sizeBytes();
+            log.append(batch("y"));
+            log.append(batch("z"));
+        }
+        flipByte(offsets.resolve("00000000000000000000.log"), cut + 65);
+        assertThat(run("", "repair", "__unknown", "--yes").err()).contains("Unknown topic '__unknown'");
+
+        Run repaired = run("", "repair", "__consumer_offsets", "--yes");
+        assertThat(repaired.code()).isZero();
+        assertThat(repaired.out()).startsWith("Partition __consumer_offsets-0: batch at offset 1 (1 record)")
+                .contains("Repair keeps offsets 0 and 2 ")
+                .contains("repaired __consumer_offsets-0: offset 1 (1 record) lost");
+        try (Log log = Log.open(offsets, LogConfig.defaults(), LoadState.unknown())) {
+            assertThat(log.logEndOffset()).isEqualTo(3);
+            assertThat(log.read(1, 1 << 20).records()).extracting(r -> r.offset()).containsExactly(2L);
+        }
+    }
+
+    private static java.nio.ByteBuffer batch(String value) {
+        BatchBuilder builder = new BatchBuilder(1 << 20);
+        builder.tryAppend(1_000L, null, value.getBytes(StandardCharsets.UTF_8));
+        return builder.build();
     }
 
     @Test

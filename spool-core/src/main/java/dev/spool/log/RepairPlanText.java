@@ -42,7 +42,7 @@ final class RepairPlanText {
         boolean claimFits = claimed.isPresent() && (damage.lastOffset().isEmpty()
                 || claimed.getAsLong() == damage.lastOffset().getAsLong());
         if (claimFits) {
-            return "batch at offsets " + range(damage.firstOffset(), claimed.getAsLong());
+            return "batch at " + offsets(damage.firstOffset(), claimed.getAsLong());
         }
         String bytes = String.format(Locale.ROOT, "%,d damaged bytes", damage.bytes());
         if (damage.lastOffset().isEmpty()) {
@@ -58,10 +58,10 @@ final class RepairPlanText {
         for (SegmentSalvage.Damage damage : plan.damages()) {
             if (damage.lastOffset().isPresent()) {
                 if (damage.losesOffsets()) {
-                    lost.add("offsets " + range(damage.firstOffset(), damage.lastOffset().getAsLong()));
+                    lost.add(offsets(damage.firstOffset(), damage.lastOffset().getAsLong()));
                 }
             } else if (damage.claimedLastOffset().isPresent()) {
-                lost.add("offsets " + range(damage.firstOffset(), damage.claimedLastOffset().getAsLong()));
+                lost.add(offsets(damage.firstOffset(), damage.claimedLastOffset().getAsLong()));
             } else {
                 lost.add("the offsets from " + damage.firstOffset() + " on that the damaged bytes held");
             }
@@ -75,7 +75,7 @@ final class RepairPlanText {
         long from = plan.logStart().orElse(plan.damages().get(0).firstOffset());
         for (SegmentSalvage.Damage damage : plan.damages()) {
             if (damage.firstOffset() > from) {
-                out.add(from + "–" + (damage.firstOffset() - 1));
+                out.add(span(from, damage.firstOffset() - 1));
             }
             if (damage.lastOffset().isEmpty()) {
                 return out;
@@ -85,13 +85,18 @@ final class RepairPlanText {
         long end = plan.logEnd().orElse(plan.kept().isEmpty() ? from
                 : plan.kept().get(plan.kept().size() - 1).lastOffset() + 1);
         if (end > from) {
-            out.add(from + "–" + (end - 1));
+            out.add(span(from, end - 1));
         }
         return out;
     }
 
-    private static String range(long first, long last) {
-        return first + "–" + last + String.format(Locale.ROOT, " (%,d record%s)", last - first + 1,
-                last == first ? "" : "s");
+    /** "offsets 5000–5999 (1,000 records)", or "offset 7 (1 record)". */
+    private static String offsets(long first, long last) {
+        return (first == last ? "offset " : "offsets ") + span(first, last)
+                + String.format(Locale.ROOT, " (%,d record%s)", last - first + 1, last == first ? "" : "s");
+    }
+
+    private static String span(long first, long last) {
+        return first == last ? Long.toString(first) : first + "–" + last;
     }
 }
