@@ -260,10 +260,15 @@ class RecordBatchCorruptionTest {
     }
 
     @Test
-    void zeroRecordsWithNonZeroLastOffsetDelta() {
+    void zeroRecordsSpanningOffsetsIsTheEmptyBatchCompactionAndRepairLeave() throws CorruptRecordException {
         ByteBuffer batch = batch(0, 3, new byte[0], 0);
-        assertCorrupt(() -> RecordBatch.validate(batch, 0, Integer.MAX_VALUE),
-                "Record count 0 does not fit last offset delta 3");
+        RecordBatch.validate(batch, 0, Integer.MAX_VALUE);
+        assertThat(RecordBatch.records(batch, 0)).isEmpty();
+        ByteBuffer gap = RecordBatch.gapBatch(5_000, 999);
+        RecordBatch.validate(gap, 0, Integer.MAX_VALUE);
+        assertThat(RecordBatch.baseOffset(gap, 0)).isEqualTo(5_000);
+        assertThat(RecordBatch.lastOffset(gap, 0)).isEqualTo(5_999);
+        assertThat(RecordBatch.records(gap, 0)).isEmpty();
     }
 
     @Test
