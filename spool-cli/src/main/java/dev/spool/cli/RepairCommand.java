@@ -92,8 +92,10 @@ final class RepairCommand implements Callable<Integer> {
             for (java.nio.file.Path copy : result.brokenCopies()) {
                 out.println("kept " + copy);
             }
-            out.println("repaired " + tp + ": " + (p.removesData() ? p.lostOffsets() + " lost; " : "")
-                    + "the log opens again and ends at offset " + result.logEndOffset());
+            String lost = p.removesData() ? p.lostOffsets() + " lost; " : "";
+            out.println("repaired " + tp + ": " + lost + (result.logEnd().isPresent()
+                    ? "the log opens again and ends at offset " + result.logEndOffset()
+                    : "more damage to repair: " + result.moreDamage().orElse("")));
         }
         throw new IOException("Repair of " + tp + " did not converge after " + PASSES_MAX + " passes");
     }

@@ -218,11 +218,20 @@ public final class LogRepair implements AutoCloseable {
             LOG.warn("Repaired {}: removed {} damaged bytes of {} ({}); copies kept: {}", plan.partition(),
                     plan.bytesRemoved(), plan.segment(), plan.lostOffsets(), copies);
         }
-        long end = openAndClose(dir, plan.partition());
+        long end;
+        try {
+            end = openAndClose(dir, plan.partition());
+        } catch (CorruptLogException e) {
+            if (e.file().equals(plan.segment())) {
+                throw e; // the rewritten segment itself must check out
+            }
+            // Damage in another segment, next to repair: this one is done, the log does not open yet.
+            return new Result(plan, List.copyOf(copies), OptionalLong.empty(), Optional.of(e.getMessage()));
+        }
         if (!internal(dir)) {
             lowerCheckpoints(plan.partition(), end);
         }
-        return new Result(plan, List.copyOf(copies), end);
+        return new Result(plan, List.copyOf(copies), OptionalLong.of(end), Optional.empty());
     }
 
     /** Writes the kept batches and a gap batch per damaged run to a tmp file, forces it, renames it over the segment. */
@@ -464,8 +473,15 @@ public final class LogRepair implements AutoCloseable {
      *
      * @param plan         what was done
      * @param brokenCopies where the removed bytes are kept
-     * @param logEndOffset the log's end offset after the repair
+     * @param logEnd       the log's end offset after the repair, when it opens
+     * @param moreDamage   why the log still does not open (damage in another segment: plan again)
      */
-    public record Result(Plan plan, List<Path> brokenCopies, long logEndOffset) {
+    public record Result(Plan plan, List<Path> brokenCopies, OptionalLong logEnd, Optional<String> moreDamage) {
+
+        /** The log's end offset after the repair; throws when the log does not open yet ({@link #moreDamage}). */
+        public long logEndOffset() {
+            return logEnd.orElseThrow(() -> new IllegalStateException("The log does not open yet: "
+                    + moreDamage.orElse("")));
+        }
     }
 }

@@ -185,6 +185,34 @@ class LogRepairTest {
     }
 
     @Test
+    void damageInTwoSegmentsIsRepairedOnePlanAtATimeAndDamageAtTheEndOfAnEarlierSegmentReachesTheNextBase()
+            throws IOException {
+        List<Long> bases = writeOrders(3, 3, 2); // 0-2999, 3000-5999, 6000-7999
+        Path dir = dataDir.resolve("orders-0");
+        ToolTestLogs.flipByte(SegmentFiles.logFile(dir, bases.get(0)), 200); // first batch: 0-999
+        Path middle = SegmentFiles.logFile(dir, bases.get(1));
+        List<Integer> positions = batchPositions(middle);
+        ToolTestLogs.flipByte(middle, positions.get(2) + 5); // the last batch's length: nothing after it checks out
+        forgetCleanShutdown();
+
+        try (LogRepair repair = LogRepair.open(dataDir, PLAIN_CONFIG)) {
+            LogRepair.Result first = repair.execute(repair.plan(ORDERS).orElseThrow());
+            assertThat(first.plan().lostOffsets()).isEqualTo("offsets 0–999 (1,000 records)");
+            assertThat(first.logEnd()).isEmpty();
+            assertThat(first.moreDamage().orElseThrow()).contains("00000000000000003000.log");
+        }
+        LogRepair.Result second = repairOnce(ORDERS, "damaged bytes (offsets unknown: between the last good offset "
+                + "4999 and the next good batch at 6000) in 00000000000000003000.log at position " + positions.get(2));
+        assertThat(second.plan().describe()).contains("Repair keeps offsets 0–4999 and 6000–7999"); // 0–999: an earlier repair's gap batch
+        List<String> all = new ArrayList<>(expected(1000, 5000));
+        all.addAll(expected(6000, 8000));
+        try (LogManager manager = LogManager.open(dataDir, PLAIN_CONFIG)) {
+            assertThat(offsetsAndValues(manager.log("orders", 0), 0)).isEqualTo(all);
+        }
+        assertThat(new LogVerifier(FileIO.real(), PLAIN).verifyTopic(dataDir, "orders").findings()).isEmpty();
+    }
+
+    @Test
     void aBatchWhoseOffsetsAreUnknownIsReportedAsTheRangeBetweenTheGoodBatches() throws IOException {
         writeOrders(5);
         Path segment = SegmentFiles.logFile(dataDir.resolve("orders-0"), 0);
