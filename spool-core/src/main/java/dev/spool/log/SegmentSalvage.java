@@ -60,7 +60,7 @@ public final class SegmentSalvage {
         int runStart = -1;
         long runFirst = -1;
         while (position < size) { // each pass moves position forward: bounded by the file's size
-            String problem = problemAt(bytes, position, expected, true, nextBase, batchBytesMax);
+            String problem = problemAt(bytes, position, expected, true, limit(baseOffset, nextBase), batchBytesMax);
             if (problem == null) {
                 if (runStart < 0) {
                     runStart = position;
@@ -76,7 +76,8 @@ public final class SegmentSalvage {
             }
             OptionalLong claimed = claimedLastOffset(bytes, position, expected, nextBase);
             int next = position + 1;
-            while (next < size && problemAt(bytes, next, expected, false, nextBase, batchBytesMax) != null) {
+            while (next < size && problemAt(bytes, next, expected, false, limit(baseOffset, nextBase), batchBytesMax)
+                    != null) {
                 next++;
             }
             if (next < size) {
@@ -94,6 +95,16 @@ public final class SegmentSalvage {
             kept.add(new Kept(runStart, position - runStart, runFirst, expected - 1));
         }
         return new Pieces(List.copyOf(kept), List.copyOf(damages));
+    }
+
+    /**
+     * The offset a kept batch must end below: the next segment's base, and what the segment can
+     * index (offsets relative to its base in 32 bits, as recovery checks). The CRC does not cover
+     * the base offset, so a flipped base offset passes it; this bound keeps such a batch from
+     * being taken for the next good one far past the segment's reach.
+     */
+    private static long limit(long baseOffset, long nextBase) {
+        return Math.min(nextBase, baseOffset + Integer.MAX_VALUE);
     }
 
     /**
@@ -124,7 +135,8 @@ public final class SegmentSalvage {
         }
         long last = RecordBatch.lastOffset(bytes, at);
         if (last < base || last >= nextBase) {
-            return "batch at offset " + base + " ends at offset " + last + ", past the next segment's base " + nextBase;
+            return "batch at offset " + base + " ends at offset " + last + ", not below " + nextBase
+                    + " (the next segment's base, or what this segment can index)";
         }
         return null;
     }
