@@ -161,8 +161,8 @@ final class LogReader {
         }
 
         @Override
-        public long positionOf(long baseOffset) throws IOException {
-            return segment.positionOf(baseOffset);
+        public long positionOf(long offset) throws IOException {
+            return segment.positionOf(offset);
         }
     }
 

@@ -38,15 +38,15 @@ public record ReadResult(ByteBuffer batches, long logStartOffset, long logEndOff
             }
 
             @Override
-            public long positionOf(long baseOffset) {
+            public long positionOf(long offset) {
                 return 0;
             }
         };
 
         Path file();
 
-        /** The byte position in {@link #file()} of the batch whose base offset is {@code baseOffset}. */
-        long positionOf(long baseOffset) throws IOException;
+        /** The byte position in {@link #file()} of the batch that holds {@code offset}. */
+        long positionOf(long offset) throws IOException;
     }
 
     public boolean isEmpty() {
@@ -110,7 +110,8 @@ public record ReadResult(ByteBuffer batches, long logStartOffset, long logEndOff
     /** The file position of the batch at {@code at} in {@link #batches()}; -1 when it cannot be found. */
     private long positionOf(int at) {
         try {
-            return origin.positionOf(RecordBatch.baseOffset(batches, batches.position())) + (at - batches.position());
+            long first = origin.positionOf(RecordBatch.baseOffset(batches, batches.position()));
+            return first < 0 ? -1 : first + (at - batches.position());
         } catch (IOException | RuntimeException e) {
             return -1; // the segment went away (retention) or its header is damaged too: the offset still names it
         }
