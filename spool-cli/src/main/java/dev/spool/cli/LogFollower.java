@@ -19,8 +19,8 @@ import java.util.TreeSet;
  * Tails one partition's segment files read-only, for {@code consume --follow}: no lock, no
  * recovery, nothing written, so it runs beside the process that owns the data directory.
  *
- * <p>{@link #poll()} returns the records of the next whole, valid batch or {@code null} when there is none yet.
- * An incomplete batch at the end of the newest segment is a write in progress: wait. A batch that
+ * <p>{@link #poll()} returns the records of the next whole, valid batch (its CRC checked before
+ * decoding) or {@code null} when there is none yet. An incomplete batch at the end of the newest segment is a write in progress: wait. A batch that
  * fails its check is read again on later polls (a reader can see a write half-way through) and is
  * reported as corruption only when it still fails after {@link #RETRIES_MAX} polls. When the
  * segment ends and the next one starts at our offset, the follower moves on.
