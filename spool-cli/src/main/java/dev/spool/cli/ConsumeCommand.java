@@ -7,7 +7,6 @@ import dev.spool.log.ReadResult;
 import dev.spool.log.TimestampOffset;
 import dev.spool.log.TopicName;
 import dev.spool.log.record.Record;
-import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -17,6 +16,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -86,19 +86,21 @@ final class ConsumeCommand implements Callable<Integer> {
                 if (result.isEmpty()) {
                     break;
                 }
-                next = printer.print(result.batches(), next);
+                printer.print(result.records(), next); // checks each batch's CRC before decoding it
+                next = result.nextOffset(next);
             }
         }
         if (follow && !printer.done()) {
             try (LogFollower follower = new LogFollower(common.dataDir.resolve(topic + "-" + partition),
                     CommonOptions.managerConfig().logConfig().batchBytesMax(), next)) {
                 while (!printer.done() && !Thread.currentThread().isInterrupted()) {
-                    ByteBuffer batch = follower.poll();
-                    if (batch == null) {
+                    List<Record> records = follower.poll();
+                    if (records == null) {
                         printer.flush();
                         Thread.sleep(pollIntervalMs);
                     } else {
-                        next = printer.print(batch, next);
+                        printer.print(records, next);
+                        next = follower.nextOffset();
                     }
                 }
             }
@@ -169,30 +171,26 @@ final class ConsumeCommand implements Callable<Integer> {
         }
 
         /**
-         * Prints the records at or after {@code from} in the batches from position to limit;
-         * returns the offset after the last batch.
+         * Prints the records at or after {@code from}, until the limit. The records come from
+         * checked batches ({@link ReadResult#records()}, {@link LogFollower#poll()}): this class
+         * never decodes bytes itself.
          */
-        long print(ByteBuffer batches, long from) throws IOException {
-            long next = from;
-            for (int at = batches.position(); at < batches.limit() && !done(); at += RecordBatch.sizeInBytes(batches, at)) {
-                for (Record record : RecordBatch.records(batches, at)) {
-                    if (record.offset() < from) {
-                        continue;
-                    }
-                    if (done()) {
-                        break;
-                    }
-                    if (printKey) {
-                        record.key().ifPresent(key -> write(key));
-                        out.write('\t');
-                    }
-                    record.value().ifPresent(this::write);
-                    out.write('\n');
-                    printed++;
+        void print(List<Record> records, long from) {
+            for (Record record : records) {
+                if (done()) {
+                    return;
                 }
-                next = Math.max(next, RecordBatch.lastOffset(batches, at) + 1);
+                if (record.offset() < from) {
+                    continue;
+                }
+                if (printKey) {
+                    record.key().ifPresent(this::write);
+                    out.write('\t');
+                }
+                record.value().ifPresent(this::write);
+                out.write('\n');
+                printed++;
             }
-            return next;
         }
 
         private void write(ByteBuffer bytes) {

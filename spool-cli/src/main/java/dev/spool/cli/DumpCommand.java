@@ -28,7 +28,9 @@ import picocli.CommandLine.Parameters;
  * {@code spool dump FILE}: a segment file, human-readable, in the spirit of Kafka's
  * {@code DumpLogSegments}. The file is opened read-only and never changed; damage is described,
  * never fatal: an incomplete tail or a garbled length ends the listing with a line saying so.
- * Exit code 0 whenever the file could be read (use {@code spool verify} to check a log).
+ * Exit code 0 whenever the file could be read (use {@code spool verify} to check a log). With
+ * {@code --records}, the records of a batch that fails its check are printed marked
+ * {@code UNVERIFIED}, never as if sound.
  * A {@code .broken} copy kept by {@code spool repair} is dumped as the file it copies.
  */
 @Command(name = "dump", description = "Print the batches of a .log, or the entries of a .index or .timeindex, "
@@ -98,13 +100,7 @@ final class DumpCommand implements Callable<Integer> {
                     invalid++;
                 }
                 if (records) {
-                    try {
-                        for (Record record : RecordBatch.records(batch, 0)) {
-                            out.println("| " + describeRecord(record));
-                        }
-                    } catch (CorruptRecordException e) {
-                        out.println("| records cannot be decoded: " + e.getMessage());
-                    }
+                    printRecords(out, batch, problem);
                 }
                 batches++;
                 recordCount += RecordBatch.recordCount(batch, 0);
@@ -113,6 +109,24 @@ final class DumpCommand implements Callable<Integer> {
             }
             out.println(batches + " batch(es), " + recordCount + " record(s), " + size + " bytes; "
                     + (invalid == 0 ? "no problems" : invalid + " problem(s)"));
+        }
+    }
+
+    /**
+     * Prints the batch's records. {@link #problem} has just checked the batch, so they are decoded
+     * without checking the CRC again. A batch that failed its check is still decoded, as far as it
+     * goes, to show what the damage did, but every line says {@code UNVERIFIED}: its bytes are not
+     * the bytes that were written, and no line may pass for a sound record.
+     */
+    private static void printRecords(PrintStream out, ByteBuffer batch, String problem) {
+        String mark = problem == null ? "| " : "| UNVERIFIED ";
+        try {
+            for (Record record : RecordBatch.recordsOfCheckedBatch(batch, 0,
+                    RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT)) {
+                out.println(mark + describeRecord(record));
+            }
+        } catch (CorruptRecordException | RuntimeException e) { // a damaged header may name an unknown codec
+            out.println(mark + "records cannot be decoded: " + e.getMessage());
         }
     }
 

@@ -1,14 +1,17 @@
 package dev.spool.cli;
 
+import dev.spool.log.CorruptLogException;
 import dev.spool.log.SegmentFileReader;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 
@@ -16,8 +19,8 @@ import java.util.TreeSet;
  * Tails one partition's segment files read-only, for {@code consume --follow}: no lock, no
  * recovery, nothing written, so it runs beside the process that owns the data directory.
  *
- * <p>{@link #poll()} returns the next whole, valid batch or {@code null} when there is none yet.
- * An incomplete batch at the end of the newest segment is a write in progress: wait. A batch that
+ * <p>{@link #poll()} returns the records of the next whole, valid batch (its CRC checked before
+ * decoding) or {@code null} when there is none yet. An incomplete batch at the end of the newest segment is a write in progress: wait. A batch that
  * fails its check is read again on later polls (a reader can see a write half-way through) and is
  * reported as corruption only when it still fails after {@link #RETRIES_MAX} polls. When the
  * segment ends and the next one starts at our offset, the follower moves on.
@@ -39,8 +42,20 @@ final class LogFollower implements AutoCloseable {
         this.next = startOffset;
     }
 
-    /** The next batch holding offsets at or after the cursor, or null when none is complete yet. */
-    ByteBuffer poll() throws IOException {
+    /** The offset after the last batch {@link #poll()} returned: where following continues. */
+    long nextOffset() {
+        return next;
+    }
+
+    /**
+     * The records of the next batch holding offsets at or after the cursor (the batch is returned
+     * whole: records below the cursor included), or null when none is complete yet. The batch's
+     * CRC is checked before its records are decoded.
+     *
+     * @throws CorruptRecordException when a batch still fails its check after {@link #RETRIES_MAX}
+     *                                polls, naming the file, its position and base offset
+     */
+    List<Record> poll() throws IOException {
         if (reader == null && !locate()) {
             return null;
         }
@@ -58,14 +73,15 @@ final class LogFollower implements AutoCloseable {
                 return null;
             }
             case BAD_LENGTH -> {
-                return retryOrFail(read.problem());
+                return retryOrFail(new CorruptLogException(reader.file(), position, read.problem()));
             }
             default -> {
                 ByteBuffer batch = read.batch();
+                List<Record> records;
                 try {
-                    RecordBatch.validate(batch, 0, batchBytesMax);
+                    records = reader.records(read);
                 } catch (CorruptRecordException e) {
-                    return retryOrFail(e.getMessage());
+                    return retryOrFail(e);
                 }
                 retries = 0;
                 position += read.sizeBytes();
@@ -74,14 +90,15 @@ final class LogFollower implements AutoCloseable {
                     return poll(); // before the cursor: skip it
                 }
                 next = last + 1;
-                return batch;
+                return records;
             }
         }
     }
 
-    private ByteBuffer retryOrFail(String problem) throws IOException {
+    /** Null (look again later: a writer may be half-way through the batch) until the retries run out. */
+    private List<Record> retryOrFail(IOException corruption) throws IOException {
         if (++retries > RETRIES_MAX) {
-            throw new IOException("Corrupt log " + reader.file() + " at position " + position + ": " + problem);
+            throw corruption;
         }
         return null;
     }

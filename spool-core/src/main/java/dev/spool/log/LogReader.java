@@ -51,8 +51,8 @@ final class LogReader {
             if (offset == end) {
                 return new ReadResult(ByteBuffer.allocate(0), start, end);
             }
-            ByteBuffer bytes = readFromSegments(offset, segmentRead);
-            return bytes.hasRemaining() ? new ReadResult(batchesBelow(bytes, end), start, end) : null;
+            SegmentBytes read = readFromSegments(offset, segmentRead);
+            return read == null ? null : new ReadResult(batchesBelow(read.bytes, end), start, end, read);
         });
     }
 
@@ -153,12 +153,26 @@ final class LogReader {
         return at == bytes.limit() ? bytes : bytes.limit(at).slice();
     }
 
-    private ByteBuffer readFromSegments(long offset, SegmentRead segmentRead) throws IOException {
+    /** Batches read from one segment, which names them when one turns out damaged. */
+    private record SegmentBytes(Segment segment, ByteBuffer bytes) implements ReadResult.Origin {
+        @Override
+        public java.nio.file.Path file() {
+            return segment.logPath();
+        }
+
+        @Override
+        public long positionOf(long offset) throws IOException {
+            return segment.positionOf(offset);
+        }
+    }
+
+    /** The batches of the first segment that has any at or after {@code offset}; null when none does. */
+    private SegmentBytes readFromSegments(long offset, SegmentRead segmentRead) throws IOException {
         Map.Entry<Long, Segment> entry = log.segmentMap().floorEntry(offset);
         while (entry != null) {
             ByteBuffer bytes = segmentRead.read(entry.getValue(), offset);
             if (bytes.hasRemaining()) {
-                return bytes;
+                return new SegmentBytes(entry.getValue(), bytes);
             }
             Map.Entry<Long, Segment> next = log.segmentMap().higherEntry(entry.getKey());
             Segment segment = entry.getValue();
@@ -174,6 +188,6 @@ final class LogReader {
             }
             entry = next;
         }
-        return ByteBuffer.allocate(0);
+        return null;
     }
 }

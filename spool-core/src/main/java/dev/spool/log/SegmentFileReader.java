@@ -2,12 +2,15 @@ package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A read-only cursor over one segment's {@code .log} file, for tools that must read a log without
@@ -57,8 +60,8 @@ public final class SegmentFileReader implements Closeable {
     }
 
     /**
-     * Reads what lies at {@code position}: a whole batch (not validated: call
-     * {@link RecordBatch#validate} on it), the end of the file, an incomplete batch, or a length
+     * Reads what lies at {@code position}: a whole batch (not yet checked: get its records through
+     * {@link #records(BatchRead)}, or check it with {@link #validate(BatchRead)}), the end of the file, an incomplete batch, or a length
      * field out of bounds. Reads at most one batch of at most {@code batchBytesMax} bytes.
      */
     public BatchRead read(long position) throws IOException {
@@ -90,6 +93,45 @@ public final class SegmentFileReader implements Closeable {
         file.readFully(batch, position);
         batch.flip();
         return new BatchRead(BatchRead.Kind.BATCH, position, (int) batchBytes, batch, "");
+    }
+
+    /**
+     * Checks the batch {@code read} found ({@link RecordBatch#validate}: length, magic, CRC, codec,
+     * count) without decoding it.
+     *
+     * @throws CorruptRecordException naming this file, the batch's position and its base offset
+     */
+    public void validate(BatchRead read) throws CorruptRecordException {
+        ByteBuffer batch = batchOf(read);
+        try {
+            RecordBatch.validate(batch, 0, batchBytesMax);
+        } catch (CorruptRecordException e) {
+            throw e.located(file(), read.position(), RecordBatch.baseOffset(batch, 0));
+        }
+    }
+
+    /**
+     * Checks the batch {@code read} found, CRC first, and decodes its records: the one way to get
+     * records from this file, so that damaged bytes are never taken for records.
+     *
+     * @throws CorruptRecordException naming this file, the batch's position and its base offset
+     */
+    public List<Record> records(BatchRead read) throws CorruptRecordException {
+        validate(read);
+        ByteBuffer batch = read.batch();
+        try {
+            return RecordBatch.recordsOfCheckedBatch(batch, 0, RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT);
+        } catch (CorruptRecordException e) {
+            throw e.located(file(), read.position(), RecordBatch.baseOffset(batch, 0));
+        }
+    }
+
+    private static ByteBuffer batchOf(BatchRead read) {
+        if (read.kind() != BatchRead.Kind.BATCH) {
+            throw new IllegalArgumentException("No batch to check at position " + read.position() + ": the read found "
+                    + read.kind());
+        }
+        return read.batch();
     }
 
     private static BatchRead incomplete(long position, long remaining, String problem) {

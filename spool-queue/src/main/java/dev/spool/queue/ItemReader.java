@@ -107,7 +107,8 @@ final class ItemReader {
             int next = pos + size;
             try {
                 check(batches, pos, at);
-                BufferItem item = ItemCodec.decode(RecordBatch.records(batches, pos).get(0), size);
+                BufferItem item = ItemCodec.decode(RecordBatch.recordsOfCheckedBatch(batches, pos, // check() ran validate
+                        RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT).get(0), size);
                 fetched.addLast(new Entry(at, size, Optional.of(item)));
             } catch (CorruptRecordException e) {
                 if (!fetched.isEmpty()) {

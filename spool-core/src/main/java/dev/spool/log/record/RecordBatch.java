@@ -223,7 +223,9 @@ public final class RecordBatch {
         long computed = computeCrc(buffer, at);
         if (stored != computed) {
             throw new CorruptRecordException("CRC mismatch: stored 0x" + Long.toHexString(stored)
-                    + ", computed 0x" + Long.toHexString(computed));
+                    + ", computed 0x" + Long.toHexString(computed) + " over bytes " + ATTRIBUTES_OFFSET + ".."
+                    + ((long) length + LOG_OVERHEAD_BYTES) + " of the batch; expected them equal: the batch's "
+                    + "bytes changed after it was written");
         }
         int codec = attributes(buffer, at) & COMPRESSION_MASK;
         if (codec > CompressionType.ZSTD.id()) {
@@ -297,8 +299,12 @@ public final class RecordBatch {
     }
 
     /**
-     * Decodes every record of the batch at {@code at}, with absolute offsets and timestamps; a
-     * compressed batch is decompressed to at most {@link #DECOMPRESSED_BYTES_MAX_DEFAULT} bytes.
+     * Checks the batch at {@code at} ({@link #validate}: length, magic, CRC, codec, count) and
+     * decodes every record, with absolute offsets and timestamps; a compressed batch is
+     * decompressed to at most {@link #DECOMPRESSED_BYTES_MAX_DEFAULT} bytes. The CRC comes first:
+     * a bit flipped in a value must be a {@link CorruptRecordException}, never a wrong record, and a
+     * damaged varint is reported as the CRC mismatch it is rather than as a framing puzzle.
+     * Checking costs one CRC-32C pass over the batch, small next to decoding it.
      */
     public static List<Record> records(ByteBuffer buffer, int at) throws CorruptRecordException {
         return records(buffer, at, DECOMPRESSED_BYTES_MAX_DEFAULT);
@@ -310,6 +316,17 @@ public final class RecordBatch {
      * of an uncompressed batch, views into {@code buffer}.
      */
     public static List<Record> records(ByteBuffer buffer, int at, int decompressedBytesMax)
+            throws CorruptRecordException {
+        validate(buffer, at, Integer.MAX_VALUE);
+        return recordsOfCheckedBatch(buffer, at, decompressedBytesMax);
+    }
+
+    /**
+     * Decodes a batch the caller has just checked with {@link #validate} (under its own batch
+     * limit), without computing the CRC again. Framing is still checked record by record. Only for
+     * a batch checked on the same path: anything read from storage goes through {@link #records}.
+     */
+    public static List<Record> recordsOfCheckedBatch(ByteBuffer buffer, int at, int decompressedBytesMax)
             throws CorruptRecordException {
         return decode(buffer, at, recordsSection(buffer, at, decompressedBytesMax), true);
     }

@@ -3,6 +3,7 @@ package dev.spool.log.segment;
 import dev.spool.log.CorruptLogException;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import java.io.Closeable;
@@ -747,8 +748,12 @@ public final class Segment implements Closeable {
                 ByteBuffer batch = ByteBuffer.allocate(batchBytes);
                 file().readFully(batch, position);
                 batch.flip();
-                RecordBatch.validate(batch, 0, Math.max(batchBytesMax, batchBytes));
-                List<Record> records = RecordBatch.records(batch, 0);
+                List<Record> records;
+                try {
+                    records = RecordBatch.records(batch, 0); // checks the CRC first
+                } catch (CorruptRecordException e) {
+                    throw e.located(logPath(), position, RecordBatch.baseOffset(batch, 0));
+                }
                 for (Record record : records) {
                     if (record.timestamp() >= timestamp && record.offset() >= from) {
                         return Optional.of(record);

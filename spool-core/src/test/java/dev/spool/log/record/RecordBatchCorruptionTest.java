@@ -193,9 +193,11 @@ class RecordBatchCorruptionTest {
                 long computed = RecordBatch.computeCrc(batch, 0);
                 assertThat(stored == crc ? computed : crc).as("byte %d bit %d changes the checksum", at, bit)
                         .isNotEqualTo(stored);
-                assertCorrupt(() -> RecordBatch.validate(batch, 0, Integer.MAX_VALUE),
-                        "CRC mismatch: stored 0x" + Long.toHexString(stored) + ", computed 0x"
-                                + Long.toHexString(computed));
+                String message = "CRC mismatch: stored 0x" + Long.toHexString(stored) + ", computed 0x"
+                        + Long.toHexString(computed) + " over bytes 21.." + good.limit() + " of the batch; expected "
+                        + "them equal: the batch's bytes changed after it was written";
+                assertCorrupt(() -> RecordBatch.validate(batch, 0, Integer.MAX_VALUE), message);
+                assertCorrupt(() -> RecordBatch.records(batch, 0), message);
                 checked++;
             }
         }
@@ -344,6 +346,44 @@ class RecordBatchCorruptionTest {
         ByteBuffer cut = batch(1, records);
         assertThatCode(() -> RecordBatch.records(batch, 0)).doesNotThrowAnyException();
         assertCorrupt(() -> RecordBatch.records(cut, 0), "Varint runs past the end of the record");
+    }
+
+    /**
+     * The defect this guards against: records() decoded a batch without its CRC, so a changed value
+     * came back as a record ("r2500" read as "r2509") and a damaged varint as a framing puzzle.
+     */
+    @Test
+    void recordsChecksTheCrcBeforeDecodingSoAChangedValueIsNeverReturned() {
+        ByteBuffer batch = valid();
+        int value = indexOf(batch, "v1");
+        batch.put(value + 1, (byte) '9'); // "v1" -> "v9": framing intact, CRC not
+        assertCorruptStartingWith(() -> RecordBatch.records(batch, 0), "CRC mismatch: stored 0x");
+
+        ByteBuffer varint = valid();
+        varint.put(RecordBatch.RECORDS_OFFSET, (byte) 0x80); // the first record's length: now runs on
+        assertCorruptStartingWith(() -> RecordBatch.records(varint, 0), "CRC mismatch: stored 0x");
+    }
+
+    @Test
+    void recordsOfCheckedBatchDecodesWithoutTheCrcButStillChecksFraming() throws Exception {
+        ByteBuffer batch = valid();
+        batch.put(indexOf(batch, "v1") + 1, (byte) '9');
+        assertThat(RecordBatch.recordsOfCheckedBatch(batch, 0, RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT).get(1)
+                .value().map(v -> java.nio.charset.StandardCharsets.UTF_8.decode(v).toString())).contains("v9");
+        ByteBuffer cut = batch(1, new Records().raw(varint(goodBody(0).length - 1))
+                .raw(java.util.Arrays.copyOf(goodBody(0), goodBody(0).length - 1)).bytes());
+        assertCorrupt(() -> RecordBatch.recordsOfCheckedBatch(cut, 0, RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT),
+                "Varint runs past the end of the record");
+    }
+
+    private static int indexOf(ByteBuffer batch, String text) {
+        byte[] wanted = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int at = RecordBatch.RECORDS_OFFSET; at + wanted.length <= batch.limit(); at++) {
+            if (batch.get(at) == wanted[0] && batch.get(at + 1) == wanted[1]) {
+                return at;
+            }
+        }
+        throw new AssertionError(text + " is not in the batch");
     }
 
     @Test

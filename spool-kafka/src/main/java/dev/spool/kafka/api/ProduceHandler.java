@@ -271,7 +271,7 @@ final class ProduceHandler {
         }
         List<Record> records;
         try {
-            records = RecordBatch.records(batch, 0);
+            records = RecordBatch.recordsOfCheckedBatch(batch, 0, RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT);
         } catch (CorruptRecordException e) { // checked by checkBatch already
             throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
         }
@@ -330,7 +330,8 @@ final class ProduceHandler {
         long earliest = saturatedAdd(nowMs, -beforeMaxMs);
         long latest = saturatedAdd(nowMs, afterMaxMs);
         try {
-            for (Record record : RecordBatch.records(batch, 0)) {
+            for (Record record : RecordBatch.recordsOfCheckedBatch(batch, 0,
+                    RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT)) {
                 long timestamp = record.timestamp();
                 if (timestamp != NO_TIMESTAMP && (timestamp < earliest || timestamp > latest)) {
                     throw new RefusedBatch(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of the record at "

@@ -11,8 +11,14 @@ import java.nio.file.Path;
 public final class CorruptOffsetRecordException extends IOException {
     private final long logOffset;
 
-    CorruptOffsetRecordException(Path logDir, long logOffset, String problem) {
-        super("Corrupt offsets record in " + logDir + " at log offset " + logOffset + ": " + problem);
+    /**
+     * @param file      the segment file holding the record's batch
+     * @param position  the batch's byte position in {@code file}; -1 when it could not be found
+     * @param logOffset the record's offset in the offsets log
+     */
+    CorruptOffsetRecordException(Path file, long position, long logOffset, String problem) {
+        super("Corrupt offsets record in " + file + " at position " + (position < 0 ? "unknown" : position)
+                + " (log offset " + logOffset + "): " + problem);
         this.logOffset = logOffset;
     }
 

@@ -160,9 +160,9 @@ final class OffsetStore implements AutoCloseable {
             if (read.isEmpty()) {
                 break;
             }
-            for (Record record : read.records()) {
+            for (Record record : read.records()) { // checks each batch's CRC; names file, position, offset
                 if (record.offset() >= offset) {
-                    apply(record);
+                    apply(record, read.origin());
                     records++;
                 }
             }
@@ -172,12 +172,13 @@ final class OffsetStore implements AutoCloseable {
                 start, log.logEndOffset(), liveCount.get());
     }
 
-    private void apply(Record record) throws CorruptOffsetRecordException {
+    private void apply(Record record, ReadResult.Origin origin) throws CorruptOffsetRecordException {
         Optional<OffsetRecordCodec.OffsetRecord> decoded;
         try {
             decoded = OffsetRecordCodec.decode(record.key().orElse(null), record.value().orElse(null));
         } catch (OffsetRecordCodec.MalformedRecordException e) {
-            throw new CorruptOffsetRecordException(dir, record.offset(), e.getMessage());
+            throw new CorruptOffsetRecordException(origin.file(), batchPosition(origin, record.offset()),
+                    record.offset(), e.getMessage());
         }
         if (decoded.isEmpty()) {
             return;
@@ -188,6 +189,15 @@ final class OffsetStore implements AutoCloseable {
             put(r.group(), key, new Entry(r.value().get(), record.offset()));
         } else {
             remove(r.group(), key);
+        }
+    }
+
+    /** The position of the batch holding {@code offset}, to name a bad record; -1 when it cannot be found. */
+    private static long batchPosition(ReadResult.Origin origin, long offset) {
+        try {
+            return origin.positionOf(offset);
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

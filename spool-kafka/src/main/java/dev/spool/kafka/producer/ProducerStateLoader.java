@@ -41,6 +41,7 @@ public final class ProducerStateLoader {
             if (!batches.hasRemaining()) {
                 break;
             }
+            result.checkBatches(); // the producer fields are CRC-covered: a damaged one is no producer's state
             for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
                 long producerId = RecordBatch.producerId(batches, at);
                 int firstSequence = RecordBatch.baseSequence(batches, at);

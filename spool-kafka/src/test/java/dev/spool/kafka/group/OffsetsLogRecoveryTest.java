@@ -81,9 +81,11 @@ class OffsetsLogRecoveryTest {
         open();
         commit("g", new TopicPartition("t", 0), 5L);
         coordinator.close();
+        long position = Files.size(segment(offsetsDir()));
         long offset = appendRaw(offsetsDir(), new byte[] {0, 1, 0, 9, 'g'}, new byte[] {0, 3});
         assertThatThrownBy(this::open).isInstanceOf(CorruptOffsetRecordException.class)
-                .hasMessage("Corrupt offsets record in " + offsetsDir() + " at log offset " + offset
+                .hasMessage("Corrupt offsets record in " + segment(offsetsDir()) + " at position " + position
+                        + " (log offset " + offset + ")"
                         + ": the group's length 9 at byte 2 does not fit the 1 bytes left")
                 .satisfies(e -> assertThat(((CorruptOffsetRecordException) e).logOffset()).isEqualTo(offset));
         coordinator = null;
