@@ -155,6 +155,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         InitProducerIdResponseData body = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
         if (data.transactionalId() != null) {
             body.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+        } else if (producerIds.failure().isPresent()) { // damaged id file: no id may be handed out (logged at start)
+            body.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
         } else {
             body.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0);
         }
