@@ -7,6 +7,7 @@ import dev.spool.log.DataDirFileChecks;
 import dev.spool.log.LogVerifier;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.segment.HashChain;
+import dev.spool.queue.PositionFileCheck;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +22,9 @@ import picocli.CommandLine.Parameters;
  * topic, or of the whole data directory, checked by {@link LogVerifier}, then the other files:
  * the checkpoints and each partition's topic.config and partition.metadata
  * ({@link DataDirFileChecks}) and, for the whole directory, the Kafka server's committed-offsets
- * log ({@link OffsetsLogCheck}) and producer-id file ({@link ProducerIdFileCheck}); one line per problem
+ * log ({@link OffsetsLogCheck}) and producer-id file ({@link ProducerIdFileCheck}), and a disk
+ * buffer's consumer position ({@link PositionFileCheck}: a buffer's directory is a data directory,
+ * so {@code --data-dir BUFFER_DIR} verifies a buffer); one line per problem
  * (severity, kind, file, position, offset), each partition's recomputed chain head, a summary,
  * and exit code 0 only when there is no problem at all (warnings included). Progress goes to
  * stderr every {@link LogVerifier#PROGRESS_INTERVAL_BYTES} bytes.
@@ -30,7 +33,8 @@ import picocli.CommandLine.Parameters;
  * newest bytes of an active segment may be mid-write and show as a torn tail (see LogVerifier).
  */
 @Command(name = "verify", description = "Check every batch, index and hash chain of a topic (or of all topics), and the files beside "
-        + "them (checkpoints, topic.config, partition.metadata, __consumer_offsets, kafka-producer-ids); "
+        + "them (checkpoints, topic.config, partition.metadata, __consumer_offsets, kafka-producer-ids, a disk buffer's "
+        + "consumer-position); "
         + "exit 0 only when all is sound. Read-only; takes no lock.")
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
@@ -53,7 +57,8 @@ final class VerifyCommand implements Callable<Integer> {
         FileIO io = FileIO.real();
         DataDirCheck engine = new DataDirFileChecks(io, CommonOptions.managerConfig().logConfig(),
                 Optional.ofNullable(topic));
-        return topic != null ? List.of(engine) : List.of(engine, new OffsetsLogCheck(io), new ProducerIdFileCheck(io));
+        return topic != null ? List.of(engine)
+                : List.of(engine, new OffsetsLogCheck(io), new ProducerIdFileCheck(io), new PositionFileCheck(io));
     }
 
     @Override

@@ -101,8 +101,12 @@ class DamagedServerFilesTest {
     }
 
     private Run verify() {
+        return verify(data());
+    }
+
+    private Run verify(Path dataDir) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = SpoolCommand.execute(new String[] {"verify", "--data-dir", data().toString()},
+        int code = SpoolCommand.execute(new String[] {"verify", "--data-dir", dataDir.toString()},
                 new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8));
@@ -230,5 +234,30 @@ class DamagedServerFilesTest {
             text.append(t).append('\n');
         }
         return text.toString();
+    }
+
+    @Test
+    void verifyOfADiskBufferChecksItsConsumerPosition() throws Exception {
+        Path buffer = tmp.resolve("buffer");
+        try (dev.spool.queue.DiskBuffer queue = dev.spool.queue.DiskBuffer.open(buffer,
+                dev.spool.queue.DiskBufferConfig.defaults("verify"))) {
+            queue.put(new byte[] {1}, Map.of());
+            queue.put(new byte[] {2}, Map.of());
+            queue.ack(queue.poll().orElseThrow().sequence());
+        }
+        Path position = buffer.resolve("consumer-position");
+        assertThat(verify(buffer).out()).endsWith("all sound\n");
+        byte[] bytes = Files.readAllBytes(position);
+        bytes[20] ^= 1; // the acknowledged offset of slot 0
+        bytes[32 + 20] ^= 1; // and of slot 1
+        Files.write(position, bytes);
+        Run run = verify(buffer);
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.out()).contains("WARNING FILE_CORRUPT " + position + ": neither slot of the consumer position"
+                + " file is valid (magic, version, CRC-32C); the buffer takes the consumer position from the log's"
+                + " checkpoint and delivers the items above it again\n").contains("1 problem(s)");
+        Files.write(position, new byte[] {1, 2, 3});
+        assertThat(verify(buffer).out()).contains("WARNING FILE_CORRUPT " + position
+                + ": consumer position file is 3 bytes, expected 64");
     }
 }
