@@ -3,7 +3,9 @@ package dev.spool.cli;
 import dev.spool.kafka.KafkaServer;
 import dev.spool.kafka.KafkaServerConfig;
 import dev.spool.kafka.group.ClassicGroupCoordinator;
+import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinatorConfig;
+import dev.spool.kafka.group.OffsetsLogCheck;
 import dev.spool.kafka.metrics.MetricsEndpoint;
 import dev.spool.log.Durability;
 import dev.spool.log.LogManager;
@@ -12,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -106,17 +109,27 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * Starts the server with the consumer-group coordinator, whose committed offsets live in a log
-     * of their own under the data directory; the server closes the coordinator when it stops.
+     * of their own under the data directory; the server closes the coordinator when it stops. A
+     * damaged offsets log takes only the groups offline: the server starts without a coordinator
+     * (so it does not advertise the group APIs) after one error line naming the log and the repair.
      */
     private KafkaServer start(KafkaServerConfig config, LogManager manager, MeterRegistry registry)
             throws IOException {
-        ClassicGroupCoordinator groups = ClassicGroupCoordinator.open(
-                common.dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"),
-                GroupCoordinatorConfig.defaults().withMeterRegistry(registry));
+        Path offsetsDir = common.dataDir.resolve(OffsetsLogCheck.DIR_NAME);
+        Optional<ClassicGroupCoordinator> groups;
         try {
-            return KafkaServer.start(config, manager, Optional.of(groups), registry);
+            groups = Optional.of(ClassicGroupCoordinator.open(offsetsDir,
+                    GroupCoordinatorConfig.defaults().withMeterRegistry(registry)));
+        } catch (IOException e) { // damage (CorruptLogException, CorruptOffsetRecordException) or an unreadable file
+            common.root().err.println("spool: ERROR consumer groups are offline: the committed-offsets log " + offsetsDir
+                    + " is damaged (" + e.getMessage().replace('\n', ' ') + "); the rest serves. Stop the server and"
+                    + " run `spool repair " + OffsetsLogCheck.DIR_NAME + "`");
+            groups = Optional.empty();
+        }
+        try {
+            return KafkaServer.start(config, manager, groups.map(g -> (GroupCoordinator) g), registry);
         } catch (IOException | RuntimeException e) {
-            groups.close();
+            groups.ifPresent(ClassicGroupCoordinator::close);
             throw e;
         }
     }

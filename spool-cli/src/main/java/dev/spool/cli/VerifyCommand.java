@@ -1,9 +1,15 @@
 package dev.spool.cli;
 
+import dev.spool.kafka.group.OffsetsLogCheck;
+import dev.spool.kafka.producer.ProducerIdFileCheck;
+import dev.spool.log.DataDirCheck;
+import dev.spool.log.DataDirFileChecks;
 import dev.spool.log.LogVerifier;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.segment.HashChain;
+import dev.spool.queue.PositionFileCheck;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,7 +19,12 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code spool verify [TOPIC] [--expect-head HASH]}: every segment, index and hash chain of one
- * topic, or of the whole data directory, checked by {@link LogVerifier}; one line per problem
+ * topic, or of the whole data directory, checked by {@link LogVerifier}, then the other files:
+ * the checkpoints and each partition's topic.config and partition.metadata
+ * ({@link DataDirFileChecks}) and, for the whole directory, the Kafka server's committed-offsets
+ * log ({@link OffsetsLogCheck}) and producer-id file ({@link ProducerIdFileCheck}), and a disk
+ * buffer's consumer position ({@link PositionFileCheck}: a buffer's directory is a data directory,
+ * so {@code --data-dir BUFFER_DIR} verifies a buffer); one line per problem
  * (severity, kind, file, position, offset), each partition's recomputed chain head, a summary,
  * and exit code 0 only when there is no problem at all (warnings included). Progress goes to
  * stderr every {@link LogVerifier#PROGRESS_INTERVAL_BYTES} bytes.
@@ -21,7 +32,9 @@ import picocli.CommandLine.Parameters;
  * <p>Read-only and lock-free, so it also runs beside a process that owns the directory; then the
  * newest bytes of an active segment may be mid-write and show as a torn tail (see LogVerifier).
  */
-@Command(name = "verify", description = "Check every batch, index and hash chain of a topic (or of all topics); "
+@Command(name = "verify", description = "Check every batch, index and hash chain of a topic (or of all topics), and the files beside "
+        + "them (checkpoints, topic.config, partition.metadata, __consumer_offsets, kafka-producer-ids, a disk buffer's "
+        + "consumer-position); "
         + "exit 0 only when all is sound. Read-only; takes no lock.")
 final class VerifyCommand implements Callable<Integer> {
     @Mixin
@@ -34,6 +47,19 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--partition", paramLabel = "N", defaultValue = "0",
             description = "The partition the --expect-head receipt belongs to (default: ${DEFAULT-VALUE}).")
     int partition;
+
+    /**
+     * The checks of the other files: the engine's (checkpoints, each partition's topic.config and
+     * partition.metadata), and for the whole directory the Kafka server's (committed-offsets log,
+     * producer ids), each module checking its own files with its own codec.
+     */
+    private List<DataDirCheck> checks() {
+        FileIO io = FileIO.real();
+        DataDirCheck engine = new DataDirFileChecks(io, CommonOptions.managerConfig().logConfig(),
+                Optional.ofNullable(topic));
+        return topic != null ? List.of(engine)
+                : List.of(engine, new OffsetsLogCheck(io), new ProducerIdFileCheck(io), new PositionFileCheck(io));
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -58,6 +84,9 @@ final class VerifyCommand implements Callable<Integer> {
                 (bytes, segment) -> err.println("verify: " + (bytes >> 20) + " MiB checked (" + segment + ")"));
         LogVerifier.Report report = topic == null ? verifier.verifyDataDir(common.dataDir)
                 : verifier.verifyTopic(common.dataDir, topic, receipt);
+        for (DataDirCheck check : checks()) {
+            report = report.plus(check.check(common.dataDir));
+        }
         PrintStream out = common.root().out;
         for (LogVerifier.Finding finding : report.findings()) {
             out.println(finding);

@@ -267,11 +267,21 @@ public final class LogManager implements AutoCloseable {
                             + " but not partition " + partitions.size() + ": partitions must be numbered from 0");
                 }
                 LoadState state = new LoadState(clean, optional(recoveryPoints.get(tp)), optional(logStarts.get(tp)));
+                boolean hasTopicConfig = TopicConfigFile.exists(io, entry.getValue());
+                if (!hasTopicConfig && TopicConfigFile.isRequired(io, dataDir, tp, recoveryPoints)) {
+                    throw new IOException(TopicConfigFile.missingProblem(entry.getValue()));
+                }
                 if (!topicConfigs.containsKey(tp.topic())) { // partition 0: its copy of the settings speaks for the topic
                     TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, entry.getValue(),
                             TopicConfig.defaults(config.logConfig()));
                     topicConfigs.put(tp.topic(), stored.config());
                     logConfigs.put(tp.topic(), stored.config().applyTo(config.logConfig(), stored.batchBytesMaxStored()));
+                }
+                if (!hasTopicConfig) { // foreign or not yet listed: adopted (see TopicConfigFile)
+                    LOG.warn("{} has no {}: adopting it with the settings of its topic ({})", entry.getValue(),
+                            TopicConfigFile.FILE_NAME, topicConfigs.get(tp.topic()));
+                    TopicConfigFile.write(io, entry.getValue(), topicConfigs.get(tp.topic()),
+                            logConfigs.get(tp.topic()).batchBytesMax());
                 }
                 Log log = Log.open(io, entry.getValue(), logConfigs.get(tp.topic()), state,
                         config.clockMs(), flusher,

@@ -107,6 +107,12 @@ public final class LogVerifier {
         INDEX_MISSING,
         /** A partition number missing from a topic. */
         PARTITION_MISSING,
+        /** A file the engine or the server keeps beside the segments that does not parse (see {@link DataDirFileChecks}). */
+        FILE_CORRUPT,
+        /** Such a file missing where the directory's other files show it was written. */
+        FILE_MISSING,
+        /** Copies that must agree (a topic's settings or id in each partition) that do not. */
+        FILES_DISAGREE,
         /** A batch with a valid CRC whose bytes are not the ones the chain recorded. */
         BATCH_MODIFIED,
         /** Batches the chain recorded that are gone. */
@@ -183,6 +189,13 @@ public final class LogVerifier {
 
         public boolean hasErrors() {
             return findings.stream().anyMatch(f -> f.severity() == Severity.ERROR);
+        }
+
+        /** This report with {@code more} findings (from the checks of the other files) after its own. */
+        public Report plus(List<Finding> more) {
+            List<Finding> all = new ArrayList<>(findings);
+            all.addAll(more);
+            return new Report(partitions, segments, batches, bytes, List.copyOf(all), heads);
         }
     }
 

@@ -33,8 +33,18 @@ import java.util.Optional;
  * Written atomically (the whole file to {@code topic.config.tmp}, force, rename, force the
  * directory), so a reader sees the old file or the new one. A file that does not parse (a
  * missing, repeated or unknown key, a value out of its range) is an error naming the file and
- * line: a topic's durability or retention is never guessed. A partition directory without the
- * file (made by an older Spool, or by Kafka) gets the log manager's defaults.
+ * line: a topic's durability or retention is never guessed.
+ *
+ * <h2>A partition directory without the file</h2>
+ * A directory Spool made always has the file: the log manager writes it first, before the
+ * topic's id and before the recovery-point checkpoint lists the partition. So a partition that
+ * Spool's checkpoint lists and that lacks the file lost it, and the open refuses the data
+ * directory rather than guess the topic's durability ({@link #isRequired}). A directory written
+ * by Kafka (its data directory holds Kafka's {@code meta.properties}, which Spool never writes),
+ * or one moved in and not yet listed, is adopted: it gets the settings of its topic's partition 0,
+ * or the log manager's defaults, written into it on open so that later opens find the file.
+ * When the checkpoint itself is damaged nothing is listed and a lost file cannot be told from a
+ * foreign directory: the manager logs a warning and adopts.
  */
 final class TopicConfigFile {
     static final String FILE_NAME = "topic.config";
@@ -48,6 +58,31 @@ final class TopicConfigFile {
     }
 
     private TopicConfigFile() {
+    }
+
+    /** Kafka's file in each of its log directories; Spool never writes one. */
+    static final String KAFKA_META_PROPERTIES = "meta.properties";
+
+    /** Whether {@code partitionDir} holds the file. */
+    static boolean exists(FileIO io, Path partitionDir) {
+        return io.exists(partitionDir.resolve(FILE_NAME));
+    }
+
+    /**
+     * Whether the partition {@code partition} of {@code dataDir} must have the file (see "A
+     * partition directory without the file"): {@code recoveryPoints}, Spool's recovery-point
+     * checkpoint, lists it and the data directory is not Kafka's.
+     */
+    static boolean isRequired(FileIO io, Path dataDir, TopicPartition partition,
+                              Map<TopicPartition, Long> recoveryPoints) {
+        return recoveryPoints.containsKey(partition) && !io.exists(dataDir.resolve(KAFKA_META_PROPERTIES));
+    }
+
+    /** The problem with a required file that is missing, naming it. */
+    static String missingProblem(Path partitionDir) {
+        return "Topic config " + partitionDir.resolve(FILE_NAME) + " is missing, but the recovery-point checkpoint"
+                + " lists the partition, so Spool wrote it: its settings (durability, retention) are not guessed;"
+                + " restore the file (a copy from another partition of the topic holds the same settings)";
     }
 
     /** Writes {@code config} with {@code batchBytesMaxStored} (see {@link TopicConfig#applyTo(LogConfig, int)}). */

@@ -273,10 +273,31 @@ class LogManagerTest {
         Files.writeString(dataDir.resolve("t-0").resolve("topic.config"), "version=1\ndurability=sometimes\n");
         assertThatThrownBy(this::open).isInstanceOf(IOException.class)
                 .hasMessageContaining("Bad topic config").hasMessageContaining("t-0");
-        Files.delete(dataDir.resolve("t-0").resolve("topic.config")); // as a directory made by Kafka or an older Spool
+        Files.delete(dataDir.resolve("t-0").resolve("topic.config"));
+        // The checkpoint lists t-0, so Spool wrote its settings: they are lost, not defaults.
+        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("Topic config " + dataDir.resolve("t-0").resolve("topic.config")
+                        + " is missing, but the recovery-point checkpoint lists the partition");
+        Files.writeString(dataDir.resolve("meta.properties"), "version=1\n"); // a data directory Kafka wrote
         try (LogManager manager = open()) {
             assertThat(manager.topicConfig("t")).isEqualTo(TopicConfig.defaults(LogConfig.defaults()));
         }
+        assertThat(dataDir.resolve("t-0").resolve("topic.config")).as("adopted: written on open").exists();
+    }
+
+    @Test
+    void aPartitionDirectoryWithoutTopicConfigThatTheCheckpointDoesNotListIsAdopted() throws IOException {
+        try (LogManager manager = open()) {
+            manager.createTopic("t", 2, TopicConfig.defaults(LogConfig.defaults()).withDurability(Durability.STRICT));
+        }
+        Files.createDirectories(dataDir.resolve("moved-0")); // a partition moved in from Kafka: no topic.config
+        try (LogManager manager = open()) {
+            assertThat(manager.topicConfig("moved")).isEqualTo(TopicConfig.defaults(LogConfig.defaults()));
+        }
+        assertThat(dataDir.resolve("moved-0").resolve("topic.config")).exists();
+        Files.delete(dataDir.resolve("t-1").resolve("topic.config"));
+        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
+                .hasMessageContaining(dataDir.resolve("t-1").resolve("topic.config") + " is missing");
     }
 
     @Test

@@ -155,6 +155,10 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         InitProducerIdResponseData body = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
         if (data.transactionalId() != null) {
             body.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+        } else if (producerIds.failure().isPresent()) {
+            // A damaged id file: no id may be handed out (the start logged the file). Not a retriable
+            // error such as KAFKA_STORAGE_ERROR, on which a producer would retry forever: it fails now.
+            body.setErrorCode(Errors.UNKNOWN_SERVER_ERROR.code());
         } else {
             body.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0);
         }

@@ -49,4 +49,20 @@ class ProducerIdBlockFileTest {
         assertThatThrownBy(() -> ProducerIdBlockFile.read(FileIO.real(), dir))
                 .isInstanceOf(IOException.class).hasMessageContaining("3 bytes, expected 18");
     }
+
+    @Test
+    void aManagerOverADamagedFileHandsOutNoIdAndLeavesTheFileAsItIs() throws IOException {
+        ProducerIdBlockFile.write(FileIO.real(), dir, 5000);
+        Path file = dir.resolve(ProducerIdBlockFile.FILE_NAME);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[ProducerIdBlockFile.ID_LIMIT_OFFSET + 7] ^= 1;
+        Files.write(file, bytes);
+        ProducerIdManager manager = ProducerIdManager.open(FileIO.real(), dir);
+        assertThat(manager.failure()).hasValueSatisfying(failure -> assertThat(failure)
+                .startsWith("Producer id file " + file + " fails its CRC")
+                .endsWith("; InitProducerId is refused until the file is repaired"));
+        assertThatThrownBy(manager::nextProducerId).isInstanceOf(IOException.class)
+                .hasMessage(manager.failure().orElseThrow());
+        assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
+    }
 }
