@@ -1,6 +1,12 @@
 package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
+import dev.spool.log.recovery.RecoveryCase;
+import dev.spool.log.recovery.RecoveryInput;
+import dev.spool.log.recovery.RecoveryInput.Bytes;
+import dev.spool.log.recovery.RecoveryInput.Position;
+import dev.spool.log.recovery.RecoveryInput.SegmentRole;
+import dev.spool.log.recovery.RecoveryInput.Shutdown;
 import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.ChainRecovery;
 import dev.spool.log.segment.HashChain;
@@ -237,48 +243,42 @@ final class LogLoader {
             }
             ScanResult scan = segment.recover(config.batchBytesMax(), chain);
             bytesScanned += scan.validBytes();
-            switch (scan.outcome()) {
-                case VALID -> {
-                    if (chain != null) {
-                        previousHash = recoverChain(segment, chain, scan);
-                    }
-                }
-                case TORN_TAIL, HOLE -> {
-                    boolean unflushed = state.recoveryPoint().isPresent() && !state.cleanShutdown()
-                            && scan.nextOffset() >= state.recoveryPoint().getAsLong();
-                    if ((!isLast || scan.outcome() == ScanResult.Outcome.HOLE) && !unflushed) { // X1
-                        throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem()
-                                + (scan.outcome() == ScanResult.Outcome.HOLE ? ", before the checkpointed recovery point"
-                                : ", but this is not the last segment"));
-                    }
+            if (scan.outcome() == ScanResult.Outcome.VALID && chain != null) {
+                previousHash = recoverChain(segment, chain, scan); // H rows before the contiguity rows, as ever
+            }
+            long nextBase = isLast ? Long.MAX_VALUE : segments.get(i + 1).baseOffset();
+            RecoveryInput input = inputFor(state, isLast, scan, nextBase);
+            RecoveryCase row = RecoveryCase.classify(input);
+            if (row.refusesToOpen()) { // C2, X1, X2 (X3 is checked once the log's end is known)
+                throw new CorruptLogException(segment.logPath(), row == RecoveryCase.X2 ? segment.sizeBytes()
+                        : scan.validBytes(), refusal(row, input, scan, nextBase, state));
+            }
+            switch (row.action()) {
+                case TRUNCATE, TRUNCATE_AND_DROP_LATER -> { // T, T2, T4
                     if (chain != null) { // H3: the chain holds the valid batches only, so the cut below keeps it whole
                         previousHash = recoverChain(segment, chain, scan);
                     }
-                    long cut = scan.invalidBytesAfter(fileSize); // T
-                    LOG.warn("Truncating torn tail of {}: {} bytes after position {} ({}); the log now ends at "
-                            + "offset {}", segment.logPath(), cut, scan.validBytes(), scan.problem(), scan.nextOffset());
+                    long cut = scan.invalidBytesAfter(fileSize);
+                    LOG.warn("Truncating torn tail of {} (row {}): {} bytes after position {} ({}); the log now ends "
+                            + "at offset {}", segment.logPath(), row, cut, scan.validBytes(), scan.problem(),
+                            scan.nextOffset());
                     segment.truncateToPosition(scan.validBytes(), scan.nextOffset());
                     bytesTruncated += cut;
-                    if (!isLast) { // T2
+                    if (!isLast) {
                         bytesTruncated += dropLaterSegments(io, dir, segments, i);
                         isLast = true;
                     }
                 }
-                case CORRUPT -> throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem());
-            }
-            if (!isLast && segment.nextOffset() != segments.get(i + 1).baseOffset() && state.recoveryPoint().isPresent()
-                    && !state.cleanShutdown() && segment.nextOffset() >= state.recoveryPoint().getAsLong()) {
-                // T3: whole batches at the end of a rolled, unflushed segment were lost while the next
-                // segment (created and its directory synced by the roll) survived: as T2, without a torn batch.
-                LOG.warn("Segment {} ends at offset {} but the next starts at {}: its unflushed tail was lost",
-                        segment.logPath(), segment.nextOffset(), segments.get(i + 1).baseOffset());
-                bytesTruncated += dropLaterSegments(io, dir, segments, i);
-                isLast = true;
-            }
-            if (!isLast && segment.nextOffset() != segments.get(i + 1).baseOffset()) { // X2
-                throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "segment ends at offset "
-                        + segment.nextOffset() + " but the next segment starts at "
-                        + segments.get(i + 1).baseOffset());
+                case DROP_LATER -> { // T3
+                    // Whole batches at the end of a rolled, unflushed segment were lost while the next
+                    // segment (created and its directory synced by the roll) survived: as T2, without a torn batch.
+                    LOG.warn("Segment {} ends at offset {} but the next starts at {}: its unflushed tail was lost",
+                            segment.logPath(), segment.nextOffset(), nextBase);
+                    bytesTruncated += dropLaterSegments(io, dir, segments, i);
+                    isLast = true;
+                }
+                case ACCEPT, REFUSE -> {
+                }
             }
             if (!isLast) {
                 // A scan rebuilds the index entries of the interval only; a segment that is no longer
@@ -287,6 +287,15 @@ final class LogLoader {
             }
         }
 
+        last = segments.get(segments.size() - 1); // rows T2, T3 and T4 may have removed segments
+        long logEnd = last.nextOffset();
+        if (state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
+            // X3, after a clean shutdown too: the marker and the checkpoint are written only after a flush.
+            throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd
+                    + " but offsets up to " + state.recoveryPoint().getAsLong() + " were flushed (row "
+                    + RecoveryCase.classify(new RecoveryInput(shutdownOf(state), SegmentRole.LAST,
+                    Bytes.ENDS_BEFORE_RECOVERY_POINT, Position.BEFORE_RECOVERY_POINT)) + ")");
+        }
         // What the scan accepted past the recovery point may sit only in the page cache (after a
         // process crash): force it, and write the rebuilt indexes, before it counts as flushed. A log
         // with nothing past its recovery point needs no fsync (10,000 such logs: 8.3 s -> 0.4 s to open).
@@ -296,16 +305,10 @@ final class LogLoader {
                 segments.get(i).flush();
             }
         }
-        last = segments.get(segments.size() - 1); // row T2 may have removed segments
         if (config.hashChain()) {
             for (Segment segment : segments) {
                 segment.keepChain(); // loaded on first use (truncation) unless recovery attached it
             }
-        }
-        long logEnd = last.nextOffset();
-        if (!state.cleanShutdown() && state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
-            throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd // X3
-                    + " but offsets up to " + state.recoveryPoint().getAsLong() + " were flushed");
         }
         long logStart = Math.max(firstBase, state.logStartOffset().orElse(firstBase));
         if (logStart > logEnd) {
@@ -319,6 +322,51 @@ final class LogLoader {
         }
         byte[] chainHead = config.hashChain() ? last.chain().lastHash() : NO_CHAIN;
         return new Loaded(segments, logStart, logEnd, logEnd, bytesScanned, bytesTruncated, chainHead);
+    }
+
+    private static Shutdown shutdownOf(LoadState state) {
+        return state.cleanShutdown() ? Shutdown.CLEAN
+                : state.recoveryPoint().isPresent() ? Shutdown.CHECKPOINTED : Shutdown.NONE;
+    }
+
+    /**
+     * The table's input for a scanned segment. The position is where its valid batches stop: an
+     * offset at or past a checkpointed recovery point may never have been forced; after a clean
+     * shutdown every offset was (so it counts as before the point); with no checkpoint the rows
+     * do not look at it.
+     */
+    private static RecoveryInput inputFor(LoadState state, boolean isLast, ScanResult scan, long nextBase) {
+        Shutdown shutdown = shutdownOf(state);
+        Position position = switch (shutdown) {
+            case CLEAN -> Position.BEFORE_RECOVERY_POINT;
+            case CHECKPOINTED -> scan.nextOffset() >= state.recoveryPoint().getAsLong() ? Position.PAST_RECOVERY_POINT
+                    : Position.BEFORE_RECOVERY_POINT;
+            case NONE -> Position.PAST_RECOVERY_POINT;
+        };
+        Bytes bytes = switch (scan.outcome()) {
+            case TORN_TAIL -> Bytes.TORN_TAIL;
+            case HOLE -> Bytes.HOLE;
+            case CORRUPT -> Bytes.CORRUPT;
+            case VALID -> isLast || scan.nextOffset() == nextBase ? Bytes.VALID
+                    : scan.nextOffset() < nextBase ? Bytes.ENDS_BEFORE_NEXT_BASE : Bytes.OVERRUNS_NEXT_BASE;
+        };
+        return new RecoveryInput(shutdown, isLast ? SegmentRole.LAST : SegmentRole.NOT_LAST, bytes, position);
+    }
+
+    /** The message of a refusing row: the scan's problem, and why it is damage rather than a torn write. */
+    private static String refusal(RecoveryCase row, RecoveryInput input, ScanResult scan, long nextBase,
+                                  LoadState state) {
+        String why = switch (row) {
+            case C2 -> ", after a clean shutdown, when every byte had been flushed";
+            case X2 -> "segment ends at offset " + scan.nextOffset() + " but the next segment starts at " + nextBase;
+            default -> input.bytes() == Bytes.CORRUPT ? ""
+                    : (input.segment() == SegmentRole.NOT_LAST ? ", but this is not the last segment" : "")
+                    + (input.shutdown() == Shutdown.CHECKPOINTED ? ", below the checkpointed recovery point "
+                    + state.recoveryPoint().getAsLong() + " (those bytes had been flushed)"
+                    : input.bytes() == Bytes.HOLE ? ", with no checkpointed recovery point to show it was never flushed"
+                    : "");
+        };
+        return (row == RecoveryCase.X2 ? "" : scan.problem()) + why + " (row " + row + ": " + row.cause() + ")";
     }
 
     /** Rows H1 to H5 for one scanned segment: attaches the checked or rebuilt chain; returns its last hash. */
