@@ -4,7 +4,6 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.recovery.RecoveryCase;
 import dev.spool.log.recovery.RecoveryInput;
 import dev.spool.log.recovery.RecoveryInput.Bytes;
-import dev.spool.log.recovery.RecoveryInput.Position;
 import dev.spool.log.recovery.RecoveryInput.SegmentRole;
 import dev.spool.log.recovery.RecoveryInput.Shutdown;
 import dev.spool.log.segment.ChainFile;
@@ -293,8 +292,8 @@ final class LogLoader {
             // X3, after a clean shutdown too: the marker and the checkpoint are written only after a flush.
             throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd
                     + " but offsets up to " + state.recoveryPoint().getAsLong() + " were flushed (row "
-                    + RecoveryCase.classify(new RecoveryInput(shutdownOf(state), SegmentRole.LAST,
-                    Bytes.ENDS_BEFORE_RECOVERY_POINT, Position.BEFORE_RECOVERY_POINT)) + ")");
+                    + RecoveryCase.classify(RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), true,
+                    Bytes.ENDS_BEFORE_RECOVERY_POINT, logEnd)) + ")");
         }
         // What the scan accepted past the recovery point may sit only in the page cache (after a
         // process crash): force it, and write the rebuilt indexes, before it counts as flushed. A log
@@ -324,25 +323,8 @@ final class LogLoader {
         return new Loaded(segments, logStart, logEnd, logEnd, bytesScanned, bytesTruncated, chainHead);
     }
 
-    private static Shutdown shutdownOf(LoadState state) {
-        return state.cleanShutdown() ? Shutdown.CLEAN
-                : state.recoveryPoint().isPresent() ? Shutdown.CHECKPOINTED : Shutdown.NONE;
-    }
-
-    /**
-     * The table's input for a scanned segment. The position is where its valid batches stop: an
-     * offset at or past a checkpointed recovery point may never have been forced; after a clean
-     * shutdown every offset was (so it counts as before the point); with no checkpoint the rows
-     * do not look at it.
-     */
+    /** The table's input for a scanned segment: its valid batches stop at the scan's next offset. */
     private static RecoveryInput inputFor(LoadState state, boolean isLast, ScanResult scan, long nextBase) {
-        Shutdown shutdown = shutdownOf(state);
-        Position position = switch (shutdown) {
-            case CLEAN -> Position.BEFORE_RECOVERY_POINT;
-            case CHECKPOINTED -> scan.nextOffset() >= state.recoveryPoint().getAsLong() ? Position.PAST_RECOVERY_POINT
-                    : Position.BEFORE_RECOVERY_POINT;
-            case NONE -> Position.PAST_RECOVERY_POINT;
-        };
         Bytes bytes = switch (scan.outcome()) {
             case TORN_TAIL -> Bytes.TORN_TAIL;
             case HOLE -> Bytes.HOLE;
@@ -350,7 +332,7 @@ final class LogLoader {
             case VALID -> isLast || scan.nextOffset() == nextBase ? Bytes.VALID
                     : scan.nextOffset() < nextBase ? Bytes.ENDS_BEFORE_NEXT_BASE : Bytes.OVERRUNS_NEXT_BASE;
         };
-        return new RecoveryInput(shutdown, isLast ? SegmentRole.LAST : SegmentRole.NOT_LAST, bytes, position);
+        return RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), isLast, bytes, scan.nextOffset());
     }
 
     /** The message of a refusing row: the scan's problem, and why it is damage rather than a torn write. */

@@ -1,6 +1,7 @@
 package dev.spool.log.recovery;
 
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * What recovery knows when it decides about one segment: how the log was shut down, whether the
@@ -24,6 +25,30 @@ public record RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes,
         Objects.requireNonNull(segment, "segment");
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(position, "position");
+    }
+
+    /**
+     * The input for a segment whose valid batches stop at {@code offset}, as the loader and the
+     * verifier both build it. After a clean shutdown every offset was flushed (so it counts as
+     * before the point); with no checkpoint the rows do not look at the position.
+     *
+     * @param cleanShutdown the clean-shutdown marker was present
+     * @param recoveryPoint the checkpointed recovery point, if any
+     * @param last          the segment is the last of the log
+     * @param bytes         what the bytes are where the valid batches stop
+     * @param offset        the offset after the last valid batch
+     */
+    public static RecoveryInput at(boolean cleanShutdown, OptionalLong recoveryPoint, boolean last, Bytes bytes,
+                                   long offset) {
+        Shutdown shutdown = cleanShutdown ? Shutdown.CLEAN
+                : recoveryPoint.isPresent() ? Shutdown.CHECKPOINTED : Shutdown.NONE;
+        Position position = switch (shutdown) {
+            case CLEAN -> Position.BEFORE_RECOVERY_POINT;
+            case CHECKPOINTED -> offset >= recoveryPoint.getAsLong() ? Position.PAST_RECOVERY_POINT
+                    : Position.BEFORE_RECOVERY_POINT;
+            case NONE -> Position.PAST_RECOVERY_POINT;
+        };
+        return new RecoveryInput(shutdown, last ? SegmentRole.LAST : SegmentRole.NOT_LAST, bytes, position);
     }
 
     /** What the data directory says about the last shutdown. */
