@@ -1,6 +1,11 @@
 package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
+import dev.spool.log.recovery.RecoveryCase;
+import dev.spool.log.recovery.RecoveryInput;
+import dev.spool.log.recovery.RecoveryInput.Bytes;
+import dev.spool.log.recovery.RecoveryInput.SegmentRole;
+import dev.spool.log.recovery.RecoveryInput.Shutdown;
 import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.ChainRecovery;
 import dev.spool.log.segment.HashChain;
@@ -31,17 +36,25 @@ import org.slf4j.LoggerFactory;
  * </table>
  *
  * <h2>Segments</h2>
+ * Which segments are scanned depends on the shutdown; what a scanned segment's end means is decided
+ * by {@link RecoveryCase#classify} (the rows below as code, one constant each; {@code spool verify}
+ * uses the same function). The rule behind it: bytes below a checkpointed recovery point, and
+ * every byte after a clean shutdown, were forced to disk (the marker and the checkpoint are written
+ * only after a flush), so they can be damaged but never torn, and damage there is never cut.
  * <table>
  * <tr><th>state</th><th>cause</th><th>action</th></tr>
  * <tr><td>C1 clean marker</td><td>clean shutdown: everything was flushed</td>
- *     <td>no scan; read the last segment's index and the headers after its last entry; other indexes load lazily</td></tr>
- * <tr><td>C2 clean marker, but the last segment's tail does not parse</td><td>damage after a clean shutdown</td>
- *     <td>treat as U1 for that segment</td></tr>
+ *     <td>no scan; read the last segment's index and the headers after its last entry; other indexes
+ *     load lazily. If the tail does not parse, scan the last segment: whole, it is still C1</td></tr>
+ * <tr><td>C2 clean marker, but the last segment ends in bytes that would be a torn tail or a hole
+ *     after a crash</td><td>damage after a clean shutdown: every byte had been flushed</td>
+ *     <td>throw {@link CorruptLogException} with file and position; cut nothing</td></tr>
  * <tr><td>U1 no marker, recovery point R checkpointed</td><td>unclean shutdown</td>
  *     <td>scan only the segment holding R and those after it: CRC, length, dense offsets; rebuild their indexes</td></tr>
  * <tr><td>U2 no marker, no checkpoint</td><td>crash before the first checkpoint</td><td>scan every segment</td></tr>
  * <tr><td>T torn tail: the last segment ends in an incomplete batch, zeros, or a final batch with a
- *     zero-filled sector and a bad CRC</td><td>a write interrupted by the crash</td>
+ *     zero-filled sector and a bad CRC, at or past the checkpointed recovery point (or with no
+ *     checkpoint at all)</td><td>a write interrupted by the crash</td>
  *     <td>truncate the last segment to its valid prefix; log how many bytes</td></tr>
  * <tr><td>T2 a torn end of a segment that is not the last, at or past the checkpointed recovery point</td>
  *     <td>a power loss soon after a roll, before the background flush of the rolled segment</td>
@@ -50,16 +63,17 @@ import org.slf4j.LoggerFactory;
  *     zero-filled sector, with more bytes after it, at or past the checkpointed recovery point</td>
  *     <td>a power loss kept later unsynced pages and lost earlier ones (writeback is not in order)</td>
  *     <td>as T and T2: truncate at the hole (everything after it was never forced) and remove later
- *     segments; log both. Before the recovery point, or with no checkpoint: X1</td></tr>
+ *     segments; log both</td></tr>
  * <tr><td>T3 a segment that is not the last ends cleanly, at or past the checkpointed recovery point,
  *     before the next segment's base</td><td>a power loss after a roll lost whole batches of the rolled,
  *     unflushed segment</td><td>remove the later segments (all unflushed), as T2; log it</td></tr>
- * <tr><td>X1 a bad batch anywhere else (or a torn end of a segment that is not the last, before the
- *     recovery point or with no checkpoint)</td>
- *     <td>corruption</td><td>throw {@link CorruptLogException} with file and position; never skip</td></tr>
- * <tr><td>X2 segments not contiguous (a segment's base is not the previous segment's next offset)</td>
- *     <td>a segment was lost or damaged</td><td>throw {@link CorruptLogException}</td></tr>
- * <tr><td>X3 log ends before R</td><td>flushed data is missing</td><td>throw {@link CorruptLogException}</td></tr>
+ * <tr><td>X1 a bad batch anywhere; a torn end or hole below the checkpointed recovery point; with no
+ *     checkpoint, a hole or a torn end of a segment that is not the last</td>
+ *     <td>corruption</td><td>throw {@link CorruptLogException} with file and position; never skip, cut nothing</td></tr>
+ * <tr><td>X2 segments not contiguous (a segment's base is not the previous segment's next offset),
+ *     except T3</td><td>a segment was lost or damaged</td><td>throw {@link CorruptLogException}</td></tr>
+ * <tr><td>X3 log ends before R (after a clean shutdown too)</td><td>flushed data is missing</td>
+ *     <td>throw {@link CorruptLogException}, before anything is flushed</td></tr>
  * <tr><td>I index missing or failing its sanity check</td><td>crash or damage; indexes are derived</td>
  *     <td>rebuild it from the segment (lazily, on first use, for segments not scanned)</td></tr>
  * </table>
@@ -195,31 +209,8 @@ final class LogLoader {
 
     private static Loaded recover(FileIO io, Path dir, LogConfig config, LoadState state, List<Segment> segments)
             throws IOException {
-        Segment last = segments.get(segments.size() - 1);
         long firstBase = segments.get(0).baseOffset();
-        int firstToScan;
-        if (state.cleanShutdown()) {
-            try {
-                last.loadTail(); // C1
-                firstToScan = segments.size();
-            } catch (IOException e) {
-                LOG.warn("Log {} was shut down cleanly but its last segment does not parse ({}); scanning it", dir,
-                        e.getMessage()); // C2
-                firstToScan = segments.size() - 1;
-            }
-            if (firstToScan == segments.size() && config.hashChain() && !attachTailChain(io, dir, last)) {
-                firstToScan = segments.size() - 1; // H6
-            }
-        } else {
-            long recoveryPoint = state.recoveryPoint().orElse(firstBase); // U1 or U2
-            firstToScan = 0;
-            for (int i = 0; i < segments.size(); i++) {
-                if (segments.get(i).baseOffset() <= recoveryPoint) {
-                    firstToScan = i;
-                }
-            }
-        }
-
+        int firstToScan = firstToScan(io, dir, config, state, segments);
         long bytesScanned = 0;
         long bytesTruncated = 0;
         long trustedBelow = state.cleanShutdown() ? Long.MAX_VALUE
@@ -237,49 +228,23 @@ final class LogLoader {
             }
             ScanResult scan = segment.recover(config.batchBytesMax(), chain);
             bytesScanned += scan.validBytes();
-            switch (scan.outcome()) {
-                case VALID -> {
-                    if (chain != null) {
-                        previousHash = recoverChain(segment, chain, scan);
-                    }
-                }
-                case TORN_TAIL, HOLE -> {
-                    boolean unflushed = state.recoveryPoint().isPresent() && !state.cleanShutdown()
-                            && scan.nextOffset() >= state.recoveryPoint().getAsLong();
-                    if ((!isLast || scan.outcome() == ScanResult.Outcome.HOLE) && !unflushed) { // X1
-                        throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem()
-                                + (scan.outcome() == ScanResult.Outcome.HOLE ? ", before the checkpointed recovery point"
-                                : ", but this is not the last segment"));
-                    }
-                    if (chain != null) { // H3: the chain holds the valid batches only, so the cut below keeps it whole
-                        previousHash = recoverChain(segment, chain, scan);
-                    }
-                    long cut = scan.invalidBytesAfter(fileSize); // T
-                    LOG.warn("Truncating torn tail of {}: {} bytes after position {} ({}); the log now ends at "
-                            + "offset {}", segment.logPath(), cut, scan.validBytes(), scan.problem(), scan.nextOffset());
-                    segment.truncateToPosition(scan.validBytes(), scan.nextOffset());
-                    bytesTruncated += cut;
-                    if (!isLast) { // T2
-                        bytesTruncated += dropLaterSegments(io, dir, segments, i);
-                        isLast = true;
-                    }
-                }
-                case CORRUPT -> throw new CorruptLogException(segment.logPath(), scan.validBytes(), scan.problem());
+            if (scan.outcome() == ScanResult.Outcome.VALID && chain != null) {
+                previousHash = recoverChain(segment, chain, scan); // H rows before the contiguity rows, as ever
             }
-            if (!isLast && segment.nextOffset() != segments.get(i + 1).baseOffset() && state.recoveryPoint().isPresent()
-                    && !state.cleanShutdown() && segment.nextOffset() >= state.recoveryPoint().getAsLong()) {
-                // T3: whole batches at the end of a rolled, unflushed segment were lost while the next
-                // segment (created and its directory synced by the roll) survived: as T2, without a torn batch.
-                LOG.warn("Segment {} ends at offset {} but the next starts at {}: its unflushed tail was lost",
-                        segment.logPath(), segment.nextOffset(), segments.get(i + 1).baseOffset());
-                bytesTruncated += dropLaterSegments(io, dir, segments, i);
-                isLast = true;
+            long nextBase = isLast ? Long.MAX_VALUE : segments.get(i + 1).baseOffset();
+            RecoveryInput input = inputFor(state, isLast, scan, nextBase);
+            RecoveryCase row = RecoveryCase.classify(input);
+            if (row.refusesToOpen()) { // C2, X1, X2 (X3 is checked once the log's end is known)
+                throw new CorruptLogException(segment.logPath(), row == RecoveryCase.X2 ? segment.sizeBytes()
+                        : scan.validBytes(), refusal(row, input, scan, nextBase, state));
             }
-            if (!isLast && segment.nextOffset() != segments.get(i + 1).baseOffset()) { // X2
-                throw new CorruptLogException(segment.logPath(), segment.sizeBytes(), "segment ends at offset "
-                        + segment.nextOffset() + " but the next segment starts at "
-                        + segments.get(i + 1).baseOffset());
+            if (chain != null && (row.action() == RecoveryCase.Action.TRUNCATE
+                    || row.action() == RecoveryCase.Action.TRUNCATE_AND_DROP_LATER)) {
+                // H3: the chain holds the valid batches only, so the cut keeps it whole
+                previousHash = recoverChain(segment, chain, scan);
             }
+            bytesTruncated += apply(io, dir, segments, i, row, scan, fileSize);
+            isLast = isLast || row.action() != RecoveryCase.Action.ACCEPT;
             if (!isLast) {
                 // A scan rebuilds the index entries of the interval only; a segment that is no longer
                 // active also ends its time index with its largest timestamp, as a roll leaves it.
@@ -287,6 +252,15 @@ final class LogLoader {
             }
         }
 
+        Segment last = segments.get(segments.size() - 1); // rows T2, T3 and T4 may have removed segments
+        long logEnd = last.nextOffset();
+        if (state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
+            // X3, after a clean shutdown too: the marker and the checkpoint are written only after a flush.
+            throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd
+                    + " but offsets up to " + state.recoveryPoint().getAsLong() + " were flushed (row "
+                    + RecoveryCase.classify(RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), true,
+                    Bytes.ENDS_BEFORE_RECOVERY_POINT, logEnd)) + ")");
+        }
         // What the scan accepted past the recovery point may sit only in the page cache (after a
         // process crash): force it, and write the rebuilt indexes, before it counts as flushed. A log
         // with nothing past its recovery point needs no fsync (10,000 such logs: 8.3 s -> 0.4 s to open).
@@ -296,16 +270,10 @@ final class LogLoader {
                 segments.get(i).flush();
             }
         }
-        last = segments.get(segments.size() - 1); // row T2 may have removed segments
         if (config.hashChain()) {
             for (Segment segment : segments) {
                 segment.keepChain(); // loaded on first use (truncation) unless recovery attached it
             }
-        }
-        long logEnd = last.nextOffset();
-        if (!state.cleanShutdown() && state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
-            throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd // X3
-                    + " but offsets up to " + state.recoveryPoint().getAsLong() + " were flushed");
         }
         long logStart = Math.max(firstBase, state.logStartOffset().orElse(firstBase));
         if (logStart > logEnd) {
@@ -319,6 +287,91 @@ final class LogLoader {
         }
         byte[] chainHead = config.hashChain() ? last.chain().lastHash() : NO_CHAIN;
         return new Loaded(segments, logStart, logEnd, logEnd, bytesScanned, bytesTruncated, chainHead);
+    }
+
+    /** Rows C1, H6, U1 and U2: the index of the first segment to scan ({@code segments.size()} for none). */
+    private static int firstToScan(FileIO io, Path dir, LogConfig config, LoadState state, List<Segment> segments) {
+        Segment last = segments.get(segments.size() - 1);
+        if (state.cleanShutdown()) {
+            try {
+                last.loadTail(); // C1
+            } catch (IOException e) {
+                LOG.warn("Log {} was shut down cleanly but its last segment does not parse ({}); scanning it", dir,
+                        e.getMessage()); // C1 if the scan finds it whole, C2 or X1 if not
+                return segments.size() - 1;
+            }
+            if (config.hashChain() && !attachTailChain(io, dir, last)) {
+                return segments.size() - 1; // H6
+            }
+            return segments.size();
+        }
+        long recoveryPoint = state.recoveryPoint().orElse(segments.get(0).baseOffset()); // U1 or U2
+        int first = 0;
+        for (int i = 0; i < segments.size(); i++) {
+            if (segments.get(i).baseOffset() <= recoveryPoint) {
+                first = i;
+            }
+        }
+        return first;
+    }
+
+    /** Rows T, T2, T3 and T4: cuts what the row says (nothing for the accepting rows); returns the bytes removed. */
+    private static long apply(FileIO io, Path dir, List<Segment> segments, int index, RecoveryCase row,
+                              ScanResult scan, long fileSize) throws IOException {
+        Segment segment = segments.get(index);
+        boolean isLast = index == segments.size() - 1;
+        long removed = 0;
+        switch (row.action()) {
+            case TRUNCATE, TRUNCATE_AND_DROP_LATER -> { // T, T2, T4
+                long cut = scan.invalidBytesAfter(fileSize);
+                LOG.warn("Truncating torn tail of {} (row {}): {} bytes after position {} ({}); the log now ends "
+                        + "at offset {}", segment.logPath(), row, cut, scan.validBytes(), scan.problem(),
+                        scan.nextOffset());
+                segment.truncateToPosition(scan.validBytes(), scan.nextOffset());
+                removed += cut;
+                if (!isLast) {
+                    removed += dropLaterSegments(io, dir, segments, index);
+                }
+            }
+            case DROP_LATER -> { // T3
+                // Whole batches at the end of a rolled, unflushed segment were lost while the next
+                // segment (created and its directory synced by the roll) survived: as T2, without a torn batch.
+                LOG.warn("Segment {} ends at offset {} but the next starts at {}: its unflushed tail was lost",
+                        segment.logPath(), segment.nextOffset(), segments.get(index + 1).baseOffset());
+                removed += dropLaterSegments(io, dir, segments, index);
+            }
+            case ACCEPT, REFUSE -> {
+            }
+        }
+        return removed;
+    }
+
+    /** The table's input for a scanned segment: its valid batches stop at the scan's next offset. */
+    private static RecoveryInput inputFor(LoadState state, boolean isLast, ScanResult scan, long nextBase) {
+        Bytes bytes = switch (scan.outcome()) {
+            case TORN_TAIL -> Bytes.TORN_TAIL;
+            case HOLE -> Bytes.HOLE;
+            case CORRUPT -> Bytes.CORRUPT;
+            case VALID -> isLast || scan.nextOffset() == nextBase ? Bytes.VALID
+                    : scan.nextOffset() < nextBase ? Bytes.ENDS_BEFORE_NEXT_BASE : Bytes.OVERRUNS_NEXT_BASE;
+        };
+        return RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), isLast, bytes, scan.nextOffset());
+    }
+
+    /** The message of a refusing row: the scan's problem, and why it is damage rather than a torn write. */
+    private static String refusal(RecoveryCase row, RecoveryInput input, ScanResult scan, long nextBase,
+                                  LoadState state) {
+        String why = switch (row) {
+            case C2 -> ", after a clean shutdown, when every byte had been flushed";
+            case X2 -> "segment ends at offset " + scan.nextOffset() + " but the next segment starts at " + nextBase;
+            default -> input.bytes() == Bytes.CORRUPT ? ""
+                    : (input.segment() == SegmentRole.NOT_LAST ? ", but this is not the last segment" : "")
+                    + (input.shutdown() == Shutdown.CHECKPOINTED ? ", below the checkpointed recovery point "
+                    + state.recoveryPoint().getAsLong() + " (those bytes had been flushed)"
+                    : input.bytes() == Bytes.HOLE ? ", with no checkpointed recovery point to show it was never flushed"
+                    : "");
+        };
+        return (row == RecoveryCase.X2 ? "" : scan.problem()) + why + " (row " + row + ": " + row.cause() + ")";
     }
 
     /** Rows H1 to H5 for one scanned segment: attaches the checked or rebuilt chain; returns its last hash. */

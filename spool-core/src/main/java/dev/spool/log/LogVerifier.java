@@ -4,6 +4,7 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.recovery.RecoveryInput.Bytes;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.OffsetIndex;
 import dev.spool.log.segment.SegmentFiles;
@@ -30,8 +31,14 @@ import java.util.TreeMap;
  *     the record count, and (uncompressed batches) the framing of every record</td><td>error</td></tr>
  * <tr><td>offsets dense: a segment's first batch starts at the segment's base offset, each batch
  *     at the offset after the previous one, each segment at the previous segment's end</td><td>error</td></tr>
- * <tr><td>an incomplete batch (or zeros) at the very end of the last segment: a torn tail, which
- *     the next open truncates (elsewhere it is an error)</td><td>warning</td></tr>
+ * <tr><td>where a segment's valid batches stop (an incomplete batch, zeros, a batch failing its
+ *     check with a zero-filled sector, a zero-filled header before more data, a segment ending
+ *     before the next one's base, a log ending before its recovery point): judged by the recovery
+ *     table ({@link dev.spool.log.recovery.RecoveryCase}) from the clean-shutdown marker and the
+ *     checkpointed recovery point in the data directory, as the next open will judge it: a row the
+ *     open cuts (a torn tail, hole or lost tail past the recovery point of an unclean shutdown, or
+ *     at the end of the log with no checkpoint) is a warning naming the row; every other row (after a
+ *     clean shutdown, below the recovery point) is an error</td><td>warning or error</td></tr>
  * <tr><td>each offset-index entry names a batch boundary whose batch's <em>last</em> offset is the
  *     entry's offset (Kafka's semantics); entries increase; none lies past the valid data</td><td>error</td></tr>
  * <tr><td>each time-index entry {@code (t, o)}: the largest timestamp of the batches before the one
@@ -303,17 +310,21 @@ public final class LogVerifier {
         if (chain.isPresent() && !chain.get().checkOrder()) {
             return; // segments out of place: offsets and chain mean nothing past this
         }
+        LoadState shutdown = SegmentEnds.stateOf(io, dir);
         long previousEnd = -1; // the offset after the previous segment, -1 when unknown
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             if (previousEnd >= 0 && base != previousEnd) {
                 Path previous = SegmentFiles.logFile(dir, bases.get(i - 1));
-                tally.add(Severity.ERROR, Kind.OFFSET_MISMATCH, previous, io.size(previous), previousEnd,
-                        "segment ends at offset " + previousEnd + " but the next segment starts at " + base);
+                SegmentEnds.reportGap(tally, shutdown, previous, io.size(previous), previousEnd, base); // T3 or X2
                 chain.ifPresent(ChainVerifier::gap);
             }
-            previousEnd = verifySegment(dir, i, bases, tally, chain.orElse(null));
+            previousEnd = verifySegment(dir, i, bases, tally, chain.orElse(null), shutdown);
             tally.segments++;
+        }
+        if (previousEnd >= 0 && !bases.isEmpty()) { // X3
+            Path last = SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
+            SegmentEnds.reportEndBeforeRecoveryPoint(tally, shutdown, last, io.size(last), previousEnd);
         }
         if (chain.isPresent() && !bases.isEmpty()) {
             Path last = SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
@@ -331,9 +342,13 @@ public final class LogVerifier {
         }
     }
 
-    /** Checks one segment and its indexes; returns the offset after its last batch, or -1 if it is damaged. */
-    private long verifySegment(Path dir, int segmentIndex, List<Long> bases, Tally tally, ChainVerifier chain)
-            throws IOException {
+    /**
+     * Checks one segment and its indexes; returns the offset after its last batch, or -1 if it is
+     * damaged (or the next open removes the segments after it). Where its valid batches stop is
+     * judged by the recovery table ({@link SegmentEnds}), from the directory's {@code shutdown} state.
+     */
+    private long verifySegment(Path dir, int segmentIndex, List<Long> bases, Tally tally, ChainVerifier chain,
+                               LoadState shutdown) throws IOException {
         long base = bases.get(segmentIndex);
         boolean isLast = segmentIndex == bases.size() - 1;
         Path logFile = SegmentFiles.logFile(dir, base);
@@ -354,31 +369,27 @@ public final class LogVerifier {
                     break;
                 }
                 if (read.kind() == SegmentFileReader.BatchRead.Kind.INCOMPLETE) {
-                    if (isLast) {
-                        tally.add(Severity.WARNING, Kind.TORN_TAIL, logFile, position, expected, "torn tail: "
-                                + read.problem() + "; the next open truncates these " + (size - position) + " bytes");
-                    } else {
-                        tally.add(Severity.ERROR, Kind.BATCH_CORRUPT, logFile, position, expected, read.problem()
-                                + ", but this is not the last segment");
-                        damaged = true;
-                    }
+                    damaged = SegmentEnds.report(tally, shutdown, isLast, Bytes.TORN_TAIL, logFile, position, expected,
+                            size - position, read.problem());
                     break;
                 }
                 if (read.kind() == SegmentFileReader.BatchRead.Kind.BAD_LENGTH) {
-                    tally.add(Severity.ERROR, Kind.BATCH_CORRUPT, logFile, position, expected, read.problem());
-                    damaged = true;
+                    boolean hole = zeroHeader(logFile, position, size);
+                    damaged = SegmentEnds.report(tally, shutdown, isLast, hole ? Bytes.HOLE : Bytes.CORRUPT, logFile,
+                            position, expected, size - position, hole ? "a zero-filled batch header with data after "
+                                    + "it (pages written back out of order?)" : read.problem());
                     break;
                 }
                 ByteBuffer batch = read.batch();
                 Optional<String> problem = checkBatch(batch);
                 if (problem.isPresent()) {
-                    boolean tail = isLast && position + read.sizeBytes() == size
-                            && SegmentScanner.hasZeroSector(batch, position);
-                    tally.add(tail ? Severity.WARNING : Severity.ERROR, tail ? Kind.TORN_TAIL : Kind.BATCH_CORRUPT,
-                            logFile, position, expected, tail ? "torn tail: the last batch fails its check ("
-                            + problem.get() + ") and holds a zero-filled sector; the next open truncates it"
-                            : problem.get());
-                    damaged = !tail;
+                    boolean atEnd = position + read.sizeBytes() == size;
+                    boolean zeroSector = SegmentScanner.hasZeroSector(batch, position);
+                    damaged = SegmentEnds.report(tally, shutdown, isLast, !zeroSector ? Bytes.CORRUPT
+                            : atEnd ? Bytes.TORN_TAIL : Bytes.HOLE, logFile, position, expected, size - position,
+                            !zeroSector ? problem.get() : (atEnd ? "the last" : "a") + " batch fails its check ("
+                                    + problem.get() + ") and holds a zero-filled sector: an interrupted write"
+                                    + (atEnd ? "" : ", with data after it"));
                     break;
                 }
                 if (chain != null && !chain.onBatch(logFile, position, batch)) {
@@ -407,6 +418,20 @@ public final class LogVerifier {
         }
         indexes.finish(position, expected, wholeSegmentRead);
         return damaged ? -1 : expected;
+    }
+
+    /** Whether the batch header at {@code position} is all zeros (a hole, as the recovery scan sees it). */
+    private boolean zeroHeader(Path logFile, long position, long size) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate((int) Math.min(RecordBatch.HEADER_BYTES, size - position));
+        try (StorageFile file = io.open(logFile, FileIO.OpenMode.READ)) {
+            file.readFully(header, position);
+        }
+        for (int i = 0; i < header.limit(); i++) {
+            if (header.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Everything wrong with a whole batch by itself (not its offset), if anything. */

@@ -47,6 +47,12 @@ class ChainTamperTest {
         return verifier.verifyTopic(dataDir, "t", receipt.map(h -> new LogVerifier.Receipt(0, h)));
     }
 
+    /** Rewrites the checkpointed recovery point of t-0, as someone covering a cut would. */
+    private void lowerRecoveryPoint(long offset) throws IOException {
+        OffsetCheckpointFile.write(FileIO.real(), dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT),
+                java.util.Map.of(new TopicPartition("t", 0), offset));
+    }
+
     private LogVerifier.Finding onlyFinding() throws IOException {
         List<LogVerifier.Finding> findings = verify(Optional.empty()).findings();
         assertThat(findings).hasSize(1);
@@ -148,6 +154,7 @@ class ChainTamperTest {
         Path file = SegmentFiles.logFile(dir, last.segmentBaseOffset());
         cutTo(file, last.position()); // a clean cut at a batch boundary: no torn tail
         cutIndexes(last); // and indexes that agree with it, so the chain is what tells
+        lowerRecoveryPoint(last.firstOffset()); // and a checkpoint too (else row X3 tells as well)
 
         LogVerifier.Finding finding = onlyFinding();
         assertThat(finding.kind()).isEqualTo(Kind.LOG_TRUNCATED);
@@ -164,6 +171,7 @@ class ChainTamperTest {
         cutTo(file, last.position());
         cutIndexes(last);
         cutTo(chain, Files.size(chain) - ChainFile.ENTRY_BYTES); // the attacker covers their tracks
+        lowerRecoveryPoint(last.firstOffset()); // all of them: the checkpoint would tell too (row X3)
 
         assertThat(verify(Optional.empty()).findings()).as("consistent without a receipt").isEmpty();
         List<LogVerifier.Finding> findings = verify(Optional.of(last.chainHash())).findings();

@@ -54,6 +54,9 @@ class LogVerifierTest {
     @Test
     void tornTailOfTheLastSegmentIsAWarning() throws IOException {
         ToolTestLogs.write(dataDir, 40);
+        // A crash before any checkpoint, not a clean close: no marker, no recovery point (row T).
+        Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
+        Files.delete(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
         Path last = lastSegment();
         long size = Files.size(last);
         try (RandomAccessFile raf = new RandomAccessFile(last.toFile(), "rw")) {
