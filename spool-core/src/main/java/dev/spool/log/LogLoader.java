@@ -256,7 +256,8 @@ final class LogLoader {
         long logEnd = last.nextOffset();
         if (state.recoveryPoint().isPresent() && logEnd < state.recoveryPoint().getAsLong()) {
             // X3, after a clean shutdown too: the marker and the checkpoint are written only after a flush.
-            throw new CorruptLogException(last.logPath(), last.sizeBytes(), "the log ends at offset " + logEnd
+            throw CorruptLogException.endsBeforeRecoveryPoint(last.logPath(), last.sizeBytes(), "the log ends at offset "
+                    + logEnd
                     + " but offsets up to " + state.recoveryPoint().getAsLong() + " were flushed (row "
                     + RecoveryCase.classify(RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), true,
                     Bytes.ENDS_BEFORE_RECOVERY_POINT, logEnd)) + ")");

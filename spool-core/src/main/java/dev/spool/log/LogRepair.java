@@ -43,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * data. An empty batch over the lost offsets is what Kafka's compaction leaves, so the log stays
  * dense for Spool's own checks, and a reader (Spool's or a Kafka consumer over Fetch) steps from
  * the last good offset to the next good batch. Later segments are not touched. Damage at the end
- * of the last segment, with no good batch after it, is cut as before: its offsets are unknown.
+ * of the last segment, with no good batch after it, is cut: its offsets are unknown from the
+ * bytes, but when the checkpoint says offsets up to R were flushed, the empty batch spans them up
+ * to R − 1, so that a new record never reuses an offset a consumer may already have read.
+ *
+ * <p>The plan opens the log first as the log manager would (clean marker, checkpointed recovery
+ * point): flushed bytes that look torn are then corruption to plan, copy and remove, never
+ * truncated by the planning open itself, which runs before the user has said yes.
  *
  * <p>With a hash chain, the repaired segment's chain and every later one change from the gap
  * batch on, so their {@code .chain} sidecars are renamed to {@code .broken} (evidence, not
@@ -142,8 +148,9 @@ public final class LogRepair implements AutoCloseable {
 
     /**
      * What repairing {@code partition} would do, or empty when its log opens and every batch
-     * checks out (nothing to repair). Opening a sound log runs ordinary recovery: a torn tail is
-     * truncated and indexes are rebuilt, as any open would. A log with damage in several segments
+     * checks out (nothing to repair). Opening a sound log runs ordinary recovery: a torn tail past
+     * the checkpointed recovery point of an unclean shutdown is truncated and indexes are rebuilt,
+     * as any open would; flushed bytes that look torn are planned as damage, never cut unasked. A log with damage in several segments
      * needs one plan per damaged segment: plan and execute again until the plan is empty.
      */
     public Optional<Plan> plan(TopicPartition partition) throws IOException {
@@ -151,7 +158,7 @@ public final class LogRepair implements AutoCloseable {
         Map<TopicPartition, Long> recoveryPoints = internal(dir) ? Map.of() : OffsetCheckpointFile.read(io,
                 dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
         try {
-            long end = openAndClose(dir, partition);
+            long end = planningOpen(dir, partition);
             Long recoveryPoint = recoveryPoints.get(partition);
             if (recoveryPoint != null && recoveryPoint > end) {
                 Path last = lastSegment(dir);
@@ -165,11 +172,13 @@ public final class LogRepair implements AutoCloseable {
             if (!dir.equals(segment.getParent())) {
                 throw new IOException("Corruption reported in " + segment + ", outside " + dir, e);
             }
-            return Optional.of(planCut(partition, dir, segment, e.getMessage()));
+            return Optional.of(planCut(partition, dir, segment, e.getMessage(),
+                    Optional.ofNullable(recoveryPoints.get(partition))));
         }
     }
 
-    private Plan planCut(TopicPartition partition, Path dir, Path segment, String problem) throws IOException {
+    private Plan planCut(TopicPartition partition, Path dir, Path segment, String problem,
+                         Optional<Long> recoveryPoint) throws IOException {
         long base = SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
                 .orElseThrow(() -> new IOException("Not a segment file: " + segment));
         List<Long> bases = segmentBases(dir);
@@ -180,6 +189,19 @@ public final class LogRepair implements AutoCloseable {
         if (pieces.damages().isEmpty()) {
             throw new IOException("Recovery reports " + segment + " corrupt (" + problem + ") but every batch in it "
                     + "checks out; nothing here for repair to remove");
+        }
+        List<SegmentSalvage.Damage> damages = new ArrayList<>(pieces.damages());
+        SegmentSalvage.Damage tail = damages.get(damages.size() - 1);
+        if (nextBase == Long.MAX_VALUE && tail.lastOffset().isEmpty() && recoveryPoint.isPresent()
+                && recoveryPoint.get() > tail.firstOffset()
+                && recoveryPoint.get() - 1 - tail.firstOffset() <= Integer.MAX_VALUE) {
+            // Damage at the end of the log: its offsets are unknown from the bytes, but the checkpoint
+            // says offsets up to the recovery point were flushed. Keep them taken (an empty batch over
+            // them) so that new records never reuse an offset a consumer may already have seen.
+            damages.set(damages.size() - 1, new SegmentSalvage.Damage(tail.position(), tail.bytes(),
+                    tail.firstOffset(), OptionalLong.of(recoveryPoint.get() - 1), tail.claimedLastOffset(),
+                    tail.problem()));
+            pieces = new SegmentSalvage.Pieces(pieces.kept(), List.copyOf(damages));
         }
         OptionalLong logEnd = index + 1 < bases.size() ? offsetAfterHeaders(SegmentFiles.logFile(dir,
                 bases.get(bases.size() - 1)), bases.get(bases.size() - 1)) : OptionalLong.empty();
@@ -270,6 +292,26 @@ public final class LogRepair implements AutoCloseable {
             from += (long) delta + 1;
         }
         return at;
+    }
+
+    /**
+     * Opens the log as the log manager would open it (the clean marker and the checkpointed
+     * recovery point), then with a full scan; returns its end offset. The first open makes damage
+     * to flushed bytes a {@link CorruptLogException}, to be planned and copied: the full scan
+     * alone, which trusts no checkpoint, would truncate such bytes as a torn tail without a copy.
+     */
+    private long planningOpen(Path dir, TopicPartition partition) throws IOException {
+        if (!internal(dir)) {
+            try (Log log = Log.open(io, dir, logConfigOf(dir), SegmentEnds.stateOf(io, dir), config.clockMs())) {
+                log.logEndOffset();
+            } catch (CorruptLogException e) {
+                if (!e.isEndBeforeRecoveryPoint()) {
+                    throw e;
+                }
+                // The log ends before its checkpointed recovery point: the plan lowers the checkpoint.
+            }
+        }
+        return openAndClose(dir, partition);
     }
 
     /** Opens the log with a full scan and closes it (flushing rebuilt indexes); returns its end offset. */
