@@ -240,6 +240,9 @@ public final class LogRepair implements AutoCloseable {
             LOG.warn("Repaired {}: removed {} damaged bytes of {} ({}); copies kept: {}", plan.partition(),
                     plan.bytesRemoved(), plan.segment(), plan.lostOffsets(), copies);
         }
+        if (!plan.removesData() && !internal(dir)) {
+            markMissingEnd(plan);
+        }
         long end;
         try {
             end = openAndClose(dir, plan.partition());
@@ -254,6 +257,35 @@ public final class LogRepair implements AutoCloseable {
             lowerCheckpoints(plan.partition(), end);
         }
         return new Result(plan, List.copyOf(copies), OptionalLong.of(end), Optional.empty());
+    }
+
+    /**
+     * The log ends before its checkpointed recovery point R (every batch checks out, the end is
+     * missing: row X3): appends to the last segment one empty batch spanning offsets end .. R − 1,
+     * forces it and drops the segment's indexes (rebuilt on open), so that the lost offsets stay
+     * taken and a new record never reuses an offset a consumer may already have read. Removes
+     * nothing, so nothing needs a copy.
+     */
+    private void markMissingEnd(Plan plan) throws IOException {
+        Path dir = plan.segment().getParent();
+        Long recoveryPoint = OffsetCheckpointFile.read(io, dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT))
+                .get(plan.partition());
+        long end = openAndClose(dir, plan.partition());
+        if (recoveryPoint == null || recoveryPoint <= end || recoveryPoint - 1 - end > Integer.MAX_VALUE) {
+            return; // nothing missing, or too many offsets for one batch: the checkpoint is lowered instead
+        }
+        Path last = lastSegment(dir);
+        ByteBuffer gap = RecordBatch.gapBatch(end, (int) (recoveryPoint - 1 - end));
+        try (StorageFile out = io.open(last, FileIO.OpenMode.READ_WRITE)) {
+            out.write(gap, out.size());
+            out.force(true);
+        }
+        long base = baseOf(last);
+        io.deleteIfExists(SegmentFiles.indexFile(dir, base));
+        io.deleteIfExists(SegmentFiles.timeIndexFile(dir, base));
+        io.syncDirectory(dir);
+        LOG.warn("Repaired {}: the log ended at offset {} but offsets up to {} had been flushed; offsets {}–{} are "
+                + "marked lost in {}", plan.partition(), end, recoveryPoint, end, recoveryPoint - 1, last);
     }
 
     /** Writes the kept batches and a gap batch per damaged run to a tmp file, forces it, renames it over the segment. */

@@ -19,8 +19,8 @@ final class RepairPlanText {
     static String describe(LogRepair.Plan plan) {
         StringBuilder out = new StringBuilder("Partition " + plan.partition() + ": ");
         if (!plan.removesData()) {
-            return out.append(plan.problem()).append(". Repair lowers the checkpointed recovery point to the log's end;"
-                    + " no data is removed.").toString();
+            return out.append(plan.problem()).append(". Repair marks the missing offsets as lost with an empty batch,"
+                    + " so that new records never reuse them; no data is removed.").toString();
         }
         String file = plan.segment().getFileName().toString();
         List<String> damaged = new ArrayList<>();

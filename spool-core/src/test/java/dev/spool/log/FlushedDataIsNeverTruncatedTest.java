@@ -207,7 +207,7 @@ class FlushedDataIsNeverTruncatedTest {
                     assertThat(f.problem()).contains("row X3");
                 });
 
-        repairAndReopen(first.firstOffset());
+        repairAndReopen(5_000); // the missing offsets stay taken (an empty batch), never reused
     }
 
     @Test
