@@ -1,0 +1,269 @@
+package dev.spool.log.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spool.log.io.FileIO;
+import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SegmentTest {
+    private static final long BASE = 200;
+    private static final int INTERVAL_BYTES = 100;
+    private static final int INDEX_BYTES_MAX = 1 << 16;
+    private static final int BATCH_BYTES_MAX = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private final FileIO io = FileIO.real();
+    private final Random random = new Random(3);
+    private final List<Segment> opened = new ArrayList<>();
+    /** Start position of each appended batch, in order. */
+    private final List<Integer> positions = new ArrayList<>();
+    private final List<ByteBuffer> appended = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws IOException {
+        for (Segment s : opened) {
+            s.close();
+        }
+    }
+
+    private Segment create(int indexBytesMax) throws IOException {
+        Segment s = Segment.create(io, dir, BASE, INTERVAL_BYTES, indexBytesMax, 0);
+        opened.add(s);
+        return s;
+    }
+
+    private Segment reopen(long nextOffset) throws IOException {
+        Segment s = Segment.open(io, dir, BASE, INTERVAL_BYTES, INDEX_BYTES_MAX, nextOffset, 0);
+        opened.add(s);
+        return s;
+    }
+
+    /** Appends one batch of {@code records} records, timestamps {@code timestamp, timestamp+1, ...}. */
+    private void append(Segment s, int records, long timestamp) throws IOException {
+        BatchBuilder builder = new BatchBuilder(BATCH_BYTES_MAX);
+        for (int i = 0; i < records; i++) {
+            byte[] value = new byte[20 + random.nextInt(40)];
+            random.nextBytes(value);
+            builder.tryAppend(timestamp + i, null, value);
+        }
+        ByteBuffer built = builder.build();
+        ByteBuffer batch = ByteBuffer.allocate(built.remaining()).put(built).flip();
+        RecordBatch.setBaseOffset(batch, 0, s.nextOffset());
+        appended.add(batch.duplicate());
+        positions.add(s.sizeBytes());
+        s.append(new ByteBuffer[] {batch}, 1, s.nextOffset() + records - 1, 0);
+    }
+
+    /** Ten batches of three records: offsets 200..229, batch i has timestamps 1000+100i .. +2. */
+    private Segment tenBatches() throws IOException {
+        Segment s = create(INDEX_BYTES_MAX);
+        for (int i = 0; i < 10; i++) {
+            append(s, 3, 1_000 + 100L * i);
+        }
+        return s;
+    }
+
+    private Segment flushedAndReopened() throws IOException {
+        Segment s = tenBatches();
+        s.seal();
+        s.flush();
+        s.close();
+        return reopen(BASE + 30);
+    }
+
+    @Test
+    void appendsAreReadBackByteForByte() throws IOException {
+        Segment s = tenBatches();
+        assertThat(s.nextOffset()).isEqualTo(BASE + 30);
+        ByteBuffer all = s.read(BASE, BATCH_BYTES_MAX);
+        assertThat(all.remaining()).isEqualTo(s.sizeBytes());
+        for (int i = 0; i < 10; i++) {
+            assertThat(all.slice(positions.get(i), appended.get(i).remaining())).isEqualTo(appended.get(i));
+        }
+    }
+
+    @Test
+    void aReadFromInsideABatchStartsAtThatBatch() throws IOException {
+        Segment s = tenBatches();
+        ByteBuffer read = s.read(BASE + 14, 1);
+        assertThat(RecordBatch.baseOffset(read, 0)).isEqualTo(BASE + 12);
+        assertThat(read.remaining()).isEqualTo(appended.get(4).remaining()); // at least one batch, even above maxBytes
+    }
+
+    @Test
+    void aReadReturnsOnlyWholeBatchesThatFit() throws IOException {
+        Segment s = tenBatches();
+        int twoAndABit = appended.get(0).remaining() + appended.get(1).remaining() + 10;
+        ByteBuffer read = s.read(BASE, twoAndABit);
+        assertThat(read.remaining()).isEqualTo(positions.get(2));
+    }
+
+    @Test
+    void aReadAtOrPastTheEndIsEmpty() throws IOException {
+        Segment s = tenBatches();
+        assertThat(s.read(BASE + 30, 1000).hasRemaining()).isFalse();
+        assertThat(s.positionOf(BASE + 30)).isEqualTo(-1);
+        assertThat(s.read(BASE + 29, 1000).hasRemaining()).isTrue();
+    }
+
+    @Test
+    void positionOfEveryOffsetIsItsBatchsStart() throws IOException {
+        Segment s = tenBatches();
+        assertThat(s.offsetIndex().entries()).isGreaterThan(1); // the interval was crossed: lookups use the index
+        for (long offset = BASE - 3; offset < BASE + 30; offset++) {
+            int batch = (int) Math.max(0, (offset - BASE) / 3);
+            assertThat(s.positionOf(offset)).as("position of %d", offset).isEqualTo(positions.get(batch));
+        }
+    }
+
+    @Test
+    void findByTimestampReturnsTheFirstRecordAtOrAfterIt() throws IOException {
+        Segment s = tenBatches();
+        Optional<Record> exact = s.findOffsetByTimestamp(1_401, BATCH_BYTES_MAX);
+        assertThat(exact).map(Record::offset).contains(BASE + 13);
+        Optional<Record> between = s.findOffsetByTimestamp(1_450, BATCH_BYTES_MAX);
+        assertThat(between).map(Record::offset).contains(BASE + 15);
+        assertThat(s.findOffsetByTimestamp(0, BATCH_BYTES_MAX)).map(Record::offset).contains(BASE);
+        assertThat(s.findOffsetByTimestamp(1_903, BATCH_BYTES_MAX)).isEmpty();
+    }
+
+    @Test
+    void truncateInsideABatchRemovesThatWholeBatch() throws IOException {
+        Segment s = tenBatches();
+        long next = s.truncateTo(BASE + 16);
+        assertThat(next).isEqualTo(BASE + 15);
+        assertThat(s.nextOffset()).isEqualTo(BASE + 15);
+        assertThat(s.sizeBytes()).isEqualTo(positions.get(5));
+        assertThat(Files.size(s.logPath())).isEqualTo((long) positions.get(5));
+        assertThat(s.read(BASE + 15, 1000).hasRemaining()).isFalse();
+        assertThat(s.maxTimestamp()).isEqualTo(1_402L);
+        s.offsetIndex().sanityCheck(s.sizeBytes());
+        s.timeIndex().sanityCheck(s.nextOffset());
+        append(s, 2, 5_000); // appends continue from the cut
+        assertThat(s.read(BASE + 15, 1000).getLong(0)).isEqualTo(BASE + 15);
+    }
+
+    @Test
+    void truncatePastTheEndChangesNothing() throws IOException {
+        Segment s = tenBatches();
+        int size = s.sizeBytes();
+        assertThat(s.truncateTo(BASE + 30)).isEqualTo(BASE + 30);
+        assertThat(s.sizeBytes()).isEqualTo(size);
+    }
+
+    @Test
+    void aCleanlyClosedSegmentReopensWithItsEndAndLargestTimestamp() throws IOException {
+        Segment s = flushedAndReopened();
+        s.loadTail();
+        assertThat(s.nextOffset()).isEqualTo(BASE + 30);
+        assertThat(s.lastBatchBaseOffset()).isEqualTo(BASE + 27);
+        assertThat(s.maxTimestamp()).isEqualTo(1_902);
+        assertThat(s.read(BASE + 20, 1).getLong(0)).isEqualTo(BASE + 18);
+    }
+
+    @Test
+    void sealRecordsTheLargestTimestampInTheTimeIndex() throws IOException {
+        Segment s = create(INDEX_BYTES_MAX);
+        append(s, 3, 5_000); // the first batch gets no index entry: nothing was written before it
+        assertThat(s.timeIndex().entries()).isZero();
+        s.seal();
+        assertThat(s.timeIndex().lastTimestamp()).isEqualTo(5_002);
+        assertThat(s.timeIndex().offsetAt(s.timeIndex().entries() - 1)).isEqualTo(BASE + 2);
+    }
+
+    @Test
+    void aTruncatedIndexFileIsRebuiltFromTheLog() throws IOException {
+        Path index;
+        try (Segment s = tenBatches()) {
+            s.flush();
+            index = s.offsetIndex().path();
+        }
+        opened.clear();
+        byte[] bytes = Files.readAllBytes(index);
+        Files.write(index, java.util.Arrays.copyOf(bytes, bytes.length - 3));
+        Segment reopened = reopen(BASE + 30);
+        assertThat(reopened.positionOf(BASE + 25)).isEqualTo(positions.get(8));
+        assertThat(Files.size(index) % OffsetIndex.ENTRY_BYTES).isZero();
+        assertThat(reopened.offsetIndex().entries()).isEqualTo(bytes.length / OffsetIndex.ENTRY_BYTES);
+    }
+
+    @Test
+    void anIndexEntryPastTheLogsEndIsRebuiltFromTheLog() throws IOException {
+        Segment s = flushedAndReopened();
+        Path index = SegmentFiles.indexFile(dir, BASE);
+        byte[] bytes = Files.readAllBytes(index);
+        ByteBuffer.wrap(bytes).putInt(bytes.length - 4, 1 << 30);
+        Files.write(index, bytes);
+        assertThat(s.positionOf(BASE + 29)).isEqualTo(positions.get(9));
+        assertThat(s.offsetIndex().positionAt(s.offsetIndex().entries() - 1)).isLessThan(s.sizeBytes());
+    }
+
+    @Test
+    void indexEntriesOutOfOrderAreRebuiltFromTheLog() throws IOException {
+        Segment s = flushedAndReopened();
+        Path index = SegmentFiles.indexFile(dir, BASE);
+        byte[] bytes = Files.readAllBytes(index);
+        assertThat(bytes.length).isGreaterThanOrEqualTo(2 * OffsetIndex.ENTRY_BYTES);
+        ByteBuffer.wrap(bytes).putInt(OffsetIndex.ENTRY_BYTES, 0); // entry 1's offset below entry 0's
+        Files.write(index, bytes);
+        for (long offset = BASE; offset < BASE + 30; offset += 7) {
+            assertThat(s.positionOf(offset)).isEqualTo(positions.get((int) (offset - BASE) / 3));
+        }
+        s.offsetIndex().sanityCheck(s.sizeBytes()); // the damaged file was replaced, not trusted
+        assertThat(OffsetIndex.load(io, index, BASE, INDEX_BYTES_MAX).offsetAt(1)).isGreaterThan(BASE);
+    }
+
+    @Test
+    void aMissingTimeIndexIsRebuiltWithTheLargestTimestamp() throws IOException {
+        Segment s = flushedAndReopened();
+        Files.delete(SegmentFiles.timeIndexFile(dir, BASE));
+        assertThat(s.maxTimestamp()).isEqualTo(1_902);
+        assertThat(Files.exists(SegmentFiles.timeIndexFile(dir, BASE))).isTrue();
+    }
+
+    @Test
+    void recoverReportsATornTailAndTheEndBeforeIt() throws IOException {
+        int validBytes;
+        try (Segment s = tenBatches()) {
+            s.flush();
+            validBytes = s.sizeBytes();
+        }
+        opened.clear();
+        Files.write(SegmentFiles.logFile(dir, BASE), new byte[] {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 1},
+                java.nio.file.StandardOpenOption.APPEND);
+        Segment s = reopen(0);
+        ScanResult result = s.recover(BATCH_BYTES_MAX);
+        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.TORN_TAIL);
+        assertThat(result.validBytes()).isEqualTo(validBytes);
+        assertThat(s.nextOffset()).isEqualTo(BASE + 30);
+    }
+
+    @Test
+    void fullIndexesAskForARoll() throws IOException {
+        // Three offset entries; two time entries, one kept for seal(): full after one.
+        Segment s = create(3 * OffsetIndex.ENTRY_BYTES);
+        append(s, 3, 1_000);
+        assertThat(s.indexesFull()).isFalse();
+        for (int i = 1; s.timeIndex().entries() == 0 && i < 20; i++) {
+            append(s, 3, 1_000 + 100L * i);
+        }
+        assertThat(s.indexesFull()).isTrue();
+        s.seal(); // the reserved slot takes the final largest timestamp
+        assertThat(s.timeIndex().lastTimestamp()).isEqualTo(s.maxTimestamp());
+    }
+}
