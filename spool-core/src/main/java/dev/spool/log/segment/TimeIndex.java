@@ -92,7 +92,11 @@ public final class TimeIndex {
         return n == 0 ? -1L : entries[2 * (n - 1)];
     }
 
-    /** Checks timestamps and offsets strictly increase and offsets lie in {@code [base, nextOffset)}. */
+    /**
+     * Checks that timestamps strictly increase, offsets never go back (two entries may name the
+     * same batch: a larger timestamp seen later in it, or the entry added when the segment is sealed) and offsets
+     * lie in {@code [base, nextOffset)}.
+     */
     public void sanityCheck(long nextOffset) throws CorruptIndexException {
         long[] e = entries;
         int n = count;
