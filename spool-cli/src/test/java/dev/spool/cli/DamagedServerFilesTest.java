@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,23 +60,6 @@ class DamagedServerFilesTest {
         }
     }
 
-    /** Collects what is printed and opens a latch at the first line. */
-    private static final class FirstLine extends OutputStream {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final CountDownLatch line = new CountDownLatch(1);
-
-        @Override
-        public synchronized void write(int b) {
-            bytes.write(b);
-            if (b == '\n') {
-                line.countDown();
-            }
-        }
-
-        synchronized String text() {
-            return bytes.toString(StandardCharsets.UTF_8);
-        }
-    }
 
     private Served serve() throws InterruptedException {
         FirstLine out = new FirstLine();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,23 +29,6 @@ class ServeCommandTest {
     @TempDir
     Path tmp;
 
-    /** Collects what is printed and opens a latch at the first line. */
-    private static final class FirstLine extends OutputStream {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final CountDownLatch line = new CountDownLatch(1);
-
-        @Override
-        public synchronized void write(int b) {
-            bytes.write(b);
-            if (b == '\n') {
-                line.countDown();
-            }
-        }
-
-        synchronized String text() {
-            return bytes.toString(StandardCharsets.UTF_8);
-        }
-    }
 
     @Test
     void servesProducersAndMetricsAndStopsCleanly() throws Exception {
