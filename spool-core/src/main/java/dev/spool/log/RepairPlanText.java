@@ -48,6 +48,9 @@ final class RepairPlanText {
         if (damage.lastOffset().isEmpty()) {
             return bytes + " from offset " + damage.firstOffset() + " on (offsets unknown)";
         }
+        if (damage.firstOffset() == 0) {
+            return bytes + " (offsets unknown: those before offset " + (damage.lastOffset().getAsLong() + 1) + ")";
+        }
         return bytes + " (offsets unknown: between the last good offset " + (damage.firstOffset() - 1)
                 + " and the next good batch at " + (damage.lastOffset().getAsLong() + 1) + ")";
     }
