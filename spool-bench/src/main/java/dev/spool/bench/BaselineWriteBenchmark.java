@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       temporary direct buffer first), into the page cache;</li>
  *   <li>{@code direct}: a direct buffer into the page cache (no extra copy);</li>
  *   <li>{@code odirect}: a 4 KiB-aligned direct buffer with {@code O_DIRECT}, bypassing the page
- *       cache (VISION.md's "best sequential write bandwidth" is the faster of buffered and this).</li>
+ *       cache (the "best sequential write bandwidth" the targets use is the faster of buffered and this).</li>
  * </ul>
  * Each iteration writes a fresh file, deleted in its teardown.
  */

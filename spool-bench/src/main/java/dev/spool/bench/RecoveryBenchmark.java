@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code recoveryPoint}: unclean, with the checkpointed recovery point at the last segment's
  *     base (the usual crash): only the last segment is scanned.</li>
  * <li>{@code full}: unclean with no checkpoint: every batch of every segment is read and its CRC
- *     checked. {@code logMiB} divided by this time is the scan speed (VISION.md: ≥ 1 GB/s).</li>
+ *     checked. {@code logMiB} divided by this time is the scan speed (target: ≥ 1 GB/s).</li>
  * </ul>
  */
 @State(Scope.Thread)

@@ -5,7 +5,7 @@ import dev.spool.log.record.RecordBatch;
 import java.nio.ByteBuffer;
 
 /**
- * The checks an append passes before anything is written (the limits of STYLE.md 6): whole
+ * The checks an append passes before anything is written (every input bounded by a named limit): whole
  * batches only, each within {@code batchBytesMax} and {@code batchRecordsMax}, a valid CRC and
  * header, offsets that can be dense, and no more in one append than a segment holds. Runs on the
  * caller's thread, outside the log's lock. A refusal is an {@link InvalidBatchException}.

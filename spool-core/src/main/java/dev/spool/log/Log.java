@@ -87,7 +87,7 @@ public final class Log implements AutoCloseable {
     private final HashChain chainHasher;
     /** The chain after the last batch written (writer only); the anchor of the next segment. */
     private final byte[] chainHead;
-    /** The first write-path I/O error; once set the log refuses writes until reopened (STYLE.md 7). */
+    /** The first write-path I/O error; once set the log refuses writes until reopened. */
     private volatile IOException failure;
 
     private final LogMetrics metrics;

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens a log directory and decides, case by case, what its files mean. Recovery is this table
- * (STYLE.md 5); each row has one cause and one action, and {@code LogRecoveryTest} drives each.
+ * ({@link dev.spool.log.recovery.RecoveryCase} for the segment rows); each row has one cause and one action, and {@code LogRecoveryTest} drives each.
  *
  * <h2>Files in the directory</h2>
  * <table>

@@ -65,13 +65,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogRepair implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogRepair.class);
-    private static final int COPY_CHUNK_BYTES = 1 << 20;
-    private static final int BROKEN_NAMES_MAX = 1000;
     private static final String REPAIR_TMP_SUFFIX = ".repair" + SegmentFiles.TMP_SUFFIX;
 
     private final Path dataDir;
     private final LogManagerConfig config;
     private final FileIO io;
+    private final RepairFiles files;
     private final AutoCloseable lock;
     private final Map<Path, AutoCloseable> internalLocks = new HashMap<>();
 
@@ -79,6 +78,7 @@ public final class LogRepair implements AutoCloseable {
         this.dataDir = dataDir;
         this.config = config;
         this.io = config.io();
+        this.files = new RepairFiles(io);
         this.lock = lock;
     }
 
@@ -161,7 +161,7 @@ public final class LogRepair implements AutoCloseable {
             long end = planningOpen(dir, partition);
             Long recoveryPoint = recoveryPoints.get(partition);
             if (recoveryPoint != null && recoveryPoint > end) {
-                Path last = lastSegment(dir);
+                Path last = files.lastSegment(dir);
                 return Optional.of(new Plan(partition, last, io.size(last), List.of(), List.of(),
                         "the log ends at offset " + end + " but the checkpoint says offsets up to " + recoveryPoint
                                 + " were flushed", OptionalLong.empty(), OptionalLong.empty()));
@@ -181,10 +181,10 @@ public final class LogRepair implements AutoCloseable {
                          Optional<Long> recoveryPoint) throws IOException {
         long base = SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
                 .orElseThrow(() -> new IOException("Not a segment file: " + segment));
-        List<Long> bases = segmentBases(dir);
+        List<Long> bases = files.segmentBases(dir);
         int index = bases.indexOf(base);
         long nextBase = index + 1 < bases.size() ? bases.get(index + 1) : Long.MAX_VALUE;
-        ByteBuffer bytes = readAll(segment);
+        ByteBuffer bytes = files.readAll(segment);
         SegmentSalvage.Pieces pieces = SegmentSalvage.split(bytes, base, nextBase, logConfigOf(dir).batchBytesMax());
         if (pieces.damages().isEmpty()) {
             throw new IOException("Recovery reports " + segment + " corrupt (" + problem + ") but every batch in it "
@@ -203,7 +203,7 @@ public final class LogRepair implements AutoCloseable {
                     tail.problem()));
             pieces = new SegmentSalvage.Pieces(pieces.kept(), List.copyOf(damages));
         }
-        OptionalLong logEnd = index + 1 < bases.size() ? offsetAfterHeaders(SegmentFiles.logFile(dir,
+        OptionalLong logEnd = index + 1 < bases.size() ? files.offsetAfterHeaders(SegmentFiles.logFile(dir,
                 bases.get(bases.size() - 1)), bases.get(bases.size() - 1)) : OptionalLong.empty();
         return new Plan(partition, segment, bytes.limit(), pieces.kept(), pieces.damages(), problem,
                 OptionalLong.of(bases.get(0)), logEnd);
@@ -219,14 +219,14 @@ public final class LogRepair implements AutoCloseable {
         List<Path> copies = new ArrayList<>();
         if (plan.removesData()) {
             for (SegmentSalvage.Damage damage : plan.damages()) {
-                copies.add(copy(plan.segment(), damage.position(), damage.bytes()));
+                copies.add(files.copy(plan.segment(), damage.position(), damage.bytes()));
             }
-            long base = baseOf(plan.segment());
+            long base = RepairFiles.baseOf(plan.segment());
             if (logConfigOf(dir).hashChain() || io.exists(SegmentFiles.chainFile(dir, base))) {
-                for (long later : segmentBases(dir)) {
+                for (long later : files.segmentBases(dir)) {
                     Path chain = SegmentFiles.chainFile(dir, later);
                     if (later >= base && io.exists(chain)) {
-                        Path brokenChain = brokenName(chain);
+                        Path brokenChain = files.brokenName(chain);
                         io.rename(chain, brokenChain);
                         copies.add(brokenChain);
                     }
@@ -274,13 +274,13 @@ public final class LogRepair implements AutoCloseable {
         if (recoveryPoint == null || recoveryPoint <= end || recoveryPoint - 1 - end > Integer.MAX_VALUE) {
             return; // nothing missing, or too many offsets for one batch: the checkpoint is lowered instead
         }
-        Path last = lastSegment(dir);
+        Path last = files.lastSegment(dir);
         ByteBuffer gap = RecordBatch.gapBatch(end, (int) (recoveryPoint - 1 - end));
         try (StorageFile out = io.open(last, FileIO.OpenMode.READ_WRITE)) {
             out.write(gap, out.size());
             out.force(true);
         }
-        long base = baseOf(last);
+        long base = RepairFiles.baseOf(last);
         io.deleteIfExists(SegmentFiles.indexFile(dir, base));
         io.deleteIfExists(SegmentFiles.timeIndexFile(dir, base));
         io.syncDirectory(dir);
@@ -302,28 +302,17 @@ public final class LogRepair implements AutoCloseable {
             long at = 0;
             for (Object piece : pieces) {
                 if (piece instanceof SegmentSalvage.Kept kept) {
-                    at = copyRange(in, kept.position(), kept.bytes(), out, at);
+                    at = RepairFiles.copyRange(in, kept.position(), kept.bytes(), out, at);
                 } else {
                     SegmentSalvage.Damage damage = (SegmentSalvage.Damage) piece;
                     if (damage.lastOffset().isPresent() && damage.losesOffsets()) {
-                        at = writeGap(out, at, damage.firstOffset(), damage.lastOffset().getAsLong());
+                        at = RepairFiles.writeGap(out, at, damage.firstOffset(), damage.lastOffset().getAsLong());
                     }
                 }
             }
             out.force(true);
         }
         io.rename(tmp, plan.segment());
-    }
-
-    private static long writeGap(StorageFile out, long at, long first, long last) throws IOException {
-        for (long from = first; from <= last; ) { // one batch spans at most 2^31 offsets
-            int delta = (int) Math.min(last - from, Integer.MAX_VALUE);
-            ByteBuffer gap = RecordBatch.gapBatch(from, delta);
-            out.write(gap, at);
-            at += RecordBatch.HEADER_BYTES;
-            from += (long) delta + 1;
-        }
-        return at;
     }
 
     /**
@@ -381,105 +370,6 @@ public final class LogRepair implements AutoCloseable {
                 OffsetCheckpointFile.write(io, file, offsets);
             }
         }
-    }
-
-    private List<Long> segmentBases(Path dir) throws IOException {
-        List<Long> bases = new ArrayList<>();
-        for (Path path : io.list(dir)) {
-            SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX).ifPresent(bases::add);
-        }
-        java.util.Collections.sort(bases);
-        return bases;
-    }
-
-    private Path lastSegment(Path dir) throws IOException {
-        List<Long> bases = segmentBases(dir);
-        if (bases.isEmpty()) {
-            throw new IOException("No segment in " + dir);
-        }
-        return SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
-    }
-
-    private static long baseOf(Path segment) throws IOException {
-        return SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
-                .orElseThrow(() -> new IOException("Not a segment file: " + segment));
-    }
-
-    /** The whole segment in memory: a segment is below 2 GiB (the scanner refuses more). */
-    private ByteBuffer readAll(Path segment) throws IOException {
-        try (StorageFile in = io.open(segment, FileIO.OpenMode.READ)) {
-            long size = in.size();
-            if (size > Integer.MAX_VALUE) {
-                throw new IOException("Segment " + segment + " is " + size + " bytes, above 2 GiB");
-            }
-            ByteBuffer bytes = ByteBuffer.allocate((int) size);
-            in.readFully(bytes, 0);
-            return bytes.flip();
-        }
-    }
-
-    /**
-     * The offset after the last batch whose header follows on from the one before in
-     * {@code segment}, walking headers only (no CRC): the log's end as far as the prompt needs it.
-     * Empty if the walk cannot start.
-     */
-    private OptionalLong offsetAfterHeaders(Path segment, long base) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        long next = base;
-        try (StorageFile in = io.open(segment, FileIO.OpenMode.READ)) {
-            long size = in.size();
-            for (long at = 0; at + RecordBatch.HEADER_BYTES <= size; ) { // at grows by at least a header each pass
-                header.clear();
-                in.readFully(header, at);
-                int length = RecordBatch.batchLength(header, 0);
-                if (RecordBatch.baseOffset(header, 0) != next || length < RecordBatch.BATCH_LENGTH_MIN
-                        || RecordBatch.lastOffsetDelta(header, 0) < 0) {
-                    break;
-                }
-                next = RecordBatch.lastOffset(header, 0) + 1;
-                at += (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
-            }
-        }
-        return OptionalLong.of(next);
-    }
-
-    /** Copies {@code bytes} bytes of {@code source} from {@code position} to a fresh {@code .broken} name: tmp, force, rename. */
-    private Path copy(Path source, long position, long bytes) throws IOException {
-        Path target = brokenName(source);
-        Path tmp = target.resolveSibling(target.getFileName() + SegmentFiles.TMP_SUFFIX);
-        io.deleteIfExists(tmp);
-        try (StorageFile in = io.open(source, FileIO.OpenMode.READ);
-             StorageFile out = io.open(tmp, FileIO.OpenMode.CREATE_NEW)) {
-            copyRange(in, position, bytes, out, 0);
-            out.force(true);
-        }
-        io.rename(tmp, target);
-        return target;
-    }
-
-    /** Copies {@code bytes} bytes at {@code from} of {@code in} to {@code out} at {@code to}; returns the position after. */
-    private static long copyRange(StorageFile in, long from, long bytes, StorageFile out, long to) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(COPY_CHUNK_BYTES, Math.max(bytes, 1)));
-        for (long done = 0; done < bytes; ) {
-            chunk.clear();
-            chunk.limit((int) Math.min(chunk.capacity(), bytes - done));
-            in.readFully(chunk, from + done);
-            chunk.flip();
-            out.write(chunk, to + done);
-            done += chunk.limit();
-        }
-        return to + bytes;
-    }
-
-    private Path brokenName(Path file) throws IOException {
-        Path candidate = file.resolveSibling(file.getFileName() + SegmentFiles.BROKEN_SUFFIX);
-        for (int i = 1; io.exists(candidate); i++) {
-            if (i > BROKEN_NAMES_MAX) {
-                throw new IOException("Too many " + SegmentFiles.BROKEN_SUFFIX + " copies of " + file);
-            }
-            candidate = file.resolveSibling(file.getFileName() + SegmentFiles.BROKEN_SUFFIX + "." + i);
-        }
-        return candidate;
     }
 
     /** Releases the locks: the internal logs' ones, then the data directory's. */

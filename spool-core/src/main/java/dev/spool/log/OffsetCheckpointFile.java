@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * </pre>
  * Lines end in {@code \n}; the file is UTF-8 (topic names are ASCII). Writes are atomic: the
  * whole content goes to {@code NAME.tmp}, which is forced, renamed over {@code NAME}, and the
- * directory is forced (STYLE.md 3). A reader therefore sees the old file or the new one; a file
+ * directory is forced. A reader therefore sees the old file or the new one; a file
  * that does not parse (damage) is reported with {@link CorruptCheckpointException}, and the log
  * manager then ignores it and scans everything.
  */

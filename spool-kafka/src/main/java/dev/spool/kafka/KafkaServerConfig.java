@@ -7,7 +7,7 @@ import java.util.Objects;
  * How a {@link KafkaServer} runs. Immutable; start from {@link #defaults()} and change fields with
  * the {@code with…} methods. Limits carry their unit last.
  *
- * @param listenHost                   interface to bind; 127.0.0.1 unless told otherwise (VISION.md)
+ * @param listenHost                   interface to bind; 127.0.0.1 unless told otherwise
  * @param listenPort                   port to bind; 0 picks a free one ({@link KafkaServer#port()} tells which)
  * @param advertisedHost               host clients are told to connect to (Metadata, FindCoordinator);
  *                                     empty means the listen host

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Design</h2>
  * The buffer's directory is a {@link LogManager} data directory with one topic, {@value #TOPIC},
  * of one partition. After a failed write or fsync a {@link Log} refuses writes until it is
- * reopened (STYLE.md 7: a failed fsync is never retried on the same file). A full disk is such a
+ * reopened (a failed fsync is never retried on the same file). A full disk is such a
  * failure, and one that passes; so before the next write, and before an acknowledgement (which is
  * what frees space), a failed log is closed and the directory opened again. Recovery then cuts the
  * incomplete bytes the failed write left at the tail (that item was never acknowledged) and keeps

@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  * Collects the harness's results and writes them twice: a table for people (stdout) and a JSON
  * file for tools. Rates are medians over the repetitions; "±" is half the min–max range in
  * percent of the median. MB = 10^6 bytes stored (batch framing included; Chronicle: its 4-byte
- * excerpt header). The ratios section compares with VISION.md's targets.
+ * excerpt header). The ratios section compares with the project's targets (docs/benchmarks.md).
  */
 final class Report {
     private final Options options;
@@ -105,7 +105,7 @@ final class Report {
         index.put("writers." + result.writers + ".p99ms", ms(h, 99));
     }
 
-    /** The targets of VISION.md that this run can speak to, as ratios. */
+    /** The project's targets that this run can speak to, as ratios. */
     List<String[]> ratios() {
         List<String[]> out = new ArrayList<>();
         Double spool = index.get("append.none.1024x100.spool.recps");
@@ -166,7 +166,7 @@ final class Report {
         }
         List<String[]> ratios = ratios();
         if (!ratios.isEmpty()) {
-            printTable(out, new String[] {"VISION.md target", "this run", "target", ""}, ratios);
+            printTable(out, new String[] {"ratio", "this run", "target", ""}, ratios);
         }
     }
 

@@ -19,7 +19,7 @@ import org.HdrHistogram.Histogram;
  * and waiting until that record is durable, as fast as it can. Reports acknowledged records/s and
  * the ack latency (append call to durable) as an HdrHistogram.
  *
- * <p>VISION.md's target for this section is group commit: 64 writers ≥ 30× the single-writer
+ * <p>The target for this section is group commit: 64 writers ≥ 30× the single-writer
  * rate, p99 ≤ 3× the disk's fsync p99. Each writer calls {@code Log.append(batch,
  * Durability.STRICT)}, which returns once an fsync covers the record; concurrent strict appends
  * share fsyncs. {@link #APPEND_THEN_FLUSH}, what the first run of this harness measured before

@@ -13,7 +13,7 @@ package dev.spool.log.segment;
 public record ScanResult(long validBytes, long nextOffset, long batches, long maxTimestamp, Outcome outcome,
                          String problem) {
 
-    /** The kinds of bytes (STYLE.md 4), as one scan sees them. */
+    /** The kinds of bytes, as one scan sees them. */
     public enum Outcome {
         /** Every byte belongs to a valid batch. */
         VALID,

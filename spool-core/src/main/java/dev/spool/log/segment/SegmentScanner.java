@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * Reads a whole segment file front to back in large chunks, validating every batch and rebuilding
  * the segment's indexes as it goes: the work of recovery and of an index rebuild. It tells the
- * three kinds of bytes apart (STYLE.md 4) but changes nothing on disk; the caller decides.
+ * three kinds of bytes apart but changes nothing on disk; the caller decides.
  *
  * <p>Torn tail, as opposed to corruption: fewer bytes left than a header needs or than the last
  * header announces; a zero-filled rest of the file (space allocated, never written); or a last

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Golden files of the hash-chain sidecar format (STYLE.md 2): the golden log's batches written with
+ * Golden files of the hash-chain sidecar format: the golden log's batches written with
  * the chain on, committed under {@code golden/chain-v1/topic-0} with the chain head the writer
  * reported in {@code head.txt}. Regenerate (after a deliberate format change only) with
  * {@code mvn -B -pl spool-core test -Dtest=GoldenChainTest -Dspool.golden.regenerate=true}.

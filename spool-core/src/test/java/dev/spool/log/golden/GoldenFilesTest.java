@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The committed files of format version 1 (STYLE.md 2): a three-segment log with offset and time
+ * The committed files of format version 1: a three-segment log with offset and time
  * indexes, and one stand-alone batch. They must open and read back exactly, with Spool's classes
  * and with Kafka's, and the current code must still write them byte for byte, so that an
  * accidental format change fails here loudly. See {@link GoldenLog} for the content and how to

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A {@link FileIO} over the real one that records every mutating operation in order (as
  * {@code "rename a b"}, {@code "force x"} …, with file names only) and counts bytes read per file,
- * so tests can assert commit order (STYLE.md 3) and that a clean open does not scan.
+ * so tests can assert commit order and that a clean open does not scan.
  */
 public final class RecordingFileIO extends ForwardingFileIO {
     private final List<String> operations = new ArrayList<>();

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A disk that really fills up: a 4 MiB tmpfs (mounted by the test itself when it runs as root on
- * Linux, as CI does; skipped with a message otherwise). The promise under test (VISION.md): appends
+ * Linux, as CI does; skipped with a message otherwise). The promise under test: appends
  * fail with a clear "no space" error, nothing written before is lost, and appending works again
- * once space is freed. After a failed write the log refuses writes until it is reopened (STYLE.md
- * 7: the state of a half-written file is not guessed at), so "works again" means: free space,
+ * once space is freed. After a failed write the log refuses writes until it is reopened
+ * (the state of a half-written file is not guessed at), so "works again" means: free space,
  * reopen, append.
  */
 class FullDiskTest {

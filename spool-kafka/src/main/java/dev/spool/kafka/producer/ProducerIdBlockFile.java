@@ -22,7 +22,7 @@ import java.util.zip.CRC32C;
  *      14     4  CRC-32C of bytes 0..13
  * </pre>
  * Written as a new file ({@code .tmp}), forced, renamed over the old one, then the directory is
- * forced (STYLE.md 3), so a crash leaves the old limit or the new one, never a torn file. A file
+ * forced, so a crash leaves the old limit or the new one, never a torn file. A file
  * that fails its checks is not guessed around, since a wrong limit could reissue ids and let a
  * retried batch of one producer pass as another's: the server hands out no producer id until the
  * file is repaired ({@link ProducerIdManager}), and serves everything else.
