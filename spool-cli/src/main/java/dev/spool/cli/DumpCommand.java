@@ -1,7 +1,6 @@
 package dev.spool.cli;
 
 import dev.spool.log.LogConfig;
-import dev.spool.log.SegmentFileReader;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CorruptRecordException;
@@ -11,6 +10,7 @@ import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.OffsetIndex;
 import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.segment.TimeIndex;
+import dev.spool.log.tool.SegmentFileReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

@@ -1,12 +1,12 @@
 package dev.spool.cli;
 
 import dev.spool.log.CorruptLogException;
-import dev.spool.log.SegmentFileReader;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.SegmentFileReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;

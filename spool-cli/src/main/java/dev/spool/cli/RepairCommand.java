@@ -1,8 +1,8 @@
 package dev.spool.cli;
 
-import dev.spool.log.LogRepair;
 import dev.spool.log.TopicName;
 import dev.spool.log.TopicPartition;
+import dev.spool.log.tool.LogRepair;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

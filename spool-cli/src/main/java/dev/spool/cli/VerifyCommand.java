@@ -2,11 +2,11 @@ package dev.spool.cli;
 
 import dev.spool.kafka.group.OffsetsLogCheck;
 import dev.spool.kafka.producer.ProducerIdFileCheck;
-import dev.spool.log.DataDirCheck;
-import dev.spool.log.DataDirFileChecks;
-import dev.spool.log.LogVerifier;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.segment.HashChain;
+import dev.spool.log.tool.DataDirCheck;
+import dev.spool.log.tool.DataDirFileChecks;
+import dev.spool.log.tool.LogVerifier;
 import dev.spool.queue.PositionFileCheck;
 import java.io.PrintStream;
 import java.util.List;

@@ -1,5 +1,10 @@
 package dev.spool.log;
 
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
+import dev.spool.log.catalog.PartitionMetadataFile;
+import dev.spool.log.catalog.TopicConfigFile;
+import dev.spool.log.catalog.TopicIds;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.segment.SegmentFiles;
@@ -21,8 +26,8 @@ import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,17 +55,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
-    static final String LOCK_FILE = ".lock";
-    static final String CLEAN_SHUTDOWN_FILE = ".spool_cleanshutdown";
     /**
      * Directories of the data directory named with this prefix and no {@code -N} partition suffix
      * belong to the application embedding the log manager (the Kafka server keeps its group offsets
      * in {@code __consumer_offsets}); the manager leaves them alone.
      */
     public static final String RESERVED_PREFIX = "__";
-    static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
-    static final String LOG_START_CHECKPOINT = "log-start-offset-checkpoint";
-    static final String DELETE_SUFFIX = "-delete";
 
     private final Path dataDir;
     private final LogManagerConfig config;
@@ -111,7 +111,7 @@ public final class LogManager implements AutoCloseable {
     public static LogManager open(Path dataDir, LogManagerConfig config) throws IOException {
         FileIO io = config.io();
         io.createDirectories(dataDir);
-        AutoCloseable lock = io.lock(dataDir.resolve(LOCK_FILE));
+        AutoCloseable lock = io.lock(dataDir.resolve(DataDirFiles.LOCK_FILE));
         // Background I/O of every log: forcing rolled segments and writing queued (async or contended) appends.
         ExecutorService ownPool = config.ioExecutor().isPresent() ? null : Executors.newFixedThreadPool(
                 Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), daemon("spool-io"));
@@ -222,10 +222,10 @@ public final class LogManager implements AutoCloseable {
     private static LogManager load(Path dataDir, LogManagerConfig config, AutoCloseable lock, Executor flusher,
                                    ExecutorService ownPool) throws IOException {
         FileIO io = config.io();
-        Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
+        Path marker = dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE);
         boolean clean = io.exists(marker);
-        Map<TopicPartition, Long> recoveryPoints = readCheckpoint(io, dataDir.resolve(RECOVERY_POINT_CHECKPOINT));
-        Map<TopicPartition, Long> logStarts = readCheckpoint(io, dataDir.resolve(LOG_START_CHECKPOINT));
+        Map<TopicPartition, Long> recoveryPoints = readCheckpoint(io, dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
+        Map<TopicPartition, Long> logStarts = readCheckpoint(io, dataDir.resolve(DataDirFiles.LOG_START_CHECKPOINT));
         if (recoveryPoints == null || logStarts == null) {
             clean = false; // a damaged checkpoint cannot be trusted, and neither can the marker beside it
             recoveryPoints = Map.of();
@@ -237,7 +237,7 @@ public final class LogManager implements AutoCloseable {
             if (!io.isDirectory(path)) {
                 continue;
             }
-            if (name.endsWith(DELETE_SUFFIX)) {
+            if (name.endsWith(DataDirFiles.DELETE_SUFFIX)) {
                 LOG.info("Removing {} left by an interrupted topic deletion", path);
                 deleteRecursively(io, path);
                 continue;
@@ -716,7 +716,7 @@ public final class LogManager implements AutoCloseable {
             for (int p = logs.size() - 1; p >= 0; p--) {
                 Log log = logs.get(p);
                 log.closeWithoutFlush();
-                Path target = dataDir.resolve(UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
+                Path target = dataDir.resolve(UUID.randomUUID().toString().replace("-", "") + DataDirFiles.DELETE_SUFFIX);
                 io.rename(log.dir(), target);
                 renamed.add(target);
             }
@@ -759,8 +759,8 @@ public final class LogManager implements AutoCloseable {
                     logStarts.put(tp, logs.get(p).logStartOffset());
                 }
             }
-            OffsetCheckpointFile.write(io, dataDir.resolve(RECOVERY_POINT_CHECKPOINT), recoveryPoints);
-            OffsetCheckpointFile.write(io, dataDir.resolve(LOG_START_CHECKPOINT), logStarts);
+            OffsetCheckpointFile.write(io, dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT), recoveryPoints);
+            OffsetCheckpointFile.write(io, dataDir.resolve(DataDirFiles.LOG_START_CHECKPOINT), logStarts);
         }
     }
 
@@ -818,7 +818,7 @@ public final class LogManager implements AutoCloseable {
                 LOG.warn("Not marking {} as cleanly shut down: a log failed; the next open will recover it", dataDir);
                 return;
             }
-            Path marker = dataDir.resolve(CLEAN_SHUTDOWN_FILE);
+            Path marker = dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE);
             try (StorageFile file = io.open(marker, FileIO.OpenMode.CREATE)) {
                 file.force(true);
             }

@@ -111,7 +111,7 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
     }
 
     /** {@code base} with this topic's settings, as a log that never held a batch larger than its limit runs. */
-    LogConfig applyTo(LogConfig base) {
+    public LogConfig applyTo(LogConfig base) {
         return applyTo(base, 0);
     }
 
@@ -131,7 +131,7 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
      *  cleanup.policy        without delete (compact alone): no retention by time or size, as in Kafka
      * </pre>
      */
-    LogConfig applyTo(LogConfig base, int batchBytesMaxStored) {
+    public LogConfig applyTo(LogConfig base, int batchBytesMaxStored) {
         int batchBytesMax = (int) Math.max(Math.max(value(TopicSetting.MAX_MESSAGE_BYTES, base), LOG_BATCH_BYTES_MIN),
                 batchBytesMaxStored);
         int segmentBytes = (int) Math.max(value(TopicSetting.SEGMENT_BYTES, base), RecordBatch.HEADER_BYTES);

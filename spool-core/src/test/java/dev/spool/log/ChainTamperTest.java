@@ -2,12 +2,15 @@ package dev.spool.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spool.log.LogVerifier.Kind;
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.LogVerifier.Kind;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -49,7 +52,7 @@ class ChainTamperTest {
 
     /** Rewrites the checkpointed recovery point of t-0, as someone covering a cut would. */
     private void lowerRecoveryPoint(long offset) throws IOException {
-        OffsetCheckpointFile.write(FileIO.real(), dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT),
+        OffsetCheckpointFile.write(FileIO.real(), dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT),
                 java.util.Map.of(new TopicPartition("t", 0), offset));
     }
 

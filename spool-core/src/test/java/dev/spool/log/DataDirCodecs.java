@@ -1,5 +1,8 @@
 package dev.spool.log;
 
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
+import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,8 +15,8 @@ import java.util.Map;
  */
 public final class DataDirCodecs {
     public static final String TOPIC_CONFIG_FILE = TopicConfigFile.FILE_NAME;
-    public static final String RECOVERY_POINT_CHECKPOINT = LogManager.RECOVERY_POINT_CHECKPOINT;
-    public static final String LOG_START_CHECKPOINT = LogManager.LOG_START_CHECKPOINT;
+    public static final String RECOVERY_POINT_CHECKPOINT = DataDirFiles.RECOVERY_POINT_CHECKPOINT;
+    public static final String LOG_START_CHECKPOINT = DataDirFiles.LOG_START_CHECKPOINT;
 
     private DataDirCodecs() {
     }

@@ -3,9 +3,13 @@ package dev.spool.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.LogRepair;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -51,8 +55,8 @@ class FlushedDataIsNeverTruncatedTest {
                 results.add(log.append(builder.build()));
             }
         }
-        assertThat(Files.exists(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE))).isTrue();
-        assertThat(OffsetCheckpointFile.read(FileIO.real(), dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT)))
+        assertThat(Files.exists(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE))).isTrue();
+        assertThat(OffsetCheckpointFile.read(FileIO.real(), dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT)))
                 .containsEntry(TP, (long) BATCHES * RECORDS_PER_BATCH);
         return results;
     }
@@ -167,7 +171,7 @@ class FlushedDataIsNeverTruncatedTest {
     @Test
     void logCutShortBelowTheRecoveryPointAfterACrashIsCorruptionNotATornTail() throws IOException {
         List<AppendResult> batches = writeAndCloseCleanly();
-        Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)); // a crash after the last checkpoint
+        Files.delete(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE)); // a crash after the last checkpoint
         long cut = Files.size(segment()) / 2;
         AppendResult torn = batches.stream().filter(b -> b.position() < cut).reduce((a, b) -> b).orElseThrow();
         cutTo(segment(), cut);
@@ -213,9 +217,9 @@ class FlushedDataIsNeverTruncatedTest {
     @Test
     void tornTailPastTheRecoveryPointAfterACrashIsStillCutAndVerifyWarnsAsRecoveryActs() throws IOException {
         List<AppendResult> batches = writeAndCloseCleanly();
-        Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
+        Files.delete(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE));
         AppendResult last = batches.get(BATCHES - 1);
-        OffsetCheckpointFile.write(FileIO.real(), dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT),
+        OffsetCheckpointFile.write(FileIO.real(), dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT),
                 Map.of(TP, last.firstOffset())); // the last batch was never flushed
         cutTo(segment(), Files.size(segment()) - 3);
 

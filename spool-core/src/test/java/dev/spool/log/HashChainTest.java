@@ -7,6 +7,7 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

@@ -3,9 +3,13 @@ package dev.spool.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.catalog.OffsetCheckpointFile;
+import dev.spool.log.catalog.PartitionMetadataFile;
+import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FailingFileIO;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.RecordingFileIO;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package dev.spool.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.model.Batches;
 import dev.spool.log.model.LogHarness;
 import dev.spool.log.model.RecordSpec;
@@ -35,8 +36,8 @@ import net.jqwik.api.Tuple;
  */
 class LogManagerPropertyTest {
     private static final List<String> NAMES = List.of("orders", "a", "a.b", "a_b", "x-1");
-    private static final Set<String> ALLOWED_FILES = Set.of(LogManager.LOCK_FILE, LogManager.CLEAN_SHUTDOWN_FILE,
-            LogManager.RECOVERY_POINT_CHECKPOINT, LogManager.LOG_START_CHECKPOINT);
+    private static final Set<String> ALLOWED_FILES = Set.of(DataDirFiles.LOCK_FILE, DataDirFiles.CLEAN_SHUTDOWN_FILE,
+            DataDirFiles.RECOVERY_POINT_CHECKPOINT, DataDirFiles.LOG_START_CHECKPOINT);
 
     sealed interface Action {
     }
@@ -117,10 +118,10 @@ class LogManagerPropertyTest {
             manager.flush();
         } else if (action instanceof Reopen) {
             manager.close();
-            assertThat(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).exists();
+            assertThat(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE)).exists();
             LogManager reopened = LogManager.open(dataDir, config);
             assertThat(reopened.openedClean()).isTrue();
-            assertThat(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).doesNotExist();
+            assertThat(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE)).doesNotExist();
             readBackEverything(reopened, model);
             return reopened;
         }

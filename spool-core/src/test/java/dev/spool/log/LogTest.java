@@ -3,9 +3,12 @@ package dev.spool.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.RecordingFileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -14,17 +17,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import dev.spool.log.io.FileIO;
-import dev.spool.log.io.RecordingFileIO;
-import dev.spool.log.segment.SegmentFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LogTest {
+public class LogTest {
     @TempDir
     Path dir;
 
-    static ByteBuffer batch(long timestamp, String... values) {
+    public static ByteBuffer batch(long timestamp, String... values) {
         BatchBuilder builder = new BatchBuilder(1 << 20);
         for (String value : values) {
             builder.tryAppend(timestamp, null, value.getBytes(StandardCharsets.UTF_8));

@@ -13,16 +13,16 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** Builds small multi-segment logs for the tool tests (verify, repair) and damages them on purpose. */
-final class ToolTestLogs {
-    static final LogConfig SMALL = LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100)
+public final class ToolTestLogs {
+    public static final LogConfig SMALL = LogConfig.defaults().withSegmentBytes(1024).withIndexIntervalBytes(100)
             .withHashChain(true);
-    static final LogManagerConfig CONFIG = LogManagerConfig.defaults().withoutBackgroundTasks().withLogConfig(SMALL);
+    public static final LogManagerConfig CONFIG = LogManagerConfig.defaults().withoutBackgroundTasks().withLogConfig(SMALL);
 
     private ToolTestLogs() {
     }
 
     /** Appends {@code batches} batches of two records ("v-i-0", "v-i-1") to topic t, partition 0; closes cleanly. */
-    static List<AppendResult> write(Path dataDir, int batches) throws IOException {
+    public static List<AppendResult> write(Path dataDir, int batches) throws IOException {
         List<AppendResult> results = new ArrayList<>();
         try (LogManager manager = LogManager.open(dataDir, CONFIG)) {
             if (!manager.topicExists("t")) {
@@ -40,11 +40,11 @@ final class ToolTestLogs {
         return results;
     }
 
-    static Path partitionDir(Path dataDir) {
+    public static Path partitionDir(Path dataDir) {
         return dataDir.resolve("t-0");
     }
 
-    static void flipByte(Path file, long position) throws IOException {
+    public static void flipByte(Path file, long position) throws IOException {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.seek(position);
             int b = raf.read();
@@ -54,7 +54,7 @@ final class ToolTestLogs {
     }
 
     /** Every file under {@code dir} with its bytes, to prove a tool changed nothing. */
-    static TreeMap<String, ByteBuffer> snapshot(Path dir) throws IOException {
+    public static TreeMap<String, ByteBuffer> snapshot(Path dir) throws IOException {
         TreeMap<String, ByteBuffer> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {

@@ -3,10 +3,12 @@ package dev.spool.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.io.FailingFileIO;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.RecordingFileIO;
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -90,8 +92,8 @@ class TopicConfigAlterTest {
         }
         assertThat(new LogVerifier(FileIO.real(), LogConfig.defaults()).verifyTopic(dataDir, "t").findings())
                 .as("verify reads the topic's larger limit too").isEmpty();
-        Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)); // as if it had crashed: the tail is scanned
-        Files.delete(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+        Files.delete(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE)); // as if it had crashed: the tail is scanned
+        Files.delete(dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
         try (LogManager manager = open()) {
             assertThat(manager.openedClean()).isFalse();
             Log log = manager.log("t", 0);

@@ -3,9 +3,12 @@ package dev.spool.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -45,12 +48,12 @@ class VerifyAgreesWithRecoveryTest {
                 results.add(log.append(builder.build()));
             }
         }
-        Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
+        Files.delete(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE));
         return results;
     }
 
     private void checkpoint(long recoveryPoint) throws IOException {
-        OffsetCheckpointFile.write(FileIO.real(), dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT),
+        OffsetCheckpointFile.write(FileIO.real(), dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT),
                 Map.of(TP, recoveryPoint));
     }
 
@@ -123,8 +126,8 @@ class VerifyAgreesWithRecoveryTest {
         }
         assertThat(Files.size(file)).isEqualTo(sizeBefore);
 
-        Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)); // that open closed cleanly; crash again,
-        Files.delete(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT)); // with no checkpoint: a full scan
+        Files.delete(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE)); // that open closed cleanly; crash again,
+        Files.delete(dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT)); // with no checkpoint: a full scan
         assertThatThrownBy(() -> LogManager.open(dataDir, SMALL_SEGMENTS).close())
                 .isInstanceOfSatisfying(CorruptLogException.class, e -> {
                     assertThat(e.file()).isEqualTo(file);

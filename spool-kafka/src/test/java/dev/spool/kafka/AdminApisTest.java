@@ -102,7 +102,7 @@ class AdminApisTest {
                 created = result.topicId("ids").get();
                 assertThat(created).isNotEqualTo(Uuid.ZERO_UUID);
                 assertThat(created.toString()).isEqualTo(
-                        dev.spool.log.PartitionMetadataFile.encode(server.manager().topicId("ids")));
+                        dev.spool.log.catalog.PartitionMetadataFile.encode(server.manager().topicId("ids")));
                 TopicDescription byName = admin.describeTopics(List.of("ids")).allTopicNames().get().get("ids");
                 assertThat(byName.topicId()).isEqualTo(created);
                 TopicDescription byId = admin.describeTopics(TopicCollection.ofTopicIds(List.of(created)))

@@ -1,10 +1,10 @@
 package dev.spool.queue;
 
-import dev.spool.log.DataDirCheck;
-import dev.spool.log.LogVerifier;
-import dev.spool.log.LogVerifier.Finding;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.tool.DataDirCheck;
+import dev.spool.log.tool.LogVerifier.Finding;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -1,15 +1,15 @@
 package dev.spool.kafka.group;
 
-import dev.spool.log.DataDirCheck;
 import dev.spool.log.LogConfig;
-import dev.spool.log.LogVerifier;
-import dev.spool.log.LogVerifier.Finding;
-import dev.spool.log.SegmentFileReader;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.DataDirCheck;
+import dev.spool.log.tool.LogVerifier.Finding;
+import dev.spool.log.tool.LogVerifier;
+import dev.spool.log.tool.SegmentFileReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.spool.kafka.producer;
 
-import dev.spool.log.DataDirCheck;
-import dev.spool.log.LogVerifier;
-import dev.spool.log.LogVerifier.Finding;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.tool.DataDirCheck;
+import dev.spool.log.tool.LogVerifier.Finding;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.spool.log;
+package dev.spool.log.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package dev.spool.log;
+package dev.spool.log.catalog;
 
+import dev.spool.log.Log;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,14 +33,14 @@ import org.slf4j.LoggerFactory;
  * A directory written by Kafka keeps the id Kafka gave it. Thread-safe: reads are lock-free; the
  * log manager changes the map under its topic lock.
  */
-final class TopicIds {
+public final class TopicIds {
     private static final Logger LOG = LoggerFactory.getLogger(TopicIds.class);
 
     private final Map<String, UUID> ids = new ConcurrentHashMap<>();
     private final Map<UUID, String> names = new ConcurrentHashMap<>();
 
     /** Reads (or assigns and writes) the id of every topic in {@code topics}, as the class notes say. */
-    void load(FileIO io, Map<String, List<Log>> topics) throws IOException {
+    public void load(FileIO io, Map<String, List<Log>> topics) throws IOException {
         for (Map.Entry<String, List<Log>> topic : topics.entrySet()) {
             put(topic.getKey(), loadTopic(io, topic.getKey(), topic.getValue()));
         }
@@ -77,23 +78,23 @@ final class TopicIds {
         return id;
     }
 
-    void put(String name, UUID id) {
+    public void put(String name, UUID id) {
         ids.put(name, id);
         names.put(id, name);
     }
 
-    void remove(String name) {
+    public void remove(String name) {
         UUID id = ids.remove(name);
         if (id != null) {
             names.remove(id, name);
         }
     }
 
-    Optional<UUID> idOf(String name) {
+    public Optional<UUID> idOf(String name) {
         return Optional.ofNullable(ids.get(name));
     }
 
-    Optional<String> nameOf(UUID id) {
+    public Optional<String> nameOf(UUID id) {
         return Optional.ofNullable(names.get(id));
     }
 }

@@ -1,5 +1,12 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
+import dev.spool.log.LoadState;
+import dev.spool.log.LogConfig;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicName;
+import dev.spool.log.TopicPartition;
+import dev.spool.log.UnknownTopicException;
+import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CorruptRecordException;

@@ -1,8 +1,9 @@
-package dev.spool.log;
+package dev.spool.log.recovery;
 
+import dev.spool.log.CorruptLogException;
+import dev.spool.log.LoadState;
+import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
-import dev.spool.log.recovery.RecoveryCase;
-import dev.spool.log.recovery.RecoveryInput;
 import dev.spool.log.recovery.RecoveryInput.Bytes;
 import dev.spool.log.recovery.RecoveryInput.SegmentRole;
 import dev.spool.log.recovery.RecoveryInput.Shutdown;
@@ -110,11 +111,11 @@ import org.slf4j.LoggerFactory;
  * point follows), the unflushed part of a log is its last segment plus at most the rolled ones
  * still queued: recovery time follows the unflushed tail, never the log's total size.
  */
-final class LogLoader {
+public final class LogLoader {
     private static final Logger LOG = LoggerFactory.getLogger(LogLoader.class);
 
     /** What loading produced. */
-    record Loaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint,
+    public record Loaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint,
                   long bytesScanned, long bytesTruncated, byte[] chainHead) {
     }
 
@@ -123,7 +124,7 @@ final class LogLoader {
     private LogLoader() {
     }
 
-    static Loaded load(FileIO io, Path dir, LogConfig config, LoadState state, long nowMs) throws IOException {
+    public static Loaded load(FileIO io, Path dir, LogConfig config, LoadState state, long nowMs) throws IOException {
         io.createDirectories(dir);
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();

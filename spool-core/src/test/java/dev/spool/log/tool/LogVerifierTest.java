@@ -1,8 +1,12 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.AppendResult;
+import dev.spool.log.ToolTestLogs;
+import dev.spool.log.UnknownTopicException;
+import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
@@ -55,8 +59,8 @@ class LogVerifierTest {
     void tornTailOfTheLastSegmentIsAWarning() throws IOException {
         ToolTestLogs.write(dataDir, 40);
         // A crash before any checkpoint, not a clean close: no marker, no recovery point (row T).
-        Files.delete(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
-        Files.delete(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+        Files.delete(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE));
+        Files.delete(dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
         Path last = lastSegment();
         long size = Files.size(last);
         try (RandomAccessFile raf = new RandomAccessFile(last.toFile(), "rw")) {
@@ -140,7 +144,7 @@ class LogVerifierTest {
         List<AppendResult> appended = ToolTestLogs.write(dataDir, 40);
         ToolTestLogs.flipByte(SegmentFiles.logFile(ToolTestLogs.partitionDir(dataDir), 0), appended.get(1).position() + 70);
         var before = ToolTestLogs.snapshot(ToolTestLogs.partitionDir(dataDir));
-        try (AutoCloseable lock = FileIO.real().lock(dataDir.resolve(LogManager.LOCK_FILE))) {
+        try (AutoCloseable lock = FileIO.real().lock(dataDir.resolve(DataDirFiles.LOCK_FILE))) {
             assertThat(verifier.verifyDataDir(dataDir).hasErrors()).isTrue();
         } catch (Exception e) {
             throw new AssertionError(e);

@@ -1,9 +1,17 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
-import dev.spool.log.LogVerifier.Finding;
-import dev.spool.log.LogVerifier.Kind;
-import dev.spool.log.LogVerifier.Severity;
+import dev.spool.log.LogConfig;
+import dev.spool.log.LogManager;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicPartition;
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
+import dev.spool.log.catalog.PartitionMetadataFile;
+import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.tool.LogVerifier.Finding;
+import dev.spool.log.tool.LogVerifier.Kind;
+import dev.spool.log.tool.LogVerifier.Severity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,9 +57,9 @@ public final class DataDirFileChecks implements DataDirCheck {
     @Override
     public List<Finding> check(Path dataDir) throws IOException {
         List<Finding> findings = new ArrayList<>();
-        Map<TopicPartition, Long> recoveryPoints = checkpoint(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT),
+        Map<TopicPartition, Long> recoveryPoints = checkpoint(dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT),
                 findings);
-        checkpoint(dataDir.resolve(LogManager.LOG_START_CHECKPOINT), findings);
+        checkpoint(dataDir.resolve(DataDirFiles.LOG_START_CHECKPOINT), findings);
         TreeMap<TopicPartition, Path> partitions = new LogVerifier(io, config).partitionsOf(dataDir, topic);
         Map<String, List<Map.Entry<TopicPartition, Path>>> byTopic = new TreeMap<>();
         partitions.entrySet().forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), t -> new ArrayList<>()).add(e));

@@ -1,5 +1,7 @@
-package dev.spool.log;
+package dev.spool.log.catalog;
 
+import dev.spool.log.TopicName;
+import dev.spool.log.TopicPartition;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import java.io.IOException;
@@ -24,7 +26,7 @@ import java.util.TreeMap;
  * that does not parse (damage) is reported with {@link CorruptCheckpointException}, and the log
  * manager then ignores it and scans everything.
  */
-final class OffsetCheckpointFile {
+public final class OffsetCheckpointFile {
     static final int VERSION = 0;
     /**
      * A bound on the file we are willing to read, checked before it is read whole (its bytes, its
@@ -38,13 +40,13 @@ final class OffsetCheckpointFile {
     }
 
     /** Thrown for a checkpoint that does not parse. */
-    static final class CorruptCheckpointException extends IOException {
-        CorruptCheckpointException(Path file, int line, String problem) {
+    public static final class CorruptCheckpointException extends IOException {
+        public CorruptCheckpointException(Path file, int line, String problem) {
             super("Corrupt checkpoint " + file + " line " + line + ": " + problem);
         }
     }
 
-    static void write(FileIO io, Path file, Map<TopicPartition, Long> offsets) throws IOException {
+    public static void write(FileIO io, Path file, Map<TopicPartition, Long> offsets) throws IOException {
         StringBuilder text = new StringBuilder();
         text.append(VERSION).append('\n').append(offsets.size()).append('\n');
         for (Map.Entry<TopicPartition, Long> entry : new TreeMap<>(offsets).entrySet()) {
@@ -62,7 +64,7 @@ final class OffsetCheckpointFile {
     }
 
     /** The entries of {@code file}; empty when it does not exist. */
-    static Map<TopicPartition, Long> read(FileIO io, Path file) throws IOException {
+    public static Map<TopicPartition, Long> read(FileIO io, Path file) throws IOException {
         Map<TopicPartition, Long> out = new TreeMap<>();
         if (!io.exists(file)) {
             return out;

@@ -1,7 +1,8 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spool.log.LogTest;
 import dev.spool.log.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.util.OptionalLong;

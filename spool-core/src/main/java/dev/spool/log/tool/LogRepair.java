@@ -1,5 +1,18 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
+import dev.spool.log.CorruptLogException;
+import dev.spool.log.LoadState;
+import dev.spool.log.Log;
+import dev.spool.log.LogConfig;
+import dev.spool.log.LogManager;
+import dev.spool.log.LogManagerConfig;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicName;
+import dev.spool.log.TopicPartition;
+import dev.spool.log.UnknownTopicException;
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
+import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
@@ -91,7 +104,7 @@ public final class LogRepair implements AutoCloseable {
         if (!config.io().isDirectory(dataDir)) {
             throw new java.nio.file.NoSuchFileException(dataDir.toString(), null, "no such data directory");
         }
-        return new LogRepair(dataDir, config, config.io().lock(dataDir.resolve(LogManager.LOCK_FILE)));
+        return new LogRepair(dataDir, config, config.io().lock(dataDir.resolve(DataDirFiles.LOCK_FILE)));
     }
 
     /**
@@ -130,7 +143,7 @@ public final class LogRepair implements AutoCloseable {
         if (partition.partition() == 0 && isInternalLog(partition.topic())) {
             Path dir = dataDir.resolve(partition.topic());
             if (!internalLocks.containsKey(dir)) {
-                internalLocks.put(dir, io.lock(dir.resolve(LogManager.LOCK_FILE)));
+                internalLocks.put(dir, io.lock(dir.resolve(DataDirFiles.LOCK_FILE)));
             }
             return dir;
         }
@@ -156,7 +169,7 @@ public final class LogRepair implements AutoCloseable {
     public Optional<Plan> plan(TopicPartition partition) throws IOException {
         Path dir = logDir(partition);
         Map<TopicPartition, Long> recoveryPoints = internal(dir) ? Map.of() : OffsetCheckpointFile.read(io,
-                dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+                dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
         try {
             long end = planningOpen(dir, partition);
             Long recoveryPoint = recoveryPoints.get(partition);
@@ -268,7 +281,7 @@ public final class LogRepair implements AutoCloseable {
      */
     private void markMissingEnd(Plan plan) throws IOException {
         Path dir = plan.segment().getParent();
-        Long recoveryPoint = OffsetCheckpointFile.read(io, dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT))
+        Long recoveryPoint = OffsetCheckpointFile.read(io, dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT))
                 .get(plan.partition());
         long end = openAndClose(dir, plan.partition());
         if (recoveryPoint == null || recoveryPoint <= end || recoveryPoint - 1 - end > Integer.MAX_VALUE) {
@@ -338,7 +351,7 @@ public final class LogRepair implements AutoCloseable {
     /** Opens the log with a full scan and closes it (flushing rebuilt indexes); returns its end offset. */
     private long openAndClose(Path dir, TopicPartition partition) throws IOException {
         Map<TopicPartition, Long> logStarts = internal(dir) ? Map.of()
-                : OffsetCheckpointFile.read(io, dataDir.resolve(LogManager.LOG_START_CHECKPOINT));
+                : OffsetCheckpointFile.read(io, dataDir.resolve(DataDirFiles.LOG_START_CHECKPOINT));
         Long start = logStarts.get(partition);
         LoadState fullScan = new LoadState(false, OptionalLong.empty(),
                 start == null ? OptionalLong.empty() : OptionalLong.of(start));
@@ -361,7 +374,7 @@ public final class LogRepair implements AutoCloseable {
     }
 
     private void lowerCheckpoints(TopicPartition partition, long end) throws IOException {
-        for (String name : List.of(LogManager.RECOVERY_POINT_CHECKPOINT, LogManager.LOG_START_CHECKPOINT)) {
+        for (String name : List.of(DataDirFiles.RECOVERY_POINT_CHECKPOINT, DataDirFiles.LOG_START_CHECKPOINT)) {
             Path file = dataDir.resolve(name);
             Map<TopicPartition, Long> offsets = new HashMap<>(OffsetCheckpointFile.read(io, file));
             Long value = offsets.get(partition);

@@ -1,8 +1,12 @@
-package dev.spool.log;
+package dev.spool.log.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.Durability;
+import dev.spool.log.LogConfig;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicSetting;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CompressionType;
 import dev.spool.log.record.TimestampType;

@@ -1,11 +1,16 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spool.log.LogVerifier.Finding;
-import dev.spool.log.LogVerifier.Kind;
-import dev.spool.log.LogVerifier.Severity;
+import dev.spool.log.Durability;
+import dev.spool.log.LogConfig;
+import dev.spool.log.LogManager;
+import dev.spool.log.LogManagerConfig;
+import dev.spool.log.TopicConfig;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.tool.LogVerifier.Finding;
+import dev.spool.log.tool.LogVerifier.Kind;
+import dev.spool.log.tool.LogVerifier.Severity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

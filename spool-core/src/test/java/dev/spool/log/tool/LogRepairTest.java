@@ -1,8 +1,22 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.AppendResult;
+import dev.spool.log.CorruptLogException;
+import dev.spool.log.LoadState;
+import dev.spool.log.Log;
+import dev.spool.log.LogConfig;
+import dev.spool.log.LogManager;
+import dev.spool.log.LogManagerConfig;
+import dev.spool.log.LogTest;
+import dev.spool.log.ReadResult;
+import dev.spool.log.ToolTestLogs;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicPartition;
+import dev.spool.log.UnknownTopicException;
+import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.io.DirectoryLockedException;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.Record;
@@ -96,8 +110,8 @@ class LogRepairTest {
     }
 
     private void forgetCleanShutdown() throws IOException {
-        Files.deleteIfExists(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
-        Files.deleteIfExists(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+        Files.deleteIfExists(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE));
+        Files.deleteIfExists(dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
     }
 
     private LogRepair.Result repairOnce(TopicPartition partition, String describedAs) throws IOException {
@@ -337,8 +351,8 @@ class LogRepairTest {
         AppendResult victim = appended.stream().filter(r -> r.segmentBaseOffset() == bases.get(1)).skip(1)
                 .findFirst().orElseThrow();
         ToolTestLogs.flipByte(SegmentFiles.logFile(dir, victim.segmentBaseOffset()), victim.position() + 70);
-        Files.deleteIfExists(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE));
-        Files.deleteIfExists(dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+        Files.deleteIfExists(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE));
+        Files.deleteIfExists(dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
 
         try (LogRepair repair = LogRepair.open(dataDir, ToolTestLogs.CONFIG)) {
             repair.execute(repair.plan(TP).orElseThrow());

@@ -1,4 +1,4 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;

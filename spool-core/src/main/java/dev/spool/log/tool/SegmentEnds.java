@@ -1,9 +1,14 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
+import dev.spool.log.LoadState;
+import dev.spool.log.LogManager;
+import dev.spool.log.TopicPartition;
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.recovery.RecoveryCase;
-import dev.spool.log.recovery.RecoveryInput;
 import dev.spool.log.recovery.RecoveryInput.Bytes;
+import dev.spool.log.recovery.RecoveryInput;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,9 +38,9 @@ final class SegmentEnds {
         }
         try {
             Map<TopicPartition, Long> points = OffsetCheckpointFile.read(io,
-                    dataDir.resolve(LogManager.RECOVERY_POINT_CHECKPOINT));
+                    dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
             Long point = points.get(partition.get());
-            return new LoadState(io.exists(dataDir.resolve(LogManager.CLEAN_SHUTDOWN_FILE)),
+            return new LoadState(io.exists(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE)),
                     point == null ? OptionalLong.empty() : OptionalLong.of(point), OptionalLong.empty());
         } catch (IOException e) {
             return LoadState.unknown(); // as the log manager: scan, trust nothing

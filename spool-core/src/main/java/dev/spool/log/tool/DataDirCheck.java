@@ -1,4 +1,4 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.spool.log;
+package dev.spool.log.catalog;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
@@ -59,7 +59,7 @@ public final class PartitionMetadataFile {
     }
 
     /** Writes {@code topicId} into {@code partitionDir}, replacing any file there. */
-    static void write(FileIO io, Path partitionDir, UUID topicId) throws IOException {
+    public static void write(FileIO io, Path partitionDir, UUID topicId) throws IOException {
         String text = "version: " + VERSION + "\ntopic_id: " + encode(topicId);
         Path file = partitionDir.resolve(FILE_NAME);
         Path tmp = partitionDir.resolve(FILE_NAME + ".tmp");
@@ -73,7 +73,7 @@ public final class PartitionMetadataFile {
     }
 
     /** The topic id kept in {@code partitionDir}; empty when it has no file (made by an older Spool). */
-    static Optional<UUID> read(FileIO io, Path partitionDir) throws IOException {
+    public static Optional<UUID> read(FileIO io, Path partitionDir) throws IOException {
         Path file = partitionDir.resolve(FILE_NAME);
         if (!io.exists(file)) {
             return Optional.empty();

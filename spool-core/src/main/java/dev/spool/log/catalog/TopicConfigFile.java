@@ -1,5 +1,9 @@
-package dev.spool.log;
+package dev.spool.log.catalog;
 
+import dev.spool.log.Durability;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicPartition;
+import dev.spool.log.TopicSetting;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CompressionType;
@@ -46,15 +50,15 @@ import java.util.Optional;
  * When the checkpoint itself is damaged nothing is listed and a lost file cannot be told from a
  * foreign directory: the manager logs a warning and adopts.
  */
-final class TopicConfigFile {
-    static final String FILE_NAME = "topic.config";
+public final class TopicConfigFile {
+    public static final String FILE_NAME = "topic.config";
     static final int VERSION = 2;
     static final int VERSION_WITHOUT_OVERRIDES = 1;
     static final String BATCH_BYTES_MAX_KEY = "log.batch.bytes.max";
     private static final int FILE_BYTES_MAX = 64 << 10;
 
     /** What a file holds: the settings, and the largest batch limit the logs have had (0 when none is recorded). */
-    record Stored(TopicConfig config, int batchBytesMaxStored) {
+    public record Stored(TopicConfig config, int batchBytesMaxStored) {
     }
 
     private TopicConfigFile() {
@@ -64,7 +68,7 @@ final class TopicConfigFile {
     static final String KAFKA_META_PROPERTIES = "meta.properties";
 
     /** Whether {@code partitionDir} holds the file. */
-    static boolean exists(FileIO io, Path partitionDir) {
+    public static boolean exists(FileIO io, Path partitionDir) {
         return io.exists(partitionDir.resolve(FILE_NAME));
     }
 
@@ -73,20 +77,20 @@ final class TopicConfigFile {
      * partition directory without the file"): {@code recoveryPoints}, Spool's recovery-point
      * checkpoint, lists it and the data directory is not Kafka's.
      */
-    static boolean isRequired(FileIO io, Path dataDir, TopicPartition partition,
+    public static boolean isRequired(FileIO io, Path dataDir, TopicPartition partition,
                               Map<TopicPartition, Long> recoveryPoints) {
         return recoveryPoints.containsKey(partition) && !io.exists(dataDir.resolve(KAFKA_META_PROPERTIES));
     }
 
     /** The problem with a required file that is missing, naming it. */
-    static String missingProblem(Path partitionDir) {
+    public static String missingProblem(Path partitionDir) {
         return "Topic config " + partitionDir.resolve(FILE_NAME) + " is missing, but the recovery-point checkpoint"
                 + " lists the partition, so Spool wrote it: its settings (durability, retention) are not guessed;"
                 + " restore the file (a copy from another partition of the topic holds the same settings)";
     }
 
     /** Writes {@code config} with {@code batchBytesMaxStored} (see {@link TopicConfig#applyTo(LogConfig, int)}). */
-    static void write(FileIO io, Path partitionDir, TopicConfig config, int batchBytesMaxStored) throws IOException {
+    public static void write(FileIO io, Path partitionDir, TopicConfig config, int batchBytesMaxStored) throws IOException {
         if (batchBytesMaxStored < 0) {
             throw new IllegalArgumentException("batchBytesMaxStored must not be negative, was " + batchBytesMaxStored);
         }
@@ -110,12 +114,12 @@ final class TopicConfigFile {
     }
 
     /** The settings in {@code partitionDir}, or {@code defaults} when it has no file. */
-    static TopicConfig read(FileIO io, Path partitionDir, TopicConfig defaults) throws IOException {
+    public static TopicConfig read(FileIO io, Path partitionDir, TopicConfig defaults) throws IOException {
         return readStored(io, partitionDir, defaults).config();
     }
 
     /** As {@link #read}, with the recorded batch limit (0 for a version-1 file or none). */
-    static Stored readStored(FileIO io, Path partitionDir, TopicConfig defaults) throws IOException {
+    public static Stored readStored(FileIO io, Path partitionDir, TopicConfig defaults) throws IOException {
         Path file = partitionDir.resolve(FILE_NAME);
         if (!io.exists(file)) {
             return new Stored(defaults, 0);

@@ -1,7 +1,5 @@
-package dev.spool.log;
+package dev.spool.log.tool;
 
-import dev.spool.log.LogVerifier.Kind;
-import dev.spool.log.LogVerifier.Severity;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
@@ -9,6 +7,8 @@ import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.CorruptChainException;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.LogVerifier.Kind;
+import dev.spool.log.tool.LogVerifier.Severity;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
