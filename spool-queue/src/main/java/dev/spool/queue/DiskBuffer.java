@@ -15,8 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * bytes, plus items reserved by producers whose write is under way (so concurrent producers cannot
  * overshoot the bound together). On open they are derived from the log: items = log end - log
  * start, bytes = the sum of the batch sizes in between (one sequential scan of the unacknowledged
- * data). So they are exact after a restart, clean or not.
+ * data). So they are exact after a restart, clean or not. {@link BufferRoom} keeps them, with the
+ * waits of producers and consumers on them.
  *
  * <p><b>Delivery.</b> At-least-once: items delivered and not acknowledged are delivered again after
  * a restart, and acknowledged ones never are. A damaged item (bad CRC or framing) is reported
@@ -74,15 +73,10 @@ public final class DiskBuffer implements AutoCloseable {
     private final BufferLog log;
     private final BufferMetrics metrics;
 
-    /** Guards the size accounting and closed flag; producers wait on {@link #roomFreed}, consumers on {@link #itemWritten}. */
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition roomFreed = lock.newCondition();
-    private final Condition itemWritten = lock.newCondition();
-    private long sizeBytes;
-    private long sizeItems;
-    private volatile boolean closed;
+    /** The size accounting, the closed flag and every wait of producers and consumers. */
+    private final BufferRoom room;
 
-    /** Serializes the consumer's state below. Order: consumerLock, then lock. */
+    /** Serializes the consumer's state below. Order: consumerLock, then the room's lock. */
     private final Object consumerLock = new Object();
     private final ItemReader reader;
     /** Delivered (or skipped), unacknowledged items: {sequence, storedBytes}, in order. */
@@ -97,9 +91,11 @@ public final class DiskBuffer implements AutoCloseable {
         long start = log.ackedOffset();
         this.metrics = new BufferMetrics(config.meterRegistry(), config.componentId(), this::sizeItems,
                 this::sizeBytes, config.sizeBytesMax());
+        this.room = new BufferRoom(dir, config, metrics);
         this.reader = new ItemReader(log, config, metrics, start);
-        this.sizeItems = log.logEndOffset() - start;
-        this.sizeBytes = log.storedBytesFrom(start);
+        long sizeItems = log.logEndOffset() - start;
+        long sizeBytes = log.storedBytesFrom(start);
+        room.restore(sizeItems, sizeBytes);
         this.nextDelivery = start;
         if (sizeItems > 0) {
             LOG.info("Disk buffer {} opened with {} unacknowledged item(s), {} bytes, from sequence {}",
@@ -138,7 +134,7 @@ public final class DiskBuffer implements AutoCloseable {
             throws IOException, InterruptedException {
         ByteBuffer batch = encode(payload, metadata);
         int bytes = batch.remaining();
-        if (!reserve(bytes)) {
+        if (!room.reserve(bytes)) {
             return CompletableFuture.completedFuture(EnqueueResult.droppedItem(config.durability()));
         }
         try {
@@ -147,7 +143,7 @@ public final class DiskBuffer implements AutoCloseable {
             }
             return writeAsync(batch, bytes);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            release(1, bytes);
+            room.release(1, bytes);
             throw e;
         }
     }
@@ -162,7 +158,7 @@ public final class DiskBuffer implements AutoCloseable {
     public EnqueueResult put(byte[] payload, Map<String, String> metadata) throws IOException, InterruptedException {
         ByteBuffer batch = encode(payload, metadata);
         int bytes = batch.remaining();
-        if (!reserve(bytes)) {
+        if (!room.reserve(bytes)) {
             return EnqueueResult.droppedItem(config.durability());
         }
         CompletableFuture<EnqueueResult> written;
@@ -172,7 +168,7 @@ public final class DiskBuffer implements AutoCloseable {
             }
             written = writeAsync(batch, bytes);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            release(1, bytes);
+            room.release(1, bytes);
             throw e;
         }
         try {
@@ -209,7 +205,7 @@ public final class DiskBuffer implements AutoCloseable {
             if (error == null) {
                 return written(result, bytes);
             }
-            release(1, bytes);
+            room.release(1, bytes);
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof IOException io) {
                 metrics.writeFailed();
@@ -219,134 +215,16 @@ public final class DiskBuffer implements AutoCloseable {
         });
     }
 
-    /**
-     * Writes in the caller's thread, and while the disk refuses the write waits (on
-     * {@link #roomFreed}, which acknowledgements signal, at most {@value #DISK_RETRY_MS} ms at a
-     * time) and tries again, up to the block timeout.
-     */
+    /** Writes in the caller's thread, waiting while the disk refuses the write (see {@link BufferRoom}). */
     private EnqueueResult writeWaitingForDisk(ByteBuffer batch, int bytes) throws IOException, InterruptedException {
-        long startNanos = System.nanoTime();
-        long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(config.blockTimeoutMs());
-        boolean waited = false;
-        try {
-            while (true) {
-                IOException failure;
-                try {
-                    return written(log.append(batch), bytes);
-                } catch (IOException e) {
-                    failure = e;
-                    metrics.writeFailed();
-                }
-                lock.lock();
-                try {
-                    ensureOpen();
-                    long remainingNanos = deadline - System.nanoTime();
-                    if (remainingNanos <= 0) {
-                        throw new BufferWriteException(dir, bytes, " in " + config.blockTimeoutMs()
-                                + " ms of waiting for the disk to take writes again", failure);
-                    }
-                    if (!waited) {
-                        LOG.warn("Disk buffer {} cannot write ({}); producers wait for the disk to take writes again",
-                                dir, failure.getMessage());
-                        waited = true;
-                    }
-                    roomFreed.awaitNanos(Math.min(remainingNanos, TimeUnit.MILLISECONDS.toNanos(DISK_RETRY_MS)));
-                } finally {
-                    lock.unlock();
-                }
-            }
-        } finally {
-            if (waited) {
-                metrics.blockedFor(System.nanoTime() - startNanos);
-            }
-        }
+        return room.writeWaitingForDisk(() -> written(log.append(batch), bytes), bytes);
     }
 
     private EnqueueResult written(AppendResult result, int bytes) {
         metrics.received(bytes);
-        signalItemWritten();
+        room.signalItemWritten();
         return new EnqueueResult(result.firstOffset(), result.durable() ? Durability.STRICT : Durability.NONE,
                 false, bytes);
-    }
-
-    /** Takes room for one item of {@code bytes}; false when the item is to be dropped. */
-    private boolean reserve(int bytes) throws InterruptedException {
-        lock.lock();
-        try {
-            ensureOpen();
-            if (fits(bytes)) {
-                add(bytes);
-                return true;
-            }
-            switch (config.whenFull()) {
-                case FAIL -> throw new BufferFullException(fullMessage(bytes, ""));
-                case DROP_NEWEST -> {
-                    metrics.dropped();
-                    return false;
-                }
-                default -> {
-                    return awaitRoom(bytes);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private boolean awaitRoom(int bytes) throws InterruptedException {
-        long startNanos = System.nanoTime();
-        long remainingNanos = TimeUnit.MILLISECONDS.toNanos(config.blockTimeoutMs());
-        try {
-            while (!fits(bytes)) {
-                ensureOpen();
-                if (remainingNanos <= 0) {
-                    throw new BufferFullException(fullMessage(bytes, " after waiting " + config.blockTimeoutMs()
-                            + " ms for room"));
-                }
-                remainingNanos = roomFreed.awaitNanos(remainingNanos);
-            }
-            ensureOpen();
-            add(bytes);
-            return true;
-        } finally {
-            metrics.blockedFor(System.nanoTime() - startNanos);
-        }
-    }
-
-    private boolean fits(int bytes) {
-        return sizeBytes + bytes <= config.sizeBytesMax()
-                && (config.sizeItemsMax() == 0 || sizeItems + 1 <= config.sizeItemsMax());
-    }
-
-    private String fullMessage(int bytes, String suffix) {
-        return "Disk buffer " + dir + " is full: " + sizeBytes + " of " + config.sizeBytesMax() + " bytes and "
-                + sizeItems + " item(s)" + (config.sizeItemsMax() == 0 ? "" : " of " + config.sizeItemsMax())
-                + " in use; an item of " + bytes + " bytes does not fit" + suffix;
-    }
-
-    private void add(int bytes) {
-        sizeBytes += bytes;
-        sizeItems++;
-    }
-
-    private void release(long items, long bytes) {
-        lock.lock();
-        try {
-            sizeItems -= items;
-            sizeBytes -= bytes;
-            roomFreed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void signalItemWritten() {
-        lock.lock();
-        try {
-            itemWritten.signalAll();
-        } finally {
-            lock.unlock();
-        }
     }
 
     /**
@@ -359,7 +237,7 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public Optional<BufferItem> poll() throws IOException {
         synchronized (consumerLock) {
-            ensureOpen();
+            room.ensureOpen();
             while (true) {
                 Optional<ItemReader.Entry> next = reader.next();
                 if (next.isEmpty()) {
@@ -384,18 +262,8 @@ public final class DiskBuffer implements AutoCloseable {
             if (item.isPresent()) {
                 return item;
             }
-            lock.lock();
-            try {
-                ensureOpen();
-                long remainingNanos = deadline - System.nanoTime();
-                if (remainingNanos <= 0) {
-                    return Optional.empty();
-                }
-                if (log.logEndOffset() <= reader.position()) {
-                    itemWritten.awaitNanos(remainingNanos);
-                }
-            } finally {
-                lock.unlock();
+            if (!room.awaitItemWritten(deadline, () -> log.logEndOffset() <= reader.position())) {
+                return Optional.empty();
             }
         }
     }
@@ -416,7 +284,7 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public void ack(long sequence) throws IOException {
         synchronized (consumerLock) {
-            ensureOpen();
+            room.ensureOpen();
             if (sequence >= nextDelivery) {
                 throw new IllegalArgumentException("Cannot acknowledge sequence " + sequence + " of disk buffer " + dir
                         + ": only sequences below " + nextDelivery + " have been delivered");
@@ -445,7 +313,7 @@ public final class DiskBuffer implements AutoCloseable {
             for (long i = 0; i < items; i++) {
                 delivered.pollFirst();
             }
-            release(items, bytes);
+            room.release(items, bytes);
             metrics.sent(items, bytes);
             if (notDurable != null) {
                 throw notDurable;
@@ -455,22 +323,12 @@ public final class DiskBuffer implements AutoCloseable {
 
     /** Unacknowledged items, including those being written. */
     public long sizeItems() {
-        lock.lock();
-        try {
-            return sizeItems;
-        } finally {
-            lock.unlock();
-        }
+        return room.sizeItems();
     }
 
     /** Stored bytes of unacknowledged items, including those being written. */
     public long sizeBytes() {
-        lock.lock();
-        try {
-            return sizeBytes;
-        } finally {
-            lock.unlock();
-        }
+        return room.sizeBytes();
     }
 
     /** The first unacknowledged sequence: where a restart resumes delivery. */
@@ -487,28 +345,14 @@ public final class DiskBuffer implements AutoCloseable {
         return dir;
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new BufferClosedException("Disk buffer " + dir + " is closed");
-        }
-    }
-
     /**
      * Closes the buffer: producers blocked on a full buffer and consumers waiting for an item get
      * {@link BufferClosedException}; unacknowledged items stay on disk for the next open.
      */
     @Override
     public void close() throws IOException {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            roomFreed.signalAll();
-            itemWritten.signalAll();
-        } finally {
-            lock.unlock();
+        if (!room.close()) {
+            return;
         }
         try {
             log.close();

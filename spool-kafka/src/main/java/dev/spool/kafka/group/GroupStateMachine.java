@@ -6,13 +6,9 @@ import static dev.spool.kafka.group.GroupResponses.syncError;
 import static dev.spool.kafka.group.GroupResponses.syncResponse;
 
 import io.micrometer.core.instrument.Counter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -26,27 +22,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classic group protocol's rules: how JoinGroup, SyncGroup, Heartbeat, LeaveGroup and the
- * session, rebalance and sync timeouts move a {@link ClassicGroup}. Every method runs with the
- * group's lock held and records the responses it decides in an {@link Effects}; timer tasks take
- * the lock through the coordinator ({@link Locker}).
+ * The classic group protocol's rules for each request: what JoinGroup, SyncGroup, Heartbeat,
+ * LeaveGroup and an OffsetCommit's member check do to a {@link ClassicGroup} and the member that sent
+ * them. Every method runs with the group's lock held and records the responses it decides in an
+ * {@link Effects}. What follows for the group as a whole (starting and completing a rebalance, the
+ * rebalance, sync and session timers, removing a member) is {@link RebalanceCycle}'s, which describes
+ * a rebalance and liveness; its timer tasks take the lock through the coordinator ({@link Locker}).
  *
- * <h2>A rebalance</h2>
- * A join that changes the group (a new member, new metadata, the leader rejoining) moves it to
- * {@code PREPARING_REBALANCE}, and the rebalance completes when every member has sent a JoinGroup
- * and no id handed out with {@code MEMBER_ID_REQUIRED} is still out, or when the longest rebalance
- * timeout of the members runs out; members that did not rejoin by then are removed. Completing
- * starts the next generation: a protocol every member supports, a leader (the old one if it rejoined),
- * the members' metadata for the leader alone, and {@code COMPLETING_REBALANCE} until the leader's
- * SyncGroup brings the assignment ({@code STABLE}). Members that send no SyncGroup within the
- * rebalance timeout are removed and the group rebalances again. A group that was empty waits
- * {@code initialRebalanceDelayMs} first, and as much again (up to the rebalance timeout) for each new
- * member meanwhile, so consumers starting together form one generation.
- *
- * <h2>Liveness</h2>
- * Each member has one session timer. A heartbeat, a join or a sync only records the time; when the
- * timer fires it either finds the member's deadline moved and sleeps until it, or removes the
- * member. Members waiting on a join or a sync the coordinator has not answered yet are kept alive.
+ * <p>A join that changes the group (a new member, new metadata, the leader rejoining) starts a
+ * rebalance; a join that changes nothing in {@code COMPLETING_REBALANCE} or {@code STABLE} is answered
+ * with the current generation. SyncGroup waits in {@code COMPLETING_REBALANCE} until the leader's
+ * SyncGroup brings the assignment, which makes the group {@code STABLE} and answers every waiting sync.
  *
  * <p>Static members ({@code group.instance.id}): a JoinGroup with an instance id and no member id
  * replaces the instance's old member (whose pending requests get {@code FENCED_INSTANCE_ID}, as do
@@ -62,17 +48,13 @@ final class GroupStateMachine {
     }
 
     private final GroupCoordinatorConfig config;
-    private final GroupScheduler scheduler;
     private final LongSupplier clockMs;
-    private final Locker locker;
-    private final Counter rebalances;
+    private final RebalanceCycle cycle;
 
     GroupStateMachine(GroupCoordinatorConfig config, GroupScheduler scheduler, Locker locker, Counter rebalances) {
         this.config = config;
-        this.scheduler = scheduler;
         this.clockMs = config.clockMs();
-        this.locker = locker;
-        this.rebalances = rebalances;
+        this.cycle = new RebalanceCycle(config, scheduler, locker, rebalances);
     }
 
     // ---- JoinGroup ----------------------------------------------------------------------------
@@ -112,7 +94,7 @@ final class GroupStateMachine {
             group.staticMemberId(join.groupInstanceId).ifPresentOrElse(oldId -> {
                 LOG.info("Static member {} of group {} joined again as {}: fencing {}", join.groupInstanceId,
                         group.groupId, newId, oldId);
-                removeMember(group, group.members.get(oldId), Errors.FENCED_INSTANCE_ID, effects);
+                cycle.removeMember(group, group.members.get(oldId), Errors.FENCED_INSTANCE_ID, effects);
                 addMemberAndRebalance(group, newId, join, effects);
             }, () -> {
                 if (group.size() >= config.groupMembersMax()) {
@@ -129,8 +111,7 @@ final class GroupStateMachine {
         }
         String newId = join.clientId + "-" + UUID.randomUUID();
         if (join.version >= 4) { // KIP-394: the member must come back with this id; until then it holds a place
-            group.pendingMembers.put(newId, scheduler.schedule(join.sessionTimeoutMs,
-                    () -> locker.runLocked(group, e -> expirePendingMember(group, newId, e))));
+            group.pendingMembers.put(newId, cycle.schedulePendingMemberExpiry(group, newId, join.sessionTimeoutMs));
             effects.complete(join.future, joinError(newId, Errors.MEMBER_ID_REQUIRED, join.version));
         } else {
             addMemberAndRebalance(group, newId, join, effects);
@@ -143,7 +124,7 @@ final class GroupStateMachine {
             pending.cancel();
             if (group.staticMemberId(join.groupInstanceId).isPresent()) {
                 effects.complete(join.future, joinError(memberId, Errors.FENCED_INSTANCE_ID, join.version));
-                tryCompleteJoin(group, effects);
+                cycle.tryCompleteJoin(group, effects);
             } else {
                 addMemberAndRebalance(group, memberId, join, effects);
             }
@@ -188,9 +169,9 @@ final class GroupStateMachine {
         member.joinVersion = join.version;
         group.add(member);
         group.newMemberAdded = true;
-        scheduleSessionTimer(group, member, member.sessionTimeoutMs);
+        cycle.scheduleSessionTimer(group, member, member.sessionTimeoutMs);
         LOG.debug("Member {} joined group {} ({})", memberId, group.groupId, group.state());
-        maybePrepareRebalance(group, "member " + memberId + " joined", effects);
+        cycle.maybePrepareRebalance(group, "member " + memberId + " joined", effects);
     }
 
     private void updateMemberAndRebalance(ClassicGroup group, GroupMember member, JoinRequest join, Effects effects) {
@@ -202,123 +183,10 @@ final class GroupStateMachine {
         member.rebalanceTimeoutMs = join.rebalanceTimeoutMs;
         if (member.sessionTimeoutMs != join.sessionTimeoutMs) {
             member.sessionTimeoutMs = join.sessionTimeoutMs;
-            scheduleSessionTimer(group, member, member.sessionTimeoutMs);
+            cycle.scheduleSessionTimer(group, member, member.sessionTimeoutMs);
         }
         group.setJoinFuture(member, join.future, join.version);
-        maybePrepareRebalance(group, "member " + member.memberId + " rejoined", effects);
-    }
-
-    // ---- rebalance ----------------------------------------------------------------------------
-
-    private void maybePrepareRebalance(ClassicGroup group, String reason, Effects effects) {
-        if (group.isIn(GroupState.PREPARING_REBALANCE)) {
-            tryCompleteJoin(group, effects);
-        } else {
-            prepareRebalance(group, reason, effects);
-        }
-    }
-
-    private void prepareRebalance(ClassicGroup group, String reason, Effects effects) {
-        if (group.isIn(GroupState.COMPLETING_REBALANCE)) { // syncs waiting for an assignment that will not come
-            for (GroupMember member : group.allMembers()) {
-                completeSync(member, syncError(Errors.REBALANCE_IN_PROGRESS), effects);
-            }
-        }
-        cancel(group.syncTimeout);
-        group.syncTimeout = null;
-        group.pendingSync.clear();
-        boolean wasEmpty = group.isIn(GroupState.EMPTY);
-        group.transitionTo(GroupState.PREPARING_REBALANCE);
-        int sequence = ++group.rebalanceSequence;
-        cancel(group.rebalanceTimeout);
-        long delayMs = config.initialRebalanceDelayMs();
-        LOG.info("Group {} is rebalancing (generation {}): {}", group.groupId, group.generationId, reason);
-        if (wasEmpty && delayMs > 0) {
-            group.initialDelay = true;
-            group.newMemberAdded = false;
-            group.initialDelayRemainingMs = Math.max(group.rebalanceTimeoutMs() - delayMs, 0);
-            group.rebalanceTimeout = scheduler.schedule(delayMs,
-                    () -> locker.runLocked(group, e -> onInitialDelayEnd(group, sequence, e)));
-        } else {
-            group.initialDelay = false;
-            group.rebalanceTimeout = scheduler.schedule(group.rebalanceTimeoutMs(),
-                    () -> locker.runLocked(group, e -> onRebalanceTimeout(group, sequence, e)));
-            tryCompleteJoin(group, effects);
-        }
-    }
-
-    private void onInitialDelayEnd(ClassicGroup group, int sequence, Effects effects) {
-        if (group.rebalanceSequence != sequence || !group.isIn(GroupState.PREPARING_REBALANCE)) {
-            return;
-        }
-        if (group.newMemberAdded && group.initialDelayRemainingMs > 0) {
-            long delayMs = Math.min(config.initialRebalanceDelayMs(), group.initialDelayRemainingMs);
-            group.initialDelayRemainingMs -= delayMs;
-            group.newMemberAdded = false;
-            group.rebalanceTimeout = scheduler.schedule(delayMs,
-                    () -> locker.runLocked(group, e -> onInitialDelayEnd(group, sequence, e)));
-        } else {
-            group.initialDelay = false;
-            completeJoin(group, effects);
-        }
-    }
-
-    private void onRebalanceTimeout(ClassicGroup group, int sequence, Effects effects) {
-        if (group.rebalanceSequence == sequence && group.isIn(GroupState.PREPARING_REBALANCE)) {
-            completeJoin(group, effects);
-        }
-    }
-
-    private void tryCompleteJoin(ClassicGroup group, Effects effects) {
-        if (group.isIn(GroupState.PREPARING_REBALANCE) && !group.initialDelay && group.allMembersJoined()) {
-            completeJoin(group, effects);
-        }
-    }
-
-    /** Ends the join phase: drops members that did not rejoin and starts the next generation. */
-    private void completeJoin(ClassicGroup group, Effects effects) {
-        cancel(group.rebalanceTimeout);
-        group.rebalanceTimeout = null;
-        for (GroupMember member : group.notYetRejoined()) {
-            LOG.info("Removing member {} from group {}: it did not rejoin within the rebalance timeout",
-                    member.memberId, group.groupId);
-            removeMember(group, member, Errors.UNKNOWN_MEMBER_ID, effects);
-        }
-        group.generationId++;
-        if (group.members.isEmpty()) {
-            group.protocolName = null;
-            group.transitionTo(GroupState.EMPTY);
-            LOG.info("Group {} is empty at generation {}", group.groupId, group.generationId);
-            return;
-        }
-        group.protocolName = group.selectProtocol();
-        group.transitionTo(GroupState.COMPLETING_REBALANCE);
-        rebalances.increment();
-        long now = clockMs.getAsLong();
-        for (GroupMember member : group.allMembers()) {
-            CompletableFuture<JoinGroupResponseData> future = member.joinFuture;
-            group.setJoinFuture(member, null, (short) 0);
-            effects.complete(future, joinResponse(group, member, group.isLeader(member.memberId)));
-            member.lastHeartbeatMs = now;
-            group.pendingSync.add(member.memberId);
-        }
-        int generation = group.generationId;
-        group.syncTimeout = scheduler.schedule(group.rebalanceTimeoutMs(),
-                () -> locker.runLocked(group, e -> onSyncTimeout(group, generation, e)));
-        LOG.info("Group {} formed generation {} with {} member(s), protocol {}, leader {}", group.groupId,
-                generation, group.members.size(), group.protocolName, group.leaderId);
-    }
-
-    private void onSyncTimeout(ClassicGroup group, int generation, Effects effects) {
-        if (group.generationId != generation || group.pendingSync.isEmpty()
-                || !(group.isIn(GroupState.COMPLETING_REBALANCE) || group.isIn(GroupState.STABLE))) {
-            return;
-        }
-        Set<String> late = new LinkedHashSet<>(group.pendingSync);
-        for (String memberId : late) {
-            removeMember(group, group.members.get(memberId), Errors.UNKNOWN_MEMBER_ID, effects);
-        }
-        prepareRebalance(group, "member(s) " + late + " sent no SyncGroup within the rebalance timeout", effects);
+        cycle.maybePrepareRebalance(group, "member " + member.memberId + " rejoined", effects);
     }
 
     // ---- SyncGroup, Heartbeat, LeaveGroup ------------------------------------------------------
@@ -345,7 +213,7 @@ final class GroupStateMachine {
         if (group.isIn(GroupState.STABLE)) {
             effects.complete(future, syncResponse(group, member));
         } else { // COMPLETING_REBALANCE: wait for the leader's assignment, which may be this request
-            completeSync(member, syncError(Errors.REBALANCE_IN_PROGRESS), effects);
+            cycle.completeSync(member, syncError(Errors.REBALANCE_IN_PROGRESS), effects);
             member.syncFuture = future;
             if (group.isLeader(memberId)) {
                 Map<String, byte[]> assignments = new LinkedHashMap<>();
@@ -356,13 +224,13 @@ final class GroupStateMachine {
                 }
                 group.transitionTo(GroupState.STABLE);
                 for (GroupMember m : group.allMembers()) {
-                    completeSync(m, syncResponse(group, m), effects);
+                    cycle.completeSync(m, syncResponse(group, m), effects);
                 }
                 LOG.info("Group {} is stable at generation {}", group.groupId, group.generationId);
             }
         }
         if (group.pendingSync.isEmpty()) {
-            cancel(group.syncTimeout);
+            RebalanceCycle.cancel(group.syncTimeout);
             group.syncTimeout = null;
         }
     }
@@ -398,16 +266,16 @@ final class GroupStateMachine {
             return Errors.UNKNOWN_MEMBER_ID;
         }
         LOG.info("Member {} left group {}", memberId, group.groupId);
-        removeMember(group, member, Errors.UNKNOWN_MEMBER_ID, effects);
+        cycle.removeMember(group, member, Errors.UNKNOWN_MEMBER_ID, effects);
         return Errors.NONE;
     }
 
     /** Rebalances after members left ({@code membersLeft}), or completes a join that waited for pending ids. */
     void afterLeave(ClassicGroup group, boolean membersLeft, Effects effects) {
         if (membersLeft && !group.isIn(GroupState.EMPTY)) {
-            maybePrepareRebalance(group, "member(s) left", effects);
+            cycle.maybePrepareRebalance(group, "member(s) left", effects);
         } else {
-            tryCompleteJoin(group, effects);
+            cycle.tryCompleteJoin(group, effects);
         }
     }
 
@@ -449,73 +317,11 @@ final class GroupStateMachine {
                 effects.complete(member.joinFuture, joinError(member.memberId, error, member.joinVersion));
                 group.setJoinFuture(member, null, (short) 0);
             }
-            completeSync(member, syncError(error), effects);
-            cancel(member.heartbeatTimeout);
+            cycle.completeSync(member, syncError(error), effects);
+            RebalanceCycle.cancel(member.heartbeatTimeout);
         }
-        group.pendingMembers.values().forEach(GroupStateMachine::cancel);
-        cancel(group.rebalanceTimeout);
-        cancel(group.syncTimeout);
-    }
-
-    // ---- members and timers -------------------------------------------------------------------
-
-    /** Removes a member; a join or sync it is waiting on is answered with {@code error}. */
-    private void removeMember(ClassicGroup group, GroupMember member, Errors error, Effects effects) {
-        Objects.requireNonNull(member, "member");
-        CompletableFuture<JoinGroupResponseData> join = member.joinFuture;
-        group.remove(member.memberId);
-        if (join != null) {
-            effects.complete(join, joinError(member.memberId, error, member.joinVersion));
-            member.joinFuture = null;
-        }
-        completeSync(member, syncError(error), effects);
-    }
-
-    private void expirePendingMember(ClassicGroup group, String memberId, Effects effects) {
-        if (group.pendingMembers.remove(memberId) != null) {
-            LOG.info("Dropping id {} of group {}: the member never joined again with it", memberId, group.groupId);
-            tryCompleteJoin(group, effects);
-        }
-    }
-
-    private void scheduleSessionTimer(ClassicGroup group, GroupMember member, long delayMs) {
-        cancel(member.heartbeatTimeout);
-        member.heartbeatTimeout = scheduler.schedule(delayMs,
-                () -> locker.runLocked(group, e -> onSessionTimer(group, member, e)));
-    }
-
-    private void onSessionTimer(ClassicGroup group, GroupMember member, Effects effects) {
-        if (group.members.get(member.memberId) != member) {
-            return;
-        }
-        long now = clockMs.getAsLong();
-        if (member.isAwaitingJoin() || member.isAwaitingSync()) { // waiting on us: alive
-            scheduleSessionTimer(group, member, member.sessionTimeoutMs);
-            return;
-        }
-        long deadline = member.lastHeartbeatMs + member.sessionTimeoutMs;
-        if (deadline > now) {
-            scheduleSessionTimer(group, member, deadline - now);
-            return;
-        }
-        LOG.info("Removing member {} from group {}: no heartbeat for {} ms (session timeout {} ms)", member.memberId,
-                group.groupId, now - member.lastHeartbeatMs, member.sessionTimeoutMs);
-        removeMember(group, member, Errors.UNKNOWN_MEMBER_ID, effects);
-        maybePrepareRebalance(group, "member " + member.memberId + " timed out", effects);
-    }
-
-    private static void cancel(GroupScheduler.Timeout timeout) {
-        if (timeout != null) {
-            timeout.cancel();
-        }
-    }
-
-    /** Answers the sync the member waits on, if any; its session restarts then, as it was kept alive meanwhile. */
-    private void completeSync(GroupMember member, SyncGroupResponseData response, Effects effects) {
-        if (member.syncFuture != null) {
-            effects.complete(member.syncFuture, response);
-            member.syncFuture = null;
-            member.lastHeartbeatMs = clockMs.getAsLong();
-        }
+        group.pendingMembers.values().forEach(RebalanceCycle::cancel);
+        RebalanceCycle.cancel(group.rebalanceTimeout);
+        RebalanceCycle.cancel(group.syncTimeout);
     }
 }

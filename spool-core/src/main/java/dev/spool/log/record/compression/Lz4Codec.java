@@ -123,8 +123,46 @@ final class Lz4Codec implements CompressionCodec {
         ArrayRegion in = ArrayRegion.of(source);
         byte[] bytes = in.array();
         int end = in.end();
-        int at = in.offset();
         DecompressedBytes out = new DecompressedBytes(CompressionType.LZ4, in.length(), decompressedBytesMax);
+        FrameHeader header = readFrameHeader(in, decompressedBytesMax, out);
+        int at = readBlocks(in, in.offset() + header.bytes(), header, out);
+        if (header.contentChecksum()) {
+            if (end - at < 4) {
+                throw truncated(at - in.offset(), "content checksum");
+            }
+            if (XXHASH.hash(out.array(), 0, out.size(), 0) != getIntLittleEndian(bytes, at)) {
+                throw corrupt("content checksum mismatch over " + out.size() + " decompressed bytes");
+            }
+            at += 4;
+        }
+        if (at != end) {
+            throw corrupt((end - at) + " bytes follow the end of the frame");
+        }
+        return out.toBuffer();
+    }
+
+    /**
+     * What the frame header says about the blocks that follow it: the FLG byte, the block maximum
+     * size from BD, and the header's length (magic, descriptor and HC) in bytes.
+     */
+    private record FrameHeader(int flg, int blockBytesMax, int bytes) {
+        boolean blockChecksum() {
+            return (flg & FLG_BLOCK_CHECKSUM) != 0;
+        }
+
+        boolean contentChecksum() {
+            return (flg & FLG_CONTENT_CHECKSUM) != 0;
+        }
+    }
+
+    /**
+     * Checks the magic, FLG, BD, the content size against the limit (when present) and HC, in that
+     * order, so a frame that claims too much is refused before any block is read.
+     */
+    private static FrameHeader readFrameHeader(ArrayRegion in, int decompressedBytesMax, DecompressedBytes out)
+            throws CorruptRecordException {
+        byte[] bytes = in.array();
+        int at = in.offset();
         if (in.length() < 7) {
             throw corrupt("the frame is " + in.length() + " bytes, shorter than the 7-byte frame header");
         }
@@ -143,7 +181,6 @@ final class Lz4Codec implements CompressionCodec {
         if ((bd & 0x8f) != 0 || blockCode < 4) {
             throw corrupt("invalid block descriptor 0x" + Integer.toHexString(bd));
         }
-        int blockBytesMax = blockBytesMax(blockCode);
         int descriptorBytes = 2;
         if ((flg & FLG_CONTENT_SIZE) != 0) {
             if (in.length() < 15) {
@@ -158,8 +195,21 @@ final class Lz4Codec implements CompressionCodec {
         if (bytes[at + 4 + descriptorBytes] != headerChecksum(bytes, at + 4, descriptorBytes)) {
             throw corrupt("frame descriptor checksum mismatch");
         }
-        at += 4 + descriptorBytes + 1;
-        boolean blockChecksum = (flg & FLG_BLOCK_CHECKSUM) != 0;
+        return new FrameHeader(flg, blockBytesMax(blockCode), 4 + descriptorBytes + 1);
+    }
+
+    /**
+     * Decodes the blocks from {@code at} up to and including the end mark into {@code out}, each
+     * checked against the frame's block maximum and, when the frame has them, its block checksum.
+     *
+     * @return the position just after the end mark
+     */
+    private static int readBlocks(ArrayRegion in, int at, FrameHeader header, DecompressedBytes out)
+            throws CorruptRecordException {
+        byte[] bytes = in.array();
+        int end = in.end();
+        int blockBytesMax = header.blockBytesMax();
+        boolean blockChecksum = header.blockChecksum();
         while (true) {
             if (end - at < 4) {
                 throw truncated(at - in.offset(), "block size");
@@ -167,7 +217,7 @@ final class Lz4Codec implements CompressionCodec {
             int sizeField = getIntLittleEndian(bytes, at);
             at += 4;
             if (sizeField == 0) {
-                break;
+                return at;
             }
             boolean stored = (sizeField & BLOCK_UNCOMPRESSED_MASK) != 0;
             int size = sizeField & ~BLOCK_UNCOMPRESSED_MASK;
@@ -190,19 +240,6 @@ final class Lz4Codec implements CompressionCodec {
             }
             at += size + (blockChecksum ? 4 : 0);
         }
-        if ((flg & FLG_CONTENT_CHECKSUM) != 0) {
-            if (end - at < 4) {
-                throw truncated(at - in.offset(), "content checksum");
-            }
-            if (XXHASH.hash(out.array(), 0, out.size(), 0) != getIntLittleEndian(bytes, at)) {
-                throw corrupt("content checksum mismatch over " + out.size() + " decompressed bytes");
-            }
-            at += 4;
-        }
-        if (at != end) {
-            throw corrupt((end - at) + " bytes follow the end of the frame");
-        }
-        return out.toBuffer();
     }
 
     /**
