@@ -2,10 +2,12 @@ package dev.spool.structure;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -36,8 +38,19 @@ class ImportRuleTest {
     static final String[] PUBLIC_PACKAGES = {"dev.spool.log", "dev.spool.log.record..", "dev.spool.log.io..",
             "dev.spool.log.tool.."};
 
-    /** Fewer classes than this means a module is missing from the classpath, not that the rule holds. */
-    static final int IMPORTED_CLASSES_MIN = 300;
+    /**
+     * The class of the inner packages that the API itself hands out, so a user cannot avoid it:
+     * {@code LogSlice} (the result of {@code Log.readSlice}, which the server's zero-copy Fetch
+     * sends from) carries a {@code Segment.FileSlice}. To be removed when that record moves into
+     * {@code dev.spool.log}; no other exception belongs here.
+     */
+    static final String HANDED_OUT_BY_THE_API = "dev.spool.log.segment.Segment$FileSlice";
+
+    /**
+     * Fewer classes in those packages than this (there are about 260) means modules are missing
+     * from the classpath, not that the rule holds.
+     */
+    static final int USER_CLASSES_MIN = 200;
 
     private static final Pattern TEST_JAR = Pattern.compile(".*-tests\\.jar.*");
 
@@ -49,7 +62,13 @@ class ImportRuleTest {
                 .withImportOption(new ImportOption.DoNotIncludeTests())
                 .withImportOption(location -> !location.matches(TEST_JAR))
                 .importPackages("dev.spool");
-        assertThat(classes.size()).as("main classes imported under dev.spool").isGreaterThan(IMPORTED_CLASSES_MIN);
+        assertThat(classes.stream().filter(ImportRuleTest::isUserClass).count())
+                .as("main classes imported from %s", USER_PACKAGES)
+                .isGreaterThan(USER_CLASSES_MIN);
+    }
+
+    private static boolean isUserClass(JavaClass c) {
+        return USER_PACKAGES.stream().anyMatch(root -> c.getPackageName().startsWith(root));
     }
 
     @Test
@@ -70,6 +89,7 @@ class ImportRuleTest {
                 .that().resideInAnyPackage(USER_PACKAGES.stream().map(p -> p + "..").toArray(String[]::new))
                 .should().dependOnClassesThat(resideInAPackage("dev.spool.log..")
                         .and(not(resideInAnyPackage(PUBLIC_PACKAGES)))
+                        .and(not(name(HANDED_OUT_BY_THE_API)))
                         .as("spool-core's inner packages (anything but dev.spool.log, .record, .io and .tool)"))
                 .because("other modules see spool-core only through its API, record, io and tool packages");
         rule.check(classes);
