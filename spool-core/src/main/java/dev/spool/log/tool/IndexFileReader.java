@@ -15,17 +15,15 @@ import java.util.function.Consumer;
  * the other entries (that is {@code spool verify}'s job), so a damaged index shows as it is; a
  * tail shorter than one entry is counted, not read.
  *
- * <p>The layouts are those of {@link OffsetIndex} and {@link TimeIndex} (big-endian):
- * <pre>
- *  .index      entry i at byte 8*i:   0 int32 relative offset (batch's last offset - base offset)
- *                                     4 int32 position of that batch in the .log (unsigned)
- *  .timeindex  entry i at byte 12*i:  0 int64 timestamp
- *                                     8 int32 relative offset
- * </pre>
- * Opens the file read-only and closes it before returning; stateless and thread-safe.
+ * <p>The layouts are drawn and owned by {@link OffsetIndex} (relative offset, then position) and
+ * {@link TimeIndex} (timestamp, then relative offset); the field offsets below repeat theirs,
+ * which are package-private there. Opens the file read-only and closes it before returning;
+ * stateless and thread-safe.
  */
 public final class IndexFileReader {
+    /** Where an {@code .index} entry holds the batch's position, after its int32 relative offset. */
     private static final int OFFSET_INDEX_POSITION_AT = 4;
+    /** Where a {@code .timeindex} entry holds the relative offset, after its int64 timestamp. */
     private static final int TIME_INDEX_RELATIVE_OFFSET_AT = 8;
 
     /** One {@code .index} entry: the last offset of a batch and where the batch starts in the {@code .log}. */
