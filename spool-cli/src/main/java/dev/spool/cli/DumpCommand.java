@@ -2,14 +2,12 @@ package dev.spool.cli;
 
 import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
-import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Header;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
-import dev.spool.log.segment.OffsetIndex;
-import dev.spool.log.segment.SegmentFiles;
-import dev.spool.log.segment.TimeIndex;
+import dev.spool.log.tool.IndexFileReader;
+import dev.spool.log.tool.SegmentFileNames;
 import dev.spool.log.tool.SegmentFileReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,12 +45,12 @@ final class DumpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String name = file.getFileName().toString().replaceFirst("\\.broken(\\.\\d+)?$", "");
         PrintStream out = common.root().out;
-        if (name.endsWith(SegmentFiles.LOG_SUFFIX)) {
-            dumpLog(out, baseOffset(name, SegmentFiles.LOG_SUFFIX));
-        } else if (name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)) {
-            dumpTimeIndex(out, baseOffset(name, SegmentFiles.TIME_INDEX_SUFFIX));
-        } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX)) {
-            dumpIndex(out, baseOffset(name, SegmentFiles.INDEX_SUFFIX));
+        if (name.endsWith(SegmentFileNames.LOG_SUFFIX)) {
+            dumpLog(out, baseOffset(name, SegmentFileNames.LOG_SUFFIX));
+        } else if (name.endsWith(SegmentFileNames.TIME_INDEX_SUFFIX)) {
+            dumpTimeIndex(out, baseOffset(name, SegmentFileNames.TIME_INDEX_SUFFIX));
+        } else if (name.endsWith(SegmentFileNames.INDEX_SUFFIX)) {
+            dumpIndex(out, baseOffset(name, SegmentFileNames.INDEX_SUFFIX));
         } else {
             throw new IllegalArgumentException("Cannot dump " + file + ": expected a .log, .index or .timeindex file");
         }
@@ -61,7 +59,7 @@ final class DumpCommand implements Callable<Integer> {
 
     /** The base offset in the file name, or 0 (with a note) when the name is not a segment's. */
     private long baseOffset(String name, String suffix) {
-        OptionalLong base = SegmentFiles.baseOffsetOf(name, suffix);
+        OptionalLong base = SegmentFileNames.baseOffsetOf(name, suffix);
         if (base.isEmpty()) {
             common.root().err.println("spool: " + file.getFileName() + " is not named <20-digit base offset>" + suffix
                     + "; assuming base offset 0");
@@ -193,40 +191,22 @@ final class DumpCommand implements Callable<Integer> {
 
     private void dumpIndex(PrintStream out, long base) throws IOException {
         out.println("Dumping " + file + " (entries hold a batch's last offset and the batch's position)");
-        try (StorageFile in = FileIO.real().open(file, FileIO.OpenMode.READ)) {
-            long size = in.size();
-            long entries = size / OffsetIndex.ENTRY_BYTES;
-            ByteBuffer entry = ByteBuffer.allocate(OffsetIndex.ENTRY_BYTES);
-            for (long i = 0; i < entries; i++) {
-                entry.clear();
-                in.readFully(entry, i * OffsetIndex.ENTRY_BYTES);
-                out.println("offset: " + (base + entry.getInt(0)) + " position: "
-                        + Integer.toUnsignedLong(entry.getInt(4)));
-            }
-            trailer(out, size, entries, OffsetIndex.ENTRY_BYTES);
-        }
+        trailer(out, IndexFileReader.readOffsetIndex(FileIO.real(), file, base,
+                entry -> out.println("offset: " + entry.offset() + " position: " + entry.position())));
     }
 
     private void dumpTimeIndex(PrintStream out, long base) throws IOException {
         out.println("Dumping " + file);
-        try (StorageFile in = FileIO.real().open(file, FileIO.OpenMode.READ)) {
-            long size = in.size();
-            long entries = size / TimeIndex.ENTRY_BYTES;
-            ByteBuffer entry = ByteBuffer.allocate(TimeIndex.ENTRY_BYTES);
-            for (long i = 0; i < entries; i++) {
-                entry.clear();
-                in.readFully(entry, i * TimeIndex.ENTRY_BYTES);
-                out.println("timestamp: " + time(entry.getLong(0)) + " offset: " + (base + entry.getInt(8)));
-            }
-            trailer(out, size, entries, TimeIndex.ENTRY_BYTES);
-        }
+        trailer(out, IndexFileReader.readTimeIndex(FileIO.real(), file, base,
+                entry -> out.println("timestamp: " + time(entry.timestamp()) + " offset: " + entry.offset())));
     }
 
-    private static void trailer(PrintStream out, long size, long entries, int entryBytes) {
-        if (size % entryBytes != 0) {
-            out.println("INCOMPLETE: " + size % entryBytes + " trailing byte(s) are not a whole " + entryBytes
+    private static void trailer(PrintStream out, IndexFileReader.Summary read) {
+        if (read.trailingBytes() != 0) {
+            out.println("INCOMPLETE: " + read.trailingBytes() + " trailing byte(s) are not a whole " + read.entryBytes()
                     + "-byte entry");
         }
-        out.println(entries + " entr" + (entries == 1 ? "y" : "ies") + ", " + size + " bytes");
+        long entries = read.entries();
+        out.println(entries + " entr" + (entries == 1 ? "y" : "ies") + ", " + read.sizeBytes() + " bytes");
     }
 }

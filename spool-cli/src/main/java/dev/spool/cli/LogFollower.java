@@ -5,15 +5,14 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
-import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.SegmentFileNames;
 import dev.spool.log.tool.SegmentFileReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.TreeSet;
+import java.util.NavigableSet;
 
 /**
  * Tails one partition's segment files read-only, for {@code consume --follow}: no lock, no
@@ -105,7 +104,7 @@ final class LogFollower implements AutoCloseable {
 
     /** Opens the segment holding the cursor and finds the batch that holds it; false if none yet. */
     private boolean locate() throws IOException {
-        TreeSet<Long> bases = bases();
+        NavigableSet<Long> bases = bases();
         Long base = bases.floor(next);
         if (base == null) {
             if (bases.isEmpty()) {
@@ -114,7 +113,7 @@ final class LogFollower implements AutoCloseable {
             throw new IOException("Offset " + next + " is no longer in " + dir + " (retention removed it); "
                     + "the log now starts at " + bases.first());
         }
-        reader = SegmentFileReader.open(io, SegmentFiles.logFile(dir, base), batchBytesMax);
+        reader = SegmentFileReader.open(io, SegmentFileNames.logFile(dir, base), batchBytesMax);
         position = 0;
         while (true) {
             SegmentFileReader.BatchRead read = reader.read(position);
@@ -130,13 +129,8 @@ final class LogFollower implements AutoCloseable {
         return bases().contains(next);
     }
 
-    private TreeSet<Long> bases() throws IOException {
-        TreeSet<Long> bases = new TreeSet<>();
-        for (Path path : io.list(dir)) {
-            OptionalLong base = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
-            base.ifPresent(bases::add);
-        }
-        return bases;
+    private NavigableSet<Long> bases() throws IOException {
+        return SegmentFileNames.logFiles(io, dir).navigableKeySet();
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.spool.cli;
 import dev.spool.kafka.group.OffsetsLogCheck;
 import dev.spool.kafka.producer.ProducerIdFileCheck;
 import dev.spool.log.io.FileIO;
-import dev.spool.log.segment.HashChain;
+import dev.spool.log.tool.ChainHashText;
 import dev.spool.log.tool.DataDirCheck;
 import dev.spool.log.tool.DataDirFileChecks;
 import dev.spool.log.tool.LogVerifier;
@@ -73,7 +73,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
             byte[] hash;
             try {
-                hash = HashChain.parseHex(expectHead);
+                hash = ChainHashText.parse(expectHead);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                         "--expect-head: " + e.getMessage());

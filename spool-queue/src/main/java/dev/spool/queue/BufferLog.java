@@ -9,7 +9,7 @@ import dev.spool.log.SegmentInfo;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
-import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.tool.SegmentFileNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -347,7 +347,7 @@ final class BufferLog implements AutoCloseable {
             if (holder == null) {
                 return new Location(null, -1);
             }
-            Path file = SegmentFiles.logFile(log.dir(), holder.baseOffset());
+            Path file = SegmentFileNames.logFile(log.dir(), holder.baseOffset());
             return new Location(file, positionIn(file, holder, sequence));
         } finally {
             gate.readLock().unlock();
@@ -398,7 +398,7 @@ final class BufferLog implements AutoCloseable {
                     bytes += segment.sizeBytes();
                 }
             }
-            Path file = SegmentFiles.logFile(log.dir(), holder.baseOffset());
+            Path file = SegmentFileNames.logFile(log.dir(), holder.baseOffset());
             return bytes + holder.sizeBytes() - positionIn(file, holder, offset);
         } finally {
             gate.readLock().unlock();

@@ -5,18 +5,16 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
-import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.tool.DataDirCheck;
 import dev.spool.log.tool.LogVerifier.Finding;
 import dev.spool.log.tool.LogVerifier;
+import dev.spool.log.tool.SegmentFileNames;
 import dev.spool.log.tool.SegmentFileReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.TreeMap;
 
 /**
  * {@code spool verify}'s check of the committed-offsets log ({@code __consumer_offsets} in the
@@ -44,14 +42,7 @@ public final class OffsetsLogCheck implements DataDirCheck {
         }
         LogConfig config = LogConfig.defaults().withSegmentBytes(OffsetStore.SEGMENT_BYTES);
         List<Finding> findings = new ArrayList<>(new LogVerifier(io, config).verifyPartition(dir).findings());
-        TreeMap<Long, Path> segments = new TreeMap<>();
-        for (Path path : io.list(dir)) {
-            OptionalLong base = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
-            if (base.isPresent()) {
-                segments.put(base.getAsLong(), path);
-            }
-        }
-        for (Path segment : segments.values()) {
+        for (Path segment : SegmentFileNames.logFiles(io, dir).values()) {
             if (!decodeRecords(segment, config.batchBytesMax(), findings)) {
                 break;
             }
