@@ -2,6 +2,7 @@ package dev.spool.log;
 
 import dev.spool.log.catalog.BackgroundTasks;
 import dev.spool.log.catalog.DataDir;
+import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.catalog.LogAccess;
 import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.catalog.PartitionMetadataFile;
@@ -24,18 +25,12 @@ import org.slf4j.LoggerFactory;
  * ({@link BackgroundTasks}). Opening the manager takes an exclusive lock on the directory, reads
  * the checkpoints and the clean-shutdown marker, and opens every log with what they say.
  *
- * <h2>Files in the data directory</h2>
- * <pre>
- *  .lock                              held (flock) while open: a second process cannot open the directory
- *  .spool_cleanshutdown               written last by close(); removed on open. Present = no scan needed
- *  recovery-point-offset-checkpoint   per partition: all offsets below are flushed (Kafka's text format)
- *  log-start-offset-checkpoint        per partition: the first readable offset
- *  orders-0/ orders-1/ …              one log directory per partition, each with the topic's topic.config
- *                                     and its partition.metadata (the topic id, {@link PartitionMetadataFile})
- *  &lt;uuid&gt;-delete/                      a deleted partition's directory, removed in the background
- * </pre>
- * Checkpoints are written atomically ({@link OffsetCheckpointFile}) every
- * {@code checkpointIntervalMs} and on {@link #flush()} and {@link #close()}.
+ * <p>The data directory holds, besides one directory per partition ({@code orders-0/}, each with
+ * its topic's {@code topic.config} and {@code partition.metadata}, {@link PartitionMetadataFile}),
+ * the lock, the clean-shutdown marker and two checkpoints ({@link DataDirFiles} lists them). The
+ * checkpoints are written atomically ({@link OffsetCheckpointFile}) every
+ * {@code checkpointIntervalMs}, on {@link #flush()} and {@link #close()}, and whenever a topic or
+ * partition is created (the commit point of a creation).
  *
  * <h2>A damaged partition</h2>
  * A log whose files are damaged (a corrupt batch, flushed data missing) does not stop the
@@ -43,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@link #findLog} throw {@link PartitionOfflineException} for it (naming the file and position,
  * and saying to run {@code spool repair <topic>}), {@link #offlinePartitions()} lists it, and the
  * checkpoints keep the entries it had, which the repair and the next open judge the damage by.
- * Its files are left exactly as they were found, and the next open examines them again.
+ * Nothing in its segments is cut or rewritten, and the next open examines them again.
  *
  * <p>Thread-safe. Topic creation, alteration ({@link #alterTopicConfig}) and deletion are
  * serialized; logs are used concurrently.
