@@ -14,6 +14,11 @@ import java.util.Optional;
  * directory is opened again. The message is one line: the partition, the damage (file and
  * position, from the {@linkplain #getCause() cause}) and what to run.
  *
+ * <p>What a user sees: {@code spool consume} and {@code spool produce} on the partition print the
+ * message as their one error line and exit with status 1, e.g. <pre>
+ * spool: Partition orders-0 is offline: Corrupt log /data/orders-0/00000000000000000000.log at position 4120: …; run 'spool repair orders'
+ * </pre> and the Kafka server answers requests for it with {@code KAFKA_STORAGE_ERROR}.
+ *
  * <p>Unchecked, as the lookups that throw it are: an {@link UncheckedIOException}, so a caller
  * that already treats I/O failures of a log as a storage error (the Kafka server answers
  * {@code KAFKA_STORAGE_ERROR}) treats this one alike.
