@@ -15,8 +15,9 @@ import java.util.Optional;
  * position, from the {@linkplain #getCause() cause}) and what to run.
  *
  * <p>What a user sees: {@code spool consume} and {@code spool produce} on the partition print the
- * message as their one error line and exit with status 1, e.g. <pre>
- * spool: Partition orders-0 is offline: Corrupt log /data/orders-0/00000000000000000000.log at position 4120: …; run 'spool repair orders'
+ * message as their one error line and exit with status 1, e.g. (one line, wrapped here) <pre>
+ * spool: Partition orders-0 is offline: Corrupt log /data/orders-0/00000000000000000000.log
+ *        at position 4120: …; run 'spool repair orders'
  * </pre> and the Kafka server answers requests for it with {@code KAFKA_STORAGE_ERROR}.
  *
  * <p>Unchecked, as the lookups that throw it are: an {@link UncheckedIOException}, so a caller

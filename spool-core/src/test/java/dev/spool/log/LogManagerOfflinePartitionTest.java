@@ -76,7 +76,8 @@ class LogManagerOfflinePartitionTest {
             assertThat(offline.file()).contains(damagedSegment());
             assertThat(offline.position()).isEqualTo(torn.position());
             assertThat(offline.getMessage()).startsWith("Partition bad-0 is offline: Corrupt log " + damagedSegment()
-                    + " at position " + torn.position() + ": ").endsWith("; run 'spool repair bad'").doesNotContain("\n");
+                    + " at position " + torn.position() + ": ").endsWith("; run 'spool repair bad'")
+                    .doesNotContain("\n");
 
             assertThatThrownBy(() -> manager.log("bad", 0)).isInstanceOf(PartitionOfflineException.class)
                     .hasMessageContaining(damagedSegment() + " at position " + torn.position())

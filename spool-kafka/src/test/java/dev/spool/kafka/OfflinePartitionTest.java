@@ -35,7 +35,7 @@ class OfflinePartitionTest {
     @TempDir
     Path dataDir;
 
-    /** Topics {@code good} (empty) and {@code bad} (2 partitions); {@code bad-0}'s segment cut mid-batch after a clean shutdown. */
+    /** Topics {@code good} (empty) and {@code bad} (2 partitions); {@code bad-0} cut mid-batch after a clean shutdown. */
     private void writeThenDamage() throws IOException {
         List<AppendResult> appended = new ArrayList<>();
         try (RunningServer server = new RunningServer(dataDir)) {

@@ -35,7 +35,7 @@ public record PartitionEntry(Path dir, Log log, PartitionOfflineException offlin
         return log != null;
     }
 
-    /** The log; throws a {@link PartitionOfflineException} (thrown here, with {@link #offline}'s damage) when offline. */
+    /** The log; when offline, throws a new {@link PartitionOfflineException} with {@link #offline}'s damage. */
     public Log openLog() {
         if (log == null) {
             throw new PartitionOfflineException(offline.partition(), offline.getCause());

@@ -130,7 +130,10 @@ public final class Topics {
         return Optional.of(partitions.get(partition));
     }
 
-    /** The partition's log: throws {@link UnknownTopicException} if there is none, {@link PartitionOfflineException} if damaged. */
+    /**
+     * The partition's log: throws {@link UnknownTopicException} if there is none and
+     * {@link PartitionOfflineException} if it is offline.
+     */
     public Log log(String topic, int partition) {
         return find(topic, partition).orElseThrow(() -> {
             List<PartitionEntry> partitions = topics.get(topic);
@@ -265,7 +268,7 @@ public final class Topics {
             UUID id = id(name);
             Map<String, List<PartitionEntry>> previous = topics;
             List<PartitionEntry> added = new ArrayList<>();
-            List<Path> dirs = new ArrayList<>();
+            List<Path> dirs = new ArrayList<>(); // highest first: undone in this order, never a gap
             try {
                 for (int p = current.size(); p < newCount; p++) {
                     Path dir = partitionDir(name, p);
@@ -273,7 +276,7 @@ public final class Topics {
                         throw new IOException("Cannot add partition " + p + " to topic '" + name + "': " + dir
                                 + " already exists");
                     }
-                    dirs.add(dir);
+                    dirs.add(0, dir);
                     added.add(PartitionEntry.online(openNewPartition(dir, config, logConfig, id)));
                     io.syncDirectory(dataDir.path()); // partition p is whole on disk before p + 1 appears
                 }
@@ -283,7 +286,7 @@ public final class Topics {
                 checkpoint();
             } catch (IOException | RuntimeException e) {
                 topics = previous;
-                undo(e, added, reversed(dirs)); // highest first: never a gap
+                undo(e, added, dirs);
                 throw e;
             }
             LOG.info("Topic {} grew from {} to {} partitions", name, current.size(), newCount);
@@ -489,11 +492,5 @@ public final class Topics {
         Map<String, V> next = new HashMap<>(map);
         next.put(key, value);
         return Collections.unmodifiableMap(next);
-    }
-
-    private static List<Path> reversed(List<Path> paths) {
-        List<Path> reversed = new ArrayList<>(paths);
-        Collections.reverse(reversed);
-        return reversed;
     }
 }
