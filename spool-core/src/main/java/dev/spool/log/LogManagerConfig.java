@@ -18,10 +18,12 @@ import java.util.function.LongSupplier;
  * @param retentionCheckIntervalMs how often retention runs in the background; 0 turns it off
  * @param partitionsMax            most partitions one topic may have
  * @param meterRegistry            where the logs' meters go ({@link LogMetrics}); an empty composite records nothing
- * @param ioExecutor               runs the logs' background I/O (queued appends, fsync rounds, flushes of rolled
- *                                 segments); empty (the default): the manager starts a pool of its own and stops it
- *                                 on close. A given executor is the caller's to stop. Tests pass one that runs tasks
- *                                 when they say, to replay thread interleavings from a seed.
+ * @param ioExecutor               the I/O executor: runs the logs' background I/O (queued appends, fsync rounds,
+ *                                 forcing rolled segments); empty (the default): the manager's own pool, which also
+ *                                 runs the periodic flush, checkpoint and retention, stopped on close
+ *                                 ({@code dev.spool.log.catalog.BackgroundTasks}). A given executor is the caller's
+ *                                 to stop. Tests pass one that runs tasks when they say, to replay thread
+ *                                 interleavings from a seed.
  */
 public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier clockMs, long checkpointIntervalMs,
                                long retentionCheckIntervalMs, int partitionsMax, MeterRegistry meterRegistry,

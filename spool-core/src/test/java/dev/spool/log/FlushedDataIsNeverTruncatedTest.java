@@ -86,13 +86,28 @@ class FlushedDataIsNeverTruncatedTest {
         return files;
     }
 
-    private void assertOpenRefuses(long position, String... problem) {
-        assertThatThrownBy(() -> LogManager.open(dataDir, ONE_SEGMENT).close())
-                .isInstanceOfSatisfying(CorruptLogException.class, e -> {
-                    assertThat(e.file()).isEqualTo(segment());
-                    assertThat(e.position()).isEqualTo(position);
-                    assertThat(e.getMessage()).contains(segment() + " at position " + position).contains(problem);
-                });
+    /**
+     * The data directory opens, but the damaged partition stays offline: its log is refused with
+     * the damage (file, position, problem) and the repair to run, never opened by cutting it.
+     */
+    private void assertOpenRefuses(long position, String... problem) throws IOException {
+        assertPartitionOffline(e -> {
+            assertThat(e.file()).isEqualTo(segment());
+            assertThat(e.position()).isEqualTo(position);
+            assertThat(e.getMessage()).contains(segment() + " at position " + position).contains(problem);
+        });
+    }
+
+    private void assertPartitionOffline(java.util.function.Consumer<CorruptLogException> damage) throws IOException {
+        try (LogManager manager = LogManager.open(dataDir, ONE_SEGMENT)) {
+            assertThat(manager.offlinePartitions()).containsOnlyKeys(TP);
+            assertThatThrownBy(() -> manager.log("t", 0)).isInstanceOfSatisfying(PartitionOfflineException.class,
+                    e -> {
+                        assertThat(e.getMessage()).startsWith("Partition t-0 is offline: Corrupt log " + segment())
+                                .endsWith("; run 'spool repair t'");
+                        assertThat(e.getCause()).isInstanceOfSatisfying(CorruptLogException.class, damage);
+                    });
+        }
     }
 
     private LogVerifier.Finding onlyVerifyFinding() throws IOException {
@@ -197,10 +212,9 @@ class FlushedDataIsNeverTruncatedTest {
         Files.delete(SegmentFiles.indexFile(segment().getParent(), 0)); // so the open scans the segment
         Map<String, ByteBuffer> damaged = withoutIndexes(snapshot());
 
-        assertThatThrownBy(() -> LogManager.open(dataDir, ONE_SEGMENT).close())
-                .isInstanceOfSatisfying(CorruptLogException.class, e -> assertThat(e.file()).isEqualTo(segment()))
-                .hasMessageContaining("the log ends at offset " + first.firstOffset() + " but offsets up to 5000 "
-                        + "were flushed").hasMessageContaining("row X3");
+        assertPartitionOffline(e -> assertThat(e.file()).isEqualTo(segment()));
+        assertPartitionOffline(e -> assertThat(e.getMessage()).contains("the log ends at offset " + first.firstOffset()
+                + " but offsets up to 5000 were flushed").contains("row X3"));
         assertThat(withoutIndexes(snapshot())).as("the scan may rebuild the index, derived data; nothing else changes")
                 .isEqualTo(damaged);
 

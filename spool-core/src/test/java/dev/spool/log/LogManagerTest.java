@@ -238,7 +238,11 @@ class LogManagerTest {
         try (LogManager manager = open()) {
             manager.createTopic("t", 3);
         }
-        LogManager.deleteRecursively(dev.spool.log.io.FileIO.real(), dataDir.resolve("t-1"));
+        try (java.util.stream.Stream<Path> files = Files.walk(dataDir.resolve("t-1"))) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
         assertThatThrownBy(this::open).isInstanceOf(IOException.class)
                 .hasMessageContaining("has partition 2 but not partition 1");
     }

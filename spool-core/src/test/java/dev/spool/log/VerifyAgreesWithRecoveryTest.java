@@ -128,7 +128,7 @@ class VerifyAgreesWithRecoveryTest {
 
         Files.delete(dataDir.resolve(DataDirFiles.CLEAN_SHUTDOWN_FILE)); // that open closed cleanly; crash again,
         Files.delete(dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT)); // with no checkpoint: a full scan
-        assertThatThrownBy(() -> LogManager.open(dataDir, SMALL_SEGMENTS).close())
+        assertThatThrownBy(() -> DamagedPartition.open(dataDir, SMALL_SEGMENTS, "t", 0))
                 .isInstanceOfSatisfying(CorruptLogException.class, e -> {
                     assertThat(e.file()).isEqualTo(file);
                     assertThat(e.position()).isEqualTo(torn.position());
@@ -165,7 +165,7 @@ class VerifyAgreesWithRecoveryTest {
             assertThat(f.position()).isEqualTo(hole.position());
             assertThat(f.problem()).contains("zero-filled batch header").contains("row X1");
         });
-        assertThatThrownBy(() -> LogManager.open(dataDir, SMALL_SEGMENTS).close())
+        assertThatThrownBy(() -> DamagedPartition.open(dataDir, SMALL_SEGMENTS, "t", 0))
                 .isInstanceOf(CorruptLogException.class).hasMessageContaining("position " + hole.position())
                 .hasMessageContaining("zero-filled batch header");
 

@@ -11,7 +11,7 @@ package dev.spool.log.catalog;
  *     recovery-point-offset-checkpoint   per partition: offsets below it are on disk
  *     log-start-offset-checkpoint        per partition: the first offset kept
  *     &lt;topic&gt;-&lt;partition&gt;/              one per partition
- *     &lt;topic&gt;-&lt;partition&gt;-delete/       a partition being deleted, removed on the next open
+ *     &lt;random&gt;-delete/                a deleted partition's directory: removed at once, or by the next open
  * </pre>
  */
 public final class DataDirFiles {

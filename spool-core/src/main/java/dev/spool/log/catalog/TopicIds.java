@@ -1,6 +1,5 @@
 package dev.spool.log.catalog;
 
-import dev.spool.log.Log;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -39,29 +38,29 @@ public final class TopicIds {
     private final Map<String, UUID> ids = new ConcurrentHashMap<>();
     private final Map<UUID, String> names = new ConcurrentHashMap<>();
 
-    /** Reads (or assigns and writes) the id of every topic in {@code topics}, as the class notes say. */
-    public void load(FileIO io, Map<String, List<Log>> topics) throws IOException {
-        for (Map.Entry<String, List<Log>> topic : topics.entrySet()) {
+    /** Reads (or assigns and writes) the id of every topic in {@code topics} (its partition directories, in order). */
+    public void load(FileIO io, Map<String, List<Path>> topics) throws IOException {
+        for (Map.Entry<String, List<Path>> topic : topics.entrySet()) {
             put(topic.getKey(), loadTopic(io, topic.getKey(), topic.getValue()));
         }
     }
 
-    private static UUID loadTopic(FileIO io, String name, List<Log> logs) throws IOException {
+    private static UUID loadTopic(FileIO io, String name, List<Path> dirs) throws IOException {
         UUID id = null;
         Path idSource = null;
         List<Path> missing = new ArrayList<>();
-        for (Log log : logs) {
-            Optional<UUID> found = PartitionMetadataFile.read(io, log.dir());
+        for (Path dir : dirs) {
+            Optional<UUID> found = PartitionMetadataFile.read(io, dir);
             if (found.isEmpty()) {
-                missing.add(log.dir());
+                missing.add(dir);
             } else if (id == null) {
                 id = found.get();
-                idSource = log.dir().resolve(PartitionMetadataFile.FILE_NAME);
+                idSource = dir.resolve(PartitionMetadataFile.FILE_NAME);
             } else if (!id.equals(found.get())) {
                 throw new IOException("Topic " + name + " has two topic ids: "
                         + PartitionMetadataFile.encode(id) + " in " + idSource + " and "
                         + PartitionMetadataFile.encode(found.get()) + " in "
-                        + log.dir().resolve(PartitionMetadataFile.FILE_NAME) + "; expected one id in all partitions");
+                        + dir.resolve(PartitionMetadataFile.FILE_NAME) + "; expected one id in all partitions");
             }
         }
         if (id == null) {

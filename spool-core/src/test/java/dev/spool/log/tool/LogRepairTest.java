@@ -134,7 +134,7 @@ class LogRepairTest {
         ToolTestLogs.flipByte(segment, 100); // inside the first batch's records: CRC mismatch
         byte[] damaged = Files.readAllBytes(segment);
         forgetCleanShutdown();
-        assertThatThrownBy(() -> LogManager.open(dataDir, PLAIN_CONFIG).close())
+        assertThatThrownBy(() -> dev.spool.log.DamagedPartition.open(dataDir, PLAIN_CONFIG, "orders", 0))
                 .isInstanceOf(CorruptLogException.class).hasMessageContaining("position 0");
 
         LogRepair.Plan plan;

@@ -128,7 +128,7 @@ final class FetchHandler {
         Optional<Log> found = partitions.find(topic, partition.partition());
         if (found.isEmpty()) {
             attempt.error = true;
-            out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            out.setErrorCode(partitions.missing(topic, partition.partition()).code());
             return;
         }
         Log log = found.get();

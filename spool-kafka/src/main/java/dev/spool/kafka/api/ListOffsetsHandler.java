@@ -55,7 +55,8 @@ final class ListOffsetsHandler {
                 topicResponse.partitions().add(out);
                 Optional<Log> log = partitions.find(topic.name(), partition.partitionIndex());
                 if (log.isEmpty()) {
-                    out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setLeaderEpoch(NO_LEADER_EPOCH);
+                    out.setErrorCode(partitions.missing(topic.name(), partition.partitionIndex()).code())
+                            .setLeaderEpoch(NO_LEADER_EPOCH);
                     continue;
                 }
                 try {

@@ -86,9 +86,13 @@ final class MetadataHandler {
         }
         List<MetadataResponseData.MetadataResponsePartition> list = new ArrayList<>(count);
         for (int p = 0; p < count; p++) {
+            // A damaged partition: its one replica is offline, as Kafka reports a partition whose log dir failed.
+            boolean offline = partitions.isOffline(name, p);
             list.add(new MetadataResponseData.MetadataResponsePartition()
+                    .setErrorCode(offline ? Errors.KAFKA_STORAGE_ERROR.code() : Errors.NONE.code())
                     .setPartitionIndex(p).setLeaderId(NODE_ID).setLeaderEpoch(0)
-                    .setReplicaNodes(List.of(NODE_ID)).setIsrNodes(List.of(NODE_ID)).setOfflineReplicas(List.of()));
+                    .setReplicaNodes(List.of(NODE_ID)).setIsrNodes(offline ? List.of() : List.of(NODE_ID))
+                    .setOfflineReplicas(offline ? List.of(NODE_ID) : List.of()));
         }
         return topic.setPartitions(list);
     }

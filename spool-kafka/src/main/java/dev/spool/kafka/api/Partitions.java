@@ -4,7 +4,9 @@ import dev.spool.kafka.KafkaServerConfig;
 import dev.spool.log.InvalidTopicNameException;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
+import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.TopicExistsException;
+import dev.spool.log.TopicPartition;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -42,8 +44,39 @@ final class Partitions {
         return topic != null && topic.startsWith(INTERNAL_PREFIX);
     }
 
+    /**
+     * The partition's log; empty for a partition that does not exist and for one that is offline
+     * (its files are damaged): {@link #missing} tells the two apart.
+     */
     Optional<Log> find(String topic, int partition) {
-        return topic == null ? Optional.empty() : manager.findLog(topic, partition);
+        if (topic == null) {
+            return Optional.empty();
+        }
+        try {
+            return manager.findLog(topic, partition);
+        } catch (PartitionOfflineException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The error for a partition {@link #find} found no log for: {@code KAFKA_STORAGE_ERROR}, Kafka's
+     * code for a partition whose log directory failed, when the partition is offline (damaged: the
+     * rest of the server serves, and {@code spool repair} brings it back); otherwise
+     * {@code UNKNOWN_TOPIC_OR_PARTITION}.
+     */
+    Errors missing(String topic, int partition) {
+        return isOffline(topic, partition) ? Errors.KAFKA_STORAGE_ERROR : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+    }
+
+    boolean isOffline(String topic, int partition) {
+        return offline(topic, partition).isPresent();
+    }
+
+    /** Why the partition is offline (the damage, and the repair to run); empty when it is not. */
+    Optional<PartitionOfflineException> offline(String topic, int partition) {
+        return topic == null ? Optional.empty()
+                : Optional.ofNullable(manager.offlinePartitions().get(new TopicPartition(topic, partition)));
     }
 
     PartitionState state(Log log) {

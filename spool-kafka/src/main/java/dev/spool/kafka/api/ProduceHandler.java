@@ -10,6 +10,7 @@ import dev.spool.log.InvalidBatchException;
 import dev.spool.log.Log;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicSetting;
+import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.UnknownTopicException;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.CompressionType;
@@ -134,7 +135,8 @@ final class ProduceHandler {
             return done(out, Errors.INVALID_TOPIC_EXCEPTION, "Cannot produce to internal topic " + topic);
         }
         if (found.isEmpty()) {
-            return done(out, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+            return done(out, partitions.missing(topic, partition.index()), partitions.offline(topic, partition.index())
+                    .map(PartitionOfflineException::getMessage).orElse(null));
         }
         Log log = found.get();
         TopicConfig topicConfig;
