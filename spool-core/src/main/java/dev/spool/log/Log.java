@@ -250,14 +250,7 @@ public final class Log implements AutoCloseable {
     public void roll() throws IOException {
         pipeline.exclusive(() -> {
             segments.ensureWritable();
-            if (!segments.active().isEmpty()) {
-                try {
-                    sequencer.roll("request", config);
-                } catch (IOException e) {
-                    throw segments.fail(e);
-                }
-            }
-            return null;
+            return segments.active().isEmpty() ? null : sequencer.roll("request", config);
         });
     }
 
@@ -328,11 +321,7 @@ public final class Log implements AutoCloseable {
     public int applyRetention(long nowMs) throws IOException {
         return pipeline.exclusive(() -> {
             segments.ensureWritable();
-            try {
-                return retention.apply(config, nowMs);
-            } catch (IOException e) {
-                throw segments.fail(e);
-            }
+            return retention.apply(config, nowMs);
         });
     }
 
@@ -343,19 +332,7 @@ public final class Log implements AutoCloseable {
     public long advanceLogStartOffset(long offset) throws IOException {
         return pipeline.exclusive(() -> {
             segments.ensureWritable();
-            if (offset > segments.logEndOffset()) {
-                throw new IllegalArgumentException("Cannot move the start of " + name + " to " + offset
-                        + ", past its end " + segments.logEndOffset());
-            }
-            if (offset > segments.logStartOffset()) {
-                segments.raiseLogStartOffset(offset);
-                try {
-                    retention.deleteBelowLogStart();
-                } catch (IOException e) {
-                    throw segments.fail(e);
-                }
-            }
-            return segments.logStartOffset();
+            return retention.advanceLogStartOffset(offset);
         });
     }
 

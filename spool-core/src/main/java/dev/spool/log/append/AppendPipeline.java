@@ -418,7 +418,11 @@ public final class AppendPipeline {
                 } catch (IOException e) {
                     failure = segments.fail(e); // never retried: every group waiting now fails with it
                 } catch (LogClosedException e) {
-                    failure = e; // closed unflushed (after a failure): not known to be on disk
+                    if (segments.recoveryPoint() >= target) {
+                        syncedOffset = target; // closed meanwhile, and its flush forced all of it
+                    } else {
+                        failure = e; // closed unflushed (after a failure): not known to be on disk
+                    }
                 }
             }
         }

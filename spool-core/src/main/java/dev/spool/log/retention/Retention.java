@@ -44,9 +44,18 @@ public final class Retention {
 
     /**
      * Deletes every segment wholly below the log start offset, then whole segments past
-     * {@code config}'s time and size limits at time {@code nowMs}. Returns how many went.
+     * {@code config}'s time and size limits at time {@code nowMs}. Returns how many went. Any
+     * I/O error fails the log (a damaged batch met while checking a segment's age included).
      */
     public int apply(LogConfig config, long nowMs) throws IOException {
+        try {
+            return applyLimits(config, nowMs);
+        } catch (IOException e) {
+            throw segments.fail(e);
+        }
+    }
+
+    private int applyLimits(LogConfig config, long nowMs) throws IOException {
         int deleted = deleteBelowLogStart();
         if (config.retentionMs() > 0) {
             deleted += deleteWhile(segment -> {
@@ -67,8 +76,30 @@ public final class Retention {
         return deleted;
     }
 
+    /**
+     * Raises the log start offset to {@code offset} (Kafka's DeleteRecords) and deletes the segments
+     * wholly below it; returns the log start offset. An I/O error fails the log.
+     *
+     * @throws IllegalArgumentException if {@code offset} is past the log end
+     */
+    public long advanceLogStartOffset(long offset) throws IOException {
+        if (offset > segments.logEndOffset()) {
+            throw new IllegalArgumentException("Cannot move the start of " + name + " to " + offset
+                    + ", past its end " + segments.logEndOffset());
+        }
+        if (offset > segments.logStartOffset()) {
+            segments.raiseLogStartOffset(offset);
+            try {
+                deleteBelowLogStart();
+            } catch (IOException e) {
+                throw segments.fail(e);
+            }
+        }
+        return segments.logStartOffset();
+    }
+
     /** Deletes the segments that hold only offsets below the log start offset; returns how many. */
-    public int deleteBelowLogStart() throws IOException {
+    private int deleteBelowLogStart() throws IOException {
         long start = segments.logStartOffset();
         return deleteWhile(segment -> segment.nextOffset() <= start && !segment.isEmpty(), "log start offset");
     }

@@ -199,16 +199,21 @@ public final class SegmentSet {
     /**
      * Seals the active segment and starts a new one at the log end, anchored at {@code chainAnchor}
      * (null when the log keeps no chain); the old one is flushed by the flush executor. Writer lock
-     * held. Throws the log's failure if an in-line flush failed: the append that rolled must not
-     * report success.
+     * held. A failure fails the log; so does an in-line flush's, which is thrown here: the append
+     * that rolled must not report success.
      */
     public Segment roll(String reason, LogConfig config, byte[] chainAnchor) throws IOException {
         Segment old = active;
         long base = logEndOffset;
-        old.seal();
-        Segment created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                clockMs.getAsLong(), chainAnchor);
-        io.syncDirectory(dir);
+        Segment created;
+        try {
+            old.seal();
+            created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
+                    clockMs.getAsLong(), chainAnchor);
+            io.syncDirectory(dir);
+        } catch (IOException e) {
+            throw fail(e);
+        }
         segments.put(base, created);
         active = created;
         long sequence = truncationSequence;
@@ -285,16 +290,18 @@ public final class SegmentSet {
         // From the recovery point, not just the append's segment: a rolled segment whose background
         // flush has not run yet would otherwise lose its tail in a power loss, and recovery then
         // drops the later segments, an acknowledged append with them.
+        ensureNotClosed();
         Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(offset, recoveryPoint));
         Map<Long, Segment> tail = from == null ? segments : segments.tailMap(from.getKey(), true);
         for (Segment segment : tail.values()) {
             try {
                 segment.forceData();
             } catch (ClosedChannelException e) {
-                ensureNotClosed(); // closed with the log: the data is not known to be forced
                 // Deleted by retention or truncation after the write: nothing left to force.
             }
         }
+        // A segment closed with the log forces nothing (its file is gone): the data is not known forced.
+        ensureNotClosed();
     }
 
     /** Raises the log start offset (never lowers it). Writer lock held. */
