@@ -3,7 +3,6 @@ package dev.spool.log.append;
 import dev.spool.log.AppendRejectedException;
 import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
-import dev.spool.log.LogClosedException;
 import dev.spool.log.LogConfig;
 import dev.spool.log.WriteConfig;
 import dev.spool.log.segment.SegmentSet;
@@ -11,7 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -20,13 +18,12 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The two stages of an append, group commit, and the log's writer lock.
+ * The two stages of an append, and the log's writer lock.
  *
  * <h2>Design</h2>
  * The CPU stage runs on the caller's thread: the batch is encoded (by {@code BatchBuilder}) and
@@ -34,18 +31,16 @@ import java.util.function.Supplier;
  * bytes from the in-flight budget (backpressure) and joins a queue. The I/O stage is the writer
  * role: whoever holds the writer lock takes everything queued, up to {@code groupBytesMax}, as one
  * group, has the {@link Sequencer} place it run by run, writes each run with one gathering write
- * and publishes the new end ({@link SegmentSet#append}), then releases the lock and, if any append
- * in the group asked for {@link Durability#STRICT} (or the flush policy says so), forces the data
- * once for the whole group. While that fsync runs, the next group is already being written: the
- * fsync holds only its own lock. An fsync covers everything written before it started, so a group
- * whose records an earlier fsync already covered completes without one of its own: that is what
- * lets 64 writers share a handful of fsyncs. Futures of relaxed appends complete right after the
- * write, strict ones after the fsync.
+ * and publishes the new end ({@link SegmentSet#append}), then releases the lock. Relaxed appends
+ * are acknowledged then; if any append in the group asked for {@link Durability#STRICT} (or the
+ * flush policy says so), the group waits for one fsync shared with every group written meanwhile
+ * ({@link GroupCommit}), and strict appends are acknowledged after it. While that fsync runs, the
+ * next group is already being written.
  *
  * <p>The pipeline owns the writer lock: it takes and releases it itself, and the log's other
  * writes (flush, retention, truncation, roll, reconfiguration, close) run under it through
  * {@link #exclusive}. Futures complete only after the locks are released (the writer lock, and the
- * sync lock of the fsync round), so a caller's callback never runs inside the writer or an fsync
+ * sync lock of an fsync round), so a caller's callback never runs inside the writer or an fsync
  * round and may append again at once.
  *
  * <p>Who is the writer: a synchronous {@link dev.spool.log.Log#append} that finds the lock free
@@ -56,9 +51,6 @@ import java.util.function.Supplier;
  * the log (it refuses writes until reopened); the fsync is never retried. Thread-safe.
  */
 public final class AppendPipeline {
-    /** Fsync rounds a caller runs for others before it hands the rest to the executor. */
-    private static final int SYNC_ROUNDS_PER_CALLER = 2;
-
     private final SegmentSet segments;
     private final Sequencer sequencer;
     /** The log's settings; read once per group, under the writer lock, which reconfiguration takes. */
@@ -72,17 +64,11 @@ public final class AppendPipeline {
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Semaphore inFlightBytes;
-    private final ReentrantLock syncLock = new ReentrantLock();
-    /** Written groups waiting for an fsync, in write order. */
-    private final ConcurrentLinkedQueue<SyncWaiter> awaitingSync = new ConcurrentLinkedQueue<>();
-    /** Every offset below this is forced; guarded by syncLock. */
-    private long syncedOffset;
-    /** How long the fsync that moved {@code syncedOffset} took, reported to the groups it covered. */
-    private long lastFsyncMicros;
     /** Records and bytes written since the last fsync, for the flush policy; guarded by the writer lock. */
     private long unflushedMessages;
     private long unflushedBytes;
     private final LogMetrics metrics;
+    private final GroupCommit groupCommit;
 
     /**
      * @param logConfig     the log's current settings (the write settings never change while it runs)
@@ -97,9 +83,20 @@ public final class AppendPipeline {
         this.clockMs = clockMs;
         this.ioExecutor = ioExecutor;
         this.config = logConfig.get().write();
-        this.syncedOffset = segments.logEndOffset();
         this.inFlightBytes = new Semaphore((int) config.inFlightBytesMax());
         this.metrics = new LogMetrics(meterRegistry, segments.dir().getFileName().toString(), this);
+        this.groupCommit = new GroupCommit(segments, ioExecutor, config.groupWaitMicros(), metrics,
+                new GroupCommit.Settle() {
+                    @Override
+                    public void acknowledge(PendingAppend append, boolean durable, long fsyncMicros) {
+                        AppendPipeline.this.acknowledge(append, durable, fsyncMicros);
+                    }
+
+                    @Override
+                    public void fail(PendingAppend append, Throwable failure, boolean counted) {
+                        failAppend(append, failure, counted);
+                    }
+                });
     }
 
     /** Work done under the writer lock. */
@@ -161,26 +158,7 @@ public final class AppendPipeline {
      * longer forced, and strict appends cut before an fsync covered them fail once the lock is released.
      */
     public void truncated(long newEnd) {
-        syncLock.lock();
-        try {
-            syncedOffset = Math.min(syncedOffset, newEnd);
-            for (Iterator<SyncWaiter> it = awaitingSync.iterator(); it.hasNext(); ) {
-                SyncWaiter waiter = it.next();
-                if (waiter.groupEnd > newEnd) { // its records were cut before any fsync covered them
-                    it.remove();
-                    for (PendingAppend append : waiter.strict) {
-                        IOException cut = new IOException("Strict append at offset " + append.placement().firstOffset()
-                                + " of " + segments.dir() + " was truncated before it was forced");
-                        afterUnlock.add(() -> {
-                            release(append);
-                            append.future.completeExceptionally(cut);
-                        });
-                    }
-                }
-            }
-        } finally {
-            syncLock.unlock();
-        }
+        afterUnlock.addAll(groupCommit.truncated(newEnd));
     }
 
     /** Unregisters the meters bound to this log instance (see {@link LogMetrics#close}). */
@@ -308,7 +286,7 @@ public final class AppendPipeline {
             writeGroup(group);
         } catch (IOException | RuntimeException e) {
             Throwable failure = e instanceof IOException io ? segments.fail(io) : e;
-            return () -> group.forEach(append -> failAppend(append, failure));
+            return () -> group.forEach(append -> failAppend(append, failure, true));
         }
         metrics.groupAppends.record(group.size());
         boolean policyFlush = flushPolicyDue(group, bytes);
@@ -362,87 +340,7 @@ public final class AppendPipeline {
         if (strict.isEmpty() && !policyFlush) {
             return;
         }
-        awaitingSync.add(new SyncWaiter(group.get(group.size() - 1).placement().lastOffset() + 1, strict));
-        sync(SYNC_ROUNDS_PER_CALLER);
-    }
-
-    /**
-     * Runs fsync rounds while groups await one and nobody else is syncing: each round forces
-     * everything written so far, then acknowledges every waiting group it covered, all at once,
-     * after releasing the sync lock. Groups that arrive during a round wait for the next, so one
-     * fsync serves all the writers that wrote while the previous one ran. A caller runs at most
-     * {@code rounds}; if groups still wait then, the log's executor runs the rest.
-     */
-    private void sync(int rounds) {
-        for (int round = 0; !awaitingSync.isEmpty(); round++) {
-            if (round >= rounds) {
-                ioExecutor.execute(() -> sync(Integer.MAX_VALUE));
-                return;
-            }
-            if (!syncLock.tryLock()) {
-                return; // the holder re-checks the queue after it unlocks: nothing is stranded
-            }
-            List<Runnable> covered;
-            try {
-                covered = syncRound();
-            } finally {
-                syncLock.unlock();
-            }
-            covered.forEach(Runnable::run);
-        }
-    }
-
-    /** One fsync round (sync lock held); returns the acknowledgements (or failures) of the groups it settled. */
-    private List<Runnable> syncRound() {
-        List<Runnable> settled = new ArrayList<>();
-        if (awaitingSync.isEmpty()) {
-            return settled;
-        }
-        if (config.groupWaitMicros() > 0) { // linger so that writers arriving now share this fsync
-            LockSupport.parkNanos(config.groupWaitMicros() * 1000);
-        }
-        long target = segments.logEndOffset();
-        long fsyncMicros = lastFsyncMicros;
-        Throwable failure = null;
-        if (syncedOffset < target) {
-            if (segments.recoveryPoint() >= target) {
-                syncedOffset = target; // a flush (closing the log, say) forced all of it already
-            } else {
-                try {
-                    long started = System.nanoTime();
-                    segments.forceDataFrom(syncedOffset);
-                    fsyncMicros = (System.nanoTime() - started) / 1000;
-                    metrics.fsynced(fsyncMicros);
-                    lastFsyncMicros = fsyncMicros;
-                    syncedOffset = target;
-                } catch (IOException e) {
-                    failure = segments.fail(e); // never retried: every group waiting now fails with it
-                } catch (LogClosedException e) {
-                    if (segments.recoveryPoint() >= target) {
-                        syncedOffset = target; // closed meanwhile, and its flush forced all of it
-                    } else {
-                        failure = e; // closed unflushed (after a failure): not known to be on disk
-                    }
-                }
-            }
-        }
-        for (Iterator<SyncWaiter> it = awaitingSync.iterator(); it.hasNext(); ) {
-            SyncWaiter waiter = it.next();
-            if (failure == null && waiter.groupEnd > syncedOffset) {
-                continue; // written after this round's target: the next round covers it
-            }
-            it.remove();
-            final Throwable failed = failure;
-            final long micros = fsyncMicros;
-            for (PendingAppend append : waiter.strict) {
-                settled.add(failed == null ? () -> acknowledge(append, true, micros) : () -> failAppend(append, failed));
-            }
-        }
-        return settled;
-    }
-
-    /** A written group waiting for an fsync: the offset after its last record, and its strict appends. */
-    private record SyncWaiter(long groupEnd, List<PendingAppend> strict) {
+        groupCommit.await(group.get(group.size() - 1).placement().lastOffset() + 1, strict);
     }
 
     private void acknowledge(PendingAppend append, boolean durable, long fsyncMicros) {
@@ -452,9 +350,12 @@ public final class AppendPipeline {
         append.future.complete(append.result(durable, fsyncMicros));
     }
 
-    private void failAppend(PendingAppend append, Throwable failure) {
+    /** Fails {@code append}; {@code counted} when the failure is an I/O error the meters count. */
+    private void failAppend(PendingAppend append, Throwable failure, boolean counted) {
         release(append);
-        metrics.failures.increment();
+        if (counted) {
+            metrics.failures.increment();
+        }
         append.future.completeExceptionally(failure);
     }
 
