@@ -1,117 +1,84 @@
 package dev.spool.log;
 
+import dev.spool.log.append.AppendPipeline;
+import dev.spool.log.append.PendingAppend;
+import dev.spool.log.append.Sequencer;
 import dev.spool.log.io.FileIO;
-import dev.spool.log.record.Record;
-import dev.spool.log.record.RecordBatch;
 import dev.spool.log.recovery.LogLoader;
-import dev.spool.log.segment.ChainFile;
-import dev.spool.log.segment.HashChain;
+import dev.spool.log.retention.Retention;
 import dev.spool.log.segment.Segment;
+import dev.spool.log.segment.SegmentSet;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One topic-partition's log: an ordered set of {@link Segment}s holding record batches with dense
+ * One topic-partition's log: an ordered set of segments holding record batches with dense
  * offsets from {@link #logStartOffset()} to {@link #logEndOffset()}.
  *
  * <h2>Design</h2>
- * Appends take the log's one writer lock: they stamp offsets into the caller's batch header (the
- * offset is outside the CRC, so the checksum stays valid), write it at the end of the active
- * segment, index it, then publish the new end offset through a volatile field. Validation (sizes,
- * CRC) runs on the caller's thread before the lock. Readers never take that lock: they read a
- * snapshot of the segment map and of a segment's published size, so they never see half a batch
- * ({@link LogReader}).
- * Truncation, rare, is published through a sequence counter that readers check and retry on.
+ * A facade over the pieces that do the work, in the order data flows through them:
+ * <ul>
+ *   <li>an append is validated on the caller's thread ({@link PendingAppend#validated}), then
+ *       queued in the {@link AppendPipeline}, which owns the log's one writer lock, groups queued
+ *       appends, has the {@link Sequencer} assign offsets and chain hashes, writes each group and
+ *       acknowledges it by its {@link Durability}: after the write, or after an fsync shared by the
+ *       whole group (group commit);</li>
+ *   <li>the {@link SegmentSet} holds the segments and the offsets that bound them: it appends,
+ *       rolls (a rolled segment is forced in the background), flushes, truncates and deletes;</li>
+ *   <li>{@link LogReader} serves reads without taking the writer lock: it reads a snapshot of the
+ *       segment map and of a segment's published size, so it never sees half a batch;</li>
+ *   <li>{@link Retention} deletes whole segments by time, size and log start offset.</li>
+ * </ul>
+ * Every write other than an append (flush, retention, truncation, roll, reconfiguration, close)
+ * runs under the pipeline's writer lock. After a failed write or fsync the log refuses writes
+ * until it is reopened ({@link #isFailed()}); the fsync is never retried. {@link #flush()} forces
+ * everything written; {@link Durability#STRICT} appends are forced before they are acknowledged.
  *
- * <p>Rolling hands the segment it closes to a flush executor (the log manager's flusher thread)
- * which forces it off the appending thread and then moves the recovery point to the new segment,
- * so after a crash only the last segment, and any rolled one whose flush had not finished, needs
- * scanning ({@link LogLoader}). Measured: forcing a 1 GiB segment in line on the appending thread
- * cost 100 x 1 KiB appends about 30% of their throughput. Retention deletes whole
- * segments: they leave the map first, then their files are renamed {@code .deleted}, the
- * directory is synced, and the files are removed.
- *
- * <p>Thread-safe. Durability modes and group commit arrive in a later issue; today
- * {@link #flush()} is the one way to force data.
+ * <p>Thread-safe.
  */
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
 
-    private final FileIO io;
     private final Path dir;
     private final String name;
     /**
-     * Swapped whole under the write lock by {@link #reconfigure} (a topic's settings altered while it
-     * runs); everything else reads it once per operation.
+     * Swapped whole under the writer lock by {@link #reconfigure} (a topic's settings altered while
+     * it runs); everything else reads it once per operation.
      */
     private volatile LogConfig config;
     private final LongSupplier clockMs;
-    private final ReentrantLock writeLock = new ReentrantLock();
-    /**
-     * Held while segments are forced or their files change shape (flush, truncation, deletion,
-     * close), so the background flush of a rolled segment never races them. Order: the write lock
-     * first, then this one; the background flush takes only this one, so appends never wait for it.
-     */
-    private final ReentrantLock flushLock = new ReentrantLock();
-    private final Executor rollFlushExecutor;
+    private final SegmentSet segments;
+    private final Sequencer sequencer;
     private final AppendPipeline pipeline;
-    private final LogReader reader = new LogReader(this);
+    private final Retention retention;
+    private final LogReader reader;
     /** Run when a truncation lowers the recovery point; the log manager checkpoints there. */
     private volatile Runnable recoveryPointLowered = () -> { };
-    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
 
-    private volatile Segment active;
-    private volatile long logStartOffset;
-    private volatile long logEndOffset;
-    private volatile long recoveryPoint;
-    /** Odd while a truncation runs; readers retry when it changed under them. */
-    private volatile long truncationSequence;
-    /** Counted down when the truncation in progress ends; set before the sequence turns odd. */
-    private volatile CountDownLatch truncationDone = new CountDownLatch(0);
-    private volatile boolean closed;
-    /** Hashes batches into the chain (writer only, under the write lock); null when the log keeps no chain. */
-    private final HashChain chainHasher;
-    /** The chain after the last batch written (writer only); the anchor of the next segment. */
-    private final byte[] chainHead;
-    /** The first write-path I/O error; once set the log refuses writes until reopened. */
-    private volatile IOException failure;
-
-    private final LogMetrics metrics;
-
-    private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, Executor rollFlushExecutor,
+    private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, Executor ioExecutor,
                 MeterRegistry meterRegistry, LogLoader.Loaded loaded) {
-        this.io = io;
-        this.rollFlushExecutor = rollFlushExecutor;
-        this.metrics = new LogMetrics(meterRegistry, dir.getFileName().toString(), this);
-        this.pipeline = new AppendPipeline(this, rollFlushExecutor, config.write(), loaded.logEndOffset(), metrics);
         this.dir = dir;
         this.name = dir.getFileName().toString();
         this.config = config;
         this.clockMs = clockMs;
-        for (Segment segment : loaded.segments()) {
-            segments.put(segment.baseOffset(), segment);
-        }
-        this.active = segments.lastEntry().getValue();
-        this.logStartOffset = loaded.logStartOffset();
-        this.logEndOffset = loaded.logEndOffset();
-        this.recoveryPoint = loaded.recoveryPoint();
-        this.chainHasher = config.hashChain() ? new HashChain() : null;
-        this.chainHead = loaded.chainHead().clone();
+        this.segments = new SegmentSet(io, dir, loaded.segments(), loaded.logStartOffset(), loaded.logEndOffset(),
+                loaded.recoveryPoint(), clockMs, ioExecutor);
+        this.sequencer = new Sequencer(segments, config.hashChain(), loaded.chainHead());
+        this.pipeline = new AppendPipeline(segments, sequencer, this::config, clockMs, ioExecutor, meterRegistry);
+        this.retention = new Retention(segments, reason -> sequencer.roll(reason, this.config));
+        this.reader = new LogReader(segments);
     }
 
     /** Opens (or creates) the log in {@code dir}, recovering it as {@code state} requires. */
@@ -138,7 +105,10 @@ public final class Log implements AutoCloseable {
         return open(io, dir, config, state, clockMs, rollFlushExecutor, new CompositeMeterRegistry());
     }
 
-    /** As the form above, recording the append path's meters ({@link LogMetrics}) in {@code meterRegistry}. */
+    /**
+     * As the form above, recording the append path's meters in {@code meterRegistry}
+     * ({@code spool.log.*}, tagged with the log's name: {@code dev.spool.log.append.LogMetrics}).
+     */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
                            Executor rollFlushExecutor, MeterRegistry meterRegistry) throws IOException {
         LogLoader.Loaded loaded = LogLoader.load(io, dir, config, state, clockMs.getAsLong());
@@ -163,12 +133,9 @@ public final class Log implements AutoCloseable {
      * @throws IllegalArgumentException if {@code next} changes what cannot change
      */
     public void reconfigure(LogConfig next) {
-        java.util.Objects.requireNonNull(next, "next");
-        writeLock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("Log " + dir + " is closed");
-            }
+        Objects.requireNonNull(next, "next");
+        pipeline.exclusiveUnchecked(() -> {
+            segments.ensureNotClosed();
             LogConfig current = config;
             if (next.hashChain() != current.hashChain()) {
                 throw new IllegalArgumentException("The hash chain of " + name + " cannot be turned "
@@ -183,44 +150,39 @@ public final class Log implements AutoCloseable {
                         + current.batchBytesMax() + " to " + next.batchBytesMax() + " bytes: it bounds what is read back");
             }
             config = next;
-        } finally {
-            writeLock.unlock();
-        }
+            return null;
+        });
         LOG.info("Reconfigured {}: {}", name, next);
     }
 
     /** The first offset a read may ask for. */
     public long logStartOffset() {
-        return logStartOffset;
+        return segments.logStartOffset();
     }
 
     /** The offset the next appended record gets; everything below it is readable. */
     public long logEndOffset() {
-        return logEndOffset;
+        return segments.logEndOffset();
     }
 
     /** Every offset below this is flushed to disk. */
     public long recoveryPoint() {
-        return recoveryPoint;
+        return segments.recoveryPoint();
     }
 
     /** Bytes of all segments. */
     public long sizeBytes() {
-        long total = 0;
-        for (Segment segment : segments.values()) {
-            total += segment.sizeBytes();
-        }
-        return total;
+        return segments.sizeBytes();
     }
 
     public int segmentCount() {
-        return segments.size();
+        return segments.segments().size();
     }
 
     /** A description of each segment, oldest first. */
     public List<SegmentInfo> segments() throws IOException {
         List<SegmentInfo> out = new ArrayList<>();
-        for (Segment segment : segments.values()) {
+        for (Segment segment : segments.segments().values()) {
             out.add(new SegmentInfo(segment.baseOffset(), segment.nextOffset(), segment.sizeBytes(),
                     segment.maxTimestamp()));
         }
@@ -253,21 +215,17 @@ public final class Log implements AutoCloseable {
      * {@link WriteConfig#whenFull()}); the future completes when the append is acknowledged under
      * {@code durability}, or exceptionally with the I/O error that failed it. The buffer must not
      * be changed until then: the log stamps offsets into it and writes it from the writer.
-     * Validation errors are thrown at once, as by {@link #append(ByteBuffer, Durability)}.
+     * Validation errors are thrown at once, as by {@link #append(ByteBuffer, Durability)}. The
+     * future completes on the writer's or the fsync's thread, after it released its locks.
      */
-    public java.util.concurrent.CompletableFuture<AppendResult> appendAsync(ByteBuffer batches, Durability durability)
+    public CompletableFuture<AppendResult> appendAsync(ByteBuffer batches, Durability durability)
             throws IOException {
         return pipeline.submit(pending(batches, durability));
     }
 
     private PendingAppend pending(ByteBuffer batches, Durability durability) {
-        if (closed) {
-            throw new IllegalStateException("Log " + dir + " is closed");
-        }
-        ByteBuffer view = batches.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
-        int totalBytes = AppendValidation.check(view, config, name);
-        return new PendingAppend(view, totalBytes, lastOffsetDelta(view),
-                java.util.Objects.requireNonNull(durability, "durability"));
+        segments.ensureNotClosed();
+        return PendingAppend.validated(batches, durability, config, name);
     }
 
     /**
@@ -275,12 +233,7 @@ public final class Log implements AutoCloseable {
      * chain: what {@code spool verify --expect-head} compares with a receipt.
      */
     public String chainHeadHex() {
-        writeLock.lock();
-        try {
-            return chainHasher == null ? "" : HashChain.hex(chainHead);
-        } finally {
-            writeLock.unlock();
-        }
+        return pipeline.exclusiveUnchecked(sequencer::chainHeadHex);
     }
 
     /** Bytes accepted by append calls but not yet acknowledged. */
@@ -288,195 +241,17 @@ public final class Log implements AutoCloseable {
         return pipeline.inFlightBytes();
     }
 
-    ReentrantLock writeLock() {
-        return writeLock;
-    }
-
-    /** Sets what runs (under the log's locks) after a truncation lowered the recovery point. */
+    /** Sets what runs (under the log's writer lock) after a truncation lowered the recovery point. */
     void onRecoveryPointLowered(Runnable action) {
-        this.recoveryPointLowered = java.util.Objects.requireNonNull(action, "action");
-    }
-
-    /** The segments by base offset, for the reader; never modified through this view. */
-    java.util.NavigableMap<Long, Segment> segmentMap() {
-        return segments;
-    }
-
-    /** Odd while a truncation runs (see {@link LogReader}). */
-    long truncationSequence() {
-        return truncationSequence;
-    }
-
-    CountDownLatch truncationDone() {
-        return truncationDone;
-    }
-
-    /**
-     * Forces the data (not the indexes) of every segment that may hold offsets at or after
-     * {@code offset}: what a strict append needs. Segments removed meanwhile are skipped.
-     */
-    void forceDataFrom(long offset) throws IOException {
-        // From the recovery point, not just the append's segment: a rolled segment whose background
-        // flush has not run yet would otherwise lose its tail in a power loss, and recovery (rows T2,
-        // T3 of LogLoader) then drops the later segments, this acknowledged append with them.
-        Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(offset, recoveryPoint));
-        Map<Long, Segment> tail = from == null ? segments : segments.tailMap(from.getKey(), true);
-        for (Segment segment : tail.values()) {
-            try {
-                segment.forceData();
-            } catch (ClosedChannelException e) {
-                // Deleted by retention or truncation after the write: nothing left to force.
-            }
-        }
-    }
-
-    /**
-     * The I/O stage of a group (write lock held): assigns offsets, then writes runs of appends
-     * that share a segment with one gathering write each, rolling between runs as needed, and
-     * publishes the new log end after each run.
-     */
-    void writeGroupLocked(List<PendingAppend> group) throws IOException {
-        ensureOpen();
-        final LogConfig config = this.config; // stable: reconfigure takes the write lock
-        long now = clockMs.getAsLong();
-        final HashChain hasher = chainHasher;
-        final byte[] head = chainHead;
-        ByteBuffer[] run = new ByteBuffer[group.size()];
-        int i = 0;
-        while (i < group.size()) {
-            long next = logEndOffset;
-            Segment segment = maybeRoll(group.get(i).sizeBytes, next + group.get(i).lastOffsetDelta, now);
-            long segmentBytes = segment.sizeBytes();
-            ChainFile chain = hasher == null ? null : segment.chain();
-            int count = 0;
-            while (i < group.size()) {
-                PendingAppend append = group.get(i);
-                long last = next + append.lastOffsetDelta;
-                boolean fits = segmentBytes + append.sizeBytes <= config.segmentBytes()
-                        && last - segment.baseOffset() <= Integer.MAX_VALUE;
-                if (count > 0 && !fits) {
-                    break;
-                }
-                append.firstOffset = next;
-                for (int at = append.batches.position(); at < append.batches.limit(); ) {
-                    int batchBytes = RecordBatch.sizeInBytes(append.batches, at);
-                    RecordBatch.setBaseOffset(append.batches, at, next);
-                    if (hasher != null) { // the stored bytes, base offset stamped; the digest reads them in place
-                        hasher.step(head, append.batches.duplicate().limit(at + batchBytes).position(at));
-                        chain.add(next, head);
-                    }
-                    next += RecordBatch.lastOffsetDelta(append.batches, at) + 1;
-                    at += batchBytes;
-                }
-                if (hasher != null) {
-                    append.chainHash = head.clone();
-                }
-                append.lastOffset = next - 1;
-                append.segment = segment;
-                append.position = (int) segmentBytes;
-                run[count++] = append.batches.duplicate();
-                segmentBytes += append.sizeBytes;
-                i++;
-            }
-            try {
-                segment.append(run, count, next - 1, now);
-            } catch (IOException e) {
-                throw fail(e);
-            }
-            logEndOffset = next;
-        }
-    }
-
-    /** The offset span of the batches in {@code batches}, minus one: last offset minus first. */
-    private static long lastOffsetDelta(ByteBuffer batches) {
-        long delta = -1;
-        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
-            delta += RecordBatch.lastOffsetDelta(batches, at) + 1;
-        }
-        return delta;
-    }
-
-    private Segment maybeRoll(int incomingBytes, long lastOffset, long now) throws IOException {
-        Segment segment = active;
-        if (segment.isEmpty()) {
-            return segment;
-        }
-        String reason = null;
-        if ((long) segment.sizeBytes() + incomingBytes > config.segmentBytes()) {
-            reason = "size";
-        } else if (now - segment.rollingBaseMs() > config.segmentMs()) {
-            reason = "age";
-        } else if (segment.indexesFull()) {
-            reason = "full index";
-        } else if (lastOffset - segment.baseOffset() > Integer.MAX_VALUE) {
-            reason = "offset range";
-        }
-        return reason == null ? segment : roll(reason);
+        this.recoveryPointLowered = Objects.requireNonNull(action, "action");
     }
 
     /** Starts a new segment at the log end (when the active one holds data). Flushes the old one. */
     public void roll() throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            if (!active.isEmpty()) {
-                try {
-                    roll("request");
-                } catch (IOException e) {
-                    throw fail(e);
-                }
-            }
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    private Segment roll(String reason) throws IOException {
-        Segment old = active;
-        long base = logEndOffset;
-        old.seal();
-        Segment created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                clockMs.getAsLong(), chainHasher == null ? null : chainHead.clone());
-        io.syncDirectory(dir);
-        segments.put(base, created);
-        active = created;
-        long sequence = truncationSequence;
-        rollFlushExecutor.execute(() -> flushRolled(base, sequence));
-        IOException failed = failure;
-        if (failed != null) { // an in-line flush failed: the append that rolled must not report success
-            throw failed;
-        }
-        LOG.debug("Rolled {} by {} at offset {}", name, reason, base);
-        return created;
-    }
-
-    /**
-     * Forces the segments below {@code base} (the ones rolls closed), then moves the recovery point
-     * to {@code base}, unless a truncation ran since the roll (the offsets below {@code base} may
-     * then hold new, unflushed data). A failure fails the log: the fsync is never retried.
-     */
-    private void flushRolled(long base, long sequenceAtRoll) {
-        flushLock.lock();
-        try {
-            if (closed || failure != null) {
-                return;
-            }
-            // From the segment just sealed (its time index gained its final entry even when its data
-            // was already flushed), or from the recovery point if that is further back.
-            Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(recoveryPoint, base - 1));
-            Map<Long, Segment> unflushed = from == null ? segments.headMap(base, false)
-                    : segments.subMap(from.getKey(), true, base, false);
-            for (Segment segment : unflushed.values()) {
-                segment.flush();
-            }
-            if (truncationSequence == sequenceAtRoll) {
-                recoveryPoint = Math.max(recoveryPoint, base);
-            }
-        } catch (IOException e) {
-            fail(e);
-        } finally {
-            flushLock.unlock();
-        }
+        pipeline.exclusive(() -> {
+            segments.ensureWritable();
+            return segments.active().isEmpty() ? null : sequencer.roll("request", config);
+        });
     }
 
     /**
@@ -523,20 +298,7 @@ public final class Log implements AutoCloseable {
      * time), or empty if every record is older.
      */
     public Optional<TimestampOffset> findOffsetByTimestamp(long timestamp) throws IOException {
-        long start = logStartOffset;
-        for (Segment segment : segments.values()) {
-            if (segment.nextOffset() <= start || segment.maxTimestamp() < timestamp) {
-                continue;
-            }
-            // Records below the start are not candidates: the first one at or after the start with a
-            // late enough timestamp may be later, or absent (timestamps need not increase).
-            Optional<Record> found = segment.findOffsetByTimestamp(timestamp, start, config.batchBytesMax());
-            if (found.isPresent()) {
-                Record record = found.get();
-                return Optional.of(new TimestampOffset(record.offset(), record.timestamp()));
-            }
-        }
-        return Optional.empty();
+        return reader.findOffsetByTimestamp(timestamp, config.batchBytesMax());
     }
 
     /**
@@ -544,25 +306,10 @@ public final class Log implements AutoCloseable {
      * log end as it was when the flush began.
      */
     public void flush() throws IOException {
-        writeLock.lock();
-        flushLock.lock();
-        try {
-            ensureOpen();
-            long end = logEndOffset;
-            Map.Entry<Long, Segment> from = segments.floorEntry(recoveryPoint);
-            Map<Long, Segment> unflushed = from == null ? segments : segments.tailMap(from.getKey(), true);
-            try {
-                for (Segment segment : unflushed.values()) {
-                    segment.flush();
-                }
-            } catch (IOException e) {
-                throw fail(e); // never retry an fsync: what it failed to write may be gone from the page cache
-            }
-            recoveryPoint = Math.max(recoveryPoint, end);
-        } finally {
-            flushLock.unlock();
-            writeLock.unlock();
-        }
+        pipeline.exclusive(() -> {
+            segments.flush();
+            return null;
+        });
     }
 
     /**
@@ -572,41 +319,10 @@ public final class Log implements AutoCloseable {
      * segments were deleted.
      */
     public int applyRetention(long nowMs) throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            try {
-                return applyRetentionLocked(nowMs);
-            } catch (IOException e) {
-                throw fail(e);
-            }
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    private int applyRetentionLocked(long nowMs) throws IOException {
-        final LogConfig config = this.config; // stable: the write lock is held
-        {
-            int deleted = deleteBelowLogStart();
-            if (config.retentionMs() > 0) {
-                deleted += deleteWhile(segment -> {
-                    long max = segment.maxTimestampForRetention();
-                    return max >= 0 && nowMs - max > config.retentionMs();
-                }, "time");
-            }
-            if (config.retentionBytes() > 0) {
-                long[] size = {sizeBytes()};
-                deleted += deleteWhile(segment -> {
-                    if (size[0] - segment.sizeBytes() >= config.retentionBytes()) {
-                        size[0] -= segment.sizeBytes();
-                        return true;
-                    }
-                    return false;
-                }, "size");
-            }
-            return deleted;
-        }
+        return pipeline.exclusive(() -> {
+            segments.ensureWritable();
+            return retention.apply(config, nowMs);
+        });
     }
 
     /**
@@ -614,76 +330,10 @@ public final class Log implements AutoCloseable {
      * at once, and segments wholly below it are deleted. Returns the new log start offset.
      */
     public long advanceLogStartOffset(long offset) throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            if (offset > logEndOffset) {
-                throw new IllegalArgumentException("Cannot move the start of " + name + " to " + offset
-                        + ", past its end " + logEndOffset);
-            }
-            if (offset > logStartOffset) {
-                logStartOffset = offset;
-                try {
-                    deleteBelowLogStart();
-                } catch (IOException e) {
-                    throw fail(e);
-                }
-            }
-            return logStartOffset;
-        } finally {
-            writeLock.unlock();
-        }
-    }
-
-    private int deleteBelowLogStart() throws IOException {
-        long start = logStartOffset;
-        return deleteWhile(segment -> segment.nextOffset() <= start && !segment.isEmpty(), "log start offset");
-    }
-
-    private interface SegmentPredicate {
-        boolean test(Segment segment) throws IOException;
-    }
-
-    /** Deletes segments from the oldest while {@code expired} holds; rolls first if the active one expired. */
-    private int deleteWhile(SegmentPredicate expired, String reason) throws IOException {
-        List<Segment> doomed = new ArrayList<>();
-        for (Segment segment : segments.values()) {
-            if (!expired.test(segment)) {
-                break;
-            }
-            doomed.add(segment);
-        }
-        if (doomed.isEmpty()) {
-            return 0;
-        }
-        if (doomed.get(doomed.size() - 1) == active) {
-            roll("retention");
-        }
-        long newStart = doomed.get(doomed.size() - 1).nextOffset();
-        if (newStart > logStartOffset) {
-            logStartOffset = newStart;
-        }
-        for (Segment segment : doomed) {
-            segments.remove(segment.baseOffset());
-        }
-        deleteFiles(doomed);
-        LOG.info("Deleted {} segment(s) of {} by {} retention; log start offset is now {}", doomed.size(), name,
-                reason, logStartOffset);
-        return doomed.size();
-    }
-
-    /** Renames each file to {@code .deleted}, syncs the directory, then removes them. */
-    private void deleteFiles(List<Segment> doomed) throws IOException {
-        flushLock.lock();
-        try {
-            deleteFilesLocked(doomed);
-        } finally {
-            flushLock.unlock();
-        }
-    }
-
-    private void deleteFilesLocked(List<Segment> doomed) throws IOException {
-        Segment.deleteAll(io, dir, doomed);
+        return pipeline.exclusive(() -> {
+            segments.ensureWritable();
+            return retention.advanceLogStartOffset(offset);
+        });
     }
 
     /**
@@ -693,157 +343,63 @@ public final class Log implements AutoCloseable {
      * log end offset. The cut is forced to disk before this returns.
      */
     public long truncateTo(long offset) throws IOException {
-        writeLock.lock();
-        try {
-            ensureOpen();
-            if (offset >= logEndOffset) {
-                return logEndOffset;
+        return pipeline.exclusive(() -> {
+            segments.ensureWritable();
+            if (offset >= segments.logEndOffset()) {
+                return segments.logEndOffset();
             }
-            if (offset < logStartOffset) {
+            if (offset < segments.logStartOffset()) {
                 throw new IllegalArgumentException("Cannot truncate " + name + " to " + offset
-                        + ", below its start offset " + logStartOffset);
+                        + ", below its start offset " + segments.logStartOffset());
             }
-            CountDownLatch done = new CountDownLatch(1);
-            truncationDone = done;
-            flushLock.lock();
-            truncationSequence++;
-            try {
-                List<Segment> doomed = new ArrayList<>();
-                for (Segment segment : segments.tailMap(offset, true).values()) {
-                    if (segment.baseOffset() != segments.firstKey()) {
-                        doomed.add(segment);
-                    }
-                }
-                for (Segment segment : doomed) {
-                    segments.remove(segment.baseOffset());
-                }
-                Segment last = segments.lastEntry().getValue();
-                long newEnd = last.truncateTo(offset);
-                if (chainHasher != null) {
-                    System.arraycopy(last.chain().lastHash(), 0, chainHead, 0, HashChain.HASH_BYTES);
-                }
-                active = last;
-                if (newEnd < logStartOffset) {
-                    // The batch holding the start offset began below it and is gone: the log is
-                    // now empty and starts at its new end (as Kafka's truncateTo does).
-                    logStartOffset = newEnd;
-                }
-                logEndOffset = newEnd;
-                recoveryPoint = Math.min(recoveryPoint, newEnd);
-                pipeline.truncated(newEnd);
-                deleteFiles(doomed);
-                // The recovery point on disk must come down before new data lands below the old one: a
-                // crash would otherwise trust, unscanned, segments that now hold unflushed appends.
-                recoveryPointLowered.run();
-                LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
-                        doomed.size());
-                return newEnd;
-            } catch (IOException e) {
-                throw fail(e);
-            } finally {
-                truncationSequence++;
-                flushLock.unlock();
-                done.countDown();
-            }
-        } finally {
-            writeLock.unlock();
-        }
+            long newEnd = segments.truncateTo(offset, (last, end) -> {
+                sequencer.truncated(last);
+                pipeline.truncated(end);
+            });
+            // The recovery point on disk must come down before new data lands below the old one (the
+            // writer lock is still held): a crash would otherwise trust, unscanned, segments that now
+            // hold unflushed appends.
+            recoveryPointLowered.run();
+            return newEnd;
+        });
     }
 
     /** Whether the log was closed. */
     public boolean isClosed() {
-        return closed;
-    }
-
-    private void ensureOpen() throws IOException {
-        if (closed) {
-            throw new IllegalStateException("Log " + dir + " is closed");
-        }
-        IOException failed = failure;
-        if (failed != null) {
-            throw new IOException("Log " + dir + " failed earlier (" + describe(failed)
-                    + ") and refuses writes until it is reopened", failed);
-        }
-    }
-
-    /** Records the first write-path failure; returns the error to throw. */
-    IOException fail(IOException e) {
-        if (failure == null) {
-            failure = e;
-            LOG.error("Log {} failed: {}; it refuses writes until reopened", dir, describe(e));
-        }
-        return e;
-    }
-
-    /**
-     * An error's message for a person. The JDK's missing-file, access-denied and file-exists errors
-     * carry only the path as their message ("/data/t-0/00000000000000000020.log"): the type says why.
-     */
-    private static String describe(IOException e) {
-        return e instanceof java.nio.file.FileSystemException fs && fs.getReason() == null
-                ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
+        return segments.isClosed();
     }
 
     /** Whether a write or flush failed; the log then refuses writes until reopened. */
     public boolean isFailed() {
-        return failure != null;
+        return segments.isFailed();
     }
 
-    /** Flushes everything, then closes every segment. */
+    /**
+     * Writes the appends already accepted, flushes everything, then closes every segment. The
+     * appends' futures complete after the log's locks are released.
+     */
     @Override
     public void close() throws IOException {
-        writeLock.lock();
-        flushLock.lock();
-        try {
-            if (closed) {
-                return;
+        pipeline.drainThen(() -> {
+            if (!segments.isClosed()) {
+                pipeline.closeMeters();
             }
-            pipeline.drainQueuedLocked(); // appends already accepted are written (or failed), not dropped
-            if (failure == null) {
-                active.seal();
-                flush();
-            }
-            closed = true;
-            metrics.close();
-            IOException failure = null;
-            for (Segment segment : segments.values()) {
-                try {
-                    segment.close();
-                } catch (IOException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-        } finally {
-            flushLock.unlock();
-            writeLock.unlock();
-        }
+            segments.close();
+            return null;
+        });
     }
 
     /** Closes the segments without flushing: for a log that is being deleted, or after a failure. */
     void closeWithoutFlush() throws IOException {
-        writeLock.lock();
-        flushLock.lock();
-        try {
-            closed = true;
-            metrics.close();
-            for (Segment segment : segments.values()) {
-                segment.close();
-            }
-        } finally {
-            flushLock.unlock();
-            writeLock.unlock();
-        }
+        pipeline.exclusive(() -> {
+            pipeline.closeMeters();
+            segments.closeWithoutFlush();
+            return null;
+        });
     }
 
     @Override
     public String toString() {
-        return "Log[" + dir + ", offsets " + logStartOffset + ".." + logEndOffset + "]";
+        return "Log[" + dir + ", offsets " + segments.logStartOffset() + ".." + segments.logEndOffset() + "]";
     }
 }

@@ -1,12 +1,15 @@
 package dev.spool.log;
 
+import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.Segment;
+import dev.spool.log.segment.SegmentSet;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.NoSuchFileException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,20 +22,26 @@ import java.util.concurrent.TimeUnit;
  * (odd while a truncation runs; a reader that saw it change retries, and one that sees it odd
  * waits on the truncation's own latch, bounded). A read never returns a batch past the log end it
  * reports. Thread-safe; one per log.
+ *
+ * <p>It stays beside {@link Log} rather than beside {@link SegmentSet}: what it builds are the
+ * API's results ({@link ReadResult}, {@link LogSlice}, {@link OffsetOutOfRangeException}), and the
+ * segment package holds files and offsets, not what a caller is told.
  */
 final class LogReader {
     private static final int READ_RETRIES_MAX = 16;
     /** How long a reader waits for one truncation (which forces the file) before giving up. */
     private static final long TRUNCATION_WAIT_MS_MAX = 30_000;
 
-    private final Log log;
+    private final SegmentSet segments;
+    private final String name;
 
-    LogReader(Log log) {
-        this.log = log;
+    LogReader(SegmentSet segments) {
+        this.segments = segments;
+        this.name = segments.dir().getFileName().toString();
     }
 
     private String name() {
-        return log.dir().getFileName().toString();
+        return name;
     }
 
     /** How one segment serves a read: a buffer of the whole batches it read (empty if none). */
@@ -63,15 +72,15 @@ final class LogReader {
     LogSlice slice(long offset, int maxBytes) throws IOException {
         return withRetries(offset, (start, end) -> {
             if (offset == end) {
-                return new LogSlice(java.util.Optional.empty(), start, end);
+                return new LogSlice(Optional.empty(), start, end);
             }
-            Map.Entry<Long, Segment> entry = log.segmentMap().floorEntry(offset);
+            Map.Entry<Long, Segment> entry = segments.segments().floorEntry(offset);
             while (entry != null) {
-                java.util.Optional<Segment.FileSlice> found = entry.getValue().slice(offset, maxBytes, end);
+                Optional<Segment.FileSlice> found = entry.getValue().slice(offset, maxBytes, end);
                 if (found.isPresent()) {
                     return new LogSlice(found, start, end);
                 }
-                entry = log.segmentMap().higherEntry(entry.getKey());
+                entry = segments.segments().higherEntry(entry.getKey());
             }
             return null;
         });
@@ -88,7 +97,7 @@ final class LogReader {
      */
     private <T> T withRetries(long offset, Attempt<T> attempt) throws IOException {
         for (int tries = 0; ; tries++) {
-            long sequence = log.truncationSequence();
+            long sequence = segments.truncationSequence();
             if ((sequence & 1) != 0) {
                 awaitTruncation(offset);
                 if (tries >= READ_RETRIES_MAX) {
@@ -96,14 +105,14 @@ final class LogReader {
                 }
                 continue;
             }
-            long start = log.logStartOffset();
-            long end = log.logEndOffset();
+            long start = segments.logStartOffset();
+            long end = segments.logEndOffset();
             if (offset < start || offset > end) {
                 throw new OffsetOutOfRangeException(name(), offset, start, end);
             }
             try {
                 T result = attempt.run(start, end);
-                if (result != null && log.truncationSequence() == sequence) {
+                if (result != null && segments.truncationSequence() == sequence) {
                     return result;
                 }
                 // Nothing, though offset < end: retention removed the segment under us (the start
@@ -112,7 +121,7 @@ final class LogReader {
                 // A segment deleted by retention or truncation under us is closed or gone: look
                 // again. Anything else is real, unless a truncation cut the bytes we were reading.
                 boolean deleted = e instanceof ClosedChannelException || e instanceof NoSuchFileException;
-                if (tries >= READ_RETRIES_MAX || (!deleted && log.truncationSequence() == sequence)) {
+                if (tries >= READ_RETRIES_MAX || (!deleted && segments.truncationSequence() == sequence)) {
                     throw e;
                 }
             }
@@ -130,7 +139,7 @@ final class LogReader {
      */
     private void awaitTruncation(long offset) throws IOException {
         try {
-            if (!log.truncationDone().await(TRUNCATION_WAIT_MS_MAX, TimeUnit.MILLISECONDS)) {
+            if (!segments.truncationDone().await(TRUNCATION_WAIT_MS_MAX, TimeUnit.MILLISECONDS)) {
                 throw new IOException("Read of " + name() + " at offset " + offset + " waited more than "
                         + TRUNCATION_WAIT_MS_MAX + " ms for a truncation to finish");
             }
@@ -168,13 +177,13 @@ final class LogReader {
 
     /** The batches of the first segment that has any at or after {@code offset}; null when none does. */
     private SegmentBytes readFromSegments(long offset, SegmentRead segmentRead) throws IOException {
-        Map.Entry<Long, Segment> entry = log.segmentMap().floorEntry(offset);
+        Map.Entry<Long, Segment> entry = segments.segments().floorEntry(offset);
         while (entry != null) {
             ByteBuffer bytes = segmentRead.read(entry.getValue(), offset);
             if (bytes.hasRemaining()) {
                 return new SegmentBytes(entry.getValue(), bytes);
             }
-            Map.Entry<Long, Segment> next = log.segmentMap().higherEntry(entry.getKey());
+            Map.Entry<Long, Segment> next = segments.segments().higherEntry(entry.getKey());
             Segment segment = entry.getValue();
             if (next != null && (offset < next.getKey() || segment.nextOffset() < next.getKey())) {
                 // Segments are contiguous and a sealed one holds every offset up to the next one's base
@@ -189,5 +198,26 @@ final class LogReader {
             entry = next;
         }
         return null;
+    }
+
+    /**
+     * The first record at or after the log start whose timestamp is at or after {@code timestamp},
+     * or empty if every record is older (see {@link Log#findOffsetByTimestamp}).
+     */
+    Optional<TimestampOffset> findOffsetByTimestamp(long timestamp, int batchBytesMax) throws IOException {
+        long start = segments.logStartOffset();
+        for (Segment segment : segments.segments().values()) {
+            if (segment.nextOffset() <= start || segment.maxTimestamp() < timestamp) {
+                continue;
+            }
+            // Records below the start are not candidates: the first one at or after the start with a
+            // late enough timestamp may be later, or absent (timestamps need not increase).
+            Optional<Record> found = segment.findOffsetByTimestamp(timestamp, start, batchBytesMax);
+            if (found.isPresent()) {
+                Record record = found.get();
+                return Optional.of(new TimestampOffset(record.offset(), record.timestamp()));
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -1,4 +1,4 @@
-package dev.spool.log;
+package dev.spool.log.append;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -29,7 +29,7 @@ final class LogMetrics {
     private final MeterRegistry registry;
     private final Gauge inFlight;
 
-    LogMetrics(MeterRegistry registry, String logName, Log log) {
+    LogMetrics(MeterRegistry registry, String logName, AppendPipeline pipeline) {
         this.registry = registry;
         MeterRegistry target = registry;
         Tags tags = Tags.of("log", logName);
@@ -38,7 +38,7 @@ final class LogMetrics {
         failures = Counter.builder("spool.log.append.failures").tags(tags).register(target);
         fsync = Timer.builder("spool.log.fsync").tags(tags).register(target);
         groupAppends = DistributionSummary.builder("spool.log.group.appends").tags(tags).register(target);
-        inFlight = Gauge.builder("spool.log.inflight.bytes", log, Log::inFlightBytes).baseUnit("bytes").tags(tags)
+        inFlight = Gauge.builder("spool.log.inflight.bytes", pipeline, AppendPipeline::inFlightBytes).baseUnit("bytes").tags(tags)
                 .register(target);
     }
 

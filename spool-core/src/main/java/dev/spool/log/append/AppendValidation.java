@@ -1,5 +1,7 @@
-package dev.spool.log;
+package dev.spool.log.append;
 
+import dev.spool.log.InvalidBatchException;
+import dev.spool.log.LogConfig;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
 import java.nio.ByteBuffer;

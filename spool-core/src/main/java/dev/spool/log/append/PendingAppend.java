@@ -1,0 +1,73 @@
+package dev.spool.log.append;
+
+import dev.spool.log.AppendResult;
+import dev.spool.log.Durability;
+import dev.spool.log.LogConfig;
+import dev.spool.log.record.RecordBatch;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One append between the caller and the writer: what to write, how durable, and, once written,
+ * where it landed. Made on the caller's thread after validation; the writer sets its placement
+ * once, under the writer lock, before its future can complete.
+ */
+public final class PendingAppend {
+    final ByteBuffer batches;
+    final int sizeBytes;
+    final Durability durability;
+    /** Records' offset span minus one (last offset - first offset), worked out on the caller's thread. */
+    final long lastOffsetDelta;
+    final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+    private Placement placement;
+
+    PendingAppend(ByteBuffer batches, int sizeBytes, long lastOffsetDelta, Durability durability) {
+        this.batches = batches;
+        this.sizeBytes = sizeBytes;
+        this.lastOffsetDelta = lastOffsetDelta;
+        this.durability = Objects.requireNonNull(durability, "durability");
+    }
+
+    /**
+     * Checks the whole batches from {@code batches.position()} to its limit against {@code config}
+     * ({@link AppendValidation}) and wraps them for the pipeline; the buffer's position is not moved.
+     *
+     * @throws dev.spool.log.InvalidBatchException if the batches are refused
+     */
+    public static PendingAppend validated(ByteBuffer batches, Durability durability, LogConfig config, String log) {
+        ByteBuffer view = batches.duplicate().order(ByteOrder.BIG_ENDIAN);
+        int totalBytes = AppendValidation.check(view, config, log);
+        return new PendingAppend(view, totalBytes, lastOffsetDelta(view), durability);
+    }
+
+    /** The offset span of the batches in {@code batches}, minus one: last offset minus first. */
+    private static long lastOffsetDelta(ByteBuffer batches) {
+        long delta = -1;
+        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+            delta += RecordBatch.lastOffsetDelta(batches, at) + 1;
+        }
+        return delta;
+    }
+
+    void placed(Placement where) {
+        if (placement != null) {
+            throw new IllegalStateException("Append already placed at " + placement);
+        }
+        placement = where;
+    }
+
+    Placement placement() {
+        return placement;
+    }
+
+    long recordCount() {
+        return placement.lastOffset() - placement.firstOffset() + 1;
+    }
+
+    AppendResult result(boolean durable, long fsyncMicros) {
+        return new AppendResult(placement.firstOffset(), placement.lastOffset(), placement.segmentBaseOffset(),
+                placement.position(), sizeBytes, durable, fsyncMicros, placement.chainHash());
+    }
+}

@@ -1,0 +1,440 @@
+package dev.spool.log.segment;
+
+import dev.spool.log.LogClosedException;
+import dev.spool.log.LogConfig;
+import dev.spool.log.io.FileIO;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One log's segments, in offset order, and the offsets that bound them: the log start, the log
+ * end and the recovery point.
+ *
+ * <h2>Design</h2>
+ * The segments sit in a concurrent map by base offset; the last one is the active segment, the
+ * only one written. Readers take no lock: they read the map and the volatile offsets, and the
+ * end moves only after the bytes below it are written ({@link #append}). Everything that changes
+ * the set runs under the log's writer lock, which its caller holds (the append pipeline owns it).
+ *
+ * <p>The set's own file lock is held while segments are forced or their files change shape
+ * (flush, truncation, deletion, close), so the background flush of a rolled segment never races
+ * them. Order: the writer lock first, then the file lock; the background flush takes only the
+ * file lock, so appends never wait for it.
+ *
+ * <p>Rolling hands the segment it closes to the flush executor (the log manager's I/O pool),
+ * which forces it off the appending thread and then moves the recovery point to the new segment,
+ * so after a crash only the last segment, and any rolled one whose flush had not finished, needs
+ * scanning. Measured: forcing a 1 GiB segment in line on the appending thread cost 100 x 1 KiB
+ * appends about 30% of their throughput. Deletion removes segments from the map first, then
+ * renames their files {@code .deleted}, syncs the directory and removes the files.
+ *
+ * <p>The first write-path I/O error fails the set: it refuses writes until the log is reopened,
+ * and a failed fsync is never retried (what it failed to write may be gone from the page cache).
+ * A truncation, rare, is published through a sequence counter that is odd while it runs; readers
+ * check it and retry. Thread-safe.
+ */
+public final class SegmentSet {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentSet.class);
+
+    private final FileIO io;
+    private final Path dir;
+    private final String name;
+    private final LongSupplier clockMs;
+    private final Executor rollFlushExecutor;
+    private final ReentrantLock fileLock = new ReentrantLock();
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private volatile Segment active;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile long recoveryPoint;
+    /** Odd while a truncation runs; readers retry when it changed under them. */
+    private volatile long truncationSequence;
+    /** Counted down when the truncation in progress ends; set before the sequence turns odd. */
+    private volatile CountDownLatch truncationDone = new CountDownLatch(0);
+    private volatile boolean closed;
+    /** The first write-path I/O error; once set the set refuses writes until the log is reopened. */
+    private volatile IOException failure;
+
+    /**
+     * A set over {@code loaded} (oldest first, at least one segment), as recovery left them.
+     *
+     * @param rollFlushExecutor runs the flush of each rolled segment; {@code Runnable::run} does it in line
+     */
+    public SegmentSet(FileIO io, Path dir, List<Segment> loaded, long logStartOffset, long logEndOffset,
+                      long recoveryPoint, LongSupplier clockMs, Executor rollFlushExecutor) {
+        if (loaded.isEmpty()) {
+            throw new IllegalArgumentException("A segment set of " + dir + " needs at least one segment");
+        }
+        this.io = io;
+        this.dir = dir;
+        this.name = dir.getFileName().toString();
+        this.clockMs = clockMs;
+        this.rollFlushExecutor = rollFlushExecutor;
+        for (Segment segment : loaded) {
+            segments.put(segment.baseOffset(), segment);
+        }
+        this.active = segments.lastEntry().getValue();
+        this.logStartOffset = logStartOffset;
+        this.logEndOffset = logEndOffset;
+        this.recoveryPoint = recoveryPoint;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The segments by base offset, oldest first: a live view, never modified through it. */
+    public NavigableMap<Long, Segment> segments() {
+        return segments; // not wrapped: readers look it up on every read
+    }
+
+    /** The segment appends go to. */
+    public Segment active() {
+        return active;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    /** Every offset below this is flushed to disk. */
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** Odd while a truncation runs. */
+    public long truncationSequence() {
+        return truncationSequence;
+    }
+
+    /** Counted down when the truncation in progress (if any) ends. */
+    public CountDownLatch truncationDone() {
+        return truncationDone;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public boolean isFailed() {
+        return failure != null;
+    }
+
+    /** Bytes of all segments. */
+    public long sizeBytes() {
+        long total = 0;
+        for (Segment segment : segments.values()) {
+            total += segment.sizeBytes();
+        }
+        return total;
+    }
+
+    /** Throws unless the set takes writes: {@link LogClosedException} once closed, the failure once failed. */
+    public void ensureWritable() throws IOException {
+        ensureNotClosed();
+        IOException failed = failure;
+        if (failed != null) {
+            throw new IOException("Log " + dir + " failed earlier (" + describe(failed)
+                    + ") and refuses writes until it is reopened", failed);
+        }
+    }
+
+    /** Throws {@link LogClosedException} once the set is closed. */
+    public void ensureNotClosed() {
+        if (closed) {
+            throw new LogClosedException(dir);
+        }
+    }
+
+    /** Records the first write-path failure; returns the error to throw. */
+    public IOException fail(IOException e) {
+        if (failure == null) {
+            failure = e;
+            LOG.error("Log {} failed: {}; it refuses writes until reopened", dir, describe(e));
+        }
+        return e;
+    }
+
+    /**
+     * An error's message for a person. The JDK's missing-file, access-denied and file-exists errors
+     * carry only the path as their message ("/data/t-0/00000000000000000020.log"): the type says why.
+     */
+    private static String describe(IOException e) {
+        return e instanceof FileSystemException fs && fs.getReason() == null
+                ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
+    }
+
+    /**
+     * Writes {@code count} buffers at the end of {@code segment} (the active one) with one gathering
+     * write, then publishes {@code lastOffset + 1} as the log end. Writer lock held.
+     */
+    public void append(Segment segment, ByteBuffer[] buffers, int count, long lastOffset, long nowMs)
+            throws IOException {
+        try {
+            segment.append(buffers, count, lastOffset, nowMs);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        logEndOffset = lastOffset + 1;
+    }
+
+    /**
+     * Seals the active segment and starts a new one at the log end, anchored at {@code chainAnchor}
+     * (null when the log keeps no chain); the old one is flushed by the flush executor. Writer lock
+     * held. A failure fails the log; so does an in-line flush's, which is thrown here: the append
+     * that rolled must not report success.
+     */
+    public Segment roll(String reason, LogConfig config, byte[] chainAnchor) throws IOException {
+        Segment old = active;
+        long base = logEndOffset;
+        Segment created;
+        try {
+            old.seal();
+            created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
+                    clockMs.getAsLong(), chainAnchor);
+            io.syncDirectory(dir);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        segments.put(base, created);
+        active = created;
+        long sequence = truncationSequence;
+        rollFlushExecutor.execute(() -> flushRolled(base, sequence));
+        IOException failed = failure;
+        if (failed != null) {
+            throw failed;
+        }
+        LOG.debug("Rolled {} by {} at offset {}", name, reason, base);
+        return created;
+    }
+
+    /**
+     * Forces the segments below {@code base} (the ones rolls closed), then moves the recovery point
+     * to {@code base}, unless a truncation ran since the roll (the offsets below {@code base} may
+     * then hold new, unflushed data). A failure fails the log: the fsync is never retried.
+     */
+    private void flushRolled(long base, long sequenceAtRoll) {
+        fileLock.lock();
+        try {
+            if (closed || failure != null) {
+                return;
+            }
+            // From the segment just sealed (its time index gained its final entry even when its data
+            // was already flushed), or from the recovery point if that is further back.
+            Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(recoveryPoint, base - 1));
+            Map<Long, Segment> unflushed = from == null ? segments.headMap(base, false)
+                    : segments.subMap(from.getKey(), true, base, false);
+            for (Segment segment : unflushed.values()) {
+                segment.flush();
+            }
+            if (truncationSequence == sequenceAtRoll) {
+                recoveryPoint = Math.max(recoveryPoint, base);
+            }
+        } catch (IOException e) {
+            fail(e);
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    /**
+     * Forces every unflushed segment (data, then indexes) and advances the recovery point to the
+     * log end as it was when the flush began. Writer lock held.
+     */
+    public void flush() throws IOException {
+        fileLock.lock();
+        try {
+            ensureWritable();
+            long end = logEndOffset;
+            Map.Entry<Long, Segment> from = segments.floorEntry(recoveryPoint);
+            Map<Long, Segment> unflushed = from == null ? segments : segments.tailMap(from.getKey(), true);
+            try {
+                for (Segment segment : unflushed.values()) {
+                    segment.flush();
+                }
+            } catch (IOException e) {
+                throw fail(e); // never retry an fsync: what it failed to write may be gone from the page cache
+            }
+            recoveryPoint = Math.max(recoveryPoint, end);
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    /**
+     * Forces the data (not the indexes) of every segment that may hold offsets at or after
+     * {@code offset}: what a strict append needs. Segments removed meanwhile are skipped. Takes no
+     * lock, so the writer keeps writing while it runs.
+     *
+     * @throws LogClosedException if the set closed before the data was forced
+     */
+    public void forceDataFrom(long offset) throws IOException {
+        // From the recovery point, not just the append's segment: a rolled segment whose background
+        // flush has not run yet would otherwise lose its tail in a power loss, and recovery then
+        // drops the later segments, an acknowledged append with them.
+        ensureNotClosed();
+        Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(offset, recoveryPoint));
+        Map<Long, Segment> tail = from == null ? segments : segments.tailMap(from.getKey(), true);
+        for (Segment segment : tail.values()) {
+            try {
+                segment.forceData();
+            } catch (ClosedChannelException e) {
+                // Deleted by retention or truncation after the write: nothing left to force.
+            }
+        }
+        // A segment closed with the log forces nothing (its file is gone): the data is not known forced.
+        ensureNotClosed();
+    }
+
+    /** Raises the log start offset (never lowers it). Writer lock held. */
+    public void raiseLogStartOffset(long offset) {
+        if (offset > logStartOffset) {
+            logStartOffset = offset;
+        }
+    }
+
+    /**
+     * Deletes {@code doomed} (the oldest segments, never the active one): they leave the map first,
+     * so new reads no longer find them, then their files go (renamed {@code .deleted}, the directory
+     * synced, removed). Writer lock held; a failure fails the log.
+     */
+    public void delete(List<Segment> doomed) throws IOException {
+        for (Segment segment : doomed) {
+            if (segment == active) {
+                throw new IllegalArgumentException("Cannot delete the active segment " + segment);
+            }
+            segments.remove(segment.baseOffset());
+        }
+        deleteFiles(doomed);
+    }
+
+    private void deleteFiles(List<Segment> doomed) throws IOException {
+        fileLock.lock();
+        try {
+            Segment.deleteAll(io, dir, doomed);
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    /** What a truncation does, under the set's locks, once the log end has come down. */
+    public interface TruncationStep {
+        void cut(Segment last, long newEnd) throws IOException;
+    }
+
+    /**
+     * Removes every record at or after {@code offset} (with the whole batch that holds it) and
+     * returns the new log end; the cut is forced before this returns. The start offset comes down to
+     * the new end if the batch holding it went; the recovery point comes down to the new end. Runs
+     * {@code afterCut} once the new end is published, before the removed segments' files go.
+     * Writer lock held; the caller checked {@code offset} lies within the log.
+     */
+    public long truncateTo(long offset, TruncationStep afterCut) throws IOException {
+        CountDownLatch done = new CountDownLatch(1);
+        truncationDone = done;
+        fileLock.lock();
+        truncationSequence++;
+        try {
+            List<Segment> doomed = new ArrayList<>();
+            for (Segment segment : segments.tailMap(offset, true).values()) {
+                if (segment.baseOffset() != segments.firstKey()) {
+                    doomed.add(segment);
+                }
+            }
+            for (Segment segment : doomed) {
+                segments.remove(segment.baseOffset());
+            }
+            Segment last = segments.lastEntry().getValue();
+            long newEnd = last.truncateTo(offset);
+            active = last;
+            if (newEnd < logStartOffset) {
+                // The batch holding the start offset began below it and is gone: the log is
+                // now empty and starts at its new end (as Kafka's truncateTo does).
+                logStartOffset = newEnd;
+            }
+            logEndOffset = newEnd;
+            recoveryPoint = Math.min(recoveryPoint, newEnd);
+            afterCut.cut(last, newEnd);
+            Segment.deleteAll(io, dir, doomed);
+            LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
+                    doomed.size());
+            return newEnd;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            truncationSequence++;
+            fileLock.unlock();
+            done.countDown();
+        }
+    }
+
+    /**
+     * Seals the active segment and flushes everything (unless the set failed), then closes every
+     * segment. Later calls do nothing. Writer lock held.
+     */
+    public void close() throws IOException {
+        fileLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (failure == null) {
+                active.seal();
+                flush();
+            }
+            closed = true;
+            closeSegments();
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    /** Closes the segments without flushing: for a log that is being deleted, or after a failure. */
+    public void closeWithoutFlush() throws IOException {
+        fileLock.lock();
+        try {
+            closed = true;
+            closeSegments();
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    private void closeSegments() throws IOException {
+        IOException failed = null;
+        for (Segment segment : segments.values()) {
+            try {
+                segment.close();
+            } catch (IOException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.spool.log.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spool.log.LogClosedException;
+import dev.spool.log.LogConfig;
+import dev.spool.log.LogTest;
+import dev.spool.log.append.Sequencer;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.RecordingFileIO;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The set of segments: offsets, roll, background flush, truncation, deletion, failure and close. */
+class SegmentSetTest {
+    @TempDir
+    Path tmp;
+
+    private final LogConfig config = LogConfig.defaults();
+
+    /** Runs nothing until the test says so: it decides when a rolled segment's flush happens. */
+    static final class ManualExecutor implements Executor {
+        final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable task) {
+            tasks.add(task);
+        }
+
+        void runAll() {
+            for (Runnable task; (task = tasks.poll()) != null; ) {
+                task.run();
+            }
+        }
+    }
+
+    private Path dir() {
+        return tmp.resolve("t-0");
+    }
+
+    @Test
+    void anAppendPublishesTheEndAfterItsLastOffset() throws IOException {
+        SegmentSet set = SegmentSets.create(FileIO.real(), dir(), config, () -> 0L, Runnable::run);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"), LogTest.batch(2, "c"));
+        assertThat(set.logEndOffset()).isEqualTo(3);
+        assertThat(set.logStartOffset()).isZero();
+        assertThat(set.recoveryPoint()).isZero();
+        assertThat(set.active().nextOffset()).isEqualTo(3);
+        assertThat(set.sizeBytes()).isEqualTo(set.active().sizeBytes()).isPositive();
+    }
+
+    @Test
+    void aRollStartsASegmentAtTheEndAndMovesTheRecoveryPointOnlyOnceTheBackgroundFlushRan() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        ManualExecutor executor = new ManualExecutor();
+        SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
+        io.clear();
+        Segment created = set.roll("test", config, null);
+        assertThat(created.baseOffset()).isEqualTo(2);
+        assertThat(set.active()).isSameAs(created);
+        assertThat(set.segments().keySet()).containsExactly(0L, 2L);
+        assertThat(io.operations()).contains("syncdir t-0").noneMatch(op -> op.startsWith("force"));
+        assertThat(set.recoveryPoint()).isZero();
+        executor.runAll();
+        assertThat(io.operations()).contains("force 00000000000000000000.log");
+        assertThat(set.recoveryPoint()).isEqualTo(2);
+    }
+
+    @Test
+    void aRolledSegmentsFlushDoesNotRaiseTheRecoveryPointOverATruncationThatRanSince() throws IOException {
+        ManualExecutor executor = new ManualExecutor();
+        SegmentSet set = SegmentSets.create(FileIO.real(), dir(), config, () -> 0L, executor);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a"), LogTest.batch(1, "b"));
+        set.roll("test", config, null); // at 2; its flush waits
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "c"));
+        long sequence = set.truncationSequence();
+        long[] cutAt = {-1};
+        long newEnd = set.truncateTo(1, (last, end) -> cutAt[0] = end);
+        assertThat(newEnd).isEqualTo(1);
+        assertThat(cutAt[0]).isEqualTo(1);
+        assertThat(set.truncationSequence()).isEqualTo(sequence + 2);
+        assertThat(set.segments().keySet()).containsExactly(0L);
+        assertThat(set.active().baseOffset()).isZero();
+        assertThat(dir().resolve("00000000000000000002.log")).doesNotExist();
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "d"), LogTest.batch(1, "e"));
+        executor.runAll(); // the flush of the roll before the truncation: offsets below 2 now hold unflushed data
+        assertThat(set.recoveryPoint()).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void deletedSegmentsLeaveTheMapThenTheirFilesAreRenamedTheDirectorySyncedAndTheFilesRemoved()
+            throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, Runnable::run);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a"));
+        Segment oldest = set.active();
+        set.roll("test", config, null);
+        assertThatThrownBy(() -> set.delete(List.of(set.active()))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("active segment");
+        io.clear();
+        set.delete(List.of(oldest));
+        assertThat(set.segments().keySet()).containsExactly(1L);
+        List<String> ops = io.operations();
+        int rename = ops.indexOf("rename 00000000000000000000.log 00000000000000000000.log.deleted");
+        int sync = ops.indexOf("syncdir t-0");
+        int delete = ops.indexOf("delete 00000000000000000000.log.deleted");
+        assertThat(rename).isNotNegative().isLessThan(sync);
+        assertThat(sync).isLessThan(delete);
+        assertThat(dir().resolve("00000000000000000000.log")).doesNotExist();
+    }
+
+    @Test
+    void theFirstFailureIsKeptAndNamedByEveryLaterWrite() throws IOException {
+        SegmentSet set = SegmentSets.create(FileIO.real(), dir(), config, () -> 0L, Runnable::run);
+        IOException first = new IOException("disk on fire");
+        assertThat(set.fail(first)).isSameAs(first);
+        set.fail(new IOException("second"));
+        assertThat(set.isFailed()).isTrue();
+        assertThatThrownBy(set::ensureWritable).isInstanceOf(IOException.class)
+                .hasMessageContaining("failed earlier (disk on fire)").hasCause(first);
+        assertThatThrownBy(set::flush).hasMessageContaining("refuses writes until it is reopened");
+    }
+
+    @Test
+    void closeFlushesEverythingThenAClosedSetRefusesWritesAndForcing() throws IOException {
+        SegmentSet set = SegmentSets.create(FileIO.real(), dir(), config, () -> 0L, Runnable::run);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b", "c"));
+        set.close();
+        set.close(); // a second close does nothing
+        assertThat(set.isClosed()).isTrue();
+        assertThat(set.recoveryPoint()).isEqualTo(3);
+        assertThatThrownBy(set::ensureWritable).isInstanceOf(LogClosedException.class)
+                .isInstanceOf(IllegalStateException.class).hasMessage("Log " + dir() + " is closed");
+        assertThatThrownBy(() -> set.forceDataFrom(0)).isInstanceOf(LogClosedException.class);
+    }
+
+    @Test
+    void flushForcesFromTheRecoveryPointAndRaisesItToTheEnd() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, Runnable::run);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a"));
+        set.roll("test", config, null); // flushed in line: the recovery point is 1
+        assertThat(set.recoveryPoint()).isEqualTo(1);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "b"));
+        io.clear();
+        set.flush();
+        assertThat(set.recoveryPoint()).isEqualTo(2);
+        assertThat(io.operations()).contains("force 00000000000000000001.log")
+                .doesNotContain("force 00000000000000000000.log");
+    }
+}
