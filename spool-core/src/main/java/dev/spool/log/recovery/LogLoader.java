@@ -10,6 +10,7 @@ import dev.spool.log.recovery.RecoveryInput.Shutdown;
 import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.ChainRecovery;
 import dev.spool.log.segment.HashChain;
+import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.ScanResult;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentFiles;
@@ -229,7 +230,7 @@ public final class LogLoader {
             }
             ScanResult scan = segment.recover(config.batchBytesMax(), chain);
             bytesScanned += scan.validBytes();
-            if (scan.outcome() == ScanResult.Outcome.VALID && chain != null) {
+            if (scan.outcome() == BatchClassifier.Kind.VALID && chain != null) {
                 previousHash = recoverChain(segment, chain, scan); // H rows before the contiguity rows, as ever
             }
             long nextBase = isLast ? Long.MAX_VALUE : segments.get(i + 1).baseOffset();
@@ -350,13 +351,10 @@ public final class LogLoader {
 
     /** The table's input for a scanned segment: its valid batches stop at the scan's next offset. */
     private static RecoveryInput inputFor(LoadState state, boolean isLast, ScanResult scan, long nextBase) {
-        Bytes bytes = switch (scan.outcome()) {
-            case TORN_TAIL -> Bytes.TORN_TAIL;
-            case HOLE -> Bytes.HOLE;
-            case CORRUPT -> Bytes.CORRUPT;
-            case VALID -> isLast || scan.nextOffset() == nextBase ? Bytes.VALID
-                    : scan.nextOffset() < nextBase ? Bytes.ENDS_BEFORE_NEXT_BASE : Bytes.OVERRUNS_NEXT_BASE;
-        };
+        Bytes bytes = Bytes.of(scan.outcome());
+        if (bytes == Bytes.VALID && !isLast && scan.nextOffset() != nextBase) {
+            bytes = scan.nextOffset() < nextBase ? Bytes.ENDS_BEFORE_NEXT_BASE : Bytes.OVERRUNS_NEXT_BASE;
+        }
         return RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), isLast, bytes, scan.nextOffset());
     }
 

@@ -35,6 +35,7 @@ public final class Segment implements Closeable {
     private final int indexIntervalBytes;
     private final int indexBytesMax;
     private final Object loadLock = new Object();
+    private final SegmentReads reads = new SegmentReads(this);
 
     private volatile StorageFile file;
     private volatile boolean closed;
@@ -158,56 +159,7 @@ public final class Segment implements Closeable {
         if (isEmpty()) {
             return -1L;
         }
-        TimeIndex index = timeIndex();
-        int n = index.entries();
-        if (n == 0 || maxTimestamp >= index.timestampAt(n - 1)) {
-            return maxTimestamp; // seen by the writer or a scan of this segment: no index involved
-        }
-        long indexed = index.timestampAt(n - 1);
-        long offset = index.offsetAt(n - 1);
-        ByteBuffer batch = read(offset, RecordBatch.HEADER_BYTES);
-        if (!batch.hasRemaining()) {
-            SegmentLog.LOG.warn("Time index of {} names offset {}, which the segment does not hold; reading the "
-                    + "batches' own timestamps", logPath(), offset);
-            return scanMaxTimestamp();
-        }
-        try {
-            RecordBatch.validate(batch, 0, Integer.MAX_VALUE);
-        } catch (dev.spool.log.record.CorruptRecordException e) {
-            throw new CorruptLogException(logPath(), positionOf(offset), "the batch holding offset " + offset
-                    + " fails its check: " + e.getMessage());
-        }
-        long actual = RecordBatch.maxTimestamp(batch, 0);
-        if (actual != indexed) {
-            long scanned = scanMaxTimestamp();
-            SegmentLog.LOG.warn("Time index of {} says the largest timestamp is {} (offset {}), the batch says {}: "
-                    + "the index is damaged; the batches' own largest timestamp is {}", logPath(), indexed, offset,
-                    actual, scanned);
-            return scanned;
-        }
-        return indexed;
-    }
-
-    /** The largest timestamp of the batches, each checked against its CRC: reads the whole segment, in chunks. */
-    private long scanMaxTimestamp() throws IOException {
-        long max = -1L;
-        long offset = baseOffset;
-        while (true) {
-            ByteBuffer batches = read(offset, 1 << 20);
-            if (!batches.hasRemaining()) {
-                return max;
-            }
-            for (int at = 0; at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
-                try {
-                    RecordBatch.validate(batches, at, Integer.MAX_VALUE);
-                } catch (dev.spool.log.record.CorruptRecordException e) {
-                    throw new CorruptLogException(logPath(), positionOf(RecordBatch.baseOffset(batches, at)),
-                            "a batch fails its check: " + e.getMessage());
-                }
-                max = Math.max(max, RecordBatch.maxTimestamp(batches, at));
-                offset = RecordBatch.lastOffset(batches, at) + 1;
-            }
-        }
+        return reads.maxTimestampForRetention(maxTimestamp);
     }
 
     /** Base offset of the last batch, -1 when the segment is empty or its end was not read yet. */
@@ -267,6 +219,11 @@ public final class Segment implements Closeable {
         return offsetIndex().isFull() || timeIndex().isFull();
     }
 
+    /** The {@code .log} file, opened on first use; for this package's readers of the segment. */
+    StorageFile storageFile() throws IOException {
+        return file();
+    }
+
     private StorageFile file() throws IOException {
         StorageFile f = file;
         if (f == null) {
@@ -310,7 +267,7 @@ public final class Segment implements Closeable {
                 offsetIndex = OffsetIndex.empty(indexPath, baseOffset, indexBytesMax);
                 timeIndex = TimeIndex.empty(timeIndexPath, baseOffset, indexBytesMax);
                 ScanResult scan = scan(Integer.MAX_VALUE, true);
-                if (scan.outcome() != ScanResult.Outcome.VALID) {
+                if (scan.outcome() != BatchClassifier.Kind.VALID) {
                     offsetIndex = null; // not rebuilt: the next use tries again (a read error may be transient)
                     timeIndex = null;
                     throw new CorruptLogException(logPath(), scan.validBytes(), "cannot rebuild the indexes: "
@@ -329,73 +286,14 @@ public final class Segment implements Closeable {
      */
     public void loadTail() throws IOException {
         OffsetIndex offsets = offsetIndex();
-        int entries = offsets.entries();
-        int position = entries == 0 ? 0 : offsets.positionAt(entries - 1);
         TimeIndex times = timeIndex();
-        long max = times.lastTimestamp();
-        offsetOfMaxTimestamp = times.entries() == 0 ? -1L : times.offsetAt(times.entries() - 1);
-        long next = baseOffset;
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        int size = sizeBytes;
-        int sinceIndex = 0;
-        long lastBase = -1L;
-        // Offsets are dense: the batch at the last index entry ends at the entry's offset, and every
-        // batch starts where the one before ended. An index that says otherwise passed its sanity
-        // check but is wrong; appends would build on it, so it is reported (recovery then rebuilds it).
-        boolean atEntry = entries > 0;
-        long expected = atEntry ? offsets.offsetAt(entries - 1) : baseOffset;
-        while (position < size) {
-            readHeader(header, position, size);
-            long base = RecordBatch.baseOffset(header, 0);
-            long last = RecordBatch.lastOffset(header, 0);
-            if (atEntry && last != expected) {
-                throw new CorruptIndexException(offsets.path(), "its last entry names offset " + expected
-                        + " but the batch at position " + position + " of " + logPath() + " ends at offset " + last);
-            }
-            if ((!atEntry && base != expected) || last < base) {
-                throw new IOException("Segment " + logPath() + " position " + position + ": batch of offsets " + base
-                        + ".." + last + ", expected one starting at " + expected);
-            }
-            atEntry = false;
-            int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            lastBase = base;
-            next = last + 1;
-            expected = next;
-            long batchMax = RecordBatch.maxTimestamp(header, 0);
-            if (batchMax > max) {
-                max = batchMax;
-                offsetOfMaxTimestamp = last;
-            }
-            position += batchBytes;
-            sinceIndex += batchBytes;
-        }
-        if (position != size) {
-            throw new IOException("Segment " + logPath() + ": last batch ends at " + position + ", past the end "
-                    + size);
-        }
-        if (size > 0 && lastBase < 0) {
-            throw new IOException("Segment " + logPath() + ": no batch header after the last index entry at "
-                    + "position " + (entries == 0 ? 0 : offsets.positionAt(entries - 1)));
-        }
-        nextOffset = size == 0 ? baseOffset : next;
-        lastBatchBaseOffset = lastBase;
+        SegmentTail.Tail tail = SegmentTail.load(this, offsets, times, sizeBytes);
+        nextOffset = tail.nextOffset();
+        lastBatchBaseOffset = tail.lastBatchBaseOffset();
         times.sanityCheck(nextOffset); // now that the end is known, no entry may lie past it
-        maxTimestamp = max;
-        bytesSinceLastIndexEntry = sinceIndex;
-    }
-
-    private void readHeader(ByteBuffer header, int position, int size) throws IOException {
-        header.clear();
-        if (size - position < RecordBatch.HEADER_BYTES) {
-            throw new CorruptLogException(logPath(), position, (size - position)
-                    + " bytes left, less than a batch header");
-        }
-        file().readFully(header, position);
-        int length = RecordBatch.batchLength(header, 0);
-        if (length < RecordBatch.BATCH_LENGTH_MIN || (long) position + length + RecordBatch.LOG_OVERHEAD_BYTES > size) {
-            throw new CorruptLogException(logPath(), position, "batch length " + length + " does not fit the segment's "
-                    + size + " bytes");
-        }
+        maxTimestamp = tail.maxTimestamp();
+        offsetOfMaxTimestamp = tail.offsetOfMaxTimestamp();
+        bytesSinceLastIndexEntry = tail.bytesSinceIndexEntry();
     }
 
     /**
@@ -429,14 +327,14 @@ public final class Segment implements Closeable {
         SegmentScanner.Scanned scanned = SegmentScanner.scan(file(), logPath(), baseOffset, indexIntervalBytes,
                 offsetIndex, timeIndex, batchBytesMax, trusted, visitor);
         ScanResult result = scanned.result();
-        if (trusted && result.outcome() != ScanResult.Outcome.VALID) {
+        if (trusted && result.outcome() != BatchClassifier.Kind.VALID) {
             return result; // an index rebuild that failed (a read error, maybe transient) changes nothing
         }
         lastBatchBaseOffset = scanned.lastBatchBaseOffset();
         nextOffset = result.nextOffset();
         maxTimestamp = result.maxTimestamp();
         offsetOfMaxTimestamp = scanned.offsetOfMaxTimestamp();
-        if (result.outcome() == ScanResult.Outcome.VALID) {
+        if (result.outcome() == BatchClassifier.Kind.VALID) {
             bytesSinceLastIndexEntry = scanned.bytesSinceLastIndexEntry();
         }
         return result;
@@ -508,100 +406,7 @@ public final class Segment implements Closeable {
      * Binary-searches the offset index, then reads batch headers forward.
      */
     public int positionOf(long offset) throws IOException {
-        return positionOf(offset, sizeBytes);
-    }
-
-    private int positionOf(long offset, int size) throws IOException {
-        Located found = locate(offset, size);
-        return found == null ? -1 : found.position;
-    }
-
-    /** A batch found by its header: where it is and the base offset its header gave. */
-    private record Located(int position, long baseOffset) {
-    }
-
-    /** As {@link #positionOf(long)}, with the found header's base offset; null when the segment ends before. */
-    private Located locate(long offset, int size) throws IOException {
-        if (offset >= nextOffset && size == sizeBytes) {
-            return null;
-        }
-        OffsetIndex index = offsetIndex();
-        int entry = index.floorEntry(offset);
-        int position = entry < 0 ? 0 : index.positionAt(entry);
-        // Offsets are dense: the batch at an index entry ends at the entry's offset, the first batch
-        // starts at the segment's base, and each one after the one before. Checking that as the
-        // headers go by is what catches damage a clean shutdown's trust did not scan for (a damaged
-        // base offset, a batch missing or cut) before a read hands out records under wrong offsets.
-        boolean atEntry = entry >= 0;
-        long expected = atEntry ? index.offsetAt(entry) : baseOffset;
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        while (position < size) {
-            readHeader(header, position, size);
-            long base = RecordBatch.baseOffset(header, 0);
-            long last = RecordBatch.lastOffset(header, 0);
-            if (atEntry && last != expected) {
-                // An index entry that does not name this batch's end (damage, or another writer's
-                // convention): do not trust it; walk from the start, where every offset is checked.
-                atEntry = false;
-                expected = baseOffset;
-                position = 0;
-                continue;
-            }
-            if ((!atEntry && base != expected) || last < base) {
-                // This header's offsets are damaged (they are outside the CRC). If the batch after it
-                // starts past where this one should, and at or below the offset sought, only this
-                // header is wrong: its batch holds expected .. next base - 1, below the offset, so step
-                // over it and one damaged header hides no other batch. Otherwise report it.
-                int following = position + RecordBatch.sizeInBytes(header, 0);
-                if (!atEntry && following > position && following < size) {
-                    readHeader(header, following, size);
-                    long nextBase = RecordBatch.baseOffset(header, 0);
-                    if (nextBase > expected && nextBase <= offset) {
-                        SegmentLog.LOG.warn("{} position {}: a batch header says offsets {}..{} where offset {} should "
-                                + "start, and the next batch starts at {}: stepping over the damaged header",
-                                logPath(), position, base, last, expected, nextBase);
-                        expected = nextBase;
-                        position = following;
-                        continue;
-                    }
-                }
-                throw new CorruptLogException(logPath(), position, "a batch of offsets " + base + ".." + last
-                        + " where offset " + expected + " should start, looking for offset " + offset
-                        + ": the segment is damaged");
-            }
-            if (last >= offset) {
-                return new Located(position, base);
-            }
-            atEntry = false;
-            expected = last + 1;
-            position += RecordBatch.sizeInBytes(header, 0);
-        }
-        return null;
-    }
-
-    /**
-     * Checks the header of the first batch a read returns, as read (not as {@link #positionOf} saw
-     * it: a flaky disk can return other bytes the second time): its length fits the segment, and it
-     * holds the offset asked for (or this segment's first offset, when the read continues here from
-     * an earlier segment), from the base offset its header gave when it was located. Offsets and
-     * length are outside the batch CRC, so a damaged header would otherwise skip records, shift
-     * their offsets, or size a buffer from garbage. Returns the batch's size.
-     */
-    private int checkFirstBatch(ByteBuffer bytes, Located found, int size, long startOffset) throws IOException {
-        int position = found.position;
-        int length = RecordBatch.batchLength(bytes, 0);
-        if (length < RecordBatch.BATCH_LENGTH_MIN || (long) position + length + RecordBatch.LOG_OVERHEAD_BYTES > size) {
-            throw new CorruptLogException(logPath(), position, "batch length " + length + " does not fit the segment's "
-                    + size + " bytes");
-        }
-        long wanted = Math.max(startOffset, baseOffset);
-        long first = RecordBatch.baseOffset(bytes, 0);
-        long last = RecordBatch.lastOffset(bytes, 0);
-        if (first > wanted || last < wanted || first != found.baseOffset || first < baseOffset) {
-            throw new CorruptLogException(logPath(), position, "the batch read for offset " + wanted + " holds offsets "
-                    + first + ".." + last + " (its header, read before, said it starts at " + found.baseOffset + ")");
-        }
-        return length + RecordBatch.LOG_OVERHEAD_BYTES;
+        return reads.positionOf(offset, sizeBytes);
     }
 
     /**
@@ -610,27 +415,7 @@ public final class Segment implements Closeable {
      * before {@code startOffset}. Safe from any thread.
      */
     public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
-        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        Located found = locate(startOffset, size);
-        if (found == null) {
-            return ByteBuffer.allocate(0);
-        }
-        int position = found.position;
-        int want = Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES), size - position);
-        ByteBuffer bytes = ByteBuffer.allocate(want);
-        file().readFully(bytes, position);
-        int first = checkFirstBatch(bytes, found, size, startOffset);
-        if (first > want) {
-            // The first batch alone is larger than maxBytes: return it whole anyway, reading only
-            // the part not read yet.
-            ByteBuffer whole = ByteBuffer.allocate(first);
-            whole.put(bytes.flip());
-            file().readFully(whole, (long) position + want);
-            return whole.flip();
-        }
-        int end = wholeBatchesEnd(bytes, want);
-        bytes.position(0).limit(end);
-        return bytes.slice();
+        return reads.read(startOffset, maxBytes);
     }
 
     /**
@@ -641,23 +426,7 @@ public final class Segment implements Closeable {
      * batch headers are read. Safe from any thread.
      */
     public Optional<FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
-        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        int position = positionOf(startOffset, size);
-        if (position < 0) {
-            return Optional.empty();
-        }
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        int end = position;
-        while (end < size) {
-            readHeader(header, end, size);
-            int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            boolean full = end > position && end - position + batchBytes > maxBytes;
-            if (full || RecordBatch.baseOffset(header, 0) >= endOffset) {
-                break;
-            }
-            end += batchBytes;
-        }
-        return end == position ? Optional.empty() : Optional.of(new FileSlice(file(), position, end - position));
+        return reads.slice(startOffset, maxBytes, endOffset);
     }
 
     /**
@@ -675,48 +444,7 @@ public final class Segment implements Closeable {
      * it against the batch limit. Safe from any thread.
      */
     public ByteBuffer read(long startOffset, ByteBuffer into) throws IOException {
-        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        Located found = locate(startOffset, size);
-        if (found == null) {
-            return ByteBuffer.allocate(0);
-        }
-        int position = found.position;
-        int start = into.position();
-        int want = Math.min(into.remaining(), size - position);
-        file().readFully(into.slice(start, want), position);
-        ByteBuffer view = into.slice(start, want).order(java.nio.ByteOrder.BIG_ENDIAN);
-        if (want >= RecordBatch.HEADER_BYTES) { // else too small a buffer: the caller reports it
-            checkFirstBatch(view, found, size, startOffset);
-        }
-        int end = wholeBatchesEnd(view, want);
-        if (end == 0) {
-            throw new IllegalArgumentException("A read buffer of " + want + " bytes cannot hold the batch of "
-                    + RecordBatch.sizeInBytes(view, 0) + " bytes at position " + position + " of " + logPath());
-        }
-        return view.limit(end);
-    }
-
-    /**
-     * Where the whole batches at the start of {@code bytes[0, want)} end. Only the first batch's
-     * header was checked (by {@link #positionOf}); a later batch whose length is not even a
-     * header's (zeros, or damage a clean shutdown did not scan) or whose base offset does not follow
-     * the batch before it ends the run there. So a read never returns bytes that are not a batch or
-     * offsets that are not dense, and never walks backwards or in place on a negative length; the
-     * next read starts at that batch and {@link #positionOf} reports the damage.
-     */
-    private static int wholeBatchesEnd(ByteBuffer bytes, int want) {
-        int end = 0;
-        long next = 0;
-        while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
-            int batchBytes = RecordBatch.sizeInBytes(bytes, end);
-            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want
-                    || (end > 0 && RecordBatch.baseOffset(bytes, end) != next)) {
-                break;
-            }
-            next = RecordBatch.lastOffset(bytes, end) + 1;
-            end += batchBytes;
-        }
-        return end;
+        return reads.read(startOffset, into);
     }
 
     /**
@@ -734,35 +462,7 @@ public final class Segment implements Closeable {
      */
     public Optional<Record> findOffsetByTimestamp(long timestamp, long startOffset, int batchBytesMax)
             throws IOException {
-        int size = sizeBytes;
-        long from = Math.max(timeIndex().scanStartFor(timestamp), startOffset);
-        int position = positionOf(from, size);
-        if (position < 0) {
-            return Optional.empty();
-        }
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        while (position < size) {
-            readHeader(header, position, size);
-            int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            if (RecordBatch.maxTimestamp(header, 0) >= timestamp) {
-                ByteBuffer batch = ByteBuffer.allocate(batchBytes);
-                file().readFully(batch, position);
-                batch.flip();
-                List<Record> records;
-                try {
-                    records = RecordBatch.records(batch, 0); // checks the CRC first
-                } catch (CorruptRecordException e) {
-                    throw e.located(logPath(), position, RecordBatch.baseOffset(batch, 0));
-                }
-                for (Record record : records) {
-                    if (record.timestamp() >= timestamp && record.offset() >= from) {
-                        return Optional.of(record);
-                    }
-                }
-            }
-            position += batchBytes;
-        }
-        return Optional.empty();
+        return reads.findOffsetByTimestamp(timestamp, startOffset);
     }
 
     /**
@@ -771,14 +471,12 @@ public final class Segment implements Closeable {
      * split. Writer thread only.
      */
     public long truncateTo(long offset) throws IOException {
-        int position = positionOf(offset, sizeBytes);
+        int position = reads.positionOf(offset, sizeBytes);
         if (position < 0) {
             loadTail(); // the segment stays whole; make sure its end state is known before it is written again
             return nextOffset;
         }
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        readHeader(header, position, sizeBytes);
-        long newNext = RecordBatch.baseOffset(header, 0);
+        long newNext = reads.baseOffsetAt(position);
         truncateToPosition(position, newNext);
         return newNext;
     }
