@@ -46,7 +46,7 @@ public final class BatchCursor {
     private int at;
     private boolean haveHeader;
 
-    private BatchCursor(StorageFile file, Path path, long position, long end, int batchBytesMax, int bufferBytes,
+    private BatchCursor(StorageFile file, Path path, long position, long end, int batchBytesMax, ByteBuffer buffer,
                         boolean wholeBatches) {
         this.file = file;
         this.path = path;
@@ -54,13 +54,16 @@ public final class BatchCursor {
         this.end = end;
         this.batchBytesMax = batchBytesMax;
         this.wholeBatches = wholeBatches;
-        this.buffer = ByteBuffer.allocate(bufferBytes).order(ByteOrder.BIG_ENDIAN);
-        buffer.limit(0);
+        this.buffer = buffer.order(ByteOrder.BIG_ENDIAN);
+    }
+
+    private static ByteBuffer empty(int capacity) {
+        return ByteBuffer.allocate(capacity).limit(0);
     }
 
     /** A cursor that reads only batch headers, from {@code position} up to {@code end}. */
     public static BatchCursor overHeaders(StorageFile file, Path path, long position, long end, int batchBytesMax) {
-        return new BatchCursor(file, path, position, end, batchBytesMax, RecordBatch.HEADER_BYTES, false);
+        return new BatchCursor(file, path, position, end, batchBytesMax, empty(RecordBatch.HEADER_BYTES), false);
     }
 
     /**
@@ -69,8 +72,19 @@ public final class BatchCursor {
      */
     public static BatchCursor overBatches(StorageFile file, Path path, long position, long end, int batchBytesMax,
                                           int chunkBytes) {
-        return new BatchCursor(file, path, position, end, batchBytesMax, Math.max(chunkBytes, RecordBatch.HEADER_BYTES),
-                true);
+        return new BatchCursor(file, path, position, end, batchBytesMax,
+                empty(Math.max(chunkBytes, RecordBatch.HEADER_BYTES)), true);
+    }
+
+    /**
+     * A cursor over a whole file already in memory ({@code bytes[0, limit)} is the file): the
+     * same walk and the same judgements, without reads (a repair's salvage of a damaged segment).
+     */
+    public static BatchCursor overBytes(ByteBuffer bytes, Path path, int batchBytesMax) {
+        BatchCursor cursor = new BatchCursor(null, path, 0, bytes.limit(), batchBytesMax,
+                bytes.duplicate().position(0), true);
+        cursor.bufferStart = 0;
+        return cursor;
     }
 
     public Path path() {
@@ -173,6 +187,9 @@ public final class BatchCursor {
     /** Reads the current batch whole into a new buffer the caller may keep. */
     public ByteBuffer readBatch() throws IOException {
         ByteBuffer batch = ByteBuffer.allocate(sizeBytes()).order(ByteOrder.BIG_ENDIAN);
+        if (file == null) {
+            return batch.put(batch()).flip();
+        }
         file.readFully(batch, position);
         return batch.flip();
     }
@@ -216,6 +233,10 @@ public final class BatchCursor {
 
     /** Refills the chunk from the position, up to the end. */
     private void fill() throws IOException {
+        if (file == null) {
+            at = (int) position; // the whole file is in the buffer already
+            return;
+        }
         buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
         int n = 0;
         while (buffer.hasRemaining()) {
