@@ -3,9 +3,7 @@ package dev.spool.log.segment;
 import dev.spool.log.CorruptLogException;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
-import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
-import dev.spool.log.record.RecordBatch;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,23 +30,15 @@ public final class Segment implements Closeable {
     private final FileIO io;
     private final Path dir;
     private final long baseOffset;
-    private final int indexIntervalBytes;
-    private final int indexBytesMax;
     private final Object loadLock = new Object();
     private final SegmentReads reads = new SegmentReads(this);
+    private final SegmentIndexes indexes;
 
     private volatile StorageFile file;
     private volatile boolean closed;
     private volatile int sizeBytes;
     private volatile long nextOffset;
-    private volatile OffsetIndex offsetIndex;
-    private volatile TimeIndex timeIndex;
-    private volatile long maxTimestamp = -1L;
-    private long offsetOfMaxTimestamp = -1L;
-    private int bytesSinceLastIndexEntry;
     private volatile long firstAppendMs = Long.MIN_VALUE;
-    /** Base offset of the last batch, once the segment's end is known (-1 when empty or unknown). */
-    private long lastBatchBaseOffset = -1L;
     /** The hash chain, when the log keeps one; loaded on first use for segments opened from disk. */
     private ChainFile chain;
     private boolean chained;
@@ -60,8 +50,7 @@ public final class Segment implements Closeable {
         this.io = io;
         this.dir = dir;
         this.baseOffset = baseOffset;
-        this.indexIntervalBytes = indexIntervalBytes;
-        this.indexBytesMax = indexBytesMax;
+        this.indexes = new SegmentIndexes(this, io, dir, baseOffset, indexIntervalBytes, indexBytesMax);
         this.file = file;
         this.sizeBytes = sizeBytes;
         this.nextOffset = nextOffset;
@@ -84,8 +73,7 @@ public final class Segment implements Closeable {
         StorageFile file = io.open(logPath, FileIO.OpenMode.CREATE_NEW);
         Segment segment = new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, file, 0, baseOffset,
                 nowMs);
-        segment.offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
-        segment.timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
+        segment.indexes.empty();
         if (chainAnchor != null) {
             segment.chained = true;
             segment.chain = ChainFile.empty(SegmentFiles.chainFile(dir, baseOffset), baseOffset, chainAnchor);
@@ -144,7 +132,7 @@ public final class Segment implements Closeable {
         if (isEmpty()) {
             return -1L;
         }
-        return Math.max(timeIndex().lastTimestamp(), maxTimestamp);
+        return Math.max(timeIndex().lastTimestamp(), indexes.maxTimestamp());
     }
 
     /**
@@ -159,12 +147,12 @@ public final class Segment implements Closeable {
         if (isEmpty()) {
             return -1L;
         }
-        return reads.maxTimestampForRetention(maxTimestamp);
+        return reads.maxTimestampForRetention(indexes.maxTimestamp());
     }
 
     /** Base offset of the last batch, -1 when the segment is empty or its end was not read yet. */
     public long lastBatchBaseOffset() {
-        return lastBatchBaseOffset;
+        return indexes.lastBatchBaseOffset();
     }
 
     /** Uses {@code loaded} as this segment's hash chain (recovery checked or rebuilt it). Writer only. */
@@ -197,21 +185,11 @@ public final class Segment implements Closeable {
     }
 
     public OffsetIndex offsetIndex() throws IOException {
-        OffsetIndex index = offsetIndex;
-        if (index == null) {
-            loadIndexes();
-            index = offsetIndex;
-        }
-        return index;
+        return indexes.offsets();
     }
 
     public TimeIndex timeIndex() throws IOException {
-        TimeIndex index = timeIndex;
-        if (index == null) {
-            loadIndexes();
-            index = timeIndex;
-        }
-        return index;
+        return indexes.times();
     }
 
     /** True when the indexes cannot take another entry: time to roll. */
@@ -242,44 +220,6 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * Loads both indexes from disk and sanity-checks them; a missing or damaged index is rebuilt
-     * from the log (and a line says so). Safe to call from readers.
-     */
-    private void loadIndexes() throws IOException {
-        synchronized (loadLock) {
-            if (offsetIndex != null && timeIndex != null) {
-                return;
-            }
-            Path indexPath = SegmentFiles.indexFile(dir, baseOffset);
-            Path timeIndexPath = SegmentFiles.timeIndexFile(dir, baseOffset);
-            try {
-                if (!io.exists(indexPath) || !io.exists(timeIndexPath)) {
-                    throw new CorruptIndexException(io.exists(indexPath) ? timeIndexPath : indexPath, "missing");
-                }
-                OffsetIndex loadedOffsets = OffsetIndex.load(io, indexPath, baseOffset, indexBytesMax);
-                loadedOffsets.sanityCheck(sizeBytes);
-                TimeIndex loadedTimes = TimeIndex.load(io, timeIndexPath, baseOffset, indexBytesMax);
-                loadedTimes.sanityCheck(nextOffset);
-                offsetIndex = loadedOffsets;
-                timeIndex = loadedTimes;
-            } catch (CorruptIndexException e) {
-                SegmentLog.LOG.warn("{}; rebuilding the indexes of {} from the log", e.getMessage(), logPath());
-                offsetIndex = OffsetIndex.empty(indexPath, baseOffset, indexBytesMax);
-                timeIndex = TimeIndex.empty(timeIndexPath, baseOffset, indexBytesMax);
-                ScanResult scan = scan(Integer.MAX_VALUE, true);
-                if (scan.outcome() != BatchClassifier.Kind.VALID) {
-                    offsetIndex = null; // not rebuilt: the next use tries again (a read error may be transient)
-                    timeIndex = null;
-                    throw new CorruptLogException(logPath(), scan.validBytes(), "cannot rebuild the indexes: "
-                            + scan.problem());
-                }
-                offsetIndex.flush(io);
-                timeIndex.flush(io);
-            }
-        }
-    }
-
-    /**
      * Establishes the end of a segment that was closed cleanly: loads its indexes (rebuilding a
      * damaged one), then reads the headers of the batches after the last index entry to learn the
      * next offset and largest timestamp. Cost: one index read and a few header reads.
@@ -289,11 +229,8 @@ public final class Segment implements Closeable {
         TimeIndex times = timeIndex();
         SegmentTail.Tail tail = SegmentTail.load(this, offsets, times, sizeBytes);
         nextOffset = tail.nextOffset();
-        lastBatchBaseOffset = tail.lastBatchBaseOffset();
         times.sanityCheck(nextOffset); // now that the end is known, no entry may lie past it
-        maxTimestamp = tail.maxTimestamp();
-        offsetOfMaxTimestamp = tail.offsetOfMaxTimestamp();
-        bytesSinceLastIndexEntry = tail.bytesSinceIndexEntry();
+        indexes.afterTail(tail);
     }
 
     /**
@@ -311,31 +248,14 @@ public final class Segment implements Closeable {
      * attaches the result with {@link #attachChain}.
      */
     public ScanResult recover(int batchBytesMax, ChainRecovery chainRecovery) throws IOException {
-        synchronized (loadLock) {
-            offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
-            timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
-            return scan(batchBytesMax, false, chainRecovery);
-        }
+        return indexes.recover(batchBytesMax, chainRecovery);
     }
 
-    private ScanResult scan(int batchBytesMax, boolean trusted) throws IOException {
-        return scan(batchBytesMax, trusted, null);
-    }
-
-    private ScanResult scan(int batchBytesMax, boolean trusted, SegmentScanner.BatchVisitor visitor)
-            throws IOException {
-        SegmentScanner.Scanned scanned = SegmentScanner.scan(file(), logPath(), baseOffset, indexIntervalBytes,
-                offsetIndex, timeIndex, batchBytesMax, trusted, visitor);
-        ScanResult result = scanned.result();
-        if (trusted && result.outcome() != BatchClassifier.Kind.VALID) {
-            return result; // an index rebuild that failed (a read error, maybe transient) changes nothing
-        }
-        lastBatchBaseOffset = scanned.lastBatchBaseOffset();
-        nextOffset = result.nextOffset();
-        maxTimestamp = result.maxTimestamp();
-        offsetOfMaxTimestamp = scanned.offsetOfMaxTimestamp();
-        if (result.outcome() == BatchClassifier.Kind.VALID) {
-            bytesSinceLastIndexEntry = scanned.bytesSinceLastIndexEntry();
+    /** Scans the segment into its emptied indexes (see {@link SegmentIndexes#scan}) and takes the end it found. */
+    ScanResult scan(int batchBytesMax, boolean trusted, SegmentScanner.BatchVisitor visitor) throws IOException {
+        ScanResult result = indexes.scan(batchBytesMax, trusted, visitor).result();
+        if (!trusted || result.outcome() == BatchClassifier.Kind.VALID) {
+            nextOffset = result.nextOffset();
         }
         return result;
     }
@@ -359,7 +279,7 @@ public final class Segment implements Closeable {
         }
         int position = start;
         for (int i = 0; i < count; i++) {
-            indexBatches(buffers[i], position);
+            indexes.onAppend(buffers[i], position);
             position += buffers[i].remaining();
         }
         if (count == 1) {
@@ -372,32 +292,6 @@ public final class Segment implements Closeable {
         nextOffset = lastOffset + 1;
         if (chain != null) {
             chain.spillIfDue(io);
-        }
-    }
-
-    private void indexBatches(ByteBuffer batches, int filePosition) throws IOException {
-        OffsetIndex offsets = offsetIndex();
-        TimeIndex times = timeIndex();
-        int at = batches.position();
-        int end = batches.limit();
-        while (at < end) {
-            int batchBytes = RecordBatch.sizeInBytes(batches, at);
-            long last = RecordBatch.lastOffset(batches, at);
-            long batchMax = RecordBatch.maxTimestamp(batches, at);
-            if (batchMax > maxTimestamp) {
-                maxTimestamp = batchMax;
-                offsetOfMaxTimestamp = last;
-            }
-            if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-                offsets.append(last, filePosition + at - batches.position());
-                if (!times.isFull()) { // the last slot is kept for seal(): it records the segment's largest timestamp
-                    times.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-                }
-                bytesSinceLastIndexEntry = 0;
-            }
-            bytesSinceLastIndexEntry += batchBytes;
-            lastBatchBaseOffset = RecordBatch.baseOffset(batches, at);
-            at += batchBytes;
         }
     }
 
@@ -488,23 +382,17 @@ public final class Segment implements Closeable {
             // The sidecar first: cut before the log, a crash leaves it behind (recomputed), never ahead.
             c.truncateTo(io, newNext);
         }
-        offsetIndex().truncateTo(newNext);
-        offsetIndex.truncateToPosition((int) position);
-        timeIndex().truncateTo(newNext);
+        indexes.truncateTo(newNext, (int) position);
         sizeBytes = (int) position;
         file().truncate(position);
         file().force(true); // the shorter length must be durable, or cut batches could reappear after a crash
         nextOffset = newNext;
-        maxTimestamp = -1L;
-        offsetOfMaxTimestamp = -1L;
         loadTail();
     }
 
     /** Adds the final largest-timestamp entry to the time index; called when the segment stops being active. */
     public void seal() throws IOException {
-        if (maxTimestamp >= 0 && offsetOfMaxTimestamp >= baseOffset) {
-            timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-        }
+        indexes.seal();
     }
 
     /**
@@ -516,12 +404,7 @@ public final class Segment implements Closeable {
         if (f != null) {
             f.force(false);
         }
-        if (offsetIndex != null) {
-            offsetIndex.flush(io);
-        }
-        if (timeIndex != null) {
-            timeIndex.flush(io);
-        }
+        indexes.flush();
         if (chain != null) {
             chain.flush(io);
         }
@@ -551,21 +434,7 @@ public final class Segment implements Closeable {
      * for any {@code .deleted} file a crash leaves).
      */
     public static void deleteAll(FileIO io, Path dir, List<Segment> doomed) throws IOException {
-        List<Path> renamed = new java.util.ArrayList<>();
-        for (Segment segment : doomed) {
-            segment.close();
-            for (Path path : segment.paths()) {
-                if (io.exists(path)) {
-                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
-                    io.rename(path, target);
-                    renamed.add(target);
-                }
-            }
-        }
-        io.syncDirectory(dir);
-        for (Path path : renamed) {
-            io.deleteIfExists(path);
-        }
+        SegmentFiles.deleteDurably(io, dir, doomed);
     }
 
     @Override
