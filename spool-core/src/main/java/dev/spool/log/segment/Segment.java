@@ -13,17 +13,22 @@ import java.util.Optional;
 
 /**
  * One segment of a log: a {@code .log} file of record batches with dense offsets starting at
- * {@link #baseOffset()}, plus its sparse {@link OffsetIndex} and {@link TimeIndex}.
+ * {@link #baseOffset()}, plus its sparse {@link OffsetIndex} and {@link TimeIndex} and, when the
+ * log keeps one, its hash chain. This class owns the file pair's life: create, open, append,
+ * publish the size, truncate, flush, close. Its other jobs live beside it and it delegates:
+ * {@link SegmentReads} (reads by offset and timestamp, through a {@link BatchCursor}),
+ * {@link SegmentIndexes} (the indexes' load, rebuild and entries), {@link SegmentTail} (the end of
+ * a cleanly closed segment), {@link SegmentScanner} (the full, checked scan of recovery).
  *
  * <p>Invariants: the first batch's base offset is the segment's base offset; each batch starts
  * at the offset after the previous one ends; bytes {@code [0, sizeBytes)} are whole, valid
  * batches. Positions are 32-bit, so a segment holds at most 2 GiB.
  *
  * <p>Thread-safety: one writer (the owning log, under its lock) appends, flushes and truncates.
- * Readers may call {@link #read}, {@link #positionOf} and {@link #findOffsetByTimestamp} from
- * any thread without locks: the writer publishes a batch by advancing the volatile
- * {@code sizeBytes} only after the write returned, so readers never see half a batch. Indexes of
- * segments opened from disk are loaded lazily, on first use.
+ * Readers may call {@link #read}, {@link #slice}, {@link #positionOf} and
+ * {@link #findOffsetByTimestamp} from any thread without locks: the writer publishes a batch by
+ * advancing the volatile {@code sizeBytes} only after the write returned, so readers never see
+ * half a batch. Indexes of segments opened from disk are loaded lazily, on first use.
  */
 public final class Segment implements Closeable {
 
