@@ -11,10 +11,10 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.recovery.RecoveryInput.Bytes;
+import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.OffsetIndex;
 import dev.spool.log.segment.SegmentFiles;
-import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.TimeIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -39,7 +39,8 @@ import java.util.TreeMap;
  *     at the offset after the previous one, each segment at the previous segment's end</td><td>error</td></tr>
  * <tr><td>where a segment's valid batches stop (an incomplete batch, zeros, a batch failing its
  *     check with a zero-filled sector, a zero-filled header before more data, a segment ending
- *     before the next one's base, a log ending before its recovery point): judged by the recovery
+ *     before the next one's base, a log ending before its recovery point): the bytes named by
+ *     {@link BatchClassifier}, the rules of recovery's own scan, and judged by the recovery
  *     table ({@link dev.spool.log.recovery.RecoveryCase}) from the clean-shutdown marker and the
  *     checkpointed recovery point in the data directory, as the next open will judge it: a row the
  *     open cuts (a torn tail, hole or lost tail past the recovery point of an unclean shutdown, or
