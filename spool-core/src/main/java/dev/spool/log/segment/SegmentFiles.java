@@ -13,6 +13,8 @@ import java.util.OptionalLong;
  * {@code .index} and {@code .timeindex} beside it index it, and the {@code .chain} beside it holds
  * its hash chain. A {@code .deleted} suffix marks a
  * file whose deletion has begun; a {@code .tmp} suffix marks a file not yet in place.
+ * {@link #deleteDurably} is the one way segments' files go: renamed to {@code .deleted}, the
+ * directory synced, then removed. Stateless; thread-safe.
  */
 public final class SegmentFiles {
     public static final String LOG_SUFFIX = ".log";
