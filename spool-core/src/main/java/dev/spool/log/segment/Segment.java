@@ -38,15 +38,13 @@ public final class Segment implements Closeable {
     private final Object loadLock = new Object();
     private final SegmentReads reads = new SegmentReads(this);
     private final SegmentIndexes indexes;
+    private final SegmentChain chain;
 
     private volatile StorageFile file;
     private volatile boolean closed;
     private volatile int sizeBytes;
     private volatile long nextOffset;
     private volatile long firstAppendMs = Long.MIN_VALUE;
-    /** The hash chain, when the log keeps one; loaded on first use for segments opened from disk. */
-    private ChainFile chain;
-    private boolean chained;
     /** Wall-clock time the segment was created or opened, for rolling by age. */
     private final long createdMs;
 
@@ -56,6 +54,7 @@ public final class Segment implements Closeable {
         this.dir = dir;
         this.baseOffset = baseOffset;
         this.indexes = new SegmentIndexes(this, io, dir, baseOffset, indexIntervalBytes, indexBytesMax);
+        this.chain = new SegmentChain(io, dir, baseOffset);
         this.file = file;
         this.sizeBytes = sizeBytes;
         this.nextOffset = nextOffset;
@@ -80,8 +79,7 @@ public final class Segment implements Closeable {
                 nowMs);
         segment.indexes.empty();
         if (chainAnchor != null) {
-            segment.chained = true;
-            segment.chain = ChainFile.empty(SegmentFiles.chainFile(dir, baseOffset), baseOffset, chainAnchor);
+            segment.chain.startEmpty(chainAnchor);
         }
         return segment;
     }
@@ -162,8 +160,7 @@ public final class Segment implements Closeable {
 
     /** Uses {@code loaded} as this segment's hash chain (recovery checked or rebuilt it). Writer only. */
     public void attachChain(ChainFile loaded) {
-        chained = true;
-        chain = loaded;
+        chain.attach(loaded);
     }
 
     /**
@@ -174,19 +171,12 @@ public final class Segment implements Closeable {
      *                               only for segments it scans)
      */
     public ChainFile chain() throws IOException {
-        if (chained && chain == null) {
-            Path path = SegmentFiles.chainFile(dir, baseOffset);
-            if (!io.exists(path)) {
-                throw new CorruptChainException(path, 0, "missing");
-            }
-            chain = ChainFile.load(io, path, baseOffset);
-        }
-        return chain;
+        return chain.get();
     }
 
     /** Marks this segment as one whose hash chain is kept, to be loaded by {@link #chain()} when needed. */
     public void keepChain() {
-        chained = true;
+        chain.keep();
     }
 
     public OffsetIndex offsetIndex() throws IOException {
@@ -295,9 +285,7 @@ public final class Segment implements Closeable {
         }
         sizeBytes = (int) (start + length);
         nextOffset = lastOffset + 1;
-        if (chain != null) {
-            chain.spillIfDue(io);
-        }
+        chain.spillIfDue();
     }
 
     /**
@@ -382,11 +370,8 @@ public final class Segment implements Closeable {
 
     /** Cuts the file at {@code position}, which must be a batch boundary whose batch starts at {@code newNext}. */
     public void truncateToPosition(long position, long newNext) throws IOException {
-        ChainFile c = chain();
-        if (c != null) {
-            // The sidecar first: cut before the log, a crash leaves it behind (recomputed), never ahead.
-            c.truncateTo(io, newNext);
-        }
+        // The sidecar first: cut before the log, a crash leaves it behind (recomputed), never ahead.
+        chain.truncateTo(newNext);
         indexes.truncateTo(newNext, (int) position);
         sizeBytes = (int) position;
         file().truncate(position);
@@ -410,9 +395,7 @@ public final class Segment implements Closeable {
             f.force(false);
         }
         indexes.flush();
-        if (chain != null) {
-            chain.flush(io);
-        }
+        chain.flush();
     }
 
     /** Forces only the log's data: enough for durability, since indexes are rebuilt from it after a crash. */
