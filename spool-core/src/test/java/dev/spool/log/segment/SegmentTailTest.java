@@ -96,7 +96,7 @@ class SegmentTailTest {
 
     @Test
     void aSizeThatCutsABatchIsCorruptAtThatBatch() throws IOException {
-        int cut = positions.get(4) + 30;
+        int cut = positions.get(4) + RecordBatch.HEADER_BYTES + 9; // a whole header, not a whole batch
         assertThatThrownBy(() -> SegmentTail.load(segment, offsets(), times(), cut))
                 .isInstanceOfSatisfying(CorruptLogException.class, e -> {
                     assertThat(e.position()).isEqualTo((long) positions.get(4));
