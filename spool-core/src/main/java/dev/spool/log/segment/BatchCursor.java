@@ -23,17 +23,18 @@ import java.nio.file.Path;
  * header, and {@link #advance()} steps over it. Nothing here judges offsets: the walker knows what
  * it expects and asks {@link BatchClassifier#offsets}.
  *
- * <p>Two ways to read: {@link #overHeaders} reads one header per batch (a few dozen bytes: the
+ * <p>Three ways to read: {@link #overHeaders} reads one header per batch (a few dozen bytes: the
  * reads by offset, which skip most of a file); {@link #overBatches} reads the file in large chunks
- * that always hold the current batch whole (the scans that check every batch, at disk speed).
- * Memory is bounded by the chunk, or by one batch of at most {@code batchBytesMax} for
- * {@link #readBatch()}.
+ * that always hold the current batch whole (the scans that check every batch, at disk speed);
+ * {@link #overBytes} walks a file already in memory (a repair's salvage). Memory is bounded by the
+ * chunk, or by one batch of at most {@code batchBytesMax} for {@link #readBatch()}.
  *
  * <p>Not thread-safe: one cursor per walk. It never writes, and does not close the file.
  */
 public final class BatchCursor {
     private static final int ZERO_CHECK_BYTES = 64 << 10;
 
+    /** The file read, or null for a cursor {@link #overBytes over bytes in memory}. */
     private final StorageFile file;
     private final Path path;
     private final long end;
