@@ -53,7 +53,7 @@ public final class Segment implements Closeable {
         this.io = io;
         this.dir = dir;
         this.baseOffset = baseOffset;
-        this.indexes = new SegmentIndexes(this, io, dir, baseOffset, indexIntervalBytes, indexBytesMax);
+        this.indexes = new SegmentIndexes(this, loadLock, io, dir, baseOffset, indexIntervalBytes, indexBytesMax);
         this.chain = new SegmentChain(io, dir, baseOffset);
         this.file = file;
         this.sizeBytes = sizeBytes;

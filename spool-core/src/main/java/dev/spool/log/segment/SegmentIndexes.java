@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * <p>It also keeps what an entry needs that the indexes do not hold: the largest timestamp seen
  * and its offset, the bytes since the last entry, and the last batch's base offset.
  *
- * <p>Thread-safety: the indexes load once, under a lock, from any thread (readers trigger it);
+ * <p>Thread-safety: the indexes load once, under the segment's lock, from any thread (readers trigger it);
  * everything else is the segment writer's, under the log's writer lock.
  */
 final class SegmentIndexes {
@@ -28,7 +28,8 @@ final class SegmentIndexes {
     private final long baseOffset;
     private final int indexIntervalBytes;
     private final int indexBytesMax;
-    private final Object loadLock = new Object();
+    /** The segment's lock: a load or rebuild and the segment's close exclude each other. */
+    private final Object loadLock;
 
     private volatile OffsetIndex offsets;
     private volatile TimeIndex times;
@@ -39,8 +40,10 @@ final class SegmentIndexes {
     /** Base offset of the last batch, once the segment's end is known (-1 when empty or unknown). */
     private long lastBatchBaseOffset = -1L;
 
-    SegmentIndexes(Segment segment, FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax) {
+    SegmentIndexes(Segment segment, Object loadLock, FileIO io, Path dir, long baseOffset, int indexIntervalBytes,
+                   int indexBytesMax) {
         this.segment = segment;
+        this.loadLock = loadLock;
         this.io = io;
         this.offsetPath = SegmentFiles.indexFile(dir, baseOffset);
         this.timePath = SegmentFiles.timeIndexFile(dir, baseOffset);
