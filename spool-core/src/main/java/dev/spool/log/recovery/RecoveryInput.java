@@ -1,5 +1,6 @@
 package dev.spool.log.recovery;
 
+import dev.spool.log.segment.BatchClassifier;
 import java.util.Objects;
 import java.util.OptionalLong;
 
@@ -82,7 +83,21 @@ public record RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes,
         /** Valid to the end, but the segment (not the last) ends past the next segment's base offset. */
         OVERRUNS_NEXT_BASE,
         /** Valid to the end, but the log (its last segment) ends before the checkpointed recovery point. */
-        ENDS_BEFORE_RECOVERY_POINT
+        ENDS_BEFORE_RECOVERY_POINT;
+
+        /**
+         * The row input for the bytes {@link BatchClassifier} found where the valid batches stop;
+         * valid bytes to the end ({@code VALID} or {@code END}) are {@link #VALID}, which the caller
+         * refines against the next segment's base and the recovery point.
+         */
+        public static Bytes of(BatchClassifier.Kind kind) {
+            return switch (kind) {
+                case VALID, END -> VALID;
+                case TORN_TAIL -> TORN_TAIL;
+                case HOLE -> HOLE;
+                case CORRUPT -> CORRUPT;
+            };
+        }
     }
 
     /** Where the point at which the valid batches stop lies against the checkpointed recovery point. */

@@ -3,9 +3,7 @@ package dev.spool.log.segment;
 import dev.spool.log.CorruptLogException;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
-import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
-import dev.spool.log.record.RecordBatch;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,42 +13,38 @@ import java.util.Optional;
 
 /**
  * One segment of a log: a {@code .log} file of record batches with dense offsets starting at
- * {@link #baseOffset()}, plus its sparse {@link OffsetIndex} and {@link TimeIndex}.
+ * {@link #baseOffset()}, plus its sparse {@link OffsetIndex} and {@link TimeIndex} and, when the
+ * log keeps one, its hash chain. This class owns the file pair's life: create, open, append,
+ * publish the size, truncate, flush, close. Its other jobs live beside it and it delegates:
+ * {@link SegmentReads} (reads by offset and timestamp, through a {@link BatchCursor}),
+ * {@link SegmentIndexes} (the indexes' load, rebuild and entries), {@link SegmentTail} (the end of
+ * a cleanly closed segment), {@link SegmentScanner} (the full, checked scan of recovery).
  *
  * <p>Invariants: the first batch's base offset is the segment's base offset; each batch starts
  * at the offset after the previous one ends; bytes {@code [0, sizeBytes)} are whole, valid
  * batches. Positions are 32-bit, so a segment holds at most 2 GiB.
  *
  * <p>Thread-safety: one writer (the owning log, under its lock) appends, flushes and truncates.
- * Readers may call {@link #read}, {@link #positionOf} and {@link #findOffsetByTimestamp} from
- * any thread without locks: the writer publishes a batch by advancing the volatile
- * {@code sizeBytes} only after the write returned, so readers never see half a batch. Indexes of
- * segments opened from disk are loaded lazily, on first use.
+ * Readers may call {@link #read}, {@link #slice}, {@link #positionOf} and
+ * {@link #findOffsetByTimestamp} from any thread without locks: the writer publishes a batch by
+ * advancing the volatile {@code sizeBytes} only after the write returned, so readers never see
+ * half a batch. Indexes of segments opened from disk are loaded lazily, on first use.
  */
 public final class Segment implements Closeable {
 
     private final FileIO io;
     private final Path dir;
     private final long baseOffset;
-    private final int indexIntervalBytes;
-    private final int indexBytesMax;
     private final Object loadLock = new Object();
+    private final SegmentReads reads = new SegmentReads(this);
+    private final SegmentIndexes indexes;
+    private final SegmentChain chain;
 
     private volatile StorageFile file;
     private volatile boolean closed;
     private volatile int sizeBytes;
     private volatile long nextOffset;
-    private volatile OffsetIndex offsetIndex;
-    private volatile TimeIndex timeIndex;
-    private volatile long maxTimestamp = -1L;
-    private long offsetOfMaxTimestamp = -1L;
-    private int bytesSinceLastIndexEntry;
     private volatile long firstAppendMs = Long.MIN_VALUE;
-    /** Base offset of the last batch, once the segment's end is known (-1 when empty or unknown). */
-    private long lastBatchBaseOffset = -1L;
-    /** The hash chain, when the log keeps one; loaded on first use for segments opened from disk. */
-    private ChainFile chain;
-    private boolean chained;
     /** Wall-clock time the segment was created or opened, for rolling by age. */
     private final long createdMs;
 
@@ -59,8 +53,8 @@ public final class Segment implements Closeable {
         this.io = io;
         this.dir = dir;
         this.baseOffset = baseOffset;
-        this.indexIntervalBytes = indexIntervalBytes;
-        this.indexBytesMax = indexBytesMax;
+        this.indexes = new SegmentIndexes(this, loadLock, io, dir, baseOffset, indexIntervalBytes, indexBytesMax);
+        this.chain = new SegmentChain(io, dir, baseOffset);
         this.file = file;
         this.sizeBytes = sizeBytes;
         this.nextOffset = nextOffset;
@@ -83,11 +77,9 @@ public final class Segment implements Closeable {
         StorageFile file = io.open(logPath, FileIO.OpenMode.CREATE_NEW);
         Segment segment = new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, file, 0, baseOffset,
                 nowMs);
-        segment.offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
-        segment.timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
+        segment.indexes.empty();
         if (chainAnchor != null) {
-            segment.chained = true;
-            segment.chain = ChainFile.empty(SegmentFiles.chainFile(dir, baseOffset), baseOffset, chainAnchor);
+            segment.chain.startEmpty(chainAnchor);
         }
         return segment;
     }
@@ -143,7 +135,7 @@ public final class Segment implements Closeable {
         if (isEmpty()) {
             return -1L;
         }
-        return Math.max(timeIndex().lastTimestamp(), maxTimestamp);
+        return Math.max(timeIndex().lastTimestamp(), indexes.maxTimestamp());
     }
 
     /**
@@ -158,67 +150,17 @@ public final class Segment implements Closeable {
         if (isEmpty()) {
             return -1L;
         }
-        TimeIndex index = timeIndex();
-        int n = index.entries();
-        if (n == 0 || maxTimestamp >= index.timestampAt(n - 1)) {
-            return maxTimestamp; // seen by the writer or a scan of this segment: no index involved
-        }
-        long indexed = index.timestampAt(n - 1);
-        long offset = index.offsetAt(n - 1);
-        ByteBuffer batch = read(offset, RecordBatch.HEADER_BYTES);
-        if (!batch.hasRemaining()) {
-            SegmentLog.LOG.warn("Time index of {} names offset {}, which the segment does not hold; reading the "
-                    + "batches' own timestamps", logPath(), offset);
-            return scanMaxTimestamp();
-        }
-        try {
-            RecordBatch.validate(batch, 0, Integer.MAX_VALUE);
-        } catch (dev.spool.log.record.CorruptRecordException e) {
-            throw new CorruptLogException(logPath(), positionOf(offset), "the batch holding offset " + offset
-                    + " fails its check: " + e.getMessage());
-        }
-        long actual = RecordBatch.maxTimestamp(batch, 0);
-        if (actual != indexed) {
-            long scanned = scanMaxTimestamp();
-            SegmentLog.LOG.warn("Time index of {} says the largest timestamp is {} (offset {}), the batch says {}: "
-                    + "the index is damaged; the batches' own largest timestamp is {}", logPath(), indexed, offset,
-                    actual, scanned);
-            return scanned;
-        }
-        return indexed;
-    }
-
-    /** The largest timestamp of the batches, each checked against its CRC: reads the whole segment, in chunks. */
-    private long scanMaxTimestamp() throws IOException {
-        long max = -1L;
-        long offset = baseOffset;
-        while (true) {
-            ByteBuffer batches = read(offset, 1 << 20);
-            if (!batches.hasRemaining()) {
-                return max;
-            }
-            for (int at = 0; at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
-                try {
-                    RecordBatch.validate(batches, at, Integer.MAX_VALUE);
-                } catch (dev.spool.log.record.CorruptRecordException e) {
-                    throw new CorruptLogException(logPath(), positionOf(RecordBatch.baseOffset(batches, at)),
-                            "a batch fails its check: " + e.getMessage());
-                }
-                max = Math.max(max, RecordBatch.maxTimestamp(batches, at));
-                offset = RecordBatch.lastOffset(batches, at) + 1;
-            }
-        }
+        return reads.maxTimestampForRetention(indexes.maxTimestamp());
     }
 
     /** Base offset of the last batch, -1 when the segment is empty or its end was not read yet. */
     public long lastBatchBaseOffset() {
-        return lastBatchBaseOffset;
+        return indexes.lastBatchBaseOffset();
     }
 
     /** Uses {@code loaded} as this segment's hash chain (recovery checked or rebuilt it). Writer only. */
     public void attachChain(ChainFile loaded) {
-        chained = true;
-        chain = loaded;
+        chain.attach(loaded);
     }
 
     /**
@@ -229,42 +171,30 @@ public final class Segment implements Closeable {
      *                               only for segments it scans)
      */
     public ChainFile chain() throws IOException {
-        if (chained && chain == null) {
-            Path path = SegmentFiles.chainFile(dir, baseOffset);
-            if (!io.exists(path)) {
-                throw new CorruptChainException(path, 0, "missing");
-            }
-            chain = ChainFile.load(io, path, baseOffset);
-        }
-        return chain;
+        return chain.get();
     }
 
     /** Marks this segment as one whose hash chain is kept, to be loaded by {@link #chain()} when needed. */
     public void keepChain() {
-        chained = true;
+        chain.keep();
     }
 
     public OffsetIndex offsetIndex() throws IOException {
-        OffsetIndex index = offsetIndex;
-        if (index == null) {
-            loadIndexes();
-            index = offsetIndex;
-        }
-        return index;
+        return indexes.offsets();
     }
 
     public TimeIndex timeIndex() throws IOException {
-        TimeIndex index = timeIndex;
-        if (index == null) {
-            loadIndexes();
-            index = timeIndex;
-        }
-        return index;
+        return indexes.times();
     }
 
     /** True when the indexes cannot take another entry: time to roll. */
     public boolean indexesFull() throws IOException {
         return offsetIndex().isFull() || timeIndex().isFull();
+    }
+
+    /** The {@code .log} file, opened on first use; for this package's readers of the segment. */
+    StorageFile storageFile() throws IOException {
+        return file();
     }
 
     private StorageFile file() throws IOException {
@@ -285,117 +215,17 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * Loads both indexes from disk and sanity-checks them; a missing or damaged index is rebuilt
-     * from the log (and a line says so). Safe to call from readers.
-     */
-    private void loadIndexes() throws IOException {
-        synchronized (loadLock) {
-            if (offsetIndex != null && timeIndex != null) {
-                return;
-            }
-            Path indexPath = SegmentFiles.indexFile(dir, baseOffset);
-            Path timeIndexPath = SegmentFiles.timeIndexFile(dir, baseOffset);
-            try {
-                if (!io.exists(indexPath) || !io.exists(timeIndexPath)) {
-                    throw new CorruptIndexException(io.exists(indexPath) ? timeIndexPath : indexPath, "missing");
-                }
-                OffsetIndex loadedOffsets = OffsetIndex.load(io, indexPath, baseOffset, indexBytesMax);
-                loadedOffsets.sanityCheck(sizeBytes);
-                TimeIndex loadedTimes = TimeIndex.load(io, timeIndexPath, baseOffset, indexBytesMax);
-                loadedTimes.sanityCheck(nextOffset);
-                offsetIndex = loadedOffsets;
-                timeIndex = loadedTimes;
-            } catch (CorruptIndexException e) {
-                SegmentLog.LOG.warn("{}; rebuilding the indexes of {} from the log", e.getMessage(), logPath());
-                offsetIndex = OffsetIndex.empty(indexPath, baseOffset, indexBytesMax);
-                timeIndex = TimeIndex.empty(timeIndexPath, baseOffset, indexBytesMax);
-                ScanResult scan = scan(Integer.MAX_VALUE, true);
-                if (scan.outcome() != ScanResult.Outcome.VALID) {
-                    offsetIndex = null; // not rebuilt: the next use tries again (a read error may be transient)
-                    timeIndex = null;
-                    throw new CorruptLogException(logPath(), scan.validBytes(), "cannot rebuild the indexes: "
-                            + scan.problem());
-                }
-                offsetIndex.flush(io);
-                timeIndex.flush(io);
-            }
-        }
-    }
-
-    /**
      * Establishes the end of a segment that was closed cleanly: loads its indexes (rebuilding a
      * damaged one), then reads the headers of the batches after the last index entry to learn the
      * next offset and largest timestamp. Cost: one index read and a few header reads.
      */
     public void loadTail() throws IOException {
         OffsetIndex offsets = offsetIndex();
-        int entries = offsets.entries();
-        int position = entries == 0 ? 0 : offsets.positionAt(entries - 1);
         TimeIndex times = timeIndex();
-        long max = times.lastTimestamp();
-        offsetOfMaxTimestamp = times.entries() == 0 ? -1L : times.offsetAt(times.entries() - 1);
-        long next = baseOffset;
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        int size = sizeBytes;
-        int sinceIndex = 0;
-        long lastBase = -1L;
-        // Offsets are dense: the batch at the last index entry ends at the entry's offset, and every
-        // batch starts where the one before ended. An index that says otherwise passed its sanity
-        // check but is wrong; appends would build on it, so it is reported (recovery then rebuilds it).
-        boolean atEntry = entries > 0;
-        long expected = atEntry ? offsets.offsetAt(entries - 1) : baseOffset;
-        while (position < size) {
-            readHeader(header, position, size);
-            long base = RecordBatch.baseOffset(header, 0);
-            long last = RecordBatch.lastOffset(header, 0);
-            if (atEntry && last != expected) {
-                throw new CorruptIndexException(offsets.path(), "its last entry names offset " + expected
-                        + " but the batch at position " + position + " of " + logPath() + " ends at offset " + last);
-            }
-            if ((!atEntry && base != expected) || last < base) {
-                throw new IOException("Segment " + logPath() + " position " + position + ": batch of offsets " + base
-                        + ".." + last + ", expected one starting at " + expected);
-            }
-            atEntry = false;
-            int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            lastBase = base;
-            next = last + 1;
-            expected = next;
-            long batchMax = RecordBatch.maxTimestamp(header, 0);
-            if (batchMax > max) {
-                max = batchMax;
-                offsetOfMaxTimestamp = last;
-            }
-            position += batchBytes;
-            sinceIndex += batchBytes;
-        }
-        if (position != size) {
-            throw new IOException("Segment " + logPath() + ": last batch ends at " + position + ", past the end "
-                    + size);
-        }
-        if (size > 0 && lastBase < 0) {
-            throw new IOException("Segment " + logPath() + ": no batch header after the last index entry at "
-                    + "position " + (entries == 0 ? 0 : offsets.positionAt(entries - 1)));
-        }
-        nextOffset = size == 0 ? baseOffset : next;
-        lastBatchBaseOffset = lastBase;
+        SegmentTail.Tail tail = SegmentTail.load(this, offsets, times, sizeBytes);
+        nextOffset = tail.nextOffset();
         times.sanityCheck(nextOffset); // now that the end is known, no entry may lie past it
-        maxTimestamp = max;
-        bytesSinceLastIndexEntry = sinceIndex;
-    }
-
-    private void readHeader(ByteBuffer header, int position, int size) throws IOException {
-        header.clear();
-        if (size - position < RecordBatch.HEADER_BYTES) {
-            throw new CorruptLogException(logPath(), position, (size - position)
-                    + " bytes left, less than a batch header");
-        }
-        file().readFully(header, position);
-        int length = RecordBatch.batchLength(header, 0);
-        if (length < RecordBatch.BATCH_LENGTH_MIN || (long) position + length + RecordBatch.LOG_OVERHEAD_BYTES > size) {
-            throw new CorruptLogException(logPath(), position, "batch length " + length + " does not fit the segment's "
-                    + size + " bytes");
-        }
+        indexes.afterTail(tail);
     }
 
     /**
@@ -413,31 +243,14 @@ public final class Segment implements Closeable {
      * attaches the result with {@link #attachChain}.
      */
     public ScanResult recover(int batchBytesMax, ChainRecovery chainRecovery) throws IOException {
-        synchronized (loadLock) {
-            offsetIndex = OffsetIndex.empty(SegmentFiles.indexFile(dir, baseOffset), baseOffset, indexBytesMax);
-            timeIndex = TimeIndex.empty(SegmentFiles.timeIndexFile(dir, baseOffset), baseOffset, indexBytesMax);
-            return scan(batchBytesMax, false, chainRecovery);
-        }
+        return indexes.recover(batchBytesMax, chainRecovery);
     }
 
-    private ScanResult scan(int batchBytesMax, boolean trusted) throws IOException {
-        return scan(batchBytesMax, trusted, null);
-    }
-
-    private ScanResult scan(int batchBytesMax, boolean trusted, SegmentScanner.BatchVisitor visitor)
-            throws IOException {
-        SegmentScanner.Scanned scanned = SegmentScanner.scan(file(), logPath(), baseOffset, indexIntervalBytes,
-                offsetIndex, timeIndex, batchBytesMax, trusted, visitor);
-        ScanResult result = scanned.result();
-        if (trusted && result.outcome() != ScanResult.Outcome.VALID) {
-            return result; // an index rebuild that failed (a read error, maybe transient) changes nothing
-        }
-        lastBatchBaseOffset = scanned.lastBatchBaseOffset();
-        nextOffset = result.nextOffset();
-        maxTimestamp = result.maxTimestamp();
-        offsetOfMaxTimestamp = scanned.offsetOfMaxTimestamp();
-        if (result.outcome() == ScanResult.Outcome.VALID) {
-            bytesSinceLastIndexEntry = scanned.bytesSinceLastIndexEntry();
+    /** Scans the segment into its emptied indexes (see {@link SegmentIndexes#scan}) and takes the end it found. */
+    ScanResult scan(int batchBytesMax, boolean trusted, SegmentScanner.BatchVisitor visitor) throws IOException {
+        ScanResult result = indexes.scan(batchBytesMax, trusted, visitor).result();
+        if (!trusted || result.outcome() == BatchClassifier.Kind.VALID) {
+            nextOffset = result.nextOffset();
         }
         return result;
     }
@@ -461,7 +274,7 @@ public final class Segment implements Closeable {
         }
         int position = start;
         for (int i = 0; i < count; i++) {
-            indexBatches(buffers[i], position);
+            indexes.onAppend(buffers[i], position);
             position += buffers[i].remaining();
         }
         if (count == 1) {
@@ -472,35 +285,7 @@ public final class Segment implements Closeable {
         }
         sizeBytes = (int) (start + length);
         nextOffset = lastOffset + 1;
-        if (chain != null) {
-            chain.spillIfDue(io);
-        }
-    }
-
-    private void indexBatches(ByteBuffer batches, int filePosition) throws IOException {
-        OffsetIndex offsets = offsetIndex();
-        TimeIndex times = timeIndex();
-        int at = batches.position();
-        int end = batches.limit();
-        while (at < end) {
-            int batchBytes = RecordBatch.sizeInBytes(batches, at);
-            long last = RecordBatch.lastOffset(batches, at);
-            long batchMax = RecordBatch.maxTimestamp(batches, at);
-            if (batchMax > maxTimestamp) {
-                maxTimestamp = batchMax;
-                offsetOfMaxTimestamp = last;
-            }
-            if (bytesSinceLastIndexEntry > indexIntervalBytes) {
-                offsets.append(last, filePosition + at - batches.position());
-                if (!times.isFull()) { // the last slot is kept for seal(): it records the segment's largest timestamp
-                    times.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-                }
-                bytesSinceLastIndexEntry = 0;
-            }
-            bytesSinceLastIndexEntry += batchBytes;
-            lastBatchBaseOffset = RecordBatch.baseOffset(batches, at);
-            at += batchBytes;
-        }
+        chain.spillIfDue();
     }
 
     /**
@@ -508,100 +293,7 @@ public final class Segment implements Closeable {
      * Binary-searches the offset index, then reads batch headers forward.
      */
     public int positionOf(long offset) throws IOException {
-        return positionOf(offset, sizeBytes);
-    }
-
-    private int positionOf(long offset, int size) throws IOException {
-        Located found = locate(offset, size);
-        return found == null ? -1 : found.position;
-    }
-
-    /** A batch found by its header: where it is and the base offset its header gave. */
-    private record Located(int position, long baseOffset) {
-    }
-
-    /** As {@link #positionOf(long)}, with the found header's base offset; null when the segment ends before. */
-    private Located locate(long offset, int size) throws IOException {
-        if (offset >= nextOffset && size == sizeBytes) {
-            return null;
-        }
-        OffsetIndex index = offsetIndex();
-        int entry = index.floorEntry(offset);
-        int position = entry < 0 ? 0 : index.positionAt(entry);
-        // Offsets are dense: the batch at an index entry ends at the entry's offset, the first batch
-        // starts at the segment's base, and each one after the one before. Checking that as the
-        // headers go by is what catches damage a clean shutdown's trust did not scan for (a damaged
-        // base offset, a batch missing or cut) before a read hands out records under wrong offsets.
-        boolean atEntry = entry >= 0;
-        long expected = atEntry ? index.offsetAt(entry) : baseOffset;
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        while (position < size) {
-            readHeader(header, position, size);
-            long base = RecordBatch.baseOffset(header, 0);
-            long last = RecordBatch.lastOffset(header, 0);
-            if (atEntry && last != expected) {
-                // An index entry that does not name this batch's end (damage, or another writer's
-                // convention): do not trust it; walk from the start, where every offset is checked.
-                atEntry = false;
-                expected = baseOffset;
-                position = 0;
-                continue;
-            }
-            if ((!atEntry && base != expected) || last < base) {
-                // This header's offsets are damaged (they are outside the CRC). If the batch after it
-                // starts past where this one should, and at or below the offset sought, only this
-                // header is wrong: its batch holds expected .. next base - 1, below the offset, so step
-                // over it and one damaged header hides no other batch. Otherwise report it.
-                int following = position + RecordBatch.sizeInBytes(header, 0);
-                if (!atEntry && following > position && following < size) {
-                    readHeader(header, following, size);
-                    long nextBase = RecordBatch.baseOffset(header, 0);
-                    if (nextBase > expected && nextBase <= offset) {
-                        SegmentLog.LOG.warn("{} position {}: a batch header says offsets {}..{} where offset {} should "
-                                + "start, and the next batch starts at {}: stepping over the damaged header",
-                                logPath(), position, base, last, expected, nextBase);
-                        expected = nextBase;
-                        position = following;
-                        continue;
-                    }
-                }
-                throw new CorruptLogException(logPath(), position, "a batch of offsets " + base + ".." + last
-                        + " where offset " + expected + " should start, looking for offset " + offset
-                        + ": the segment is damaged");
-            }
-            if (last >= offset) {
-                return new Located(position, base);
-            }
-            atEntry = false;
-            expected = last + 1;
-            position += RecordBatch.sizeInBytes(header, 0);
-        }
-        return null;
-    }
-
-    /**
-     * Checks the header of the first batch a read returns, as read (not as {@link #positionOf} saw
-     * it: a flaky disk can return other bytes the second time): its length fits the segment, and it
-     * holds the offset asked for (or this segment's first offset, when the read continues here from
-     * an earlier segment), from the base offset its header gave when it was located. Offsets and
-     * length are outside the batch CRC, so a damaged header would otherwise skip records, shift
-     * their offsets, or size a buffer from garbage. Returns the batch's size.
-     */
-    private int checkFirstBatch(ByteBuffer bytes, Located found, int size, long startOffset) throws IOException {
-        int position = found.position;
-        int length = RecordBatch.batchLength(bytes, 0);
-        if (length < RecordBatch.BATCH_LENGTH_MIN || (long) position + length + RecordBatch.LOG_OVERHEAD_BYTES > size) {
-            throw new CorruptLogException(logPath(), position, "batch length " + length + " does not fit the segment's "
-                    + size + " bytes");
-        }
-        long wanted = Math.max(startOffset, baseOffset);
-        long first = RecordBatch.baseOffset(bytes, 0);
-        long last = RecordBatch.lastOffset(bytes, 0);
-        if (first > wanted || last < wanted || first != found.baseOffset || first < baseOffset) {
-            throw new CorruptLogException(logPath(), position, "the batch read for offset " + wanted + " holds offsets "
-                    + first + ".." + last + " (its header, read before, said it starts at " + found.baseOffset + ")");
-        }
-        return length + RecordBatch.LOG_OVERHEAD_BYTES;
+        return reads.positionOf(offset, sizeBytes);
     }
 
     /**
@@ -610,27 +302,7 @@ public final class Segment implements Closeable {
      * before {@code startOffset}. Safe from any thread.
      */
     public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
-        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        Located found = locate(startOffset, size);
-        if (found == null) {
-            return ByteBuffer.allocate(0);
-        }
-        int position = found.position;
-        int want = Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES), size - position);
-        ByteBuffer bytes = ByteBuffer.allocate(want);
-        file().readFully(bytes, position);
-        int first = checkFirstBatch(bytes, found, size, startOffset);
-        if (first > want) {
-            // The first batch alone is larger than maxBytes: return it whole anyway, reading only
-            // the part not read yet.
-            ByteBuffer whole = ByteBuffer.allocate(first);
-            whole.put(bytes.flip());
-            file().readFully(whole, (long) position + want);
-            return whole.flip();
-        }
-        int end = wholeBatchesEnd(bytes, want);
-        bytes.position(0).limit(end);
-        return bytes.slice();
+        return reads.read(startOffset, maxBytes);
     }
 
     /**
@@ -641,23 +313,7 @@ public final class Segment implements Closeable {
      * batch headers are read. Safe from any thread.
      */
     public Optional<FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
-        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        int position = positionOf(startOffset, size);
-        if (position < 0) {
-            return Optional.empty();
-        }
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        int end = position;
-        while (end < size) {
-            readHeader(header, end, size);
-            int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            boolean full = end > position && end - position + batchBytes > maxBytes;
-            if (full || RecordBatch.baseOffset(header, 0) >= endOffset) {
-                break;
-            }
-            end += batchBytes;
-        }
-        return end == position ? Optional.empty() : Optional.of(new FileSlice(file(), position, end - position));
+        return reads.slice(startOffset, maxBytes, endOffset);
     }
 
     /**
@@ -675,48 +331,7 @@ public final class Segment implements Closeable {
      * it against the batch limit. Safe from any thread.
      */
     public ByteBuffer read(long startOffset, ByteBuffer into) throws IOException {
-        int size = sizeBytes; // a snapshot: bytes beyond it may be mid-write
-        Located found = locate(startOffset, size);
-        if (found == null) {
-            return ByteBuffer.allocate(0);
-        }
-        int position = found.position;
-        int start = into.position();
-        int want = Math.min(into.remaining(), size - position);
-        file().readFully(into.slice(start, want), position);
-        ByteBuffer view = into.slice(start, want).order(java.nio.ByteOrder.BIG_ENDIAN);
-        if (want >= RecordBatch.HEADER_BYTES) { // else too small a buffer: the caller reports it
-            checkFirstBatch(view, found, size, startOffset);
-        }
-        int end = wholeBatchesEnd(view, want);
-        if (end == 0) {
-            throw new IllegalArgumentException("A read buffer of " + want + " bytes cannot hold the batch of "
-                    + RecordBatch.sizeInBytes(view, 0) + " bytes at position " + position + " of " + logPath());
-        }
-        return view.limit(end);
-    }
-
-    /**
-     * Where the whole batches at the start of {@code bytes[0, want)} end. Only the first batch's
-     * header was checked (by {@link #positionOf}); a later batch whose length is not even a
-     * header's (zeros, or damage a clean shutdown did not scan) or whose base offset does not follow
-     * the batch before it ends the run there. So a read never returns bytes that are not a batch or
-     * offsets that are not dense, and never walks backwards or in place on a negative length; the
-     * next read starts at that batch and {@link #positionOf} reports the damage.
-     */
-    private static int wholeBatchesEnd(ByteBuffer bytes, int want) {
-        int end = 0;
-        long next = 0;
-        while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
-            int batchBytes = RecordBatch.sizeInBytes(bytes, end);
-            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want
-                    || (end > 0 && RecordBatch.baseOffset(bytes, end) != next)) {
-                break;
-            }
-            next = RecordBatch.lastOffset(bytes, end) + 1;
-            end += batchBytes;
-        }
-        return end;
+        return reads.read(startOffset, into);
     }
 
     /**
@@ -734,35 +349,7 @@ public final class Segment implements Closeable {
      */
     public Optional<Record> findOffsetByTimestamp(long timestamp, long startOffset, int batchBytesMax)
             throws IOException {
-        int size = sizeBytes;
-        long from = Math.max(timeIndex().scanStartFor(timestamp), startOffset);
-        int position = positionOf(from, size);
-        if (position < 0) {
-            return Optional.empty();
-        }
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        while (position < size) {
-            readHeader(header, position, size);
-            int batchBytes = RecordBatch.sizeInBytes(header, 0);
-            if (RecordBatch.maxTimestamp(header, 0) >= timestamp) {
-                ByteBuffer batch = ByteBuffer.allocate(batchBytes);
-                file().readFully(batch, position);
-                batch.flip();
-                List<Record> records;
-                try {
-                    records = RecordBatch.records(batch, 0); // checks the CRC first
-                } catch (CorruptRecordException e) {
-                    throw e.located(logPath(), position, RecordBatch.baseOffset(batch, 0));
-                }
-                for (Record record : records) {
-                    if (record.timestamp() >= timestamp && record.offset() >= from) {
-                        return Optional.of(record);
-                    }
-                }
-            }
-            position += batchBytes;
-        }
-        return Optional.empty();
+        return reads.findOffsetByTimestamp(timestamp, startOffset);
     }
 
     /**
@@ -771,42 +358,31 @@ public final class Segment implements Closeable {
      * split. Writer thread only.
      */
     public long truncateTo(long offset) throws IOException {
-        int position = positionOf(offset, sizeBytes);
+        int position = reads.positionOf(offset, sizeBytes);
         if (position < 0) {
             loadTail(); // the segment stays whole; make sure its end state is known before it is written again
             return nextOffset;
         }
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
-        readHeader(header, position, sizeBytes);
-        long newNext = RecordBatch.baseOffset(header, 0);
+        long newNext = reads.baseOffsetAt(position);
         truncateToPosition(position, newNext);
         return newNext;
     }
 
     /** Cuts the file at {@code position}, which must be a batch boundary whose batch starts at {@code newNext}. */
     public void truncateToPosition(long position, long newNext) throws IOException {
-        ChainFile c = chain();
-        if (c != null) {
-            // The sidecar first: cut before the log, a crash leaves it behind (recomputed), never ahead.
-            c.truncateTo(io, newNext);
-        }
-        offsetIndex().truncateTo(newNext);
-        offsetIndex.truncateToPosition((int) position);
-        timeIndex().truncateTo(newNext);
+        // The sidecar first: cut before the log, a crash leaves it behind (recomputed), never ahead.
+        chain.truncateTo(newNext);
+        indexes.truncateTo(newNext, (int) position);
         sizeBytes = (int) position;
         file().truncate(position);
         file().force(true); // the shorter length must be durable, or cut batches could reappear after a crash
         nextOffset = newNext;
-        maxTimestamp = -1L;
-        offsetOfMaxTimestamp = -1L;
         loadTail();
     }
 
     /** Adds the final largest-timestamp entry to the time index; called when the segment stops being active. */
     public void seal() throws IOException {
-        if (maxTimestamp >= 0 && offsetOfMaxTimestamp >= baseOffset) {
-            timeIndex().maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-        }
+        indexes.seal();
     }
 
     /**
@@ -818,15 +394,8 @@ public final class Segment implements Closeable {
         if (f != null) {
             f.force(false);
         }
-        if (offsetIndex != null) {
-            offsetIndex.flush(io);
-        }
-        if (timeIndex != null) {
-            timeIndex.flush(io);
-        }
-        if (chain != null) {
-            chain.flush(io);
-        }
+        indexes.flush();
+        chain.flush();
     }
 
     /** Forces only the log's data: enough for durability, since indexes are rebuilt from it after a crash. */
@@ -853,21 +422,7 @@ public final class Segment implements Closeable {
      * for any {@code .deleted} file a crash leaves).
      */
     public static void deleteAll(FileIO io, Path dir, List<Segment> doomed) throws IOException {
-        List<Path> renamed = new java.util.ArrayList<>();
-        for (Segment segment : doomed) {
-            segment.close();
-            for (Path path : segment.paths()) {
-                if (io.exists(path)) {
-                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
-                    io.rename(path, target);
-                    renamed.add(target);
-                }
-            }
-        }
-        io.syncDirectory(dir);
-        for (Path path : renamed) {
-            io.deleteIfExists(path);
-        }
+        SegmentFiles.deleteDurably(io, dir, doomed);
     }
 
     @Override

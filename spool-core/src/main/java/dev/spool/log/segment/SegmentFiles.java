@@ -1,6 +1,10 @@
 package dev.spool.log.segment;
 
+import dev.spool.log.io.FileIO;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -9,6 +13,8 @@ import java.util.OptionalLong;
  * {@code .index} and {@code .timeindex} beside it index it, and the {@code .chain} beside it holds
  * its hash chain. A {@code .deleted} suffix marks a
  * file whose deletion has begun; a {@code .tmp} suffix marks a file not yet in place.
+ * {@link #deleteDurably} is the one way segments' files go: renamed to {@code .deleted}, the
+ * directory synced, then removed. Stateless; thread-safe.
  */
 public final class SegmentFiles {
     public static final String LOG_SUFFIX = ".log";
@@ -66,5 +72,28 @@ public final class SegmentFiles {
             value = value * 10 + (c - '0');
         }
         return OptionalLong.of(value);
+    }
+
+    /**
+     * Deletes segments durably and in an order a crash cannot confuse: close each, rename its
+     * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job
+     * for any {@code .deleted} file a crash leaves).
+     */
+    static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
+        List<Path> renamed = new ArrayList<>();
+        for (Segment segment : doomed) {
+            segment.close();
+            for (Path path : segment.paths()) {
+                if (io.exists(path)) {
+                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
+                    io.rename(path, target);
+                    renamed.add(target);
+                }
+            }
+        }
+        io.syncDirectory(dir);
+        for (Path path : renamed) {
+            io.deleteIfExists(path);
+        }
     }
 }

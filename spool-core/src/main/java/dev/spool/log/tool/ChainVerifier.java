@@ -3,6 +3,7 @@ package dev.spool.log.tool;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.BatchCursor;
 import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.CorruptChainException;
 import dev.spool.log.segment.HashChain;
@@ -149,16 +150,17 @@ final class ChainVerifier {
      */
     boolean checkOrder() throws IOException {
         boolean inOrder = true;
-        ByteBuffer first = ByteBuffer.allocate(8);
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             Path logFile = SegmentFiles.logFile(dir, base);
             if (io.size(logFile) >= RecordBatch.HEADER_BYTES) {
+                long firstBase;
                 try (StorageFile file = io.open(logFile, FileIO.OpenMode.READ)) {
-                    first.clear();
-                    file.readFully(first, 0);
+                    // The first header's base offset, whatever the classifier makes of the batch.
+                    BatchCursor cursor = BatchCursor.overHeaders(file, logFile, 0, file.size(), Integer.MAX_VALUE);
+                    cursor.read();
+                    firstBase = cursor.baseOffset();
                 }
-                long firstBase = first.getLong(0);
                 if (firstBase != base && bases.contains(firstBase)) {
                     tally.add(Severity.ERROR, Kind.SEGMENTS_REORDERED, logFile, 0, firstBase, "holds the batches of "
                             + "the segment that starts at offset " + firstBase + ", not " + base

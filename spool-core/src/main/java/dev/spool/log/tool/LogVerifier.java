@@ -8,14 +8,13 @@ import dev.spool.log.TopicPartition;
 import dev.spool.log.UnknownTopicException;
 import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
-import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.recovery.RecoveryInput.Bytes;
+import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.OffsetIndex;
 import dev.spool.log.segment.SegmentFiles;
-import dev.spool.log.segment.SegmentScanner;
 import dev.spool.log.segment.TimeIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -40,7 +39,8 @@ import java.util.TreeMap;
  *     at the offset after the previous one, each segment at the previous segment's end</td><td>error</td></tr>
  * <tr><td>where a segment's valid batches stop (an incomplete batch, zeros, a batch failing its
  *     check with a zero-filled sector, a zero-filled header before more data, a segment ending
- *     before the next one's base, a log ending before its recovery point): judged by the recovery
+ *     before the next one's base, a log ending before its recovery point): the bytes named by
+ *     {@link BatchClassifier}, the rules of recovery's own scan, and judged by the recovery
  *     table ({@link dev.spool.log.recovery.RecoveryCase}) from the clean-shutdown marker and the
  *     checkpointed recovery point in the data directory, as the next open will judge it: a row the
  *     open cuts (a torn tail, hole or lost tail past the recovery point of an unclean shutdown, or
@@ -375,49 +375,28 @@ public final class LogVerifier {
                     wholeSegmentRead = true;
                     break;
                 }
-                if (read.kind() == SegmentFileReader.BatchRead.Kind.INCOMPLETE) {
-                    damaged = SegmentEnds.report(tally, shutdown, isLast, Bytes.TORN_TAIL, logFile, position, expected,
-                            size - position, read.problem());
-                    break;
-                }
-                if (read.kind() == SegmentFileReader.BatchRead.Kind.BAD_LENGTH) {
-                    boolean hole = zeroHeader(logFile, position, size);
-                    damaged = SegmentEnds.report(tally, shutdown, isLast, hole ? Bytes.HOLE : Bytes.CORRUPT, logFile,
-                            position, expected, size - position, hole ? "a zero-filled batch header with data after "
-                                    + "it (pages written back out of order?)" : read.problem());
+                BatchClassifier.Verdict verdict = judge(read, size);
+                if (!verdict.isValid()) {
+                    damaged = SegmentEnds.report(tally, shutdown, isLast, Bytes.of(verdict.kind()), logFile, position,
+                            expected, size - position, verdict.problem());
                     break;
                 }
                 ByteBuffer batch = read.batch();
-                Optional<String> problem = checkBatch(batch);
-                if (problem.isPresent()) {
-                    boolean atEnd = position + read.sizeBytes() == size;
-                    boolean zeroSector = SegmentScanner.hasZeroSector(batch, position);
-                    damaged = SegmentEnds.report(tally, shutdown, isLast, !zeroSector ? Bytes.CORRUPT
-                            : atEnd ? Bytes.TORN_TAIL : Bytes.HOLE, logFile, position, expected, size - position,
-                            !zeroSector ? problem.get() : (atEnd ? "the last" : "a") + " batch fails its check ("
-                                    + problem.get() + ") and holds a zero-filled sector: an interrupted write"
-                                    + (atEnd ? "" : ", with data after it"));
-                    break;
-                }
                 if (chain != null && !chain.onBatch(logFile, position, batch)) {
                     damaged = true;
                     break;
                 }
-                long baseOffset = RecordBatch.baseOffset(batch, 0);
-                if (baseOffset != expected) {
-                    tally.add(Severity.ERROR, Kind.OFFSET_MISMATCH, logFile, position, baseOffset, "batch base offset "
-                            + baseOffset + ", expected " + expected);
+                BatchClassifier.Verdict offsets = BatchClassifier.offsets(batch, 0, expected, base);
+                if (!offsets.isValid()) {
+                    tally.add(Severity.ERROR, Kind.OFFSET_MISMATCH, logFile, position, RecordBatch.baseOffset(batch, 0),
+                            offsets.problem());
                     damaged = true;
                     break;
                 }
                 indexes.onBatch(position, batch, logFile);
                 expected = RecordBatch.lastOffset(batch, 0) + 1;
                 position += read.sizeBytes();
-                tally.batches++;
-                tally.bytes += read.sizeBytes();
-                if (tally.bytes / PROGRESS_INTERVAL_BYTES != (tally.bytes - read.sizeBytes()) / PROGRESS_INTERVAL_BYTES) {
-                    progress.verified(tally.bytes, logFile);
-                }
+                counted(tally, read.sizeBytes(), logFile);
             }
         }
         if (chain != null) {
@@ -427,18 +406,29 @@ public final class LogVerifier {
         return damaged ? -1 : expected;
     }
 
-    /** Whether the batch header at {@code position} is all zeros (a hole, as the recovery scan sees it). */
-    private boolean zeroHeader(Path logFile, long position, long size) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate((int) Math.min(RecordBatch.HEADER_BYTES, size - position));
-        try (StorageFile file = io.open(logFile, FileIO.OpenMode.READ)) {
-            file.readFully(header, position);
+    /**
+     * What {@link BatchClassifier} names the bytes of {@code read}: its header's kind, or for a
+     * whole batch, the kind its own checks (CRC, framing of every record) give it.
+     */
+    private BatchClassifier.Verdict judge(SegmentFileReader.BatchRead read, long size) {
+        if (read.bytes() != BatchClassifier.Kind.VALID) {
+            return new BatchClassifier.Verdict(read.bytes(), read.problem());
         }
-        for (int i = 0; i < header.limit(); i++) {
-            if (header.get(i) != 0) {
-                return false;
-            }
+        Optional<String> problem = checkBatch(read.batch());
+        if (problem.isEmpty()) {
+            return new BatchClassifier.Verdict(BatchClassifier.Kind.VALID, "");
         }
-        return true;
+        boolean atEnd = read.position() + read.sizeBytes() == size;
+        return BatchClassifier.failedCheck(read.batch(), read.position(), atEnd, problem.get());
+    }
+
+    /** Counts a verified batch, telling {@link #progress} each time another interval of bytes is done. */
+    private void counted(Tally tally, int batchBytes, Path logFile) {
+        tally.batches++;
+        tally.bytes += batchBytes;
+        if (tally.bytes / PROGRESS_INTERVAL_BYTES != (tally.bytes - batchBytes) / PROGRESS_INTERVAL_BYTES) {
+            progress.verified(tally.bytes, logFile);
+        }
     }
 
     /** Everything wrong with a whole batch by itself (not its offset), if anything. */

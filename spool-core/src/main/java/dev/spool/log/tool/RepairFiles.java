@@ -3,6 +3,8 @@ package dev.spool.log.tool;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.BatchClassifier;
+import dev.spool.log.segment.BatchCursor;
 import dev.spool.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,7 +15,7 @@ import java.util.OptionalLong;
 
 /**
  * The file work of {@link LogRepair}, apart from its decisions: listing a partition's segments,
- * reading one whole, walking its headers, durable {@code .broken} copies (tmp, force, rename) and
+ * reading one whole, walking its headers (with the engine's {@link BatchCursor}), durable {@code .broken} copies (tmp, force, rename) and
  * the empty batches that keep lost offsets taken. Stateless beyond its {@link FileIO}; not
  * thread-safe, as the repair that uses it.
  */
@@ -79,20 +81,22 @@ final class RepairFiles {
      * Empty if the walk cannot start.
      */
     OptionalLong offsetAfterHeaders(Path segment, long base) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
         long next = base;
         try (StorageFile in = io.open(segment, FileIO.OpenMode.READ)) {
-            long size = in.size();
-            for (long at = 0; at + RecordBatch.HEADER_BYTES <= size; ) { // at grows by at least a header each pass
-                header.clear();
-                in.readFully(header, at);
-                int length = RecordBatch.batchLength(header, 0);
-                if (RecordBatch.baseOffset(header, 0) != next || length < RecordBatch.BATCH_LENGTH_MIN
-                        || RecordBatch.lastOffsetDelta(header, 0) < 0) {
+            BatchCursor cursor = BatchCursor.overHeaders(in, segment, 0, in.size(), Integer.MAX_VALUE);
+            while (true) { // each pass moves the cursor forward by a whole batch, or stops
+                BatchClassifier.Verdict verdict = cursor.read();
+                // A header that reads, even of a batch cut short at the end, says how far the log went.
+                boolean header = verdict.isValid() || (verdict.kind() == BatchClassifier.Kind.TORN_TAIL
+                        && cursor.hasHeader() && cursor.sizeBytes() >= RecordBatch.HEADER_BYTES);
+                if (!header || cursor.baseOffset() != next || cursor.lastOffsetDelta() < 0) {
                     break;
                 }
-                next = RecordBatch.lastOffset(header, 0) + 1;
-                at += (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
+                next = cursor.lastOffset() + 1;
+                if (!verdict.isValid()) {
+                    break;
+                }
+                cursor.advance();
             }
         }
         return OptionalLong.of(next);

@@ -5,10 +5,11 @@ import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.BatchClassifier;
+import dev.spool.log.segment.BatchCursor;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -19,9 +20,10 @@ import java.util.List;
  *
  * <p>The file is opened with {@link FileIO.OpenMode#READ} and nothing is ever written, truncated
  * or rebuilt: where the engine's recovery would act, this class only reports. It classifies the
- * bytes at a position into what {@link BatchRead.Kind} names and leaves the judgement (is an
- * incomplete batch a torn tail, a write in progress, or corruption?) to the caller, who knows
- * whether this is the last segment and whether a writer may be live.
+ * bytes at a position with the engine's own {@link BatchCursor} and {@link BatchClassifier}, maps
+ * them to what {@link BatchRead.Kind} names, and leaves the judgement (is an incomplete batch a
+ * torn tail, a write in progress, or corruption?) to the caller, who knows whether this is the
+ * last segment and whether a writer may be live.
  *
  * <p>Not thread-safe; cheap to open. The file's size is read on every call, so a growing file is
  * followed naturally.
@@ -29,7 +31,6 @@ import java.util.List;
 public final class SegmentFileReader implements Closeable {
     private final StorageFile file;
     private final int batchBytesMax;
-    private final ByteBuffer header = ByteBuffer.allocate(RecordBatch.LOG_OVERHEAD_BYTES).order(ByteOrder.BIG_ENDIAN);
 
     private SegmentFileReader(StorageFile file, int batchBytesMax) {
         this.file = file;
@@ -61,38 +62,24 @@ public final class SegmentFileReader implements Closeable {
 
     /**
      * Reads what lies at {@code position}: a whole batch (not yet checked: get its records through
-     * {@link #records(BatchRead)}, or check it with {@link #validate(BatchRead)}), the end of the file, an incomplete batch, or a length
-     * field out of bounds. Reads at most one batch of at most {@code batchBytesMax} bytes.
+     * {@link #records(BatchRead)}, or check it with {@link #validate(BatchRead)}), the end of the
+     * file, an incomplete batch, or bytes that are no batch, as {@link BatchClassifier} names them
+     * (the same rules as recovery's scan). Reads at most one batch of at most {@code batchBytesMax}
+     * bytes.
      */
     public BatchRead read(long position) throws IOException {
         long size = file.size();
-        if (position >= size) {
-            return new BatchRead(BatchRead.Kind.END, position, 0, null, "");
-        }
-        long remaining = size - position;
-        if (remaining < RecordBatch.LOG_OVERHEAD_BYTES) {
-            return incomplete(position, remaining, remaining + " bytes at the end are too few for a batch header");
-        }
-        header.clear();
-        file.readFully(header, position);
-        int length = RecordBatch.batchLength(header, 0);
-        if (length == 0 && zerosToEnd(position, size)) {
-            return incomplete(position, remaining, remaining + " zero bytes at the end (space allocated, never written)");
-        }
-        long batchBytes = (long) length + RecordBatch.LOG_OVERHEAD_BYTES;
-        if (length < RecordBatch.BATCH_LENGTH_MIN || batchBytes > batchBytesMax) {
-            return new BatchRead(BatchRead.Kind.BAD_LENGTH, position, 0, null, "batch length " + length
-                    + " outside [" + RecordBatch.BATCH_LENGTH_MIN + ", "
-                    + (batchBytesMax - RecordBatch.LOG_OVERHEAD_BYTES) + "]");
-        }
-        if (batchBytes > remaining) {
-            return incomplete(position, remaining, "the batch announces " + batchBytes + " bytes but only " + remaining
-                    + " remain");
-        }
-        ByteBuffer batch = ByteBuffer.allocate((int) batchBytes).order(ByteOrder.BIG_ENDIAN);
-        file.readFully(batch, position);
-        batch.flip();
-        return new BatchRead(BatchRead.Kind.BATCH, position, (int) batchBytes, batch, "");
+        BatchCursor cursor = BatchCursor.overHeaders(file, file.path(), position, size, batchBytesMax);
+        BatchClassifier.Verdict verdict = cursor.read();
+        return switch (verdict.kind()) {
+            case END -> new BatchRead(BatchRead.Kind.END, position, 0, null, "", verdict.kind());
+            case TORN_TAIL -> new BatchRead(BatchRead.Kind.INCOMPLETE, position,
+                    (int) Math.min(size - position, Integer.MAX_VALUE), null, verdict.problem(), verdict.kind());
+            case HOLE, CORRUPT -> new BatchRead(BatchRead.Kind.BAD_LENGTH, position, 0, null, verdict.problem(),
+                    verdict.kind());
+            case VALID -> new BatchRead(BatchRead.Kind.BATCH, position, cursor.sizeBytes(), cursor.readBatch(), "",
+                    verdict.kind());
+        };
     }
 
     /**
@@ -134,27 +121,6 @@ public final class SegmentFileReader implements Closeable {
         return read.batch();
     }
 
-    private static BatchRead incomplete(long position, long remaining, String problem) {
-        return new BatchRead(BatchRead.Kind.INCOMPLETE, position, (int) Math.min(remaining, Integer.MAX_VALUE), null,
-                problem);
-    }
-
-    private boolean zerosToEnd(long position, long size) throws IOException {
-        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(64 << 10, size - position));
-        for (long at = position; at < size; ) {
-            chunk.clear();
-            chunk.limit((int) Math.min(chunk.capacity(), size - at));
-            file.readFully(chunk, at);
-            for (int i = 0; i < chunk.limit(); i++) {
-                if (chunk.get(i) != 0) {
-                    return false;
-                }
-            }
-            at += chunk.limit();
-        }
-        return true;
-    }
-
     @Override
     public void close() throws IOException {
         file.close();
@@ -168,9 +134,12 @@ public final class SegmentFileReader implements Closeable {
      * @param sizeBytes the batch's size for {@link Kind#BATCH}; the bytes left for {@link Kind#INCOMPLETE}
      * @param batch     the whole batch, from 0 to its limit, for {@link Kind#BATCH}; {@code null} otherwise
      * @param problem   what is wrong, for {@link Kind#INCOMPLETE} and {@link Kind#BAD_LENGTH}
+     * @param bytes     what {@link BatchClassifier} named the bytes; {@code kind} is its coarser view
+     *                  for tools (a hole and a corrupt length are both {@link Kind#BAD_LENGTH})
      */
-    public record BatchRead(Kind kind, long position, int sizeBytes, ByteBuffer batch, String problem) {
-        /** The kinds of bytes a read finds. */
+    public record BatchRead(Kind kind, long position, int sizeBytes, ByteBuffer batch, String problem,
+                            BatchClassifier.Kind bytes) {
+        /** The kinds of bytes a read finds: the classifier's kinds as the tools have always seen them. */
         public enum Kind {
             /** A whole batch by its length field; its contents are not yet checked. */
             BATCH,
@@ -178,10 +147,14 @@ public final class SegmentFileReader implements Closeable {
             END,
             /**
              * Fewer bytes than a header, fewer than the length field announces, or zeros to the
-             * end: an interrupted write at the end of the last segment, or a write in progress.
+             * end ({@link BatchClassifier.Kind#TORN_TAIL}): an interrupted write at the end of the
+             * last segment, or a write in progress.
              */
             INCOMPLETE,
-            /** The length field is out of bounds: the next batch cannot be found. */
+            /**
+             * The length field is out of bounds, or a zero-filled header has data after it (a
+             * hole): the next batch cannot be found.
+             */
             BAD_LENGTH
         }
     }

@@ -90,7 +90,7 @@ class SegmentScannerTest {
     void aFileOfValidBatchesIsValidThroughToItsEnd() throws IOException {
         List<byte[]> five = batches(5);
         ScanResult result = scan(concat(five));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.VALID);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.VALID);
         assertThat(result.validBytes()).isEqualTo(sizeOf(five));
         assertThat(result.nextOffset()).isEqualTo(BASE + 10);
         assertThat(result.batches()).isEqualTo(5);
@@ -101,7 +101,7 @@ class SegmentScannerTest {
     @Test
     void anEmptyFileIsValidWithNothingInIt() throws IOException {
         SegmentScanner.Scanned scanned = scan(new byte[0], false, null);
-        assertThat(scanned.result()).isEqualTo(new ScanResult(0, BASE, 0, -1, ScanResult.Outcome.VALID, ""));
+        assertThat(scanned.result()).isEqualTo(new ScanResult(0, BASE, 0, -1, BatchClassifier.Kind.VALID, ""));
         assertThat(scanned.offsetOfMaxTimestamp()).isEqualTo(-1);
         assertThat(times.entries()).isZero();
     }
@@ -147,7 +147,7 @@ class SegmentScannerTest {
     void fewerBytesThanABatchHeaderAtTheEndAreATornTail() throws IOException {
         List<byte[]> two = batches(2);
         ScanResult result = scan(concat(two, new byte[] {0, 0, 0, 0, 0, 1, 2}));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.TORN_TAIL);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
         assertThat(result.validBytes()).isEqualTo(sizeOf(two));
         assertThat(result.nextOffset()).isEqualTo(BASE + 4);
         assertThat(result.batches()).isEqualTo(2);
@@ -158,7 +158,7 @@ class SegmentScannerTest {
         List<byte[]> two = batches(2);
         byte[] third = batch(BASE + 4, 2_000, 2, 20);
         ScanResult result = scan(concat(two, Arrays.copyOf(third, third.length - 5)));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.TORN_TAIL);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
         assertThat(result.validBytes()).isEqualTo(sizeOf(two));
         assertThat(result.problem()).contains("announces " + third.length);
         assertThat(result.maxTimestamp()).isEqualTo(1_011);
@@ -168,7 +168,7 @@ class SegmentScannerTest {
     void zerosAfterTheLastBatchAreATornTail() throws IOException {
         List<byte[]> two = batches(2);
         ScanResult result = scan(concat(two, new byte[4096]));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.TORN_TAIL);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
         assertThat(result.validBytes()).isEqualTo(sizeOf(two));
         assertThat(result.problem()).contains("zero bytes");
     }
@@ -177,7 +177,7 @@ class SegmentScannerTest {
     void aZeroHeaderWithDataAfterItIsAHole() throws IOException {
         List<byte[]> two = batches(2);
         ScanResult result = scan(concat(two, new byte[200], batch(BASE + 4, 2_000, 1, 10)));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.HOLE);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.HOLE);
         assertThat(result.validBytes()).isEqualTo(sizeOf(two));
     }
 
@@ -186,7 +186,7 @@ class SegmentScannerTest {
         List<byte[]> three = batches(3);
         three.get(2)[three.get(2).length - 3] ^= 0x40; // a record byte, covered by the CRC
         ScanResult result = scan(concat(three));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.CORRUPT);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.CORRUPT);
         assertThat(result.validBytes()).isEqualTo(three.get(0).length + three.get(1).length);
         assertThat(result.nextOffset()).isEqualTo(BASE + 4);
         assertThat(result.problem()).isNotEmpty();
@@ -197,7 +197,7 @@ class SegmentScannerTest {
         List<byte[]> three = batches(3);
         three.get(1)[RecordBatch.RECORDS_OFFSET + 2] ^= 0x01;
         ScanResult result = scan(concat(three));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.CORRUPT);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.CORRUPT);
         assertThat(result.validBytes()).isEqualTo(three.get(0).length);
         assertThat(result.batches()).isEqualTo(1);
     }
@@ -207,7 +207,7 @@ class SegmentScannerTest {
         List<byte[]> three = batches(3);
         three.get(1)[three.get(1).length - 1] ^= 0x01;
         ScanResult result = scan(concat(three), true, null).result();
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.VALID);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.VALID);
         assertThat(result.batches()).isEqualTo(3);
     }
 
@@ -217,7 +217,7 @@ class SegmentScannerTest {
         byte[] big = batch(BASE + 2, 2_000, 1, 3000);
         Arrays.fill(big, 1024, 2048, (byte) 0); // covers at least one whole 512-byte sector of the file
         ScanResult result = scan(concat(one, big));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.TORN_TAIL);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
         assertThat(result.validBytes()).isEqualTo(one.get(0).length);
         assertThat(result.problem()).contains("zero-filled sector");
     }
@@ -228,7 +228,7 @@ class SegmentScannerTest {
         byte[] big = batch(BASE + 2, 2_000, 1, 3000);
         Arrays.fill(big, 1024, 2048, (byte) 0);
         ScanResult result = scan(concat(one, big, batch(BASE + 3, 3_000, 1, 10)));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.HOLE);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.HOLE);
         assertThat(result.validBytes()).isEqualTo(one.get(0).length);
     }
 
@@ -236,7 +236,7 @@ class SegmentScannerTest {
     void aGapInOffsetsIsCorruptionEvenInATrustedScan() throws IOException {
         List<byte[]> two = batches(2);
         ScanResult result = scan(concat(two, batch(BASE + 5, 2_000, 1, 10)), true, null).result();
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.CORRUPT);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.CORRUPT);
         assertThat(result.problem()).contains("batch base offset " + (BASE + 5)).contains("expected " + (BASE + 4));
         assertThat(result.validBytes()).isEqualTo(sizeOf(two));
     }
@@ -247,7 +247,7 @@ class SegmentScannerTest {
         byte[] third = batch(BASE + 4, 2_000, 1, 10);
         ByteBuffer.wrap(third).putInt(RecordBatch.BATCH_LENGTH_OFFSET, 5);
         ScanResult result = scan(concat(two, third));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.CORRUPT);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.CORRUPT);
         assertThat(result.problem()).contains("batch length 5");
     }
 
@@ -257,7 +257,7 @@ class SegmentScannerTest {
         byte[] third = batch(BASE + 4, 2_000, 1, 10);
         ByteBuffer.wrap(third).putInt(RecordBatch.BATCH_LENGTH_OFFSET, BATCH_BYTES_MAX);
         ScanResult result = scan(concat(two, third));
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.CORRUPT);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.CORRUPT);
         assertThat(result.validBytes()).isEqualTo(sizeOf(two));
     }
 
@@ -267,8 +267,8 @@ class SegmentScannerTest {
         Arrays.fill(batch.array(), (byte) 1);
         Arrays.fill(batch.array(), 0, 600, (byte) 0);
         // At file position 0 bytes [0, 512) are a whole zero sector.
-        assertThat(SegmentScanner.hasZeroSector(batch, 0)).isTrue();
+        assertThat(BatchClassifier.hasZeroSector(batch, 0)).isTrue();
         // At file position 100 the first whole sector is file [512, 1024) = batch [412, 924): not all zero.
-        assertThat(SegmentScanner.hasZeroSector(batch, 100)).isFalse();
+        assertThat(BatchClassifier.hasZeroSector(batch, 100)).isFalse();
     }
 }

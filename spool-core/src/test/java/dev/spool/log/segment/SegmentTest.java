@@ -248,7 +248,7 @@ class SegmentTest {
                 java.nio.file.StandardOpenOption.APPEND);
         Segment s = reopen(0);
         ScanResult result = s.recover(BATCH_BYTES_MAX);
-        assertThat(result.outcome()).isEqualTo(ScanResult.Outcome.TORN_TAIL);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
         assertThat(result.validBytes()).isEqualTo(validBytes);
         assertThat(s.nextOffset()).isEqualTo(BASE + 30);
     }
