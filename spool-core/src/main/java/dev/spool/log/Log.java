@@ -101,8 +101,8 @@ public final class Log implements AutoCloseable {
      * the calling thread. The log manager passes its I/O pool.
      */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
-                           Executor rollFlushExecutor) throws IOException {
-        return open(io, dir, config, state, clockMs, rollFlushExecutor, new CompositeMeterRegistry());
+                           Executor ioExecutor) throws IOException {
+        return open(io, dir, config, state, clockMs, ioExecutor, new CompositeMeterRegistry());
     }
 
     /**
@@ -110,9 +110,9 @@ public final class Log implements AutoCloseable {
      * ({@code spool.log.*}, tagged with the log's name: {@code dev.spool.log.append.LogMetrics}).
      */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
-                           Executor rollFlushExecutor, MeterRegistry meterRegistry) throws IOException {
+                           Executor ioExecutor, MeterRegistry meterRegistry) throws IOException {
         LogLoader.Loaded loaded = LogLoader.load(io, dir, config, state, clockMs.getAsLong());
-        return new Log(io, dir, config, clockMs, rollFlushExecutor, meterRegistry, loaded);
+        return new Log(io, dir, config, clockMs, ioExecutor, meterRegistry, loaded);
     }
 
     public Path dir() {

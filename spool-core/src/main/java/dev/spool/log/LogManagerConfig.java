@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
  * @param checkpointIntervalMs     how often recovery points are checkpointed in the background; 0 turns it off
  * @param retentionCheckIntervalMs how often retention runs in the background; 0 turns it off
  * @param partitionsMax            most partitions one topic may have
- * @param meterRegistry            where the logs' meters go ({@link LogMetrics}); an empty composite records nothing
+ * @param meterRegistry            where the logs' meters go ({@code spool.log.*}, tagged by log); an empty composite records nothing
  * @param ioExecutor               the I/O executor: runs the logs' background I/O (queued appends, fsync rounds,
  *                                 forcing rolled segments); empty (the default): the manager's own pool, which also
  *                                 runs the periodic flush, checkpoint and retention, stopped on close

@@ -76,7 +76,7 @@ final class LogReader {
             }
             Map.Entry<Long, Segment> entry = segments.segments().floorEntry(offset);
             while (entry != null) {
-                Optional<Segment.FileSlice> found = entry.getValue().slice(offset, maxBytes, end);
+                Optional<FileSlice> found = entry.getValue().slice(offset, maxBytes, end);
                 if (found.isPresent()) {
                     return new LogSlice(found, start, end);
                 }

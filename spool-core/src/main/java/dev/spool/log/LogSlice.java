@@ -1,6 +1,5 @@
 package dev.spool.log;
 
-import dev.spool.log.segment.Segment;
 import java.util.Optional;
 
 /**
@@ -13,5 +12,5 @@ import java.util.Optional;
  * @param logStartOffset first readable offset when the read ran
  * @param logEndOffset   the offset the next append gets, when the read ran
  */
-public record LogSlice(Optional<Segment.FileSlice> slice, long logStartOffset, long logEndOffset) {
+public record LogSlice(Optional<FileSlice> slice, long logStartOffset, long logEndOffset) {
 }

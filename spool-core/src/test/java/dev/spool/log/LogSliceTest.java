@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.ForwardingFileIO;
-import dev.spool.log.segment.Segment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,13 +56,13 @@ class LogSliceTest {
             for (int i = 0; i < 30; i++) {
                 log.append(LogTest.batch(1000 + i, "value-" + i));
             }
-            Segment.FileSlice slice = log.readSlice(0, 100).slice().orElseThrow();
+            FileSlice slice = log.readSlice(0, 100).slice().orElseThrow();
             log.advanceLogStartOffset(log.logEndOffset() - 1);
             assertThatThrownBy(() -> transfer(slice)).isInstanceOf(java.nio.channels.ClosedChannelException.class);
         }
     }
 
-    private static byte[] transfer(Segment.FileSlice slice) throws IOException {
+    private static byte[] transfer(FileSlice slice) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (WritableByteChannel channel = Channels.newChannel(out)) {
             long sent = 0;

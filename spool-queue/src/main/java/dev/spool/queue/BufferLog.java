@@ -4,6 +4,7 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
+import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.ReadResult;
 import dev.spool.log.SegmentInfo;
 import dev.spool.log.io.FileIO;
@@ -79,7 +80,7 @@ final class BufferLog implements AutoCloseable {
         LogManager manager = openManager(dir, config);
         AckFile.Opened ack;
         try {
-            ack = AckFile.open(config.io(), dir, manager.log(TOPIC, 0).logStartOffset());
+            ack = AckFile.open(config.io(), dir, bufferLogOf(manager).logStartOffset());
         } catch (IOException | RuntimeException e) {
             try {
                 manager.close();
@@ -101,6 +102,19 @@ final class BufferLog implements AutoCloseable {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The buffer's one log. A damaged log leaves its partition offline in the manager; the buffer
+     * has nothing else to serve, so its open fails with the damage itself (a {@link
+     * dev.spool.log.CorruptLogException} naming file and position), as a checked exception.
+     */
+    private static Log bufferLogOf(LogManager manager) throws IOException {
+        try {
+            return manager.log(TOPIC, 0);
+        } catch (PartitionOfflineException e) {
+            throw e.getCause();
         }
     }
 

@@ -3,11 +3,13 @@ package dev.spool.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.CorruptLogException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -105,6 +107,23 @@ class DiskBufferCorruptionTest {
             }
             assertThat(buffer.sizeItems()).as("nothing is dropped").isEqualTo(ITEMS);
         }
+    }
+
+    @Test
+    void damageTheOpenMustReadFailsTheOpenWithTheLogsOwnErrorNamingTheSegment() throws Exception {
+        writeItems();
+        Path last;
+        try (var files = Files.list(dir.resolve("buffer-0"))) {
+            last = files.filter(f -> f.toString().endsWith(".log")).sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        assertThat(last).isNotEqualTo(segment());
+        try (FileChannel channel = FileChannel.open(last, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(4).putInt(0, Integer.MAX_VALUE), 8); // the first batch's length
+        }
+        assertThatThrownBy(() -> DiskBuffer.open(dir, config(WhenCorrupt.STOP, new SimpleMeterRegistry())))
+                .isInstanceOf(CorruptLogException.class)
+                .hasMessageContaining(last.getFileName().toString())
+                .hasMessageContaining("position 0");
     }
 
     @Test

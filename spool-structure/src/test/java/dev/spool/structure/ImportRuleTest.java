@@ -2,7 +2,6 @@ package dev.spool.structure;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,14 +36,6 @@ class ImportRuleTest {
     /** What those modules may use of spool-core. */
     static final String[] PUBLIC_PACKAGES = {"dev.spool.log", "dev.spool.log.record..", "dev.spool.log.io..",
             "dev.spool.log.tool.."};
-
-    /**
-     * The class of the inner packages that the API itself hands out, so a user cannot avoid it:
-     * {@code LogSlice} (the result of {@code Log.readSlice}, which the server's zero-copy Fetch
-     * sends from) carries a {@code Segment.FileSlice}. To be removed when that record moves into
-     * {@code dev.spool.log}; no other exception belongs here.
-     */
-    static final String HANDED_OUT_BY_THE_API = "dev.spool.log.segment.Segment$FileSlice";
 
     /**
      * Fewer classes in those packages than this (there are about 260) means modules are missing
@@ -89,7 +80,6 @@ class ImportRuleTest {
                 .that().resideInAnyPackage(USER_PACKAGES.stream().map(p -> p + "..").toArray(String[]::new))
                 .should().dependOnClassesThat(resideInAPackage("dev.spool.log..")
                         .and(not(resideInAnyPackage(PUBLIC_PACKAGES)))
-                        .and(not(name(HANDED_OUT_BY_THE_API)))
                         .as("spool-core's inner packages (anything but dev.spool.log, .record, .io and .tool)"))
                 .because("other modules see spool-core only through its API, record, io and tool packages");
         rule.check(classes);

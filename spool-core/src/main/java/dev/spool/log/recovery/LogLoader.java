@@ -108,7 +108,7 @@ import org.slf4j.LoggerFactory;
  *     <td>scan the last segment as in C2 (rows H1 to H5 then apply)</td></tr>
  * </table>
  * Segments not scanned keep their sidecars unread; {@code spool verify} checks them.
- * Since every rolled segment is flushed as soon as the flusher thread gets to it (and the recovery
+ * Since every rolled segment is flushed as soon as the log manager's I/O executor (threads {@code spool-io}) gets to it (and the recovery
  * point follows), the unflushed part of a log is its last segment plus at most the rolled ones
  * still queued: recovery time follows the unflushed tail, never the log's total size.
  */

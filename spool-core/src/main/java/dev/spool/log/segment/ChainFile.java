@@ -46,7 +46,7 @@ import java.util.zip.CRC32C;
  * unflushed part from the {@code .log} (see {@code LogLoader}). Measured: a second write per group
  * would cost one-record appends a syscall each, for nothing durability needs.
  *
- * <p>Thread-safety: one writer (the log, under its write lock; or the flusher for a sealed
+ * <p>Thread-safety: one writer (the log, under its write lock; or the I/O executor flushing a sealed
  * segment, which gets no more entries). The static readers are for recovery and verification.
  */
 public final class ChainFile {

@@ -1,6 +1,7 @@
 package dev.spool.log.segment;
 
 import dev.spool.log.CorruptLogException;
+import dev.spool.log.FileSlice;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.Record;
@@ -314,14 +315,6 @@ public final class Segment implements Closeable {
      */
     public Optional<FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
         return reads.slice(startOffset, maxBytes, endOffset);
-    }
-
-    /**
-     * A run of whole batches in a segment's file, for sending without copying
-     * ({@link StorageFile#transferTo}). The file belongs to the segment: once retention or a
-     * truncation closes it, a transfer fails with {@link java.nio.channels.ClosedChannelException}.
-     */
-    public record FileSlice(StorageFile file, long position, int sizeBytes) {
     }
 
     /**

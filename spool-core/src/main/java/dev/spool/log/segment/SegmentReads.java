@@ -1,6 +1,7 @@
 package dev.spool.log.segment;
 
 import dev.spool.log.CorruptLogException;
+import dev.spool.log.FileSlice;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
@@ -214,7 +215,7 @@ final class SegmentReads {
     }
 
     /** See {@link Segment#slice}. */
-    Optional<Segment.FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
+    Optional<FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
         int size = segment.sizeBytes(); // a snapshot: bytes beyond it may be mid-write
         int position = positionOf(startOffset, size);
         if (position < 0) {
@@ -231,7 +232,7 @@ final class SegmentReads {
         }
         int end = (int) cursor.position();
         return end == position ? Optional.empty()
-                : Optional.of(new Segment.FileSlice(segment.storageFile(), position, end - position));
+                : Optional.of(new FileSlice(segment.storageFile(), position, end - position));
     }
 
     /** See {@link Segment#findOffsetByTimestamp(long, long, int)}. */

@@ -54,7 +54,7 @@ public final class SegmentSet {
     private final Path dir;
     private final String name;
     private final LongSupplier clockMs;
-    private final Executor rollFlushExecutor;
+    private final Executor ioExecutor;
     private final ReentrantLock fileLock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private volatile Segment active;
@@ -72,10 +72,10 @@ public final class SegmentSet {
     /**
      * A set over {@code loaded} (oldest first, at least one segment), as recovery left them.
      *
-     * @param rollFlushExecutor runs the flush of each rolled segment; {@code Runnable::run} does it in line
+     * @param ioExecutor runs the flush of each rolled segment; {@code Runnable::run} does it in line
      */
     public SegmentSet(FileIO io, Path dir, List<Segment> loaded, long logStartOffset, long logEndOffset,
-                      long recoveryPoint, LongSupplier clockMs, Executor rollFlushExecutor) {
+                      long recoveryPoint, LongSupplier clockMs, Executor ioExecutor) {
         if (loaded.isEmpty()) {
             throw new IllegalArgumentException("A segment set of " + dir + " needs at least one segment");
         }
@@ -83,7 +83,7 @@ public final class SegmentSet {
         this.dir = dir;
         this.name = dir.getFileName().toString();
         this.clockMs = clockMs;
-        this.rollFlushExecutor = rollFlushExecutor;
+        this.ioExecutor = ioExecutor;
         for (Segment segment : loaded) {
             segments.put(segment.baseOffset(), segment);
         }
@@ -217,7 +217,7 @@ public final class SegmentSet {
         segments.put(base, created);
         active = created;
         long sequence = truncationSequence;
-        rollFlushExecutor.execute(() -> flushRolled(base, sequence));
+        ioExecutor.execute(() -> flushRolled(base, sequence));
         IOException failed = failure;
         if (failed != null) {
             throw failed;
