@@ -20,17 +20,40 @@ import java.util.Optional;
  *        at position 4120: …; run 'spool repair orders'
  * </pre> and the Kafka server answers requests for it with {@code KAFKA_STORAGE_ERROR}.
  *
+ * <p>A partition whose {@code topic.config} is missing or does not parse is offline too (its
+ * settings are unknown, and are never guessed): that damage is not in the log, {@code spool
+ * repair} does not rewrite it, and the message says instead to restore the file
+ * ({@link #PartitionOfflineException(TopicPartition, IOException, Path, String)}).
+ *
  * <p>Unchecked, as the lookups that throw it are: an {@link UncheckedIOException}, so a caller
  * that already treats I/O failures of a log as a storage error (the Kafka server answers
  * {@code KAFKA_STORAGE_ERROR}) treats this one alike.
  */
 public final class PartitionOfflineException extends UncheckedIOException {
     private final TopicPartition partition;
+    /** The damaged file when the damage is not in the log's own files; null otherwise. */
+    private final Path otherFile;
+    private final String remedy;
 
+    /** Damage in the partition's log files: the remedy is {@code spool repair <topic>}. */
     public PartitionOfflineException(TopicPartition partition, IOException damage) {
-        super("Partition " + partition + " is offline: " + damage.getMessage() + "; run 'spool repair "
-                + partition.topic() + "'", damage);
+        this(partition, damage, null, "run 'spool repair " + partition.topic() + "'");
+    }
+
+    /**
+     * Damage in {@code file}, a file of the partition's directory that {@code spool repair} does
+     * not rewrite (its {@code topic.config}): {@code remedy} says what to do instead.
+     */
+    public PartitionOfflineException(TopicPartition partition, IOException damage, Path file, String remedy) {
+        super("Partition " + partition + " is offline: " + damage.getMessage() + "; " + remedy, damage);
         this.partition = partition;
+        this.otherFile = file;
+        this.remedy = remedy;
+    }
+
+    /** The same failure as a new exception, so that its stack shows the caller that met the partition. */
+    public PartitionOfflineException again() {
+        return new PartitionOfflineException(partition, getCause(), otherFile, remedy);
     }
 
     public TopicPartition partition() {
@@ -39,6 +62,9 @@ public final class PartitionOfflineException extends UncheckedIOException {
 
     /** The damaged file, when the damage names one. */
     public Optional<Path> file() {
+        if (otherFile != null) {
+            return Optional.of(otherFile);
+        }
         IOException damage = getCause();
         if (damage instanceof CorruptLogException e) {
             return Optional.of(e.file());

@@ -275,13 +275,17 @@ class LogManagerTest {
             manager.createTopic("t", 1, TopicConfig.defaults(LogConfig.defaults()).withDurability(Durability.STRICT));
         }
         Files.writeString(dataDir.resolve("t-0").resolve("topic.config"), "version=1\ndurability=sometimes\n");
-        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
-                .hasMessageContaining("Bad topic config").hasMessageContaining("t-0");
+        try (LogManager manager = open()) { // the topic is offline, its settings not guessed
+            assertThatThrownBy(() -> manager.topicConfig("t")).isInstanceOf(PartitionOfflineException.class)
+                    .hasMessageContaining("Bad topic config").hasMessageContaining("t-0");
+        }
         Files.delete(dataDir.resolve("t-0").resolve("topic.config"));
         // The checkpoint lists t-0, so Spool wrote its settings: they are lost, not defaults.
-        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
-                .hasMessageStartingWith("Topic config " + dataDir.resolve("t-0").resolve("topic.config")
-                        + " is missing, but the recovery-point checkpoint lists the partition");
+        try (LogManager manager = open()) {
+            assertThatThrownBy(() -> manager.log("t", 0)).isInstanceOf(PartitionOfflineException.class)
+                    .hasMessageContaining("Topic config " + dataDir.resolve("t-0").resolve("topic.config")
+                            + " is missing, but the recovery-point checkpoint lists the partition");
+        }
         Files.writeString(dataDir.resolve("meta.properties"), "version=1\n"); // a data directory Kafka wrote
         try (LogManager manager = open()) {
             assertThat(manager.topicConfig("t")).isEqualTo(TopicConfig.defaults(LogConfig.defaults()));
@@ -300,8 +304,11 @@ class LogManagerTest {
         }
         assertThat(dataDir.resolve("moved-0").resolve("topic.config")).exists();
         Files.delete(dataDir.resolve("t-1").resolve("topic.config"));
-        assertThatThrownBy(this::open).isInstanceOf(IOException.class)
-                .hasMessageContaining(dataDir.resolve("t-1").resolve("topic.config") + " is missing");
+        try (LogManager manager = open()) {
+            assertThat(manager.offlinePartitions()).containsOnlyKeys(new TopicPartition("t", 1));
+            assertThatThrownBy(() -> manager.log("t", 1)).isInstanceOf(PartitionOfflineException.class)
+                    .hasMessageContaining(dataDir.resolve("t-1").resolve("topic.config") + " is missing");
+        }
     }
 
     @Test

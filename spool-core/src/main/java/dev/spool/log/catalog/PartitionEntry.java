@@ -3,11 +3,15 @@ package dev.spool.log.catalog;
 import dev.spool.log.Log;
 import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.TopicDescription;
+import dev.spool.log.TopicPartition;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * One partition of the catalog: its open log, or, when its files are damaged, the damage that
+ * One partition of the catalog: its open log, or, when its files are damaged (its log's, or its
+ * {@code topic.config}, see {@link PartitionLoader}), the damage that
  * keeps it offline together with the checkpoint entries it had when the data directory was
  * opened. Those entries are written into every later checkpoint unchanged: {@code spool repair}
  * and the next open judge the damage against the recovery point the log really had, which a
@@ -35,10 +39,18 @@ public record PartitionEntry(Path dir, Log log, PartitionOfflineException offlin
         return log != null;
     }
 
-    /** The log; when offline, throws a new {@link PartitionOfflineException} with {@link #offline}'s damage. */
+    /**
+     * Whether the partition is offline because its {@code topic.config} (or partition 0's, which
+     * speaks for the topic) is missing or does not parse, rather than for damage in its log.
+     */
+    public boolean settingsUnreadable() {
+        return offline != null && offline.getCause() instanceof TopicConfigFile.DamagedException;
+    }
+
+    /** The log; when offline, throws {@link #offline} again ({@link PartitionOfflineException#again}). */
     public Log openLog() {
         if (log == null) {
-            throw new PartitionOfflineException(offline.partition(), offline.getCause());
+            throw offline.again();
         }
         return log;
     }
@@ -70,5 +82,23 @@ public record PartitionEntry(Path dir, Log log, PartitionOfflineException offlin
     /** The log, or empty when offline. */
     public Optional<Log> onlineLog() {
         return Optional.ofNullable(log);
+    }
+
+    /** Adds the entries to checkpoint of every partition of {@code topics} ({@link #recoveryPoint}, {@link #logStartOffset}). */
+    static void addCheckpointEntries(Map<String, List<PartitionEntry>> topics, Map<TopicPartition, Long> recoveryPoints,
+                                     Map<TopicPartition, Long> logStarts) {
+        topics.forEach((topic, partitions) -> {
+            for (int p = 0; p < partitions.size(); p++) {
+                TopicPartition tp = new TopicPartition(topic, p);
+                putIfKnown(recoveryPoints, tp, partitions.get(p).recoveryPoint());
+                putIfKnown(logStarts, tp, partitions.get(p).logStartOffset());
+            }
+        });
+    }
+
+    private static void putIfKnown(Map<TopicPartition, Long> offsets, TopicPartition tp, Long offset) {
+        if (offset != null) {
+            offsets.put(tp, offset);
+        }
     }
 }

@@ -24,11 +24,23 @@ import org.slf4j.LoggerFactory;
  * topic's settings (partition 0's copy speaks for the topic), and each log is opened with its
  * checkpointed recovery point and log start offset.
  *
- * <p>A log whose files are damaged ({@link PartitionOfflineException#isDamage}) does not fail the
- * open: its partition is kept offline ({@link PartitionEntry#offline}) with one ERROR line, and
- * every other partition opens. Anything else fails the whole open, after the logs opened so far
- * are closed: a gap in a topic's partition numbers, a required {@code topic.config} that is
- * missing or does not parse, an I/O error.
+ * <h2>Damage keeps a partition offline, never the whole directory</h2>
+ * A partition is kept offline ({@link PartitionEntry#offline}, one ERROR line) and every other
+ * one opens when:
+ * <ul>
+ * <li>its log's files are damaged ({@link PartitionOfflineException#isDamage}): {@code spool
+ *     repair <topic>} cuts the damage;</li>
+ * <li>its own {@code topic.config} does not parse, or is missing where Spool must have written
+ *     it ({@link TopicConfigFile.DamagedException}): its settings are not guessed, and the
+ *     message says to restore the file ({@code spool repair} does not rewrite settings). When
+ *     that is partition 0's copy, the one that speaks for the topic, the topic's settings are
+ *     unknown and <em>every</em> partition of the topic is offline with that damage (the topic
+ *     then has no entry in {@link Loaded#configs}). A damaged copy in partition N &gt; 0 takes
+ *     only partition N offline: the rule is "a partition opens only with its own readable
+ *     copy", and the settings that apply stay partition 0's.</li>
+ * </ul>
+ * Anything else fails the whole open, after the logs opened so far are closed: a gap in a
+ * topic's partition numbers, an I/O error (these are not damage in one topic's files).
  */
 final class PartitionLoader {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLoader.class);
@@ -47,6 +59,8 @@ final class PartitionLoader {
     private final Map<String, List<PartitionEntry>> topics = new HashMap<>();
     private final Map<String, TopicConfig> configs = new HashMap<>();
     private final Map<String, LogConfig> logConfigs = new HashMap<>();
+    /** The topics whose partition 0 has no readable {@code topic.config}, each with that damage. */
+    private final Map<String, TopicConfigFile.DamagedException> unreadable = new HashMap<>();
 
     PartitionLoader(FileIO io, DataDir dataDir, LogConfig defaults, Topics catalog) {
         this.io = io;
@@ -88,7 +102,16 @@ final class PartitionLoader {
             throws IOException {
         Long recoveryPoint = checkpoints.recoveryPoints().get(tp);
         Long logStart = checkpoints.logStarts().get(tp);
-        LogConfig logConfig = logConfig(tp, dir, checkpoints.recoveryPoints());
+        LogConfig logConfig;
+        try {
+            logConfig = logConfig(tp, dir, checkpoints.recoveryPoints());
+        } catch (TopicConfigFile.DamagedException e) {
+            String remedy = io.exists(e.file()) // else the problem already says to restore it
+                    ? "restore the file (the copy in another partition of the topic holds the same settings) and open"
+                    : "once it is restored, open";
+            return offline(tp, dir, recoveryPoint, logStart, new PartitionOfflineException(tp, e, e.file(),
+                    remedy + " the data directory again; spool repair does not rewrite a topic's settings"));
+        }
         try {
             return PartitionEntry.online(catalog.openLog(dir, logConfig,
                     new LoadState(clean, optional(recoveryPoint), optional(logStart))));
@@ -96,27 +119,40 @@ final class PartitionLoader {
             if (!PartitionOfflineException.isDamage(e)) {
                 throw e;
             }
-            PartitionOfflineException offline = new PartitionOfflineException(tp, e);
-            LOG.error("{}; the other partitions serve", offline.getMessage());
-            return PartitionEntry.offline(dir, offline, recoveryPoint, logStart);
+            return offline(tp, dir, recoveryPoint, logStart, new PartitionOfflineException(tp, e));
         }
+    }
+
+    private static PartitionEntry offline(TopicPartition tp, Path dir, Long recoveryPoint, Long logStart,
+                                          PartitionOfflineException offline) {
+        LOG.error("{}; the other partitions serve", offline.getMessage());
+        return PartitionEntry.offline(dir, offline, recoveryPoint, logStart);
     }
 
     /**
      * The settings {@code tp}'s log opens with: its topic's, read from partition 0's
      * {@code topic.config}. A partition without the file is refused when Spool must have written
-     * it, and adopted otherwise (see {@link TopicConfigFile}).
+     * it, and adopted otherwise (see {@link TopicConfigFile}); a partition N &gt; 0 is refused too
+     * when its own copy does not parse, or when partition 0's was refused.
+     *
+     * @throws TopicConfigFile.DamagedException when the partition is refused: it stays offline
      */
     private LogConfig logConfig(TopicPartition tp, Path dir, Map<TopicPartition, Long> recoveryPoints)
             throws IOException {
+        TopicConfigFile.DamagedException topicDamage = unreadable.get(tp.topic());
+        if (topicDamage != null) { // partition 0's copy, which speaks for the topic, was refused
+            throw topicDamage;
+        }
         boolean hasTopicConfig = TopicConfigFile.exists(io, dir);
         if (!hasTopicConfig && TopicConfigFile.isRequired(io, dataDir.path(), tp, recoveryPoints)) {
-            throw new IOException(TopicConfigFile.missingProblem(dir));
+            throw refused(tp, TopicConfigFile.missing(dir));
         }
         if (!configs.containsKey(tp.topic())) { // partition 0: its copy of the settings speaks for the topic
-            TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, dir, TopicConfig.defaults(defaults));
+            TopicConfigFile.Stored stored = readStored(tp, dir, TopicConfig.defaults(defaults));
             configs.put(tp.topic(), stored.config());
             logConfigs.put(tp.topic(), stored.config().applyTo(defaults, stored.batchBytesMaxStored()));
+        } else if (hasTopicConfig) {
+            readStored(tp, dir, configs.get(tp.topic())); // only to refuse a damaged copy: partition 0's apply
         }
         if (!hasTopicConfig) { // foreign or not yet listed: adopted (see TopicConfigFile)
             LOG.warn("{} has no {}: adopting it with the settings of its topic ({})", dir, TopicConfigFile.FILE_NAME,
@@ -124,6 +160,22 @@ final class PartitionLoader {
             TopicConfigFile.write(io, dir, configs.get(tp.topic()), logConfigs.get(tp.topic()).batchBytesMax());
         }
         return logConfigs.get(tp.topic());
+    }
+
+    private TopicConfigFile.Stored readStored(TopicPartition tp, Path dir, TopicConfig defaults) throws IOException {
+        try {
+            return TopicConfigFile.readStored(io, dir, defaults);
+        } catch (TopicConfigFile.DamagedException e) {
+            throw refused(tp, e);
+        }
+    }
+
+    /** Notes a refused partition 0: the topic's settings are unknown, so its other partitions are refused too. */
+    private TopicConfigFile.DamagedException refused(TopicPartition tp, TopicConfigFile.DamagedException damage) {
+        if (tp.partition() == 0) {
+            unreadable.put(tp.topic(), damage);
+        }
+        return damage;
     }
 
     private void closeWithoutFlush(Exception cause) {

@@ -36,8 +36,8 @@ import java.util.Optional;
  * as a topic without overrides. UTF-8 text, one {@code key=value} per line, {@code #} comments.
  * Written atomically (the whole file to {@code topic.config.tmp}, force, rename, force the
  * directory), so a reader sees the old file or the new one. A file that does not parse (a
- * missing, repeated or unknown key, a value out of its range) is an error naming the file and
- * line: a topic's durability or retention is never guessed.
+ * missing, repeated or unknown key, a value out of its range) is a {@link DamagedException} naming
+ * the file and line: a topic's durability or retention is never guessed.
  *
  * <h2>A partition directory without the file</h2>
  * A directory Spool made always has the file: the log manager writes it first, before the
@@ -62,6 +62,23 @@ public final class TopicConfigFile {
     }
 
     private TopicConfigFile() {
+    }
+
+    /**
+     * A file that is damaged: it does not parse, is too large to be one, or is missing where Spool
+     * must have written it. The message names the file (and the line, when one is at fault).
+     */
+    public static final class DamagedException extends IOException {
+        private final Path file;
+
+        DamagedException(Path file, String message) {
+            super(message);
+            this.file = file;
+        }
+
+        public Path file() {
+            return file;
+        }
     }
 
     /** Kafka's file in each of its log directories; Spool never writes one. */
@@ -89,6 +106,11 @@ public final class TopicConfigFile {
                 + " restore the file (a copy from another partition of the topic holds the same settings)";
     }
 
+    /** The damage of a required file that is missing ({@link #missingProblem}). */
+    public static DamagedException missing(Path partitionDir) {
+        return new DamagedException(partitionDir.resolve(FILE_NAME), missingProblem(partitionDir));
+    }
+
     /** Writes {@code config} with {@code batchBytesMaxStored} (see {@link TopicConfig#applyTo(LogConfig, int)}). */
     public static void write(FileIO io, Path partitionDir, TopicConfig config, int batchBytesMaxStored) throws IOException {
         if (batchBytesMaxStored < 0) {
@@ -113,7 +135,12 @@ public final class TopicConfigFile {
         io.syncDirectory(partitionDir);
     }
 
-    /** The settings in {@code partitionDir}, or {@code defaults} when it has no file. */
+    /**
+     * The settings in {@code partitionDir}, or {@code defaults} when it has no file.
+     *
+     * @throws DamagedException when the file does not parse; any other {@link IOException} is a
+     *                          failure to read it
+     */
     public static TopicConfig read(FileIO io, Path partitionDir, TopicConfig defaults) throws IOException {
         return readStored(io, partitionDir, defaults).config();
     }
@@ -128,7 +155,7 @@ public final class TopicConfigFile {
         try (StorageFile in = io.open(file, FileIO.OpenMode.READ)) {
             long size = in.size();
             if (size > FILE_BYTES_MAX) {
-                throw new IOException("Topic config " + file + " is " + size + " bytes, more than the " + FILE_BYTES_MAX
+                throw new DamagedException(file, "Topic config " + file + " is " + size + " bytes, more than the " + FILE_BYTES_MAX
                         + " a settings file can be");
             }
             ByteBuffer bytes = ByteBuffer.allocate((int) size);
@@ -211,7 +238,7 @@ public final class TopicConfigFile {
         return value;
     }
 
-    private static IOException bad(Path file, int line, String problem) {
-        return new IOException("Bad topic config " + file + (line > 0 ? " line " + line : "") + ": " + problem);
+    private static DamagedException bad(Path file, int line, String problem) {
+        return new DamagedException(file, "Bad topic config " + file + (line > 0 ? " line " + line : "") + ": " + problem);
     }
 }

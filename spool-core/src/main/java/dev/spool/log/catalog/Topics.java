@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *     the recovery-point checkpoint lists the new partitions; a crash before leaves directories
  *     that the next open removes ({@link DataDir#removeInterruptedCreations}). Partitions are
  *     numbered 0..n-1 on disk after any crash: made in rising order, deleted in falling order.</li>
- * <li>A topic that is listed has settings and an id: both are published before the topic, and
+ * <li>A topic that is listed has an id, and settings unless partition 0's {@code topic.config} is
+ *     unreadable (then every partition is offline): both are published before the topic, and
  *     removed after it.</li>
  * <li>A checkpoint never lists fewer partitions than an earlier one of the same topics, and keeps
  *     an offline partition's entries as they were when the directory was opened.</li>
@@ -157,11 +158,15 @@ public final class Topics {
         return Collections.unmodifiableSortedMap(offline);
     }
 
-    /** A topic's settings; throws {@link UnknownTopicException} if it does not exist. */
+    /**
+     * A topic's settings; throws {@link UnknownTopicException} if it does not exist, and partition
+     * 0's {@link PartitionOfflineException} if they are unreadable ({@link PartitionEntry#settingsUnreadable}).
+     */
     public TopicConfig config(String name) {
         TopicConfig config = configs.get(name);
         if (config == null) {
-            throw unknown(name);
+            PartitionEntry first = partitions(name).get(0);
+            throw first.settingsUnreadable() ? first.offline().again() : unknown(name);
         }
         return config;
     }
@@ -175,11 +180,16 @@ public final class Topics {
         return ids.nameOf(id).filter(topics::containsKey);
     }
 
-    /** The partitions of a topic with their offsets and sizes ({@link PartitionEntry#describe}), if it exists. */
+    /**
+     * The partitions of a topic with their offsets and sizes ({@link PartitionEntry#describe}), if
+     * it exists; throws partition 0's {@link PartitionOfflineException} if its settings are unreadable.
+     */
     public Optional<TopicDescription> describe(String name) {
         List<PartitionEntry> partitions = topics.get(name);
         if (partitions == null) {
             return Optional.empty();
+        } else if (partitions.get(0).settingsUnreadable()) {
+            throw partitions.get(0).offline().again();
         }
         List<TopicDescription.PartitionDescription> described = new ArrayList<>();
         for (int p = 0; p < partitions.size(); p++) {
@@ -313,9 +323,11 @@ public final class Topics {
      * crash leaves the old settings or the new ones), then each open log is reconfigured
      * ({@link Log#reconfigure}): retention, segment roll and the batch limit take effect at once.
      * The hash chain cannot change on an existing topic. A failed write leaves the running topic
-     * on its old settings.
+     * on its old settings. Refused while a partition's {@code topic.config} is unreadable: the
+     * user restores that file, which an alteration would overwrite.
      *
      * @throws UnknownTopicException    if the topic does not exist
+     * @throws PartitionOfflineException if a partition's settings are unreadable
      * @throws IllegalArgumentException if {@code next} turns the hash chain on or off
      */
     public void alterConfig(String name, TopicConfig next) throws IOException {
@@ -330,6 +342,9 @@ public final class Topics {
             }
             int batchBytesMaxStored = 0;
             for (PartitionEntry partition : partitions) {
+                if (partition.settingsUnreadable()) {
+                    throw partition.offline().again();
+                }
                 batchBytesMaxStored = Math.max(batchBytesMaxStored, partition.isOnline()
                         ? partition.log().config().batchBytesMax()
                         : TopicConfigFile.readStored(io, partition.dir(), current).batchBytesMaxStored());
@@ -384,21 +399,8 @@ public final class Topics {
         synchronized (checkpointLock) {
             Map<TopicPartition, Long> recoveryPoints = new HashMap<>();
             Map<TopicPartition, Long> logStarts = new HashMap<>();
-            for (Map.Entry<String, List<PartitionEntry>> topic : topics.entrySet()) {
-                List<PartitionEntry> partitions = topic.getValue();
-                for (int p = 0; p < partitions.size(); p++) {
-                    TopicPartition tp = new TopicPartition(topic.getKey(), p);
-                    putIfKnown(recoveryPoints, tp, partitions.get(p).recoveryPoint());
-                    putIfKnown(logStarts, tp, partitions.get(p).logStartOffset());
-                }
-            }
+            PartitionEntry.addCheckpointEntries(topics, recoveryPoints, logStarts);
             dataDir.writeCheckpoints(recoveryPoints, logStarts);
-        }
-    }
-
-    private static void putIfKnown(Map<TopicPartition, Long> offsets, TopicPartition tp, Long offset) {
-        if (offset != null) {
-            offsets.put(tp, offset);
         }
     }
 

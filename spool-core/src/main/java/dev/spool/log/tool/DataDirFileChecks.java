@@ -31,9 +31,9 @@ import java.util.UUID;
  *     ({@link OffsetCheckpointFile})</td><td>does not parse: the log manager ignores it and scans
  *     every log</td><td>warning</td></tr>
  * <tr><td>each partition's {@code topic.config} ({@link TopicConfigFile})</td><td>does not parse:
- *     the open fails</td><td>error</td></tr>
+ *     the log manager keeps the partition offline (partition 0's: the whole topic)</td><td>error</td></tr>
  * <tr><td></td><td>missing where the checkpoint lists the partition ({@link TopicConfigFile#isRequired}):
- *     the open fails</td><td>error</td></tr>
+ *     offline as above</td><td>error</td></tr>
  * <tr><td></td><td>differs from partition 0's copy (an alteration a crash interrupted): partition
  *     0's applies to the whole topic</td><td>warning</td></tr>
  * <tr><td>each partition's {@code partition.metadata} ({@link PartitionMetadataFile})</td><td>does
@@ -92,7 +92,7 @@ public final class DataDirFileChecks implements DataDirCheck {
             if (!TopicConfigFile.exists(io, dir)) {
                 if (TopicConfigFile.isRequired(io, dataDir, partition.getKey(), recoveryPoints)) {
                     findings.add(new Finding(Severity.ERROR, Kind.FILE_MISSING, file, -1, -1,
-                            TopicConfigFile.missingProblem(dir) + "; the log manager refuses to open"));
+                            TopicConfigFile.missingProblem(dir) + offline(partition.getKey())));
                 }
                 continue;
             }
@@ -101,7 +101,7 @@ public final class DataDirFileChecks implements DataDirCheck {
                 stored = TopicConfigFile.readStored(io, dir, defaults);
             } catch (IOException | RuntimeException e) {
                 findings.add(new Finding(Severity.ERROR, Kind.FILE_CORRUPT, file, -1, -1, e.getMessage()
-                        + "; the log manager refuses to open"));
+                        + offline(partition.getKey())));
                 continue;
             }
             if (first == null) {
@@ -113,6 +113,13 @@ public final class DataDirFileChecks implements DataDirCheck {
                         + ", which apply to the topic; altering the topic's config writes them all again"));
             }
         }
+    }
+
+    /** What the log manager does about {@code partition}'s unreadable {@code topic.config}. */
+    private static String offline(TopicPartition partition) {
+        return partition.partition() == 0 ? "; the log manager keeps every partition of topic '" + partition.topic()
+                + "' offline (partition 0's copy speaks for the topic)"
+                : "; the log manager keeps partition " + partition + " offline";
     }
 
     private void checkTopicIds(List<Map.Entry<TopicPartition, Path>> partitions, List<Finding> findings) {

@@ -344,7 +344,7 @@ public final class LogVerifier {
             TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, dir, TopicConfig.defaults(config));
             return Math.max(config.batchBytesMax(),
                     stored.config().applyTo(config, stored.batchBytesMaxStored()).batchBytesMax());
-        } catch (IOException | RuntimeException e) { // a damaged topic.config is the log manager's to report on open
+        } catch (IOException | RuntimeException e) { // a damaged topic.config is DataDirFileChecks' to report
             return config.batchBytesMax();
         }
     }

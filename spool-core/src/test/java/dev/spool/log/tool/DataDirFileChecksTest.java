@@ -52,7 +52,7 @@ class DataDirFileChecksTest {
         Files.writeString(file, "version=2\ndurability=sometimes\n");
         Finding finding = only();
         assertThat(finding.toString()).startsWith("ERROR FILE_CORRUPT " + file + ": Bad topic config " + file)
-                .endsWith("; the log manager refuses to open");
+                .endsWith("; the log manager keeps partition strict-1 offline");
     }
 
     @Test
@@ -62,7 +62,8 @@ class DataDirFileChecksTest {
         assertThat(only().toString()).isEqualTo("ERROR FILE_MISSING " + file + ": Topic config " + file
                 + " is missing, but the recovery-point checkpoint lists the partition, so Spool wrote it: its settings"
                 + " (durability, retention) are not guessed; restore the file (a copy from another partition of the"
-                + " topic holds the same settings); the log manager refuses to open");
+                + " topic holds the same settings); the log manager keeps every partition of topic 'strict' offline (partition 0's"
+                + " copy speaks for the topic)");
     }
 
     @Test
