@@ -164,7 +164,8 @@ class DamagedServerFilesTest {
         Path config = data().resolve("b-0").resolve("topic.config");
         Files.writeString(config, "version=2\n");
         assertThat(verify().out()).contains("ERROR FILE_CORRUPT " + config + ": Bad topic config " + config
-                + ": missing 'durability'; the log manager refuses to open").contains("3 problem(s)");
+                + ": missing 'durability'; the log manager keeps every partition of topic 'b' offline (partition 0's copy"
+                + " speaks for the topic)").contains("3 problem(s)");
 
         Files.delete(config);
         assertThat(verify().out()).contains("ERROR FILE_MISSING " + config + ": Topic config " + config

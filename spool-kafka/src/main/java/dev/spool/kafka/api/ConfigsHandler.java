@@ -4,6 +4,7 @@ import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.log.LogConfig;
 import dev.spool.log.LogManager;
+import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.UnknownTopicException;
 import java.io.IOException;
@@ -57,6 +58,9 @@ final class ConfigsHandler {
                     configs = TopicSettings.topic(topicConfig(resource.resourceName()), base());
                 } catch (UnknownTopicException e) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage(e.getMessage());
+                    continue;
+                } catch (PartitionOfflineException e) { // its topic.config is unreadable: the settings are unknown
+                    result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.getMessage());
                     continue;
                 }
             } else if (resource.resourceType() == ConfigResource.Type.BROKER.id()) {
@@ -180,6 +184,8 @@ final class ConfigsHandler {
                 return new Outcome(Errors.UNKNOWN_TOPIC_OR_PARTITION, e.getMessage());
             } catch (TopicSettings.InvalidConfig | IllegalArgumentException e) {
                 return new Outcome(Errors.INVALID_CONFIG, e.getMessage());
+            } catch (PartitionOfflineException e) { // a partition's topic.config is unreadable: restored, not altered
+                return new Outcome(Errors.KAFKA_STORAGE_ERROR, e.getMessage());
             } catch (IOException e) {
                 LOG.error("Altering the configs of topic {} failed: {}", resourceName, e.getMessage());
                 return new Outcome(Errors.KAFKA_STORAGE_ERROR, e.getMessage());

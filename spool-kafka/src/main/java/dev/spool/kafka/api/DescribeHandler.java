@@ -4,6 +4,7 @@ import dev.spool.kafka.producer.ProducerStateTable;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.log.Log;
+import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.ReadResult;
 import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
@@ -26,8 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The describe-only admin APIs: DescribeCluster (this node, the controller of a one-node cluster),
  * DescribeLogDirs (one log directory, the data directory, and each partition's size; no replica
- * lags behind, so every offset lag is 0) and DescribeProducers (the idempotent producers each
- * partition's producer state holds). Thread-safe; reads the producer state under its partition's
+ * lags behind, so every offset lag is 0; an offline partition is left out, as Kafka lists a
+ * partition of a failed log directory under no live one) and DescribeProducers (the idempotent
+ * producers each partition's producer state holds; {@code KAFKA_STORAGE_ERROR} for an offline
+ * partition). Thread-safe; reads the producer state under its partition's
  * lock, as Produce does.
  */
 final class DescribeHandler {
@@ -123,9 +126,10 @@ final class DescribeHandler {
                         .setPartitionIndex(partition);
                 topicResponse.partitions().add(out);
                 Optional<Log> log = partitions.find(topic.name(), partition);
-                if (log.isEmpty()) {
-                    out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
-                            .setErrorMessage("Unknown partition " + topic.name() + "-" + partition);
+                if (log.isEmpty()) { // unknown, or offline (KAFKA_STORAGE_ERROR, with the damage)
+                    out.setErrorCode(partitions.missing(topic.name(), partition).code()).setErrorMessage(partitions
+                            .offline(topic.name(), partition).map(PartitionOfflineException::getMessage)
+                            .orElse("Unknown partition " + topic.name() + "-" + partition));
                     continue;
                 }
                 try {

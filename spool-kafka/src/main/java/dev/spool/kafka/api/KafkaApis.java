@@ -74,8 +74,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.configs = new ConfigsHandler(partitions);
         this.partitionAdmin = new PartitionAdminHandler(partitions);
         this.describe = new DescribeHandler(partitions, node);
-        this.groups = new GroupRouter(coordinator, node,
-                (topic, partition) -> partitions.find(topic, partition).isPresent());
+        this.groups = new GroupRouter(coordinator, node, partitions::exists);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.spool.kafka.api;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.log.Log;
+import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.UnknownTopicException;
 import java.io.IOException;
 import java.util.List;
@@ -101,6 +102,8 @@ final class PartitionAdminHandler {
             return fail(result, Errors.UNKNOWN_TOPIC_OR_PARTITION, e.getMessage());
         } catch (IllegalArgumentException e) { // grown meanwhile, or above the partition maximum
             return fail(result, Errors.INVALID_PARTITIONS, e.getMessage());
+        } catch (PartitionOfflineException e) { // its settings (partition 0's topic.config) are unreadable
+            return fail(result, Errors.KAFKA_STORAGE_ERROR, e.getMessage());
         } catch (IOException e) {
             LOG.error("Growing topic {} to {} partitions failed: {}", name, count, e.getMessage());
             return fail(result, Errors.KAFKA_STORAGE_ERROR, e.getMessage());
@@ -139,8 +142,8 @@ final class PartitionAdminHandler {
     private Errors deleteRecords(String topic, DeleteRecordsRequestData.DeleteRecordsPartition partition,
                                  DeleteRecordsResponseData.DeleteRecordsPartitionResult result) {
         Optional<Log> found = partitions.find(topic, partition.partitionIndex());
-        if (found.isEmpty()) {
-            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        if (found.isEmpty()) { // unknown, or offline (KAFKA_STORAGE_ERROR)
+            return partitions.missing(topic, partition.partitionIndex());
         }
         long highWatermark = found.get().logEndOffset();
         long offset = partition.offset() == HIGH_WATERMARK ? highWatermark : partition.offset();
@@ -180,8 +183,8 @@ final class PartitionAdminHandler {
                 topicResult.partitions().add(result);
                 Optional<Log> log = partitions.find(topic.topic(), partition.partition());
                 int current = partition.currentLeaderEpoch();
-                if (log.isEmpty()) {
-                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                if (log.isEmpty()) { // unknown, or offline (KAFKA_STORAGE_ERROR)
+                    result.setErrorCode(partitions.missing(topic.topic(), partition.partition()).code());
                 } else if (current != -1 && current < LEADER_EPOCH) {
                     result.setErrorCode(Errors.FENCED_LEADER_EPOCH.code());
                 } else if (current > LEADER_EPOCH) {

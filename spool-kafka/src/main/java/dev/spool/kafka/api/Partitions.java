@@ -69,6 +69,15 @@ final class Partitions {
         return isOffline(topic, partition) ? Errors.KAFKA_STORAGE_ERROR : Errors.UNKNOWN_TOPIC_OR_PARTITION;
     }
 
+    /**
+     * Whether the topic has the partition, online or offline: what a group's offset commit needs.
+     * Kafka commits an offset for any partition its metadata lists, without reading the partition's
+     * log, so a commit for an offline partition succeeds here too.
+     */
+    boolean exists(String topic, int partition) {
+        return find(topic, partition).isPresent() || isOffline(topic, partition);
+    }
+
     boolean isOffline(String topic, int partition) {
         return offline(topic, partition).isPresent();
     }
