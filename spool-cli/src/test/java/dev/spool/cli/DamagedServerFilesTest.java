@@ -210,6 +210,26 @@ class DamagedServerFilesTest {
         }
     }
 
+    @Test
+    void aDamagedTopicConfigTakesOnlyItsTopicOfflineAndServeStarts() throws Exception {
+        populate();
+        Path config = data().resolve("b-0").resolve("topic.config");
+        byte[] original = Files.readAllBytes(config);
+        Files.writeString(config, "version=2\n");
+        try (Served served = serve()) {
+            try (KafkaProducer<String, String> producer = producer(served.port(), false)) {
+                assertThat(producer.send(new ProducerRecord<>("a", "three")).get().offset()).isEqualTo(1);
+            }
+        }
+        assertThat(Files.readString(config)).as("not replaced by defaults").isEqualTo("version=2\n");
+        Files.write(config, original);
+        try (Served served = serve()) {
+            try (KafkaProducer<String, String> producer = producer(served.port(), false)) {
+                assertThat(producer.send(new ProducerRecord<>("b", "four")).get().offset()).isEqualTo(1);
+            }
+        }
+    }
+
     private static String stackText(Throwable failure) {
         StringBuilder text = new StringBuilder();
         for (Throwable t = failure; t != null; t = t.getCause()) {

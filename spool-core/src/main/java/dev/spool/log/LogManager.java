@@ -38,7 +38,11 @@ import org.slf4j.LoggerFactory;
  * {@link #findLog} throw {@link PartitionOfflineException} for it (naming the file and position,
  * and saying to run {@code spool repair <topic>}), {@link #offlinePartitions()} lists it, and the
  * checkpoints keep the entries it had, which the repair and the next open judge the damage by.
- * Nothing in its segments is cut or rewritten, and the next open examines them again.
+ * Nothing in its segments is cut or rewritten, and the next open examines them again. A
+ * {@code topic.config} that does not parse, or is missing where Spool wrote it, keeps its partition
+ * offline the same way (partition 0's, which speaks for the topic: every partition of the topic,
+ * whose {@link #topicConfig}, {@link #describeTopic} and alterations then throw that
+ * {@link PartitionOfflineException}); the message says to restore the file.
  *
  * <p>Thread-safe. Topic creation, alteration ({@link #alterTopicConfig}) and deletion are
  * serialized; logs are used concurrently.
