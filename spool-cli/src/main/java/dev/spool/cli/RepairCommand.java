@@ -3,6 +3,7 @@ package dev.spool.cli;
 import dev.spool.log.TopicName;
 import dev.spool.log.TopicPartition;
 import dev.spool.log.tool.LogRepair;
+import dev.spool.log.tool.TopicSettingsRepair;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,6 +24,9 @@ import picocli.CommandLine.Parameters;
  * out, and reopens the log to prove it sound ({@link LogRepair}). A log damaged in several
  * segments is planned and repaired one segment at a time, each with its own question.
  * A partition with nothing wrong is left alone with a note; that is not an error.
+ *
+ * <p>A topic whose {@code topic.config} is missing or damaged in some partition has its settings
+ * restored first, from a copy that reads, after the same question.
  *
  * <p>TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}.
  * Without a terminal to answer on (a pipe, a script) it never waits for an answer: it says what
@@ -53,6 +57,17 @@ final class RepairCommand implements Callable<Integer> {
         BufferedReader stdin = new BufferedReader(new InputStreamReader(root.in, StandardCharsets.UTF_8));
         boolean declined = false;
         try (LogRepair repair = LogRepair.open(common.dataDir, CommonOptions.managerConfig())) {
+            Optional<TopicSettingsRepair.Plan> settings = repair.planSettings(topic);
+            if (settings.isPresent()) {
+                if (!approved(settings.get().describe(), "restore the settings of topic '" + topic + "'",
+                        "topic '" + topic + "'", root, out, stdin)) {
+                    return SpoolCommand.EXIT_ERROR; // the logs of partitions without settings cannot be planned
+                }
+                for (java.nio.file.Path copy : repair.restoreSettings(settings.get())) {
+                    out.println("kept " + copy);
+                }
+                out.println("restored the settings of topic '" + topic + "' from " + settings.get().source());
+            }
             List<TopicPartition> partitions = partition == null ? repair.partitions(topic)
                     : List.of(new TopicPartition(topic, partition));
             for (TopicPartition tp : partitions) {
@@ -74,19 +89,8 @@ final class RepairCommand implements Callable<Integer> {
                 return true;
             }
             LogRepair.Plan p = plan.get();
-            if (yes || !root.terminal) {
-                out.println(p.describe());
-            }
-            if (!yes) {
-                if (!root.terminal) {
-                    root.err.println("spool: no terminal to confirm on; nothing changed. Run again with --yes to "
-                            + "repair " + tp + " as described.");
-                    return false;
-                }
-                if (!confirm(out, stdin, p.describe() + " Continue? [y/N] ")) {
-                    out.println("left " + tp + " unchanged");
-                    return false;
-                }
+            if (!approved(p.describe(), "repair " + tp, tp.toString(), root, out, stdin)) {
+                return false;
             }
             LogRepair.Result result = repair.execute(p);
             for (java.nio.file.Path copy : result.brokenCopies()) {
@@ -98,6 +102,30 @@ final class RepairCommand implements Callable<Integer> {
                     : "more damage to repair: " + result.moreDamage().orElse("")));
         }
         throw new IOException("Repair of " + tp + " did not converge after " + PASSES_MAX + " passes");
+    }
+
+    /**
+     * Whether to go ahead with {@code description}: {@code --yes} prints it and says yes; without a
+     * terminal it prints it, says how to run again, and says no; otherwise the user answers.
+     */
+    private boolean approved(String description, String what, String subject, SpoolCommand root, PrintStream out,
+                             BufferedReader stdin) throws IOException {
+        if (yes || !root.terminal) {
+            out.println(description);
+        }
+        if (yes) {
+            return true;
+        }
+        if (!root.terminal) {
+            root.err.println("spool: no terminal to confirm on; nothing changed. Run again with --yes to " + what
+                    + " as described.");
+            return false;
+        }
+        if (!confirm(out, stdin, description + " Continue? [y/N] ")) {
+            out.println("left " + subject + " unchanged");
+            return false;
+        }
+        return true;
     }
 
     private static boolean confirm(PrintStream out, BufferedReader stdin, String question) throws IOException {

@@ -283,6 +283,35 @@ class SpoolCommandTest {
     }
 
     @Test
+    void repairRestoresADamagedTopicConfigFromAnotherPartitionsCopyAfterAsking() throws IOException {
+        assertThat(run("", "topics", "create", "s", "--partitions", "2", "--durability", "strict").code()).isZero();
+        assertThat(run("a\n", "produce", "s", "--partition", "0").code()).isZero();
+        Path config = tmp.resolve("data").resolve("s-0").resolve("topic.config");
+        byte[] original = Files.readAllBytes(config);
+        Files.writeString(config, "version=2\ndurability=sometimes\n");
+        Run refused = run("", "consume", "s", "--partition", "0");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("spool: Partition s-0 is offline: Bad topic config " + config)
+                .endsWith("run 'spool repair s' to restore it from a copy in another partition that reads, or restore"
+                        + " it by hand\n").hasLineCount(1);
+
+        Run noTerminal = run("", "repair", "s");
+        assertThat(noTerminal.code()).isEqualTo(1);
+        assertThat(noTerminal.out()).startsWith("s-0's topic.config does not parse (Bad topic config " + config)
+                .contains("will restore it from s-1's copy");
+        assertThat(noTerminal.err()).isEqualTo("spool: no terminal to confirm on; nothing changed. Run again with "
+                + "--yes to restore the settings of topic 's' as described.\n");
+
+        Run repaired = run("", "repair", "s", "--yes");
+        assertThat(repaired.code()).isZero();
+        assertThat(repaired.out()).contains("kept " + config.resolveSibling("topic.config.broken"))
+                .contains("restored the settings of topic 's' from s-1").contains("nothing to repair in s-0");
+        assertThat(Files.readAllBytes(config)).isEqualTo(original);
+        assertThat(run("", "consume", "s", "--partition", "0").out()).isEqualTo("a\n");
+        assertThat(run("", "verify", "s").code()).isZero();
+    }
+
+    @Test
     void repairRemovesTheCorruptBatchKeepsTheLaterOneAndSaysSoInRecordsAndOffsets() throws IOException {
         run("a\nb\n", "produce", "r");
         long cut = Files.size(segment("r"));

@@ -21,8 +21,8 @@ import java.util.Optional;
  * </pre> and the Kafka server answers requests for it with {@code KAFKA_STORAGE_ERROR}.
  *
  * <p>A partition whose {@code topic.config} is missing or does not parse is offline too (its
- * settings are unknown, and are never guessed): that damage is not in the log, {@code spool
- * repair} does not rewrite it, and the message says instead to restore the file
+ * settings are unknown, and are never guessed): that damage is not in the log; {@code spool
+ * repair} restores the file from a copy in another partition that reads, as the message says
  * ({@link #PartitionOfflineException(TopicPartition, IOException, Path, String)}).
  *
  * <p>Unchecked, as the lookups that throw it are: an {@link UncheckedIOException}, so a caller

@@ -8,7 +8,9 @@ import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.tool.DataDirFileChecks;
+import dev.spool.log.tool.LogRepair;
 import dev.spool.log.tool.LogVerifier;
+import dev.spool.log.tool.TopicSettingsRepair;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 class TopicConfigOfflineTest {
     private static final LogManagerConfig CONFIG = LogManagerConfig.defaults().withoutBackgroundTasks();
     private static final int BATCHES = 20;
-    private static final String REMEDY_DAMAGED = "; restore the file (the copy in another partition of the topic"
-            + " holds the same settings) and open the data directory again; spool repair does not rewrite a"
-            + " topic's settings";
+    private static String remedy(String topic) {
+        return "; run 'spool repair " + topic + "' to restore it from a copy in another partition that reads, or"
+                + " restore it by hand";
+    }
 
     @TempDir
     Path dataDir;
@@ -86,15 +89,14 @@ class TopicConfigOfflineTest {
                 PartitionOfflineException a = manager.offlinePartitions().get(tp("a", p));
                 assertThat(a.file()).as("partition 0's copy speaks for the topic").contains(configOf("a", 0));
                 assertThat(a.getMessage()).isEqualTo("Partition a-" + p + " is offline: Bad topic config "
-                        + configOf("a", 0) + ": missing 'durability'" + REMEDY_DAMAGED);
+                        + configOf("a", 0) + ": missing 'durability'" + remedy("a"));
             }
             assertThatThrownBy(() -> manager.log("a", 1)).isInstanceOf(PartitionOfflineException.class)
                     .hasCauseInstanceOf(TopicConfigFile.DamagedException.class)
                     .hasMessageContaining(configOf("a", 0).toString());
             assertThatThrownBy(() -> manager.findLog("b", 0)).isInstanceOf(PartitionOfflineException.class)
                     .hasMessage("Partition b-0 is offline: " + TopicConfigFile.missingProblem(configOf("b", 0).getParent())
-                            + "; once it is restored, open the data directory again; spool repair does not rewrite"
-                            + " a topic's settings");
+                            + remedy("b"));
             assertThat(manager.offlinePartitions().get(tp("b", 0)).file()).contains(configOf("b", 0));
 
             Log c = manager.log("c", 0);
@@ -170,7 +172,7 @@ class TopicConfigOfflineTest {
         try (LogManager manager = LogManager.open(dataDir, CONFIG)) {
             assertThat(manager.offlinePartitions()).containsOnlyKeys(tp("a", 1));
             assertThat(manager.offlinePartitions().get(tp("a", 1))).hasMessage("Partition a-1 is offline: Bad topic"
-                    + " config " + configOf("a", 1) + ": missing 'durability'" + REMEDY_DAMAGED);
+                    + " config " + configOf("a", 1) + ": missing 'durability'" + remedy("a"));
             assertThat(manager.log("a", 0).append(LogTest.batch(5_000L, "x")).firstOffset()).isEqualTo(BATCHES);
             assertThat(manager.topicConfig("a").durability()).isEqualTo(Durability.STRICT);
             assertThat(manager.describeTopic("a").orElseThrow().partitions().get(1))
@@ -180,5 +182,58 @@ class TopicConfigOfflineTest {
             manager.addPartitions("a", 3);
             assertThat(manager.log("a", 2).config().write().durability()).isEqualTo(Durability.STRICT);
         }
+    }
+
+    /**
+     * {@code spool repair}'s part: partition 0's copy garbled and partition 1's intact; the plan
+     * restores partition 0's from partition 1's, the damaged file is kept as {@code .broken}, and the
+     * next open serves the topic with its own settings (strict), not the defaults.
+     */
+    @Test
+    void repairRestoresADamagedCopyFromOneThatReadsKeepingTheDamagedFile() throws IOException {
+        writeTopics();
+        byte[] original = garble(configOf("a", 0));
+        byte[] garbled = Files.readAllBytes(configOf("a", 0));
+        try (LogRepair repair = LogRepair.open(dataDir, CONFIG)) {
+            assertThat(repair.planSettings("c")).as("every copy of c reads").isEmpty();
+            TopicSettingsRepair.Plan plan = repair.planSettings("a").orElseThrow();
+            assertThat(plan.source()).isEqualTo(tp("a", 1));
+            assertThat(plan.unreadable()).extracting(TopicSettingsRepair.Plan.Copy::partition).containsExactly(tp("a", 0));
+            assertThat(plan.describe()).startsWith("a-0's topic.config does not parse (Bad topic config "
+                    + configOf("a", 0)).contains("will restore it from a-1's copy").endsWith("as topic.config.broken.");
+            assertThat(repair.restoreSettings(plan)).containsExactly(configOf("a", 0).resolveSibling("topic.config.broken"));
+            assertThat(repair.planSettings("a")).as("nothing left to restore").isEmpty();
+        }
+        assertThat(Files.readAllBytes(configOf("a", 0).resolveSibling("topic.config.broken"))).isEqualTo(garbled);
+        assertThat(Files.readAllBytes(configOf("a", 0))).isEqualTo(original);
+        try (LogManager manager = LogManager.open(dataDir, CONFIG)) {
+            assertThat(manager.offlinePartitions()).isEmpty();
+            assertThat(manager.topicConfig("a").durability()).isEqualTo(Durability.STRICT);
+            assertThat(manager.log("a", 0).logEndOffset()).isEqualTo(BATCHES);
+        }
+    }
+
+    /** A missing copy is restored too; when no copy reads, the plan says so and changes nothing. */
+    @Test
+    void repairRestoresAMissingCopyAndRefusesWhenNoCopyReads() throws IOException {
+        writeTopics();
+        Files.delete(configOf("a", 1));
+        try (LogRepair repair = LogRepair.open(dataDir, CONFIG)) {
+            TopicSettingsRepair.Plan plan = repair.planSettings("a").orElseThrow();
+            assertThat(plan.describe()).isEqualTo("a-1's topic.config is missing; will restore it from a-0's copy ("
+                    + plan.settings().config() + ").");
+            assertThat(repair.restoreSettings(plan)).isEmpty();
+        }
+        assertThat(Files.readString(configOf("a", 1))).isEqualTo(Files.readString(configOf("a", 0)));
+
+        garble(configOf("b", 0));
+        byte[] garbled = Files.readAllBytes(configOf("b", 0));
+        try (LogRepair repair = LogRepair.open(dataDir, CONFIG)) {
+            assertThatThrownBy(() -> repair.planSettings("b")).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("No partition of topic 'b' has a topic.config that reads (1 missing or"
+                            + " damaged), so its settings cannot be restored from a copy: write " + configOf("b", 0)
+                            + " by hand");
+        }
+        assertThat(Files.readAllBytes(configOf("b", 0))).isEqualTo(garbled);
     }
 }

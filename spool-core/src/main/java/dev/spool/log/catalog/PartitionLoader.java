@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *     repair <topic>} cuts the damage;</li>
  * <li>its own {@code topic.config} does not parse, or is missing where Spool must have written
  *     it ({@link TopicConfigFile.DamagedException}): its settings are not guessed, and the
- *     message says to restore the file ({@code spool repair} does not rewrite settings). When
+ *     message says to restore the file ({@code spool repair} restores it from a copy). When
  *     that is partition 0's copy, the one that speaks for the topic, the topic's settings are
  *     unknown and <em>every</em> partition of the topic is offline with that damage (the topic
  *     then has no entry in {@link Loaded#configs}). A damaged copy in partition N &gt; 0 takes
@@ -106,11 +106,9 @@ final class PartitionLoader {
         try {
             logConfig = logConfig(tp, dir, checkpoints.recoveryPoints());
         } catch (TopicConfigFile.DamagedException e) {
-            String remedy = io.exists(e.file()) // else the problem already says to restore it
-                    ? "restore the file (the copy in another partition of the topic holds the same settings) and open"
-                    : "once it is restored, open";
             return offline(tp, dir, recoveryPoint, logStart, new PartitionOfflineException(tp, e, e.file(),
-                    remedy + " the data directory again; spool repair does not rewrite a topic's settings"));
+                    "run 'spool repair " + tp.topic() + "' to restore it from a copy in another partition that reads,"
+                            + " or restore it by hand"));
         }
         try {
             return PartitionEntry.online(catalog.openLog(dir, logConfig,
