@@ -29,8 +29,8 @@ import java.nio.file.Path;
  */
 public final class OffsetIndex {
     public static final int ENTRY_BYTES = 8;
-    static final int RELATIVE_OFFSET_AT = 0;
-    static final int POSITION_AT = 4;
+    public static final int RELATIVE_OFFSET_AT = 0;
+    public static final int POSITION_AT = 4;
 
     private final Path path;
     private final long baseOffset;

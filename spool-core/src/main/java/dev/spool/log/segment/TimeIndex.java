@@ -27,8 +27,8 @@ import java.nio.file.Path;
  */
 public final class TimeIndex {
     public static final int ENTRY_BYTES = 12;
-    static final int TIMESTAMP_AT = 0;
-    static final int RELATIVE_OFFSET_AT = 8;
+    public static final int TIMESTAMP_AT = 0;
+    public static final int RELATIVE_OFFSET_AT = 8;
 
     private final Path path;
     private final long baseOffset;

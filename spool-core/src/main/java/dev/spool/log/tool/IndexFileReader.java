@@ -16,16 +16,11 @@ import java.util.function.Consumer;
  * tail shorter than one entry is counted, not read.
  *
  * <p>The layouts are drawn and owned by {@link OffsetIndex} (relative offset, then position) and
- * {@link TimeIndex} (timestamp, then relative offset); the field offsets below repeat theirs,
- * which are package-private there. Opens the file read-only and closes it before returning;
- * stateless and thread-safe.
+ * {@link TimeIndex} (timestamp, then relative offset); this class reads the fields where their
+ * constants say. Opens the file read-only and closes it before returning; stateless and
+ * thread-safe.
  */
 public final class IndexFileReader {
-    /** Where an {@code .index} entry holds the batch's position, after its int32 relative offset. */
-    private static final int OFFSET_INDEX_POSITION_AT = 4;
-    /** Where a {@code .timeindex} entry holds the relative offset, after its int64 timestamp. */
-    private static final int TIME_INDEX_RELATIVE_OFFSET_AT = 8;
-
     /** One {@code .index} entry: the last offset of a batch and where the batch starts in the {@code .log}. */
     public record OffsetEntry(long offset, long position) {
     }
@@ -55,14 +50,15 @@ public final class IndexFileReader {
     public static Summary readOffsetIndex(FileIO io, Path file, long baseOffset, Consumer<OffsetEntry> each)
             throws IOException {
         return read(io, file, OffsetIndex.ENTRY_BYTES, entry -> each.accept(new OffsetEntry(
-                baseOffset + entry.getInt(0), Integer.toUnsignedLong(entry.getInt(OFFSET_INDEX_POSITION_AT)))));
+                baseOffset + entry.getInt(OffsetIndex.RELATIVE_OFFSET_AT),
+                Integer.toUnsignedLong(entry.getInt(OffsetIndex.POSITION_AT)))));
     }
 
     /** Passes each entry of the {@code .timeindex} file of the segment at {@code baseOffset} to {@code each}, in file order. */
     public static Summary readTimeIndex(FileIO io, Path file, long baseOffset, Consumer<TimeEntry> each)
             throws IOException {
         return read(io, file, TimeIndex.ENTRY_BYTES, entry -> each.accept(new TimeEntry(
-                entry.getLong(0), baseOffset + entry.getInt(TIME_INDEX_RELATIVE_OFFSET_AT))));
+                entry.getLong(TimeIndex.TIMESTAMP_AT), baseOffset + entry.getInt(TimeIndex.RELATIVE_OFFSET_AT))));
     }
 
     private static Summary read(FileIO io, Path file, int entryBytes, Consumer<ByteBuffer> each) throws IOException {
