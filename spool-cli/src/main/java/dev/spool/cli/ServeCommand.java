@@ -89,6 +89,8 @@ final class ServeCommand implements Callable<Integer> {
              LogManager manager = LogManager.open(common.dataDir,
                      LogManagerConfig.defaults().withMeterRegistry(metrics.registry()));
              KafkaServer server = start(config, manager, metrics.registry())) {
+            manager.offlinePartitions().values().forEach(offline ->
+                    common.root().err.println("spool: ERROR " + offline.getMessage() + "; the rest serves"));
             out.println("spool: serving the Kafka protocol on " + config.listenHost() + ":" + server.port()
                     + ", data directory " + common.dataDir
                     + metrics.endpoint().map(e -> ", metrics on http://" + e.address().getHostString() + ":"

@@ -217,6 +217,8 @@ class DamagedServerFilesTest {
         byte[] original = Files.readAllBytes(config);
         Files.writeString(config, "version=2\n");
         try (Served served = serve()) {
+            assertThat(served.err().toString(StandardCharsets.UTF_8)).startsWith("spool: ERROR Partition b-0 is"
+                    + " offline: Bad topic config " + config).contains("run 'spool repair b'").endsWith("; the rest serves\n");
             try (KafkaProducer<String, String> producer = producer(served.port(), false)) {
                 assertThat(producer.send(new ProducerRecord<>("a", "three")).get().offset()).isEqualTo(1);
             }
