@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * {@code topic.config} that does not parse, or is missing where Spool wrote it, keeps its partition
  * offline the same way (partition 0's, which speaks for the topic: every partition of the topic,
  * whose {@link #topicConfig}, {@link #describeTopic} and alterations then throw that
- * {@link PartitionOfflineException}); the message says to restore the file.
+ * {@link PartitionOfflineException}); the message says to run {@code spool repair}, which
+ * restores it from a copy that reads.
  *
  * <p>Thread-safe. Topic creation, alteration ({@link #alterTopicConfig}) and deletion are
  * serialized; logs are used concurrently.

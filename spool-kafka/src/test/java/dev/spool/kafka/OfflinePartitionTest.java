@@ -215,7 +215,7 @@ class OfflinePartitionTest {
                     .containsExactly(Errors.KAFKA_STORAGE_ERROR.code(), Errors.KAFKA_STORAGE_ERROR.code());
             assertThat(produce(client, "good").errorCode()).isEqualTo(Errors.NONE.code());
             assertThat(produce(client, "conf").errorMessage()).startsWith("Partition conf-0 is offline: Bad topic config "
-                    + config + ": missing 'durability'; restore the file");
+                    + config + ": missing 'durability'; run 'spool repair conf'");
 
             DescribeConfigsResponseData.DescribeConfigsResult describedConfig = ((DescribeConfigsResponseData)
                     client.call(ApiKeys.DESCRIBE_CONFIGS, (short) 4, new DescribeConfigsRequestData().setResources(
