@@ -3,6 +3,7 @@ package dev.spool.cli;
 import dev.spool.log.TopicName;
 import dev.spool.log.TopicPartition;
 import dev.spool.log.tool.LogRepair;
+import dev.spool.log.tool.TopicIdRepair;
 import dev.spool.log.tool.TopicSettingsRepair;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Parameters;
  * A partition with nothing wrong is left alone with a note; that is not an error.
  *
  * <p>A topic whose {@code topic.config} is missing or damaged in some partition has its settings
- * restored first, from a copy that reads, after the same question.
+ * restored first, from a copy that reads, after the same question; then its id files
+ * ({@code partition.metadata}) the same way, or a new id when no copy reads.
  *
  * <p>TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}.
  * Without a terminal to answer on (a pipe, a script) it never waits for an answer: it says what
@@ -58,15 +60,14 @@ final class RepairCommand implements Callable<Integer> {
         boolean declined = false;
         try (LogRepair repair = LogRepair.open(common.dataDir, CommonOptions.managerConfig())) {
             Optional<TopicSettingsRepair.Plan> settings = repair.planSettings(topic);
-            if (settings.isPresent()) {
-                if (!approved(settings.get().describe(), "restore the settings of topic '" + topic + "'",
-                        "topic '" + topic + "'", root, out, stdin)) {
-                    return SpoolCommand.EXIT_ERROR; // the logs of partitions without settings cannot be planned
-                }
-                for (java.nio.file.Path copy : repair.restoreSettings(settings.get())) {
-                    out.println("kept " + copy);
-                }
-                out.println("restored the settings of topic '" + topic + "' from " + settings.get().source());
+            if (settings.isPresent() && !restored(settings.get().describe(), "the settings of topic '" + topic + "'",
+                    () -> repair.restoreSettings(settings.get()), root, out, stdin)) {
+                return SpoolCommand.EXIT_ERROR; // the logs of partitions without settings cannot be planned
+            }
+            Optional<TopicIdRepair.Plan> id = repair.planTopicId(topic);
+            if (id.isPresent() && !restored(id.get().describe(), "the topic id of '" + topic + "'",
+                    () -> repair.restoreTopicId(id.get()), root, out, stdin)) {
+                return SpoolCommand.EXIT_ERROR;
             }
             List<TopicPartition> partitions = partition == null ? repair.partitions(topic)
                     : List.of(new TopicPartition(topic, partition));
@@ -102,6 +103,24 @@ final class RepairCommand implements Callable<Integer> {
                     : "more damage to repair: " + result.moreDamage().orElse("")));
         }
         throw new IOException("Repair of " + tp + " did not converge after " + PASSES_MAX + " passes");
+    }
+
+    /** Restores one kind of a topic's files after asking; false when the user (or no terminal) declined. */
+    private boolean restored(String description, String what, Restore restore, SpoolCommand root, PrintStream out,
+                             BufferedReader stdin) throws IOException {
+        if (!approved(description, "restore " + what, "topic '" + topic + "'", root, out, stdin)) {
+            return false;
+        }
+        for (java.nio.file.Path copy : restore.run()) {
+            out.println("kept " + copy);
+        }
+        out.println("restored " + what);
+        return true;
+    }
+
+    /** A restoration of a topic's files; returns the {@code .broken} copies it kept. */
+    private interface Restore {
+        List<java.nio.file.Path> run() throws IOException;
     }
 
     /**

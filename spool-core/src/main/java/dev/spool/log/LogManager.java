@@ -231,10 +231,21 @@ public final class LogManager implements AutoCloseable {
     /**
      * A topic's id: random when the topic was created, kept in every partition directory
      * ({@link PartitionMetadataFile}) and the same after every open. Throws
-     * {@link UnknownTopicException} if the topic does not exist.
+     * {@link UnknownTopicException} if the topic does not exist, and {@link IllegalStateException}
+     * if it runs without an id ({@link #findTopicId}).
      */
     public UUID topicId(String name) {
-        return topics.id(name);
+        return findTopicId(name).orElseThrow(() -> new IllegalStateException("Topic " + name + " has no readable"
+                + " topic id (its partition.metadata files are damaged or disagree); run 'spool repair " + name + "'"));
+    }
+
+    /**
+     * A topic's id, or empty when the topic runs without one: every copy of its id is damaged, or
+     * two copies disagree, so the id is never guessed ({@code spool repair} gives it one). Throws
+     * {@link UnknownTopicException} if the topic does not exist.
+     */
+    public Optional<UUID> findTopicId(String name) {
+        return topics.findId(name);
     }
 
     /** The name of the topic with id {@code topicId}, if there is one. */

@@ -26,6 +26,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,9 +172,10 @@ public final class Topics {
         return config;
     }
 
-    /** A topic's id; throws {@link UnknownTopicException} if it does not exist. */
-    public UUID id(String name) {
-        return ids.idOf(name).filter(id -> topics.containsKey(name)).orElseThrow(() -> unknown(name));
+    /** The topic's id, or empty when it runs without one ({@link TopicIds}); throws when it is unknown. */
+    public Optional<UUID> findId(String name) {
+        partitions(name);
+        return ids.idOf(name);
     }
 
     public Optional<String> nameOf(UUID id) {
@@ -191,11 +193,9 @@ public final class Topics {
         } else if (partitions.get(0).settingsUnreadable()) {
             throw partitions.get(0).offline().again();
         }
-        List<TopicDescription.PartitionDescription> described = new ArrayList<>();
-        for (int p = 0; p < partitions.size(); p++) {
-            described.add(partitions.get(p).describe(p));
-        }
-        return Optional.of(new TopicDescription(name, List.copyOf(described),
+        List<TopicDescription.PartitionDescription> described = IntStream.range(0, partitions.size())
+                .mapToObj(p -> partitions.get(p).describe(p)).toList();
+        return Optional.of(new TopicDescription(name, described,
                 configs.getOrDefault(name, TopicConfig.defaults(defaults))));
     }
 
@@ -275,7 +275,7 @@ public final class Topics {
             }
             TopicConfig config = config(name);
             LogConfig logConfig = growthConfig(name, current);
-            UUID id = id(name);
+            UUID id = findId(name).orElse(null); // none: the new partitions get none either, never a guess
             Map<String, List<PartitionEntry>> previous = topics;
             List<PartitionEntry> added = new ArrayList<>();
             List<Path> dirs = new ArrayList<>(); // highest first: undone in this order, never a gap
@@ -438,7 +438,9 @@ public final class Topics {
     private Log openNewPartition(Path dir, TopicConfig config, LogConfig logConfig, UUID id) throws IOException {
         io.createDirectories(dir);
         TopicConfigFile.write(io, dir, config, logConfig.batchBytesMax());
-        PartitionMetadataFile.write(io, dir, id);
+        if (id != null) {
+            PartitionMetadataFile.write(io, dir, id);
+        }
         return openLog(dir, logConfig, LoadState.unknown());
     }
 

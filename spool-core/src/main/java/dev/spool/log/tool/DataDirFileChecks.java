@@ -37,7 +37,8 @@ import java.util.UUID;
  * <tr><td></td><td>differs from partition 0's copy (an alteration a crash interrupted): partition
  *     0's applies to the whole topic</td><td>warning</td></tr>
  * <tr><td>each partition's {@code partition.metadata} ({@link PartitionMetadataFile})</td><td>does
- *     not parse, or two partitions of a topic name two ids: the open fails</td><td>error</td></tr>
+ *     not parse, or two partitions of a topic name two ids: the topic keeps the id the readable
+ *     copies agree on, or runs without one; {@code spool repair} writes them again</td><td>error</td></tr>
  * </table>
  * A missing {@code partition.metadata}, or a missing {@code topic.config} in a directory Spool
  * did not make, is no finding: the next open writes it. Read-only; not thread-safe.
@@ -132,7 +133,8 @@ public final class DataDirFileChecks implements DataDirCheck {
                 id = PartitionMetadataFile.read(io, partition.getValue());
             } catch (IOException | RuntimeException e) {
                 findings.add(new Finding(Severity.ERROR, Kind.FILE_CORRUPT, file, -1, -1, e.getMessage()
-                        + "; the log manager refuses to open"));
+                        + "; the topic keeps the id of its other partitions, or runs without one; run 'spool repair "
+                        + partition.getKey().topic() + "'"));
                 continue;
             }
             if (id.isEmpty()) {
@@ -145,7 +147,8 @@ public final class DataDirFileChecks implements DataDirCheck {
                 findings.add(new Finding(Severity.ERROR, Kind.FILES_DISAGREE, file, -1, -1, "topic id "
                         + PartitionMetadataFile.encode(id.get()) + " differs from "
                         + PartitionMetadataFile.encode(first) + " in " + firstFile
-                        + "; expected one id in all partitions of the topic; the log manager refuses to open"));
+                        + "; expected one id in all partitions of the topic; the topic runs without an id; run 'spool"
+                        + " repair " + partition.getKey().topic() + "'"));
             }
         }
     }

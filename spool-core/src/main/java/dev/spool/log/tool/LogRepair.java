@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  *     to prove it sound; finally lower the partition's checkpoints to the new end if they lie past
  *     it (only damage at the end of the last segment moves the end).</li>
  * </ol>
- * A topic's settings files come first ({@link #planSettings}): a partition whose
+ * A topic's own files come first: its settings ({@link #planSettings}; a partition whose
  * {@code topic.config} is missing or damaged stays offline, and its log cannot be planned until
- * the file is restored from a copy that reads ({@link TopicSettingsRepair}).
+ * the file is restored from a copy that reads) and its id ({@link #planTopicId}).
  * Why an empty batch and not a hole in the offsets: segments hold dense offsets and follow on
  * from each other, and recovery, the verifier and the read path treat anything else as missing
  * data. An empty batch over the lost offsets is what Kafka's compaction leaves, so the log stays
@@ -88,6 +88,7 @@ public final class LogRepair implements AutoCloseable {
     private final FileIO io;
     private final RepairFiles files;
     private final TopicSettingsRepair settingsRepair;
+    private final TopicIdRepair idRepair;
     private final AutoCloseable lock;
     private final Map<Path, AutoCloseable> internalLocks = new HashMap<>();
 
@@ -97,6 +98,7 @@ public final class LogRepair implements AutoCloseable {
         this.io = config.io();
         this.files = new RepairFiles(io);
         this.settingsRepair = new TopicSettingsRepair(io, TopicConfig.defaults(config.logConfig()), files);
+        this.idRepair = new TopicIdRepair(io, files);
         this.lock = lock;
     }
 
@@ -130,23 +132,31 @@ public final class LogRepair implements AutoCloseable {
     }
 
     /**
-     * What restoring {@code topic}'s settings files would do ({@link TopicSettingsRepair}), or
-     * empty when every partition's copy reads (or {@code topic} is an internal log, which has none).
-     * Run it before {@link #plan}: a partition whose settings do not read cannot be planned.
-     *
-     * @throws IOException when copies are unreadable and none reads, saying what to do
+     * What restoring {@code topic}'s settings files would do ({@link TopicSettingsRepair}); empty when
+     * every copy reads. Run it before {@link #plan}: a partition without readable settings cannot be
+     * planned. Throws when copies are unreadable and none reads, saying what to do.
      */
     public Optional<TopicSettingsRepair.Plan> planSettings(String topic) throws IOException {
-        List<TopicPartition> partitions = partitions(topic);
-        if (isInternalLog(topic)) {
-            return Optional.empty();
-        }
-        return settingsRepair.plan(topic, partitions, partitions.stream().map(tp -> dataDir.resolve(tp.dirName())).toList());
+        return isInternalLog(topic) ? Optional.empty() : settingsRepair.plan(topic, partitions(topic), dirsOf(topic));
     }
 
     /** Carries out a plan of {@link #planSettings}; returns the {@code .broken} copies kept. */
     public List<Path> restoreSettings(TopicSettingsRepair.Plan plan) throws IOException {
         return settingsRepair.execute(plan);
+    }
+
+    /** What rewriting {@code topic}'s id files would do ({@link TopicIdRepair}); empty when they need nothing. */
+    public Optional<TopicIdRepair.Plan> planTopicId(String topic) throws IOException {
+        return isInternalLog(topic) ? Optional.empty() : idRepair.plan(topic, partitions(topic), dirsOf(topic));
+    }
+
+    /** Carries out a plan of {@link #planTopicId}; returns the {@code .broken} copies kept. */
+    public List<Path> restoreTopicId(TopicIdRepair.Plan plan) throws IOException {
+        return idRepair.execute(plan);
+    }
+
+    private List<Path> dirsOf(String topic) throws IOException {
+        return partitions(topic).stream().map(tp -> dataDir.resolve(tp.dirName())).toList();
     }
 
     /** Whether {@code topic} names a {@code __}-prefixed directory of the data directory that is a log itself. */

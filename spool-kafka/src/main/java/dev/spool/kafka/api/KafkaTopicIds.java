@@ -23,10 +23,14 @@ final class KafkaTopicIds {
         return new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 
-    /** The id of topic {@code name}, or the zero id (Kafka's "none") if it does not exist. */
+    /**
+     * The id of topic {@code name}, or the zero id (Kafka's "none") if it does not exist or runs
+     * without one (its id files are damaged): clients then address it by name, as they do a topic
+     * that Kafka made without an id.
+     */
     static Uuid of(LogManager manager, String name) {
         try {
-            return toKafka(manager.topicId(name));
+            return manager.findTopicId(name).map(KafkaTopicIds::toKafka).orElse(Uuid.ZERO_UUID);
         } catch (UnknownTopicException e) {
             return Uuid.ZERO_UUID;
         }
