@@ -6,8 +6,10 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.CloseOptions;
@@ -22,6 +24,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -45,10 +48,27 @@ final class WordCountApp implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Changelog records read back into the count store, summed over its partitions' finished restores. */
+    private final AtomicLong restored = new AtomicLong();
     private boolean closed;
 
     private WordCountApp(KafkaStreams streams) {
         this.streams = streams;
+        streams.setGlobalStateRestoreListener(new StateRestoreListener() {
+            @Override
+            public void onRestoreStart(TopicPartition partition, String store, long startOffset, long endOffset) {
+            }
+
+            @Override
+            public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset,
+                                        long restoredRecords) {
+            }
+
+            @Override
+            public void onRestoreEnd(TopicPartition partition, String store, long restoredRecords) {
+                restored.addAndGet(restoredRecords);
+            }
+        });
         streams.setUncaughtExceptionHandler(e -> {
             failure.compareAndSet(null, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -86,6 +106,14 @@ final class WordCountApp implements AutoCloseable {
 
     KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /**
+     * How many changelog records this instance has restored into its store so far: all of the store's
+     * changelog over an empty state directory, only what follows the checkpoint over a used one.
+     */
+    long restoredRecords() {
+        return restored.get();
     }
 
     /** The exception that stopped a stream thread, if one did. */

@@ -25,6 +25,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -43,7 +45,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * still be exact (a clean close commits, so nothing is processed twice). Twice more, lines are
  * written and the application restarts with the same {@code application.id}: first over a new, empty
  * state directory, so its store must be restored from the whole changelog before the counts can come
- * out right, then over that same directory, so it restores from its checkpoint onwards.
+ * out right, then over that same directory, so it restores from its checkpoint onwards; a restore
+ * listener counts the changelog records read back, at least one per word counted before over the new
+ * directory, fewer than that over the reused one. The changelog topic must be compacted, as Streams
+ * creates it.
  *
  * <p>While each run is up, the repartition topic must also be purged: after a commit Streams deletes
  * the records it has consumed from it (DeleteRecords). That is checked last, so a server that lacks
@@ -69,11 +74,21 @@ class WordCountStreamsTest {
      * store is restored from the changelog), the third over the second's (restored from its checkpoint).
      */
     private static final List<Run> RUNS = List.of(
-            new Run("first run", 1_500, "state-a"),
-            new Run("restart over a new state directory", 1_000, "state-b"),
-            new Run("restart over the previous state directory", 500, "state-b"));
+            new Run("first run", 1_500, "state-a", Restore.NOTHING),
+            new Run("restart over a new state directory", 1_000, "state-b", Restore.WHOLE_CHANGELOG),
+            new Run("restart over the previous state directory", 500, "state-b", Restore.FROM_CHECKPOINT));
 
-    private record Run(String name, int lines, String stateDir) {
+    private record Run(String name, int lines, String stateDir, Restore restore) {
+    }
+
+    /** What a run must restore into its count store before it counts its own lines. */
+    private enum Restore {
+        /** The changelog is empty. */
+        NOTHING,
+        /** Every word counted so far, read back from the changelog into an empty state directory. */
+        WHOLE_CHANGELOG,
+        /** Less than one record per word counted so far: the store on disk and its checkpoint were reused. */
+        FROM_CHECKPOINT
     }
 
     @ParameterizedTest(name = "{0}")
@@ -89,11 +104,12 @@ class WordCountStreamsTest {
             List<String> unpurged = new ArrayList<>();
             try (LatestCounts output = new LatestCounts(target.bootstrap(), OUTPUT, OUTPUT_PARTITIONS)) {
                 for (Run run : RUNS) {
+                    int wordsBefore = counts(written).size();
                     List<String> lines = lines(random, run.lines());
                     produce(target.bootstrap(), lines);
                     written.addAll(lines);
-                    runUntilExact(target, admin, dir.resolve(run.stateDir()), output, counts(written), run.name())
-                            .ifPresent(unpurged::add);
+                    runUntilExact(target, admin, dir.resolve(run.stateDir()), output, counts(written), run,
+                            wordsBefore).ifPresent(unpurged::add);
                 }
             }
             Set<String> topics = admin.listTopics(new ListTopicsOptions().listInternal(true)).names()
@@ -101,6 +117,12 @@ class WordCountStreamsTest {
             assertThat(topics).as("topics on %s", target)
                     .contains(APPLICATION_ID + "-" + WordCountApp.REPARTITION + "-repartition",
                             APPLICATION_ID + "-" + WordCountApp.STORE + "-changelog");
+            String changelog = APPLICATION_ID + "-" + WordCountApp.STORE + "-changelog";
+            ConfigResource changelogConfig = new ConfigResource(ConfigResource.Type.TOPIC, changelog);
+            assertThat(admin.describeConfigs(List.of(changelogConfig)).all().get(30, TimeUnit.SECONDS)
+                    .get(changelogConfig).get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
+                    .as("on %s, cleanup.policy of the changelog topic Streams created", target)
+                    .isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
             assertThat(unpurged).as("On %s the counts were exact in every run, but Streams' purge of its "
                     + "repartition topic (DeleteRecords up to the consumed offsets, after a commit) did not "
                     + "advance the topic's start offsets within %d ms", target, PURGE_TIMEOUT_MS).isEmpty();
@@ -114,8 +136,9 @@ class WordCountStreamsTest {
      * what it saw if that did not happen, for the caller to report once the counts are checked.
      */
     private static Optional<String> runUntilExact(StreamsTarget target, Admin admin, Path stateDir,
-                                                  LatestCounts output, Map<String, Long> expected, String phase)
-            throws Exception {
+                                                  LatestCounts output, Map<String, Long> expected, Run run,
+                                                  int wordsBefore) throws Exception {
+        String phase = run.name();
         Optional<String> unpurged;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RUN_TIMEOUT_MS);
         try (WordCountApp app = WordCountApp.start(target.bootstrap(), APPLICATION_ID, stateDir, INPUT, OUTPUT)) {
@@ -130,6 +153,7 @@ class WordCountStreamsTest {
                 output.poll(); // also the wait between two queries
                 store = app.storeContents();
             }
+            assertRestored(app.restoredRecords(), run, wordsBefore, target);
             unpurged = awaitRepartitionPurged(admin, output, phase);
         }
         output.readToEnd(deadline);
@@ -138,6 +162,20 @@ class WordCountStreamsTest {
                         difference(expected, output.latest()))
                 .isEqualTo(expected);
         return unpurged;
+    }
+
+    /**
+     * The store's restore was the one the run's state directory calls for. Checked once the counts are
+     * exact, so every restore has ended: a task restores its store before it processes a record.
+     */
+    private static void assertRestored(long restored, Run run, int wordsBefore, StreamsTarget target) {
+        String what = run.name() + " on " + target + ": changelog records restored into the store, with "
+                + wordsBefore + " words counted before this run";
+        switch (run.restore()) {
+            case NOTHING -> assertThat(restored).as(what).isZero();
+            case WHOLE_CHANGELOG -> assertThat(restored).as(what).isGreaterThanOrEqualTo(wordsBefore);
+            case FROM_CHECKPOINT -> assertThat(restored).as(what).isLessThan(wordsBefore);
+        }
     }
 
     /**
