@@ -100,6 +100,7 @@ class WordCountStreamsTest {
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, target.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(INPUT, INPUT_PARTITIONS, (short) 1),
                     new NewTopic(OUTPUT, OUTPUT_PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            awaitLeaders(admin, List.of(INPUT, OUTPUT));
             List<String> written = new ArrayList<>();
             List<String> unpurged = new ArrayList<>();
             try (LatestCounts output = new LatestCounts(target.bootstrap(), OUTPUT, OUTPUT_PARTITIONS)) {
@@ -293,6 +294,26 @@ class WordCountStreamsTest {
             }
         }
         return out;
+    }
+
+    /**
+     * Waits until every partition of {@code topics} has a leader. A Kafka broker under load can still be
+     * electing leaders when CreateTopics returns; an idempotent producer whose first batch then meets
+     * NOT_LEADER_OR_FOLLOWER may go on to OUT_OF_ORDER_SEQUENCE_NUMBER and retry until it times out.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            boolean led = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                    .flatMap(t -> t.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            if (led) {
+                return;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("No leader for every partition of " + topics + " after 60 s");
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** Writes {@code lines} to the input topic with acks=all, each keyed by its number, and waits for every ack. */
