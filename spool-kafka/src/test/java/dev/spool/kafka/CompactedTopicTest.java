@@ -24,6 +24,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +76,38 @@ class CompactedTopicTest {
                         .as("a delete-policy topic takes keyless records").isZero();
             }
             assertThat(server.manager().log("changelog", 0).logEndOffset()).isEqualTo(2);
+        }
+    }
+
+    /** Every Produce version served: INVALID_RECORD; from v8, Kafka's record error and partition message too. */
+    @Test
+    void everyProduceVersionAnswersAKeylessRecordWithInvalidRecord() throws Exception {
+        try (RunningServer server = new RunningServer(dir)) {
+            server.manager().createTopic("changelog", 1, dev.spool.log.TopicConfig.defaults(
+                    server.manager().defaultLogConfig()).withOverride(dev.spool.log.TopicSetting.CLEANUP_POLICY,
+                    dev.spool.log.TopicSetting.CLEANUP_COMPACT));
+            try (RawClient client = new RawClient(server.port())) {
+                for (short version = dev.spool.kafka.protocol.SupportedApis.PRODUCE_VERSION_PARSED_MIN;
+                        version <= 11; version++) {
+                    ProduceResponseData response = (ProduceResponseData) client.call(ApiKeys.PRODUCE, version,
+                            ProtocolTest.produce("changelog", (short) 1, "no key"));
+                    ProduceResponseData.PartitionProduceResponse partition = response.responses().iterator().next()
+                            .partitionResponses().get(0);
+                    assertThat(partition.errorCode()).as("v%d", version).isEqualTo(Errors.INVALID_RECORD.code());
+                    if (version >= 8) {
+                        String message = "Compacted topic cannot accept message without key in topic partition "
+                                + "changelog-0";
+                        assertThat(partition.recordErrors()).singleElement().satisfies(error -> {
+                            assertThat(error.batchIndex()).isZero();
+                            assertThat(error.batchIndexErrorMessage()).isEqualTo(message);
+                        });
+                        assertThat(partition.errorMessage()).isEqualTo("One or more records have been rejected due "
+                                + "to 1 record errors in total, and only showing the first three errors at most: "
+                                + "[RecordError(batchIndex=0, message='" + message + "')]");
+                    }
+                }
+            }
+            assertThat(server.manager().log("changelog", 0).logEndOffset()).isZero();
         }
     }
 
