@@ -121,6 +121,23 @@ class CompactedLogAppendTest {
         }
     }
 
+    /** As Kafka's: compact alone never trims by time or size; compact,delete does. */
+    @ParameterizedTest
+    @EnumSource(value = CleanupPolicy.class, names = {"COMPACT", "COMPACT_DELETE"})
+    void retentionAppliesOnlyWhenThePolicyDeletes(CleanupPolicy policy) throws IOException {
+        LogConfig config = COMPACTED.withCleanupPolicy(policy).withSegmentBytes(1024).withRetentionMs(1)
+                .withRetentionBytes(1);
+        try (Log log = Log.open(dir.resolve("t-0"), config, LoadState.unknown())) {
+            for (int i = 0; i < 12; i++) {
+                log.append(batch(CompressionType.NONE, "k" + i)); // timestamps from 1000: long expired
+            }
+            int segments = log.segmentCount();
+            assertThat(segments).isGreaterThan(2);
+            int deleted = log.applyRetention(1_000_000);
+            assertThat(deleted).isEqualTo(policy.deletes() ? segments : 0);
+        }
+    }
+
     @Test
     void aCorruptCompressedBatchOnACompactedLogIsCorruptNotKeyless() throws IOException {
         ByteBuffer bad = batch(CompressionType.GZIP, "a", "b");
