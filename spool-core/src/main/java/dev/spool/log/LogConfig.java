@@ -29,10 +29,15 @@ import dev.spool.log.record.RecordBatch;
  *                           Kafka's log layer). Logs kept as audit trails turn it on; their
  *                           producers keep the receipts, without which the chain proves little
  *                           against someone who can rewrite the sidecars too.
+ * @param cleanupPolicy      delete (retention by time and size, the default), compact (the latest record
+ *                           of each key kept; no retention, and records without a key are refused) or
+ *                           both ({@code cleanup.policy})
+ * @param compaction         when a compacted log is cleaned; unused unless {@link #compacted()}
  */
 public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes, int indexIntervalBytes,
                         int batchBytesMax, int batchRecordsMax, long retentionMs, long retentionBytes,
-                        WriteConfig write, boolean hashChain) {
+                        WriteConfig write, boolean hashChain, CleanupPolicy cleanupPolicy,
+                        CompactionConfig compaction) {
 
     /** Kafka's {@code max.message.bytes}: 1 MiB of records plus the 12 bytes of offset and length. */
     public static final int DEFAULT_BATCH_BYTES_MAX = (1 << 20) + RecordBatch.LOG_OVERHEAD_BYTES;
@@ -62,6 +67,22 @@ public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes,
             throw new IllegalArgumentException("retentionBytes must be positive or -1 (no limit), was "
                     + retentionBytes);
         }
+        if (cleanupPolicy == null || compaction == null) {
+            throw new IllegalArgumentException("cleanupPolicy and compaction settings are required");
+        }
+    }
+
+    /** Settings of a log with the delete policy and the default compaction settings. */
+    public LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes, int indexIntervalBytes,
+                     int batchBytesMax, int batchRecordsMax, long retentionMs, long retentionBytes,
+                     WriteConfig write, boolean hashChain) {
+        this(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax, batchRecordsMax,
+                retentionMs, retentionBytes, write, hashChain, CleanupPolicy.DELETE, CompactionConfig.defaults());
+    }
+
+    /** Whether the log is compacted ({@link CleanupPolicy#compacts()}): only records with a key are accepted. */
+    public boolean compacted() {
+        return cleanupPolicy.compacts();
     }
 
     private static void requireAtLeast(String name, long value, long min) {
@@ -78,52 +99,68 @@ public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes,
 
     public LogConfig withSegmentBytes(int bytes) {
         return new LogConfig(bytes, segmentMs, segmentIndexBytes, indexIntervalBytes,
-                Math.min(batchBytesMax, bytes), batchRecordsMax, retentionMs, retentionBytes, write, hashChain);
+                Math.min(batchBytesMax, bytes), batchRecordsMax, retentionMs, retentionBytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withSegmentMs(long ms) {
         return new LogConfig(segmentBytes, ms, segmentIndexBytes, indexIntervalBytes, batchBytesMax, batchRecordsMax,
-                retentionMs, retentionBytes, write, hashChain);
+                retentionMs, retentionBytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withSegmentIndexBytes(int bytes) {
         return new LogConfig(segmentBytes, segmentMs, bytes, indexIntervalBytes, batchBytesMax, batchRecordsMax,
-                retentionMs, retentionBytes, write, hashChain);
+                retentionMs, retentionBytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withIndexIntervalBytes(int bytes) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, bytes, batchBytesMax, batchRecordsMax,
-                retentionMs, retentionBytes, write, hashChain);
+                retentionMs, retentionBytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withBatchBytesMax(int bytes) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, bytes, batchRecordsMax,
-                retentionMs, retentionBytes, write, hashChain);
+                retentionMs, retentionBytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withBatchRecordsMax(int records) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax, records,
-                retentionMs, retentionBytes, write, hashChain);
+                retentionMs, retentionBytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withRetentionMs(long ms) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
-                batchRecordsMax, ms, retentionBytes, write, hashChain);
+                batchRecordsMax, ms, retentionBytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withRetentionBytes(long bytes) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
-                batchRecordsMax, retentionMs, bytes, write, hashChain);
+                batchRecordsMax, retentionMs, bytes, write, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withWrite(WriteConfig settings) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
-                batchRecordsMax, retentionMs, retentionBytes, settings, hashChain);
+                batchRecordsMax, retentionMs, retentionBytes, settings, hashChain, cleanupPolicy, compaction);
     }
 
     public LogConfig withHashChain(boolean enabled) {
         return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
-                batchRecordsMax, retentionMs, retentionBytes, write, enabled);
+                batchRecordsMax, retentionMs, retentionBytes, write, enabled, cleanupPolicy, compaction);
+    }
+
+    /** These settings with {@code policy}; without {@code delete}, retention no longer applies. */
+    public LogConfig withCleanupPolicy(CleanupPolicy policy) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
+                batchRecordsMax, retentionMs, retentionBytes, write, hashChain, policy, compaction);
+    }
+
+    /**
+     * A compacted log with {@code settings}: the policy becomes {@link CleanupPolicy#COMPACT} unless
+     * it already compacts ({@link CleanupPolicy#COMPACT_DELETE} stays).
+     */
+    public LogConfig withCompaction(CompactionConfig settings) {
+        return new LogConfig(segmentBytes, segmentMs, segmentIndexBytes, indexIntervalBytes, batchBytesMax,
+                batchRecordsMax, retentionMs, retentionBytes, write, hashChain,
+                cleanupPolicy.compacts() ? cleanupPolicy : CleanupPolicy.COMPACT, settings);
     }
 
     /** Shorthand for the default durability of appends. */

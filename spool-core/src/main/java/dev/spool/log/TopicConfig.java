@@ -41,6 +41,12 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
             setting.check(value);
             copy.put(setting, value);
         });
+        long minLagMs = copy.getOrDefault(TopicSetting.MIN_COMPACTION_LAG_MS, 0L);
+        long maxLagMs = copy.getOrDefault(TopicSetting.MAX_COMPACTION_LAG_MS, Long.MAX_VALUE);
+        if (minLagMs > maxLagMs) { // Kafka refuses the pair the same way
+            throw new IllegalArgumentException("Invalid values: " + TopicSetting.MIN_COMPACTION_LAG_MS + " ("
+                    + minLagMs + ") must not exceed " + TopicSetting.MAX_COMPACTION_LAG_MS + " (" + maxLagMs + ")");
+        }
         overrides = Collections.unmodifiableMap(copy);
     }
 
@@ -128,7 +134,10 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
      *  segment.index.bytes   at least the manager's: a smaller bound would reject indexes already written
      *  retention.ms 0        1 ms (Spool's 0 is not a retention time)
      *  retention.bytes 0     1 byte; any negative value: no limit
-     *  cleanup.policy        without delete (compact alone): no retention by time or size, as in Kafka
+     *  cleanup.policy        the log's {@link CleanupPolicy}; without delete (compact alone) also no
+     *                        retention by time or size, as in Kafka
+     *  delete.retention.ms, min.cleanable.dirty.ratio, min/max.compaction.lag.ms
+     *                        the log's {@link CompactionConfig} (the ratio from parts per million)
      * </pre>
      */
     public LogConfig applyTo(LogConfig base, int batchBytesMaxStored) {
@@ -142,6 +151,16 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
         return new LogConfig(segmentBytes, value(TopicSetting.SEGMENT_MS, base), segmentIndexBytes,
                 base.indexIntervalBytes(), batchBytesMax, base.batchRecordsMax(), retentionMs == 0 ? 1 : retentionMs,
                 retentionBytes < 0 ? -1 : Math.max(1, retentionBytes), base.write().withDurability(durability),
-                hashChain);
+                hashChain, CleanupPolicy.ofBits(value(TopicSetting.CLEANUP_POLICY, base)), compaction(base));
+    }
+
+    /** The topic's compaction settings: its overrides, else {@code base}'s. */
+    public CompactionConfig compaction(LogConfig base) {
+        long minLagMs = value(TopicSetting.MIN_COMPACTION_LAG_MS, base);
+        // A topic that overrides only one lag bound may cross the manager's other; the bound it set wins.
+        long maxLagMs = Math.max(value(TopicSetting.MAX_COMPACTION_LAG_MS, base), minLagMs);
+        return new CompactionConfig(value(TopicSetting.DELETE_RETENTION_MS, base),
+                (double) value(TopicSetting.MIN_CLEANABLE_DIRTY_RATIO, base) / TopicSetting.RATIO_PARTS, minLagMs,
+                maxLagMs);
     }
 }

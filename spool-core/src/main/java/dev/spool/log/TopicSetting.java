@@ -10,7 +10,8 @@ import java.util.Optional;
  * on it ({@link TopicConfig#overrides()}); every other setting follows the log manager's
  * {@link LogConfig}. Each value is held as a {@code long}; {@link #MESSAGE_TIMESTAMP_TYPE} as the
  * ordinal of its {@link TimestampType}, {@link #COMPRESSION_TYPE} as a codec id or
- * {@link #COMPRESSION_PRODUCER}.
+ * {@link #COMPRESSION_PRODUCER}, {@link #MIN_CLEANABLE_DIRTY_RATIO} (a fraction) in parts per
+ * million ({@link #RATIO_PARTS}), so that its text round-trips exactly to six decimals.
  *
  * <p>Some Kafka ranges are wider than what a Spool log can run with (a 14-byte segment, a
  * 0-byte batch limit, retention of 0 ms); {@link TopicConfig#applyTo(LogConfig, int)} says how each
@@ -44,12 +45,26 @@ public enum TopicSetting {
     COMPRESSION_TYPE("compression.type", -1, 4),
     /**
      * What happens to old segments, as a set of bits: {@link #CLEANUP_DELETE} (retention by time
-     * and size) and {@link #CLEANUP_COMPACT}. A topic whose policy lacks {@code delete} is never
-     * trimmed by retention, as in Kafka. Compaction itself is not performed yet: a compacted topic
-     * keeps every record, which still gives Kafka's promise that the latest value of each key is
-     * kept, only without reclaiming the space of older values.
+     * and size) and {@link #CLEANUP_COMPACT} ({@link CleanupPolicy}). A topic whose policy lacks
+     * {@code delete} is never trimmed by retention, as in Kafka; one with {@code compact} refuses
+     * records without a key. Until a cleaner runs, a compacted topic keeps every record, which
+     * still gives Kafka's promise that the latest value of each key is kept.
      */
-    CLEANUP_POLICY("cleanup.policy", 1, 3);
+    CLEANUP_POLICY("cleanup.policy", 1, 3),
+    /** How long a tombstone stays after the cleaner first passes it ({@link CompactionConfig#deleteRetentionMs()}). */
+    DELETE_RETENTION_MS("delete.retention.ms", 0, Long.MAX_VALUE),
+    /**
+     * The dirty share of a compacted log above which it is cleaned, in parts per million (Kafka's
+     * double from 0 to 1, parsed as Kafka parses it and rounded to the nearest millionth).
+     */
+    MIN_CLEANABLE_DIRTY_RATIO("min.cleanable.dirty.ratio", 0, 1_000_000),
+    /** A record stays uncompacted at least this long after its append. */
+    MIN_COMPACTION_LAG_MS("min.compaction.lag.ms", 0, Long.MAX_VALUE),
+    /** A record is compacted at the latest this long after its append; not below {@link #MIN_COMPACTION_LAG_MS}. */
+    MAX_COMPACTION_LAG_MS("max.compaction.lag.ms", 1, Long.MAX_VALUE);
+
+    /** {@link #MIN_CLEANABLE_DIRTY_RATIO}'s unit: its value divided by this is the ratio. */
+    public static final long RATIO_PARTS = 1_000_000;
 
     /** {@link #CLEANUP_POLICY}'s bit for {@code delete}. */
     public static final long CLEANUP_DELETE = 1;
@@ -119,6 +134,9 @@ public enum TopicSetting {
         if (this == CLEANUP_POLICY) {
             return parseCleanupPolicy(text, value);
         }
+        if (this == MIN_CLEANABLE_DIRTY_RATIO) {
+            return parseRatio(text, value);
+        }
         long parsed;
         try {
             parsed = Long.parseLong(value);
@@ -143,8 +161,25 @@ public enum TopicSetting {
         return bits;
     }
 
+    private long parseRatio(String text, String value) {
+        double ratio;
+        try {
+            ratio = Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Invalid value '" + text + "' for " + key + ": expected a number");
+        }
+        if (!(ratio >= 0 && ratio <= 1)) { // NaN fails too
+            throw new IllegalArgumentException("Invalid value " + value + " for " + key + ": expected 0 to 1");
+        }
+        return Math.round(ratio * RATIO_PARTS);
+    }
+
     /** Throws {@link IllegalArgumentException} unless {@code value} lies in the setting's range. */
     public void check(long value) {
+        if (this == MIN_CLEANABLE_DIRTY_RATIO && (value < min || value > max)) {
+            throw new IllegalArgumentException("Invalid value " + value + " parts per million for " + key
+                    + ": expected 0 to " + RATIO_PARTS + " (0 to 1)");
+        }
         if (value < min || value > max) {
             throw new IllegalArgumentException("Invalid value " + format(value) + " for " + key + ": expected "
                     + (max == Long.MAX_VALUE ? "at least " + min : min + " to " + max));
@@ -163,6 +198,9 @@ public enum TopicSetting {
         if (this == CLEANUP_POLICY && value >= 1 && value <= 3) {
             return value == CLEANUP_DELETE ? "delete" : value == CLEANUP_COMPACT ? "compact" : "compact,delete";
         }
+        if (this == MIN_CLEANABLE_DIRTY_RATIO) {
+            return Double.toString((double) value / RATIO_PARTS); // as Kafka prints a double: 0.5, 1.0
+        }
         return Long.toString(value);
     }
 
@@ -178,7 +216,11 @@ public enum TopicSetting {
             case MESSAGE_TIMESTAMP_TYPE -> TimestampType.CREATE_TIME.ordinal();
             case MESSAGE_TIMESTAMP_BEFORE_MAX_MS, MESSAGE_TIMESTAMP_AFTER_MAX_MS -> Long.MAX_VALUE;
             case COMPRESSION_TYPE -> COMPRESSION_PRODUCER;
-            case CLEANUP_POLICY -> CLEANUP_DELETE;
+            case CLEANUP_POLICY -> base.cleanupPolicy().bits();
+            case DELETE_RETENTION_MS -> base.compaction().deleteRetentionMs();
+            case MIN_CLEANABLE_DIRTY_RATIO -> Math.round(base.compaction().minCleanableDirtyRatio() * RATIO_PARTS);
+            case MIN_COMPACTION_LAG_MS -> base.compaction().minCompactionLagMs();
+            case MAX_COMPACTION_LAG_MS -> base.compaction().maxCompactionLagMs();
         };
     }
 

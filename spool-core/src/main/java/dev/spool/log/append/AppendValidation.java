@@ -1,16 +1,25 @@
 package dev.spool.log.append;
 
 import dev.spool.log.InvalidBatchException;
+import dev.spool.log.KeylessRecordException;
 import dev.spool.log.LogConfig;
 import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The checks an append passes before anything is written (every input bounded by a named limit): whole
  * batches only, each within {@code batchBytesMax} and {@code batchRecordsMax}, a valid CRC and
- * header, offsets that can be dense, and no more in one append than a segment holds. Runs on the
- * caller's thread, outside the log's lock. A refusal is an {@link InvalidBatchException}.
+ * header, offsets that can be dense, and no more in one append than a segment holds. On a
+ * compacted log ({@link LogConfig#compacted()}) every record must have a key, as Kafka's broker
+ * requires: only there are the records decoded, a compressed batch decompressed to at most
+ * {@link RecordBatch#DECOMPRESSED_BYTES_MAX_DEFAULT} bytes (the one bound every decoder of
+ * untrusted batches uses), so appends to other logs pay nothing for it. Control batches (written
+ * by the log's owner, keyed by construction) are not decoded. Runs on the caller's thread, outside
+ * the log's lock. A refusal is an {@link InvalidBatchException}.
  */
 final class AppendValidation {
     private AppendValidation() {
@@ -52,9 +61,35 @@ final class AppendValidation {
                 throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Batch at position " + at
                         + " holds no records");
             }
+            if (config.compacted() && !RecordBatch.isControl(view, at)) {
+                requireKeys(view, at, name);
+            }
             at += (int) size;
         }
         return end - view.position();
+    }
+
+    /** Refuses the batch at {@code at} (already validated) if any of its records has no key. */
+    private static void requireKeys(ByteBuffer view, int at, String name) {
+        List<Record> records;
+        try {
+            records = RecordBatch.recordsOfCheckedBatch(view, at, RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT);
+        } catch (CorruptRecordException e) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid records in the batch at "
+                    + "position " + at + " of the append to " + name + ": " + e.getMessage());
+        }
+        List<Integer> keyless = null;
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).key().isEmpty()) {
+                if (keyless == null) {
+                    keyless = new ArrayList<>();
+                }
+                keyless.add(i);
+            }
+        }
+        if (keyless != null) {
+            throw new KeylessRecordException(name, at - view.position(), keyless);
+        }
     }
 
 }

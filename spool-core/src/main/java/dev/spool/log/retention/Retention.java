@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * Which whole segments of a log may go, and their deletion: by the log start offset (segments
  * wholly below it, after Kafka's DeleteRecords), by time (the newest record older than
  * {@code retentionMs}) and by size (the oldest segments while the log exceeds
- * {@code retentionBytes}).
+ * {@code retentionBytes}); the time and size limits only under a policy that deletes
+ * ({@link dev.spool.log.CleanupPolicy#deletes()}).
  *
  * <h2>Design</h2>
  * Retention only ever removes a prefix of the log: it walks the segments from the oldest and
@@ -57,6 +58,9 @@ public final class Retention {
 
     private int applyLimits(LogConfig config, long nowMs) throws IOException {
         int deleted = deleteBelowLogStart();
+        if (!config.cleanupPolicy().deletes()) { // compact alone: Kafka applies no retention
+            return deleted;
+        }
         if (config.retentionMs() > 0) {
             deleted += deleteWhile(segment -> {
                 long max = segment.maxTimestampForRetention();

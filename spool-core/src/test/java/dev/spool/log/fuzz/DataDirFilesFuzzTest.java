@@ -174,6 +174,11 @@ class DataDirFilesFuzzTest {
                             // only values in the setting's range reach a file
                         }
                     }
+                    Long minLagMs = valid.get(TopicSetting.MIN_COMPACTION_LAG_MS);
+                    Long maxLagMs = valid.get(TopicSetting.MAX_COMPACTION_LAG_MS);
+                    if (minLagMs != null && maxLagMs != null && minLagMs > maxLagMs) {
+                        valid.remove(TopicSetting.MIN_COMPACTION_LAG_MS); // a topic cannot hold the crossed pair
+                    }
                     return valid;
                 });
         return Combinators.combine(Arbitraries.of(Durability.class), Arbitraries.of(CompressionType.class),

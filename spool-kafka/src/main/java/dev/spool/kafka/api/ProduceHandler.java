@@ -7,6 +7,7 @@ import dev.spool.log.AppendRejectedException;
 import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.InvalidBatchException;
+import dev.spool.log.KeylessRecordException;
 import dev.spool.log.Log;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicSetting;
@@ -48,6 +49,8 @@ import org.slf4j.LoggerFactory;
  *  larger than the topic's max.message.bytes          MESSAGE_TOO_LARGE (the client's RecordTooLargeException)
  *  transactional or control batch                      INVALID_RECORD (transactions are not served)
  *  a timestamp outside the topic's before/after.max.ms INVALID_TIMESTAMP (CreateTime topics)
+ *  a record without a key on a compacted topic         INVALID_RECORD with a record error per keyless record
+ *    (the log refuses it: {@link KeylessRecordException})   (the client's InvalidRecordException)
  *  producer epoch and sequence                         see ProducerStateTable
  * </pre>
  * A topic with {@code compression.type} other than {@code producer} gets its batches recompressed
@@ -166,6 +169,8 @@ final class ProduceHandler {
             firstOffset = append(log, batch, durability);
         } catch (RefusedBatch e) {
             return done(out, e.error, e.getMessage());
+        } catch (KeylessRecordException e) {
+            return keyless(out, topic + "-" + partition.index(), e);
         } catch (InvalidBatchException e) {
             return done(out, errorFor(e), e.getMessage());
         } catch (AppendRejectedException e) {
@@ -358,8 +363,31 @@ final class ProduceHandler {
         return switch (e.reason()) {
             case TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
             case CORRUPT -> Errors.CORRUPT_MESSAGE;
-            case TOO_MANY_RECORDS, EMPTY -> Errors.INVALID_RECORD;
+            case TOO_MANY_RECORDS, EMPTY, KEY_REQUIRED -> Errors.INVALID_RECORD;
         };
+    }
+
+    /**
+     * A batch with keyless records refused by a compacted topic's log, answered as Kafka's broker
+     * answers it: INVALID_RECORD, one record error per keyless record (its index in the batch), and
+     * a partition message quoting the first three (record errors exist from Produce v8; earlier
+     * versions carry the error code alone).
+     */
+    private static CompletableFuture<Errors> keyless(ProduceResponseData.PartitionProduceResponse out,
+                                                     String topicPartition, KeylessRecordException e) {
+        String message = "Compacted topic cannot accept message without key in topic partition " + topicPartition;
+        List<ProduceResponseData.BatchIndexAndErrorMessage> errors = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (int index : e.recordIndexes()) {
+            errors.add(new ProduceResponseData.BatchIndexAndErrorMessage().setBatchIndex(index)
+                    .setBatchIndexErrorMessage(message));
+            if (shown.size() < 3) {
+                shown.add("RecordError(batchIndex=" + index + ", message='" + message + "')");
+            }
+        }
+        out.setRecordErrors(errors);
+        return done(out, Errors.INVALID_RECORD, "One or more records have been rejected due to " + errors.size()
+                + " record errors in total, and only showing the first three errors at most: " + shown);
     }
 
     private static CompletableFuture<Errors> done(ProduceResponseData.PartitionProduceResponse out, Errors error,

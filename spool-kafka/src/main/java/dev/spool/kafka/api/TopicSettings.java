@@ -28,9 +28,11 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
  *                                          min.insync.replicas=1, unclean.leader.election.enable=false
  * </pre>
  * {@code cleanup.policy} is one of the overrides: {@code compact} is accepted (Kafka Streams'
- * changelogs, Connect's and MirrorMaker 2's internal topics cannot be created without it) and keeps
- * every record until Spool compacts, which still keeps the latest value of each key; a topic
- * without {@code delete} is never trimmed by retention, as in Kafka. Anything else, and a fixed
+ * changelogs, Connect's and MirrorMaker 2's internal topics cannot be created without it), refuses
+ * records without a key and keeps at least the latest value of each key; a topic without
+ * {@code delete} is never trimmed by retention, as in Kafka. So are the compaction settings
+ * ({@code delete.retention.ms}, {@code min.cleanable.dirty.ratio}, {@code min/max.compaction.lag.ms}),
+ * with Kafka's ranges. Anything else, and a fixed
  * config with another value, is refused with a message naming the key ({@link InvalidConfig},
  * answered INVALID_CONFIG): a value Spool would silently ignore is worse than a refusal. Stateless.
  */
@@ -74,6 +76,7 @@ final class TopicSettings {
             String defaultValue = setting.format(setting.defaultValue(base));
             Synonym fallback = new Synonym(brokerSynonym(setting), defaultValue, ConfigSource.DEFAULT_CONFIG);
             ConfigType type = setting == TopicSetting.CLEANUP_POLICY ? ConfigType.LIST
+                    : setting == TopicSetting.MIN_CLEANABLE_DIRTY_RATIO ? ConfigType.DOUBLE
                     : setting == TopicSetting.MESSAGE_TIMESTAMP_TYPE
                     || setting == TopicSetting.COMPRESSION_TYPE ? ConfigType.STRING
                     : setting == TopicSetting.SEGMENT_BYTES || setting == TopicSetting.SEGMENT_INDEX_BYTES
@@ -141,6 +144,10 @@ final class TopicSettings {
             case MESSAGE_TIMESTAMP_AFTER_MAX_MS -> "log.message.timestamp.after.max.ms";
             case COMPRESSION_TYPE -> "compression.type";
             case CLEANUP_POLICY -> "log.cleanup.policy";
+            case DELETE_RETENTION_MS -> "log.cleaner.delete.retention.ms";
+            case MIN_CLEANABLE_DIRTY_RATIO -> "log.cleaner.min.cleanable.ratio";
+            case MIN_COMPACTION_LAG_MS -> "log.cleaner.min.compaction.lag.ms";
+            case MAX_COMPACTION_LAG_MS -> "log.cleaner.max.compaction.lag.ms";
         };
     }
 
@@ -157,8 +164,14 @@ final class TopicSettings {
             case MESSAGE_TIMESTAMP_AFTER_MAX_MS -> "With CreateTime: how far a record's timestamp may lie in the future";
             case COMPRESSION_TYPE -> "producer (store batches as sent) or the codec the server recompresses them with: "
                     + "uncompressed, gzip, snappy, lz4, zstd";
-            case CLEANUP_POLICY -> "delete (retention by time and size), compact, or both. Spool does not compact yet: "
-                    + "a compacted topic keeps every record, so the latest value of each key is always there";
+            case CLEANUP_POLICY -> "delete (retention by time and size), compact (the latest record of each key kept; "
+                    + "records without a key refused), or both";
+            case DELETE_RETENTION_MS -> "How long a tombstone stays on a compacted topic after the cleaner first "
+                    + "passes it";
+            case MIN_CLEANABLE_DIRTY_RATIO -> "The share of a compacted log not yet cleaned above which it is cleaned "
+                    + "(0 to 1; kept to six decimals)";
+            case MIN_COMPACTION_LAG_MS -> "A record stays uncompacted at least this long after its append";
+            case MAX_COMPACTION_LAG_MS -> "A record is compacted at the latest this long after its append";
         };
     }
 
