@@ -127,6 +127,8 @@ public final class LogLoader {
 
     public static Loaded load(FileIO io, Path dir, LogConfig config, LoadState state, long nowMs) throws IOException {
         io.createDirectories(dir);
+        // Row C1/C2 of the recovery table: a cleaning round's leftovers (see CleanerFiles).
+        dev.spool.log.compaction.CleanerFiles.finishInterruptedSwaps(io, dir, config.batchBytesMax());
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();
         for (Path path : io.list(dir)) {
