@@ -129,7 +129,7 @@ final class BatchRewriter {
         long base = RecordBatch.baseOffset(original, 0);
         int baseSequence = RecordBatch.baseSequence(original, 0);
         CompressionType compression = RecordBatch.compression(original, 0);
-        builder.producer(RecordBatch.producerId(original, 0), RecordBatch.producerEpoch(original, 0), -1)
+        builder.reset().producer(RecordBatch.producerId(original, 0), RecordBatch.producerEpoch(original, 0), -1)
                 .transactional(RecordBatch.isTransactional(original, 0))
                 .compression(compression);
         int from = 0;
