@@ -9,6 +9,7 @@ import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
 import dev.spool.log.compaction.CompactionLogs.Kv;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +121,46 @@ class CleanerTest {
             assertThat(all).filteredOn(kv -> "old".equals(kv.value())).isEmpty();
             assertThat(all).filteredOn(kv -> "new".equals(kv.value())).hasSize(capacity + 5);
         }
+    }
+
+    @Test
+    void aProducersBatchKeepsItsSequencesAndAnEmptiedOneStaysAsAnEmptyBatch() throws IOException {
+        try (Log log = open()) {
+            log.append(producerBatch(7L, (short) 2, 100, "a", "b", "c"));
+            log.append(producerBatch(7L, (short) 2, 103, "a"));
+            log.append(producerBatch(7L, (short) 2, 104, "c", "d"));
+            log.roll();
+            log.append(producerBatch(7L, (short) 2, 106, "a", "c", "d"));
+            log.roll();
+            log.clean(cleaner(CleanerSettings.defaults()), 0);
+
+            java.nio.ByteBuffer batches = log.read(0, 1 << 20).batches();
+            List<String> shapes = new java.util.ArrayList<>();
+            for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+                shapes.add(RecordBatch.baseOffset(batches, at) + "+" + RecordBatch.lastOffsetDelta(batches, at)
+                        + " n=" + RecordBatch.recordCount(batches, at) + " pid=" + RecordBatch.producerId(batches, at)
+                        + " seq=" + RecordBatch.baseSequence(batches, at));
+            }
+            assertThat(shapes).containsExactly(
+                    "0+0 n=0 pid=-1 seq=-1",          // "a" superseded: a gap
+                    "1+0 n=1 pid=7 seq=101",          // "b" kept, its sequence moved by the record skipped
+                    "2+0 n=0 pid=-1 seq=-1",          // "c" superseded
+                    "3+0 n=0 pid=7 seq=103",          // the producer's whole batch gone: kept empty
+                    "4+1 n=0 pid=7 seq=104",
+                    "6+2 n=3 pid=7 seq=106");         // the next segment, whole
+            assertThat(RecordBatch.producerEpoch(batches, batches.position() + RecordBatch.HEADER_BYTES))
+                    .isEqualTo((short) 2);
+        }
+    }
+
+    private static java.nio.ByteBuffer producerBatch(long producerId, short epoch, int sequence, String... keys) {
+        dev.spool.log.record.BatchBuilder builder = new dev.spool.log.record.BatchBuilder(1 << 16)
+                .producer(producerId, epoch, sequence);
+        for (String key : keys) {
+            builder.append(1, java.nio.ByteBuffer.wrap(key.getBytes()), java.nio.ByteBuffer.wrap("v".getBytes()), null);
+        }
+        java.nio.ByteBuffer built = builder.build();
+        return java.nio.ByteBuffer.allocate(built.remaining()).put(built).flip();
     }
 
     @Test
