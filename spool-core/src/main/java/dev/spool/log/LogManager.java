@@ -291,7 +291,10 @@ public final class LogManager implements AutoCloseable {
      * data directory is synced, and the files are removed. A damaged topic can be deleted too.
      */
     public void deleteTopic(String name) throws IOException {
+        int partitions = topics.exists(name) ? topics.partitionCount(name) : 0;
         topics.delete(name);
+        // A topic created again under the name must be cleaned from its start.
+        compaction.forget(name, partitions);
     }
 
     /** Flushes every log, then checkpoints the recovery points and log start offsets. */

@@ -131,9 +131,13 @@ public final class CompactionManager {
         return result;
     }
 
-    /** Forgets a deleted partition. */
-    public void forget(TopicPartition partition) throws IOException {
-        if (firstDirty.remove(partition) != null) {
+    /** Forgets the partitions {@code 0 .. partitions - 1} of a deleted topic. */
+    public void forget(String topic, int partitions) throws IOException {
+        boolean changed = false;
+        for (int p = 0; p < partitions; p++) {
+            changed |= firstDirty.remove(new TopicPartition(topic, p)) != null;
+        }
+        if (changed) {
             writeCheckpoint();
         }
     }

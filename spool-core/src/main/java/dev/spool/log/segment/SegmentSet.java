@@ -345,16 +345,14 @@ public final class SegmentSet {
         long next = old.get(old.size() - 1).nextOffset();
         fileLock.lock();
         try {
-            List<Path> renamed = new ArrayList<>();
             for (Segment segment : old) {
-                for (Path path : segment.paths()) {
-                    if (io.exists(path)) {
-                        Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
-                        io.rename(path, target);
-                        renamed.add(target);
-                    }
-                }
+                // Open what readers open lazily while the old names still exist: a read that finds
+                // an old segment in the map before the switch keeps working on the renamed files.
+                segment.storageFile();
+                segment.offsetIndex();
+                segment.timeIndex();
             }
+            List<Path> renamed = SegmentFiles.renameDeleted(io, old);
             io.syncDirectory(dir);
             io.rename(swapFile, SegmentFiles.logFile(dir, base));
             io.syncDirectory(dir);

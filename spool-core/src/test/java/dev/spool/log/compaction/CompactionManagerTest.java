@@ -82,6 +82,10 @@ class CompactionManagerTest {
             fill(manager.log("changelog", 0), "old");
             fill(manager.log("changelog", 0), "new");
             assertThat(manager.cleanNow("changelog")).isEqualTo(5);
+            Path checkpoint = dataDir.resolve(CompactionManager.CHECKPOINT_FILE);
+            assertThat(OffsetCheckpointFile.read(FileIO.real(), checkpoint)).hasSize(1);
+            manager.deleteTopic("changelog");
+            assertThat(OffsetCheckpointFile.read(FileIO.real(), checkpoint)).as("a deleted topic is forgotten").isEmpty();
             assertThatThrownBy(() -> manager.cleanNow("events")).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("events");
         }
