@@ -67,4 +67,14 @@ public record CleanerSettings(long deleteRetentionMs, long minCompactionLagMs, d
         return new CleanerSettings(deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio, maxCompactionLagMs,
                 bytes, ioBytesPerSecond);
     }
+
+    public CleanerSettings withMaxCompactionLagMs(long ms) {
+        return new CleanerSettings(deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio, ms,
+                dedupeBufferBytes, ioBytesPerSecond);
+    }
+
+    public CleanerSettings withIoBytesPerSecond(long bytesPerSecond) {
+        return new CleanerSettings(deleteRetentionMs, minCompactionLagMs, minCleanableDirtyRatio, maxCompactionLagMs,
+                dedupeBufferBytes, bytesPerSecond);
+    }
 }

@@ -92,6 +92,29 @@ class CompactionManagerTest {
     }
 
     @Test
+    void aLogBelowTheDirtyRatioIsCleanedOnceItsDirtyPartPassesTheMaximumLag() throws IOException {
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000L);
+        LogManagerConfig config = LogManagerConfig.defaults().withoutBackgroundTasks().withClock(clock::get)
+                .withCleaner(CleanerSettings.defaults().withMinCleanableDirtyRatio(0.9).withMaxCompactionLagMs(60_000));
+        try (LogManager manager = LogManager.open(dataDir, config)) {
+            manager.createTopic("changelog", 1, compacted());
+            Log log = manager.log("changelog", 0);
+            for (int i = 0; i < 20; i++) {
+                append(log, clock.get(), "k" + i, "v");
+            }
+            log.roll();
+            assertThat(manager.cleanDirtiest()).isPresent();
+            append(log, clock.get(), "k0", "newer");
+            log.roll();
+            assertThat(manager.cleanDirtiest()).as("dirty ratio under 0.9, lag not passed").isEmpty();
+            clock.addAndGet(61_000);
+            assertThat(manager.cleanDirtiest()).contains(new TopicPartition("changelog", 0));
+            assertThat(readAll(log)).filteredOn(kv -> kv.key().equals("k0")).extracting(Kv::value)
+                    .containsExactly("newer");
+        }
+    }
+
+    @Test
     void aDamagedCheckpointIsIgnoredAndCleaningStartsOver() throws IOException {
         Files.writeString(dataDir.resolve(CompactionManager.CHECKPOINT_FILE), "garbage\n");
         try (LogManager manager = open()) {
