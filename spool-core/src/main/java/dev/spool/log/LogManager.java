@@ -397,6 +397,7 @@ public final class LogManager implements AutoCloseable {
         if (!topics.close()) {
             return;
         }
+        compaction.stop(); // a cleaning round gives up at its next batch: closing does not wait for it
         tasks.stopPeriodic();
         try {
             boolean anyFailed = false;

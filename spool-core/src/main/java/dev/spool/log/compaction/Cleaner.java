@@ -50,12 +50,23 @@ public final class Cleaner {
     private final CleanerSettings settings;
     private final OffsetMap map;
     private final Throttle throttle;
+    /** Set by {@link #stop()} from another thread; checked between batches. */
+    private volatile boolean stopping;
 
     public Cleaner(FileIO io, CleanerSettings settings) {
         this.io = io;
         this.settings = settings;
         this.map = new OffsetMap(settings.dedupeBufferBytes());
         this.throttle = new Throttle(settings.ioBytesPerSecond());
+    }
+
+    /**
+     * Makes a running round give up at its next batch (the log manager is closing): the round
+     * throws, a group not yet swapped in is left as a {@code .cleaned} file that the next open
+     * deletes, and the log is as before that group.
+     */
+    public void stop() {
+        stopping = true;
     }
 
     public CleanerSettings settings() {
@@ -234,7 +245,10 @@ public final class Cleaner {
     }
 
     /** Reads the next batch; false at the end. Damage inside a closed segment fails the round. */
-    private static boolean next(BatchCursor cursor) throws IOException {
+    private boolean next(BatchCursor cursor) throws IOException {
+        if (stopping) {
+            throw new IOException("Cleaning of " + cursor.path().getParent() + " stopped: the log manager is closing");
+        }
         BatchClassifier.Verdict verdict = cursor.read();
         if (verdict.kind() == BatchClassifier.Kind.END) {
             return false;

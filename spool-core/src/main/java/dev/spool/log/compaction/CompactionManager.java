@@ -131,6 +131,11 @@ public final class CompactionManager {
         return result;
     }
 
+    /** Makes a running round give up soon, for closing; no round starts after it. */
+    public void stop() {
+        cleaner.stop();
+    }
+
     /** Forgets the partitions {@code 0 .. partitions - 1} of a deleted topic. */
     public void forget(String topic, int partitions) throws IOException {
         boolean changed = false;

@@ -164,6 +164,21 @@ class CleanerTest {
     }
 
     @Test
+    void aStoppedCleanerGivesUpAndLeavesTheLogAsItWas() throws IOException {
+        try (Log log = open()) {
+            append(log, clock.get(), "a", "1");
+            append(log, clock.get(), "a", "2");
+            log.roll();
+            Cleaner stopped = cleaner(CleanerSettings.defaults());
+            stopped.stop();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.clean(stopped, 0))
+                    .isInstanceOf(IOException.class).hasMessageContaining("stopped");
+            assertThat(readAll(log)).extracting(Kv::value).containsExactly("1", "2");
+            assertThat(log.isFailed()).isFalse();
+        }
+    }
+
+    @Test
     void aLeftoverCleanedFileIsDeletedAndASwapFileCompletedOnOpen() throws IOException {
         Path logDir = dir.resolve("t-0");
         try (Log log = open()) {
