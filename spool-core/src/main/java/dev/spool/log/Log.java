@@ -326,6 +326,43 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * Runs one compaction round with {@code cleaner} over the closed segments, mapping keys from
+     * {@code firstDirtyOffset} (the cleaner checkpoint); reads run meanwhile, appends wait only for
+     * each group's swap. A log that keeps a hash chain is not cleaned (rewriting batches would break
+     * its chain): the result then says nothing was done.
+     */
+    public dev.spool.log.compaction.CleanResult clean(dev.spool.log.compaction.Cleaner cleaner,
+                                                      long firstDirtyOffset) throws IOException {
+        LogConfig current = config;
+        if (current.hashChain()) {
+            return new dev.spool.log.compaction.CleanResult(firstDirtyOffset, 0, 0, 0, 0);
+        }
+        segments.ensureWritable();
+        return cleaner.clean(segments, current, firstDirtyOffset, clockMs.getAsLong(),
+                (old, swap) -> pipeline.exclusive(() -> {
+                    segments.ensureWritable();
+                    if (!segments.replace(old, swap, current)) {
+                        throw new IOException("Segments of " + name + " changed while they were cleaned; "
+                                + "the round is abandoned and the log is as before it");
+                    }
+                    return null;
+                }));
+    }
+
+    /** The cleanable part of this log for the cleaner: bytes of closed segments at and past {@code firstDirtyOffset}, and in all. */
+    public long[] cleanableBytes(long firstDirtyOffset) {
+        long dirty = 0;
+        long total = 0;
+        for (var segment : segments.segments().headMap(segments.active().baseOffset(), false).values()) {
+            total += segment.sizeBytes();
+            if (segment.nextOffset() > firstDirtyOffset) {
+                dirty += segment.sizeBytes();
+            }
+        }
+        return new long[] {dirty, total};
+    }
+
+    /**
      * Raises the log start offset (Kafka's DeleteRecords): offsets below it stop being readable
      * at once, and segments wholly below it are deleted. Returns the new log start offset.
      */

@@ -1,6 +1,7 @@
 package dev.spool.log;
 
 import dev.spool.log.catalog.BackgroundTasks;
+import dev.spool.log.compaction.CompactionManager;
 import dev.spool.log.catalog.DataDir;
 import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.catalog.LogAccess;
@@ -11,6 +12,8 @@ import dev.spool.log.catalog.Topics;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -56,12 +59,16 @@ public final class LogManager implements AutoCloseable {
      * in {@code __consumer_offsets}); the manager leaves them alone.
      */
     public static final String RESERVED_PREFIX = "__";
+    /** How often the background cleaner looks for a dirty compacted log (Kafka's cleaner backs off 15 s). */
+    static final long CLEANER_INTERVAL_MS = 15_000L;
 
     private final LogManagerConfig config;
     private final DataDir dataDir;
     private final BackgroundTasks tasks;
     private final Topics topics;
     private final boolean openedClean;
+    /** Cleans the logs of compacted topics and keeps the cleaner checkpoint. */
+    private final CompactionManager compaction;
 
     private LogManager(LogManagerConfig config, DataDir dataDir, BackgroundTasks tasks, Topics topics,
                        boolean openedClean) {
@@ -70,6 +77,8 @@ public final class LogManager implements AutoCloseable {
         this.tasks = tasks;
         this.topics = topics;
         this.openedClean = openedClean;
+        this.compaction = new CompactionManager(config.io(), dataDir.path(), config.cleaner(), config.clockMs(),
+                config.meterRegistry());
     }
 
     /** Opens (creating if needed) the data directory with default settings. */
@@ -133,6 +142,9 @@ public final class LogManager implements AutoCloseable {
     private void startBackgroundTasks() {
         tasks.every(config.checkpointIntervalMs(), "checkpoint", this::flushAndCheckpoint);
         tasks.every(config.retentionCheckIntervalMs(), "retention", this::applyRetention);
+        if (config.retentionCheckIntervalMs() > 0) {
+            tasks.every(CLEANER_INTERVAL_MS, "cleaner", () -> compaction.cleanOnce(compactedLogs(null)));
+        }
         // Kafka's flush.ms: bounds what a power loss can take from relaxed appends.
         tasks.every(config.logConfig().write().flushIntervalMs(), "flush", this::flushLogs);
     }
@@ -291,7 +303,10 @@ public final class LogManager implements AutoCloseable {
      * data directory is synced, and the files are removed. A damaged topic can be deleted too.
      */
     public void deleteTopic(String name) throws IOException {
+        int partitions = topics.exists(name) ? topics.partitionCount(name) : 0;
         topics.delete(name);
+        // A topic created again under the name must be cleaned from its start.
+        compaction.forget(name, partitions);
     }
 
     /** Flushes every log, then checkpoints the recovery points and log start offsets. */
@@ -326,6 +341,51 @@ public final class LogManager implements AutoCloseable {
         topics.checkpoint();
     }
 
+    /**
+     * Cleans every partition of {@code topic} now (its cleanup policy must have {@code compact}),
+     * whatever their dirty ratio; returns how many records were removed.
+     */
+    public long cleanNow(String topic) throws IOException {
+        if ((topicConfig(topic).value(TopicSetting.CLEANUP_POLICY, config.logConfig())
+                & TopicSetting.CLEANUP_COMPACT) == 0) {
+            throw new IllegalArgumentException("Topic " + topic + " has no compact cleanup policy");
+        }
+        long removed = 0;
+        for (CompactionManager.Candidate candidate : compactedLogs(topic)) {
+            removed += compaction.clean(candidate).recordsRemoved();
+        }
+        return removed;
+    }
+
+    /** Runs one background cleaner round now: the dirtiest cleanable compacted log, if any. */
+    public Optional<TopicPartition> cleanDirtiest() throws IOException {
+        return compaction.cleanOnce(compactedLogs(null));
+    }
+
+    /** The online logs of compacted topics ({@code only} that topic when not null). */
+    private List<CompactionManager.Candidate> compactedLogs(String only) {
+        List<CompactionManager.Candidate> out = new ArrayList<>();
+        for (String name : topics.names()) {
+            if (only != null && !only.equals(name)) {
+                continue;
+            }
+            TopicConfig topicConfig;
+            try {
+                topicConfig = topics.config(name);
+            } catch (RuntimeException e) {
+                continue; // unreadable settings: the topic is offline, nothing to clean
+            }
+            if ((topicConfig.value(TopicSetting.CLEANUP_POLICY, config.logConfig()) & TopicSetting.CLEANUP_COMPACT) == 0) {
+                continue;
+            }
+            for (int p = 0; p < topics.partitionCount(name); p++) {
+                int partition = p;
+                findLog(name, partition).ifPresent(log -> out.add(new CompactionManager.Candidate(new TopicPartition(name, partition), log)));
+            }
+        }
+        return out;
+    }
+
     /** Applies retention to every log now; returns the number of segments deleted. */
     public int applyRetention() throws IOException {
         int deleted = 0;
@@ -349,6 +409,7 @@ public final class LogManager implements AutoCloseable {
         if (!topics.close()) {
             return;
         }
+        compaction.stop(); // a cleaning round gives up at its next batch: closing does not wait for it
         tasks.stopPeriodic();
         try {
             boolean anyFailed = false;

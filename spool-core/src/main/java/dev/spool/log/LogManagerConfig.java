@@ -1,6 +1,7 @@
 package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
+import dev.spool.log.compaction.CleanerSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Objects;
@@ -24,12 +25,14 @@ import java.util.function.LongSupplier;
  *                                 ({@code dev.spool.log.catalog.BackgroundTasks}). A given executor is the caller's
  *                                 to stop. Tests pass one that runs tasks when they say, to replay thread
  *                                 interleavings from a seed.
+ * @param cleaner                  how the logs of compacted topics are cleaned ({@code cleanup.policy} with {@code compact})
  */
 public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier clockMs, long checkpointIntervalMs,
                                long retentionCheckIntervalMs, int partitionsMax, MeterRegistry meterRegistry,
-                               Optional<Executor> ioExecutor) {
+                               Optional<Executor> ioExecutor, CleanerSettings cleaner) {
 
     public LogManagerConfig {
+        Objects.requireNonNull(cleaner, "cleaner");
         Objects.requireNonNull(logConfig, "logConfig");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(clockMs, "clockMs");
@@ -47,43 +50,50 @@ public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier cloc
     public LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier clockMs, long checkpointIntervalMs,
                             long retentionCheckIntervalMs, int partitionsMax, MeterRegistry meterRegistry) {
         this(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax, meterRegistry,
-                Optional.empty());
+                Optional.empty(), CleanerSettings.defaults());
     }
 
     /** Kafka's defaults: checkpoint every minute, retention every five minutes, real files and clock. */
     public static LogManagerConfig defaults() {
         return new LogManagerConfig(LogConfig.defaults(), FileIO.real(), System::currentTimeMillis, 60_000L, 300_000L,
-                10_000, new CompositeMeterRegistry(), Optional.empty());
+                10_000, new CompositeMeterRegistry(), Optional.empty(),
+                CleanerSettings.defaults());
     }
 
     public LogManagerConfig withLogConfig(LogConfig config) {
         return new LogManagerConfig(config, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax,
-                meterRegistry, ioExecutor);
+                meterRegistry, ioExecutor, cleaner);
     }
 
     public LogManagerConfig withIo(FileIO fileIo) {
         return new LogManagerConfig(logConfig, fileIo, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
-                partitionsMax, meterRegistry, ioExecutor);
+                partitionsMax, meterRegistry, ioExecutor, cleaner);
     }
 
     public LogManagerConfig withClock(LongSupplier clock) {
         return new LogManagerConfig(logConfig, io, clock, checkpointIntervalMs, retentionCheckIntervalMs, partitionsMax,
-                meterRegistry, ioExecutor);
+                meterRegistry, ioExecutor, cleaner);
     }
 
     /** No background threads: checkpoints and retention run only when called. */
     public LogManagerConfig withoutBackgroundTasks() {
-        return new LogManagerConfig(logConfig, io, clockMs, 0L, 0L, partitionsMax, meterRegistry, ioExecutor);
+        return new LogManagerConfig(logConfig, io, clockMs, 0L, 0L, partitionsMax, meterRegistry, ioExecutor, cleaner);
     }
 
     public LogManagerConfig withMeterRegistry(MeterRegistry registry) {
         return new LogManagerConfig(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
-                partitionsMax, registry, ioExecutor);
+                partitionsMax, registry, ioExecutor, cleaner);
     }
 
     /** Runs the logs' background I/O on {@code executor} instead of a pool of the manager's own. */
     public LogManagerConfig withIoExecutor(Executor executor) {
         return new LogManagerConfig(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
-                partitionsMax, meterRegistry, Optional.of(executor));
+                partitionsMax, meterRegistry, Optional.of(executor), cleaner);
+    }
+
+    /** Compacts the logs of topics whose cleanup policy has {@code compact} with {@code settings}. */
+    public LogManagerConfig withCleaner(CleanerSettings settings) {
+        return new LogManagerConfig(logConfig, io, clockMs, checkpointIntervalMs, retentionCheckIntervalMs,
+                partitionsMax, meterRegistry, ioExecutor, settings);
     }
 }

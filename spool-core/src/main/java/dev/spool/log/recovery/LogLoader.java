@@ -80,6 +80,16 @@ import org.slf4j.LoggerFactory;
  *     <td>rebuild it from the segment (lazily, on first use, for segments not scanned)</td></tr>
  * </table>
  *
+ * <h2>Compaction's leftovers (before the segments are listed; {@code CleanerFiles})</h2>
+ * <table>
+ * <tr><th>state</th><th>cause</th><th>action</th></tr>
+ * <tr><td>K1 {@code B.log.cleaned}</td><td>crash while a cleaned group was written, before its
+ *     commit point</td><td>delete it; the old segments are untouched</td></tr>
+ * <tr><td>K2 {@code B.log.swap}</td><td>crash after the commit point, before the swap finished</td>
+ *     <td>complete it: delete every segment (log, indexes, chain) whose base lies in the swap file's
+ *     range {@code [B, end of its last batch)}, rename it {@code B.log}; its indexes are rebuilt</td></tr>
+ * </table>
+ *
  * <h2>Hash chain ({@code .chain} sidecars, when {@link LogConfig#hashChain()} is on)</h2>
  * A scanned segment's sidecar is checked against the chain recomputed from its batches in the
  * same pass ({@link ChainRecovery}). "Trusted" entries are those of batches below the
@@ -127,6 +137,8 @@ public final class LogLoader {
 
     public static Loaded load(FileIO io, Path dir, LogConfig config, LoadState state, long nowMs) throws IOException {
         io.createDirectories(dir);
+        // Rows K1 and K2: a cleaning round's leftovers (see CleanerFiles).
+        dev.spool.log.compaction.CleanerFiles.finishInterruptedSwaps(io, dir, config.batchBytesMax());
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();
         for (Path path : io.list(dir)) {

@@ -80,20 +80,28 @@ public final class SegmentFiles {
      * for any {@code .deleted} file a crash leaves).
      */
     static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
-        List<Path> renamed = new ArrayList<>();
         for (Segment segment : doomed) {
             segment.close();
+        }
+        List<Path> renamed = renameDeleted(io, doomed);
+        io.syncDirectory(dir);
+        for (Path path : renamed) {
+            io.deleteIfExists(path);
+        }
+    }
+
+    /** Renames the existing files of {@code doomed} to {@code .deleted}; returns the new names. */
+    static List<Path> renameDeleted(FileIO io, List<Segment> doomed) throws IOException {
+        List<Path> renamed = new ArrayList<>();
+        for (Segment segment : doomed) {
             for (Path path : segment.paths()) {
                 if (io.exists(path)) {
-                    Path target = path.resolveSibling(path.getFileName() + SegmentFiles.DELETED_SUFFIX);
+                    Path target = path.resolveSibling(path.getFileName() + DELETED_SUFFIX);
                     io.rename(path, target);
                     renamed.add(target);
                 }
             }
         }
-        io.syncDirectory(dir);
-        for (Path path : renamed) {
-            io.deleteIfExists(path);
-        }
+        return renamed;
     }
 }

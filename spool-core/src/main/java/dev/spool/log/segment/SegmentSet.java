@@ -326,6 +326,59 @@ public final class SegmentSet {
         deleteFiles(doomed);
     }
 
+    /**
+     * Replaces {@code old}, adjacent closed segments, with the cleaned segment in {@code swapFile}
+     * (compaction's swap, see {@code CleanerFiles}): the old files are renamed {@code .deleted}, the
+     * swap file takes the first one's name, its indexes are rebuilt and forced, the map switches to
+     * it, and the old files go. Writer lock held. Returns false, changing nothing but deleting the
+     * swap file, when one of {@code old} is no longer in the set (retention or a truncation ran).
+     */
+    public boolean replace(List<Segment> old, Path swapFile, LogConfig config) throws IOException {
+        for (Segment segment : old) {
+            if (segment == active || segments.get(segment.baseOffset()) != segment) {
+                io.deleteIfExists(swapFile);
+                io.syncDirectory(dir);
+                return false;
+            }
+        }
+        long base = old.get(0).baseOffset();
+        long next = old.get(old.size() - 1).nextOffset();
+        fileLock.lock();
+        try {
+            for (Segment segment : old) {
+                // Open what readers open lazily while the old names still exist: a read that finds
+                // an old segment in the map before the switch keeps working on the renamed files.
+                segment.storageFile();
+                segment.offsetIndex();
+                segment.timeIndex();
+            }
+            List<Path> renamed = SegmentFiles.renameDeleted(io, old);
+            io.syncDirectory(dir);
+            io.rename(swapFile, SegmentFiles.logFile(dir, base));
+            io.syncDirectory(dir);
+            Segment cleaned = Segment.open(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
+                    next, clockMs.getAsLong());
+            cleaned.recover(config.batchBytesMax());
+            cleaned.seal();
+            cleaned.flush();
+            segments.put(base, cleaned);
+            for (Segment segment : old.subList(1, old.size())) {
+                segments.remove(segment.baseOffset());
+            }
+            for (Segment segment : old) {
+                segment.close();
+            }
+            for (Path path : renamed) {
+                io.deleteIfExists(path);
+            }
+            return true;
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
     private void deleteFiles(List<Segment> doomed) throws IOException {
         fileLock.lock();
         try {
