@@ -164,8 +164,8 @@ class TopicConfigsTest {
 
     /**
      * Kafka Streams' changelogs (and Connect's and MirrorMaker 2's internal topics) are created
-     * with cleanup.policy=compact. Spool accepts it and, until it compacts, keeps every record:
-     * a compact-only topic is never trimmed by retention (as in Kafka), compact,delete is.
+     * with cleanup.policy=compact. Spool accepts it: a compact-only topic is never trimmed by
+     * retention (as in Kafka), compact,delete is.
      */
     @Test
     void aCompactedTopicIsAcceptedAndNeverTrimmedByRetentionUnlessItAlsoDeletes() throws Exception {

@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * so a segment whose records were all superseded shrinks to one 61-byte batch.
  *
  * <p>A producer's batch whose records were all removed is kept as an empty batch with its producer
- * fields ({@link RecordBatch#emptyProducerBatch}), always, not only when it is the producer's last:
+ * fields ({@link BatchBuilder#emptyProducerBatch}), always, not only when it is the producer's last:
  * simpler, and it costs 61 bytes per such batch. Control batches (transaction markers) are copied
  * as they are. Not thread-safe.
  */
@@ -72,7 +72,7 @@ final class BatchRewriter {
         }
         if (keptCount == 0 && RecordBatch.producerId(batch, 0) != RecordBatch.NO_PRODUCER_ID) {
             flushGap();
-            sink.write(RecordBatch.emptyProducerBatch(base, RecordBatch.lastOffsetDelta(batch, 0),
+            sink.write(BatchBuilder.emptyProducerBatch(base, RecordBatch.lastOffsetDelta(batch, 0),
                     RecordBatch.producerId(batch, 0), RecordBatch.producerEpoch(batch, 0),
                     RecordBatch.baseSequence(batch, 0), RecordBatch.isTransactional(batch, 0),
                     RecordBatch.baseTimestamp(batch, 0), RecordBatch.maxTimestamp(batch, 0)));

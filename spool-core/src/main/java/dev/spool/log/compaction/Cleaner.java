@@ -1,5 +1,6 @@
 package dev.spool.log.compaction;
 
+import dev.spool.log.CompactionConfig;
 import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
@@ -73,12 +74,15 @@ public final class Cleaner {
         return settings;
     }
 
-    /** The end of the cleanable section at {@code nowMs}: the active base, or the first segment too young. */
-    public long cleanableEnd(SegmentSet set, long nowMs) throws IOException {
+    /**
+     * The end of the cleanable section at {@code nowMs}: the active base, or the first segment too
+     * young for the log's {@link CompactionConfig#minCompactionLagMs}.
+     */
+    public long cleanableEnd(SegmentSet set, CompactionConfig compaction, long nowMs) throws IOException {
         long end = set.active().baseOffset();
-        if (settings.minCompactionLagMs() > 0) {
+        if (compaction.minCompactionLagMs() > 0) {
             for (Segment segment : closed(set)) {
-                if (segment.maxTimestamp() > nowMs - settings.minCompactionLagMs()) {
+                if (segment.maxTimestamp() > nowMs - compaction.minCompactionLagMs()) {
                     return segment.baseOffset();
                 }
             }
@@ -94,7 +98,7 @@ public final class Cleaner {
             return CleanResult.nothing(firstDirtyOffset);
         }
         long start = Math.max(firstDirtyOffset, closed.get(0).baseOffset());
-        long end = cleanableEnd(set, nowMs);
+        long end = cleanableEnd(set, config.compaction(), nowMs);
         if (start >= end) {
             return CleanResult.nothing(Math.max(firstDirtyOffset, 0));
         }
@@ -194,7 +198,7 @@ public final class Cleaner {
             });
             for (Segment segment : group) {
                 boolean dropTombstones = segment.nextOffset() <= firstDirty
-                        && segment.maxTimestamp() < nowMs - settings.deleteRetentionMs();
+                        && segment.maxTimestamp() < nowMs - config.compaction().deleteRetentionMs();
                 stats[0] += segment.sizeBytes();
                 stats[2] += rewriteSegment(segment, config, bound, dropTombstones, rewriter);
             }

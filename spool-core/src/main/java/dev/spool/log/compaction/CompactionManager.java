@@ -101,7 +101,7 @@ public final class CompactionManager {
             long[] bytes = candidate.log().cleanableBytes(from);
             double ratio = bytes[1] == 0 ? 0 : (double) bytes[0] / bytes[1];
             trackRatio(candidate.partition(), ratio);
-            boolean due = ratio >= cleaner.settings().minCleanableDirtyRatio() && bytes[0] > 0
+            boolean due = ratio >= candidate.log().config().compaction().minCleanableDirtyRatio() && bytes[0] > 0
                     || bytes[0] > 0 && overdue(candidate, now);
             if (due && ratio > best) {
                 best = ratio;
@@ -155,7 +155,7 @@ public final class CompactionManager {
     }
 
     private boolean overdue(Candidate candidate, long now) {
-        long lag = cleaner.settings().maxCompactionLagMs();
+        long lag = candidate.log().config().compaction().maxCompactionLagMs();
         if (lag == Long.MAX_VALUE) {
             return false;
         }

@@ -285,4 +285,19 @@ public final class BatchBuilder {
         }
         return size;
     }
+
+    /**
+     * A batch of no records that keeps a producer's fields: what compaction leaves where it removed
+     * every record of an idempotent or transactional producer's batch, so the producer's last
+     * sequence and epoch can still be read from the log (Kafka's cleaner keeps the same shape).
+     */
+    public static ByteBuffer emptyProducerBatch(long baseOffset, int lastOffsetDelta, long producerId,
+                                                short producerEpoch, int baseSequence, boolean transactional,
+                                                long baseTimestamp, long maxTimestamp) {
+        ByteBuffer buffer = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+        RecordBatch.writeHeader(buffer, 0, RecordBatch.HEADER_BYTES, baseOffset,
+                RecordBatch.attributes(CompressionType.NONE, TimestampType.CREATE_TIME, transactional, false),
+                lastOffsetDelta, baseTimestamp, maxTimestamp, producerId, producerEpoch, baseSequence, 0);
+        return buffer;
+    }
 }

@@ -453,21 +453,6 @@ public final class RecordBatch {
         return buffer;
     }
 
-    /**
-     * A batch of no records that keeps a producer's fields: what compaction leaves where it removed
-     * every record of an idempotent or transactional producer's batch, so the producer's last
-     * sequence and epoch can still be read from the log (Kafka's cleaner keeps the same shape).
-     */
-    public static ByteBuffer emptyProducerBatch(long baseOffset, int lastOffsetDelta, long producerId,
-                                                short producerEpoch, int baseSequence, boolean transactional,
-                                                long baseTimestamp, long maxTimestamp) {
-        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES);
-        writeHeader(buffer, 0, HEADER_BYTES, baseOffset,
-                attributes(CompressionType.NONE, TimestampType.CREATE_TIME, transactional, false), lastOffsetDelta,
-                baseTimestamp, maxTimestamp, producerId, producerEpoch, baseSequence, 0);
-        return buffer;
-    }
-
     /** Writes a complete header at {@code at} for records already in place, and computes the CRC. */
     static void writeHeader(ByteBuffer buffer, int at, int sizeBytes, long baseOffset, short attributes,
                             int lastOffsetDelta, long baseTimestamp, long maxTimestamp, long producerId,

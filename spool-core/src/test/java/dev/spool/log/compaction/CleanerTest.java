@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.LoadState;
 import dev.spool.log.Log;
+import dev.spool.log.CompactionConfig;
 import dev.spool.log.LogConfig;
 import dev.spool.log.compaction.CompactionLogs.Kv;
 import dev.spool.log.io.FileIO;
@@ -25,8 +26,13 @@ class CleanerTest {
     Path dir;
     private final AtomicLong clock = new AtomicLong(10 * DAY_MS);
 
+    /** A log with Kafka's compaction defaults: tombstones stay a day ({@code delete.retention.ms}). */
     private Log open() throws IOException {
-        return Log.open(FileIO.real(), dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(), clock::get);
+        return open(LogConfig.defaults());
+    }
+
+    private Log open(LogConfig config) throws IOException {
+        return Log.open(FileIO.real(), dir.resolve("t-0"), config, LoadState.unknown(), clock::get);
     }
 
     private Cleaner cleaner(CleanerSettings settings) {
@@ -63,7 +69,8 @@ class CleanerTest {
 
     @Test
     void tombstonesStayUntilDeleteRetentionAfterACleaningThenGo() throws IOException {
-        CleanerSettings settings = CleanerSettings.defaults().withDeleteRetentionMs(DAY_MS);
+        CleanerSettings settings = CleanerSettings.defaults();
+        assertThat(LogConfig.defaults().compaction().deleteRetentionMs()).isEqualTo(DAY_MS);
         try (Log log = open()) {
             append(log, clock.get(), "a", "1", "b", "1");
             append(log, clock.get(), "a", null);
@@ -86,8 +93,8 @@ class CleanerTest {
 
     @Test
     void recordsYoungerThanTheMinimumLagAreNotCleaned() throws IOException {
-        CleanerSettings settings = CleanerSettings.defaults().withMinCompactionLagMs(60_000);
-        try (Log log = open()) {
+        CleanerSettings settings = CleanerSettings.defaults();
+        try (Log log = open(LogConfig.defaults().withCompaction(CompactionConfig.defaults().withMinCompactionLagMs(60_000)))) {
             append(log, clock.get() - 120_000, "a", "1");
             log.roll();
             append(log, clock.get(), "a", "2");

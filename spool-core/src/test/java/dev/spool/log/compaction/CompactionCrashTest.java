@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.LoadState;
 import dev.spool.log.Log;
+import dev.spool.log.CompactionConfig;
 import dev.spool.log.LogConfig;
 import dev.spool.log.compaction.CompactionLogs.Kv;
 import dev.spool.log.io.FileIO;
@@ -48,8 +49,9 @@ class CompactionCrashTest {
         SimulatedFileIO sim = new SimulatedFileIO(seed);
         sim.createDurableDirectories(DIR);
         AtomicLong clock = new AtomicLong(10 * DAY_MS);
-        LogConfig config = LogConfig.defaults().withSegmentBytes(600);
-        Cleaner cleaner = new Cleaner(sim.session(), CleanerSettings.defaults().withDeleteRetentionMs(DAY_MS));
+        LogConfig config = LogConfig.defaults().withSegmentBytes(600)
+                .withCompaction(CompactionConfig.defaults().withDeleteRetentionMs(DAY_MS));
+        Cleaner cleaner = new Cleaner(sim.session(), CleanerSettings.defaults());
         Random random = new Random(seed);
         List<Kv> model = new ArrayList<>();
         Log log = Log.open(sim.session(), DIR, config, LoadState.unknown(), clock::get);

@@ -30,13 +30,13 @@ class CompactionManagerTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     private LogManager open() throws IOException {
-        return LogManager.open(dataDir, LogManagerConfig.defaults().withoutBackgroundTasks().withMeterRegistry(meters)
-                .withCleaner(CleanerSettings.defaults().withMinCleanableDirtyRatio(0.3)));
+        return LogManager.open(dataDir, LogManagerConfig.defaults().withoutBackgroundTasks().withMeterRegistry(meters));
     }
 
+    /** A compacted topic, cleaned once 30% of it is dirty (the topic's min.cleanable.dirty.ratio). */
     private static TopicConfig compacted() {
         return TopicConfig.defaults(LogConfig.defaults()).withOverride(TopicSetting.CLEANUP_POLICY,
-                TopicSetting.CLEANUP_COMPACT);
+                TopicSetting.CLEANUP_COMPACT).withOverride(TopicSetting.MIN_CLEANABLE_DIRTY_RATIO, 300_000);
     }
 
     private static void fill(Log log, String value) throws IOException {
@@ -94,10 +94,10 @@ class CompactionManagerTest {
     @Test
     void aLogBelowTheDirtyRatioIsCleanedOnceItsDirtyPartPassesTheMaximumLag() throws IOException {
         java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000L);
-        LogManagerConfig config = LogManagerConfig.defaults().withoutBackgroundTasks().withClock(clock::get)
-                .withCleaner(CleanerSettings.defaults().withMinCleanableDirtyRatio(0.9).withMaxCompactionLagMs(60_000));
+        LogManagerConfig config = LogManagerConfig.defaults().withoutBackgroundTasks().withClock(clock::get);
         try (LogManager manager = LogManager.open(dataDir, config)) {
-            manager.createTopic("changelog", 1, compacted());
+            manager.createTopic("changelog", 1, compacted().withOverride(TopicSetting.MIN_CLEANABLE_DIRTY_RATIO, 900_000)
+                    .withOverride(TopicSetting.MAX_COMPACTION_LAG_MS, 60_000));
             Log log = manager.log("changelog", 0);
             for (int i = 0; i < 20; i++) {
                 append(log, clock.get(), "k" + i, "v");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.LoadState;
 import dev.spool.log.Log;
+import dev.spool.log.CompactionConfig;
 import dev.spool.log.LogConfig;
 import dev.spool.log.compaction.CompactionLogs.Kv;
 import dev.spool.log.io.FileIO;
@@ -69,12 +70,14 @@ class CompactionPropertyTest {
     }
 
     private static void run(Path dir, List<Step> steps) throws IOException {
-        CleanerSettings settings = CleanerSettings.defaults().withDeleteRetentionMs(Long.MAX_VALUE);
+        CleanerSettings settings = CleanerSettings.defaults();
         List<Kv> model = new ArrayList<>();
         Set<Long> removed = new HashSet<>();
         long dirty = 0;
         Path logDir = dir.resolve("t-0");
-        try (Log log = Log.open(logDir, LogConfig.defaults().withSegmentBytes(400), LoadState.unknown())) {
+        LogConfig config = LogConfig.defaults().withSegmentBytes(400) // tombstones kept: the model keeps them
+                .withCompaction(CompactionConfig.defaults().withDeleteRetentionMs(Long.MAX_VALUE));
+        try (Log log = Log.open(logDir, config, LoadState.unknown())) {
             for (Step step : steps) {
                 switch (step.kind()) {
                     case "append" -> append(log, step.keys(), model);

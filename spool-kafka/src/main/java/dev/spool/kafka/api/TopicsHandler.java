@@ -104,8 +104,8 @@ final class TopicsHandler {
                 partitions.manager().createTopic(name, count, topicConfig);
                 if ((topicConfig.override(TopicSetting.CLEANUP_POLICY).orElse(TopicSetting.CLEANUP_DELETE)
                         & TopicSetting.CLEANUP_COMPACT) != 0) {
-                    LOG.info("Topic {} has cleanup.policy=compact: Spool does not compact yet, so it keeps every "
-                            + "record of it (the latest value of each key among them)", name);
+                    LOG.info("Topic {} has cleanup.policy=compact: the log manager's cleaner keeps the latest record"
+                            + " of each key", name);
                 }
             } catch (TopicExistsException e) {
                 fail(result, Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
