@@ -142,7 +142,7 @@ public final class LogManager implements AutoCloseable {
     private void startBackgroundTasks() {
         tasks.every(config.checkpointIntervalMs(), "checkpoint", this::flushAndCheckpoint);
         tasks.every(config.retentionCheckIntervalMs(), "retention", this::applyRetention);
-        if (config.retentionCheckIntervalMs() > 0) {
+        if (config.retentionCheckIntervalMs() > 0 && config.cleaner().enabled()) {
             tasks.every(CLEANER_INTERVAL_MS, "cleaner", () -> compaction.cleanOnce(compactedLogs(null)));
         }
         // Kafka's flush.ms: bounds what a power loss can take from relaxed appends.

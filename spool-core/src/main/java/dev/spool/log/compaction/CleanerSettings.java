@@ -7,8 +7,13 @@ package dev.spool.log.compaction;
  *
  * @param dedupeBufferBytes memory of the key map ({@link OffsetMap}); bounds the keys one round can map
  * @param ioBytesPerSecond  the cleaner's read and write rate, or {@code Long.MAX_VALUE} for no limit
+ * @param enabled           whether the log manager cleans in the background (Kafka's {@code log.cleaner.enable});
+ *                          off by default for now: a cleaned log holds empty batches over the removed offsets,
+ *                          and librdkafka (kcat, confluent-kafka) and kafka-python fail on a fetch that returns
+ *                          only such a batch, so until Fetch steps over them only Java clients read a cleaned
+ *                          topic. {@code LogManager.cleanNow} cleans on request either way.
  */
-public record CleanerSettings(int dedupeBufferBytes, long ioBytesPerSecond) {
+public record CleanerSettings(int dedupeBufferBytes, long ioBytesPerSecond, boolean enabled) {
     /**
      * 16 MiB, against Kafka's 128 MiB: an embedded engine shares its process's heap with the
      * application, and 16 MiB still maps about 630,000 keys per round (24 bytes a key at a 0.9
@@ -25,16 +30,21 @@ public record CleanerSettings(int dedupeBufferBytes, long ioBytesPerSecond) {
         }
     }
 
-    /** The smaller key map above and no I/O limit. */
+    /** The smaller key map above, no I/O limit, not in the background (see {@code enabled}). */
     public static CleanerSettings defaults() {
-        return new CleanerSettings(DEFAULT_DEDUPE_BUFFER_BYTES, Long.MAX_VALUE);
+        return new CleanerSettings(DEFAULT_DEDUPE_BUFFER_BYTES, Long.MAX_VALUE, false);
     }
 
     public CleanerSettings withDedupeBufferBytes(int bytes) {
-        return new CleanerSettings(bytes, ioBytesPerSecond);
+        return new CleanerSettings(bytes, ioBytesPerSecond, enabled);
     }
 
     public CleanerSettings withIoBytesPerSecond(long bytesPerSecond) {
-        return new CleanerSettings(dedupeBufferBytes, bytesPerSecond);
+        return new CleanerSettings(dedupeBufferBytes, bytesPerSecond, enabled);
+    }
+
+    /** These settings with the background cleaner on or off. */
+    public CleanerSettings withEnabled(boolean on) {
+        return new CleanerSettings(dedupeBufferBytes, ioBytesPerSecond, on);
     }
 }

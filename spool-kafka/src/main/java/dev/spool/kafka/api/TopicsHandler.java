@@ -104,8 +104,8 @@ final class TopicsHandler {
                 partitions.manager().createTopic(name, count, topicConfig);
                 if ((topicConfig.override(TopicSetting.CLEANUP_POLICY).orElse(TopicSetting.CLEANUP_DELETE)
                         & TopicSetting.CLEANUP_COMPACT) != 0) {
-                    LOG.info("Topic {} has cleanup.policy=compact: the log manager's cleaner keeps the latest record"
-                            + " of each key", name);
+                    LOG.info("Topic {} has cleanup.policy=compact: it keeps every record until the log manager's"
+                            + " cleaner is enabled (the latest value of each key among them)", name);
                 }
             } catch (TopicExistsException e) {
                 fail(result, Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
