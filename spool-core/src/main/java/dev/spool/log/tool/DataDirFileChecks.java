@@ -8,6 +8,7 @@ import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.catalog.PartitionMetadataFile;
 import dev.spool.log.catalog.TopicConfigFile;
+import dev.spool.log.catalog.TopicIds;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.tool.LogVerifier.Finding;
 import dev.spool.log.tool.LogVerifier.Kind;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -123,32 +123,24 @@ public final class DataDirFileChecks implements DataDirCheck {
                 : "; the log manager keeps partition " + partition + " offline";
     }
 
+    /** The same reading of a topic's id copies as the open's ({@link TopicIds.Copies}), as findings. */
     private void checkTopicIds(List<Map.Entry<TopicPartition, Path>> partitions, List<Finding> findings) {
-        UUID first = null;
-        Path firstFile = null;
-        for (Map.Entry<TopicPartition, Path> partition : partitions) {
-            Path file = partition.getValue().resolve(PartitionMetadataFile.FILE_NAME);
-            Optional<UUID> id;
-            try {
-                id = PartitionMetadataFile.read(io, partition.getValue());
-            } catch (IOException | RuntimeException e) {
-                findings.add(new Finding(Severity.ERROR, Kind.FILE_CORRUPT, file, -1, -1, e.getMessage()
-                        + "; the topic keeps the id of its other partitions, or runs without one; run 'spool repair "
-                        + partition.getKey().topic() + "'"));
-                continue;
-            }
-            if (id.isEmpty()) {
-                continue;
-            }
+        String repair = "; run 'spool repair " + partitions.get(0).getKey().topic() + "'";
+        TopicIds.Copies copies = TopicIds.Copies.of(io, partitions.stream().map(Map.Entry::getValue).toList());
+        copies.damaged().forEach((dir, problem) -> findings.add(new Finding(Severity.ERROR, Kind.FILE_CORRUPT,
+                dir.resolve(PartitionMetadataFile.FILE_NAME), -1, -1, problem
+                + "; the topic keeps the id of its other partitions, or runs without one" + repair)));
+        Map.Entry<Path, UUID> first = null;
+        for (Map.Entry<Path, UUID> copy : copies.read().entrySet()) {
             if (first == null) {
-                first = id.get();
-                firstFile = file;
-            } else if (!Objects.equals(first, id.get())) {
-                findings.add(new Finding(Severity.ERROR, Kind.FILES_DISAGREE, file, -1, -1, "topic id "
-                        + PartitionMetadataFile.encode(id.get()) + " differs from "
-                        + PartitionMetadataFile.encode(first) + " in " + firstFile
-                        + "; expected one id in all partitions of the topic; the topic runs without an id; run 'spool"
-                        + " repair " + partition.getKey().topic() + "'"));
+                first = copy;
+            } else if (!first.getValue().equals(copy.getValue())) {
+                findings.add(new Finding(Severity.ERROR, Kind.FILES_DISAGREE,
+                        copy.getKey().resolve(PartitionMetadataFile.FILE_NAME), -1, -1, "topic id "
+                        + PartitionMetadataFile.encode(copy.getValue()) + " differs from "
+                        + PartitionMetadataFile.encode(first.getValue()) + " in "
+                        + first.getKey().resolve(PartitionMetadataFile.FILE_NAME)
+                        + "; expected one id in all partitions of the topic; the topic runs without an id" + repair));
             }
         }
     }

@@ -137,7 +137,7 @@ public final class LogRepair implements AutoCloseable {
      * planned. Throws when copies are unreadable and none reads, saying what to do.
      */
     public Optional<TopicSettingsRepair.Plan> planSettings(String topic) throws IOException {
-        return isInternalLog(topic) ? Optional.empty() : settingsRepair.plan(topic, partitions(topic), dirsOf(topic));
+        return isInternalLog(topic) ? Optional.empty() : settingsRepair.plan(topic, partitions(topic), dataDir);
     }
 
     /** Carries out a plan of {@link #planSettings}; returns the {@code .broken} copies kept. */
@@ -147,16 +147,12 @@ public final class LogRepair implements AutoCloseable {
 
     /** What rewriting {@code topic}'s id files would do ({@link TopicIdRepair}); empty when they need nothing. */
     public Optional<TopicIdRepair.Plan> planTopicId(String topic) throws IOException {
-        return isInternalLog(topic) ? Optional.empty() : idRepair.plan(topic, partitions(topic), dirsOf(topic));
+        return isInternalLog(topic) ? Optional.empty() : idRepair.plan(partitions(topic), dataDir);
     }
 
     /** Carries out a plan of {@link #planTopicId}; returns the {@code .broken} copies kept. */
     public List<Path> restoreTopicId(TopicIdRepair.Plan plan) throws IOException {
         return idRepair.execute(plan);
-    }
-
-    private List<Path> dirsOf(String topic) throws IOException {
-        return partitions(topic).stream().map(tp -> dataDir.resolve(tp.dirName())).toList();
     }
 
     /** Whether {@code topic} names a {@code __}-prefixed directory of the data directory that is a log itself. */

@@ -58,8 +58,10 @@ public final class TopicIdRepair {
         }
     }
 
-    /** The plan for one topic's partition directories, in order, or empty when its id files need nothing. */
-    Optional<Plan> plan(String topic, List<TopicPartition> partitions, List<Path> dirs) {
+    /** The plan for one topic's partitions (all of them, in order), or empty when its id files need nothing. */
+    Optional<Plan> plan(List<TopicPartition> partitions, Path dataDir) {
+        String topic = partitions.get(0).topic();
+        List<Path> dirs = partitions.stream().map(tp -> dataDir.resolve(tp.dirName())).toList();
         TopicIds.Copies copies = TopicIds.Copies.of(io, dirs);
         Optional<UUID> agreed = copies.agreed();
         if (copies.damaged().isEmpty() && (agreed.isPresent() || copies.read().isEmpty())) {

@@ -56,12 +56,13 @@ public final class TopicSettingsRepair {
     }
 
     /**
-     * The plan for {@code partitions} (every partition directory of one topic, in order), or empty
-     * when every copy reads.
+     * The plan for {@code partitions} (every partition of one topic, in order, in {@code dataDir}),
+     * or empty when every copy reads.
      *
      * @throws IOException when copies are unreadable and none reads, naming them
      */
-    Optional<Plan> plan(String topic, List<TopicPartition> partitions, List<Path> dirs) throws IOException {
+    Optional<Plan> plan(String topic, List<TopicPartition> partitions, Path dataDir) throws IOException {
+        List<Path> dirs = partitions.stream().map(tp -> dataDir.resolve(tp.dirName())).toList();
         List<Plan.Copy> unreadable = new ArrayList<>();
         TopicPartition source = null;
         TopicConfigFile.Stored settings = null;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spool.log.CorruptLogException;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
-import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.BatchClassifier.Kind;
 import dev.spool.log.segment.BatchClassifier.Verdict;
@@ -38,17 +37,7 @@ class BatchCursorTest {
     private final Random random = new Random(5);
 
     private byte[] batch(long base, long timestamp, int records, int valueBytes) {
-        BatchBuilder builder = new BatchBuilder(BATCH_BYTES_MAX);
-        for (int i = 0; i < records; i++) {
-            byte[] value = new byte[valueBytes];
-            random.nextBytes(value);
-            builder.tryAppend(timestamp + i, null, value);
-        }
-        ByteBuffer built = builder.build();
-        byte[] bytes = new byte[built.remaining()];
-        built.get(bytes);
-        RecordBatch.setBaseOffset(ByteBuffer.wrap(bytes), 0, base);
-        return bytes;
+        return RandomBatches.batch(random, base, timestamp, records, valueBytes);
     }
 
     /** Five dense batches from offset 0, 3 records each, timestamps rising. */

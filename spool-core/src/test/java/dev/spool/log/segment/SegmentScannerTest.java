@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
-import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.RecordBatch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,19 +31,8 @@ class SegmentScannerTest {
         return dir.resolve("00000000000000000100.log");
     }
 
-    /** One batch of {@code records} records of {@code valueBytes} seeded random bytes each, based at {@code base}. */
     private byte[] batch(long base, long timestamp, int records, int valueBytes) {
-        BatchBuilder builder = new BatchBuilder(BATCH_BYTES_MAX);
-        for (int i = 0; i < records; i++) {
-            byte[] value = new byte[valueBytes];
-            random.nextBytes(value);
-            builder.tryAppend(timestamp + i, null, value);
-        }
-        ByteBuffer built = builder.build();
-        byte[] bytes = new byte[built.remaining()];
-        built.get(bytes);
-        RecordBatch.setBaseOffset(ByteBuffer.wrap(bytes), 0, base); // outside the CRC, as in Kafka
-        return bytes;
+        return RandomBatches.batch(random, base, timestamp, records, valueBytes);
     }
 
     /** {@code count} dense batches of 2 records each starting at {@link #BASE}, timestamps rising. */
