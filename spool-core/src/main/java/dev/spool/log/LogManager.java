@@ -59,8 +59,6 @@ public final class LogManager implements AutoCloseable {
      * in {@code __consumer_offsets}); the manager leaves them alone.
      */
     public static final String RESERVED_PREFIX = "__";
-    /** How often the background cleaner looks for a dirty compacted log (Kafka's cleaner backs off 15 s). */
-    static final long CLEANER_INTERVAL_MS = 15_000L;
 
     private final LogManagerConfig config;
     private final DataDir dataDir;
@@ -143,7 +141,7 @@ public final class LogManager implements AutoCloseable {
         tasks.every(config.checkpointIntervalMs(), "checkpoint", this::flushAndCheckpoint);
         tasks.every(config.retentionCheckIntervalMs(), "retention", this::applyRetention);
         if (config.retentionCheckIntervalMs() > 0 && config.cleaner().enabled()) {
-            tasks.every(CLEANER_INTERVAL_MS, "cleaner", () -> compaction.cleanOnce(compactedLogs(null)));
+            tasks.every(config.cleaner().backoffMs(), "cleaner", () -> compaction.cleanOnce(compactedLogs(null)));
         }
         // Kafka's flush.ms: bounds what a power loss can take from relaxed appends.
         tasks.every(config.logConfig().write().flushIntervalMs(), "flush", this::flushLogs);
