@@ -170,8 +170,11 @@ public final class LogManager implements AutoCloseable {
      * Creates a topic with its own settings (durability, compression, hash chain), kept in each
      * partition directory ({@link TopicConfigFile}) and applied again on every open. Returns once
      * the recovery-point checkpoint lists its partitions: a crash before leaves nothing of it.
+     *
+     * @throws IllegalArgumentException if the topic would keep a hash chain and be compacted
      */
     public void createTopic(String name, int partitions, TopicConfig topicConfig) throws IOException {
+        refuseCompactedChain(name, topicConfig);
         topics.create(name, partitions, topicConfig);
     }
 
@@ -181,10 +184,20 @@ public final class LogManager implements AutoCloseable {
      * effect at once. The hash chain cannot change on an existing topic.
      *
      * @throws UnknownTopicException    if the topic does not exist
-     * @throws IllegalArgumentException if {@code next} turns the hash chain on or off
+     * @throws IllegalArgumentException if {@code next} turns the hash chain on or off, or compacts a topic that keeps one
      */
     public void alterTopicConfig(String name, TopicConfig next) throws IOException {
+        refuseCompactedChain(name, next);
         topics.alterConfig(name, next);
+    }
+
+    /** Cleaning rewrites batches, which would break a hash chain: a topic keeps one or is compacted, not both. */
+    private void refuseCompactedChain(String name, TopicConfig topicConfig) {
+        if (topicConfig.hashChain()
+                && (topicConfig.value(TopicSetting.CLEANUP_POLICY, config.logConfig()) & TopicSetting.CLEANUP_COMPACT) != 0) {
+            throw new IllegalArgumentException("Topic '" + name + "' keeps a hash chain and cannot be compacted "
+                    + "(cleanup.policy=compact): cleaning rewrites batches, which would break the chain");
+        }
     }
 
     /** The settings a topic's logs run with where the topic sets nothing of its own. */

@@ -169,4 +169,23 @@ class TopicSettingCompactionTest {
                 .isInstanceOf(TopicConfigFile.DamagedException.class)
                 .hasMessageContaining("min.compaction.lag.ms (10) must not exceed max.compaction.lag.ms (5)");
     }
+
+    @Test
+    void aTopicWithAHashChainCannotBeCompactedAtCreationNorLater() throws IOException {
+        try (LogManager manager = LogManager.open(dir, LogManagerConfig.defaults().withoutBackgroundTasks())) {
+            TopicConfig chained = TopicConfig.defaults(LogConfig.defaults()).withHashChain(true);
+            TopicConfig compactedChain = chained.withOverride(TopicSetting.CLEANUP_POLICY, TopicSetting.CLEANUP_COMPACT);
+            assertThatThrownBy(() -> manager.createTopic("audit", 1, compactedChain))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("Topic 'audit' keeps a hash chain and cannot be compacted (cleanup.policy=compact): "
+                            + "cleaning rewrites batches, which would break the chain");
+            assertThat(manager.topics()).doesNotContain("audit");
+
+            manager.createTopic("audit", 1, chained);
+            assertThatThrownBy(() -> manager.alterTopicConfig("audit", compactedChain))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be compacted");
+            assertThat(manager.topicConfig("audit").value(TopicSetting.CLEANUP_POLICY, LogConfig.defaults()))
+                    .as("the topic still deletes").isEqualTo(1);
+        }
+    }
 }
