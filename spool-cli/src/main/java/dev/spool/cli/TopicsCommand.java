@@ -13,14 +13,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code spool topics create|list|describe|delete}. */
-@Command(name = "topics", description = "Create, list, describe and delete topics.",
+@Command(name = "topics", description = "Create, list, describe, checksum and delete topics.",
         subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class, TopicsCommand.Describe.class,
-                TopicsCommand.Delete.class})
+                TopicChecksumCommand.class, TopicsCommand.Delete.class})
 final class TopicsCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                "Missing sub-command: create, list, describe or delete");
+                "Missing sub-command: create, list, describe, checksum or delete");
     }
 
     @Command(name = "create", description = "Create a topic.")
