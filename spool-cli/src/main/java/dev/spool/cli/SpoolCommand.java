@@ -20,10 +20,11 @@ import picocli.CommandLine.Command;
  * <p>Records go to {@link #out}; notes, summaries and log lines go to {@link #err}, so stdout can
  * be piped. The streams are fields so tests run commands in-process ({@link #execute}).
  */
-@Command(name = "spool", mixinStandardHelpOptions = true, versionProvider = SpoolCommand.Version.class,
+@Command(name = "spool", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = SpoolCommand.Version.class,
         description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
         subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, DumpCommand.class,
-                VerifyCommand.class, RepairCommand.class, ServeCommand.class})
+                VerifyCommand.class, RepairCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class SpoolCommand implements Runnable {
     static final int EXIT_OK = 0;
     static final int EXIT_ERROR = 1;

@@ -18,6 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the spool command in-process, with captured streams and a temporary data directory. */
@@ -54,6 +56,22 @@ class SpoolCommandTest {
 
     private Path segment(String topic) {
         return tmp.resolve("data").resolve(topic + "-0").resolve("00000000000000000000.log");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"serve", "topics", "topics create", "topics checksum", "produce", "consume", "dump",
+        "verify", "repair"})
+    void everyCommandAndSubcommandTakesHelpAndHelpNamesIt(String command) {
+        List<String[]> forms = new ArrayList<>(List.of((command + " --help").split(" "), (command + " -h").split(" ")));
+        if (!command.contains(" ")) {
+            forms.add(new String[] {"help", command});
+        }
+        for (String[] args : forms) {
+            Run help = run("", args);
+            assertThat(help.code()).as("%s: %s", String.join(" ", args), help.err()).isZero();
+            assertThat(help.out()).as(String.join(" ", args)).startsWith("Usage: spool " + command + " ");
+            assertThat(help.err()).isEmpty();
+        }
     }
 
     @Test
