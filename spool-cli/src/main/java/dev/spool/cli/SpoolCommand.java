@@ -84,7 +84,11 @@ public final class SpoolCommand implements Runnable {
         line.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         line.setParameterExceptionHandler((e, arguments) -> {
             String command = e.getCommandLine().getCommandSpec().qualifiedName();
-            err.println("spool: " + e.getMessage() + " (see '" + command + " --help')");
+            String guess = "";
+            if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+                guess = "; did you mean '" + String.join("' or '", unmatched.getSuggestions()) + "'?";
+            }
+            err.println("spool: " + e.getMessage() + guess + " (see '" + command + " --help')");
             return EXIT_USAGE;
         });
         line.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

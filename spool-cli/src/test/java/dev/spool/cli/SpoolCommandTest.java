@@ -75,6 +75,17 @@ class SpoolCommandTest {
     }
 
     @Test
+    void aMistypedCommandOrOptionGetsASuggestion() {
+        Run command = run("", "topcs", "list");
+        assertThat(command.code()).isEqualTo(SpoolCommand.EXIT_USAGE);
+        assertThat(command.err()).startsWith("spool: Unmatched arguments from index 0: 'topcs', 'list'")
+                .contains("; did you mean 'topics'? (see 'spool --help')");
+        Run option = run("", "topics", "create", "t", "--partition", "3");
+        assertThat(option.code()).isEqualTo(SpoolCommand.EXIT_USAGE);
+        assertThat(option.err()).contains("did you mean '--partitions'?").endsWith("(see 'spool topics create --help')\n");
+    }
+
+    @Test
     void produceThenConsumeRoundTrip() {
         Run produced = run("hello\nworld\n", "produce", "greetings");
         assertThat(produced.code()).isZero();
