@@ -128,10 +128,25 @@ public final class SpoolCommand implements Runnable {
 
     /** The version from the jar's manifest, when packaged. */
     static final class Version implements CommandLine.IVersionProvider {
+        /** The version of the kafka-clients library the server's protocol classes come from. */
+        private static String kafkaVersion() {
+            java.util.Properties properties = new java.util.Properties();
+            try (InputStream in = SpoolCommand.class.getResourceAsStream("/kafka/kafka-version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            } catch (java.io.IOException e) {
+                // fall through to "unknown"
+            }
+            return properties.getProperty("version", "(unknown)");
+        }
+
         @Override
         public String[] getVersion() {
             String version = SpoolCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"spool " + (version == null ? "(development build)" : version)};
+            return new String[] {"spool " + (version == null ? "(development build: classes, not the jar)" : version),
+                "Kafka protocol and log format of Apache Kafka " + kafkaVersion(),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"};
         }
     }
 }

@@ -75,6 +75,18 @@ class SpoolCommandTest {
     }
 
     @Test
+    void versionNamesSpoolTheKafkaVersionItSpeaksAndTheJava() {
+        Run version = run("", "--version");
+        assertThat(version.code()).isZero();
+        List<String> lines = version.out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith("spool ");
+        assertThat(lines.get(1)).matches("Kafka protocol and log format of Apache Kafka \\d+\\.\\d+\\.\\d+.*");
+        assertThat(lines.get(2)).startsWith("Java " + Runtime.version().feature());
+        assertThat(run("", "serve", "-V").out()).isEqualTo(version.out());
+    }
+
+    @Test
     void aMistypedCommandOrOptionGetsASuggestion() {
         Run command = run("", "topcs", "list");
         assertThat(command.code()).isEqualTo(SpoolCommand.EXIT_USAGE);
