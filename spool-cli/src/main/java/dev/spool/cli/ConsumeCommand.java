@@ -159,6 +159,8 @@ final class ConsumeCommand implements Callable<Integer> {
         private final boolean printKey;
         private final long maxRecords;
         private long printed;
+        /** Whether the reader went away ({@code consume big | head -1}): stop at once rather than read on. */
+        private boolean closed;
 
         Printer(PrintStream out, boolean printKey, long maxRecords) {
             this.out = out;
@@ -167,7 +169,7 @@ final class ConsumeCommand implements Callable<Integer> {
         }
 
         boolean done() {
-            return maxRecords >= 0 && printed >= maxRecords;
+            return closed || (maxRecords >= 0 && printed >= maxRecords);
         }
 
         /**
@@ -191,6 +193,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 out.write('\n');
                 printed++;
             }
+            closed |= out.checkError(); // flushes once per read; a PrintStream keeps a write's failure here
         }
 
         private void write(ByteBuffer bytes) {
@@ -204,7 +207,7 @@ final class ConsumeCommand implements Callable<Integer> {
         }
 
         void flush() {
-            out.flush();
+            closed |= out.checkError();
         }
     }
 }

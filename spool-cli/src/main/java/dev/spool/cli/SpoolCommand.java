@@ -54,8 +54,9 @@ public final class SpoolCommand implements Runnable {
 
     public static void main(String[] args) {
         configureLogging(Arrays.asList(args).contains("--verbose"));
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-                StandardCharsets.UTF_8);
+        // Buffered: consume writes record by record, one system call each without a buffer.
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
         // System.console() is null when stdin or stdout is not a terminal (a pipe, a script, a service).
         int code = execute(args, System.in, out, System.err, System.console() != null);
         out.flush();
