@@ -2,6 +2,7 @@ package dev.spool.cli;
 
 import dev.spool.kafka.KafkaServer;
 import dev.spool.kafka.KafkaServerConfig;
+import dev.spool.kafka.network.ConnectionLimits;
 import dev.spool.kafka.group.ClassicGroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinatorConfig;
@@ -60,6 +61,18 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--connections-max", paramLabel = "N", defaultValue = "1024",
             description = "Most client connections at once (default: ${DEFAULT-VALUE}).")
     int connectionsMax;
+    @Option(names = "--max-connections-per-ip", paramLabel = "N",
+            description = "Most connections at once from one address (Kafka's max.connections.per.ip; default: no limit).")
+    Integer connectionsPerIpMax;
+    @Option(names = "--connections-max-idle-ms", paramLabel = "MS", defaultValue = "600000",
+            description = "Close a connection idle this long (Kafka's connections.max.idle.ms; default: ${DEFAULT-VALUE}).")
+    long connectionIdleMsMax;
+    @Option(names = "--request-read-ms-max", paramLabel = "MS", defaultValue = "60000",
+            description = "Close a connection that takes longer to send one whole request (default: ${DEFAULT-VALUE}).")
+    long requestReadMsMax;
+    @Option(names = "--fetch-max-bytes", paramLabel = "BYTES", defaultValue = "57671680",
+            description = "Most record bytes in one Fetch response (Kafka's fetch.max.bytes; default: ${DEFAULT-VALUE}).")
+    int fetchBytesMax;
 
     /** Counted down to stop the server: by the JVM's shutdown hook, or by a test. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -81,7 +94,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withAcksAllDurability(acksAllDurability)
                 .withRequestBytesMax(requestBytesMax)
                 .withConnectionsMax(connectionsMax)
-                .withDefaultPartitions(partitions);
+                .withDefaultPartitions(partitions)
+                .withLimits(limits());
         PrintStream out = common.root().out;
         Thread hook = new Thread(this::stopFromSignal, "spool-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -107,6 +121,22 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return SpoolCommand.EXIT_OK;
+    }
+
+    private ConnectionLimits limits() {
+        atLeastOne("--max-connections-per-ip", connectionsPerIpMax == null ? 1 : connectionsPerIpMax);
+        atLeastOne("--connections-max-idle-ms", connectionIdleMsMax);
+        atLeastOne("--request-read-ms-max", requestReadMsMax);
+        atLeastOne("--fetch-max-bytes", fetchBytesMax);
+        ConnectionLimits limits = ConnectionLimits.defaults().withConnectionIdleMsMax(connectionIdleMsMax)
+                .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax);
+        return connectionsPerIpMax == null ? limits : limits.withConnectionsPerIpMax(connectionsPerIpMax);
+    }
+
+    private void atLeastOne(String option, long value) {
+        if (value < 1) {
+            throw new ParameterException(common.spec.commandLine(), option + " must be at least 1, was " + value);
+        }
     }
 
     /**

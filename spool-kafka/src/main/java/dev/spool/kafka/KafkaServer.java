@@ -87,7 +87,8 @@ public final class KafkaServer implements AutoCloseable {
             KafkaApis apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer,
                     metrics);
             NetworkServer network = NetworkServer.start(config.listenHost(), config.listenPort(),
-                    config.requestBytesMax(), config.connectionsMax(), Math.max(1, threads / 2), apis, metrics);
+                    config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
+                    metrics);
             advertised.bound(network.localAddress().getPort());
             KafkaServer server = new KafkaServer(config, network, apis, handlers, timer, coordinator);
             LOG.info("Serving the Kafka protocol on {} (advertised as {}:{}), data in {}", network.localAddress(),

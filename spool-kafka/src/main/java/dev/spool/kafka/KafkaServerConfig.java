@@ -1,5 +1,6 @@
 package dev.spool.kafka;
 
+import dev.spool.kafka.network.ConnectionLimits;
 import dev.spool.log.Durability;
 import java.util.Objects;
 
@@ -27,11 +28,13 @@ import java.util.Objects;
  * @param shutdownTimeoutMs            how long a graceful close waits for requests in flight
  * @param zeroCopyFetch                Fetch sends stored batches from their segment files with
  *                                     {@code transferTo} (the default); false reads them into the heap first
+ * @param limits                       per-address connections, idle and read deadlines, fetch response size
  */
 public record KafkaServerConfig(String listenHost, int listenPort, String advertisedHost, int advertisedPort,
                                 int requestBytesMax, int connectionsMax, boolean autoCreateTopics,
                                 int defaultPartitions, Durability acksAllDurability, long producerStateScanBytes,
-                                int producersPerPartitionMax, long shutdownTimeoutMs, boolean zeroCopyFetch) {
+                                int producersPerPartitionMax, long shutdownTimeoutMs, boolean zeroCopyFetch,
+                                ConnectionLimits limits) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 9092;
@@ -46,6 +49,7 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(acksAllDurability, "acksAllDurability");
+        Objects.requireNonNull(limits, "limits");
         if (listenHost.isEmpty()) {
             throw new IllegalArgumentException("listenHost is empty");
         }
@@ -73,66 +77,72 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
     public static KafkaServerConfig defaults() {
         return new KafkaServerConfig(DEFAULT_HOST, DEFAULT_PORT, "", 0, DEFAULT_REQUEST_BYTES_MAX,
                 DEFAULT_CONNECTIONS_MAX, true, 1, Durability.STRICT, DEFAULT_PRODUCER_STATE_SCAN_BYTES,
-                DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS, true);
+                DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS, true, ConnectionLimits.defaults());
     }
 
     public KafkaServerConfig withListen(String host, int port) {
         return new KafkaServerConfig(host, port, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withAdvertised(String host, int port) {
         return new KafkaServerConfig(listenHost, listenPort, host, port, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withRequestBytesMax(int bytes) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, bytes, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withConnectionsMax(int connections) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connections, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withAutoCreateTopics(boolean enabled) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, enabled, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withDefaultPartitions(int partitions) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, partitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withAcksAllDurability(Durability durability) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, durability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withProducerState(long scanBytes, int producersPerPartition) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, scanBytes,
-                producersPerPartition, shutdownTimeoutMs, zeroCopyFetch);
+                producersPerPartition, shutdownTimeoutMs, zeroCopyFetch, limits);
     }
 
     public KafkaServerConfig withZeroCopyFetch(boolean enabled) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, enabled);
+                producersPerPartitionMax, shutdownTimeoutMs, enabled, limits);
     }
 
     public KafkaServerConfig withShutdownTimeoutMs(long ms) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, ms, zeroCopyFetch);
+                producersPerPartitionMax, ms, zeroCopyFetch, limits);
+    }
+
+    public KafkaServerConfig withLimits(ConnectionLimits next) {
+        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+                connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, next);
     }
 }

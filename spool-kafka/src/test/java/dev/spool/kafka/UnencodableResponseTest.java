@@ -47,7 +47,8 @@ class UnencodableResponseTest {
 
     @Test
     void anUnencodableResponseIsAnsweredWithTheApisErrorAndTheConnectionStaysOpen() throws Exception {
-        try (NetworkServer server = NetworkServer.start("127.0.0.1", 0, 1 << 20, 16, 1, new LeaderEpochEverywhere(),
+        try (NetworkServer server = NetworkServer.start("127.0.0.1", 0, 1 << 20, 16,
+                dev.spool.kafka.network.ConnectionLimits.defaults(), 1, new LeaderEpochEverywhere(),
                 NetworkMetrics.NONE);
              RawClient client = new RawClient(server.localAddress().getPort())) {
             ListOffsetsRequestData request = new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(

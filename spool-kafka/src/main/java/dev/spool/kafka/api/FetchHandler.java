@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Fetch (sessionless, topics by name): for each partition, whole stored batches starting with the
  * one that holds the fetch offset (clients skip the records before it; starting after it hangs
  * them), up to the partition's limit, with at least one batch for the first partition that has
- * data. Once the response holds {@code maxBytes}, later partitions come back empty, so it exceeds
- * the limit by one batch at most. High watermark and last stable offset are both the log end
+ * data. Once the response holds {@code maxBytes} (at most the server's {@code fetch.max.bytes},
+ * whatever the request asks), later partitions come back empty, so it exceeds the limit by one
+ * batch at most. High watermark and last stable offset are both the log end
  * (every appended record is visible; there are no transactions); the preferred read replica is -1.
  * From version 13 a request names each topic by id only: an id no topic has gets UNKNOWN_TOPIC_ID
  * in each of its partitions (a topic deleted and created again has a new id).
@@ -42,11 +43,14 @@ final class FetchHandler {
     private final Partitions partitions;
     private final FetchWaiters waiters;
     private final StoredRecords stored;
+    /** The server's cap on a response's record bytes (Kafka's broker {@code fetch.max.bytes}). */
+    private final int fetchBytesMax;
 
-    FetchHandler(Partitions partitions, FetchWaiters waiters, StoredRecords stored) {
+    FetchHandler(Partitions partitions, FetchWaiters waiters, StoredRecords stored, int fetchBytesMax) {
         this.partitions = partitions;
         this.waiters = waiters;
         this.stored = stored;
+        this.fetchBytesMax = fetchBytesMax;
     }
 
     CompletableFuture<Optional<Response>> handle(ParsedRequest request) {
@@ -100,7 +104,7 @@ final class FetchHandler {
 
     private Attempt read(FetchRequestData data, List<Optional<String>> names) {
         Attempt attempt = new Attempt();
-        int maxBytes = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
+        int maxBytes = data.maxBytes() <= 0 ? fetchBytesMax : Math.min(data.maxBytes(), fetchBytesMax);
         for (int t = 0; t < data.topics().size(); t++) {
             FetchRequestData.FetchTopic topic = data.topics().get(t);
             Optional<String> name = names.get(t);

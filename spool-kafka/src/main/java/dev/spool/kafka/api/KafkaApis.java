@@ -68,7 +68,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.fetchWaiters = new FetchWaiters(timer, executor);
         this.produce = new ProduceHandler(partitions, fetchWaiters::appended);
         this.fetch = new FetchHandler(partitions, fetchWaiters,
-                config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying());
+                config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying(), config.limits().fetchBytesMax());
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
         this.configs = new ConfigsHandler(partitions);

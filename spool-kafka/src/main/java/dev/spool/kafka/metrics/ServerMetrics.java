@@ -16,7 +16,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * --metrics-listen}):
  * <pre>
  *  spool.kafka.connections            gauge    open client connections
- *  spool.kafka.connections.refused    counter  connections closed at once (over the maximum)
+ *  spool.kafka.connections.refused    counter  connections closed at once (over the maximum, overall or per address)
+ *  spool.kafka.connections.idle.closed counter connections closed after connections.max.idle.ms without a request
  *  spool.kafka.bytes.received         counter  request bytes, length prefixes included
  *  spool.kafka.bytes.sent             counter  response bytes
  *  spool.kafka.requests               timer    per {@code api}: count and time from decode to response ready
@@ -28,6 +29,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 public final class ServerMetrics implements NetworkMetrics {
     private final AtomicInteger connections = new AtomicInteger();
     private final Counter refused;
+    private final Counter idleClosed;
     private final Counter received;
     private final Counter sent;
     private final MeterRegistry registry;
@@ -40,6 +42,8 @@ public final class ServerMetrics implements NetworkMetrics {
                 .description("Open client connections").register(registry);
         refused = Counter.builder("spool.kafka.connections.refused")
                 .description("Connections closed on accept because the maximum was reached").register(registry);
+        idleClosed = Counter.builder("spool.kafka.connections.idle.closed")
+                .description("Connections closed after connections.max.idle.ms without a request").register(registry);
         received = Counter.builder("spool.kafka.bytes.received").baseUnit("bytes").register(registry);
         sent = Counter.builder("spool.kafka.bytes.sent").baseUnit("bytes").register(registry);
     }
@@ -68,6 +72,11 @@ public final class ServerMetrics implements NetworkMetrics {
     @Override
     public void connectionRefused() {
         refused.increment();
+    }
+
+    @Override
+    public void connectionIdleClosed() {
+        idleClosed.increment();
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.spool.kafka.protocol.ResponseEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -157,6 +158,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     describe(), response.apiKey(), response.version(), e.toString());
             return Optional.empty();
         }
+    }
+
+    /** Closes a connection idle for {@link ConnectionLimits#connectionIdleMsMax()}, unless a request of it is in hand. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent && !busy && queued.isEmpty() && !closed) {
+            LOG.debug("Closing connection from {}: idle longer than connections.max.idle.ms", describe());
+            server.metrics().connectionIdleClosed();
+            close(ctx);
+            return;
+        }
+        super.userEventTriggered(ctx, event);
     }
 
     @Override

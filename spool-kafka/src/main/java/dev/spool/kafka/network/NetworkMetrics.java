@@ -8,6 +8,10 @@ public interface NetworkMetrics {
 
     void connectionRefused();
 
+    /** A connection closed for being idle longer than {@link ConnectionLimits#connectionIdleMsMax()}. */
+    default void connectionIdleClosed() {
+    }
+
     void bytesReceived(long bytes);
 
     void bytesSent(long bytes);

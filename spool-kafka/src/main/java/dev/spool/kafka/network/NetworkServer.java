@@ -10,9 +10,12 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +29,11 @@ import org.slf4j.LoggerFactory;
  * through Spool's file interface).
  *
  * <p>Owns one acceptor thread and a few I/O threads; request handling itself happens wherever
- * the {@link RequestProcessor} puts it. Connections beyond {@code connectionsMax} are closed as
- * soon as they are accepted. Shutdown is in two steps so that the owner can wake waiting requests
+ * the {@link RequestProcessor} puts it. Connections beyond {@code connectionsMax}, or beyond
+ * {@link ConnectionLimits#connectionsPerIpMax()} from one address, are closed as soon as they are
+ * accepted; a connection idle for {@link ConnectionLimits#connectionIdleMsMax()} is closed
+ * ({@link ConnectionHandler}), and so is one that starts a request and does not finish sending it
+ * within {@link ConnectionLimits#requestReadMsMax()} ({@link FrameDecoder}). Shutdown is in two steps so that the owner can wake waiting requests
  * in between: {@link #stopAccepting()} closes the listening socket and stops every connection from
  * reading more requests; {@link #close(long)} waits (bounded) for the requests in flight to be
  * answered, then closes the connections and the threads. Thread-safe.
@@ -40,6 +46,9 @@ public final class NetworkServer implements AutoCloseable {
     private volatile Channel listener;
     private final NetworkMetrics metrics;
     private final int connectionsMax;
+    private final ConnectionLimits limits;
+    /** Open connections per client address, for {@link ConnectionLimits#connectionsPerIpMax()}. */
+    private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionCount = new AtomicInteger();
     private final EncodingFailures encodingFailures = new EncodingFailures();
@@ -48,11 +57,13 @@ public final class NetworkServer implements AutoCloseable {
     private volatile boolean draining;
     private volatile boolean closed;
 
-    private NetworkServer(EventLoopGroup acceptor, EventLoopGroup workers, NetworkMetrics metrics, int connectionsMax) {
+    private NetworkServer(EventLoopGroup acceptor, EventLoopGroup workers, NetworkMetrics metrics, int connectionsMax,
+                          ConnectionLimits limits) {
         this.acceptor = acceptor;
         this.workers = workers;
         this.metrics = metrics;
         this.connectionsMax = connectionsMax;
+        this.limits = limits;
     }
 
     /**
@@ -60,13 +71,14 @@ public final class NetworkServer implements AutoCloseable {
      *
      * @param ioThreads how many event-loop threads serve the connections
      */
-    public static NetworkServer start(String host, int port, int requestBytesMax, int connectionsMax, int ioThreads,
-                                      RequestProcessor processor, NetworkMetrics metrics) throws IOException {
+    public static NetworkServer start(String host, int port, int requestBytesMax, int connectionsMax,
+                                      ConnectionLimits limits, int ioThreads, RequestProcessor processor,
+                                      NetworkMetrics metrics) throws IOException {
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("spool-kafka-accept", true),
                 NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(ioThreads,
                 new DefaultThreadFactory("spool-kafka-io", true), NioIoHandler.newFactory());
-        NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax);
+        NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax, limits);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(NioServerSocketChannel.class)
@@ -104,15 +116,34 @@ public final class NetworkServer implements AutoCloseable {
             channel.close();
             return;
         }
+        if (channel.remoteAddress() == null) { // gone before it was registered
+            connectionCount.decrementAndGet();
+            channel.close();
+            return;
+        }
+        InetAddress address = channel.remoteAddress().getAddress();
+        int fromAddress = perAddress.merge(address, 1, Integer::sum);
+        if (fromAddress > limits.connectionsPerIpMax()) {
+            perAddress.merge(address, -1, (a, b) -> a + b == 0 ? null : a + b);
+            connectionCount.decrementAndGet();
+            LOG.warn("Refusing connection from {}: {} connections from {} already open (max.connections.per.ip)",
+                    channel.remoteAddress(), limits.connectionsPerIpMax(), address.getHostAddress());
+            metrics.connectionRefused();
+            channel.close();
+            return;
+        }
         connections.add(channel);
         metrics.connectionOpened();
         channel.closeFuture().addListener(done -> {
             connections.remove(channel);
+            perAddress.merge(address, -1, (a, b) -> a + b == 0 ? null : a + b);
             connectionCount.decrementAndGet();
             metrics.connectionClosed();
         });
         channel.pipeline()
-                .addLast("frames", new FrameDecoder(RequestDecoder.HEADER_FIXED_BYTES, requestBytesMax))
+                .addLast("idle", new IdleStateHandler(0, 0, limits.connectionIdleMsMax(), TimeUnit.MILLISECONDS))
+                .addLast("frames", new FrameDecoder(RequestDecoder.HEADER_FIXED_BYTES, requestBytesMax,
+                        limits.requestReadMsMax()))
                 .addLast("requests", new ConnectionHandler(processor, this));
     }
 
