@@ -163,7 +163,9 @@ final class SegmentIndexes {
             int batchBytes = RecordBatch.sizeInBytes(batches, at);
             long last = RecordBatch.lastOffset(batches, at);
             long batchMax = RecordBatch.maxTimestamp(batches, at);
-            if (batchMax > maxTimestamp) {
+            // A batch without records (a cleaned log's gap) has a header timestamp but no record
+            // at it: Kafka's readers and tools take a segment's timestamps from its records.
+            if (batchMax > maxTimestamp && RecordBatch.holdsRecords(batches, at)) {
                 maxTimestamp = batchMax;
                 offsetOfMaxTimestamp = last;
             }

@@ -113,7 +113,7 @@ public final class SegmentScanner {
             lastBase = RecordBatch.baseOffset(batch, 0);
             long last = RecordBatch.lastOffset(batch, 0);
             long batchMax = RecordBatch.maxTimestamp(batch, 0);
-            if (batchMax > max) {
+            if (batchMax > max && RecordBatch.holdsRecords(batch, 0)) { // as SegmentIndexes.onAppend
                 max = batchMax;
                 maxOffset = last;
             }

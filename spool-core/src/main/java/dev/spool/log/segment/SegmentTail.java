@@ -59,7 +59,7 @@ final class SegmentTail {
             lastBase = base;
             next = last + 1;
             expected = next;
-            if (cursor.maxTimestamp() > max) {
+            if (cursor.maxTimestamp() > max && cursor.holdsRecords()) { // as SegmentIndexes.onAppend
                 max = cursor.maxTimestamp();
                 offsetOfMax = last;
             }
