@@ -287,6 +287,13 @@ public final class Log implements AutoCloseable {
      * for a server to send without copying ({@link dev.spool.log.io.StorageFile#transferTo}). Only
      * batch headers are read. Empty at the log end. Never blocks the writer.
      *
+     * <p>Unlike {@link #read(long, int)}, it steps over batches that hold no records
+     * ({@link dev.spool.log.record.RecordBatch#holdsRecords}), across segments, so the slice starts
+     * with a batch that holds a record: a cleaned log keeps empty batches over the offsets it
+     * removed, and some Kafka clients (librdkafka, kafka-python) fail on a fetch response that holds
+     * nothing else. When only such batches lie between {@code offset} and the log end, the slice is
+     * empty, as on a Kafka broker, whose cleaner drops them.
+     *
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
      */
     public LogSlice readSlice(long offset, int maxBytes) throws IOException {

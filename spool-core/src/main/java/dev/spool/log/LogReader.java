@@ -75,14 +75,16 @@ final class LogReader {
                 return new LogSlice(Optional.empty(), start, end);
             }
             Map.Entry<Long, Segment> entry = segments.segments().floorEntry(offset);
+            boolean onlyEmptyBatches = false;
             while (entry != null) {
                 Optional<FileSlice> found = entry.getValue().slice(offset, maxBytes, end);
-                if (found.isPresent()) {
+                if (found.isPresent() && found.get().sizeBytes() > 0) {
                     return new LogSlice(found, start, end);
                 }
+                onlyEmptyBatches |= found.isPresent();
                 entry = segments.segments().higherEntry(entry.getKey());
             }
-            return null;
+            return onlyEmptyBatches ? new LogSlice(Optional.empty(), start, end) : null;
         });
     }
 

@@ -195,6 +195,15 @@ public final class RecordBatch {
         return buffer.getInt(at + RECORD_COUNT_OFFSET);
     }
 
+    /**
+     * Whether the batch holds a record or is a control batch. A batch that is neither only spans
+     * offsets: the gap a cleaner or a repair leaves over removed offsets, or a producer's batch
+     * whose records were all cleaned away.
+     */
+    public static boolean holdsRecords(ByteBuffer buffer, int at) {
+        return recordCount(buffer, at) > 0 || isControl(buffer, at);
+    }
+
     /** CRC-32C of bytes {@code 21 .. end} of the batch at {@code at}, as the header should hold it. */
     public static long computeCrc(ByteBuffer buffer, int at) {
         int size = sizeInBytes(buffer, at);

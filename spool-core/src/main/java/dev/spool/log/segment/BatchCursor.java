@@ -172,6 +172,11 @@ public final class BatchCursor {
         return RecordBatch.maxTimestamp(header(), at);
     }
 
+    /** See {@link RecordBatch#holdsRecords}. */
+    public boolean holdsRecords() {
+        return RecordBatch.holdsRecords(header(), at);
+    }
+
     /** The current batch's size by its length field, log overhead included. */
     public int sizeBytes() {
         return RecordBatch.sizeInBytes(header(), at);

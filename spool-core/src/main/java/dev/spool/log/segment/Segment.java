@@ -310,8 +310,11 @@ public final class Segment implements Closeable {
      * Where the whole batches that {@link #read(long, int)} would return lie in this segment's
      * file, without reading them: from the batch that holds {@code startOffset}, as many as fit in
      * {@code maxBytes} (at least one), stopping before any batch that starts at or after
-     * {@code endOffset} (the log end the caller reports). Empty when there is no such batch. Only
-     * batch headers are read. Safe from any thread.
+     * {@code endOffset} (the log end the caller reports). Batches that hold no records
+     * ({@link dev.spool.log.record.RecordBatch#holdsRecords}: a cleaned log's gaps) at the start are
+     * stepped over; when nothing else lies before the segment's end or {@code endOffset}, the
+     * result is a slice of 0 bytes after them (the caller goes on with the next segment). Empty
+     * when there is no batch at all. Only batch headers are read. Safe from any thread.
      */
     public Optional<FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
         return reads.slice(startOffset, maxBytes, endOffset);

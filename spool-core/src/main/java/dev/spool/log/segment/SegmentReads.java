@@ -217,11 +217,23 @@ final class SegmentReads {
     /** See {@link Segment#slice}. */
     Optional<FileSlice> slice(long startOffset, int maxBytes, long endOffset) throws IOException {
         int size = segment.sizeBytes(); // a snapshot: bytes beyond it may be mid-write
-        int position = positionOf(startOffset, size);
-        if (position < 0) {
+        int found = positionOf(startOffset, size);
+        if (found < 0) {
             return Optional.empty();
         }
-        BatchCursor cursor = cursor(position, size);
+        BatchCursor cursor = cursor(found, size);
+        int position = found;
+        while (cursor.position() < size) {
+            cursor.readPublished();
+            if (cursor.holdsRecords() || cursor.baseOffset() >= endOffset) {
+                break;
+            }
+            cursor.advance();
+            position = (int) cursor.position();
+        }
+        if (position > found && (position == size || cursor.baseOffset() >= endOffset)) {
+            return Optional.of(new FileSlice(segment.storageFile(), position, 0)); // nothing but empty batches
+        }
         while (cursor.position() < size) {
             cursor.readPublished();
             boolean full = cursor.position() > position && cursor.position() - position + cursor.sizeBytes() > maxBytes;

@@ -4,7 +4,10 @@ import dev.spool.kafka.network.SegmentFileRegion;
 import dev.spool.kafka.protocol.FileRecordsSlice;
 import dev.spool.log.Log;
 import dev.spool.log.LogSlice;
+import dev.spool.log.ReadResult;
+import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
@@ -16,8 +19,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 interface StoredRecords {
 
     /**
-     * Whole batches from the one that holds {@code offset}, up to {@code maxBytes} but at least
-     * one (none at the log end).
+     * Whole batches from the first at or after the one that holds {@code offset} that holds a
+     * record (see {@link Log#readSlice}), up to {@code maxBytes} but at least one (none at the log
+     * end, nor when only empty batches lie before it).
      *
      * @throws dev.spool.log.OffsetOutOfRangeException outside the log's offsets
      */
@@ -38,11 +42,26 @@ interface StoredRecords {
         };
     }
 
+    /** Reads into the heap, stepping over leading batches that hold no records as {@link Log#readSlice} does. */
     static StoredRecords copying() {
         return (log, offset, maxBytes) -> {
-            dev.spool.log.ReadResult result = log.read(offset, maxBytes);
-            return new Read(MemoryRecords.readableRecords(result.batches()), result.logStartOffset(),
-                    result.logEndOffset());
+            long at = offset;
+            while (true) {
+                ReadResult result = log.read(at, maxBytes);
+                ByteBuffer batches = result.batches();
+                int first = batches.position();
+                while (first < batches.limit() && !RecordBatch.holdsRecords(batches, first)) {
+                    first += RecordBatch.sizeInBytes(batches, first);
+                }
+                if (first < batches.limit() || result.isEmpty()) {
+                    return new Read(MemoryRecords.readableRecords(batches.position(first).slice()),
+                            result.logStartOffset(), result.logEndOffset());
+                }
+                at = result.nextOffset(at);
+                if (at >= result.logEndOffset()) {
+                    return new Read(MemoryRecords.EMPTY, result.logStartOffset(), result.logEndOffset());
+                }
+            }
         };
     }
 }
