@@ -28,9 +28,10 @@ import org.apache.kafka.common.TopicPartition;
  * so that every round lies in the cleanable part. What survives is exact: the last round (its
  * tombstones too, since {@code delete.retention.ms} is a day) and that last record, at their offsets.
  *
- * <p>The removed records leave two kinds of empty batch in Spool's cleaned log, where Kafka leaves
- * none: round 0 comes from a producer without a producer id (as kcat's and most other clients'
- * producers write), and its removed offsets become one gap batch; rounds 1 to {@code ROUNDS - 2}
+ * <p>The removed records leave two kinds of empty batch in Spool's cleaned log, where Kafka's
+ * cleaner drops the batches (it keeps an empty one only for a producer's last batch): round 0 comes
+ * from a producer without a producer id (as kcat's and most other clients' producers write), and
+ * its removed offsets become gap batches without one; rounds 1 to {@code ROUNDS - 2}
  * come from the Java client's idempotent producer one record per batch, and each removed batch keeps
  * its producer fields in an empty batch of its own. Every client under test fetches at most
  * {@link #FETCH_BYTES} of the partition at a time (librdkafka: per response, see
