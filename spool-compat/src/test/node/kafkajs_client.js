@@ -84,6 +84,36 @@ async function consume(kafka, topic, group, reset, count) {
   await consumer.disconnect();
 }
 
+/**
+ * `count` records of partition 0 from its start, fetching at most `fetchBytes` of it at a time, as
+ * "record OFFSET KEY VALUE" (a null value as NULL).
+ */
+async function readLog(kafka, topic, count, fetchBytes) {
+  const consumer = kafka.consumer({ groupId: 'unused-' + topic + '-' + Date.now(),
+    maxBytesPerPartition: Number(fetchBytes) });
+  await consumer.connect();
+  let read = 0;
+  let done;
+  const finished = new Promise((resolve) => { done = resolve; });
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ message }) => {
+      if (read >= Number(count)) {
+        return;
+      }
+      const value = message.value === null ? 'NULL' : message.value.toString();
+      console.log('record ' + message.offset + ' ' + message.key.toString() + ' ' + value);
+      read += 1;
+      if (read === Number(count)) {
+        done();
+      }
+    },
+  });
+  await withDeadline(finished, 'reading ' + count + ' records');
+  await consumer.disconnect();
+}
+
 async function consumeAt(kafka, admin, topic, timestamp, count) {
   const found = await admin.fetchTopicOffsetsByTimestamp(topic, Number(timestamp));
   const offset = found.find((p) => p.partition === 0).offset;
@@ -106,6 +136,7 @@ async function main() {
       case 'produce': await produce(kafka, ...args); break;
       case 'consume': await consume(kafka, ...args); break;
       case 'consume-at': await consumeAt(kafka, admin, ...args); break;
+      case 'read-log': await readLog(kafka, ...args); break;
       case 'watermarks': {
         const p = (await admin.fetchTopicOffsets(args[0])).find((o) => o.partition === 0);
         console.log('low ' + p.low);

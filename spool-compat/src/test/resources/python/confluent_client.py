@@ -6,7 +6,7 @@ Prints "word value" lines; exits 0 on success, 3 when the client has no such ope
 import sys
 import time
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
 DEADLINE_S = 30
@@ -76,6 +76,31 @@ def consume_at(bootstrap, topic, timestamp, count):
     c.close()
 
 
+def read_log(bootstrap, topic, count, fetch_bytes):
+    """COUNT records of partition 0 from its start, fetching at most FETCH_BYTES at a time, as
+    "record OFFSET KEY VALUE" (a null value as NULL). FETCH_BYTES bounds the response (fetch.max.bytes);
+    the partition's limit starts at librdkafka's maximum, as kcat's does in the same cell (see
+    CompactedCells.LIBRDKAFKA_FETCH)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-" + topic, "enable.auto.commit": False,
+                  "fetch.message.max.bytes": 1000000000, "fetch.max.bytes": int(fetch_bytes),
+                  "message.max.bytes": 1000})
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    read = 0
+    deadline = time.time() + DEADLINE_S
+    while read < int(count) and time.time() < deadline:
+        msg = c.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            fail("at offset %s: %s" % (msg.offset(), msg.error()))
+        value = "NULL" if msg.value() is None else msg.value().decode()
+        print("record %d %s %s" % (msg.offset(), msg.key().decode(), value), flush=True)
+        read += 1
+    c.close()
+    if read < int(count):
+        fail("read %d of %s records in %d s" % (read, count, DEADLINE_S))
+
+
 def watermarks(bootstrap, topic):
     c = consumer(bootstrap, "unused-" + topic, "earliest")
     low, high = c.get_watermark_offsets(TopicPartition(topic, 0), timeout=DEADLINE_S)
@@ -114,6 +139,8 @@ def main():
         consume(bootstrap, *args)
     elif command == "consume-at":
         consume_at(bootstrap, *args)
+    elif command == "read-log":
+        read_log(bootstrap, *args)
     elif command == "watermarks":
         watermarks(bootstrap, *args)
     elif command == "committed":

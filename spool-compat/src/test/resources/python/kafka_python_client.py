@@ -81,6 +81,27 @@ def consume_at(bootstrap, topic, timestamp, count):
     c.close()
 
 
+def read_log(bootstrap, topic, count, fetch_bytes):
+    """COUNT records of partition 0 from its start, fetching at most FETCH_BYTES of it at a time, as
+    "record OFFSET KEY VALUE" (a null value as NULL)."""
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                      max_partition_fetch_bytes=int(fetch_bytes))
+    tp = TopicPartition(topic, 0)
+    c.assign([tp])
+    c.seek_to_beginning(tp)
+    read = 0
+    deadline = time.time() + DEADLINE_S
+    while read < int(count) and time.time() < deadline:
+        for records in c.poll(timeout_ms=500, max_records=int(count) - read).values():
+            for record in records:
+                value = "NULL" if record.value is None else record.value.decode()
+                print("record %d %s %s" % (record.offset, record.key.decode(), value), flush=True)
+                read += 1
+    c.close()
+    if read < int(count):
+        fail("read %d of %s records in %d s" % (read, count, DEADLINE_S))
+
+
 def watermarks(bootstrap, topic):
     c = consumer(bootstrap, None, "earliest")
     tp = TopicPartition(topic, 0)
@@ -115,6 +136,8 @@ def main():
         consume(bootstrap, *args)
     elif command == "consume-at":
         consume_at(bootstrap, *args)
+    elif command == "read-log":
+        read_log(bootstrap, *args)
     elif command == "watermarks":
         watermarks(bootstrap, *args)
     elif command == "committed":

@@ -34,6 +34,8 @@ final class Fixtures implements AutoCloseable {
 
     final Target target;
     private final KafkaProducer<String, String> producer;
+    /** Without a producer id (as kcat and most non-Java producers write): batches the broker cannot deduplicate. */
+    private final KafkaProducer<String, String> plainProducer;
     private final Admin admin;
 
     Fixtures(Target target) {
@@ -44,6 +46,10 @@ final class Fixtures implements AutoCloseable {
         props.setProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         props.setProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "20000");
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+        props.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        props.setProperty(ProducerConfig.ACKS_CONFIG, "1");
+        props.setProperty(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        this.plainProducer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
         this.admin = Admin.create(adminProps(target));
     }
 
@@ -74,7 +80,13 @@ final class Fixtures implements AutoCloseable {
 
     /** Creates the topic and waits until the server's metadata shows it (Kafka's lags its controller's). */
     void createTopic(String topic, int partitions) throws Exception {
-        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        createTopic(topic, partitions, Map.of());
+    }
+
+    /** As {@link #createTopic(String, int)}, with the topic configs {@code configs}. */
+    void createTopic(String topic, int partitions, Map<String, String> configs) throws Exception {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
+                .get(WAIT_MS, TimeUnit.MILLISECONDS);
         Admins.awaitPartitions(this, topic, partitions);
     }
 
@@ -90,6 +102,22 @@ final class Fixtures implements AutoCloseable {
         for (int i = 0; i < values.size(); i++) {
             Long timestamp = firstTimestamp < 0 ? null : firstTimestamp + 1000L * i;
             sent.add(producer.send(new ProducerRecord<>(topic, 0, timestamp, null, values.get(i))));
+        }
+        for (Future<RecordMetadata> each : sent) {
+            each.get(WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Appends one record per key to partition 0, {@code keys.get(i)} with {@code values.get(i)} (a
+     * null value is a tombstone), and waits until all are acknowledged; with a producer id (an
+     * idempotent producer, the Java client's default) or without.
+     */
+    void produceKeyed(String topic, List<String> keys, List<String> values, boolean idempotent) throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        KafkaProducer<String, String> sender = idempotent ? producer : plainProducer;
+        for (int i = 0; i < keys.size(); i++) {
+            sent.add(sender.send(new ProducerRecord<>(topic, 0, keys.get(i), values.get(i))));
         }
         for (Future<RecordMetadata> each : sent) {
             each.get(WAIT_MS, TimeUnit.MILLISECONDS);
@@ -149,6 +177,7 @@ final class Fixtures implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
+        plainProducer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(5));
     }
 }

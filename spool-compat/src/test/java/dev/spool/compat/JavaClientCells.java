@@ -79,6 +79,7 @@ final class JavaClientCells {
             }));
         }
         cells.addAll(consumeCells());
+        cells.add(CompactedCells.javaClient());
         return cells;
     }
 

@@ -55,6 +55,7 @@ final class KcatCells {
             }));
         }
         cells.addAll(consumeCells());
+        cells.add(CompactedCells.kcat());
         return cells;
     }
 

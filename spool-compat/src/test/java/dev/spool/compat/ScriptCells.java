@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   consume TOPIC GROUP earliest|latest N   subscribe in GROUP; print N values ("value v"); commit
  *                                           the offset after the N-th; leave the group
  *   consume-at TOPIC TIMESTAMP N            offset for TIMESTAMP in partition 0, read N from there
+ *   read-log TOPIC N BYTES                  N records of partition 0 from its start, fetching at most
+ *                                           BYTES of the partition at a time; each printed
+ *                                           "record OFFSET KEY VALUE", a null value as NULL
  *   watermarks TOPIC                        "low L", "high H" of partition 0
  *   create-topic TOPIC PARTITIONS | delete-topic TOPIC | create-partitions TOPIC TOTAL
  *   list-topics                             "topic NAME PARTITIONS" each
@@ -93,6 +96,7 @@ final class ScriptCells {
             }));
         }
         cells.addAll(consumeCells(s));
+        cells.add(CompactedCells.script(s));
         return cells;
     }
 

@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,18 +44,30 @@ public final class Servers implements AutoCloseable {
 
     /** Starts both servers over fresh directories under {@code target/compat/NAME}; one name per test class. */
     public static Servers start(String name) throws IOException, InterruptedException {
+        return start(name, List.of());
+    }
+
+    /**
+     * As {@link #start(String)}, both servers given the same broker settings {@code KEY=VALUE}
+     * under Kafka's names; Spool takes only the log cleaner's ({@code log.cleaner.enable},
+     * {@code log.cleaner.backoff.ms} …), so that both clean a compacted topic on the same schedule.
+     */
+    public static Servers start(String name, List<String> brokerSettings) throws IOException, InterruptedException {
         Path root = Paths.get("target", "compat", name).toAbsolutePath();
         deleteRecursively(root);
         Files.createDirectories(root);
         int port = freePort();
         int controllerPort = freePort();
-        CompletableFuture<BrokerProcess> kafka = CompletableFuture.supplyAsync(() -> startOrThrow(
-                List.of("kafka", root.resolve("kafka").toString(), Integer.toString(port),
-                        Integer.toString(controllerPort), KAFKA_GROUP_DELAY), root.resolve("kafka.log")));
+        List<String> kafkaArgs = new ArrayList<>(List.of("kafka", root.resolve("kafka").toString(),
+                Integer.toString(port), Integer.toString(controllerPort), KAFKA_GROUP_DELAY));
+        kafkaArgs.addAll(brokerSettings);
+        CompletableFuture<BrokerProcess> kafka = CompletableFuture.supplyAsync(() -> startOrThrow(kafkaArgs,
+                root.resolve("kafka.log")));
+        List<String> spoolArgs = new ArrayList<>(List.of("spool-serve", root.resolve("spool").toString()));
+        spoolArgs.addAll(brokerSettings);
         BrokerProcess spool;
         try {
-            spool = BrokerProcess.start(JVM_FLAGS, List.of("spool-serve", root.resolve("spool").toString()),
-                    root.resolve("spool.log"));
+            spool = BrokerProcess.start(JVM_FLAGS, spoolArgs, root.resolve("spool.log"));
         } catch (IOException e) {
             kafka.thenAccept(Servers::closeQuietly);
             throw e;
@@ -85,7 +98,7 @@ public final class Servers implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
+    static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

@@ -76,6 +76,7 @@ final class TopicToolCells {
             assertThat(ToolCells.valueLines(out, "c")).as(out.describe()).isEqualTo(List.of("c2", "c3", "c4"));
             return null;
         }));
+        cells.add(CompactedCells.consoleConsumer());
         cells.addAll(offsetAndConfigCells());
         return cells;
     }

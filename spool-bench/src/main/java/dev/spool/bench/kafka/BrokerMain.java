@@ -7,6 +7,7 @@ import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.log.Durability;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
+import dev.spool.log.compaction.CleanerSettings;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
@@ -31,11 +33,17 @@ import org.apache.kafka.common.utils.Time;
  *
  * <pre>
  *   BrokerMain spool DIR strict|none          acks=all waits for an fsync (strict) or the page cache (none)
- *   BrokerMain spool-serve DIR                 as {@code spool serve} runs: with the group coordinator
+ *   BrokerMain spool-serve DIR [KEY=VALUE…]    as {@code spool serve} runs: with the group coordinator; the
+ *                                              cleaner settings given under Kafka's broker names (below)
  *   BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]
  *                                              Kafka's own defaults (topics may override them), but for
  *                                              the broker settings given as KEY=VALUE
  * </pre>
+ *
+ * <p>The {@code spool-serve} mode takes the log cleaner's settings as the Kafka broker takes them, so
+ * a test can give both servers the same list: {@code log.cleaner.enable}, {@code log.cleaner.backoff.ms},
+ * {@code log.cleaner.dedupe.buffer.size} and {@code log.cleaner.io.max.bytes.per.second}. Any other
+ * key is refused: Spool would silently run without it.
  *
  * <p>Protocol with the parent: once the server accepts clients the child prints one line
  * {@code READY host:port} on stdout; it serves until its stdin reaches end of file (the parent
@@ -50,16 +58,16 @@ public final class BrokerMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none | spool-serve DIR"
-                    + " | kafka DIR PORT CONTROLLER_PORT");
+            throw new IllegalArgumentException("usage: BrokerMain spool DIR strict|none | spool-serve DIR [KEY=VALUE…]"
+                    + " | kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]");
         }
         Path dir = Paths.get(args[1]);
         Files.createDirectories(dir);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         switch (args[0]) {
             case "spool" -> runSpool(dir, durability(args), out);
-            case "spool-serve" -> runSpoolServe(dir, out);
-            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), overrides(args), out);
+            case "spool-serve" -> runSpoolServe(dir, cleaner(overrides(args, 2)), out);
+            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), overrides(args, 4), out);
             default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool, spool-serve or kafka");
         }
         // Stopped and flushed: exit even if a library left a non-daemon thread behind.
@@ -88,10 +96,10 @@ public final class BrokerMain {
         return port;
     }
 
-    /** The broker settings after the ports of the kafka mode, each {@code KEY=VALUE}. */
-    private static Properties overrides(String[] args) {
+    /** The broker settings from {@code args[from]} on, each {@code KEY=VALUE}. */
+    private static Properties overrides(String[] args, int from) {
         Properties overrides = new Properties();
-        for (int i = 4; i < args.length; i++) {
+        for (int i = from; i < args.length; i++) {
             int equals = args[i].indexOf('=');
             if (equals < 1) {
                 throw new IllegalArgumentException("A broker setting must be KEY=VALUE, not '" + args[i] + "'");
@@ -99,6 +107,43 @@ public final class BrokerMain {
             overrides.setProperty(args[i].substring(0, equals), args[i].substring(equals + 1));
         }
         return overrides;
+    }
+
+    /**
+     * The cleaner's defaults with the Kafka broker settings in {@code settings} applied: each of
+     * Kafka's {@code log.cleaner.*} names maps onto the field of {@link CleanerSettings} it means.
+     */
+    static CleanerSettings cleaner(Properties settings) {
+        CleanerSettings cleaner = CleanerSettings.defaults();
+        for (String key : settings.stringPropertyNames()) {
+            String value = settings.getProperty(key).strip();
+            try {
+                cleaner = switch (key) {
+                    case "log.cleaner.enable" -> cleaner.withEnabled(bool(key, value));
+                    case "log.cleaner.backoff.ms" -> cleaner.withBackoffMs(Long.parseLong(value));
+                    case "log.cleaner.dedupe.buffer.size" -> cleaner.withDedupeBufferBytes(Integer.parseInt(value));
+                    // a double in Kafka, its default Double.MAX_VALUE: no limit
+                    case "log.cleaner.io.max.bytes.per.second" ->
+                        cleaner.withIoBytesPerSecond((long) Math.min(Double.parseDouble(value), Long.MAX_VALUE));
+                    default -> throw new IllegalArgumentException("spool-serve takes only the cleaner settings"
+                            + " log.cleaner.enable, log.cleaner.backoff.ms, log.cleaner.dedupe.buffer.size and"
+                            + " log.cleaner.io.max.bytes.per.second, not '" + key + "'");
+                };
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("The broker setting " + key + " must be a number, not '" + value
+                        + "'", e);
+            }
+        }
+        return cleaner;
+    }
+
+    private static boolean bool(String key, String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("The broker setting " + key + " must be true or false, not '"
+                    + value + "'");
+        };
     }
 
     /** Spool as {@code spool serve} runs it: the log manager's defaults, no group coordinator. */
@@ -116,12 +161,13 @@ public final class BrokerMain {
      * Spool exactly as {@code spool serve DIR --listen 127.0.0.1:0} builds it: the server's defaults
      * (acks=all waits for an fsync, unknown topics are created with one partition) and the
      * consumer-group coordinator, its committed offsets in a reserved log under the data directory.
-     * The server closes the coordinator when it stops.
+     * The server closes the coordinator when it stops. {@code cleaner} cleans the compacted topics.
      */
-    private static void runSpoolServe(Path dir, PrintStream out) throws IOException {
+    private static void runSpoolServe(Path dir, CleanerSettings cleaner, PrintStream out) throws IOException {
         KafkaServerConfig config = KafkaServerConfig.defaults().withListen("127.0.0.1", 0);
         CompositeMeterRegistry registry = new CompositeMeterRegistry();
-        try (LogManager manager = LogManager.open(dir, LogManagerConfig.defaults().withMeterRegistry(registry))) {
+        LogManagerConfig logs = LogManagerConfig.defaults().withMeterRegistry(registry).withCleaner(cleaner);
+        try (LogManager manager = LogManager.open(dir, logs)) {
             ClassicGroupCoordinator groups = ClassicGroupCoordinator.open(
                     dir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"),
                     GroupCoordinatorConfig.defaults().withMeterRegistry(registry));
