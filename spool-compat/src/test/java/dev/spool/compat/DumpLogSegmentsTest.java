@@ -26,7 +26,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -186,8 +185,6 @@ class DumpLogSegmentsTest {
      * "Found timestamp mismatch … Index timestamp: T, log timestamp: -1".
      */
     @Test
-    @Disabled("Spool's cleaned time index points at emptied producer batches: the dumper reports a timestamp"
-            + " mismatch (log timestamp -1) for each; enable once the cleaner indexes only batches with records")
     void timeIndexesMatchTheCleanedData() throws Exception {
         Proc.Result times = dump("--files", files(".timeindex"));
         assertThat(times.output()).as("time index entries").contains("timestamp: ");

@@ -171,7 +171,9 @@ final class SegmentIndexes {
             }
             if (bytesSinceLastEntry > indexIntervalBytes) {
                 offsetIndex.append(last, filePosition + at - batches.position());
-                if (!timeIndex.isFull()) { // the last slot is kept for seal(): it records the segment's largest timestamp
+                // The last slot is kept for seal(): it records the segment's largest timestamp. None
+                // yet when only batches without records came.
+                if (!timeIndex.isFull() && offsetOfMaxTimestamp >= baseOffset) {
                     timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
                 }
                 bytesSinceLastEntry = 0;

@@ -119,7 +119,7 @@ public final class SegmentScanner {
             }
             if (sinceIndex > indexIntervalBytes) {
                 offsets.append(last, (int) position);
-                if (!times.isFull()) { // keep the last slot for the largest timestamp, as appends do
+                if (!times.isFull() && maxOffset >= baseOffset) { // as appends do: see SegmentIndexes.onAppend
                     times.maybeAppend(max, maxOffset);
                 }
                 sinceIndex = 0;
