@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * own; {@link #close} stops the running round and that thread.
  *
  * <p>Thread-safety: {@link #cleanOnce} and {@link #clean} are synchronized (one log at a time, one
- * key map), so a {@code cleanNow} waits for a background round; the checkpoint map is concurrent.
+ * key map), so a {@code cleanNow} waits for a background round; the checkpoint's changes and
+ * writes are serialized by a lock of their own, so {@link #forget} never waits for a round.
  */
 public final class CompactionManager {
     public static final String CHECKPOINT_FILE = "cleaner-offset-checkpoint";
@@ -65,6 +66,11 @@ public final class CompactionManager {
     private final Counter bytesWritten;
     private final Counter recordsRemoved;
     private final Timer time;
+    /**
+     * Serializes the checkpoint's changes and writes: a round's (on the cleaner thread) and a
+     * deleted topic's (on the caller's), which would otherwise write the same temporary file at once.
+     */
+    private final Object checkpointLock = new Object();
     /** The background cleaner, once started. */
     private volatile CleanerThread background;
 
@@ -134,8 +140,14 @@ public final class CompactionManager {
         bytesRead.increment(result.bytesRead());
         bytesWritten.increment(result.bytesWritten());
         recordsRemoved.increment(result.recordsRemoved());
-        firstDirty.put(candidate.partition(), result.firstDirtyOffset());
-        writeCheckpoint();
+        synchronized (checkpointLock) {
+            // A topic deleted during the round (its logs closed, then forgotten) must stay forgotten.
+            if (candidate.log().isClosed()) {
+                return result;
+            }
+            firstDirty.put(candidate.partition(), result.firstDirtyOffset());
+            writeCheckpoint();
+        }
         LOG.info("Cleaned {}: {} segment(s), {} record(s) removed, {} bytes read, {} written; next round from {}",
                 candidate.partition(), result.segmentsCleaned(), result.recordsRemoved(), result.bytesRead(),
                 result.bytesWritten(), result.firstDirtyOffset());
@@ -173,12 +185,14 @@ public final class CompactionManager {
 
     /** Forgets the partitions {@code 0 .. partitions - 1} of a deleted topic. */
     public void forget(String topic, int partitions) throws IOException {
-        boolean changed = false;
-        for (int p = 0; p < partitions; p++) {
-            changed |= firstDirty.remove(new TopicPartition(topic, p)) != null;
-        }
-        if (changed) {
-            writeCheckpoint();
+        synchronized (checkpointLock) {
+            boolean changed = false;
+            for (int p = 0; p < partitions; p++) {
+                changed |= firstDirty.remove(new TopicPartition(topic, p)) != null;
+            }
+            if (changed) {
+                writeCheckpoint();
+            }
         }
     }
 
