@@ -140,9 +140,10 @@ public final class LogManager implements AutoCloseable {
     private void startBackgroundTasks() {
         tasks.every(config.checkpointIntervalMs(), "checkpoint", this::flushAndCheckpoint);
         tasks.every(config.retentionCheckIntervalMs(), "retention", this::applyRetention);
-        if (config.retentionCheckIntervalMs() > 0 && config.cleaner().enabled()) {
+        if (config.retentionCheckIntervalMs() > 0 && config.cleaner().enabled()) { // none withoutBackgroundTasks
             // A thread of its own: a round can take minutes, and must not hold up the tasks above.
-            compaction.startBackground(dataDir.path().getFileName().toString(), () -> compactedLogs(null));
+            compaction.startBackground(String.valueOf(dataDir.path().toAbsolutePath().getFileName()),
+                    () -> compactedLogs(null));
         }
         // Kafka's flush.ms: bounds what a power loss can take from relaxed appends.
         tasks.every(config.logConfig().write().flushIntervalMs(), "flush", this::flushLogs);
