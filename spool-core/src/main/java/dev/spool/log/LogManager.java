@@ -140,8 +140,10 @@ public final class LogManager implements AutoCloseable {
     private void startBackgroundTasks() {
         tasks.every(config.checkpointIntervalMs(), "checkpoint", this::flushAndCheckpoint);
         tasks.every(config.retentionCheckIntervalMs(), "retention", this::applyRetention);
-        if (config.retentionCheckIntervalMs() > 0 && config.cleaner().enabled()) {
-            tasks.every(config.cleaner().backoffMs(), "cleaner", () -> compaction.cleanOnce(compactedLogs(null)));
+        if (config.retentionCheckIntervalMs() > 0 && config.cleaner().enabled()) { // none withoutBackgroundTasks
+            // A thread of its own: a round can take minutes, and must not hold up the tasks above.
+            compaction.startBackground(String.valueOf(dataDir.path().toAbsolutePath().getFileName()),
+                    () -> compactedLogs(null));
         }
         // Kafka's flush.ms: bounds what a power loss can take from relaxed appends.
         tasks.every(config.logConfig().write().flushIntervalMs(), "flush", this::flushLogs);
@@ -420,7 +422,7 @@ public final class LogManager implements AutoCloseable {
         if (!topics.close()) {
             return;
         }
-        compaction.stop(); // a cleaning round gives up at its next batch: closing does not wait for it
+        compaction.close(); // a cleaning round gives up at its next batch; its thread is joined
         tasks.stopPeriodic();
         try {
             boolean anyFailed = false;

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * The log manager's background work, on one executor called the <em>I/O executor</em> (threads
  * {@code spool-io-N}): the logs' own I/O (appends queued by {@code appendAsync} or by writers that
  * found the writer busy, fsync rounds, forcing each rolled segment) and the manager's periodic
- * tasks (flush, checkpoint, retention).
+ * tasks (flush, checkpoint, retention). The compaction cleaner is not one of them: a round can
+ * take minutes, so it runs on a thread of its own ({@code dev.spool.log.compaction.CleanerThread})
+ * and never delays these.
  *
  * <p>The executor is the manager's own, a pool it stops on {@link #close}, unless the caller
  * supplied one (tests pass an executor they step by hand, to replay thread interleavings from a

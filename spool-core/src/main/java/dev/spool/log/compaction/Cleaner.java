@@ -38,7 +38,7 @@ import java.util.List;
  *     it was, when retention or a truncation removed one of the group's segments meanwhile.</li>
  * </ol>
  * The active segment is never read or written. Offsets never change. Not thread-safe: one cleaner
- * thread uses an instance (it owns the map's memory).
+ * thread uses an instance (it owns the map's memory); only {@link #stop()} may come from another.
  */
 public final class Cleaner {
 
@@ -62,12 +62,14 @@ public final class Cleaner {
     }
 
     /**
-     * Makes a running round give up at its next batch (the log manager is closing): the round
-     * throws, a group not yet swapped in is left as a {@code .cleaned} file that the next open
-     * deletes, and the log is as before that group.
+     * Makes a running round give up at its next batch, ending a throttle wait at once (the log
+     * manager is closing): the round throws, a group not yet swapped in is left as a
+     * {@code .cleaned} file that the next open deletes, and the log is as before that group. A
+     * swap under way finishes first. Callable from any thread.
      */
     public void stop() {
         stopping = true;
+        throttle.stop();
     }
 
     public CleanerSettings settings() {

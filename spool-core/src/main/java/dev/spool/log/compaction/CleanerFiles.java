@@ -74,7 +74,7 @@ public final class CleanerFiles {
 
     private static void completeSwap(FileIO io, Path dir, Path swap, long base, int batchBytesMax)
             throws IOException {
-        long end = endOf(io, swap, batchBytesMax);
+        long end = swapEnd(io, swap, batchBytesMax);
         for (Path path : io.list(dir)) {
             OptionalLong old = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
             if (old.isPresent() && old.getAsLong() >= base && old.getAsLong() < end) {
@@ -95,8 +95,13 @@ public final class CleanerFiles {
                 SegmentFiles.timeIndexFile(dir, base), SegmentFiles.chainFile(dir, base));
     }
 
-    /** The offset after the swap file's last batch (its base when it holds none). */
-    private static long endOf(FileIO io, Path swap, int batchBytesMax) throws IOException {
+    /**
+     * The offset after the swap file's last batch: the swap replaces the segments whose base lies
+     * below it (and at or above its own). Throws, naming the file and position, when the file is
+     * damaged or holds no batch: the open then refuses the log. {@code spool verify} asks this too,
+     * so that it judges a swap file as the open does.
+     */
+    public static long swapEnd(FileIO io, Path swap, int batchBytesMax) throws IOException {
         try (StorageFile file = io.open(swap, FileIO.OpenMode.READ)) {
             BatchCursor cursor = BatchCursor.overHeaders(file, swap, 0, file.size(), batchBytesMax);
             long end = -1L;

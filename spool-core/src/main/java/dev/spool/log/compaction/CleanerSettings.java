@@ -9,11 +9,8 @@ package dev.spool.log.compaction;
  * @param ioBytesPerSecond  the cleaner's read and write rate, or {@code Long.MAX_VALUE} for no limit
  * @param backoffMs         how long the background cleaner waits between looks for a dirty compacted log
  *                          (Kafka's {@code log.cleaner.backoff.ms}, 15 s)
- * @param enabled           whether the log manager cleans in the background (Kafka's {@code log.cleaner.enable});
- *                          off by default for now: a cleaned log holds empty batches over the removed offsets,
- *                          and librdkafka (kcat, confluent-kafka) and kafka-python fail on a fetch that returns
- *                          only such a batch, so until Fetch steps over them only Java clients read a cleaned
- *                          topic. {@code LogManager.cleanNow} cleans on request either way.
+ * @param enabled           whether the log manager cleans in the background (Kafka's {@code log.cleaner.enable},
+ *                          on by default); {@code LogManager.cleanNow} cleans on request either way
  */
 public record CleanerSettings(int dedupeBufferBytes, long ioBytesPerSecond, long backoffMs, boolean enabled) {
     /**
@@ -37,9 +34,9 @@ public record CleanerSettings(int dedupeBufferBytes, long ioBytesPerSecond, long
         }
     }
 
-    /** The smaller key map above, no I/O limit, not in the background (see {@code enabled}). */
+    /** The smaller key map above, no I/O limit, Kafka's backoff, cleaning in the background. */
     public static CleanerSettings defaults() {
-        return new CleanerSettings(DEFAULT_DEDUPE_BUFFER_BYTES, Long.MAX_VALUE, DEFAULT_BACKOFF_MS, false);
+        return new CleanerSettings(DEFAULT_DEDUPE_BUFFER_BYTES, Long.MAX_VALUE, DEFAULT_BACKOFF_MS, true);
     }
 
     public CleanerSettings withDedupeBufferBytes(int bytes) {

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +35,20 @@ import org.slf4j.LoggerFactory;
  * {@code spool.cleaner.bytes.written}, {@code spool.cleaner.records.removed}, {@code spool.cleaner.time}
  * and the gauge {@code spool.cleaner.dirty.ratio} per partition.
  *
+ * <p>In the background ({@link #startBackground}) the rounds run on a {@link CleanerThread} of their
+ * own; {@link #close} stops the running round and that thread.
+ *
  * <p>Thread-safety: {@link #cleanOnce} and {@link #clean} are synchronized (one log at a time, one
- * key map); the checkpoint map is concurrent.
+ * key map), so a {@code cleanNow} waits for a background round; the checkpoint's changes and
+ * writes are serialized by a lock of their own, so {@link #forget} never waits for a round.
  */
 public final class CompactionManager {
     public static final String CHECKPOINT_FILE = "cleaner-offset-checkpoint";
+    /**
+     * How long closing waits for the background cleaner to end. A stopped round ends at its next
+     * batch; only a swap under way (renames, an index rebuilt) is waited for, seconds at worst.
+     */
+    public static final long CLOSE_WAIT_MS_MAX = 30_000L;
     private static final Logger LOG = LoggerFactory.getLogger(CompactionManager.class);
 
     /** A log whose topic's cleanup policy compacts. */
@@ -56,6 +66,13 @@ public final class CompactionManager {
     private final Counter bytesWritten;
     private final Counter recordsRemoved;
     private final Timer time;
+    /**
+     * Serializes the checkpoint's changes and writes: a round's (on the cleaner thread) and a
+     * deleted topic's (on the caller's), which would otherwise write the same temporary file at once.
+     */
+    private final Object checkpointLock = new Object();
+    /** The background cleaner, once started. */
+    private volatile CleanerThread background;
 
     public CompactionManager(FileIO io, Path dataDir, CleanerSettings settings, LongSupplier clockMs,
                              MeterRegistry meters) {
@@ -123,27 +140,59 @@ public final class CompactionManager {
         bytesRead.increment(result.bytesRead());
         bytesWritten.increment(result.bytesWritten());
         recordsRemoved.increment(result.recordsRemoved());
-        firstDirty.put(candidate.partition(), result.firstDirtyOffset());
-        writeCheckpoint();
+        synchronized (checkpointLock) {
+            // A topic deleted during the round (its logs closed, then forgotten) must stay forgotten.
+            if (candidate.log().isClosed()) {
+                return result;
+            }
+            firstDirty.put(candidate.partition(), result.firstDirtyOffset());
+            writeCheckpoint();
+        }
         LOG.info("Cleaned {}: {} segment(s), {} record(s) removed, {} bytes read, {} written; next round from {}",
                 candidate.partition(), result.segmentsCleaned(), result.recordsRemoved(), result.bytesRead(),
                 result.bytesWritten(), result.firstDirtyOffset());
         return result;
     }
 
-    /** Makes a running round give up soon, for closing; no round starts after it. */
+    /**
+     * Cleans in the background, on a thread of its own: a round over {@code candidates} (asked
+     * anew each time) every {@link CleanerSettings#backoffMs}.
+     */
+    public void startBackground(String dataDirName, Supplier<List<Candidate>> candidates) {
+        if (background != null) {
+            throw new IllegalStateException("The background cleaner of " + dataDirName + " runs already");
+        }
+        background = CleanerThread.start(dataDirName, this, candidates, cleaner.settings().backoffMs(),
+                CLOSE_WAIT_MS_MAX);
+    }
+
+    /** Makes a running round give up soon, for closing; no round succeeds after it. */
     public void stop() {
         cleaner.stop();
     }
 
+    /**
+     * Stops a running round and the background cleaner, if started, and waits for its thread to
+     * end (at most {@link #CLOSE_WAIT_MS_MAX}); no round succeeds after it.
+     */
+    public void close() {
+        stop();
+        CleanerThread thread = background;
+        if (thread != null) {
+            thread.close();
+        }
+    }
+
     /** Forgets the partitions {@code 0 .. partitions - 1} of a deleted topic. */
     public void forget(String topic, int partitions) throws IOException {
-        boolean changed = false;
-        for (int p = 0; p < partitions; p++) {
-            changed |= firstDirty.remove(new TopicPartition(topic, p)) != null;
-        }
-        if (changed) {
-            writeCheckpoint();
+        synchronized (checkpointLock) {
+            boolean changed = false;
+            for (int p = 0; p < partitions; p++) {
+                changed |= firstDirty.remove(new TopicPartition(topic, p)) != null;
+            }
+            if (changed) {
+                writeCheckpoint();
+            }
         }
     }
 

@@ -14,16 +14,13 @@ import dev.spool.log.recovery.RecoveryInput.Bytes;
 import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.OffsetIndex;
-import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.segment.TimeIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
@@ -54,6 +51,10 @@ import java.util.TreeMap;
  *     timestamp that is not there); entries increase</td><td>error</td></tr>
  * <tr><td>an index file missing for a segment that holds data (rebuilt on the next open)</td><td>warning</td></tr>
  * <tr><td>partitions of a topic numbered from 0 without holes</td><td>error</td></tr>
+ * <tr><td>a {@code .cleaned} or {@code .swap} file an interrupted cleaning round left: the next open
+ *     discards or completes the round; the segments verified are those the open will have (a swap file
+ *     in place of the segments it replaces), see {@link CleanerLeftovers}</td><td>warning (error for a
+ *     swap file that does not read)</td></tr>
  * <tr><td>the hash chain of a partition that keeps one (or has a receipt to check): recomputed
  *     from the batches and compared with each {@code .chain} sidecar; see {@link ChainVerifier}
  *     for the finding kinds</td><td>error (warning for the last segment's lagging sidecar)</td></tr>
@@ -138,7 +139,12 @@ public final class LogVerifier {
         /** A segment's anchor does not continue the chain before it. */
         CHAIN_BROKEN,
         /** A sidecar, or entries of one, missing or damaged where the partition keeps a chain. */
-        CHAIN_MISSING
+        CHAIN_MISSING,
+        /**
+         * A cleaning round's {@code .cleaned} or {@code .swap} file: the round was interrupted, and the
+         * next open discards or completes it (see {@link CleanerLeftovers}).
+         */
+        CLEANING_INTERRUPTED
     }
 
     /**
@@ -305,14 +311,8 @@ public final class LogVerifier {
 
     private void verifyPartition(Path dir, Tally tally, Optional<byte[]> receipt) throws IOException {
         batchBytesMax = batchBytesMaxOf(dir);
-        List<Long> bases = new ArrayList<>();
-        for (Path path : io.list(dir)) {
-            OptionalLong base = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
-            if (base.isPresent()) {
-                bases.add(base.getAsLong());
-            }
-        }
-        Collections.sort(bases);
+        CleanerLeftovers.Segments files = CleanerLeftovers.list(io, dir, batchBytesMax, tally);
+        List<Long> bases = files.bases();
         Optional<ChainVerifier> chain = ChainVerifier.open(io, dir, bases, tally, receipt);
         if (chain.isPresent() && !chain.get().checkOrder()) {
             return; // segments out of place: offsets and chain mean nothing past this
@@ -322,19 +322,19 @@ public final class LogVerifier {
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             if (previousEnd >= 0 && base != previousEnd) {
-                Path previous = SegmentFiles.logFile(dir, bases.get(i - 1));
+                Path previous = files.logFile(bases.get(i - 1));
                 SegmentEnds.reportGap(tally, shutdown, previous, io.size(previous), previousEnd, base); // T3 or X2
                 chain.ifPresent(ChainVerifier::gap);
             }
-            previousEnd = verifySegment(dir, i, bases, tally, chain.orElse(null), shutdown);
+            previousEnd = verifySegment(dir, files, i, tally, chain.orElse(null), shutdown);
             tally.segments++;
         }
         if (previousEnd >= 0 && !bases.isEmpty()) { // X3
-            Path last = SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
+            Path last = files.logFile(bases.get(bases.size() - 1));
             SegmentEnds.reportEndBeforeRecoveryPoint(tally, shutdown, last, io.size(last), previousEnd);
         }
         if (chain.isPresent() && !bases.isEmpty()) {
-            Path last = SegmentFiles.logFile(dir, bases.get(bases.size() - 1));
+            Path last = files.logFile(bases.get(bases.size() - 1));
             chain.get().finish(last, io.size(last)).ifPresent(tally.heads::add);
         }
     }
@@ -353,13 +353,14 @@ public final class LogVerifier {
      * Checks one segment and its indexes; returns the offset after its last batch, or -1 if it is
      * damaged (or the next open removes the segments after it). Where its valid batches stop is
      * judged by the recovery table ({@link SegmentEnds}), from the directory's {@code shutdown} state.
+     * A swap file's indexes are not checked: the open rebuilds them.
      */
-    private long verifySegment(Path dir, int segmentIndex, List<Long> bases, Tally tally, ChainVerifier chain,
-                               LoadState shutdown) throws IOException {
-        long base = bases.get(segmentIndex);
-        boolean isLast = segmentIndex == bases.size() - 1;
-        Path logFile = SegmentFiles.logFile(dir, base);
-        IndexChecker indexes = IndexChecker.load(io, dir, base, indexBytesMax, tally);
+    private long verifySegment(Path dir, CleanerLeftovers.Segments files, int segmentIndex, Tally tally,
+                               ChainVerifier chain, LoadState shutdown) throws IOException {
+        long base = files.bases().get(segmentIndex);
+        boolean isLast = segmentIndex == files.bases().size() - 1;
+        Path logFile = files.logFile(base);
+        IndexChecker indexes = files.isSwap(base) ? null : IndexChecker.load(io, dir, base, indexBytesMax, tally);
         long expected = base;
         long position = 0;
         boolean damaged = false;
@@ -393,7 +394,9 @@ public final class LogVerifier {
                     damaged = true;
                     break;
                 }
-                indexes.onBatch(position, batch, logFile);
+                if (indexes != null) {
+                    indexes.onBatch(position, batch, logFile);
+                }
                 expected = RecordBatch.lastOffset(batch, 0) + 1;
                 position += read.sizeBytes();
                 counted(tally, read.sizeBytes(), logFile);
@@ -402,7 +405,9 @@ public final class LogVerifier {
         if (chain != null) {
             chain.endSegment(logFile, position, expected, wholeSegmentRead);
         }
-        indexes.finish(position, expected, wholeSegmentRead);
+        if (indexes != null) {
+            indexes.finish(position, expected, wholeSegmentRead);
+        }
         return damaged ? -1 : expected;
     }
 

@@ -9,6 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /** Test helpers: keyed appends and a whole-log read reduced to plain values. */
 final class CompactionLogs {
@@ -27,6 +30,21 @@ final class CompactionLogs {
         }
         ByteBuffer built = builder.build();
         return log.append(ByteBuffer.allocate(built.remaining()).put(built).flip()).firstOffset();
+    }
+
+    /**
+     * Polls {@code condition} (each millisecond) until it holds or {@code seconds} passed; returns
+     * whether it held. For state a background thread changes that no latch reports.
+     */
+    static boolean within(long seconds, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return true;
     }
 
     private static ByteBuffer bytes(String s) {
