@@ -27,6 +27,10 @@ import jdk.jfr.Recording;
  */
 public final class CleanerCase {
     static final String RESULT = "RESULT ";
+    /** CPU time of the thread that cleans (both engines clean on the calling thread) and of the whole JVM. */
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private CleanerCase() {
     }
@@ -84,9 +88,13 @@ public final class CleanerCase {
             MemoryProbe probe = new MemoryProbe();
             Recording recording = measured && settings.jfr() != null ? startRecording() : null;
             probe.start();
+            long threadCpu = THREADS.getCurrentThreadCpuTime();
+            long processCpu = OS.getProcessCpuTime();
             long started = System.nanoTime();
             Engine.Round round = engine.clean();
             long nanos = System.nanoTime() - started;
+            threadCpu = THREADS.getCurrentThreadCpuTime() - threadCpu;
+            processCpu = OS.getProcessCpuTime() - processCpu;
             MemoryProbe.Usage memory = probe.stop();
             if (recording != null) {
                 recording.stop();
@@ -99,6 +107,8 @@ public final class CleanerCase {
             out.put("records", data.records());
             out.put("keys", data.keys());
             out.put("cleanSeconds", nanos / 1e9);
+            out.put("threadCpuSeconds", threadCpu / 1e9);
+            out.put("processCpuSeconds", processCpu / 1e9);
             out.put("bytesBefore", bytesBefore);
             out.put("bytesAfter", engine.sizeBytes());
             out.put("segmentsBefore", segmentsBefore);

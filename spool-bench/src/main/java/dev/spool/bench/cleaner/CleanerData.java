@@ -118,7 +118,7 @@ final class CleanerData {
                 .append(",\"note\":\"");
         int padBytes = (int) ((mix >>> 20) % 25);
         for (int i = 0; i < padBytes; i++) {
-            text.append((char) PAD[(int) ((mix >>> (i % 40)) + i) % PAD.length]);
+            text.append((char) PAD[(int) Math.floorMod((mix >>> (i % 40)) + i, (long) PAD.length)]);
         }
         text.append("\"}");
         return text.toString().getBytes(StandardCharsets.US_ASCII);

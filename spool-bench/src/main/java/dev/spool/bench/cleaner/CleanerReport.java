@@ -31,6 +31,10 @@ final class CleanerReport {
     private static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("cleaning time, one round (s)", r -> num(r, "cleanSeconds"), "%.2f"));
+        rows.add(new Row("CPU time of the cleaning thread (s)", r -> num(r, "threadCpuSeconds"), "%.2f"));
+        rows.add(new Row("CPU time of the whole JVM in the round (s)", r -> num(r, "processCpuSeconds"), "%.2f"));
+        rows.add(new Row("log cleaned per CPU-second of the thread (MB)",
+                r -> num(r, "bytesBefore") / 1e6 / num(r, "threadCpuSeconds"), "%.1f"));
         rows.add(new Row("log cleaned (MB/s of log bytes before)", r -> num(r, "bytesBefore") / 1e6 / num(r, "cleanSeconds"), "%.1f"));
         rows.add(new Row("bytes read, as the engine counts them (MB)", r -> num(r, "bytesRead") / 1e6, "%.1f"));
         rows.add(new Row("  read rate (MB/s)", r -> num(r, "bytesRead") / 1e6 / num(r, "cleanSeconds"), "%.1f"));
@@ -46,7 +50,9 @@ final class CleanerReport {
         rows.add(new Row("key map (MiB)", r -> num(r, "keyMapBytes") / (1 << 20), "%.0f"));
         rows.add(new Row("heap allocated during the round (MB)", r -> num(r, "allocatedBytes") / 1e6, "%.1f"));
         rows.add(new Row("live heap before the round (MB)", r -> num(r, "liveBeforeBytes") / 1e6, "%.1f"));
-        rows.add(new Row("live heap after GC, max in the round (MB)", r -> num(r, "liveMaxBytes") / 1e6, "%.1f"));
+        // -1 when no collection ran in the round: no figure, and the median is over the passes that have one.
+        rows.add(new Row("live heap after GC, max in the round (MB)",
+                r -> num(r, "liveMaxBytes") < 0 ? Double.NaN : num(r, "liveMaxBytes") / 1e6, "%.1f"));
         rows.add(new Row("GCs in the round", r -> num(r, "gcCount"), "%.0f"));
         rows.add(new Row("GC time in the round (ms)", r -> num(r, "gcMillis"), "%.0f"));
         rows.add(new Row("RSS before the round (MB)", r -> num(r, "rssBeforeBytes") / 1e6, "%.0f"));
@@ -66,7 +72,7 @@ final class CleanerReport {
     }
 
     private static double median(List<Map<String, String>> cases, ToDoubleFunction<Map<String, String>> figure) {
-        double[] values = cases.stream().mapToDouble(figure).sorted().toArray();
+        double[] values = cases.stream().mapToDouble(figure).filter(v -> !Double.isNaN(v)).sorted().toArray();
         if (values.length == 0) {
             return Double.NaN;
         }
@@ -106,11 +112,13 @@ final class CleanerReport {
             }
             out.append('\n');
         }
-        out.append("\ncleaning time per pass (s):");
-        for (String engine : engines) {
-            out.append("  ").append(engine).append(' ')
-                    .append(Arrays.toString(of(engine).stream().mapToDouble(r -> num(r, "cleanSeconds"))
-                            .mapToObj(v -> String.format("%.2f", v)).toArray()));
+        for (String key : List.of("cleanSeconds", "threadCpuSeconds")) {
+            out.append(key.equals("cleanSeconds") ? "\ncleaning time per pass (s):" : "\nthread CPU per pass (s):  ");
+            for (String engine : engines) {
+                out.append("  ").append(engine).append(' ')
+                        .append(Arrays.toString(of(engine).stream().mapToDouble(r -> num(r, key))
+                                .mapToObj(v -> String.format("%.2f", v)).toArray()));
+            }
         }
         out.append('\n');
         return out.toString();
