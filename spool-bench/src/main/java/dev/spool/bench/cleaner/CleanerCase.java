@@ -89,11 +89,13 @@ public final class CleanerCase {
             Recording recording = measured && settings.jfr() != null ? startRecording() : null;
             probe.start();
             long threadCpu = THREADS.getCurrentThreadCpuTime();
+            long threadUser = THREADS.getCurrentThreadUserTime();
             long processCpu = OS.getProcessCpuTime();
             long started = System.nanoTime();
             Engine.Round round = engine.clean();
             long nanos = System.nanoTime() - started;
             threadCpu = THREADS.getCurrentThreadCpuTime() - threadCpu;
+            threadUser = THREADS.getCurrentThreadUserTime() - threadUser;
             processCpu = OS.getProcessCpuTime() - processCpu;
             MemoryProbe.Usage memory = probe.stop();
             if (recording != null) {
@@ -108,6 +110,7 @@ public final class CleanerCase {
             out.put("keys", data.keys());
             out.put("cleanSeconds", nanos / 1e9);
             out.put("threadCpuSeconds", threadCpu / 1e9);
+            out.put("threadUserSeconds", threadUser / 1e9);
             out.put("processCpuSeconds", processCpu / 1e9);
             out.put("bytesBefore", bytesBefore);
             out.put("bytesAfter", engine.sizeBytes());

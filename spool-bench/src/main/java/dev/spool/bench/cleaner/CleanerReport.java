@@ -32,6 +32,7 @@ final class CleanerReport {
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("cleaning time, one round (s)", r -> num(r, "cleanSeconds"), "%.2f"));
         rows.add(new Row("CPU time of the cleaning thread (s)", r -> num(r, "threadCpuSeconds"), "%.2f"));
+        rows.add(new Row("  of which in the kernel (s)", r -> num(r, "threadCpuSeconds") - num(r, "threadUserSeconds"), "%.2f"));
         rows.add(new Row("CPU time of the whole JVM in the round (s)", r -> num(r, "processCpuSeconds"), "%.2f"));
         rows.add(new Row("log cleaned per CPU-second of the thread (MB)",
                 r -> num(r, "bytesBefore") / 1e6 / num(r, "threadCpuSeconds"), "%.1f"));
