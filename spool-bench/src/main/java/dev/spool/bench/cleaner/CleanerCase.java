@@ -91,12 +91,16 @@ public final class CleanerCase {
             long threadCpu = THREADS.getCurrentThreadCpuTime();
             long threadUser = THREADS.getCurrentThreadUserTime();
             long processCpu = OS.getProcessCpuTime();
+            long[] machine = machineTicks();
+            long[] sched = schedstat();
             long started = System.nanoTime();
             Engine.Round round = engine.clean();
             long nanos = System.nanoTime() - started;
             threadCpu = THREADS.getCurrentThreadCpuTime() - threadCpu;
             threadUser = THREADS.getCurrentThreadUserTime() - threadUser;
             processCpu = OS.getProcessCpuTime() - processCpu;
+            long[] machineAfter = machineTicks();
+            long[] schedAfter = schedstat();
             MemoryProbe.Usage memory = probe.stop();
             if (recording != null) {
                 recording.stop();
@@ -112,6 +116,15 @@ public final class CleanerCase {
             out.put("threadCpuSeconds", threadCpu / 1e9);
             out.put("threadUserSeconds", threadUser / 1e9);
             out.put("processCpuSeconds", processCpu / 1e9);
+            // The round's wall time = on a CPU + waiting in the run queue for one (others' load) + blocked
+            // (I/O: reads the page cache does not serve, fsync, unlink; locks). -1 where schedstat is missing.
+            boolean haveSched = sched[0] >= 0 && schedAfter[0] >= 0;
+            out.put("runQueueSeconds", haveSched ? (schedAfter[1] - sched[1]) / 1e9 : -1);
+            out.put("blockedSeconds", haveSched
+                    ? Math.max(0, nanos - (schedAfter[0] - sched[0]) - (schedAfter[1] - sched[1])) / 1e9 : -1);
+            // Others' work on the machine meanwhile, in cores: busy time of all CPUs minus this JVM's.
+            double busySeconds = (machineAfter[0] - machine[0]) / TICKS_PER_SECOND;
+            out.put("otherCores", machine[1] < 0 ? -1 : Math.max(0, busySeconds - processCpu / 1e9) / (nanos / 1e9));
             out.put("bytesBefore", bytesBefore);
             out.put("bytesAfter", engine.sizeBytes());
             out.put("segmentsBefore", segmentsBefore);
@@ -213,6 +226,36 @@ public final class CleanerCase {
                     + drawn + " keys; " + problems);
         }
         return count[0];
+    }
+
+    /**
+     * The calling thread's scheduler statistics, {ns on a CPU, ns waiting in the run queue}
+     * ({@code /proc/thread-self/schedstat}, Linux 3.17+), or {-1, -1} where they cannot be read.
+     */
+    private static long[] schedstat() {
+        try {
+            String[] f = Files.readString(Paths.get("/proc/thread-self/schedstat")).trim().split("\\s+");
+            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {-1, -1};
+        }
+    }
+
+    /** USER_HZ of /proc/stat: 100 on every Linux architecture the JDK runs on. */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    /** {busy ticks of all CPUs, 0}, or {0, -1} where /proc/stat cannot be read. */
+    private static long[] machineTicks() {
+        try {
+            String cpu = Files.readAllLines(Paths.get("/proc/stat")).get(0);
+            String[] f = cpu.trim().split("\\s+");
+            // cpu user nice system idle iowait irq softirq steal ...
+            long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                    + Long.parseLong(f[7]) + Long.parseLong(f[8]);
+            return new long[] {busy, 0};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, -1};
+        }
     }
 
     private static Recording startRecording() throws IOException {

@@ -33,6 +33,13 @@ final class CleanerReport {
         rows.add(new Row("cleaning time, one round (s)", r -> num(r, "cleanSeconds"), "%.2f"));
         rows.add(new Row("CPU time of the cleaning thread (s)", r -> num(r, "threadCpuSeconds"), "%.2f"));
         rows.add(new Row("  of which in the kernel (s)", r -> num(r, "threadCpuSeconds") - num(r, "threadUserSeconds"), "%.2f"));
+        rows.add(new Row("cleaning thread waiting for a CPU (run queue) (s)",
+                r -> num(r, "runQueueSeconds") < 0 ? Double.NaN : num(r, "runQueueSeconds"), "%.2f"));
+        rows.add(new Row("cleaning thread blocked: I/O, fsync, unlink (s)",
+                r -> num(r, "blockedSeconds") < 0 ? Double.NaN : num(r, "blockedSeconds"), "%.2f"));
+        rows.add(new Row("time less run-queue wait: the round on an idle machine, est. (s)",
+                r -> num(r, "runQueueSeconds") < 0 ? Double.NaN : num(r, "cleanSeconds") - num(r, "runQueueSeconds"),
+                "%.2f"));
         rows.add(new Row("CPU time of the whole JVM in the round (s)", r -> num(r, "processCpuSeconds"), "%.2f"));
         rows.add(new Row("log cleaned per CPU-second of the thread (MB)",
                 r -> num(r, "bytesBefore") / 1e6 / num(r, "threadCpuSeconds"), "%.1f"));
@@ -58,6 +65,8 @@ final class CleanerReport {
         rows.add(new Row("GC time in the round (ms)", r -> num(r, "gcMillis"), "%.0f"));
         rows.add(new Row("RSS before the round (MB)", r -> num(r, "rssBeforeBytes") / 1e6, "%.0f"));
         rows.add(new Row("RSS peak in the round (MB)", r -> num(r, "rssPeakBytes") / 1e6, "%.0f"));
+        rows.add(new Row("others' CPU use on the machine in the round (cores)",
+                r -> num(r, "otherCores") < 0 ? Double.NaN : num(r, "otherCores"), "%.2f"));
         rows.add(new Row("append + seal, untimed setup (s)", r -> num(r, "appendSeconds"), "%.1f"));
         return rows;
     }
@@ -121,8 +130,22 @@ final class CleanerReport {
                                 .mapToObj(v -> String.format("%.2f", v)).toArray()));
             }
         }
-        out.append('\n');
+        if (both) {
+            out.append("\nspool ÷ kafka per pass (the two cases of a pass ran back to back): time");
+            for (int pass = 0; pass < options.passes; pass++) {
+                out.append(String.format(" %.2f", ratio(pass, "cleanSeconds")));
+            }
+            out.append("; thread CPU");
+            for (int pass = 0; pass < options.passes; pass++) {
+                out.append(String.format(" %.2f", ratio(pass, "threadCpuSeconds")));
+            }
+            out.append('\n');
+        }
         return out.toString();
+    }
+
+    private double ratio(int pass, String key) {
+        return num(of(SpoolEngine.NAME).get(pass), key) / num(of(KafkaEngine.NAME).get(pass), key);
     }
 
     String json() {
