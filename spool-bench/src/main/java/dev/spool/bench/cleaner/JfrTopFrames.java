@@ -16,7 +16,9 @@ import jdk.jfr.consumer.RecordingFile;
  * Where each engine's round spends its CPU time, from the JFR recordings of the timed rounds
  * ({@code --jfr}): the share of execution samples ({@code jdk.ExecutionSample}) whose top frame is a
  * method (self time), and the share in which a method appears anywhere on the stack (total time,
- * for the engine's own and the JDK's I/O methods).
+ * for the engine's own and the JDK's I/O methods); and the top frames of the samples taken while the
+ * thread was in native code ({@code jdk.NativeMethodSample}: system calls such as {@code pread},
+ * {@code pwrite}, {@code fsync}, {@code unlink}), which the execution samples do not see.
  */
 final class JfrTopFrames {
     private JfrTopFrames() {
@@ -27,15 +29,23 @@ final class JfrTopFrames {
         for (String engine : engines) {
             Map<String, Integer> self = new HashMap<>();
             Map<String, Integer> total = new HashMap<>();
+            Map<String, Integer> natives = new HashMap<>();
             int samples = 0;
+            int nativeSamples = 0;
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, engine + "-pass*.jfr")) {
                 for (Path file : files) {
                     for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
-                        if (!event.getEventType().getName().equals("jdk.ExecutionSample")) {
-                            continue;
-                        }
+                        String type = event.getEventType().getName();
                         RecordedStackTrace stack = event.getStackTrace();
                         if (stack == null || stack.getFrames().isEmpty()) {
+                            continue;
+                        }
+                        if (type.equals("jdk.NativeMethodSample")) {
+                            nativeSamples++;
+                            natives.merge(name(stack.getFrames().get(0)), 1, Integer::sum);
+                            continue;
+                        }
+                        if (!type.equals("jdk.ExecutionSample")) {
                             continue;
                         }
                         samples++;
@@ -57,6 +67,9 @@ final class JfrTopFrames {
                 }
             });
             append(out, ours, samples, top);
+            out.append(String.format("  native (top frame), %d samples, every 20 ms of a thread in native code:%n",
+                    nativeSamples));
+            append(out, natives, nativeSamples, 8);
         }
         return out.toString();
     }
