@@ -83,6 +83,7 @@ public final class CleanerCase {
                         + data.records() + " records appended from offset 0");
             }
             long bytesBefore = engine.sizeBytes();
+            long batchesBefore = engine.batchCount();
             int segmentsBefore = engine.segmentCount();
 
             MemoryProbe probe = new MemoryProbe();
@@ -127,6 +128,8 @@ public final class CleanerCase {
             out.put("otherCores", machine[1] < 0 ? -1 : Math.max(0, busySeconds - processCpu / 1e9) / (nanos / 1e9));
             out.put("bytesBefore", bytesBefore);
             out.put("bytesAfter", engine.sizeBytes());
+            out.put("batchesBefore", batchesBefore);
+            out.put("batchesAfter", engine.batchCount());
             out.put("segmentsBefore", segmentsBefore);
             out.put("segmentsAfter", engine.segmentCount());
             out.put("recordsKept", kept);

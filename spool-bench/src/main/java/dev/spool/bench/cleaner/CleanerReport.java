@@ -50,6 +50,8 @@ final class CleanerReport {
         rows.add(new Row("  write rate (MB/s)", r -> num(r, "bytesWritten") / 1e6 / num(r, "cleanSeconds"), "%.2f"));
         rows.add(new Row("log bytes before (MB)", r -> num(r, "bytesBefore") / 1e6, "%.1f"));
         rows.add(new Row("log bytes after (MB)", r -> num(r, "bytesAfter") / 1e6, "%.2f"));
+        rows.add(new Row("batches before", r -> num(r, "batchesBefore"), "%,.0f"));
+        rows.add(new Row("batches after (empty ones included)", r -> num(r, "batchesAfter"), "%,.0f"));
         rows.add(new Row("segments before", r -> num(r, "segmentsBefore"), "%.0f"));
         rows.add(new Row("segments after", r -> num(r, "segmentsAfter"), "%.0f"));
         rows.add(new Row("records kept (checked)", r -> num(r, "recordsKept"), "%,.0f"));

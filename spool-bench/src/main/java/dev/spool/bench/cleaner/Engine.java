@@ -29,6 +29,9 @@ interface Engine extends Closeable {
     /** One cleaning round over the whole dirty log, on the calling thread. */
     Round clean() throws IOException;
 
+    /** How many batches the log holds (empty ones included), read front to back. */
+    long batchCount() throws IOException;
+
     /** Visits every record from the log start to the log end, in offset order. */
     void readAll(Visitor visitor) throws IOException;
 

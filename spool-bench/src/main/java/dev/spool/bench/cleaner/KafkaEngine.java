@@ -145,6 +145,17 @@ final class KafkaEngine implements Engine {
     }
 
     @Override
+    public long batchCount() {
+        long batches = 0;
+        for (LogSegment segment : log.logSegments()) {
+            for (RecordBatch ignored : segment.log().batches()) {
+                batches++;
+            }
+        }
+        return batches;
+    }
+
+    @Override
     public void readAll(Visitor visitor) {
         for (LogSegment segment : log.logSegments()) {
             for (RecordBatch batch : segment.log().batches()) {

@@ -10,6 +10,7 @@ import dev.spool.log.TopicSetting;
 import dev.spool.log.compaction.CleanerSettings;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordBatch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -107,6 +108,28 @@ final class SpoolEngine implements Engine {
             }
             offset = next;
         }
+    }
+
+    @Override
+    public long batchCount() throws IOException {
+        long batches = 0;
+        long offset = log.logStartOffset();
+        while (offset < log.logEndOffset()) {
+            ByteBuffer read = log.read(offset, READ_BYTES_MAX).batches();
+            long next = offset;
+            for (int at = read.position(); at + RecordBatch.LOG_OVERHEAD_BYTES <= read.limit()
+                    && at + RecordBatch.sizeInBytes(read, at) <= read.limit(); at += RecordBatch.sizeInBytes(read, at)) {
+                if (RecordBatch.lastOffset(read, at) >= offset) {
+                    batches++;
+                    next = RecordBatch.lastOffset(read, at) + 1;
+                }
+            }
+            if (next <= offset) {
+                throw new IOException("Spool read at offset " + offset + " returned no whole batch");
+            }
+            offset = next;
+        }
+        return batches;
     }
 
     @Override
