@@ -86,46 +86,12 @@ public final class CleanerCase {
             long batchesBefore = engine.batchCount();
             int segmentsBefore = engine.segmentCount();
 
-            MemoryProbe probe = new MemoryProbe();
-            Recording recording = measured && settings.jfr() != null ? startRecording() : null;
-            probe.start();
-            long threadCpu = THREADS.getCurrentThreadCpuTime();
-            long threadUser = THREADS.getCurrentThreadUserTime();
-            long processCpu = OS.getProcessCpuTime();
-            long[] machine = machineTicks();
-            long[] sched = schedstat();
-            long started = System.nanoTime();
-            Engine.Round round = engine.clean();
-            long nanos = System.nanoTime() - started;
-            threadCpu = THREADS.getCurrentThreadCpuTime() - threadCpu;
-            threadUser = THREADS.getCurrentThreadUserTime() - threadUser;
-            processCpu = OS.getProcessCpuTime() - processCpu;
-            long[] machineAfter = machineTicks();
-            long[] schedAfter = schedstat();
-            MemoryProbe.Usage memory = probe.stop();
-            if (recording != null) {
-                recording.stop();
-                recording.dump(settings.jfr());
-                recording.close();
-            }
+            Engine.Round round = timedRound(engine, measured ? settings.jfr() : null, out);
 
             long kept = verify(engine, data, latest);
             out.put("engine", engine.name());
             out.put("records", data.records());
             out.put("keys", data.keys());
-            out.put("cleanSeconds", nanos / 1e9);
-            out.put("threadCpuSeconds", threadCpu / 1e9);
-            out.put("threadUserSeconds", threadUser / 1e9);
-            out.put("processCpuSeconds", processCpu / 1e9);
-            // The round's wall time = on a CPU + waiting in the run queue for one (others' load) + blocked
-            // (I/O: reads the page cache does not serve, fsync, unlink; locks). -1 where schedstat is missing.
-            boolean haveSched = sched[0] >= 0 && schedAfter[0] >= 0;
-            out.put("runQueueSeconds", haveSched ? (schedAfter[1] - sched[1]) / 1e9 : -1);
-            out.put("blockedSeconds", haveSched
-                    ? Math.max(0, nanos - (schedAfter[0] - sched[0]) - (schedAfter[1] - sched[1])) / 1e9 : -1);
-            // Others' work on the machine meanwhile, in cores: busy time of all CPUs minus this JVM's.
-            double busySeconds = (machineAfter[0] - machine[0]) / TICKS_PER_SECOND;
-            out.put("otherCores", machine[1] < 0 ? -1 : Math.max(0, busySeconds - processCpu / 1e9) / (nanos / 1e9));
             out.put("bytesBefore", bytesBefore);
             out.put("bytesAfter", engine.sizeBytes());
             out.put("batchesBefore", batchesBefore);
@@ -138,14 +104,6 @@ public final class CleanerCase {
             out.put("bytesRead", round.bytesRead());
             out.put("bytesWritten", round.bytesWritten());
             out.put("keyMapBytes", settings.dedupeBytes());
-            out.put("allocatedBytes", memory.allocatedBytes());
-            out.put("liveBeforeBytes", memory.liveBeforeBytes());
-            out.put("liveMaxBytes", memory.liveMaxBytes());
-            out.put("gcCount", memory.gcCount());
-            out.put("gcMillis", memory.gcMillis());
-            out.put("rssBeforeBytes", memory.rssBeforeBytes());
-            out.put("rssPeakBytes", memory.rssPeakBytes());
-            out.put("rssPeakReset", memory.rssPeakReset());
         } finally {
             BenchData.deleteRecursively(dir);
         }
@@ -153,6 +111,57 @@ public final class CleanerCase {
             System.err.println("warm-up round done: " + out);
         }
         return out;
+    }
+
+    /**
+     * Runs the engine's round and puts its time, CPU and memory figures into {@code out}; records
+     * it with JFR into {@code jfr} when not null.
+     */
+    private static Engine.Round timedRound(Engine engine, Path jfr, Map<String, Object> out) throws IOException {
+        MemoryProbe probe = new MemoryProbe();
+        Recording recording = jfr != null ? startRecording() : null;
+        probe.start();
+        long threadCpu = THREADS.getCurrentThreadCpuTime();
+        long threadUser = THREADS.getCurrentThreadUserTime();
+        long processCpu = OS.getProcessCpuTime();
+        long[] machine = machineTicks();
+        long[] sched = schedstat();
+        long started = System.nanoTime();
+        Engine.Round round = engine.clean();
+        long nanos = System.nanoTime() - started;
+        threadCpu = THREADS.getCurrentThreadCpuTime() - threadCpu;
+        threadUser = THREADS.getCurrentThreadUserTime() - threadUser;
+        processCpu = OS.getProcessCpuTime() - processCpu;
+        long[] machineAfter = machineTicks();
+        long[] schedAfter = schedstat();
+        MemoryProbe.Usage memory = probe.stop();
+        if (recording != null) {
+            recording.stop();
+            recording.dump(jfr);
+            recording.close();
+        }
+        out.put("cleanSeconds", nanos / 1e9);
+        out.put("threadCpuSeconds", threadCpu / 1e9);
+        out.put("threadUserSeconds", threadUser / 1e9);
+        out.put("processCpuSeconds", processCpu / 1e9);
+        // The round's wall time = on a CPU + waiting in the run queue for one (others' load) + blocked
+        // (I/O: reads the page cache does not serve, fsync, unlink; locks). -1 where schedstat is missing.
+        boolean haveSched = sched[0] >= 0 && schedAfter[0] >= 0;
+        out.put("runQueueSeconds", haveSched ? (schedAfter[1] - sched[1]) / 1e9 : -1);
+        out.put("blockedSeconds", haveSched
+                ? Math.max(0, nanos - (schedAfter[0] - sched[0]) - (schedAfter[1] - sched[1])) / 1e9 : -1);
+        // Others' work on the machine meanwhile, in cores: busy time of all CPUs minus this JVM's.
+        double busySeconds = (machineAfter[0] - machine[0]) / TICKS_PER_SECOND;
+        out.put("otherCores", machine[1] < 0 ? -1 : Math.max(0, busySeconds - processCpu / 1e9) / (nanos / 1e9));
+        out.put("allocatedBytes", memory.allocatedBytes());
+        out.put("liveBeforeBytes", memory.liveBeforeBytes());
+        out.put("liveMaxBytes", memory.liveMaxBytes());
+        out.put("gcCount", memory.gcCount());
+        out.put("gcMillis", memory.gcMillis());
+        out.put("rssBeforeBytes", memory.rssBeforeBytes());
+        out.put("rssPeakBytes", memory.rssPeakBytes());
+        out.put("rssPeakReset", memory.rssPeakReset());
+        return round;
     }
 
     /** Appends every record in batches of {@code batch}; returns the data set's checksum. */

@@ -31,7 +31,7 @@ final class CleanerData {
     private final StringBuilder text = new StringBuilder(128);
 
     CleanerData(long records, int keys, long seed) {
-        if (records < 1 || keys < 1 || keys > 999_999_999_999L) {
+        if (records < 1 || keys < 1) {
             throw new IllegalArgumentException("records " + records + " and keys " + keys + ": expected both >= 1");
         }
         this.records = records;

@@ -44,7 +44,11 @@ interface Engine extends Closeable {
         void record(long offset, ByteBuffer key, ByteBuffer value);
     }
 
-    /** The key-map bytes, the same figure for both engines ({@code log.cleaner.dedupe.buffer.size}). */
+    /**
+     * Opens {@code name}'s engine over a new log in {@code dir}, with {@code segmentBytes} segments
+     * and a key map of {@code dedupeBufferBytes} ({@code log.cleaner.dedupe.buffer.size}), the same
+     * figures for both engines.
+     */
     static Engine open(String name, java.nio.file.Path dir, int segmentBytes, int dedupeBufferBytes) throws IOException {
         switch (name) {
             case SpoolEngine.NAME:
