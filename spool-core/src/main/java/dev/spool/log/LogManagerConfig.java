@@ -1,7 +1,6 @@
 package dev.spool.log;
 
 import dev.spool.log.io.FileIO;
-import dev.spool.log.compaction.CleanerSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Objects;

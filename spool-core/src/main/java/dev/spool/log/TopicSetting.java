@@ -48,7 +48,7 @@ public enum TopicSetting {
      * and size) and {@link #CLEANUP_COMPACT} ({@link CleanupPolicy}). A topic whose policy lacks
      * {@code delete} is never trimmed by retention, as in Kafka; one with {@code compact} refuses
      * records without a key; the log manager's cleaner, when enabled, keeps only the latest record of
-     * each key ({@code dev.spool.log.compaction.CleanerSettings#enabled}).
+     * each key ({@link CleanerSettings#enabled}).
      */
     CLEANUP_POLICY("cleanup.policy", 1, 3),
     /** How long a tombstone stays after the cleaner first passes it ({@link CompactionConfig#deleteRetentionMs()}). */

@@ -7,7 +7,7 @@ import dev.spool.log.LogManagerConfig;
 import dev.spool.log.ReadResult;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicSetting;
-import dev.spool.log.compaction.CleanerSettings;
+import dev.spool.log.CleanerSettings;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;

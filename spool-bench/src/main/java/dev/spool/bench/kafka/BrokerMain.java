@@ -7,7 +7,7 @@ import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.log.Durability;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
-import dev.spool.log.compaction.CleanerSettings;
+import dev.spool.log.CleanerSettings;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package dev.spool.bench.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spool.log.compaction.CleanerSettings;
+import dev.spool.log.CleanerSettings;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 

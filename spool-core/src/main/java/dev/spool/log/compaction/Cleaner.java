@@ -1,5 +1,6 @@
 package dev.spool.log.compaction;
 
+import dev.spool.log.CleanerSettings;
 import dev.spool.log.CompactionConfig;
 import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;

@@ -1,5 +1,6 @@
 package dev.spool.log.compaction;
 
+import dev.spool.log.CleanerSettings;
 import dev.spool.log.Log;
 import dev.spool.log.TopicPartition;
 import dev.spool.log.catalog.OffsetCheckpointFile;

@@ -1,5 +1,6 @@
 package dev.spool.log.compaction;
 
+import dev.spool.log.CleanerSettings;
 import static dev.spool.log.compaction.CompactionLogs.append;
 import static dev.spool.log.compaction.CompactionLogs.readAll;
 import static org.assertj.core.api.Assertions.assertThat;

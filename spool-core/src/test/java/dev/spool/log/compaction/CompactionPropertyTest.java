@@ -1,5 +1,6 @@
 package dev.spool.log.compaction;
 
+import dev.spool.log.CleanerSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.LoadState;

@@ -1,11 +1,11 @@
-package dev.spool.log.compaction;
+package dev.spool.log;
 
 /**
  * The cleaner's own bounds, the same for every log of a log manager. When and what to clean is each
  * log's: its {@link dev.spool.log.CompactionConfig} (a topic's {@code delete.retention.ms},
  * {@code min.cleanable.dirty.ratio}, {@code min.compaction.lag.ms}, {@code max.compaction.lag.ms}).
  *
- * @param dedupeBufferBytes memory of the key map ({@link OffsetMap}); bounds the keys one round can map
+ * @param dedupeBufferBytes memory of the key map (the cleaner's {@code OffsetMap}: about 24 bytes a key); bounds the keys one round can map
  * @param ioBytesPerSecond  the cleaner's read and write rate, or {@code Long.MAX_VALUE} for no limit
  * @param backoffMs         how long the background cleaner waits between looks for a dirty compacted log
  *                          (Kafka's {@code log.cleaner.backoff.ms}, 15 s)
