@@ -52,6 +52,8 @@ public final class Cleaner {
     private final CleanerSettings settings;
     private final OffsetMap map;
     private final Throttle throttle;
+    /** Buffers the writes of the cleaned file; the cleaner's own, like the map. */
+    private final CleanedFileWriter writer;
     /** Set by {@link #stop()} from another thread; checked between batches. */
     private volatile boolean stopping;
 
@@ -60,6 +62,7 @@ public final class Cleaner {
         this.settings = settings;
         this.map = new OffsetMap(settings.dedupeBufferBytes());
         this.throttle = new Throttle(settings.ioBytesPerSecond());
+        this.writer = new CleanedFileWriter(throttle);
     }
 
     /**
@@ -192,13 +195,8 @@ public final class Cleaner {
         io.deleteIfExists(cleanedPath);
         long[] stats = new long[3];
         try (StorageFile out = io.open(cleanedPath, FileIO.OpenMode.CREATE_NEW)) {
-            long[] position = {0};
-            BatchRewriter rewriter = new BatchRewriter(config.batchBytesMax(), batch -> {
-                int size = batch.remaining();
-                throttle.acquire(size);
-                out.write(batch, position[0]);
-                position[0] += size;
-            });
+            CleanedFileWriter writer = this.writer.start(out);
+            BatchRewriter rewriter = new BatchRewriter(config.batchBytesMax(), writer);
             for (Segment segment : group) {
                 boolean dropTombstones = segment.nextOffset() <= firstDirty
                         && segment.maxTimestamp() < nowMs - config.compaction().deleteRetentionMs();
@@ -206,8 +204,8 @@ public final class Cleaner {
                 stats[2] += rewriteSegment(segment, config, bound, dropTombstones, rewriter);
             }
             rewriter.finishSegment();
+            stats[1] = writer.finish();
             out.force(true);
-            stats[1] = position[0];
         }
         Path swap = CleanerFiles.swapFile(dir, base);
         io.rename(cleanedPath, swap);
