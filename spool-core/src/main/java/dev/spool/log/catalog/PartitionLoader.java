@@ -6,6 +6,7 @@ import dev.spool.log.LogConfig;
 import dev.spool.log.PartitionOfflineException;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicPartition;
+import dev.spool.log.compaction.CleanerFiles;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -113,6 +114,9 @@ final class PartitionLoader {
         try {
             return PartitionEntry.online(catalog.openLog(dir, logConfig,
                     new LoadState(clean, optional(recoveryPoint), optional(logStart))));
+        } catch (CleanerFiles.DamagedSwapException e) {
+            return offline(tp, dir, recoveryPoint, logStart, new PartitionOfflineException(tp, e, e.file(),
+                    "restore the partition's directory from a copy"));
         } catch (IOException e) {
             if (!PartitionOfflineException.isDamage(e)) {
                 throw e;

@@ -111,17 +111,36 @@ public final class CleanerFiles {
                     break;
                 }
                 if (!verdict.isValid()) {
-                    throw new IOException("Swap file " + swap + " is damaged at position " + cursor.position()
-                            + " (" + verdict.problem() + "); it was forced before it was named .swap, so the"
-                            + " storage lost written data: restore the log from a copy");
+                    throw new DamagedSwapException(swap, "Swap file " + swap + " is damaged at position "
+                            + cursor.position() + " (" + verdict.problem() + "); it was forced before it was named"
+                            + " .swap, so the storage lost written data");
                 }
                 end = cursor.lastOffset() + 1;
                 cursor.advance();
             }
             if (end < 0) {
-                throw new IOException("Swap file " + swap + " holds no batch; a cleaned group always holds one");
+                throw new DamagedSwapException(swap, "Swap file " + swap + " holds no batch; a cleaned group always"
+                        + " holds one");
             }
             return end;
+        }
+    }
+
+    /**
+     * A {@code .swap} file that does not read: the storage lost data the cleaner had forced. The
+     * partition goes offline (the others serve); {@code spool repair} does not rewrite swap files,
+     * so the remedy is a copy of the partition.
+     */
+    public static final class DamagedSwapException extends IOException {
+        private final Path file;
+
+        DamagedSwapException(Path file, String message) {
+            super(message);
+            this.file = file;
+        }
+
+        public Path file() {
+            return file;
         }
     }
 }

@@ -29,7 +29,7 @@ import java.util.TreeSet;
  *     their old files may already be renamed {@code .deleted}, and renames it {@code B.log}</td>
  *     <td>a {@code CLEANING_INTERRUPTED} warning; the swap file verified in place of those segments, its
  *     indexes not (the open rebuilds them; the old {@code B.index} describes the old bytes)</td></tr>
- * <tr><td>{@code B.log.swap}, damaged or without a batch</td><td>fails (the log manager does not open)</td>
+ * <tr><td>{@code B.log.swap}, damaged or without a batch</td><td>takes the partition offline (the others serve)</td>
  *     <td>a {@link LogVerifier.Kind#BATCH_CORRUPT} error; the segments verified as they are</td></tr>
  * </table>
  * The swap file's range is read by {@link CleanerFiles#swapEnd}, as the open reads it, so the two
@@ -84,8 +84,8 @@ final class CleanerLeftovers {
                 end = CleanerFiles.swapEnd(io, swap.getValue(), batchBytesMax);
             } catch (IOException e) {
                 tally.add(LogVerifier.Severity.ERROR, LogVerifier.Kind.BATCH_CORRUPT, swap.getValue(), -1, base,
-                        "the swap file of an interrupted cleaning round does not read, so the next open of the"
-                                + " data directory fails on it: " + e.getMessage());
+                        "the swap file of an interrupted cleaning round does not read, so the next open takes the"
+                                + " partition offline; restore its directory from a copy: " + e.getMessage());
                 continue;
             }
             SortedMap<Long, Path> replaced = files.subMap(base, end);

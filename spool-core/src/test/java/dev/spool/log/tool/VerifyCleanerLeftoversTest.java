@@ -190,7 +190,7 @@ class VerifyCleanerLeftoversTest {
     }
 
     @Test
-    void aSwapFileCutShortIsAnErrorAsTheOpenFailsOnIt() throws IOException {
+    void aSwapFileCutShortIsAnErrorAndTheOpenTakesThePartitionOffline() throws IOException {
         cleanUntil(new FailingRename(name -> name.endsWith(SegmentFiles.LOG_SUFFIX)));
         Path swap = filesEndingWith(CleanerFiles.SWAP_SUFFIX).get(0);
         try (RandomAccessFile file = new RandomAccessFile(swap.toFile(), "rw")) {
@@ -203,11 +203,13 @@ class VerifyCleanerLeftoversTest {
             assertThat(finding.severity()).isEqualTo(LogVerifier.Severity.ERROR);
             assertThat(finding.kind()).isEqualTo(LogVerifier.Kind.BATCH_CORRUPT);
             assertThat(finding.file()).isEqualTo(swap);
-            assertThat(finding.problem()).contains("interrupted cleaning round", "next open of the data directory"
-                    + " fails", "is damaged at position");
+            assertThat(finding.problem()).contains("interrupted cleaning round", "next open takes the partition"
+                    + " offline", "is damaged at position");
         });
-        assertThatThrownBy(() -> LogManager.open(dataDir, config(FileIO.real()))).isInstanceOf(IOException.class)
-                .hasMessageContaining(swap.toString()).hasMessageContaining("is damaged at position");
+        try (LogManager manager = LogManager.open(dataDir, config(FileIO.real()))) {
+            assertThat(manager.offlinePartitions().values()).singleElement().satisfies(offline -> assertThat(offline.getMessage())
+                    .contains(swap.toString()).contains("is damaged at position"));
+        }
         assertThat(swap).exists();
     }
 
