@@ -116,7 +116,7 @@ class MirrorToKafkaTest {
                     .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_MS)))).all().get(30, TimeUnit.SECONDS);
             try (MirrorWorker worker = MirrorWorker.start(kafka, "mirror-spool-kafka");
                  KafkaProducer<byte[], byte[]> producer = producer(spool)) {
-                Mirror mirror = new Mirror(worker, "spool", spool, "kafka", kafka, TOPIC, GROUP);
+                ReplicationFlow mirror = new ReplicationFlow(worker, "spool", spool, "kafka", kafka, TOPIC, GROUP);
                 mirror.createAll();
 
                 Map<Integer, Copy> written = new TreeMap<>(MirrorRecords.produce(producer, TOPIC, PARTITIONS,
@@ -160,7 +160,7 @@ class MirrorToKafkaTest {
                     .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_MS)))).all().get(30, TimeUnit.SECONDS);
             try (MirrorWorker worker = MirrorWorker.start(spool, "mirror-kafka-spool");
                  KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-                Mirror mirror = new Mirror(worker, "kafka", kafka, "spool", spool, topic, GROUP);
+                ReplicationFlow mirror = new ReplicationFlow(worker, "kafka", kafka, "spool", spool, topic, GROUP);
                 mirror.createSource();
                 Map<Integer, Copy> written = MirrorRecords.produce(producer, topic, 2, new Random(SEED + 1),
                         System.currentTimeMillis() - 60_000, 0, 400);
@@ -179,7 +179,7 @@ class MirrorToKafkaTest {
      * topic's configs and sends the target an IncrementalAlterConfigs, SET for each one set on the source
      * and DELETE for each at its default, every {@code sync.topic.configs.interval.seconds}.
      */
-    private static void assertConfigChangeFollows(Admin spoolAdmin, Admin kafkaAdmin, String remote, Mirror mirror)
+    private static void assertConfigChangeFollows(Admin spoolAdmin, Admin kafkaAdmin, String remote, ReplicationFlow mirror)
             throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, TOPIC);
         spoolAdmin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
@@ -201,7 +201,7 @@ class MirrorToKafkaTest {
     }
 
     /** Waits until the mirrored topic's end offsets equal the source's: every record written is copied. */
-    private static void awaitEnds(Admin admin, String topic, Map<Integer, Long> ends, Mirror mirror) throws Exception {
+    private static void awaitEnds(Admin admin, String topic, Map<Integer, Long> ends, ReplicationFlow mirror) throws Exception {
         await(paced(() -> endOffsetsIfCreated(admin, topic).equals(ends)),
                 () -> topic + " copied to end offsets " + ends + "; it has " + safeEndOffsets(admin, topic), mirror);
     }
@@ -211,7 +211,7 @@ class MirrorToKafkaTest {
      * (it does at its first offset commit after copying it), so the group's offsets committed next are
      * translated from it rather than from an older sync.
      */
-    private static void awaitTailSyncs(String sourceBootstrap, Map<Integer, Long> ends, Mirror mirror)
+    private static void awaitTailSyncs(String sourceBootstrap, Map<Integer, Long> ends, ReplicationFlow mirror)
             throws Exception {
         TopicPartition syncs = new TopicPartition(mirror.offsetSyncsTopic(), 0);
         Map<Integer, Long> newest = new TreeMap<>();
@@ -246,7 +246,7 @@ class MirrorToKafkaTest {
     }
 
     /** Waits until MirrorMaker 2 has committed offsets for the group on every partition of the mirrored topic. */
-    private static Map<Integer, Long> awaitTranslated(Admin admin, String topic, Mirror mirror) throws Exception {
+    private static Map<Integer, Long> awaitTranslated(Admin admin, String topic, ReplicationFlow mirror) throws Exception {
         Map<Integer, Long> translated = new TreeMap<>();
         await(paced(() -> {
             translated.clear();
@@ -278,7 +278,7 @@ class MirrorToKafkaTest {
      * and reads to {@code ends}; {@code startedAt} receives each partition's first offset read.
      */
     private static List<Copy> consumeToEnd(String bootstrap, String topic, Map<Integer, Long> ends,
-                                           Map<Integer, Long> startedAt, Mirror mirror) throws Exception {
+                                           Map<Integer, Long> startedAt, ReplicationFlow mirror) throws Exception {
         List<Copy> read = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, GROUP, "none")) {
             consumer.subscribe(List.of(topic));
@@ -411,7 +411,7 @@ class MirrorToKafkaTest {
     }
 
     /** Polls {@code condition} until it holds; fails at the deadline with what was awaited and the connectors' state. */
-    private static void await(Condition condition, Supplier<String> what, Mirror mirror) throws Exception {
+    private static void await(Condition condition, Supplier<String> what, ReplicationFlow mirror) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
         while (!condition.holds()) {
             if (System.nanoTime() - deadline > 0) {

@@ -21,7 +21,7 @@ import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
  *
  * <p>Why connectors on a worker rather than the dedicated {@code MirrorMaker} driver: the driver builds
  * its own herders and workers from Connect's internal classes, which change between Kafka releases,
- * and the only connect-mirror on Maven Central is one release behind the 4.4 runtime here; the
+ * and the newest connect-mirror on Maven Central (4.3.1) is a release behind the 4.4 runtime here; the
  * connectors use only Connect's public plugin API, which the runtime keeps compatible.
  *
  * <p>MirrorMaker 2 copies records as bytes: keys, values and headers pass through

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * group's committed offsets and writes them into the target's group, MirrorHeartbeatConnector emits
  * heartbeats. MirrorMaker 2's defaults hold but for what one test needs, each said below.
  */
-final class Mirror {
+final class ReplicationFlow {
     private static final List<String> CONNECTORS = List.of("MirrorSourceConnector", "MirrorCheckpointConnector",
             "MirrorHeartbeatConnector");
 
@@ -21,7 +21,7 @@ final class Mirror {
     private final Map<String, String> config = new TreeMap<>();
     private final String targetAlias;
 
-    Mirror(MirrorWorker worker, String sourceAlias, String sourceBootstrap, String targetAlias,
+    ReplicationFlow(MirrorWorker worker, String sourceAlias, String sourceBootstrap, String targetAlias,
            String targetBootstrap, String topic, String group) {
         this.worker = worker;
         this.targetAlias = targetAlias;
