@@ -50,7 +50,8 @@ import org.junit.jupiter.api.Timeout;
  * intervals of a second instead of a minute or ten.
  *
  * <p>The migration, as an operator runs it: the mirror runs while producers write to Spool; a consumer
- * group reads on Spool to the tail of what is there, commits and stops; once MirrorMaker 2 has written
+ * group reads on Spool, processes each partition up to a point near its tail ({@link #STOPPED_SHORT}),
+ * commits there and stops; once MirrorMaker 2 has written
  * the group's translated offsets into Kafka, the group starts on Kafka on the mirrored topic (the
  * default replication policy names it {@code spool.events}), while producers, still on Spool, write
  * more. The group must see every record, and see twice only the records between its translated offset
@@ -70,12 +71,19 @@ class MirrorToKafkaTest {
     private static final String CHANGED_RETENTION_MS = "98765432";
     /**
      * MirrorMaker 2's default {@code offset.lag.max}: MirrorSourceTask publishes an offset sync for a
-     * partition at the latest when the copy has advanced this many records past the previous sync (and
-     * the newest copied record's at each offset commit). A group at the tail of a partition is translated
-     * from its newest sync, so it can be sent back at most this many records: the duplicates it reads
-     * after the switch.
+     * partition at the latest when the copy has advanced this many records past the previous sync, and
+     * the newest copied record's at each offset commit. A committed offset is translated from the newest
+     * sync at or below it (Kafka's OffsetSyncStore keeps every sync this close to the newest one), plus
+     * one; a group that stopped less than this many records short of the newest sync is therefore sent
+     * back at most this many records: the duplicates it reads after the switch.
      */
     private static final long OFFSET_LAG_MAX = 100;
+    /**
+     * How many records short of each partition's tail the group stops on Spool: at the tail (translated
+     * exactly, from the tail's own sync), 37 and 90 short of it (translated from the regular syncs, one
+     * every 101 records, 57 and 4 records back: with 600 records a partition, the sync at offset 505).
+     */
+    private static final long[] STOPPED_SHORT = {0, 37, 90};
     private static final long WAIT_MS = 60_000;
     private static final Duration POLL = Duration.ofMillis(200);
 
@@ -125,9 +133,11 @@ class MirrorToKafkaTest {
                 awaitEnds(kafkaAdmin, remote, firstEnds, mirror);
                 awaitTailSyncs(spool, firstEnds, mirror);
 
-                List<Copy> onSpool = consumeAndCommit(spool, TOPIC, firstEnds);
+                Map<Integer, Long> committed = new TreeMap<>();
+                firstEnds.forEach((p, end) -> committed.put(p, end - STOPPED_SHORT[p]));
+                List<Copy> onSpool = consumeAndCommit(spool, TOPIC, firstEnds, committed);
                 Map<Integer, Long> translated = awaitTranslated(kafkaAdmin, remote, mirror);
-                assertTranslated(translated, firstEnds, endOffsets(kafkaAdmin, remote));
+                assertTranslated(translated, committed, endOffsets(kafkaAdmin, remote));
 
                 written.putAll(MirrorRecords.produce(producer, TOPIC, PARTITIONS, random, timestampBase,
                         FIRST_RECORDS, SECOND_RECORDS));
@@ -137,13 +147,13 @@ class MirrorToKafkaTest {
 
                 assertThat(readAll(kafka, remote, ends)).as("every record of %s copied to Kafka's %s", TOPIC, remote)
                         .containsExactlyInAnyOrderElementsOf(written.values());
-                int duplicates = assertGroupAcrossSwitch(written, onSpool, onKafka, firstEnds, translated, startedAt);
+                int duplicates = assertGroupAcrossSwitch(written, onSpool, onKafka, committed, translated, startedAt);
                 assertThat(topicConfig(kafkaAdmin, remote, TopicConfig.RETENTION_MS_CONFIG))
                         .as("retention.ms of %s on Kafka, %s on Spool", remote, TOPIC).isEqualTo(RETENTION_MS);
                 assertConfigChangeFollows(spoolAdmin, kafkaAdmin, remote, mirror);
-                System.out.printf("MirrorToKafkaTest: %d records mirrored Spool -> Kafka; group %s read %d on Spool, "
+                System.out.printf("MirrorToKafkaTest: %d records mirrored Spool -> Kafka; group %s processed %d on Spool, "
                                 + "%d on Kafka, %d duplicates (committed %s, translated %s, resumed at %s); %d ms%n",
-                        written.size(), GROUP, onSpool.size(), onKafka.size(), duplicates, firstEnds, translated,
+                        written.size(), GROUP, onSpool.size(), onKafka.size(), duplicates, committed, translated,
                         startedAt, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             }
         }
@@ -230,19 +240,30 @@ class MirrorToKafkaTest {
         }
     }
 
-    /** The group reads on Spool up to {@code ends}, commits its position and leaves; returns what it read. */
-    private static List<Copy> consumeAndCommit(String bootstrap, String topic, Map<Integer, Long> ends)
-            throws Exception {
-        List<Copy> read = new ArrayList<>();
+    /**
+     * The group reads on Spool up to {@code ends}, processes the records below {@code committed}, commits
+     * those offsets and leaves, as a consumer stopped in the middle of its polled records does; returns
+     * the records it processed.
+     */
+    private static List<Copy> consumeAndCommit(String bootstrap, String topic, Map<Integer, Long> ends,
+                                               Map<Integer, Long> committed) throws Exception {
+        List<Copy> processed = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, GROUP, "earliest")) {
             consumer.subscribe(List.of(topic));
             await(() -> {
-                consumer.poll(POLL).forEach(record -> read.add(MirrorRecords.copyOf(record)));
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    if (record.offset() < committed.get(record.partition())) {
+                        processed.add(MirrorRecords.copyOf(record));
+                    }
+                }
                 return reached(consumer, topic, ends);
-            }, () -> "group " + GROUP + " on " + topic + " reading to " + ends + "; read " + read.size(), null);
-            consumer.commitSync(Duration.ofSeconds(30));
+            }, () -> "group " + GROUP + " on " + topic + " reading to " + ends + "; processed " + processed.size(),
+                    null);
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            committed.forEach((p, offset) -> offsets.put(new TopicPartition(topic, p), new OffsetAndMetadata(offset)));
+            consumer.commitSync(offsets, Duration.ofSeconds(30));
         }
-        return read;
+        return processed;
     }
 
     /** Waits until MirrorMaker 2 has committed offsets for the group on every partition of the mirrored topic. */
