@@ -1,12 +1,24 @@
 package dev.spool.compat.mirror;
 
+import static dev.spool.compat.mirror.MirrorSteps.admin;
+import static dev.spool.compat.mirror.MirrorSteps.await;
+import static dev.spool.compat.mirror.MirrorSteps.awaitEnds;
+import static dev.spool.compat.mirror.MirrorSteps.awaitTailSyncs;
+import static dev.spool.compat.mirror.MirrorSteps.awaitTranslated;
+import static dev.spool.compat.mirror.MirrorSteps.consumeAndCommit;
+import static dev.spool.compat.mirror.MirrorSteps.consumeToEnd;
+import static dev.spool.compat.mirror.MirrorSteps.endOffsets;
+import static dev.spool.compat.mirror.MirrorSteps.ends;
+import static dev.spool.compat.mirror.MirrorSteps.paced;
+import static dev.spool.compat.mirror.MirrorSteps.producer;
+import static dev.spool.compat.mirror.MirrorSteps.readAll;
+import static dev.spool.compat.mirror.MirrorSteps.topicConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.compat.Servers;
 import dev.spool.compat.mirror.MirrorRecords.Copy;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,50 +26,37 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.internals.Exit;
-import org.apache.kafka.connect.mirror.OffsetSync;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * MirrorMaker 2 moves a live Spool deployment into an Apache Kafka cluster, and copies a Kafka topic
- * into Spool: {@code spool serve} and a real Kafka 4.4 broker, MirrorMaker 2's three connectors on a
+ * MirrorMaker 2 moves a live Spool deployment into an Apache Kafka cluster, and a Kafka topic into
+ * Spool: {@code spool serve} and a real Kafka 4.4 broker, MirrorMaker 2's three connectors on a
  * Connect worker in this JVM (see {@link MirrorWorker} for why not its driver), with MirrorMaker 2's
  * defaults except what one single-node cluster on each side needs (replication factors of 1) and
  * intervals of a second instead of a minute or ten.
  *
  * <p>The migration, as an operator runs it: the mirror runs while producers write to Spool; a consumer
  * group reads on Spool, processes each partition up to a point near its tail ({@link #STOPPED_SHORT}),
- * commits there and stops; once MirrorMaker 2 has written
- * the group's translated offsets into Kafka, the group starts on Kafka on the mirrored topic (the
- * default replication policy names it {@code spool.events}), while producers, still on Spool, write
- * more. The group must see every record, and see twice only the records between its translated offset
- * and its committed one, which MirrorMaker 2 bounds by {@code offset.lag.max} (see
- * {@link #OFFSET_LAG_MAX}). Every record must arrive on Kafka with key, value, headers and timestamp
- * intact, at its source offset, and the topic's configuration must follow it.
+ * commits there and stops; once MirrorMaker 2 has written the group's translated offsets into Kafka,
+ * the group starts on Kafka on the mirrored topic (the default replication policy names it
+ * {@code spool.events}), while producers, still on Spool, write more. The group must see every record,
+ * and see twice only the records between its translated offset and its committed one, which
+ * MirrorMaker 2 bounds by {@code offset.lag.max} (see {@link #OFFSET_LAG_MAX}). Every record must
+ * arrive on Kafka with key, value, headers and timestamp intact, at its source offset, and the topic's
+ * configuration must follow it, at creation and when changed. The second test runs the same steps the
+ * other way, smaller, with the group at the tail.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS) // a backstop; every wait below has its own deadline
 class MirrorToKafkaTest {
@@ -84,8 +83,6 @@ class MirrorToKafkaTest {
      * every 101 records, 57 and 4 records back: with 600 records a partition, the sync at offset 505).
      */
     private static final long[] STOPPED_SHORT = {0, 37, 90};
-    private static final long WAIT_MS = 60_000;
-    private static final Duration POLL = Duration.ofMillis(200);
 
     private static Servers servers;
 
@@ -131,19 +128,19 @@ class MirrorToKafkaTest {
                         random, timestampBase, 0, FIRST_RECORDS));
                 Map<Integer, Long> firstEnds = ends(written);
                 awaitEnds(kafkaAdmin, remote, firstEnds, mirror);
-                awaitTailSyncs(spool, firstEnds, mirror);
+                awaitTailSyncs(spool, TOPIC, firstEnds, mirror);
 
                 Map<Integer, Long> committed = new TreeMap<>();
                 firstEnds.forEach((p, end) -> committed.put(p, end - STOPPED_SHORT[p]));
-                List<Copy> onSpool = consumeAndCommit(spool, TOPIC, firstEnds, committed);
-                Map<Integer, Long> translated = awaitTranslated(kafkaAdmin, remote, mirror);
+                List<Copy> onSpool = consumeAndCommit(spool, GROUP, TOPIC, firstEnds, committed);
+                Map<Integer, Long> translated = awaitTranslated(kafkaAdmin, GROUP, remote, PARTITIONS, mirror);
                 assertTranslated(translated, committed, endOffsets(kafkaAdmin, remote));
 
                 written.putAll(MirrorRecords.produce(producer, TOPIC, PARTITIONS, random, timestampBase,
                         FIRST_RECORDS, SECOND_RECORDS));
                 Map<Integer, Long> ends = ends(written);
                 Map<Integer, Long> startedAt = new TreeMap<>();
-                List<Copy> onKafka = consumeToEnd(kafka, remote, ends, startedAt, mirror);
+                List<Copy> onKafka = consumeToEnd(kafka, GROUP, remote, ends, startedAt, mirror);
 
                 assertThat(readAll(kafka, remote, ends)).as("every record of %s copied to Kafka's %s", TOPIC, remote)
                         .containsExactlyInAnyOrderElementsOf(written.values());
@@ -159,27 +156,51 @@ class MirrorToKafkaTest {
         }
     }
 
+    /**
+     * The way back, smaller: a Kafka topic's records, config and consumer group move into Spool. Here
+     * Spool is the target: the worker's topics, the copies, MirrorMaker 2's checkpoints and heartbeats,
+     * and the translated offsets it writes into the group, all live on Spool.
+     */
     @Test
-    void kafkaTopicMirrorsIntoSpool() throws Exception {
+    void kafkaTopicRecordsConfigsAndGroupOffsetsMoveToSpool() throws Exception {
         String spool = servers.spoolTarget.bootstrap();
         String kafka = servers.kafkaTarget.bootstrap();
         String topic = "orders";
         String remote = "kafka." + topic;
+        String group = "shipping";
+        Random random = new Random(SEED + 1);
+        long timestampBase = System.currentTimeMillis() - 60_000;
         try (Admin spoolAdmin = admin(spool); Admin kafkaAdmin = admin(kafka)) {
             kafkaAdmin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)
                     .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_MS)))).all().get(30, TimeUnit.SECONDS);
             try (MirrorWorker worker = MirrorWorker.start(spool, "mirror-kafka-spool");
                  KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
-                ReplicationFlow mirror = new ReplicationFlow(worker, "kafka", kafka, "spool", spool, topic, GROUP);
-                mirror.createSource();
-                Map<Integer, Copy> written = MirrorRecords.produce(producer, topic, 2, new Random(SEED + 1),
-                        System.currentTimeMillis() - 60_000, 0, 400);
+                ReplicationFlow mirror = new ReplicationFlow(worker, "kafka", kafka, "spool", spool, topic, group);
+                mirror.createAll();
+                Map<Integer, Copy> written = new TreeMap<>(MirrorRecords.produce(producer, topic, 2, random,
+                        timestampBase, 0, 400));
+                Map<Integer, Long> firstEnds = ends(written);
+                awaitEnds(spoolAdmin, remote, firstEnds, mirror);
+                awaitTailSyncs(kafka, topic, firstEnds, mirror);
+
+                List<Copy> onKafka = consumeAndCommit(kafka, group, topic, firstEnds, firstEnds);
+                Map<Integer, Long> translated = awaitTranslated(spoolAdmin, group, remote, 2, mirror);
+                assertTranslated(translated, firstEnds, endOffsets(spoolAdmin, remote));
+
+                written.putAll(MirrorRecords.produce(producer, topic, 2, random, timestampBase, 400, 100));
                 Map<Integer, Long> ends = ends(written);
-                awaitEnds(spoolAdmin, remote, ends, mirror);
+                Map<Integer, Long> startedAt = new TreeMap<>();
+                List<Copy> onSpool = consumeToEnd(spool, group, remote, ends, startedAt, mirror);
+
                 assertThat(readAll(spool, remote, ends)).as("every record of Kafka's %s copied to Spool's %s", topic,
                         remote).containsExactlyInAnyOrderElementsOf(written.values());
+                int duplicates = assertGroupAcrossSwitch(written, onKafka, onSpool, firstEnds, translated, startedAt);
                 assertThat(topicConfig(spoolAdmin, remote, TopicConfig.RETENTION_MS_CONFIG))
                         .as("retention.ms of %s on Spool, %s on Kafka", remote, topic).isEqualTo(RETENTION_MS);
+                System.out.printf("MirrorToKafkaTest: %d records mirrored Kafka -> Spool; group %s processed %d on "
+                                + "Kafka, %d on Spool, %d duplicates (committed %s, translated %s, resumed at %s)%n",
+                        written.size(), group, onKafka.size(), onSpool.size(), duplicates, firstEnds, translated,
+                        startedAt);
             }
         }
     }
@@ -201,147 +222,44 @@ class MirrorToKafkaTest {
                 mirror);
     }
 
-    /** The end offset of each partition after the records written: one past the highest offset. */
-    private static Map<Integer, Long> ends(Map<Integer, Copy> written) {
-        Map<Integer, Long> ends = new TreeMap<>();
-        for (Copy copy : written.values()) {
-            ends.merge(copy.partition(), copy.offset() + 1, Math::max);
-        }
-        return ends;
-    }
-
-    /** Waits until the mirrored topic's end offsets equal the source's: every record written is copied. */
-    private static void awaitEnds(Admin admin, String topic, Map<Integer, Long> ends, ReplicationFlow mirror) throws Exception {
-        await(paced(() -> endOffsetsIfCreated(admin, topic).equals(ends)),
-                () -> topic + " copied to end offsets " + ends + "; it has " + safeEndOffsets(admin, topic), mirror);
-    }
-
-    /**
-     * Waits until MirrorMaker 2 has published, for each partition, the offset sync of its last record
-     * (it does at its first offset commit after copying it), so the group's offsets committed next are
-     * translated from it rather than from an older sync.
-     */
-    private static void awaitTailSyncs(String sourceBootstrap, Map<Integer, Long> ends, ReplicationFlow mirror)
-            throws Exception {
-        TopicPartition syncs = new TopicPartition(mirror.offsetSyncsTopic(), 0);
-        Map<Integer, Long> newest = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(sourceBootstrap, null, "earliest")) {
-            consumer.assign(List.of(syncs));
-            await(() -> {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    OffsetSync sync = OffsetSync.deserializeRecord(record);
-                    if (sync.topicPartition().topic().equals(TOPIC)) {
-                        newest.merge(sync.topicPartition().partition(), sync.upstreamOffset(), Math::max);
-                    }
-                }
-                return ends.entrySet().stream().allMatch(e -> newest.getOrDefault(e.getKey(), -1L) == e.getValue() - 1);
-            }, () -> "offset syncs of each partition's last record (offsets " + ends + " minus one) in "
-                    + syncs + "; newest upstream offsets synced: " + newest, mirror);
-        }
-    }
-
-    /**
-     * The group reads on Spool up to {@code ends}, processes the records below {@code committed}, commits
-     * those offsets and leaves, as a consumer stopped in the middle of its polled records does; returns
-     * the records it processed.
-     */
-    private static List<Copy> consumeAndCommit(String bootstrap, String topic, Map<Integer, Long> ends,
-                                               Map<Integer, Long> committed) throws Exception {
-        List<Copy> processed = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, GROUP, "earliest")) {
-            consumer.subscribe(List.of(topic));
-            await(() -> {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    if (record.offset() < committed.get(record.partition())) {
-                        processed.add(MirrorRecords.copyOf(record));
-                    }
-                }
-                return reached(consumer, topic, ends);
-            }, () -> "group " + GROUP + " on " + topic + " reading to " + ends + "; processed " + processed.size(),
-                    null);
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            committed.forEach((p, offset) -> offsets.put(new TopicPartition(topic, p), new OffsetAndMetadata(offset)));
-            consumer.commitSync(offsets, Duration.ofSeconds(30));
-        }
-        return processed;
-    }
-
-    /** Waits until MirrorMaker 2 has committed offsets for the group on every partition of the mirrored topic. */
-    private static Map<Integer, Long> awaitTranslated(Admin admin, String topic, ReplicationFlow mirror) throws Exception {
-        Map<Integer, Long> translated = new TreeMap<>();
-        await(paced(() -> {
-            translated.clear();
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GROUP)
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            offsets.forEach((partition, offset) -> {
-                if (partition.topic().equals(topic) && offset != null) {
-                    translated.put(partition.partition(), offset.offset());
-                }
-            });
-            return translated.size() == PARTITIONS;
-        }), () -> "group " + GROUP + "'s offsets on " + topic + " in Kafka; so far " + translated, mirror);
-        return translated;
-    }
-
     private static void assertTranslated(Map<Integer, Long> translated, Map<Integer, Long> committed,
                                          Map<Integer, Long> targetEnds) {
-        for (int p = 0; p < PARTITIONS; p++) {
+        for (int p = 0; p < committed.size(); p++) {
             long offset = translated.get(p);
-            assertThat(offset).as("translated offset of partition %d (committed on Spool %d, Kafka's end %d)", p,
-                    committed.get(p), targetEnds.get(p))
+            assertThat(offset).as("translated offset of partition %d (committed on the source %d, the target's end %d)",
+                    p, committed.get(p), targetEnds.get(p))
                     .isBetween(Math.max(0, committed.get(p) - OFFSET_LAG_MAX), Math.min(committed.get(p),
                             targetEnds.get(p)));
         }
     }
 
     /**
-     * The group starts on Kafka from its translated offsets (no reset: {@code auto.offset.reset=none})
-     * and reads to {@code ends}; {@code startedAt} receives each partition's first offset read.
+     * Across the switch the group read every record written; those it read on both clusters are exactly
+     * the records from where it resumed on the target up to where it had committed on the source, at most
+     * {@link #OFFSET_LAG_MAX} a partition; it read nothing twice on the same cluster. Returns the number
+     * of duplicates.
      */
-    private static List<Copy> consumeToEnd(String bootstrap, String topic, Map<Integer, Long> ends,
-                                           Map<Integer, Long> startedAt, ReplicationFlow mirror) throws Exception {
-        List<Copy> read = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, GROUP, "none")) {
-            consumer.subscribe(List.of(topic));
-            await(() -> {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    startedAt.putIfAbsent(record.partition(), record.offset());
-                    read.add(MirrorRecords.copyOf(record));
-                }
-                return reached(consumer, topic, ends);
-            }, () -> "group " + GROUP + " on Kafka's " + topic + " reading to " + ends + "; read " + read.size(), mirror);
-            consumer.commitSync(Duration.ofSeconds(30));
-        }
-        return read;
-    }
-
-    /**
-     * Across the switch the group read every record written; those it read on both sides are exactly
-     * the records from where it resumed on Kafka up to where it had committed on Spool, at most
-     * {@link #OFFSET_LAG_MAX} a partition; it read nothing twice on the same side. Returns the number of
-     * duplicates.
-     */
-    private static int assertGroupAcrossSwitch(Map<Integer, Copy> written, List<Copy> onSpool, List<Copy> onKafka,
+    private static int assertGroupAcrossSwitch(Map<Integer, Copy> written, List<Copy> onSource, List<Copy> onTarget,
                                                Map<Integer, Long> committed, Map<Integer, Long> translated,
                                                Map<Integer, Long> startedAt) {
-        Map<Integer, Copy> spoolById = byId(onSpool, "on Spool");
-        Map<Integer, Copy> kafkaById = byId(onKafka, "on Kafka");
-        for (Copy copy : onKafka) {
-            assertThat(copy).as("record %d read by the group on Kafka", copy.id()).isEqualTo(written.get(copy.id()));
+        Map<Integer, Copy> sourceById = byId(onSource, "on the source");
+        Map<Integer, Copy> targetById = byId(onTarget, "on the target");
+        for (Copy copy : onSource) {
+            assertThat(copy).as("record %d read by the group on the source", copy.id()).isEqualTo(written.get(copy.id()));
         }
-        for (Copy copy : onSpool) {
-            assertThat(copy).as("record %d read by the group on Spool", copy.id()).isEqualTo(written.get(copy.id()));
+        for (Copy copy : onTarget) {
+            assertThat(copy).as("record %d read by the group on the target", copy.id()).isEqualTo(written.get(copy.id()));
         }
-        Set<Integer> seen = new HashSet<>(spoolById.keySet());
-        seen.addAll(kafkaById.keySet());
-        assertThat(seen).as("ids the group read on Spool or Kafka").isEqualTo(written.keySet());
+        Set<Integer> seen = new HashSet<>(sourceById.keySet());
+        seen.addAll(targetById.keySet());
+        assertThat(seen).as("ids the group read on either cluster").isEqualTo(written.keySet());
 
-        Set<Integer> duplicates = new HashSet<>(spoolById.keySet());
-        duplicates.retainAll(kafkaById.keySet());
+        Set<Integer> duplicates = new HashSet<>(sourceById.keySet());
+        duplicates.retainAll(targetById.keySet());
         Set<Integer> expected = new HashSet<>();
-        for (int p = 0; p < PARTITIONS; p++) {
+        for (int p = 0; p < committed.size(); p++) {
             long resumed = startedAt.get(p);
-            assertThat(resumed).as("offset where the group resumed partition %d on Kafka (translated %d)", p,
+            assertThat(resumed).as("offset where the group resumed partition %d on the target (translated %d)", p,
                     translated.get(p)).isBetween(translated.get(p), committed.get(p));
             for (Copy copy : written.values()) {
                 if (copy.partition() == p && copy.offset() >= resumed && copy.offset() < committed.get(p)) {
@@ -349,7 +267,7 @@ class MirrorToKafkaTest {
                 }
             }
         }
-        assertThat(duplicates).as("records the group read on both sides").isEqualTo(expected);
+        assertThat(duplicates).as("records the group read on both clusters").isEqualTo(expected);
         return duplicates.size();
     }
 
@@ -360,117 +278,5 @@ class MirrorToKafkaTest {
             assertThat(earlier).as("record %d read twice by the group %s", copy.id(), where).isNull();
         }
         return byId;
-    }
-
-    /** Every record of {@code topic} up to {@code ends}, read without a group. */
-    private static List<Copy> readAll(String bootstrap, String topic, Map<Integer, Long> ends) throws Exception {
-        List<TopicPartition> partitions = new ArrayList<>();
-        ends.keySet().forEach(p -> partitions.add(new TopicPartition(topic, p)));
-        List<Copy> read = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, null, "earliest")) {
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            await(() -> {
-                consumer.poll(POLL).forEach(record -> read.add(MirrorRecords.copyOf(record)));
-                return reached(consumer, topic, ends);
-            }, () -> topic + " read to " + ends + "; read " + read.size(), null);
-        }
-        return read;
-    }
-
-    private static boolean reached(KafkaConsumer<byte[], byte[]> consumer, String topic, Map<Integer, Long> ends) {
-        for (Map.Entry<Integer, Long> end : ends.entrySet()) {
-            TopicPartition partition = new TopicPartition(topic, end.getKey());
-            if (!consumer.assignment().contains(partition) || consumer.position(partition) < end.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static Map<Integer, Long> endOffsets(Admin admin, String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                .get(topic).partitions().size();
-        for (int p = 0; p < partitions; p++) {
-            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        Map<Integer, Long> ends = new TreeMap<>();
-        admin.listOffsets(request).all().get(30, TimeUnit.SECONDS)
-                .forEach((partition, info) -> ends.put(partition.partition(), info.offset()));
-        return ends;
-    }
-
-    /** The topic's end offsets, or none while MirrorMaker 2 has not created it yet. */
-    private static Map<Integer, Long> endOffsetsIfCreated(Admin admin, String topic) throws Exception {
-        try {
-            return endOffsets(admin, topic);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return Map.of();
-            }
-            throw e;
-        }
-    }
-
-    private static String safeEndOffsets(Admin admin, String topic) {
-        try {
-            return endOffsets(admin, topic).toString();
-        } catch (Exception e) {
-            return "no end offsets (" + e + ")";
-        }
-    }
-
-    private static String topicConfig(Admin admin, String topic, String name) throws Exception {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource).get(name).value();
-    }
-
-    /** A condition polled until it holds; a consumer's poll blocks, so such a condition paces itself. */
-    private interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    /** Polls {@code condition} until it holds; fails at the deadline with what was awaited and the connectors' state. */
-    private static void await(Condition condition, Supplier<String> what, ReplicationFlow mirror) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-        while (!condition.holds()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("after " + WAIT_MS + " ms, still waiting for " + what.get()
-                        + (mirror == null ? "" : "; connectors: " + mirror.statuses()));
-            }
-        }
-    }
-
-    /** An admin-call condition: such calls answer at once, so the poll paces itself. */
-    private static Condition paced(Condition condition) {
-        return () -> {
-            if (condition.holds()) {
-                return true;
-            }
-            Thread.sleep(POLL.toMillis()); // polling another cluster's state; there is nothing to block on
-            return false;
-        };
-    }
-
-    private static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String group, String reset) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, reset);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        if (group != null) {
-            config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        }
-        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }
