@@ -553,6 +553,19 @@ class AdvertisedVersionsTest {
                 assertThat(partition.activeProducers()).isEmpty(); // this test's producers are not idempotent
             }
         });
+        cases.put(ApiKeys.DESCRIBE_ACLS, new Case() {
+            public ApiMessage request(short version) {
+                return new org.apache.kafka.common.message.DescribeAclsRequestData().setResourceTypeFilter((byte) 1)
+                        .setPatternTypeFilter((byte) 1).setOperation((byte) 1).setPermissionType((byte) 1);
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (org.apache.kafka.common.message.DescribeAclsResponseData) response;
+                assertThat(data.errorCode()).as("DescribeAcls v%d without an authorizer", version)
+                        .isEqualTo(Errors.SECURITY_DISABLED.code());
+                assertThat(data.resources()).isEmpty();
+            }
+        });
     }
 
     /** A retention distinct per API and version, so each check sees its own request's effect. */

@@ -217,11 +217,15 @@ class TopicConfigsTest {
                         op("cleanup.policy", "shrink", AlterConfigOp.OpType.APPEND),
                         op("cleanup.policy", "delete", AlterConfigOp.OpType.SUBTRACT),
                         op("segment.ms", "0", AlterConfigOp.OpType.SET),
-                        op("no.such.config", null, AlterConfigOp.OpType.DELETE))) {
+                        op("no.such.config", "1", AlterConfigOp.OpType.SET))) {
                     assertThatThrownBy(() -> alter(admin, "orders", List.of(refused), false))
                             .as(refused.toString()).hasCauseInstanceOf(InvalidConfigurationException.class)
                             .hasMessageContaining(refused.configEntry().name());
                 }
+                // Deleting a config Spool does not keep (it is at its default) changes nothing, as on Kafka.
+                alter(admin, "orders", List.of(op("no.such.config", null, AlterConfigOp.OpType.DELETE),
+                        op("preallocate", null, AlterConfigOp.OpType.DELETE)), false);
+                assertThat(server.manager().log("orders", 0).config().retentionMs()).isEqualTo(3_600_000);
                 ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "0");
                 assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(broker, List.of(
                         op("log.retention.ms", "1000", AlterConfigOp.OpType.SET)))).all().get())

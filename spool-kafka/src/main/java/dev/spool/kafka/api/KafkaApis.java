@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -126,6 +127,9 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case DESCRIBE_CLUSTER -> now(describe.describeCluster(request));
                 case DESCRIBE_LOG_DIRS -> now(describe.describeLogDirs(request));
                 case DESCRIBE_PRODUCERS -> now(describe.describeProducers(request));
+                case DESCRIBE_ACLS -> now(Response.to(request, new DescribeAclsResponseData()
+                        .setErrorCode(Errors.SECURITY_DISABLED.code())
+                        .setErrorMessage("No Authorizer is configured on the broker")));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, client);
                 case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, client);

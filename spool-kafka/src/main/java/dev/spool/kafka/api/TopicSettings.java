@@ -200,7 +200,11 @@ final class TopicSettings {
         return config;
     }
 
-    /** {@code config} with {@code name} back to its default. */
+    /**
+     * {@code config} with {@code name} back to its default. A name Spool does not keep is already
+     * at its default: nothing to do, as Kafka's broker answers (MirrorMaker 2 deletes every config
+     * the source topic leaves at its default, Kafka's whole list, on each sync).
+     */
     static TopicConfig delete(TopicConfig config, String name, LogConfig base) {
         Optional<TopicSetting> setting = TopicSetting.forKey(name);
         if (setting.isPresent()) {
@@ -208,9 +212,6 @@ final class TopicSettings {
         }
         if (name.equals(DURABILITY)) {
             return config.withDurability(base.write().durability());
-        }
-        if (!FIXED.containsKey(name)) {
-            throw new InvalidConfig("Unknown or unsupported topic config " + name + "; Spool accepts " + supported());
         }
         return config;
     }
