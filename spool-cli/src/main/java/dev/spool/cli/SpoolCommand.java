@@ -74,7 +74,7 @@ public final class SpoolCommand implements Runnable {
     }
 
     /** Runs one command line with the given streams and no terminal; returns the exit code. */
-    static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    public static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
         return execute(args, in, out, err, false);
     }
 

@@ -144,6 +144,8 @@ class MirrorToKafkaTest {
 
                 assertThat(readAll(kafka, remote, ends)).as("every record of %s copied to Kafka's %s", TOPIC, remote)
                         .containsExactlyInAnyOrderElementsOf(written.values());
+                assertThat(countsAndChecksums(remote, kafka)).as("spool topics checksum of the copy on Kafka")
+                        .isEqualTo(countsAndChecksums(TOPIC, spool));
                 int duplicates = assertGroupAcrossSwitch(written, onSpool, onKafka, committed, translated, startedAt);
                 assertThat(topicConfig(kafkaAdmin, remote, TopicConfig.RETENTION_MS_CONFIG))
                         .as("retention.ms of %s on Kafka, %s on Spool", remote, TOPIC).isEqualTo(RETENTION_MS);
@@ -210,6 +212,25 @@ class MirrorToKafkaTest {
      * topic's configs and sends the target an IncrementalAlterConfigs, SET for each one set on the source
      * and DELETE for each at its default, every {@code sync.topic.configs.interval.seconds}.
      */
+    /**
+     * What {@code spool topics checksum TOPIC --bootstrap-server SERVER} prints, less the topic's
+     * name and the offsets: per partition the record count and the checksum of keys and values,
+     * and the topic's checksum.
+     */
+    private static List<String> countsAndChecksums(String topic, String server) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.spool.cli.SpoolCommand.execute(new String[] {"topics", "checksum", topic, "--bootstrap-server",
+                server}, java.io.InputStream.nullInputStream(), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertThat(code).as("spool topics checksum %s on %s: %s", topic, server, err).isZero();
+        List<String> lines = out.toString().lines().toList();
+        List<String> figures = new java.util.ArrayList<>();
+        figures.add(lines.get(0).replace("topic " + topic + ":", "topic:"));
+        lines.stream().skip(2).map(line -> line.split("\\s+")).forEach(f -> figures.add(f[0] + " " + f[3] + " " + f[4]));
+        return figures;
+    }
+
     private static void assertConfigChangeFollows(Admin spoolAdmin, Admin kafkaAdmin, String remote, ReplicationFlow mirror)
             throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, TOPIC);
