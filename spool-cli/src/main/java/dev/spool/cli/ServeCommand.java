@@ -50,6 +50,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
             description = "Partitions of topics created without a count (default: ${DEFAULT-VALUE}).")
     int partitions;
+    @Option(names = "--allow-remote-unauthenticated",
+            description = "Listen (or serve metrics) on an address other than loopback although Spool has no "
+                    + "authentication yet: any client that reaches it can read, write and delete every topic.")
+    boolean allowRemoteUnauthenticated;
     @Option(names = "--no-auto-create-topics", description = "Unknown topics are an error instead of being created.")
     boolean noAutoCreate;
     @Option(names = "--acks-all", paramLabel = "strict|none", defaultValue = "strict",
@@ -81,6 +85,10 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HostPort listenAt = HostPort.parse(common, "--listen", listen);
+        requireLoopbackUnlessAllowed("--listen", listenAt);
+        if (metricsListen != null) {
+            requireLoopbackUnlessAllowed("--metrics-listen", HostPort.parse(common, "--metrics-listen", metricsListen));
+        }
         HostPort advertised = advertise == null ? new HostPort(listenAt.host(), 0)
                 : HostPort.parse(common, "--advertise", advertise);
         Durability acksAllDurability = Settings.durability(common, acksAll);
@@ -121,6 +129,32 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return SpoolCommand.EXIT_OK;
+    }
+
+    /**
+     * Spool has no authentication yet: a server reachable from other machines would let anyone read,
+     * write and delete topics. So an address other than loopback needs the user's explicit word.
+     */
+    private void requireLoopbackUnlessAllowed(String option, HostPort at) {
+        if (allowRemoteUnauthenticated || isLoopback(at.host())) {
+            return;
+        }
+        throw new ParameterException(common.spec.commandLine(), "refusing " + option + " " + at.host() + ":" + at.port()
+                + ": Spool has no authentication yet, so any client that reaches this address could read, write and"
+                + " delete every topic; listen on 127.0.0.1, or pass --allow-remote-unauthenticated to accept that");
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            for (java.net.InetAddress address : java.net.InetAddress.getAllByName(host)) {
+                if (!address.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (java.net.UnknownHostException e) {
+            return false; // the bind will say the host is unknown
+        }
     }
 
     private ConnectionLimits limits() {

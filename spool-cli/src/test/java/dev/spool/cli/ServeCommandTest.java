@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -66,5 +67,44 @@ class ServeCommandTest {
         assertThat(code[0]).isZero();
         assertThat(data.resolve(".spool_cleanshutdown")).exists();
         assertThat(Files.size(data.resolve("greetings-0").resolve("00000000000000000000.log"))).isPositive();
+    }
+
+    @Test
+    void anAddressOtherThanLoopbackIsRefusedWithoutTheUsersWordAndServedWithIt() throws Exception {
+        Path data = tmp.resolve("remote");
+        for (String[] args : List.of(new String[] {"serve", "--listen", "0.0.0.0:0"},
+                new String[] {"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "0.0.0.0:0"})) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = SpoolCommand.execute(concat(args, "--data-dir", data.toString()),
+                    new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream(), true),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(code).isEqualTo(SpoolCommand.EXIT_USAGE);
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("spool: refusing --")
+                    .contains("0.0.0.0:0: Spool has no authentication yet").contains("--allow-remote-unauthenticated")
+                    .hasLineCount(1);
+        }
+        assertThat(data).as("nothing created before the refusal").doesNotExist();
+
+        FirstLine out = new FirstLine();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        CommandLine line = new CommandLine(root);
+        ServeCommand serve = line.getSubcommands().get("serve").getCommand();
+        int[] code = {-1};
+        Thread thread = new Thread(() -> code[0] = line.execute("serve", "--listen", "0.0.0.0:0",
+                "--allow-remote-unauthenticated", "--data-dir", data.toString()));
+        thread.start();
+        assertThat(out.line.await(30, TimeUnit.SECONDS)).as("startup line; stderr: %s", err).isTrue();
+        assertThat(out.text()).startsWith("spool: serving the Kafka protocol on 0.0.0.0:");
+        serve.stopRequested.countDown();
+        thread.join(60_000);
+        assertThat(code[0]).isZero();
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
     }
 }
