@@ -34,7 +34,11 @@ public enum TopicSetting {
     MESSAGE_TIMESTAMP_TYPE("message.timestamp.type", 0, 1),
     /** With CreateTime: how far a record's timestamp may lie before the append time. */
     MESSAGE_TIMESTAMP_BEFORE_MAX_MS("message.timestamp.before.max.ms", 0, Long.MAX_VALUE),
-    /** With CreateTime: how far a record's timestamp may lie after the append time. */
+    /**
+     * With CreateTime: how far a record's timestamp may lie after the append time; an hour by
+     * default, as in Kafka 4 (a clock years ahead would otherwise stamp records retention never
+     * removes).
+     */
     MESSAGE_TIMESTAMP_AFTER_MAX_MS("message.timestamp.after.max.ms", 0, Long.MAX_VALUE),
     /**
      * The codec the topic's batches are stored with: {@code producer} (-1, as the producer sent
@@ -65,6 +69,9 @@ public enum TopicSetting {
 
     /** {@link #MIN_CLEANABLE_DIRTY_RATIO}'s unit: its value divided by this is the ratio. */
     public static final long RATIO_PARTS = 1_000_000;
+
+    /** {@link #MESSAGE_TIMESTAMP_AFTER_MAX_MS} where a topic sets none: Kafka 4's one hour. */
+    public static final long TIMESTAMP_AFTER_MAX_MS_DEFAULT = 3_600_000L;
 
     /** {@link #CLEANUP_POLICY}'s bit for {@code delete}. */
     public static final long CLEANUP_DELETE = 1;
@@ -214,7 +221,8 @@ public enum TopicSetting {
             case SEGMENT_INDEX_BYTES -> base.segmentIndexBytes();
             case MAX_MESSAGE_BYTES -> base.batchBytesMax();
             case MESSAGE_TIMESTAMP_TYPE -> TimestampType.CREATE_TIME.ordinal();
-            case MESSAGE_TIMESTAMP_BEFORE_MAX_MS, MESSAGE_TIMESTAMP_AFTER_MAX_MS -> Long.MAX_VALUE;
+            case MESSAGE_TIMESTAMP_BEFORE_MAX_MS -> Long.MAX_VALUE;
+            case MESSAGE_TIMESTAMP_AFTER_MAX_MS -> TIMESTAMP_AFTER_MAX_MS_DEFAULT;
             case COMPRESSION_TYPE -> COMPRESSION_PRODUCER;
             case CLEANUP_POLICY -> base.cleanupPolicy().bits();
             case DELETE_RETENTION_MS -> base.compaction().deleteRetentionMs();

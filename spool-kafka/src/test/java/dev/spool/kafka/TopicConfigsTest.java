@@ -406,6 +406,17 @@ class TopicConfigsTest {
             }
             assertThat(producer.send(new ProducerRecord<>("bounded", null, now, null, new byte[] {1})).get().offset())
                     .isZero();
+
+            // Without settings of its own, Kafka 4's defaults: any past, at most an hour ahead.
+            admin.createTopics(List.of(new NewTopic("defaults", 1, (short) 1))).all().get();
+            assertThat(describe(admin, "defaults").get("message.timestamp.after.max.ms").value())
+                    .isEqualTo("3600000");
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("defaults", null, now + 2 * 3_600_000, null,
+                    new byte[] {1})).get()).hasCauseInstanceOf(InvalidTimestampException.class);
+            for (long accepted : new long[] {now + 1_800_000, 1_000L}) {
+                assertThat(producer.send(new ProducerRecord<>("defaults", null, accepted, null, new byte[] {1})).get()
+                        .timestamp()).isEqualTo(accepted);
+            }
         }
     }
 }

@@ -316,10 +316,10 @@ final class ProduceHandler {
      * The topic's timestamp policy, as Kafka's broker applies it. {@code LogAppendTime}: the batch
      * is stamped with the append time (the timestamp-type bit of its attributes set, its max
      * timestamp replaced, the CRC computed again; readers give every record that time) and the
-     * time is returned for the response. {@code CreateTime} with
-     * {@code message.timestamp.before.max.ms} or {@code after.max.ms} set: a record whose
-     * timestamp lies further from {@code nowMs} is refused with INVALID_TIMESTAMP. Returns -1
-     * when the batch keeps the producer's timestamps.
+     * time is returned for the response. {@code CreateTime}: a record whose timestamp lies
+     * further from {@code nowMs} than {@code message.timestamp.before.max.ms} (no limit by default)
+     * or {@code after.max.ms} (an hour by default, as in Kafka 4) is refused with INVALID_TIMESTAMP.
+     * Returns -1 when the batch keeps the producer's timestamps.
      */
     static long applyTimestampPolicy(ByteBuffer batch, TopicConfig config, long nowMs) {
         if (config.timestampType() == TimestampType.LOG_APPEND_TIME) {
@@ -330,7 +330,8 @@ final class ProduceHandler {
             return nowMs;
         }
         long beforeMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS).orElse(Long.MAX_VALUE);
-        long afterMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS).orElse(Long.MAX_VALUE);
+        long afterMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS)
+                .orElse(TopicSetting.TIMESTAMP_AFTER_MAX_MS_DEFAULT);
         if (beforeMaxMs == Long.MAX_VALUE && afterMaxMs == Long.MAX_VALUE) {
             return -1;
         }
