@@ -85,6 +85,27 @@ class IdempotentProduceTest {
         }
     }
 
+    @Test
+    void aProducerIdTheServerNeverIssuedIsRefusedAndOneIssuedBeforeARestartIsNot() throws Exception {
+        try (RunningServer server = new RunningServer(dir)) {
+            server.manager().createTopic("orders", 1);
+            long issued;
+            try (RawClient client = new RawClient(server.port())) {
+                issued = initProducerId(client);
+                for (long madeUp : new long[] {issued + 1, issued + 1_000_000, Long.MAX_VALUE}) {
+                    assertThat(produce(client, madeUp, (short) 0, 0, 1).error()).as("producer id %d", madeUp)
+                            .isEqualTo(Errors.UNKNOWN_PRODUCER_ID);
+                }
+                assertThat(produce(client, issued, (short) 0, 0, 2)).isEqualTo(result(Errors.NONE, 0));
+            }
+            assertThat(server.manager().log("orders", 0).logEndOffset()).as("nothing of the refused batches").isEqualTo(2);
+            server.restart();
+            try (RawClient client = new RawClient(server.port())) {
+                assertThat(produce(client, issued, (short) 0, 2, 1)).isEqualTo(result(Errors.NONE, 2));
+            }
+        }
+    }
+
     record Result(Errors error, long baseOffset) {
     }
 

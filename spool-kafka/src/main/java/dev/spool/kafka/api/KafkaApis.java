@@ -67,7 +67,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         Partitions partitions = new Partitions(manager, config);
         this.metadata = new MetadataHandler(partitions, node);
         this.fetchWaiters = new FetchWaiters(timer, executor);
-        this.produce = new ProduceHandler(partitions, fetchWaiters::appended);
+        this.produce = new ProduceHandler(partitions, fetchWaiters::appended, producerIds::issued);
         this.fetch = new FetchHandler(partitions, fetchWaiters,
                 config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying(), config.limits().fetchBytesMax());
         this.listOffsets = new ListOffsetsHandler(partitions);

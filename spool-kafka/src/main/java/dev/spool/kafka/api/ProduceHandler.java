@@ -1,5 +1,6 @@
 package dev.spool.kafka.api;
 
+import dev.spool.kafka.producer.ProducerIdManager;
 import dev.spool.kafka.producer.ProducerStateTable;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -72,11 +74,17 @@ final class ProduceHandler {
 
     private final Partitions partitions;
     private final Consumer<Log> appended;
+    /** Whether this server's InitProducerId ever handed out an id (see {@link ProducerIdManager#issued}). */
+    private final LongPredicate issued;
 
-    /** {@code appended} is told of every log that grew (to wake waiting fetches). */
-    ProduceHandler(Partitions partitions, Consumer<Log> appended) {
+    /**
+     * {@code appended} is told of every log that grew (to wake waiting fetches); {@code issued}
+     * tells the producer ids InitProducerId handed out, the only ones a batch may carry.
+     */
+    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued) {
         this.partitions = partitions;
         this.appended = appended;
+        this.issued = issued;
     }
 
     CompletableFuture<Optional<Response>> handle(ParsedRequest request) {
@@ -210,6 +218,12 @@ final class ProduceHandler {
             if (producerId < 0 || firstSequence < 0) {
                 firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
             } else {
+                if (!issued.test(producerId)) {
+                    // Producer state for an id nobody was given: a client that made it up (or a
+                    // hostile one) would take a slot of the partition's producer table.
+                    throw new RefusedBatch(Errors.UNKNOWN_PRODUCER_ID, "Producer id " + producerId
+                            + " was never issued by this server: get one with InitProducerId");
+                }
                 short epoch = RecordBatch.producerEpoch(batch, 0);
                 int lastSequence = ProducerStateTable.lastSequence(firstSequence, RecordBatch.recordCount(batch, 0));
                 ProducerStateTable producers = state.producers(partitions.config().producerStateScanBytes(),

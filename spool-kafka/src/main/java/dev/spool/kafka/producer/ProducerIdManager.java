@@ -58,6 +58,14 @@ public final class ProducerIdManager {
     }
 
     /**
+     * Whether {@code producerId} may have been handed out, now or before a restart: every id below
+     * the next one (ids from earlier runs lie below the stored limit this run starts at).
+     */
+    public synchronized boolean issued(long producerId) {
+        return producerId >= 0 && producerId < next;
+    }
+
+    /**
      * A producer id never handed out before; reserves a new block durably when needed.
      *
      * @throws IOException when the manager is {@linkplain #failure() failed}, or the new block cannot be stored
