@@ -74,6 +74,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--request-read-ms-max", paramLabel = "MS", defaultValue = "60000",
             description = "Close a connection that takes longer to send one whole request (default: ${DEFAULT-VALUE}).")
     long requestReadMsMax;
+    @Option(names = "--max-partitions", paramLabel = "N", defaultValue = "10000",
+            description = "Most partitions the server holds, all topics together; creating more is refused "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int partitionsMax;
     @Option(names = "--fetch-max-bytes", paramLabel = "BYTES", defaultValue = "57671680",
             description = "Most record bytes in one Fetch response (Kafka's fetch.max.bytes; default: ${DEFAULT-VALUE}).")
     int fetchBytesMax;
@@ -103,7 +107,8 @@ final class ServeCommand implements Callable<Integer> {
                 .withRequestBytesMax(requestBytesMax)
                 .withConnectionsMax(connectionsMax)
                 .withDefaultPartitions(partitions)
-                .withLimits(limits());
+                .withLimits(limits())
+                .withPartitionsMax(partitionsMax);
         PrintStream out = common.root().out;
         Thread hook = new Thread(this::stopFromSignal, "spool-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -162,6 +167,7 @@ final class ServeCommand implements Callable<Integer> {
         atLeastOne("--connections-max-idle-ms", connectionIdleMsMax);
         atLeastOne("--request-read-ms-max", requestReadMsMax);
         atLeastOne("--fetch-max-bytes", fetchBytesMax);
+        atLeastOne("--max-partitions", partitionsMax);
         ConnectionLimits limits = ConnectionLimits.defaults().withConnectionIdleMsMax(connectionIdleMsMax)
                 .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax);
         return connectionsPerIpMax == null ? limits : limits.withConnectionsPerIpMax(connectionsPerIpMax);

@@ -29,12 +29,15 @@ import java.util.Objects;
  * @param zeroCopyFetch                Fetch sends stored batches from their segment files with
  *                                     {@code transferTo} (the default); false reads them into the heap first
  * @param limits                       per-address connections, idle and read deadlines, fetch response size
+ * @param partitionsMax                most partitions the server holds, all topics together ({@code max.partitions},
+ *                                     as KIP-578 names it): CreateTopics, CreatePartitions and auto-creation
+ *                                     beyond it are refused, so clients cannot exhaust file descriptors and memory
  */
 public record KafkaServerConfig(String listenHost, int listenPort, String advertisedHost, int advertisedPort,
                                 int requestBytesMax, int connectionsMax, boolean autoCreateTopics,
                                 int defaultPartitions, Durability acksAllDurability, long producerStateScanBytes,
                                 int producersPerPartitionMax, long shutdownTimeoutMs, boolean zeroCopyFetch,
-                                ConnectionLimits limits) {
+                                ConnectionLimits limits, int partitionsMax) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 9092;
@@ -44,6 +47,8 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
     public static final long DEFAULT_PRODUCER_STATE_SCAN_BYTES = 32L << 20;
     public static final int DEFAULT_PRODUCERS_PER_PARTITION_MAX = 10_000;
     public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+    /** Each partition holds a few open files: 10,000 stays well inside a raised descriptor limit. */
+    public static final int DEFAULT_PARTITIONS_MAX = 10_000;
 
     public KafkaServerConfig {
         Objects.requireNonNull(listenHost, "listenHost");
@@ -62,6 +67,9 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
             throw new IllegalArgumentException("connectionsMax, defaultPartitions and producersPerPartitionMax "
                     + "must be positive");
         }
+        if (partitionsMax < 1) {
+            throw new IllegalArgumentException("partitionsMax must be at least 1, was " + partitionsMax);
+        }
         if (producerStateScanBytes < 0 || shutdownTimeoutMs < 0) {
             throw new IllegalArgumentException("producerStateScanBytes and shutdownTimeoutMs must not be negative");
         }
@@ -77,72 +85,79 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
     public static KafkaServerConfig defaults() {
         return new KafkaServerConfig(DEFAULT_HOST, DEFAULT_PORT, "", 0, DEFAULT_REQUEST_BYTES_MAX,
                 DEFAULT_CONNECTIONS_MAX, true, 1, Durability.STRICT, DEFAULT_PRODUCER_STATE_SCAN_BYTES,
-                DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS, true, ConnectionLimits.defaults());
+                DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS, true, ConnectionLimits.defaults(),
+                DEFAULT_PARTITIONS_MAX);
     }
 
     public KafkaServerConfig withListen(String host, int port) {
         return new KafkaServerConfig(host, port, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withAdvertised(String host, int port) {
         return new KafkaServerConfig(listenHost, listenPort, host, port, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withRequestBytesMax(int bytes) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, bytes, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withConnectionsMax(int connections) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connections, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withAutoCreateTopics(boolean enabled) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, enabled, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withDefaultPartitions(int partitions) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, partitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withAcksAllDurability(Durability durability) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, durability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withProducerState(long scanBytes, int producersPerPartition) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, scanBytes,
-                producersPerPartition, shutdownTimeoutMs, zeroCopyFetch, limits);
+                producersPerPartition, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withZeroCopyFetch(boolean enabled) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, enabled, limits);
+                producersPerPartitionMax, shutdownTimeoutMs, enabled, limits, partitionsMax);
     }
 
     public KafkaServerConfig withShutdownTimeoutMs(long ms) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, ms, zeroCopyFetch, limits);
+                producersPerPartitionMax, ms, zeroCopyFetch, limits, partitionsMax);
     }
 
     public KafkaServerConfig withLimits(ConnectionLimits next) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, next);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, next, partitionsMax);
+    }
+
+    public KafkaServerConfig withPartitionsMax(int partitions) {
+        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+                connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitions);
     }
 }

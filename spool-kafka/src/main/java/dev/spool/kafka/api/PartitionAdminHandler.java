@@ -92,6 +92,10 @@ final class PartitionAdminHandler {
                 }
             }
         }
+        Optional<String> full = partitions.noRoomFor(count - current);
+        if (full.isPresent()) {
+            return fail(result, Errors.POLICY_VIOLATION, "Cannot grow topic '" + name + "': " + full.get());
+        }
         if (validateOnly) {
             return Optional.empty();
         }

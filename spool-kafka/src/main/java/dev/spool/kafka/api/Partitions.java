@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server's view of the topics in a {@link LogManager}: finds a partition's log, creates topics
@@ -22,6 +24,8 @@ import org.apache.kafka.common.protocol.Errors;
  */
 final class Partitions {
     static final String INTERNAL_PREFIX = "__";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Partitions.class);
 
     private final LogManager manager;
     private final KafkaServerConfig config;
@@ -98,12 +102,38 @@ final class Partitions {
     }
 
     /**
+     * Why {@code more} partitions do not fit under the server's {@code max.partitions}, or empty
+     * when they do. Creations running at the same moment may pass it together: a bound on what
+     * clients can make the server hold, not an exact count.
+     */
+    Optional<String> noRoomFor(int more) {
+        long held = 0;
+        for (String topic : manager.topics()) {
+            try {
+                held += manager.partitionCount(topic);
+            } catch (dev.spool.log.UnknownTopicException e) {
+                // deleted meanwhile
+            }
+        }
+        if (held + more <= config.partitionsMax()) {
+            return Optional.empty();
+        }
+        return Optional.of("this server holds " + held + " partition(s) and at most " + config.partitionsMax()
+                + " (max.partitions): " + more + " more do not fit");
+    }
+
+    /**
      * Creates {@code topic} with {@code partitions} partitions unless it exists (another request
      * may create it at the same moment: that is success too). Returns the error, NONE on success.
      */
     Errors create(String topic, int partitions) throws IOException {
         if (isInternal(topic)) {
             return Errors.INVALID_TOPIC_EXCEPTION;
+        }
+        Optional<String> full = noRoomFor(partitions);
+        if (full.isPresent()) {
+            LOG.warn("Not creating topic {}: {}", topic, full.get());
+            return Errors.POLICY_VIOLATION;
         }
         try {
             manager.createTopic(topic, partitions);

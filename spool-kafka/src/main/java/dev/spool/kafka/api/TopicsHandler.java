@@ -7,11 +7,11 @@ import dev.spool.log.LogConfig;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicExistsException;
 import dev.spool.log.TopicName;
-import dev.spool.log.TopicSetting;
 import dev.spool.log.UnknownTopicException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
@@ -99,14 +99,14 @@ final class TopicsHandler {
             fail(result, Errors.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists");
             return;
         }
+        Optional<String> full = partitions.noRoomFor(count);
+        if (full.isPresent()) {
+            fail(result, Errors.POLICY_VIOLATION, "Cannot create topic '" + name + "': " + full.get());
+            return;
+        }
         if (!validateOnly) {
             try {
                 partitions.manager().createTopic(name, count, topicConfig);
-                if ((topicConfig.override(TopicSetting.CLEANUP_POLICY).orElse(TopicSetting.CLEANUP_DELETE)
-                        & TopicSetting.CLEANUP_COMPACT) != 0) {
-                    LOG.info("Topic {} has cleanup.policy=compact: it keeps every record until the log manager's"
-                            + " cleaner is enabled (the latest value of each key among them)", name);
-                }
             } catch (TopicExistsException e) {
                 fail(result, Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
                 return;
