@@ -23,6 +23,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** {@code spool serve} in-process: a real producer writes through it, metrics are served, the stop is clean. */
@@ -34,17 +36,9 @@ class ServeCommandTest {
     @Test
     void servesProducersAndMetricsAndStopsCleanly() throws Exception {
         Path data = tmp.resolve("data");
-        FirstLine out = new FirstLine();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        CommandLine line = new CommandLine(root);
-        ServeCommand serve = line.getSubcommands().get("serve").getCommand();
-        int[] code = {-1};
-        Thread thread = new Thread(() -> code[0] = line.execute("serve", "--listen", "127.0.0.1:0",
-                "--metrics-listen", "127.0.0.1:0", "--data-dir", data.toString()));
-        thread.start();
-        assertThat(out.line.await(30, TimeUnit.SECONDS)).as("startup line; stderr: %s", err).isTrue();
+        Serving serving = Serving.start("serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+                "--data-dir", data.toString());
+        FirstLine out = serving.out;
         Matcher started = Pattern.compile("serving the Kafka protocol on 127\\.0\\.0\\.1:(\\d+), data directory (.+), "
                 + "metrics on (http://\\S+/metrics)").matcher(out.text());
         assertThat(started.find()).as(out.text()).isTrue();
@@ -62,9 +56,7 @@ class ServeCommandTest {
         assertThat(metrics.body()).contains("spool_kafka_requests_seconds_count{api=\"Produce\"")
                 .contains("spool_kafka_connections");
 
-        serve.stopRequested.countDown();
-        thread.join(60_000);
-        assertThat(code[0]).isZero();
+        assertThat(serving.stop()).isZero();
         assertThat(data.resolve(".spool_cleanshutdown")).exists();
         assertThat(Files.size(data.resolve("greetings-0").resolve("00000000000000000000.log"))).isPositive();
     }
@@ -85,21 +77,46 @@ class ServeCommandTest {
         }
         assertThat(data).as("nothing created before the refusal").doesNotExist();
 
-        FirstLine out = new FirstLine();
+        Serving serving = Serving.start("serve", "--listen", "0.0.0.0:0", "--allow-remote-unauthenticated",
+                "--data-dir", data.toString());
+        assertThat(serving.out.text()).startsWith("spool: serving the Kafka protocol on 0.0.0.0:");
+        assertThat(serving.stop()).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--max-connections-per-ip", "--connections-max-idle-ms", "--request-read-ms-max",
+        "--fetch-max-bytes", "--max-partitions"})
+    void aLimitBelowOneIsAUsageErrorNamingItsOption(String option) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        CommandLine line = new CommandLine(root);
-        ServeCommand serve = line.getSubcommands().get("serve").getCommand();
-        int[] code = {-1};
-        Thread thread = new Thread(() -> code[0] = line.execute("serve", "--listen", "0.0.0.0:0",
-                "--allow-remote-unauthenticated", "--data-dir", data.toString()));
-        thread.start();
-        assertThat(out.line.await(30, TimeUnit.SECONDS)).as("startup line; stderr: %s", err).isTrue();
-        assertThat(out.text()).startsWith("spool: serving the Kafka protocol on 0.0.0.0:");
-        serve.stopRequested.countDown();
-        thread.join(60_000);
-        assertThat(code[0]).isZero();
+        int code = SpoolCommand.execute(new String[] {"serve", option, "0", "--data-dir", tmp.resolve("d").toString()},
+                new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream(), true),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(SpoolCommand.EXIT_USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("spool: " + option + " must be at least 1, was 0 (see 'spool serve --help')\n");
+    }
+
+    /** {@code spool serve} running in-process on a thread of its own, up once its first line is printed. */
+    private record Serving(FirstLine out, ServeCommand serve, Thread thread, int[] code) {
+        static Serving start(String... args) throws InterruptedException {
+            FirstLine out = new FirstLine();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            CommandLine line = new CommandLine(root);
+            int[] code = {-1};
+            Thread thread = new Thread(() -> code[0] = line.execute(args));
+            thread.start();
+            assertThat(out.line.await(30, TimeUnit.SECONDS)).as("startup line; stderr: %s", err).isTrue();
+            return new Serving(out, line.getSubcommands().get("serve").getCommand(), thread, code);
+        }
+
+        /** Asks the server to stop, as the shutdown hook does; returns the command's exit code. */
+        int stop() throws InterruptedException {
+            serve.stopRequested.countDown();
+            thread.join(60_000);
+            return code[0];
+        }
     }
 
     private static String[] concat(String[] first, String... more) {
