@@ -25,7 +25,7 @@ import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
  * offsets there. Connect stops the process ({@code Exit}) when its herder fails: the test class
  * makes that throw instead (see {@link FileStreamConnectTest}). Not thread-safe.
  */
-final class ConnectWorker implements AutoCloseable {
+public final class ConnectWorker implements AutoCloseable {
     static final String CONFIG_TOPIC = "connect-configs";
     static final String OFFSET_TOPIC = "connect-offsets";
     static final String STATUS_TOPIC = "connect-status";
@@ -43,6 +43,14 @@ final class ConnectWorker implements AutoCloseable {
 
     /** Starts a worker of group {@code groupId} against {@code bootstrap}; returns once its REST API is up. */
     static ConnectWorker start(String bootstrap, String groupId) {
+        return start(bootstrap, groupId, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, String)}, with {@code overrides} replacing or adding worker settings
+     * (other internal topics, other converters: MirrorMaker 2's connectors run on such a worker).
+     */
+    public static ConnectWorker start(String bootstrap, String groupId, Map<String, String> overrides) {
         Map<String, String> props = new TreeMap<>();
         props.put("bootstrap.servers", bootstrap);
         props.put("group.id", groupId);
@@ -64,6 +72,7 @@ final class ConnectWorker implements AutoCloseable {
         props.put("plugin.discovery", "service_load");
         // A worker that left is not waited for: the next one takes its connectors at once.
         props.put("scheduled.rebalance.max.delay.ms", "0");
+        props.putAll(overrides);
         ClassLoader caller = Thread.currentThread().getContextClassLoader();
         try {
             return new ConnectWorker(new ConnectDistributed().startConnect(props));
@@ -74,7 +83,7 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     /** Creates a connector through {@code POST /connectors}; fails unless the worker answers 201 Created. */
-    void createConnector(String name, Map<String, String> config) throws IOException, InterruptedException {
+    public void createConnector(String name, Map<String, String> config) throws IOException, InterruptedException {
         String body = JSON.writeValueAsString(Map.of("name", name, "config", config));
         HttpResponse<String> response = send(HttpRequest.newBuilder(rest.resolve("/connectors"))
                 .header("Content-Type", "application/json")
@@ -86,7 +95,7 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     /** {@code GET /connectors/NAME/status}: the connector's and its tasks' states (with traces if failed). */
-    String status(String name) throws IOException, InterruptedException {
+    public String status(String name) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(rest.resolve("/connectors/" + name + "/status")).GET()).body();
     }
 

@@ -17,6 +17,7 @@ import static dev.spool.compat.mirror.MirrorSteps.topicConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.compat.Servers;
+import dev.spool.compat.connect.ConnectWorker;
 import dev.spool.compat.mirror.MirrorRecords.Copy;
 import java.io.IOException;
 import java.util.HashMap;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * MirrorMaker 2 moves a live Spool deployment into an Apache Kafka cluster, and a Kafka topic into
  * Spool: {@code spool serve} and a real Kafka 4.4 broker, MirrorMaker 2's three connectors on a
- * Connect worker in this JVM (see {@link MirrorWorker} for why not its driver), with MirrorMaker 2's
+ * Connect worker in this JVM (see {@link ReplicationFlow} for why not its driver), with MirrorMaker 2's
  * defaults except what one single-node cluster on each side needs (replication factors of 1) and
  * intervals of a second instead of a minute or ten.
  *
@@ -119,7 +120,7 @@ class MirrorToKafkaTest {
         try (Admin spoolAdmin = admin(spool); Admin kafkaAdmin = admin(kafka)) {
             spoolAdmin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1)
                     .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_MS)))).all().get(30, TimeUnit.SECONDS);
-            try (MirrorWorker worker = MirrorWorker.start(kafka, "mirror-spool-kafka");
+            try (ConnectWorker worker = ReplicationFlow.startWorker(kafka, "mirror-spool-kafka");
                  KafkaProducer<byte[], byte[]> producer = producer(spool)) {
                 ReplicationFlow mirror = new ReplicationFlow(worker, "spool", spool, "kafka", kafka, TOPIC, GROUP);
                 mirror.createAll();
@@ -175,7 +176,7 @@ class MirrorToKafkaTest {
         try (Admin spoolAdmin = admin(spool); Admin kafkaAdmin = admin(kafka)) {
             kafkaAdmin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)
                     .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_MS)))).all().get(30, TimeUnit.SECONDS);
-            try (MirrorWorker worker = MirrorWorker.start(spool, "mirror-kafka-spool");
+            try (ConnectWorker worker = ReplicationFlow.startWorker(spool, "mirror-kafka-spool");
                  KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
                 ReplicationFlow mirror = new ReplicationFlow(worker, "kafka", kafka, "spool", spool, topic, group);
                 mirror.createAll();

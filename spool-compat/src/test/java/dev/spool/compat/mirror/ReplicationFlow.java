@@ -1,5 +1,6 @@
 package dev.spool.compat.mirror;
 
+import dev.spool.compat.connect.ConnectWorker;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -8,20 +9,42 @@ import java.util.stream.Collectors;
 
 /**
  * One MirrorMaker 2 replication flow, {@code SOURCE->TARGET}, for one topic and one consumer group, as
- * connectors on a {@link MirrorWorker} that runs against the target: MirrorSourceConnector copies the
+ * connectors on a Kafka Connect worker that runs against the target ({@link #startWorker}), the way
+ * Kafka's documentation describes MirrorMaker 2 on a Connect cluster: MirrorSourceConnector copies the
  * topic (records, partitions, configs) and writes offset syncs, MirrorCheckpointConnector translates the
  * group's committed offsets and writes them into the target's group, MirrorHeartbeatConnector emits
  * heartbeats. MirrorMaker 2's defaults hold but for what one test needs, each said below.
+ *
+ * <p>Why connectors on a worker rather than the dedicated {@code MirrorMaker} driver: the driver builds
+ * its own herders and workers from Connect's internal classes, which change between Kafka releases,
+ * and the newest connect-mirror on Maven Central (4.3.1) is a release behind the 4.4 runtime here; the
+ * connectors use only Connect's public plugin API, which the runtime keeps compatible.
  */
 final class ReplicationFlow {
     private static final List<String> CONNECTORS = List.of("MirrorSourceConnector", "MirrorCheckpointConnector",
             "MirrorHeartbeatConnector");
 
-    private final MirrorWorker worker;
+    private static final String BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter";
+
+    private final ConnectWorker worker;
     private final Map<String, String> config = new TreeMap<>();
     private final String targetAlias;
 
-    ReplicationFlow(MirrorWorker worker, String sourceAlias, String sourceBootstrap, String targetAlias,
+    /**
+     * A worker of group {@code groupId} against the target at {@code targetBootstrap}, its internal
+     * topics named {@code groupId-configs}, {@code -offsets} and {@code -status}. MirrorMaker 2 copies
+     * records as bytes: keys, values and headers pass through {@code ByteArrayConverter}, as the
+     * driver configures its own workers.
+     */
+    static ConnectWorker startWorker(String targetBootstrap, String groupId) {
+        return ConnectWorker.start(targetBootstrap, groupId, Map.of(
+                "config.storage.topic", groupId + "-configs",
+                "offset.storage.topic", groupId + "-offsets",
+                "status.storage.topic", groupId + "-status",
+                "key.converter", BYTES, "value.converter", BYTES, "header.converter", BYTES));
+    }
+
+    ReplicationFlow(ConnectWorker worker, String sourceAlias, String sourceBootstrap, String targetAlias,
            String targetBootstrap, String topic, String group) {
         this.worker = worker;
         this.targetAlias = targetAlias;
@@ -80,6 +103,14 @@ final class ReplicationFlow {
 
     /** The connectors' and their tasks' states as the worker reports them, for a failure's message. */
     String statuses() {
-        return CONNECTORS.stream().map(worker::status).collect(Collectors.joining(" "));
+        return CONNECTORS.stream().map(this::status).collect(Collectors.joining(" "));
+    }
+
+    private String status(String connector) {
+        try {
+            return worker.status(connector);
+        } catch (IOException | InterruptedException e) {
+            return connector + ": status unavailable (" + e + ")";
+        }
     }
 }
