@@ -86,12 +86,12 @@ public final class KafkaServer implements AutoCloseable {
             AdvertisedAddress advertised = new AdvertisedAddress(config);
             KafkaApis apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer,
                     metrics);
-            NetworkServer network = NetworkServer.start(config.listenHost(), config.listenPort(),
+            NetworkServer network = NetworkServer.start(config.listeners(),
                     config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
                     metrics);
             advertised.bound(network.localAddress().getPort());
             KafkaServer server = new KafkaServer(config, network, apis, handlers, timer, coordinator);
-            LOG.info("Serving the Kafka protocol on {} (advertised as {}:{}), data in {}", network.localAddress(),
+            LOG.info("Serving the Kafka protocol on {} (advertised as {}:{}), data in {}", network.boundAddresses().values(),
                     advertised.host(), advertised.port(), manager.dataDir());
             return server;
         } catch (IOException | RuntimeException e) {
@@ -110,9 +110,14 @@ public final class KafkaServer implements AutoCloseable {
         };
     }
 
-    /** The address the server listens on. */
+    /** The address the first listener listens on. */
     public InetSocketAddress address() {
         return network.localAddress();
+    }
+
+    /** Where each listener listens, in the order of {@link KafkaServerConfig#listeners()}. */
+    public java.util.Map<dev.spool.kafka.network.Listener, InetSocketAddress> addresses() {
+        return network.boundAddresses();
     }
 
     /**
@@ -123,7 +128,7 @@ public final class KafkaServer implements AutoCloseable {
         return network.encodingFailureCount();
     }
 
-    /** The port the server listens on (the real one when 0 was asked). */
+    /** The port the first listener listens on (the real one when 0 was asked). */
     public int port() {
         return network.localAddress().getPort();
     }

@@ -2,17 +2,21 @@ package dev.spool.kafka;
 
 import dev.spool.kafka.network.ConnectionLimits;
 import dev.spool.log.Durability;
+import dev.spool.kafka.network.Listener;
+import dev.spool.kafka.security.SecuritySettings;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * How a {@link KafkaServer} runs. Immutable; start from {@link #defaults()} and change fields with
  * the {@code with…} methods. Limits carry their unit last.
  *
- * @param listenHost                   interface to bind; 127.0.0.1 unless told otherwise
- * @param listenPort                   port to bind; 0 picks a free one ({@link KafkaServer#port()} tells which)
- * @param advertisedHost               host clients are told to connect to (Metadata, FindCoordinator);
- *                                     empty means the listen host
- * @param advertisedPort               port clients are told; 0 means the bound port
+ * @param listeners                    where to listen and with which security protocol, one listener per
+ *                                     protocol; {@code PLAINTEXT://127.0.0.1:9092} unless told otherwise (a port
+ *                                     of 0 picks a free one: {@link KafkaServer#port()} tells which)
+ * @param advertisedHost               host clients of the first listener are told to connect to (Metadata,
+ *                                     FindCoordinator); empty means its listen host
+ * @param advertisedPort               port clients of the first listener are told; 0 means the bound port
  * @param requestBytesMax              largest request frame accepted (Kafka {@code socket.request.max.bytes});
  *                                     a larger length prefix closes the connection before anything is allocated
  * @param connectionsMax               most client connections open at once; more are closed on accept
@@ -32,12 +36,14 @@ import java.util.Objects;
  * @param partitionsMax                most partitions the server holds, all topics together ({@code max.partitions},
  *                                     as KIP-578 names it): CreateTopics, CreatePartitions and auto-creation
  *                                     beyond it are refused, so clients cannot exhaust file descriptors and memory
+ * @param security                     TLS material, SASL mechanisms and the authorizer
  */
-public record KafkaServerConfig(String listenHost, int listenPort, String advertisedHost, int advertisedPort,
+public record KafkaServerConfig(List<Listener> listeners, String advertisedHost, int advertisedPort,
                                 int requestBytesMax, int connectionsMax, boolean autoCreateTopics,
                                 int defaultPartitions, Durability acksAllDurability, long producerStateScanBytes,
                                 int producersPerPartitionMax, long shutdownTimeoutMs, boolean zeroCopyFetch,
-                                ConnectionLimits limits, int partitionsMax) {
+                                ConnectionLimits limits, int partitionsMax,
+                                SecuritySettings security) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 9092;
@@ -51,14 +57,17 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
     public static final int DEFAULT_PARTITIONS_MAX = 10_000;
 
     public KafkaServerConfig {
-        Objects.requireNonNull(listenHost, "listenHost");
+        listeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(acksAllDurability, "acksAllDurability");
         Objects.requireNonNull(limits, "limits");
-        if (listenHost.isEmpty()) {
-            throw new IllegalArgumentException("listenHost is empty");
+        Objects.requireNonNull(security, "security");
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("no listener: a server needs at least one");
         }
-        requirePort("listenPort", listenPort);
+        if (listeners.stream().map(Listener::protocol).distinct().count() != listeners.size()) {
+            throw new IllegalArgumentException("listeners " + listeners + " name a protocol twice");
+        }
         requirePort("advertisedPort", advertisedPort);
         if (requestBytesMax < 64) {
             throw new IllegalArgumentException("requestBytesMax must be at least 64, was " + requestBytesMax);
@@ -75,6 +84,16 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
         }
     }
 
+    /** The host the first listener binds. */
+    public String listenHost() {
+        return listeners.get(0).host();
+    }
+
+    /** The port the first listener binds (0: a free one). */
+    public int listenPort() {
+        return listeners.get(0).port();
+    }
+
     private static void requirePort(String name, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException(name + " must be 0 to 65535, was " + port);
@@ -83,81 +102,96 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
 
     /** 127.0.0.1:9092, auto-created topics of one partition, acks=all waits for an fsync. */
     public static KafkaServerConfig defaults() {
-        return new KafkaServerConfig(DEFAULT_HOST, DEFAULT_PORT, "", 0, DEFAULT_REQUEST_BYTES_MAX,
+        return new KafkaServerConfig(List.of(Listener.plaintext(DEFAULT_HOST, DEFAULT_PORT)), "", 0, DEFAULT_REQUEST_BYTES_MAX,
                 DEFAULT_CONNECTIONS_MAX, true, 1, Durability.STRICT, DEFAULT_PRODUCER_STATE_SCAN_BYTES,
                 DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS, true, ConnectionLimits.defaults(),
-                DEFAULT_PARTITIONS_MAX);
+                DEFAULT_PARTITIONS_MAX, SecuritySettings.defaults());
     }
 
+    /** One {@code PLAINTEXT} listener on {@code host:port}. */
     public KafkaServerConfig withListen(String host, int port) {
-        return new KafkaServerConfig(host, port, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
+        return new KafkaServerConfig(List.of(Listener.plaintext(host, port)), advertisedHost, advertisedPort,
+                requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withAdvertised(String host, int port) {
-        return new KafkaServerConfig(listenHost, listenPort, host, port, requestBytesMax, connectionsMax,
+        return new KafkaServerConfig(listeners, host, port, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withRequestBytesMax(int bytes) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, bytes, connectionsMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, bytes, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withConnectionsMax(int connections) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connections, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withAutoCreateTopics(boolean enabled) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, enabled, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withDefaultPartitions(int partitions) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, partitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withAcksAllDurability(Durability durability) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, durability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withProducerState(long scanBytes, int producersPerPartition) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, scanBytes,
-                producersPerPartition, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartition, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withZeroCopyFetch(boolean enabled) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, enabled, limits, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, enabled, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withShutdownTimeoutMs(long ms) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, ms, zeroCopyFetch, limits, partitionsMax);
+                producersPerPartitionMax, ms, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withLimits(ConnectionLimits next) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, next, partitionsMax);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, next, partitionsMax, security);
     }
 
     public KafkaServerConfig withPartitionsMax(int partitions) {
-        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
-                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitions);
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitions, security);
+    }
+
+    /** Listens where {@code next} say, each with its protocol (instead of the listeners so far). */
+    public KafkaServerConfig withListeners(List<Listener> next) {
+        return new KafkaServerConfig(next, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
+                autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
+    }
+
+    public KafkaServerConfig withSecurity(SecuritySettings next) {
+        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
+                autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
+                producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, next);
     }
 }

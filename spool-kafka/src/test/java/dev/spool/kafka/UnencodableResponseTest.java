@@ -31,7 +31,7 @@ class UnencodableResponseTest {
         private final RequestDecoder decoder = new RequestDecoder(SupportedApis.of(false));
 
         @Override
-        public CompletableFuture<Optional<Response>> process(ByteBuffer frame, ClientAddress client) {
+        public CompletableFuture<Optional<Response>> process(ByteBuffer frame, dev.spool.kafka.network.Session session) {
             try {
                 ParsedRequest request = ((RequestDecoder.Dispatch) decoder.decode(frame)).request();
                 ListOffsetsResponseData body = new ListOffsetsResponseData().setTopics(List.of(
@@ -47,7 +47,7 @@ class UnencodableResponseTest {
 
     @Test
     void anUnencodableResponseIsAnsweredWithTheApisErrorAndTheConnectionStaysOpen() throws Exception {
-        try (NetworkServer server = NetworkServer.start("127.0.0.1", 0, 1 << 20, 16,
+        try (NetworkServer server = NetworkServer.start(java.util.List.of(dev.spool.kafka.network.Listener.plaintext("127.0.0.1", 0)), 1 << 20, 16,
                 dev.spool.kafka.network.ConnectionLimits.defaults(), 1, new LeaderEpochEverywhere(),
                 NetworkMetrics.NONE);
              RawClient client = new RawClient(server.localAddress().getPort())) {

@@ -2,7 +2,7 @@ package dev.spool.kafka.api;
 
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.group.KnownPartitions;
-import dev.spool.kafka.network.RequestProcessor;
+import dev.spool.kafka.network.Session;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.RequestDecoder;
 import dev.spool.kafka.protocol.Response;
@@ -96,7 +96,7 @@ final class GroupRouter {
     }
 
     /** Hands a group request to the coordinator; its exceptional completions become the API's error response. */
-    CompletableFuture<Optional<Response>> route(ParsedRequest request, RequestProcessor.ClientAddress client) {
+    CompletableFuture<Optional<Response>> route(ParsedRequest request, Session session) {
         if (coordinator.isEmpty()) { // not advertised, so a client should not send it
             return CompletableFuture.completedFuture(Optional.of(
                     RequestDecoder.errorResponse(request, Errors.COORDINATOR_NOT_AVAILABLE)));
@@ -108,7 +108,7 @@ final class GroupRouter {
         try {
             future = switch (request.apiKey()) {
                 case JOIN_GROUP -> groups.joinGroup((JoinGroupRequestData) data, version, request.clientId(),
-                        "/" + client.host());
+                        "/" + session.clientHost());
                 case SYNC_GROUP -> groups.syncGroup((SyncGroupRequestData) data, version);
                 case HEARTBEAT -> groups.heartbeat((HeartbeatRequestData) data, version);
                 case LEAVE_GROUP -> groups.leaveGroup((LeaveGroupRequestData) data, version);

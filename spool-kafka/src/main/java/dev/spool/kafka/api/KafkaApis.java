@@ -4,6 +4,7 @@ import dev.spool.kafka.KafkaServerConfig;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.metrics.ServerMetrics;
 import dev.spool.kafka.network.RequestProcessor;
+import dev.spool.kafka.network.Session;
 import dev.spool.kafka.producer.ProducerIdManager;
 import dev.spool.kafka.protocol.MalformedRequestException;
 import dev.spool.kafka.protocol.ParsedRequest;
@@ -79,16 +80,16 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Optional<Response>> process(ByteBuffer frame, ClientAddress client) {
+    public CompletableFuture<Optional<Response>> process(ByteBuffer frame, Session session) {
         long started = System.nanoTime();
         return CompletableFuture.supplyAsync(() -> decode(frame), executor)
                 .thenCompose(decoded -> {
                     if (decoded instanceof RequestDecoder.Answer answer) {
-                        LOG.debug("{} from {}: {}", answer.response().apiKey(), client.host(), answer.note());
+                        LOG.debug("{} from {}: {}", answer.response().apiKey(), session.clientHost(), answer.note());
                         return CompletableFuture.completedFuture(Optional.of(answer.response()));
                     }
                     ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
-                    return dispatch(request, client).whenComplete((response, error) -> {
+                    return dispatch(request, session).whenComplete((response, error) -> {
                         if (error == null) {
                             metrics.requestHandled(request.apiKey(), System.nanoTime() - started);
                         } else {
@@ -106,7 +107,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         }
     }
 
-    private CompletableFuture<Optional<Response>> dispatch(ParsedRequest request, ClientAddress client) {
+    private CompletableFuture<Optional<Response>> dispatch(ParsedRequest request, Session session) {
         try {
             return switch (request.apiKey()) {
                 case PRODUCE -> produce.handle(request);
@@ -131,8 +132,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                         .setErrorCode(Errors.SECURITY_DISABLED.code())
                         .setErrorMessage("No Authorizer is configured on the broker")));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
-                        groups.route(request, client);
-                case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, client);
+                        groups.route(request, session);
+                case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, session);
                 default -> now(RequestDecoder.errorResponse(request, Errors.UNSUPPORTED_VERSION));
             };
         } catch (IOException | UncheckedIOException e) {

@@ -39,20 +39,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestProcessor processor;
     private final NetworkServer server;
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
-    private RequestProcessor.ClientAddress client = new RequestProcessor.ClientAddress("", 0);
+    private final Listener listener;
+    private Session session;
     private boolean busy;
     private boolean closed;
 
-    ConnectionHandler(RequestProcessor processor, NetworkServer server) {
+    ConnectionHandler(RequestProcessor processor, NetworkServer server, Listener listener) {
         this.processor = processor;
         this.server = server;
+        this.listener = listener;
+        this.session = new Session(listener, "", 0);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         SocketAddress remote = ctx.channel().remoteAddress();
         if (remote instanceof InetSocketAddress inet) {
-            client = new RequestProcessor.ClientAddress(inet.getAddress().getHostAddress(), inet.getPort());
+            session = new Session(listener, inet.getAddress().getHostAddress(), inet.getPort());
         }
         super.channelActive(ctx);
     }
@@ -85,7 +88,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         server.requestStarted();
         CompletableFuture<Optional<Response>> future;
         try {
-            future = processor.process(request, client);
+            future = processor.process(request, session);
         } catch (RuntimeException e) {
             future = CompletableFuture.failedFuture(e);
         }
@@ -209,6 +212,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private String describe() {
-        return client.host() + ":" + client.port();
+        return session.clientHost() + ":" + session.clientPort() + " (" + listener.name() + ")";
     }
 }

@@ -15,6 +15,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@link io.netty.channel.FileRegion} of any kind with {@code transferTo}, which keeps Fetch zero-copy
  * through Spool's file interface).
  *
- * <p>Owns one acceptor thread and a few I/O threads; request handling itself happens wherever
+ * <p>Listens on one socket per {@link Listener}; each connection's {@link Session} knows which.
+ * Owns one acceptor thread and a few I/O threads; request handling itself happens wherever
  * the {@link RequestProcessor} puts it. Connections beyond {@code connectionsMax}, or beyond
  * {@link ConnectionLimits#connectionsPerIpMax()} from one address, are closed as soon as they are
  * accepted; a connection idle for {@link ConnectionLimits#connectionIdleMsMax()} is closed
@@ -43,7 +45,8 @@ public final class NetworkServer implements AutoCloseable {
 
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
-    private volatile Channel listener;
+    /** The listening sockets, one per listener, in the order the listeners were given. */
+    private final Map<Listener, Channel> listening = new java.util.LinkedHashMap<>();
     private final NetworkMetrics metrics;
     private final int connectionsMax;
     private final ConnectionLimits limits;
@@ -67,11 +70,12 @@ public final class NetworkServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} (port 0 picks a free one) and starts serving.
+     * Binds every listener (port 0 picks a free one) and starts serving; nothing listens if one
+     * cannot be bound.
      *
      * @param ioThreads how many event-loop threads serve the connections
      */
-    public static NetworkServer start(String host, int port, int requestBytesMax, int connectionsMax,
+    public static NetworkServer start(List<Listener> listeners, int requestBytesMax, int connectionsMax,
                                       ConnectionLimits limits, int ioThreads, RequestProcessor processor,
                                       NetworkMetrics metrics) throws IOException {
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("spool-kafka-accept", true),
@@ -79,7 +83,30 @@ public final class NetworkServer implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(ioThreads,
                 new DefaultThreadFactory("spool-kafka-io", true), NioIoHandler.newFactory());
         NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax, limits);
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        try {
+            for (Listener listener : listeners) {
+                ServerBootstrap bootstrap = server.bootstrap(listener, requestBytesMax, processor);
+                try {
+                    server.listening.put(listener,
+                            bootstrap.bind(new InetSocketAddress(listener.host(), listener.port())).sync().channel());
+                } catch (Exception e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new IOException("Cannot listen on " + listener + ": " + e.getMessage(), e);
+                }
+            }
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.listening.values().forEach(channel -> channel.close().syncUninterruptibly());
+            acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    private ServerBootstrap bootstrap(Listener listener, int requestBytesMax, RequestProcessor processor) {
+        return new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 256)
@@ -89,23 +116,12 @@ public final class NetworkServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        server.register(channel, requestBytesMax, processor);
+                        register(channel, listener, requestBytesMax, processor);
                     }
                 });
-        try {
-            server.listener = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
-            return server;
-        } catch (Exception e) {
-            acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IOException("Cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
-        }
     }
 
-    private void register(SocketChannel channel, int requestBytesMax, RequestProcessor processor) {
+    private void register(SocketChannel channel, Listener listener, int requestBytesMax, RequestProcessor processor) {
         if (draining || connectionCount.incrementAndGet() > connectionsMax) {
             if (!draining) {
                 connectionCount.decrementAndGet();
@@ -144,12 +160,19 @@ public final class NetworkServer implements AutoCloseable {
                 .addLast("idle", new IdleStateHandler(0, 0, limits.connectionIdleMsMax(), TimeUnit.MILLISECONDS))
                 .addLast("frames", new FrameDecoder(RequestDecoder.HEADER_FIXED_BYTES, requestBytesMax,
                         limits.requestReadMsMax()))
-                .addLast("requests", new ConnectionHandler(processor, this));
+                .addLast("requests", new ConnectionHandler(processor, this, listener));
     }
 
-    /** The address the server listens on (with the real port when 0 was asked). */
+    /** The address the first listener listens on (with the real port when 0 was asked). */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) listener.localAddress();
+        return (InetSocketAddress) listening.values().iterator().next().localAddress();
+    }
+
+    /** Where each listener listens (with the real port when 0 was asked), in the order they were given. */
+    public Map<Listener, InetSocketAddress> boundAddresses() {
+        Map<Listener, InetSocketAddress> bound = new java.util.LinkedHashMap<>();
+        listening.forEach((listener, channel) -> bound.put(listener, (InetSocketAddress) channel.localAddress()));
+        return bound;
     }
 
     public int connectionCount() {
@@ -194,7 +217,7 @@ public final class NetworkServer implements AutoCloseable {
             return;
         }
         draining = true;
-        listener.close().syncUninterruptibly();
+        listening.values().forEach(channel -> channel.close().syncUninterruptibly());
         for (Channel channel : connections) {
             channel.eventLoop().execute(() -> channel.config().setAutoRead(false));
         }

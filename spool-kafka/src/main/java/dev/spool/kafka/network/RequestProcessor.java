@@ -13,11 +13,8 @@ public interface RequestProcessor {
      * Completes with the response to send, or empty when the request gets none (Produce with
      * acks=0); completes exceptionally with a
      * {@link dev.spool.kafka.protocol.MalformedRequestException} (or any error) to close the
-     * connection, which then affects nothing else.
+     * connection, which then affects nothing else. {@code session} is the connection's: who sent
+     * the request, from where, on which listener.
      */
-    CompletableFuture<Optional<Response>> process(ByteBuffer frame, ClientAddress client);
-
-    /** Where a request came from, for handlers that record it (JoinGroup's client host). */
-    record ClientAddress(String host, int port) {
-    }
+    CompletableFuture<Optional<Response>> process(ByteBuffer frame, Session session);
 }
