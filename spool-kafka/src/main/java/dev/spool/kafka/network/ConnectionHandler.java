@@ -188,7 +188,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     private void tlsHandshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent handshake) {
         if (!handshake.isSuccess()) {
-            LOG.info("TLS handshake with {} failed: {}", describe(), handshake.cause().getMessage());
+            LOG.info("TLS handshake with {} failed: {}", describe(), handshake.cause().getMessage() != null
+                    ? handshake.cause().getMessage() : handshake.cause().toString());
             return;
         }
         if (listener.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SSL) {
