@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -79,10 +80,11 @@ final class ListenerOptions {
     KafkaServerConfig applyTo(KafkaServerConfig config, CommandLine command, boolean allowRemoteUnauthenticated)
             throws IOException {
         List<Listener> parsed = listeners(command);
-        TlsSettings tls = tlsSettings(command, parsed);
-        for (Listener listener : parsed) {
-            requireAuthenticatingUnlessAllowed(command, listener, tls, allowRemoteUnauthenticated);
+        ClientAuth auth = clientAuth(command);
+        for (Listener listener : parsed) { // before any file is read
+            requireAuthenticatingUnlessAllowed(command, listener, auth, allowRemoteUnauthenticated);
         }
+        TlsSettings tls = tlsSettings(command, parsed, auth);
         KafkaServerConfig next = config.withListeners(parsed)
                 .withSecurity(config.security().withTls(tls));
         if (advertise != null && advertisedListeners != null) {
@@ -118,10 +120,18 @@ final class ListenerOptions {
         }
     }
 
-    private TlsSettings tlsSettings(CommandLine command, List<Listener> listeners) throws IOException {
+    private ClientAuth clientAuth(CommandLine command) {
+        try {
+            return ClientAuth.parse(clientAuth);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(command, "--ssl-client-auth: " + e.getMessage());
+        }
+    }
+
+    private TlsSettings tlsSettings(CommandLine command, List<Listener> listeners, ClientAuth auth) throws IOException {
         boolean anyTls = listeners.stream().anyMatch(Listener::usesTls);
         boolean tlsOptions = keystore != null || certificate != null || key != null || truststore != null
-                || caCertificates != null || !"none".equalsIgnoreCase(clientAuth);
+                || caCertificates != null || auth != ClientAuth.NONE;
         if (!anyTls) {
             if (tlsOptions) {
                 throw new ParameterException(command, "--ssl-* options need an SSL or SASL_SSL listener (--listeners "
@@ -142,12 +152,6 @@ final class ListenerOptions {
         }
         if (truststore != null && caCertificates != null) {
             throw new ParameterException(command, "give --ssl-truststore or --ssl-ca, not both");
-        }
-        ClientAuth auth;
-        try {
-            auth = ClientAuth.parse(clientAuth);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(command, "--ssl-client-auth: " + e.getMessage());
         }
         if (auth != ClientAuth.NONE && truststore == null && caCertificates == null) {
             throw new ParameterException(command, "--ssl-client-auth " + auth.configName() + " needs --ssl-ca or "
@@ -188,10 +192,10 @@ final class ListenerOptions {
      * A listener reachable from other machines must authenticate its clients, or anyone who reaches
      * it could read, write and delete every topic: that takes the user's explicit word.
      */
-    private static void requireAuthenticatingUnlessAllowed(CommandLine command, Listener listener, TlsSettings tls,
+    private static void requireAuthenticatingUnlessAllowed(CommandLine command, Listener listener, ClientAuth auth,
                                                            boolean allowed) {
         boolean authenticates = listener.usesSasl()
-                || listener.usesTls() && tls.clientAuth() == ClientAuth.REQUIRED;
+                || listener.protocol() == SecurityProtocol.SSL && auth == ClientAuth.REQUIRED;
         if (allowed || authenticates || isLoopback(listener.host())) {
             return;
         }
