@@ -119,6 +119,15 @@ class TlsSessionTest {
         assertThat(new KeystoreFile(certs.serverKeystore(), "secret").toString()).doesNotContain("secret");
     }
 
+    @Test
+    void aTlsListenerWithoutATlsContextIsRefusedBeforeItBinds() {
+        List<Listener> listeners = List.of(new Listener(SecurityProtocol.SSL, "127.0.0.1", 0));
+        assertThatThrownBy(() -> NetworkServer.start(listeners, 1 << 20, 16, ConnectionLimits.defaults(), 1,
+                (frame, session) -> CompletableFuture.completedFuture(Optional.empty()), NetworkMetrics.NONE).close())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("listener SSL://127.0.0.1:0 uses TLS but no TLS context was set up for it (no TLS settings given)");
+    }
+
     private static TlsSettings serverKeystore() {
         return TlsSettings.keystore(certs.serverKeystore(), TestCertificates.PASSWORD);
     }

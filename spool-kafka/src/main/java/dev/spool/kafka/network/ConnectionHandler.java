@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLException;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,7 +168,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Closes a connection idle for {@link ConnectionLimits#connectionIdleMsMax()}, unless a request of it is in hand. */
+    /**
+     * Closes a connection idle for {@link ConnectionLimits#connectionIdleMsMax()}, unless a request of it is in hand;
+     * notes the end of a TLS handshake.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof SslHandshakeCompletionEvent handshake) {
@@ -192,7 +196,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     ? handshake.cause().getMessage() : handshake.cause().toString());
             return;
         }
-        if (listener.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SSL) {
+        if (listener.protocol() == SecurityProtocol.SSL) {
             TlsContexts.peerPrincipal(ctx.pipeline().get(SslHandler.class).engine().getSession())
                     .ifPresent(session::authenticated);
         }

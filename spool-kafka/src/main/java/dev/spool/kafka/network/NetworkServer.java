@@ -100,6 +100,7 @@ public final class NetworkServer implements AutoCloseable {
         NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax, limits, tls);
         try {
             for (Listener listener : listeners) {
+                tls.requireContextFor(listener);
                 ServerBootstrap bootstrap = server.bootstrap(listener, requestBytesMax, processor);
                 try {
                     server.listening.put(listener,

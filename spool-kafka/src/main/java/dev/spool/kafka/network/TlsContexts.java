@@ -89,6 +89,14 @@ public final class TlsContexts {
         };
     }
 
+    /** Checks, before a listener binds, that its connections will find their TLS context. */
+    void requireContextFor(Listener listener) {
+        if (listener.usesTls() && !contexts.containsKey(listener.protocol())) {
+            throw new IllegalArgumentException("listener " + listener + " uses TLS but no TLS context was set up for"
+                    + " it (no TLS settings given)");
+        }
+    }
+
     /**
      * Starts the pipeline of a new connection on {@code listener} with the TLS handler (and the
      * copier that turns zero-copy file regions into buffers it can encrypt); nothing for a
