@@ -10,6 +10,7 @@ import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.kafka.group.OffsetsLogCheck;
 import dev.spool.kafka.metrics.MetricsEndpoint;
 import dev.spool.log.Durability;
+import dev.spool.log.LogConfig;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,7 +30,9 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -84,6 +87,27 @@ final class ServeCommand implements Callable<Integer> {
             description = "Most partitions the server holds, all topics together; creating more is refused "
                     + "(default: ${DEFAULT-VALUE}).")
     int partitionsMax;
+    @Option(names = "--retention-ms", paramLabel = "MS", defaultValue = "" + LogConfig.DEFAULT_RETENTION_MS,
+            description = "Delete a topic's oldest segments once older than this, unless the topic sets its own "
+                    + "retention.ms; -1 keeps everything (Kafka's log.retention.ms; default: ${DEFAULT-VALUE}, 7 days).")
+    long retentionMs;
+    @Option(names = "--retention-bytes", paramLabel = "BYTES", defaultValue = "-1",
+            description = "Delete a partition's oldest segments beyond this size, unless the topic sets its own "
+                    + "retention.bytes; -1 for no limit (Kafka's log.retention.bytes; default: ${DEFAULT-VALUE}).")
+    long retentionBytes;
+    @Option(names = "--segment-bytes", paramLabel = "BYTES", defaultValue = "" + LogConfig.DEFAULT_SEGMENT_BYTES,
+            description = "Roll to a new segment file at this size (Kafka's log.segment.bytes; default: ${DEFAULT-VALUE}).")
+    int segmentBytes;
+    @Option(names = "--message-max-bytes", paramLabel = "BYTES", defaultValue = "" + LogConfig.DEFAULT_BATCH_BYTES_MAX,
+            description = "Largest record batch a topic accepts unless it sets its own max.message.bytes "
+                    + "(Kafka's message.max.bytes; default: ${DEFAULT-VALUE}).")
+    int messageBytesMax;
+    @Option(names = "--config", paramLabel = "FILE", description = "Read settings from a properties file with Kafka's "
+            + "key names (listeners, log.dirs, num.partitions …; docs/configuration.md lists them). The command line "
+            + "wins over SPOOL_* environment variables, which win over the file.")
+    Path configFile;
+    @Spec
+    CommandSpec spec;
     @Option(names = "--fetch-max-bytes", paramLabel = "BYTES", defaultValue = "57671680",
             description = "Most record bytes in one Fetch response (Kafka's fetch.max.bytes; default: ${DEFAULT-VALUE}).")
     int fetchBytesMax;
@@ -94,6 +118,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ServerProperties.apply(spec, Optional.ofNullable(configFile), System.getenv());
         if (metricsListen != null) {
             requireLoopbackUnlessAllowed("--metrics-listen", HostPort.parse(common, "--metrics-listen", metricsListen));
         }
@@ -115,7 +140,7 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try (MetricsHolder metrics = MetricsHolder.start(common, metricsListen);
              LogManager manager = LogManager.open(common.dataDir,
-                     LogManagerConfig.defaults().withMeterRegistry(metrics.registry()));
+                     LogManagerConfig.defaults().withLogConfig(logConfig()).withMeterRegistry(metrics.registry()));
              KafkaServer server = start(config, manager, metrics.registry())) {
             manager.offlinePartitions().values().forEach(offline ->
                     common.root().err.println("spool: ERROR " + offline.getMessage() + "; the rest serves"));
@@ -162,6 +187,21 @@ final class ServeCommand implements Callable<Integer> {
             return first.host() + ":" + server.port();
         }
         return String.join(", ", parts);
+    }
+
+    /** What topics run with where they set nothing of their own: Kafka's broker-wide log settings. */
+    private LogConfig logConfig() {
+        if (retentionMs < -1 || retentionBytes < -1) {
+            throw new ParameterException(spec.commandLine(), "--retention-ms and --retention-bytes must be -1 (no limit) "
+                    + "or positive, were " + retentionMs + " and " + retentionBytes);
+        }
+        try {
+            return LogConfig.defaults().withSegmentBytes(segmentBytes).withBatchBytesMax(messageBytesMax)
+                    .withRetentionMs(retentionMs).withRetentionBytes(retentionBytes);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--segment-bytes " + segmentBytes + " / --message-max-bytes "
+                    + messageBytesMax + ": " + e.getMessage());
+        }
     }
 
     private ConnectionLimits limits() {
