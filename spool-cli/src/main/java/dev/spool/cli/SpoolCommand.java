@@ -35,6 +35,9 @@ public final class SpoolCommand implements Runnable {
     final PrintStream err;
     /** Whether {@link #in} is a person at a terminal who can answer a question ({@code spool repair} asks). */
     final boolean terminal;
+    /** The global options written before the command ({@code spool --data-dir D topics list}). */
+    @CommandLine.Mixin
+    CommonOptions common;
 
     SpoolCommand(InputStream in, PrintStream out, PrintStream err) {
         this(in, out, err, false);
@@ -102,6 +105,10 @@ public final class SpoolCommand implements Runnable {
                 e.printStackTrace(err);
             }
             return EXIT_ERROR;
+        });
+        line.setExecutionStrategy(parsed -> {
+            CommonOptions.propagate(parsed);
+            return new CommandLine.RunLast().execute(parsed);
         });
         int code = line.execute(args);
         out.flush();

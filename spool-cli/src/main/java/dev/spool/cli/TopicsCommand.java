@@ -17,6 +17,10 @@ import picocli.CommandLine.Parameters;
         subcommands = {TopicsCommand.Create.class, TopicsCommand.ListTopics.class, TopicsCommand.Describe.class,
                 TopicChecksumCommand.class, TopicsCommand.Delete.class})
 final class TopicsCommand implements Runnable {
+    /** So the global options may also come between {@code topics} and its sub-command. */
+    @Mixin
+    CommonOptions common;
+
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
