@@ -74,6 +74,12 @@ public final class SpoolCommand implements Runnable {
         if (verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         }
+        // A client command against a server that is down would print a warning per connection attempt
+        // before its own one-line error; those warnings come back with --verbose.
+        String networkClient = "org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient";
+        if (!verbose && System.getProperty(networkClient) == null) {
+            System.setProperty(networkClient, "error");
+        }
     }
 
     /** Runs one command line with the given streams and no terminal; returns the exit code. */
