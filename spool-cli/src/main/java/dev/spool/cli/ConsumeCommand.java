@@ -63,13 +63,14 @@ final class ConsumeCommand implements Callable<Integer> {
     long maxRecords;
     @Option(names = "--follow", description = "At the end of the log, wait for new records until interrupted.")
     boolean follow;
+    // Picocli formats descriptions with String.format: each % of a token is written %%.
     @Option(names = "--print-key", description = "Print key, TAB, value (a null key prints as nothing); "
-            + "the same as --format '%k\\t%s\\n'.")
+            + "the same as --format '%%k\\t%%s\\n'.")
     boolean printKey;
-    @Option(names = "--format", paramLabel = "FMT", description = "kcat's format string: %t topic, %p partition, "
-            + "%o offset, %T timestamp (ms), %k key, %s value, %K/%S key/value length (-1 for null), %R value length as "
-            + "4 big-endian bytes, %h headers (n=v,...), %% a percent sign; \\n \\r \\t \\xHH escapes. "
-            + "Example: --format 'Topic %t [%p] at offset %o: key %k: %s\\n'")
+    @Option(names = "--format", paramLabel = "FMT", description = "kcat's format string: %%t topic, %%p partition, "
+            + "%%o offset, %%T timestamp (ms), %%k key, %%s value, %%K/%%S key/value length (-1 for null), %%R value "
+            + "length as 4 big-endian bytes, %%h headers (n=v,...), %%%% a percent sign; \\n \\r \\t \\xHH "
+            + "escapes. Example: --format 'Topic %%t [%%p] at offset %%o: key %%k: %%s\\n'")
     String format;
     @Option(names = "--json", description = "One JSON object per line: topic, partition, offset, timestamp, key, "
             + "value, headers.")
