@@ -67,14 +67,6 @@ class ConsumeFormatTest {
     }
 
     @Test
-    void helpShowsTheTokensAsTheyAreTyped() {
-        String help = Cli.exact("consume", "--help").out().replaceAll("\\s+", " ");
-        // picocli formats descriptions with String.format, so the source writes each % twice
-        assertThat(help).contains("kcat's format string: %t topic, %p partition").contains("%% a percent sign")
-                .contains("the same as --format '%k\\t%s\\n'").doesNotContain("%%t");
-    }
-
-    @Test
     void printKeyIsKeyTabValue() {
         assertThat(cli.run("", "consume", "t", "--partition", "0", "--print-key").out())
                 .isEqualTo("k1\tv1\n\tline\n\"two\"\n");

@@ -47,6 +47,43 @@ class GlobalOptionsTest {
         }
     }
 
+    /**
+     * Picocli renders each description line with {@code String.format}, and falls back to the raw
+     * text with a warning on System.err when that fails (a kcat token such as {@code %t} written
+     * with one percent sign): every line of every command must format.
+     */
+    @Test
+    void everyDescriptionOfEveryCommandFormats() {
+        java.util.List<String> broken = new java.util.ArrayList<>();
+        java.util.Deque<picocli.CommandLine> commands = new java.util.ArrayDeque<>();
+        commands.add(new picocli.CommandLine(new SpoolCommand(System.in, System.out, System.err)));
+        while (!commands.isEmpty()) {
+            picocli.CommandLine command = commands.pop();
+            commands.addAll(command.getSubcommands().values());
+            java.util.List<picocli.CommandLine.Model.ArgSpec> args = new java.util.ArrayList<>(
+                    command.getCommandSpec().args());
+            for (picocli.CommandLine.Model.ArgSpec arg : args) {
+                if (!(arg.userObject() instanceof java.lang.reflect.Field field)) {
+                    continue; // the help options' texts come from picocli
+                }
+                picocli.CommandLine.Option option = field.getAnnotation(picocli.CommandLine.Option.class);
+                picocli.CommandLine.Parameters parameters = field.getAnnotation(picocli.CommandLine.Parameters.class);
+                String[] lines = option != null ? option.description()
+                        : parameters != null ? parameters.description() : new String[0];
+                for (String line : lines) { // as written in the source, before picocli formats it
+                    try {
+                        String.format(line);
+                    } catch (java.util.IllegalFormatException e) {
+                        broken.add(command.getCommandSpec().qualifiedName() + " " + arg.paramLabel() + ": " + line);
+                    }
+                }
+            }
+        }
+        assertThat(broken).isEmpty();
+        assertThat(Cli.exact("consume", "--help").out().replaceAll("\\s+", " "))
+                .contains("kcat's format string: %t topic, %p partition").contains("--format '%k\\t%s\\n'");
+    }
+
     @Test
     void rootHelpListsTheGlobalOptions() {
         Cli.Run help = Cli.exact("--help");
