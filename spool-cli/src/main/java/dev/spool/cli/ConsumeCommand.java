@@ -202,7 +202,8 @@ final class ConsumeCommand implements Callable<Integer> {
         if (chosen > 1) {
             throw usage("--format, --json and --print-key choose the output: give at most one");
         }
-        boolean encodings = !keyEncoding.equals("utf8") || !valueEncoding.equals("utf8");
+        picocli.CommandLine.ParseResult parsed = common.spec.commandLine().getParseResult();
+        boolean encodings = parsed.hasMatchedOption("--key-encoding") || parsed.hasMatchedOption("--value-encoding");
         if (encodings && !json) {
             throw usage("--key-encoding and --value-encoding apply to --json only");
         }

@@ -99,7 +99,7 @@ class ConsumeFormatTest {
     void badFormatOptionsAreUsageErrorsOfOneLine() {
         for (List<String> args : List.of(
                 List.of("--format", "%z"), List.of("--format", "abc%"), List.of("--json", "--format", "%s"),
-                List.of("--json", "--print-key"), List.of("--key-encoding", "base64"),
+                List.of("--json", "--print-key"), List.of("--key-encoding", "base64"), List.of("--value-encoding", "utf8"),
                 List.of("--json", "--value-encoding", "ebcdic"))) {
             List<String> all = new java.util.ArrayList<>(List.of("consume", "t"));
             all.addAll(args);
