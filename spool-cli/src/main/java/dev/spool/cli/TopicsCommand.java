@@ -156,15 +156,20 @@ final class TopicsCommand implements Runnable {
                 for (String key : deletes) {
                     settings = settings.withoutOverride(Settings.setting(common, "--delete-config", key));
                 }
-                if (partitions != null) {
-                    manager.addPartitions(name, partitions);
-                    out.println("topic " + name + " has " + partitions + " partition(s) now");
+                int current = manager.partitionCount(name);
+                if (partitions != null && partitions <= current) { // refused before anything changes
+                    throw new IllegalArgumentException("Topic '" + name + "' has " + current + " partition(s): the new "
+                            + "count must be above that (partitions are never removed), not " + partitions);
                 }
                 if (!settings.equals(before)) {
                     manager.alterTopicConfig(name, settings);
                     out.println("altered topic " + name + ": " + Settings.describe(settings));
                 } else if (!configs.isEmpty() || !deletes.isEmpty()) {
                     out.println("topic " + name + " already had these settings: " + Settings.describe(settings));
+                }
+                if (partitions != null) {
+                    manager.addPartitions(name, partitions);
+                    out.println("topic " + name + " has " + partitions + " partition(s) now");
                 }
             }
             return SpoolCommand.EXIT_OK;

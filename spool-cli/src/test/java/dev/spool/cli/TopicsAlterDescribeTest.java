@@ -90,10 +90,11 @@ class TopicsAlterDescribeTest {
         assertThat(grown.out()).isEqualTo("topic t has 4 partition(s) now\n");
         assertThat(cli.run("x\n", "produce", "t", "--partition", "3").code()).isZero();
         assertThat(cli.run("", "consume", "t", "--partition", "3").out()).isEqualTo("x\n");
-        Cli.Run fewer = cli.run("", "topics", "alter", "t", "--partitions", "3");
+        Cli.Run fewer = cli.run("", "topics", "alter", "t", "--partitions", "3", "--config", "retention.ms=5000");
         assertThat(fewer.code()).isEqualTo(SpoolCommand.EXIT_ERROR);
-        assertThat(fewer.err()).startsWith("spool: Topic 't' has 4 partition(s): the new count must be above that")
-                .hasLineCount(1);
+        assertThat(fewer.err()).isEqualTo("spool: Topic 't' has 4 partition(s): the new count must be above that "
+                + "(partitions are never removed), not 3\n");
+        assertThat(settingRow("t", "retention.ms")).as("nothing of a refused alter applied").endsWith("default");
     }
 
     @Test
