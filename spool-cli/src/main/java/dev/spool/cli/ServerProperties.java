@@ -88,14 +88,13 @@ final class ServerProperties {
      */
     static void apply(CommandSpec spec, Optional<Path> file, Map<String, String> env) {
         Map<String, String> fromFile = file.map(path -> read(spec, path)).orElse(Map.of());
-        ParseResult given = spec.commandLine().getParseResult();
         for (Key key : KEYS) {
             OptionSpec option = spec.findOption(key.option());
             if (option == null) {
                 throw new IllegalStateException("configuration key " + key.name() + " names no option " + key.option());
             }
-            if (given != null && (given.hasMatchedOption(key.option())
-                    || ALTERNATIVES.getOrDefault(key.option(), List.of()).stream().anyMatch(given::hasMatchedOption))) {
+            if (givenOnCommandLine(spec, key.option())
+                    || ALTERNATIVES.getOrDefault(key.option(), List.of()).stream().anyMatch(o -> givenOnCommandLine(spec, o))) {
                 continue;
             }
             String source;
@@ -111,6 +110,16 @@ final class ServerProperties {
             }
             set(spec, option, key, source, value.trim());
         }
+    }
+
+    /** Whether the user wrote {@code option} at any level of the command line ({@code spool --data-dir D serve}). */
+    private static boolean givenOnCommandLine(CommandSpec spec, String option) {
+        for (ParseResult level = spec.root().commandLine().getParseResult(); level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption(option)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void set(CommandSpec spec, OptionSpec option, Key key, String source, String value) {
@@ -144,7 +153,7 @@ final class ServerProperties {
         if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
             return Boolean.parseBoolean(value);
         }
-        throw new IllegalArgumentException(value);
+        throw new IllegalArgumentException("expected true or false");
     }
 
     private static String inverted(String value) {

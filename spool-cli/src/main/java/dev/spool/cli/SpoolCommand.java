@@ -23,8 +23,8 @@ import picocli.CommandLine.Command;
 @Command(name = "spool", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = SpoolCommand.Version.class,
         description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
-        subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, DumpCommand.class,
-                VerifyCommand.class, RepairCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
+                DumpCommand.class, VerifyCommand.class, RepairCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class SpoolCommand implements Runnable {
     static final int EXIT_OK = 0;
     static final int EXIT_ERROR = 1;
@@ -35,6 +35,9 @@ public final class SpoolCommand implements Runnable {
     final PrintStream err;
     /** Whether {@link #in} is a person at a terminal who can answer a question ({@code spool repair} asks). */
     final boolean terminal;
+    /** The global options written before the command ({@code spool --data-dir D topics list}). */
+    @CommandLine.Mixin
+    CommonOptions common;
 
     SpoolCommand(InputStream in, PrintStream out, PrintStream err) {
         this(in, out, err, false);
@@ -71,6 +74,12 @@ public final class SpoolCommand implements Runnable {
         if (verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         }
+        // A client command against a server that is down would print a warning per connection attempt
+        // before its own one-line error; those warnings come back with --verbose.
+        String networkClient = "org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient";
+        if (!verbose && System.getProperty(networkClient) == null) {
+            System.setProperty(networkClient, "error");
+        }
     }
 
     /** Runs one command line with the given streams and no terminal; returns the exit code. */
@@ -102,6 +111,10 @@ public final class SpoolCommand implements Runnable {
                 e.printStackTrace(err);
             }
             return EXIT_ERROR;
+        });
+        line.setExecutionStrategy(parsed -> {
+            CommonOptions.propagate(parsed);
+            return new CommandLine.RunLast().execute(parsed);
         });
         int code = line.execute(args);
         out.flush();

@@ -25,7 +25,7 @@ class ServerPropertiesTest {
         SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream()));
         CommandLine line = new CommandLine(root);
-        line.parseArgs(args);
+        CommonOptions.propagate(line.parseArgs(args)); // as SpoolCommand.execute does
         return line.getSubcommands().get("serve").getCommand();
     }
 
@@ -70,6 +70,14 @@ class ServerPropertiesTest {
         assertThat(serve.segmentBytes).as("environment").isEqualTo(2 << 20);
         assertThat(serve.fetchBytesMax).as("file").isEqualTo(1_000_000);
         assertThat(serve.listeners.listeners).as("--listen on the command line stands for listeners").isNull();
+    }
+
+    @Test
+    void aGlobalDataDirBeforeTheCommandWinsOverTheFile() throws Exception {
+        Path file = file("log.dirs=/from/file\n");
+        ServeCommand serve = parse("--data-dir", "/from/command/line", "serve", "--config", file.toString());
+        ServerProperties.apply(serve.spec, Optional.of(file), Map.of());
+        assertThat(serve.common.dataDir).isEqualTo(Path.of("/from/command/line"));
     }
 
     @Test
