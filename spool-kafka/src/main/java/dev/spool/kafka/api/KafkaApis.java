@@ -90,7 +90,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                     ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
                     return dispatch(request, client).whenComplete((response, error) -> {
                         if (error == null) {
-                            metrics.requestHandled(request.apiKey(), System.nanoTime() - started);
+                            metrics.requestHandled(request, response, System.nanoTime() - started);
                         } else {
                             metrics.requestFailed(request.apiKey());
                         }
@@ -181,5 +181,6 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     @Override
     public void close() {
         fetchWaiters.close();
+        metrics.close();
     }
 }
