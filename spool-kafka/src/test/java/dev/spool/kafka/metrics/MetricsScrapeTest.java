@@ -158,11 +158,17 @@ class MetricsScrapeTest {
      */
     private static void assertDocumented(PrometheusText scrape) throws Exception {
         String docs = Files.readString(DOCS);
-        Set<String> documented = new TreeSet<>();
-        Matcher name = Pattern.compile("^\\| `([a-z_]+)`", Pattern.MULTILINE).matcher(docs);
-        while (name.find()) {
-            documented.add(name.group(1));
+        Map<String, String> documentedTypes = new java.util.TreeMap<>();
+        Matcher row = Pattern.compile("^\\| `([a-z_0-9]+)` \\| ([a-z]+) \\|", Pattern.MULTILINE).matcher(docs);
+        while (row.find()) {
+            documentedTypes.put(row.group(1), row.group(2));
         }
+        Set<String> documented = documentedTypes.keySet();
+        scrape.types().forEach((family, type) -> {
+            if (documentedTypes.containsKey(family)) {
+                assertThat(documentedTypes.get(family)).as("type of " + family + " in docs/metrics.md").isEqualTo(type);
+            }
+        });
         Set<String> scraped = new TreeSet<>(scrape.types().keySet());
         Set<String> spoolScraped = scraped.stream().filter(n -> n.startsWith("spool_")).collect(Collectors.toCollection(TreeSet::new));
         Set<String> spoolDocumented = documented.stream().filter(n -> n.startsWith("spool_"))
