@@ -7,12 +7,10 @@ import dev.spool.kafka.group.ClassicGroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.kafka.group.OffsetsLogCheck;
-import dev.spool.kafka.metrics.MetricsEndpoint;
 import dev.spool.log.Durability;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -116,6 +114,7 @@ final class ServeCommand implements Callable<Integer> {
              LogManager manager = LogManager.open(common.dataDir,
                      LogManagerConfig.defaults().withMeterRegistry(metrics.registry()));
              KafkaServer server = start(config, manager, metrics.registry())) {
+            metrics.serving(manager); // the data directory is loaded and the Kafka listener bound
             manager.offlinePartitions().values().forEach(offline ->
                     common.root().err.println("spool: ERROR " + offline.getMessage() + "; the rest serves"));
             out.println("spool: serving the Kafka protocol on " + config.listenHost() + ":" + server.port()
@@ -124,6 +123,7 @@ final class ServeCommand implements Callable<Integer> {
                     + e.address().getPort() + "/metrics").orElse(""));
             out.flush();
             stopRequested.await();
+            metrics.stopping();
             common.root().err.println("spool: stopping (finishing requests in flight, then flushing)");
         } finally {
             stopped.countDown();
@@ -234,23 +234,6 @@ final class ServeCommand implements Callable<Integer> {
             }
             throw new ParameterException(common.spec.commandLine(), option + " must be HOST:PORT with a port from 0 to "
                     + "65535, not '" + value + "'");
-        }
-    }
-
-    /** The meter registry: Prometheus behind an endpoint when asked for, otherwise one that records nothing. */
-    private record MetricsHolder(MeterRegistry registry, Optional<MetricsEndpoint> endpoint) implements AutoCloseable {
-        static MetricsHolder start(CommonOptions common, String listen) throws java.io.IOException {
-            if (listen == null) {
-                return new MetricsHolder(new CompositeMeterRegistry(), Optional.empty());
-            }
-            HostPort at = HostPort.parse(common, "--metrics-listen", listen);
-            MetricsEndpoint endpoint = MetricsEndpoint.start(at.host(), at.port());
-            return new MetricsHolder(endpoint.registry(), Optional.of(endpoint));
-        }
-
-        @Override
-        public void close() {
-            endpoint.ifPresent(MetricsEndpoint::close);
         }
     }
 }
