@@ -55,6 +55,7 @@ class MetricsScrapeTest {
             "spool_kafka_requests_failed_total", // a request that closes its connection
             "spool_cleaner_dirty_ratio"); // the cleaner looked at a compacted topic
     private static final Path DOCS = Path.of("..", "docs", "metrics.md");
+    private static final Path DASHBOARD = Path.of("..", "docs", "grafana", "spool-dashboard.json");
 
     @TempDir
     Path dataDir;
@@ -98,6 +99,7 @@ class MetricsScrapeTest {
 
             assertUnitsOnceAndHelpEverywhere(scrape);
             assertDocumented(scrape);
+            assertDashboardNamesExist(scrape);
         }
     }
 
@@ -181,6 +183,21 @@ class MetricsScrapeTest {
                 assertThat(documented).as("docs/metrics.md lists " + family).contains(family);
             }
         }
+    }
+
+    /** Every series the Grafana dashboard queries is one a server publishes. */
+    private static void assertDashboardNamesExist(PrometheusText scrape) throws Exception {
+        String dashboard = Files.readString(DASHBOARD);
+        Matcher series = Pattern.compile("\\b((?:spool|jvm|process)_[a-z_0-9]+)").matcher(dashboard);
+        Set<String> published = new TreeSet<>(scrape.types().keySet());
+        published.addAll(ON_EVENT_ONLY);
+        int names = 0;
+        while (series.find()) {
+            String family = series.group(1).replaceFirst("_(bucket|count|sum)$", "");
+            assertThat(published).as("the dashboard's " + series.group(1)).contains(family);
+            names++;
+        }
+        assertThat(names).as("series the dashboard queries").isGreaterThan(10);
     }
 
     static HttpResponse<String> get(MetricsEndpoint endpoint, String path) throws Exception {
