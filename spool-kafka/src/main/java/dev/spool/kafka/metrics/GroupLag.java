@@ -15,6 +15,8 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code spool_group_lag{group, topic, partition}}: how far each consumer group is behind, the
@@ -30,6 +32,7 @@ import java.util.Set;
  * truncated) shows as negative. Thread-safe.
  */
 final class GroupLag implements Collector {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupLag.class);
     static final String NAME = "spool_group_lag";
     private static final String HELP = "Consumer-group lag: the partition's log end offset minus the group's "
             + "committed offset, computed at each scrape";
@@ -46,10 +49,16 @@ final class GroupLag implements Collector {
 
     /** Registers the lag with the Prometheus registry {@code registry} is or holds; empty without one. */
     static Optional<GroupLag> register(MeterRegistry registry, LogManager manager, GroupCoordinator coordinator) {
-        return prometheusOf(registry).map(prometheus -> {
+        return prometheusOf(registry).flatMap(prometheus -> {
             GroupLag lag = new GroupLag(prometheus, manager, coordinator);
-            prometheus.register(lag);
-            return lag;
+            try {
+                prometheus.register(lag);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                // Another server publishes its lag in this registry: one family, one owner; this server still serves.
+                LOG.warn("Not publishing {} of this server: {}", NAME, e.getMessage());
+                return Optional.empty();
+            }
+            return Optional.of(lag);
         });
     }
 
