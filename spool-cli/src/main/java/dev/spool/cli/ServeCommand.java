@@ -43,7 +43,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Address clients are told to connect to (default: the listen address).")
     String advertise;
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
-            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics, and /health and /ready (off by default).")
     String metricsListen;
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
             description = "Partitions of topics created without a count (default: ${DEFAULT-VALUE}).")
