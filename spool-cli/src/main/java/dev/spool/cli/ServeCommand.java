@@ -8,13 +8,11 @@ import dev.spool.kafka.group.ClassicGroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.kafka.group.OffsetsLogCheck;
-import dev.spool.kafka.metrics.MetricsEndpoint;
 import dev.spool.log.Durability;
 import dev.spool.log.LogConfig;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -53,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ListenerOptions listeners;
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
-            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics, and /health and /ready (off by default).")
     String metricsListen;
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
             description = "Partitions of topics created without a count (default: ${DEFAULT-VALUE}).")
@@ -142,6 +140,7 @@ final class ServeCommand implements Callable<Integer> {
              LogManager manager = LogManager.open(common.dataDir,
                      LogManagerConfig.defaults().withLogConfig(logConfig()).withMeterRegistry(metrics.registry()));
              KafkaServer server = start(config, manager, metrics.registry())) {
+            metrics.serving(manager); // the data directory is loaded and the Kafka listener bound
             manager.offlinePartitions().values().forEach(offline ->
                     common.root().err.println("spool: ERROR " + offline.getMessage() + "; the rest serves"));
             out.println("spool: serving the Kafka protocol on " + describe(server)
@@ -150,6 +149,7 @@ final class ServeCommand implements Callable<Integer> {
                     + e.address().getPort() + "/metrics").orElse(""));
             out.flush();
             stopRequested.await();
+            metrics.stopping();
             common.root().err.println("spool: stopping (finishing requests in flight, then flushing)");
         } finally {
             stopped.countDown();
@@ -280,23 +280,6 @@ final class ServeCommand implements Callable<Integer> {
             }
             throw new ParameterException(command, option + " must be HOST:PORT with a port from 0 to "
                     + "65535, not '" + value + "'");
-        }
-    }
-
-    /** The meter registry: Prometheus behind an endpoint when asked for, otherwise one that records nothing. */
-    private record MetricsHolder(MeterRegistry registry, Optional<MetricsEndpoint> endpoint) implements AutoCloseable {
-        static MetricsHolder start(CommonOptions common, String listen) throws java.io.IOException {
-            if (listen == null) {
-                return new MetricsHolder(new CompositeMeterRegistry(), Optional.empty());
-            }
-            HostPort at = HostPort.parse(common, "--metrics-listen", listen);
-            MetricsEndpoint endpoint = MetricsEndpoint.start(at.host(), at.port());
-            return new MetricsHolder(endpoint.registry(), Optional.of(endpoint));
-        }
-
-        @Override
-        public void close() {
-            endpoint.ifPresent(MetricsEndpoint::close);
         }
     }
 }

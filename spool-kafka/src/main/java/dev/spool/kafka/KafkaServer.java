@@ -80,7 +80,7 @@ public final class KafkaServer implements AutoCloseable {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         ExecutorService handlers = Executors.newFixedThreadPool(threads, daemon("spool-kafka-handler"));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("spool-kafka-timer"));
-        ServerMetrics metrics = new ServerMetrics(registry);
+        ServerMetrics metrics = new ServerMetrics(registry, manager, coordinator);
         try {
             // The advertised port may be the bound one, known only after binding: the handlers read
             // it through this holder.
@@ -98,6 +98,7 @@ public final class KafkaServer implements AutoCloseable {
                     advertised.describe(), manager.dataDir());
             return server;
         } catch (IOException | RuntimeException e) {
+            metrics.close();
             handlers.shutdownNow();
             timer.shutdownNow();
             throw e;

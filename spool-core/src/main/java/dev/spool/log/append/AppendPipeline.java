@@ -84,7 +84,7 @@ public final class AppendPipeline {
         this.ioExecutor = ioExecutor;
         this.config = logConfig.get().write();
         this.inFlightBytes = new Semaphore((int) config.inFlightBytesMax());
-        this.metrics = new LogMetrics(meterRegistry, segments.dir().getFileName().toString(), this);
+        this.metrics = new LogMetrics(meterRegistry, segments, this);
         this.groupCommit = new GroupCommit(segments, ioExecutor, config.groupWaitMicros(), metrics,
                 new GroupCommit.Settle() {
                     @Override
@@ -347,6 +347,7 @@ public final class AppendPipeline {
         release(append);
         metrics.appendedRecords.increment(append.recordCount());
         metrics.appendedBytes.increment(append.sizeBytes);
+        metrics.acknowledged(append.durability, System.nanoTime() - append.acceptedNanos);
         append.future.complete(append.result(durable, fsyncMicros));
     }
 

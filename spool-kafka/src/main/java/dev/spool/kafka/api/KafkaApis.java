@@ -91,7 +91,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                     ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
                     return dispatch(request, session).whenComplete((response, error) -> {
                         if (error == null) {
-                            metrics.requestHandled(request.apiKey(), System.nanoTime() - started);
+                            metrics.requestHandled(request, response, System.nanoTime() - started);
                         } else {
                             metrics.requestFailed(request.apiKey());
                         }
@@ -182,5 +182,6 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     @Override
     public void close() {
         fetchWaiters.close();
+        metrics.close();
     }
 }
