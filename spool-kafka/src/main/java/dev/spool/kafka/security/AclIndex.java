@@ -26,7 +26,8 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
  * <ul>
  *   <li>An ACL applies to a resource when its pattern is LITERAL with the resource's name, LITERAL
  *       {@code *} (any resource of the type), or PREFIXED with a prefix of the name.</li>
- *   <li>Its principal matches the client's (type and name) or is {@code User:*}; its host is
+ *   <li>Its principal matches the client's (type and name) or is {@code User:*} (any client, whatever its
+ *       principal type, as in Kafka); its host is
  *       {@code *} or the client's address.</li>
  *   <li>A matching DENY for the operation (or ALL) denies, whatever allows. A matching ALLOW for the
  *       operation, for ALL, or for an operation that implies it (READ, WRITE, DELETE and ALTER imply
