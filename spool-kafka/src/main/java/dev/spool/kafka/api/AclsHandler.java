@@ -22,6 +22,7 @@ import org.apache.kafka.common.requests.DeleteAclsRequest;
 import org.apache.kafka.common.requests.DeleteAclsResponse;
 import org.apache.kafka.common.requests.DescribeAclsRequest;
 import org.apache.kafka.common.requests.DescribeAclsResponse;
+import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,12 +62,25 @@ final class AclsHandler {
         Errors refused = refusal(session, AclOperation.ALTER);
         List<Optional<String>> results = null;
         if (refused == Errors.NONE) {
+            // A creation kafka-clients cannot even model (pattern type MATCH, resource type ANY) is refused
+            // here; the authorizer refuses the other invalid ones.
             List<AclBinding> bindings = new ArrayList<>(creations.size());
+            List<Optional<String>> unmodelled = new ArrayList<>(creations.size());
             for (CreateAclsRequestData.AclCreation creation : creations) {
-                bindings.add(CreateAclsRequest.aclBinding(creation));
+                try {
+                    bindings.add(CreateAclsRequest.aclBinding(creation));
+                    unmodelled.add(Optional.empty());
+                } catch (IllegalArgumentException e) {
+                    unmodelled.add(Optional.of(invalidCreation(creation, e)));
+                }
             }
             try {
-                results = authorizer.create(bindings);
+                List<Optional<String>> stored = authorizer.create(bindings);
+                results = new ArrayList<>(creations.size());
+                int next = 0;
+                for (Optional<String> reason : unmodelled) {
+                    results.add(reason.isPresent() ? reason : stored.get(next++));
+                }
             } catch (IOException e) {
                 LOG.error("CreateAcls could not write the ACL file: {}", e.getMessage(), e);
                 refused = Errors.KAFKA_STORAGE_ERROR;
@@ -109,6 +123,13 @@ final class AclsHandler {
             response.filterResults().add(result);
         }
         return Response.to(request, response);
+    }
+
+    private static String invalidCreation(CreateAclsRequestData.AclCreation creation, IllegalArgumentException e) {
+        PatternType pattern = PatternType.fromCode(creation.resourcePatternType());
+        return pattern != PatternType.LITERAL && pattern != PatternType.PREFIXED
+                ? "Invalid pattern type " + pattern + ": expected LITERAL or PREFIXED"
+                : "Invalid ACL: " + e.getMessage();
     }
 
     /** Why the request is refused as a whole, or NONE. */
