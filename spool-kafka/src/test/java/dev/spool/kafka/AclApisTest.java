@@ -53,10 +53,15 @@ class AclApisTest {
                 var created = (CreateAclsResponseData) client.call(ApiKeys.CREATE_ACLS, version,
                         new CreateAclsRequestData().setCreations(List.of(
                                 creation(name, PatternType.PREFIXED.code()),
-                                creation(name, PatternType.MATCH.code()))));
+                                creation(name, PatternType.MATCH.code()),
+                                creation(name, PatternType.LITERAL.code()).setResourceType(ResourceType.CLUSTER.code()),
+                                creation(name, PatternType.LITERAL.code()).setPrincipal("alice"))));
                 assertThat(created.results()).extracting(CreateAclsResponseData.AclCreationResult::errorCode)
-                        .as("v%d", version).containsExactly(Errors.NONE.code(), Errors.INVALID_REQUEST.code());
+                        .as("v%d", version).containsExactly(Errors.NONE.code(), Errors.INVALID_REQUEST.code(),
+                                Errors.INVALID_REQUEST.code(), Errors.INVALID_REQUEST.code());
                 assertThat(created.results().get(1).errorMessage()).contains("Invalid pattern type MATCH");
+                assertThat(created.results().get(2).errorMessage()).contains("the only valid name is kafka-cluster");
+                assertThat(created.results().get(3).errorMessage()).contains("Invalid principal alice");
 
                 var described = (DescribeAclsResponseData) client.call(ApiKeys.DESCRIBE_ACLS, version,
                         new DescribeAclsRequestData().setResourceTypeFilter(ResourceType.TOPIC.code())

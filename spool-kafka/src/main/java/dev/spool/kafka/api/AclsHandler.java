@@ -3,6 +3,7 @@ package dev.spool.kafka.api;
 import dev.spool.kafka.network.Session;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
+import dev.spool.kafka.security.AclBindings;
 import dev.spool.kafka.security.Authorizer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
 final class AclsHandler {
     private static final Logger LOG = LoggerFactory.getLogger(AclsHandler.class);
     static final String NO_AUTHORIZER = "No Authorizer is configured on the broker";
-    static final String CLUSTER = "kafka-cluster";
+    static final String CLUSTER = AclBindings.CLUSTER_NAME;
 
     private final Authorizer authorizer;
 

@@ -10,12 +10,16 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /** What makes an ACL storable, checked as Kafka's controller checks a new one; and principal parsing. */
 public final class AclBindings {
+    /** The one name of the CLUSTER resource, as in Kafka. */
+    public static final String CLUSTER_NAME = "kafka-cluster";
+
     private AclBindings() {
     }
 
     /**
      * Why {@code binding} cannot be stored, or empty when it can: a concrete resource type, pattern
-     * type (LITERAL or PREFIXED), operation and permission, a non-empty resource name, a principal of
+     * type (LITERAL or PREFIXED), operation and permission, a non-empty resource name ({@value #CLUSTER_NAME}
+     * for the cluster), a principal of
      * the form {@code Type:name} and a host.
      */
     public static Optional<String> invalid(AclBinding binding) {
@@ -37,6 +41,10 @@ public final class AclBindings {
         }
         if (binding.pattern().name() == null || binding.pattern().name().isEmpty()) {
             return Optional.of("Invalid resource name: expected a non-empty name");
+        }
+        if (type == ResourceType.CLUSTER && !binding.pattern().name().equals(CLUSTER_NAME)) {
+            return Optional.of("Invalid resource name " + binding.pattern().name() + " for the cluster: the only valid"
+                    + " name is " + CLUSTER_NAME);
         }
         if (binding.entry().host() == null || binding.entry().host().isEmpty()) {
             return Optional.of("Invalid host: expected * or a client address");
