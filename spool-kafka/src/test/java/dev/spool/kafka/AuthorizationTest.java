@@ -21,7 +21,14 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -185,6 +192,53 @@ class AuthorizationTest {
                     .containsKey(new TopicPartition("orders", 0));
             assertThatThrownBy(() -> admin.deleteConsumerGroups(List.of("billing")).all().get())
                     .hasCauseInstanceOf(GroupAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void administrativeApisNeedTheirOwnOperations() throws Exception {
+        seedAclAdministrator();
+        try (RunningServer server = start(Set.of()); Admin admin = server.admin()) {
+            server.manager().createTopic("orders", 1);
+            create(admin, acl(ResourceType.TOPIC, "orders", PatternType.LITERAL, AclOperation.DESCRIBE,
+                    AclPermissionType.ALLOW));
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "orders");
+            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "0");
+            assertThatThrownBy(() -> admin.describeConfigs(List.of(topic)).all().get())
+                    .as("DESCRIBE does not imply DESCRIBE_CONFIGS").hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThatThrownBy(() -> admin.describeConfigs(List.of(broker)).all().get())
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> admin.createPartitions(Map.of("orders", NewPartitions.increaseTo(2))).all().get())
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThatThrownBy(() -> admin.deleteRecords(Map.of(new TopicPartition("orders", 0),
+                    RecordsToDelete.beforeOffset(0))).all().get()).hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThat(server.manager().partitionCount("orders")).isEqualTo(1);
+
+            create(admin, acl(ResourceType.TOPIC, "orders", PatternType.LITERAL, AclOperation.ALTER_CONFIGS,
+                    AclPermissionType.ALLOW));
+            admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                    new ConfigEntry("retention.ms", "3600000"), AlterConfigOp.OpType.SET)))).all().get();
+            assertThat(admin.describeConfigs(List.of(topic)).all().get().get(topic).get("retention.ms").value())
+                    .as("ALTER_CONFIGS implies DESCRIBE_CONFIGS").isEqualTo("3600000");
+        }
+    }
+
+    @Test
+    void anOffsetCommitNeedsReadOnTheTopicToo() throws Exception {
+        seedAclAdministrator();
+        try (RunningServer server = start(Set.of()); Admin admin = server.admin()) {
+            server.manager().createTopic("orders", 1);
+            server.manager().createTopic("hidden", 1);
+            create(admin, acl(ResourceType.TOPIC, "orders", PatternType.LITERAL, AclOperation.READ,
+                            AclPermissionType.ALLOW),
+                    acl(ResourceType.GROUP, "billing", PatternType.LITERAL, AclOperation.READ, AclPermissionType.ALLOW));
+            try (KafkaConsumer<String, String> consumer = consumer(server, "billing")) {
+                consumer.commitSync(Map.of(new TopicPartition("orders", 0), new OffsetAndMetadata(0)));
+                assertThatThrownBy(() -> consumer.commitSync(Map.of(new TopicPartition("hidden", 0),
+                        new OffsetAndMetadata(0)))).isInstanceOf(TopicAuthorizationException.class);
+            }
+            assertThat(admin.listConsumerGroupOffsets("billing").partitionsToOffsetAndMetadata().get())
+                    .containsOnlyKeys(new TopicPartition("orders", 0));
         }
     }
 
