@@ -46,6 +46,16 @@ class AclFileTest {
     }
 
     @Test
+    void theGoldenFileReadsBackAndIsWhatTheCodecWrites() throws IOException {
+        Files.createDirectories(AclFile.path(dir).getParent());
+        try (java.io.InputStream golden = getClass().getResourceAsStream("/golden/acls-v1")) {
+            Files.copy(golden, AclFile.path(dir));
+        }
+        assertThat(AclFile.read(FileIO.real(), dir)).containsExactlyInAnyOrderElementsOf(BINDINGS);
+        assertThat(Files.readAllBytes(AclFile.path(dir))).isEqualTo(AclFile.encode(BINDINGS));
+    }
+
+    @Test
     void aFlippedByteFailsTheCrc() throws IOException {
         AclFile.write(FileIO.real(), dir, BINDINGS);
         String text = Files.readString(AclFile.path(dir), StandardCharsets.UTF_8);
