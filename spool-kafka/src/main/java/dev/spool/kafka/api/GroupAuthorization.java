@@ -164,8 +164,8 @@ final class GroupAuthorization {
                 ? now(request, new OffsetFetchResponseData()) : next.handle(request, session);
         return then(served, OffsetFetchResponseData.class, response -> {
             for (OffsetFetchResponseData.OffsetFetchResponseGroup group : response.groups()) {
-                boolean named = data.groups().stream()
-                        .filter(asked -> asked.groupId().equals(group.groupId())).anyMatch(asked -> asked.topics() != null);
+                boolean named = data.groups().stream().filter(asked -> asked.groupId().equals(group.groupId()))
+                        .anyMatch(asked -> asked.topics() != null);
                 group.topics().removeIf(topic -> {
                     if (topic(session, AclOperation.DESCRIBE, topic.name())) {
                         return false;

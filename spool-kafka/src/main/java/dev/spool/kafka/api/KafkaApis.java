@@ -12,8 +12,8 @@ import dev.spool.kafka.protocol.RequestDecoder;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.kafka.protocol.SupportedApis;
 import dev.spool.kafka.security.Authorizer;
-import dev.spool.log.io.FileIO;
 import dev.spool.log.LogManager;
+import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -120,7 +120,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         }
         try {
             return authorization.handle(request, session, this::handle);
-        } catch (IOException | UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             LOG.error("{} failed: {}", request.apiKey(), e.getMessage(), e);
             return now(RequestDecoder.errorResponse(request, Errors.KAFKA_STORAGE_ERROR));
         }

@@ -5,7 +5,6 @@ import dev.spool.kafka.protocol.MalformedRequestException;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.kafka.security.Authorizer;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -68,7 +67,7 @@ final class RequestAuthorization {
     }
 
     /** Checks {@code request}, lets {@code next} serve what the client may do, and answers the rest. */
-    CompletableFuture<Optional<Response>> handle(ParsedRequest request, Session session, Next next) throws IOException {
+    CompletableFuture<Optional<Response>> handle(ParsedRequest request, Session session, Next next) {
         if (authorizer.isSuperUser(session.principal())) {
             return next.handle(request, session);
         }
@@ -179,7 +178,8 @@ final class RequestAuthorization {
                 return true; // the handler answers UNKNOWN_TOPIC_ID
             }
             MetadataResponseData.MetadataResponseTopic out = new MetadataResponseData.MetadataResponseTopic()
-                    .setName(byId ? (version >= 12 ? null : "") : name.get()).setTopicId(byId ? topic.topicId() : Uuid.ZERO_UUID);
+                    .setName(byId ? (version >= 12 ? null : "") : name.get())
+                    .setTopicId(byId ? topic.topicId() : Uuid.ZERO_UUID);
             if (!topic(session, AclOperation.DESCRIBE, name.get())) {
                 refused.add(out.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
                 return false;

@@ -72,14 +72,15 @@ public final class Authorizer {
     /** Whether {@code who} is a super user (compared by type and name, as Kafka does). */
     public boolean isSuperUser(KafkaPrincipal who) {
         for (KafkaPrincipal superUser : settings.superUsers()) {
-            if (superUser.getName().equals(who.getName()) && superUser.getPrincipalType().equals(who.getPrincipalType())) {
+            if (superUser.getName().equals(who.getName())
+                    && superUser.getPrincipalType().equals(who.getPrincipalType())) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Whether the client of {@code session} may do {@code operation} on the resource of {@code type} named {@code name}. */
+    /** Whether the client of {@code session} may do {@code operation} on the {@code type} resource {@code name}. */
     public boolean authorize(Session session, AclOperation operation, ResourceType type, String name) {
         return authorize(session.principal(), session.clientHost(), operation, type, name);
     }
