@@ -1,6 +1,7 @@
 package dev.spool.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.kafka.security.AclFile;
 import dev.spool.kafka.security.AuthorizerSettings;
@@ -9,6 +10,7 @@ import dev.spool.log.io.FileIO;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -21,8 +23,13 @@ import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
@@ -92,6 +99,47 @@ class AclApisTest {
         return new CreateAclsRequestData.AclCreation().setResourceType(ResourceType.TOPIC.code())
                 .setResourceName(name).setResourcePatternType(patternType).setPrincipal("User:alice").setHost("*")
                 .setOperation(AclOperation.READ.code()).setPermissionType(AclPermissionType.ALLOW.code());
+    }
+
+    @Test
+    void aProduceToAnAllowedAndADeniedTopicWritesOnlyTheAllowedOne() throws Exception {
+        AclFile.write(FileIO.real(), dir, List.of(new AclBinding(
+                new ResourcePattern(ResourceType.TOPIC, "allowed", PatternType.LITERAL),
+                new AccessControlEntry("User:ANONYMOUS", "*", AclOperation.WRITE, AclPermissionType.ALLOW))));
+        try (RunningServer server = new RunningServer(dir, withAuthorizer(Set.of()));
+             RawClient client = new RawClient(server.port())) {
+            server.manager().createTopic("allowed", 1);
+            server.manager().createTopic("denied", 2);
+            var response = (ProduceResponseData) client.call(ApiKeys.PRODUCE, (short) 9, produce((short) 1,
+                    "denied", "allowed"));
+            assertThat(response.responses().find("allowed", Uuid.ZERO_UUID).partitionResponses())
+                    .extracting(ProduceResponseData.PartitionProduceResponse::errorCode).containsExactly((short) 0);
+            assertThat(response.responses().find("denied", Uuid.ZERO_UUID).partitionResponses())
+                    .extracting(ProduceResponseData.PartitionProduceResponse::errorCode)
+                    .containsExactly(Errors.TOPIC_AUTHORIZATION_FAILED.code(), Errors.TOPIC_AUTHORIZATION_FAILED.code());
+            assertThat(server.manager().log("allowed", 0).logEndOffset()).isEqualTo(1);
+            assertThat(server.manager().log("denied", 0).logEndOffset()).isZero();
+
+            // acks=0 has no response to carry the refusal: the connection is closed, as Kafka closes it.
+            client.send(ApiKeys.PRODUCE, (short) 9, produce((short) 0, "denied"));
+            assertThatThrownBy(client::readFrame).isInstanceOf(java.io.IOException.class)
+                    .isNotInstanceOf(java.net.SocketTimeoutException.class);
+            assertThat(server.manager().log("denied", 0).logEndOffset()).isZero();
+        }
+    }
+
+    /** One record to partition 0 of each topic (and partition 1 where the topic has two: "denied"). */
+    private static ProduceRequestData produce(short acks, String... topics) {
+        ProduceRequestData.TopicProduceDataCollection data = new ProduceRequestData.TopicProduceDataCollection();
+        for (String topic : topics) {
+            List<ProduceRequestData.PartitionProduceData> partitions = new java.util.ArrayList<>();
+            for (int p = 0; p < (topic.equals("denied") ? 2 : 1); p++) {
+                partitions.add(new ProduceRequestData.PartitionProduceData().setIndex(p).setRecords(
+                        MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("v".getBytes()))));
+            }
+            data.add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(partitions));
+        }
+        return new ProduceRequestData().setAcks(acks).setTimeoutMs(10_000).setTopicData(data);
     }
 
     @Test
