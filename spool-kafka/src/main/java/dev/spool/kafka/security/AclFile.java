@@ -173,7 +173,10 @@ public final class AclFile {
     /** Durably replaces the file with one holding {@code bindings}. */
     public static void write(FileIO io, Path dataDir, Collection<AclBinding> bindings) throws IOException {
         Path dir = dataDir.resolve(DIRECTORY);
-        io.createDirectories(dir);
+        if (!io.isDirectory(dir)) { // the first ACL: the new directory's entry must be durable too
+            io.createDirectories(dir);
+            io.syncDirectory(dataDir);
+        }
         Path path = dir.resolve(FILE_NAME);
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
         io.deleteIfExists(tmp);

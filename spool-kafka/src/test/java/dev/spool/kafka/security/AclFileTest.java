@@ -56,6 +56,17 @@ class AclFileTest {
     }
 
     @Test
+    void isWrittenToATemporaryFileForcedThenRenamedThenTheDirectoriesSynced() throws IOException {
+        dev.spool.log.io.RecordingFileIO io = new dev.spool.log.io.RecordingFileIO();
+        AclFile.write(io, dir, BINDINGS);
+        assertThat(io.operations()).as("the first write also makes the security directory's entry durable")
+                .containsSubsequence("syncdir " + dir.getFileName(), "write acls.tmp", "force acls.tmp",
+                        "rename acls.tmp acls", "syncdir security");
+        AclFile.write(io, dir, List.of());
+        assertThat(AclFile.read(FileIO.real(), dir)).isEmpty();
+    }
+
+    @Test
     void aFlippedByteFailsTheCrc() throws IOException {
         AclFile.write(FileIO.real(), dir, BINDINGS);
         String text = Files.readString(AclFile.path(dir), StandardCharsets.UTF_8);
