@@ -50,6 +50,8 @@ final class ServeCommand implements Callable<Integer> {
     CommonOptions common;
     @Mixin
     ListenerOptions listeners;
+    @Mixin
+    AclOptions acls;
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics, and /health and /ready (off by default).")
     String metricsListen;
@@ -133,6 +135,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withDefaultPartitions(partitions)
                 .withLimits(limits())
                 .withPartitionsMax(partitionsMax);
+        config = acls.applyTo(config);
         PrintStream out = common.root().out;
         Thread hook = new Thread(this::stopFromSignal, "spool-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
