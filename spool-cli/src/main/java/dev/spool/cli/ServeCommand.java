@@ -81,6 +81,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--fetch-max-bytes", paramLabel = "BYTES", defaultValue = "57671680",
             description = "Most record bytes in one Fetch response (Kafka's fetch.max.bytes; default: ${DEFAULT-VALUE}).")
     int fetchBytesMax;
+    @Option(names = "--queued-max-request-bytes", paramLabel = "BYTES", defaultValue = "268435456",
+            description = "Most bytes of requests held at once, all connections together; a connection waits for room "
+                    + "(Kafka's queued.max.request.bytes; at least --request-bytes-max; default: ${DEFAULT-VALUE}).")
+    long queuedRequestBytesMax;
 
     /** Counted down to stop the server: by the JVM's shutdown hook, or by a test. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -169,7 +173,8 @@ final class ServeCommand implements Callable<Integer> {
         atLeastOne("--fetch-max-bytes", fetchBytesMax);
         atLeastOne("--max-partitions", partitionsMax);
         ConnectionLimits limits = ConnectionLimits.defaults().withConnectionIdleMsMax(connectionIdleMsMax)
-                .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax);
+                .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax)
+                .withQueuedRequestBytesMax(queuedRequestBytesMax);
         return connectionsPerIpMax == null ? limits : limits.withConnectionsPerIpMax(connectionsPerIpMax);
     }
 
