@@ -239,6 +239,13 @@ final class ProduceHandler {
                 }
                 firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
                 producers.record(producerId, epoch, firstSequence, lastSequence, firstOffset);
+                firstOffset.whenComplete((offset, error) -> {
+                    if (error != null) { // it never landed: its retry must be written, not answered with the error
+                        synchronized (state) {
+                            producers.forgetFrom(producerId, epoch, firstSequence);
+                        }
+                    }
+                });
             }
         }
         firstOffset.whenComplete((offset, error) -> appended.accept(log));
