@@ -111,6 +111,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--fetch-max-bytes", paramLabel = "BYTES", defaultValue = "57671680",
             description = "Most record bytes in one Fetch response (Kafka's fetch.max.bytes; default: ${DEFAULT-VALUE}).")
     int fetchBytesMax;
+    @Option(names = "--queued-max-request-bytes", paramLabel = "BYTES", defaultValue = "268435456",
+            description = "Most bytes of requests held at once, all connections together; a connection waits for room "
+                    + "(Kafka's queued.max.request.bytes; at least --request-bytes-max; default: ${DEFAULT-VALUE}).")
+    long queuedRequestBytesMax;
 
     /** Counted down to stop the server: by the JVM's shutdown hook, or by a test. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -213,8 +217,14 @@ final class ServeCommand implements Callable<Integer> {
         atLeastOne("--request-read-ms-max", requestReadMsMax);
         atLeastOne("--fetch-max-bytes", fetchBytesMax);
         atLeastOne("--max-partitions", partitionsMax);
+        if (queuedRequestBytesMax < requestBytesMax) {
+            throw new ParameterException(spec.commandLine(), "--queued-max-request-bytes must be at least "
+                    + "--request-bytes-max (" + requestBytesMax + "), or a request of the largest size could never be "
+                    + "read; was " + queuedRequestBytesMax);
+        }
         ConnectionLimits limits = ConnectionLimits.defaults().withConnectionIdleMsMax(connectionIdleMsMax)
-                .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax);
+                .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax)
+                .withQueuedRequestBytesMax(queuedRequestBytesMax);
         return connectionsPerIpMax == null ? limits : limits.withConnectionsPerIpMax(connectionsPerIpMax);
     }
 

@@ -63,6 +63,7 @@ final class ServerProperties {
             key("connections.max.idle.ms", "--connections-max-idle-ms", ""),
             key("fetch.max.bytes", "--fetch-max-bytes", ""),
             key("max.partitions", "--max-partitions", ""),
+            key("queued.max.request.bytes", "--queued-max-request-bytes", ""),
             key("ssl.keystore.location", "--ssl-keystore", "a file"),
             key("ssl.truststore.location", "--ssl-truststore", "a file"),
             key("ssl.client.auth", "--ssl-client-auth", "none, requested or required"),
