@@ -38,6 +38,9 @@ public final class SpoolCommand implements Runnable {
     /** The global options written before the command ({@code spool --data-dir D topics list}). */
     @CommandLine.Mixin
     CommonOptions common;
+    /** How the command logs; global, so written before or after the command. */
+    @CommandLine.Mixin
+    LogOptions logOptions;
 
     SpoolCommand(InputStream in, PrintStream out, PrintStream err) {
         this(in, out, err, false);
@@ -56,7 +59,6 @@ public final class SpoolCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        configureLogging(Arrays.asList(args).contains("--verbose"));
         // Buffered: consume writes record by record, one system call each without a buffer.
         PrintStream out = new PrintStream(new java.io.BufferedOutputStream(
                 new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
@@ -66,19 +68,13 @@ public final class SpoolCommand implements Runnable {
         System.exit(code);
     }
 
-    /**
-     * Sets slf4j-simple's level before any logger exists (system properties win over
-     * {@code simplelogger.properties}); a level the user set with {@code -D} is left alone.
-     */
-    static void configureLogging(boolean verbose) {
-        if (verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
-        }
-        // A client command against a server that is down would print a warning per connection attempt
-        // before its own one-line error; those warnings come back with --verbose.
-        String networkClient = "org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient";
-        if (!verbose && System.getProperty(networkClient) == null) {
-            System.setProperty(networkClient, "error");
+    /** Sets the logging the command line (global options at any level) and SPOOL_LOG_* ask for, before the command runs. */
+    private static void configureLogging(CommandLine.ParseResult parsed) {
+        SpoolCommand root = (SpoolCommand) parsed.commandSpec().userObject();
+        try {
+            LogSetup.apply(LogSetup.settings(root.logOptions, root.common.verbose, System.getenv()), root.common.verbose);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new CommandLine.ParameterException(parsed.commandSpec().commandLine(), e.getMessage());
         }
     }
 
@@ -114,6 +110,7 @@ public final class SpoolCommand implements Runnable {
         });
         line.setExecutionStrategy(parsed -> {
             CommonOptions.propagate(parsed);
+            configureLogging(parsed);
             return new CommandLine.RunLast().execute(parsed);
         });
         int code = line.execute(args);
