@@ -263,7 +263,7 @@ class SpoolCommandTest {
         byte[] before = Files.readAllBytes(segment("d"));
         flipByte(segment("d"), 70);
         Run invalid = run("", "dump", segment("d").toString());
-        assertThat(invalid.code()).isZero();
+        assertThat(invalid.code()).as("a damaged batch: exit code 1").isEqualTo(1);
         assertThat(invalid.out()).containsPattern("crc: INVALID \\(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\\)")
                 .contains("1 problem(s)");
         assertThat(Files.readAllBytes(segment("d"))).hasSameSizeAs(before);
