@@ -93,6 +93,7 @@ public final class KafkaServer implements AutoCloseable {
                     config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
                     metrics);
             advertised.bound(network.boundAddresses());
+            metrics.queuedRequestBytes(network::queuedRequestBytes);
             KafkaServer server = new KafkaServer(config, network, apis, handlers, timer, coordinator);
             LOG.info("Serving the Kafka protocol on {} (advertised as {}), data in {}", network.boundAddresses().values(),
                     advertised.describe(), manager.dataDir());

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -86,6 +87,13 @@ public final class ServerMetrics implements NetworkMetrics, AutoCloseable {
                 .description("Partitions kept offline because their files are damaged (spool repair fixes them)")
                 .register(registry));
         this.lag = coordinator.flatMap(c -> GroupLag.register(registry, manager, c));
+    }
+
+    /** Publishes the bytes of request frames being read or queued, bounded by queued.max.request.bytes. */
+    public void queuedRequestBytes(LongSupplier bytes) {
+        meters.add(Gauge.builder("spool.kafka.queued.request", bytes, LongSupplier::getAsLong).baseUnit("bytes")
+                .description("Bytes of request frames being read or waiting to be handled, all connections together "
+                        + "(bounded by queued.max.request.bytes)").register(registry));
     }
 
     private <M extends Meter> M add(M meter) {
