@@ -103,10 +103,20 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         return level;
     }
 
-    /** Applies {@code settings} to the running logback, replacing what was there. */
+    /** The settings last applied: the defaults until a command asks for others. */
+    private static volatile Settings applied = Settings.DEFAULTS;
+
+    /**
+     * Applies {@code settings} to the running logback, replacing what was there; nothing to do when
+     * they are the ones in force (most commands: the defaults, set when logback started).
+     */
     static void apply(Settings settings, boolean verbose) {
+        if (settings.equals(applied) && !verbose) {
+            return;
+        }
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
             configure(context, settings, verbose);
+            applied = verbose ? null : settings;
         }
     }
 
