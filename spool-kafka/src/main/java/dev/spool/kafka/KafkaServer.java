@@ -6,6 +6,7 @@ import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.metrics.ServerMetrics;
 import dev.spool.kafka.network.NetworkServer;
 import dev.spool.kafka.producer.ProducerIdManager;
+import dev.spool.kafka.security.CredentialStore;
 import dev.spool.log.LogManager;
 import dev.spool.log.io.FileIO;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -84,8 +85,14 @@ public final class KafkaServer implements AutoCloseable {
             // The advertised port may be the bound one, known only after binding: the handlers read
             // it through this holder.
             AdvertisedAddress advertised = new AdvertisedAddress(config);
+            CredentialStore credentials = CredentialStore.open(FileIO.real(), manager.dataDir());
+            if (config.listeners().stream().anyMatch(dev.spool.kafka.network.Listener::usesSasl)
+                    && credentials.users().isEmpty()) {
+                LOG.warn("A SASL listener is configured but no user exists yet: no client can authenticate"
+                        + " (add one with 'spool users add')");
+            }
             KafkaApis apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer,
-                    metrics);
+                    metrics, credentials);
             NetworkServer network = NetworkServer.start(config.listeners(),
                     config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
                     metrics);

@@ -11,6 +11,9 @@ import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.RequestDecoder;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.kafka.protocol.SupportedApis;
+import dev.spool.kafka.security.CredentialStore;
+import dev.spool.kafka.security.SaslAuthenticator;
+import dev.spool.kafka.security.ScramCredentialsApis;
 import dev.spool.log.LogManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,15 +54,18 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final PartitionAdminHandler partitionAdmin;
     private final DescribeHandler describe;
     private final GroupRouter groups;
+    private final SaslAuthenticator sasl;
+    private final ScramCredentialsApis scramCredentials;
 
     /**
      * @param node      where clients are told to connect
      * @param executor  runs decoding and handlers
      * @param timer     runs the long-poll timeouts
+     * @param credentials the users who may authenticate with SASL
      */
     public KafkaApis(LogManager manager, KafkaServerConfig config, AdvertisedAddress node,
                      Optional<GroupCoordinator> coordinator, ProducerIdManager producerIds, ExecutorService executor,
-                     ScheduledExecutorService timer, ServerMetrics metrics) {
+                     ScheduledExecutorService timer, ServerMetrics metrics, CredentialStore credentials) {
         this.apis = SupportedApis.of(coordinator.isPresent());
         this.decoder = new RequestDecoder(apis);
         this.executor = executor;
@@ -77,6 +83,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.partitionAdmin = new PartitionAdminHandler(partitions);
         this.describe = new DescribeHandler(partitions, node);
         this.groups = new GroupRouter(coordinator, node, partitions::exists);
+        this.sasl = new SaslAuthenticator(config.security().sasl(), credentials);
+        this.scramCredentials = new ScramCredentialsApis(credentials);
     }
 
     @Override
@@ -84,6 +92,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         long started = System.nanoTime();
         return CompletableFuture.supplyAsync(() -> decode(frame), executor)
                 .thenCompose(decoded -> {
+                    requireAuthenticated(decoded, session);
                     if (decoded instanceof RequestDecoder.Answer answer) {
                         LOG.debug("{} from {}: {}", answer.response().apiKey(), session.clientHost(), answer.note());
                         return CompletableFuture.completedFuture(Optional.of(answer.response()));
@@ -97,6 +106,22 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                         }
                     });
                 });
+    }
+
+    /**
+     * On a SASL listener, a connection that has not authenticated may send ApiVersions and the SASL
+     * exchange only; anything else closes it unanswered, as Kafka's broker does.
+     */
+    private static void requireAuthenticated(RequestDecoder.Decoded decoded, Session session) {
+        if (session.isAuthenticated()) {
+            return;
+        }
+        org.apache.kafka.common.protocol.ApiKeys key = decoded instanceof RequestDecoder.Answer answer
+                ? answer.response().apiKey() : ((RequestDecoder.Dispatch) decoded).request().apiKey();
+        if (!SaslAuthenticator.allowedBeforeAuthentication(key)) {
+            throw new CompletionException(new MalformedRequestException("Unexpected Kafka request of type " + key
+                    + " before SASL authentication completed"));
+        }
     }
 
     private RequestDecoder.Decoded decode(ByteBuffer frame) {
@@ -131,6 +156,10 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case DESCRIBE_ACLS -> now(Response.to(request, new DescribeAclsResponseData()
                         .setErrorCode(Errors.SECURITY_DISABLED.code())
                         .setErrorMessage("No Authorizer is configured on the broker")));
+                case SASL_HANDSHAKE -> now(sasl.handshake(request, session));
+                case SASL_AUTHENTICATE -> now(sasl.authenticate(request, session));
+                case DESCRIBE_USER_SCRAM_CREDENTIALS -> now(scramCredentials.describe(request));
+                case ALTER_USER_SCRAM_CREDENTIALS -> now(scramCredentials.alter(request));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, session);
                 case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, session);

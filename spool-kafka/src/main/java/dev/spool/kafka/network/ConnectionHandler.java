@@ -133,6 +133,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             server.metrics().bytesSent(bytes);
             ctx.flush();
         }
+        if (session.isClosingAfterResponse()) { // the answer to a failed authentication: sent, then closed
+            closed = true;
+            releaseQueued();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
         if (!ctx.channel().config().isAutoRead() && queued.size() < QUEUED_FRAMES_MAX && !server.isDraining()) {
             ctx.channel().config().setAutoRead(true);
         }

@@ -26,6 +26,10 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *       DescribeLogDirs 1–5, DescribeProducers 0: every version kafka-clients 4.4 knows, which
  *       covers what librdkafka 2.0 sends (CreatePartitions and DeleteRecords up to 1,
  *       OffsetForLeaderEpoch 2).</li>
+ *   <li>SaslHandshake 1 only: version 0 sends the mechanism's tokens as bare frames, outside the
+ *       Kafka protocol; every client since Kafka 1.0 (librdkafka, kafkajs too) uses 1 when listed.
+ *       SaslAuthenticate 0–2, DescribeUserScramCredentials 0, AlterUserScramCredentials 0: every
+ *       version there is.</li>
  * </ul>
  * The group APIs are listed only when the server has a group coordinator.
  */
@@ -57,6 +61,12 @@ public final class SupportedApis {
         // No authorizer yet: answered SECURITY_DISABLED, as Kafka's broker answers without one (tools
         // such as MirrorMaker 2 then skip ACLs quietly instead of failing on an unsupported API).
         put(ApiKeys.DESCRIBE_ACLS, 1, 3);
+        // SaslHandshake v1 only: from v1 on the mechanism's tokens travel in SaslAuthenticate requests,
+        // so the exchange is ordinary Kafka requests (v0 sends them as bare frames).
+        put(ApiKeys.SASL_HANDSHAKE, 1, 1);
+        put(ApiKeys.SASL_AUTHENTICATE, 0, 2);
+        put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0);
+        put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0);
         if (groups) {
             put(ApiKeys.OFFSET_COMMIT, 2, 9);
             put(ApiKeys.OFFSET_FETCH, 1, 9);
