@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.kafka.common.security.scram.ScramCredential;
@@ -70,6 +71,41 @@ public final class CredentialStore {
         ScramCredentialsFile.write(io, dataDir, next);
         users = frozen(next);
         return result;
+    }
+
+    /**
+     * Gives {@code user} a new credential for each of {@code mechanisms}, made from {@code password}
+     * with a fresh salt (what {@code spool users add} does on a data directory). Its credentials for
+     * other mechanisms stay.
+     */
+    public void setPassword(String user, String password, Set<ScramMechanism> mechanisms, int iterations)
+            throws IOException {
+        if (user.isEmpty()) {
+            throw new IllegalArgumentException("the user name is empty");
+        }
+        if (password.isEmpty()) {
+            throw new IllegalArgumentException("the password of user '" + user + "' is empty");
+        }
+        for (ScramMechanism mechanism : mechanisms) {
+            if (iterations < mechanism.minIterations() || iterations > mechanism.maxIterations()) {
+                throw new IllegalArgumentException("iterations " + iterations + " out of " + mechanism.mechanismName()
+                        + "'s range " + mechanism.minIterations() + " to " + mechanism.maxIterations());
+            }
+        }
+        alter(users -> {
+            Map<ScramMechanism, ScramCredential> credentials =
+                    users.computeIfAbsent(user, u -> new EnumMap<>(ScramMechanism.class));
+            mechanisms.forEach(mechanism -> credentials.put(mechanism, credential(mechanism, password, iterations)));
+            return null;
+        });
+    }
+
+    /** Removes every credential of {@code user}; whether it had any. */
+    public boolean delete(String user) throws IOException {
+        if (!users.containsKey(user)) {
+            return false;
+        }
+        return alter(users -> users.remove(user) != null);
     }
 
     /** A change to the credentials, made on a mutable copy (a user without mechanisms is removed). */
