@@ -38,6 +38,8 @@ import picocli.CommandLine.ParameterException;
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
+    @Mixin
+    SaslOptions sasl;
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
             description = "Address to listen on (default: ${DEFAULT-VALUE}; port 0 picks a free one).")
     String listen;
@@ -109,6 +111,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withDefaultPartitions(partitions)
                 .withLimits(limits())
                 .withPartitionsMax(partitionsMax);
+        config = sasl.apply(config, common.spec);
         PrintStream out = common.root().out;
         Thread hook = new Thread(this::stopFromSignal, "spool-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
