@@ -79,7 +79,6 @@ final class UsersCommand implements Runnable {
                 }
             }
             props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServer);
-            props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
             return Admin.create(props);
         }
 

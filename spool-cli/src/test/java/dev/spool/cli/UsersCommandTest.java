@@ -95,6 +95,7 @@ class UsersCommandTest {
             throws Exception {
         Properties props = clientProperties(mechanism, user, password);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + server.port());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
         try (Admin admin = Admin.create(props)) {
             admin.describeCluster().clusterId().get();
