@@ -27,7 +27,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *       covers what librdkafka 2.0 sends (CreatePartitions and DeleteRecords up to 1,
  *       OffsetForLeaderEpoch 2).</li>
  *   <li>SaslHandshake 1 only: version 0 sends the mechanism's tokens as bare frames, outside the
- *       Kafka protocol; every client since Kafka 1.0 (librdkafka, kafkajs too) uses 1 when listed.
+ *       Kafka protocol; the Java client since Kafka 1.0, librdkafka and kafkajs send 1 and frame
+ *       the tokens in SaslAuthenticate when the server lists both.
  *       SaslAuthenticate 0–2, DescribeUserScramCredentials 0, AlterUserScramCredentials 0: every
  *       version there is.</li>
  * </ul>
