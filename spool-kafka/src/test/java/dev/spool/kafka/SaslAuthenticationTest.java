@@ -223,6 +223,46 @@ class SaslAuthenticationTest {
     }
 
     @Test
+    void theExchangeOutOfOrderIsIllegalSaslState() throws Exception {
+        addUser(USER, PASSWORD);
+        start();
+        try (RawClient raw = new RawClient(server.port())) { // SaslAuthenticate before SaslHandshake: answered, closed
+            SaslAuthenticateResponseData answer = (SaslAuthenticateResponseData) raw.call(ApiKeys.SASL_AUTHENTICATE,
+                    (short) 2, new SaslAuthenticateRequestData()
+                            .setAuthBytes(("\0" + USER + "\0" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
+            assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.ILLEGAL_SASL_STATE);
+            assertThat(raw.closedByServer()).isTrue();
+        }
+        try (RawClient raw = new RawClient(server.port())) { // a second handshake once authenticated: refused, kept open
+            raw.call(ApiKeys.SASL_HANDSHAKE, (short) 1, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            raw.call(ApiKeys.SASL_AUTHENTICATE, (short) 2, new SaslAuthenticateRequestData()
+                    .setAuthBytes(("\0" + USER + "\0" + PASSWORD).getBytes(StandardCharsets.UTF_8)));
+            SaslHandshakeResponseData again = (SaslHandshakeResponseData) raw.call(ApiKeys.SASL_HANDSHAKE, (short) 1,
+                    new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            assertThat(Errors.forCode(again.errorCode())).isEqualTo(Errors.ILLEGAL_SASL_STATE);
+            assertThat(raw.call(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null))).isNotNull();
+        }
+    }
+
+    @Test
+    void onlyTheEnabledMechanismsAreOffered() throws Exception {
+        addUser(USER, PASSWORD);
+        manager = LogManager.open(dir, LogManagerConfig.defaults().withoutBackgroundTasks());
+        KafkaServerConfig config = KafkaServerConfig.defaults()
+                .withListeners(List.of(Listener.parse("SASL_PLAINTEXT://127.0.0.1:0")));
+        server = KafkaServer.start(config.withSecurity(config.security().withSasl(
+                new dev.spool.kafka.security.SaslSettings(java.util.Set.of("SCRAM-SHA-512")))),
+                manager, Optional.empty(), new CompositeMeterRegistry());
+        try (Admin plain = admin("PLAIN", USER, PASSWORD)) {
+            assertThatThrownBy(() -> plain.describeCluster().clusterId().get())
+                    .cause().isInstanceOf(org.apache.kafka.common.errors.UnsupportedSaslMechanismException.class);
+        }
+        try (Admin scram = admin("SCRAM-SHA-512", USER, PASSWORD)) {
+            assertThat(scram.describeCluster().clusterId().get()).isNotEmpty();
+        }
+    }
+
+    @Test
     void theAdminApiAltersAndDescribesCredentialsThatThenAuthenticate() throws Exception {
         addUser(USER, PASSWORD);
         start();
