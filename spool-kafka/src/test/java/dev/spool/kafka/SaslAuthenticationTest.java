@@ -173,6 +173,8 @@ class SaslAuthenticationTest {
             ApiVersionsResponseData versions = (ApiVersionsResponseData) raw.call(ApiKeys.API_VERSIONS, (short) 3,
                     new ApiVersionsRequestData().setClientSoftwareName("raw").setClientSoftwareVersion("1"));
             assertThat(versions.errorCode()).isEqualTo(Errors.NONE.code());
+            assertThat(versions.apiKeys().find(ApiKeys.SASL_HANDSHAKE.id).minVersion()).as("librdkafka needs 0 listed")
+                    .isEqualTo((short) 0);
             assertThat(versions.apiKeys().find(ApiKeys.SASL_HANDSHAKE.id).maxVersion()).isEqualTo((short) 1);
             raw.send(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null));
             assertThat(raw.closedByServer()).isTrue();
@@ -241,6 +243,18 @@ class SaslAuthenticationTest {
                     new SaslHandshakeRequestData().setMechanism("PLAIN"));
             assertThat(Errors.forCode(again.errorCode())).isEqualTo(Errors.ILLEGAL_SASL_STATE);
             assertThat(raw.call(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(null))).isNotNull();
+        }
+    }
+
+    @Test
+    void saslHandshakeVersionZeroIsRefusedAndTheConnectionClosed() throws Exception {
+        addUser(USER, PASSWORD);
+        start();
+        try (RawClient raw = new RawClient(server.port())) {
+            SaslHandshakeResponseData handshake = (SaslHandshakeResponseData) raw.call(ApiKeys.SASL_HANDSHAKE, (short) 0,
+                    new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            assertThat(Errors.forCode(handshake.errorCode())).isEqualTo(Errors.UNSUPPORTED_VERSION);
+            assertThat(raw.closedByServer()).isTrue();
         }
     }
 

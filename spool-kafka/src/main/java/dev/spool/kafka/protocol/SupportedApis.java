@@ -26,9 +26,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *       DescribeLogDirs 1–5, DescribeProducers 0: every version kafka-clients 4.4 knows, which
  *       covers what librdkafka 2.0 sends (CreatePartitions and DeleteRecords up to 1,
  *       OffsetForLeaderEpoch 2).</li>
- *   <li>SaslHandshake 1 only: version 0 sends the mechanism's tokens as bare frames, outside the
- *       Kafka protocol; the Java client since Kafka 1.0, librdkafka and kafkajs send 1 and frame
- *       the tokens in SaslAuthenticate when the server lists both.
+ *   <li>SaslHandshake 0–1, as Kafka lists it: librdkafka 2 enables SASL only when the range
+ *       contains 0, then sends 1 (as the Java client since Kafka 1.0 and kafkajs do) and frames the
+ *       mechanism's tokens in SaslAuthenticate. Version 0 itself, after which the tokens would
+ *       travel as bare frames outside the Kafka protocol, is refused on use (UNSUPPORTED_VERSION,
+ *       then the connection closes).
  *       SaslAuthenticate 0–2, DescribeUserScramCredentials 0, AlterUserScramCredentials 0: every
  *       version there is.</li>
  * </ul>
@@ -62,9 +64,9 @@ public final class SupportedApis {
         // No authorizer yet: answered SECURITY_DISABLED, as Kafka's broker answers without one (tools
         // such as MirrorMaker 2 then skip ACLs quietly instead of failing on an unsupported API).
         put(ApiKeys.DESCRIBE_ACLS, 1, 3);
-        // SaslHandshake v1 only: from v1 on the mechanism's tokens travel in SaslAuthenticate requests,
-        // so the exchange is ordinary Kafka requests (v0 sends them as bare frames).
-        put(ApiKeys.SASL_HANDSHAKE, 1, 1);
+        // SaslHandshake 0 is listed because librdkafka enables SASL only when the range contains 0, and
+        // refused on use: after it the tokens would travel as bare frames instead of SaslAuthenticate.
+        put(ApiKeys.SASL_HANDSHAKE, 0, 1);
         put(ApiKeys.SASL_AUTHENTICATE, 0, 2);
         put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0);
         put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0);

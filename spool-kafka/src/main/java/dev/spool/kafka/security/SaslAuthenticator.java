@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * {@code SASL_*} listener from unauthenticated into a user's. The mechanisms themselves are
  * kafka-clients' server implementations ({@link PlainSaslServer}, {@code ScramSaslServer}); this
  * class drives them, frames their tokens as Kafka does from SaslHandshake v1 on (each token in a
- * SaslAuthenticate request), and answers their questions from the {@link CredentialStore}.
+ * SaslAuthenticate request; SaslHandshake v0, whose tokens are bare frames, is refused), and
+ * answers their questions from the {@link CredentialStore}.
  *
  * <p>The protocol, as Kafka's broker speaks it: ApiVersions (optional), SaslHandshake naming a
  * mechanism, then SaslAuthenticate until the mechanism completes. A mechanism the server does not
@@ -101,6 +102,13 @@ public final class SaslAuthenticator {
                     session.clientHost(), session.clientPort());
             session.closeAfterResponse();
             return Response.to(request, body.setErrorCode(Errors.ILLEGAL_SASL_STATE.code()));
+        }
+        if (request.version() == 0) {
+            // Version 0 would have the tokens follow as bare frames, which this server does not read.
+            LOG.info("Failed authentication from {}:{}: SaslHandshake v0 (bare SASL tokens) is not supported;"
+                    + " the client must send v1 and SaslAuthenticate", session.clientHost(), session.clientPort());
+            session.closeAfterResponse();
+            return Response.to(request, body.setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
         }
         if (!enabled.contains(mechanism)) {
             LOG.info("Failed authentication from {}:{}: SASL mechanism '{}' is not enabled (enabled: {})",
