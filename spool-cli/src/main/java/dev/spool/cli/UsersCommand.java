@@ -139,7 +139,7 @@ final class UsersCommand implements Runnable {
                     unwrap(() -> admin.alterUserScramCredentials(upsertions).all().get());
                 }
             } else {
-                try (LogManager manager = common.openManager(true)) {
+                try (LogManager manager = open(common, true)) {
                     CredentialStore.open(FileIO.real(), manager.dataDir()).setPassword(name, secret, chosen, iterations);
                 }
             }
@@ -220,7 +220,7 @@ final class UsersCommand implements Runnable {
                                     + "=iterations=" + info.iterations())));
                 }
             } else {
-                try (LogManager manager = common.openManager(false)) {
+                try (LogManager manager = open(common, false)) {
                     CredentialStore.open(FileIO.real(), manager.dataDir()).users().forEach((user, credentials) ->
                             credentials.forEach((mechanism, credential) -> users.computeIfAbsent(user,
                                     u -> new ArrayList<>()).add(mechanism.mechanismName() + "=iterations="
@@ -255,7 +255,7 @@ final class UsersCommand implements Runnable {
                     unwrap(() -> admin.alterUserScramCredentials(deletions).all().get());
                 }
             } else {
-                try (LogManager manager = common.openManager(false)) {
+                try (LogManager manager = open(common, false)) {
                     if (!CredentialStore.open(FileIO.real(), manager.dataDir()).delete(name)) {
                         throw new IllegalArgumentException("no user '" + name + "' in " + common.dataDir);
                     }
@@ -263,6 +263,16 @@ final class UsersCommand implements Runnable {
             }
             common.root().out.println("deleted user " + name);
             return SpoolCommand.EXIT_OK;
+        }
+    }
+
+    /** The data directory, its lock held (a running server holds it: then say how to reach the server instead). */
+    private static LogManager open(CommonOptions common, boolean create) throws IOException {
+        try {
+            return common.openManager(create);
+        } catch (dev.spool.log.io.DirectoryLockedException e) {
+            throw new IOException(e.getMessage() + "; to change the users of a running server, pass "
+                    + "--bootstrap-server (and --command-config)", e);
         }
     }
 

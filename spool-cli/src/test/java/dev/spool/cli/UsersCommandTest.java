@@ -188,6 +188,7 @@ class UsersCommandTest {
             Run offlineWhileServing = run("users", "list");
             assertThat(offlineWhileServing.code()).as("the data directory is locked by the server")
                     .isEqualTo(SpoolCommand.EXIT_ERROR);
+            assertThat(offlineWhileServing.err()).contains("in use by another process", "pass --bootstrap-server");
         }
     }
 

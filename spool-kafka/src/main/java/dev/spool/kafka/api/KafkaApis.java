@@ -27,6 +27,7 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,7 +117,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         if (session.isAuthenticated()) {
             return;
         }
-        org.apache.kafka.common.protocol.ApiKeys key = decoded instanceof RequestDecoder.Answer answer
+        ApiKeys key = decoded instanceof RequestDecoder.Answer answer
                 ? answer.response().apiKey() : ((RequestDecoder.Dispatch) decoded).request().apiKey();
         if (!SaslAuthenticator.allowedBeforeAuthentication(key)) {
             throw new CompletionException(new MalformedRequestException("Unexpected Kafka request of type " + key

@@ -4,6 +4,8 @@ import dev.spool.kafka.protocol.MalformedRequestException;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.kafka.protocol.ResponseEncoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -136,7 +138,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (session.isClosingAfterResponse()) { // the answer to a failed authentication: sent, then closed
             closed = true;
             releaseQueued();
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         if (!ctx.channel().config().isAutoRead() && queued.size() < QUEUED_FRAMES_MAX && !server.isDraining()) {
