@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>PLAIN needs no clear passwords: the password a client sends is salted and hashed with the
  * salt and iteration count of the user's stored SCRAM credential and compared with the stored key
- * in constant time. An unknown user costs the same work as a known one, so timing does not tell
- * which users exist.
+ * in constant time. An unknown user costs as much work as a user with a default credential
+ * (SCRAM-SHA-256, 4096 iterations), so the answer's timing does not tell which users exist.
  *
  * <p>Thread-safe: the per-connection state lives in the {@link Session}, whose requests are
  * handled one at a time.
