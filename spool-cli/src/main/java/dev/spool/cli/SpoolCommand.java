@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
         versionProvider = SpoolCommand.Version.class,
         description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
         subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
-                DumpCommand.class, VerifyCommand.class, RepairCommand.class, ServeCommand.class, WarmUpCommand.class,
+                DumpCommand.class, VerifyCommand.class, RepairCommand.class, ServeCommand.class, UsersCommand.class,
+                WarmUpCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpoolCommand implements Runnable {
     static final int EXIT_OK = 0;
