@@ -84,7 +84,7 @@ final class InPlaceRecovery {
         segments.reload(() -> {
             LogLoader.Loaded loaded = LogLoader.load(io, dir, current, state, clockMs.getAsLong());
             chainHead[0] = loaded.chainHead();
-            return new SegmentSet.Reloaded(loaded.segments(), loaded.logStartOffset(), loaded.logEndOffset(),
+            return new dev.spool.log.segment.Reloaded(loaded.segments(), loaded.logStartOffset(), loaded.logEndOffset(),
                     loaded.recoveryPoint());
         }, (active, end) -> {
             sequencer.recovered(chainHead[0]);

@@ -214,11 +214,9 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Appends one record with a key, stamped with the current time, under the log's durability;
-     * returns its offset. For many records, build batches ({@link dev.spool.log.record.BatchBuilder})
-     * and {@link #append(ByteBuffer)} them: one append per record costs a write each.
-     *
-     * @throws dev.spool.log.record.RecordTooLargeException when the record exceeds the log's batch limit
+     * Appends one record, stamped now, under the log's durability; returns its offset. Many records
+     * go faster as batches ({@link dev.spool.log.record.BatchBuilder}, {@link #append(ByteBuffer)}).
+     * A record over the log's batch limit is a {@link dev.spool.log.record.RecordTooLargeException}.
      */
     public long append(byte[] key, byte[] value) throws IOException {
         return append(SingleRecord.batch(clockMs.getAsLong(), Objects.requireNonNull(key, "key"),
@@ -231,10 +229,7 @@ public final class Log implements AutoCloseable {
                 config.batchBytesMax())).firstOffset();
     }
 
-    /**
-     * A reader that walks the records from {@code offset} on, one at a time, and waits for more
-     * at the end ({@link LogTailer}). Tailers are independent of each other and of the writer.
-     */
+    /** A reader of the records from {@code offset} on, one at a time ({@link LogTailer}). */
     public LogTailer tailer(long offset) {
         return new LogTailer(this, offset);
     }

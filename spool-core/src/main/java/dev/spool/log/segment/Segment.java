@@ -412,6 +412,25 @@ public final class Segment implements Closeable {
                 SegmentFiles.timeIndexFile(dir, baseOffset), SegmentFiles.chainFile(dir, baseOffset));
     }
 
+    /** Closes every segment, trying them all; the first failure is thrown, the others suppressed in it. */
+    static void closeAll(Iterable<Segment> segments) throws IOException {
+        IOException failed = null;
+        for (Segment segment : segments) {
+            try {
+                segment.close();
+            } catch (IOException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
     /**
      * Deletes segments durably and in an order a crash cannot confuse: close each, rename its
      * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job

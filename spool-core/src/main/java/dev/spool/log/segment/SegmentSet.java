@@ -6,7 +6,6 @@ import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,11 +41,9 @@ import org.slf4j.LoggerFactory;
  * appends about 30% of their throughput. Deletion removes segments from the map first, then
  * renames their files {@code .deleted}, syncs the directory and removes the files.
  *
- * <p>The first write-path I/O error fails the set: it refuses writes until the log is reopened or
- * {@link #reload reloaded} (the log's recovery in place), and a failed fsync is never retried
- * (what it failed to write may be gone from the page cache).
- * A truncation, rare, is published through a sequence counter that is odd while it runs; readers
- * check it and retry. Thread-safe.
+ * <p>The first write-path I/O error fails the set ({@link SetFailure}) until it is reopened or
+ * {@link #reload reloaded}; a failed fsync is never retried. A truncation (or reload) is published
+ * through a sequence counter, odd while it runs; readers check it and retry. Thread-safe.
  */
 public final class SegmentSet {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentSet.class);
@@ -67,10 +64,8 @@ public final class SegmentSet {
     /** Counted down when the truncation in progress ends; set before the sequence turns odd. */
     private volatile CountDownLatch truncationDone = new CountDownLatch(0);
     private volatile boolean closed;
-    /** The first write-path I/O error; once set the set refuses writes until the log is reopened or reloaded. */
-    private volatile IOException failure;
-    /** When {@link #failure} was recorded (or the last reload failed), by the log's clock. */
-    private volatile long failedAtMs;
+    /** The first write-path I/O error: once recorded, the set refuses writes until it is reopened or reloaded. */
+    private final SetFailure failure;
 
     /**
      * A set over {@code loaded} (oldest first, at least one segment), as recovery left them.
@@ -86,6 +81,7 @@ public final class SegmentSet {
         this.dir = dir;
         this.name = dir.getFileName().toString();
         this.clockMs = clockMs;
+        this.failure = new SetFailure(dir, clockMs);
         this.ioExecutor = ioExecutor;
         for (Segment segment : loaded) {
             segments.put(segment.baseOffset(), segment);
@@ -138,36 +134,28 @@ public final class SegmentSet {
     }
 
     public boolean isFailed() {
-        return failure != null;
+        return failure.error().isPresent();
     }
 
     /** The error that failed the set, if one did. */
     public java.util.Optional<IOException> failure() {
-        return java.util.Optional.ofNullable(failure);
+        return failure.error();
     }
 
     /** When the set failed, or a {@link #reload} of it last failed, by the log's clock. */
     public long failedAtMs() {
-        return failedAtMs;
+        return failure.atMs();
     }
 
     /** Bytes of all segments. */
     public long sizeBytes() {
-        long total = 0;
-        for (Segment segment : segments.values()) {
-            total += segment.sizeBytes();
-        }
-        return total;
+        return segments.values().stream().mapToLong(Segment::sizeBytes).sum();
     }
 
     /** Throws unless the set takes writes: {@link LogClosedException} once closed, the failure once failed. */
     public void ensureWritable() throws IOException {
         ensureNotClosed();
-        IOException failed = failure;
-        if (failed != null) {
-            throw new IOException("Log " + dir + " failed earlier (" + describe(failed)
-                    + ") and refuses writes until it is reopened or recovered", failed);
-        }
+        failure.ensureNone();
     }
 
     /** Throws {@link LogClosedException} once the set is closed. */
@@ -179,21 +167,7 @@ public final class SegmentSet {
 
     /** Records the first write-path failure; returns the error to throw. */
     public IOException fail(IOException e) {
-        if (failure == null) {
-            failedAtMs = clockMs.getAsLong();
-            failure = e;
-            LOG.error("Log {} failed: {}; it refuses writes until reopened or recovered", dir, describe(e));
-        }
-        return e;
-    }
-
-    /**
-     * An error's message for a person. The JDK's missing-file, access-denied and file-exists errors
-     * carry only the path as their message ("/data/t-0/00000000000000000020.log"): the type says why.
-     */
-    private static String describe(IOException e) {
-        return e instanceof FileSystemException fs && fs.getReason() == null
-                ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getMessage();
+        return failure.record(e);
     }
 
     /**
@@ -232,10 +206,7 @@ public final class SegmentSet {
         active = created;
         long sequence = truncationSequence;
         ioExecutor.execute(() -> flushRolled(base, sequence));
-        IOException failed = failure;
-        if (failed != null) {
-            throw failed;
-        }
+        failure.rethrow();
         LOG.debug("Rolled {} by {} at offset {}", name, reason, base);
         return created;
     }
@@ -248,7 +219,7 @@ public final class SegmentSet {
     private void flushRolled(long base, long sequenceAtRoll) {
         fileLock.lock();
         try {
-            if (closed || failure != null) {
+            if (closed || isFailed()) {
                 return;
             }
             // From the segment just sealed (its time index gained its final entry even when its data
@@ -356,25 +327,10 @@ public final class SegmentSet {
             }
         }
         long base = old.get(0).baseOffset();
-        long next = old.get(old.size() - 1).nextOffset();
         fileLock.lock();
         try {
-            for (Segment segment : old) {
-                // Open what readers open lazily while the old names still exist: a read that finds
-                // an old segment in the map before the switch keeps working on the renamed files.
-                segment.storageFile();
-                segment.offsetIndex();
-                segment.timeIndex();
-            }
-            List<Path> renamed = SegmentFiles.renameDeleted(io, old);
-            io.syncDirectory(dir);
-            io.rename(swapFile, SegmentFiles.logFile(dir, base));
-            io.syncDirectory(dir);
-            Segment cleaned = Segment.open(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                    next, clockMs.getAsLong());
-            cleaned.recover(config.batchBytesMax());
-            cleaned.seal();
-            cleaned.flush();
+            CleanedSwap.Installed installed = CleanedSwap.install(io, dir, old, swapFile, config, clockMs.getAsLong());
+            Segment cleaned = installed.cleaned();
             segments.put(base, cleaned);
             for (Segment segment : old.subList(1, old.size())) {
                 segments.remove(segment.baseOffset());
@@ -382,7 +338,7 @@ public final class SegmentSet {
             for (Segment segment : old) {
                 segment.close();
             }
-            for (Path path : renamed) {
+            for (Path path : installed.renamed()) {
                 io.deleteIfExists(path);
             }
             return true;
@@ -404,11 +360,6 @@ public final class SegmentSet {
         }
     }
 
-    /** What a truncation does, under the set's locks, once the log end has come down. */
-    public interface TruncationStep {
-        void cut(Segment last, long newEnd) throws IOException;
-    }
-
     /**
      * Removes every record at or after {@code offset} (with the whole batch that holds it) and
      * returns the new log end; the cut is forced before this returns. The start offset comes down to
@@ -417,10 +368,8 @@ public final class SegmentSet {
      * Writer lock held; the caller checked {@code offset} lies within the log.
      */
     public long truncateTo(long offset, TruncationStep afterCut) throws IOException {
-        CountDownLatch done = new CountDownLatch(1);
-        truncationDone = done;
         fileLock.lock();
-        truncationSequence++;
+        CountDownLatch done = beginTruncation();
         try {
             List<Segment> doomed = new ArrayList<>();
             for (Segment segment : segments.tailMap(offset, true).values()) {
@@ -449,19 +398,22 @@ public final class SegmentSet {
         } catch (IOException e) {
             throw fail(e);
         } finally {
-            truncationSequence++;
+            endTruncation(done);
             fileLock.unlock();
-            done.countDown();
         }
     }
 
-    /** The segments and offsets recovery found in the directory, for {@link #reload}. */
-    public record Reloaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint) {
+    /** Publishes a change of the segments as a truncation: readers that overlap it retry. File lock held. */
+    private CountDownLatch beginTruncation() {
+        CountDownLatch done = new CountDownLatch(1);
+        truncationDone = done;
+        truncationSequence++;
+        return done;
     }
 
-    /** Runs the log's recovery over the directory, as a reopen would. */
-    public interface Reloader {
-        Reloaded load() throws IOException;
+    private void endTruncation(CountDownLatch done) {
+        truncationSequence++;
+        done.countDown();
     }
 
     /**
@@ -482,16 +434,11 @@ public final class SegmentSet {
             try {
                 loaded = reloader.load();
             } catch (IOException | RuntimeException e) {
-                failedAtMs = clockMs.getAsLong();
-                if (e instanceof IOException io) {
-                    failure = io;
-                }
+                failure.reloadFailed(e);
                 throw e;
             }
             List<Segment> old = new ArrayList<>(segments.values());
-            CountDownLatch done = new CountDownLatch(1);
-            truncationDone = done;
-            truncationSequence++;
+            CountDownLatch done = beginTruncation();
             try {
                 segments.clear();
                 for (Segment segment : loaded.segments()) {
@@ -501,18 +448,15 @@ public final class SegmentSet {
                 logStartOffset = loaded.logStartOffset();
                 logEndOffset = loaded.logEndOffset();
                 recoveryPoint = loaded.recoveryPoint();
-                failure = null;
+                failure.clear();
                 afterSwap.cut(active, logEndOffset);
             } finally {
-                truncationSequence++;
-                done.countDown();
+                endTruncation(done);
             }
-            for (Segment segment : old) {
-                try {
-                    segment.close();
-                } catch (IOException e) {
-                    LOG.warn("Closing the replaced segment {} failed: {}", segment, e.getMessage());
-                }
+            try {
+                Segment.closeAll(old);
+            } catch (IOException e) {
+                LOG.warn("Closing the replaced segments of {} failed: {}", name, e.getMessage());
             }
         } finally {
             fileLock.unlock();
@@ -529,43 +473,25 @@ public final class SegmentSet {
             if (closed) {
                 return;
             }
-            if (failure == null) {
+            if (!isFailed()) {
                 active.seal();
                 flush();
             }
             closed = true;
-            closeSegments();
+            Segment.closeAll(segments.values());
         } finally {
             fileLock.unlock();
         }
     }
 
-    /** Closes the segments without flushing: for a log that is being deleted, or after a failure. */
+    /** Closes the segments without flushing: for a log being deleted, or after a failure. */
     public void closeWithoutFlush() throws IOException {
         fileLock.lock();
         try {
             closed = true;
-            closeSegments();
+            Segment.closeAll(segments.values());
         } finally {
             fileLock.unlock();
-        }
-    }
-
-    private void closeSegments() throws IOException {
-        IOException failed = null;
-        for (Segment segment : segments.values()) {
-            try {
-                segment.close();
-            } catch (IOException e) {
-                if (failed == null) {
-                    failed = e;
-                } else {
-                    failed.addSuppressed(e);
-                }
-            }
-        }
-        if (failed != null) {
-            throw failed;
         }
     }
 }
