@@ -126,6 +126,7 @@ final class ProduceCommand implements Callable<Integer> {
             try {
                 run.produce(root.in, separator);
             } finally {
+                run.progress.done();
                 manager.flush(); // whatever was appended, also before an error, is on disk before we report it
             }
             root.err.println("produced " + summary());
@@ -163,6 +164,8 @@ final class ProduceCommand implements Callable<Integer> {
         private final Durability mode;
         private final CompressionType codec;
         private final Partitioner partitioner;
+        final ProgressLine progress = ProgressLine.forStderr(common.root().err);
+        private long appended;
         /** Whether offsets are printed with their partition (the run may write to several). */
         private final boolean partitionsPrinted;
 
@@ -261,6 +264,8 @@ final class ProduceCommand implements Callable<Integer> {
             }
             sink.lastOffset = result.lastOffset();
             sink.builder.reset();
+            appended += result.recordCount();
+            progress.update("produced " + appended + " record(s) to " + topic + "…");
             if (printOffsets) {
                 PrintStream out = common.root().out;
                 for (long offset = result.firstOffset(); offset <= result.lastOffset(); offset++) {
