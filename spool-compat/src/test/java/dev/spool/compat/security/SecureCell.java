@@ -7,11 +7,12 @@ package dev.spool.compat.security;
  *
  * @param client    the client's name and version
  * @param operation what is checked, naming the way in, e.g. {@code produce, consume back (SASL_SSL/SCRAM-SHA-512)}
+ * @param access    the way in
  * @param check     the operation, given the harness's side on one server and a topic of the cell's own
  * @param kafkaBug  when not null, why this client fails this cell on Kafka 4.4 itself (a bug of the
  *                  client's, named with its fix), and a text the failure shows when it is that bug
  */
-record SecureCell(String client, String operation, Check check, KnownBug kafkaBug) {
+record SecureCell(String client, String operation, Access access, Check check, KnownBug kafkaBug) {
     /** A client bug that fails a cell on Kafka: what it is, and the text its failure shows. */
     record KnownBug(String reason, String symptom) {
     }

@@ -91,7 +91,7 @@ final class SecureClients {
         List<SecureCell> cells = new ArrayList<>();
         for (Access access : Access.ALL) {
             boolean scramBug = librdkafka && access.sasl() && access.mechanism().startsWith("SCRAM");
-            cells.add(new SecureCell(name, "produce, consume back (" + access.label() + ")", (h, topic) -> {
+            cells.add(new SecureCell(name, "produce, consume back (" + access.label() + ")", access, (h, topic) -> {
                 h.createTopic(topic);
                 List<String> values = values();
                 client.produce(h, access, SecureServers.ALICE, topic, values);
@@ -101,7 +101,8 @@ final class SecureClients {
             }, scramBug ? LIBRDKAFKA_SCRAM : null));
         }
         for (Access access : REFUSED) {
-            cells.add(new SecureCell(name, "wrong password refused (" + access.label() + ")", (h, topic) -> {
+            cells.add(new SecureCell(name, "wrong password refused (" + access.label() + ")", access,
+                    (h, topic) -> {
                 h.createTopic(topic);
                 return client.refused(h, access, WRONG, topic);
             }, null));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,8 +26,9 @@ import java.util.stream.Stream;
  *   <li>a single-node Apache Kafka 4.4 KRaft broker ({@link BrokerProcess}), its SCRAM users made
  *       when its storage is formatted, its PLAIN users in the listeners' JAAS settings; the broker
  *       and its controller keep talking PLAINTEXT;</li>
- *   <li>{@code spool serve} ({@link SpoolSecureServer}), unless this build of the command lacks the
- *       options: then {@link #spoolMissing} says what, and there is no Spool target.</li>
+ *   <li>{@code spool serve} ({@link SpoolSecureServer}) with the listeners this build of the command
+ *       can serve; {@link #spoolLacking} says what it lacks for the others. Without even
+ *       {@code --listeners} there is no Spool target.</li>
  * </ul>
  *
  * Both start together over fresh directories under {@code target/compat/NAME}, where their logs
@@ -41,20 +43,20 @@ final class SecureServers implements AutoCloseable {
 
     final TestCertificates certs;
     final SecureTarget kafkaTarget;
-    /** The Spool target, absent when {@link #spoolMissing} says why. */
+    /** The Spool target, absent when it could serve none of the secure listeners. */
     final Optional<SecureTarget> spoolTarget;
-    final Optional<String> spoolMissing;
+    private final SpoolSecureServer.Options spoolOptions;
     private final BrokerProcess kafka;
     private final SpoolSecureServer spool;
 
     private SecureServers(TestCertificates certs, BrokerProcess kafka, SecureTarget kafkaTarget,
-            SpoolSecureServer spool, SecureTarget spoolTarget, Optional<String> spoolMissing) {
+            SpoolSecureServer spool, SecureTarget spoolTarget, SpoolSecureServer.Options spoolOptions) {
         this.certs = certs;
         this.kafka = kafka;
         this.kafkaTarget = kafkaTarget;
         this.spool = spool;
         this.spoolTarget = Optional.ofNullable(spoolTarget);
-        this.spoolMissing = spoolMissing;
+        this.spoolOptions = spoolOptions;
     }
 
     static SecureServers start(String name) throws IOException, InterruptedException {
@@ -74,22 +76,30 @@ final class SecureServers implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         });
-        Optional<String> missing = SpoolSecureServer.missing();
+        SpoolSecureServer.Options options = SpoolSecureServer.Options.probe();
         SpoolSecureServer spool = null;
         SecureTarget spoolTarget = null;
-        if (missing.isEmpty()) {
+        if (options.serves("SSL") || options.serves("SASL_PLAINTEXT")) {
             int[] s = freePorts(4);
+            SpoolSecureServer.Ports ports = new SpoolSecureServer.Ports(s[0], options.serves("SSL") ? s[1] : 0,
+                    options.serves("SASL_PLAINTEXT") ? s[2] : 0, options.serves("SASL_SSL") ? s[3] : 0);
             try {
-                spool = SpoolSecureServer.start(root.resolve("spool"), new SpoolSecureServer.Ports(s[0], s[1], s[2],
-                        s[3]), certs, USERS, root.resolve("spool.log"));
+                spool = SpoolSecureServer.start(options, root.resolve("spool"), ports, certs, USERS,
+                        root.resolve("spool.log"));
             } catch (IOException | RuntimeException e) {
                 kafka.thenAccept(SecureServers::closeQuietly);
                 throw e;
             }
-            spoolTarget = target("spool", s[0], s[1], s[2], s[3]);
+            Map<String, String> listeners = new HashMap<>();
+            for (String protocol : List.of("SSL", "SASL_PLAINTEXT", "SASL_SSL")) {
+                if (ports.port(protocol) != 0) {
+                    listeners.put(protocol, "127.0.0.1:" + ports.port(protocol));
+                }
+            }
+            spoolTarget = new SecureTarget("spool", "127.0.0.1:" + s[0], listeners);
         }
         try {
-            return new SecureServers(certs, kafka.get(), kafkaTarget, spool, spoolTarget, missing);
+            return new SecureServers(certs, kafka.get(), kafkaTarget, spool, spoolTarget, options);
         } catch (ExecutionException e) {
             if (spool != null) {
                 spool.close();
@@ -141,6 +151,11 @@ final class SecureServers implements AutoCloseable {
             }
         }
         return settings;
+    }
+
+    /** Why {@code spool serve} does not run the cells that go through {@code access}; empty when it does. */
+    Optional<String> spoolLacking(Access access) {
+        return spoolOptions.lacking(access.protocol());
     }
 
     List<SecureTarget> targets() {

@@ -28,9 +28,9 @@ import java.util.concurrent.TimeoutException;
  * and SASL_SSL at once, the TLS listeners with the test keystore.
  *
  * <p>The one place that knows the command line of Spool's security options: when they change,
- * only {@link #userArgs} and {@link #serveArgs} change. {@link #missing} says which of them this
- * build of the command does not have, so the secure cells skip the Spool side with that reason
- * rather than fail on a usage error.
+ * only {@link #userArgs}, {@link #serveArgs} and {@link Options} change. {@link Options} says which
+ * of them this build of the command has: the server gets the listeners it can serve, and the cells
+ * of the others skip the Spool side naming what is missing, rather than fail on a usage error.
  *
  * <p>The child is ready when it prints its {@code spool: serving} line; it stops on SIGTERM (as
  * {@code spool serve} does for a service manager), flushing its logs. Not thread-safe.
@@ -47,11 +47,67 @@ final class SpoolSecureServer implements AutoCloseable {
         this.process = process;
     }
 
-    /** The ports of the four listeners. */
+    /** The ports of the listeners; a secure one is 0 when the command cannot serve it. */
     record Ports(int plaintext, int ssl, int saslPlaintext, int saslSsl) {
         String listeners() {
-            return "PLAINTEXT://127.0.0.1:" + plaintext + ",SSL://127.0.0.1:" + ssl
-                    + ",SASL_PLAINTEXT://127.0.0.1:" + saslPlaintext + ",SASL_SSL://127.0.0.1:" + saslSsl;
+            StringBuilder b = new StringBuilder("PLAINTEXT://127.0.0.1:" + plaintext);
+            for (String protocol : List.of("SSL", "SASL_PLAINTEXT", "SASL_SSL")) {
+                if (port(protocol) != 0) {
+                    b.append(',').append(protocol).append("://127.0.0.1:").append(port(protocol));
+                }
+            }
+            return b.toString();
+        }
+
+        int port(String protocol) {
+            return switch (protocol) {
+                case "PLAINTEXT" -> plaintext;
+                case "SSL" -> ssl;
+                case "SASL_PLAINTEXT" -> saslPlaintext;
+                case "SASL_SSL" -> saslSsl;
+                default -> throw new IllegalArgumentException("Unknown security protocol " + protocol);
+            };
+        }
+    }
+
+    /**
+     * Which of the security options the cells need this build of the command has, read from its
+     * {@code --help}: several listeners at once, TLS material as a PKCS12 keystore or as PEM files,
+     * the SASL mechanisms, and {@code spool users add} with a password file.
+     */
+    record Options(boolean listeners, boolean keystore, boolean pem, boolean sasl, boolean users) {
+        static Options probe() {
+            String serve = help("serve", "--help");
+            return new Options(serve.contains("--listeners"),
+                    serve.contains("--ssl-keystore ") && serve.contains("--ssl-keystore-password-file"),
+                    serve.contains("--ssl-certificate") && serve.contains("--ssl-key "),
+                    serve.contains("--sasl-mechanisms"),
+                    help("users", "add", "--help").contains("--password-file"));
+        }
+
+        /** Why the command cannot serve listeners of {@code protocol}; empty when it can. */
+        Optional<String> lacking(String protocol) {
+            List<String> lacking = new ArrayList<>();
+            if (!listeners) {
+                lacking.add("spool serve --listeners");
+            }
+            if (protocol.endsWith("SSL") && !keystore && !pem) {
+                lacking.add("spool serve --ssl-keystore FILE --ssl-keystore-password-file FILE"
+                        + " (or --ssl-certificate FILE --ssl-key FILE)");
+            }
+            if (protocol.startsWith("SASL") && !sasl) {
+                lacking.add("spool serve --sasl-mechanisms");
+            }
+            if (protocol.startsWith("SASL") && !users) {
+                lacking.add("spool users add USER --password-file FILE");
+            }
+            return lacking.isEmpty() ? Optional.empty() : Optional.of("this build of the spool command has no "
+                    + String.join(", no ", lacking) + " (the server options the secure cells start spool serve"
+                    + " with for " + protocol + ")");
+        }
+
+        boolean serves(String protocol) {
+            return lacking(protocol).isEmpty();
         }
     }
 
@@ -61,33 +117,22 @@ final class SpoolSecureServer implements AutoCloseable {
                 "--data-dir", dataDir.toString());
     }
 
-    /** {@code spool serve} on the four listeners, TLS from the PKCS12 keystore, every SASL mechanism. */
-    private static List<String> serveArgs(Path dataDir, Ports ports, TestCertificates certs, Path storePasswordFile) {
-        return List.of("serve", "--data-dir", dataDir.toString(),
-                "--listeners", ports.listeners(),
-                "--ssl-keystore", certs.keystore().toString(),
-                "--ssl-keystore-password-file", storePasswordFile.toString(),
-                "--sasl-mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
-    }
-
-    /** The security options the command lacks, as a reason to skip the Spool side; empty when it has all. */
-    static Optional<String> missing() {
-        List<String> lacking = new ArrayList<>();
-        String serveHelp = help("serve", "--help");
-        for (String option : List.of("--listeners", "--ssl-keystore", "--ssl-keystore-password-file",
-                "--sasl-mechanisms")) {
-            if (!serveHelp.contains(option)) {
-                lacking.add("spool serve " + option);
-            }
+    /** {@code spool serve} on the listeners, TLS from the PKCS12 keystore (or PEM), every SASL mechanism. */
+    private static List<String> serveArgs(Options options, Path dataDir, Ports ports, TestCertificates certs,
+            Path storePasswordFile) {
+        List<String> args = new ArrayList<>(List.of("serve", "--data-dir", dataDir.toString(),
+                "--listeners", ports.listeners()));
+        if (options.keystore()) {
+            args.addAll(List.of("--ssl-keystore", certs.keystore().toString(),
+                    "--ssl-keystore-password-file", storePasswordFile.toString()));
+        } else if (options.pem()) {
+            args.addAll(List.of("--ssl-certificate", certs.serverCertificatePem().toString(),
+                    "--ssl-key", certs.serverKeyPem().toString()));
         }
-        if (!help("users", "add", "--help").contains("--password-file")) {
-            lacking.add("spool users add USER --password-file FILE");
+        if (options.sasl()) {
+            args.addAll(List.of("--sasl-mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"));
         }
-        if (lacking.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of("this build of the spool command has no " + String.join(", no ", lacking)
-                + " (the TLS and SASL server options the secure cells start spool serve with)");
+        return args;
     }
 
     /** What {@code spool ARGS} prints, out and err together. */
@@ -103,11 +148,11 @@ final class SpoolSecureServer implements AutoCloseable {
      * Adds {@code users} to a fresh data directory {@code dir/data} and starts the server there;
      * its output goes to {@code log}.
      */
-    static SpoolSecureServer start(Path dir, Ports ports, TestCertificates certs, List<Access.Login> users, Path log)
-            throws IOException {
+    static SpoolSecureServer start(Options options, Path dir, Ports ports, TestCertificates certs,
+            List<Access.Login> users, Path log) throws IOException {
         Path dataDir = dir.resolve("data");
         Files.createDirectories(dataDir);
-        for (Access.Login user : users) {
+        for (Access.Login user : options.users() ? users : List.<Access.Login>of()) {
             Path passwordFile = dir.resolve(user.user() + ".password");
             Files.writeString(passwordFile, user.password() + "\n", StandardCharsets.UTF_8);
             ByteArrayOutputStream output = new ByteArrayOutputStream();
@@ -127,7 +172,7 @@ final class SpoolSecureServer implements AutoCloseable {
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpoolCommand.class.getName()));
-        command.addAll(serveArgs(dataDir, ports, certs, storePasswordFile));
+        command.addAll(serveArgs(options, dataDir, ports, certs, storePasswordFile));
         Files.writeString(log, String.join(" ", command) + "\n", StandardCharsets.UTF_8);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Void> ready = new CompletableFuture<>();
