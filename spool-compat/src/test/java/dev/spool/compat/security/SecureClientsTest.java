@@ -130,7 +130,7 @@ class SecureClientsTest {
                 fail("'" + cell.operation() + "' with " + cell.client() + " fails on Kafka, where it must pass"
                         + " (the harness is wrong):\n" + onKafka.get());
             }
-            record(cell, "kafka", "FAIL, a known client bug: " + bug.reason());
+            record(cell, "kafka", "FAIL, a known client bug: " + bug.reason() + ": " + onKafka.get());
             Assumptions.abort("fails on Kafka 4.4 itself, a known client bug: " + bug.reason() + "; on Spool it "
                     + (spool == null ? "did not run" : onSpool.isPresent() ? "fails too" : "passes"));
         }
@@ -145,15 +145,20 @@ class SecureClientsTest {
 
     /** Runs the cell on one server; the failure's description, or empty when it passed. */
     private static Optional<String> runOne(SecureCell cell, SecureTarget target) {
+        long start = System.nanoTime();
         try {
             String note = cell.check().run(HARNESSES.get(target.name()), cell.topic());
-            record(cell, target.name(), note == null ? "pass" : "pass (" + note + ")");
+            record(cell, target.name(), "pass in " + seconds(start) + (note == null ? "" : " (" + note + ")"));
             return Optional.empty();
         } catch (Throwable e) {
             String description = describe(e);
-            record(cell, target.name(), "FAIL: " + description);
+            record(cell, target.name(), "FAIL in " + seconds(start) + ": " + description);
             return Optional.of(description);
         }
+    }
+
+    private static String seconds(long startNanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f s", (System.nanoTime() - startNanos) / 1e9);
     }
 
     private static String describe(Throwable e) {
