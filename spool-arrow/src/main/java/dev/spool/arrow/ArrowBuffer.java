@@ -43,10 +43,33 @@ public final class ArrowBuffer implements AutoCloseable {
         this.allocator = allocator;
     }
 
-    /** Opens (creating if needed) the buffer in {@code dir}; polled batches are allocated from {@code allocator}. */
+    /**
+     * Opens (creating if needed) the buffer in {@code dir}; polled batches are allocated from {@code allocator}.
+     *
+     * @throws IllegalStateException when the JVM was started without {@value #ADD_OPENS}, which Arrow's
+     *                               IPC writer needs on Java 17 and later (checked here, before anything is
+     *                               queued, rather than failing on the first enqueue)
+     */
     public static ArrowBuffer open(Path dir, DiskBufferConfig config, BufferAllocator allocator) throws IOException {
         Objects.requireNonNull(allocator, "allocator");
+        requireNioOpen(ArrowBuffer.class.getModule());
         return new ArrowBuffer(DiskBuffer.open(dir, config), allocator);
+    }
+
+    /** The JVM option Arrow's memory layer needs on Java 17+ (on the module path, name Arrow's module instead). */
+    public static final String ADD_OPENS = "--add-opens=java.base/java.nio=ALL-UNNAMED";
+
+    /**
+     * Arrow writes a vector's memory through a {@link java.nio.ByteBuffer} it makes with a private
+     * constructor of {@code java.nio}; without the package opened to it, every enqueue would fail with
+     * Arrow's "DirectByteBuffer.<init>(long, int) not available".
+     */
+    static void requireNioOpen(Module reader) {
+        if (!java.nio.Buffer.class.getModule().isOpen("java.nio", reader)) {
+            throw new IllegalStateException("Apache Arrow needs the JVM option " + ADD_OPENS
+                    + " (java.nio is not open to " + (reader.isNamed() ? reader.getName() : "the class path")
+                    + "): add it to the java command, or to the argLine of the build's test runner");
+        }
     }
 
     /**

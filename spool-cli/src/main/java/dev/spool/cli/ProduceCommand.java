@@ -8,6 +8,7 @@ import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicName;
 import dev.spool.log.UnknownTopicException;
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.RecordTooLargeException;
 import dev.spool.log.record.CompressionType;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -148,11 +149,14 @@ final class ProduceCommand implements Callable<Integer> {
                         lines.length() - split - separator.length);
             }
             long now = System.currentTimeMillis();
-            if (builder.recordCount() >= BATCH_RECORDS_MAX || !builder.tryAppend(now, key, value)) {
-                append.run();
-                if (!builder.tryAppend(now, key, value)) {
-                    throw oversized(lineNumber, String.valueOf(lines.length()), batchBytesMax, progress);
+            try {
+                if (builder.recordCount() >= BATCH_RECORDS_MAX || !builder.tryAppend(now, key, value)) {
+                    append.run();
+                    builder.tryAppend(now, key, value); // an empty batch takes any record that fits a batch
                 }
+            } catch (RecordTooLargeException e) {
+                append.run(); // what the lines before hold is acknowledged before the error says so
+                throw oversized(lineNumber, String.valueOf(lines.length()), batchBytesMax, progress);
             }
             if (printOffsets && input.available() == 0) {
                 // Nothing more to read right now: a script may be waiting for this offset before it

@@ -3,6 +3,7 @@ package dev.spool.cli;
 import dev.spool.kafka.KafkaServer;
 import dev.spool.kafka.KafkaServerConfig;
 import dev.spool.kafka.network.ConnectionLimits;
+import dev.spool.kafka.network.Listener;
 import dev.spool.kafka.group.ClassicGroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinatorConfig;
@@ -15,11 +16,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,19 +38,17 @@ import picocli.CommandLine.ParameterException;
  * connections, then close the log manager, which flushes every log and writes the clean-shutdown
  * marker (so the next start scans nothing).
  *
- * <p>Startup prints one line on stdout with the listen address and the data directory (and the
- * metrics address when {@code --metrics-listen} is given).
+ * <p>Startup prints one line on stdout with the listen address ({@code host:port} for a single
+ * PLAINTEXT listener, otherwise every listener as {@code PROTOCOL://host:port}) and the data
+ * directory (and the metrics address when {@code --metrics-listen} is given). Where it listens and
+ * how each listener is secured come from {@link ListenerOptions}.
  */
 @Command(name = "serve", description = "Serve the data directory to Kafka clients (the Kafka wire protocol).")
 final class ServeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}; port 0 picks a free one).")
-    String listen;
-    @Option(names = "--advertise", paramLabel = "HOST:PORT",
-            description = "Address clients are told to connect to (default: the listen address).")
-    String advertise;
+    @Mixin
+    ListenerOptions listeners;
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
     String metricsListen;
@@ -51,8 +56,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Partitions of topics created without a count (default: ${DEFAULT-VALUE}).")
     int partitions;
     @Option(names = "--allow-remote-unauthenticated",
-            description = "Listen (or serve metrics) on an address other than loopback although Spool has no "
-                    + "authentication yet: any client that reaches it can read, write and delete every topic.")
+            description = "Listen on an address other than loopback without authenticating clients (PLAINTEXT, or SSL "
+                    + "without --ssl-client-auth required), or serve metrics there: any client that reaches it can "
+                    + "read, write and delete every topic.")
     boolean allowRemoteUnauthenticated;
     @Option(names = "--no-auto-create-topics", description = "Unknown topics are an error instead of being created.")
     boolean noAutoCreate;
@@ -88,20 +94,15 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        HostPort listenAt = HostPort.parse(common, "--listen", listen);
-        requireLoopbackUnlessAllowed("--listen", listenAt);
         if (metricsListen != null) {
             requireLoopbackUnlessAllowed("--metrics-listen", HostPort.parse(common, "--metrics-listen", metricsListen));
         }
-        HostPort advertised = advertise == null ? new HostPort(listenAt.host(), 0)
-                : HostPort.parse(common, "--advertise", advertise);
         Durability acksAllDurability = Settings.durability(common, acksAll);
         if (partitions < 1) {
             throw new ParameterException(common.spec.commandLine(), "--partitions must be at least 1");
         }
-        KafkaServerConfig config = KafkaServerConfig.defaults()
-                .withListen(listenAt.host(), listenAt.port())
-                .withAdvertised(advertised.host(), advertised.port())
+        KafkaServerConfig config = listeners.applyTo(KafkaServerConfig.defaults(), common.spec.commandLine(),
+                        allowRemoteUnauthenticated)
                 .withAutoCreateTopics(!noAutoCreate)
                 .withAcksAllDurability(acksAllDurability)
                 .withRequestBytesMax(requestBytesMax)
@@ -118,7 +119,7 @@ final class ServeCommand implements Callable<Integer> {
              KafkaServer server = start(config, manager, metrics.registry())) {
             manager.offlinePartitions().values().forEach(offline ->
                     common.root().err.println("spool: ERROR " + offline.getMessage() + "; the rest serves"));
-            out.println("spool: serving the Kafka protocol on " + config.listenHost() + ":" + server.port()
+            out.println("spool: serving the Kafka protocol on " + describe(server)
                     + ", data directory " + common.dataDir
                     + metrics.endpoint().map(e -> ", metrics on http://" + e.address().getHostString() + ":"
                     + e.address().getPort() + "/metrics").orElse(""));
@@ -137,29 +138,30 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Spool has no authentication yet: a server reachable from other machines would let anyone read,
-     * write and delete topics. So an address other than loopback needs the user's explicit word.
+     * The metrics endpoint does not authenticate: reachable from other machines, it would show anyone
+     * the server's metrics (topic names among them). So an address other than loopback needs the
+     * user's explicit word; the Kafka listeners are checked by {@link ListenerOptions}.
      */
     private void requireLoopbackUnlessAllowed(String option, HostPort at) {
-        if (allowRemoteUnauthenticated || isLoopback(at.host())) {
+        if (allowRemoteUnauthenticated || ListenerOptions.isLoopback(at.host())) {
             return;
         }
         throw new ParameterException(common.spec.commandLine(), "refusing " + option + " " + at.host() + ":" + at.port()
-                + ": Spool has no authentication yet, so any client that reaches this address could read, write and"
-                + " delete every topic; listen on 127.0.0.1, or pass --allow-remote-unauthenticated to accept that");
+                + ": it does not authenticate, so anyone who reaches this address could read the server's metrics;"
+                + " listen on 127.0.0.1, or pass --allow-remote-unauthenticated to accept that");
     }
 
-    private static boolean isLoopback(String host) {
-        try {
-            for (java.net.InetAddress address : java.net.InetAddress.getAllByName(host)) {
-                if (!address.isLoopbackAddress()) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (java.net.UnknownHostException e) {
-            return false; // the bind will say the host is unknown
+    /** Where the server listens: {@code host:port} for one PLAINTEXT listener, else each listener as Kafka writes it. */
+    private static String describe(KafkaServer server) {
+        Map<Listener, InetSocketAddress> bound = server.addresses();
+        List<String> parts = new ArrayList<>();
+        bound.forEach((listener, address) -> parts.add(new Listener(listener.protocol(),
+                listener.host(), address.getPort()).toString()));
+        Listener first = bound.keySet().iterator().next();
+        if (bound.size() == 1 && first.protocol() == SecurityProtocol.PLAINTEXT) {
+            return first.host() + ":" + server.port();
         }
+        return String.join(", ", parts);
     }
 
     private ConnectionLimits limits() {
@@ -219,6 +221,10 @@ final class ServeCommand implements Callable<Integer> {
     /** A {@code HOST:PORT} option. */
     record HostPort(String host, int port) {
         static HostPort parse(CommonOptions common, String option, String value) {
+            return parse(common.spec.commandLine(), option, value);
+        }
+
+        static HostPort parse(CommandLine command, String option, String value) {
             int colon = value.lastIndexOf(':');
             String host = colon < 0 ? "" : value.substring(0, colon);
             if (host.startsWith("[") && host.endsWith("]")) {
@@ -232,7 +238,7 @@ final class ServeCommand implements Callable<Integer> {
             } catch (NumberFormatException e) {
                 // reported below
             }
-            throw new ParameterException(common.spec.commandLine(), option + " must be HOST:PORT with a port from 0 to "
+            throw new ParameterException(command, option + " must be HOST:PORT with a port from 0 to "
                     + "65535, not '" + value + "'");
         }
     }

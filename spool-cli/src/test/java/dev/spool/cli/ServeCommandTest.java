@@ -71,8 +71,8 @@ class ServeCommandTest {
                     new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream(), true),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             assertThat(code).isEqualTo(SpoolCommand.EXIT_USAGE);
-            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("spool: refusing --")
-                    .contains("0.0.0.0:0: Spool has no authentication yet").contains("--allow-remote-unauthenticated")
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("spool: refusing ")
+                    .contains("0.0.0.0:0: it does not authenticate").contains("--allow-remote-unauthenticated")
                     .hasLineCount(1);
         }
         assertThat(data).as("nothing created before the refusal").doesNotExist();
@@ -97,7 +97,7 @@ class ServeCommandTest {
     }
 
     /** {@code spool serve} running in-process on a thread of its own, up once its first line is printed. */
-    private record Serving(FirstLine out, ServeCommand serve, Thread thread, int[] code) {
+    record Serving(FirstLine out, ServeCommand serve, Thread thread, int[] code) {
         static Serving start(String... args) throws InterruptedException {
             FirstLine out = new FirstLine();
             ByteArrayOutputStream err = new ByteArrayOutputStream();

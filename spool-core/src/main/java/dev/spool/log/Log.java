@@ -200,6 +200,32 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * Appends one record with a key, stamped with the current time, under the log's durability;
+     * returns its offset. For many records, build batches ({@link dev.spool.log.record.BatchBuilder})
+     * and {@link #append(ByteBuffer)} them: one append per record costs a write each.
+     *
+     * @throws dev.spool.log.record.RecordTooLargeException when the record exceeds the log's batch limit
+     */
+    public long append(byte[] key, byte[] value) throws IOException {
+        return append(SingleRecord.batch(clockMs.getAsLong(), Objects.requireNonNull(key, "key"),
+                Objects.requireNonNull(value, "value"), config.batchBytesMax())).firstOffset();
+    }
+
+    /** As {@link #append(byte[], byte[])}, for a record without a key. */
+    public long append(byte[] value) throws IOException {
+        return append(SingleRecord.batch(clockMs.getAsLong(), null, Objects.requireNonNull(value, "value"),
+                config.batchBytesMax())).firstOffset();
+    }
+
+    /**
+     * A reader that walks the records from {@code offset} on, one at a time, and waits for more
+     * at the end ({@link LogTailer}). Tailers are independent of each other and of the writer.
+     */
+    public LogTailer tailer(long offset) {
+        return new LogTailer(this, offset);
+    }
+
+    /**
      * Appends with the given durability and waits for the acknowledgement: after the write for
      * {@link Durability#NONE}, after an fsync covering the records for {@link Durability#STRICT}
      * (shared with concurrent strict appends: group commit). Validation errors

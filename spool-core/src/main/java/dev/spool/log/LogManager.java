@@ -234,6 +234,28 @@ public final class LogManager implements AutoCloseable {
         return topics.log(topic, partition);
     }
 
+    /**
+     * The log of a single-partition topic, creating the topic (one partition, the default
+     * settings) when it does not exist: the shortest way to an embedded log.
+     *
+     * @throws IllegalArgumentException when the topic exists with more than one partition (use {@link #log(String, int)})
+     */
+    public Log logOrCreate(String topic) throws IOException {
+        if (!topicExists(topic)) {
+            try {
+                createTopic(topic, 1);
+            } catch (TopicExistsException raced) {
+                // created meanwhile by another thread: use it
+            }
+        }
+        int partitions = partitionCount(topic);
+        if (partitions != 1) {
+            throw new IllegalArgumentException("Topic '" + topic + "' has " + partitions
+                    + " partitions; name the partition: log(\"" + topic + "\", partition)");
+        }
+        return log(topic, 0);
+    }
+
     /** The log of one partition, if there is one; throws {@link PartitionOfflineException} if its files are damaged. */
     public Optional<Log> findLog(String topic, int partition) {
         return topics.find(topic, partition).map(entry -> entry.openLog());

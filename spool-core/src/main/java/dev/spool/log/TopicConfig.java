@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * A topic's own settings, kept with its partitions ({@link TopicConfigFile}) and applied to every
+ * A topic's own settings, kept with its partitions ({@link dev.spool.log.catalog.TopicConfigFile}) and applied to every
  * partition's log: the default durability of its appends, the codec producers should compress
  * with, whether its logs keep a hash chain, and the Kafka overrides set on it
  * ({@link TopicSetting}: retention, segment roll, batch size limit, timestamp policy). Only the
@@ -124,7 +124,7 @@ public record TopicConfig(Durability durability, CompressionType compression, bo
     /**
      * {@code base} with this topic's settings. A log's batch limit is also the bound its recovery
      * and readers trust batch lengths up to, so it never falls below {@code batchBytesMaxStored},
-     * the largest limit the topic had before ({@link TopicConfigFile} keeps it): lowering
+     * the largest limit the topic had before ({@link dev.spool.log.catalog.TopicConfigFile} keeps it): lowering
      * {@code max.message.bytes} must not make the batches written under the old limit look
      * corrupt. The Kafka server enforces the exact, lower value on produce. Kafka's wider ranges
      * map onto the log as follows:

@@ -5,6 +5,7 @@ import dev.spool.kafka.api.KafkaApis;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.metrics.ServerMetrics;
 import dev.spool.kafka.network.NetworkServer;
+import dev.spool.kafka.network.TlsContexts;
 import dev.spool.kafka.producer.ProducerIdManager;
 import dev.spool.log.LogManager;
 import dev.spool.log.io.FileIO;
@@ -83,16 +84,18 @@ public final class KafkaServer implements AutoCloseable {
         try {
             // The advertised port may be the bound one, known only after binding: the handlers read
             // it through this holder.
+            // TLS material is read once, before anything listens: a file it cannot use stops the start.
+            TlsContexts tls = TlsContexts.create(config.security().tls(), config.listeners());
             AdvertisedAddress advertised = new AdvertisedAddress(config);
             KafkaApis apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer,
                     metrics);
-            NetworkServer network = NetworkServer.start(config.listeners(),
+            NetworkServer network = NetworkServer.start(config.listeners(), tls,
                     config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
                     metrics);
-            advertised.bound(network.localAddress().getPort());
+            advertised.bound(network.boundAddresses());
             KafkaServer server = new KafkaServer(config, network, apis, handlers, timer, coordinator);
-            LOG.info("Serving the Kafka protocol on {} (advertised as {}:{}), data in {}", network.boundAddresses().values(),
-                    advertised.host(), advertised.port(), manager.dataDir());
+            LOG.info("Serving the Kafka protocol on {} (advertised as {}), data in {}", network.boundAddresses().values(),
+                    advertised.describe(), manager.dataDir());
             return server;
         } catch (IOException | RuntimeException e) {
             handlers.shutdownNow();

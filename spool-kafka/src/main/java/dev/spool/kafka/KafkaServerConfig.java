@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param listeners                    where to listen and with which security protocol, one listener per
  *                                     protocol; {@code PLAINTEXT://127.0.0.1:9092} unless told otherwise (a port
  *                                     of 0 picks a free one: {@link KafkaServer#port()} tells which)
- * @param advertisedHost               host clients of the first listener are told to connect to (Metadata,
- *                                     FindCoordinator); empty means its listen host
- * @param advertisedPort               port clients of the first listener are told; 0 means the bound port
+ * @param advertisedListeners          where clients of each listener are told to connect (Metadata,
+ *                                     FindCoordinator, DescribeCluster), as Kafka's {@code advertised.listeners}:
+ *                                     at most one per listener, named by its protocol; a listener without one
+ *                                     advertises its listen host, and a port of 0 means the port bound
  * @param requestBytesMax              largest request frame accepted (Kafka {@code socket.request.max.bytes});
  *                                     a larger length prefix closes the connection before anything is allocated
  * @param connectionsMax               most client connections open at once; more are closed on accept
@@ -38,7 +39,7 @@ import java.util.Objects;
  *                                     beyond it are refused, so clients cannot exhaust file descriptors and memory
  * @param security                     TLS material, SASL mechanisms and the authorizer
  */
-public record KafkaServerConfig(List<Listener> listeners, String advertisedHost, int advertisedPort,
+public record KafkaServerConfig(List<Listener> listeners, List<Listener> advertisedListeners,
                                 int requestBytesMax, int connectionsMax, boolean autoCreateTopics,
                                 int defaultPartitions, Durability acksAllDurability, long producerStateScanBytes,
                                 int producersPerPartitionMax, long shutdownTimeoutMs, boolean zeroCopyFetch,
@@ -58,7 +59,7 @@ public record KafkaServerConfig(List<Listener> listeners, String advertisedHost,
 
     public KafkaServerConfig {
         listeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
-        Objects.requireNonNull(advertisedHost, "advertisedHost");
+        advertisedListeners = List.copyOf(Objects.requireNonNull(advertisedListeners, "advertisedListeners"));
         Objects.requireNonNull(acksAllDurability, "acksAllDurability");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(security, "security");
@@ -68,7 +69,7 @@ public record KafkaServerConfig(List<Listener> listeners, String advertisedHost,
         if (listeners.stream().map(Listener::protocol).distinct().count() != listeners.size()) {
             throw new IllegalArgumentException("listeners " + listeners + " name a protocol twice");
         }
-        requirePort("advertisedPort", advertisedPort);
+        requireAdvertisedListenersMatch(listeners, advertisedListeners);
         if (requestBytesMax < 64) {
             throw new IllegalArgumentException("requestBytesMax must be at least 64, was " + requestBytesMax);
         }
@@ -94,103 +95,135 @@ public record KafkaServerConfig(List<Listener> listeners, String advertisedHost,
         return listeners.get(0).port();
     }
 
-    private static void requirePort(String name, int port) {
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(name + " must be 0 to 65535, was " + port);
+    private static void requireAdvertisedListenersMatch(List<Listener> listeners, List<Listener> advertised) {
+        for (Listener listener : advertised) {
+            if (listeners.stream().noneMatch(l -> l.protocol() == listener.protocol())) {
+                throw new IllegalArgumentException("advertised listener " + listener + " names no listener; the"
+                        + " listeners are " + listeners);
+            }
         }
+        if (advertised.stream().map(Listener::protocol).distinct().count() != advertised.size()) {
+            throw new IllegalArgumentException("advertised listeners " + advertised + " name a protocol twice");
+        }
+    }
+
+    /** The advertised listeners whose protocol is among {@code listeners}' (the rest have nothing to advertise). */
+    private static List<Listener> advertisedFor(List<Listener> listeners, List<Listener> advertised) {
+        return advertised.stream()
+                .filter(a -> listeners.stream().anyMatch(l -> l.protocol() == a.protocol()))
+                .toList();
     }
 
     /** 127.0.0.1:9092, auto-created topics of one partition, acks=all waits for an fsync. */
     public static KafkaServerConfig defaults() {
-        return new KafkaServerConfig(List.of(Listener.plaintext(DEFAULT_HOST, DEFAULT_PORT)), "", 0, DEFAULT_REQUEST_BYTES_MAX,
+        return new KafkaServerConfig(List.of(Listener.plaintext(DEFAULT_HOST, DEFAULT_PORT)), List.of(), DEFAULT_REQUEST_BYTES_MAX,
                 DEFAULT_CONNECTIONS_MAX, true, 1, Durability.STRICT, DEFAULT_PRODUCER_STATE_SCAN_BYTES,
                 DEFAULT_PRODUCERS_PER_PARTITION_MAX, DEFAULT_SHUTDOWN_TIMEOUT_MS, true, ConnectionLimits.defaults(),
                 DEFAULT_PARTITIONS_MAX, SecuritySettings.defaults());
     }
 
-    /** One {@code PLAINTEXT} listener on {@code host:port}. */
+    /** One {@code PLAINTEXT} listener on {@code host:port} (advertised listeners of other protocols are dropped). */
     public KafkaServerConfig withListen(String host, int port) {
-        return new KafkaServerConfig(List.of(Listener.plaintext(host, port)), advertisedHost, advertisedPort,
+        List<Listener> next = List.of(Listener.plaintext(host, port));
+        return new KafkaServerConfig(next, advertisedFor(next, advertisedListeners),
                 requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
+    /**
+     * Advertises {@code host:port} for the first listener (port 0: the port it binds); an empty host
+     * and port 0 advertise its listen address.
+     */
     public KafkaServerConfig withAdvertised(String host, int port) {
-        return new KafkaServerConfig(listeners, host, port, requestBytesMax, connectionsMax,
+        Listener first = listeners.get(0);
+        List<Listener> next = new java.util.ArrayList<>(advertisedListeners);
+        next.removeIf(a -> a.protocol() == first.protocol());
+        if (!host.isEmpty() || port != 0) {
+            next.add(0, new Listener(first.protocol(), host.isEmpty() ? first.host() : host, port));
+        }
+        return withAdvertisedListeners(next);
+    }
+
+    /** Advertises each of {@code next} for the listener of its protocol (instead of those so far). */
+    public KafkaServerConfig withAdvertisedListeners(List<Listener> next) {
+        return new KafkaServerConfig(listeners, next, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withRequestBytesMax(int bytes) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, bytes, connectionsMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, bytes, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withConnectionsMax(int connections) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connections, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withAutoCreateTopics(boolean enabled) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, enabled, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withDefaultPartitions(int partitions) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, autoCreateTopics, partitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withAcksAllDurability(Durability durability) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, durability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withProducerState(long scanBytes, int producersPerPartition) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, scanBytes,
                 producersPerPartition, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withZeroCopyFetch(boolean enabled) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, enabled, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withShutdownTimeoutMs(long ms) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, ms, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withLimits(ConnectionLimits next) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, next, partitionsMax, security);
     }
 
     public KafkaServerConfig withPartitionsMax(int partitions) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax,
                 connectionsMax, autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitions, security);
     }
 
-    /** Listens where {@code next} say, each with its protocol (instead of the listeners so far). */
+    /**
+     * Listens where {@code next} say, each with its protocol (instead of the listeners so far);
+     * advertised listeners of protocols no longer listened on are dropped.
+     */
     public KafkaServerConfig withListeners(List<Listener> next) {
-        return new KafkaServerConfig(next, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
+        return new KafkaServerConfig(next, advertisedFor(next, advertisedListeners), requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, security);
     }
 
     public KafkaServerConfig withSecurity(SecuritySettings next) {
-        return new KafkaServerConfig(listeners, advertisedHost, advertisedPort, requestBytesMax, connectionsMax,
+        return new KafkaServerConfig(listeners, advertisedListeners, requestBytesMax, connectionsMax,
                 autoCreateTopics, defaultPartitions, acksAllDurability, producerStateScanBytes,
                 producersPerPartitionMax, shutdownTimeoutMs, zeroCopyFetch, limits, partitionsMax, next);
     }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * (its dirty part too young) cannot make it spin.
  *
  * <h2>Why a thread of its own</h2>
- * A round reads and rewrites whole segments at the throttled rate ({@link CleanerSettings#ioBytesPerSecond}):
+ * A round reads and rewrites whole segments at the throttled rate ({@link dev.spool.log.CleanerSettings#ioBytesPerSecond()}):
  * minutes on a large log. On the log manager's shared executor it would hold up the checkpoint,
  * flush and retention tasks, which run one at a time, for as long. Here it holds nothing of
  * theirs; it takes a log's writer lock only for each group's swap.

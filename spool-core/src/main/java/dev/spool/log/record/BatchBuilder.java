@@ -134,7 +134,10 @@ public final class BatchBuilder {
     /**
      * Appends a record without headers. {@code key} and {@code value} may be {@code null}
      * (Kafka's null key and tombstone value); their remaining bytes are copied, their positions
-     * untouched. Returns {@code false}, writing nothing, if the record does not fit.
+     * untouched. Returns {@code false}, writing nothing, when the batch is too full for the record:
+     * build it and append the record to the next one.
+     *
+     * @throws RecordTooLargeException when the record would not fit even an empty batch
      */
     public boolean tryAppend(long timestamp, ByteBuffer key, ByteBuffer value) {
         return tryAppend(timestamp, key, value, null);
@@ -167,6 +170,9 @@ public final class BatchBuilder {
         int body = bodySize(timestampDelta, recordCount, keyBytes, valueBytes, headers);
         int total = Varint.sizeOfInt(body) + body;
         if (total > buffer.limit() - buffer.position()) {
+            if (recordCount == 0) {
+                throw new RecordTooLargeException((long) RecordBatch.HEADER_BYTES + total, batchBytesMax);
+            }
             return false;
         }
         if (recordCount == 0) {
@@ -199,14 +205,13 @@ public final class BatchBuilder {
         return true;
     }
 
-    /** Appends or throws {@link IllegalStateException} naming the sizes when the record does not fit. */
+    /**
+     * Appends or throws: {@link RecordTooLargeException} when the record would not fit even an
+     * empty batch, {@link IllegalStateException} when this batch is too full for it.
+     */
     public void append(long timestamp, ByteBuffer key, ByteBuffer value, Header[] headers) {
         if (!tryAppend(timestamp, key, value, headers)) {
-            throw new IllegalStateException(recordCount == 0
-                    ? "Record of " + recordSizeInBytes(0, 0, key == null ? -1 : key.remaining(),
-                            value == null ? -1 : value.remaining(), headers)
-                            + " bytes does not fit a batch of at most " + batchBytesMax + " bytes"
-                    : "Batch is full (" + sizeInBytes() + " bytes); build it and start another");
+            throw new IllegalStateException("Batch is full (" + sizeInBytes() + " bytes); build it and start another");
         }
     }
 

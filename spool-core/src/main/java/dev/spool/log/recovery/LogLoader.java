@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Files in the directory</h2>
  * <table>
+ * <caption>Files found in a partition directory</caption>
  * <tr><th>found</th><th>cause</th><th>action</th></tr>
  * <tr><td>{@code *.deleted}</td><td>crash while deleting a segment</td><td>finish: delete it</td></tr>
  * <tr><td>{@code *.tmp}</td><td>crash while writing a file that was never renamed into place</td><td>delete it</td></tr>
@@ -44,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * every byte after a clean shutdown, were forced to disk (the marker and the checkpoint are written
  * only after a flush), so they can be damaged but never torn, and damage there is never cut.
  * <table>
+ * <caption>How the end of a scanned segment is classified</caption>
  * <tr><th>state</th><th>cause</th><th>action</th></tr>
  * <tr><td>C1 clean marker</td><td>clean shutdown: everything was flushed</td>
  *     <td>no scan; read the last segment's index and the headers after its last entry; other indexes
@@ -82,6 +84,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Compaction's leftovers (before the segments are listed; {@code CleanerFiles})</h2>
  * <table>
+ * <caption>Compaction leftovers</caption>
  * <tr><th>state</th><th>cause</th><th>action</th></tr>
  * <tr><td>K1 {@code B.log.cleaned}</td><td>crash while a cleaned group was written, before its
  *     commit point</td><td>delete it; the old segments are untouched</td></tr>
@@ -96,6 +99,7 @@ import org.slf4j.LoggerFactory;
  * checkpointed recovery point (every entry after a clean shutdown; with no checkpoint, those
  * below the last segment): the flush that moved that point wrote and forced them after the data.
  * <table>
+ * <caption>Index entries below the recovery point</caption>
  * <tr><th>state</th><th>cause</th><th>action</th></tr>
  * <tr><td>H1 sidecar of a scanned segment missing, or its header fails its CRC or checks</td>
  *     <td>crash before the segment's first flush, or damage</td>

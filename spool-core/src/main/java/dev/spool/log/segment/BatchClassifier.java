@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
  *
  * <h2>The rules, in the order they apply</h2>
  * <table>
+ * <caption>How a position is classified</caption>
  * <tr><th>at the position</th><th>kind</th></tr>
  * <tr><td>no byte left (the position is the size)</td><td>{@link Kind#END}</td></tr>
  * <tr><td>fewer bytes than the 12 of offset and length</td><td>{@link Kind#TORN_TAIL}</td></tr>

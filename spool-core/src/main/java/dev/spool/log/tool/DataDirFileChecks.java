@@ -26,6 +26,7 @@ import java.util.UUID;
  * The engine's files beside the segments, checked with their own codecs for {@code spool verify}
  * (the segments and indexes are {@link LogVerifier}'s):
  * <table>
+ * <caption>The files checked beside the segments</caption>
  * <tr><th>file</th><th>finding</th><th>severity</th></tr>
  * <tr><td>{@code recovery-point-offset-checkpoint}, {@code log-start-offset-checkpoint}
  *     ({@link OffsetCheckpointFile})</td><td>does not parse: the log manager ignores it and scans

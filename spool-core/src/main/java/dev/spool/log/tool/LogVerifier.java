@@ -29,6 +29,7 @@ import java.util.TreeMap;
  *
  * <h2>What is checked</h2>
  * <table>
+ * <caption>What spool verify checks</caption>
  * <tr><th>check</th><th>severity of a failure</th></tr>
  * <tr><td>every batch of every segment: length in bounds, magic 2, CRC-32C, offset deltas against
  *     the record count, and (uncompressed batches) the framing of every record</td><td>error</td></tr>

@@ -1,5 +1,6 @@
 package dev.spool.kafka.api;
 
+import dev.spool.kafka.network.Session;
 import dev.spool.kafka.producer.ProducerStateTable;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
@@ -49,7 +50,7 @@ final class DescribeHandler {
         this.node = node;
     }
 
-    Response describeCluster(ParsedRequest request) {
+    Response describeCluster(ParsedRequest request, Session session) {
         DescribeClusterRequestData data = (DescribeClusterRequestData) request.request().data();
         DescribeClusterResponseData response = new DescribeClusterResponseData()
                 .setClusterId(MetadataHandler.CLUSTER_ID).setControllerId(MetadataHandler.NODE_ID);
@@ -60,7 +61,7 @@ final class DescribeHandler {
                     + "(endpoint type " + ENDPOINT_BROKERS + "), not endpoint type " + data.endpointType()));
         }
         response.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
-                .setBrokerId(MetadataHandler.NODE_ID).setHost(node.host()).setPort(node.port()));
+                .setBrokerId(MetadataHandler.NODE_ID).setHost(node.host(session)).setPort(node.port(session)));
         return Response.to(request, response);
     }
 

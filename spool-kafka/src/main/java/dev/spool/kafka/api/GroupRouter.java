@@ -57,7 +57,7 @@ final class GroupRouter {
         this.partitions = partitions;
     }
 
-    Response findCoordinator(ParsedRequest request) {
+    Response findCoordinator(ParsedRequest request, Session session) {
         FindCoordinatorRequestData data = (FindCoordinatorRequestData) request.request().data();
         boolean group = data.keyType() == FindCoordinatorRequest.CoordinatorType.GROUP.id();
         boolean transaction = data.keyType() == FindCoordinatorRequest.CoordinatorType.TRANSACTION.id();
@@ -76,7 +76,7 @@ final class GroupRouter {
         if (request.version() < 4) {
             response.setErrorCode(error.code()).setErrorMessage(message);
             if (error == Errors.NONE) {
-                response.setNodeId(MetadataHandler.NODE_ID).setHost(node.host()).setPort(node.port());
+                response.setNodeId(MetadataHandler.NODE_ID).setHost(node.host(session)).setPort(node.port(session));
             } else {
                 response.setNodeId(-1).setHost("").setPort(-1);
             }
@@ -85,7 +85,7 @@ final class GroupRouter {
                 FindCoordinatorResponseData.Coordinator out = new FindCoordinatorResponseData.Coordinator()
                         .setKey(key).setErrorCode(error.code()).setErrorMessage(message);
                 if (error == Errors.NONE) {
-                    out.setNodeId(MetadataHandler.NODE_ID).setHost(node.host()).setPort(node.port());
+                    out.setNodeId(MetadataHandler.NODE_ID).setHost(node.host(session)).setPort(node.port(session));
                 } else {
                     out.setNodeId(-1).setHost("").setPort(-1);
                 }

@@ -113,10 +113,10 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case PRODUCE -> produce.handle(request);
                 case FETCH -> fetch.handle(request);
                 case API_VERSIONS -> now(apiVersions(request));
-                case METADATA -> now(metadata.handle(request));
+                case METADATA -> now(metadata.handle(request, session));
                 case LIST_OFFSETS -> now(listOffsets.handle(request));
                 case INIT_PRODUCER_ID -> now(initProducerId(request));
-                case FIND_COORDINATOR -> now(groups.findCoordinator(request));
+                case FIND_COORDINATOR -> now(groups.findCoordinator(request, session));
                 case CREATE_TOPICS -> now(topics.createTopics(request));
                 case DELETE_TOPICS -> now(topics.deleteTopics(request));
                 case DESCRIBE_CONFIGS -> now(configs.describeConfigs(request));
@@ -125,7 +125,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case CREATE_PARTITIONS -> now(partitionAdmin.createPartitions(request));
                 case DELETE_RECORDS -> now(partitionAdmin.deleteRecords(request));
                 case OFFSET_FOR_LEADER_EPOCH -> now(partitionAdmin.offsetForLeaderEpoch(request));
-                case DESCRIBE_CLUSTER -> now(describe.describeCluster(request));
+                case DESCRIBE_CLUSTER -> now(describe.describeCluster(request, session));
                 case DESCRIBE_LOG_DIRS -> now(describe.describeLogDirs(request));
                 case DESCRIBE_PRODUCERS -> now(describe.describeProducers(request));
                 case DESCRIBE_ACLS -> now(Response.to(request, new DescribeAclsResponseData()

@@ -1,5 +1,6 @@
 package dev.spool.kafka.api;
 
+import dev.spool.kafka.network.Session;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import java.io.IOException;
@@ -30,7 +31,8 @@ final class MetadataHandler {
         this.node = node;
     }
 
-    Response handle(ParsedRequest request) throws IOException {
+    /** Answers with the endpoint of the listener {@code session} came in on. */
+    Response handle(ParsedRequest request, Session session) throws IOException {
         MetadataRequestData data = (MetadataRequestData) request.request().data();
         short version = request.version();
         boolean autoCreate = partitions.config().autoCreateTopics() && (version < 4 || data.allowAutoTopicCreation());
@@ -39,7 +41,7 @@ final class MetadataHandler {
                 .setClusterId(CLUSTER_ID)
                 .setControllerId(NODE_ID);
         response.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                .setNodeId(NODE_ID).setHost(node.host()).setPort(node.port()));
+                .setNodeId(NODE_ID).setHost(node.host(session)).setPort(node.port(session)));
         if (all) {
             for (String name : partitions.manager().topics()) {
                 response.topics().add(describe(name, false));

@@ -6,6 +6,9 @@ import dev.spool.kafka.protocol.ResponseEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,7 +20,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.SSLException;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,9 +168,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Closes a connection idle for {@link ConnectionLimits#connectionIdleMsMax()}, unless a request of it is in hand. */
+    /**
+     * Closes a connection idle for {@link ConnectionLimits#connectionIdleMsMax()}, unless a request of it is in hand;
+     * notes the end of a TLS handshake.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            tlsHandshakeDone(ctx, handshake);
+        }
         if (event instanceof IdleStateEvent && !busy && queued.isEmpty() && !closed) {
             LOG.debug("Closing connection from {}: idle longer than connections.max.idle.ms", describe());
             server.metrics().connectionIdleClosed();
@@ -173,6 +184,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         super.userEventTriggered(ctx, event);
+    }
+
+    /**
+     * On an {@code SSL} listener a verified client certificate names the principal (before the
+     * first request is read: the TLS handler reports the handshake before passing on data).
+     */
+    private void tlsHandshakeDone(ChannelHandlerContext ctx, SslHandshakeCompletionEvent handshake) {
+        if (!handshake.isSuccess()) {
+            LOG.info("TLS handshake with {} failed: {}", describe(), handshake.cause().getMessage() != null
+                    ? handshake.cause().getMessage() : handshake.cause().toString());
+            return;
+        }
+        if (listener.protocol() == SecurityProtocol.SSL) {
+            TlsContexts.peerPrincipal(ctx.pipeline().get(SslHandler.class).engine().getSession())
+                    .ifPresent(session::authenticated);
+        }
     }
 
     @Override
@@ -202,7 +229,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable thrown) {
+        // The TLS handler wraps what it cannot decrypt (a plaintext client, a failed handshake).
+        Throwable cause = thrown instanceof DecoderException && thrown.getCause() instanceof SSLException
+                ? thrown.getCause() : thrown;
         if (cause instanceof IOException) {
             LOG.debug("Connection from {} failed: {}", describe(), cause.getMessage());
         } else {

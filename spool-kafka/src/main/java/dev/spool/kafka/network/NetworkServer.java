@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@link io.netty.channel.FileRegion} of any kind with {@code transferTo}, which keeps Fetch zero-copy
  * through Spool's file interface).
  *
- * <p>Listens on one socket per {@link Listener}; each connection's {@link Session} knows which.
+ * <p>Listens on one socket per {@link Listener}; each connection's {@link Session} knows which. A
+ * connection of a TLS listener starts its pipeline with the TLS handler ({@link TlsContexts}), so
+ * framing and everything after see plain bytes; a TLS listener sends Fetch data through the heap.
  * Owns one acceptor thread and a few I/O threads; request handling itself happens wherever
  * the {@link RequestProcessor} puts it. Connections beyond {@code connectionsMax}, or beyond
  * {@link ConnectionLimits#connectionsPerIpMax()} from one address, are closed as soon as they are
@@ -50,6 +52,7 @@ public final class NetworkServer implements AutoCloseable {
     private final NetworkMetrics metrics;
     private final int connectionsMax;
     private final ConnectionLimits limits;
+    private final TlsContexts tls;
     /** Open connections per client address, for {@link ConnectionLimits#connectionsPerIpMax()}. */
     private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
@@ -61,12 +64,13 @@ public final class NetworkServer implements AutoCloseable {
     private volatile boolean closed;
 
     private NetworkServer(EventLoopGroup acceptor, EventLoopGroup workers, NetworkMetrics metrics, int connectionsMax,
-                          ConnectionLimits limits) {
+                          ConnectionLimits limits, TlsContexts tls) {
         this.acceptor = acceptor;
         this.workers = workers;
         this.metrics = metrics;
         this.connectionsMax = connectionsMax;
         this.limits = limits;
+        this.tls = tls;
     }
 
     /**
@@ -78,13 +82,25 @@ public final class NetworkServer implements AutoCloseable {
     public static NetworkServer start(List<Listener> listeners, int requestBytesMax, int connectionsMax,
                                       ConnectionLimits limits, int ioThreads, RequestProcessor processor,
                                       NetworkMetrics metrics) throws IOException {
+        return start(listeners, TlsContexts.none(), requestBytesMax, connectionsMax, limits, ioThreads, processor,
+                metrics);
+    }
+
+    /**
+     * Binds every listener as above; connections of the TLS listeners start with a handshake in
+     * {@code tls}'s context.
+     */
+    public static NetworkServer start(List<Listener> listeners, TlsContexts tls, int requestBytesMax,
+                                      int connectionsMax, ConnectionLimits limits, int ioThreads,
+                                      RequestProcessor processor, NetworkMetrics metrics) throws IOException {
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("spool-kafka-accept", true),
                 NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(ioThreads,
                 new DefaultThreadFactory("spool-kafka-io", true), NioIoHandler.newFactory());
-        NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax, limits);
+        NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax, limits, tls);
         try {
             for (Listener listener : listeners) {
+                tls.requireContextFor(listener);
                 ServerBootstrap bootstrap = server.bootstrap(listener, requestBytesMax, processor);
                 try {
                     server.listening.put(listener,
@@ -161,6 +177,7 @@ public final class NetworkServer implements AutoCloseable {
                 .addLast("frames", new FrameDecoder(RequestDecoder.HEADER_FIXED_BYTES, requestBytesMax,
                         limits.requestReadMsMax()))
                 .addLast("requests", new ConnectionHandler(processor, this, listener));
+        tls.addFirst(channel.pipeline(), listener);
     }
 
     /** The address the first listener listens on (with the real port when 0 was asked). */

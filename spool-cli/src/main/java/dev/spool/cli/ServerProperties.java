@@ -1,0 +1,206 @@
+package dev.spool.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * {@code spool serve}'s settings from a properties file ({@code --config FILE}) and the environment,
+ * under Kafka's key names where Kafka has the setting ({@code listeners}, {@code log.dirs},
+ * {@code num.partitions} …), so a broker's {@code server.properties} lines carry over.
+ *
+ * <p>Precedence, highest first: the command line, the environment ({@code SPOOL_} and the key in
+ * capitals with dots as underscores: {@code SPOOL_NUM_PARTITIONS=3}), the file, the built-in
+ * default. Each key sets one serve option ({@link #KEYS}); an unknown key in the file is an
+ * error naming the closest known one, so a typo never passes silently. An unknown {@code SPOOL_}
+ * variable is ignored (the environment holds many things).
+ */
+final class ServerProperties {
+    /** The variables of the environment that set a key: this prefix, then the key in capitals, dots as underscores. */
+    static final String ENV_PREFIX = "SPOOL_";
+
+    /** One setting: its Kafka-style key, the option it sets, and how a value becomes the option's value. */
+    record Key(String name, String option, UnaryOperator<String> toOption, String note) {
+        String envName() {
+            return ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('.', '_');
+        }
+    }
+
+    /** Every key, in the order the configuration reference lists them. */
+    static final List<Key> KEYS = List.of(
+            key("listen", "--listen", "host:port of the one PLAINTEXT listener"),
+            key("advertised.listen", "--advertise", "host:port clients are told to connect to"),
+            new Key("log.dirs", "--data-dir", ServerProperties::oneDirectory, "one directory (Kafka allows a list)"),
+            key("num.partitions", "--partitions", ""),
+            new Key("auto.create.topics.enable", "--no-auto-create-topics", ServerProperties::inverted,
+                    "true or false"),
+            key("socket.request.max.bytes", "--request-bytes-max", ""),
+            key("max.connections", "--connections-max", ""),
+            key("max.connections.per.ip", "--max-connections-per-ip", ""),
+            key("connections.max.idle.ms", "--connections-max-idle-ms", ""),
+            key("fetch.max.bytes", "--fetch-max-bytes", ""),
+            key("max.partitions", "--max-partitions", ""),
+            key("metrics.listen", "--metrics-listen", "host:port of the Prometheus endpoint"));
+
+    private ServerProperties() {
+    }
+
+    private static Key key(String name, String option, String note) {
+        return new Key(name, option, UnaryOperator.identity(), note);
+    }
+
+    /**
+     * Sets every option of {@code spec} that the command line left alone from the environment or,
+     * failing that, the file (when {@code file} is present).
+     *
+     * @throws ParameterException naming the file, key and value for an unreadable file, an unknown
+     *                            key or a value the option does not take
+     */
+    static void apply(CommandSpec spec, Optional<Path> file, Map<String, String> env) {
+        Map<String, String> fromFile = file.map(path -> read(spec, path)).orElse(Map.of());
+        ParseResult given = spec.commandLine().getParseResult();
+        for (Key key : KEYS) {
+            OptionSpec option = spec.findOption(key.option());
+            if (option == null) {
+                throw new IllegalStateException("configuration key " + key.name() + " names no option " + key.option());
+            }
+            if (given != null && given.hasMatchedOption(key.option())) {
+                continue;
+            }
+            String source;
+            String value;
+            if (env.containsKey(key.envName())) {
+                source = "environment variable " + key.envName();
+                value = env.get(key.envName());
+            } else if (fromFile.containsKey(key.name())) {
+                source = file.orElseThrow() + ": " + key.name();
+                value = fromFile.get(key.name());
+            } else {
+                continue;
+            }
+            set(spec, option, key, source, value.trim());
+        }
+    }
+
+    private static void set(CommandSpec spec, OptionSpec option, Key key, String source, String value) {
+        String converted;
+        try {
+            converted = key.toOption().apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), source + "=" + value + ": " + e.getMessage());
+        }
+        Class<?> type = option.type();
+        try {
+            if (type == int.class || type == Integer.class) {
+                option.setValue(Integer.parseInt(converted));
+            } else if (type == long.class || type == Long.class) {
+                option.setValue(Long.parseLong(converted));
+            } else if (type == boolean.class || type == Boolean.class) {
+                option.setValue(parseBoolean(converted));
+            } else if (type == Path.class) {
+                option.setValue(Path.of(converted));
+            } else {
+                option.setValue(converted);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), source + "=" + value + ": expected "
+                    + (type == boolean.class ? "true or false" : "a number" + (key.note().isEmpty() ? "" : " (" + key.note() + ")"))
+                    + " for " + key.option());
+        }
+    }
+
+    private static boolean parseBoolean(String value) {
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new IllegalArgumentException(value);
+    }
+
+    private static String inverted(String value) {
+        return String.valueOf(!parseBoolean(value));
+    }
+
+    private static String oneDirectory(String value) {
+        if (value.contains(",")) {
+            throw new IllegalArgumentException("Spool keeps its data in one directory; name one");
+        }
+        return value;
+    }
+
+    private static Map<String, String> read(CommandSpec spec, Path path) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new ParameterException(spec.commandLine(), "--config " + path + ": no such file");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--config " + path + ": cannot be read: " + e.getMessage());
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        List<String> unknown = new ArrayList<>();
+        for (String name : new TreeSet<>(properties.stringPropertyNames())) {
+            if (KEYS.stream().anyMatch(key -> key.name().equals(name))) {
+                values.put(name, properties.getProperty(name));
+            } else {
+                unknown.add(name);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            String first = unknown.get(0);
+            throw new ParameterException(spec.commandLine(), "--config " + path + ": unknown key" + (unknown.size() > 1 ? "s " : " ")
+                    + String.join(", ", unknown) + closest(first).map(k -> " (did you mean " + k + "?)").orElse("")
+                    + "; the keys Spool takes are listed in docs/configuration.md");
+        }
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** The known key nearest {@code name} by edit distance, if it is near enough to be a typo. */
+    static Optional<String> closest(String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (Key key : KEYS) {
+            int distance = distance(name, key.name());
+            if (distance < bestDistance) {
+                best = key.name();
+                bestDistance = distance;
+            }
+        }
+        return bestDistance <= Math.max(2, name.length() / 4) ? Optional.ofNullable(best) : Optional.empty();
+    }
+
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}
