@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 
 /**
  * {@code spool serve} with its secure listeners, exactly as a user starts it: the users made first
@@ -78,11 +79,16 @@ final class SpoolSecureServer implements AutoCloseable {
     record Options(boolean listeners, boolean keystore, boolean pem, boolean sasl, boolean users) {
         static Options probe() {
             String serve = help("serve", "--help");
-            return new Options(serve.contains("--listeners"),
-                    serve.contains("--ssl-keystore ") && serve.contains("--ssl-keystore-password-file"),
-                    serve.contains("--ssl-certificate") && serve.contains("--ssl-key "),
-                    serve.contains("--sasl-mechanisms"),
-                    help("users", "add", "--help").contains("--password-file"));
+            return new Options(has(serve, "--listeners"),
+                    has(serve, "--ssl-keystore") && has(serve, "--ssl-keystore-password-file"),
+                    has(serve, "--ssl-certificate") && has(serve, "--ssl-key"),
+                    has(serve, "--sasl-mechanisms"),
+                    has(help("users", "add", "--help"), "--password-file"));
+        }
+
+        /** Whether the usage text {@code help} lists {@code option} itself (not merely a longer one it starts). */
+        private static boolean has(String help, String option) {
+            return Pattern.compile(Pattern.quote(option) + "(?![-\\w])").matcher(help).find();
         }
 
         /** Why the command cannot serve listeners of {@code protocol}; empty when it can. */
