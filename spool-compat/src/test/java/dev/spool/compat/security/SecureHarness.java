@@ -46,7 +46,8 @@ final class SecureHarness implements AutoCloseable {
                 // not in the metadata yet
             }
             if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("topic " + topic + " has no leader on " + target + " after " + WAIT_MS + " ms");
+                throw new AssertionError("topic " + topic + " has no leader on " + target + " after " + WAIT_MS
+                        + " ms");
             }
             Thread.sleep(100); // polling the metadata, which has no notification to wait on
         }
