@@ -2,6 +2,7 @@ package dev.spool.cli;
 
 import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.tool.EngineFileDump;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Header;
 import dev.spool.log.record.Record;
@@ -31,28 +32,41 @@ import picocli.CommandLine.Parameters;
  * {@code UNVERIFIED}, never as if sound.
  * A {@code .broken} copy kept by {@code spool repair} is dumped as the file it copies.
  */
-@Command(name = "dump", description = "Print the batches of a .log, or the entries of a .index or .timeindex, "
-        + "with CRC status.")
+@Command(name = "dump", description = "Print the batches of a .log (with CRC status), the entries of a .index or "
+        + ".timeindex, or what a checkpoint, topic.config or partition.metadata holds; exit code 1 when the file has "
+        + "problems.")
 final class DumpCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
-    @Parameters(paramLabel = "FILE", description = "A segment's .log, .index or .timeindex file.")
+    @Parameters(paramLabel = "FILE", description = "A segment's .log, .index or .timeindex file, an offset "
+            + "checkpoint, a topic.config or a partition.metadata.")
     Path file;
     @Option(names = "--records", description = "Also print every record of each .log batch.")
     boolean records;
+    /** Damaged batches, offset gaps and torn index tails found: any makes the exit code 1. */
+    private long problems;
 
     @Override
     public Integer call() throws Exception {
         String name = file.getFileName().toString().replaceFirst("\\.broken(\\.\\d+)?$", "");
         PrintStream out = common.root().out;
-        if (name.endsWith(SegmentFileNames.LOG_SUFFIX)) {
+        if (EngineFileDump.handles(file)) {
+            out.println("Dumping " + file);
+            EngineFileDump.lines(FileIO.real(), file).forEach(out::println); // a damaged file throws: exit code 1
+        } else if (name.endsWith(SegmentFileNames.LOG_SUFFIX)) {
             dumpLog(out, baseOffset(name, SegmentFileNames.LOG_SUFFIX));
         } else if (name.endsWith(SegmentFileNames.TIME_INDEX_SUFFIX)) {
             dumpTimeIndex(out, baseOffset(name, SegmentFileNames.TIME_INDEX_SUFFIX));
         } else if (name.endsWith(SegmentFileNames.INDEX_SUFFIX)) {
             dumpIndex(out, baseOffset(name, SegmentFileNames.INDEX_SUFFIX));
         } else {
-            throw new IllegalArgumentException("Cannot dump " + file + ": expected a .log, .index or .timeindex file");
+            throw new IllegalArgumentException("Cannot dump " + file + ": expected a .log, .index or .timeindex file, an "
+                    + "offset checkpoint, a topic.config or a partition.metadata");
+        }
+        if (problems > 0) {
+            out.flush();
+            common.root().err.println("spool: " + problems + " problem(s) in " + file);
+            return SpoolCommand.EXIT_ERROR;
         }
         return SpoolCommand.EXIT_OK;
     }
@@ -107,6 +121,7 @@ final class DumpCommand implements Callable<Integer> {
             }
             out.println(batches + " batch(es), " + recordCount + " record(s), " + size + " bytes; "
                     + (invalid == 0 ? "no problems" : invalid + " problem(s)"));
+            problems += invalid;
         }
     }
 
@@ -201,8 +216,9 @@ final class DumpCommand implements Callable<Integer> {
                 entry -> out.println("timestamp: " + time(entry.timestamp()) + " offset: " + entry.offset())));
     }
 
-    private static void trailer(PrintStream out, IndexFileReader.Summary read) {
+    private void trailer(PrintStream out, IndexFileReader.Summary read) {
         if (read.trailingBytes() != 0) {
+            problems++;
             out.println("INCOMPLETE: " + read.trailingBytes() + " trailing byte(s) are not a whole " + read.entryBytes()
                     + "-byte entry");
         }

@@ -8,12 +8,11 @@ import dev.spool.kafka.group.ClassicGroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.kafka.group.OffsetsLogCheck;
-import dev.spool.kafka.metrics.MetricsEndpoint;
 import dev.spool.log.Durability;
+import dev.spool.log.LogConfig;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -29,7 +28,9 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.ParameterException;
 
 /**
@@ -49,8 +50,10 @@ final class ServeCommand implements Callable<Integer> {
     CommonOptions common;
     @Mixin
     ListenerOptions listeners;
+    @Mixin
+    AclOptions acls;
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
-            description = "Serve Prometheus metrics at http://HOST:PORT/metrics (off by default).")
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics, and /health and /ready (off by default).")
     String metricsListen;
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
             description = "Partitions of topics created without a count (default: ${DEFAULT-VALUE}).")
@@ -84,9 +87,34 @@ final class ServeCommand implements Callable<Integer> {
             description = "Most partitions the server holds, all topics together; creating more is refused "
                     + "(default: ${DEFAULT-VALUE}).")
     int partitionsMax;
+    @Option(names = "--retention-ms", paramLabel = "MS", defaultValue = "" + LogConfig.DEFAULT_RETENTION_MS,
+            description = "Delete a topic's oldest segments once older than this, unless the topic sets its own "
+                    + "retention.ms; -1 keeps everything (Kafka's log.retention.ms; default: ${DEFAULT-VALUE}, 7 days).")
+    long retentionMs;
+    @Option(names = "--retention-bytes", paramLabel = "BYTES", defaultValue = "-1",
+            description = "Delete a partition's oldest segments beyond this size, unless the topic sets its own "
+                    + "retention.bytes; -1 for no limit (Kafka's log.retention.bytes; default: ${DEFAULT-VALUE}).")
+    long retentionBytes;
+    @Option(names = "--segment-bytes", paramLabel = "BYTES", defaultValue = "" + LogConfig.DEFAULT_SEGMENT_BYTES,
+            description = "Roll to a new segment file at this size (Kafka's log.segment.bytes; default: ${DEFAULT-VALUE}).")
+    int segmentBytes;
+    @Option(names = "--message-max-bytes", paramLabel = "BYTES", defaultValue = "" + LogConfig.DEFAULT_BATCH_BYTES_MAX,
+            description = "Largest record batch a topic accepts unless it sets its own max.message.bytes "
+                    + "(Kafka's message.max.bytes; default: ${DEFAULT-VALUE}).")
+    int messageBytesMax;
+    @Option(names = "--config", paramLabel = "FILE", description = "Read settings from a properties file with Kafka's "
+            + "key names (listeners, log.dirs, num.partitions …; docs/configuration.md lists them). The command line "
+            + "wins over SPOOL_* environment variables, which win over the file.")
+    Path configFile;
+    @Spec
+    CommandSpec spec;
     @Option(names = "--fetch-max-bytes", paramLabel = "BYTES", defaultValue = "57671680",
             description = "Most record bytes in one Fetch response (Kafka's fetch.max.bytes; default: ${DEFAULT-VALUE}).")
     int fetchBytesMax;
+    @Option(names = "--queued-max-request-bytes", paramLabel = "BYTES", defaultValue = "268435456",
+            description = "Most bytes of requests held at once, all connections together; a connection waits for room "
+                    + "(Kafka's queued.max.request.bytes; at least --request-bytes-max; default: ${DEFAULT-VALUE}).")
+    long queuedRequestBytesMax;
 
     /** Counted down to stop the server: by the JVM's shutdown hook, or by a test. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -94,6 +122,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ServerProperties.apply(spec, Optional.ofNullable(configFile), System.getenv());
         if (metricsListen != null) {
             requireLoopbackUnlessAllowed("--metrics-listen", HostPort.parse(common, "--metrics-listen", metricsListen));
         }
@@ -110,13 +139,15 @@ final class ServeCommand implements Callable<Integer> {
                 .withDefaultPartitions(partitions)
                 .withLimits(limits())
                 .withPartitionsMax(partitionsMax);
+        config = acls.applyTo(config);
         PrintStream out = common.root().out;
         Thread hook = new Thread(this::stopFromSignal, "spool-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (MetricsHolder metrics = MetricsHolder.start(common, metricsListen);
              LogManager manager = LogManager.open(common.dataDir,
-                     LogManagerConfig.defaults().withMeterRegistry(metrics.registry()));
+                     LogManagerConfig.defaults().withLogConfig(logConfig()).withMeterRegistry(metrics.registry()));
              KafkaServer server = start(config, manager, metrics.registry())) {
+            metrics.serving(manager); // the data directory is loaded and the Kafka listener bound
             manager.offlinePartitions().values().forEach(offline ->
                     common.root().err.println("spool: ERROR " + offline.getMessage() + "; the rest serves"));
             out.println("spool: serving the Kafka protocol on " + describe(server)
@@ -125,6 +156,7 @@ final class ServeCommand implements Callable<Integer> {
                     + e.address().getPort() + "/metrics").orElse(""));
             out.flush();
             stopRequested.await();
+            metrics.stopping();
             common.root().err.println("spool: stopping (finishing requests in flight, then flushing)");
         } finally {
             stopped.countDown();
@@ -164,14 +196,35 @@ final class ServeCommand implements Callable<Integer> {
         return String.join(", ", parts);
     }
 
+    /** What topics run with where they set nothing of their own: Kafka's broker-wide log settings. */
+    private LogConfig logConfig() {
+        if (retentionMs < -1 || retentionBytes < -1) {
+            throw new ParameterException(spec.commandLine(), "--retention-ms and --retention-bytes must be -1 (no limit) "
+                    + "or positive, were " + retentionMs + " and " + retentionBytes);
+        }
+        try {
+            return LogConfig.defaults().withSegmentBytes(segmentBytes).withBatchBytesMax(messageBytesMax)
+                    .withRetentionMs(retentionMs).withRetentionBytes(retentionBytes);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--segment-bytes " + segmentBytes + " / --message-max-bytes "
+                    + messageBytesMax + ": " + e.getMessage());
+        }
+    }
+
     private ConnectionLimits limits() {
         atLeastOne("--max-connections-per-ip", connectionsPerIpMax == null ? 1 : connectionsPerIpMax);
         atLeastOne("--connections-max-idle-ms", connectionIdleMsMax);
         atLeastOne("--request-read-ms-max", requestReadMsMax);
         atLeastOne("--fetch-max-bytes", fetchBytesMax);
         atLeastOne("--max-partitions", partitionsMax);
+        if (queuedRequestBytesMax < requestBytesMax) {
+            throw new ParameterException(spec.commandLine(), "--queued-max-request-bytes must be at least "
+                    + "--request-bytes-max (" + requestBytesMax + "), or a request of the largest size could never be "
+                    + "read; was " + queuedRequestBytesMax);
+        }
         ConnectionLimits limits = ConnectionLimits.defaults().withConnectionIdleMsMax(connectionIdleMsMax)
-                .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax);
+                .withRequestReadMsMax(requestReadMsMax).withFetchBytesMax(fetchBytesMax)
+                .withQueuedRequestBytesMax(queuedRequestBytesMax);
         return connectionsPerIpMax == null ? limits : limits.withConnectionsPerIpMax(connectionsPerIpMax);
     }
 
@@ -240,23 +293,6 @@ final class ServeCommand implements Callable<Integer> {
             }
             throw new ParameterException(command, option + " must be HOST:PORT with a port from 0 to "
                     + "65535, not '" + value + "'");
-        }
-    }
-
-    /** The meter registry: Prometheus behind an endpoint when asked for, otherwise one that records nothing. */
-    private record MetricsHolder(MeterRegistry registry, Optional<MetricsEndpoint> endpoint) implements AutoCloseable {
-        static MetricsHolder start(CommonOptions common, String listen) throws java.io.IOException {
-            if (listen == null) {
-                return new MetricsHolder(new CompositeMeterRegistry(), Optional.empty());
-            }
-            HostPort at = HostPort.parse(common, "--metrics-listen", listen);
-            MetricsEndpoint endpoint = MetricsEndpoint.start(at.host(), at.port());
-            return new MetricsHolder(endpoint.registry(), Optional.of(endpoint));
-        }
-
-        @Override
-        public void close() {
-            endpoint.ifPresent(MetricsEndpoint::close);
         }
     }
 }

@@ -45,19 +45,33 @@ final class ServerProperties {
 
     /** Every key, in the order the configuration reference lists them. */
     static final List<Key> KEYS = List.of(
-            key("listen", "--listen", "host:port of the one PLAINTEXT listener"),
-            key("advertised.listen", "--advertise", "host:port clients are told to connect to"),
+            key("listeners", "--listeners", "PROTOCOL://host:port, comma-separated"),
+            key("advertised.listeners", "--advertised-listeners", "PROTOCOL://host:port, comma-separated"),
             new Key("log.dirs", "--data-dir", ServerProperties::oneDirectory, "one directory (Kafka allows a list)"),
             key("num.partitions", "--partitions", ""),
             new Key("auto.create.topics.enable", "--no-auto-create-topics", ServerProperties::inverted,
                     "true or false"),
+            new Key("log.retention.hours", "--retention-ms", value -> times(value, 3_600_000L), "hours"),
+            new Key("log.retention.minutes", "--retention-ms", value -> times(value, 60_000L), "minutes"),
+            key("log.retention.ms", "--retention-ms", ""),
+            key("log.retention.bytes", "--retention-bytes", ""),
+            key("log.segment.bytes", "--segment-bytes", ""),
+            key("message.max.bytes", "--message-max-bytes", ""),
             key("socket.request.max.bytes", "--request-bytes-max", ""),
             key("max.connections", "--connections-max", ""),
             key("max.connections.per.ip", "--max-connections-per-ip", ""),
             key("connections.max.idle.ms", "--connections-max-idle-ms", ""),
             key("fetch.max.bytes", "--fetch-max-bytes", ""),
             key("max.partitions", "--max-partitions", ""),
+            key("queued.max.request.bytes", "--queued-max-request-bytes", ""),
+            key("ssl.keystore.location", "--ssl-keystore", "a file"),
+            key("ssl.truststore.location", "--ssl-truststore", "a file"),
+            key("ssl.client.auth", "--ssl-client-auth", "none, requested or required"),
             key("metrics.listen", "--metrics-listen", "host:port of the Prometheus endpoint"));
+
+    /** Options that stand for a key's option on the command line: given, the key is not applied. */
+    private static final Map<String, List<String>> ALTERNATIVES = Map.of("--listeners", List.of("--listen"),
+            "--advertised-listeners", List.of("--advertise"));
 
     private ServerProperties() {
     }
@@ -75,13 +89,13 @@ final class ServerProperties {
      */
     static void apply(CommandSpec spec, Optional<Path> file, Map<String, String> env) {
         Map<String, String> fromFile = file.map(path -> read(spec, path)).orElse(Map.of());
-        ParseResult given = spec.commandLine().getParseResult();
         for (Key key : KEYS) {
             OptionSpec option = spec.findOption(key.option());
             if (option == null) {
                 throw new IllegalStateException("configuration key " + key.name() + " names no option " + key.option());
             }
-            if (given != null && given.hasMatchedOption(key.option())) {
+            if (givenOnCommandLine(spec, key.option())
+                    || ALTERNATIVES.getOrDefault(key.option(), List.of()).stream().anyMatch(o -> givenOnCommandLine(spec, o))) {
                 continue;
             }
             String source;
@@ -97,6 +111,16 @@ final class ServerProperties {
             }
             set(spec, option, key, source, value.trim());
         }
+    }
+
+    /** Whether the user wrote {@code option} at any level of the command line ({@code spool --data-dir D serve}). */
+    private static boolean givenOnCommandLine(CommandSpec spec, String option) {
+        for (ParseResult level = spec.root().commandLine().getParseResult(); level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption(option)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void set(CommandSpec spec, OptionSpec option, Key key, String source, String value) {
@@ -130,11 +154,16 @@ final class ServerProperties {
         if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
             return Boolean.parseBoolean(value);
         }
-        throw new IllegalArgumentException(value);
+        throw new IllegalArgumentException("expected true or false");
     }
 
     private static String inverted(String value) {
         return String.valueOf(!parseBoolean(value));
+    }
+
+    private static String times(String value, long factor) {
+        long number = Long.parseLong(value);
+        return String.valueOf(number < 0 ? -1 : Math.multiplyExact(number, factor));
     }
 
     private static String oneDirectory(String value) {

@@ -2,8 +2,11 @@ package dev.spool.cli;
 
 import dev.spool.log.Durability;
 import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicSetting;
 import dev.spool.log.record.CompressionType;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ParameterException;
 
 /** Parsing and printing of the settings flags the commands share ({@code --durability}, {@code --compression}). */
@@ -29,21 +32,30 @@ final class Settings {
         }
     }
 
+    /** The Kafka topic settings' names, for error messages. */
+    static final String TOPIC_SETTINGS = Arrays.stream(TopicSetting.values()).map(TopicSetting::key)
+            .collect(Collectors.joining(", "));
+
     /** {@code config} with the override {@code keyValue} ({@code --config retention.ms=3600000}). */
     static TopicConfig withOverride(CommonOptions common, TopicConfig config, String keyValue) {
         int equals = keyValue.indexOf('=');
         String key = equals < 0 ? keyValue : keyValue.substring(0, equals).strip();
-        java.util.Optional<dev.spool.log.TopicSetting> setting = dev.spool.log.TopicSetting.forKey(key);
+        java.util.Optional<TopicSetting> setting = TopicSetting.forKey(key);
         if (equals < 0 || setting.isEmpty()) {
             throw new ParameterException(common.spec.commandLine(), "--config takes KEY=VALUE with KEY one of "
-                    + java.util.Arrays.stream(dev.spool.log.TopicSetting.values()).map(dev.spool.log.TopicSetting::key)
-                    .collect(java.util.stream.Collectors.joining(", ")) + "; not '" + keyValue + "'");
+                    + TOPIC_SETTINGS + "; not '" + keyValue + "'");
         }
         try {
             return config.withOverride(setting.get(), setting.get().parse(keyValue.substring(equals + 1)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(common.spec.commandLine(), "--config " + e.getMessage());
         }
+    }
+
+    /** The setting named {@code key}; a usage error of {@code option} if there is none. */
+    static TopicSetting setting(CommonOptions common, String option, String key) {
+        return TopicSetting.forKey(key.strip()).orElseThrow(() -> new ParameterException(common.spec.commandLine(),
+                option + " takes one of " + TOPIC_SETTINGS + "; not '" + key + "'"));
     }
 
     static String describe(TopicConfig config) {

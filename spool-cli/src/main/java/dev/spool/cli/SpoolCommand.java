@@ -23,8 +23,9 @@ import picocli.CommandLine.Command;
 @Command(name = "spool", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = SpoolCommand.Version.class,
         description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
-        subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, DumpCommand.class,
-                VerifyCommand.class, RepairCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
+                DumpCommand.class, VerifyCommand.class, RepairCommand.class, ServeCommand.class, WarmUpCommand.class,
+                CommandLine.HelpCommand.class})
 public final class SpoolCommand implements Runnable {
     static final int EXIT_OK = 0;
     static final int EXIT_ERROR = 1;
@@ -35,6 +36,12 @@ public final class SpoolCommand implements Runnable {
     final PrintStream err;
     /** Whether {@link #in} is a person at a terminal who can answer a question ({@code spool repair} asks). */
     final boolean terminal;
+    /** The global options written before the command ({@code spool --data-dir D topics list}). */
+    @CommandLine.Mixin
+    CommonOptions common;
+    /** How the command logs; global, so written before or after the command. */
+    @CommandLine.Mixin
+    LogOptions logOptions;
 
     SpoolCommand(InputStream in, PrintStream out, PrintStream err) {
         this(in, out, err, false);
@@ -53,7 +60,6 @@ public final class SpoolCommand implements Runnable {
     }
 
     public static void main(String[] args) {
-        configureLogging(Arrays.asList(args).contains("--verbose"));
         // Buffered: consume writes record by record, one system call each without a buffer.
         PrintStream out = new PrintStream(new java.io.BufferedOutputStream(
                 new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
@@ -63,13 +69,13 @@ public final class SpoolCommand implements Runnable {
         System.exit(code);
     }
 
-    /**
-     * Sets slf4j-simple's level before any logger exists (system properties win over
-     * {@code simplelogger.properties}); a level the user set with {@code -D} is left alone.
-     */
-    static void configureLogging(boolean verbose) {
-        if (verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+    /** Sets the logging the command line (global options at any level) and SPOOL_LOG_* ask for, before the command runs. */
+    private static void configureLogging(CommandLine.ParseResult parsed) {
+        SpoolCommand root = (SpoolCommand) parsed.commandSpec().userObject();
+        try {
+            LogSetup.apply(LogSetup.settings(root.logOptions, root.common.verbose, System.getenv()), root.common.verbose);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            throw new CommandLine.ParameterException(parsed.commandSpec().commandLine(), e.getMessage());
         }
     }
 
@@ -102,6 +108,11 @@ public final class SpoolCommand implements Runnable {
                 e.printStackTrace(err);
             }
             return EXIT_ERROR;
+        });
+        line.setExecutionStrategy(parsed -> {
+            CommonOptions.propagate(parsed);
+            configureLogging(parsed);
+            return new CommandLine.RunLast().execute(parsed);
         });
         int code = line.execute(args);
         out.flush();

@@ -169,7 +169,7 @@ class ConsumeCorruptionTest {
         produce();
         Damage damage = batchHolding(replaceOnDisk("r2500", "r2509"));
         Run dumped = run("", "dump", segment().toString(), "--records");
-        assertThat(dumped.code()).isZero();
+        assertThat(dumped.code()).as("a damaged batch is a problem: exit code 1").isEqualTo(1);
         assertThat(dumped.out()).contains("position: " + damage.position() + " baseOffset: " + damage.baseOffset())
                 .contains("crc: INVALID").contains("1 problem(s)");
         int unverified = 0;

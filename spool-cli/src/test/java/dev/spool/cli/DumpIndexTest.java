@@ -36,8 +36,8 @@ class DumpIndexTest {
         bytes.putInt(9).putInt(0).putInt(19).putInt(0x8000_0000).put(new byte[] {1, 2, 3});
         Path file = Files.write(dir.resolve("00000000000000000100.index"), bytes.array());
         Run run = dump(file);
-        assertThat(run.code()).isZero();
-        assertThat(run.err()).isEmpty();
+        assertThat(run.code()).as("a torn tail is a problem").isEqualTo(1);
+        assertThat(run.err()).isEqualTo("spool: 1 problem(s) in " + file + "\n");
         assertThat(run.out()).isEqualTo("Dumping " + file + " (entries hold a batch's last offset and the batch's "
                 + "position)\n"
                 + "offset: 109 position: 0\n"

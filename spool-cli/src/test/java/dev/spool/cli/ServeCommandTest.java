@@ -96,6 +96,18 @@ class ServeCommandTest {
                 .isEqualTo("spool: " + option + " must be at least 1, was 0 (see 'spool serve --help')\n");
     }
 
+    @Test
+    void aQueuedRequestBoundBelowTheLargestRequestIsAUsageError() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SpoolCommand.execute(new String[] {"serve", "--queued-max-request-bytes", "1000",
+            "--data-dir", tmp.resolve("d").toString()}, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(SpoolCommand.EXIT_USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--queued-max-request-bytes must be at least "
+                + "--request-bytes-max (104857600)").contains("was 1000");
+        assertThat(tmp.resolve("d")).doesNotExist();
+    }
+
     /** {@code spool serve} running in-process on a thread of its own, up once its first line is printed. */
     record Serving(FirstLine out, ServeCommand serve, Thread thread, int[] code) {
         static Serving start(String... args) throws InterruptedException {

@@ -43,8 +43,18 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Every write other than an append (flush, retention, truncation, roll, reconfiguration, close)
  * runs under the pipeline's writer lock. After a failed write or fsync the log refuses writes
- * until it is reopened ({@link #isFailed()}); the fsync is never retried. {@link #flush()} forces
- * everything written; {@link Durability#STRICT} appends are forced before they are acknowledged.
+ * ({@link #isFailed()}) until it is reopened or {@link #recover() recovered}; the fsync is never
+ * retried. {@link #flush()} forces everything written; {@link Durability#STRICT} appends are
+ * forced before they are acknowledged.
+ *
+ * <h2>Full disk</h2>
+ * A log that failed because the disk was full recovers by itself: an append that comes
+ * {@link InPlaceRecovery#FULL_DISK_BACKOFF_MS} or more after the failure (or after the last attempt)
+ * first runs {@link #recover()}, under the writer lock, and is written if that succeeds; if the
+ * disk is still full, the attempt fails, the append fails with it, and the next try waits again.
+ * So no restart and no operator step are needed once space is back, while a disk that stays full
+ * costs at most one recovery attempt per interval. Other failures (an I/O error, a failed fsync
+ * that did not say the disk was full) wait for an explicit {@link #recover()} or a reopen.
  *
  * <p>Thread-safe.
  */
@@ -64,6 +74,7 @@ public final class Log implements AutoCloseable {
     private final AppendPipeline pipeline;
     private final Retention retention;
     private final LogReader reader;
+    private final InPlaceRecovery recovery;
     /** Run when a truncation lowers the recovery point; the log manager checkpoints there. */
     private volatile Runnable recoveryPointLowered = () -> { };
 
@@ -76,7 +87,10 @@ public final class Log implements AutoCloseable {
         this.segments = new SegmentSet(io, dir, loaded.segments(), loaded.logStartOffset(), loaded.logEndOffset(),
                 loaded.recoveryPoint(), clockMs, ioExecutor);
         this.sequencer = new Sequencer(segments, config.hashChain(), loaded.chainHead());
-        this.pipeline = new AppendPipeline(segments, sequencer, this::config, clockMs, ioExecutor, meterRegistry);
+        this.pipeline = new AppendPipeline(segments, sequencer, this::config, clockMs, ioExecutor, meterRegistry,
+                this::recoverIfDue);
+        this.recovery = new InPlaceRecovery(io, dir, segments, sequencer, pipeline, this::config, clockMs,
+                this::truncateTo);
         this.retention = new Retention(segments, reason -> sequencer.roll(reason, this.config));
         this.reader = new LogReader(segments);
     }
@@ -439,9 +453,24 @@ public final class Log implements AutoCloseable {
         return segments.isClosed();
     }
 
-    /** Whether a write or flush failed; the log then refuses writes until reopened. */
+    /** Whether a write or flush failed; the log then refuses writes until reopened or {@link #recover() recovered}. */
     public boolean isFailed() {
         return segments.isFailed();
+    }
+
+    /**
+     * Brings a failed log back without a reopen, and returns true; false when it had not failed.
+     * See {@link InPlaceRecovery}: the recovery a reopen runs, then a cut at the log end published
+     * before the failure; everything acknowledged stays. If it fails (the disk is still full), the
+     * log stays failed and the error is thrown.
+     */
+    public boolean recover() throws IOException {
+        return pipeline.exclusive(recovery::recover);
+    }
+
+    /** Run by the writer before each append group: a log a full disk failed recovers here. */
+    private void recoverIfDue() {
+        recovery.recoverIfDue();
     }
 
     /**

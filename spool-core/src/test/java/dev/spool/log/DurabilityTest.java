@@ -296,9 +296,9 @@ class DurabilityTest {
             log.append(LogTest.batch(1, "c"), Durability.STRICT);
             log.appendAsync(LogTest.batch(1, "d"), Durability.NONE);
             log.appendAsync(LogTest.batch(1, "e"), Durability.NONE);
-            assertThat(registry.get("spool.log.inflight.bytes").tag("log", "t-0").gauge().value()).isPositive();
+            assertThat(registry.get("spool.log.inflight.bytes").tag("topic", "t").tag("partition", "0").gauge().value()).isPositive();
             executor.runAll();
-            assertThat(registry.get("spool.log.appended.records").tag("log", "t-0").counter().count()).isEqualTo(5);
+            assertThat(registry.get("spool.log.appended.records").tag("topic", "t").tag("partition", "0").counter().count()).isEqualTo(5);
             assertThat(registry.get("spool.log.appended.bytes").counter().count())
                     .isGreaterThan(size);
             assertThat(registry.get("spool.log.fsync").timer().count()).isEqualTo(1);

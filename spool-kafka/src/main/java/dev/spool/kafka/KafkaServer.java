@@ -80,7 +80,7 @@ public final class KafkaServer implements AutoCloseable {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         ExecutorService handlers = Executors.newFixedThreadPool(threads, daemon("spool-kafka-handler"));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("spool-kafka-timer"));
-        ServerMetrics metrics = new ServerMetrics(registry);
+        ServerMetrics metrics = new ServerMetrics(registry, manager, coordinator);
         try {
             // The advertised port may be the bound one, known only after binding: the handlers read
             // it through this holder.
@@ -93,11 +93,13 @@ public final class KafkaServer implements AutoCloseable {
                     config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
                     metrics);
             advertised.bound(network.boundAddresses());
+            metrics.queuedRequestBytes(network::queuedRequestBytes);
             KafkaServer server = new KafkaServer(config, network, apis, handlers, timer, coordinator);
             LOG.info("Serving the Kafka protocol on {} (advertised as {}), data in {}", network.boundAddresses().values(),
                     advertised.describe(), manager.dataDir());
             return server;
         } catch (IOException | RuntimeException e) {
+            metrics.close();
             handlers.shutdownNow();
             timer.shutdownNow();
             throw e;

@@ -566,6 +566,38 @@ class AdvertisedVersionsTest {
                 assertThat(data.resources()).isEmpty();
             }
         });
+        // With an authorizer these are checked at every version by AclApisTest.
+        cases.put(ApiKeys.CREATE_ACLS, new Case() {
+            public ApiMessage request(short version) {
+                return new org.apache.kafka.common.message.CreateAclsRequestData().setCreations(List.of(
+                        new org.apache.kafka.common.message.CreateAclsRequestData.AclCreation().setResourceType((byte) 2)
+                                .setResourceName(TOPIC).setResourcePatternType((byte) 3).setPrincipal("User:alice")
+                                .setHost("*").setOperation((byte) 3).setPermissionType((byte) 3)));
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (org.apache.kafka.common.message.CreateAclsResponseData) response;
+                assertThat(data.results()).hasSize(1);
+                assertThat(data.results().get(0).errorCode()).as("CreateAcls v%d without an authorizer", version)
+                        .isEqualTo(Errors.SECURITY_DISABLED.code());
+            }
+        });
+        cases.put(ApiKeys.DELETE_ACLS, new Case() {
+            public ApiMessage request(short version) {
+                return new org.apache.kafka.common.message.DeleteAclsRequestData().setFilters(List.of(
+                        new org.apache.kafka.common.message.DeleteAclsRequestData.DeleteAclsFilter()
+                                .setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1).setOperation((byte) 1)
+                                .setPermissionType((byte) 1)));
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (org.apache.kafka.common.message.DeleteAclsResponseData) response;
+                assertThat(data.filterResults()).hasSize(1);
+                assertThat(data.filterResults().get(0).errorCode()).as("DeleteAcls v%d without an authorizer", version)
+                        .isEqualTo(Errors.SECURITY_DISABLED.code());
+                assertThat(data.filterResults().get(0).matchingAcls()).isEmpty();
+            }
+        });
     }
 
     /** A retention distinct per API and version, so each check sees its own request's effect. */

@@ -20,7 +20,7 @@ import java.nio.file.Path;
  * Spool through its public embedded API: a {@link LogManager} with no background tasks (no
  * checkpoint, retention, flush or cleaner threads), one topic of one partition whose cleanup
  * policy is {@code compact}, and {@link LogManager#cleanNow} for the round. The round's bytes come
- * from the manager's meters ({@code spool.cleaner.bytes.read} and {@code .written}).
+ * from the manager's meters ({@code spool.cleaner.read.bytes} and {@code spool.cleaner.written.bytes}).
  */
 final class SpoolEngine implements Engine {
     static final String NAME = "spool";
@@ -84,11 +84,11 @@ final class SpoolEngine implements Engine {
 
     @Override
     public Round clean() throws IOException {
-        double read = meters.counter("spool.cleaner.bytes.read").count();
-        double written = meters.counter("spool.cleaner.bytes.written").count();
+        double read = meters.counter("spool.cleaner.read.bytes").count();
+        double written = meters.counter("spool.cleaner.written.bytes").count();
         long removed = manager.cleanNow(TOPIC);
-        return new Round((long) (meters.counter("spool.cleaner.bytes.read").count() - read),
-                (long) (meters.counter("spool.cleaner.bytes.written").count() - written), removed);
+        return new Round((long) (meters.counter("spool.cleaner.read.bytes").count() - read),
+                (long) (meters.counter("spool.cleaner.written.bytes").count() - written), removed);
     }
 
     @Override

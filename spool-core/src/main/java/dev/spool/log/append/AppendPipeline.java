@@ -48,7 +48,9 @@ import java.util.function.Supplier;
  * task runs on the log's I/O executor. {@code appendAsync} never does I/O on the caller's thread.
  *
  * <p>Failure: a failed write or fsync fails every append of its group with that error and fails
- * the log (it refuses writes until reopened); the fsync is never retried. Thread-safe.
+ * the log (it refuses writes until reopened or recovered); the fsync is never retried. Before
+ * each group the writer runs the log's {@link BeforeWrite} hook, which may recover a failed log
+ * in place (the log decides when). Thread-safe.
  */
 public final class AppendPipeline {
     private final SegmentSet segments;
@@ -69,14 +71,23 @@ public final class AppendPipeline {
     private long unflushedBytes;
     private final LogMetrics metrics;
     private final GroupCommit groupCommit;
+    private final BeforeWrite beforeWrite;
+
+    /** Run by the writer before each group, under the writer lock: where a failed log may recover. */
+    public interface BeforeWrite {
+        void run();
+    }
 
     /**
      * @param logConfig     the log's current settings (the write settings never change while it runs)
      * @param ioExecutor    runs drains of queued appends and fsync rounds callers hand off
      * @param meterRegistry where the append path's meters go ({@link LogMetrics})
+     * @param beforeWrite   run by the writer before each group
      */
     public AppendPipeline(SegmentSet segments, Sequencer sequencer, Supplier<LogConfig> logConfig,
-                          LongSupplier clockMs, Executor ioExecutor, MeterRegistry meterRegistry) {
+                          LongSupplier clockMs, Executor ioExecutor, MeterRegistry meterRegistry,
+                          BeforeWrite beforeWrite) {
+        this.beforeWrite = beforeWrite;
         this.segments = segments;
         this.sequencer = sequencer;
         this.logConfig = logConfig;
@@ -84,7 +95,7 @@ public final class AppendPipeline {
         this.ioExecutor = ioExecutor;
         this.config = logConfig.get().write();
         this.inFlightBytes = new Semaphore((int) config.inFlightBytesMax());
-        this.metrics = new LogMetrics(meterRegistry, segments.dir().getFileName().toString(), this);
+        this.metrics = new LogMetrics(meterRegistry, segments, this);
         this.groupCommit = new GroupCommit(segments, ioExecutor, config.groupWaitMicros(), metrics,
                 new GroupCommit.Settle() {
                     @Override
@@ -299,6 +310,7 @@ public final class AppendPipeline {
      * write and the new log end published.
      */
     private void writeGroup(List<PendingAppend> group) throws IOException {
+        beforeWrite.run();
         segments.ensureWritable();
         final LogConfig current = logConfig.get();
         long now = clockMs.getAsLong();
@@ -347,6 +359,7 @@ public final class AppendPipeline {
         release(append);
         metrics.appendedRecords.increment(append.recordCount());
         metrics.appendedBytes.increment(append.sizeBytes);
+        metrics.acknowledged(append.durability, System.nanoTime() - append.acceptedNanos);
         append.future.complete(append.result(durable, fsyncMicros));
     }
 

@@ -21,6 +21,8 @@ public final class PendingAppend {
     /** Records' offset span minus one (last offset - first offset), worked out on the caller's thread. */
     final long lastOffsetDelta;
     final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+    /** {@link System#nanoTime()} when the append was made: its latency ({@link LogMetrics}) counts from here. */
+    final long acceptedNanos = System.nanoTime();
     private Placement placement;
 
     PendingAppend(ByteBuffer batches, int sizeBytes, long lastOffsetDelta, Durability durability) {

@@ -136,6 +136,13 @@ public final class Sequencer {
         }
     }
 
+    /** Recovery in place found the chain after the last batch on disk to be {@code chainHead}. */
+    public void recovered(byte[] chainHead) {
+        if (hasher != null) {
+            System.arraycopy(chainHead, 0, head, 0, HashChain.HASH_BYTES);
+        }
+    }
+
     /** The chain head as 64 hex digits, or empty when the log keeps no chain. */
     public String chainHeadHex() {
         return hasher == null ? "" : HashChain.hex(head);

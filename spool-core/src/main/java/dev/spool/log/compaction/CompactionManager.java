@@ -82,10 +82,15 @@ public final class CompactionManager {
         this.cleaner = new Cleaner(io, settings);
         this.clockMs = clockMs;
         this.meters = meters;
-        this.bytesRead = meters.counter("spool.cleaner.bytes.read");
-        this.bytesWritten = meters.counter("spool.cleaner.bytes.written");
-        this.recordsRemoved = meters.counter("spool.cleaner.records.removed");
-        this.time = meters.timer("spool.cleaner.time");
+        this.bytesRead = Counter.builder("spool.cleaner.read.bytes").baseUnit("bytes")
+                .description("Bytes of segments the cleaner read").register(meters);
+        this.bytesWritten = Counter.builder("spool.cleaner.written.bytes").baseUnit("bytes")
+                .description("Bytes of cleaned segments the cleaner wrote").register(meters);
+        this.recordsRemoved = Counter.builder("spool.cleaner.records.removed")
+                .description("Records the cleaner removed (superseded by a later record with the same key)")
+                .register(meters);
+        this.time = Timer.builder("spool.cleaner.time").description("Cleaning rounds, one partition each")
+                .register(meters);
         readCheckpoint();
     }
 
@@ -224,6 +229,7 @@ public final class CompactionManager {
     private void trackRatio(TopicPartition partition, double ratio) {
         if (ratios.put(partition, ratio) == null) {
             Gauge.builder("spool.cleaner.dirty.ratio", ratios, m -> m.getOrDefault(partition, 0.0))
+                    .description("Share of the log's bytes not yet cleaned, as of the cleaner's last look")
                     .tag("topic", partition.topic()).tag("partition", Integer.toString(partition.partition()))
                     .register(meters);
         }

@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * appends about 30% of their throughput. Deletion removes segments from the map first, then
  * renames their files {@code .deleted}, syncs the directory and removes the files.
  *
- * <p>The first write-path I/O error fails the set: it refuses writes until the log is reopened,
- * and a failed fsync is never retried (what it failed to write may be gone from the page cache).
+ * <p>The first write-path I/O error fails the set: it refuses writes until the log is reopened or
+ * {@link #reload reloaded} (the log's recovery in place), and a failed fsync is never retried
+ * (what it failed to write may be gone from the page cache).
  * A truncation, rare, is published through a sequence counter that is odd while it runs; readers
  * check it and retry. Thread-safe.
  */
@@ -66,8 +67,10 @@ public final class SegmentSet {
     /** Counted down when the truncation in progress ends; set before the sequence turns odd. */
     private volatile CountDownLatch truncationDone = new CountDownLatch(0);
     private volatile boolean closed;
-    /** The first write-path I/O error; once set the set refuses writes until the log is reopened. */
+    /** The first write-path I/O error; once set the set refuses writes until the log is reopened or reloaded. */
     private volatile IOException failure;
+    /** When {@link #failure} was recorded (or the last reload failed), by the log's clock. */
+    private volatile long failedAtMs;
 
     /**
      * A set over {@code loaded} (oldest first, at least one segment), as recovery left them.
@@ -138,6 +141,16 @@ public final class SegmentSet {
         return failure != null;
     }
 
+    /** The error that failed the set, if one did. */
+    public java.util.Optional<IOException> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
+    /** When the set failed, or a {@link #reload} of it last failed, by the log's clock. */
+    public long failedAtMs() {
+        return failedAtMs;
+    }
+
     /** Bytes of all segments. */
     public long sizeBytes() {
         long total = 0;
@@ -153,7 +166,7 @@ public final class SegmentSet {
         IOException failed = failure;
         if (failed != null) {
             throw new IOException("Log " + dir + " failed earlier (" + describe(failed)
-                    + ") and refuses writes until it is reopened", failed);
+                    + ") and refuses writes until it is reopened or recovered", failed);
         }
     }
 
@@ -167,8 +180,9 @@ public final class SegmentSet {
     /** Records the first write-path failure; returns the error to throw. */
     public IOException fail(IOException e) {
         if (failure == null) {
+            failedAtMs = clockMs.getAsLong();
             failure = e;
-            LOG.error("Log {} failed: {}; it refuses writes until reopened", dir, describe(e));
+            LOG.error("Log {} failed: {}; it refuses writes until reopened or recovered", dir, describe(e));
         }
         return e;
     }
@@ -438,6 +452,70 @@ public final class SegmentSet {
             truncationSequence++;
             fileLock.unlock();
             done.countDown();
+        }
+    }
+
+    /** The segments and offsets recovery found in the directory, for {@link #reload}. */
+    public record Reloaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint) {
+    }
+
+    /** Runs the log's recovery over the directory, as a reopen would. */
+    public interface Reloader {
+        Reloaded load() throws IOException;
+    }
+
+    /**
+     * Recovers a failed set in place: {@code reloader} runs the log's recovery over the directory
+     * (which cuts a torn tail and rebuilds what the failure left unwritten), then its segments
+     * replace these, the offsets become the ones it found, the failure is cleared, and
+     * {@code afterSwap} runs with the new active segment and log end; the old segments are closed.
+     * Readers keep reading the old segments while recovery runs (it changes nothing below their
+     * published sizes); the swap is published as a truncation is, so a read that overlaps it
+     * retries. If recovery fails, nothing is swapped and the set stays failed, with that error.
+     * Writer lock held.
+     */
+    public void reload(Reloader reloader, TruncationStep afterSwap) throws IOException {
+        fileLock.lock(); // no background flush meanwhile
+        try {
+            ensureNotClosed();
+            Reloaded loaded;
+            try {
+                loaded = reloader.load();
+            } catch (IOException | RuntimeException e) {
+                failedAtMs = clockMs.getAsLong();
+                if (e instanceof IOException io) {
+                    failure = io;
+                }
+                throw e;
+            }
+            List<Segment> old = new ArrayList<>(segments.values());
+            CountDownLatch done = new CountDownLatch(1);
+            truncationDone = done;
+            truncationSequence++;
+            try {
+                segments.clear();
+                for (Segment segment : loaded.segments()) {
+                    segments.put(segment.baseOffset(), segment);
+                }
+                active = segments.lastEntry().getValue();
+                logStartOffset = loaded.logStartOffset();
+                logEndOffset = loaded.logEndOffset();
+                recoveryPoint = loaded.recoveryPoint();
+                failure = null;
+                afterSwap.cut(active, logEndOffset);
+            } finally {
+                truncationSequence++;
+                done.countDown();
+            }
+            for (Segment segment : old) {
+                try {
+                    segment.close();
+                } catch (IOException e) {
+                    LOG.warn("Closing the replaced segment {} failed: {}", segment, e.getMessage());
+                }
+            }
+        } finally {
+            fileLock.unlock();
         }
     }
 

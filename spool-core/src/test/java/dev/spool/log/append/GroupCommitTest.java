@@ -49,7 +49,7 @@ class GroupCommitTest {
     }
 
     private GroupCommit groupCommit(SegmentSet set) {
-        LogMetrics metrics = new LogMetrics(new CompositeMeterRegistry(), "t-0", null);
+        LogMetrics metrics = new LogMetrics(new CompositeMeterRegistry(), set, null);
         return new GroupCommit(set, executor, 0, metrics, settle);
     }
 

@@ -61,7 +61,7 @@ class CompactionManagerTest {
             assertThat(readAll(manager.log("changelog", 0))).extracting(Kv::value).containsOnly("new").hasSize(5);
             assertThat(readAll(manager.log("events", 0))).hasSize(10);
             assertThat(meters.counter("spool.cleaner.records.removed").count()).isEqualTo(5.0);
-            assertThat(meters.counter("spool.cleaner.bytes.written").count()).isPositive();
+            assertThat(meters.counter("spool.cleaner.written.bytes").count()).isPositive();
             assertThat(meters.get("spool.cleaner.dirty.ratio").tag("partition", "1").gauge().value()).isEqualTo(1.0);
         }
         Map<TopicPartition, Long> checkpoint = OffsetCheckpointFile.read(FileIO.real(),

@@ -7,12 +7,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link FileIO} over the real one that fails on purpose: the Nth write (optionally after
- * writing a prefix of it, as a full disk does) or the Nth force. Counting starts when armed.
+ * writing a prefix of it, as a full disk does) or the Nth force. Counting starts when armed. Or,
+ * while {@link #setDiskFull full}, every write that would grow a file fails with "No space left on
+ * device" (writing nothing), as a full disk does until space is freed; shrinking still works.
  */
 public final class FailingFileIO extends ForwardingFileIO {
     private final AtomicInteger writesUntilFailure = new AtomicInteger(-1);
     private final AtomicInteger forcesUntilFailure = new AtomicInteger(-1);
     private volatile int prefixBytesOnFailure;
+    private volatile boolean diskFull;
 
     public FailingFileIO() {
         super(FileIO.real());
@@ -22,6 +25,11 @@ public final class FailingFileIO extends ForwardingFileIO {
     public void failWrite(int n, int prefixBytes) {
         prefixBytesOnFailure = prefixBytes;
         writesUntilFailure.set(n);
+    }
+
+    /** While {@code full}, writes that would grow a file fail. */
+    public void setDiskFull(boolean full) {
+        diskFull = full;
     }
 
     /** The {@code n}th force from now fails. */
@@ -38,6 +46,7 @@ public final class FailingFileIO extends ForwardingFileIO {
         return new ForwardingStorageFile(file) {
             @Override
             public void write(ByteBuffer src, long position) throws IOException {
+                failIfFull(position + src.remaining());
                 if (due(writesUntilFailure)) {
                     int prefix = Math.min(prefixBytesOnFailure, src.remaining());
                     ByteBuffer part = src.duplicate();
@@ -50,10 +59,21 @@ public final class FailingFileIO extends ForwardingFileIO {
 
             @Override
             public long write(ByteBuffer[] sources, long position) throws IOException {
+                long end = position;
+                for (ByteBuffer source : sources) {
+                    end += source.remaining();
+                }
+                failIfFull(end);
                 if (due(writesUntilFailure)) {
                     throw new IOException("No space left on device (injected) writing " + path);
                 }
                 return delegate.write(sources, position);
+            }
+
+            private void failIfFull(long end) throws IOException {
+                if (diskFull && end > delegate.size()) {
+                    throw new IOException("No space left on device (injected, the disk is full) writing " + path);
+                }
             }
 
             @Override

@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A disk that really fills up: a 4 MiB tmpfs (mounted by the test itself when it runs as root on
  * Linux, as CI does; skipped with a message otherwise). The promise under test: appends
  * fail with a clear "no space" error, nothing written before is lost, and appending works again
- * once space is freed. After a failed write the log refuses writes until it is reopened
- * (the state of a half-written file is not guessed at), so "works again" means: free space,
- * reopen, append.
+ * once space is freed. After a failed write the log refuses writes until it is reopened or
+ * recovered (the state of a half-written file is not guessed at: the recovery a reopen runs reads
+ * it), so "works again" means: free space, then reopen and append, or append after the log's
+ * full-disk backoff, which recovers it in place.
  */
 class FullDiskTest {
     private static final long DISK_BYTES = 4L << 20;
@@ -115,6 +116,29 @@ class FullDiskTest {
         }
         try (Log log = Log.open(dir, CONFIG, LoadState.clean())) {
             assertThat(log.logEndOffset()).isEqualTo(end + 50);
+            assertHolds(log, acknowledged);
+        }
+    }
+
+    @Test
+    void aFullLogRecoversInPlaceOnceSpaceIsFreedWithoutAReopen() throws IOException {
+        Path disk = mounts.tmpfs(tmp.resolve("disk"), DISK_BYTES);
+        Path freed = filler(disk, 1 << 20);
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+        IOException[] failure = new IOException[1];
+        try (Log log = Log.open(dev.spool.log.io.FileIO.real(), disk.resolve("t-0"), CONFIG, LoadState.unknown(),
+                clock::get)) {
+            Map<Long, byte[]> acknowledged = appendUntilFull(log, 0, failure);
+            assertThat(failure[0]).hasMessageContaining("No space left on device");
+            long end = ((TreeMap<Long, byte[]>) acknowledged).lastKey() + 1;
+
+            Files.delete(freed);
+            clock.addAndGet(1_000); // the log's full-disk backoff
+            byte[] value = Payloads.filler(SEED, 3_000_000, VALUE_BYTES);
+            AppendResult result = log.append(Payloads.batch(value, 1));
+            assertThat(result.firstOffset()).as("right after the last acknowledged record").isEqualTo(end);
+            acknowledged.put(result.firstOffset(), value);
+            assertThat(log.isFailed()).isFalse();
             assertHolds(log, acknowledged);
         }
     }

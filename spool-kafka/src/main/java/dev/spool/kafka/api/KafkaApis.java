@@ -11,7 +11,9 @@ import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.RequestDecoder;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.kafka.protocol.SupportedApis;
+import dev.spool.kafka.security.Authorizer;
 import dev.spool.log.LogManager;
+import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -21,7 +23,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -51,15 +52,18 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final PartitionAdminHandler partitionAdmin;
     private final DescribeHandler describe;
     private final GroupRouter groups;
+    private final AclsHandler acls;
+    private final RequestAuthorization authorization;
 
     /**
      * @param node      where clients are told to connect
      * @param executor  runs decoding and handlers
      * @param timer     runs the long-poll timeouts
+     * @throws IOException when the authorizer is on and its ACL file cannot be read
      */
     public KafkaApis(LogManager manager, KafkaServerConfig config, AdvertisedAddress node,
                      Optional<GroupCoordinator> coordinator, ProducerIdManager producerIds, ExecutorService executor,
-                     ScheduledExecutorService timer, ServerMetrics metrics) {
+                     ScheduledExecutorService timer, ServerMetrics metrics) throws IOException {
         this.apis = SupportedApis.of(coordinator.isPresent());
         this.decoder = new RequestDecoder(apis);
         this.executor = executor;
@@ -77,6 +81,9 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.partitionAdmin = new PartitionAdminHandler(partitions);
         this.describe = new DescribeHandler(partitions, node);
         this.groups = new GroupRouter(coordinator, node, partitions::exists);
+        Authorizer authorizer = Authorizer.open(config.security().authorizer(), FileIO.real(), manager.dataDir());
+        this.acls = new AclsHandler(authorizer);
+        this.authorization = new RequestAuthorization(authorizer, partitions);
     }
 
     @Override
@@ -91,7 +98,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                     ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
                     return dispatch(request, session).whenComplete((response, error) -> {
                         if (error == null) {
-                            metrics.requestHandled(request.apiKey(), System.nanoTime() - started);
+                            metrics.requestHandled(request, response, System.nanoTime() - started);
                         } else {
                             metrics.requestFailed(request.apiKey());
                         }
@@ -108,6 +115,18 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     }
 
     private CompletableFuture<Optional<Response>> dispatch(ParsedRequest request, Session session) {
+        if (!authorization.enabled()) {
+            return handle(request, session);
+        }
+        try {
+            return authorization.handle(request, session, this::handle);
+        } catch (UncheckedIOException e) {
+            LOG.error("{} failed: {}", request.apiKey(), e.getMessage(), e);
+            return now(RequestDecoder.errorResponse(request, Errors.KAFKA_STORAGE_ERROR));
+        }
+    }
+
+    private CompletableFuture<Optional<Response>> handle(ParsedRequest request, Session session) {
         try {
             return switch (request.apiKey()) {
                 case PRODUCE -> produce.handle(request);
@@ -128,9 +147,9 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case DESCRIBE_CLUSTER -> now(describe.describeCluster(request, session));
                 case DESCRIBE_LOG_DIRS -> now(describe.describeLogDirs(request));
                 case DESCRIBE_PRODUCERS -> now(describe.describeProducers(request));
-                case DESCRIBE_ACLS -> now(Response.to(request, new DescribeAclsResponseData()
-                        .setErrorCode(Errors.SECURITY_DISABLED.code())
-                        .setErrorMessage("No Authorizer is configured on the broker")));
+                case DESCRIBE_ACLS -> now(acls.describeAcls(request, session));
+                case CREATE_ACLS -> now(acls.createAcls(request, session));
+                case DELETE_ACLS -> now(acls.deleteAcls(request, session));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, session);
                 case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, session);
@@ -182,5 +201,6 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     @Override
     public void close() {
         fetchWaiters.close();
+        metrics.close();
     }
 }

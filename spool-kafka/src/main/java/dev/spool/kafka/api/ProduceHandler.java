@@ -239,6 +239,13 @@ final class ProduceHandler {
                 }
                 firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
                 producers.record(producerId, epoch, firstSequence, lastSequence, firstOffset);
+                firstOffset.whenComplete((offset, error) -> {
+                    if (error != null) { // it never landed: its retry must be written, not answered with the error
+                        synchronized (state) {
+                            producers.forgetFrom(producerId, epoch, firstSequence);
+                        }
+                    }
+                });
             }
         }
         firstOffset.whenComplete((offset, error) -> appended.accept(log));
@@ -332,7 +339,12 @@ final class ProduceHandler {
      * timestamp replaced, the CRC computed again; readers give every record that time) and the
      * time is returned for the response. {@code CreateTime}: a record whose timestamp lies
      * further from {@code nowMs} than {@code message.timestamp.before.max.ms} (no limit by default)
-     * or {@code after.max.ms} (an hour by default, as in Kafka 4) is refused with INVALID_TIMESTAMP.
+     * or {@code after.max.ms} (an hour by default, as in Kafka 4) is refused with INVALID_TIMESTAMP,
+     * and so is a negative one other than -1 (no timestamp): Kafka's clients cannot build such a
+     * record and Kafka's broker refuses to rebuild one, so only a hand-made batch carries it, and
+     * in the time index it would sort before every real record. The header's max timestamp is set
+     * to the largest record timestamp when it says otherwise, as Kafka's broker does, so that a
+     * made-up header cannot place the batch anywhere in the time index.
      * Returns -1 when the batch keeps the producer's timestamps.
      */
     static long applyTimestampPolicy(ByteBuffer batch, TopicConfig config, long nowMs) {
@@ -346,25 +358,35 @@ final class ProduceHandler {
         long beforeMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS).orElse(Long.MAX_VALUE);
         long afterMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS)
                 .orElse(TopicSetting.TIMESTAMP_AFTER_MAX_MS_DEFAULT);
-        if (beforeMaxMs == Long.MAX_VALUE && afterMaxMs == Long.MAX_VALUE) {
-            return -1;
-        }
-        long earliest = saturatedAdd(nowMs, -beforeMaxMs);
+        long earliest = Math.max(0, saturatedAdd(nowMs, -beforeMaxMs));
         long latest = saturatedAdd(nowMs, afterMaxMs);
+        long maxTimestamp = NO_TIMESTAMP;
         try {
             for (Record record : RecordBatch.recordsOfCheckedBatch(batch, 0,
                     RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT)) {
                 long timestamp = record.timestamp();
-                if (timestamp != NO_TIMESTAMP && (timestamp < earliest || timestamp > latest)) {
-                    throw new RefusedBatch(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of the record at "
-                            + "offset delta " + (record.offset() - RecordBatch.baseOffset(batch, 0))
-                            + " is out of range: the topic accepts [" + earliest + ", " + latest + "] ("
-                            + TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS.key() + "=" + beforeMaxMs + ", "
-                            + TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS.key() + "=" + afterMaxMs + ")");
+                if (timestamp == NO_TIMESTAMP) {
+                    continue;
                 }
+                long offsetDelta = record.offset() - RecordBatch.baseOffset(batch, 0);
+                if (timestamp < 0) {
+                    throw new RefusedBatch(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of the record at "
+                            + "offset delta " + offsetDelta + " is negative: a timestamp is at least 0, or -1 for none");
+                }
+                if (timestamp < earliest || timestamp > latest) {
+                    throw new RefusedBatch(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of the record at "
+                            + "offset delta " + offsetDelta + " is out of range: the topic accepts [" + earliest + ", "
+                            + latest + "] (" + TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS.key() + "=" + beforeMaxMs
+                            + ", " + TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS.key() + "=" + afterMaxMs + ")");
+                }
+                maxTimestamp = Math.max(maxTimestamp, timestamp);
             }
         } catch (CorruptRecordException e) { // checked by checkBatch already
             throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
+        }
+        if (RecordBatch.maxTimestamp(batch, 0) != maxTimestamp) {
+            batch.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp);
+            batch.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, 0));
         }
         return -1;
     }

@@ -189,6 +189,16 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
     }
 
     @Override
+    public List<GroupPartitionOffset> committedOffsets() {
+        List<GroupPartitionOffset> out = new ArrayList<>();
+        for (String group : store.groupsWithOffsets()) {
+            store.groupOffsets(group).forEach((topic, partitions) -> partitions.forEach((partition, committed) ->
+                    out.add(new GroupPartitionOffset(group, topic, partition, committed.offset()))));
+        }
+        return out;
+    }
+
+    @Override
     public CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData request, short apiVersion) {
         Errors error = closed ? Errors.NOT_COORDINATOR : withGroup(request.groupId(), false, (group, effects) ->
                 group == null ? Errors.UNKNOWN_MEMBER_ID : machine.heartbeat(group, request.memberId(),

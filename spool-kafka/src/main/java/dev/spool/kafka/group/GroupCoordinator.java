@@ -78,6 +78,14 @@ public interface GroupCoordinator extends AutoCloseable {
     CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request, short apiVersion,
                                                               KnownPartitions partitions);
 
+    /**
+     * Every committed offset now, for the consumer-lag meter, which reads it at each metrics
+     * scrape: a snapshot taken without the groups' locks. None from a coordinator that keeps none.
+     */
+    default java.util.List<GroupPartitionOffset> committedOffsets() {
+        return java.util.List.of();
+    }
+
     /** Stops timers and completes pending joins and syncs with an error; committed offsets stay on disk. */
     @Override
     void close();

@@ -30,12 +30,15 @@ import org.slf4j.LoggerFactory;
  * One client connection: requests are handled one at a time and answered in the order they
  * arrived, as Kafka does (clients pipeline up to five; ordering is what they rely on).
  *
- * <p>All state is touched only on the connection's event loop. A frame is copied into a heap
- * buffer and handed to the {@link RequestProcessor}; the next one starts when the response is
- * written (or, for a request that gets none, when it is done). Frames that arrive meanwhile queue
- * up; past {@link #QUEUED_FRAMES_MAX} the connection stops reading, and it also waits while the
- * socket is not writable, so a client that sends without reading cannot make the server buffer
- * without bound. A malformed request, or any failure, closes this connection only.
+ * <p>All state is touched only on the connection's event loop. A frame's bytes are handed to the
+ * {@link RequestProcessor}; the next one starts when the response is written (or, for a request
+ * that gets none, when it is done). Frames that arrive meanwhile queue up; past
+ * {@link #QUEUED_FRAMES_MAX} the connection stops reading, and it also waits while the socket is
+ * not writable, so a client that sends without reading cannot make the server buffer without
+ * bound. Each frame keeps its reservation in the {@link RequestMemoryPool} until its request is
+ * done (the processor holds its bytes until then) or the connection closes. Reading resumes only
+ * when neither the queue nor the {@link FrameDecoder}'s wait for the pool holds it back. A
+ * malformed request, or any failure, closes this connection only.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -43,7 +46,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private final RequestProcessor processor;
     private final NetworkServer server;
-    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    private final ArrayDeque<RequestFrame> queued = new ArrayDeque<>();
+    /** The frame of the request being handled; its reservation is returned when the request is done. */
+    private RequestFrame handling;
+    /** Whether the {@link FrameDecoder} stopped reading to wait for request memory. */
+    private boolean waitingForMemory;
     private final Listener listener;
     private Session session;
     private boolean busy;
@@ -67,12 +74,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf frame = (ByteBuf) msg;
+        RequestFrame frame = (RequestFrame) msg;
         if (closed) {
             frame.release();
             return;
         }
-        server.metrics().bytesReceived(frame.readableBytes() + FrameDecoder.LENGTH_BYTES);
+        server.metrics().bytesReceived(frame.size() + FrameDecoder.LENGTH_BYTES);
         queued.add(frame);
         if (queued.size() >= QUEUED_FRAMES_MAX) {
             ctx.channel().config().setAutoRead(false);
@@ -85,11 +92,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         busy = true;
-        ByteBuf frame = queued.poll();
-        ByteBuffer request = ByteBuffer.allocate(frame.readableBytes());
-        frame.readBytes(request);
-        frame.release();
-        request.flip();
+        RequestFrame frame = queued.poll();
+        handling = frame;
+        ByteBuffer request = frame.buffer();
         server.requestStarted();
         CompletableFuture<Optional<Response>> future;
         try {
@@ -101,6 +106,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             try {
                 ctx.executor().execute(() -> finished(ctx, response, error));
             } catch (RejectedExecutionException e) { // the event loop is gone: the server is stopping
+                frame.release();
                 server.requestFinished();
             }
         });
@@ -109,6 +115,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void finished(ChannelHandlerContext ctx, Optional<Response> response, Throwable error) {
         server.requestFinished();
         busy = false;
+        if (handling != null) {
+            handling.release();
+            handling = null;
+        }
         if (closed) {
             return;
         }
@@ -138,10 +148,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             server.metrics().bytesSent(bytes);
             ctx.flush();
         }
-        if (!ctx.channel().config().isAutoRead() && queued.size() < QUEUED_FRAMES_MAX && !server.isDraining()) {
+        resumeReading(ctx);
+        processNext(ctx);
+    }
+
+    /** Turns reading back on unless the queue is full, the decoder waits for memory, or the server stops. */
+    private void resumeReading(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead() && queued.size() < QUEUED_FRAMES_MAX && !waitingForMemory
+                && !server.isDraining()) {
             ctx.channel().config().setAutoRead(true);
         }
-        processNext(ctx);
     }
 
     /**
@@ -177,7 +193,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (event instanceof SslHandshakeCompletionEvent handshake) {
             tlsHandshakeDone(ctx, handshake);
         }
-        if (event instanceof IdleStateEvent && !busy && queued.isEmpty() && !closed) {
+        if (event instanceof FrameDecoder.MemoryWait wait) {
+            waitingForMemory = wait == FrameDecoder.MemoryWait.STARTED;
+            if (!waitingForMemory && !closed) {
+                resumeReading(ctx);
+            }
+            return;
+        }
+        if (event instanceof IdleStateEvent && !busy && queued.isEmpty() && !waitingForMemory && !closed) {
             LOG.debug("Closing connection from {}: idle longer than connections.max.idle.ms", describe());
             server.metrics().connectionIdleClosed();
             close(ctx);
@@ -222,7 +245,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void releaseQueued() {
-        ByteBuf frame;
+        RequestFrame frame;
         while ((frame = queued.poll()) != null) {
             frame.release();
         }

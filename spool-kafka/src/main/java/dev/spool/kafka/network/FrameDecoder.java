@@ -2,8 +2,8 @@ package dev.spool.kafka.network;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import java.util.List;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -11,68 +11,167 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Splits a connection's bytes into request frames: a 4-byte big-endian length, then that many
- * bytes. The length is checked before anything is allocated for the frame: below the fixed header
- * or above {@code requestBytesMax}, the connection is closed with a log line and every later byte
- * is dropped. A frame is emitted only when all of it has arrived (a truncated one never is).
+ * bytes, passed on as a {@link RequestFrame}. The length is checked before anything is allocated
+ * for the frame: below the fixed header or above {@code requestBytesMax}, the connection is closed
+ * with a log line and every later byte is dropped. A frame is passed on only when all of it has
+ * arrived (a truncated one never is).
+ *
+ * <p>Memory: a frame's whole length is reserved in the server's {@link RequestMemoryPool} once its
+ * length prefix is read, and only then is a buffer of exactly that length allocated and filled
+ * (so nothing grows past the frame, and no buffer is copied as it grows). When the pool has no
+ * room, the connection stops reading ({@code autoRead} off) and waits; a release wakes it to ask
+ * again. While it waits it holds at most what the socket read that brought the prefix carried
+ * beyond it. The next handler is told with {@link MemoryWait} events, so that it does not turn
+ * reading back on meanwhile.
  *
  * <p>Once a frame's first byte has arrived, all of it must within {@code requestReadMsMax}, or the
  * connection is closed: a client that sends part of a large frame and stops, or trickles it a
- * byte at a time, cannot hold a buffer of up to {@code requestBytesMax} for long. The deadline is
- * per frame, on the connection's event loop; a complete frame cancels it.
+ * byte at a time, cannot hold its reservation for long. Time spent waiting for the pool is not
+ * counted (the server, not the client, is what stops the frame then): the deadline starts again
+ * when the reservation is granted. Deadline, state and waits are handled on the connection's
+ * event loop; only the pool's wake-up call comes from another thread, and it just schedules work
+ * onto that loop.
  */
-final class FrameDecoder extends ByteToMessageDecoder {
+final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(FrameDecoder.class);
     static final int LENGTH_BYTES = 4;
+
+    /** Told to the next handler: reading stopped to wait for the pool, and the wait is over. */
+    enum MemoryWait { STARTED, ENDED }
 
     private final int requestBytesMin;
     private final int requestBytesMax;
     private final long requestReadMsMax;
+    private final RequestMemoryPool pool;
+    /** Registered with the pool while waiting; one instance, so that it can be cancelled. */
+    private final Runnable waiter = this::wake;
+    private ChannelHandlerContext context;
+    /** Bytes read but not yet in a frame; only ever non-empty between calls while waiting. */
+    private ByteBuf pending;
+    /** Bytes of the current frame's length prefix that have arrived (4 once it is whole). */
+    private int prefixBytes;
+    private int length;
+    /** The frame being filled, reserved in the pool; null until its reservation. */
+    private byte[] frame;
+    private int filled;
+    private boolean waiting;
     private boolean refused;
-    /** The deadline of the frame being read; null between frames. */
+    private boolean closed;
+    /** The deadline of the frame being read; null between frames and while waiting. */
     private ScheduledFuture<?> deadline;
 
-    FrameDecoder(int requestBytesMin, int requestBytesMax, long requestReadMsMax) {
+    FrameDecoder(int requestBytesMin, int requestBytesMax, long requestReadMsMax, RequestMemoryPool pool) {
         this.requestBytesMin = requestBytesMin;
         this.requestBytesMax = requestBytesMax;
         this.requestReadMsMax = requestReadMsMax;
+        this.pool = pool;
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (refused) {
-            in.skipBytes(in.readableBytes());
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        if (refused || closed) {
+            in.release();
             return;
         }
-        while (in.readableBytes() >= LENGTH_BYTES) {
-            int length = in.getInt(in.readerIndex());
-            if (length < requestBytesMin || length > requestBytesMax) {
-                refused = true;
-                LOG.warn("Closing connection from {}: request length {} is outside [{}, {}] bytes",
-                        ctx.channel().remoteAddress(), length, requestBytesMin, requestBytesMax);
-                in.skipBytes(in.readableBytes());
-                ctx.close();
-                return;
+        pending = pending == null ? in : merge(ctx, pending, in);
+        drain(ctx);
+    }
+
+    /** Moves pending bytes into frames, passing each on when whole, until the bytes run out or the pool does. */
+    private void drain(ChannelHandlerContext ctx) {
+        while (!refused && !closed && !waiting && pending != null && pending.isReadable()) {
+            if (frame == null) {
+                while (prefixBytes < LENGTH_BYTES && pending.isReadable()) {
+                    length = (length << 8) | pending.readUnsignedByte();
+                    prefixBytes++;
+                }
+                if (prefixBytes < LENGTH_BYTES) {
+                    break;
+                }
+                if (length < requestBytesMin || length > requestBytesMax) {
+                    refuse(ctx);
+                    return;
+                }
+                if (!pool.reserveOrWait(length, waiter)) {
+                    startWaiting(ctx);
+                    break;
+                }
+                frame = new byte[length];
+                filled = 0;
             }
-            if (in.readableBytes() < LENGTH_BYTES + length) {
-                break;
+            int count = Math.min(pending.readableBytes(), frame.length - filled);
+            pending.readBytes(frame, filled, count);
+            filled += count;
+            if (filled == frame.length) {
+                RequestFrame whole = new RequestFrame(frame, pool);
+                frame = null;
+                prefixBytes = 0;
+                length = 0;
+                cancelDeadline();
+                ctx.fireChannelRead(whole);
             }
-            in.skipBytes(LENGTH_BYTES);
-            out.add(in.readRetainedSlice(length));
-            cancelDeadline();
         }
-        if (in.isReadable() && deadline == null) {
+        if (pending != null && !pending.isReadable()) {
+            pending.release();
+            pending = null;
+        }
+        if (!refused && !closed && !waiting && prefixBytes > 0 && deadline == null) {
             deadline = ctx.executor().schedule(() -> expire(ctx), requestReadMsMax, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void refuse(ChannelHandlerContext ctx) {
+        refused = true;
+        LOG.warn("Closing connection from {}: request length {} is outside [{}, {}] bytes",
+                ctx.channel().remoteAddress(), length, requestBytesMin, requestBytesMax);
+        discard();
+        ctx.close();
+    }
+
+    private void startWaiting(ChannelHandlerContext ctx) {
+        waiting = true;
+        cancelDeadline();
+        ctx.channel().config().setAutoRead(false);
+        LOG.debug("Connection from {} waits for room for a request of {} bytes ({} of {} reserved)",
+                ctx.channel().remoteAddress(), length, pool.reservedBytes(), pool.bytesMax());
+        ctx.fireUserEventTriggered(MemoryWait.STARTED);
+    }
+
+    /** Run by the pool after a release, on the releasing thread. */
+    private void wake() {
+        try {
+            context.executor().execute(this::retry);
+        } catch (RejectedExecutionException e) {
+            // the event loop is gone: the server is stopping and the connection with it
+        }
+    }
+
+    private void retry() {
+        if (!waiting || closed) {
+            return;
+        }
+        waiting = false;
+        drain(context);
+        if (!waiting && !closed && !refused) {
+            context.fireUserEventTriggered(MemoryWait.ENDED);
         }
     }
 
     private void expire(ChannelHandlerContext ctx) {
         deadline = null;
-        if (refused || !ctx.channel().isActive()) {
+        if (refused || closed || !ctx.channel().isActive()) {
             return;
         }
         refused = true;
         LOG.warn("Closing connection from {}: a request was not sent whole within {} ms ({} of its bytes came)",
-                ctx.channel().remoteAddress(), requestReadMsMax, actualReadableBytes());
+                ctx.channel().remoteAddress(), requestReadMsMax, prefixBytes + filled);
+        discard();
         ctx.close();
     }
 
@@ -83,8 +182,41 @@ final class FrameDecoder extends ByteToMessageDecoder {
         }
     }
 
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    /** Gives back everything this connection holds: the wait, the frame's reservation, the pending bytes. */
+    private void discard() {
         cancelDeadline();
+        if (waiting) {
+            pool.cancel(waiter);
+            waiting = false;
+        }
+        if (frame != null) {
+            pool.release(frame.length);
+            frame = null;
+        }
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+    }
+
+    private static ByteBuf merge(ChannelHandlerContext ctx, ByteBuf first, ByteBuf second) {
+        ByteBuf merged = ctx.alloc().buffer(first.readableBytes() + second.readableBytes());
+        merged.writeBytes(first).writeBytes(second);
+        first.release();
+        second.release();
+        return merged;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closed = true;
+        discard();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        closed = true;
+        discard();
     }
 }

@@ -58,14 +58,17 @@ public final class NetworkServer implements AutoCloseable {
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connectionCount = new AtomicInteger();
     private final EncodingFailures encodingFailures = new EncodingFailures();
+    /** Request frames held by all connections, bounded by {@link ConnectionLimits#queuedRequestBytesMax()}. */
+    private final RequestMemoryPool requestMemory;
     private final Object idleMonitor = new Object();
     private int inFlight;
     private volatile boolean draining;
     private volatile boolean closed;
 
     private NetworkServer(EventLoopGroup acceptor, EventLoopGroup workers, NetworkMetrics metrics, int connectionsMax,
-                          ConnectionLimits limits, TlsContexts tls) {
+                          ConnectionLimits limits, TlsContexts tls, RequestMemoryPool requestMemory) {
         this.acceptor = acceptor;
+        this.requestMemory = requestMemory;
         this.workers = workers;
         this.metrics = metrics;
         this.connectionsMax = connectionsMax;
@@ -93,11 +96,13 @@ public final class NetworkServer implements AutoCloseable {
     public static NetworkServer start(List<Listener> listeners, TlsContexts tls, int requestBytesMax,
                                       int connectionsMax, ConnectionLimits limits, int ioThreads,
                                       RequestProcessor processor, NetworkMetrics metrics) throws IOException {
+        RequestMemoryPool requestMemory = new RequestMemoryPool(limits.queuedRequestBytesMax(), requestBytesMax);
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("spool-kafka-accept", true),
                 NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(ioThreads,
                 new DefaultThreadFactory("spool-kafka-io", true), NioIoHandler.newFactory());
-        NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax, limits, tls);
+        NetworkServer server = new NetworkServer(acceptor, workers, metrics, connectionsMax, limits, tls,
+                requestMemory);
         try {
             for (Listener listener : listeners) {
                 tls.requireContextFor(listener);
@@ -175,7 +180,7 @@ public final class NetworkServer implements AutoCloseable {
         channel.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, limits.connectionIdleMsMax(), TimeUnit.MILLISECONDS))
                 .addLast("frames", new FrameDecoder(RequestDecoder.HEADER_FIXED_BYTES, requestBytesMax,
-                        limits.requestReadMsMax()))
+                        limits.requestReadMsMax(), requestMemory))
                 .addLast("requests", new ConnectionHandler(processor, this, listener));
         tls.addFirst(channel.pipeline(), listener);
     }
@@ -194,6 +199,19 @@ public final class NetworkServer implements AutoCloseable {
 
     public int connectionCount() {
         return connections.size();
+    }
+
+    /**
+     * Bytes of request frames held now by all connections (being read, queued or handled), at most
+     * {@link ConnectionLimits#queuedRequestBytesMax()}.
+     */
+    public long queuedRequestBytes() {
+        return requestMemory.reservedBytes();
+    }
+
+    /** The pool behind {@link #queuedRequestBytes()}, for tests. */
+    RequestMemoryPool requestMemory() {
+        return requestMemory;
     }
 
     EncodingFailures encodingFailures() {

@@ -111,6 +111,26 @@ public final class ProducerStateTable {
         }
     }
 
+    /**
+     * Forgets the batch of {@code producerId} at {@code firstSequence} in {@code epoch}, and every
+     * batch recorded after it: its append failed (a full disk, say), so it never landed, and the
+     * producer will send it again; the table must then accept it, not answer with the failure as a
+     * duplicate. Does nothing when the table holds no such batch (a newer epoch replaced it).
+     */
+    public void forgetFrom(long producerId, short epoch, int firstSequence) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null || entry.epoch != epoch) {
+            return;
+        }
+        boolean found = false;
+        for (java.util.Iterator<BatchEntry> it = entry.batches.iterator(); it.hasNext(); ) {
+            found |= it.next().firstSequence == firstSequence;
+            if (found) {
+                it.remove();
+            }
+        }
+    }
+
     /** How many producer ids the table holds. */
     public int size() {
         return producers.size();

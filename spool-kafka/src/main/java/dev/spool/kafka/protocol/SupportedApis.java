@@ -26,6 +26,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *       DescribeLogDirs 1–5, DescribeProducers 0: every version kafka-clients 4.4 knows, which
  *       covers what librdkafka 2.0 sends (CreatePartitions and DeleteRecords up to 1,
  *       OffsetForLeaderEpoch 2).</li>
+ *   <li>DescribeAcls, CreateAcls, DeleteAcls 1–3: every version kafka-clients 4.4 knows; answered
+ *       SECURITY_DISABLED when the server runs without an authorizer, as Kafka's broker does.</li>
  * </ul>
  * The group APIs are listed only when the server has a group coordinator.
  */
@@ -54,9 +56,11 @@ public final class SupportedApis {
         put(ApiKeys.DESCRIBE_CLUSTER, 0, 2);
         put(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
         put(ApiKeys.DESCRIBE_PRODUCERS, 0, 0);
-        // No authorizer yet: answered SECURITY_DISABLED, as Kafka's broker answers without one (tools
+        // Without an authorizer answered SECURITY_DISABLED, as Kafka's broker answers without one (tools
         // such as MirrorMaker 2 then skip ACLs quietly instead of failing on an unsupported API).
         put(ApiKeys.DESCRIBE_ACLS, 1, 3);
+        put(ApiKeys.CREATE_ACLS, 1, 3);
+        put(ApiKeys.DELETE_ACLS, 1, 3);
         if (groups) {
             put(ApiKeys.OFFSET_COMMIT, 2, 9);
             put(ApiKeys.OFFSET_FETCH, 1, 9);

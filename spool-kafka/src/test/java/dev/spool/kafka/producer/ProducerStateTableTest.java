@@ -49,6 +49,20 @@ class ProducerStateTableTest {
     }
 
     @Test
+    void aBatchWhoseAppendFailedIsForgottenWithEveryLaterOneSoItsRetryIsWritten() {
+        ProducerStateTable table = new ProducerStateTable(10);
+        for (int batch = 0; batch < 4; batch++) {
+            table.record(PID, (short) 0, batch * 10, batch * 10 + 9, at(1000 + batch));
+        }
+        table.forgetFrom(PID, (short) 1, 20); // another epoch: nothing
+        assertThat(table.retainedFirstSequences(PID)).containsExactly(0, 10, 20, 30);
+        table.forgetFrom(PID, (short) 0, 20);
+        assertThat(table.retainedFirstSequences(PID)).containsExactly(0, 10);
+        assertThat(table.check(PID, (short) 0, 20, 29)).isInstanceOf(ProducerStateTable.Accept.class);
+        assertThat(reject(table.check(PID, (short) 0, 30, 39))).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    }
+
+    @Test
     void sequencesWrapAfterIntegerMaxValue() {
         assertThat(ProducerStateTable.lastSequence(Integer.MAX_VALUE - 1, 3)).isEqualTo(0);
         assertThat(ProducerStateTable.nextSequence(Integer.MAX_VALUE)).isEqualTo(0);

@@ -1,0 +1,59 @@
+package dev.spool.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** spool dump reads the files beside the segments with their codecs, and exits 1 on a damaged one. */
+class DumpEngineFilesTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SpoolCommand.execute(args, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void checkpointsTopicConfigAndPartitionMetadataAreShownAndADamagedOneIsExitCodeOne() throws Exception {
+        Path data = dir.resolve("data");
+        assertThat(run("topics", "create", "orders", "--partitions", "2", "--config", "retention.ms=3600000",
+                "--data-dir", data.toString()).code()).isZero();
+        assertThat(run("produce", "orders", "--partition", "1", "--data-dir", data.toString()).code()).isZero();
+
+        Run checkpoint = run("dump", data.resolve("recovery-point-offset-checkpoint").toString());
+        assertThat(checkpoint.code()).as(checkpoint.err()).isZero();
+        assertThat(checkpoint.out()).contains("orders-0 0", "orders-1 ", "2 partition(s)");
+
+        Run config = run("dump", data.resolve("orders-0").resolve("topic.config").toString());
+        assertThat(config.code()).as(config.err()).isZero();
+        assertThat(config.out()).contains("durability: NONE", "retention.ms: 3600000");
+
+        Run metadata = run("dump", data.resolve("orders-1").resolve("partition.metadata").toString());
+        assertThat(metadata.code()).isZero();
+        assertThat(metadata.out()).containsPattern("topic id: [0-9a-f-]{36}");
+
+        Path damaged = data.resolve("orders-0").resolve("topic.config");
+        Files.writeString(damaged, "not a topic config\u0000\n");
+        Run bad = run("dump", damaged.toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("spool: ").contains("topic.config").doesNotContain("Exception");
+
+        Run unknown = run("dump", dir.resolve("notes.txt").toString());
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("expected a .log, .index or .timeindex file, an offset checkpoint");
+    }
+}

@@ -1,0 +1,76 @@
+package dev.spool.log.tool;
+
+import dev.spool.log.LogConfig;
+import dev.spool.log.TopicConfig;
+import dev.spool.log.TopicPartition;
+import dev.spool.log.TopicSetting;
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
+import dev.spool.log.catalog.PartitionMetadataFile;
+import dev.spool.log.catalog.TopicConfigFile;
+import dev.spool.log.io.FileIO;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The engine's files beside the segments, read with their own codecs and shown as lines of text
+ * for {@code spool dump}: the two offset checkpoints, a partition's {@code topic.config} and its
+ * {@code partition.metadata}. Reading is the check: a file its codec refuses is an
+ * {@link IOException} naming the file and the problem, as the log manager would meet it at open.
+ * Read-only.
+ */
+public final class EngineFileDump {
+    private EngineFileDump() {
+    }
+
+    /** Whether {@link #lines} knows how to read a file of this name. */
+    public static boolean handles(Path file) {
+        String name = file.getFileName().toString();
+        return name.equals(DataDirFiles.RECOVERY_POINT_CHECKPOINT) || name.equals(DataDirFiles.LOG_START_CHECKPOINT)
+                || name.equals(TopicConfigFile.FILE_NAME) || name.equals(PartitionMetadataFile.FILE_NAME);
+    }
+
+    /**
+     * What the file holds, one fact per line.
+     *
+     * @throws IOException              naming the file when its codec refuses it
+     * @throws IllegalArgumentException when {@link #handles} is false for it
+     */
+    public static List<String> lines(FileIO io, Path file) throws IOException {
+        String name = file.getFileName().toString();
+        List<String> lines = new ArrayList<>();
+        if (name.equals(DataDirFiles.RECOVERY_POINT_CHECKPOINT) || name.equals(DataDirFiles.LOG_START_CHECKPOINT)) {
+            Map<TopicPartition, Long> offsets = new TreeMap<>(OffsetCheckpointFile.read(io, file));
+            offsets.forEach((partition, offset) -> lines.add(partition + " " + offset));
+            lines.add(offsets.size() + " partition(s)");
+        } else if (name.equals(TopicConfigFile.FILE_NAME)) {
+            LogConfig defaults = LogConfig.defaults();
+            TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, parent(file), TopicConfig.defaults(defaults));
+            TopicConfig config = stored.config();
+            lines.add("durability: " + config.durability());
+            lines.add("compression: " + config.compression());
+            lines.add("hash chain: " + config.hashChain());
+            for (TopicSetting setting : TopicSetting.values()) {
+                config.override(setting).ifPresent(value -> lines.add(setting.key() + ": " + setting.format(value)));
+            }
+            lines.add("largest batch written so far: " + stored.batchBytesMaxStored() + " bytes");
+        } else if (name.equals(PartitionMetadataFile.FILE_NAME)) {
+            Optional<UUID> id = PartitionMetadataFile.read(io, parent(file));
+            lines.add("topic id: " + id.map(UUID::toString).orElse("(none)"));
+        } else {
+            throw new IllegalArgumentException("not a file of the engine's: " + file);
+        }
+        return lines;
+    }
+
+    private static Path parent(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent == null ? Path.of(".") : parent;
+    }
+}
