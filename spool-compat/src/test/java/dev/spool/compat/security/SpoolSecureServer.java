@@ -1,12 +1,11 @@
 package dev.spool.compat.security;
 
 import dev.spool.cli.SpoolCommand;
+import dev.spool.compat.Proc;
 import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +40,8 @@ final class SpoolSecureServer implements AutoCloseable {
     private static final long STOP_TIMEOUT_MS = 60_000;
     private static final String READY = "spool: serving";
     private static final List<String> JVM_FLAGS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseG1GC");
+    /** System property: class path entries the spool command needs beyond this module's test class path. */
+    static final String CLI_CLASSPATH = "spool.compat.cli.classpath";
 
     private final Process process;
 
@@ -76,14 +77,20 @@ final class SpoolSecureServer implements AutoCloseable {
      * {@code --help}: several listeners at once, TLS material as a PKCS12 keystore or as PEM files,
      * the SASL mechanisms, and {@code spool users add} with a password file.
      */
-    record Options(boolean listeners, boolean keystore, boolean pem, boolean sasl, boolean users) {
-        static Options probe() {
-            String serve = help("serve", "--help");
-            return new Options(has(serve, "--listeners"),
+    record Options(String unusable, boolean listeners, boolean keystore, boolean pem, boolean sasl, boolean users) {
+        static Options probe() throws IOException, InterruptedException {
+            Proc.Result serveHelp = Proc.run(spool("serve", "--help"));
+            if (!serveHelp.ok()) {
+                return new Options("the spool command does not run on this module's class path (set "
+                        + CLI_CLASSPATH + " to what it lacks): " + serveHelp.describe(), false, false, false, false,
+                        false);
+            }
+            String serve = serveHelp.output();
+            return new Options(null, has(serve, "--listeners"),
                     has(serve, "--ssl-keystore") && has(serve, "--ssl-keystore-password-file"),
                     has(serve, "--ssl-certificate") && has(serve, "--ssl-key"),
                     has(serve, "--sasl-mechanisms"),
-                    has(help("users", "add", "--help"), "--password-file"));
+                    has(Proc.run(spool("users", "add", "--help")).output(), "--password-file"));
         }
 
         /** Whether the usage text {@code help} lists {@code option} itself (not merely a longer one it starts). */
@@ -93,6 +100,9 @@ final class SpoolSecureServer implements AutoCloseable {
 
         /** Why the command cannot serve listeners of {@code protocol}; empty when it can. */
         Optional<String> lacking(String protocol) {
+            if (unusable != null) {
+                return Optional.of(unusable);
+            }
             List<String> lacking = new ArrayList<>();
             if (!listeners) {
                 lacking.add("spool serve --listeners");
@@ -141,13 +151,20 @@ final class SpoolSecureServer implements AutoCloseable {
         return args;
     }
 
-    /** What {@code spool ARGS} prints, out and err together. */
-    private static String help(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            SpoolCommand.execute(args, new ByteArrayInputStream(new byte[0]), print, print);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+    /**
+     * {@code java … SpoolCommand ARGS} on this module's class path, plus {@link #CLI_CLASSPATH}: what
+     * the command needs that this module leaves out (logback, which spool-cli configures in code while
+     * these tests log through slf4j-simple).
+     */
+    private static List<String> spool(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_FLAGS);
+        String extra = System.getProperty(CLI_CLASSPATH, "");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")
+                + (extra.isEmpty() ? "" : File.pathSeparator + extra), SpoolCommand.class.getName()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /**
@@ -161,24 +178,21 @@ final class SpoolSecureServer implements AutoCloseable {
         for (Access.Login user : options.users() ? users : List.<Access.Login>of()) {
             Path passwordFile = dir.resolve(user.user() + ".password");
             Files.writeString(passwordFile, user.password() + "\n", StandardCharsets.UTF_8);
-            ByteArrayOutputStream output = new ByteArrayOutputStream();
-            int exit;
-            try (PrintStream print = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-                exit = SpoolCommand.execute(userArgs(dataDir, user.user(), passwordFile).toArray(String[]::new),
-                        new ByteArrayInputStream(new byte[0]), print, print);
+            Proc.Result added;
+            try {
+                added = Proc.run(spool(userArgs(dataDir, user.user(), passwordFile).toArray(String[]::new)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while adding user " + user.user(), e);
             }
-            if (exit != 0) {
-                throw new IOException("spool " + String.join(" ", userArgs(dataDir, user.user(), passwordFile))
-                        + " exited with " + exit + ":\n" + output.toString(StandardCharsets.UTF_8));
+            if (!added.ok()) {
+                throw new IOException("spool users add " + user.user() + " failed: " + added.describe());
             }
         }
         Path storePasswordFile = dir.resolve("keystore.password");
         Files.writeString(storePasswordFile, TestCertificates.PASSWORD + "\n", StandardCharsets.UTF_8);
-        List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpoolCommand.class.getName()));
-        command.addAll(serveArgs(options, dataDir, ports, certs, storePasswordFile));
+        List<String> command = spool(serveArgs(options, dataDir, ports, certs, storePasswordFile)
+                .toArray(String[]::new));
         Files.writeString(log, String.join(" ", command) + "\n", StandardCharsets.UTF_8);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<Void> ready = new CompletableFuture<>();
