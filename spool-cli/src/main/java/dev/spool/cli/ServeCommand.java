@@ -52,6 +52,8 @@ final class ServeCommand implements Callable<Integer> {
     ListenerOptions listeners;
     @Mixin
     AclOptions acls;
+    @Mixin
+    SaslOptions sasl;
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics at http://HOST:PORT/metrics, and /health and /ready (off by default).")
     String metricsListen;
@@ -140,6 +142,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withLimits(limits())
                 .withPartitionsMax(partitionsMax);
         config = acls.applyTo(config);
+        config = sasl.apply(config, common.spec);
         PrintStream out = common.root().out;
         Thread hook = new Thread(this::stopFromSignal, "spool-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -67,6 +67,8 @@ final class ServerProperties {
             key("ssl.keystore.location", "--ssl-keystore", "a file"),
             key("ssl.truststore.location", "--ssl-truststore", "a file"),
             key("ssl.client.auth", "--ssl-client-auth", "none, requested or required"),
+            key("sasl.enabled.mechanisms", "--sasl-mechanisms", "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, comma-separated"),
+            key("super.users", "--super-users", "User:NAME;User:OTHER"),
             key("metrics.listen", "--metrics-listen", "host:port of the Prometheus endpoint"));
 
     /** Options that stand for a key's option on the command line: given, the key is not applied. */
@@ -138,6 +140,10 @@ final class ServerProperties {
                 option.setValue(Long.parseLong(converted));
             } else if (type == boolean.class || type == Boolean.class) {
                 option.setValue(parseBoolean(converted));
+            } else if (List.class.isAssignableFrom(type)) {
+                String[] parts = option.splitRegex().isEmpty() ? new String[] {converted}
+                        : converted.split(option.splitRegex());
+                option.setValue(new ArrayList<>(List.of(parts)));
             } else if (type == Path.class) {
                 option.setValue(Path.of(converted));
             } else {

@@ -24,10 +24,13 @@ import picocli.CommandLine.Command;
         versionProvider = SpoolCommand.Version.class,
         description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
         subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
-                DumpCommand.class, VerifyCommand.class, RepairCommand.class, ServeCommand.class, WarmUpCommand.class,
+                DumpCommand.class, VerifyCommand.class, RepairCommand.class, ServeCommand.class, UsersCommand.class,
+                WarmUpCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SpoolCommand implements Runnable {
     static final int EXIT_OK = 0;
+    /** Whether logback, the command's logging binding, is on the class path (an embedding program may leave it out). */
+    private static final boolean LOGBACK = classPresent("ch.qos.logback.classic.LoggerContext");
     static final int EXIT_ERROR = 1;
     static final int EXIT_USAGE = 2;
 
@@ -71,11 +74,23 @@ public final class SpoolCommand implements Runnable {
 
     /** Sets the logging the command line (global options at any level) and SPOOL_LOG_* ask for, before the command runs. */
     private static void configureLogging(CommandLine.ParseResult parsed) {
+        if (!LOGBACK) {
+            return; // run inside another program with its own slf4j binding: its logging is its own
+        }
         SpoolCommand root = (SpoolCommand) parsed.commandSpec().userObject();
         try {
             LogSetup.apply(LogSetup.settings(root.logOptions, root.common.verbose, System.getenv()), root.common.verbose);
         } catch (IllegalArgumentException | java.io.IOException e) {
             throw new CommandLine.ParameterException(parsed.commandSpec().commandLine(), e.getMessage());
+        }
+    }
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, SpoolCommand.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 

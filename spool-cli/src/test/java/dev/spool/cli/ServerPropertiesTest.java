@@ -47,6 +47,8 @@ class ServerPropertiesTest {
                 log.segment.bytes=536870912
                 message.max.bytes=2097152
                 max.connections.per.ip=50
+                sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+                super.users=User:admin;User:ops
                 """);
         ServeCommand serve = parse("serve", "--config", file.toString());
         ServerProperties.apply(serve.spec, Optional.of(file), Map.of());
@@ -58,6 +60,8 @@ class ServerPropertiesTest {
         assertThat(serve.segmentBytes).isEqualTo(512 << 20);
         assertThat(serve.messageBytesMax).isEqualTo(2 << 20);
         assertThat(serve.connectionsPerIpMax).isEqualTo(50);
+        assertThat(serve.sasl.mechanisms).containsExactly("SCRAM-SHA-256", "SCRAM-SHA-512");
+        assertThat(serve.acls.superUsers).isEqualTo("User:admin;User:ops");
     }
 
     @Test

@@ -61,7 +61,7 @@ class SpoolCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"serve", "topics", "topics create", "topics alter", "topics describe", "topics checksum",
         "produce", "consume", "dump",
-        "verify", "repair"})
+        "verify", "repair", "users", "users add", "users list", "users delete"})
     void everyCommandAndSubcommandTakesHelpAndHelpNamesIt(String command) {
         List<String[]> forms = new ArrayList<>(List.of((command + " --help").split(" "), (command + " -h").split(" ")));
         if (!command.contains(" ")) {

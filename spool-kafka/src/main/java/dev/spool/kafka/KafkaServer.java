@@ -7,6 +7,7 @@ import dev.spool.kafka.metrics.ServerMetrics;
 import dev.spool.kafka.network.NetworkServer;
 import dev.spool.kafka.network.TlsContexts;
 import dev.spool.kafka.producer.ProducerIdManager;
+import dev.spool.kafka.security.CredentialStore;
 import dev.spool.log.LogManager;
 import dev.spool.log.io.FileIO;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -87,8 +88,14 @@ public final class KafkaServer implements AutoCloseable {
             // TLS material is read once, before anything listens: a file it cannot use stops the start.
             TlsContexts tls = TlsContexts.create(config.security().tls(), config.listeners());
             AdvertisedAddress advertised = new AdvertisedAddress(config);
+            CredentialStore credentials = CredentialStore.open(FileIO.real(), manager.dataDir());
+            if (config.listeners().stream().anyMatch(dev.spool.kafka.network.Listener::usesSasl)
+                    && credentials.users().isEmpty()) {
+                LOG.warn("A SASL listener is configured but no user exists yet: no client can authenticate"
+                        + " (add one with 'spool users add')");
+            }
             KafkaApis apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer,
-                    metrics);
+                    metrics, credentials);
             NetworkServer network = NetworkServer.start(config.listeners(), tls,
                     config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
                     metrics);

@@ -598,6 +598,64 @@ class AdvertisedVersionsTest {
                 assertThat(data.filterResults().get(0).matchingAcls()).isEmpty();
             }
         });
+        saslCases(cases);
+    }
+
+    /**
+     * The SASL exchange on this test's plaintext listener is out of place, as on Kafka's broker
+     * (ILLEGAL_SASL_STATE); the SCRAM credential APIs work on any listener (Describe, key 50, runs
+     * before Alter, key 51, and finds no user yet).
+     */
+    private static void saslCases(Map<ApiKeys, Case> cases) {
+        cases.put(ApiKeys.SASL_HANDSHAKE, new Case() {
+            public ApiMessage request(short version) {
+                return new org.apache.kafka.common.message.SaslHandshakeRequestData().setMechanism("PLAIN");
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (org.apache.kafka.common.message.SaslHandshakeResponseData) response;
+                assertThat(Errors.forCode(data.errorCode())).as("SaslHandshake v%d on PLAINTEXT", version)
+                        .isEqualTo(Errors.ILLEGAL_SASL_STATE);
+            }
+        });
+        cases.put(ApiKeys.SASL_AUTHENTICATE, new Case() {
+            public ApiMessage request(short version) {
+                return new org.apache.kafka.common.message.SaslAuthenticateRequestData()
+                        .setAuthBytes("\0u\0p".getBytes(StandardCharsets.UTF_8));
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (org.apache.kafka.common.message.SaslAuthenticateResponseData) response;
+                assertThat(Errors.forCode(data.errorCode())).as("SaslAuthenticate v%d on PLAINTEXT", version)
+                        .isEqualTo(Errors.ILLEGAL_SASL_STATE);
+                assertThat(data.errorMessage()).isNotEmpty();
+            }
+        });
+        cases.put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new Case() {
+            public ApiMessage request(short version) {
+                return new org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData().setUsers(null);
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData) response;
+                assertNoError(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, version, data.errorCode());
+                assertThat(data.results()).isEmpty();
+            }
+        });
+        cases.put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new Case() {
+            public ApiMessage request(short version) {
+                return new org.apache.kafka.common.message.AlterUserScramCredentialsRequestData().setUpsertions(List.of(
+                        new org.apache.kafka.common.message.AlterUserScramCredentialsRequestData.ScramCredentialUpsertion()
+                                .setName("conformance-user").setMechanism((byte) 1).setIterations(4096)
+                                .setSalt(new byte[16]).setSaltedPassword(new byte[32])));
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (org.apache.kafka.common.message.AlterUserScramCredentialsResponseData) response;
+                assertThat(data.results()).hasSize(1);
+                assertNoError(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, version, data.results().get(0).errorCode());
+            }
+        });
     }
 
     /** A retention distinct per API and version, so each check sees its own request's effect. */

@@ -136,6 +136,25 @@ class AuthorizationTest {
     }
 
     @Test
+    void theSaslUsersAreReadAndChangedOnlyWithTheClusterPermission() throws Exception {
+        seedAclAdministrator(); // ALTER on the cluster, which implies DESCRIBE
+        org.apache.kafka.clients.admin.UserScramCredentialUpsertion alice =
+                new org.apache.kafka.clients.admin.UserScramCredentialUpsertion("alice",
+                        new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                                org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_256, 4096), "secret");
+        try (RunningServer server = start(Set.of()); Admin admin = server.admin()) {
+            admin.alterUserScramCredentials(List.of(alice)).all().get();
+            assertThat(admin.describeUserScramCredentials().users().get()).containsExactly("alice");
+            admin.deleteAcls(List.of(acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL,
+                    AclOperation.ALTER, AclPermissionType.ALLOW).toFilter())).all().get();
+            assertThatThrownBy(() -> admin.describeUserScramCredentials().all().get())
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> admin.alterUserScramCredentials(List.of(alice)).all().get())
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+        }
+    }
+
+    @Test
     void aDenyOverridesAnAllowAndPrefixedPatternsCoverTheirTopics() throws Exception {
         seedAclAdministrator();
         try (RunningServer server = start(Set.of()); Admin admin = server.admin()) {

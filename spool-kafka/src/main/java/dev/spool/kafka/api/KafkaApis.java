@@ -12,6 +12,9 @@ import dev.spool.kafka.protocol.RequestDecoder;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.kafka.protocol.SupportedApis;
 import dev.spool.kafka.security.Authorizer;
+import dev.spool.kafka.security.CredentialStore;
+import dev.spool.kafka.security.SaslAuthenticator;
+import dev.spool.kafka.security.ScramCredentialsApis;
 import dev.spool.log.LogManager;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
@@ -25,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,16 +58,20 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final GroupRouter groups;
     private final AclsHandler acls;
     private final RequestAuthorization authorization;
+    private final SaslAuthenticator sasl;
+    private final ScramCredentialsApis scramCredentials;
 
     /**
      * @param node      where clients are told to connect
      * @param executor  runs decoding and handlers
      * @param timer     runs the long-poll timeouts
+     * @param credentials the users who may authenticate with SASL
      * @throws IOException when the authorizer is on and its ACL file cannot be read
      */
     public KafkaApis(LogManager manager, KafkaServerConfig config, AdvertisedAddress node,
                      Optional<GroupCoordinator> coordinator, ProducerIdManager producerIds, ExecutorService executor,
-                     ScheduledExecutorService timer, ServerMetrics metrics) throws IOException {
+                     ScheduledExecutorService timer, ServerMetrics metrics, CredentialStore credentials)
+            throws IOException {
         this.apis = SupportedApis.of(coordinator.isPresent());
         this.decoder = new RequestDecoder(apis);
         this.executor = executor;
@@ -84,6 +92,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         Authorizer authorizer = Authorizer.open(config.security().authorizer(), FileIO.real(), manager.dataDir());
         this.acls = new AclsHandler(authorizer);
         this.authorization = new RequestAuthorization(authorizer, partitions);
+        this.sasl = new SaslAuthenticator(config.security().sasl(), credentials);
+        this.scramCredentials = new ScramCredentialsApis(credentials);
     }
 
     @Override
@@ -91,6 +101,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         long started = System.nanoTime();
         return CompletableFuture.supplyAsync(() -> decode(frame), executor)
                 .thenCompose(decoded -> {
+                    requireAuthenticated(decoded, session);
                     if (decoded instanceof RequestDecoder.Answer answer) {
                         LOG.debug("{} from {}: {}", answer.response().apiKey(), session.clientHost(), answer.note());
                         return CompletableFuture.completedFuture(Optional.of(answer.response()));
@@ -104,6 +115,22 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                         }
                     });
                 });
+    }
+
+    /**
+     * On a SASL listener, a connection that has not authenticated may send ApiVersions and the SASL
+     * exchange only; anything else closes it unanswered, as Kafka's broker does.
+     */
+    private static void requireAuthenticated(RequestDecoder.Decoded decoded, Session session) {
+        if (session.isAuthenticated()) {
+            return;
+        }
+        ApiKeys key = decoded instanceof RequestDecoder.Answer answer
+                ? answer.response().apiKey() : ((RequestDecoder.Dispatch) decoded).request().apiKey();
+        if (!SaslAuthenticator.allowedBeforeAuthentication(key)) {
+            throw new CompletionException(new MalformedRequestException("Unexpected Kafka request of type " + key
+                    + " before SASL authentication completed"));
+        }
     }
 
     private RequestDecoder.Decoded decode(ByteBuffer frame) {
@@ -150,6 +177,10 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case DESCRIBE_ACLS -> now(acls.describeAcls(request, session));
                 case CREATE_ACLS -> now(acls.createAcls(request, session));
                 case DELETE_ACLS -> now(acls.deleteAcls(request, session));
+                case SASL_HANDSHAKE -> now(sasl.handshake(request, session));
+                case SASL_AUTHENTICATE -> now(sasl.authenticate(request, session));
+                case DESCRIBE_USER_SCRAM_CREDENTIALS -> now(scramCredentials.describe(request));
+                case ALTER_USER_SCRAM_CREDENTIALS -> now(scramCredentials.alter(request));
                 case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH ->
                         groups.route(request, session);
                 case LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.route(request, session);

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import dev.spool.kafka.protocol.RequestDecoder;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -83,10 +84,19 @@ final class RequestAuthorization {
                  INCREMENTAL_ALTER_CONFIGS, DESCRIBE_PRODUCERS -> admin.handle(request, session, next);
             case FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH,
                  LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.handle(request, session, next);
+            // Who may read or change the SASL users: Kafka asks for DESCRIBE and ALTER on the cluster.
+            case DESCRIBE_USER_SCRAM_CREDENTIALS -> cluster(session, AclOperation.DESCRIBE) ? next.handle(request, session)
+                    : refused(request, Errors.CLUSTER_AUTHORIZATION_FAILED);
+            case ALTER_USER_SCRAM_CREDENTIALS -> cluster(session, AclOperation.ALTER) ? next.handle(request, session)
+                    : refused(request, Errors.CLUSTER_AUTHORIZATION_FAILED);
             // ApiVersions and the SASL exchange are always allowed; the ACL APIs check for themselves;
             // DescribeCluster needs no ACL (Kafka checks only for the authorized operations it may list).
             default -> next.handle(request, session);
         };
+    }
+
+    private static CompletableFuture<Optional<Response>> refused(ParsedRequest request, Errors error) {
+        return CompletableFuture.completedFuture(Optional.of(RequestDecoder.errorResponse(request, error)));
     }
 
     private boolean topic(Session session, AclOperation operation, String name) {

@@ -4,6 +4,8 @@ import dev.spool.kafka.protocol.MalformedRequestException;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.kafka.protocol.ResponseEncoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -147,6 +149,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             server.metrics().bytesSent(bytes);
             ctx.flush();
+        }
+        if (session.isClosingAfterResponse()) { // the answer to a failed authentication: sent, then closed
+            closed = true;
+            releaseQueued();
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
         }
         resumeReading(ctx);
         processNext(ctx);

@@ -22,6 +22,8 @@ public final class Session {
     private volatile boolean authenticated;
     /** The SASL exchange in progress (the authenticator's own state object), or null. */
     private volatile Object saslExchange;
+    /** Set by a handler whose response must be the connection's last (a failed authentication). */
+    private volatile boolean closeAfterResponse;
 
     public Session(Listener listener, String clientHost, int clientPort) {
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -71,6 +73,18 @@ public final class Session {
 
     public void saslExchange(Object exchange) {
         this.saslExchange = exchange;
+    }
+
+    /**
+     * Asks the network layer to close the connection once the response to the current request is
+     * written, and to handle no further request of it: how a failed SASL exchange ends, as in Kafka.
+     */
+    public void closeAfterResponse() {
+        this.closeAfterResponse = true;
+    }
+
+    public boolean isClosingAfterResponse() {
+        return closeAfterResponse;
     }
 
     @Override

@@ -28,6 +28,13 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *       OffsetForLeaderEpoch 2).</li>
  *   <li>DescribeAcls, CreateAcls, DeleteAcls 1–3: every version kafka-clients 4.4 knows; answered
  *       SECURITY_DISABLED when the server runs without an authorizer, as Kafka's broker does.</li>
+ *   <li>SaslHandshake 0–1, as Kafka lists it: librdkafka 2 enables SASL only when the range
+ *       contains 0, then sends 1 (as the Java client since Kafka 1.0 and kafkajs do) and frames the
+ *       mechanism's tokens in SaslAuthenticate. Version 0 itself, after which the tokens would
+ *       travel as bare frames outside the Kafka protocol, is refused on use (UNSUPPORTED_VERSION,
+ *       then the connection closes).
+ *       SaslAuthenticate 0–2, DescribeUserScramCredentials 0, AlterUserScramCredentials 0: every
+ *       version there is.</li>
  * </ul>
  * The group APIs are listed only when the server has a group coordinator.
  */
@@ -61,6 +68,12 @@ public final class SupportedApis {
         put(ApiKeys.DESCRIBE_ACLS, 1, 3);
         put(ApiKeys.CREATE_ACLS, 1, 3);
         put(ApiKeys.DELETE_ACLS, 1, 3);
+        // SaslHandshake 0 is listed because librdkafka enables SASL only when the range contains 0, and
+        // refused on use: after it the tokens would travel as bare frames instead of SaslAuthenticate.
+        put(ApiKeys.SASL_HANDSHAKE, 0, 1);
+        put(ApiKeys.SASL_AUTHENTICATE, 0, 2);
+        put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0);
+        put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0);
         if (groups) {
             put(ApiKeys.OFFSET_COMMIT, 2, 9);
             put(ApiKeys.OFFSET_FETCH, 1, 9);
