@@ -3,7 +3,6 @@ package dev.spool.compat.security;
 import dev.spool.cli.SpoolCommand;
 import dev.spool.compat.Proc;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Writer;
@@ -40,8 +39,6 @@ final class SpoolSecureServer implements AutoCloseable {
     private static final long STOP_TIMEOUT_MS = 60_000;
     private static final String READY = "spool: serving";
     private static final List<String> JVM_FLAGS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseG1GC");
-    /** System property: class path entries the spool command needs beyond this module's test class path. */
-    static final String CLI_CLASSPATH = "spool.compat.cli.classpath";
 
     private final Process process;
 
@@ -81,9 +78,8 @@ final class SpoolSecureServer implements AutoCloseable {
         static Options probe() throws IOException, InterruptedException {
             Proc.Result serveHelp = Proc.run(spool("serve", "--help"));
             if (!serveHelp.ok()) {
-                return new Options("the spool command does not run on this module's class path (set "
-                        + CLI_CLASSPATH + " to what it lacks): " + serveHelp.describe(), false, false, false, false,
-                        false);
+                return new Options("the spool command does not run on this module's class path: "
+                        + serveHelp.describe(), false, false, false, false, false);
             }
             String serve = serveHelp.output();
             return new Options(null, has(serve, "--listeners"),
@@ -151,18 +147,12 @@ final class SpoolSecureServer implements AutoCloseable {
         return args;
     }
 
-    /**
-     * {@code java … SpoolCommand ARGS} on this module's class path, plus {@link #CLI_CLASSPATH}: what
-     * the command needs that this module leaves out (logback, which spool-cli configures in code while
-     * these tests log through slf4j-simple).
-     */
+    /** {@code java … SpoolCommand ARGS} on this module's class path, as {@code bin/spool} runs it. */
     private static List<String> spool(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
-        String extra = System.getProperty(CLI_CLASSPATH, "");
-        command.addAll(List.of("-cp", System.getProperty("java.class.path")
-                + (extra.isEmpty() ? "" : File.pathSeparator + extra), SpoolCommand.class.getName()));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpoolCommand.class.getName()));
         command.addAll(List.of(args));
         return command;
     }
