@@ -3,6 +3,8 @@
 // Usage: node kafkajs_client.js BOOTSTRAP COMMAND ARGS...  (the commands are listed in ScriptCells.java)
 // Prints "word value" lines; exits 0 on success, 3 when the client cannot do the command (kafkajs
 // ships gzip only: snappy, lz4 and zstd need codec packages of their own), 1 on failure.
+// The environment variable COMPAT_CLIENT_CONFIG, when set, is a JSON object of kafkajs client options
+// (ssl, sasl) added to the client's.
 'use strict';
 
 const { Kafka, CompressionTypes, logLevel } = require('kafkajs');
@@ -128,7 +130,7 @@ async function consumeAt(kafka, admin, topic, timestamp, count) {
 async function main() {
   const [bootstrap, command, ...args] = process.argv.slice(2);
   const kafka = new Kafka({ clientId: 'spool-compat', brokers: [bootstrap], logLevel: logLevel.ERROR,
-    requestTimeout: DEADLINE_MS, retry: { retries: 3 } });
+    requestTimeout: DEADLINE_MS, retry: { retries: 3 }, ...JSON.parse(process.env.COMPAT_CLIENT_CONFIG || '{}') });
   const admin = kafka.admin();
   await admin.connect();
   try {

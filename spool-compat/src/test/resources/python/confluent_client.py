@@ -2,11 +2,16 @@
 
 Usage: confluent_client.py BOOTSTRAP COMMAND ARGS...  (the commands are listed in ScriptCells.java)
 Prints "word value" lines; exits 0 on success, 3 when the client has no such operation, 1 on failure.
+The environment variable COMPAT_CLIENT_CONFIG, when set, is a JSON object of librdkafka settings
+(security.protocol, ssl.ca.location, sasl.* ...) added to every client's configuration; an
+authentication error then ends the run at once ("error authentication ...") instead of at the deadline.
 """
+import json
+import os
 import sys
 import time
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
 DEADLINE_S = 30
@@ -18,13 +23,28 @@ def fail(message):
     sys.exit(1)
 
 
+def on_error(err):
+    """librdkafka retries a refused login forever; the run fails at the first one instead."""
+    if err.code() == KafkaError._AUTHENTICATION:
+        print("error authentication " + str(err), flush=True)
+        os._exit(1)
+
+
+def config(settings):
+    """settings with the connection settings of COMPAT_CLIENT_CONFIG, if any, added."""
+    extra = os.environ.get("COMPAT_CLIENT_CONFIG")
+    if not extra:
+        return settings
+    return dict(settings, error_cb=on_error, **json.loads(extra))
+
+
 def unsupported(what):
     print("unsupported " + what, flush=True)
     sys.exit(UNSUPPORTED)
 
 
 def produce(bootstrap, topic, codec, count, prefix):
-    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 5})
+    producer = Producer(config({"bootstrap.servers": bootstrap, "compression.type": codec, "linger.ms": 5}))
     errors = []
     for i in range(int(count)):
         producer.produce(topic, value=(prefix + str(i)).encode(), partition=0,
@@ -36,8 +56,8 @@ def produce(bootstrap, topic, codec, count, prefix):
 
 
 def consumer(bootstrap, group, reset):
-    return Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": reset,
-                     "enable.auto.commit": False, "session.timeout.ms": 10000})
+    return Consumer(config({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": reset,
+                            "enable.auto.commit": False, "session.timeout.ms": 10000}))
 
 
 def read(c, count):
@@ -81,9 +101,9 @@ def read_log(bootstrap, topic, count, fetch_bytes):
     "record OFFSET KEY VALUE" (a null value as NULL). FETCH_BYTES bounds the response (fetch.max.bytes);
     the partition's limit starts at librdkafka's maximum, as kcat's does in the same cell (see
     CompactedCells.LIBRDKAFKA_FETCH)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused-" + topic, "enable.auto.commit": False,
-                  "fetch.message.max.bytes": 1000000000, "fetch.max.bytes": int(fetch_bytes),
-                  "message.max.bytes": 1000})
+    c = Consumer(config({"bootstrap.servers": bootstrap, "group.id": "unused-" + topic, "enable.auto.commit": False,
+                         "fetch.message.max.bytes": 1000000000, "fetch.max.bytes": int(fetch_bytes),
+                         "message.max.bytes": 1000}))
     c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     read = 0
     deadline = time.time() + DEADLINE_S
@@ -121,7 +141,7 @@ ADMINS = []
 
 def admin(bootstrap):
     """An admin client kept referenced until exit: its futures fail once the handle is collected."""
-    client = AdminClient({"bootstrap.servers": bootstrap})
+    client = AdminClient(config({"bootstrap.servers": bootstrap}))
     ADMINS.append(client)
     return client
 

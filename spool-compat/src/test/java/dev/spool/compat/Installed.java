@@ -8,27 +8,27 @@ import java.util.Optional;
 
 /**
  * Whether each non-Java client is installed here; when not, why, with the command that installs
- * it (all of them: {@code spool-compat/install-clients.sh}).
+ * it (all of them: {@code spool-compat/install-clients.sh}). Public for the module's other test packages.
  */
-final class Installed {
-    static final String PYTHON = "/usr/bin/python3";
-    static final Path NODE_DIR = Paths.get("src", "test", "node").toAbsolutePath();
+public final class Installed {
+    public static final String PYTHON = "/usr/bin/python3";
+    public static final Path NODE_DIR = Paths.get("src", "test", "node").toAbsolutePath();
     private static final String SCRIPT = "spool-compat/install-clients.sh";
 
     private Installed() {
     }
 
-    static Optional<String> kcat() {
+    public static Optional<String> kcat() {
         return works(List.of("kcat", "-V"), "kcat is not installed (apt-get install -y kcat, or " + SCRIPT + ")");
     }
 
-    static Optional<String> pythonModule(String module, String debianPackage) {
+    public static Optional<String> pythonModule(String module, String debianPackage) {
         return works(List.of(PYTHON, "-c", "import " + module),
                 "the python module " + module + " is missing for " + PYTHON + " (apt-get install -y " + debianPackage
                         + ", or " + SCRIPT + ")");
     }
 
-    static Optional<String> kafkajs() {
+    public static Optional<String> kafkajs() {
         String why = "kafkajs is not installed in " + NODE_DIR + " (cd spool-compat/src/test/node && npm ci, or "
                 + SCRIPT + ")";
         if (!Files.isDirectory(NODE_DIR.resolve("node_modules").resolve("kafkajs"))) {

@@ -15,22 +15,23 @@ import java.util.function.BooleanSupplier;
 /**
  * A client run as a child process with a deadline: stdout and stderr merged into a file (kept for
  * the failure message), optional stdin, killed when it overruns. Every non-Java client and every
- * Kafka tool goes through here, so no cell can hang the suite.
+ * Kafka tool goes through here, so no cell can hang the suite. Public for the module's other test
+ * packages.
  */
-final class Proc {
-    static final long TIMEOUT_MS = 60_000;
+public final class Proc {
+    public static final long TIMEOUT_MS = 60_000;
 
     private Proc() {
     }
 
     /** What a finished (or killed) child left: its exit code (-1 when killed at the deadline) and output. */
-    record Result(List<String> command, int exit, String output) {
-        boolean ok() {
+    public record Result(List<String> command, int exit, String output) {
+        public boolean ok() {
             return exit == 0;
         }
 
         /** The output lines starting with {@code prefix + " "}, without the prefix. */
-        List<String> field(String prefix) {
+        public List<String> field(String prefix) {
             List<String> out = new ArrayList<>();
             for (String line : output.split("\n")) {
                 if (line.startsWith(prefix + " ")) {
@@ -41,7 +42,7 @@ final class Proc {
         }
 
         /** The whole run for a failure message: the command, the exit code, the output's last 40 lines. */
-        String describe() {
+        public String describe() {
             String[] lines = output.split("\n");
             int from = Math.max(0, lines.length - 40);
             StringBuilder b = new StringBuilder(reason(lines)).append("\n$ ").append(String.join(" ", command))
@@ -76,11 +77,11 @@ final class Proc {
         return last.isEmpty() ? "(no output)" : last;
     }
 
-    static Result run(List<String> command) throws IOException, InterruptedException {
+    public static Result run(List<String> command) throws IOException, InterruptedException {
         return run(command, null, Map.of(), () -> false);
     }
 
-    static Result run(List<String> command, String stdin) throws IOException, InterruptedException {
+    public static Result run(List<String> command, String stdin) throws IOException, InterruptedException {
         return run(command, stdin, Map.of(), () -> false);
     }
 
@@ -89,7 +90,7 @@ final class Proc {
      * 300 ms while the child lives (a cell's side of a conversation, e.g. producing records a
      * consumer waits for) and returns true when it has nothing more to do.
      */
-    static Result run(List<String> command, String stdin, Map<String, String> env, BooleanSupplier whileRunning)
+    public static Result run(List<String> command, String stdin, Map<String, String> env, BooleanSupplier whileRunning)
             throws IOException, InterruptedException {
         Path out = Files.createTempFile("spool-compat-", ".out");
         try {
@@ -126,7 +127,7 @@ final class Proc {
     }
 
     /** {@code java … mainClass args…} on this JVM and the test classpath, as Kafka's shell scripts run a tool. */
-    static List<String> java(String mainClass, String... args) {
+    public static List<String> java(String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
@@ -35,10 +38,18 @@ import org.apache.kafka.common.utils.Time;
  *   BrokerMain spool DIR strict|none          acks=all waits for an fsync (strict) or the page cache (none)
  *   BrokerMain spool-serve DIR [KEY=VALUE…]    as {@code spool serve} runs: with the group coordinator; the
  *                                              cleaner settings given under Kafka's broker names (below)
- *   BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]
+ *   BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…] [--add-scram=MECHANISM=[name=N,password=P]…]
  *                                              Kafka's own defaults (topics may override them), but for
  *                                              the broker settings given as KEY=VALUE
  * </pre>
+ *
+ * <p>The {@code kafka} mode's settings may replace the listeners (PLAINTEXT on PORT for clients, the
+ * controller's on CONTROLLER_PORT): a test adds {@code SSL://}, {@code SASL_PLAINTEXT://} and
+ * {@code SASL_SSL://} listeners with {@code listeners}, {@code advertised.listeners},
+ * {@code listener.security.protocol.map} and the {@code ssl.*} and {@code listener.name.*} settings,
+ * keeping the PLAINTEXT and CONTROLLER ones (the broker talks to its controller over them). Each
+ * {@code --add-scram=…} goes to the storage tool's format as {@code --add-scram …}, so the SCRAM
+ * users exist before the broker first accepts a client (as {@code kafka-storage.sh format} creates them).
  *
  * <p>The {@code spool-serve} mode takes the log cleaner's settings as the Kafka broker takes them, so
  * a test can give both servers the same list: {@code log.cleaner.enable}, {@code log.cleaner.backoff.ms},
@@ -52,6 +63,7 @@ import org.apache.kafka.common.utils.Time;
  */
 public final class BrokerMain {
     static final String READY = "READY ";
+    private static final String ADD_SCRAM = "--add-scram=";
 
     private BrokerMain() {
     }
@@ -66,8 +78,9 @@ public final class BrokerMain {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         switch (args[0]) {
             case "spool" -> runSpool(dir, durability(args), out);
-            case "spool-serve" -> runSpoolServe(dir, cleaner(overrides(args, 2)), out);
-            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), overrides(args, 4), out);
+            case "spool-serve" -> runSpoolServe(dir, cleaner(overrides(Arrays.copyOfRange(args, 2, args.length))), out);
+            case "kafka" -> runKafka(dir, port(args, 2), port(args, 3), overrides(settings(args, 4, false)),
+                    settings(args, 4, true), out);
             default -> throw new IllegalArgumentException("Unknown broker kind '" + args[0] + "': spool, spool-serve or kafka");
         }
         // Stopped and flushed: exit even if a library left a non-daemon thread behind.
@@ -87,7 +100,8 @@ public final class BrokerMain {
 
     private static int port(String[] args, int index) {
         if (args.length < 4) {
-            throw new IllegalArgumentException("usage: BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]");
+            throw new IllegalArgumentException("usage: BrokerMain kafka DIR PORT CONTROLLER_PORT [KEY=VALUE…]"
+                    + " [--add-scram=MECHANISM=[name=N,password=P]…]");
         }
         int port = Integer.parseInt(args[index]);
         if (port < 1 || port > 65535) {
@@ -96,10 +110,25 @@ public final class BrokerMain {
         return port;
     }
 
-    /** The broker settings from {@code args[from]} on, each {@code KEY=VALUE}. */
-    private static Properties overrides(String[] args, int from) {
-        Properties overrides = new Properties();
+    /**
+     * The arguments from {@code args[from]} on that are SCRAM credentials for the storage tool
+     * ({@code --add-scram=VALUE}, given as VALUE) when {@code scram}, else all the others.
+     */
+    private static String[] settings(String[] args, int from, boolean scram) {
+        List<String> out = new ArrayList<>();
         for (int i = from; i < args.length; i++) {
+            boolean isScram = args[i].startsWith(ADD_SCRAM);
+            if (isScram == scram) {
+                out.add(isScram ? args[i].substring(ADD_SCRAM.length()) : args[i]);
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /** The broker settings {@code args}, each {@code KEY=VALUE}. */
+    private static Properties overrides(String[] args) {
+        Properties overrides = new Properties();
+        for (int i = 0; i < args.length; i++) {
             int equals = args[i].indexOf('=');
             if (equals < 1) {
                 throw new IllegalArgumentException("A broker setting must be KEY=VALUE, not '" + args[i] + "'");
@@ -191,8 +220,8 @@ public final class BrokerMain {
      * {@code kafka-storage.sh format --standalone} does, then Kafka's own server class.
      * Everything not set here keeps Kafka's default.
      */
-    private static void runKafka(Path dir, int port, int controllerPort, Properties overrides, PrintStream out)
-            throws Exception {
+    private static void runKafka(Path dir, int port, int controllerPort, Properties overrides, String[] scramUsers,
+            PrintStream out) throws Exception {
         Properties props = new Properties();
         props.setProperty("process.roles", "broker,controller");
         props.setProperty("node.id", "1");
@@ -215,8 +244,13 @@ public final class BrokerMain {
         try (var writer = Files.newBufferedWriter(propsFile, StandardCharsets.UTF_8)) {
             props.store(writer, "wire benchmark: single-node KRaft broker");
         }
-        int formatted = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
-            "--config", propsFile.toString(), "--standalone"}, System.err);
+        List<String> format = new ArrayList<>(List.of("format", "--cluster-id", Uuid.randomUuid().toString(),
+                "--config", propsFile.toString(), "--standalone"));
+        for (String user : scramUsers) {
+            format.add("--add-scram");
+            format.add(user);
+        }
+        int formatted = StorageTool.execute(format.toArray(String[]::new), System.err);
         if (formatted != 0) {
             throw new IllegalStateException("Kafka's storage tool could not format " + dir + " (exit " + formatted + ")");
         }
