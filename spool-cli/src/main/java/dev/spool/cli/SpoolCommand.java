@@ -8,7 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,12 +25,17 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "spool", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = SpoolCommand.Version.class,
-        description = "A durable, segmented, append-only event log with Kafka's on-disk format.",
-        subcommands = {TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupsCommand.class,
-                DumpCommand.class, VerifyCommand.class, RepairCommand.class, ServeCommand.class, UsersCommand.class,
-                WarmUpCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "A durable, segmented, append-only event log with Kafka's on-disk format.")
 public final class SpoolCommand implements Runnable {
+    /**
+     * The commands, in the order help lists them. Picocli reads every option of every command it is
+     * given, by reflection, before it parses a word: for the one command named on the line only that
+     * one is given ({@link #commandLine}), which halves the start of a short command.
+     */
+    private static final Map<String, Class<?>> COMMANDS = commands();
+    /** The global options that take a value, skipped when looking for the command's name. */
+    private static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--data-dir", "--log-level", "--log-level-for",
+            "--log-format", "--log-config");
     static final int EXIT_OK = 0;
     /** Whether logback, the command's logging binding, is on the class path (an embedding program may leave it out). */
     private static final boolean LOGBACK = classPresent("ch.qos.logback.classic.LoggerContext");
@@ -94,6 +102,58 @@ public final class SpoolCommand implements Runnable {
         }
     }
 
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> commands = new LinkedHashMap<>();
+        commands.put("topics", TopicsCommand.class);
+        commands.put("produce", ProduceCommand.class);
+        commands.put("consume", ConsumeCommand.class);
+        commands.put("groups", GroupsCommand.class);
+        commands.put("dump", DumpCommand.class);
+        commands.put("verify", VerifyCommand.class);
+        commands.put("repair", RepairCommand.class);
+        commands.put("serve", ServeCommand.class);
+        commands.put("users", UsersCommand.class);
+        commands.put("warm-up", WarmUpCommand.class);
+        return Collections.unmodifiableMap(commands);
+    }
+
+    /**
+     * The command line for {@code root}: with only the command {@code args} name when they name one,
+     * otherwise (no command, {@code help}, a typo that needs suggestions) with every command.
+     */
+    static CommandLine commandLine(SpoolCommand root, String... args) {
+        CommandLine line = new CommandLine(root);
+        String named = commandNamed(args);
+        boolean versionOnly = named == null && args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
+        for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+            if (!versionOnly && (named == null || named.equals(command.getKey()))) {
+                line.addSubcommand(command.getKey(), command.getValue());
+            }
+        }
+        if (named == null && !versionOnly) {
+            line.addSubcommand("help", CommandLine.HelpCommand.class);
+        }
+        return line;
+    }
+
+    /** The first word of {@code args} that is not a global option or its value, if it names a command. */
+    private static String commandNamed(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--")) {
+                return null;
+            }
+            if (arg.startsWith("-")) {
+                if (!arg.contains("=") && GLOBAL_OPTIONS_WITH_VALUE.contains(arg)) {
+                    i++;
+                }
+                continue;
+            }
+            return COMMANDS.containsKey(arg) ? arg : null;
+        }
+        return null;
+    }
+
     /** Runs one command line with the given streams and no terminal; returns the exit code. */
     public static int execute(String[] args, InputStream in, PrintStream out, PrintStream err) {
         return execute(args, in, out, err, false);
@@ -101,7 +161,7 @@ public final class SpoolCommand implements Runnable {
 
     /** Runs one command line with the given streams; {@code terminal}: whether {@code in} is a person at a terminal. */
     static int execute(String[] args, InputStream in, PrintStream out, PrintStream err, boolean terminal) {
-        CommandLine line = new CommandLine(new SpoolCommand(in, out, err, terminal));
+        CommandLine line = commandLine(new SpoolCommand(in, out, err, terminal), args);
         line.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         line.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         line.setParameterExceptionHandler((e, arguments) -> {

@@ -23,7 +23,7 @@ class AclOptionsTest {
     private static AuthorizerSettings parse(String... args) {
         SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
                 new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(new ByteArrayOutputStream(), true));
-        CommandLine line = new CommandLine(root);
+        CommandLine line = SpoolCommand.commandLine(root);
         line.parseArgs(args);
         ServeCommand serve = line.getSubcommands().get("serve").getCommand();
         return serve.acls.settings();

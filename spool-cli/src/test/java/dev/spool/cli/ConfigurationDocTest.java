@@ -16,7 +16,7 @@ class ConfigurationDocTest {
 
     @Test
     void theReferenceTableIsTheOneTheCodeRenders() throws Exception {
-        CommandSpec serve = new CommandLine(new SpoolCommand(new ByteArrayInputStream(new byte[0]),
+        CommandSpec serve = SpoolCommand.commandLine(new SpoolCommand(new ByteArrayInputStream(new byte[0]),
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream())))
                 .getSubcommands().get("serve").getCommandSpec();
         String table = ConfigurationReference.render(serve);

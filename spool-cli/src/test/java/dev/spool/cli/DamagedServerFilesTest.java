@@ -66,7 +66,7 @@ class DamagedServerFilesTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        CommandLine line = new CommandLine(root);
+        CommandLine line = SpoolCommand.commandLine(root);
         ServeCommand serve = line.getSubcommands().get("serve").getCommand();
         int[] code = {-1};
         Thread thread = new Thread(() -> code[0] = line.execute("serve", "--listen", "127.0.0.1:0",

@@ -115,7 +115,7 @@ class ServeCommandTest {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
                     new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-            CommandLine line = new CommandLine(root);
+            CommandLine line = SpoolCommand.commandLine(root);
             int[] code = {-1};
             Thread thread = new Thread(() -> code[0] = line.execute(args));
             thread.start();

@@ -28,7 +28,7 @@ class ServeMetricsTest {
     void onceServingTheEndpointIsHealthyReadyAndPublishesTheProcessAndBuild() throws Exception {
         FirstLine out = new FirstLine();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine line = new CommandLine(new SpoolCommand(new ByteArrayInputStream(new byte[0]),
+        CommandLine line = SpoolCommand.commandLine(new SpoolCommand(new ByteArrayInputStream(new byte[0]),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
         int[] code = {-1};
         Thread thread = new Thread(() -> code[0] = line.execute("serve", "--listen", "127.0.0.1:0",

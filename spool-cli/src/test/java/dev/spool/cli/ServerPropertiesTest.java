@@ -24,7 +24,7 @@ class ServerPropertiesTest {
     private static ServeCommand parse(String... args) {
         SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream()),
                 new PrintStream(new ByteArrayOutputStream()));
-        CommandLine line = new CommandLine(root);
+        CommandLine line = SpoolCommand.commandLine(root);
         CommonOptions.propagate(line.parseArgs(args)); // as SpoolCommand.execute does
         return line.getSubcommands().get("serve").getCommand();
     }

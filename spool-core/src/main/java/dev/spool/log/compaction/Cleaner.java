@@ -50,7 +50,8 @@ public final class Cleaner {
 
     private final FileIO io;
     private final CleanerSettings settings;
-    private final OffsetMap map;
+    /** Allocated at the first round (the dedupe buffer is large): a log manager that never cleans pays nothing. */
+    private OffsetMap map;
     private final Throttle throttle;
     /** Buffers the writes of the cleaned file; the cleaner's own, like the map. */
     private final CleanedFileWriter writer;
@@ -60,7 +61,6 @@ public final class Cleaner {
     public Cleaner(FileIO io, CleanerSettings settings) {
         this.io = io;
         this.settings = settings;
-        this.map = new OffsetMap(settings.dedupeBufferBytes());
         this.throttle = new Throttle(settings.ioBytesPerSecond());
         this.writer = new CleanedFileWriter(throttle);
     }
@@ -107,6 +107,9 @@ public final class Cleaner {
         long end = cleanableEnd(set, config.compaction(), nowMs);
         if (start >= end) {
             return CleanResult.nothing(Math.max(firstDirtyOffset, 0));
+        }
+        if (map == null) {
+            map = new OffsetMap(settings.dedupeBufferBytes());
         }
         map.clear();
         long[] read = {0};
