@@ -2,18 +2,11 @@ package dev.spool.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -22,7 +15,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code spool groups} against a running {@code spool serve} and against its data directory afterwards. */
 class GroupsCommandTest {
@@ -44,7 +36,8 @@ class GroupsCommandTest {
         assertThat(cli.run("a\nb\nc\n", "produce", "orders", "--partition", "0").code()).isZero();
         assertThat(cli.run("d\ne\n", "produce", "orders", "--partition", "1").code()).isZero();
 
-        Serving serving = Serving.start("serve", "--listen", "127.0.0.1:0", "--data-dir", tmp.resolve("data").toString());
+        ServeCommandTest.Serving serving = ServeCommandTest.Serving.start("serve", "--listen", "127.0.0.1:0", "--data-dir",
+                tmp.resolve("data").toString());
         String server = serving.bootstrap();
         try {
             onTheServer(cli, server);
@@ -189,33 +182,5 @@ class GroupsCommandTest {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    /** {@code spool serve} running in-process on a thread of its own, up once its first line is printed. */
-    private record Serving(FirstLine out, ServeCommand serve, Thread thread, int[] code) {
-        static Serving start(String... args) throws InterruptedException {
-            FirstLine out = new FirstLine();
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            SpoolCommand root = new SpoolCommand(new ByteArrayInputStream(new byte[0]),
-                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-            CommandLine line = SpoolCommand.commandLine(root);
-            int[] code = {-1};
-            Thread thread = new Thread(() -> code[0] = line.execute(args));
-            thread.start();
-            assertThat(out.line.await(30, TimeUnit.SECONDS)).as("startup line; stderr: %s", err).isTrue();
-            return new Serving(out, line.getSubcommands().get("serve").getCommand(), thread, code);
-        }
-
-        String bootstrap() {
-            Matcher started = Pattern.compile("serving the Kafka protocol on (127\\.0\\.0\\.1:\\d+)").matcher(out.text());
-            assertThat(started.find()).as(out.text()).isTrue();
-            return started.group(1);
-        }
-
-        int stop() throws InterruptedException {
-            serve.stopRequested.countDown();
-            thread.join(60_000);
-            return code[0];
-        }
     }
 }

@@ -123,6 +123,13 @@ class ServeCommandTest {
             return new Serving(out, line.getSubcommands().get("serve").getCommand(), thread, code);
         }
 
+        /** The loopback host:port of the startup line, for a client. */
+        String bootstrap() {
+            Matcher started = Pattern.compile("serving the Kafka protocol on (127\\.0\\.0\\.1:\\d+)").matcher(out.text());
+            assertThat(started.find()).as(out.text()).isTrue();
+            return started.group(1);
+        }
+
         /** Asks the server to stop, as the shutdown hook does; returns the command's exit code. */
         int stop() throws InterruptedException {
             serve.stopRequested.countDown();

@@ -2,6 +2,7 @@ package dev.spool.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spool.kafka.TestCertificates;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -18,14 +18,14 @@ import java.util.concurrent.TimeUnit;
  * Self-signed certificates for TLS tests, made by the JDK's own {@code keytool} (so the tests need
  * nothing installed): a server certificate for 127.0.0.1 and a client certificate with a
  * distinguished name, each as a PKCS12 keystore and as PEM files, plus a truststore holding the
- * client's certificate.
+ * client's certificate. Public, in the module's test-jar, for spool-cli's tests of {@code spool serve}.
  */
-record TestCertificates(Path serverKeystore, Path serverCertificatePem, Path serverKeyPem,
+public record TestCertificates(Path serverKeystore, Path serverCertificatePem, Path serverKeyPem,
                         Path clientKeystore, Path clientCertificatePem, Path clientKeyPem, Path clientTruststore) {
-    static final String PASSWORD = "test-password";
-    static final String CLIENT_DN = "CN=alice,OU=ops,O=spool-test";
+    public static final String PASSWORD = "test-password";
+    public static final String CLIENT_DN = "CN=alice,OU=ops,O=spool-test";
 
-    static TestCertificates create(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
+    public static TestCertificates create(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
         Files.createDirectories(dir);
         Path server = dir.resolve("server.p12");
         Path client = dir.resolve("client.p12");
@@ -62,7 +62,7 @@ record TestCertificates(Path serverKeystore, Path serverCertificatePem, Path ser
         }
     }
 
-    static KeyStore load(Path keystore) throws IOException, GeneralSecurityException {
+    public static KeyStore load(Path keystore) throws IOException, GeneralSecurityException {
         return KeyStore.getInstance(keystore.toFile(), PASSWORD.toCharArray());
     }
 
@@ -76,7 +76,7 @@ record TestCertificates(Path serverKeystore, Path serverCertificatePem, Path ser
         Files.writeString(key, pem("PRIVATE KEY", privateKey.getEncoded()));
     }
 
-    static String pem(String type, byte[] der) {
+    public static String pem(String type, byte[] der) {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
     }
