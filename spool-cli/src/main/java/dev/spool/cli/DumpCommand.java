@@ -33,13 +33,13 @@ import picocli.CommandLine.Parameters;
  * A {@code .broken} copy kept by {@code spool repair} is dumped as the file it copies.
  */
 @Command(name = "dump", description = "Print the batches of a .log (with CRC status), the entries of a .index or "
-        + ".timeindex, or what a checkpoint, topic.config or partition.metadata holds; exit code 1 when the file has "
-        + "problems.")
+        + ".timeindex, or what a checkpoint, topic.config, partition.metadata, or the server's acls or scram-credentials "
+        + "file holds; exit code 1 when the file has problems.")
 final class DumpCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
     @Parameters(paramLabel = "FILE", description = "A segment's .log, .index or .timeindex file, an offset "
-            + "checkpoint, a topic.config or a partition.metadata.")
+            + "checkpoint, a topic.config, a partition.metadata, __security/acls or __security/scram-credentials.")
     Path file;
     @Option(names = "--records", description = "Also print every record of each .log batch.")
     boolean records;
@@ -53,6 +53,9 @@ final class DumpCommand implements Callable<Integer> {
         if (EngineFileDump.handles(file)) {
             out.println("Dumping " + file);
             EngineFileDump.lines(FileIO.real(), file).forEach(out::println); // a damaged file throws: exit code 1
+        } else if (ServerFileDump.handles(file)) {
+            out.println("Dumping " + file);
+            ServerFileDump.lines(file).forEach(out::println);
         } else if (name.endsWith(SegmentFileNames.LOG_SUFFIX)) {
             dumpLog(out, baseOffset(name, SegmentFileNames.LOG_SUFFIX));
         } else if (name.endsWith(SegmentFileNames.TIME_INDEX_SUFFIX)) {
@@ -61,7 +64,7 @@ final class DumpCommand implements Callable<Integer> {
             dumpIndex(out, baseOffset(name, SegmentFileNames.INDEX_SUFFIX));
         } else {
             throw new IllegalArgumentException("Cannot dump " + file + ": expected a .log, .index or .timeindex file, an "
-                    + "offset checkpoint, a topic.config or a partition.metadata");
+                    + "offset checkpoint, a topic.config, a partition.metadata, or the server's acls or scram-credentials");
         }
         if (problems > 0) {
             out.flush();

@@ -61,7 +61,7 @@ class AclOptionsTest {
     @Test
     void serveWithTheAuthorizerOnRefusesADamagedAclFileNamingIt() throws Exception {
         Path data = tmp.resolve("data");
-        Path acls = data.resolve("security").resolve("acls");
+        Path acls = data.resolve("__security").resolve("acls");
         Files.createDirectories(acls.getParent());
         Files.writeString(acls, "not an ACL file\n", StandardCharsets.UTF_8);
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -52,6 +52,28 @@ class DumpEngineFilesTest {
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).startsWith("spool: ").contains("topic.config").doesNotContain("Exception");
 
+        Path password = Files.writeString(dir.resolve("alice.password"), "not-in-the-dump\n");
+        assertThat(run("users", "add", "alice", "--password-file", password.toString(), "--data-dir", data.toString())
+                .code()).isZero();
+        Run users = run("dump", data.resolve("__security").resolve("scram-credentials").toString());
+        assertThat(users.code()).as(users.err()).isZero();
+        assertThat(users.out()).contains("alice SCRAM-SHA-256 iterations=4096", "1 user(s)")
+                .doesNotContain("not-in-the-dump");
+        dev.spool.kafka.security.AclFile.write(dev.spool.log.io.FileIO.real(), data, java.util.List.of(
+                new org.apache.kafka.common.acl.AclBinding(new org.apache.kafka.common.resource.ResourcePattern(
+                        org.apache.kafka.common.resource.ResourceType.TOPIC, "orders",
+                        org.apache.kafka.common.resource.PatternType.LITERAL),
+                        new org.apache.kafka.common.acl.AccessControlEntry("User:alice", "*",
+                                org.apache.kafka.common.acl.AclOperation.READ,
+                                org.apache.kafka.common.acl.AclPermissionType.ALLOW))));
+        Run acls = run("dump", data.resolve("__security").resolve("acls").toString());
+        assertThat(acls.code()).as(acls.err()).isZero();
+        assertThat(acls.out()).contains("name=orders", "principal=User:alice", "operation=READ", "1 ACL(s)");
+        Files.writeString(data.resolve("__security").resolve("acls"), "spool-acls 1\ngarbage\n");
+        Run badAcls = run("dump", data.resolve("__security").resolve("acls").toString());
+        assertThat(badAcls.code()).isEqualTo(1);
+        assertThat(badAcls.err()).contains("acls");
+
         Run unknown = run("dump", dir.resolve("notes.txt").toString());
         assertThat(unknown.code()).isEqualTo(1);
         assertThat(unknown.err()).contains("expected a .log, .index or .timeindex file, an offset checkpoint");

@@ -22,7 +22,7 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * The codec of {@code <data-dir>/security/acls}, the file that holds every ACL of the server.
+ * The codec of {@code <data-dir>/__security/acls}, the file that holds every ACL of the server.
  *
  * <h2>Layout (UTF-8 text, lines ending in {@code \n})</h2>
  * <pre>
@@ -44,7 +44,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * could allow what an ACL denied.
  */
 public final class AclFile {
-    public static final String DIRECTORY = "security";
+    /** Beside the SASL credentials; a {@code __} name, which the log manager leaves alone as not a topic. */
+    public static final String DIRECTORY = "__security";
     public static final String FILE_NAME = "acls";
     static final String HEADER = "spool-acls 1";
     static final String END = "end";

@@ -37,7 +37,7 @@ class AclFileTest {
         assertThat(AclFile.read(FileIO.real(), dir)).as("no file yet").isEmpty();
         AclFile.write(FileIO.real(), dir, BINDINGS);
         assertThat(AclFile.read(FileIO.real(), dir)).containsExactlyInAnyOrderElementsOf(BINDINGS);
-        assertThat(Files.exists(dir.resolve("security").resolve("acls.tmp"))).isFalse();
+        assertThat(Files.exists(dir.resolve("__security").resolve("acls.tmp"))).isFalse();
         String text = Files.readString(AclFile.path(dir), StandardCharsets.UTF_8);
         assertThat(text).startsWith("spool-acls 1\n").contains("TOPIC LITERAL orders User%3Aalice * READ ALLOW\n")
                 .containsPattern("\nend 3 [0-9a-f]+\n$");
