@@ -61,7 +61,7 @@ class AclFileTest {
         AclFile.write(io, dir, BINDINGS);
         assertThat(io.operations()).as("the first write also makes the security directory's entry durable")
                 .containsSubsequence("syncdir " + dir.getFileName(), "write acls.tmp", "force acls.tmp",
-                        "rename acls.tmp acls", "syncdir security");
+                        "rename acls.tmp acls", "syncdir __security");
         AclFile.write(io, dir, List.of());
         assertThat(AclFile.read(FileIO.real(), dir)).isEmpty();
     }
