@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,9 +32,6 @@ public final class SpoolCommand implements Runnable {
      * one is given ({@link #commandLine}), which halves the start of a short command.
      */
     private static final Map<String, Class<?>> COMMANDS = commands();
-    /** The global options that take a value, skipped when looking for the command's name. */
-    private static final Set<String> GLOBAL_OPTIONS_WITH_VALUE = Set.of("--data-dir", "--log-level", "--log-level-for",
-            "--log-format", "--log-config");
     static final int EXIT_OK = 0;
     /** Whether logback, the command's logging binding, is on the class path (an embedding program may leave it out). */
     private static final boolean LOGBACK = classPresent("ch.qos.logback.classic.LoggerContext");
@@ -123,7 +119,7 @@ public final class SpoolCommand implements Runnable {
      */
     static CommandLine commandLine(SpoolCommand root, String... args) {
         CommandLine line = new CommandLine(root);
-        String named = commandNamed(args);
+        String named = commandNamed(line.getCommandSpec(), args);
         boolean versionOnly = named == null && args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"));
         for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
             if (!versionOnly && (named == null || named.equals(command.getKey()))) {
@@ -136,15 +132,19 @@ public final class SpoolCommand implements Runnable {
         return line;
     }
 
-    /** The first word of {@code args} that is not a global option or its value, if it names a command. */
-    private static String commandNamed(String[] args) {
+    /**
+     * The first word of {@code args} that is not one of {@code root}'s (global) options or its
+     * value, if it names a command.
+     */
+    private static String commandNamed(CommandLine.Model.CommandSpec root, String[] args) {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--")) {
                 return null;
             }
             if (arg.startsWith("-")) {
-                if (!arg.contains("=") && GLOBAL_OPTIONS_WITH_VALUE.contains(arg)) {
+                CommandLine.Model.OptionSpec option = root.findOption(arg);
+                if (!arg.contains("=") && option != null && option.arity().max() > 0) {
                     i++;
                 }
                 continue;

@@ -96,6 +96,19 @@ class ServeCommandTest {
                 .isEqualTo("spool: " + option + " must be at least 1, was 0 (see 'spool serve --help')\n");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"--retention-ms=-2", "--retention-bytes=-5", "--segment-bytes=10"})
+    void aLogSettingOutOfRangeIsAUsageErrorBeforeAnythingIsCreated(String option) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SpoolCommand.execute(new String[] {"serve", option, "--data-dir", tmp.resolve("d").toString()},
+                new ByteArrayInputStream(new byte[0]), new PrintStream(new ByteArrayOutputStream(), true),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(SpoolCommand.EXIT_USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("spool: --").hasLineCount(1)
+                .contains(option.substring(2, option.indexOf('=')));
+        assertThat(tmp.resolve("d")).doesNotExist();
+    }
+
     @Test
     void aQueuedRequestBoundBelowTheLargestRequestIsAUsageError() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -91,6 +91,9 @@ class ServerPropertiesTest {
                 "SPOOL_AUTO_CREATE_TOPICS_ENABLE", "true"));
         assertThat(serve.retentionMs).isEqualTo(-1);
         assertThat(serve.noAutoCreate).isFalse();
+        ServeCommand forever = parse("serve");
+        ServerProperties.apply(forever.spec, Optional.empty(), Map.of("SPOOL_LOG_RETENTION_HOURS", "-1"));
+        assertThat(forever.retentionMs).as("-1 hours: no limit, as in Kafka").isEqualTo(-1);
     }
 
     @Test

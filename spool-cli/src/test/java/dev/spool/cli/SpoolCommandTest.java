@@ -253,6 +253,18 @@ class SpoolCommandTest {
     }
 
     @Test
+    void aLineThatFitsTheReaderButNotABatchWithItsHeaderIsRefusedByLineNumberToo() {
+        // Short enough for the line reader (at most a batch's size) but not with the batch and record headers:
+        // the batch builder's RecordTooLargeException, not the reader, refuses it.
+        String nearlyHuge = "y".repeat(dev.spool.log.LogConfig.DEFAULT_BATCH_BYTES_MAX - 20);
+        Run run = run("one\n" + nearlyHuge + "\nthree\n", "produce", "near");
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err()).contains("spool: line 2 is " + nearlyHuge.length() + " bytes")
+                .contains("nothing from line 2 on");
+        assertThat(run("", "consume", "near").out()).isEqualTo("one\n");
+    }
+
+    @Test
     void dumpShowsBatchesRecordsAndAnInvalidCrc() throws IOException {
         run("hello\nwor\tld\n", "produce", "d");
         Run valid = run("", "dump", segment("d").toString(), "--records");

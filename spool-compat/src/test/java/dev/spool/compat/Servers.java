@@ -56,8 +56,9 @@ public final class Servers implements AutoCloseable {
         Path root = Paths.get("target", "compat", name).toAbsolutePath();
         deleteRecursively(root);
         Files.createDirectories(root);
-        int port = freePort();
-        int controllerPort = freePort();
+        int[] ports = freePorts(2);
+        int port = ports[0];
+        int controllerPort = ports[1];
         List<String> kafkaArgs = new ArrayList<>(List.of("kafka", root.resolve("kafka").toString(),
                 Integer.toString(port), Integer.toString(controllerPort), KAFKA_GROUP_DELAY));
         kafkaArgs.addAll(brokerSettings);
@@ -92,13 +93,25 @@ public final class Servers implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /** {@code count} free ports, all different: the sockets are open at once while they are picked. */
+    public static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket(0);
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
         }
     }
 
-    static void deleteRecursively(Path root) throws IOException {
+    public static void deleteRecursively(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
@@ -109,7 +122,8 @@ public final class Servers implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(BrokerProcess broker) {
+    /** Closes a broker whose start is being abandoned: the start's error is the one to report. */
+    public static void closeQuietly(BrokerProcess broker) {
         try {
             broker.close();
         } catch (IOException e) {

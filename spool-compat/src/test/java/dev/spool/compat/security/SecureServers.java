@@ -1,21 +1,19 @@
 package dev.spool.compat.security;
 
 import dev.spool.bench.kafka.BrokerProcess;
+import dev.spool.compat.Servers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
 
 /**
  * The two servers of the secure cells, each with a PLAINTEXT, an SSL, a SASL_PLAINTEXT and a
@@ -61,10 +59,10 @@ final class SecureServers implements AutoCloseable {
 
     static SecureServers start(String name) throws IOException, InterruptedException {
         Path root = Paths.get("target", "compat", name).toAbsolutePath();
-        deleteRecursively(root);
+        Servers.deleteRecursively(root);
         Files.createDirectories(root);
         TestCertificates certs = TestCertificates.make(root.resolve("certs"));
-        int[] k = freePorts(5);
+        int[] k = Servers.freePorts(5);
         SecureTarget kafkaTarget = target("kafka", k[0], k[1], k[2], k[3]);
         List<String> kafkaArgs = new ArrayList<>(List.of("kafka", root.resolve("kafka").toString(),
                 Integer.toString(k[0]), Integer.toString(k[4])));
@@ -80,14 +78,14 @@ final class SecureServers implements AutoCloseable {
         SpoolSecureServer spool = null;
         SecureTarget spoolTarget = null;
         if (options.serves("SSL") || options.serves("SASL_PLAINTEXT")) {
-            int[] s = freePorts(4);
+            int[] s = Servers.freePorts(4);
             SpoolSecureServer.Ports ports = new SpoolSecureServer.Ports(s[0], options.serves("SSL") ? s[1] : 0,
                     options.serves("SASL_PLAINTEXT") ? s[2] : 0, options.serves("SASL_SSL") ? s[3] : 0);
             try {
                 spool = SpoolSecureServer.start(options, root.resolve("spool"), ports, certs, USERS,
                         root.resolve("spool.log"));
             } catch (IOException | RuntimeException e) {
-                kafka.thenAccept(SecureServers::closeQuietly);
+                kafka.thenAccept(Servers::closeQuietly);
                 throw e;
             }
             Map<String, String> listeners = new HashMap<>();
@@ -162,43 +160,6 @@ final class SecureServers implements AutoCloseable {
         List<SecureTarget> targets = new ArrayList<>(List.of(kafkaTarget));
         spoolTarget.ifPresent(targets::add);
         return targets;
-    }
-
-    private static int[] freePorts(int count) throws IOException {
-        // all open at once, so no two are the same
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0);
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
-
-    private static void closeQuietly(BrokerProcess broker) {
-        try {
-            broker.close();
-        } catch (IOException e) {
-            // already failing: the start's error is the one to report
-        }
     }
 
     @Override

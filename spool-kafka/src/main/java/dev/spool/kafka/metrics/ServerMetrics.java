@@ -120,12 +120,7 @@ public final class ServerMetrics implements NetworkMetrics, AutoCloseable {
 
     /** The record bytes of each partition the response does not report an error for (all of them without one). */
     private void produced(ProduceRequestData request, Optional<ProduceResponseData> response) {
-        Set<String> refused = new HashSet<>();
-        response.ifPresent(r -> r.responses().forEach(topic -> topic.partitionResponses().forEach(partition -> {
-            if (partition.errorCode() != Errors.NONE.code()) {
-                refused.add(topic.name() + "-" + partition.index());
-            }
-        })));
+        Set<String> refused = refused(response);
         for (ProduceRequestData.TopicProduceData topic : request.topicData()) {
             long bytes = 0;
             for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
@@ -139,6 +134,25 @@ public final class ServerMetrics implements NetworkMetrics, AutoCloseable {
                         "Record bytes appended by Produce requests (as received), per topic").increment(bytes);
             }
         }
+    }
+
+    /** The partitions a Produce response reports an error for, as {@code topic-partition}; none usually. */
+    private static Set<String> refused(Optional<ProduceResponseData> response) {
+        Set<String> refused = Set.of();
+        if (response.isEmpty()) {
+            return refused;
+        }
+        for (ProduceResponseData.TopicProduceResponse topic : response.get().responses()) {
+            for (ProduceResponseData.PartitionProduceResponse partition : topic.partitionResponses()) {
+                if (partition.errorCode() != Errors.NONE.code()) {
+                    if (refused.isEmpty()) {
+                        refused = new HashSet<>();
+                    }
+                    refused.add(topic.name() + "-" + partition.index());
+                }
+            }
+        }
+        return refused;
     }
 
     private void fetched(FetchResponseData response, short version) {

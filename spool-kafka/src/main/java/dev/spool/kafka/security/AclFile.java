@@ -45,7 +45,7 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class AclFile {
     /** Beside the SASL credentials; a {@code __} name, which the log manager leaves alone as not a topic. */
-    public static final String DIRECTORY = "__security";
+    public static final String DIRECTORY = ScramCredentialsFile.DIR_NAME;
     public static final String FILE_NAME = "acls";
     static final String HEADER = "spool-acls 1";
     static final String END = "end";
