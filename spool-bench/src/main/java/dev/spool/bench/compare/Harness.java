@@ -108,6 +108,7 @@ public final class Harness {
 
     private void runCell(Workload workload, boolean fsync, KafkaSubject.Environment kafka) throws IOException {
         List<Subjects> systems = new ArrayList<>(options.systems);
+        systems.removeIf(system -> !system.runsIn(workload, fsync, false));
         boolean read = !fsync && options.sections.contains(Options.Section.READ);
         Map<Subjects, Series> appends = new EnumMap<>(Subjects.class);
         Map<Subjects, Subject> kept = new EnumMap<>(Subjects.class);
@@ -116,7 +117,7 @@ public final class Harness {
             for (int rep = -options.warmup; rep < options.reps; rep++) {
                 for (Subjects system : rotated(systems, rep)) {
                     Subject subject = system.open(newDir(system), workload, fsync, kafka);
-                    boolean keep = read && rep == options.reps - 1;
+                    boolean keep = read && rep == options.reps - 1 && system.runsIn(workload, false, true);
                     try {
                         appendRepetition(subject, workload, fsync, rep >= 0 ? appends.get(system) : new Series());
                     } finally {
@@ -131,7 +132,7 @@ public final class Harness {
             report.append(workload, fsync, appends);
             logCell("append", workload, fsync, appends);
             if (read) {
-                Map<Subjects, Series> reads = readBack(systems, kept);
+                Map<Subjects, Series> reads = readBack(new ArrayList<>(kept.keySet()), kept);
                 report.read(workload, reads);
                 logCell("read", workload, false, reads);
             }

@@ -12,7 +12,7 @@ final class Options {
     static final String USAGE = String.join("\n",
             "usage: compare.sh [options]   (or: java <flags> -cp spool-benchmarks.jar dev.spool.bench.Compare [options])",
             "  --quick                 smoke-size run (~1 minute): 2 reps, 16 MiB / 0.25 s per rep, writers 1,8",
-            "  --systems LIST          spool,kafka,chronicle (default all)",
+            "  --systems LIST          spool,spool-chain,kafka,chronicle (default all; spool-chain: batched page-cache appends only)",
             "  --values LIST           value bytes (default 100,1024)",
             "  --batches LIST          records per batch (default 1,100,1000)",
             "  --durability LIST       none,fsync (default both)",

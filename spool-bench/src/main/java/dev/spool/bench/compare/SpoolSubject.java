@@ -23,10 +23,10 @@ final class SpoolSubject implements Subject {
     private final Workload workload;
     private final BatchBuilder builder = new BatchBuilder(BenchData.BATCH_BYTES_MAX);
 
-    SpoolSubject(Path dir, Workload workload) {
+    SpoolSubject(Path dir, Workload workload, boolean hashChain) {
         this.dir = dir;
         this.workload = workload;
-        this.log = BenchData.openLog(dir);
+        this.log = BenchData.openLog(dir, hashChain);
     }
 
     @Override

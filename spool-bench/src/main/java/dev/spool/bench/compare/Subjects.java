@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 /** The systems under comparison, and how to open a fresh one of each. */
 enum Subjects {
     SPOOL("spool", "Spool Log"),
+    /** Spool with the hash chain on: what the chain costs batched appends (page cache, 100+ records a batch). */
+    SPOOL_CHAIN("spool-chain", "Spool Log, hash chain"),
     KAFKA("kafka", "Kafka UnifiedLog"),
     CHRONICLE("chronicle", "Chronicle Queue");
 
@@ -27,7 +29,9 @@ enum Subjects {
     Subject open(Path dir, Workload workload, boolean fsync, KafkaSubject.Environment kafka) throws IOException {
         switch (this) {
             case SPOOL:
-                return new SpoolSubject(dir, workload);
+                return new SpoolSubject(dir, workload, false);
+            case SPOOL_CHAIN:
+                return new SpoolSubject(dir, workload, true);
             case KAFKA:
                 return new KafkaSubject(dir, workload, kafka);
             case CHRONICLE:
@@ -37,13 +41,21 @@ enum Subjects {
         }
     }
 
+    /**
+     * Whether this system runs in a cell: the chained log only where its target speaks (batched
+     * appends into the page cache), and it is never read back (its reads are Spool's).
+     */
+    boolean runsIn(Workload workload, boolean fsync, boolean reading) {
+        return this != SPOOL_CHAIN || (!fsync && !reading && workload.recordsPerBatch() >= 100);
+    }
+
     static Subjects parse(String key) {
         for (Subjects subject : values()) {
             if (subject.key.equals(key.trim().toLowerCase(Locale.ROOT))) {
                 return subject;
             }
         }
-        throw new IllegalArgumentException("Unknown system '" + key + "': expected spool, kafka or chronicle");
+        throw new IllegalArgumentException("Unknown system '" + key + "': expected spool, spool-chain, kafka or chronicle");
     }
 
     /** fsyncs every regular file under {@code dir} (for a system whose own API cannot force everything). */
