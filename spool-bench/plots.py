@@ -6,6 +6,7 @@
 --compare  the comparison harness's results (compare.sh writes spool-bench/target/compare-results.json)
 --wire     the wire benchmark's results (wire-bench.sh writes spool-bench/target/wire-bench/results-*.json)
 --out      where the SVG files go (default docs/img)
+--table    also print the targets as one Markdown table (target, Spool, peer, ratio, goal, met)
 
 Only the Python standard library is used, so the charts can be redrawn on any machine that ran the
 benchmarks. Each chart is one SVG file; a chart whose data is missing from the input is skipped.
@@ -231,18 +232,41 @@ def wire_charts(wire):
     return charts
 
 
+def figure(value, measure):
+    if measure == "records/s":
+        return f"{value / 1e6:.3g} M/s" if value >= 1e5 else f"{value:,.0f}/s"
+    if measure == "ms":
+        return f"{value:.3g} ms"
+    return f"{value:,.0f} {measure}"
+
+
+def targets_table(*results):
+    """The targets of every harness given, as Markdown rows."""
+    lines = ["| target | Spool | peer | ratio | goal | |", "|---|---:|---|---:|---:|---|"]
+    for result in results:
+        for t in result.get("targets", []):
+            ratio = f'{t["ratio"] * 100:.0f}%' if t["percent"] else f'{t["ratio"]:.2f}×'
+            lines.append(f'| {t["what"]} | {figure(t["spool"], t["measure"])} | {t["peer"]}: '
+                         f'{figure(t["peerValue"], t["measure"])} | {ratio} | {t["goal"]} | '
+                         f'{"met" if t["met"] else "**missed**"} |')
+    return "\n".join(lines)
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--compare")
     parser.add_argument("--wire")
     parser.add_argument("--out", default="docs/img")
+    parser.add_argument("--table", action="store_true")
     args = parser.parse_args(argv)
     if not args.compare and not args.wire:
         parser.error("give --compare FILE, --wire FILE or both")
     charts = {}
+    loaded = []
     if args.compare:
         with open(args.compare, encoding="utf-8") as f:
             results = json.load(f)
+        loaded.append(results)
         for kind in ("append", "read"):
             for durability, mode in (("none", "page cache"), ("fsync", "fsync per batch")):
                 if kind == "read" and durability == "fsync":
@@ -252,14 +276,18 @@ def main(argv):
         charts.update(writers_charts(results))
     if args.wire:
         with open(args.wire, encoding="utf-8") as f:
-            charts.update(wire_charts(json.load(f)))
+            wire = json.load(f)
+        loaded.append(wire)
+        charts.update(wire_charts(wire))
     os.makedirs(args.out, exist_ok=True)
     for name, svg in charts.items():
         if svg is None:
             continue
         with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:
             f.write(svg + "\n")
-        print(os.path.join(args.out, name))
+        print(os.path.join(args.out, name), file=sys.stderr)
+    if args.table:
+        print(targets_table(*loaded))
     return 0
 
 

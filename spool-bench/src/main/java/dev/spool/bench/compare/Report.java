@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  * Collects the harness's results and writes them twice: a table for people (stdout) and a JSON
  * file for tools. Rates are medians over the repetitions; "±" is half the min–max range in
  * percent of the median. MB = 10^6 bytes stored (batch framing included; Chronicle: its 4-byte
- * excerpt header). The ratios section compares with the project's targets (docs/benchmarks.md).
+ * excerpt header). The targets section compares with the project's targets ({@link Targets}).
  */
 final class Report {
     private final Options options;
@@ -105,51 +105,6 @@ final class Report {
         index.put("writers." + result.writers + ".p99ms", ms(h, 99));
     }
 
-    /** The project's targets that this run can speak to, as ratios. */
-    List<String[]> ratios() {
-        List<String[]> out = new ArrayList<>();
-        Double spool = index.get("append.none.1024x100.spool.recps");
-        Double kafka = index.get("append.none.1024x100.kafka.recps");
-        if (spool != null && kafka != null) {
-            out.add(ratio("append none 1 KiB × 100: Spool ÷ Kafka UnifiedLog (records/s)", spool / kafka, 2, "≥ 2×"));
-        }
-        Double spoolMb = index.get("append.none.1024x100.spool.MBps");
-        Double buffered = index.get("raw.buffered.MBps");
-        Double direct = index.get("raw.direct.MBps");
-        if (spoolMb != null && buffered != null && direct != null) {
-            out.add(ratio("append none 1 KiB × 100: Spool MB/s ÷ best raw write (max of buffered, O_DIRECT)",
-                    spoolMb / Math.max(buffered, direct), 0.7, "≥ 70%"));
-        }
-        Double spoolOne = index.get("append.none.100x1.spool.recps");
-        Double chronicleOne = index.get("append.none.100x1.chronicle.recps");
-        if (spoolOne != null && chronicleOne != null) {
-            out.add(ratio("append none 100 B × 1: Spool ÷ Chronicle Queue (records/s)", spoolOne / chronicleOne, 1, "≥ 1×"));
-        }
-        Double spoolRead = index.get("read.none.1024x100.spool.MBps");
-        Double kafkaRead = index.get("read.none.1024x100.kafka.MBps");
-        if (spoolRead != null && kafkaRead != null) {
-            out.add(ratio("sequential read 1 KiB × 100: Spool ÷ Kafka UnifiedLog (MB/s)", spoolRead / kafkaRead, 2, "≥ 2×"));
-        }
-        Double one = index.get("writers.1.recps");
-        Double many = index.get("writers.64.recps");
-        if (one != null && many != null) {
-            out.add(ratio("64 strict writers ÷ 1 strict writer (records/s)", many / one, 30, "≥ 30×"));
-        }
-        Double p99 = index.get("writers.64.p99ms");
-        Double fsyncP99 = index.get("raw.fsync.p99ms");
-        if (p99 != null && fsyncP99 != null) {
-            out.add(new String[] {"64 strict writers: ack p99 ÷ raw fdatasync p99",
-                    String.format(Locale.ROOT, "%.1f×", p99 / fsyncP99), "≤ 3×", p99 / fsyncP99 <= 3 ? "met" : "missed"});
-        }
-        return out;
-    }
-
-    private static String[] ratio(String what, double value, double target, String targetText) {
-        String shown = targetText.endsWith("%") ? String.format(Locale.ROOT, "%.0f%%", value * 100)
-                : String.format(Locale.ROOT, "%.2f×", value);
-        return new String[] {what, shown, targetText, value >= target ? "met" : "missed"};
-    }
-
     void print(PrintStream out) {
         out.println();
         out.println("Spool vs Kafka UnifiedLog vs Chronicle Queue — median of " + options.reps + " reps (± half range)");
@@ -164,9 +119,12 @@ final class Report {
             out.println("Spool strict writers: " + StrictWriters.STRICT_DESCRIPTION + ", 1 KiB × 1");
             printTable(out, new String[] {"writers", "records/s", "p50 ms", "p99 ms", "p99.9 ms"}, writersTable);
         }
-        List<String[]> ratios = ratios();
-        if (!ratios.isEmpty()) {
-            printTable(out, new String[] {"ratio", "this run", "target", ""}, ratios);
+        List<String[]> targets = new ArrayList<>();
+        for (Targets.Target t : Targets.of(index)) {
+            targets.add(new String[] {t.what(), t.peer(), t.ratioText(), t.goalText(), t.met() ? "met" : "missed"});
+        }
+        if (!targets.isEmpty()) {
+            printTable(out, new String[] {"target", "Spool ÷", "this run", "goal", ""}, targets);
         }
     }
 
@@ -218,11 +176,11 @@ final class Report {
         top.put("append", appendRows);
         top.put("read", readRows);
         top.put("writers", writerRows);
-        List<Object> ratios = new ArrayList<>();
-        for (String[] r : ratios()) {
-            ratios.add(Map.of("what", r[0], "value", r[1], "target", r[2], "status", r[3]));
+        List<Object> targets = new ArrayList<>();
+        for (Targets.Target t : Targets.of(index)) {
+            targets.add(t.json());
         }
-        top.put("ratios", ratios);
+        top.put("targets", targets);
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
