@@ -3,14 +3,22 @@
 #
 #   spool-bench/compare.sh [--quick] [options]      (--help lists them)
 #
-# Builds spool-bench/target/spool-benchmarks.jar first when it is missing (or when
-# SPOOL_BENCH_BUILD=1), then runs dev.spool.bench.Compare with the JVM flags below.
+# Builds spool-bench/target/spool-benchmarks.jar first when it is missing or older than a source
+# file or pom.xml (SPOOL_BENCH_BUILD=1 forces a build, 0 skips it), then runs
+# dev.spool.bench.Compare with the JVM flags below.
 # Extra JVM flags: JAVA_OPTS="-XX:StartFlightRecording=filename=compare.jfr,settings=profile" compare.sh ...
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 jar="$here/target/spool-benchmarks.jar"
-if [[ ! -f "$jar" || "${SPOOL_BENCH_BUILD:-0}" == 1 ]]; then
+stale() {
+  [[ ! -f "$jar" ]] && return 0
+  [[ -n "$(find "$repo" -path "$repo/.git" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) \
+      -type f -newer "$jar" -print -quit 2>/dev/null)" ]]
+}
+build="${SPOOL_BENCH_BUILD:-auto}"
+if [[ "$build" == 1 || ( "$build" == auto && stale ) ]]; then
+  echo "building spool-bench/target/spool-benchmarks.jar..." >&2
   (cd "$repo" && mvn -B -q -pl spool-bench -am -DskipTests package)
 fi
 # Chronicle Queue reaches into JDK internals; on Java 17+ it needs these opened/exported.
