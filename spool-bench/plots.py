@@ -201,34 +201,34 @@ def writers_charts(results):
 
 
 def wire_charts(wire):
-    turns = wire.get("turns", [])
-    if not turns:
+    medians = wire.get("medians", {})
+    if not medians:
         return {}
-    phases = []
-    for t in turns:
-        if t["phase"] not in phases:
-            phases.append(t["phase"])
-    brokers = []
-    for t in turns:
-        if t["broker"] not in brokers:
-            brokers.append(t["broker"])
 
-    def pick(metric):
-        out = []
-        for phase in phases:
-            row = []
-            for broker in brokers:
-                found = [t for t in turns if t["phase"] == phase and t["broker"] == broker and t.get(metric)]
-                row.append(found[0][metric] if found else None)
-            out.append(row)
-        return out
+    def of(broker, pair, metric):
+        for row in medians.values():
+            if row["broker"] == broker and row["pair"] == pair:
+                return row.get(metric)
+        return None
 
-    charts = {"server-throughput.svg": bar_chart("Kafka wire protocol: throughput, Spool server vs Kafka broker",
-                                                 "MB/s", phases, brokers, pick("megabytesPerSecond"), log=False)}
-    latency = pick("p99Ms")
-    if any(v for row in latency for v in row):
-        charts["server-latency.svg"] = bar_chart("Kafka wire protocol: p99 latency at a paced rate",
-                                                 "ms (log scale)", phases, brokers, latency)
+    def chart(cells):
+        groups = [label for label, _, _ in cells]
+        values = [[of(broker, pair, metric) for broker in ("spool", "kafka")] for _, pair, metric in cells]
+        return groups, values
+
+    groups, values = chart([("produce, durable", "durable", "produceRecordsPerSecond"),
+                            ("produce, page cache", "page cache", "produceRecordsPerSecond"),
+                            ("consume, page cache", "page cache", "consumeRecordsPerSecond"),
+                            ("consume, durable", "durable", "consumeRecordsPerSecond")])
+    values = [[v / 1e3 if v else None for v in row] for row in values]
+    charts = {"server-throughput.svg": bar_chart("Kafka wire protocol: Spool server vs Kafka broker, throughput",
+                                                 "thousand records/s (log scale)", groups, ["Spool", "Kafka"], values)}
+    groups, values = chart([("paced p99, durable", "durable", "pacedP99Ms"),
+                            ("paced p99, page cache", "page cache", "pacedP99Ms"),
+                            ("saturated p99, durable", "durable", "saturatedP99Ms"),
+                            ("saturated p99, page cache", "page cache", "saturatedP99Ms")])
+    charts["server-latency.svg"] = bar_chart("Kafka wire protocol: produce latency p99 (send to acknowledgement)",
+                                             "ms (log scale)", groups, ["Spool", "Kafka"], values)
     return charts
 
 

@@ -87,6 +87,8 @@ public final class WireBenchmark {
         }
         System.out.println();
         System.out.print(WireReport.summary(options, turns));
+        WireJson.write(options.json, options, turns);
+        System.out.println("wrote " + options.json.toAbsolutePath());
     }
 
     /** The targets in their pairs, the Spool member first in odd rounds and second in even ones. */

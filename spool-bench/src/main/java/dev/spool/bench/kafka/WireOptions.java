@@ -24,6 +24,7 @@ final class WireOptions {
             "  --paced-seconds N     length of the paced latency phase (default 15)",
             "  --dir DIR             where the brokers' data directories go (default java.io.tmpdir)",
             "  --logs DIR            brokers' logs (and JFR recordings) (default wire-bench-logs)",
+            "  --json FILE           results for tools: turns, medians, targets (default LOGS/wire-results.json)",
             "  --jfr                 record each broker with JFR (settings=profile) into --logs",
             "  --broker-java-opts S  extra JVM flags for both brokers, space-separated (e.g. for a profiler)");
 
@@ -40,6 +41,8 @@ final class WireOptions {
     long pacedSeconds = 15;
     Path dir = Paths.get(System.getProperty("java.io.tmpdir"));
     Path logs = Paths.get("wire-bench-logs");
+    /** Null until parsed: then the --json file, or wire-results.json in the logs directory. */
+    Path json;
     boolean jfr;
     List<String> brokerJavaOpts = List.of();
     final List<String> given = new ArrayList<>();
@@ -72,6 +75,9 @@ final class WireOptions {
                 }
             }
         }
+        if (options.json == null) {
+            options.json = options.logs.resolve("wire-results.json");
+        }
         return options;
     }
 
@@ -95,6 +101,7 @@ final class WireOptions {
             case "--paced-seconds" -> pacedSeconds = positive(option, value, 3_600);
             case "--dir" -> dir = Paths.get(value);
             case "--logs" -> logs = Paths.get(value);
+            case "--json" -> json = Paths.get(value);
             case "--broker-java-opts" -> brokerJavaOpts = value.isBlank() ? List.of()
                     : List.of(value.trim().split("\\s+"));
             default -> throw new IllegalArgumentException("Unknown option " + option + "\n" + USAGE);
