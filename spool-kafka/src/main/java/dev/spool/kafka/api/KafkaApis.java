@@ -34,8 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request dispatcher: decodes each frame ({@link RequestDecoder}) on the handler executor and
- * hands it to the handler of its API. Handlers that wait (Produce with acks=all, long-poll Fetch,
+ * The request dispatcher: decodes each frame ({@link RequestDecoder}) and hands it to the handler
+ * of its API, a Produce on the connection's event loop, anything else on the handler executor. Handlers that wait (Produce with acks=all, long-poll Fetch,
  * a group join) return futures and hold no thread while waiting. Thread-safe.
  */
 public final class KafkaApis implements RequestProcessor, AutoCloseable {
@@ -96,25 +96,42 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.scramCredentials = new ScramCredentialsApis(credentials);
     }
 
+    /**
+     * A Produce is decoded and handled on the calling thread, the connection's event loop, up to
+     * the hand-off of its batches to the logs' writers: it crosses no other thread on its way in,
+     * and its place in each log is fixed when this returns (what {@link RequestProcessor} asks).
+     * Handing a Produce to the log blocks only when the log's in-flight budget is full, which is
+     * backpressure on the loop's connections. Every other request goes to the handler executor.
+     */
     @Override
     public CompletableFuture<Optional<Response>> process(ByteBuffer frame, Session session) {
         long started = System.nanoTime();
+        if (frame.remaining() >= 2 && frame.getShort(frame.position()) == ApiKeys.PRODUCE.id) {
+            try {
+                return handle(decode(frame), session, started);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         return CompletableFuture.supplyAsync(() -> decode(frame), executor)
-                .thenCompose(decoded -> {
-                    requireAuthenticated(decoded, session);
-                    if (decoded instanceof RequestDecoder.Answer answer) {
-                        LOG.debug("{} from {}: {}", answer.response().apiKey(), session.clientHost(), answer.note());
-                        return CompletableFuture.completedFuture(Optional.of(answer.response()));
-                    }
-                    ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
-                    return dispatch(request, session).whenComplete((response, error) -> {
-                        if (error == null) {
-                            metrics.requestHandled(request, response, System.nanoTime() - started);
-                        } else {
-                            metrics.requestFailed(request.apiKey());
-                        }
-                    });
-                });
+                .thenCompose(decoded -> handle(decoded, session, started));
+    }
+
+    private CompletableFuture<Optional<Response>> handle(RequestDecoder.Decoded decoded, Session session,
+                                                         long started) {
+        requireAuthenticated(decoded, session);
+        if (decoded instanceof RequestDecoder.Answer answer) {
+            LOG.debug("{} from {}: {}", answer.response().apiKey(), session.clientHost(), answer.note());
+            return CompletableFuture.completedFuture(Optional.of(answer.response()));
+        }
+        ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
+        return dispatch(request, session).whenComplete((response, error) -> {
+            if (error == null) {
+                metrics.requestHandled(request, response, System.nanoTime() - started);
+            } else {
+                metrics.requestFailed(request.apiKey());
+            }
+        });
     }
 
     /**

@@ -22,6 +22,11 @@ final class RequestFrame {
         return bytes.length;
     }
 
+    /** The request's API key (the header's first field), or -1 for a frame too short to have one. */
+    short apiKey() {
+        return bytes.length < 2 ? -1 : (short) ((bytes[0] << 8) | (bytes[1] & 0xff));
+    }
+
     /** The frame's bytes, for the request processor (which owns them from then on). */
     ByteBuffer buffer() {
         return ByteBuffer.wrap(bytes);
