@@ -60,6 +60,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final RequestAuthorization authorization;
     private final SaslAuthenticator sasl;
     private final ScramCredentialsApis scramCredentials;
+    /** Whether Fetch sends records straight from the segment files (then it runs on the event loop). */
+    private final boolean zeroCopyFetch;
 
     /**
      * @param node      where clients are told to connect
@@ -83,6 +85,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.produce = new ProduceHandler(partitions, fetchWaiters::appended, producerIds::issued);
         this.fetch = new FetchHandler(partitions, fetchWaiters,
                 config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying(), config.limits().fetchBytesMax());
+        this.zeroCopyFetch = config.zeroCopyFetch();
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
         this.configs = new ConfigsHandler(partitions);
@@ -101,12 +104,16 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
      * the hand-off of its batches to the logs' writers: it crosses no other thread on its way in,
      * and its place in each log is fixed when this returns (what {@link RequestProcessor} asks).
      * Handing a Produce to the log blocks only when the log's in-flight budget is full, which is
-     * backpressure on the loop's connections. Every other request goes to the handler executor.
+     * backpressure on the loop's connections. A zero-copy Fetch is handled there too: it only
+     * looks up where its records lie in the segment files (the event loop sends them); a long
+     * poll waits without a thread. Every other request, and a Fetch that copies its records (TLS,
+     * or zero copy off), goes to the handler executor.
      */
     @Override
     public CompletableFuture<Optional<Response>> process(ByteBuffer frame, Session session) {
         long started = System.nanoTime();
-        if (frame.remaining() >= 2 && frame.getShort(frame.position()) == ApiKeys.PRODUCE.id) {
+        short key = frame.remaining() >= 2 ? frame.getShort(frame.position()) : -1;
+        if (key == ApiKeys.PRODUCE.id || (key == ApiKeys.FETCH.id && zeroCopyFetch && !session.listener().usesTls())) {
             try {
                 return handle(decode(frame), session, started);
             } catch (RuntimeException e) {
