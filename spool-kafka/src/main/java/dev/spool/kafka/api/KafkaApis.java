@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
@@ -120,8 +121,10 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        return CompletableFuture.supplyAsync(() -> decode(frame), executor)
-                .thenCompose(decoded -> handle(decoded, session, started));
+        // Decoding and handling in one task: a stage chained after the decoding would run on this
+        // thread (the event loop) whenever the decoding finished first, and handlers may do I/O.
+        return CompletableFuture.supplyAsync(() -> handle(decode(frame), session, started), executor)
+                .thenCompose(Function.identity());
     }
 
     private CompletableFuture<Optional<Response>> handle(RequestDecoder.Decoded decoded, Session session,

@@ -197,29 +197,29 @@ final class ProducedBatch {
         /** Checks the framing of record {@code index}; returns its timestamp delta. */
         long record(int index) throws CorruptRecordException {
             in.limit(end);
-            int length = varint("length of record " + index);
+            int length = varint("length", index);
             if (length < RecordBatch.RECORD_BYTES_MIN - 1 || length > in.remaining()) {
                 throw new CorruptRecordException("Record " + index + " has length " + length + " with "
                         + in.remaining() + " bytes left in the batch");
             }
             in.limit(in.position() + length);
             in.get(); // attributes, unused
-            long timestampDelta = varlong("timestamp delta of record " + index);
-            int offsetDelta = varint("offset delta of record " + index);
+            long timestampDelta = varlong("timestamp delta", index);
+            int offsetDelta = varint("offset delta", index);
             if (offsetDelta != index) {
                 throw new CorruptRecordException("Record " + index + " has offset delta " + offsetDelta
                         + ", expected " + index);
             }
-            skip(varint("key length of record " + index), true, "key", index);
-            skip(varint("value length of record " + index), true, "value", index);
-            int headerCount = varint("header count of record " + index);
+            skip(varint("key length", index), true, "key", index);
+            skip(varint("value length", index), true, "value", index);
+            int headerCount = varint("header count", index);
             if (headerCount < 0 || headerCount > in.remaining() / 2) {
                 throw new CorruptRecordException("Record " + index + " claims " + headerCount + " headers in "
                         + in.remaining() + " bytes");
             }
             for (int h = 0; h < headerCount; h++) {
-                skip(varint("header key length of record " + index), false, "header key", index);
-                skip(varint("header value length of record " + index), true, "header value", index);
+                skip(varint("header key length", index), false, "header key", index);
+                skip(varint("header value length", index), true, "header value", index);
             }
             if (in.hasRemaining()) {
                 throw new CorruptRecordException("Record " + index + " has " + in.remaining() + " bytes left over");
@@ -246,12 +246,15 @@ final class ProducedBatch {
             in.position(in.position() + length);
         }
 
-        /** A zig-zag varint of at most 5 bytes (an int field of the record format). */
-        private int varint(String what) throws CorruptRecordException {
+        /**
+         * A zig-zag varint of at most 5 bytes (an int field of the record format): {@code what}
+         * field of record {@code index}, named only in the error (nothing is built per field read).
+         */
+        private int varint(String what, int index) throws CorruptRecordException {
             int raw = 0;
             for (int shift = 0; shift <= 28; shift += 7) {
                 if (!in.hasRemaining()) {
-                    throw new CorruptRecordException("The " + what + " runs past the end of its record");
+                    throw new CorruptRecordException("The " + what + " of record " + index + " runs past its end");
                 }
                 byte b = in.get();
                 raw |= (b & 0x7f) << shift;
@@ -259,15 +262,16 @@ final class ProducedBatch {
                     return (raw >>> 1) ^ -(raw & 1);
                 }
             }
-            throw new CorruptRecordException("The " + what + " is a varint longer than 5 bytes");
+            throw new CorruptRecordException("The " + what + " of record " + index
+                    + " is a varint longer than 5 bytes");
         }
 
         /** A zig-zag varint of at most 10 bytes, as Kafka's records encode their fields. */
-        private long varlong(String what) throws CorruptRecordException {
+        private long varlong(String what, int index) throws CorruptRecordException {
             long raw = 0;
             for (int shift = 0; shift < 64; shift += 7) {
                 if (!in.hasRemaining()) {
-                    throw new CorruptRecordException("The " + what + " runs past the end of its record");
+                    throw new CorruptRecordException("The " + what + " of record " + index + " runs past its end");
                 }
                 byte b = in.get();
                 raw |= (long) (b & 0x7f) << shift;
@@ -275,7 +279,8 @@ final class ProducedBatch {
                     return (raw >>> 1) ^ -(raw & 1);
                 }
             }
-            throw new CorruptRecordException("The " + what + " is a varint longer than 10 bytes");
+            throw new CorruptRecordException("The " + what + " of record " + index
+                    + " is a varint longer than 10 bytes");
         }
     }
 }
