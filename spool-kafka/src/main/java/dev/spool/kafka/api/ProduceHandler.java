@@ -94,21 +94,28 @@ final class ProduceHandler {
         boolean acksAll = data.acks() == -1;
         List<CompletableFuture<Errors>> pending = new ArrayList<>();
         ProduceResponseData response = new ProduceResponseData();
-        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
-            ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse()
-                    .setName(topic.name()).setTopicId(topic.topicId());
-            response.responses().add(topicResponse);
-            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
-                ProduceResponseData.PartitionProduceResponse out = new ProduceResponseData.PartitionProduceResponse()
-                        .setIndex(partition.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
-                topicResponse.partitionResponses().add(out);
-                pending.add(produce(topic.name(), partition, acksAll, data.transactionalId(), out));
+        try {
+            for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+                ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse()
+                        .setName(topic.name()).setTopicId(topic.topicId());
+                response.responses().add(topicResponse);
+                for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                    ProduceResponseData.PartitionProduceResponse out =
+                            new ProduceResponseData.PartitionProduceResponse().setIndex(partition.index())
+                                    .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                    topicResponse.partitionResponses().add(out);
+                    pending.add(produce(topic.name(), partition, acksAll, data.transactionalId(), out));
+                }
             }
+        } catch (RuntimeException e) {
+            return failAfter(pending, e);
         }
+        // The request's bytes (the batches handed to the logs) are freed once its future completes:
+        // it never completes before every append it started is done.
         if (data.acks() == 0) {
             String error = firstError(response); // refusals are known now; the writes themselves are not awaited
             if (error != null) {
-                return CompletableFuture.failedFuture(new dev.spool.kafka.protocol.MalformedRequestException(
+                return failAfter(pending, new dev.spool.kafka.protocol.MalformedRequestException(
                         "a Produce with acks=0 failed (" + error + "); closing the connection tells the producer"));
             }
             // No response, but the next request on this connection is handled only once the appends are
@@ -124,6 +131,14 @@ final class ProduceHandler {
         }
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> Optional.of(Response.to(request, response)));
+    }
+
+    /** Fails with {@code error} once every append already started is done (they read the request's bytes). */
+    private static CompletableFuture<Optional<Response>> failAfter(List<CompletableFuture<Errors>> pending,
+                                                                   Throwable error) {
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                .handle((ignored, appendError) -> null)
+                .thenCompose(ignored -> CompletableFuture.failedFuture(error));
     }
 
     /** The first partition error set so far, or null when there is none. */
