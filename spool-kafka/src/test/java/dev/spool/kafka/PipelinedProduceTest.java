@@ -5,16 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
+import dev.spool.log.ReadResult;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.ForwardingFileIO;
 import dev.spool.log.io.ForwardingStorageFile;
 import dev.spool.log.io.FileIO.OpenMode;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordBatch;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +83,8 @@ class PipelinedProduceTest {
             }
             assertThat(io.forces()).as("fsyncs of the segment for %s strict appends", REQUESTS)
                     .isBetween(1, 2);
+            assertThat(values(log)).as("the records as sent (the frames outlived their writes)")
+                    .containsExactly("value-1", "value-2", "value-3", "value-4", "value-5");
         }
     }
 
@@ -100,6 +108,18 @@ class PipelinedProduceTest {
             assertThat(partition.errorMessage()).contains("durable-0").contains("CRC mismatch");
             assertThat(manager.log("durable", 0).logEndOffset()).isZero();
         }
+    }
+
+    private static List<String> values(Log log) throws Exception {
+        ReadResult read = log.read(0, 1 << 20);
+        List<String> values = new ArrayList<>();
+        ByteBuffer batches = read.batches();
+        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+            for (Record record : RecordBatch.records(batches, at)) {
+                values.add(StandardCharsets.UTF_8.decode(record.value().orElseThrow()).toString());
+            }
+        }
+        return values;
     }
 
     private static void awaitEndOffset(Log log, long offset) throws InterruptedException {
