@@ -30,12 +30,16 @@ import org.slf4j.LoggerFactory;
  * produce, consume and administer topics through it.
  *
  * <h2>Design</h2>
- * Three layers, each in its package: {@code network} (Netty: framing, one request at a time per
- * connection, limits), {@code protocol} (kafka-clients' generated classes behind a thin adapter;
- * the advertised versions), {@code api} (one handler per API over the log manager). Decoding and
- * handlers run on a small handler pool; nothing waits on a thread (acks=all appends, long-poll
- * fetches and group joins complete futures). Producer ids come from {@link ProducerIdManager},
- * which keeps them unique across restarts in the data directory.
+ * Three layers, each in its package: {@code network} (Netty: framing, requests answered in order
+ * per connection, limits), {@code protocol} (kafka-clients' generated classes behind a thin
+ * adapter; the advertised versions), {@code api} (one handler per API over the log manager).
+ * Threads: a Produce is decoded and handled on its connection's event loop and handed to the
+ * log's writer, whose acknowledgement sends the answer back through the event loop (two threads;
+ * a connection's next Produce starts while the previous one waits for its fsync, so they share
+ * it); a zero-copy Fetch runs on the event loop too; every other request runs on a small handler
+ * pool. Nothing waits on a thread (acks=all appends, long-poll fetches and group joins complete
+ * futures). Producer ids come from {@link ProducerIdManager}, which keeps them unique across
+ * restarts in the data directory.
  *
  * <p>The caller owns the log manager and the group coordinator (the coordinator is optional:
  * without one the group APIs are not advertised). {@link #close()} is the graceful shutdown:

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
@@ -34,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request dispatcher: decodes each frame ({@link RequestDecoder}) on the handler executor and
- * hands it to the handler of its API. Handlers that wait (Produce with acks=all, long-poll Fetch,
+ * The request dispatcher: decodes each frame ({@link RequestDecoder}) and hands it to the handler
+ * of its API, a Produce on the connection's event loop, anything else on the handler executor. Handlers that wait (Produce with acks=all, long-poll Fetch,
  * a group join) return futures and hold no thread while waiting. Thread-safe.
  */
 public final class KafkaApis implements RequestProcessor, AutoCloseable {
@@ -60,6 +61,8 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final RequestAuthorization authorization;
     private final SaslAuthenticator sasl;
     private final ScramCredentialsApis scramCredentials;
+    /** Whether Fetch sends records straight from the segment files (then it runs on the event loop). */
+    private final boolean zeroCopyFetch;
 
     /**
      * @param node      where clients are told to connect
@@ -83,6 +86,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.produce = new ProduceHandler(partitions, fetchWaiters::appended, producerIds::issued);
         this.fetch = new FetchHandler(partitions, fetchWaiters,
                 config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying(), config.limits().fetchBytesMax());
+        this.zeroCopyFetch = config.zeroCopyFetch();
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
         this.configs = new ConfigsHandler(partitions);
@@ -96,25 +100,48 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.scramCredentials = new ScramCredentialsApis(credentials);
     }
 
+    /**
+     * A Produce is decoded and handled on the calling thread, the connection's event loop, up to
+     * the hand-off of its batches to the logs' writers: it crosses no other thread on its way in,
+     * and its place in each log is fixed when this returns (what {@link RequestProcessor} asks).
+     * Handing a Produce to the log blocks only when the log's in-flight budget is full, which is
+     * backpressure on the loop's connections. A zero-copy Fetch is handled there too: it only
+     * looks up where its records lie in the segment files (the event loop sends them); a long
+     * poll waits without a thread. Every other request, and a Fetch that copies its records (TLS,
+     * or zero copy off), goes to the handler executor.
+     */
     @Override
     public CompletableFuture<Optional<Response>> process(ByteBuffer frame, Session session) {
         long started = System.nanoTime();
-        return CompletableFuture.supplyAsync(() -> decode(frame), executor)
-                .thenCompose(decoded -> {
-                    requireAuthenticated(decoded, session);
-                    if (decoded instanceof RequestDecoder.Answer answer) {
-                        LOG.debug("{} from {}: {}", answer.response().apiKey(), session.clientHost(), answer.note());
-                        return CompletableFuture.completedFuture(Optional.of(answer.response()));
-                    }
-                    ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
-                    return dispatch(request, session).whenComplete((response, error) -> {
-                        if (error == null) {
-                            metrics.requestHandled(request, response, System.nanoTime() - started);
-                        } else {
-                            metrics.requestFailed(request.apiKey());
-                        }
-                    });
-                });
+        short key = frame.remaining() >= 2 ? frame.getShort(frame.position()) : -1;
+        if (key == ApiKeys.PRODUCE.id || (key == ApiKeys.FETCH.id && zeroCopyFetch && !session.listener().usesTls())) {
+            try {
+                return handle(decode(frame), session, started);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        // Decoding and handling in one task: a stage chained after the decoding would run on this
+        // thread (the event loop) whenever the decoding finished first, and handlers may do I/O.
+        return CompletableFuture.supplyAsync(() -> handle(decode(frame), session, started), executor)
+                .thenCompose(Function.identity());
+    }
+
+    private CompletableFuture<Optional<Response>> handle(RequestDecoder.Decoded decoded, Session session,
+                                                         long started) {
+        requireAuthenticated(decoded, session);
+        if (decoded instanceof RequestDecoder.Answer answer) {
+            LOG.debug("{} from {}: {}", answer.response().apiKey(), session.clientHost(), answer.note());
+            return CompletableFuture.completedFuture(Optional.of(answer.response()));
+        }
+        ParsedRequest request = ((RequestDecoder.Dispatch) decoded).request();
+        return dispatch(request, session).whenComplete((response, error) -> {
+            if (error == null) {
+                metrics.requestHandled(request, response, System.nanoTime() - started);
+            } else {
+                metrics.requestFailed(request.apiKey());
+            }
+        });
     }
 
     /**

@@ -32,8 +32,6 @@ import java.util.function.LongPredicate;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.BaseRecords;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *  unknown topic or partition, internal topic          UNKNOWN_TOPIC_OR_PARTITION / INVALID_TOPIC_EXCEPTION
  *  not exactly one whole batch (Produce v3+)           INVALID_RECORD
- *  magic, CRC, header, record framing (bounded         CORRUPT_MESSAGE
- *    decompression)
+ *  magic, header, record framing (bounded              CORRUPT_MESSAGE
+ *    decompression); the CRC, checked by the log
+ *    (and first of all on any other refusal)
  *  larger than the topic's max.message.bytes          MESSAGE_TOO_LARGE (the client's RecordTooLargeException)
  *  transactional or control batch                      INVALID_RECORD (transactions are not served)
  *  a timestamp outside the topic's before/after.max.ms INVALID_TIMESTAMP (CreateTime topics)
@@ -55,7 +54,12 @@ import org.slf4j.LoggerFactory;
  *    (the log refuses it: {@link KeylessRecordException})   (the client's InvalidRecordException)
  *  producer epoch and sequence                         see ProducerStateTable
  * </pre>
- * A topic with {@code compression.type} other than {@code producer} gets its batches recompressed
+ * The batch's CRC is computed once on its way in, by the log it is appended to; the server's own
+ * checks walk the records once and leave the CRC to the log unless they refuse or rewrite the batch
+ * ({@link ProducedBatch}). Everything runs on the thread that calls {@link #handle}, the
+ * connection's event loop, up to the hand-off to the log's writer.
+ *
+ * <p>A topic with {@code compression.type} other than {@code producer} gets its batches recompressed
  * ({@link #recompress}); one with {@code message.timestamp.type=LogAppendTime} gets them stamped
  * with the append time ({@link #applyTimestampPolicy}).
  *
@@ -69,8 +73,6 @@ final class ProduceHandler {
 
     /** Bit 3 of a batch's attributes: the timestamps are the log's append time. */
     private static final int TIMESTAMP_TYPE_BIT = 0x08;
-    /** A record without a timestamp (Kafka's {@code RecordBatch.NO_TIMESTAMP}): never out of range. */
-    private static final long NO_TIMESTAMP = -1L;
 
     private final Partitions partitions;
     private final Consumer<Log> appended;
@@ -92,21 +94,28 @@ final class ProduceHandler {
         boolean acksAll = data.acks() == -1;
         List<CompletableFuture<Errors>> pending = new ArrayList<>();
         ProduceResponseData response = new ProduceResponseData();
-        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
-            ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse()
-                    .setName(topic.name()).setTopicId(topic.topicId());
-            response.responses().add(topicResponse);
-            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
-                ProduceResponseData.PartitionProduceResponse out = new ProduceResponseData.PartitionProduceResponse()
-                        .setIndex(partition.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
-                topicResponse.partitionResponses().add(out);
-                pending.add(produce(topic.name(), partition, acksAll, data.transactionalId(), out));
+        try {
+            for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+                ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse()
+                        .setName(topic.name()).setTopicId(topic.topicId());
+                response.responses().add(topicResponse);
+                for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                    ProduceResponseData.PartitionProduceResponse out =
+                            new ProduceResponseData.PartitionProduceResponse().setIndex(partition.index())
+                                    .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                    topicResponse.partitionResponses().add(out);
+                    pending.add(produce(topic.name(), partition, acksAll, data.transactionalId(), out));
+                }
             }
+        } catch (RuntimeException e) {
+            return failAfter(pending, e);
         }
+        // The request's bytes (the batches handed to the logs) are freed once its future completes:
+        // it never completes before every append it started is done.
         if (data.acks() == 0) {
             String error = firstError(response); // refusals are known now; the writes themselves are not awaited
             if (error != null) {
-                return CompletableFuture.failedFuture(new dev.spool.kafka.protocol.MalformedRequestException(
+                return failAfter(pending, new dev.spool.kafka.protocol.MalformedRequestException(
                         "a Produce with acks=0 failed (" + error + "); closing the connection tells the producer"));
             }
             // No response, but the next request on this connection is handled only once the appends are
@@ -122,6 +131,14 @@ final class ProduceHandler {
         }
         return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> Optional.of(Response.to(request, response)));
+    }
+
+    /** Fails with {@code error} once every append already started is done (they read the request's bytes). */
+    private static CompletableFuture<Optional<Response>> failAfter(List<CompletableFuture<Errors>> pending,
+                                                                   Throwable error) {
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                .handle((ignored, appendError) -> null)
+                .thenCompose(ignored -> CompletableFuture.failedFuture(error));
     }
 
     /** The first partition error set so far, or null when there is none. */
@@ -162,9 +179,12 @@ final class ProduceHandler {
         ByteBuffer batch;
         long logAppendTimeMs;
         try {
-            batch = checkBatch(partition.records(), batchBytesMax, transactionalId);
-            batch = recompress(batch, topicConfig, batchBytesMax);
-            logAppendTimeMs = applyTimestampPolicy(batch, topicConfig, System.currentTimeMillis());
+            batch = ProducedBatch.checkBatch(partition.records(), batchBytesMax, transactionalId);
+            long maxTimestamp = checkRecords(batch, topicConfig, System.currentTimeMillis());
+            ByteBuffer stored = recompress(batch, topicConfig, batchBytesMax);
+            logAppendTimeMs = applyTimestampPolicy(stored, topicConfig, System.currentTimeMillis(),
+                    stored == batch ? maxTimestamp : RecordBatch.maxTimestamp(stored, 0));
+            batch = stored;
         } catch (RefusedBatch e) {
             return done(out, e.error, e.getMessage());
         }
@@ -176,7 +196,8 @@ final class ProduceHandler {
         try {
             firstOffset = append(log, batch, durability);
         } catch (RefusedBatch e) {
-            return done(out, e.error, e.getMessage());
+            RefusedBatch refusal = ProducedBatch.crcFirst(batch, e);
+            return done(out, refusal.error, refusal.getMessage());
         } catch (KeylessRecordException e) {
             return keyless(out, topic + "-" + partition.index(), e);
         } catch (InvalidBatchException e) {
@@ -233,6 +254,7 @@ final class ProduceHandler {
                     throw new RefusedBatch(reject.error(), reject.message());
                 }
                 if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
+                    ProducedBatch.requireIntact(batch); // a damaged copy is CORRUPT_MESSAGE, as it would be unseen
                     LOG.debug("Duplicate batch of producer {} (sequences {}..{}) in {}: answered with its offset",
                             producerId, firstSequence, lastSequence, log.dir().getFileName());
                     return duplicate.firstOffset();
@@ -252,38 +274,6 @@ final class ProduceHandler {
         return firstOffset;
     }
 
-    /** The one batch of a partition's records, checked as far as can be without the log. */
-    static ByteBuffer checkBatch(BaseRecords records, int batchBytesMax, String transactionalId) {
-        if (!(records instanceof MemoryRecords memory) || memory.sizeInBytes() == 0) {
-            throw new RefusedBatch(Errors.INVALID_RECORD, "No records");
-        }
-        ByteBuffer batch = memory.buffer().duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
-        batch = batch.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
-        int size = batch.remaining();
-        if (size < RecordBatch.LOG_OVERHEAD_BYTES) {
-            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, size + " bytes are too few for a batch");
-        }
-        long batchBytes = (long) RecordBatch.batchLength(batch, 0) + RecordBatch.LOG_OVERHEAD_BYTES;
-        if (batchBytes > batchBytesMax) {
-            throw new RefusedBatch(Errors.MESSAGE_TOO_LARGE, "Batch of " + batchBytes + " bytes exceeds the maximum of "
-                    + batchBytesMax);
-        }
-        if (batchBytes != size) {
-            throw new RefusedBatch(Errors.INVALID_RECORD, "Produce v3+ carries exactly one batch per partition; got "
-                    + size + " bytes where the first batch is " + batchBytes);
-        }
-        try {
-            RecordBatch.validate(batch, 0, batchBytesMax);
-            if (RecordBatch.isTransactional(batch, 0) || RecordBatch.isControl(batch, 0) || transactionalId != null) {
-                throw new RefusedBatch(Errors.INVALID_RECORD, "Transactional and control batches are not supported");
-            }
-            RecordBatch.validateRecords(batch, 0);
-        } catch (CorruptRecordException e) {
-            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
-        }
-        return batch;
-    }
-
     /**
      * The batch in the codec of the topic's {@code compression.type}, as Kafka's broker stores it:
      * unchanged for {@code producer} or when it already has that codec; otherwise its records
@@ -297,10 +287,11 @@ final class ProduceHandler {
         if (codec.isEmpty() || codec.get() == RecordBatch.compression(batch, 0) || RecordBatch.recordCount(batch, 0) == 0) {
             return batch;
         }
+        ProducedBatch.requireIntact(batch); // rebuilt, it gets a new CRC: damage must not pass through
         List<Record> records;
         try {
             records = RecordBatch.recordsOfCheckedBatch(batch, 0, RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT);
-        } catch (CorruptRecordException e) { // checked by checkBatch already
+        } catch (CorruptRecordException e) { // walked by checkRecords already
             throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
         }
         long baseTimestamp = records.get(0).timestamp();
@@ -334,57 +325,50 @@ final class ProduceHandler {
     }
 
     /**
-     * The topic's timestamp policy, as Kafka's broker applies it. {@code LogAppendTime}: the batch
-     * is stamped with the append time (the timestamp-type bit of its attributes set, its max
-     * timestamp replaced, the CRC computed again; readers give every record that time) and the
-     * time is returned for the response. {@code CreateTime}: a record whose timestamp lies
-     * further from {@code nowMs} than {@code message.timestamp.before.max.ms} (no limit by default)
-     * or {@code after.max.ms} (an hour by default, as in Kafka 4) is refused with INVALID_TIMESTAMP,
-     * and so is a negative one other than -1 (no timestamp): Kafka's clients cannot build such a
-     * record and Kafka's broker refuses to rebuild one, so only a hand-made batch carries it, and
-     * in the time index it would sort before every real record. The header's max timestamp is set
-     * to the largest record timestamp when it says otherwise, as Kafka's broker does, so that a
-     * made-up header cannot place the batch anywhere in the time index.
-     * Returns -1 when the batch keeps the producer's timestamps.
+     * The one walk over the batch's records ({@link ProducedBatch#walk}): their framing, and on a
+     * {@code CreateTime} topic their timestamps, as Kafka's broker checks them: a record whose
+     * timestamp lies further from {@code nowMs} than {@code message.timestamp.before.max.ms} (no
+     * limit by default) or {@code after.max.ms} (an hour by default, as in Kafka 4) is refused with
+     * INVALID_TIMESTAMP, and so is a negative one other than -1 (no timestamp): Kafka's clients
+     * cannot build such a record and Kafka's broker refuses to rebuild one, so only a hand-made
+     * batch carries it, and in the time index it would sort before every real record. Returns the
+     * largest record timestamp.
      */
-    static long applyTimestampPolicy(ByteBuffer batch, TopicConfig config, long nowMs) {
+    static long checkRecords(ByteBuffer batch, TopicConfig config, long nowMs) {
         if (config.timestampType() == TimestampType.LOG_APPEND_TIME) {
-            short attributes = RecordBatch.attributes(batch, 0);
-            batch.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (attributes | TIMESTAMP_TYPE_BIT));
-            batch.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, nowMs);
-            batch.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, 0));
-            return nowMs;
+            return ProducedBatch.walk(batch, false, 0, 0, "");
         }
         long beforeMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS).orElse(Long.MAX_VALUE);
         long afterMaxMs = config.override(TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS)
                 .orElse(TopicSetting.TIMESTAMP_AFTER_MAX_MS_DEFAULT);
         long earliest = Math.max(0, saturatedAdd(nowMs, -beforeMaxMs));
         long latest = saturatedAdd(nowMs, afterMaxMs);
-        long maxTimestamp = NO_TIMESTAMP;
-        try {
-            for (Record record : RecordBatch.recordsOfCheckedBatch(batch, 0,
-                    RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT)) {
-                long timestamp = record.timestamp();
-                if (timestamp == NO_TIMESTAMP) {
-                    continue;
-                }
-                long offsetDelta = record.offset() - RecordBatch.baseOffset(batch, 0);
-                if (timestamp < 0) {
-                    throw new RefusedBatch(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of the record at "
-                            + "offset delta " + offsetDelta + " is negative: a timestamp is at least 0, or -1 for none");
-                }
-                if (timestamp < earliest || timestamp > latest) {
-                    throw new RefusedBatch(Errors.INVALID_TIMESTAMP, "Timestamp " + timestamp + " of the record at "
-                            + "offset delta " + offsetDelta + " is out of range: the topic accepts [" + earliest + ", "
-                            + latest + "] (" + TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS.key() + "=" + beforeMaxMs
-                            + ", " + TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS.key() + "=" + afterMaxMs + ")");
-                }
-                maxTimestamp = Math.max(maxTimestamp, timestamp);
-            }
-        } catch (CorruptRecordException e) { // checked by checkBatch already
-            throw new RefusedBatch(Errors.CORRUPT_MESSAGE, e.getMessage());
+        return ProducedBatch.walk(batch, true, earliest, latest,
+                TopicSetting.MESSAGE_TIMESTAMP_BEFORE_MAX_MS.key() + "=" + beforeMaxMs + ", "
+                        + TopicSetting.MESSAGE_TIMESTAMP_AFTER_MAX_MS.key() + "=" + afterMaxMs);
+    }
+
+    /**
+     * The topic's timestamp policy on a checked batch ({@link #checkRecords}), as Kafka's broker
+     * applies it. {@code LogAppendTime}: the batch is stamped with the append time (the
+     * timestamp-type bit of its attributes set, its max timestamp replaced, the CRC computed again;
+     * readers give every record that time) and the time is returned for the response.
+     * {@code CreateTime}: the header's max timestamp is set to {@code maxTimestamp}, the largest
+     * record timestamp, when it says otherwise, as Kafka's broker does, so that a made-up header
+     * cannot place the batch anywhere in the time index. Either rewrite checks the CRC first.
+     * Returns -1 when the batch keeps the producer's timestamps.
+     */
+    static long applyTimestampPolicy(ByteBuffer batch, TopicConfig config, long nowMs, long maxTimestamp) {
+        if (config.timestampType() == TimestampType.LOG_APPEND_TIME) {
+            ProducedBatch.requireIntact(batch);
+            short attributes = RecordBatch.attributes(batch, 0);
+            batch.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (attributes | TIMESTAMP_TYPE_BIT));
+            batch.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, nowMs);
+            batch.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, 0));
+            return nowMs;
         }
         if (RecordBatch.maxTimestamp(batch, 0) != maxTimestamp) {
+            ProducedBatch.requireIntact(batch);
             batch.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp);
             batch.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, 0));
         }

@@ -23,40 +23,71 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLException;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: requests are handled one at a time and answered in the order they
- * arrived, as Kafka does (clients pipeline up to five; ordering is what they rely on).
+ * One client connection: requests are answered in the order they arrived, as Kafka does (clients
+ * pipeline up to five; ordering is what they rely on).
  *
  * <p>All state is touched only on the connection's event loop. A frame's bytes are handed to the
- * {@link RequestProcessor}; the next one starts when the response is written (or, for a request
- * that gets none, when it is done). Frames that arrive meanwhile queue up; past
- * {@link #QUEUED_FRAMES_MAX} the connection stops reading, and it also waits while the socket is
- * not writable, so a client that sends without reading cannot make the server buffer without
- * bound. Each frame keeps its reservation in the {@link RequestMemoryPool} until its request is
- * done (the processor holds its bytes until then) or the connection closes. Reading resumes only
- * when neither the queue nor the {@link FrameDecoder}'s wait for the pool holds it back. A
- * malformed request, or any failure, closes this connection only.
+ * {@link RequestProcessor}. As a rule the next request starts when the previous one is done (its
+ * response written, or for a request that gets none, when it is done), so requests take effect in
+ * order. The exception is a run of Produce requests: the processor has handed a Produce's batches
+ * to the logs by the time {@code process} returns (see {@link RequestProcessor}), which fixes their
+ * place in each log, so the next Produce may start while earlier ones wait for their
+ * acknowledgement; up to {@link #PIPELINED_PRODUCES_MAX} are in flight, and their appends share
+ * the logs' fsyncs. Answers still go out strictly in request order: a finished request waits for
+ * the ones before it. Any other request waits until nothing is in flight, and nothing starts while
+ * it runs.
+ *
+ * <p>Frames that arrive meanwhile queue up; past {@link #QUEUED_FRAMES_MAX} the connection stops
+ * reading, and it also waits while the socket is not writable, so a client that sends without
+ * reading cannot make the server buffer without bound. Each frame keeps its reservation in the
+ * {@link RequestMemoryPool} until its request is answered (the processor, and the log writing its
+ * batches, hold its bytes until then) or the connection closes. Reading resumes only when neither
+ * the queue nor the {@link FrameDecoder}'s wait for the pool holds it back. A malformed request, or
+ * any failure, closes this connection only.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
     static final int QUEUED_FRAMES_MAX = 8;
+    /** Produce requests of one connection in flight at once: Kafka clients send at most five. */
+    static final int PIPELINED_PRODUCES_MAX = 5;
 
     private final RequestProcessor processor;
     private final NetworkServer server;
     private final ArrayDeque<RequestFrame> queued = new ArrayDeque<>();
-    /** The frame of the request being handled; its reservation is returned when the request is done. */
-    private RequestFrame handling;
+    /**
+     * Requests started and not yet answered, in arrival order: either one request of any kind, or
+     * up to {@link #PIPELINED_PRODUCES_MAX} Produce requests.
+     */
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     /** Whether the {@link FrameDecoder} stopped reading to wait for request memory. */
     private boolean waitingForMemory;
     private final Listener listener;
     private Session session;
-    private boolean busy;
+    /** Set while {@link #advance} runs, so that a request completing inside it does not re-enter it. */
+    private boolean advancing;
     private boolean closed;
+
+    /** A started request: its frame (held until it is answered) and, once done, its outcome. */
+    private static final class InFlight {
+        final RequestFrame frame;
+        final boolean produce;
+        Optional<Response> response;
+        Throwable error;
+        /** Written last by the completing thread; the event loop reads the outcome after it. */
+        volatile boolean done;
+
+        InFlight(RequestFrame frame, boolean produce) {
+            this.frame = frame;
+            this.produce = produce;
+        }
+    }
 
     ConnectionHandler(RequestProcessor processor, NetworkServer server, Listener listener) {
         this.processor = processor;
@@ -86,27 +117,70 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (queued.size() >= QUEUED_FRAMES_MAX) {
             ctx.channel().config().setAutoRead(false);
         }
-        processNext(ctx);
+        advance(ctx);
     }
 
-    private void processNext(ChannelHandlerContext ctx) {
-        if (busy || closed || queued.isEmpty() || !ctx.channel().isWritable()) {
+    /**
+     * Answers the finished requests at the head of the line, in order, and starts the queued ones
+     * that may start, until neither makes progress.
+     */
+    private void advance(ChannelHandlerContext ctx) {
+        if (advancing) {
             return;
         }
-        busy = true;
-        RequestFrame frame = queued.poll();
-        handling = frame;
-        ByteBuffer request = frame.buffer();
+        advancing = true;
+        try {
+            boolean progress = true;
+            while (progress) {
+                progress = answerFinished(ctx);
+                if (closed) {
+                    return;
+                }
+                resumeReading(ctx);
+                while (!closed && mayStartNext(ctx)) {
+                    start(ctx, queued.poll());
+                    progress = true;
+                }
+            }
+        } finally {
+            advancing = false;
+        }
+    }
+
+    private boolean mayStartNext(ChannelHandlerContext ctx) {
+        if (queued.isEmpty() || !ctx.channel().isWritable()) {
+            return false;
+        }
+        if (inFlight.isEmpty()) {
+            return true;
+        }
+        return inFlight.size() < PIPELINED_PRODUCES_MAX && inFlight.peekLast().produce && isProduce(queued.peek());
+    }
+
+    private static boolean isProduce(RequestFrame frame) {
+        return frame.apiKey() == ApiKeys.PRODUCE.id;
+    }
+
+    private void start(ChannelHandlerContext ctx, RequestFrame frame) {
+        InFlight request = new InFlight(frame, isProduce(frame));
+        inFlight.add(request);
         server.requestStarted();
         CompletableFuture<Optional<Response>> future;
         try {
-            future = processor.process(request, session);
+            future = processor.process(frame.buffer(), session);
         } catch (RuntimeException e) {
             future = CompletableFuture.failedFuture(e);
         }
         future.whenComplete((response, error) -> {
+            request.response = response;
+            request.error = error;
+            request.done = true;
+            if (ctx.executor().inEventLoop()) {
+                advance(ctx);
+                return;
+            }
             try {
-                ctx.executor().execute(() -> finished(ctx, response, error));
+                ctx.executor().execute(() -> advance(ctx));
             } catch (RejectedExecutionException e) { // the event loop is gone: the server is stopping
                 frame.release();
                 server.requestFinished();
@@ -114,16 +188,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void finished(ChannelHandlerContext ctx, Optional<Response> response, Throwable error) {
-        server.requestFinished();
-        busy = false;
-        if (handling != null) {
-            handling.release();
-            handling = null;
+    /** Writes the answers of the finished requests at the head of the line; whether there were any. */
+    private boolean answerFinished(ChannelHandlerContext ctx) {
+        boolean answered = false;
+        boolean written = false;
+        while (!inFlight.isEmpty() && inFlight.peek().done) { // after a close, only counted as finished
+            InFlight request = inFlight.poll();
+            answered = true;
+            server.requestFinished();
+            request.frame.release();
+            if (!closed) {
+                written |= answer(ctx, request);
+            }
         }
-        if (closed) {
-            return;
+        if (written && !closed) {
+            ctx.flush();
         }
+        return answered;
+    }
+
+    /** Writes one request's answer (unflushed) or closes the connection; whether anything was written. */
+    private boolean answer(ChannelHandlerContext ctx, InFlight request) {
+        Throwable error = request.error;
         if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof MalformedRequestException) {
@@ -131,33 +217,34 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             } else {
                 LOG.error("Closing connection from {}: request failed: {}", describe(), cause.toString(), cause);
             }
+            ctx.flush();
             close(ctx);
-            return;
+            return false;
         }
-        if (response.isPresent()) {
-            Optional<List<Object>> encoded = encode(response.get(), ctx);
+        boolean written = false;
+        if (request.response.isPresent()) {
+            Optional<List<Object>> encoded = encode(request.response.get(), ctx);
             if (encoded.isEmpty()) {
+                ctx.flush();
                 close(ctx);
-                return;
+                return false;
             }
-            List<Object> parts = encoded.get();
             long bytes = 0;
-            for (Object part : parts) {
+            for (Object part : encoded.get()) {
                 bytes += part instanceof ByteBuf buf ? buf.readableBytes()
                         : ((io.netty.channel.FileRegion) part).count();
                 ctx.write(part);
             }
             server.metrics().bytesSent(bytes);
-            ctx.flush();
+            written = true;
         }
         if (session.isClosingAfterResponse()) { // the answer to a failed authentication: sent, then closed
             closed = true;
-            releaseQueued();
+            releaseUnanswered();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            return;
+            return false;
         }
-        resumeReading(ctx);
-        processNext(ctx);
+        return written;
     }
 
     /** Turns reading back on unless the queue is full, the decoder waits for memory, or the server stops. */
@@ -208,7 +295,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (event instanceof IdleStateEvent && !busy && queued.isEmpty() && !waitingForMemory && !closed) {
+        if (event instanceof IdleStateEvent && inFlight.isEmpty() && queued.isEmpty() && !waitingForMemory && !closed) {
             LOG.debug("Closing connection from {}: idle longer than connections.max.idle.ms", describe());
             server.metrics().connectionIdleClosed();
             close(ctx);
@@ -235,24 +322,25 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        processNext(ctx);
+        advance(ctx);
         super.channelWritabilityChanged(ctx);
     }
 
     private void close(ChannelHandlerContext ctx) {
         closed = true;
-        releaseQueued();
+        releaseUnanswered();
         ctx.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
-        releaseQueued();
+        releaseUnanswered();
         super.channelInactive(ctx);
     }
 
-    private void releaseQueued() {
+    /** Returns the reservations of the queued frames; requests in flight keep theirs until they are done. */
+    private void releaseUnanswered() {
         RequestFrame frame;
         while ((frame = queued.poll()) != null) {
             frame.release();

@@ -15,6 +15,12 @@ public interface RequestProcessor {
      * {@link dev.spool.kafka.protocol.MalformedRequestException} (or any error) to close the
      * connection, which then affects nothing else. {@code session} is the connection's: who sent
      * the request, from where, on which listener.
+     *
+     * <p>Called on the connection's event loop. For a Produce request the processor must have
+     * handed every batch to its log (or refused it) before it returns, so that the request's place
+     * in each log is fixed: the connection then starts its next Produce while this one waits for
+     * its acknowledgement (see {@link ConnectionHandler}). Anything that may block for long belongs
+     * on another thread.
      */
     CompletableFuture<Optional<Response>> process(ByteBuffer frame, Session session);
 }
