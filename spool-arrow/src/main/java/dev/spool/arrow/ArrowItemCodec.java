@@ -1,10 +1,12 @@
 package dev.spool.arrow;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -49,19 +51,37 @@ public final class ArrowItemCodec {
 
     /** The batch as Arrow IPC stream bytes: its schema (with custom metadata), its rows, end of stream. */
     public static byte[] encode(VectorSchemaRoot batch) {
-        long estimate = 4096;
-        for (FieldVector vector : batch.getFieldVectors()) {
-            estimate += vector.getBufferSize();
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(estimate, Integer.MAX_VALUE - 8));
-        try (ArrowStreamWriter writer = new ArrowStreamWriter(batch, null, out)) {
-            writer.start();
-            writer.writeBatch();
-            writer.end();
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(sizeEstimate(batch), Integer.MAX_VALUE - 8));
+        try {
+            write(batch, Channels.newChannel(out));
         } catch (IOException e) {
             throw new IllegalStateException("Writing to memory cannot fail", e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Writes the batch as an Arrow IPC stream to {@code out}, its vectors' buffers straight from
+     * Arrow memory (what {@link ArrowBuffer} hands the disk buffer to write into an item's batch).
+     */
+    public static void write(VectorSchemaRoot batch, WritableByteChannel out) throws IOException {
+        try (ArrowStreamWriter writer = new ArrowStreamWriter(batch, null, out)) {
+            writer.start();
+            writer.writeBatch();
+            writer.end();
+        }
+    }
+
+    /**
+     * About the size of the batch's IPC stream: its vectors' buffers plus room for the schema and
+     * batch messages (an estimate to size the item by; a larger stream still fits).
+     */
+    public static int sizeEstimate(VectorSchemaRoot batch) {
+        long estimate = 4096;
+        for (FieldVector vector : batch.getFieldVectors()) {
+            estimate += vector.getBufferSize() + 8L * 3 + 256; // each buffer padded to 8 bytes; field metadata
+        }
+        return (int) Math.min(estimate, Integer.MAX_VALUE - 8);
     }
 
     /**
@@ -71,11 +91,22 @@ public final class ArrowItemCodec {
      * @throws InvalidArrowItemException if the payload is not a stream of one schema and one batch
      */
     public static VectorSchemaRoot decode(byte[] payload, BufferAllocator allocator) throws InvalidArrowItemException {
-        checkFraming(payload);
+        return decode(ByteBuffer.wrap(payload), allocator);
+    }
+
+    /**
+     * As {@link #decode(byte[], BufferAllocator)}, from the bytes between {@code payload}'s position
+     * and limit (its position is not moved): the batch's buffers are copied once, from there into
+     * Arrow memory, and nothing else is. The payload is needed only during the call.
+     */
+    public static VectorSchemaRoot decode(ByteBuffer payload, BufferAllocator allocator)
+            throws InvalidArrowItemException {
+        ByteBuffer bytes = payload.slice().order(ByteOrder.LITTLE_ENDIAN);
+        checkFraming(bytes);
         // Arrow rounds each allocation up to a power of two: the batch's body (at most the payload) may take twice its size.
         try (BufferAllocator reading = allocator.newChildAllocator("spool-arrow-decode", 0,
-                2L * payload.length + DECODE_SLACK_BYTES);
-             ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(payload), reading)) {
+                2L * bytes.remaining() + DECODE_SLACK_BYTES);
+             ArrowStreamReader reader = new ArrowStreamReader(new BufferChannel(bytes), reading)) {
             VectorSchemaRoot read = reader.getVectorSchemaRoot();
             if (!reader.loadNextBatch()) {
                 throw new InvalidArrowItemException("the stream has a schema but no record batch");
@@ -101,25 +132,57 @@ public final class ArrowItemCodec {
         }
     }
 
+    /** The bytes of a buffer as a channel Arrow's reader reads from: each read is one bulk copy. */
+    private static final class BufferChannel implements ReadableByteChannel {
+        private final ByteBuffer source;
+        private boolean open = true;
+
+        BufferChannel(ByteBuffer source) {
+            this.source = source.duplicate();
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            if (!source.hasRemaining()) {
+                return -1;
+            }
+            int bytes = Math.min(dst.remaining(), source.remaining());
+            dst.put(dst.position(), source, source.position(), bytes);
+            dst.position(dst.position() + bytes);
+            source.position(source.position() + bytes);
+            return bytes;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() {
+            open = false;
+        }
+    }
+
     /**
      * Checks the stream's outline without Arrow: a schema message and a batch message whose
      * metadata lengths fit the payload, and the end-of-stream marker as the last 8 bytes.
      */
-    private static void checkFraming(byte[] payload) throws InvalidArrowItemException {
-        ByteBuffer bytes = ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN);
+    private static void checkFraming(ByteBuffer bytes) throws InvalidArrowItemException {
+        int size = bytes.remaining();
         int at = 0;
         for (String message : new String[] {"schema", "record batch"}) {
-            if (payload.length - at < PREFIX_BYTES || bytes.getInt(at) != CONTINUATION) {
-                throw new InvalidArrowItemException("no " + message + " message at byte " + at + " of " + payload.length);
+            if (size - at < PREFIX_BYTES || bytes.getInt(at) != CONTINUATION) {
+                throw new InvalidArrowItemException("no " + message + " message at byte " + at + " of " + size);
             }
             int length = bytes.getInt(at + 4);
-            if (length <= 0 || length > payload.length - at - PREFIX_BYTES) {
+            if (length <= 0 || length > size - at - PREFIX_BYTES) {
                 throw new InvalidArrowItemException("the " + message + " message at byte " + at + " claims "
-                        + length + " bytes of metadata, but " + (payload.length - at - PREFIX_BYTES) + " remain");
+                        + length + " bytes of metadata, but " + (size - at - PREFIX_BYTES) + " remain");
             }
             at += PREFIX_BYTES + length;
         }
-        int end = payload.length - PREFIX_BYTES;
+        int end = size - PREFIX_BYTES;
         if (end < at || bytes.getInt(end) != CONTINUATION || bytes.getInt(end + 4) != 0) {
             throw new InvalidArrowItemException("the stream does not end with the end-of-stream marker");
         }

@@ -4,6 +4,7 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
+import dev.spool.log.record.Record;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -72,6 +73,8 @@ public final class DiskBuffer implements AutoCloseable {
     private final DiskBufferConfig config;
     private final BufferLog log;
     private final BufferMetrics metrics;
+    /** The direct buffers streamed items are written into ({@link #put(PayloadWriter, int, Map)}). */
+    private final BatchBuffers batchBuffers = new BatchBuffers();
 
     /** The size accounting, the closed flag and every wait of producers and consumers. */
     private final BufferRoom room;
@@ -132,18 +135,47 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public CompletableFuture<EnqueueResult> enqueue(byte[] payload, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        ByteBuffer batch = encode(payload, metadata);
+        return enqueueBatch(encode(payload, metadata), null);
+    }
+
+    /**
+     * As {@link #enqueue(byte[], Map)}, for a payload that {@code payload} writes straight into the
+     * item's record batch: no copy of it is made on the way to the disk. The writer runs on this
+     * thread, before the buffer waits for room.
+     *
+     * @param payloadBytesEstimate the payload's expected size, to size the batch; a larger payload
+     *                             still fits (the batch grows, at the cost of a copy), up to
+     *                             {@code itemBytesMax}
+     * @throws IllegalArgumentException if the payload makes the item larger than {@code itemBytesMax}
+     */
+    public CompletableFuture<EnqueueResult> enqueue(PayloadWriter payload, int payloadBytesEstimate,
+                                                    Map<String, String> metadata)
+            throws IOException, InterruptedException {
+        ItemSink sink = stream(payload, payloadBytesEstimate, metadata);
+        return enqueueBatch(finish(sink, metadata), sink.finish());
+    }
+
+    /** Writes {@code batch} (a view of {@code pooled}, or of a heap buffer when null): the enqueue of both kinds. */
+    private CompletableFuture<EnqueueResult> enqueueBatch(ByteBuffer batch, ByteBuffer pooled)
+            throws IOException, InterruptedException {
         int bytes = batch.remaining();
-        if (!room.reserve(bytes)) {
-            return CompletableFuture.completedFuture(EnqueueResult.droppedItem(config.durability()));
-        }
+        boolean reserved = false;
         try {
-            if (config.whenFull() == WhenFull.BLOCK && log.writeFailed()) {
-                return CompletableFuture.completedFuture(writeWaitingForDisk(batch, bytes));
+            reserved = room.reserve(bytes);
+            if (!reserved) {
+                recycle(pooled);
+                return CompletableFuture.completedFuture(EnqueueResult.droppedItem(config.durability()));
             }
-            return writeAsync(batch, bytes);
+            if (config.whenFull() == WhenFull.BLOCK && log.writeFailed()) {
+                EnqueueResult result = writeWaitingForDisk(batch, bytes);
+                recycle(pooled);
+                return CompletableFuture.completedFuture(result);
+            }
+            return writeAsync(batch, bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            room.release(1, bytes);
+            if (reserved) {
+                room.release(1, bytes);
+            }
             throw e;
         }
     }
@@ -156,19 +188,39 @@ public final class DiskBuffer implements AutoCloseable {
      * @throws BufferWriteException if the disk refused the write (under BLOCK: for the whole timeout)
      */
     public EnqueueResult put(byte[] payload, Map<String, String> metadata) throws IOException, InterruptedException {
-        ByteBuffer batch = encode(payload, metadata);
+        return putBatch(encode(payload, metadata), null);
+    }
+
+    /**
+     * As {@link #put(byte[], Map)}, for a payload that {@code payload} writes straight into the
+     * item's record batch, as {@link #enqueue(PayloadWriter, int, Map)}.
+     */
+    public EnqueueResult put(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata)
+            throws IOException, InterruptedException {
+        ItemSink sink = stream(payload, payloadBytesEstimate, metadata);
+        return putBatch(finish(sink, metadata), sink.finish());
+    }
+
+    private EnqueueResult putBatch(ByteBuffer batch, ByteBuffer pooled) throws IOException, InterruptedException {
         int bytes = batch.remaining();
-        if (!room.reserve(bytes)) {
-            return EnqueueResult.droppedItem(config.durability());
-        }
+        boolean reserved = false;
         CompletableFuture<EnqueueResult> written;
         try {
-            if (config.whenFull() == WhenFull.BLOCK) {
-                return writeWaitingForDisk(batch, bytes);
+            reserved = room.reserve(bytes);
+            if (!reserved) {
+                recycle(pooled);
+                return EnqueueResult.droppedItem(config.durability());
             }
-            written = writeAsync(batch, bytes);
+            if (config.whenFull() == WhenFull.BLOCK) {
+                EnqueueResult result = writeWaitingForDisk(batch, bytes);
+                recycle(pooled);
+                return result;
+            }
+            written = writeAsync(batch, bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            room.release(1, bytes);
+            if (reserved) {
+                room.release(1, bytes);
+            }
             throw e;
         }
         try {
@@ -181,10 +233,53 @@ public final class DiskBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives a streamed item's buffer back for the next one, once nothing will read it again: the
+     * item was dropped or written. After a failed write it is left to the garbage collector.
+     */
+    private void recycle(ByteBuffer pooled) {
+        if (pooled != null) {
+            batchBuffers.give(pooled);
+        }
+    }
+
     private ByteBuffer encode(byte[] payload, Map<String, String> metadata) {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(metadata, "metadata");
-        ByteBuffer batch = ItemCodec.encode(payload, metadata, System.currentTimeMillis(), config.itemBytesMax());
+        return checkFits(ItemCodec.encode(payload, metadata, System.currentTimeMillis(), config.itemBytesMax()));
+    }
+
+    /** Runs the payload writer into a new item's buffer; on failure the buffer goes back. */
+    private ItemSink stream(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata)
+            throws IOException {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(metadata, "metadata");
+        ItemSink sink = new ItemSink(batchBuffers, payloadBytesEstimate, ItemCodec.Headers.of(metadata).encodedBytes(),
+                config.itemBytesMax());
+        try {
+            payload.writeTo(sink);
+        } catch (IOException | RuntimeException e) {
+            sink.discard();
+            throw e;
+        }
+        return sink;
+    }
+
+    /** The streamed item's batch, completed around its payload and checked against the limits. */
+    private ByteBuffer finish(ItemSink sink, Map<String, String> metadata) {
+        int payloadBytes = sink.payloadBytes();
+        ItemCodec.Headers headers = ItemCodec.Headers.of(metadata);
+        try {
+            ItemCodec.checkSize(ItemCodec.storedBytes(payloadBytes, headers), payloadBytes, config.itemBytesMax());
+            return checkFits(ItemCodec.finish(sink.finish(), ItemCodec.STREAMED_VALUE_AT, payloadBytes, headers,
+                    System.currentTimeMillis()));
+        } catch (RuntimeException e) {
+            sink.discard();
+            throw e;
+        }
+    }
+
+    private ByteBuffer checkFits(ByteBuffer batch) {
         if (batch.remaining() > config.sizeBytesMax()) {
             throw new IllegalArgumentException("Item of " + batch.remaining() + " stored bytes can never fit disk buffer "
                     + dir + " of at most " + config.sizeBytesMax() + " bytes");
@@ -193,7 +288,8 @@ public final class DiskBuffer implements AutoCloseable {
     }
 
     /** Queues the write; the future completes when the log acknowledges it (room already reserved). */
-    private CompletableFuture<EnqueueResult> writeAsync(ByteBuffer batch, int bytes) throws IOException {
+    private CompletableFuture<EnqueueResult> writeAsync(ByteBuffer batch, int bytes, ByteBuffer pooled)
+            throws IOException {
         CompletableFuture<AppendResult> written;
         try {
             written = log.appendAsync(batch);
@@ -203,6 +299,7 @@ public final class DiskBuffer implements AutoCloseable {
         }
         return written.handle((result, error) -> {
             if (error == null) {
+                recycle(pooled);
                 return written(result, bytes);
             }
             room.release(1, bytes);
@@ -236,33 +333,60 @@ public final class DiskBuffer implements AutoCloseable {
      *                              damage hides where the next item starts
      */
     public Optional<BufferItem> poll() throws IOException {
+        return poll(COPY);
+    }
+
+    /** As {@link #poll()}, waiting up to {@code timeout} for an item to be written. */
+    public Optional<BufferItem> poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
+        return poll(COPY, timeout, unit);
+    }
+
+    private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+    /** What {@link #poll()} delivers: the payload copied into an array the caller owns. */
+    private static final PayloadReader<BufferItem> COPY = (sequence, payload, metadata, storedBytes) -> {
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(payload.position(), bytes);
+        return new BufferItem(sequence, bytes, metadata, storedBytes);
+    };
+
+    /**
+     * As {@link #poll()}, handing the next item to {@code reader} where it lies in the consumer's
+     * read buffer, without copying its payload; returns what the reader returned. The item is
+     * delivered once the reader is called, whether it returns or throws.
+     */
+    public <T> Optional<T> poll(PayloadReader<T> reader) throws IOException {
+        Objects.requireNonNull(reader, "reader");
         synchronized (consumerLock) {
             room.ensureOpen();
             while (true) {
-                Optional<ItemReader.Entry> next = reader.next();
-                if (next.isEmpty()) {
+                ItemReader.Entry entry = this.reader.next();
+                if (entry == null) {
                     return Optional.empty();
                 }
-                ItemReader.Entry entry = next.get();
                 // A skipped item counts as delivered: the next acknowledgement past it frees its bytes.
                 delivered.addLast(new long[] {entry.sequence(), entry.storedBytes()});
                 nextDelivery = entry.sequence() + 1;
-                if (entry.item().isPresent()) {
-                    return entry.item();
+                Record record = entry.record();
+                if (record != null) {
+                    ByteBuffer payload = record.value().orElse(NO_BYTES); // a null value, not written by us: empty
+                    return Optional.of(reader.read(entry.sequence(), payload, ItemCodec.metadata(record),
+                            entry.storedBytes()));
                 }
             }
         }
     }
 
-    /** As {@link #poll()}, waiting up to {@code timeout} for an item to be written. */
-    public Optional<BufferItem> poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
+    /** As {@link #poll(PayloadReader)}, waiting up to {@code timeout} for an item to be written. */
+    public <T> Optional<T> poll(PayloadReader<T> reader, long timeout, TimeUnit unit)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (true) {
-            Optional<BufferItem> item = poll();
+            Optional<T> item = poll(reader);
             if (item.isPresent()) {
                 return item;
             }
-            if (!room.awaitItemWritten(deadline, () -> log.logEndOffset() <= reader.position())) {
+            if (!room.awaitItemWritten(deadline, () -> log.logEndOffset() <= this.reader.position())) {
                 return Optional.empty();
             }
         }
