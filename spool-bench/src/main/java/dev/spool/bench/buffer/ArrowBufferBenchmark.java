@@ -52,6 +52,14 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code chronicleQueue}: the batch encoded to IPC bytes, one excerpt, read back and decoded.</li>
  * </ul>
  * {@code strict} fsyncs each batch before it counts as enqueued (msync for Chronicle).
+ *
+ * <p>The write and the read side apart, {@value #RUN} batches per operation (the score is runs/s):
+ * {@code writeArrowBuffer} / {@code writeFilePerBatch} time {@value #RUN} {@code put}s (the batches
+ * are drained outside the timing, {@link Drain}); {@code readArrowBuffer} / {@code readFilePerBatch}
+ * time {@value #RUN} polls into vectors and, for the buffer, one acknowledgement of the last (a
+ * consumer acknowledges a run; the file-per-batch design deletes each file) after the batches were
+ * written outside the timing ({@link Fill}). Per-invocation fixtures are fine here: an operation
+ * takes milliseconds.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -68,6 +76,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-Dchronicle.analytics.disable=true"})
 public class ArrowBufferBenchmark {
     static final int ROWS = 25_000;
+    /** Batches per operation of the write and read benchmarks. */
+    static final int RUN = 4;
     private static final Map<String, String> METADATA = Map.of("source", "bench");
 
     @Param({"relaxed", "strict"})
@@ -138,9 +148,9 @@ public class ArrowBufferBenchmark {
         dir = BenchData.newDir("spool-arrow-buffer-");
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         switch (method) {
-            case "arrowBuffer" -> buffer = ArrowBuffer.open(dir, DiskBufferConfig.defaults("bench")
+            case "arrowBuffer", "writeArrowBuffer", "readArrowBuffer" -> buffer = ArrowBuffer.open(dir, DiskBufferConfig.defaults("bench")
                     .withDurability(strict() ? Durability.STRICT : Durability.NONE), allocator);
-            case "filePerBatch" -> files = new FilePerItemQueue(dir, strict());
+            case "filePerBatch", "writeFilePerBatch", "readFilePerBatch" -> files = new FilePerItemQueue(dir, strict());
             case "chronicleQueue" -> chronicle = new ChronicleAsQueue(dir, strict());
             default -> throw new IllegalStateException("Unknown benchmark method " + method);
         }
@@ -195,5 +205,89 @@ public class ArrowBufferBenchmark {
         }
         count(counters);
         return rows;
+    }
+
+    /** Drains what a write benchmark wrote, after each operation, outside the timing. */
+    @State(Scope.Thread)
+    public static class Drain {
+        @TearDown(Level.Invocation)
+        public void drain(ArrowBufferBenchmark b) throws IOException {
+            if (b.buffer != null) {
+                long last = -1;
+                for (int i = 0; i < RUN; i++) {
+                    try (ArrowItem item = b.buffer.poll().orElseThrow()) {
+                        last = item.sequence();
+                    }
+                }
+                b.buffer.ack(last);
+            } else {
+                for (int i = 0; i < RUN; i++) {
+                    b.files.dequeueArrow(b.allocator, root -> { });
+                }
+            }
+        }
+    }
+
+    /** Writes what a read benchmark reads, before each operation, outside the timing. */
+    @State(Scope.Thread)
+    public static class Fill {
+        @Setup(Level.Invocation)
+        public void fill(ArrowBufferBenchmark b) throws Exception {
+            for (int i = 0; i < RUN; i++) {
+                if (b.buffer != null) {
+                    b.buffer.put(b.batch, METADATA);
+                } else {
+                    b.files.enqueue(b.batch);
+                }
+            }
+        }
+    }
+
+    private void countRun(Counters counters) {
+        counters.records += (long) RUN * ROWS;
+        counters.bytes += (long) RUN * ipcBytes;
+    }
+
+    @Benchmark
+    public long writeArrowBuffer(Counters counters, Drain drain) throws Exception {
+        long sequence = 0;
+        for (int i = 0; i < RUN; i++) {
+            sequence += buffer.put(batch, METADATA).sequence();
+        }
+        countRun(counters);
+        return sequence;
+    }
+
+    @Benchmark
+    public long readArrowBuffer(Counters counters, Fill fill) throws Exception {
+        long rows = 0;
+        long last = -1;
+        for (int i = 0; i < RUN; i++) {
+            try (ArrowItem item = buffer.poll().orElseThrow()) {
+                rows += item.batch().getRowCount();
+                last = item.sequence();
+            }
+        }
+        buffer.ack(last);
+        countRun(counters);
+        return rows;
+    }
+
+    @Benchmark
+    public void writeFilePerBatch(Counters counters, Drain drain) throws IOException {
+        for (int i = 0; i < RUN; i++) {
+            files.enqueue(batch);
+        }
+        countRun(counters);
+    }
+
+    @Benchmark
+    public long readFilePerBatch(Counters counters, Fill fill) throws IOException {
+        long[] rows = new long[1];
+        for (int i = 0; i < RUN; i++) {
+            files.dequeueArrow(allocator, root -> rows[0] += root.getRowCount());
+        }
+        countRun(counters);
+        return rows[0];
     }
 }
