@@ -9,11 +9,19 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.ReadChannel;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.TransferPair;
 
 /**
@@ -33,8 +41,10 @@ import org.apache.arrow.vector.util.TransferPair;
  * The record CRC protects the bytes on disk; this class checks what a CRC cannot: that the value
  * is a stream of this shape (a payload written by something else, or a bug). Reading it is
  * bounded: the two metadata lengths are checked against the payload before Arrow allocates for
- * them, and the batch's buffers come from a child allocator limited to twice the payload's size
- * (Arrow rounds allocations up to a power of two).
+ * them, the body's length must be exactly what lies between the batch's metadata and the
+ * end-of-stream marker, and the batch's buffers come from a child allocator limited to twice the
+ * payload's size (Arrow rounds allocations up to a power of two). A damaged stream releases
+ * everything it allocated.
  * Dictionary-encoded vectors are not supported. Stateless; thread-safe.
  */
 public final class ArrowItemCodec {
@@ -104,32 +114,99 @@ public final class ArrowItemCodec {
         ByteBuffer bytes = payload.slice().order(ByteOrder.LITTLE_ENDIAN);
         checkFraming(bytes);
         // Arrow rounds each allocation up to a power of two: the batch's body (at most the payload) may take twice its size.
-        try (BufferAllocator reading = allocator.newChildAllocator("spool-arrow-decode", 0,
+        BufferAllocator reading = allocator.newChildAllocator("spool-arrow-decode", 0,
                 2L * bytes.remaining() + DECODE_SLACK_BYTES);
-             ArrowStreamReader reader = new ArrowStreamReader(new BufferChannel(bytes), reading)) {
-            VectorSchemaRoot read = reader.getVectorSchemaRoot();
-            if (!reader.loadNextBatch()) {
-                throw new InvalidArrowItemException("the stream has a schema but no record batch");
-            }
-            List<FieldVector> owned = new ArrayList<>(read.getFieldVectors().size());
-            try {
-                for (FieldVector vector : read.getFieldVectors()) {
-                    TransferPair transfer = vector.getTransferPair(allocator);
-                    transfer.transfer();
-                    owned.add((FieldVector) transfer.getTo());
-                }
-            } catch (RuntimeException e) {
-                owned.forEach(FieldVector::close);
-                throw e;
-            }
-            return new VectorSchemaRoot(read.getSchema(), owned, read.getRowCount());
+        InvalidArrowItemException failure = null;
+        try (VectorSchemaRoot read = readBatch(new ReadChannel(new BufferChannel(bytes)), bytes.remaining(), reading)) {
+            return transferred(read, allocator);
         } catch (InvalidArrowItemException e) {
+            failure = e;
             throw e;
         } catch (IOException | RuntimeException e) {
             // Arrow reports a malformed stream as IOException, or as whatever a flatbuffer read past its
             // bounds throws; its allocator's limit as OutOfMemoryException (a RuntimeException).
-            throw new InvalidArrowItemException("not a readable Arrow IPC stream: " + e, e);
+            failure = new InvalidArrowItemException("not a readable Arrow IPC stream: " + e, e);
+            throw failure;
+        } finally {
+            closeReading(reading, failure);
         }
+    }
+
+    /** Closes the decode's allocator: everything read was released or transferred, or it throws (a bug). */
+    private static void closeReading(BufferAllocator reading, InvalidArrowItemException failure) {
+        try {
+            reading.close();
+        } catch (RuntimeException leak) {
+            if (failure == null) {
+                throw leak;
+            }
+            failure.addSuppressed(leak);
+        }
+    }
+
+    /**
+     * The stream's schema and record batch, read step by step rather than with Arrow's stream
+     * reader, so that every buffer is released whatever the damage: the reader leaks a batch's body
+     * when the batch's metadata turns out malformed, which would leave the caller's allocator
+     * unclosable. The body's length is checked against the bytes left before it is allocated.
+     */
+    private static VectorSchemaRoot readBatch(ReadChannel in, int size, BufferAllocator reading)
+            throws IOException {
+        MessageMetadataResult schemaMessage = MessageSerializer.readMessage(in);
+        if (schemaMessage == null || schemaMessage.headerType() != MessageHeader.Schema) {
+            throw new InvalidArrowItemException("the stream does not start with a schema message");
+        }
+        Schema schema = MessageSerializer.deserializeSchema(schemaMessage);
+        for (Field field : schema.getFields()) {
+            if (field.getDictionary() != null) {
+                throw new InvalidArrowItemException("field '" + field.getName() + "' is dictionary-encoded, "
+                        + "which Arrow buffer items do not support");
+            }
+        }
+        MessageMetadataResult batchMessage = MessageSerializer.readMessage(in);
+        if (batchMessage == null || batchMessage.headerType() != MessageHeader.RecordBatch) {
+            throw new InvalidArrowItemException("the schema is not followed by a record batch message");
+        }
+        long bodyBytes = batchMessage.getMessageBodyLength();
+        long left = size - in.bytesRead() - PREFIX_BYTES; // the end-of-stream marker follows the body
+        if (bodyBytes < 0 || bodyBytes != left) {
+            throw new InvalidArrowItemException("the record batch claims a body of " + bodyBytes + " bytes, but "
+                    + left + " bytes lie between its metadata and the end-of-stream marker");
+        }
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, reading); // empty vectors: nothing allocated yet
+        try {
+            ArrowBuf body = MessageSerializer.readMessageBody(in, bodyBytes, reading);
+            ArrowRecordBatch batch;
+            try {
+                batch = MessageSerializer.deserializeRecordBatch(batchMessage, body); // releases the body when it returns
+            } catch (IOException | RuntimeException e) {
+                body.close();
+                throw e;
+            }
+            try (batch) {
+                new VectorLoader(root).load(batch);
+            }
+            return root;
+        } catch (IOException | RuntimeException e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    /** The vectors of {@code read}, moved to {@code allocator} (the caller's), in a root of their own. */
+    private static VectorSchemaRoot transferred(VectorSchemaRoot read, BufferAllocator allocator) {
+        List<FieldVector> owned = new ArrayList<>(read.getFieldVectors().size());
+        try {
+            for (FieldVector vector : read.getFieldVectors()) {
+                TransferPair transfer = vector.getTransferPair(allocator);
+                transfer.transfer();
+                owned.add((FieldVector) transfer.getTo());
+            }
+        } catch (RuntimeException e) {
+            owned.forEach(FieldVector::close);
+            throw e;
+        }
+        return new VectorSchemaRoot(read.getSchema(), owned, read.getRowCount());
     }
 
     /** The bytes of a buffer as a channel Arrow's reader reads from: each read is one bulk copy. */

@@ -55,10 +55,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *
  * <p>The write and the read side apart, {@value #RUN} batches per operation (the score is runs/s):
  * {@code writeArrowBuffer} / {@code writeFilePerBatch} time {@value #RUN} {@code put}s (the batches
- * are drained outside the timing, {@link Drain}); {@code readArrowBuffer} / {@code readFilePerBatch}
+ * are drained outside the timing, {@link #drainAfterWrite}); {@code readArrowBuffer} / {@code readFilePerBatch}
  * time {@value #RUN} polls into vectors and, for the buffer, one acknowledgement of the last (a
  * consumer acknowledges a run; the file-per-batch design deletes each file) after the batches were
- * written outside the timing ({@link Fill}). Per-invocation fixtures are fine here: an operation
+ * written outside the timing ({@link #fillBeforeRead}). Per-invocation fixtures are fine here: an operation
  * takes milliseconds.
  */
 @State(Scope.Thread)
@@ -88,6 +88,8 @@ public class ArrowBufferBenchmark {
     private int ipcBytes;
     private byte[] scratch;
     private Path dir;
+    /** The running benchmark method's name. */
+    private String method;
     private ArrowBuffer buffer;
     private FilePerItemQueue files;
     private ChronicleAsQueue chronicle;
@@ -146,7 +148,7 @@ public class ArrowBufferBenchmark {
     @Setup(Level.Iteration)
     public void open(BenchmarkParams params) throws IOException {
         dir = BenchData.newDir("spool-arrow-buffer-");
-        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         switch (method) {
             case "arrowBuffer", "writeArrowBuffer", "readArrowBuffer" -> buffer = ArrowBuffer.open(dir, DiskBufferConfig.defaults("bench")
                     .withDurability(strict() ? Durability.STRICT : Durability.NONE), allocator);
@@ -207,38 +209,40 @@ public class ArrowBufferBenchmark {
         return rows;
     }
 
-    /** Drains what a write benchmark wrote, after each operation, outside the timing. */
-    @State(Scope.Thread)
-    public static class Drain {
-        @TearDown(Level.Invocation)
-        public void drain(ArrowBufferBenchmark b) throws IOException {
-            if (b.buffer != null) {
-                long last = -1;
-                for (int i = 0; i < RUN; i++) {
-                    try (ArrowItem item = b.buffer.poll().orElseThrow()) {
-                        last = item.sequence();
-                    }
+    /** Drains what a write benchmark wrote, after each of its operations, outside the timing. */
+    @TearDown(Level.Invocation)
+    public void drainAfterWrite() throws IOException {
+        if (!method.startsWith("write")) {
+            return;
+        }
+        if (buffer != null) {
+            long last = -1;
+            for (int i = 0; i < RUN; i++) {
+                try (ArrowItem item = buffer.poll().orElseThrow()) {
+                    last = item.sequence();
                 }
-                b.buffer.ack(last);
-            } else {
-                for (int i = 0; i < RUN; i++) {
-                    b.files.dequeueArrow(b.allocator, root -> { });
+            }
+            buffer.ack(last);
+        } else {
+            for (int i = 0; i < RUN; i++) {
+                if (!files.dequeueArrow(allocator, root -> { })) {
+                    throw new IllegalStateException("A batch written is missing");
                 }
             }
         }
     }
 
-    /** Writes what a read benchmark reads, before each operation, outside the timing. */
-    @State(Scope.Thread)
-    public static class Fill {
-        @Setup(Level.Invocation)
-        public void fill(ArrowBufferBenchmark b) throws Exception {
-            for (int i = 0; i < RUN; i++) {
-                if (b.buffer != null) {
-                    b.buffer.put(b.batch, METADATA);
-                } else {
-                    b.files.enqueue(b.batch);
-                }
+    /** Writes what a read benchmark reads, before each of its operations, outside the timing. */
+    @Setup(Level.Invocation)
+    public void fillBeforeRead() throws Exception {
+        if (!method.startsWith("read")) {
+            return;
+        }
+        for (int i = 0; i < RUN; i++) {
+            if (buffer != null) {
+                buffer.put(batch, METADATA);
+            } else {
+                files.enqueue(batch);
             }
         }
     }
@@ -249,7 +253,7 @@ public class ArrowBufferBenchmark {
     }
 
     @Benchmark
-    public long writeArrowBuffer(Counters counters, Drain drain) throws Exception {
+    public long writeArrowBuffer(Counters counters) throws Exception {
         long sequence = 0;
         for (int i = 0; i < RUN; i++) {
             sequence += buffer.put(batch, METADATA).sequence();
@@ -259,7 +263,7 @@ public class ArrowBufferBenchmark {
     }
 
     @Benchmark
-    public long readArrowBuffer(Counters counters, Fill fill) throws Exception {
+    public long readArrowBuffer(Counters counters) throws Exception {
         long rows = 0;
         long last = -1;
         for (int i = 0; i < RUN; i++) {
@@ -274,7 +278,7 @@ public class ArrowBufferBenchmark {
     }
 
     @Benchmark
-    public void writeFilePerBatch(Counters counters, Drain drain) throws IOException {
+    public void writeFilePerBatch(Counters counters) throws IOException {
         for (int i = 0; i < RUN; i++) {
             files.enqueue(batch);
         }
@@ -282,10 +286,12 @@ public class ArrowBufferBenchmark {
     }
 
     @Benchmark
-    public long readFilePerBatch(Counters counters, Fill fill) throws IOException {
+    public long readFilePerBatch(Counters counters) throws IOException {
         long[] rows = new long[1];
         for (int i = 0; i < RUN; i++) {
-            files.dequeueArrow(allocator, root -> rows[0] += root.getRowCount());
+            if (!files.dequeueArrow(allocator, root -> rows[0] += root.getRowCount())) {
+                throw new IllegalStateException("A batch written is missing");
+            }
         }
         countRun(counters);
         return rows[0];
