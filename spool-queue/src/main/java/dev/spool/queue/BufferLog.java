@@ -302,11 +302,8 @@ final class BufferLog implements AutoCloseable {
     }
 
     /**
-     * Whether the log manager's checkpoint is due after segments were deleted: at most once per
-     * {@value #CHECKPOINT_INTERVAL_MS} ms. It replaces two files with four fsyncs, which cost as
-     * much as the deletion itself, and holds nothing the buffer needs: the ack file holds the
-     * position, and a log start checkpointed below the first segment is read as that segment's base.
-     * What it adds is a later recovery point, which shortens recovery after a crash.
+     * Whether the log manager's checkpoint is due after segments were deleted: it costs four fsyncs
+     * and holds nothing the ack file does not, but a later recovery point shortens crash recovery.
      */
     private boolean checkpointDue() {
         long now = System.nanoTime();

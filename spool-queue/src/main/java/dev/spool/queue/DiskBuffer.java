@@ -60,6 +60,11 @@ import org.slf4j.LoggerFactory;
  * {@link WhenFull#BLOCK} producers wait for the disk as they wait for room, retrying every
  * {@value #DISK_RETRY_MS} ms or when an acknowledgement deletes segments, up to the block timeout.
  *
+ * <p><b>Copies.</b> A byte-array item is encoded into a heap buffer of its exact size. A
+ * {@link PayloadWriter} writes its payload straight into the item's batch, in a direct buffer
+ * reused once the log wrote it ({@link BatchBuffers}); a {@link PayloadReader} reads the payload
+ * where the consumer read it, in a direct buffer the file's bytes land in, with no copy between.
+ *
  * <p><b>Threads.</b> Thread-safe. Any number of producers; the consumer methods ({@link #poll()},
  * {@link #ack}) are serialized by a consumer lock and meant for one consuming stage. {@link #close()}
  * wakes blocked producers and consumers with {@link BufferClosedException}.
