@@ -61,7 +61,7 @@ public final class ArrowItemCodec {
 
     /** The batch as Arrow IPC stream bytes: its schema (with custom metadata), its rows, end of stream. */
     public static byte[] encode(VectorSchemaRoot batch) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(sizeEstimate(batch), Integer.MAX_VALUE - 8));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeEstimate(batch));
         try {
             write(batch, Channels.newChannel(out));
         } catch (IOException e) {
@@ -178,7 +178,7 @@ public final class ArrowItemCodec {
             ArrowBuf body = MessageSerializer.readMessageBody(in, bodyBytes, reading);
             ArrowRecordBatch batch;
             try {
-                batch = MessageSerializer.deserializeRecordBatch(batchMessage, body); // releases the body when it returns
+                batch = MessageSerializer.deserializeRecordBatch(batchMessage, body); // releases the body on return
             } catch (IOException | RuntimeException e) {
                 body.close();
                 throw e;

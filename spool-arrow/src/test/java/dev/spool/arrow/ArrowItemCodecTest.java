@@ -123,7 +123,7 @@ class ArrowItemCodecTest {
         for (int trial = 0; trial < 400; trial++) {
             byte[] damaged = valid.clone();
             // Mostly the metadata (the first few hundred bytes), where a flipped byte changes lengths and offsets.
-            int at = random.nextInt(4) == 0 ? random.nextInt(damaged.length) : random.nextInt(Math.min(400, damaged.length));
+            int at = random.nextInt(random.nextInt(4) == 0 ? damaged.length : Math.min(400, damaged.length));
             damaged[at] ^= (byte) (1 + random.nextInt(255));
             try (VectorSchemaRoot read = ArrowItemCodec.decode(ByteBuffer.wrap(damaged), allocator)) {
                 assertThat(read.getRowCount()).isGreaterThanOrEqualTo(0);
@@ -149,7 +149,7 @@ class ArrowItemCodecTest {
                 .getInt(schemaEnd + 4);
         byte[] cut = new byte[batchMetadataEnd + 16 + 8];
         System.arraycopy(valid, 0, cut, 0, batchMetadataEnd + 16);
-        ByteBuffer.wrap(cut).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(cut.length - 8, -1).putInt(cut.length - 4, 0);
+        ByteBuffer.wrap(cut).putInt(cut.length - 8, -1).putInt(cut.length - 4, 0); // end of stream
         assertThatThrownBy(() -> ArrowItemCodec.decode(ByteBuffer.wrap(cut), allocator))
                 .isInstanceOf(InvalidArrowItemException.class).hasMessageContaining("claims a body of")
                 .hasMessageContaining("but 16 bytes lie between");

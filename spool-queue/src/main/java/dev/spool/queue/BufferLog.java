@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * the segment holding the acknowledged position, which deletes every segment wholly below. (Moving
  * it to the position itself would make the log roll and delete its active segment each time the
  * consumer catches up: a new segment per acknowledgement.) The log's start-offset checkpoint is
- * written when segments are deleted, at most every {@value #CHECKPOINT_INTERVAL_MS} ms, and at close. On open, and after a reopen, the acknowledged
- * position is the larger of the ack file's and the log start.
+ * written when segments are deleted (at most every 30 s) and at close. On open, and after a reopen,
+ * the acknowledged position is the larger of the ack file's and the log start.
  *
  * <p>Threads: every use of the current log runs under the read side of {@code gate}; a reopen
  * and close take the write side, so no call holds a log while it is replaced. The log's own I/O
@@ -54,8 +53,8 @@ final class BufferLog implements AutoCloseable {
     private static final int LOCATE_READ_BYTES = 64 << 10;
     /** How often an acknowledgement reopens a log that writes keep failing before it gives up. */
     private static final int ACK_ATTEMPTS_MAX = 8;
-    /** Least time between two checkpoints of the log manager written by acknowledgements (Kafka's default is 60 s). */
-    static final long CHECKPOINT_INTERVAL_MS = 30_000;
+    /** Between checkpoints after deletions: four fsyncs each, for a recovery point (the ack file has the position). */
+    static final long CHECKPOINT_NANOS = 30_000_000_000L;
 
     private final Path dir;
     private final DiskBufferConfig config;
@@ -69,8 +68,8 @@ final class BufferLog implements AutoCloseable {
     private volatile boolean ackDurable = true;
     /** Set under the write side of the gate. */
     private boolean closed;
-    /** When {@link #acknowledge} last wrote the log manager's checkpoint (serialized by the consumer lock). */
-    private long lastCheckpointNanos = System.nanoTime();
+    /** {@link System#nanoTime()} when {@link #acknowledge} last wrote the log manager's checkpoint. */
+    private long lastCheckpoint = System.nanoTime();
 
     private BufferLog(Path dir, DiskBufferConfig config, LogManager manager, AckFile ackFile) {
         this.dir = dir;
@@ -262,7 +261,8 @@ final class BufferLog implements AutoCloseable {
                     ackedOffset = offset;
                     recordAckLocked();
                 }
-                if (log.segmentCount() < segmentsBefore && checkpointDue()) {
+                if (log.segmentCount() < segmentsBefore && System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS) {
+                    lastCheckpoint = System.nanoTime();
                     checkpointQuietly(manager);
                 }
                 return;
@@ -299,19 +299,6 @@ final class BufferLog implements AutoCloseable {
             ackDurable = false;
             throw new AckNotDurableException(dir, ackedOffset, e);
         }
-    }
-
-    /**
-     * Whether the log manager's checkpoint is due after segments were deleted: it costs four fsyncs
-     * and holds nothing the ack file does not, but a later recovery point shortens crash recovery.
-     */
-    private boolean checkpointDue() {
-        long now = System.nanoTime();
-        if (now - lastCheckpointNanos < TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS)) {
-            return false;
-        }
-        lastCheckpointNanos = now;
-        return true;
     }
 
     private void checkpointQuietly(LogManager current) {

@@ -61,7 +61,8 @@ class DiskBufferStreamingTest {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("source", "sensor-7");
         metadata.put("ünïcode", "välue");
-        try (DiskBuffer buffer = DiskBuffer.open(dir, DiskBufferConfig.defaults("s").withDurability(Durability.STRICT))) {
+        DiskBufferConfig strict = DiskBufferConfig.defaults("s").withDurability(Durability.STRICT);
+        try (DiskBuffer buffer = DiskBuffer.open(dir, strict)) {
             for (int size : SIZES) {
                 byte[] payload = random(random, size);
                 payloads.add(payload);

@@ -150,8 +150,9 @@ public class ArrowBufferBenchmark {
         dir = BenchData.newDir("spool-arrow-buffer-");
         method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         switch (method) {
-            case "arrowBuffer", "writeArrowBuffer", "readArrowBuffer" -> buffer = ArrowBuffer.open(dir, DiskBufferConfig.defaults("bench")
-                    .withDurability(strict() ? Durability.STRICT : Durability.NONE), allocator);
+            case "arrowBuffer", "writeArrowBuffer", "readArrowBuffer" -> buffer = ArrowBuffer.open(dir,
+                    DiskBufferConfig.defaults("bench").withDurability(strict() ? Durability.STRICT : Durability.NONE),
+                    allocator);
             case "filePerBatch", "writeFilePerBatch", "readFilePerBatch" -> files = new FilePerItemQueue(dir, strict());
             case "chronicleQueue" -> chronicle = new ChronicleAsQueue(dir, strict());
             default -> throw new IllegalStateException("Unknown benchmark method " + method);
