@@ -22,9 +22,33 @@ final class BatchBuffers {
     private static final int BYTES_MIN = 64 << 10;
 
     private final ArrayDeque<ByteBuffer> kept = new ArrayDeque<>();
+    /** Buffers taken and not given back (a failed write's buffer is never given back: it only counts). */
+    private int inUse;
 
     /** A cleared big-endian buffer of at least {@code bytes}: a kept one if one is large enough. */
     synchronized ByteBuffer take(int bytes) {
+        ByteBuffer buffer = takeKept(bytes);
+        inUse++;
+        return buffer != null ? buffer
+                : ByteBuffer.allocateDirect(Math.max(bytes, BYTES_MIN)).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /**
+     * As {@link #take}, but only a kept buffer, or a new one while fewer than {@value #KEPT_MAX} are
+     * out: null otherwise. For small items, which have a cheap alternative (a heap buffer) and must
+     * not make the buffers churn when many producers write at once.
+     */
+    synchronized ByteBuffer tryTake(int bytes) {
+        ByteBuffer buffer = takeKept(bytes);
+        if (buffer == null && inUse + kept.size() >= KEPT_MAX) {
+            return null;
+        }
+        inUse++;
+        return buffer != null ? buffer
+                : ByteBuffer.allocateDirect(Math.max(bytes, BYTES_MIN)).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    private ByteBuffer takeKept(int bytes) {
         for (int i = kept.size(); i > 0; i--) {
             ByteBuffer buffer = kept.pollFirst();
             if (buffer.capacity() >= bytes) {
@@ -32,11 +56,12 @@ final class BatchBuffers {
             }
             kept.addLast(buffer);
         }
-        return ByteBuffer.allocateDirect(Math.max(bytes, BYTES_MIN)).order(ByteOrder.BIG_ENDIAN);
+        return null;
     }
 
     /** Keeps {@code buffer} for a later item, dropping the smallest kept one when full. */
     synchronized void give(ByteBuffer buffer) {
+        inUse = Math.max(0, inUse - 1);
         if (kept.size() < KEPT_MAX) {
             kept.addLast(buffer);
             return;

@@ -60,10 +60,10 @@ import org.slf4j.LoggerFactory;
  * {@link WhenFull#BLOCK} producers wait for the disk as they wait for room, retrying every
  * {@value #DISK_RETRY_MS} ms or when an acknowledgement deletes segments, up to the block timeout.
  *
- * <p><b>Copies.</b> A byte-array item is encoded into a heap buffer of its exact size. A
- * {@link PayloadWriter} writes its payload straight into the item's batch, in a direct buffer
- * reused once the log wrote it ({@link BatchBuffers}); a {@link PayloadReader} reads the payload
- * where the consumer read it, in a direct buffer the file's bytes land in, with no copy between.
+ * <p><b>Copies.</b> An item's batch goes in a heap buffer of its exact size when enqueued, in a
+ * direct buffer reused once the log wrote it when put ({@link ItemEncoder}); a {@link PayloadWriter}
+ * writes its payload straight into such a batch. A {@link PayloadReader} reads the payload where the
+ * consumer read it, in a direct buffer the file's bytes land in, with no copy between.
  *
  * <p><b>Threads.</b> Thread-safe. Any number of producers; the consumer methods ({@link #poll()},
  * {@link #ack}) are serialized by a consumer lock and meant for one consuming stage. {@link #close()}
@@ -78,8 +78,7 @@ public final class DiskBuffer implements AutoCloseable {
     private final DiskBufferConfig config;
     private final BufferLog log;
     private final BufferMetrics metrics;
-    /** The direct buffers streamed items are written into ({@link #put(PayloadWriter, int, Map)}). */
-    private final BatchBuffers batchBuffers = new BatchBuffers();
+    private final ItemEncoder encoder;
 
     /** The size accounting, the closed flag and every wait of producers and consumers. */
     private final BufferRoom room;
@@ -97,6 +96,7 @@ public final class DiskBuffer implements AutoCloseable {
         this.config = config;
         this.log = log;
         long start = log.ackedOffset();
+        this.encoder = new ItemEncoder(dir, config);
         this.metrics = new BufferMetrics(config.meterRegistry(), config.componentId(), this::sizeItems,
                 this::sizeBytes, config.sizeBytesMax());
         this.room = new BufferRoom(dir, config, metrics);
@@ -140,7 +140,7 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public CompletableFuture<EnqueueResult> enqueue(byte[] payload, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return enqueueBatch(encode(payload, metadata), null);
+        return enqueueBatch(encoder.encode(payload, metadata));
     }
 
     /**
@@ -156,24 +156,24 @@ public final class DiskBuffer implements AutoCloseable {
     public CompletableFuture<EnqueueResult> enqueue(PayloadWriter payload, int payloadBytesEstimate,
                                                     Map<String, String> metadata)
             throws IOException, InterruptedException {
-        ItemSink sink = stream(payload, payloadBytesEstimate, metadata);
-        return enqueueBatch(finish(sink, metadata), sink.finish());
+        return enqueueBatch(encoder.stream(payload, payloadBytesEstimate, metadata));
     }
 
-    /** Writes {@code batch} (a view of {@code pooled}, or of a heap buffer when null): the enqueue of both kinds. */
-    private CompletableFuture<EnqueueResult> enqueueBatch(ByteBuffer batch, ByteBuffer pooled)
+    private CompletableFuture<EnqueueResult> enqueueBatch(ItemEncoder.Encoded item)
             throws IOException, InterruptedException {
+        ByteBuffer batch = item.batch();
+        ByteBuffer pooled = item.pooled();
         int bytes = batch.remaining();
         boolean reserved = false;
         try {
             reserved = room.reserve(bytes);
             if (!reserved) {
-                recycle(pooled);
+                encoder.recycle(pooled);
                 return CompletableFuture.completedFuture(EnqueueResult.droppedItem(config.durability()));
             }
             if (config.whenFull() == WhenFull.BLOCK && log.writeFailed()) {
                 EnqueueResult result = writeWaitingForDisk(batch, bytes);
-                recycle(pooled);
+                encoder.recycle(pooled);
                 return CompletableFuture.completedFuture(result);
             }
             return writeAsync(batch, bytes, pooled);
@@ -193,7 +193,7 @@ public final class DiskBuffer implements AutoCloseable {
      * @throws BufferWriteException if the disk refused the write (under BLOCK: for the whole timeout)
      */
     public EnqueueResult put(byte[] payload, Map<String, String> metadata) throws IOException, InterruptedException {
-        return putBatch(encode(payload, metadata), null);
+        return putBatch(encoder.encodeForPut(payload, metadata));
     }
 
     /**
@@ -202,23 +202,24 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public EnqueueResult put(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        ItemSink sink = stream(payload, payloadBytesEstimate, metadata);
-        return putBatch(finish(sink, metadata), sink.finish());
+        return putBatch(encoder.stream(payload, payloadBytesEstimate, metadata));
     }
 
-    private EnqueueResult putBatch(ByteBuffer batch, ByteBuffer pooled) throws IOException, InterruptedException {
+    private EnqueueResult putBatch(ItemEncoder.Encoded item) throws IOException, InterruptedException {
+        ByteBuffer batch = item.batch();
+        ByteBuffer pooled = item.pooled();
         int bytes = batch.remaining();
         boolean reserved = false;
         CompletableFuture<EnqueueResult> written;
         try {
             reserved = room.reserve(bytes);
             if (!reserved) {
-                recycle(pooled);
+                encoder.recycle(pooled);
                 return EnqueueResult.droppedItem(config.durability());
             }
             if (config.whenFull() == WhenFull.BLOCK) {
                 EnqueueResult result = writeWaitingForDisk(batch, bytes);
-                recycle(pooled);
+                encoder.recycle(pooled);
                 return result;
             }
             written = writeAsync(batch, bytes, pooled);
@@ -238,60 +239,6 @@ public final class DiskBuffer implements AutoCloseable {
         }
     }
 
-    /**
-     * Gives a streamed item's buffer back for the next one, once nothing will read it again: the
-     * item was dropped or written. After a failed write it is left to the garbage collector.
-     */
-    private void recycle(ByteBuffer pooled) {
-        if (pooled != null) {
-            batchBuffers.give(pooled);
-        }
-    }
-
-    private ByteBuffer encode(byte[] payload, Map<String, String> metadata) {
-        Objects.requireNonNull(payload, "payload");
-        Objects.requireNonNull(metadata, "metadata");
-        return checkFits(ItemCodec.encode(payload, metadata, System.currentTimeMillis(), config.itemBytesMax()));
-    }
-
-    /** Runs the payload writer into a new item's buffer; on failure the buffer goes back. */
-    private ItemSink stream(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata)
-            throws IOException {
-        Objects.requireNonNull(payload, "payload");
-        Objects.requireNonNull(metadata, "metadata");
-        ItemSink sink = new ItemSink(batchBuffers, payloadBytesEstimate, ItemCodec.Headers.of(metadata).encodedBytes(),
-                config.itemBytesMax());
-        try {
-            payload.writeTo(sink);
-        } catch (IOException | RuntimeException e) {
-            sink.discard();
-            throw e;
-        }
-        return sink;
-    }
-
-    /** The streamed item's batch, completed around its payload and checked against the limits. */
-    private ByteBuffer finish(ItemSink sink, Map<String, String> metadata) {
-        int payloadBytes = sink.payloadBytes();
-        ItemCodec.Headers headers = ItemCodec.Headers.of(metadata);
-        try {
-            ItemCodec.checkSize(ItemCodec.storedBytes(payloadBytes, headers), payloadBytes, config.itemBytesMax());
-            return checkFits(ItemCodec.finish(sink.finish(), ItemCodec.STREAMED_VALUE_AT, payloadBytes, headers,
-                    System.currentTimeMillis()));
-        } catch (RuntimeException e) {
-            sink.discard();
-            throw e;
-        }
-    }
-
-    private ByteBuffer checkFits(ByteBuffer batch) {
-        if (batch.remaining() > config.sizeBytesMax()) {
-            throw new IllegalArgumentException("Item of " + batch.remaining() + " stored bytes can never fit disk buffer "
-                    + dir + " of at most " + config.sizeBytesMax() + " bytes");
-        }
-        return batch;
-    }
-
     /** Queues the write; the future completes when the log acknowledges it (room already reserved). */
     private CompletableFuture<EnqueueResult> writeAsync(ByteBuffer batch, int bytes, ByteBuffer pooled)
             throws IOException {
@@ -304,7 +251,7 @@ public final class DiskBuffer implements AutoCloseable {
         }
         return written.handle((result, error) -> {
             if (error == null) {
-                recycle(pooled);
+                encoder.recycle(pooled);
                 return written(result, bytes);
             }
             room.release(1, bytes);

@@ -96,8 +96,12 @@ final class ItemCodec {
         Headers headers = Headers.of(metadata);
         long size = storedBytes(payload.length, headers);
         checkSize(size, payload.length, itemBytesMax);
-        int valueAt = (int) size - headers.encodedBytes() - payload.length;
-        ByteBuffer buffer = ByteBuffer.allocate((int) size);
+        return encodeInto(ByteBuffer.allocate((int) size), payload, headers, timestampMs);
+    }
+
+    /** Encodes the item as a batch at the start of {@code buffer}, which holds at least its {@link #storedBytes}. */
+    static ByteBuffer encodeInto(ByteBuffer buffer, byte[] payload, Headers headers, long timestampMs) {
+        int valueAt = (int) storedBytes(payload.length, headers) - headers.encodedBytes() - payload.length;
         buffer.put(valueAt, payload);
         return finish(buffer, valueAt, payload.length, headers, timestampMs);
     }

@@ -197,4 +197,47 @@ class DiskBufferStreamingTest {
         assertThat(buffers.take(70_000 + BatchBuffers.KEPT_MAX + 1).capacity())
                 .as("the largest are kept").isEqualTo(70_000 + BatchBuffers.KEPT_MAX + 1);
     }
+
+    @Test
+    void smallItemsTakeAReusedBufferOnlyWhileFewAreOut() {
+        BatchBuffers buffers = new BatchBuffers();
+        List<ByteBuffer> out = new ArrayList<>();
+        for (int i = 0; i < BatchBuffers.KEPT_MAX; i++) {
+            out.add(buffers.tryTake(1_100));
+        }
+        assertThat(out).doesNotContainNull();
+        assertThat(buffers.tryTake(1_100)).as("all out: the caller uses a heap buffer").isNull();
+        buffers.give(out.get(0));
+        assertThat(buffers.tryTake(1_100)).isSameAs(out.get(0));
+    }
+
+    @Test
+    void putsFromManyThreadsAllArriveWhetherOrNotTheyGetAReusedBuffer() throws Exception {
+        int threads = 2 * BatchBuffers.KEPT_MAX;
+        try (DiskBuffer buffer = DiskBuffer.open(dir, DiskBufferConfig.defaults("s"))) {
+            List<Thread> producers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int producer = t;
+                producers.add(new Thread(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        try {
+                            buffer.put(new byte[] {(byte) producer, (byte) i}, Map.of());
+                        } catch (IOException | InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }));
+            }
+            producers.forEach(Thread::start);
+            for (Thread producer : producers) {
+                producer.join();
+            }
+            int[] next = new int[threads];
+            for (int n = 0; n < threads * 50; n++) {
+                byte[] item = buffer.poll().orElseThrow().payload();
+                assertThat(item[1]).as("producer %d's items in its order", item[0]).isEqualTo((byte) next[item[0]]++);
+            }
+            assertThat(buffer.poll()).isEmpty();
+        }
+    }
 }
