@@ -1,10 +1,10 @@
 package dev.spool.arrow;
 
-import dev.spool.queue.BufferItem;
 import dev.spool.queue.DiskBuffer;
 import dev.spool.queue.DiskBufferConfig;
 import dev.spool.queue.EnqueueResult;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,6 +33,12 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * them and closes each {@link ArrowItem}. The allocator stays the caller's: closing this buffer
  * does not close it. Thread-safe as the disk buffer is; a batch being enqueued must not change
  * until {@link #enqueue} returns (its bytes are copied before).
+ *
+ * <p><b>Copies.</b> Enqueue writes the IPC stream straight into the item's record batch (Arrow's
+ * stream writer into {@link DiskBuffer#put(dev.spool.queue.PayloadWriter, int, Map)}): the
+ * vectors' buffers are copied once, into the direct buffer the log writes to the file. Poll
+ * decodes the item where the consumer read it ({@link DiskBuffer#poll(dev.spool.queue.PayloadReader)}):
+ * the body is copied once, from the read buffer into the polled vectors' Arrow memory.
  */
 public final class ArrowBuffer implements AutoCloseable {
     private final DiskBuffer buffer;
@@ -81,13 +87,15 @@ public final class ArrowBuffer implements AutoCloseable {
      */
     public CompletableFuture<EnqueueResult> enqueue(VectorSchemaRoot batch, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return buffer.enqueue(ArrowItemCodec.encode(batch), itemMetadata(metadata));
+        return buffer.enqueue(out -> ArrowItemCodec.write(batch, out), ArrowItemCodec.sizeEstimate(batch),
+                itemMetadata(metadata));
     }
 
     /** Encodes the batch and writes it, waiting until it is on disk, as {@link DiskBuffer#put}. */
     public EnqueueResult put(VectorSchemaRoot batch, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return buffer.put(ArrowItemCodec.encode(batch), itemMetadata(metadata));
+        return buffer.put(out -> ArrowItemCodec.write(batch, out), ArrowItemCodec.sizeEstimate(batch),
+                itemMetadata(metadata));
     }
 
     private static Map<String, String> itemMetadata(Map<String, String> metadata) {
@@ -111,31 +119,34 @@ public final class ArrowBuffer implements AutoCloseable {
      * @throws dev.spool.queue.CorruptItemException at damaged bytes on disk, as {@link DiskBuffer#poll()}
      */
     public Optional<ArrowItem> poll() throws IOException {
-        Optional<BufferItem> item = buffer.poll();
-        return item.isEmpty() ? Optional.empty() : Optional.of(toArrow(item.get()));
+        return buffer.poll(this::toArrow);
     }
 
     /** As {@link #poll()}, waiting up to {@code timeout} for a batch to be written. */
     public Optional<ArrowItem> poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
-        Optional<BufferItem> item = buffer.poll(timeout, unit);
-        return item.isEmpty() ? Optional.empty() : Optional.of(toArrow(item.get()));
+        return buffer.poll(this::toArrow, timeout, unit);
     }
 
-    private ArrowItem toArrow(BufferItem item) throws InvalidArrowItemException {
-        String where = "Item at sequence " + item.sequence() + " of disk buffer " + buffer.dir();
-        if (!ArrowItemCodec.FORMAT_VALUE.equals(item.metadata().get(ArrowItemCodec.FORMAT_KEY))) {
-            throw new InvalidArrowItemException(where + " is not an Arrow batch: its metadata has no '"
+    /** Decodes the item where the disk buffer read it: its bytes are copied once, into the vectors. */
+    private ArrowItem toArrow(long sequence, ByteBuffer payload, Map<String, String> itemMetadata, int storedBytes)
+            throws InvalidArrowItemException {
+        if (!ArrowItemCodec.FORMAT_VALUE.equals(itemMetadata.get(ArrowItemCodec.FORMAT_KEY))) {
+            throw new InvalidArrowItemException(where(sequence) + " is not an Arrow batch: its metadata has no '"
                     + ArrowItemCodec.FORMAT_KEY + "' = '" + ArrowItemCodec.FORMAT_VALUE + "'");
         }
         VectorSchemaRoot batch;
         try {
-            batch = ArrowItemCodec.decode(item.payload(), allocator);
+            batch = ArrowItemCodec.decode(payload, allocator);
         } catch (InvalidArrowItemException e) {
-            throw new InvalidArrowItemException(where + ": " + e.getMessage(), e);
+            throw new InvalidArrowItemException(where(sequence) + ": " + e.getMessage(), e);
         }
-        Map<String, String> metadata = new LinkedHashMap<>(item.metadata());
+        Map<String, String> metadata = new LinkedHashMap<>(itemMetadata);
         metadata.remove(ArrowItemCodec.FORMAT_KEY);
-        return new ArrowItem(item.sequence(), batch, Collections.unmodifiableMap(metadata), item.storedBytes());
+        return new ArrowItem(sequence, batch, Collections.unmodifiableMap(metadata), storedBytes);
+    }
+
+    private String where(long sequence) {
+        return "Item at sequence " + sequence + " of disk buffer " + buffer.dir();
     }
 
     /** Acknowledges every batch up to and including {@code sequence}, as {@link DiskBuffer#ack}. */

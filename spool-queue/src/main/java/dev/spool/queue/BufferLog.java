@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * the segment holding the acknowledged position, which deletes every segment wholly below. (Moving
  * it to the position itself would make the log roll and delete its active segment each time the
  * consumer catches up: a new segment per acknowledgement.) The log's start-offset checkpoint is
- * written when segments are deleted, and at close. On open, and after a reopen, the acknowledged
- * position is the larger of the ack file's and the log start.
+ * written when segments are deleted (at most every 30 s) and at close. On open, and after a reopen,
+ * the acknowledged position is the larger of the ack file's and the log start.
  *
  * <p>Threads: every use of the current log runs under the read side of {@code gate}; a reopen
  * and close take the write side, so no call holds a log while it is replaced. The log's own I/O
@@ -53,6 +53,8 @@ final class BufferLog implements AutoCloseable {
     private static final int LOCATE_READ_BYTES = 64 << 10;
     /** How often an acknowledgement reopens a log that writes keep failing before it gives up. */
     private static final int ACK_ATTEMPTS_MAX = 8;
+    /** Between checkpoints after deletions: four fsyncs each, for a recovery point (the ack file has the position). */
+    static final long CHECKPOINT_NANOS = 30_000_000_000L;
 
     private final Path dir;
     private final DiskBufferConfig config;
@@ -66,6 +68,8 @@ final class BufferLog implements AutoCloseable {
     private volatile boolean ackDurable = true;
     /** Set under the write side of the gate. */
     private boolean closed;
+    /** {@link System#nanoTime()} when {@link #acknowledge} last wrote the log manager's checkpoint. */
+    private long lastCheckpoint = System.nanoTime();
 
     private BufferLog(Path dir, DiskBufferConfig config, LogManager manager, AckFile ackFile) {
         this.dir = dir;
@@ -257,7 +261,8 @@ final class BufferLog implements AutoCloseable {
                     ackedOffset = offset;
                     recordAckLocked();
                 }
-                if (log.segmentCount() < segmentsBefore) {
+                if (log.segmentCount() < segmentsBefore && System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS) {
+                    lastCheckpoint = System.nanoTime();
                     checkpointQuietly(manager);
                 }
                 return;

@@ -4,6 +4,7 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
+import dev.spool.log.record.Record;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -59,6 +60,11 @@ import org.slf4j.LoggerFactory;
  * {@link WhenFull#BLOCK} producers wait for the disk as they wait for room, retrying every
  * {@value #DISK_RETRY_MS} ms or when an acknowledgement deletes segments, up to the block timeout.
  *
+ * <p><b>Copies.</b> An item's batch goes in a heap buffer of its exact size when enqueued, in a
+ * direct buffer reused once the log wrote it when put ({@link ItemEncoder}); a {@link PayloadWriter}
+ * writes its payload straight into such a batch. A {@link PayloadReader} reads the payload where the
+ * consumer read it, in a direct buffer the file's bytes land in, with no copy between.
+ *
  * <p><b>Threads.</b> Thread-safe. Any number of producers; the consumer methods ({@link #poll()},
  * {@link #ack}) are serialized by a consumer lock and meant for one consuming stage. {@link #close()}
  * wakes blocked producers and consumers with {@link BufferClosedException}.
@@ -72,6 +78,7 @@ public final class DiskBuffer implements AutoCloseable {
     private final DiskBufferConfig config;
     private final BufferLog log;
     private final BufferMetrics metrics;
+    private final ItemEncoder encoder;
 
     /** The size accounting, the closed flag and every wait of producers and consumers. */
     private final BufferRoom room;
@@ -89,6 +96,7 @@ public final class DiskBuffer implements AutoCloseable {
         this.config = config;
         this.log = log;
         long start = log.ackedOffset();
+        this.encoder = new ItemEncoder(dir, config);
         this.metrics = new BufferMetrics(config.meterRegistry(), config.componentId(), this::sizeItems,
                 this::sizeBytes, config.sizeBytesMax());
         this.room = new BufferRoom(dir, config, metrics);
@@ -132,18 +140,47 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public CompletableFuture<EnqueueResult> enqueue(byte[] payload, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        ByteBuffer batch = encode(payload, metadata);
+        return enqueueBatch(encoder.encode(payload, metadata));
+    }
+
+    /**
+     * As {@link #enqueue(byte[], Map)}, for a payload that {@code payload} writes straight into the
+     * item's record batch: no copy of it is made on the way to the disk. The writer runs on this
+     * thread, before the buffer waits for room.
+     *
+     * @param payloadBytesEstimate the payload's expected size, to size the batch; a larger payload
+     *                             still fits (the batch grows, at the cost of a copy), up to
+     *                             {@code itemBytesMax}
+     * @throws IllegalArgumentException if the payload makes the item larger than {@code itemBytesMax}
+     */
+    public CompletableFuture<EnqueueResult> enqueue(PayloadWriter payload, int payloadBytesEstimate,
+                                                    Map<String, String> metadata)
+            throws IOException, InterruptedException {
+        return enqueueBatch(encoder.stream(payload, payloadBytesEstimate, metadata));
+    }
+
+    private CompletableFuture<EnqueueResult> enqueueBatch(ItemEncoder.Encoded item)
+            throws IOException, InterruptedException {
+        ByteBuffer batch = item.batch();
+        ByteBuffer pooled = item.pooled();
         int bytes = batch.remaining();
-        if (!room.reserve(bytes)) {
-            return CompletableFuture.completedFuture(EnqueueResult.droppedItem(config.durability()));
-        }
+        boolean reserved = false;
         try {
-            if (config.whenFull() == WhenFull.BLOCK && log.writeFailed()) {
-                return CompletableFuture.completedFuture(writeWaitingForDisk(batch, bytes));
+            reserved = room.reserve(bytes);
+            if (!reserved) {
+                encoder.recycle(pooled);
+                return CompletableFuture.completedFuture(EnqueueResult.droppedItem(config.durability()));
             }
-            return writeAsync(batch, bytes);
+            if (config.whenFull() == WhenFull.BLOCK && log.writeFailed()) {
+                EnqueueResult result = writeWaitingForDisk(batch, bytes);
+                encoder.recycle(pooled);
+                return CompletableFuture.completedFuture(result);
+            }
+            return writeAsync(batch, bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            room.release(1, bytes);
+            if (reserved) {
+                room.release(1, bytes);
+            }
             throw e;
         }
     }
@@ -156,19 +193,40 @@ public final class DiskBuffer implements AutoCloseable {
      * @throws BufferWriteException if the disk refused the write (under BLOCK: for the whole timeout)
      */
     public EnqueueResult put(byte[] payload, Map<String, String> metadata) throws IOException, InterruptedException {
-        ByteBuffer batch = encode(payload, metadata);
+        return putBatch(encoder.encodeForPut(payload, metadata));
+    }
+
+    /**
+     * As {@link #put(byte[], Map)}, for a payload that {@code payload} writes straight into the
+     * item's record batch, as {@link #enqueue(PayloadWriter, int, Map)}.
+     */
+    public EnqueueResult put(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata)
+            throws IOException, InterruptedException {
+        return putBatch(encoder.stream(payload, payloadBytesEstimate, metadata));
+    }
+
+    private EnqueueResult putBatch(ItemEncoder.Encoded item) throws IOException, InterruptedException {
+        ByteBuffer batch = item.batch();
+        ByteBuffer pooled = item.pooled();
         int bytes = batch.remaining();
-        if (!room.reserve(bytes)) {
-            return EnqueueResult.droppedItem(config.durability());
-        }
+        boolean reserved = false;
         CompletableFuture<EnqueueResult> written;
         try {
-            if (config.whenFull() == WhenFull.BLOCK) {
-                return writeWaitingForDisk(batch, bytes);
+            reserved = room.reserve(bytes);
+            if (!reserved) {
+                encoder.recycle(pooled);
+                return EnqueueResult.droppedItem(config.durability());
             }
-            written = writeAsync(batch, bytes);
+            if (config.whenFull() == WhenFull.BLOCK) {
+                EnqueueResult result = writeWaitingForDisk(batch, bytes);
+                encoder.recycle(pooled);
+                return result;
+            }
+            written = writeAsync(batch, bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
-            room.release(1, bytes);
+            if (reserved) {
+                room.release(1, bytes);
+            }
             throw e;
         }
         try {
@@ -181,19 +239,9 @@ public final class DiskBuffer implements AutoCloseable {
         }
     }
 
-    private ByteBuffer encode(byte[] payload, Map<String, String> metadata) {
-        Objects.requireNonNull(payload, "payload");
-        Objects.requireNonNull(metadata, "metadata");
-        ByteBuffer batch = ItemCodec.encode(payload, metadata, System.currentTimeMillis(), config.itemBytesMax());
-        if (batch.remaining() > config.sizeBytesMax()) {
-            throw new IllegalArgumentException("Item of " + batch.remaining() + " stored bytes can never fit disk buffer "
-                    + dir + " of at most " + config.sizeBytesMax() + " bytes");
-        }
-        return batch;
-    }
-
     /** Queues the write; the future completes when the log acknowledges it (room already reserved). */
-    private CompletableFuture<EnqueueResult> writeAsync(ByteBuffer batch, int bytes) throws IOException {
+    private CompletableFuture<EnqueueResult> writeAsync(ByteBuffer batch, int bytes, ByteBuffer pooled)
+            throws IOException {
         CompletableFuture<AppendResult> written;
         try {
             written = log.appendAsync(batch);
@@ -203,6 +251,7 @@ public final class DiskBuffer implements AutoCloseable {
         }
         return written.handle((result, error) -> {
             if (error == null) {
+                encoder.recycle(pooled);
                 return written(result, bytes);
             }
             room.release(1, bytes);
@@ -236,33 +285,60 @@ public final class DiskBuffer implements AutoCloseable {
      *                              damage hides where the next item starts
      */
     public Optional<BufferItem> poll() throws IOException {
+        return poll(COPY);
+    }
+
+    /** As {@link #poll()}, waiting up to {@code timeout} for an item to be written. */
+    public Optional<BufferItem> poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
+        return poll(COPY, timeout, unit);
+    }
+
+    private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+    /** What {@link #poll()} delivers: the payload copied into an array the caller owns. */
+    private static final PayloadReader<BufferItem> COPY = (sequence, payload, metadata, storedBytes) -> {
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(payload.position(), bytes);
+        return new BufferItem(sequence, bytes, metadata, storedBytes);
+    };
+
+    /**
+     * As {@link #poll()}, handing the next item to {@code reader} where it lies in the consumer's
+     * read buffer, without copying its payload; returns what the reader returned. The item is
+     * delivered once the reader is called, whether it returns or throws.
+     */
+    public <T> Optional<T> poll(PayloadReader<T> reader) throws IOException {
+        Objects.requireNonNull(reader, "reader");
         synchronized (consumerLock) {
             room.ensureOpen();
             while (true) {
-                Optional<ItemReader.Entry> next = reader.next();
-                if (next.isEmpty()) {
+                ItemReader.Entry entry = this.reader.next();
+                if (entry == null) {
                     return Optional.empty();
                 }
-                ItemReader.Entry entry = next.get();
                 // A skipped item counts as delivered: the next acknowledgement past it frees its bytes.
                 delivered.addLast(new long[] {entry.sequence(), entry.storedBytes()});
                 nextDelivery = entry.sequence() + 1;
-                if (entry.item().isPresent()) {
-                    return entry.item();
+                Record record = entry.record();
+                if (record != null) {
+                    ByteBuffer payload = record.value().orElse(NO_BYTES); // a null value, not written by us: empty
+                    return Optional.of(reader.read(entry.sequence(), payload, ItemCodec.metadata(record),
+                            entry.storedBytes()));
                 }
             }
         }
     }
 
-    /** As {@link #poll()}, waiting up to {@code timeout} for an item to be written. */
-    public Optional<BufferItem> poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
+    /** As {@link #poll(PayloadReader)}, waiting up to {@code timeout} for an item to be written. */
+    public <T> Optional<T> poll(PayloadReader<T> reader, long timeout, TimeUnit unit)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (true) {
-            Optional<BufferItem> item = poll();
+            Optional<T> item = poll(reader);
             if (item.isPresent()) {
                 return item;
             }
-            if (!room.awaitItemWritten(deadline, () -> log.logEndOffset() <= reader.position())) {
+            if (!room.awaitItemWritten(deadline, () -> log.logEndOffset() <= this.reader.position())) {
                 return Optional.empty();
             }
         }

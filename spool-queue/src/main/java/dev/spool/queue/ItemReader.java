@@ -1,11 +1,11 @@
 package dev.spool.queue;
 
 import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +38,21 @@ final class ItemReader {
     /** Bytes read from the log per fetch, unless the largest item is larger. */
     private static final int FETCH_BYTES = 1 << 20;
 
-    /** One step of the consumer: an item to deliver, or (item empty) a damaged one skipped. */
-    record Entry(long sequence, int storedBytes, Optional<BufferItem> item) {
+    /**
+     * One step of the consumer: an item to deliver, or (record null) a damaged one skipped. The
+     * record's value and headers are views of the read buffer, valid until the next fetch: until
+     * every entry of this one has been taken.
+     */
+    record Entry(long sequence, int storedBytes, Record record) {
     }
 
     private final BufferLog log;
     private final DiskBufferConfig config;
     private final BufferMetrics metrics;
-    /** Reused for every read. */
+    /**
+     * Reused for every read; direct, so the file's bytes land in it without the JDK's intermediate
+     * copy, and a delivered payload is read from here without another ({@link PayloadReader}).
+     */
     private final ByteBuffer readBuffer;
     private final ArrayDeque<Entry> fetched = new ArrayDeque<>();
     /** The next sequence to read from the log. */
@@ -58,7 +65,7 @@ final class ItemReader {
         this.config = config;
         this.metrics = metrics;
         // Two of the largest items fit: a damaged batch at the start of a read leaves room for the one after it.
-        this.readBuffer = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8,
+        this.readBuffer = ByteBuffer.allocateDirect((int) Math.min(Integer.MAX_VALUE - 8,
                 Math.max(FETCH_BYTES, 2L * config.itemBytesMax())));
         this.position = start;
     }
@@ -68,12 +75,12 @@ final class ItemReader {
         return position;
     }
 
-    /** The next entry in sequence order, or empty when every written item has been read. */
-    Optional<Entry> next() throws IOException {
+    /** The next entry in sequence order, or null when every written item has been read. */
+    Entry next() throws IOException {
         if (fetched.isEmpty()) {
             fetch();
         }
-        return Optional.ofNullable(fetched.pollFirst());
+        return fetched.pollFirst();
     }
 
     /** Reads the next run of items into {@link #fetched}; stops before a damaged one unless it is the first. */
@@ -95,7 +102,7 @@ final class ItemReader {
             // keeps it until a restart recounts from the segments (an over-count, never an under-count).
             LOG.error("Skipping a damaged item (policy SKIP): {}", corrupt.getMessage());
             metrics.corruptSkipped();
-            fetched.addLast(new Entry(at, 0, Optional.empty()));
+            fetched.addLast(new Entry(at, 0, null));
             position = at + 1;
             return;
         }
@@ -107,9 +114,9 @@ final class ItemReader {
             int next = pos + size;
             try {
                 check(batches, pos, at);
-                BufferItem item = ItemCodec.decode(RecordBatch.recordsOfCheckedBatch(batches, pos, // check() ran validate
-                        RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT).get(0), size);
-                fetched.addLast(new Entry(at, size, Optional.of(item)));
+                Record record = RecordBatch.recordsOfCheckedBatch(batches, pos, // check() ran validate
+                        RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT).get(0);
+                fetched.addLast(new Entry(at, size, record));
             } catch (CorruptRecordException e) {
                 if (!fetched.isEmpty()) {
                     break; // deliver the good items first; the next fetch starts at the damaged one
@@ -120,7 +127,7 @@ final class ItemReader {
                 }
                 LOG.error("Skipping a damaged item (policy SKIP): {}", corrupt.getMessage());
                 metrics.corruptSkipped();
-                fetched.addLast(new Entry(at, size, Optional.empty()));
+                fetched.addLast(new Entry(at, size, null));
             }
             at++;
             pos = next;

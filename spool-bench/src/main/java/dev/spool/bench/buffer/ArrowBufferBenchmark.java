@@ -52,6 +52,14 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code chronicleQueue}: the batch encoded to IPC bytes, one excerpt, read back and decoded.</li>
  * </ul>
  * {@code strict} fsyncs each batch before it counts as enqueued (msync for Chronicle).
+ *
+ * <p>The write and the read side apart, {@value #RUN} batches per operation (the score is runs/s):
+ * {@code writeArrowBuffer} / {@code writeFilePerBatch} time {@value #RUN} {@code put}s (the batches
+ * are drained outside the timing, {@link #drainAfterWrite}); {@code readArrowBuffer} / {@code readFilePerBatch}
+ * time {@value #RUN} polls into vectors and, for the buffer, one acknowledgement of the last (a
+ * consumer acknowledges a run; the file-per-batch design deletes each file) after the batches were
+ * written outside the timing ({@link #fillBeforeRead}). Per-invocation fixtures are fine here: an operation
+ * takes milliseconds.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -68,6 +76,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
         "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-Dchronicle.analytics.disable=true"})
 public class ArrowBufferBenchmark {
     static final int ROWS = 25_000;
+    /** Batches per operation of the write and read benchmarks. */
+    static final int RUN = 4;
     private static final Map<String, String> METADATA = Map.of("source", "bench");
 
     @Param({"relaxed", "strict"})
@@ -78,6 +88,8 @@ public class ArrowBufferBenchmark {
     private int ipcBytes;
     private byte[] scratch;
     private Path dir;
+    /** The running benchmark method's name. */
+    private String method;
     private ArrowBuffer buffer;
     private FilePerItemQueue files;
     private ChronicleAsQueue chronicle;
@@ -136,11 +148,12 @@ public class ArrowBufferBenchmark {
     @Setup(Level.Iteration)
     public void open(BenchmarkParams params) throws IOException {
         dir = BenchData.newDir("spool-arrow-buffer-");
-        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         switch (method) {
-            case "arrowBuffer" -> buffer = ArrowBuffer.open(dir, DiskBufferConfig.defaults("bench")
-                    .withDurability(strict() ? Durability.STRICT : Durability.NONE), allocator);
-            case "filePerBatch" -> files = new FilePerItemQueue(dir, strict());
+            case "arrowBuffer", "writeArrowBuffer", "readArrowBuffer" -> buffer = ArrowBuffer.open(dir,
+                    DiskBufferConfig.defaults("bench").withDurability(strict() ? Durability.STRICT : Durability.NONE),
+                    allocator);
+            case "filePerBatch", "writeFilePerBatch", "readFilePerBatch" -> files = new FilePerItemQueue(dir, strict());
             case "chronicleQueue" -> chronicle = new ChronicleAsQueue(dir, strict());
             default -> throw new IllegalStateException("Unknown benchmark method " + method);
         }
@@ -195,5 +208,93 @@ public class ArrowBufferBenchmark {
         }
         count(counters);
         return rows;
+    }
+
+    /** Drains what a write benchmark wrote, after each of its operations, outside the timing. */
+    @TearDown(Level.Invocation)
+    public void drainAfterWrite() throws IOException {
+        if (!method.startsWith("write")) {
+            return;
+        }
+        if (buffer != null) {
+            long last = -1;
+            for (int i = 0; i < RUN; i++) {
+                try (ArrowItem item = buffer.poll().orElseThrow()) {
+                    last = item.sequence();
+                }
+            }
+            buffer.ack(last);
+        } else {
+            for (int i = 0; i < RUN; i++) {
+                if (!files.dequeueArrow(allocator, root -> { })) {
+                    throw new IllegalStateException("A batch written is missing");
+                }
+            }
+        }
+    }
+
+    /** Writes what a read benchmark reads, before each of its operations, outside the timing. */
+    @Setup(Level.Invocation)
+    public void fillBeforeRead() throws Exception {
+        if (!method.startsWith("read")) {
+            return;
+        }
+        for (int i = 0; i < RUN; i++) {
+            if (buffer != null) {
+                buffer.put(batch, METADATA);
+            } else {
+                files.enqueue(batch);
+            }
+        }
+    }
+
+    private void countRun(Counters counters) {
+        counters.records += (long) RUN * ROWS;
+        counters.bytes += (long) RUN * ipcBytes;
+    }
+
+    @Benchmark
+    public long writeArrowBuffer(Counters counters) throws Exception {
+        long sequence = 0;
+        for (int i = 0; i < RUN; i++) {
+            sequence += buffer.put(batch, METADATA).sequence();
+        }
+        countRun(counters);
+        return sequence;
+    }
+
+    @Benchmark
+    public long readArrowBuffer(Counters counters) throws Exception {
+        long rows = 0;
+        long last = -1;
+        for (int i = 0; i < RUN; i++) {
+            try (ArrowItem item = buffer.poll().orElseThrow()) {
+                rows += item.batch().getRowCount();
+                last = item.sequence();
+            }
+        }
+        buffer.ack(last);
+        countRun(counters);
+        return rows;
+    }
+
+    @Benchmark
+    public void writeFilePerBatch(Counters counters) throws IOException {
+        for (int i = 0; i < RUN; i++) {
+            files.enqueue(batch);
+        }
+        countRun(counters);
+    }
+
+    @Benchmark
+    public long readFilePerBatch(Counters counters) throws IOException {
+        long[] rows = new long[1];
+        for (int i = 0; i < RUN; i++) {
+            if (!files.dequeueArrow(allocator, root -> rows[0] += root.getRowCount())) {
+                throw new IllegalStateException("A batch written is missing");
+            }
+        }
+        countRun(counters);
+        return rows[0];
     }
 }

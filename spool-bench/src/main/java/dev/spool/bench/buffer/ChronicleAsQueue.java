@@ -30,9 +30,19 @@ public final class ChronicleAsQueue implements AutoCloseable {
     }
 
     public void enqueue(byte[] payload) {
+        append(payload);
+        sync();
+    }
+
+    /** Writes one item without syncing it: {@link #sync()} then covers every item written before. */
+    public void append(byte[] payload) {
         try (DocumentContext context = appender.writingDocument()) {
             context.wire().bytes().write(payload);
         }
+    }
+
+    /** When strict, syncs what was written (one msync covers a run of items: Chronicle's group commit). */
+    public void sync() {
         if (sync) {
             appender.sync();
         }

@@ -1,0 +1,99 @@
+package dev.spool.queue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns what a producer hands a {@link DiskBuffer} into the item's record batch ({@link ItemCodec}),
+ * checked against the buffer's limits, and decides which buffer it goes in: a heap buffer of its
+ * exact size for an item written asynchronously, a reused direct one ({@link BatchBuffers}) for an
+ * item the producer waits for and for a streamed payload ({@link PayloadWriter}), which is written
+ * into the batch where it stays. A direct buffer goes back to {@link BatchBuffers} once the log wrote
+ * it ({@link #recycle}). Thread-safe.
+ */
+final class ItemEncoder {
+    /** An item's batch, and the reused buffer it is a view of (null for a heap buffer of its own). */
+    record Encoded(ByteBuffer batch, ByteBuffer pooled) {
+    }
+
+    private final Path dir;
+    private final DiskBufferConfig config;
+    private final BatchBuffers batchBuffers = new BatchBuffers();
+
+    ItemEncoder(Path dir, DiskBufferConfig config) {
+        this.dir = dir;
+        this.config = config;
+    }
+
+    /** The item in a heap buffer of its own: the log may hold it as long as it likes. */
+    Encoded encode(byte[] payload, Map<String, String> metadata) {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(metadata, "metadata");
+        return new Encoded(checkFits(ItemCodec.encode(payload, metadata, System.currentTimeMillis(),
+                config.itemBytesMax())), null);
+    }
+
+    /**
+     * The item in a reused direct buffer when one is free, for a write the caller waits for: no
+     * allocation, and the file write takes the bytes as they are (a heap buffer is first copied into
+     * a direct one by the JDK). Else as {@link #encode}.
+     */
+    Encoded encodeForPut(byte[] payload, Map<String, String> metadata) {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(metadata, "metadata");
+        ItemCodec.Headers headers = ItemCodec.Headers.of(metadata);
+        long size = ItemCodec.storedBytes(payload.length, headers);
+        ItemCodec.checkSize(size, payload.length, config.itemBytesMax());
+        ByteBuffer pooled = batchBuffers.tryTake((int) size);
+        if (pooled == null) {
+            return encode(payload, metadata);
+        }
+        try {
+            return new Encoded(checkFits(ItemCodec.encodeInto(pooled, payload, headers, System.currentTimeMillis())),
+                    pooled);
+        } catch (RuntimeException e) {
+            batchBuffers.give(pooled);
+            throw e;
+        }
+    }
+
+    /** Runs the payload writer into a new item's batch and completes the batch around what it wrote. */
+    Encoded stream(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata) throws IOException {
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(metadata, "metadata");
+        ItemCodec.Headers headers = ItemCodec.Headers.of(metadata);
+        ItemSink sink = new ItemSink(batchBuffers, payloadBytesEstimate, headers.encodedBytes(), config.itemBytesMax());
+        try {
+            payload.writeTo(sink);
+            int payloadBytes = sink.payloadBytes();
+            ItemCodec.checkSize(ItemCodec.storedBytes(payloadBytes, headers), payloadBytes, config.itemBytesMax());
+            ByteBuffer buffer = sink.finish();
+            return new Encoded(checkFits(ItemCodec.finish(buffer, ItemCodec.STREAMED_VALUE_AT, payloadBytes, headers,
+                    System.currentTimeMillis())), buffer);
+        } catch (IOException | RuntimeException e) {
+            sink.discard();
+            throw e;
+        }
+    }
+
+    /**
+     * Gives an item's reused buffer back for the next one, once nothing will read it again: the item
+     * was dropped or written. After a failed write it is left to the garbage collector.
+     */
+    void recycle(ByteBuffer pooled) {
+        if (pooled != null) {
+            batchBuffers.give(pooled);
+        }
+    }
+
+    private ByteBuffer checkFits(ByteBuffer batch) {
+        if (batch.remaining() > config.sizeBytesMax()) {
+            throw new IllegalArgumentException("Item of " + batch.remaining() + " stored bytes can never fit disk buffer "
+                    + dir + " of at most " + config.sizeBytesMax() + " bytes");
+        }
+        return batch;
+    }
+}
