@@ -6,6 +6,8 @@
 --compare  the comparison harness's results (compare.sh writes spool-bench/target/compare-results.json)
 --wire     the wire benchmark's results (wire-bench.sh writes spool-bench/target/wire-bench/results-*.json)
 --out      where the SVG files go (default docs/img)
+--jmh      JMH JSON results (-rf json) of the disk buffer benchmarks (dev.spool.bench.buffer), for
+           their targets in the table; may be given more than once
 --table    also print the targets as one Markdown table (target, Spool, peer, ratio, goal, met)
 
 Only the Python standard library is used, so the charts can be redrawn on any machine that ran the
@@ -232,11 +234,50 @@ def wire_charts(wire):
     return charts
 
 
+# The disk buffer's targets from its JMH benchmarks: (what, measure, per operation, Spool's method,
+# the peer's method, the peer's name, durability). One operation moves 100 items (DiskBufferBenchmark),
+# one Arrow batch (arrowBuffer, filePerBatch) or four (the write* and read* methods).
+BUFFER_TARGETS = [
+    ("disk buffer: Arrow batch put, poll, ack", "batches/s", 1, "ArrowBufferBenchmark.arrowBuffer",
+     "ArrowBufferBenchmark.filePerBatch", "file per batch"),
+    ("disk buffer: Arrow batch write", "batches/s", 4, "ArrowBufferBenchmark.writeArrowBuffer",
+     "ArrowBufferBenchmark.writeFilePerBatch", "file per batch"),
+    ("disk buffer: Arrow batch read", "batches/s", 4, "ArrowBufferBenchmark.readArrowBuffer",
+     "ArrowBufferBenchmark.readFilePerBatch", "file per batch"),
+    ("disk buffer: 1 KiB items, one at a time", "items/s", 100, "DiskBufferBenchmark.diskBuffer",
+     "DiskBufferBenchmark.chronicleQueue", "Chronicle Queue"),
+    ("disk buffer: 1 KiB items, 100 in flight", "items/s", 100, "DiskBufferBenchmark.diskBufferAsync",
+     "DiskBufferBenchmark.chronicleQueueRun", "Chronicle Queue"),
+]
+
+
+def jmh_targets(runs):
+    """The disk buffer's targets (at least the peer's rate) from JMH result lists."""
+    scores = {}
+    for run in runs:
+        for result in run:
+            method = ".".join(result["benchmark"].split(".")[-2:])
+            durability = result.get("params", {}).get("durability", "")
+            scores[(method, durability)] = result["primaryMetric"]["score"]
+    targets = []
+    for what, measure, per_op, ours, theirs, peer in BUFFER_TARGETS:
+        for durability in ("relaxed", "strict"):
+            spool, rival = scores.get((ours, durability)), scores.get((theirs, durability))
+            if not spool or not rival:
+                continue
+            targets.append({"what": f"{what} ({durability})", "measure": measure, "spool": spool * per_op,
+                            "peer": peer, "peerValue": rival * per_op, "ratio": spool / rival, "percent": False,
+                            "goal": "≥ 1.00×", "met": spool >= rival})
+    return {"targets": targets}
+
+
 def figure(value, measure):
     if measure == "records/s":
         return f"{value / 1e6:.3g} M/s" if value >= 1e5 else f"{value:,.0f}/s"
     if measure == "ms":
         return f"{value:.3g} ms"
+    if measure in ("items/s", "batches/s"):
+        return f"{value:,.0f}/s"
     return f"{value:,.0f} {measure}"
 
 
@@ -257,10 +298,11 @@ def main(argv):
     parser.add_argument("--compare")
     parser.add_argument("--wire")
     parser.add_argument("--out", default="docs/img")
+    parser.add_argument("--jmh", action="append", default=[])
     parser.add_argument("--table", action="store_true")
     args = parser.parse_args(argv)
-    if not args.compare and not args.wire:
-        parser.error("give --compare FILE, --wire FILE or both")
+    if not args.compare and not args.wire and not args.jmh:
+        parser.error("give --compare FILE, --wire FILE, --jmh FILE or several")
     charts = {}
     loaded = []
     if args.compare:
@@ -279,6 +321,12 @@ def main(argv):
             wire = json.load(f)
         loaded.append(wire)
         charts.update(wire_charts(wire))
+    if args.jmh:
+        runs = []
+        for name in args.jmh:
+            with open(name, encoding="utf-8") as f:
+                runs.append(json.load(f))
+        loaded.append(jmh_targets(runs))
     os.makedirs(args.out, exist_ok=True)
     for name, svg in charts.items():
         if svg is None:
