@@ -307,7 +307,7 @@ public final class RecordCursor {
         recordAt = end;
         recordIndex++;
         if (recordIndex == recordCount && offsetDelta != RecordBatch.lastOffsetDelta(batches, batchAt)) {
-            throw corrupt("Record " + recordIndex + " has offset delta " + offsetDelta
+            throw corrupt("Record " + offsetDelta + " has offset delta " + offsetDelta
                     + ", but the header's last offset delta is " + RecordBatch.lastOffsetDelta(batches, batchAt));
         }
     }
@@ -317,7 +317,7 @@ public final class RecordCursor {
             return at;
         }
         if (length < 0 || length > end - at) {
-            throw corrupt("Record " + recordIndex + " " + what + " length " + length + " with " + (end - at)
+            throw corrupt("Record " + what + " length " + length + " with " + (end - at)
                     + " bytes left in the record");
         }
         return at + length;
@@ -335,11 +335,11 @@ public final class RecordCursor {
         }
         int raw = 0;
         for (int shift = 0; ; shift += 7) {
-            if (p >= end) {
-                throw corrupt("Record " + recordIndex + ": a varint runs past the end of the record");
-            }
             if (shift > 28) {
-                throw corrupt("Record " + recordIndex + ": a varint is longer than 5 bytes");
+                throw corrupt("Varint is longer than 5 bytes");
+            }
+            if (p >= end) {
+                throw corrupt("Varint runs past the end of the record");
             }
             byte b = section.get(p++);
             raw |= (b & 0x7F) << shift;
@@ -355,11 +355,11 @@ public final class RecordCursor {
         int p = at;
         long raw = 0;
         for (int shift = 0; ; shift += 7) {
-            if (p >= end) {
-                throw corrupt("Record " + recordIndex + ": a varlong runs past the end of the record");
-            }
             if (shift > 63) {
-                throw corrupt("Record " + recordIndex + ": a varlong is longer than 10 bytes");
+                throw corrupt("Varlong is longer than 10 bytes");
+            }
+            if (p >= end) {
+                throw corrupt("Varlong runs past the end of the record");
             }
             byte b = section.get(p++);
             raw |= (long) (b & 0x7F) << shift;
@@ -465,7 +465,8 @@ public final class RecordCursor {
     /** The value of header {@code index} as a reused read-only view, valid until the next {@link #next()}; null when null. */
     public ByteBuffer headerValue(int index) {
         headerAt(index);
-        at += readVarintChecked(); // past the key
+        int keyBytes = readVarintChecked();
+        at += keyBytes; // past the key (read the length first: it moves the position)
         int length = readVarintChecked();
         return length < 0 ? null : view(views.headerValue, at, length);
     }
@@ -477,7 +478,8 @@ public final class RecordCursor {
         }
         at = headersAt;
         for (int h = 0; h < index; h++) {
-            at += readVarintChecked();
+            int keyBytes = readVarintChecked(); // moves the position past the varint
+            at += keyBytes;
             int valueBytes = readVarintChecked();
             at += Math.max(valueBytes, 0);
         }
