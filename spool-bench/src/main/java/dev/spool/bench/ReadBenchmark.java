@@ -39,7 +39,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
 public class ReadBenchmark {
-    private static final int RECORDS_PER_BATCH = 100;
 
     @Param({"65536", "1048576"})
     public int maxBytes;
@@ -49,6 +48,9 @@ public class ReadBenchmark {
 
     @Param({"1024"})
     public int valueBytes;
+
+    @Param({"100"})
+    public int recordsPerBatch;
 
     private Path dir;
     private Log log;
@@ -60,8 +62,8 @@ public class ReadBenchmark {
     @Setup(Level.Trial)
     public void fill() throws IOException {
         SplittableRandom random = new SplittableRandom(BenchData.SEED);
-        ByteBuffer[] keys = BenchData.keys(RECORDS_PER_BATCH, random);
-        ByteBuffer[] values = BenchData.values(RECORDS_PER_BATCH, valueBytes, random);
+        ByteBuffer[] keys = BenchData.keys(recordsPerBatch, random);
+        ByteBuffer[] values = BenchData.values(recordsPerBatch, valueBytes, random);
         ByteBuffer batch = BenchData.encode(new BatchBuilder(BenchData.BATCH_BYTES_MAX), System.currentTimeMillis(),
                 keys, values);
         dir = BenchData.newDir("spool-read-");

@@ -202,9 +202,18 @@ public final class RecordBatch {
 
     /** CRC-32C of bytes {@code 21 .. end} of the batch at {@code at}, as the header should hold it. */
     public static long computeCrc(ByteBuffer buffer, int at) {
+        return computeCrc(buffer, at, new CRC32C(), buffer.duplicate());
+    }
+
+    /**
+     * As {@link #computeCrc(ByteBuffer, int)} with the caller's checksum and a duplicate of
+     * {@code buffer} to read through ({@code view}'s position and limit are moved): nothing allocated.
+     */
+    static long computeCrc(ByteBuffer buffer, int at, CRC32C crc, ByteBuffer view) {
         int size = sizeInBytes(buffer, at);
-        CRC32C crc = new CRC32C();
-        crc.update(buffer.slice(at + ATTRIBUTES_OFFSET, size - ATTRIBUTES_OFFSET));
+        crc.reset();
+        view.limit(at + size).position(at + ATTRIBUTES_OFFSET);
+        crc.update(view);
         return crc.getValue();
     }
 
@@ -214,6 +223,12 @@ public final class RecordBatch {
      * not decode records (see {@link #validateRecords}). The message says what was expected.
      */
     public static void validate(ByteBuffer buffer, int at, int batchBytesMax) throws CorruptRecordException {
+        validate(buffer, at, batchBytesMax, new CRC32C(), buffer.duplicate());
+    }
+
+    /** As {@link #validate(ByteBuffer, int, int)}, computing the CRC with the caller's scratch (see {@link #computeCrc}). */
+    static void validate(ByteBuffer buffer, int at, int batchBytesMax, CRC32C crc, ByteBuffer crcView)
+            throws CorruptRecordException {
         int length = checkHeaderAndLength(buffer, at);
         if ((long) length + LOG_OVERHEAD_BYTES > batchBytesMax) {
             throw new CorruptRecordException("Batch of " + ((long) length + LOG_OVERHEAD_BYTES)
@@ -225,7 +240,7 @@ public final class RecordBatch {
             throw new CorruptRecordException("Unsupported magic " + magic + ", expected " + MAGIC);
         }
         long stored = storedCrc(buffer, at);
-        long computed = computeCrc(buffer, at);
+        long computed = computeCrc(buffer, at, crc, crcView);
         if (stored != computed) {
             throw new CorruptRecordException("CRC mismatch: stored 0x" + Long.toHexString(stored)
                     + ", computed 0x" + Long.toHexString(computed) + " over bytes " + ATTRIBUTES_OFFSET + ".."

@@ -1,6 +1,5 @@
 package dev.spool.log.record;
 
-import dev.spool.log.record.compression.CompressionCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -8,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 
 /**
  * Walks the records of a run of whole batches (what {@code Log.read} returns) one at a time,
@@ -63,32 +63,15 @@ public final class RecordCursor {
     /** Problems as they are, for {@link RecordBatch}'s callers, which locate them themselves. */
     private static final Locator PLAIN = (problem, position, baseOffset) -> problem;
 
-    /** The reused views of one section buffer, made once per buffer: never per record. */
-    private static final class Views {
-        final ByteBuffer key;
-        final ByteBuffer value;
-        final ByteBuffer headerKey;
-        final ByteBuffer headerValue;
-
-        Views(ByteBuffer readOnly) {
-            key = readOnly.duplicate();
-            value = readOnly.duplicate();
-            headerKey = readOnly.duplicate();
-            headerValue = readOnly.duplicate();
-        }
-    }
-
-    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0).asReadOnlyBuffer();
-
-    private final int decompressedBytesMax;
-    private final CompressionCodec[] codecs = new CompressionCodec[CompressionType.values().length];
+    private final BatchDecompressor decompressor;
     private boolean checkCrc = true;
     private Locator locator = IN_BUFFER;
 
     // The buffer of batches.
-    private ByteBuffer batches = NOTHING;
-    private ByteBuffer batchesView = NOTHING;
-    private Views batchViews;
+    private RecordSection batches = RecordSection.EMPTY;
+    /** What a batch's CRC is computed through: reused, so that checking a batch allocates nothing. */
+    private final CRC32C crc = new CRC32C();
+    private ByteBuffer crcView = RecordSection.EMPTY.bytes;
     private int batchesEnd;
     private int nextBatchAt;
     private long expectedBase = -1;
@@ -100,18 +83,10 @@ public final class RecordCursor {
     private boolean control;
     private int recordCount;
     private int recordIndex;
-    /** Bytes the records are read from: {@link #batches}, or the decompressed bytes. */
-    private ByteBuffer section = NOTHING;
-    private ByteBuffer sectionView = NOTHING;
-    private Views views;
+    /** What the records are read from: {@link #batches}, or the decompressed bytes. */
+    private RecordSection section = RecordSection.EMPTY;
     private int sectionEnd;
     private int recordAt;
-    /** The decompression array, reused from one compressed batch to the next unless a {@link Record} holds it. */
-    private byte[] decompressed;
-    private boolean decompressedHandedOut;
-    private ByteBuffer decompressedBuffer;
-    private ByteBuffer decompressedView;
-    private Views decompressedViews;
 
     // The current record.
     private long offset;
@@ -133,10 +108,7 @@ public final class RecordCursor {
 
     /** A cursor refusing as corrupt a compressed batch that expands past {@code decompressedBytesMax}. */
     public RecordCursor(int decompressedBytesMax) {
-        if (decompressedBytesMax < 0) {
-            throw new IllegalArgumentException("decompressedBytesMax " + decompressedBytesMax + " is negative");
-        }
-        this.decompressedBytesMax = decompressedBytesMax;
+        this.decompressor = new BatchDecompressor(decompressedBytesMax);
     }
 
     /**
@@ -152,9 +124,8 @@ public final class RecordCursor {
     public RecordCursor reset(ByteBuffer batches, Locator locator) {
         this.checkCrc = true;
         this.locator = locator;
-        this.batches = batches.duplicate(); // big-endian, whatever the caller's order
-        this.batchesView = this.batches.asReadOnlyBuffer();
-        this.batchViews = new Views(batchesView);
+        this.batches = new RecordSection(batches.duplicate()); // big-endian, whatever the caller's order
+        this.crcView = batches.duplicate();
         this.batchesEnd = batches.limit();
         this.nextBatchAt = batches.position();
         this.expectedBase = -1;
@@ -162,8 +133,6 @@ public final class RecordCursor {
         this.recordCount = 0;
         this.recordIndex = 0;
         this.section = this.batches;
-        this.sectionView = batchesView;
-        this.views = batchViews;
         return this;
     }
 
@@ -196,15 +165,16 @@ public final class RecordCursor {
     }
 
     private void enterBatch() throws CorruptRecordException {
+        ByteBuffer in = batches.bytes;
         batchAt = nextBatchAt;
         recordIndex = 0;
         recordCount = 0;
-        baseOffset = batchesEnd - batchAt >= RecordBatch.LOG_OVERHEAD_BYTES ? RecordBatch.baseOffset(batches, batchAt) : -1;
+        baseOffset = batchesEnd - batchAt >= RecordBatch.LOG_OVERHEAD_BYTES ? RecordBatch.baseOffset(in, batchAt) : -1;
         try {
             if (checkCrc) {
-                RecordBatch.validate(batches, batchAt, Integer.MAX_VALUE);
+                RecordBatch.validate(in, batchAt, Integer.MAX_VALUE, crc, crcView);
             } else {
-                RecordBatch.checkCounts(batches, batchAt);
+                RecordBatch.checkCounts(in, batchAt);
             }
         } catch (CorruptRecordException e) {
             throw locator.locate(e, batchAt, baseOffset);
@@ -213,54 +183,31 @@ public final class RecordCursor {
             throw corrupt("the batch starts at offset " + baseOffset + ", expected " + expectedBase
                     + " to follow the previous batch");
         }
-        int size = RecordBatch.sizeInBytes(batches, batchAt);
+        int size = RecordBatch.sizeInBytes(in, batchAt);
         nextBatchAt = batchAt + size;
-        expectedBase = RecordBatch.lastOffset(batches, batchAt) + 1;
-        baseTimestamp = RecordBatch.baseTimestamp(batches, batchAt);
-        control = RecordBatch.isControl(batches, batchAt);
-        int count = RecordBatch.recordCount(batches, batchAt);
-        CompressionType compression = RecordBatch.compression(batches, batchAt);
+        expectedBase = RecordBatch.lastOffset(in, batchAt) + 1;
+        baseTimestamp = RecordBatch.baseTimestamp(in, batchAt);
+        control = RecordBatch.isControl(in, batchAt);
+        int count = RecordBatch.recordCount(in, batchAt);
+        CompressionType compression = RecordBatch.compression(in, batchAt);
         if (compression == CompressionType.NONE) {
             section = batches;
-            sectionView = batchesView;
-            views = batchViews;
             recordAt = batchAt + RecordBatch.RECORDS_OFFSET;
             sectionEnd = nextBatchAt;
         } else {
-            decompress(compression, size);
+            try {
+                section = decompressor.decompress(in, batchAt, size, compression);
+            } catch (CorruptRecordException e) {
+                throw locator.locate(e, batchAt, baseOffset);
+            }
+            recordAt = decompressor.start();
+            sectionEnd = decompressor.end();
         }
         if ((long) count * RecordBatch.RECORD_BYTES_MIN > sectionEnd - recordAt) {
             throw corrupt("Record count " + count + " cannot fit in " + (sectionEnd - recordAt)
                     + (section == batches ? "" : " decompressed") + " bytes of records");
         }
         recordCount = count;
-    }
-
-    private void decompress(CompressionType compression, int size) throws CorruptRecordException {
-        CompressionCodec codec = codecs[compression.id()];
-        if (codec == null) {
-            codec = CompressionCodec.of(compression);
-            codecs[compression.id()] = codec;
-        }
-        ByteBuffer stored = batches.slice(batchAt + RecordBatch.RECORDS_OFFSET, size - RecordBatch.RECORDS_OFFSET);
-        ByteBuffer out;
-        try {
-            out = codec.decompress(stored, decompressedBytesMax, decompressedHandedOut ? null : decompressed);
-        } catch (CorruptRecordException e) {
-            throw locator.locate(e, batchAt, baseOffset);
-        }
-        if (out.array() != decompressed || decompressedHandedOut) {
-            decompressed = out.array();
-            decompressedHandedOut = false;
-            decompressedBuffer = ByteBuffer.wrap(decompressed);
-            decompressedView = decompressedBuffer.asReadOnlyBuffer();
-            decompressedViews = new Views(decompressedView);
-        }
-        section = decompressedBuffer;
-        sectionView = decompressedView;
-        views = decompressedViews;
-        recordAt = out.arrayOffset() + out.position();
-        sectionEnd = recordAt + out.remaining();
     }
 
     /** Decodes the record at {@link #recordAt}; every length is checked against the bytes left. */
@@ -306,9 +253,9 @@ public final class RecordCursor {
         timestamp = baseTimestamp + timestampDelta;
         recordAt = end;
         recordIndex++;
-        if (recordIndex == recordCount && offsetDelta != RecordBatch.lastOffsetDelta(batches, batchAt)) {
+        if (recordIndex == recordCount && offsetDelta != RecordBatch.lastOffsetDelta(batches.bytes, batchAt)) {
             throw corrupt("Record " + offsetDelta + " has offset delta " + offsetDelta
-                    + ", but the header's last offset delta is " + RecordBatch.lastOffsetDelta(batches, batchAt));
+                    + ", but the header's last offset delta is " + RecordBatch.lastOffsetDelta(batches.bytes, batchAt));
         }
     }
 
@@ -326,11 +273,18 @@ public final class RecordCursor {
     /** A zig-zag varint at {@link #at}, below {@code end}; moves {@link #at} past it. */
     private int readVarint(int end) throws CorruptRecordException {
         int p = at;
-        if (p < end) {
-            byte first = section.get(p);
-            if (first >= 0) { // one byte: the common case for lengths below 64 and small deltas
+        ByteBuffer in = section.bytes;
+        if (end - p >= 2) { // one or two bytes (values -8192 .. 8191), read without the loop
+            int first = in.get(p);
+            if (first >= 0) {
                 at = p + 1;
                 return (first >>> 1) ^ -(first & 1);
+            }
+            int second = in.get(p + 1);
+            if (second >= 0) {
+                int raw = (first & 0x7F) | (second << 7);
+                at = p + 2;
+                return (raw >>> 1) ^ -(raw & 1);
             }
         }
         int raw = 0;
@@ -341,7 +295,7 @@ public final class RecordCursor {
             if (p >= end) {
                 throw corrupt("Varint runs past the end of the record");
             }
-            byte b = section.get(p++);
+            byte b = section.bytes.get(p++);
             raw |= (b & 0x7F) << shift;
             if (b >= 0) {
                 break;
@@ -353,6 +307,13 @@ public final class RecordCursor {
 
     private long readVarlong(int end) throws CorruptRecordException {
         int p = at;
+        if (p < end) { // one byte: timestamps within 64 ms of the batch's first
+            int first = section.bytes.get(p);
+            if (first >= 0) {
+                at = p + 1;
+                return (first >>> 1) ^ -(first & 1);
+            }
+        }
         long raw = 0;
         for (int shift = 0; ; shift += 7) {
             if (shift > 63) {
@@ -361,7 +322,7 @@ public final class RecordCursor {
             if (p >= end) {
                 throw corrupt("Varlong runs past the end of the record");
             }
-            byte b = section.get(p++);
+            byte b = section.bytes.get(p++);
             raw |= (long) (b & 0x7F) << shift;
             if (b >= 0) {
                 break;
@@ -414,7 +375,7 @@ public final class RecordCursor {
      * across calls to {@link #next()}.
      */
     public ByteBuffer buffer() {
-        return sectionView;
+        return section.readOnly;
     }
 
     public int keyPosition() {
@@ -437,18 +398,12 @@ public final class RecordCursor {
 
     /** The key as a reused read-only view (position to limit), valid until the next {@link #next()}; null when null. */
     public ByteBuffer key() {
-        return keyLength < 0 ? null : view(views.key, keyAt, keyLength);
+        return keyLength < 0 ? null : RecordSection.point(section.key, keyAt, keyLength);
     }
 
     /** The value as a reused read-only view (position to limit), valid until the next {@link #next()}; null when null. */
     public ByteBuffer value() {
-        return valueLength < 0 ? null : view(views.value, valueAt, valueLength);
-    }
-
-    /** Points {@code view} (one of the current section's) at {@code [position, position + length)}. */
-    private static ByteBuffer view(ByteBuffer view, int position, int length) {
-        // Limit first: the old limit may be below the new position.
-        return view.limit(position + length).position(position);
+        return valueLength < 0 ? null : RecordSection.point(section.value, valueAt, valueLength);
     }
 
     public int headerCount() {
@@ -459,7 +414,7 @@ public final class RecordCursor {
     public ByteBuffer headerKey(int index) {
         headerAt(index);
         int length = readVarintChecked();
-        return view(views.headerKey, at, length);
+        return RecordSection.point(section.headerKey, at, length);
     }
 
     /** The value of header {@code index} as a reused read-only view, valid until the next {@link #next()}; null when null. */
@@ -468,7 +423,7 @@ public final class RecordCursor {
         int keyBytes = readVarintChecked();
         at += keyBytes; // past the key (read the length first: it moves the position)
         int length = readVarintChecked();
-        return length < 0 ? null : view(views.headerValue, at, length);
+        return length < 0 ? null : RecordSection.point(section.headerValue, at, length);
     }
 
     /** Moves {@link #at} to header {@code index}'s key length. */
@@ -521,11 +476,11 @@ public final class RecordCursor {
      */
     public Record toRecord() {
         if (section != batches) {
-            decompressedHandedOut = true;
+            decompressor.handOut();
         }
-        Optional<ByteBuffer> key = keyLength < 0 ? Optional.empty() : Optional.of(sectionView.slice(keyAt, keyLength));
+        Optional<ByteBuffer> key = keyLength < 0 ? Optional.empty() : Optional.of(section.readOnly.slice(keyAt, keyLength));
         Optional<ByteBuffer> value = valueLength < 0 ? Optional.empty()
-                : Optional.of(sectionView.slice(valueAt, valueLength));
+                : Optional.of(section.readOnly.slice(valueAt, valueLength));
         return new Record(offset, timestamp, key, value, headers());
     }
 }
