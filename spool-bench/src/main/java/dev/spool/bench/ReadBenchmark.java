@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Sequential read throughput of one {@link Log} whose data sits in the page cache: one operation
  * is one {@code Log.read(offset, maxBytes)}, walking the log from its start to its end and
- * wrapping around. The log is filled once per trial with {@code logMiB} of batches of 100
- * records with 16-byte keys and 1 KiB values (about 104 KB a batch), then flushed so that
+ * wrapping around. The log is filled once per trial with {@code logMiB} of batches of {@code recordsPerBatch}
+ * records with 16-byte keys and {@code valueBytes} values (default 100 of 1 KiB), then flushed so that
  * writeback does not run under the measurement. {@link #read} walks only batch headers;
  * {@link #cursor} reads into a reused buffer and visits every record's key and value.
  */
@@ -128,7 +128,7 @@ public class ReadBenchmark {
             sink += key.remaining() + value.remaining() + key.get(key.position()) + value.get(value.position());
             visited++;
         }
-        offset = result.nextOffset(offset);
+        offset = records.nextOffset(); // after the last batch walked: no second pass over the headers
         counters.records += visited;
         counters.bytes += result.batches().remaining();
         return sink;

@@ -80,7 +80,7 @@ final class SpoolSubject implements Subject {
             }
             tally.records += visited;
             tally.bytes += bytes.remaining();
-            offset = result.nextOffset(offset);
+            offset = records.nextOffset(); // after the last batch walked: no second pass over the headers
         }
     }
 

@@ -351,6 +351,14 @@ public final class RecordCursor {
         return control;
     }
 
+    /**
+     * The offset after the last batch the cursor entered: once {@link #next()} returned false, where
+     * the read that filled the buffer continues (batches without records included); -1 before the first.
+     */
+    public long nextOffset() {
+        return expectedBase;
+    }
+
     /** The current batch's byte position in the buffer given to {@link #reset}. */
     public int batchPosition() {
         return batchAt;

@@ -185,6 +185,7 @@ class RecordCursorTest {
             offsets.add(cursor.offset());
         }
         assertThat(offsets).containsExactly(0L, 6L);
+        assertThat(cursor.nextOffset()).isEqualTo(7);
     }
 
     @Test
