@@ -67,7 +67,6 @@ public final class RecordCursor {
     private boolean checkCrc = true;
     private Locator locator = IN_BUFFER;
 
-    // The buffer of batches.
     private RecordSection batches = RecordSection.EMPTY;
     /** What a batch's CRC is computed through: reused, so that checking a batch allocates nothing. */
     private final CRC32C crc = new CRC32C();
@@ -76,7 +75,7 @@ public final class RecordCursor {
     private int nextBatchAt;
     private long expectedBase = -1;
 
-    // The current batch.
+    // The current batch, then the current record.
     private int batchAt = -1;
     private long baseOffset;
     private long baseTimestamp;
@@ -87,8 +86,6 @@ public final class RecordCursor {
     private RecordSection section = RecordSection.EMPTY;
     private int sectionEnd;
     private int recordAt;
-
-    // The current record.
     private long offset;
     private long timestamp;
     private int keyAt;
@@ -145,10 +142,7 @@ public final class RecordCursor {
         return this;
     }
 
-    /**
-     * Moves to the next record, entering (and checking) the next batch when this one is done.
-     * Returns false at the end of the buffer.
-     */
+    /** Moves to the next record, entering (and checking) the next batch when this one is done; false at the end. */
     public boolean next() throws CorruptRecordException {
         while (recordIndex >= recordCount) {
             if (batchAt >= 0 && recordAt != sectionEnd) {
@@ -236,13 +230,8 @@ public final class RecordCursor {
             throw corrupt("Record " + recordIndex + " claims " + headers + " headers in " + (end - at) + " bytes");
         }
         headersAt = at;
-        for (int h = 0; h < headers; h++) {
-            int headerKeyLength = readVarint(end);
-            if (headerKeyLength == -1) {
-                throw corrupt("Record " + recordIndex + " has a header with a null key");
-            }
-            at = skipBytes(headerKeyLength, end, "header key");
-            at = skipBytes(readVarint(end), end, "header value");
+        if (headers > 0) {
+            skipHeaders(headers, end);
         }
         if (at != end) {
             throw corrupt("Record " + recordIndex + " has " + (end - at) + " bytes left over");
@@ -253,9 +242,28 @@ public final class RecordCursor {
         timestamp = baseTimestamp + timestampDelta;
         recordAt = end;
         recordIndex++;
-        if (recordIndex == recordCount && offsetDelta != RecordBatch.lastOffsetDelta(batches.bytes, batchAt)) {
+        if (recordIndex == recordCount) {
+            checkLastOffsetDelta(offsetDelta);
+        }
+    }
+
+    // Kept out of readRecord, which the compiler then inlines whole into next() (a record without headers).
+    private void skipHeaders(int headers, int end) throws CorruptRecordException {
+        for (int h = 0; h < headers; h++) {
+            int headerKeyLength = readVarint(end);
+            if (headerKeyLength == -1) {
+                throw corrupt("Record " + recordIndex + " has a header with a null key");
+            }
+            at = skipBytes(headerKeyLength, end, "header key");
+            at = skipBytes(readVarint(end), end, "header value");
+        }
+    }
+
+    private void checkLastOffsetDelta(int offsetDelta) throws CorruptRecordException {
+        int last = RecordBatch.lastOffsetDelta(batches.bytes, batchAt);
+        if (offsetDelta != last) {
             throw corrupt("Record " + offsetDelta + " has offset delta " + offsetDelta
-                    + ", but the header's last offset delta is " + RecordBatch.lastOffsetDelta(batches.bytes, batchAt));
+                    + ", but the header's last offset delta is " + last);
         }
     }
 
@@ -362,11 +370,6 @@ public final class RecordCursor {
     /** The current batch's byte position in the buffer given to {@link #reset}. */
     public int batchPosition() {
         return batchAt;
-    }
-
-    /** The current batch's base offset. */
-    public long batchBaseOffset() {
-        return baseOffset;
     }
 
     public boolean hasKey() {
