@@ -34,8 +34,8 @@ final class SegmentReads {
         this.segment = segment;
     }
 
-    /** A batch found by its header: where it is and the base offset its header gave. */
-    record Located(int position, long baseOffset) {
+    /** A batch found by its header: where it is, and the base offset and size its header gave. */
+    record Located(int position, long baseOffset, int sizeBytes) {
     }
 
     private BatchCursor cursor(int position, int size) throws IOException {
@@ -79,7 +79,7 @@ final class SegmentReads {
                 continue;
             }
             if (last >= offset) {
-                return new Located((int) cursor.position(), base);
+                return new Located((int) cursor.position(), base, cursor.sizeBytes());
             }
             atEntry = false;
             expected = last + 1;
@@ -174,6 +174,9 @@ final class SegmentReads {
             return ByteBuffer.allocate(0);
         }
         int position = found.position;
+        if (found.sizeBytes > into.remaining()) { // before reading: a caller that retries larger copies nothing twice
+            throw tooSmall(into.remaining(), found.sizeBytes, position);
+        }
         int start = into.position();
         int want = Math.min(into.remaining(), size - position);
         segment.storageFile().readFully(into.slice(start, want), position);
@@ -183,11 +186,14 @@ final class SegmentReads {
         }
         int end = wholeBatchesEnd(view, want, endOffset);
         if (end == 0) {
-            throw new IllegalArgumentException("A read buffer of " + want + " bytes cannot hold the batch of "
-                    + RecordBatch.sizeInBytes(view, 0) + " bytes at position " + position + " of "
-                    + segment.logPath());
+            throw tooSmall(want, RecordBatch.sizeInBytes(view, 0), position);
         }
         return view.limit(end);
+    }
+
+    private IllegalArgumentException tooSmall(int bufferBytes, int batchBytes, int position) {
+        return new IllegalArgumentException("A read buffer of " + bufferBytes + " bytes cannot hold the batch of "
+                + batchBytes + " bytes at position " + position + " of " + segment.logPath());
     }
 
     /**
