@@ -65,7 +65,9 @@ final class RawLimits {
      * One repetition: writes a file of {@code fileBytes} and forces it (untimed, so it is in the page
      * cache and clean), then reads it front to back in 1 MiB positional reads into a direct buffer,
      * again from the start each time it ends, until {@code fileBytes} were read and at least one
-     * pass is done, or {@code timeMaxNs} (timed: the reads only).
+     * pass is done, or {@code timeMaxNs} (timed: the reads only). The file is written in 1 MiB
+     * writes, the best case: on Linux 6.x (ext4) a file written in small appends, as a log is, reads
+     * back from the page cache at about half that rate (the cache holds it in smaller folios).
      */
     void sequentialRead(long fileBytes, long timeMaxNs, Series into) throws IOException {
         Path file = root.resolve("raw-read.bin");
