@@ -27,8 +27,6 @@ import java.util.Optional;
 final class SegmentReads {
     /** Bytes read per call while re-reading a whole segment's timestamps. */
     private static final int TIMESTAMP_SCAN_BYTES = 1 << 20;
-    /** Bytes read at once while walking headers to the batch that holds an offset: twice the default index interval. */
-    private static final int LOCATE_CHUNK_BYTES = 8 << 10;
 
     private final Segment segment;
 
@@ -63,11 +61,7 @@ final class SegmentReads {
         // base offset, a batch missing or cut) before a read hands out records under wrong offsets.
         boolean atEntry = entry >= 0;
         long expected = atEntry ? index.offsetAt(entry) : baseOffset;
-        int from = entry < 0 ? 0 : index.positionAt(entry);
-        // The headers from the index entry to the batch sought lie within about one index interval:
-        // one read of a chunk serves them all, where a read per header costs a system call per batch.
-        BatchCursor cursor = BatchCursor.overBatches(segment.storageFile(), segment.logPath(), from, size,
-                Integer.MAX_VALUE, LOCATE_CHUNK_BYTES);
+        BatchCursor cursor = cursor(entry < 0 ? 0 : index.positionAt(entry), size);
         while (cursor.position() < size) {
             cursor.readPublished();
             long base = cursor.baseOffset();
