@@ -4,6 +4,7 @@ import dev.spool.log.Log;
 import dev.spool.log.ReadResult;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.RecordCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -26,9 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Sequential read throughput of one {@link Log} whose data sits in the page cache: one operation
  * is one {@code Log.read(offset, maxBytes)}, walking the log from its start to its end and
- * wrapping around. The log is filled once per trial with {@code logMiB} of batches of 100
- * records with 16-byte keys and 1 KiB values (about 104 KB a batch), then flushed so that
- * writeback does not run under the measurement.
+ * wrapping around. The log is filled once per trial with {@code logMiB} of batches of {@code recordsPerBatch}
+ * records with 16-byte keys and {@code valueBytes} values (default 100 of 1 KiB), then flushed so that
+ * writeback does not run under the measurement. {@link #read} walks only batch headers;
+ * {@link #cursor} reads into a reused buffer and visits every record's key and value.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -37,8 +39,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
 public class ReadBenchmark {
-    private static final int RECORDS_PER_BATCH = 100;
-    private static final int VALUE_BYTES = 1024;
 
     @Param({"65536", "1048576"})
     public int maxBytes;
@@ -46,15 +46,24 @@ public class ReadBenchmark {
     @Param({"512"})
     public int logMiB;
 
+    @Param({"1024"})
+    public int valueBytes;
+
+    @Param({"100"})
+    public int recordsPerBatch;
+
     private Path dir;
     private Log log;
     private long offset;
+    /** For {@link #cursor}: the reused read buffer (direct: one copy from the file) and record cursor. */
+    private final ByteBuffer into = ByteBuffer.allocateDirect(BenchData.BATCH_BYTES_MAX + (1 << 20));
+    private final RecordCursor cursor = new RecordCursor();
 
     @Setup(Level.Trial)
     public void fill() throws IOException {
         SplittableRandom random = new SplittableRandom(BenchData.SEED);
-        ByteBuffer[] keys = BenchData.keys(RECORDS_PER_BATCH, random);
-        ByteBuffer[] values = BenchData.values(RECORDS_PER_BATCH, VALUE_BYTES, random);
+        ByteBuffer[] keys = BenchData.keys(recordsPerBatch, random);
+        ByteBuffer[] values = BenchData.values(recordsPerBatch, valueBytes, random);
         ByteBuffer batch = BenchData.encode(new BatchBuilder(BenchData.BATCH_BYTES_MAX), System.currentTimeMillis(),
                 keys, values);
         dir = BenchData.newDir("spool-read-");
@@ -95,5 +104,33 @@ public class ReadBenchmark {
         counters.records += offset - RecordBatch.baseOffset(bytes, bytes.position());
         counters.bytes += bytes.remaining();
         return bytes;
+    }
+
+    /**
+     * One {@code Log.read(offset, into)} of up to {@code maxBytes} into a reused direct buffer, then
+     * every record visited with a reused {@link RecordCursor} (CRC checked per batch, key and value
+     * lengths and first bytes summed): the allocation-free read path. With {@code -prof gc},
+     * {@code gc.alloc.rate.norm} over {@code records} is the bytes allocated per record.
+     */
+    @Benchmark
+    public long cursor(Counters counters) throws IOException {
+        ReadResult result = log.read(offset, into.clear().limit(maxBytes));
+        if (result.isEmpty()) {
+            offset = log.logStartOffset();
+            result = log.read(offset, into.clear().limit(maxBytes));
+        }
+        RecordCursor records = result.cursor(cursor);
+        long sink = 0;
+        long visited = 0;
+        while (records.next()) {
+            ByteBuffer key = records.key();
+            ByteBuffer value = records.value();
+            sink += key.remaining() + value.remaining() + key.get(key.position()) + value.get(value.position());
+            visited++;
+        }
+        offset = records.nextOffset(); // after the last batch walked: no second pass over the headers
+        counters.records += visited;
+        counters.bytes += result.batches().remaining();
+        return sink;
     }
 }

@@ -296,7 +296,7 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
      */
     public ReadResult read(long offset, int maxBytes) throws IOException {
-        return reader.read(offset, (segment, from) -> segment.read(from, maxBytes));
+        return reader.read(offset, (segment, from, end) -> segment.read(from, maxBytes, end));
     }
 
     /**
@@ -311,7 +311,7 @@ public final class Log implements AutoCloseable {
     public ReadResult read(long offset, ByteBuffer into) throws IOException {
         int start = into.position();
         ReadResult result = reader.read(offset,
-                (segment, from) -> segment.read(from, into.duplicate().position(start)));
+                (segment, from, end) -> segment.read(from, into.duplicate().position(start), end));
         into.position(start + result.batches().remaining());
         return result;
     }

@@ -1,7 +1,6 @@
 package dev.spool.log;
 
 import dev.spool.log.record.Record;
-import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentSet;
 import java.io.IOException;
@@ -46,7 +45,8 @@ final class LogReader {
 
     /** How one segment serves a read: a buffer of the whole batches it read (empty if none). */
     interface SegmentRead {
-        ByteBuffer read(Segment segment, long offset) throws IOException;
+        /** Batches from the one holding {@code offset}, none starting at or after {@code endOffset}. */
+        ByteBuffer read(Segment segment, long offset, long endOffset) throws IOException;
     }
 
     /**
@@ -60,8 +60,10 @@ final class LogReader {
             if (offset == end) {
                 return new ReadResult(ByteBuffer.allocate(0), start, end);
             }
-            SegmentBytes read = readFromSegments(offset, segmentRead);
-            return read == null ? null : new ReadResult(batchesBelow(read.bytes, end), start, end, read);
+            // The segment's size is published before the log end, so the segment may hold batches
+            // appended after this read took the end: it stops before them (no records past the end reported).
+            SegmentBytes read = readFromSegments(offset, end, segmentRead);
+            return read == null ? null : new ReadResult(read.bytes, start, end, read);
         });
     }
 
@@ -151,19 +153,6 @@ final class LogReader {
         }
     }
 
-    /**
-     * The batches of {@code bytes} below {@code end}. The segment's size is published before the
-     * log end, so a read may see batches appended after it took {@code end}; it must not return
-     * records past the end it reports.
-     */
-    private static ByteBuffer batchesBelow(ByteBuffer bytes, long end) {
-        int at = bytes.position();
-        while (at + RecordBatch.LOG_OVERHEAD_BYTES <= bytes.limit() && RecordBatch.baseOffset(bytes, at) < end) {
-            at += RecordBatch.sizeInBytes(bytes, at);
-        }
-        return at == bytes.limit() ? bytes : bytes.limit(at).slice();
-    }
-
     /** Batches read from one segment, which names them when one turns out damaged. */
     private record SegmentBytes(Segment segment, ByteBuffer bytes) implements ReadResult.Origin {
         @Override
@@ -178,10 +167,10 @@ final class LogReader {
     }
 
     /** The batches of the first segment that has any at or after {@code offset}; null when none does. */
-    private SegmentBytes readFromSegments(long offset, SegmentRead segmentRead) throws IOException {
+    private SegmentBytes readFromSegments(long offset, long end, SegmentRead segmentRead) throws IOException {
         Map.Entry<Long, Segment> entry = segments.segments().floorEntry(offset);
         while (entry != null) {
-            ByteBuffer bytes = segmentRead.read(entry.getValue(), offset);
+            ByteBuffer bytes = segmentRead.read(entry.getValue(), offset, end);
             if (bytes.hasRemaining()) {
                 return new SegmentBytes(entry.getValue(), bytes);
             }

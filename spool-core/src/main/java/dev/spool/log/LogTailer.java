@@ -1,10 +1,10 @@
 package dev.spool.log;
 
 import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordCursor;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -28,6 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LogTailer {
     private static final int READ_BYTES = 1 << 20;
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** How long {@link #poll(Duration)} sleeps between looks at the log end. */
     private static final long WAIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -35,7 +36,8 @@ public final class LogTailer {
     private long position;
     /** The offset after the batches {@link #pending} came from: where the next read starts. */
     private long fetchedTo;
-    private Iterator<Record> pending = List.<Record>of().iterator();
+    /** Walks the batches of the last read; the records it hands out keep their own views of those bytes. */
+    private final RecordCursor pending = new RecordCursor();
 
     LogTailer(Log log, long offset) {
         if (offset < 0) {
@@ -58,17 +60,16 @@ public final class LogTailer {
         }
         position = offset;
         fetchedTo = offset;
-        pending = List.<Record>of().iterator();
+        pending.reset(EMPTY);
     }
 
     /** The next record, or empty when the tailer is at the log end. Never waits for the writer. */
     public Optional<Record> poll() throws IOException {
         while (true) {
-            while (pending.hasNext()) {
-                Record record = pending.next();
-                if (record.offset() >= position) {
-                    position = record.offset() + 1;
-                    return Optional.of(record);
+            while (pending.next()) {
+                if (pending.offset() >= position) {
+                    position = pending.offset() + 1;
+                    return Optional.of(pending.toRecord());
                 }
             }
             // Batches whose records compaction removed hold none: their offsets are passed all the same.
@@ -115,7 +116,7 @@ public final class LogTailer {
             return false;
         }
         fetchedTo = read.nextOffset(position);
-        pending = read.records().iterator();
+        read.cursor(pending); // each batch's CRC is checked as the cursor enters it
         return true;
     }
 }

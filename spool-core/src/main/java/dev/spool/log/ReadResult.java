@@ -3,6 +3,7 @@ package dev.spool.log;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.RecordCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -73,21 +74,22 @@ public record ReadResult(ByteBuffer batches, long logStartOffset, long logEndOff
      */
     public List<Record> records() throws CorruptRecordException {
         List<Record> records = new ArrayList<>();
-        long expectedBase = -1;
-        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
-            long base = RecordBatch.baseOffset(batches, at);
-            try {
-                if (expectedBase >= 0 && base != expectedBase) {
-                    throw new CorruptRecordException("the batch starts at offset " + base + ", expected " + expectedBase
-                            + " to follow the previous batch");
-                }
-                records.addAll(RecordBatch.records(batches, at));
-            } catch (CorruptRecordException e) {
-                throw e.located(origin.file(), positionOf(at), base);
-            }
-            expectedBase = RecordBatch.lastOffset(batches, at) + 1;
+        RecordCursor cursor = cursor(new RecordCursor());
+        while (cursor.next()) {
+            records.add(cursor.toRecord());
         }
         return records;
+    }
+
+    /**
+     * Resets {@code cursor} over these batches and returns it: the way to walk a read's records
+     * without allocating per record ({@link RecordCursor}). The checks are those of
+     * {@link #records()}, and a damaged batch is reported the same way, naming the file, the batch's
+     * position in it and its base offset.
+     */
+    public RecordCursor cursor(RecordCursor cursor) {
+        return cursor.reset(batches, (problem, at, baseOffset) -> problem.located(origin.file(), positionOf(at),
+                baseOffset));
     }
 
     /**

@@ -92,6 +92,7 @@ public final class Harness {
         Series buffered = new Series();
         Series direct = new Series();
         Series fsync = new Series();
+        Series read = new Series();
         Histogram fsyncLatencies = new Histogram(3_600_000_000_000L, 3);
         long rawBytes = 2 * options.dataBytes;
         for (int rep = -options.warmup; rep < options.reps; rep++) {
@@ -99,11 +100,14 @@ public final class Harness {
             raw.sequentialWrite(false, rawBytes, timeMaxNs(), record ? buffered : new Series());
             raw.sequentialWrite(true, rawBytes, timeMaxNs(), record ? direct : new Series());
             raw.appendFdatasync(Long.MAX_VALUE, timeMaxNs(), record ? fsync : new Series(), record ? fsyncLatencies : null);
+            raw.sequentialRead(options.dataBytes, timeMaxNs(), record ? read : new Series());
         }
         report.raw(buffered, direct, fsync, fsyncLatencies);
-        System.err.printf("raw: buffered %.0f MB/s, O_DIRECT %.0f MB/s, 4 KiB+fdatasync %.0f/s p99 %.2f ms%n",
-                buffered.medianMegabytesPerSecond(), direct.medianMegabytesPerSecond(), fsync.medianRecordsPerSecond(),
-                fsyncLatencies.getValueAtPercentile(99) / 1e6);
+        report.rawRead(read);
+        System.err.printf("raw: buffered %.0f MB/s, O_DIRECT %.0f MB/s, 4 KiB+fdatasync %.0f/s p99 %.2f ms, "
+                + "page-cache read %.0f MB/s%n", buffered.medianMegabytesPerSecond(), direct.medianMegabytesPerSecond(),
+                fsync.medianRecordsPerSecond(), fsyncLatencies.getValueAtPercentile(99) / 1e6,
+                read.medianMegabytesPerSecond());
     }
 
     private void runCell(Workload workload, boolean fsync, KafkaSubject.Environment kafka) throws IOException {

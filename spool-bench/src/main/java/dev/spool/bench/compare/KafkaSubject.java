@@ -1,7 +1,6 @@
 package dev.spool.bench.compare;
 
 import dev.spool.bench.BenchData;
-import dev.spool.log.record.RecordBatch;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,6 +15,8 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.storage.log.FetchIsolation;
@@ -39,7 +40,7 @@ import org.apache.kafka.storage.log.metrics.BrokerTopicStats;
  *
  * <p>{@code UnifiedLog.read} returns a file slice (a broker sends it with {@code sendfile}); the
  * harness copies each slice into a reused direct buffer, so that, as with Spool's read, every byte
- * reaches memory. It then walks the batch headers for the next offset (same format as Spool's).
+ * reaches memory, then reads its records through {@link MemoryRecords}, a consumer's path.
  */
 final class KafkaSubject implements Subject {
     private static final String PARTITION_DIR = "bench-0";
@@ -106,34 +107,47 @@ final class KafkaSubject implements Subject {
         log.flush(true);
     }
 
+    /**
+     * Reads the log front to back as a consumer sees it: each {@code UnifiedLog.read} slice copied
+     * into the reused buffer, then {@link MemoryRecords#readableRecords} and its batches, each
+     * checked ({@code ensureValid}, the CRC a consumer checks by default) and iterated record by
+     * record, every key and value visited. A slice ends at {@code maxBytes}, usually inside a batch:
+     * the iterator stops before the partial one, and the next read starts there.
+     */
     @Override
     public void readAll(Tally tally) throws IOException {
         long offset = log.logStartOffset();
         ByteBuffer buffer = readBuffer;
+        long sink = 0;
         while (offset < log.logEndOffset()) {
             FetchDataInfo info = log.read(offset, SpoolSubject.READ_BYTES_MAX, FetchIsolation.LOG_END, true);
             Records records = info.records;
             int size = records.sizeInBytes();
             if (size == 0) {
-                return;
+                break;
             }
             buffer.clear().limit(size);
             ((FileRecords) records).readInto(buffer, 0);
-            // The slice ends at maxBytes, usually inside a batch: count whole batches only (a
-            // consumer drops the partial one and fetches it again from its start).
             long next = offset;
-            int at = 0;
-            while (at + RecordBatch.LOG_OVERHEAD_BYTES <= size && at + RecordBatch.sizeInBytes(buffer, at) <= size) {
-                next = RecordBatch.lastOffset(buffer, at) + 1;
-                at += RecordBatch.sizeInBytes(buffer, at);
+            long bytes = 0;
+            for (MutableRecordBatch batch : MemoryRecords.readableRecords(buffer).batches()) {
+                batch.ensureValid();
+                for (Record record : batch) {
+                    ByteBuffer key = record.key();
+                    ByteBuffer value = record.value();
+                    sink += key.remaining() + value.remaining() + key.get(key.position()) + value.get(value.position());
+                    tally.records++;
+                }
+                next = batch.lastOffset() + 1;
+                bytes += batch.sizeInBytes();
             }
-            if (at == 0) {
+            if (next == offset) {
                 throw new IOException("Kafka read at offset " + offset + " returned no whole batch in " + size + " bytes");
             }
-            tally.records += next - offset;
-            tally.bytes += at;
+            tally.bytes += bytes;
             offset = next;
         }
+        tally.sink += sink;
     }
 
     @Override

@@ -16,7 +16,9 @@ import org.HdrHistogram.Histogram;
  * The disk's raw limits, measured in the same run as the systems so that ratios share the noise:
  * sequential 1 MiB writes into a fresh file through the page cache and with {@code O_DIRECT}
  * (no fsync in either; the time is the writes only), and 4 KiB appends each followed by an
- * fdatasync ({@code FileChannel.force(false)}), whose rate and latency bound strict durability.
+ * fdatasync ({@code FileChannel.force(false)}), whose rate and latency bound strict durability;
+ * and sequential 1 MiB reads of a file in the page cache into a direct buffer (the systems' reads
+ * copy from the page cache the same way), which bounds a read of the log front to back.
  */
 final class RawLimits {
     static final int WRITE_BUFFER_BYTES = 1 << 20;
@@ -25,6 +27,7 @@ final class RawLimits {
 
     private final Path root;
     private final ByteBuffer buffer;
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
 
     RawLimits(Path root) {
         this.root = root;
@@ -53,6 +56,49 @@ final class RawLimits {
                 elapsed = System.nanoTime() - start;
             } while (position < bytesMax && elapsed < timeMaxNs);
             into.add(position / WRITE_BUFFER_BYTES, position, elapsed);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * One repetition: writes a file of {@code fileBytes} and forces it (untimed, so it is in the page
+     * cache and clean), then reads it front to back in 1 MiB positional reads into a direct buffer,
+     * again from the start each time it ends, until {@code fileBytes} were read and at least one
+     * pass is done, or {@code timeMaxNs} (timed: the reads only). The file is written in 1 MiB
+     * writes, the best case: on Linux 6.x (ext4) a file written in small appends, as a log is, reads
+     * back from the page cache at about half that rate (the cache holds it in smaller folios).
+     */
+    void sequentialRead(long fileBytes, long timeMaxNs, Series into) throws IOException {
+        Path file = root.resolve("raw-read.bin");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ)) {
+            ByteBuffer src = buffer;
+            for (long position = 0; position < fileBytes; ) {
+                src.clear().limit(WRITE_BUFFER_BYTES);
+                while (src.hasRemaining()) {
+                    position += channel.write(src, position);
+                }
+            }
+            channel.force(false);
+            long size = channel.size();
+            long read = 0;
+            long position = 0;
+            long start = System.nanoTime();
+            long elapsed;
+            do {
+                if (position >= size) {
+                    position = 0;
+                }
+                ByteBuffer dst = readBuffer.clear();
+                while (dst.hasRemaining() && position < size) {
+                    int n = channel.read(dst, position);
+                    position += n;
+                    read += n;
+                }
+                elapsed = System.nanoTime() - start;
+            } while (read < fileBytes && elapsed < timeMaxNs);
+            into.add(read / WRITE_BUFFER_BYTES, read, elapsed);
         } finally {
             Files.deleteIfExists(file);
         }

@@ -52,6 +52,13 @@ final class Report {
         index.put("raw.fsync.p99ms", ms(fsyncLatenciesNs, 99));
     }
 
+    /** The page-cache read bandwidth: the yardstick of the read rows (kept apart so that raw() keeps its shape). */
+    void rawRead(Series read) {
+        raw.put("pageCacheRead1MiB", json(read));
+        rawTable.add(new String[] {"read 1 MiB, page cache (direct buffer)", mb(read), ""});
+        index.put("raw.read.MBps", read.medianMegabytesPerSecond());
+    }
+
     void append(Workload workload, boolean fsync, Map<Subjects, Series> series) {
         rows("append", fsync ? "fsync/batch" : "none", workload, series, appendRows);
     }

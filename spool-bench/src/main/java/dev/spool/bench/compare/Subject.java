@@ -21,12 +21,18 @@ interface Subject extends Closeable {
     /** Forces everything appended so far, so that writeback does not run under a later read. */
     void forceAll() throws IOException;
 
-    /** Reads the whole log from its start to its end once, copying every byte into memory. */
+    /**
+     * Reads the whole log from its start to its end once through the system's public read API,
+     * copying every byte into memory and visiting every record's key and value (their lengths and
+     * first bytes go into {@link Tally#sink}).
+     */
     void readAll(Tally tally) throws IOException;
 
     /** What a read pass saw. */
     final class Tally {
         long records;
         long bytes;
+        /** Lengths and first bytes of the keys and values visited: what the reads produce, so none is skipped. */
+        long sink;
     }
 }

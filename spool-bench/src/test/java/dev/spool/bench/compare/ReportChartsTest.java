@@ -33,6 +33,7 @@ class ReportChartsTest {
         Histogram fsync = new Histogram(3_600_000_000_000L, 3);
         fsync.recordValue(200_000);
         report.raw(series(2000, 1 << 20), series(1500, 1 << 20), series(4000, 4096), fsync);
+        report.rawRead(series(10_000, 1 << 20));
         for (int batch : new int[] {1, 100}) {
             Map<Subjects, Series> appends = new EnumMap<>(Subjects.class);
             appends.put(Subjects.SPOOL, series(batch == 1 ? 3e6 : 9e6, 120));

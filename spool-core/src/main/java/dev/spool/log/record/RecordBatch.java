@@ -1,12 +1,8 @@
 package dev.spool.log.record;
 
-import dev.spool.log.record.compression.CompressionCodec;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
@@ -206,9 +202,18 @@ public final class RecordBatch {
 
     /** CRC-32C of bytes {@code 21 .. end} of the batch at {@code at}, as the header should hold it. */
     public static long computeCrc(ByteBuffer buffer, int at) {
+        return computeCrc(buffer, at, new CRC32C(), buffer.duplicate());
+    }
+
+    /**
+     * As {@link #computeCrc(ByteBuffer, int)} with the caller's checksum and a duplicate of
+     * {@code buffer} to read through ({@code view}'s position and limit are moved): nothing allocated.
+     */
+    static long computeCrc(ByteBuffer buffer, int at, CRC32C crc, ByteBuffer view) {
         int size = sizeInBytes(buffer, at);
-        CRC32C crc = new CRC32C();
-        crc.update(buffer.slice(at + ATTRIBUTES_OFFSET, size - ATTRIBUTES_OFFSET));
+        crc.reset();
+        view.limit(at + size).position(at + ATTRIBUTES_OFFSET);
+        crc.update(view);
         return crc.getValue();
     }
 
@@ -218,6 +223,12 @@ public final class RecordBatch {
      * not decode records (see {@link #validateRecords}). The message says what was expected.
      */
     public static void validate(ByteBuffer buffer, int at, int batchBytesMax) throws CorruptRecordException {
+        validate(buffer, at, batchBytesMax, new CRC32C(), buffer.duplicate());
+    }
+
+    /** As {@link #validate(ByteBuffer, int, int)}, computing the CRC with the caller's scratch (see {@link #computeCrc}). */
+    static void validate(ByteBuffer buffer, int at, int batchBytesMax, CRC32C crc, ByteBuffer crcView)
+            throws CorruptRecordException {
         int length = checkHeaderAndLength(buffer, at);
         if ((long) length + LOG_OVERHEAD_BYTES > batchBytesMax) {
             throw new CorruptRecordException("Batch of " + ((long) length + LOG_OVERHEAD_BYTES)
@@ -229,7 +240,7 @@ public final class RecordBatch {
             throw new CorruptRecordException("Unsupported magic " + magic + ", expected " + MAGIC);
         }
         long stored = storedCrc(buffer, at);
-        long computed = computeCrc(buffer, at);
+        long computed = computeCrc(buffer, at, crc, crcView);
         if (stored != computed) {
             throw new CorruptRecordException("CRC mismatch: stored 0x" + Long.toHexString(stored)
                     + ", computed 0x" + Long.toHexString(computed) + " over bytes " + ATTRIBUTES_OFFSET + ".."
@@ -278,13 +289,26 @@ public final class RecordBatch {
      * The codec of a batch about to be decoded: its framing is checked first, so that a reader
      * that skipped {@link #validate} still gets a {@link CorruptRecordException}, never an overrun.
      */
-    private static CompressionType checkedCompression(ByteBuffer buffer, int at) throws CorruptRecordException {
+    static CompressionType checkedCompression(ByteBuffer buffer, int at) throws CorruptRecordException {
         checkFitsBuffer(buffer, at, checkHeaderAndLength(buffer, at));
         int codec = attributes(buffer, at) & COMPRESSION_MASK;
         if (codec > CompressionType.ZSTD.id()) {
             throw new CorruptRecordException("Unknown compression codec id " + codec);
         }
         return CompressionType.forId(codec);
+    }
+
+    /**
+     * The checks a decoder needs of a batch it was told is sound ({@link #recordsOfCheckedBatch},
+     * {@link #validateRecords}): the framing of {@link #checkedCompression} and a record count that
+     * is not negative; records are checked as they are decoded.
+     */
+    static void checkCounts(ByteBuffer buffer, int at) throws CorruptRecordException {
+        checkedCompression(buffer, at);
+        int count = recordCount(buffer, at);
+        if (count < 0) {
+            throw new CorruptRecordException("Record count " + count + " is negative");
+        }
     }
 
     /**
@@ -304,7 +328,10 @@ public final class RecordBatch {
      */
     public static void validateRecords(ByteBuffer buffer, int at, int decompressedBytesMax)
             throws CorruptRecordException {
-        decode(buffer, at, recordsSection(buffer, at, decompressedBytesMax), false);
+        RecordCursor cursor = new RecordCursor(decompressedBytesMax).resetOverCheckedBatch(buffer, at);
+        while (cursor.next()) {
+            // each record's framing is checked as the cursor reads it
+        }
     }
 
     /**
@@ -337,111 +364,12 @@ public final class RecordBatch {
      */
     public static List<Record> recordsOfCheckedBatch(ByteBuffer buffer, int at, int decompressedBytesMax)
             throws CorruptRecordException {
-        return decode(buffer, at, recordsSection(buffer, at, decompressedBytesMax), true);
-    }
-
-    /** The records section as plain bytes: a view for codec none, else the bounded decompression. */
-    private static ByteBuffer recordsSection(ByteBuffer buffer, int at, int decompressedBytesMax)
-            throws CorruptRecordException {
-        CompressionType compression = checkedCompression(buffer, at);
-        int size = sizeInBytes(buffer, at);
-        ByteBuffer stored = buffer.slice(at + RECORDS_OFFSET, size - RECORDS_OFFSET);
-        if (compression == CompressionType.NONE) {
-            return stored;
+        RecordCursor cursor = new RecordCursor(decompressedBytesMax).resetOverCheckedBatch(buffer, at);
+        List<Record> records = new ArrayList<>(Math.min(Math.max(recordCount(buffer, at), 0), 1024));
+        while (cursor.next()) {
+            records.add(cursor.toRecord());
         }
-        if (decompressedBytesMax < 0) {
-            throw new IllegalArgumentException("decompressedBytesMax " + decompressedBytesMax + " is negative");
-        }
-        return CompressionCodec.of(compression).decompress(stored, decompressedBytesMax);
-    }
-
-    private static List<Record> decode(ByteBuffer buffer, int at, ByteBuffer section, boolean keep)
-            throws CorruptRecordException {
-        int count = recordCount(buffer, at);
-        long baseOffset = baseOffset(buffer, at);
-        long baseTimestamp = baseTimestamp(buffer, at);
-        String where = compression(buffer, at) == CompressionType.NONE ? "" : " decompressed";
-        if (count < 0) {
-            throw new CorruptRecordException("Record count " + count + " is negative");
-        }
-        if ((long) count * RECORD_BYTES_MIN > section.remaining()) {
-            throw new CorruptRecordException("Record count " + count + " cannot fit in " + section.remaining()
-                    + where + " bytes of records");
-        }
-        ByteBuffer in = section.asReadOnlyBuffer();
-        List<Record> out = keep ? new ArrayList<>(Math.min(count, 1024)) : Collections.emptyList();
-        for (int i = 0; i < count; i++) {
-            int length = Varint.readInt(in);
-            if (length < RECORD_BYTES_MIN - 1 || length > in.remaining()) {
-                throw new CorruptRecordException("Record " + i + " has length " + length + " with "
-                        + in.remaining() + where + " bytes left in the batch");
-            }
-            int recordEnd = in.position() + length;
-            ByteBuffer record = in.slice(in.position(), length);
-            in.position(recordEnd);
-            record.get(); // attributes, unused
-            long timestampDelta = Varint.readLong(record);
-            int offsetDelta = Varint.readInt(record);
-            if (offsetDelta != i) {
-                throw new CorruptRecordException("Record " + i + " has offset delta " + offsetDelta
-                        + ", expected " + i);
-            }
-            Optional<ByteBuffer> key = readBytes(record, "key");
-            Optional<ByteBuffer> value = readBytes(record, "value");
-            int headerCount = Varint.readInt(record);
-            if (headerCount < 0 || headerCount > record.remaining() / 2) {
-                throw new CorruptRecordException("Record " + i + " claims " + headerCount + " headers in "
-                        + record.remaining() + " bytes");
-            }
-            List<Header> headers = headerCount == 0 || !keep ? List.of() : new ArrayList<>(headerCount);
-            for (int h = 0; h < headerCount; h++) {
-                Optional<ByteBuffer> headerKey = readBytes(record, "header key");
-                if (headerKey.isEmpty()) {
-                    throw new CorruptRecordException("Record " + i + " has a header with a null key");
-                }
-                Optional<ByteBuffer> headerValue = readBytes(record, "header value");
-                if (keep) {
-                    headers.add(Header.decoded(StandardCharsets.UTF_8.decode(headerKey.get()).toString(),
-                            headerValue.map(RecordBatch::bytes).orElse(null)));
-                }
-            }
-            if (record.hasRemaining()) {
-                throw new CorruptRecordException("Record " + i + " has " + record.remaining() + " bytes left over");
-            }
-            if (keep) {
-                out.add(new Record(baseOffset + offsetDelta, baseTimestamp + timestampDelta, key, value,
-                        headers.isEmpty() ? List.of() : Collections.unmodifiableList(headers)));
-            }
-        }
-        if (in.hasRemaining()) {
-            throw new CorruptRecordException(in.remaining() + where + " bytes follow the last of " + count + " records");
-        }
-        int lastOffsetDelta = lastOffsetDelta(buffer, at);
-        if (count > 0 && lastOffsetDelta != count - 1) {
-            throw new CorruptRecordException("Record " + (count - 1) + " has offset delta " + (count - 1)
-                    + ", but the header's last offset delta is " + lastOffsetDelta);
-        }
-        return out;
-    }
-
-    private static Optional<ByteBuffer> readBytes(ByteBuffer record, String what) throws CorruptRecordException {
-        int length = Varint.readInt(record);
-        if (length == -1) {
-            return Optional.empty();
-        }
-        if (length < 0 || length > record.remaining()) {
-            throw new CorruptRecordException("Record " + what + " length " + length + " with "
-                    + record.remaining() + " bytes left in the record");
-        }
-        ByteBuffer bytes = record.slice(record.position(), length);
-        record.position(record.position() + length);
-        return Optional.of(bytes);
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] copy = new byte[buffer.remaining()];
-        buffer.duplicate().get(copy);
-        return copy;
+        return records;
     }
 
     /**

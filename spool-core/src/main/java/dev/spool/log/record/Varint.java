@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 /**
  * Zig-zag variable-length integers as Kafka's record format uses them (the protobuf encoding):
  * 7 bits a byte, least significant group first, high bit set on every byte but the last.
- * Decoding is bounded: a varint longer than 5 (int) or 10 (long) bytes is corrupt.
+ * Decoding is {@link RecordCursor}'s, bounded: a varint longer than 5 (int) or 10 (long) bytes is corrupt.
  */
 final class Varint {
     private Varint() {
@@ -47,45 +47,5 @@ final class Varint {
             v >>>= 7;
         }
         out.put((byte) v);
-    }
-
-    static int readInt(ByteBuffer in) throws CorruptRecordException {
-        int raw = 0;
-        int shift = 0;
-        while (true) {
-            if (!in.hasRemaining()) {
-                throw new CorruptRecordException("Varint runs past the end of the record");
-            }
-            byte b = in.get();
-            raw |= (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                break;
-            }
-            shift += 7;
-            if (shift > 28) {
-                throw new CorruptRecordException("Varint is longer than 5 bytes");
-            }
-        }
-        return (raw >>> 1) ^ -(raw & 1);
-    }
-
-    static long readLong(ByteBuffer in) throws CorruptRecordException {
-        long raw = 0;
-        int shift = 0;
-        while (true) {
-            if (!in.hasRemaining()) {
-                throw new CorruptRecordException("Varlong runs past the end of the record");
-            }
-            byte b = in.get();
-            raw |= (long) (b & 0x7F) << shift;
-            if ((b & 0x80) == 0) {
-                break;
-            }
-            shift += 7;
-            if (shift > 63) {
-                throw new CorruptRecordException("Varlong is longer than 10 bytes");
-            }
-        }
-        return (raw >>> 1) ^ -(raw & 1);
     }
 }

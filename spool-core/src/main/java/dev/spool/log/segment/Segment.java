@@ -303,7 +303,12 @@ public final class Segment implements Closeable {
      * before {@code startOffset}. Safe from any thread.
      */
     public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
-        return reads.read(startOffset, maxBytes);
+        return reads.read(startOffset, maxBytes, Long.MAX_VALUE);
+    }
+
+    /** As {@link #read(long, int)}, stopping before any batch that starts at or after {@code endOffset}. */
+    public ByteBuffer read(long startOffset, int maxBytes, long endOffset) throws IOException {
+        return reads.read(startOffset, maxBytes, endOffset);
     }
 
     /**
@@ -327,7 +332,12 @@ public final class Segment implements Closeable {
      * it against the batch limit. Safe from any thread.
      */
     public ByteBuffer read(long startOffset, ByteBuffer into) throws IOException {
-        return reads.read(startOffset, into);
+        return reads.read(startOffset, into, Long.MAX_VALUE);
+    }
+
+    /** As {@link #read(long, ByteBuffer)}, stopping before any batch that starts at or after {@code endOffset}. */
+    public ByteBuffer read(long startOffset, ByteBuffer into, long endOffset) throws IOException {
+        return reads.read(startOffset, into, endOffset);
     }
 
     /**

@@ -34,8 +34,8 @@ final class SegmentReads {
         this.segment = segment;
     }
 
-    /** A batch found by its header: where it is and the base offset its header gave. */
-    record Located(int position, long baseOffset) {
+    /** A batch found by its header: where it is, and the base offset and size its header gave. */
+    record Located(int position, long baseOffset, int sizeBytes) {
     }
 
     private BatchCursor cursor(int position, int size) throws IOException {
@@ -79,7 +79,7 @@ final class SegmentReads {
                 continue;
             }
             if (last >= offset) {
-                return new Located((int) cursor.position(), base);
+                return new Located((int) cursor.position(), base, cursor.sizeBytes());
             }
             atEntry = false;
             expected = last + 1;
@@ -141,8 +141,8 @@ final class SegmentReads {
         return RecordBatch.sizeInBytes(bytes, 0);
     }
 
-    /** See {@link Segment#read(long, int)}. */
-    ByteBuffer read(long startOffset, int maxBytes) throws IOException {
+    /** See {@link Segment#read(long, int, long)}. */
+    ByteBuffer read(long startOffset, int maxBytes, long endOffset) throws IOException {
         int size = segment.sizeBytes(); // a snapshot: bytes beyond it may be mid-write
         Located found = locate(startOffset, size);
         if (found == null) {
@@ -161,19 +161,22 @@ final class SegmentReads {
             segment.storageFile().readFully(whole, (long) position + want);
             return whole.flip();
         }
-        int end = wholeBatchesEnd(bytes, want);
+        int end = wholeBatchesEnd(bytes, want, endOffset);
         bytes.position(0).limit(end);
         return bytes.slice();
     }
 
-    /** See {@link Segment#read(long, ByteBuffer)}. */
-    ByteBuffer read(long startOffset, ByteBuffer into) throws IOException {
+    /** See {@link Segment#read(long, ByteBuffer, long)}. */
+    ByteBuffer read(long startOffset, ByteBuffer into, long endOffset) throws IOException {
         int size = segment.sizeBytes(); // a snapshot: bytes beyond it may be mid-write
         Located found = locate(startOffset, size);
         if (found == null) {
             return ByteBuffer.allocate(0);
         }
         int position = found.position;
+        if (found.sizeBytes > into.remaining()) { // before reading: a caller that retries larger copies nothing twice
+            throw tooSmall(into.remaining(), found.sizeBytes, position);
+        }
         int start = into.position();
         int want = Math.min(into.remaining(), size - position);
         segment.storageFile().readFully(into.slice(start, want), position);
@@ -181,13 +184,16 @@ final class SegmentReads {
         if (want >= RecordBatch.HEADER_BYTES) { // else too small a buffer: the caller reports it
             checkFirstBatch(view, found, size, startOffset);
         }
-        int end = wholeBatchesEnd(view, want);
+        int end = wholeBatchesEnd(view, want, endOffset);
         if (end == 0) {
-            throw new IllegalArgumentException("A read buffer of " + want + " bytes cannot hold the batch of "
-                    + RecordBatch.sizeInBytes(view, 0) + " bytes at position " + position + " of "
-                    + segment.logPath());
+            throw tooSmall(want, RecordBatch.sizeInBytes(view, 0), position);
         }
         return view.limit(end);
+    }
+
+    private IllegalArgumentException tooSmall(int bufferBytes, int batchBytes, int position) {
+        return new IllegalArgumentException("A read buffer of " + bufferBytes + " bytes cannot hold the batch of "
+                + batchBytes + " bytes at position " + position + " of " + segment.logPath());
     }
 
     /**
@@ -196,16 +202,19 @@ final class SegmentReads {
      * (zeros, or damage a clean shutdown did not scan) or whose base offset does not follow the
      * batch before it ends the run there. So a read never returns bytes that are not a batch or
      * offsets that are not dense, and never walks backwards or in place on a negative length; the
-     * next read starts at that batch and {@link #locate} reports the damage. This trims bytes
-     * already in memory; it reads nothing, so it is not a walk of the file.
+     * next read starts at that batch and {@link #locate} reports the damage. The run also ends
+     * before a batch that starts at or after {@code endOffset}: the log end the reader reports,
+     * which batches written since it took that end may pass (trimmed here, in the same walk). This
+     * trims bytes already in memory; it reads nothing, so it is not a walk of the file.
      */
-    private static int wholeBatchesEnd(ByteBuffer bytes, int want) {
+    private static int wholeBatchesEnd(ByteBuffer bytes, int want, long endOffset) {
         int end = 0;
         long next = 0;
         while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
             int batchBytes = RecordBatch.sizeInBytes(bytes, end);
+            long base = RecordBatch.baseOffset(bytes, end);
             if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want
-                    || (end > 0 && RecordBatch.baseOffset(bytes, end) != next)) {
+                    || (end > 0 && (base != next || base >= endOffset))) {
                 break;
             }
             next = RecordBatch.lastOffset(bytes, end) + 1;
@@ -293,7 +302,7 @@ final class SegmentReads {
         }
         long indexed = index.timestampAt(n - 1);
         long offset = index.offsetAt(n - 1);
-        ByteBuffer batch = read(offset, RecordBatch.HEADER_BYTES);
+        ByteBuffer batch = read(offset, RecordBatch.HEADER_BYTES, Long.MAX_VALUE);
         if (!batch.hasRemaining()) {
             SegmentLog.LOG.warn("Time index of {} names offset {}, which the segment does not hold; reading the "
                     + "batches' own timestamps", segment.logPath(), offset);
@@ -321,7 +330,7 @@ final class SegmentReads {
         long max = -1L;
         long offset = segment.baseOffset();
         while (true) {
-            ByteBuffer batches = read(offset, TIMESTAMP_SCAN_BYTES);
+            ByteBuffer batches = read(offset, TIMESTAMP_SCAN_BYTES, Long.MAX_VALUE);
             if (!batches.hasRemaining()) {
                 return max;
             }

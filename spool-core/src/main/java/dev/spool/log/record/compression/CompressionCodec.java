@@ -26,7 +26,7 @@ import java.nio.ByteBuffer;
  * <p>Thread-safety: {@link #compress} reuses per-instance state (deflater, zstd context, scratch
  * arrays, all freed when the instance becomes unreachable) and is confined to one thread, like the
  * builder that owns the instance;
- * {@link #decompress} uses only local state and is safe from any thread.
+ * {@link #decompress} uses only local state (and the caller's {@code reuse} array) and is safe from any thread.
  */
 public interface CompressionCodec {
 
@@ -50,7 +50,18 @@ public interface CompressionCodec {
      * @throws CorruptRecordException when the input is truncated or not valid for this codec, or
      *                                claims or expands to more than {@code decompressedBytesMax} bytes
      */
-    ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax) throws CorruptRecordException;
+    default ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax) throws CorruptRecordException {
+        return decompress(source, decompressedBytesMax, null);
+    }
+
+    /**
+     * As {@link #decompress(ByteBuffer, int)}, writing into {@code reuse} when it is given and no
+     * larger than {@code decompressedBytesMax} (its old content is overwritten): the result is a
+     * buffer over {@code reuse}, or over a new, larger array when the output did not fit, which the
+     * caller keeps for its next call. So a reader that decompresses batch after batch allocates only
+     * when a batch is larger than any before it.
+     */
+    ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax, byte[] reuse) throws CorruptRecordException;
 
     /** A codec of {@code type} at its default level (Kafka's default for that codec). */
     static CompressionCodec of(CompressionType type) {

@@ -21,13 +21,19 @@ final class DecompressedBytes {
     private byte[] bytes;
     private int size;
 
-    DecompressedBytes(CompressionType type, int compressedBytes, int bytesMax) {
+    /**
+     * Output starting in {@code reuse} when it is given and within the limit (then it is
+     * overwritten), else in a new array sized by the guess.
+     */
+    DecompressedBytes(CompressionType type, int compressedBytes, int bytesMax, byte[] reuse) {
         if (bytesMax < 0) {
             throw new IllegalArgumentException("decompressedBytesMax " + bytesMax + " is negative");
         }
         this.type = type;
         this.bytesMax = bytesMax;
-        this.bytes = new byte[(int) Math.min(bytesMax, Math.max(CAPACITY_MIN, (long) compressedBytes * EXPANSION_GUESS))];
+        // An array past the limit is never used: reads fill the array, and the limit is checked where it is full.
+        this.bytes = reuse != null && reuse.length > 0 && reuse.length <= bytesMax ? reuse
+                : new byte[(int) Math.min(bytesMax, Math.max(CAPACITY_MIN, (long) compressedBytes * EXPANSION_GUESS))];
     }
 
     int size() {

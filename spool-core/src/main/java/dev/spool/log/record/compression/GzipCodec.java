@@ -77,9 +77,10 @@ final class GzipCodec implements CompressionCodec {
     }
 
     @Override
-    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax) throws CorruptRecordException {
+    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax, byte[] reuse)
+            throws CorruptRecordException {
         ArrayRegion in = ArrayRegion.of(source);
-        DecompressedBytes out = new DecompressedBytes(CompressionType.GZIP, in.length(), decompressedBytesMax);
+        DecompressedBytes out = new DecompressedBytes(CompressionType.GZIP, in.length(), decompressedBytesMax, reuse);
         try (GZIPInputStream gzip = new GZIPInputStream(in.stream(), 8192)) {
             out.readFully(gzip);
         } catch (CorruptRecordException e) {

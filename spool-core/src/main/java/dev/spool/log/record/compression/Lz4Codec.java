@@ -119,11 +119,12 @@ final class Lz4Codec implements CompressionCodec {
     }
 
     @Override
-    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax) throws CorruptRecordException {
+    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax, byte[] reuse)
+            throws CorruptRecordException {
         ArrayRegion in = ArrayRegion.of(source);
         byte[] bytes = in.array();
         int end = in.end();
-        DecompressedBytes out = new DecompressedBytes(CompressionType.LZ4, in.length(), decompressedBytesMax);
+        DecompressedBytes out = new DecompressedBytes(CompressionType.LZ4, in.length(), decompressedBytesMax, reuse);
         FrameHeader header = readFrameHeader(in, decompressedBytesMax, out);
         int at = readBlocks(in, in.offset() + header.bytes(), header, out);
         if (header.contentChecksum()) {

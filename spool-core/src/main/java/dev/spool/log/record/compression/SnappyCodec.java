@@ -80,9 +80,10 @@ final class SnappyCodec implements CompressionCodec {
     }
 
     @Override
-    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax) throws CorruptRecordException {
+    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax, byte[] reuse)
+            throws CorruptRecordException {
         ArrayRegion in = ArrayRegion.of(source);
-        DecompressedBytes out = new DecompressedBytes(CompressionType.SNAPPY, in.length(), decompressedBytesMax);
+        DecompressedBytes out = new DecompressedBytes(CompressionType.SNAPPY, in.length(), decompressedBytesMax, reuse);
         if (!hasHeaderAt(in, in.offset())) {
             // No stream header: one raw snappy block, as SnappyInputStream falls back to.
             decompressChunk(in.array(), in.offset(), in.length(), out, "raw block");

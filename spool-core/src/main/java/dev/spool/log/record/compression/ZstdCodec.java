@@ -75,9 +75,10 @@ final class ZstdCodec implements CompressionCodec {
     }
 
     @Override
-    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax) throws CorruptRecordException {
+    public ByteBuffer decompress(ByteBuffer source, int decompressedBytesMax, byte[] reuse)
+            throws CorruptRecordException {
         ArrayRegion in = ArrayRegion.of(source);
-        DecompressedBytes out = new DecompressedBytes(CompressionType.ZSTD, in.length(), decompressedBytesMax);
+        DecompressedBytes out = new DecompressedBytes(CompressionType.ZSTD, in.length(), decompressedBytesMax, reuse);
         long declared = in.length() == 0 ? 0 : Zstd.getFrameContentSize(in.array(), in.offset(), in.length());
         if (declared != CONTENT_SIZE_UNKNOWN && declared > decompressedBytesMax) {
             throw out.claimsTooMuch(declared);
