@@ -68,34 +68,26 @@ public record EndTransactionMarker(boolean commit, int coordinatorEpoch) {
         if (end > buffer.limit() || RecordBatch.recordCount(buffer, at) < 1) {
             throw new CorruptRecordException("Control batch at offset " + baseOffset + " holds no whole record");
         }
-        ByteBuffer record = buffer.duplicate().limit(end).position(at + RecordBatch.HEADER_BYTES);
-        try {
-            Varint.readInt(record); // length
-            record.get(); // attributes
-            Varint.readLong(record); // timestamp delta
-            Varint.readInt(record); // offset delta
-            int keyBytes = Varint.readInt(record);
-            if (keyBytes < KEY_BYTES) {
-                throw new CorruptRecordException("Control record at offset " + baseOffset + " has a key of "
-                        + keyBytes + " bytes, expected at least " + KEY_BYTES);
-            }
-            short keyVersion = record.getShort();
-            short type = record.getShort();
-            record.position(record.position() + keyBytes - KEY_BYTES);
-            if (type != ABORT && type != COMMIT) {
-                return Optional.empty();
-            }
-            int valueBytes = Varint.readInt(record);
-            if (keyVersion < 0 || valueBytes < VALUE_BYTES) {
-                throw new CorruptRecordException("Transaction marker at offset " + baseOffset + " has key version "
-                        + keyVersion + " and a value of " + valueBytes + " bytes, expected version >= 0 and at least "
-                        + VALUE_BYTES + " bytes");
-            }
-            record.getShort(); // value version
-            return Optional.of(new EndTransactionMarker(type == COMMIT, record.getInt()));
-        } catch (java.nio.BufferUnderflowException e) {
-            throw new CorruptRecordException("Control record at offset " + baseOffset + " is cut short at byte "
-                    + (end - at) + " of its batch");
+        RecordCursor cursor = new RecordCursor().reset(buffer.duplicate().limit(end).position(at));
+        if (!cursor.next()) {
+            throw new CorruptRecordException("Control batch at offset " + baseOffset + " holds no whole record");
         }
+        ByteBuffer key = cursor.hasKey() ? cursor.key() : null;
+        if (key == null || key.remaining() < KEY_BYTES) {
+            throw new CorruptRecordException("Control record at offset " + baseOffset + " has a key of "
+                    + (key == null ? "null" : key.remaining() + " bytes") + ", expected at least " + KEY_BYTES);
+        }
+        short keyVersion = key.getShort(key.position());
+        short type = key.getShort(key.position() + 2);
+        if (type != ABORT && type != COMMIT) {
+            return Optional.empty();
+        }
+        ByteBuffer value = cursor.hasValue() ? cursor.value() : null;
+        if (keyVersion < 0 || value == null || value.remaining() < VALUE_BYTES) {
+            throw new CorruptRecordException("Transaction marker at offset " + baseOffset + " has key version "
+                    + keyVersion + " and a value of " + (value == null ? "null" : value.remaining() + " bytes")
+                    + ", expected version >= 0 and at least " + VALUE_BYTES + " bytes");
+        }
+        return Optional.of(new EndTransactionMarker(type == COMMIT, value.getInt(value.position() + 2)));
     }
 }

@@ -48,17 +48,23 @@ class EndTransactionMarkerTest {
         ByteBuffer leaderChange = new EndTransactionMarker(true, 1).encode(PRODUCER_ID, EPOCH, TIMESTAMP);
         int typeAt = RecordBatch.HEADER_BYTES + 1 + 1 + 1 + 1 + 1 + 2; // record length .. key length, key version
         leaderChange.putShort(typeAt, (short) 2);
+        leaderChange.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(leaderChange, 0));
         assertThat(EndTransactionMarker.read(leaderChange, 0)).isEqualTo(Optional.empty());
     }
 
     @Test
-    void aMarkerCutShortOrWithAShortKeyIsCorrupt() {
-        ByteBuffer marker = new EndTransactionMarker(true, 1).encode(PRODUCER_ID, EPOCH, TIMESTAMP);
-        int keyLengthAt = RecordBatch.HEADER_BYTES + 1 + 1 + 1 + 1;
-        ByteBuffer shortKey = ByteBuffer.allocate(marker.capacity()).put(marker.duplicate()).clear();
-        shortKey.put(keyLengthAt, (byte) 2); // zig-zag 1: a 1-byte key
-        assertThatThrownBy(() -> EndTransactionMarker.read(shortKey, 0))
+    void aMarkerCutShortOrWithAShortKeyIsCorrupt() throws Exception {
+        BatchBuilder builder = new BatchBuilder(1 << 10);
+        builder.tryAppend(TIMESTAMP, new byte[] {0}, new byte[] {0, 0, 0, 0, 0, 1});
+        ByteBuffer shortKey = builder.build();
+        int at = shortKey.position();
+        shortKey.putShort(at + RecordBatch.ATTRIBUTES_OFFSET,
+                (short) (shortKey.getShort(at + RecordBatch.ATTRIBUTES_OFFSET) | RecordBatch.CONTROL_MASK));
+        shortKey.putInt(at + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(shortKey, at));
+        assertThatThrownBy(() -> EndTransactionMarker.read(shortKey, at))
                 .isInstanceOf(CorruptRecordException.class).hasMessageContaining("key of 1 bytes");
+
+        ByteBuffer marker = new EndTransactionMarker(true, 1).encode(PRODUCER_ID, EPOCH, TIMESTAMP);
         ByteBuffer cut = marker.duplicate().limit(marker.limit() - 3);
         assertThatThrownBy(() -> EndTransactionMarker.read(cut, 0))
                 .isInstanceOf(CorruptRecordException.class).hasMessageContaining("no whole record");
