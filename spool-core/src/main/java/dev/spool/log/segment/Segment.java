@@ -262,29 +262,49 @@ public final class Segment implements Closeable {
      * Writer thread only.
      */
     public void append(ByteBuffer[] buffers, int count, long lastOffset, long nowMs) throws IOException {
-        int start = sizeBytes;
-        if (start == 0 && firstAppendMs == Long.MIN_VALUE) {
-            firstAppendMs = nowMs;
+        if (count == 1) {
+            append(buffers[0], lastOffset, nowMs);
+            return;
         }
         long length = 0;
         for (int i = 0; i < count; i++) {
             length += buffers[i].remaining();
         }
-        if (start + length > Integer.MAX_VALUE) {
-            throw new IllegalStateException("Segment " + logPath() + " cannot grow past 2 GiB");
-        }
+        int start = startAppend(length, nowMs);
         int position = start;
         for (int i = 0; i < count; i++) {
             indexes.onAppend(buffers[i], position);
             position += buffers[i].remaining();
         }
-        if (count == 1) {
-            file().write(buffers[0], start);
-        } else {
-            ByteBuffer[] sources = count == buffers.length ? buffers : java.util.Arrays.copyOf(buffers, count);
-            file().write(sources, start);
+        ByteBuffer[] sources = count == buffers.length ? buffers : java.util.Arrays.copyOf(buffers, count);
+        file().write(sources, start);
+        finishAppend(position, lastOffset);
+    }
+
+    /** As {@link #append(ByteBuffer[], int, long, long)}, for the batches of one buffer. */
+    public void append(ByteBuffer batches, long lastOffset, long nowMs) throws IOException {
+        int start = startAppend(batches.remaining(), nowMs);
+        int end = start + batches.remaining();
+        indexes.onAppend(batches, start);
+        file().write(batches, start);
+        finishAppend(end, lastOffset);
+    }
+
+    /** Checks that {@code length} more bytes fit; returns where they go. */
+    private int startAppend(long length, long nowMs) {
+        int start = sizeBytes;
+        if (start == 0 && firstAppendMs == Long.MIN_VALUE) {
+            firstAppendMs = nowMs;
         }
-        sizeBytes = (int) (start + length);
+        if (start + length > Integer.MAX_VALUE) {
+            throw new IllegalStateException("Segment " + logPath() + " cannot grow past 2 GiB");
+        }
+        return start;
+    }
+
+    /** Publishes the bytes written up to {@code end} (readers may see them from now on). */
+    private void finishAppend(int end, long lastOffset) throws IOException {
+        sizeBytes = end;
         nextOffset = lastOffset + 1;
         chain.spillIfDue();
     }

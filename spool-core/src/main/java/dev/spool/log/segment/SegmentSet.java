@@ -184,6 +184,16 @@ public final class SegmentSet {
         logEndOffset = lastOffset + 1;
     }
 
+    /** As {@link #append(Segment, ByteBuffer[], int, long, long)}, for one buffer. */
+    public void append(Segment segment, ByteBuffer batches, long lastOffset, long nowMs) throws IOException {
+        try {
+            segment.append(batches, lastOffset, nowMs);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        logEndOffset = lastOffset + 1;
+    }
+
     /**
      * Seals the active segment and starts a new one at the log end, anchored at {@code chainAnchor}
      * (null when the log keeps no chain); the old one is flushed by the flush executor. Writer lock
