@@ -232,8 +232,10 @@ public final class AppendPipeline {
                 beforeWrite.run();
                 segments.ensureWritable();
                 long now = clockMs.getAsLong();
-                Segment segment = sequencer.placeOne(append, logConfig.get(), now);
-                segments.append(segment, append.batches, append.placement().lastOffset(), now);
+                LogConfig current = logConfig.get();
+                Segment segment = sequencer.placeOne(append, current, now);
+                segments.append(segment, append.batches, append.placement().lastOffset(), now,
+                        current.segmentBytes());
             } catch (IOException | RuntimeException e) {
                 Throwable failure = e instanceof IOException io ? segments.fail(io) : e;
                 release(append);
@@ -383,7 +385,8 @@ public final class AppendPipeline {
         long now = clockMs.getAsLong();
         for (int i = 0; i < group.size(); ) {
             Sequencer.Run run = sequencer.place(group, i, current, now);
-            segments.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), now);
+            segments.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), now,
+                    current.segmentBytes());
             for (int k = 0; k < run.count(); k++) {
                 group.get(run.from() + k).placed(run.placements()[k]);
             }
