@@ -46,6 +46,9 @@ public final class BatchClassifier {
     /** A sector: the unit a disk writes whole or not at all, as far as a torn write can tell. */
     static final int SECTOR_BYTES = 512;
 
+    /** How {@link #header} names zeros to the end of the file: space allocated ahead and never written. */
+    public static final String ALLOCATED_NEVER_WRITTEN = "space allocated, never written";
+
     private BatchClassifier() {
     }
 
@@ -108,7 +111,7 @@ public final class BatchClassifier {
         }
         int length = RecordBatch.batchLength(bytes, at);
         if (length == 0 && zeroTail.zerosToEnd(0)) {
-            return torn(remaining + " zero bytes at the end (space allocated, never written)");
+            return torn(remaining + " zero bytes at the end (" + ALLOCATED_NEVER_WRITTEN + ")");
         }
         if (length == 0 && allZero(bytes, at, at + (int) Math.min(remaining, RecordBatch.HEADER_BYTES))) {
             return new Verdict(Kind.HOLE, "a zero-filled batch header with data after it (pages written back out of "
