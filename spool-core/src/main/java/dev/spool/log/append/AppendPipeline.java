@@ -10,6 +10,7 @@ import dev.spool.log.segment.SegmentSet;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,8 +47,9 @@ import java.util.function.Supplier;
  *
  * <p>Who is the writer: a synchronous {@link dev.spool.log.Log#append} that finds the lock free and
  * the queue empty writes its append in line, a group of one, and acknowledges it without a queue
- * node or a future (the common single-writer path: one lock, one budget CAS, the write); one that
- * finds appends queued drains them itself; otherwise a drain task runs on the log's I/O executor. {@code appendAsync} never does I/O on the caller's thread.
+ * node or a future (the common single-writer path: one lock, a look at the budget, the write);
+ * one that finds appends queued drains them itself; otherwise a drain task runs on the log's I/O
+ * executor. {@code appendAsync} never does I/O on the caller's thread.
  *
  * <p>Failure: a failed write or fsync fails every append of its group with that error and fails
  * the log (it refuses writes until reopened or recovered); the fsync is never retried. Before
@@ -63,6 +65,8 @@ public final class AppendPipeline {
     private final Executor ioExecutor;
     private final WriteConfig config;
     private final ReentrantLock writerLock = new ReentrantLock();
+    /** The one buffer of an in-line append, reused; guarded by the writer lock. */
+    private final ByteBuffer[] inline = new ByteBuffer[1];
     /** Acknowledgements to run once the writer lock is released; guarded by it. */
     private final List<Runnable> afterUnlock = new ArrayList<>();
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
@@ -202,7 +206,7 @@ public final class AppendPipeline {
         if (queue.isEmpty() && writerLock.tryLock()) {
             // Queue empty under the lock: every append queued before this one is written, so
             // writing this one now keeps the order.
-            if (queue.isEmpty() && inFlightBytes.tryAcquire(permits(append))) {
+            if (queue.isEmpty() && admittedInline(append)) {
                 return writeInline(append);
             }
             unlockWriter();
@@ -221,7 +225,20 @@ public final class AppendPipeline {
     }
 
     /**
-     * The in-line path (writer lock held, budget taken): writes {@code append} as a group of one,
+     * Whether the budget admits {@code append} on the in-line path. A relaxed append is written
+     * and acknowledged before the call returns, holding no memory of the log's meanwhile, so it
+     * only needs the room to be there; a strict one waits for an fsync after the lock is released,
+     * so it takes its bytes as a queued append does.
+     */
+    private boolean admittedInline(PendingAppend append) {
+        if (append.durability != Durability.STRICT) {
+            return inFlightBytes.availablePermits() >= permits(append);
+        }
+        return inFlightBytes.tryAcquire(permits(append));
+    }
+
+    /**
+     * The in-line path (writer lock held, budget admitted): writes {@code append} as a group of one,
      * releases the lock, then acknowledges it; a strict append, or one that makes the flush policy
      * due, waits for a shared fsync as a queued one would.
      */
@@ -234,11 +251,17 @@ public final class AppendPipeline {
                 long now = clockMs.getAsLong();
                 LogConfig current = logConfig.get();
                 Segment segment = sequencer.placeOne(append, current, now);
-                segments.append(segment, append.batches, append.placement().lastOffset(), now,
-                        current.segmentBytes());
+                inline[0] = append.batches;
+                try {
+                    segments.append(segment, inline, 1, append.placement().lastOffset(), now, current.segmentBytes());
+                } finally {
+                    inline[0] = null; // the caller's buffer is theirs again
+                }
             } catch (IOException | RuntimeException e) {
                 Throwable failure = e instanceof IOException io ? segments.fail(io) : e;
-                release(append);
+                if (append.durability == Durability.STRICT) {
+                    release(append);
+                }
                 metrics.failures.increment();
                 throw rethrow(failure);
             }
@@ -248,7 +271,7 @@ public final class AppendPipeline {
             unlockWriter();
         }
         if (append.durability != Durability.STRICT) {
-            AppendResult result = settled(append, false, 0L);
+            AppendResult result = counted(append, false, 0L);
             if (policyFlush) {
                 groupCommit.await(append.placement().lastOffset() + 1, List.of());
             }
@@ -430,6 +453,11 @@ public final class AppendPipeline {
     /** Releases an acknowledged append's budget and counts it; returns its result. */
     private AppendResult settled(PendingAppend append, boolean durable, long fsyncMicros) {
         release(append);
+        return counted(append, durable, fsyncMicros);
+    }
+
+    /** Counts an acknowledged append in the meters; returns its result. */
+    private AppendResult counted(PendingAppend append, boolean durable, long fsyncMicros) {
         metrics.appendedRecords.increment(append.recordCount());
         metrics.appendedBytes.increment(append.sizeBytes);
         metrics.acknowledged(append.durability, System.nanoTime() - append.acceptedNanos);

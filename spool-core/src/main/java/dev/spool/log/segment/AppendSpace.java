@@ -36,8 +36,13 @@ import java.nio.ByteBuffer;
 final class AppendSpace {
     /** Bytes of file space allocated ahead at a time (at most up to the segment size limit). */
     static final int PREALLOCATE_BYTES = 1 << 20;
-    /** Appends up to this size go through the write window; larger ones are written. */
-    static final int MAPPED_APPEND_BYTES_MAX = 16 << 10;
+    /**
+     * Appends up to this size go through the write window; larger ones are written. A window
+     * store costs the copy plus the zero-filling of its space (another copy's worth, in the
+     * allocation) and a page fault per page; a write costs the copy plus a system call of about a
+     * microsecond. Around a page the two meet.
+     */
+    static final int MAPPED_APPEND_BYTES_MAX = 4 << 10;
     /** Zeros for allocating; read-only, shared by every segment. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PREALLOCATE_BYTES).asReadOnlyBuffer();
 

@@ -430,11 +430,7 @@ public final class Segment implements Closeable {
         }
     }
 
-    /**
-     * Forces the file's size if {@link #seal} cut space from it since the last force: for a
-     * segment already flushed whole, whose trim nothing else would force before the recovery
-     * point trusts it unscanned.
-     */
+    /** Forces the file's size if {@link #seal} cut space from it since the last force. */
     public void forceTrim() throws IOException {
         StorageFile f = file;
         if (f != null && space.takeCutSinceForce()) {

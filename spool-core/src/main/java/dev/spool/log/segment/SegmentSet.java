@@ -171,25 +171,13 @@ public final class SegmentSet {
     }
 
     /**
-     * Writes {@code count} buffers at the end of {@code segment} (the active one), whose file may
-     * grow to {@code segmentBytesMax} ahead of them ({@link Segment#append(ByteBuffer[], int, long, long, int)}),
+     * Writes {@code count} buffers at the end of {@code segment}, the active one ({@link Segment#append}),
      * then publishes {@code lastOffset + 1} as the log end. Writer lock held.
      */
     public void append(Segment segment, ByteBuffer[] buffers, int count, long lastOffset, long nowMs,
                        int segmentBytesMax) throws IOException {
         try {
             segment.append(buffers, count, lastOffset, nowMs, segmentBytesMax);
-        } catch (IOException e) {
-            throw fail(e);
-        }
-        logEndOffset = lastOffset + 1;
-    }
-
-    /** As {@link #append(Segment, ByteBuffer[], int, long, long, int)}, for one buffer. */
-    public void append(Segment segment, ByteBuffer batches, long lastOffset, long nowMs, int segmentBytesMax)
-            throws IOException {
-        try {
-            segment.append(batches, lastOffset, nowMs, segmentBytesMax);
         } catch (IOException e) {
             throw fail(e);
         }
@@ -208,11 +196,8 @@ public final class SegmentSet {
         Segment created;
         try {
             old.seal();
-            if (recoveryPoint >= old.nextOffset()) {
-                // Flushed whole before the roll, so the recovery point already trusts it unscanned
-                // and no background flush will force it again: its trim (the space allocated
-                // ahead, cut by seal) must be durable now. Only the size is written.
-                old.forceTrim();
+            if (recoveryPoint >= old.nextOffset()) { // flushed whole: trusted unscanned, and no
+                old.forceTrim();                     // flush of it will come to make its trim durable
             }
             created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
                     clockMs.getAsLong(), chainAnchor);
