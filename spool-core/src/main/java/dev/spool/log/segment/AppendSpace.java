@@ -31,7 +31,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Invariants: the segment's size &lt;= {@code allocatedEnd}, the file's size; the window, when
  * open, ends at or before {@code allocatedEnd}. Not thread-safe: the segment's writer only (readers
- * never touch it).
+ * never touch it), except {@link #takeCutSinceForce}, which any thread forcing the file may call.
  */
 final class AppendSpace {
     /** Bytes of file space allocated ahead at a time (at most up to the segment size limit). */
@@ -49,8 +49,11 @@ final class AppendSpace {
     /** The file's size: the segment's bytes plus the zeros allocated after them. */
     private long allocatedEnd;
     private WriteWindow window;
-    /** Whether the file was cut since it was last forced: the next force must cover its size. */
-    private boolean cutSinceForce;
+    /**
+     * Whether the file was cut since it was last forced: the next force must cover its size.
+     * Volatile: the forces that take it run on the flush and fsync threads, outside the writer lock.
+     */
+    private volatile boolean cutSinceForce;
 
     AppendSpace(long fileSize) {
         this.allocatedEnd = fileSize;
