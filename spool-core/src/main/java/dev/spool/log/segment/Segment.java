@@ -427,6 +427,7 @@ public final class Segment implements Closeable {
         StorageFile f = file;
         if (f != null) {
             f.force(space.takeCutSinceForce()); // a trim changed the size: the force must carry it
+            space.forced();
         }
     }
 
