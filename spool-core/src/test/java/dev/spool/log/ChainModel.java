@@ -36,6 +36,9 @@ final class ChainModel {
                     .getAsLong();
             ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(log));
             for (int at = 0; at + RecordBatch.LOG_OVERHEAD_BYTES <= bytes.limit(); ) {
+                if (RecordBatch.batchLength(bytes, at) == 0) {
+                    break; // an active segment's space allocated ahead: its batches end here
+                }
                 int size = RecordBatch.sizeInBytes(bytes, at);
                 previous = sha256(previous, bytes.array(), at, size);
                 out.add(new Link(RecordBatch.baseOffset(bytes, at), RecordBatch.lastOffset(bytes, at), segmentBase,

@@ -115,6 +115,32 @@ class FullDiskRecoveryTest {
     }
 
     @Test
+    void aFullDiskWhenSpaceIsAllocatedAheadFailsTheAppendAndTheLogRecoversWithNothingLost() throws IOException {
+        Path dir = dataDir.resolve("allocation");
+        try (LogManager manager = LogManager.open(dir, config(LogConfig.defaults()))) {
+            manager.createTopic("t", 1);
+            Log log = manager.log("t", 0);
+            io.setDiskFull(true);
+            assertThatThrownBy(() -> log.append(LogTest.batch(1, "a"))).isInstanceOf(IOException.class)
+                    .hasMessageContaining("No space left on device");
+            assertThat(log.isFailed()).isTrue();
+            assertThat(log.logEndOffset()).isZero();
+
+            io.setDiskFull(false);
+            clock.addAndGet(BACKOFF_MS);
+            assertThat(log.append(LogTest.batch(2, "b")).firstOffset()).isZero();
+            io.setDiskFull(true);
+            assertThat(log.append(LogTest.batch(3, "c")).firstOffset()).as("written into space allocated before")
+                    .isEqualTo(1);
+            io.setDiskFull(false);
+            assertThat(LogTest.values(log.read(0, 1 << 20).batches())).containsExactly("b", "c");
+        }
+        assertThat(java.nio.file.Files.size(dir.resolve("t-0").resolve("00000000000000000000.log")))
+                .as("closed: cut to its last batch's end")
+                .isEqualTo(LogTest.batch(2, "b").remaining() + LogTest.batch(3, "c").remaining());
+    }
+
+    @Test
     void otherFailuresWaitForAnExplicitRecovery() throws IOException {
         try (LogManager manager = LogManager.open(dataDir, config(LogConfig.defaults()))) {
             manager.createTopic("t", 1);

@@ -54,6 +54,9 @@ class FullDiskProduceTest {
                 expected.add("before-" + i);
             }
 
+            // The disk fills: the next write fails, and so does every write that would grow a file
+            // (the log's space allocated ahead would otherwise take a few more records first).
+            io.failWrite(1, 0);
             io.setDiskFull(true);
             ProduceResponseData response = (ProduceResponseData) raw.call(ApiKeys.PRODUCE, (short) 9,
                     ProtocolTest.produce("full", (short) -1, "refused"));

@@ -12,7 +12,7 @@ import java.nio.file.Path;
 /**
  * Spool's {@link Log} with the JMH benchmarks' settings ({@link BenchData#openLog}: Kafka's
  * defaults, 4 MiB batches, rolled segments forced on a background thread). Each batch is encoded
- * with {@link BatchBuilder}; "fsync per batch" is {@code append} then {@link Log#flush()}. Reads go
+ * with a direct {@link BatchBuilder}; "fsync per batch" is {@code append} then {@link Log#flush()}. Reads go
  * into one reused direct buffer ({@code Log.read(offset, into)}), 1 MiB at a time.
  */
 final class SpoolSubject implements Subject {
@@ -21,7 +21,8 @@ final class SpoolSubject implements Subject {
     private final Path dir;
     private final Log log;
     private final Workload workload;
-    private final BatchBuilder builder = new BatchBuilder(BenchData.BATCH_BYTES_MAX);
+    /** Direct: a batch over a page goes to the page cache in one copy (see {@link BatchBuilder#direct}). */
+    private final BatchBuilder builder = BatchBuilder.direct(BenchData.BATCH_BYTES_MAX);
 
     SpoolSubject(Path dir, Workload workload, boolean hashChain) {
         this.dir = dir;

@@ -5,10 +5,12 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.LogConfig;
 import dev.spool.log.WriteConfig;
+import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentSet;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,9 +45,11 @@ import java.util.function.Supplier;
  * sync lock of an fsync round), so a caller's callback never runs inside the writer or an fsync
  * round and may append again at once.
  *
- * <p>Who is the writer: a synchronous {@link dev.spool.log.Log#append} that finds the lock free
- * drains the queue itself (no thread hand-off on the common single-writer path); otherwise a drain
- * task runs on the log's I/O executor. {@code appendAsync} never does I/O on the caller's thread.
+ * <p>Who is the writer: a synchronous {@link dev.spool.log.Log#append} that finds the lock free and
+ * the queue empty writes its append in line, a group of one, and acknowledges it without a queue
+ * node or a future (the common single-writer path: one lock, a look at the budget, the write);
+ * one that finds appends queued drains them itself; otherwise a drain task runs on the log's I/O
+ * executor. {@code appendAsync} never does I/O on the caller's thread.
  *
  * <p>Failure: a failed write or fsync fails every append of its group with that error and fails
  * the log (it refuses writes until reopened or recovered); the fsync is never retried. Before
@@ -61,6 +65,8 @@ public final class AppendPipeline {
     private final Executor ioExecutor;
     private final WriteConfig config;
     private final ReentrantLock writerLock = new ReentrantLock();
+    /** The one buffer of an in-line append, reused; guarded by the writer lock. */
+    private final ByteBuffer[] inline = new ByteBuffer[1];
     /** Acknowledgements to run once the writer lock is released; guarded by it. */
     private final List<Runnable> afterUnlock = new ArrayList<>();
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
@@ -184,13 +190,28 @@ public final class AppendPipeline {
 
     /** Queues {@code append} for the writer; the future completes when it is acknowledged. */
     public CompletableFuture<AppendResult> submit(PendingAppend append) throws IOException {
+        CompletableFuture<AppendResult> future = append.awaitable();
         enqueue(append);
         scheduleDrain();
-        return append.future;
+        return future;
     }
 
-    /** Appends and waits; drains on the caller's thread when no other writer is active. */
+    /**
+     * Appends and waits. When the writer lock is free, nothing is queued and the budget has room
+     * (the common single-writer case), the append is written and acknowledged in line: no queue
+     * node, no future, no hand-off. Otherwise it joins the queue, and the caller drains it itself
+     * when no other writer is active.
+     */
     public AppendResult appendAndWait(PendingAppend append) throws IOException {
+        if (queue.isEmpty() && writerLock.tryLock()) {
+            // Queue empty under the lock: every append queued before this one is written, so
+            // writing this one now keeps the order.
+            if (queue.isEmpty() && admittedInline(append)) {
+                return writeInline(append);
+            }
+            unlockWriter();
+        }
+        CompletableFuture<AppendResult> future = append.awaitable();
         enqueue(append);
         if (writerLock.tryLock()) {
             drainAndUnlock();
@@ -200,8 +221,70 @@ public final class AppendPipeline {
         } else {
             scheduleDrain();
         }
+        return await(future);
+    }
+
+    /**
+     * Whether the budget admits {@code append} on the in-line path. A relaxed append is written
+     * and acknowledged before the call returns, holding no memory of the log's meanwhile, so it
+     * only needs the room to be there; a strict one waits for an fsync after the lock is released,
+     * so it takes its bytes as a queued append does.
+     */
+    private boolean admittedInline(PendingAppend append) {
+        if (append.durability != Durability.STRICT) {
+            return inFlightBytes.availablePermits() >= permits(append);
+        }
+        return inFlightBytes.tryAcquire(permits(append));
+    }
+
+    /**
+     * The in-line path (writer lock held, budget admitted): writes {@code append} as a group of one,
+     * releases the lock, then acknowledges it; a strict append, or one that makes the flush policy
+     * due, waits for a shared fsync as a queued one would.
+     */
+    private AppendResult writeInline(PendingAppend append) throws IOException {
+        boolean policyFlush;
         try {
-            return append.future.get();
+            try {
+                beforeWrite.run();
+                segments.ensureWritable();
+                long now = clockMs.getAsLong();
+                LogConfig current = logConfig.get();
+                Segment segment = sequencer.placeOne(append, current, now);
+                inline[0] = append.batches;
+                try {
+                    segments.append(segment, inline, 1, append.placement().lastOffset(), now, current.segmentBytes());
+                } finally {
+                    inline[0] = null; // the caller's buffer is theirs again
+                }
+            } catch (IOException | RuntimeException e) {
+                Throwable failure = e instanceof IOException io ? segments.fail(io) : e;
+                if (append.durability == Durability.STRICT) {
+                    release(append);
+                }
+                metrics.failures.increment();
+                throw rethrow(failure);
+            }
+            metrics.groupAppends.record(1);
+            policyFlush = flushPolicyDue(append.recordCount(), append.sizeBytes);
+        } finally {
+            unlockWriter();
+        }
+        if (append.durability != Durability.STRICT) {
+            AppendResult result = counted(append, false, 0L);
+            if (policyFlush) {
+                groupCommit.await(append.placement().lastOffset() + 1, List.of());
+            }
+            return result;
+        }
+        CompletableFuture<AppendResult> future = append.awaitable();
+        groupCommit.await(append.placement().lastOffset() + 1, List.of(append));
+        return await(future);
+    }
+
+    private AppendResult await(CompletableFuture<AppendResult> future) throws IOException {
+        try {
+            return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("Interrupted waiting for an append to " + segments.dir());
@@ -223,8 +306,13 @@ public final class AppendPipeline {
         return new IOException(cause);
     }
 
+    /** The budget an append takes while in flight: its size, at most the whole budget. */
+    private int permits(PendingAppend append) {
+        return (int) Math.min(append.sizeBytes, config.inFlightBytesMax());
+    }
+
     private void enqueue(PendingAppend append) throws IOException {
-        int permits = (int) Math.min(append.sizeBytes, config.inFlightBytesMax());
+        int permits = permits(append);
         boolean admitted;
         if (config.whenFull() == WriteConfig.WhenFull.FAIL) {
             admitted = inFlightBytes.tryAcquire(permits);
@@ -300,7 +388,11 @@ public final class AppendPipeline {
             return () -> group.forEach(append -> failAppend(append, failure, true));
         }
         metrics.groupAppends.record(group.size());
-        boolean policyFlush = flushPolicyDue(group, bytes);
+        long records = 0;
+        for (PendingAppend append : group) {
+            records += append.recordCount();
+        }
+        boolean policyFlush = flushPolicyDue(records, bytes);
         return () -> complete(group, policyFlush);
     }
 
@@ -316,7 +408,8 @@ public final class AppendPipeline {
         long now = clockMs.getAsLong();
         for (int i = 0; i < group.size(); ) {
             Sequencer.Run run = sequencer.place(group, i, current, now);
-            segments.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), now);
+            segments.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), now,
+                    current.segmentBytes());
             for (int k = 0; k < run.count(); k++) {
                 group.get(run.from() + k).placed(run.placements()[k]);
             }
@@ -325,10 +418,8 @@ public final class AppendPipeline {
     }
 
     /** Counts a written group for the flush policy (writer lock held); whether it asks for an fsync now. */
-    private boolean flushPolicyDue(List<PendingAppend> group, long bytes) {
-        for (PendingAppend append : group) {
-            unflushedMessages += append.recordCount();
-        }
+    private boolean flushPolicyDue(long records, long bytes) {
+        unflushedMessages += records;
         unflushedBytes += bytes;
         if ((config.flushMessages() > 0 && unflushedMessages >= config.flushMessages())
                 || (config.flushBytes() > 0 && unflushedBytes >= config.flushBytes())) {
@@ -356,11 +447,21 @@ public final class AppendPipeline {
     }
 
     private void acknowledge(PendingAppend append, boolean durable, long fsyncMicros) {
+        append.awaitable().complete(settled(append, durable, fsyncMicros));
+    }
+
+    /** Releases an acknowledged append's budget and counts it; returns its result. */
+    private AppendResult settled(PendingAppend append, boolean durable, long fsyncMicros) {
         release(append);
+        return counted(append, durable, fsyncMicros);
+    }
+
+    /** Counts an acknowledged append in the meters; returns its result. */
+    private AppendResult counted(PendingAppend append, boolean durable, long fsyncMicros) {
         metrics.appendedRecords.increment(append.recordCount());
         metrics.appendedBytes.increment(append.sizeBytes);
         metrics.acknowledged(append.durability, System.nanoTime() - append.acceptedNanos);
-        append.future.complete(append.result(durable, fsyncMicros));
+        return append.result(durable, fsyncMicros);
     }
 
     /** Fails {@code append}; {@code counted} when the failure is an I/O error the meters count. */
@@ -369,10 +470,10 @@ public final class AppendPipeline {
         if (counted) {
             metrics.failures.increment();
         }
-        append.future.completeExceptionally(failure);
+        append.awaitable().completeExceptionally(failure);
     }
 
     private void release(PendingAppend append) {
-        inFlightBytes.release((int) Math.min(append.sizeBytes, config.inFlightBytesMax()));
+        inFlightBytes.release(permits(append));
     }
 }

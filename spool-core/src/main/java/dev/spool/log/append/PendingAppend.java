@@ -12,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One append between the caller and the writer: what to write, how durable, and, once written,
  * where it landed. Made on the caller's thread after validation; the writer sets its placement
- * once, under the writer lock, before its future can complete.
+ * once, under the writer lock, before its future can complete. Not thread-safe: handed from the
+ * caller to the writer (and the fsync round) through the pipeline's queue and locks.
  */
 public final class PendingAppend {
     final ByteBuffer batches;
@@ -20,7 +21,12 @@ public final class PendingAppend {
     final Durability durability;
     /** Records' offset span minus one (last offset - first offset), worked out on the caller's thread. */
     final long lastOffsetDelta;
-    final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+    /**
+     * Completed when the append is acknowledged; made by {@link #awaitable()} only for an append
+     * that leaves its caller's thread (queued, or waiting for an fsync): one written and
+     * acknowledged in line needs none.
+     */
+    private CompletableFuture<AppendResult> future;
     /** {@link System#nanoTime()} when the append was made: its latency ({@link LogMetrics}) counts from here. */
     final long acceptedNanos = System.nanoTime();
     private Placement placement;
@@ -51,6 +57,19 @@ public final class PendingAppend {
             delta += RecordBatch.lastOffsetDelta(batches, at) + 1;
         }
         return delta;
+    }
+
+    /**
+     * The future this append completes, made on first call; the first call must come before the
+     * append is handed to another thread (the hand-off publishes it).
+     */
+    CompletableFuture<AppendResult> awaitable() {
+        CompletableFuture<AppendResult> f = future;
+        if (f == null) {
+            f = new CompletableFuture<>();
+            future = f;
+        }
+        return f;
     }
 
     void placed(Placement where) {

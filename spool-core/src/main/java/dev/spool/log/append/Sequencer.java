@@ -87,6 +87,21 @@ public final class Sequencer {
     }
 
     /**
+     * Places {@code append} alone, at the log end, rolling first if the active segment cannot take
+     * it (what {@link #place} does for a run of one, without the run's arrays): stamps its offsets,
+     * steps the chain, records the {@link Placement} in it and returns the segment it goes to.
+     */
+    public Segment placeOne(PendingAppend append, LogConfig config, long nowMs) throws IOException {
+        long next = segments.logEndOffset();
+        Segment segment = maybeRoll(append.sizeBytes, next + append.lastOffsetDelta, config, nowMs);
+        int position = segment.sizeBytes();
+        long after = stamp(append.batches, next, hasher == null ? null : segment.chain());
+        append.placed(new Placement(next, after - 1, segment.baseOffset(), position,
+                hasher == null ? Placement.NO_CHAIN : head.clone()));
+        return segment;
+    }
+
+    /**
      * Stamps base offsets from {@code next} into each batch of {@code batches} and steps the chain
      * over each (adding an entry to {@code chain}); returns the offset after the last record.
      */

@@ -175,6 +175,23 @@ final class NioFileIO implements FileIO {
         }
 
         @Override
+        public WriteWindow mapForWrite(long position, int sizeBytes) throws IOException {
+            long size = channel.size();
+            // FileChannel.map would grow a file to cover the region: a sparse hole, whose first
+            // store on a full disk is a SIGBUS. The caller allocates the space with writes first.
+            if (position < 0 || sizeBytes < 0 || position + sizeBytes > size) {
+                throw new IllegalArgumentException("Cannot map [" + position + ", " + (position + sizeBytes)
+                        + ") of " + path + " for writing: the file holds " + size + " bytes");
+            }
+            try {
+                return new MappedWindow(channel.map(FileChannel.MapMode.READ_WRITE, position, sizeBytes), position,
+                        sizeBytes);
+            } catch (IOException e) {
+                throw naming(e, "mapping " + sizeBytes + " bytes at position " + position);
+            }
+        }
+
+        @Override
         public void force(boolean metadata) throws IOException {
             try {
                 channel.force(metadata);

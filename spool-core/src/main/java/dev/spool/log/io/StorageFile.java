@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * One open file, as the engine sees it: positional reads and writes, force, truncate.
+ * One open file, as the engine sees it: positional reads and writes, write windows, force, truncate.
  *
  * <p>Every byte the engine reads or writes goes through this interface (and {@link FileIO}), so
  * tests can put a fault-injecting implementation underneath: an error on the Nth call, a torn
@@ -33,6 +33,24 @@ public interface StorageFile extends Closeable {
      * where the platform allows. Returns the number of bytes written.
      */
     long write(ByteBuffer[] sources, long position) throws IOException;
+
+    /**
+     * A window for storing bytes into {@code [position, position + sizeBytes)} by memory copies
+     * ({@link WriteWindow}): what lets an append of a few hundred bytes cost a copy instead of a
+     * system call. The region must lie within the file's current size, allocated by
+     * {@link #write} first. The production file maps the region ({@code FileChannel.map}); this
+     * default stores through {@link #write(ByteBuffer, long)}, so a test implementation's faults and
+     * crashes apply to the window's stores as to any write. {@link #force} covers both.
+     *
+     * @throws IllegalArgumentException if the region does not lie within the file
+     */
+    default WriteWindow mapForWrite(long position, int sizeBytes) throws IOException {
+        if (position < 0 || sizeBytes < 0 || position + sizeBytes > size()) {
+            throw new IllegalArgumentException("Cannot map [" + position + ", " + (position + sizeBytes) + ") of "
+                    + path() + " for writing: the file holds " + size() + " bytes");
+        }
+        return new WriteWindow.ThroughWrites(this, position, sizeBytes);
+    }
 
     /**
      * Forces written bytes to the storage device. {@code metadata} also forces the file's

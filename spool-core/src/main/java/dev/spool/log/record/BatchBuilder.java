@@ -43,11 +43,27 @@ public final class BatchBuilder {
      *                      that would make the batch larger is refused by {@link #tryAppend}
      */
     public BatchBuilder(int batchBytesMax) {
+        this(batchBytesMax, false);
+    }
+
+    /**
+     * A builder whose batches live in a direct buffer (allocated once, off the heap): a batch
+     * written to a log with a write call (one larger than a page) then goes from it to the page
+     * cache in one copy, where the JDK first copies a heap buffer into a temporary direct one. For
+     * a long-lived builder of large, uncompressed batches (it refuses a codec); each holds
+     * {@code batchBytesMax} bytes of direct memory.
+     */
+    public static BatchBuilder direct(int batchBytesMax) {
+        return new BatchBuilder(batchBytesMax, true);
+    }
+
+    private BatchBuilder(int batchBytesMax, boolean direct) {
         if (batchBytesMax < RecordBatch.HEADER_BYTES + RecordBatch.RECORD_BYTES_MIN) {
             throw new IllegalArgumentException("batchBytesMax " + batchBytesMax + " cannot hold a single record");
         }
         this.batchBytesMax = batchBytesMax;
-        this.buffer = ByteBuffer.allocate(batchBytesMax).order(ByteOrder.BIG_ENDIAN);
+        this.buffer = (direct ? ByteBuffer.allocateDirect(batchBytesMax) : ByteBuffer.allocate(batchBytesMax))
+                .order(ByteOrder.BIG_ENDIAN);
         reset();
     }
 
@@ -83,6 +99,10 @@ public final class BatchBuilder {
     }
 
     private BatchBuilder setCodec(CompressionCodec newCodec) {
+        if (newCodec != null && buffer.isDirect()) { // the codecs work on arrays
+            throw new IllegalStateException("A direct builder makes uncompressed batches only, not "
+                    + newCodec.type());
+        }
         if (built) {
             throw new IllegalStateException("Batch already built; call reset() before changing compression");
         }

@@ -363,9 +363,15 @@ public final class LogLoader {
         switch (row.action()) {
             case TRUNCATE, TRUNCATE_AND_DROP_LATER -> { // T, T2, T4
                 long cut = scan.invalidBytesAfter(fileSize);
-                LOG.warn("Truncating torn tail of {} (row {}): {} bytes after position {} ({}); the log now ends "
-                        + "at offset {}", segment.logPath(), row, cut, scan.validBytes(), scan.problem(),
-                        scan.nextOffset());
+                if (scan.problem().endsWith("(" + BatchClassifier.ALLOCATED_NEVER_WRITTEN + ")")) {
+                    // The active segment's space allocated ahead of its writes, left by a crash: no data.
+                    LOG.info("Cutting {} bytes allocated ahead and never written from {} (row {}); the log ends "
+                            + "at offset {}", cut, segment.logPath(), row, scan.nextOffset());
+                } else {
+                    LOG.warn("Truncating torn tail of {} (row {}): {} bytes after position {} ({}); the log now "
+                            + "ends at offset {}", segment.logPath(), row, cut, scan.validBytes(), scan.problem(),
+                            scan.nextOffset());
+                }
                 segment.truncateToPosition(scan.validBytes(), scan.nextOffset());
                 removed += cut;
                 if (!isLast) {

@@ -18,11 +18,14 @@ import java.nio.ByteBuffer;
  * <tr><td>fewer bytes than the 12 of offset and length</td><td>{@link Kind#TORN_TAIL}</td></tr>
  * <tr><td>length 0 and zeros to the end of the file (space allocated, never written)</td><td>{@link Kind#TORN_TAIL}</td></tr>
  * <tr><td>length 0 and a zero-filled header, with data after it</td><td>{@link Kind#HOLE}</td></tr>
+ * <tr><td>length outside {@code [BATCH_LENGTH_MIN, batchBytesMax - 12]}, zeros after it to the end</td><td>{@link Kind#TORN_TAIL}</td></tr>
  * <tr><td>length outside {@code [BATCH_LENGTH_MIN, batchBytesMax - 12]}</td><td>{@link Kind#CORRUPT}</td></tr>
  * <tr><td>a length that announces more bytes than remain</td><td>{@link Kind#TORN_TAIL}</td></tr>
  * <tr><td>otherwise, by the header alone</td><td>{@link Kind#VALID} (contents not checked yet)</td></tr>
  * </table>
- * Once the whole batch is read, {@link #failedCheck} judges a batch whose own check failed: a
+ * Once the whole batch is read, {@link #failedCheck} judges a batch whose own check failed: with
+ * zeros after it to the end of the file (the space an active segment allocates ahead of its
+ * writes, see {@code AppendSpace}) it is the last write, interrupted ({@link Kind#TORN_TAIL}); a
  * whole zero-filled 512-byte sector inside it is an interrupted write ({@link Kind#TORN_TAIL}
  * when it is the file's last batch, {@link Kind#HOLE} when data follows), anything else is
  * {@link Kind#CORRUPT}. {@link #offsets} judges its offsets against the dense run: base offset not
@@ -42,6 +45,9 @@ import java.nio.ByteBuffer;
 public final class BatchClassifier {
     /** A sector: the unit a disk writes whole or not at all, as far as a torn write can tell. */
     static final int SECTOR_BYTES = 512;
+
+    /** How {@link #header} names zeros to the end of the file: space allocated ahead and never written. */
+    public static final String ALLOCATED_NEVER_WRITTEN = "space allocated, never written";
 
     private BatchClassifier() {
     }
@@ -80,10 +86,10 @@ public final class BatchClassifier {
         }
     }
 
-    /** Tells whether the file reads as zeros from the position being judged to its end. */
+    /** Tells whether the file reads as zeros from {@code skipBytes} past the position being judged to its end. */
     @FunctionalInterface
     public interface ZeroTail {
-        boolean zerosToEnd() throws IOException;
+        boolean zerosToEnd(long skipBytes) throws IOException;
     }
 
     /**
@@ -104,14 +110,18 @@ public final class BatchClassifier {
             return torn(remaining + " bytes at the end are too few for a batch header");
         }
         int length = RecordBatch.batchLength(bytes, at);
-        if (length == 0 && zeroTail.zerosToEnd()) {
-            return torn(remaining + " zero bytes at the end (space allocated, never written)");
+        if (length == 0 && zeroTail.zerosToEnd(0)) {
+            return torn(remaining + " zero bytes at the end (" + ALLOCATED_NEVER_WRITTEN + ")");
         }
         if (length == 0 && allZero(bytes, at, at + (int) Math.min(remaining, RecordBatch.HEADER_BYTES))) {
             return new Verdict(Kind.HOLE, "a zero-filled batch header with data after it (pages written back out of "
                     + "order?)");
         }
         if (length < RecordBatch.BATCH_LENGTH_MIN || (long) length + RecordBatch.LOG_OVERHEAD_BYTES > batchBytesMax) {
+            if (zeroTail.zerosToEnd(RecordBatch.LOG_OVERHEAD_BYTES)) {
+                return torn("batch length " + length + " with zeros after it to the end (a write into space "
+                        + "allocated ahead, interrupted in its length)");
+            }
             return new Verdict(Kind.CORRUPT, "batch length " + length + " outside [" + RecordBatch.BATCH_LENGTH_MIN
                     + ", " + (batchBytesMax - RecordBatch.LOG_OVERHEAD_BYTES) + "]");
         }
@@ -149,6 +159,21 @@ public final class BatchClassifier {
      * @param filePosition where it starts in its file (sectors are the file's, not the batch's)
      */
     public static Verdict failedCheck(ByteBuffer batch, long filePosition, boolean last, String problem) {
+        return failedCheck(batch, filePosition, last, false, problem);
+    }
+
+    /**
+     * As {@link #failedCheck(ByteBuffer, long, boolean, String)}; {@code zerosAfter} says that the
+     * file reads as zeros from the batch's end to its end, space allocated ahead of the writer: the
+     * batch was the last write, interrupted (its unwritten part reads as zeros, too few of them,
+     * maybe, for a whole sector), so it is {@link Kind#TORN_TAIL}.
+     */
+    public static Verdict failedCheck(ByteBuffer batch, long filePosition, boolean last, boolean zerosAfter,
+                                      String problem) {
+        if (zerosAfter) {
+            return torn("the last batch fails its check (" + problem + ") with zeros after it to the end: "
+                    + "an interrupted write into space allocated ahead");
+        }
         if (!hasZeroSector(batch, filePosition)) {
             return new Verdict(Kind.CORRUPT, problem);
         }

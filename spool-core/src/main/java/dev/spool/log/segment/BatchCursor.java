@@ -257,13 +257,25 @@ public final class BatchCursor {
         at = 0;
     }
 
-    /** Whether the file reads as zeros from the position to the end: the chunk in hand first, then the rest. */
-    private boolean zerosToEnd() throws IOException {
-        if (!BatchClassifier.allZero(buffer, at, buffer.limit())) {
-            return false;
+    /**
+     * Whether the file reads as zeros from {@code skipBytes} past the position to the end (true
+     * when nothing is left there): the chunk in hand first, then the rest.
+     */
+    public boolean zerosToEnd(long skipBytes) throws IOException {
+        long from = position + skipBytes;
+        if (bufferStart >= 0 && from >= bufferStart && from < bufferStart + buffer.limit()) {
+            if (!BatchClassifier.allZero(buffer, (int) (from - bufferStart), buffer.limit())) {
+                return false;
+            }
+            from = bufferStart + buffer.limit();
         }
-        long from = bufferStart + buffer.limit();
-        ByteBuffer piece = ByteBuffer.allocate((int) Math.min(ZERO_CHECK_BYTES, Math.max(0, end - from)));
+        if (from >= end) {
+            return true;
+        }
+        if (file == null) { // a cursor over bytes: the whole file is the buffer
+            return BatchClassifier.allZero(buffer, (int) from, (int) end);
+        }
+        ByteBuffer piece = ByteBuffer.allocate((int) Math.min(ZERO_CHECK_BYTES, end - from));
         for (long checked = from; checked < end; checked += piece.limit()) {
             piece.clear().limit((int) Math.min(piece.capacity(), end - checked));
             file.readFully(piece, checked);

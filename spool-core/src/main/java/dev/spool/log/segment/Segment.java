@@ -42,6 +42,8 @@ public final class Segment implements Closeable {
     private final SegmentChain chain;
 
     private volatile StorageFile file;
+    /** The file space ahead of the end and the write window; the writer's only. */
+    private final AppendSpace space;
     private volatile boolean closed;
     private volatile int sizeBytes;
     private volatile long nextOffset;
@@ -60,6 +62,7 @@ public final class Segment implements Closeable {
         this.sizeBytes = sizeBytes;
         this.nextOffset = nextOffset;
         this.createdMs = createdMs;
+        this.space = new AppendSpace(sizeBytes);
     }
 
     /** Creates a new, empty segment: an empty {@code .log} file and empty indexes. */
@@ -257,34 +260,54 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * Appends the whole batches (offsets already stamped) in {@code buffers[0 .. count)} with one gathering write, then
-     * indexes them and publishes the new size. The buffers' positions advance to their limits.
-     * Writer thread only.
+     * Appends the whole batches (offsets already stamped) in {@code buffers[0 .. count)}, then
+     * indexes them and publishes the new size; the file may grow to {@code segmentBytesMax} ahead
+     * of them ({@link AppendSpace}). The buffers' positions advance to their limits. Writer thread only.
      */
-    public void append(ByteBuffer[] buffers, int count, long lastOffset, long nowMs) throws IOException {
-        int start = sizeBytes;
-        if (start == 0 && firstAppendMs == Long.MIN_VALUE) {
-            firstAppendMs = nowMs;
+    public void append(ByteBuffer[] buffers, int count, long lastOffset, long nowMs, int segmentBytesMax)
+            throws IOException {
+        if (count == 1) {
+            append(buffers[0], lastOffset, nowMs, segmentBytesMax);
+            return;
         }
         long length = 0;
         for (int i = 0; i < count; i++) {
             length += buffers[i].remaining();
         }
-        if (start + length > Integer.MAX_VALUE) {
-            throw new IllegalStateException("Segment " + logPath() + " cannot grow past 2 GiB");
-        }
+        int start = startAppend(length, nowMs);
         int position = start;
         for (int i = 0; i < count; i++) {
             indexes.onAppend(buffers[i], position);
             position += buffers[i].remaining();
         }
-        if (count == 1) {
-            file().write(buffers[0], start);
-        } else {
-            ByteBuffer[] sources = count == buffers.length ? buffers : java.util.Arrays.copyOf(buffers, count);
-            file().write(sources, start);
+        space.write(file(), buffers, count, length, start, segmentBytesMax);
+        finishAppend(position, lastOffset);
+    }
+
+    /** As {@link #append(ByteBuffer[], int, long, long, int)}, for the batches of one buffer. */
+    public void append(ByteBuffer batches, long lastOffset, long nowMs, int segmentBytesMax) throws IOException {
+        int start = startAppend(batches.remaining(), nowMs);
+        int end = start + batches.remaining();
+        indexes.onAppend(batches, start);
+        space.write(file(), batches, start, segmentBytesMax);
+        finishAppend(end, lastOffset);
+    }
+
+    /** Checks that {@code length} more bytes fit; returns where they go. */
+    private int startAppend(long length, long nowMs) {
+        int start = sizeBytes;
+        if (start == 0 && firstAppendMs == Long.MIN_VALUE) {
+            firstAppendMs = nowMs;
         }
-        sizeBytes = (int) (start + length);
+        if (start + length > Integer.MAX_VALUE) {
+            throw new IllegalStateException("Segment " + logPath() + " cannot grow past 2 GiB");
+        }
+        return start;
+    }
+
+    /** Publishes the bytes written up to {@code end} (readers may see them from now on). */
+    private void finishAppend(int end, long lastOffset) throws IOException {
+        sizeBytes = end;
         nextOffset = lastOffset + 1;
         chain.spillIfDue();
     }
@@ -380,15 +403,23 @@ public final class Segment implements Closeable {
         chain.truncateTo(newNext);
         indexes.truncateTo(newNext, (int) position);
         sizeBytes = (int) position;
+        space.cut(position);
         file().truncate(position);
         file().force(true); // the shorter length must be durable, or cut batches could reappear after a crash
         nextOffset = newNext;
         loadTail();
     }
 
-    /** Adds the final largest-timestamp entry to the time index; called when the segment stops being active. */
+    /**
+     * Called when the segment stops being active: adds the final largest-timestamp entry to the
+     * time index and cuts the space allocated past the last batch, so the file is Kafka's format.
+     */
     public void seal() throws IOException {
         indexes.seal();
+        StorageFile f = file;
+        if (f != null) {
+            space.trim(f, sizeBytes);
+        }
     }
 
     /**
@@ -396,10 +427,7 @@ public final class Segment implements Closeable {
      * an index or a chain entry never describes bytes that are not durable).
      */
     public void flush() throws IOException {
-        StorageFile f = file;
-        if (f != null) {
-            f.force(false);
-        }
+        forceData();
         indexes.flush();
         chain.flush();
     }
@@ -408,7 +436,16 @@ public final class Segment implements Closeable {
     public void forceData() throws IOException {
         StorageFile f = file;
         if (f != null) {
-            f.force(false);
+            f.force(space.takeCutSinceForce()); // a trim changed the size: the force must carry it
+            space.forced();
+        }
+    }
+
+    /** Forces the file's size if {@link #seal} cut space from it since the last force. */
+    public void forceTrim() throws IOException {
+        StorageFile f = file;
+        if (f != null && space.takeCutSinceForce()) {
+            f.force(true);
         }
     }
 
@@ -452,6 +489,7 @@ public final class Segment implements Closeable {
 
     @Override
     public void close() throws IOException {
+        space.closeWindow();
         StorageFile f;
         synchronized (loadLock) {
             closed = true;

@@ -75,14 +75,15 @@ public final class SegmentScanner {
 
     /** The batch's own check (unless {@code trusted}), then its offsets against the dense run. */
     private static Verdict check(BatchCursor cursor, long baseOffset, long expected, boolean trusted,
-                                 int batchBytesMax) {
+                                 int batchBytesMax) throws IOException {
         ByteBuffer batch = cursor.batch();
         if (!trusted) {
             try {
                 RecordBatch.validate(batch, 0, batchBytesMax);
             } catch (CorruptRecordException e) {
                 boolean last = cursor.position() + batch.limit() == cursor.end();
-                return BatchClassifier.failedCheck(batch, cursor.position(), last, e.getMessage());
+                return BatchClassifier.failedCheck(batch, cursor.position(), last,
+                        !last && cursor.zerosToEnd(batch.limit()), e.getMessage());
             }
         }
         return BatchClassifier.offsets(batch, 0, expected, baseOffset);

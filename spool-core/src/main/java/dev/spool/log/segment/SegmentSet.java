@@ -171,13 +171,13 @@ public final class SegmentSet {
     }
 
     /**
-     * Writes {@code count} buffers at the end of {@code segment} (the active one) with one gathering
-     * write, then publishes {@code lastOffset + 1} as the log end. Writer lock held.
+     * Writes {@code count} buffers at the end of {@code segment}, the active one ({@link Segment#append}),
+     * then publishes {@code lastOffset + 1} as the log end. Writer lock held.
      */
-    public void append(Segment segment, ByteBuffer[] buffers, int count, long lastOffset, long nowMs)
-            throws IOException {
+    public void append(Segment segment, ByteBuffer[] buffers, int count, long lastOffset, long nowMs,
+                       int segmentBytesMax) throws IOException {
         try {
-            segment.append(buffers, count, lastOffset, nowMs);
+            segment.append(buffers, count, lastOffset, nowMs, segmentBytesMax);
         } catch (IOException e) {
             throw fail(e);
         }
@@ -196,6 +196,9 @@ public final class SegmentSet {
         Segment created;
         try {
             old.seal();
+            if (recoveryPoint >= old.nextOffset()) { // flushed whole: trusted unscanned, and no
+                old.forceTrim();                     // flush of it will come to make its trim durable
+            }
             created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
                     clockMs.getAsLong(), chainAnchor);
             io.syncDirectory(dir);

@@ -131,4 +131,42 @@ class AppendPipelineTest {
             assertThat(reopened.logEndOffset()).isEqualTo(3);
         }
     }
+
+    @Test
+    void aSynchronousAppendAfterQueuedAsyncAppendsIsWrittenAfterThemNotInLine() throws Exception {
+        ManualExecutor executor = new ManualExecutor();
+        try (Log log = open(executor)) {
+            List<CompletableFuture<AppendResult>> queued = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                queued.add(log.appendAsync(LogTest.batch(i, "async-" + i), Durability.NONE));
+            }
+            assertThat(queued).noneMatch(CompletableFuture::isDone); // nobody drained yet
+            AppendResult sync = log.append(LogTest.batch(9, "sync"), Durability.NONE);
+            assertThat(sync.firstOffset()).isEqualTo(3); // the queue went first, on this thread
+            for (int i = 0; i < 3; i++) {
+                assertThat(queued.get(i).get(DEADLOCK_WAIT_SECONDS, TimeUnit.SECONDS).firstOffset()).isEqualTo(i);
+            }
+            executor.runAll(); // the scheduled drain finds nothing left
+            AppendResult inline = log.append(LogTest.batch(10, "inline"), Durability.NONE);
+            assertThat(inline.firstOffset()).isEqualTo(4);
+            CompletableFuture<AppendResult> after = log.appendAsync(LogTest.batch(11, "after"), Durability.NONE);
+            executor.runAll();
+            assertThat(after.get(DEADLOCK_WAIT_SECONDS, TimeUnit.SECONDS).firstOffset()).isEqualTo(5);
+            assertThat(log.inFlightBytes()).isZero();
+        }
+    }
+
+    @Test
+    void anInLineStrictAppendIsForcedBeforeItIsAcknowledged() throws Exception {
+        ManualExecutor executor = new ManualExecutor();
+        try (Log log = open(executor)) {
+            AppendResult relaxed = log.append(LogTest.batch(1, "a"), Durability.NONE);
+            assertThat(relaxed.durable()).isFalse();
+            assertThat(log.recoveryPoint()).isZero();
+            AppendResult strict = log.append(LogTest.batch(2, "b"), Durability.STRICT);
+            assertThat(strict.durable()).isTrue();
+            assertThat(strict.firstOffset()).isEqualTo(1);
+            assertThat(log.inFlightBytes()).isZero();
+        }
+    }
 }

@@ -59,7 +59,7 @@ class GroupCommitTest {
         java.util.Arrays.fill(values, "v");
         PendingAppend append = PendingAppend.validated(LogTest.batch(1, values), Durability.STRICT, config, "t-0");
         Sequencer.Run run = new Sequencer(set, false, null).place(List.of(append), 0, config, 0L);
-        set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), 0L);
+        set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), 0L, Integer.MAX_VALUE);
         append.placed(run.placements()[0]);
         return append;
     }

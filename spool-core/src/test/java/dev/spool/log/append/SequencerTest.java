@@ -76,7 +76,7 @@ class SequencerTest {
 
         Sequencer.Run first = sequencer.place(group, 0, config, 0L);
         assertThat(first.count()).isEqualTo(2);
-        set.append(first.segment(), first.buffers(), first.count(), first.lastOffset(), 0L);
+        set.append(first.segment(), first.buffers(), first.count(), first.lastOffset(), 0L, Integer.MAX_VALUE);
         Sequencer.Run second = sequencer.place(group, first.end(), config, 0L);
 
         assertThat(second.from()).isEqualTo(2);
@@ -94,7 +94,7 @@ class SequencerTest {
         Sequencer sequencer = new Sequencer(set, false, null);
         Sequencer.Run run = sequencer.place(List.of(pending(config, LogTest.batch(1, "a"))), 0, config, 1_000_000L);
         assertThat(run.segment().baseOffset()).isZero();
-        set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), 1_000_000L);
+        set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), 1_000_000L, Integer.MAX_VALUE);
         Sequencer.Run aged = sequencer.place(List.of(pending(config, LogTest.batch(1, "b"))), 0, config, 2_000_000L);
         assertThat(aged.segment().baseOffset()).as("the segment holding data is past its age").isEqualTo(1);
     }

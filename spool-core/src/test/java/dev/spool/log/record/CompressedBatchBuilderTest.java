@@ -235,4 +235,24 @@ class CompressedBatchBuilderTest {
         }
         return builder.build();
     }
+
+    @Test
+    void aDirectBuilderMakesTheSameBytesAsAHeapBuilderAndRefusesACodec() {
+        BatchBuilder heap = new BatchBuilder(1 << 16);
+        BatchBuilder direct = BatchBuilder.direct(1 << 16);
+        Random random = new Random(11);
+        for (int i = 0; i < 20; i++) {
+            byte[] key = new byte[16];
+            byte[] value = new byte[random.nextInt(300)];
+            random.nextBytes(key);
+            random.nextBytes(value);
+            assertThat(heap.tryAppend(1_000L + i, ByteBuffer.wrap(key), ByteBuffer.wrap(value))).isTrue();
+            assertThat(direct.tryAppend(1_000L + i, ByteBuffer.wrap(key), ByteBuffer.wrap(value))).isTrue();
+        }
+        ByteBuffer built = direct.build();
+        assertThat(built.isDirect()).isTrue();
+        assertThat(built).isEqualTo(heap.build());
+        assertThatThrownBy(() -> BatchBuilder.direct(1 << 16).compression(CompressionType.LZ4))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("uncompressed batches only");
+    }
 }

@@ -19,12 +19,18 @@ import org.junit.jupiter.api.Test;
 class BatchClassifierTest {
     private static final int BATCH_BYTES_MAX = 1 << 20;
     private static final int LENGTH_MAX = BATCH_BYTES_MAX - RecordBatch.LOG_OVERHEAD_BYTES;
-    /** A zero tail that must not be asked: the rules ask only when the length is 0. */
-    private static final ZeroTail NOT_ASKED = () -> {
-        throw new AssertionError("the zero tail was asked for a length that is not 0");
+    /**
+     * A zero tail asked about the bytes past the length only (the rules ask from the position only
+     * when the length is 0); it answers that data follows there.
+     */
+    private static final ZeroTail NOT_ASKED = skipBytes -> {
+        if (skipBytes == 0) {
+            throw new AssertionError("the zero tail was asked for a length that is not 0");
+        }
+        return false;
     };
-    private static final ZeroTail ZEROS = () -> true;
-    private static final ZeroTail DATA_AFTER = () -> false;
+    private static final ZeroTail ZEROS = skipBytes -> true;
+    private static final ZeroTail DATA_AFTER = skipBytes -> false;
 
     private final Random random = new Random(7);
 
@@ -88,6 +94,23 @@ class BatchClassifierTest {
                 .isEqualTo(new Verdict(Kind.TORN_TAIL, "4096 zero bytes at the end (space allocated, never written)"));
         assertThat(header(zeros, 4096, DATA_AFTER)).isEqualTo(new Verdict(Kind.HOLE,
                 "a zero-filled batch header with data after it (pages written back out of order?)"));
+    }
+
+    @Test
+    void aLengthTornByAWriteIntoSpaceAllocatedAheadIsATornTailNotCorruption() throws IOException {
+        ByteBuffer header = headerWithLength(0x00_07_00_00 | (1 << 30)); // out of range, as a torn length reads
+        assertThat(header(header, 4096, ZEROS).kind()).isEqualTo(Kind.TORN_TAIL);
+        assertThat(header(header, 4096, DATA_AFTER).kind()).isEqualTo(Kind.CORRUPT);
+    }
+
+    @Test
+    void aBatchFailingItsCheckWithZerosAfterItToTheEndIsATornTail() {
+        ByteBuffer batch = batch(0, 3);
+        batch.put(batch.limit() - 1, (byte) (batch.get(batch.limit() - 1) ^ 1)); // fails its CRC; no zero sector
+        assertThat(BatchClassifier.failedCheck(batch, 0, false, true, "CRC mismatch").kind())
+                .isEqualTo(Kind.TORN_TAIL);
+        assertThat(BatchClassifier.failedCheck(batch, 0, false, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.CORRUPT);
     }
 
     @Test

@@ -36,7 +36,7 @@ public final class SegmentSets {
         }
         for (int i = 0; i < group.size(); ) {
             Sequencer.Run run = sequencer.place(group, i, config, nowMs);
-            set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), nowMs);
+            set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), nowMs, config.segmentBytes());
             i = run.end();
         }
         return group;

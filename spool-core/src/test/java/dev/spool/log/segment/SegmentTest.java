@@ -66,7 +66,7 @@ class SegmentTest {
         RecordBatch.setBaseOffset(batch, 0, s.nextOffset());
         appended.add(batch.duplicate());
         positions.add(s.sizeBytes());
-        s.append(new ByteBuffer[] {batch}, 1, s.nextOffset() + records - 1, 0);
+        s.append(new ByteBuffer[] {batch}, 1, s.nextOffset() + records - 1, 0, Integer.MAX_VALUE);
     }
 
     /** Ten batches of three records: offsets 200..229, batch i has timestamps 1000+100i .. +2. */
@@ -190,6 +190,7 @@ class SegmentTest {
     void aTruncatedIndexFileIsRebuiltFromTheLog() throws IOException {
         Path index;
         try (Segment s = tenBatches()) {
+            s.seal();
             s.flush();
             index = s.offsetIndex().path();
         }
@@ -240,6 +241,7 @@ class SegmentTest {
     void recoverReportsATornTailAndTheEndBeforeIt() throws IOException {
         int validBytes;
         try (Segment s = tenBatches()) {
+            s.seal();
             s.flush();
             validBytes = s.sizeBytes();
         }
@@ -251,6 +253,57 @@ class SegmentTest {
         assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
         assertThat(result.validBytes()).isEqualTo(validBytes);
         assertThat(s.nextOffset()).isEqualTo(BASE + 30);
+    }
+
+    @Test
+    void anActiveSegmentAllocatesAheadAndSealCutsTheFileToItsLastBatchsEnd() throws IOException {
+        try (Segment s = tenBatches()) {
+            Path log = SegmentFiles.logFile(dir, BASE);
+            assertThat(Files.size(log)).isGreaterThan(s.sizeBytes()); // zeros allocated ahead of the writes
+            s.seal();
+            assertThat(Files.size(log)).isEqualTo(s.sizeBytes());
+            ByteBuffer last = appended.get(appended.size() - 1);
+            assertThat(positions.get(positions.size() - 1) + last.remaining()).isEqualTo(s.sizeBytes());
+        }
+    }
+
+    @Test
+    void theSpaceAllocatedAheadReadsAsATornTailAfterACrashAndTheCutLeavesTheBatchesWhole() throws IOException {
+        int validBytes;
+        try (Segment s = tenBatches()) { // closed unsealed: the zeros stay, as a killed process leaves them
+            validBytes = s.sizeBytes();
+        }
+        opened.clear();
+        assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isGreaterThan(validBytes);
+        Segment s = reopen(0);
+        ScanResult result = s.recover(BATCH_BYTES_MAX);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
+        assertThat(result.problem()).contains("space allocated, never written");
+        assertThat(result.validBytes()).isEqualTo(validBytes);
+        assertThat(result.nextOffset()).isEqualTo(BASE + 30);
+        s.truncateToPosition(result.validBytes(), result.nextOffset());
+        assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isEqualTo(validBytes);
+        append(s, 2, 9_000); // appends go on after the cut, allocating again
+        assertThat(s.positionOf(BASE + 31)).isEqualTo(validBytes);
+        assertThat(s.read(BASE + 30, BATCH_BYTES_MAX)).isEqualTo(appended.get(appended.size() - 1));
+    }
+
+    @Test
+    void aBatchTornInsideTheSpaceAllocatedAheadIsATornTailNotCorruption() throws IOException {
+        int validBytes;
+        try (Segment s = tenBatches()) {
+            validBytes = s.sizeBytes();
+            append(s, 3, 9_000);
+        }
+        opened.clear();
+        Path log = SegmentFiles.logFile(dir, BASE);
+        byte[] bytes = Files.readAllBytes(log);
+        int tornAt = validBytes + appended.get(appended.size() - 1).remaining() / 2;
+        java.util.Arrays.fill(bytes, tornAt, validBytes + appended.get(appended.size() - 1).remaining(), (byte) 0);
+        Files.write(log, bytes); // the write's second half never reached the page cache: zeros, as allocated
+        ScanResult result = reopen(0).recover(BATCH_BYTES_MAX);
+        assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
+        assertThat(result.validBytes()).isEqualTo(validBytes);
     }
 
     @Test

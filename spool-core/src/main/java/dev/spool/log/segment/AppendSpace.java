@@ -1,0 +1,188 @@
+package dev.spool.log.segment;
+
+import dev.spool.log.io.StorageFile;
+import dev.spool.log.io.WriteWindow;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * How appends reach the active segment's file, and the file space allocated ahead of its end.
+ *
+ * <h2>Design</h2>
+ * A write call costs a system call (about a microsecond) whatever its size: for appends of one
+ * small record that is most of the append. So appends of at most {@link #MAPPED_APPEND_BYTES_MAX}
+ * bytes are stored through a {@link WriteWindow} ({@link StorageFile#mapForWrite}: a memory
+ * mapping in production) over space allocated ahead, and cost a memory copy. Larger appends
+ * (batched producers) are written with one positional, gathering write: that is one copy too,
+ * while a window would add the zero-filling of the space to it.
+ *
+ * <p>Space is allocated by ordinary writes of zeros, {@link #PREALLOCATE_BYTES} at a time and no
+ * further than the segment size limit, so the file system hands out the blocks then: a full disk
+ * is an {@link IOException} from that write (the append fails, as a failed write always failed
+ * it), never a fault while copying into a mapping of a sparse file.
+ *
+ * <p>The zeros past the last batch never reach a reader (reads stop at the published size) and
+ * never outlive the segment's time as the active one: {@link #trim} cuts the file to its true size
+ * when the segment is sealed (a roll, a clean close), so a closed segment is Kafka's format, its
+ * length the end of its last batch. After a crash the zeros are still there; recovery reads "zeros
+ * to the end of the file" as space allocated and never written ({@link BatchClassifier}) and cuts
+ * it with the torn tail (row T): nothing written is lost with it. A bigger allocation only means
+ * more zeros for recovery to cut.
+ *
+ * <p>Invariants: the segment's size &lt;= {@code allocatedEnd}, the file's size; the window, when
+ * open, ends at or before {@code allocatedEnd}. Not thread-safe: the segment's writer only (readers
+ * never touch it), except {@link #takeCutSinceForce}, which any thread forcing the file may call.
+ */
+final class AppendSpace {
+    /** Bytes of file space allocated ahead at a time (at most up to the segment size limit). */
+    static final int PREALLOCATE_BYTES = 1 << 20;
+    /**
+     * Appends up to this size go through the write window; larger ones are written. A window
+     * store costs the copy plus the zero-filling of its space (another copy's worth, in the
+     * allocation) and a page fault per page; a write costs the copy plus a system call of about a
+     * microsecond. Around a page the two meet.
+     */
+    static final int MAPPED_APPEND_BYTES_MAX = 4 << 10;
+    /** Zeros for allocating; read-only, shared by every segment. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PREALLOCATE_BYTES).asReadOnlyBuffer();
+
+    /** The file's size: the segment's bytes plus the zeros allocated after them. */
+    private long allocatedEnd;
+    private WriteWindow window;
+    /**
+     * Whether the file was cut since it was last forced: the next force must cover its size.
+     * Volatile: the forces that take it run on the flush and fsync threads, outside the writer lock.
+     */
+    private volatile boolean cutSinceForce;
+    /**
+     * Whether the file was forced since the last append. A force write-protects the mapped pages
+     * it wrote back, so the next store into one takes a write fault that costs the file system
+     * more than a write call: measured side by side, an fsync after each 100-byte append ran at
+     * a third of the rate through the window. So the first append after a force is written; a log
+     * forced after every append (strict appends, a flush per batch) writes them all, one that is
+     * not goes through the window.
+     */
+    private volatile boolean forcedSinceStore;
+
+    AppendSpace(long fileSize) {
+        this.allocatedEnd = fileSize;
+    }
+
+    /**
+     * Stores {@code batches} (all of its remaining bytes) at {@code position}, the segment's end;
+     * the file may grow to {@code segmentBytesMax} ahead of it. {@code batches} advances to its limit.
+     */
+    void write(StorageFile file, ByteBuffer batches, long position, int segmentBytesMax) throws IOException {
+        int length = batches.remaining();
+        if (length > MAPPED_APPEND_BYTES_MAX || takeForced()) {
+            file.write(batches, position);
+            allocatedEnd = Math.max(allocatedEnd, position + length);
+            return;
+        }
+        windowFor(file, position, length, segmentBytesMax).put(batches, position);
+    }
+
+    /** As {@link #write(StorageFile, ByteBuffer, long, int)}, for {@code sources[0, count)} of {@code length} bytes in all. */
+    void write(StorageFile file, ByteBuffer[] sources, int count, long length, long position, int segmentBytesMax)
+            throws IOException {
+        if (length > MAPPED_APPEND_BYTES_MAX || takeForced()) {
+            ByteBuffer[] all = count == sources.length ? sources : java.util.Arrays.copyOf(sources, count);
+            file.write(all, position);
+            allocatedEnd = Math.max(allocatedEnd, position + length);
+            return;
+        }
+        WriteWindow to = windowFor(file, position, (int) length, segmentBytesMax);
+        long at = position;
+        for (int i = 0; i < count; i++) {
+            int bytes = sources[i].remaining();
+            to.put(sources[i], at);
+            at += bytes;
+        }
+    }
+
+    /** The window to store {@code [position, position + length)} in, allocating and mapping more space when needed. */
+    private WriteWindow windowFor(StorageFile file, long position, int length, int segmentBytesMax)
+            throws IOException {
+        long end = position + length;
+        WriteWindow current = window;
+        if (current != null && position >= current.position() && end <= current.position() + current.sizeBytes()) {
+            return current;
+        }
+        closeWindow();
+        long target = Math.max(end, Math.min(position + PREALLOCATE_BYTES, Math.max(segmentBytesMax, end)));
+        target = Math.min(target, Integer.MAX_VALUE);
+        if (target > allocatedEnd) {
+            allocate(file, target);
+        }
+        window = file.mapForWrite(position, (int) (allocatedEnd - position));
+        return window;
+    }
+
+    /** Zero-fills the file from {@code allocatedEnd} to {@code target} with ordinary writes. */
+    private void allocate(StorageFile file, long target) throws IOException {
+        long at = allocatedEnd;
+        try {
+            while (at < target) {
+                int chunk = (int) Math.min(ZEROS.capacity(), target - at);
+                file.write(ZEROS.duplicate().limit(chunk), at);
+                at += chunk;
+                allocatedEnd = at;
+            }
+        } catch (IOException e) {
+            try { // a failed write may still have grown the file: the trim must know how far
+                allocatedEnd = Math.max(allocatedEnd, file.size());
+            } catch (IOException sizeUnknown) {
+                e.addSuppressed(sizeUnknown);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The segment stops being active: cuts the file to {@code sizeBytes}, its true size, when
+     * space was allocated past it, and closes the window.
+     */
+    void trim(StorageFile file, long sizeBytes) throws IOException {
+        closeWindow();
+        if (allocatedEnd > sizeBytes) {
+            file.truncate(sizeBytes);
+            allocatedEnd = sizeBytes;
+            cutSinceForce = true;
+        }
+    }
+
+    /** The file was cut to {@code position} (a truncation): the space past it is gone with the window. */
+    void cut(long position) {
+        closeWindow();
+        allocatedEnd = position;
+    }
+
+    /** The file was forced: the next append is written, not stored through the window (see {@link #forcedSinceStore}). */
+    void forced() {
+        forcedSinceStore = true;
+    }
+
+    private boolean takeForced() {
+        if (!forcedSinceStore) {
+            return false;
+        }
+        forcedSinceStore = false;
+        return true;
+    }
+
+    /** Whether the next force must cover the file's size (it was trimmed since the last); clears it. */
+    boolean takeCutSinceForce() {
+        boolean was = cutSinceForce;
+        cutSinceForce = false;
+        return was;
+    }
+
+    /** Releases the window; the file keeps whatever was allocated (recovery or the next trim cuts it). */
+    void closeWindow() {
+        WriteWindow current = window;
+        window = null;
+        if (current != null) {
+            current.close();
+        }
+    }
+}
