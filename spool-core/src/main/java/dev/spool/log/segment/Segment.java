@@ -322,20 +322,21 @@ public final class Segment implements Closeable {
 
     /**
      * Reads whole batches starting with the one that holds {@code startOffset}: as many as fit in
-     * {@code maxBytes}, but always at least one. Returns an empty buffer when the segment ends
-     * before {@code startOffset}. Safe from any thread.
+     * {@code maxBytes}, but always at least one, stopping before any batch that starts at or after
+     * {@code endOffset} ({@code Long.MAX_VALUE}: the segment's end). Returns an empty buffer when
+     * the segment ends before {@code startOffset}. Safe from any thread.
      */
-    public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
-        return reads.read(startOffset, maxBytes, Long.MAX_VALUE);
-    }
-
-    /** As {@link #read(long, int)}, stopping before any batch that starts at or after {@code endOffset}. */
     public ByteBuffer read(long startOffset, int maxBytes, long endOffset) throws IOException {
         return reads.read(startOffset, maxBytes, endOffset);
     }
 
+    /** As {@link #read(long, int, long)} to the segment's end. */
+    public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
+        return reads.read(startOffset, maxBytes, Long.MAX_VALUE);
+    }
+
     /**
-     * Where the whole batches that {@link #read(long, int)} would return lie in this segment's
+     * Where the whole batches that {@link #read(long, int, long)} would return lie in this segment's
      * file, without reading them: from the batch that holds {@code startOffset}, as many as fit in
      * {@code maxBytes} (at least one), stopping before any batch that starts at or after
      * {@code endOffset} (the log end the caller reports). Batches that hold no records
@@ -351,30 +352,19 @@ public final class Segment implements Closeable {
     /**
      * Reads whole batches starting with the one that holds {@code startOffset} into {@code into}
      * (from its position), as many as fit, and returns a view of them (empty when the segment ends
-     * before {@code startOffset}). {@code into} must hold at least one batch: the caller checks
-     * it against the batch limit. Safe from any thread.
+     * before {@code startOffset}), stopping before any batch that starts at or after
+     * {@code endOffset}. {@code into} must hold at least one batch: the caller checks it against
+     * the batch limit. Safe from any thread.
      */
-    public ByteBuffer read(long startOffset, ByteBuffer into) throws IOException {
-        return reads.read(startOffset, into, Long.MAX_VALUE);
-    }
-
-    /** As {@link #read(long, ByteBuffer)}, stopping before any batch that starts at or after {@code endOffset}. */
     public ByteBuffer read(long startOffset, ByteBuffer into, long endOffset) throws IOException {
         return reads.read(startOffset, into, endOffset);
     }
 
     /**
-     * The first record at or after {@code timestamp} in this segment, if any: starts where the
-     * time index allows, skips batches whose largest timestamp is below it, and decodes the first
-     * batch that can hold it.
-     */
-    public Optional<Record> findOffsetByTimestamp(long timestamp, int batchBytesMax) throws IOException {
-        return findOffsetByTimestamp(timestamp, baseOffset, batchBytesMax);
-    }
-
-    /**
-     * As {@link #findOffsetByTimestamp(long, int)}, considering only records at or after
-     * {@code startOffset} (the log start offset may fall inside this segment, even inside a batch).
+     * The first record at or after {@code timestamp} in this segment, considering only records at
+     * or after {@code startOffset} (the log start offset may fall inside this segment, even inside a
+     * batch): starts where the time index allows, skips batches whose largest timestamp is below
+     * it, and decodes the first batch that can hold it.
      */
     public Optional<Record> findOffsetByTimestamp(long timestamp, long startOffset, int batchBytesMax)
             throws IOException {

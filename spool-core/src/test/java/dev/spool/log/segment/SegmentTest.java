@@ -134,12 +134,12 @@ class SegmentTest {
     @Test
     void findByTimestampReturnsTheFirstRecordAtOrAfterIt() throws IOException {
         Segment s = tenBatches();
-        Optional<Record> exact = s.findOffsetByTimestamp(1_401, BATCH_BYTES_MAX);
+        Optional<Record> exact = s.findOffsetByTimestamp(1_401, BASE, BATCH_BYTES_MAX);
         assertThat(exact).map(Record::offset).contains(BASE + 13);
-        Optional<Record> between = s.findOffsetByTimestamp(1_450, BATCH_BYTES_MAX);
+        Optional<Record> between = s.findOffsetByTimestamp(1_450, BASE, BATCH_BYTES_MAX);
         assertThat(between).map(Record::offset).contains(BASE + 15);
-        assertThat(s.findOffsetByTimestamp(0, BATCH_BYTES_MAX)).map(Record::offset).contains(BASE);
-        assertThat(s.findOffsetByTimestamp(1_903, BATCH_BYTES_MAX)).isEmpty();
+        assertThat(s.findOffsetByTimestamp(0, BASE, BATCH_BYTES_MAX)).map(Record::offset).contains(BASE);
+        assertThat(s.findOffsetByTimestamp(1_903, BASE, BATCH_BYTES_MAX)).isEmpty();
     }
 
     @Test
