@@ -55,19 +55,14 @@ final class AppendSpace {
      */
     private volatile boolean cutSinceForce;
     /**
-     * Appends still to be written (not stored through the window) after the last force. A force
-     * write-protects the mapped pages it wrote back, so the next store into one takes a write fault
-     * that costs the file system more than a write call: measured side by side, an fsync after each
-     * 100-byte append ran at a third of the rate through the window, and 64 strict writers sharing
-     * fsyncs at two thirds of their rate with only the first append after each force written. So
-     * the {@value #WRITES_AFTER_FORCE} appends after a force are written: a log forced often
-     * (strict appends, group commit, a flush per batch) writes them all, and one forced rarely goes
-     * through the window (a system call is what a strict append's fsync dwarfs anyway).
-     * Volatile: set by the forcing thread; a race with the writer's countdown only moves the switch
-     * by an append.
+     * Whether the file was forced since the last append. A force write-protects the mapped pages
+     * it wrote back, so the next store into one takes a write fault that costs the file system
+     * more than a write call: measured side by side, an fsync after each 100-byte append ran at
+     * a third of the rate through the window. So the first append after a force is written; a log
+     * forced after every append (strict appends, a flush per batch) writes them all, one that is
+     * not goes through the window.
      */
-    private volatile int writesAfterForce;
-    static final int WRITES_AFTER_FORCE = 1024;
+    private volatile boolean forcedSinceStore;
 
     AppendSpace(long fileSize) {
         this.allocatedEnd = fileSize;
@@ -162,17 +157,16 @@ final class AppendSpace {
         allocatedEnd = position;
     }
 
-    /** The file was forced: the next appends are written, not stored through the window (see {@link #writesAfterForce}). */
+    /** The file was forced: the next append is written, not stored through the window (see {@link #forcedSinceStore}). */
     void forced() {
-        writesAfterForce = WRITES_AFTER_FORCE;
+        forcedSinceStore = true;
     }
 
     private boolean takeForced() {
-        int owed = writesAfterForce;
-        if (owed <= 0) {
+        if (!forcedSinceStore) {
             return false;
         }
-        writesAfterForce = owed - 1;
+        forcedSinceStore = false;
         return true;
     }
 
