@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kafka wire protocol benchmark: Kafka's Java producer and consumer against Spool's Kafka-compatible
 # server and against a real Apache Kafka broker (KRaft, single node), each in its own child JVM, in
-# the same run (docs/benchmarks.md, "Kafka wire protocol: Spool server vs Apache Kafka broker").
+# the same run (figures: docs/benchmarks.md; the method in detail: docs/benchmark-history.md, "Kafka
+# wire protocol: Spool server vs Apache Kafka broker").
 #
 #   spool-bench/wire-bench.sh [--quick] [options]      (--help lists them)
 #

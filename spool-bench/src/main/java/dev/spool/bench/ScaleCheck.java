@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The scale target (docs/benchmarks.md): open a data directory of many partitions (one record each) and
+ * The scale target (docs/benchmark-history.md, "Scale"): open a data directory of many partitions (one record each) and
  * report the time and heap it took, after a clean and after an unclean shutdown. Run with the heap
  * the target names, e.g.
  * {@code java -Xmx256m -cp spool-bench/target/spool-benchmarks.jar dev.spool.bench.ScaleCheck 10000}.

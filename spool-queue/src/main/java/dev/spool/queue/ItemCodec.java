@@ -3,6 +3,7 @@ package dev.spool.queue;
 import dev.spool.log.record.Header;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.Varint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -54,27 +55,27 @@ final class ItemCodec {
             }
             byte[][] keys = new byte[metadata.size()][];
             byte[][] values = new byte[metadata.size()][];
-            int bytes = varintBytes(metadata.size());
+            int bytes = Varint.sizeOfInt(metadata.size());
             int i = 0;
             for (Map.Entry<String, String> entry : metadata.entrySet()) {
                 keys[i] = entry.getKey().getBytes(StandardCharsets.UTF_8);
                 values[i] = entry.getValue() == null ? null : entry.getValue().getBytes(StandardCharsets.UTF_8);
-                bytes += varintBytes(keys[i].length) + keys[i].length
-                        + (values[i] == null ? varintBytes(-1) : varintBytes(values[i].length) + values[i].length);
+                bytes += Varint.sizeOfInt(keys[i].length) + keys[i].length
+                        + (values[i] == null ? Varint.sizeOfInt(-1) : Varint.sizeOfInt(values[i].length) + values[i].length);
                 i++;
             }
             return new Headers(keys, values, bytes);
         }
 
         void writeTo(ByteBuffer out) {
-            writeVarint(keys.length, out);
+            Varint.writeInt(keys.length, out);
             for (int i = 0; i < keys.length; i++) {
-                writeVarint(keys[i].length, out);
+                Varint.writeInt(keys[i].length, out);
                 out.put(keys[i]);
                 if (values[i] == null) {
-                    writeVarint(-1, out);
+                    Varint.writeInt(-1, out);
                 } else {
-                    writeVarint(values[i].length, out);
+                    Varint.writeInt(values[i].length, out);
                     out.put(values[i]);
                 }
             }
@@ -83,9 +84,9 @@ final class ItemCodec {
 
     /** The stored size of an item: its batch, header included. */
     static long storedBytes(long payloadBytes, Headers headers) {
-        long body = FIXED_PREFIX_BYTES + varintBytes((int) Math.min(payloadBytes, Integer.MAX_VALUE)) + payloadBytes
+        long body = FIXED_PREFIX_BYTES + Varint.sizeOfInt((int) Math.min(payloadBytes, Integer.MAX_VALUE)) + payloadBytes
                 + headers.encodedBytes();
-        return RecordBatch.HEADER_BYTES + varintBytes((int) Math.min(body, Integer.MAX_VALUE)) + body;
+        return RecordBatch.HEADER_BYTES + Varint.sizeOfInt((int) Math.min(body, Integer.MAX_VALUE)) + body;
     }
 
     /**
@@ -120,19 +121,19 @@ final class ItemCodec {
      * Returns the batch: a big-endian view of the buffer from the header to the last header byte.
      */
     static ByteBuffer finish(ByteBuffer buffer, int valueAt, int valueBytes, Headers headers, long timestampMs) {
-        int body = FIXED_PREFIX_BYTES + varintBytes(valueBytes) + valueBytes + headers.encodedBytes();
-        int recordAt = valueAt - varintBytes(valueBytes) - FIXED_PREFIX_BYTES - varintBytes(body);
+        int body = FIXED_PREFIX_BYTES + Varint.sizeOfInt(valueBytes) + valueBytes + headers.encodedBytes();
+        int recordAt = valueAt - Varint.sizeOfInt(valueBytes) - FIXED_PREFIX_BYTES - Varint.sizeOfInt(body);
         int at = recordAt - RecordBatch.HEADER_BYTES;
         int end = valueAt + valueBytes + headers.encodedBytes();
         ByteBuffer batch = buffer.duplicate().order(ByteOrder.BIG_ENDIAN).limit(end).position(valueAt + valueBytes);
         headers.writeTo(batch);
         batch.position(recordAt);
-        writeVarint(body, batch);
+        Varint.writeInt(body, batch);
         batch.put((byte) 0);             // record attributes
-        writeVarint(0, batch);           // timestamp delta
-        writeVarint(0, batch);           // offset delta
-        writeVarint(-1, batch);          // key: null
-        writeVarint(valueBytes, batch);
+        Varint.writeInt(0, batch);           // timestamp delta
+        Varint.writeInt(0, batch);           // offset delta
+        Varint.writeInt(-1, batch);          // key: null
+        Varint.writeInt(valueBytes, batch);
         batch.putLong(at + RecordBatch.BASE_OFFSET_OFFSET, 0L);
         batch.putInt(at + RecordBatch.BATCH_LENGTH_OFFSET, end - at - RecordBatch.LOG_OVERHEAD_BYTES);
         batch.putInt(at + RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, RecordBatch.NO_PARTITION_LEADER_EPOCH);
@@ -165,25 +166,5 @@ final class ItemCodec {
             metadata.put(header.key(), header.hasValue() ? new String(header.value(), StandardCharsets.UTF_8) : null);
         }
         return Collections.unmodifiableMap(metadata);
-    }
-
-    /** Bytes of {@code value} as a Kafka (zig-zag) varint. */
-    static int varintBytes(int value) {
-        int v = (value << 1) ^ (value >> 31);
-        int bytes = 1;
-        while ((v & 0xFFFFFF80) != 0) {
-            bytes++;
-            v >>>= 7;
-        }
-        return bytes;
-    }
-
-    private static void writeVarint(int value, ByteBuffer out) {
-        int v = (value << 1) ^ (value >> 31);
-        while ((v & 0xFFFFFF80) != 0) {
-            out.put((byte) ((v & 0x7F) | 0x80));
-            v >>>= 7;
-        }
-        out.put((byte) v);
     }
 }

@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a sequence it does not keep, and writing resumes once space frees.
  */
 class DiskBufferDiskFullTest {
-    private static final int PAYLOAD_BYTES = 1000;
+    /** Larger than the log stores through its write window, so that every put is a write the disk can refuse. */
+    private static final int PAYLOAD_BYTES = 5000;
 
     @TempDir
     Path dir;
@@ -72,7 +76,7 @@ class DiskBufferDiskFullTest {
             buffer.ack(0); // acknowledged by the consumer: must stay gone
             stored.remove(0);
 
-            disk.setFreeBytes(5_500); // room for about five more items
+            disk.setFreeBytes(27_500); // room for about five more items
             BufferWriteException refused = null;
             while (refused == null) {
                 try {
@@ -104,40 +108,58 @@ class DiskBufferDiskFullTest {
 
     @Test
     void underBlockAProducerWaitsForTheDiskAndWritesWhenSpaceFrees() throws Exception {
+        int[] last = new int[1];
         try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.BLOCK, 600_000))) {
             buffer.put(payload(0), metadata(0));
             buffer.put(payload(1), metadata(1));
             disk.setFreeBytes(300); // less than one item
 
-            CompletableFuture<EnqueueResult> third = new CompletableFuture<>();
+            // The log allocates file space ahead of its appends, so the first items after the disk
+            // filled may still land in space it holds: the producer puts until one needs the disk.
+            AtomicInteger next = new AtomicInteger(2);
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Void> producing = new CompletableFuture<>();
             Thread producer = new Thread(() -> {
                 try {
-                    third.complete(buffer.put(payload(2), metadata(2)));
+                    while (!stop.get()) {
+                        int item = next.get();
+                        buffer.put(payload(item), metadata(item));
+                        next.incrementAndGet();
+                    }
+                    producing.complete(null);
                 } catch (Throwable t) {
-                    third.completeExceptionally(t);
+                    producing.completeExceptionally(t);
                 }
             }, "producer-on-full-disk");
             producer.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (disk.refusedWrites() == 0) {
+                assertThat(System.nanoTime()).as("no put reached the full disk").isLessThan(deadline);
+                assertThat(producing).as("the producer stopped").isNotDone();
                 Thread.onSpinWait();
             }
             DiskBufferTest.awaitParked(producer);
-            assertThat(third).isNotDone();
+            int blocked = next.get();
+            assertThat(producing).isNotDone();
+            stop.set(true); // the put waiting for the disk is the producer's last
 
             disk.setFreeBytes(Long.MAX_VALUE);
-            assertThat(third.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(2);
+            producing.get(30, TimeUnit.SECONDS);
+            assertThat(next.get()).as("the waiting put wrote its item").isEqualTo(blocked + 1);
             assertThat(registry.get(BufferMetrics.BLOCKED).timer().count()).isEqualTo(1);
-            assertThat(registry.get(BufferMetrics.RECEIVED_EVENTS).counter().count()).isEqualTo(3.0);
+            assertThat(registry.get(BufferMetrics.RECEIVED_EVENTS).counter().count()).isEqualTo(blocked + 1.0);
             // and asynchronous enqueues write on as before
-            assertThat(buffer.enqueue(payload(3), metadata(3)).get(30, TimeUnit.SECONDS).sequence()).isEqualTo(3);
+            assertThat(buffer.enqueue(payload(blocked + 1), metadata(blocked + 1)).get(30, TimeUnit.SECONDS)
+                    .sequence()).isEqualTo(blocked + 1);
+            last[0] = blocked + 1;
         }
-        assertDelivers(0, List.of(0, 1, 2, 3));
+        assertDelivers(0, IntStream.rangeClosed(0, last[0]).boxed().toList());
     }
 
     /** The buffer itself filled the disk: acknowledging deletes segments, and that space lets the producer on. */
     @Test
     void underBlockAcknowledgementsFreeTheDiskForABlockedProducer() throws Exception {
-        DiskBufferConfig config = config(WhenFull.BLOCK, 600_000).withSegmentBytes(4096);
+        DiskBufferConfig config = config(WhenFull.BLOCK, 600_000).withSegmentBytes(12_288); // two items a segment
         try (DiskBuffer buffer = DiskBuffer.open(dir, config)) {
             for (int i = 0; i < 9; i++) {
                 buffer.put(payload(i), metadata(i));

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * Log compaction side by side: Spool's cleaner against Apache Kafka 4.4's own {@code Cleaner}, on
- * the same records, in one run (docs/benchmarks.md, "Log compaction").
+ * the same records, in one run (docs/benchmark-history.md, "Log compaction").
  *
  * <p>Every case runs in a child JVM of its own ({@link CleanerCase}) with the same flags, in a fresh
  * directory that is deleted when the case ends: the engines share neither heap, JIT nor page-cache

@@ -7,11 +7,12 @@ import java.nio.ByteBuffer;
  * 7 bits a byte, least significant group first, high bit set on every byte but the last.
  * Decoding is {@link RecordCursor}'s, bounded: a varint longer than 5 (int) or 10 (long) bytes is corrupt.
  */
-final class Varint {
+public final class Varint {
     private Varint() {
     }
 
-    static int sizeOfInt(int value) {
+    /** Bytes of {@code value} as a zig-zag varint. */
+    public static int sizeOfInt(int value) {
         int v = (value << 1) ^ (value >> 31);
         int bytes = 1;
         while ((v & 0xFFFFFF80) != 0) {
@@ -31,7 +32,8 @@ final class Varint {
         return bytes;
     }
 
-    static void writeInt(int value, ByteBuffer out) {
+    /** Writes {@code value} as a zig-zag varint at {@code out}'s position. */
+    public static void writeInt(int value, ByteBuffer out) {
         int v = (value << 1) ^ (value >> 31);
         while ((v & 0xFFFFFF80) != 0) {
             out.put((byte) ((v & 0x7F) | 0x80));

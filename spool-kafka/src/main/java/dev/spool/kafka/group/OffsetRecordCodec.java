@@ -1,11 +1,8 @@
 package dev.spool.kafka.group;
 
 import java.nio.ByteBuffer;
+import dev.spool.kafka.protocol.CoordinatorStrings;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -56,7 +53,7 @@ final class OffsetRecordCodec {
     static final int VALUE_METADATA_OFFSET = 14;
     static final int VALUE_FIXED_BYTES = 2 + 8 + 4 + 2 + 8;
     /** The longest string the two-byte length can carry. */
-    static final int STRING_BYTES_MAX = Short.MAX_VALUE;
+    static final int STRING_BYTES_MAX = CoordinatorStrings.BYTES_MAX;
 
     /** A key or value that does not decode; the offsets store adds the file and log offset. */
     static final class MalformedRecordException extends Exception {
@@ -156,31 +153,14 @@ final class OffsetRecordCodec {
     }
 
     private static String readString(ByteBuffer in, String field) throws MalformedRecordException {
-        if (in.remaining() < 2) {
-            throw new MalformedRecordException("no room for the " + field + "'s length at byte " + in.position());
-        }
-        int length = in.getShort();
-        if (length < 0 || length > in.remaining()) {
-            throw new MalformedRecordException("the " + field + "'s length " + length + " at byte "
-                    + (in.position() - 2) + " does not fit the " + in.remaining() + " bytes left");
-        }
-        ByteBuffer bytes = in.slice(in.position(), length);
-        in.position(in.position() + length);
         try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes);
-            return chars.toString();
-        } catch (CharacterCodingException e) {
-            throw new MalformedRecordException("the " + field + " is not valid UTF-8");
+            return CoordinatorStrings.read(in, field);
+        } catch (CoordinatorStrings.MalformedStringException e) {
+            throw new MalformedRecordException(e.getMessage());
         }
     }
 
     private static byte[] utf8(String text, String field) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > STRING_BYTES_MAX) {
-            throw new IllegalArgumentException("The " + field + " is " + bytes.length
-                    + " bytes of UTF-8, more than the " + STRING_BYTES_MAX + " an offsets record holds");
-        }
-        return bytes;
+        return CoordinatorStrings.utf8(text, field, "an offsets record");
     }
 }

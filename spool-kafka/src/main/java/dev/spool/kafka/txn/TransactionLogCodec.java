@@ -1,12 +1,9 @@
 package dev.spool.kafka.txn;
 
+import dev.spool.kafka.protocol.CoordinatorStrings;
 import dev.spool.kafka.txn.TransactionMetadata.PartitionRef;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +45,6 @@ import java.util.TreeSet;
 public final class TransactionLogCodec {
     static final short KEY_VERSION = 0;
     static final short VALUE_VERSION = 0;
-    private static final int STRING_BYTES_MAX = Short.MAX_VALUE;
 
     /** A key or value that does not decode; the log's reader adds where it lies. */
     public static final class MalformedRecordException extends Exception {
@@ -165,28 +161,14 @@ public final class TransactionLogCodec {
     }
 
     private static String readString(ByteBuffer in, String what) throws MalformedRecordException {
-        int length = in.getShort();
-        if (length < 0 || length > in.remaining()) {
-            throw new MalformedRecordException("the " + what + "'s length " + length + " does not fit the "
-                    + in.remaining() + " bytes left");
-        }
-        ByteBuffer bytes = in.slice().limit(length);
-        in.position(in.position() + length);
         try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes);
-            return chars.toString();
-        } catch (CharacterCodingException e) {
-            throw new MalformedRecordException("the " + what + " is not UTF-8");
+            return CoordinatorStrings.read(in, what);
+        } catch (CoordinatorStrings.MalformedStringException e) {
+            throw new MalformedRecordException(e.getMessage());
         }
     }
 
     private static byte[] utf8(String text, String what) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > STRING_BYTES_MAX) {
-            throw new IllegalArgumentException("The " + what + " is " + bytes.length + " bytes of UTF-8, more than "
-                    + STRING_BYTES_MAX);
-        }
-        return bytes;
+        return CoordinatorStrings.utf8(text, what, "a transaction record");
     }
 }

@@ -71,6 +71,6 @@ class TransactionLogCodecTest {
         assertThatThrownBy(() -> TransactionLogCodec.decode(ByteBuffer.wrap(new byte[] {0, 1, 0, 0}), null))
                 .isInstanceOf(TransactionLogCodec.MalformedRecordException.class).hasMessageContaining("key version 1");
         assertThatThrownBy(() -> TransactionLogCodec.decode(ByteBuffer.wrap(new byte[] {0, 0, 0, 1, (byte) 0xff}), null))
-                .isInstanceOf(TransactionLogCodec.MalformedRecordException.class).hasMessageContaining("not UTF-8");
+                .isInstanceOf(TransactionLogCodec.MalformedRecordException.class).hasMessageContaining("not valid UTF-8");
     }
 }
