@@ -184,14 +184,7 @@ public class DiskBufferBenchmark {
         for (int i = 0; i < ITEMS_PER_OP; i++) {
             q.enqueue(payloads[i]);
         }
-        long sum = 0;
-        for (int i = 0; i < ITEMS_PER_OP; i++) {
-            int length = q.dequeue(scratch);
-            if (length < 0) {
-                throw new IllegalStateException("Chronicle lost item " + i);
-            }
-            sum += length;
-        }
+        long sum = drain(q);
         count(counters);
         return sum;
     }
@@ -203,6 +196,13 @@ public class DiskBufferBenchmark {
             q.append(payloads[i]);
         }
         q.sync();
+        long sum = drain(q);
+        count(counters);
+        return sum;
+    }
+
+    /** Dequeues the operation's items from Chronicle; the sum of their lengths. */
+    private long drain(ChronicleAsQueue q) {
         long sum = 0;
         for (int i = 0; i < ITEMS_PER_OP; i++) {
             int length = q.dequeue(scratch);
@@ -211,7 +211,6 @@ public class DiskBufferBenchmark {
             }
             sum += length;
         }
-        count(counters);
         return sum;
     }
 }

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
-import org.HdrHistogram.Histogram;
 
 /**
  * The wire benchmark's results for tools (the report's table and charts): every turn's figures,
@@ -47,7 +46,7 @@ final class WireJson {
         top.put("turns", rows);
         Map<String, Object> medians = new LinkedHashMap<>();
         for (Target target : Target.values()) {
-            List<WireBenchmark.Turn> mine = of(turns, target);
+            List<WireBenchmark.Turn> mine = WireReport.of(turns, target);
             if (!mine.isEmpty()) {
                 Map<String, Object> row = figures(mine);
                 row.put("broker", target.spool ? "spool" : "kafka");
@@ -71,10 +70,10 @@ final class WireJson {
         row.put("produceMegabytesPerSecond", median(turns, t -> t.saturated().bytes() * 1e3 / t.saturated().nanos()));
         row.put("consumeRecordsPerSecond", median(turns, t -> t.consumed().recordsPerSecond()));
         row.put("consumeMegabytesPerSecond", median(turns, t -> t.consumed().bytes() * 1e3 / t.consumed().nanos()));
-        row.put("saturatedP50Ms", median(turns, t -> ms(t.saturated().latencyMicros(), 50)));
-        row.put("saturatedP99Ms", median(turns, t -> ms(t.saturated().latencyMicros(), 99)));
-        row.put("pacedP50Ms", median(turns, t -> ms(t.paced().latencyMicros(), 50)));
-        row.put("pacedP99Ms", median(turns, t -> ms(t.paced().latencyMicros(), 99)));
+        row.put("saturatedP50Ms", median(turns, t -> WireReport.percentileMs(t.saturated().latencyMicros(), 50)));
+        row.put("saturatedP99Ms", median(turns, t -> WireReport.percentileMs(t.saturated().latencyMicros(), 99)));
+        row.put("pacedP50Ms", median(turns, t -> WireReport.percentileMs(t.paced().latencyMicros(), 50)));
+        row.put("pacedP99Ms", median(turns, t -> WireReport.percentileMs(t.paced().latencyMicros(), 99)));
         row.put("brokerCpuMicrosPerRecordProduced", median(turns, WireBenchmark.Turn::produceBrokerCpuMicros));
         return row;
     }
@@ -88,16 +87,16 @@ final class WireJson {
         add(out, "server: consume (page-cache pair), records/s", turns, Target.SPOOL_RELAXED,
                 t -> t.consumed().recordsPerSecond(), PAGE_CACHE_TARGET, false);
         add(out, "server: produce p99 at a paced rate, durable", turns, Target.SPOOL_STRICT,
-                t -> ms(t.paced().latencyMicros(), 99), 1.0, true);
+                t -> WireReport.percentileMs(t.paced().latencyMicros(), 99), 1.0, true);
         add(out, "server: produce p99 at a paced rate, page cache", turns, Target.SPOOL_RELAXED,
-                t -> ms(t.paced().latencyMicros(), 99), 1.0, true);
+                t -> WireReport.percentileMs(t.paced().latencyMicros(), 99), 1.0, true);
         return out;
     }
 
     private static void add(List<Object> out, String what, List<WireBenchmark.Turn> turns, Target spool,
                             ToDoubleFunction<WireBenchmark.Turn> metric, double goal, boolean lower) {
-        List<WireBenchmark.Turn> ours = of(turns, spool);
-        List<WireBenchmark.Turn> theirs = of(turns, spool.rival());
+        List<WireBenchmark.Turn> ours = WireReport.of(turns, spool);
+        List<WireBenchmark.Turn> theirs = WireReport.of(turns, spool.rival());
         if (ours.isEmpty() || theirs.isEmpty()) {
             return;
         }
@@ -117,15 +116,7 @@ final class WireJson {
         out.add(target);
     }
 
-    private static List<WireBenchmark.Turn> of(List<WireBenchmark.Turn> turns, Target target) {
-        return turns.stream().filter(t -> t.target() == target).toList();
-    }
-
     private static double median(List<WireBenchmark.Turn> turns, ToDoubleFunction<WireBenchmark.Turn> metric) {
         return WireReport.median(turns.stream().mapToDouble(metric).toArray());
-    }
-
-    private static double ms(Histogram micros, double percentile) {
-        return micros.getValueAtPercentile(percentile) / 1000.0;
     }
 }

@@ -115,7 +115,7 @@ final class WireReport {
         return met ? "met" : "NOT met";
     }
 
-    private static List<WireBenchmark.Turn> of(List<WireBenchmark.Turn> turns, Target target) {
+    static List<WireBenchmark.Turn> of(List<WireBenchmark.Turn> turns, Target target) {
         List<WireBenchmark.Turn> mine = new ArrayList<>();
         for (WireBenchmark.Turn turn : turns) {
             if (turn.target() == target) {
@@ -156,7 +156,7 @@ final class WireReport {
         return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static double percentileMs(Histogram micros, double percentile) {
+    static double percentileMs(Histogram micros, double percentile) {
         long value = percentile >= 100 ? micros.getMaxValue() : micros.getValueAtPercentile(percentile);
         return value / 1000.0;
     }

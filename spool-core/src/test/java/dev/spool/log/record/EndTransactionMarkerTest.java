@@ -54,19 +54,35 @@ class EndTransactionMarkerTest {
 
     @Test
     void aMarkerCutShortOrWithAShortKeyIsCorrupt() throws Exception {
-        BatchBuilder builder = new BatchBuilder(1 << 10);
-        builder.tryAppend(TIMESTAMP, new byte[] {0}, new byte[] {0, 0, 0, 0, 0, 1});
-        ByteBuffer shortKey = builder.build();
-        int at = shortKey.position();
-        shortKey.putShort(at + RecordBatch.ATTRIBUTES_OFFSET,
-                (short) (shortKey.getShort(at + RecordBatch.ATTRIBUTES_OFFSET) | RecordBatch.CONTROL_MASK));
-        shortKey.putInt(at + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(shortKey, at));
-        assertThatThrownBy(() -> EndTransactionMarker.read(shortKey, at))
+        ByteBuffer shortKey = controlBatch(new byte[] {0}, new byte[] {0, 0, 0, 0, 0, 1});
+        assertThatThrownBy(() -> EndTransactionMarker.read(shortKey, shortKey.position()))
                 .isInstanceOf(CorruptRecordException.class).hasMessageContaining("key of 1 bytes");
 
         ByteBuffer marker = new EndTransactionMarker(true, 1).encode(PRODUCER_ID, EPOCH, TIMESTAMP);
         ByteBuffer cut = marker.duplicate().limit(marker.limit() - 3);
         assertThatThrownBy(() -> EndTransactionMarker.read(cut, 0))
                 .isInstanceOf(CorruptRecordException.class).hasMessageContaining("no whole record");
+    }
+
+    @Test
+    void aMarkerWithANegativeKeyVersionOrAShortValueIsCorrupt() {
+        ByteBuffer negativeVersion = controlBatch(new byte[] {(byte) 0xff, (byte) 0xff, 0, 1}, new byte[] {0, 0, 0, 0, 0, 1});
+        assertThatThrownBy(() -> EndTransactionMarker.read(negativeVersion, negativeVersion.position()))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("key version -1");
+        ByteBuffer shortValue = controlBatch(new byte[] {0, 0, 0, 1}, new byte[] {0, 0});
+        assertThatThrownBy(() -> EndTransactionMarker.read(shortValue, shortValue.position()))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("a value of 2 bytes");
+    }
+
+    /** A batch of one record with {@code key} and {@code value}, marked as a control batch, its CRC recomputed. */
+    private static ByteBuffer controlBatch(byte[] key, byte[] value) {
+        BatchBuilder builder = new BatchBuilder(1 << 10);
+        builder.tryAppend(TIMESTAMP, key, value);
+        ByteBuffer batch = builder.build();
+        int at = batch.position();
+        batch.putShort(at + RecordBatch.ATTRIBUTES_OFFSET,
+                (short) (batch.getShort(at + RecordBatch.ATTRIBUTES_OFFSET) | RecordBatch.CONTROL_MASK));
+        batch.putInt(at + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, at));
+        return batch;
     }
 }
