@@ -8,6 +8,7 @@ import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.BatchCursor;
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -65,10 +66,25 @@ public final class SegmentFileReader implements Closeable {
      * {@link #records(BatchRead)}, or check it with {@link #validate(BatchRead)}), the end of the
      * file, an incomplete batch, or bytes that are no batch, as {@link BatchClassifier} names them
      * (the same rules as recovery's scan). Reads at most one batch of at most {@code batchBytesMax}
-     * bytes.
+     * bytes. A file that shrinks while it is read (a live segment's writer trims the zeros allocated
+     * ahead of its appends when it seals or closes the segment) is read again at its new size.
      */
     public BatchRead read(long position) throws IOException {
-        long size = file.size();
+        while (true) {
+            long size = file.size();
+            try {
+                return read(position, size);
+            } catch (EOFException e) {
+                if (file.size() >= size) {
+                    throw e;
+                }
+                // The file shrank while it was read: its writer trimmed the zeros it had allocated
+                // ahead of its appends (at a seal or a close). Judge the bytes again by the new size.
+            }
+        }
+    }
+
+    private BatchRead read(long position, long size) throws IOException {
         BatchCursor cursor = BatchCursor.overHeaders(file, file.path(), position, size, batchBytesMax);
         BatchClassifier.Verdict verdict = cursor.read();
         return switch (verdict.kind()) {
