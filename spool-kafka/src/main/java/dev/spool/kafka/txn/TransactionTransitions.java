@@ -34,6 +34,7 @@ import org.apache.kafka.common.protocol.Errors;
  *                   PREPARE_x, same outcome     CONCURRENT_TRANSACTIONS (still completing)
  *                   anything else               INVALID_TXN_STATE
  *  timeout          ONGOING past its timeout    aborted under epoch + 1, as a fenced InitProducerId
+ *  restart          ONGOING                     aborted under epoch + 1 (see TransactionCoordinator)
  * </pre>
  */
 public final class TransactionTransitions {
@@ -136,6 +137,15 @@ public final class TransactionTransitions {
             return Optional.empty();
         }
         return Optional.of(fenceAndAbort(current, nowMs));
+    }
+
+    /**
+     * After a restart: an open transaction is aborted under epoch + 1, whatever its age (the
+     * partitions no longer know where it began, so it cannot stay open); empty for any other state.
+     */
+    public static Optional<Decision> abortOnRecovery(TransactionMetadata current, long nowMs) {
+        return current.state() == TransactionState.ONGOING ? Optional.of(fenceAndAbort(current, nowMs))
+                : Optional.empty();
     }
 
     /** The state after a prepared transaction's markers are all written: complete, no partitions open. */

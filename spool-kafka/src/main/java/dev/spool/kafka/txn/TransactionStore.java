@@ -1,0 +1,307 @@
+package dev.spool.kafka.txn;
+
+import dev.spool.log.AppendResult;
+import dev.spool.log.Durability;
+import dev.spool.log.LoadState;
+import dev.spool.log.Log;
+import dev.spool.log.LogConfig;
+import dev.spool.log.ReadResult;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.Record;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transaction coordinator's state: each transactional id's {@link TransactionMetadata}, in a
+ * map in memory made durable by a Spool {@link Log} of its own ({@code __transaction_state} in the
+ * data directory), whose records ({@link TransactionLogCodec}, Kafka's transaction-log layout) are
+ * replayed on open, the last record of an id winning.
+ *
+ * <h2>Design</h2>
+ * A write appends one record with {@link Durability#STRICT} (concurrent writes share fsyncs
+ * through the log's group commit) and applies it to the map only once it is on disk: the
+ * coordinator never answers from a state a crash could take back. Writes of one transactional id
+ * are never concurrent (the coordinator runs them one after another), so the map and the log agree
+ * on each id's last state. A tombstone (an expired id) removes the id.
+ *
+ * <p>Compaction bounds the log and the replay: when the log holds more than
+ * {@code compactionRecordsMin} records and more than twice the live ids, it is rolled, every live
+ * state is appended again, and the log start moves to the first rewritten record. Replaying
+ * "older records, then the rewrite" gives the same map as the rewrite alone, so a crash at any
+ * step loses nothing. Writes in flight hold read stamps of a {@link StampedLock} (released by the
+ * thread that completes them); compaction and close take the write stamp.
+ *
+ * <p>Files: the log's segments and {@code .lock}, held while open. Thread-safe.
+ */
+public final class TransactionStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionStore.class);
+    /** The directory under the data directory: reserved (the {@code __} prefix), so never a topic. */
+    public static final String DIR_NAME = "__transaction_state";
+    static final String LOCK_FILE = ".lock";
+    private static final int SEGMENT_BYTES = 64 << 20;
+    private static final int READ_BYTES_MAX = 1 << 20;
+
+    private final Path dir;
+    private final Log log;
+    private final AutoCloseable lock;
+    private final LongSupplier clockMs;
+    private final long compactionRecordsMin;
+    private final ConcurrentHashMap<String, TransactionMetadata> states = new ConcurrentHashMap<>();
+    private final StampedLock appendLock = new StampedLock();
+    private volatile boolean closed;
+
+    private TransactionStore(Path dir, Log log, AutoCloseable lock, LongSupplier clockMs, long compactionRecordsMin) {
+        this.dir = dir;
+        this.log = log;
+        this.lock = lock;
+        this.clockMs = clockMs;
+        this.compactionRecordsMin = compactionRecordsMin;
+    }
+
+    /**
+     * Opens (creating if needed) the transaction log in {@code dir} and replays it. A record that
+     * does not decode fails the open with a {@link dev.spool.log.CorruptLogException} naming the
+     * file, the batch's position and the record's offset.
+     */
+    public static TransactionStore open(FileIO io, Path dir, LongSupplier clockMs, Executor ioExecutor,
+                                        MeterRegistry meterRegistry, long compactionRecordsMin) throws IOException {
+        io.createDirectories(dir);
+        AutoCloseable lock = io.lock(dir.resolve(LOCK_FILE));
+        Log log = null;
+        try {
+            LogConfig config = LogConfig.defaults().withSegmentBytes(SEGMENT_BYTES).withRetentionMs(-1)
+                    .withDurability(Durability.STRICT);
+            log = Log.open(io, dir, config, LoadState.unknown(), clockMs, ioExecutor, meterRegistry);
+            TransactionStore store = new TransactionStore(dir, log, lock, clockMs, compactionRecordsMin);
+            store.replay();
+            store.maybeCompact();
+            return store;
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(log, lock, e);
+            throw e;
+        }
+    }
+
+    private static void closeAfterFailure(Log log, AutoCloseable lock, Exception e) {
+        if (log != null) {
+            try {
+                log.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+        }
+        try {
+            lock.close();
+        } catch (Exception suppressed) {
+            e.addSuppressed(suppressed);
+        }
+    }
+
+    private void replay() throws IOException {
+        long offset = log.logStartOffset();
+        long records = 0;
+        while (offset < log.logEndOffset()) {
+            ReadResult read = log.read(offset, READ_BYTES_MAX);
+            if (read.isEmpty()) {
+                break;
+            }
+            for (Record record : read.records()) { // checks each batch's CRC; names file, position, offset
+                if (record.offset() >= offset) {
+                    apply(record, read.origin());
+                    records++;
+                }
+            }
+            offset = read.nextOffset(offset);
+        }
+        LOG.info("Replayed {} transaction record(s) of {}: {} transactional id(s)", records, dir, states.size());
+    }
+
+    private void apply(Record record, ReadResult.Origin origin) throws IOException {
+        TransactionLogCodec.TransactionRecord decoded;
+        try {
+            decoded = TransactionLogCodec.decode(record.key().orElse(null), record.value().orElse(null));
+        } catch (TransactionLogCodec.MalformedRecordException e) {
+            long position;
+            try {
+                position = origin.positionOf(record.offset());
+            } catch (IOException | RuntimeException unknown) {
+                position = -1;
+            }
+            throw new dev.spool.log.CorruptLogException(origin.file(), position,
+                    "transaction record at offset " + record.offset() + " does not decode: " + e.getMessage());
+        }
+        decoded.metadata().ifPresentOrElse(m -> states.put(decoded.transactionalId(), m),
+                () -> states.remove(decoded.transactionalId()));
+    }
+
+    /** The state of {@code transactionalId}, if it has one. */
+    public Optional<TransactionMetadata> get(String transactionalId) {
+        return Optional.ofNullable(states.get(transactionalId));
+    }
+
+    /** Every transactional id's state, a snapshot. */
+    public Map<String, TransactionMetadata> all() {
+        return Map.copyOf(states);
+    }
+
+    /**
+     * Writes {@code state} with strict durability; completes once it is on disk and returned by
+     * {@link #get}, or exceptionally with the append's error (the map keeps the previous state).
+     */
+    public CompletableFuture<Void> write(TransactionMetadata state) {
+        return append(state.transactionalId(), Optional.of(state));
+    }
+
+    /** Removes {@code transactionalId} (a tombstone), durably. */
+    public CompletableFuture<Void> remove(String transactionalId) {
+        return append(transactionalId, Optional.empty());
+    }
+
+    private CompletableFuture<Void> append(String transactionalId, Optional<TransactionMetadata> state) {
+        long stamp = appendLock.readLock();
+        CompletableFuture<AppendResult> appended;
+        try {
+            if (closed) {
+                throw new IllegalStateException("The transaction log " + dir + " is closed");
+            }
+            appended = log.appendAsync(encode(List.of(new Entry(transactionalId, state))), Durability.STRICT);
+        } catch (IOException | RuntimeException e) {
+            appendLock.unlockRead(stamp);
+            return CompletableFuture.failedFuture(e);
+        }
+        return appended.handle((result, error) -> {
+            try {
+                if (error != null) {
+                    throw error instanceof CompletionException c ? c : new CompletionException(error);
+                }
+                state.ifPresentOrElse(s -> states.put(transactionalId, s), () -> states.remove(transactionalId));
+                return null;
+            } finally {
+                appendLock.unlockRead(stamp);
+            }
+        });
+    }
+
+    private record Entry(String transactionalId, Optional<TransactionMetadata> state) {
+    }
+
+    /** Encodes records into as many batches as they need, one after another in one buffer. */
+    private ByteBuffer encode(List<Entry> entries) {
+        BatchBuilder builder = new BatchBuilder(log.config().batchBytesMax());
+        List<ByteBuffer> batches = new ArrayList<>();
+        int totalBytes = 0;
+        for (Entry entry : entries) {
+            byte[] key = TransactionLogCodec.encodeKey(entry.transactionalId());
+            byte[] value = entry.state().map(TransactionLogCodec::encodeValue).orElse(null);
+            long timestamp = entry.state().map(TransactionMetadata::lastUpdateMs).orElse(clockMs.getAsLong());
+            if (!builder.tryAppend(timestamp, key, value)) {
+                totalBytes += takeBatch(builder, batches);
+                builder.append(timestamp, ByteBuffer.wrap(key), value == null ? null : ByteBuffer.wrap(value), null);
+            }
+        }
+        totalBytes += takeBatch(builder, batches);
+        ByteBuffer out = ByteBuffer.allocate(totalBytes);
+        batches.forEach(out::put);
+        return out.flip();
+    }
+
+    private static int takeBatch(BatchBuilder builder, List<ByteBuffer> into) {
+        ByteBuffer built = builder.build();
+        ByteBuffer copy = ByteBuffer.allocate(built.remaining()).put(built).flip();
+        into.add(copy);
+        builder.reset();
+        return copy.remaining();
+    }
+
+    /** Records in the log from its start: what a replay reads. */
+    long logRecordCount() {
+        return log.logEndOffset() - log.logStartOffset();
+    }
+
+    /** Compacts when the log holds more than {@code compactionRecordsMin} records and twice the live ids. */
+    public boolean maybeCompact() throws IOException {
+        long records = logRecordCount();
+        if (records <= compactionRecordsMin || records <= 2L * states.size()) {
+            return false;
+        }
+        compact();
+        return true;
+    }
+
+    /** Rewrites the live states after a roll and deletes everything before them (see the class note). */
+    void compact() throws IOException {
+        long stamp = appendLock.writeLock();
+        try {
+            if (closed) {
+                return;
+            }
+            long before = logRecordCount();
+            log.roll();
+            long rewriteStart = log.logEndOffset();
+            List<Entry> live = new ArrayList<>();
+            states.forEach((id, state) -> live.add(new Entry(id, Optional.of(state))));
+            if (!live.isEmpty()) {
+                await(log.appendAsync(encode(live), Durability.STRICT));
+            }
+            log.advanceLogStartOffset(rewriteStart);
+            LOG.info("Compacted the transaction log {}: {} record(s) down to {}", dir, before, logRecordCount());
+        } finally {
+            appendLock.unlockWrite(stamp);
+        }
+    }
+
+    private static void await(CompletableFuture<AppendResult> future) throws IOException {
+        try {
+            future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("Interrupted while compacting the transaction log");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Waits for writes in flight, then closes the log (flushing it) and releases the lock. */
+    @Override
+    public void close() throws IOException {
+        long stamp = appendLock.writeLock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                log.close();
+            } finally {
+                try {
+                    lock.close();
+                } catch (Exception e) {
+                    LOG.warn("Could not release {}: {}", dir.resolve(LOCK_FILE), e.getMessage());
+                }
+            }
+        } finally {
+            appendLock.unlockWrite(stamp);
+        }
+    }
+}
