@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spool.log.LoadState;
 import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
+import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -46,7 +48,7 @@ class TransactionalOffsetsRecoveryTest {
     private ClassicGroupCoordinator coordinator;
 
     private Path offsetsDir() {
-        return dir.resolve("offsets");
+        return dir.resolve(OffsetsLogCheck.DIR_NAME); // where spool verify looks for it
     }
 
     private void open() throws IOException {
@@ -206,7 +208,14 @@ class TransactionalOffsetsRecoveryTest {
         open();
         txnCommit("g", PRODUCER, Map.of(ORDERS_0, 10L));
         coordinator.close();
+        assertThat(new OffsetsLogCheck(FileIO.real()).check(dir)).as("a transactional commit passes the check")
+                .isEmpty();
         long offset = appendControl(PRODUCER, new byte[] {0, 0, 0, 1}, new byte[] {0, 0}); // a COMMIT, value cut
+        assertThat(new OffsetsLogCheck(FileIO.real()).check(dir)).singleElement().satisfies(finding -> {
+            assertThat(finding.kind()).isEqualTo(LogVerifier.Kind.FILE_CORRUPT);
+            assertThat(finding.offset()).isEqualTo(offset);
+            assertThat(finding.problem()).startsWith("transaction marker does not decode");
+        });
         assertThatThrownBy(this::open).isInstanceOf(CorruptOffsetRecordException.class)
                 .hasMessageContaining("(log offset " + offset + ")").hasMessageContaining("Transaction marker")
                 .satisfies(e -> assertThat(((CorruptOffsetRecordException) e).logOffset()).isEqualTo(offset));
@@ -217,8 +226,10 @@ class TransactionalOffsetsRecoveryTest {
     void aControlRecordOfAnotherTypeIsSkipped() throws IOException {
         open();
         txnCommit("g", PRODUCER, Map.of(ORDERS_0, 10L));
+        complete(OTHER_PRODUCER, true); // a marker the server wrote itself
         coordinator.close();
         appendControl(PRODUCER, new byte[] {0, 0, 0, 3}, new byte[] {0, 0, 0, 0, 0, 0}); // Kafka's snapshot types
+        assertThat(new OffsetsLogCheck(FileIO.real()).check(dir)).isEmpty();
         open();
         assertThat(fetchStable("g", List.of(ORDERS_0))).containsExactly(Map.entry(ORDERS_0, Fetched.UNSTABLE));
     }
