@@ -65,10 +65,15 @@ final class TransactionalOffsetCommits {
             return CompletableFuture.completedFuture(plan.complete(error));
         }
         return store.commitTransactional(groupId, request.producerId(), request.producerEpoch(), plan.commits())
-                .handle((ignored, failure) -> failure == null ? plan.complete(Errors.NONE)
-                        : plan.complete(coordinator.writeFailed("write " + plan.commits().size()
+                .handle((ignored, failure) -> {
+                    if (failure != null) {
+                        return plan.complete(coordinator.writeFailed("write " + plan.commits().size()
                                 + " transactional offset(s) of group " + groupId + " for producer "
-                                + request.producerId(), failure)));
+                                + request.producerId(), failure));
+                    }
+                    coordinator.maybeQueueCompaction();
+                    return plan.complete(Errors.NONE);
+                });
     }
 
     /** The group's answer to a TxnOffsetCommit (see the class note); {@code group} is null when absent. */
