@@ -89,7 +89,7 @@ final class OffsetsLogReplay {
         }
         Optional<OffsetRecordCodec.OffsetRecord> decoded;
         try {
-            decoded = OffsetRecordCodec.decode(cursor.key(), cursor.value());
+            decoded = OffsetRecordCodec.decode(slice(cursor.key()), slice(cursor.value()));
         } catch (OffsetRecordCodec.MalformedRecordException e) {
             throw corrupt(read, offset, e.getMessage());
         }
@@ -105,6 +105,11 @@ final class OffsetsLogReplay {
         } else {
             target.committed(r.group(), key, r.value().get(), offset);
         }
+    }
+
+    /** The cursor's view on its own, so that a problem is named by its byte within the key or value. */
+    private static ByteBuffer slice(ByteBuffer view) {
+        return view == null ? null : view.slice();
     }
 
     private static CorruptOffsetRecordException corrupt(ReadResult read, long offset, String problem) {
