@@ -285,4 +285,56 @@ class TransactionalOffsetsRecoveryTest {
         }
         return futures;
     }
+
+    /** The golden log with transactions: {@link #main} wrote it; it must replay as the test says forever. */
+    static final String GOLDEN_RESOURCE = "/golden/offsets-log-v1-transactions/00000000000000000000.log";
+
+    @Test
+    void theGoldenLogWithTransactionsReplays() throws IOException {
+        java.nio.file.Files.createDirectories(offsetsDir());
+        try (java.io.InputStream golden = getClass().getResourceAsStream(GOLDEN_RESOURCE)) {
+            assertThat(golden).as(GOLDEN_RESOURCE).isNotNull();
+            java.nio.file.Files.copy(golden, offsetsDir().resolve("00000000000000000000.log"));
+        }
+        open();
+        OffsetStore store = coordinator.offsetStore();
+        assertThat(store.find("golden", "orders", 0)).as("committed by producer 10")
+                .contains(new CommittedOffset(42L, 3, "t42", 1_700_000_001_000L));
+        assertThat(store.find("golden", "orders", 1)).as("committed by producer 10; producer 11 aborted")
+                .contains(new CommittedOffset(43L, 3, "t43", 1_700_000_001_000L));
+        assertThat(store.find("golden", "audit", 0)).as("pending in producer 12's open transaction").isEmpty();
+        assertThat(store.pendingOffsets()).isEqualTo(Map.of(12L, Map.of("golden", Map.of(
+                new OffsetStore.TopicPartitionKey("audit", 0), new CommittedOffset(7L, 3, "t7", 1_700_000_003_000L)))));
+        assertThat(store.liveCount()).isEqualTo(2);
+    }
+
+    /**
+     * Writes the golden log into the directory given (the resource folder): a plain commit, then
+     * producer 10's transaction (committed), 11's (aborted) and 12's (left open), one second apart.
+     */
+    public static void main(String[] args) throws IOException {
+        Path target = Path.of(args[0]);
+        Path work = java.nio.file.Files.createTempDirectory("golden-txn-offsets");
+        ManualScheduler clock = new ManualScheduler();
+        try (ClassicGroupCoordinator writer = ClassicGroupCoordinator.open(work, GroupCoordinatorConfig.defaults()
+                .withClock(clock.clock()), clock)) {
+            writer.commitOffsets(TestConsumer.commitRequest("golden", -1, "", Map.of(ORDERS_0, 1L)), (short) 9,
+                    TestConsumer.ALL_PARTITIONS).join();
+            clock.advance(1_000);
+            writer.txnOffsetCommit(TxnOffsets.request("golden", 10L, Map.of(ORDERS_0, 42L, ORDERS_1, 43L)),
+                    (short) 5, TestConsumer.ALL_PARTITIONS).join();
+            writer.completeTransaction(10L, (short) 1, true).join();
+            clock.advance(1_000);
+            writer.txnOffsetCommit(TxnOffsets.request("golden", 11L, Map.of(ORDERS_1, 99L)), (short) 5,
+                    TestConsumer.ALL_PARTITIONS).join();
+            writer.completeTransaction(11L, (short) 1, false).join();
+            clock.advance(1_000);
+            writer.txnOffsetCommit(TxnOffsets.request("golden", 12L, Map.of(AUDIT_0, 7L)), (short) 5,
+                    TestConsumer.ALL_PARTITIONS).join();
+        }
+        java.nio.file.Files.createDirectories(target);
+        java.nio.file.Files.copy(work.resolve("00000000000000000000.log"), target.resolve("00000000000000000000.log"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("Wrote " + target.resolve("00000000000000000000.log"));
+    }
 }
