@@ -60,6 +60,10 @@ public interface GroupCoordinator extends AutoCloseable {
     CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request, short apiVersion,
                                                               KnownPartitions partitions);
 
+    /**
+     * Answers committed offsets; a fetch that requires stable offsets (version 7 on) gets
+     * {@code UNSTABLE_OFFSET_COMMIT} for each partition with an offset pending in an open transaction.
+     */
     CompletableFuture<OffsetFetchResponseData> fetchOffsets(OffsetFetchRequestData request, short apiVersion);
 
     /** Every group: those with members and those that only have committed offsets. */
@@ -68,8 +72,9 @@ public interface GroupCoordinator extends AutoCloseable {
     CompletableFuture<DescribeGroupsResponseData> describeGroups(DescribeGroupsRequestData request, short apiVersion);
 
     /**
-     * Deletes groups that have no members, with their committed offsets (durably, before the
-     * answer); a group with members gets {@code NON_EMPTY_GROUP}, an unknown one {@code GROUP_ID_NOT_FOUND}.
+     * Deletes groups that have no members, with their committed offsets and those pending in open
+     * transactions (durably, before the answer), as Kafka does; a group with members gets
+     * {@code NON_EMPTY_GROUP}, an unknown one {@code GROUP_ID_NOT_FOUND}.
      */
     CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData request, short apiVersion);
 
