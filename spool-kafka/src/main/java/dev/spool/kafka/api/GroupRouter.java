@@ -20,6 +20,7 @@ import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
@@ -118,6 +119,8 @@ final class GroupRouter {
                 case DESCRIBE_GROUPS -> groups.describeGroups((DescribeGroupsRequestData) data, version);
                 case DELETE_GROUPS -> groups.deleteGroups((DeleteGroupsRequestData) data, version);
                 case OFFSET_DELETE -> groups.deleteOffsets((OffsetDeleteRequestData) data, version, partitions);
+                case TXN_OFFSET_COMMIT ->
+                        groups.txnOffsetCommit((TxnOffsetCommitRequestData) data, version, partitions);
                 default -> throw new IllegalArgumentException(request.apiKey() + " is not a group API");
             };
         } catch (RuntimeException e) {

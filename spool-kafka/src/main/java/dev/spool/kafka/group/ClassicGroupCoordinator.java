@@ -36,6 +36,8 @@ import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * which the classic consumer treats as fatal, and which after a Spool restart is the normal case).
  * The static-member rejoin always rebalances (see {@link GroupStateMachine}).
  *
- * <p>The administration of groups (ListGroups, DescribeGroups, DeleteGroups, OffsetDelete) is
+ * <p>Offsets committed inside transactions (TxnOffsetCommit, and the transaction's outcome) are
+ * {@link TransactionalOffsetCommits}'s: pending in the same store until the outcome is written.
+ * The administration of groups (ListGroups, DescribeGroups, DeleteGroups, OffsetDelete) is
  * {@link GroupAdministration}'s, over the same groups and store; a deletion takes the group's lock
  * like any other request, so membership and offsets are checked and changed in one step.
  *
@@ -78,6 +82,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
     private final ExecutorService offsetsIo;
     private final GroupStateMachine machine;
     private final GroupAdministration administration;
+    private final TransactionalOffsetCommits transactions;
     private final ConcurrentHashMap<String, ClassicGroup> groups = new ConcurrentHashMap<>();
     private final AtomicBoolean compactionQueued = new AtomicBoolean();
     private final List<Meter> meters = new ArrayList<>();
@@ -105,6 +110,7 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
                 .description("Committed offsets held").register(registry));
         this.machine = new GroupStateMachine(config, scheduler, this::runTimer, rebalances);
         this.administration = new GroupAdministration(this, groups, store);
+        this.transactions = new TransactionalOffsetCommits(this, store, config);
     }
 
     /**
@@ -269,6 +275,17 @@ public final class ClassicGroupCoordinator implements GroupCoordinator {
             return plan.complete(writeFailed("write " + plan.commits().size() + " offset(s) of group " + groupId,
                     failure));
         });
+    }
+
+    @Override
+    public CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(TxnOffsetCommitRequestData request,
+                                                                         short apiVersion, KnownPartitions partitions) {
+        return transactions.commit(request, partitions);
+    }
+
+    @Override
+    public CompletableFuture<Void> completeTransaction(long producerId, short producerEpoch, boolean commit) {
+        return transactions.complete(producerId, producerEpoch, commit);
     }
 
     @Override

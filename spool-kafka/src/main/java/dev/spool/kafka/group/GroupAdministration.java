@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -130,6 +132,9 @@ final class GroupAdministration {
     /**
      * Deletes one group: refused while it has members; otherwise tombstones for its offsets are
      * appended under the group's lock (a join meanwhile waits, and its commits land after them).
+     * As in Kafka, offsets pending in open transactions do not keep a group from being deleted:
+     * they are deleted with it (the tombstones drop them, and the transaction's commit then finds
+     * nothing of this group to commit).
      */
     private CompletableFuture<Errors> deleteGroup(String groupId) {
         if (coordinator.isClosed()) {
@@ -143,9 +148,11 @@ final class GroupAdministration {
             if (!group.isIn(GroupState.EMPTY)) {
                 return Errors.NON_EMPTY_GROUP;
             }
-            List<OffsetStore.Commit> tombstones = new ArrayList<>();
+            NavigableSet<OffsetStore.TopicPartitionKey> keys = new TreeSet<>(store.pendingKeys(groupId));
             store.groupOffsets(groupId).forEach((topic, partitions) -> partitions.keySet().forEach(partition ->
-                    tombstones.add(OffsetStore.Commit.tombstone(topic, partition))));
+                    keys.add(new OffsetStore.TopicPartitionKey(topic, partition))));
+            List<OffsetStore.Commit> tombstones = keys.stream()
+                    .map(key -> OffsetStore.Commit.tombstone(key.topic(), key.partition())).toList();
             if (tombstones.isEmpty()) { // ids handed out to joiners keep a group in memory without offsets
                 return group.pendingMembers.isEmpty() ? Errors.GROUP_ID_NOT_FOUND : Errors.NONE;
             }
@@ -210,7 +217,8 @@ final class GroupAdministration {
      * Answers each partition of an OffsetDelete into {@code response} and returns the tombstones to
      * write: a partition the server does not have gets {@code UNKNOWN_TOPIC_OR_PARTITION}, one of a
      * topic a member consumes {@code GROUP_SUBSCRIBED_TO_TOPIC}, any other NONE, with a tombstone
-     * if the group has an offset for it (Kafka answers NONE when there is nothing to delete).
+     * if the group has an offset for it, committed or pending in a transaction (which the tombstone
+     * drops, as in Kafka); Kafka answers NONE when there is nothing to delete.
      */
     private List<OffsetStore.Commit> planOffsetDelete(OffsetDeleteRequestData request, ClassicGroup group,
                                                       KnownPartitions partitions, OffsetDeleteResponseData response) {
@@ -223,7 +231,8 @@ final class GroupAdministration {
                 int partition = p.partitionIndex();
                 Errors error = !partitions.exists(topic.name(), partition) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
                         : subscribed ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
-                if (error == Errors.NONE && store.find(group.groupId, topic.name(), partition).isPresent()) {
+                if (error == Errors.NONE && (store.find(group.groupId, topic.name(), partition).isPresent()
+                        || store.hasPending(group.groupId, topic.name(), partition))) {
                     tombstones.add(OffsetStore.Commit.tombstone(topic.name(), partition));
                 }
                 out.add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition().setPartitionIndex(partition)

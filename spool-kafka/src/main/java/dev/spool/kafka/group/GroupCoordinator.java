@@ -21,6 +21,9 @@ import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The classic consumer-group protocol and the administration of groups, as the server's request
@@ -57,6 +60,10 @@ public interface GroupCoordinator extends AutoCloseable {
     CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request, short apiVersion,
                                                               KnownPartitions partitions);
 
+    /**
+     * Answers committed offsets; a fetch that requires stable offsets (version 7 on) gets
+     * {@code UNSTABLE_OFFSET_COMMIT} for each partition with an offset pending in an open transaction.
+     */
     CompletableFuture<OffsetFetchResponseData> fetchOffsets(OffsetFetchRequestData request, short apiVersion);
 
     /** Every group: those with members and those that only have committed offsets. */
@@ -65,8 +72,9 @@ public interface GroupCoordinator extends AutoCloseable {
     CompletableFuture<DescribeGroupsResponseData> describeGroups(DescribeGroupsRequestData request, short apiVersion);
 
     /**
-     * Deletes groups that have no members, with their committed offsets (durably, before the
-     * answer); a group with members gets {@code NON_EMPTY_GROUP}, an unknown one {@code GROUP_ID_NOT_FOUND}.
+     * Deletes groups that have no members, with their committed offsets and those pending in open
+     * transactions (durably, before the answer), as Kafka does; a group with members gets
+     * {@code NON_EMPTY_GROUP}, an unknown one {@code GROUP_ID_NOT_FOUND}.
      */
     CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData request, short apiVersion);
 
@@ -77,6 +85,46 @@ public interface GroupCoordinator extends AutoCloseable {
      */
     CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request, short apiVersion,
                                                               KnownPartitions partitions);
+
+    /**
+     * Commits offsets inside producer {@code request.producerId()}'s transaction (TxnOffsetCommit,
+     * versions 0 to 5): checked per partition as {@link #commitOffsets} checks them, and against the
+     * group as Kafka checks a transactional commit ({@code ILLEGAL_GENERATION},
+     * {@code UNKNOWN_MEMBER_ID}, {@code FENCED_INSTANCE_ID} from version 3; a group the coordinator
+     * never saw takes them from a producer that gives no generation), then stored as pending for
+     * the group and producer, durably before the answer. Pending offsets are not fetched (a fetch
+     * that requires stable offsets gets {@code UNSTABLE_OFFSET_COMMIT} for their partitions) until
+     * {@link #completeTransaction} commits them. The caller has checked that the producer's
+     * transaction holds the group's offsets (AddOffsetsToTxn).
+     */
+    default CompletableFuture<TxnOffsetCommitResponseData> txnOffsetCommit(TxnOffsetCommitRequestData request,
+                                                                          short apiVersion,
+                                                                          KnownPartitions partitions) {
+        TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+        request.topics().forEach(topic -> {
+            TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic out =
+                    new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
+            topic.partitions().forEach(p -> out.partitions().add(new TxnOffsetCommitResponseData
+                    .TxnOffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
+                    .setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())));
+            response.topics().add(out);
+        });
+        return CompletableFuture.completedFuture(response);
+    }
+
+    /**
+     * The outcome of producer {@code producerId}'s transaction (the marker the transaction
+     * coordinator writes to every partition it touched, here for the offsets): written durably,
+     * then on commit every offset the producer has pending, in every group, becomes committed, as if
+     * committed at that moment (replacing the older committed value), and on abort they are dropped.
+     * Idempotent: a producer with nothing pending (a retry after a crash) completes normally. Completes
+     * exceptionally with a retriable {@link org.apache.kafka.common.errors.ApiException}
+     * ({@code NOT_COORDINATOR} once closed, {@code COORDINATOR_NOT_AVAILABLE} when the write failed).
+     */
+    default CompletableFuture<Void> completeTransaction(long producerId, short producerEpoch, boolean commit) {
+        return CompletableFuture.failedFuture(Errors.COORDINATOR_NOT_AVAILABLE.exception(
+                "This group coordinator keeps no transactional offsets"));
+    }
 
     /**
      * Every committed offset now, for the consumer-lag meter, which reads it at each metrics

@@ -37,6 +37,13 @@ import java.util.Optional;
  * Only version 3 is accepted: it is the one Spool writes. A key or value whose lengths do not add up
  * to its size exactly, a negative partition or length, a group that is empty, or bytes that are not
  * UTF-8, is reported as malformed with what was wrong.
+ *
+ * <h2>Batches</h2>
+ * The batch says what a record means, not the record ({@link OffsetBatches} writes them,
+ * {@link OffsetsLogReplay} reads them): in a plain batch it is a committed offset; in a
+ * transactional batch (producer id and epoch set) an offset pending in that producer's open
+ * transaction, the same bytes; a control batch holds no offsets record but Kafka's transaction
+ * marker (COMMIT or ABORT for the producer), which this codec never sees.
  */
 final class OffsetRecordCodec {
     static final short KEY_TYPE_OFFSET_COMMIT_LEGACY = 0;

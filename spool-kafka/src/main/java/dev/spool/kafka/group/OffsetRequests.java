@@ -67,15 +67,15 @@ final class OffsetRequests {
         List<OffsetCommitResponsePartition> pending = new ArrayList<>();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : request.topics()) {
             OffsetCommitResponseTopic out = new OffsetCommitResponseTopic().setName(topic.name());
-            boolean validTopic = topic.name() != null && TopicName.isValid(topic.name());
+            boolean validTopic = isValidTopic(topic.name());
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
                 OffsetCommitResponsePartition result = new OffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex());
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (!validTopic || p.partitionIndex() < 0 || !partitions.exists(topic.name(), p.partitionIndex())) {
-                    result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-                } else if (metadata.length() > metadataCharsMax) {
-                    result.setErrorCode(Errors.OFFSET_METADATA_TOO_LARGE.code());
+                Errors error = checkPartition(topic.name(), validTopic, p.partitionIndex(), metadata, partitions,
+                        metadataCharsMax);
+                if (error != Errors.NONE) {
+                    result.setErrorCode(error.code());
                 } else {
                     commits.add(new OffsetStore.Commit(topic.name(), p.partitionIndex(),
                             new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, nowMs)));
@@ -88,24 +88,50 @@ final class OffsetRequests {
         return new PlannedCommit(response, commits, pending);
     }
 
-    /** Answers an OffsetFetch from the store, in the shape of {@code version}. */
+    /**
+     * The error of one partition of a commit, plain or transactional, before the group is looked
+     * at: {@code UNKNOWN_TOPIC_OR_PARTITION} for a topic name Kafka would refuse ({@code validTopic}
+     * false), a negative partition or one the server does not have; {@code OFFSET_METADATA_TOO_LARGE}
+     * for metadata longer than the limit; otherwise NONE.
+     */
+    static Errors checkPartition(String topic, boolean validTopic, int partition, String metadata,
+                                 KnownPartitions partitions, int metadataCharsMax) {
+        if (!validTopic || partition < 0 || !partitions.exists(topic, partition)) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        return metadata.length() > metadataCharsMax ? Errors.OFFSET_METADATA_TOO_LARGE : Errors.NONE;
+    }
+
+    /** Whether a topic name of a commit can be stored at all: one Kafka would accept. */
+    static boolean isValidTopic(String name) {
+        return name != null && TopicName.isValid(name);
+    }
+
+    /**
+     * Answers an OffsetFetch from the store, in the shape of {@code version}. A fetch that requires
+     * stable offsets (version 7 on) gets {@code UNSTABLE_OFFSET_COMMIT}, and no offset, for each
+     * partition an open transaction holds a pending offset of: the consumer retries until the
+     * transaction ends, rather than start from an offset the transaction is about to replace.
+     */
     static OffsetFetchResponseData fetch(OffsetFetchRequestData request, short version, OffsetStore store) {
         OffsetFetchResponseData response = new OffsetFetchResponseData();
+        boolean requireStable = version >= 7 && request.requireStable();
         if (version < 8) {
-            List<TopicOffsets> topics = fetchGroup(store, request.groupId(), request.topics() == null ? null
+            List<TopicOffsets> topics = fetchGroup(store, request.groupId(), requireStable, request.topics() == null
+                    ? null
                     : request.topics().stream().map(t -> new TopicRequest(t.name(), t.partitionIndexes())).toList());
             for (TopicOffsets topic : topics) {
                 OffsetFetchResponseTopic out = new OffsetFetchResponseTopic().setName(topic.name());
                 topic.partitions().forEach(p -> out.partitions().add(new OffsetFetchResponsePartition()
                         .setPartitionIndex(p.partition()).setCommittedOffset(p.offset())
                         .setCommittedLeaderEpoch(p.leaderEpoch()).setMetadata(p.metadata())
-                        .setErrorCode(Errors.NONE.code())));
+                        .setErrorCode(p.error().code())));
                 response.topics().add(out);
             }
             return response.setErrorCode(Errors.NONE.code());
         }
         for (OffsetFetchRequestData.OffsetFetchRequestGroup group : request.groups()) {
-            List<TopicOffsets> topics = fetchGroup(store, group.groupId(), group.topics() == null ? null
+            List<TopicOffsets> topics = fetchGroup(store, group.groupId(), requireStable, group.topics() == null ? null
                     : group.topics().stream().map(t -> new TopicRequest(t.name(), t.partitionIndexes())).toList());
             OffsetFetchResponseGroup out = new OffsetFetchResponseGroup().setGroupId(group.groupId())
                     .setErrorCode(Errors.NONE.code());
@@ -114,7 +140,7 @@ final class OffsetRequests {
                 topic.partitions().forEach(p -> outTopic.partitions().add(new OffsetFetchResponsePartitions()
                         .setPartitionIndex(p.partition()).setCommittedOffset(p.offset())
                         .setCommittedLeaderEpoch(p.leaderEpoch()).setMetadata(p.metadata())
-                        .setErrorCode(Errors.NONE.code())));
+                        .setErrorCode(p.error().code())));
                 out.topics().add(outTopic);
             }
             response.groups().add(out);
@@ -148,21 +174,25 @@ final class OffsetRequests {
     private record TopicRequest(String name, List<Integer> partitions) {
     }
 
-    private record PartitionOffset(int partition, long offset, int leaderEpoch, String metadata) {
+    private record PartitionOffset(int partition, long offset, int leaderEpoch, String metadata, Errors error) {
     }
 
     private record TopicOffsets(String name, List<PartitionOffset> partitions) {
     }
 
-    /** The listed partitions (-1 where none is committed), or with {@code topics} null every committed one. */
-    private static List<TopicOffsets> fetchGroup(OffsetStore store, String group, List<TopicRequest> topics) {
+    /**
+     * The listed partitions (-1 where none is committed), or with {@code topics} null every committed
+     * one; with {@code requireStable}, those with a pending transactional offset are unstable.
+     */
+    private static List<TopicOffsets> fetchGroup(OffsetStore store, String group, boolean requireStable,
+                                                 List<TopicRequest> topics) {
         List<TopicOffsets> out = new ArrayList<>();
         if (topics == null) {
             NavigableMap<String, NavigableMap<Integer, CommittedOffset>> all = store.groupOffsets(group);
             for (Map.Entry<String, NavigableMap<Integer, CommittedOffset>> topic : all.entrySet()) {
                 List<PartitionOffset> partitions = new ArrayList<>();
                 topic.getValue().forEach((partition, committed) -> partitions.add(partitionOffset(partition,
-                        Optional.of(committed))));
+                        Optional.of(committed), requireStable && store.hasPending(group, topic.getKey(), partition))));
                 out.add(new TopicOffsets(topic.getKey(), partitions));
             }
             return out;
@@ -170,15 +200,20 @@ final class OffsetRequests {
         for (TopicRequest topic : topics) {
             List<PartitionOffset> partitions = new ArrayList<>();
             for (int partition : topic.partitions()) {
-                partitions.add(partitionOffset(partition, store.find(group, topic.name(), partition)));
+                partitions.add(partitionOffset(partition, store.find(group, topic.name(), partition),
+                        requireStable && store.hasPending(group, topic.name(), partition)));
             }
             out.add(new TopicOffsets(topic.name(), partitions));
         }
         return out;
     }
 
-    private static PartitionOffset partitionOffset(int partition, Optional<CommittedOffset> committed) {
-        return committed.map(c -> new PartitionOffset(partition, c.offset(), c.leaderEpoch(), c.metadata()))
-                .orElseGet(() -> new PartitionOffset(partition, NO_OFFSET, -1, ""));
+    private static PartitionOffset partitionOffset(int partition, Optional<CommittedOffset> committed,
+                                                   boolean unstable) {
+        if (unstable) {
+            return new PartitionOffset(partition, NO_OFFSET, -1, "", Errors.UNSTABLE_OFFSET_COMMIT);
+        }
+        return committed.map(c -> new PartitionOffset(partition, c.offset(), c.leaderEpoch(), c.metadata(),
+                Errors.NONE)).orElseGet(() -> new PartitionOffset(partition, NO_OFFSET, -1, "", Errors.NONE));
     }
 }

@@ -7,9 +7,7 @@ import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
 import dev.spool.log.ReadResult;
 import dev.spool.log.io.FileIO;
-import dev.spool.log.record.BatchBuilder;
-import dev.spool.log.record.Record;
-import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.EndTransactionMarker;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,6 +21,7 @@ import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +31,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +61,21 @@ import org.slf4j.LoggerFactory;
  * a read-write {@link StampedLock}, whose read stamps commits release from the thread that completes
  * them.
  *
+ * <h2>Transactions</h2>
+ * An offset committed inside a transaction (TxnOffsetCommit) is written as Kafka writes it: its
+ * records in a transactional batch carrying the producer's id and epoch, durable before the answer,
+ * and kept apart as pending ({@link PendingTransactionalOffsets}), invisible to {@link #find}. The
+ * transaction's outcome is a control batch ({@link EndTransactionMarker}); once it is durable, a
+ * commit makes every pending offset of that producer committed, with the marker's log offset (as if
+ * committed at that moment, so it replaces any older value), and an abort drops them. A tombstone
+ * drops the pending offsets of its key written before it. Replay reads the same batches in the same
+ * order and reaches the same state; pending offsets without a marker stay pending. Appends that
+ * change pending offsets (transactional commits, markers, tombstones) are applied to memory one
+ * after another in the order of their log offsets (they are queued under one monitor and their
+ * applications chained), so memory never disagrees with a replay however their fsyncs complete.
+ * Compaction writes the pending offsets again, after the committed ones, in transactional batches of
+ * the same producers: a marker that comes after the compaction still finds them.
+ *
  * <p>Files: the log's segments, plus {@code .lock}, held while open so that a second process cannot
  * write the same offsets. Thread-safe.
  */
@@ -69,7 +84,6 @@ final class OffsetStore implements AutoCloseable {
     static final String LOCK_FILE = ".lock";
     /** Segments roll at 64 MiB: compaction deletes whole segments and a roll starts the rewrite. */
     static final int SEGMENT_BYTES = 64 << 20;
-    private static final int READ_BYTES_MAX = 1 << 20;
 
     /** One key's committed offset (null once deleted) and the log offset of the record that wrote it. */
     private record Entry(CommittedOffset value, long logOffset) {
@@ -97,6 +111,11 @@ final class OffsetStore implements AutoCloseable {
     /** Commits in flight hold read stamps; compaction and close take the write stamp. */
     private final StampedLock appendLock = new StampedLock();
     private final AtomicLong liveCount = new AtomicLong();
+    private final PendingTransactionalOffsets pending = new PendingTransactionalOffsets();
+    /** Held while an ordered append is queued, so that queue order is log order. */
+    private final Object orderedSubmit = new Object();
+    /** The application of the last ordered append; guarded by orderedSubmit. */
+    private CompletableFuture<Void> orderedApplied = CompletableFuture.completedFuture(null);
     private volatile boolean closed;
 
     /** A topic and partition, ordered by topic then partition. */
@@ -153,51 +172,41 @@ final class OffsetStore implements AutoCloseable {
 
     private void replay() throws IOException {
         long start = log.logStartOffset();
-        long offset = start;
-        long records = 0;
-        while (offset < log.logEndOffset()) {
-            ReadResult read = log.read(offset, READ_BYTES_MAX);
-            if (read.isEmpty()) {
-                break;
+        long records = OffsetsLogReplay.replay(log, new OffsetsLogReplay.Target() {
+            @Override
+            public void committed(String group, TopicPartitionKey key, CommittedOffset value, long logOffset) {
+                put(group, key, new Entry(value, logOffset));
             }
-            for (Record record : read.records()) { // checks each batch's CRC; names file, position, offset
-                if (record.offset() >= offset) {
-                    apply(record, read.origin());
-                    records++;
-                }
+
+            @Override
+            public void deleted(String group, TopicPartitionKey key, long logOffset) {
+                remove(group, key);
+                pending.removeBefore(group, key, logOffset);
             }
-            offset = read.nextOffset(offset);
-        }
-        LOG.info("Replayed {} offsets record(s) of {} (log offsets {}..{}): {} committed offset(s)", records, dir,
-                start, log.logEndOffset(), liveCount.get());
+
+            @Override
+            public void pending(long producerId, short producerEpoch, String group, TopicPartitionKey key,
+                                CommittedOffset value, long logOffset) {
+                pending.add(producerId, group, key, new PendingTransactionalOffsets.Pending(value, logOffset,
+                        producerEpoch));
+            }
+
+            @Override
+            public void transactionEnded(long producerId, boolean commit, long markerLogOffset) {
+                endTransaction(producerId, commit, markerLogOffset);
+            }
+        });
+        LOG.info("Replayed {} offsets record(s) of {} (log offsets {}..{}): {} committed offset(s), {} pending in"
+                + " open transactions", records, dir, start, log.logEndOffset(), liveCount.get(), pending.count());
     }
 
-    private void apply(Record record, ReadResult.Origin origin) throws CorruptOffsetRecordException {
-        Optional<OffsetRecordCodec.OffsetRecord> decoded;
-        try {
-            decoded = OffsetRecordCodec.decode(record.key().orElse(null), record.value().orElse(null));
-        } catch (OffsetRecordCodec.MalformedRecordException e) {
-            throw new CorruptOffsetRecordException(origin.file(), batchPosition(origin, record.offset()),
-                    record.offset(), e.getMessage());
-        }
-        if (decoded.isEmpty()) {
-            return;
-        }
-        OffsetRecordCodec.OffsetRecord r = decoded.get();
-        TopicPartitionKey key = new TopicPartitionKey(r.topic(), r.partition());
-        if (r.value().isPresent()) {
-            put(r.group(), key, new Entry(r.value().get(), record.offset()));
-        } else {
-            remove(r.group(), key);
-        }
-    }
-
-    /** The position of the batch holding {@code offset}, to name a bad record; -1 when it cannot be found. */
-    private static long batchPosition(ReadResult.Origin origin, long offset) {
-        try {
-            return origin.positionOf(offset);
-        } catch (IOException | RuntimeException e) {
-            return -1;
+    /** A transaction ended at {@code markerOffset}: its pending offsets become committed there, or are dropped. */
+    private void endTransaction(long producerId, boolean commit, long markerOffset) {
+        Map<String, Map<TopicPartitionKey, PendingTransactionalOffsets.Pending>> ended =
+                pending.takeProducer(producerId);
+        if (commit) {
+            ended.forEach((group, partitions) -> partitions.forEach((key, offset) ->
+                    put(group, key, new Entry(offset.value(), markerOffset))));
         }
     }
 
@@ -237,60 +246,86 @@ final class OffsetStore implements AutoCloseable {
         if (commits.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        boolean tombstones = commits.stream().anyMatch(commit -> commit.value() == null);
+        return append(() -> OffsetBatches.plain(group, commits, log.config().batchBytesMax(), clockMs.getAsLong()),
+                tombstones, result -> {
+                    for (int i = 0; i < commits.size(); i++) {
+                        Commit commit = commits.get(i);
+                        TopicPartitionKey key = new TopicPartitionKey(commit.topic(), commit.partition());
+                        put(group, key, new Entry(commit.value(), result.firstOffset() + i));
+                        if (commit.value() == null) {
+                            pending.removeBefore(group, key, result.firstOffset() + i);
+                        }
+                    }
+                });
+    }
+
+    /**
+     * Appends offsets of {@code group} committed inside producer {@code producerId}'s transaction
+     * (no tombstones), with strict durability; once on disk they are pending: invisible to
+     * {@link #find} until {@link #completeTransaction} commits them.
+     */
+    CompletableFuture<Void> commitTransactional(String group, long producerId, short producerEpoch,
+                                                List<Commit> commits) {
+        if (commits.stream().anyMatch(commit -> commit.value() == null)) {
+            throw new IllegalArgumentException("A transaction cannot delete offsets (group " + group + ")");
+        }
+        if (commits.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return append(() -> OffsetBatches.transactional(group, commits, producerId, producerEpoch,
+                log.config().batchBytesMax(), clockMs.getAsLong()), true, result -> {
+                    for (int i = 0; i < commits.size(); i++) {
+                        Commit commit = commits.get(i);
+                        pending.add(producerId, group, new TopicPartitionKey(commit.topic(), commit.partition()),
+                                new PendingTransactionalOffsets.Pending(commit.value(), result.firstOffset() + i,
+                                        producerEpoch));
+                    }
+                });
+    }
+
+    /**
+     * Appends the outcome of producer {@code producerId}'s transaction (a marker, strict); once it is
+     * on disk, every pending offset of the producer is committed or dropped. A producer with nothing
+     * pending gets its marker all the same (a retry after a crash is harmless).
+     */
+    CompletableFuture<Void> completeTransaction(long producerId, short producerEpoch, boolean commit) {
+        return append(() -> OffsetBatches.marker(producerId, producerEpoch, commit, clockMs.getAsLong()), true,
+                result -> endTransaction(producerId, commit, result.firstOffset()));
+    }
+
+    /**
+     * Appends with strict durability and, once durable, applies {@code apply} to memory, holding a
+     * read stamp until it has run. An ordered append is queued under {@link #orderedSubmit} and
+     * applied after the ordered append queued before it (their log offsets are in that order too).
+     */
+    private CompletableFuture<Void> append(Supplier<ByteBuffer> batches, boolean ordered,
+                                           Consumer<AppendResult> apply) {
         long stamp = appendLock.readLock();
-        CompletableFuture<AppendResult> appended;
+        CompletableFuture<Void> applied;
         try {
             if (closed) {
                 throw new IllegalStateException("The offsets store of " + dir + " is closed");
             }
-            appended = log.appendAsync(encode(group, commits), Durability.STRICT);
+            ByteBuffer encoded = batches.get(); // on the caller's thread
+            if (ordered) {
+                synchronized (orderedSubmit) {
+                    CompletableFuture<AppendResult> appended = log.appendAsync(encoded, Durability.STRICT);
+                    applied = orderedApplied.exceptionally(previousFailed -> null)
+                            .thenCombine(appended, (ignored, result) -> {
+                                apply.accept(result);
+                                return null;
+                            });
+                    orderedApplied = applied;
+                }
+            } else {
+                applied = log.appendAsync(encoded, Durability.STRICT).thenAccept(apply);
+            }
         } catch (IOException | RuntimeException e) {
             appendLock.unlockRead(stamp);
             return CompletableFuture.failedFuture(e);
         }
-        return appended.handle((result, error) -> {
-            try {
-                if (error != null) {
-                    throw error instanceof CompletionException c ? c : new CompletionException(error);
-                }
-                for (int i = 0; i < commits.size(); i++) {
-                    Commit commit = commits.get(i);
-                    put(group, new TopicPartitionKey(commit.topic(), commit.partition()),
-                            new Entry(commit.value(), result.firstOffset() + i));
-                }
-                return null;
-            } finally {
-                appendLock.unlockRead(stamp);
-            }
-        });
-    }
-
-    /** Encodes records into as many batches as they need, one after another in one buffer. */
-    private ByteBuffer encode(String group, List<Commit> commits) {
-        BatchBuilder builder = new BatchBuilder(log.config().batchBytesMax());
-        List<ByteBuffer> batches = new ArrayList<>();
-        int totalBytes = 0;
-        for (Commit commit : commits) {
-            byte[] key = OffsetRecordCodec.encodeKey(group, commit.topic(), commit.partition());
-            byte[] value = commit.value() == null ? null : OffsetRecordCodec.encodeValue(commit.value());
-            long timestamp = commit.value() == null ? clockMs.getAsLong() : commit.value().commitTimestampMs();
-            if (!builder.tryAppend(timestamp, key, value)) {
-                totalBytes += takeBatch(builder, batches);
-                builder.append(timestamp, ByteBuffer.wrap(key), value == null ? null : ByteBuffer.wrap(value), null);
-            }
-        }
-        totalBytes += takeBatch(builder, batches);
-        ByteBuffer out = ByteBuffer.allocate(totalBytes);
-        batches.forEach(out::put);
-        return out.flip();
-    }
-
-    private static int takeBatch(BatchBuilder builder, List<ByteBuffer> into) {
-        ByteBuffer built = builder.build();
-        ByteBuffer copy = ByteBuffer.allocate(built.remaining()).put(built).flip();
-        into.add(copy);
-        builder.reset();
-        return copy.remaining();
+        return applied.whenComplete((ignored, error) -> appendLock.unlockRead(stamp));
     }
 
     /** The committed offset of one partition, if any. */
@@ -314,21 +349,41 @@ final class OffsetStore implements AutoCloseable {
         return Collections.unmodifiableNavigableMap(out);
     }
 
-    /** Whether {@code group} has at least one committed offset. */
+    /** Whether {@code group} has at least one committed offset, or one pending in an open transaction. */
     boolean hasOffsets(String group) {
         Map<TopicPartitionKey, Entry> partitions = offsets.get(group);
-        return partitions != null && partitions.values().stream().anyMatch(Entry::isLive);
+        return partitions != null && partitions.values().stream().anyMatch(Entry::isLive) || pending.hasGroup(group);
     }
 
-    /** The groups that have committed offsets, in name order. */
+    /** The groups that have committed offsets or offsets pending in open transactions, in name order. */
     NavigableSet<String> groupsWithOffsets() {
-        NavigableSet<String> out = new TreeSet<>();
+        NavigableSet<String> out = new TreeSet<>(pending.groups());
         offsets.forEach((group, partitions) -> {
             if (partitions.values().stream().anyMatch(Entry::isLive)) {
                 out.add(group);
             }
         });
         return out;
+    }
+
+    /** Whether an open transaction holds a pending offset of this partition for {@code group}. */
+    boolean hasPending(String group, String topic, int partition) {
+        return pending.has(group, new TopicPartitionKey(topic, partition));
+    }
+
+    /** The partitions of {@code group} with an offset pending in some open transaction. */
+    NavigableSet<TopicPartitionKey> pendingKeys(String group) {
+        return pending.keys(group);
+    }
+
+    /** The offsets pending in open transactions: producer id, group, partition (tests). */
+    Map<Long, Map<String, Map<TopicPartitionKey, CommittedOffset>>> pendingOffsets() {
+        return pending.snapshot();
+    }
+
+    /** How many offsets are pending in open transactions. */
+    long pendingCount() {
+        return pending.count();
     }
 
     /** How many committed offsets are live (keys with a value). */
@@ -344,7 +399,7 @@ final class OffsetStore implements AutoCloseable {
     /** Whether {@link #maybeCompact()} would compact now. */
     boolean needsCompaction() {
         long records = logRecordCount();
-        return records > compactionRecordsMin && records > 2 * liveCount.get();
+        return records > compactionRecordsMin && records > 2 * (liveCount.get() + pending.count());
     }
 
     /** Compacts when {@link #needsCompaction()} says so; returns whether it did. */
@@ -372,7 +427,8 @@ final class OffsetStore implements AutoCloseable {
                 group.getValue().forEach((key, entry) -> commits.add(new Commit(key.topic(), key.partition(),
                         entry.value())));
                 if (!commits.isEmpty()) {
-                    AppendResult result = await(log.appendAsync(encode(group.getKey(), commits), Durability.STRICT));
+                    AppendResult result = await(log.appendAsync(OffsetBatches.plain(group.getKey(), commits,
+                            log.config().batchBytesMax(), clockMs.getAsLong()), Durability.STRICT));
                     int i = 0;
                     for (Commit commit : commits) { // the rewritten records are now where each key lives
                         put(group.getKey(), new TopicPartitionKey(commit.topic(), commit.partition()),
@@ -381,6 +437,12 @@ final class OffsetStore implements AutoCloseable {
                 }
             }
             offsets.values().removeIf(Map::isEmpty);
+            List<PendingTransactionalOffsets.Rewrite> open = pending.toRewrite(); // after the committed: see the note
+            if (!open.isEmpty()) {
+                AppendResult result = await(log.appendAsync(OffsetBatches.pending(open, log.config().batchBytesMax()),
+                        Durability.STRICT));
+                pending.rewritten(open, result.firstOffset());
+            }
             log.advanceLogStartOffset(rewriteStart);
             LOG.info("Compacted the offsets log {}: {} record(s) down to {}", dir, before, logRecordCount());
         } finally {

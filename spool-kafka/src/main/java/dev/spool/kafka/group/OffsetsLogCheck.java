@@ -3,6 +3,7 @@ package dev.spool.kafka.group;
 import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.tool.DataDirCheck;
@@ -20,7 +21,8 @@ import java.util.List;
  * {@code spool verify}'s check of the committed-offsets log ({@code __consumer_offsets} in the
  * data directory, {@link OffsetStore}): its segments and indexes get every check of
  * {@link LogVerifier}, and each record of its valid batches must decode with
- * {@link OffsetRecordCodec}, as the replay on open requires (a record that does not is an
+ * {@link OffsetRecordCodec}, and each control batch as a transaction marker
+ * ({@link EndTransactionMarker}), as the replay on open requires (a record that does not is an
  * {@code ERROR FILE_CORRUPT} naming the segment, position and offset). No directory: nothing to
  * check (no group ever committed). Read-only, no lock.
  */
@@ -67,18 +69,33 @@ public final class OffsetsLogCheck implements DataDirCheck {
                 } catch (CorruptRecordException e) {
                     return false; // LogVerifier reported it
                 }
+                if (RecordBatch.isControl(batch, 0)) { // a transaction's outcome, not an offsets record
+                    try {
+                        EndTransactionMarker.read(batch, 0);
+                    } catch (CorruptRecordException e) {
+                        findings.add(undecodable(segment, position, RecordBatch.baseOffset(batch, 0),
+                                "transaction marker does not decode: " + e.getMessage()));
+                        return false;
+                    }
+                    position += read.sizeBytes();
+                    continue;
+                }
                 for (Record record : records) {
                     try {
                         OffsetRecordCodec.decode(record.key().orElse(null), record.value().orElse(null));
                     } catch (OffsetRecordCodec.MalformedRecordException e) {
-                        findings.add(new Finding(LogVerifier.Severity.ERROR, LogVerifier.Kind.FILE_CORRUPT, segment,
-                                position, record.offset(), "offsets record does not decode: " + e.getMessage()
-                                + "; the server cannot replay the committed offsets (spool repair " + DIR_NAME + ")"));
+                        findings.add(undecodable(segment, position, record.offset(),
+                                "offsets record does not decode: " + e.getMessage()));
                         return false;
                     }
                 }
                 position += read.sizeBytes();
             }
         }
+    }
+
+    private static Finding undecodable(Path segment, long position, long offset, String problem) {
+        return new Finding(LogVerifier.Severity.ERROR, LogVerifier.Kind.FILE_CORRUPT, segment, position, offset,
+                problem + "; the server cannot replay the committed offsets (spool repair " + DIR_NAME + ")");
     }
 }
