@@ -4,19 +4,32 @@ import dev.spool.kafka.producer.ProducerStateLoader;
 import dev.spool.kafka.producer.ProducerStateTable;
 import dev.spool.log.Log;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the server keeps for one partition beside its log: the lock under which a produced batch
- * is checked against the producer state and handed to the log (so check-and-append is atomic,
- * and offsets follow the order of the checks), and that producer state, built on first use.
+ * (or a transaction marker) is checked against the producer state and handed to the log (so
+ * check-and-append is atomic, and offsets follow the order of the checks), that producer state
+ * and the transactions open on the partition ({@link OpenTransactions}), both built on first use
+ * from the log's tail ({@link ProducerStateLoader}).
+ *
+ * <p>Read without the lock: {@link #lastStableOffset} (what every fetch reports) and
+ * {@link #markerGeneration} (how a transactional produce, verified outside the lock, knows no
+ * marker came between its verification and its append).
  */
 final class PartitionState {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionState.class);
 
     final Log log;
+    private final OpenTransactions transactions = new OpenTransactions();
     private ProducerStateTable producers;
+    /** Whether the state was rebuilt from the log: until then the open transactions are unknown. */
+    private volatile boolean loaded;
+    /** Transaction markers handed to the log so far; changed under the lock. */
+    private volatile long markerGeneration;
 
     PartitionState(Log log) {
         this.log = log;
@@ -24,16 +37,62 @@ final class PartitionState {
 
     /** The producer table, rebuilt from the log's tail the first time; call with this object locked. */
     ProducerStateTable producers(long scanBytes, int producersMax) throws IOException {
+        requireLocked();
+        if (producers == null) {
+            ProducerStateTable table = new ProducerStateTable(producersMax);
+            Map<Long, Long> open = new HashMap<>();
+            long read = ProducerStateLoader.load(log, scanBytes, table, open);
+            LOG.debug("Rebuilt the producer state of {} from {} bytes: {} producer(s), {} open transaction(s)",
+                    log.dir().getFileName(), read, table.size(), open.size());
+            open.forEach(transactions::loaded);
+            producers = table;
+            loaded = true;
+        }
+        return producers;
+    }
+
+    /** The open transactions, rebuilt with the producer table the first time; call with this object locked. */
+    OpenTransactions transactions(long scanBytes, int producersMax) throws IOException {
+        producers(scanBytes, producersMax);
+        return transactions;
+    }
+
+    /**
+     * The open transactions as they are now, without loading them: empty before the state was
+     * built. For the completion of an append, which follows a load. Call with this object locked.
+     */
+    OpenTransactions loadedTransactions() {
+        requireLocked();
+        return transactions;
+    }
+
+    /** Whether the producer state and open transactions were built (read without the lock). */
+    boolean isLoaded() {
+        return loaded;
+    }
+
+    /**
+     * The last stable offset with {@code highWatermark}: the start of the earliest open
+     * transaction, if lower. Without the lock; before the state is built nothing is known of open
+     * transactions and this is the high watermark ({@code read_committed} readers build it first).
+     */
+    long lastStableOffset(long highWatermark) {
+        return Math.min(transactions.firstUnstableOffset(), highWatermark);
+    }
+
+    long markerGeneration() {
+        return markerGeneration;
+    }
+
+    /** A marker was handed to the log; call with this object locked. */
+    void markerHandedOff() {
+        requireLocked();
+        markerGeneration++;
+    }
+
+    private void requireLocked() {
         if (!Thread.holdsLock(this)) {
             throw new IllegalStateException("The producer state of " + log + " is read without its lock");
         }
-        if (producers == null) {
-            ProducerStateTable table = new ProducerStateTable(producersMax);
-            long read = ProducerStateLoader.load(log, scanBytes, table);
-            LOG.debug("Rebuilt the producer state of {} from {} bytes: {} producer(s)", log.dir().getFileName(), read,
-                    table.size());
-            producers = table;
-        }
-        return producers;
     }
 }

@@ -4,6 +4,7 @@ import dev.spool.kafka.producer.ProducerIdManager;
 import dev.spool.kafka.producer.ProducerStateTable;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
+import dev.spool.kafka.txn.TransactionVerifier;
 import dev.spool.log.AppendRejectedException;
 import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
@@ -48,12 +49,26 @@ import org.slf4j.LoggerFactory;
  *    decompression); the CRC, checked by the log
  *    (and first of all on any other refusal)
  *  larger than the topic's max.message.bytes          MESSAGE_TOO_LARGE (the client's RecordTooLargeException)
- *  transactional or control batch                      INVALID_RECORD (transactions are not served)
+ *  control batch (markers are the coordinator's)       INVALID_RECORD
+ *  transactional batch without producer id, epoch      INVALID_RECORD
+ *    or sequence
+ *  transactional batch, no transactional id            TRANSACTIONAL_ID_AUTHORIZATION_FAILED
  *  a timestamp outside the topic's before/after.max.ms INVALID_TIMESTAMP (CreateTime topics)
  *  a record without a key on a compacted topic         INVALID_RECORD with a record error per keyless record
  *    (the log refuses it: {@link KeylessRecordException})   (the client's InvalidRecordException)
+ *  transactional batch its producer may not write     what {@link TransactionVerifier#verify} answers
+ *    here (no open transaction holding the partition)    (INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE ...)
+ *  producer id never issued by InitProducerId          UNKNOWN_PRODUCER_ID
  *  producer epoch and sequence                         see ProducerStateTable
+ *  idempotent batch of a producer whose transaction    INVALID_TXN_STATE
+ *    is open on the partition
  * </pre>
+ * A transactional batch begins its producer's transaction on the partition
+ * ({@link OpenTransactions}), which holds the last stable offset back until the transaction's
+ * marker is written ({@link PartitionMarkers}). The verifier is asked outside the partition's lock
+ * (it may take the coordinator's); should a marker be handed to the log between the answer and the
+ * append, the batch is verified again, so no batch lands after the marker that ended the
+ * transaction it was verified for.
  * The batch's CRC is computed once on its way in, by the log it is appended to; the server's own
  * checks walk the records once and leave the CRC to the log unless they refuse or rewrite the batch
  * ({@link ProducedBatch}). Everything runs on the thread that calls {@link #handle}, the
@@ -74,19 +89,33 @@ final class ProduceHandler {
     /** Bit 3 of a batch's attributes: the timestamps are the log's append time. */
     private static final int TIMESTAMP_TYPE_BIT = 0x08;
 
+    /** How often a transactional batch is verified again when markers keep coming in between. */
+    static final int VERIFY_ATTEMPTS_MAX = 5;
+    /** Without a transaction coordinator no producer is in a transaction. */
+    static final TransactionVerifier NO_TRANSACTIONS = (producerId, epoch, topic, partition) -> Errors.INVALID_TXN_STATE;
+
     private final Partitions partitions;
     private final Consumer<Log> appended;
     /** Whether this server's InitProducerId ever handed out an id (see {@link ProducerIdManager#issued}). */
     private final LongPredicate issued;
+    private final TransactionVerifier verifier;
+
+    /** Without transactions: every transactional batch is refused with INVALID_TXN_STATE. */
+    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued) {
+        this(partitions, appended, issued, NO_TRANSACTIONS);
+    }
 
     /**
      * {@code appended} is told of every log that grew (to wake waiting fetches); {@code issued}
-     * tells the producer ids InitProducerId handed out, the only ones a batch may carry.
+     * tells the producer ids InitProducerId handed out, the only ones a batch may carry;
+     * {@code verifier} whether a transactional batch's producer may write to the partition.
      */
-    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued) {
+    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued,
+                   TransactionVerifier verifier) {
         this.partitions = partitions;
         this.appended = appended;
         this.issued = issued;
+        this.verifier = verifier;
     }
 
     CompletableFuture<Optional<Response>> handle(ParsedRequest request) {
@@ -194,7 +223,9 @@ final class ProduceHandler {
         }
         CompletableFuture<Long> firstOffset;
         try {
-            firstOffset = append(log, batch, durability);
+            firstOffset = RecordBatch.isTransactional(batch, 0)
+                    ? appendTransactional(topic, partition.index(), log, batch, durability)
+                    : append(log, batch, durability);
         } catch (RefusedBatch e) {
             RefusedBatch refusal = ProducedBatch.crcFirst(batch, e);
             return done(out, refusal.error, refusal.getMessage());
@@ -239,39 +270,113 @@ final class ProduceHandler {
             if (producerId < 0 || firstSequence < 0) {
                 firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
             } else {
-                if (!issued.test(producerId)) {
-                    // Producer state for an id nobody was given: a client that made it up (or a
-                    // hostile one) would take a slot of the partition's producer table.
-                    throw new RefusedBatch(Errors.UNKNOWN_PRODUCER_ID, "Producer id " + producerId
-                            + " was never issued by this server: get one with InitProducerId");
+                Handoff handoff = appendIdempotent(state, log, batch, durability, false);
+                if (!handoff.written()) { // a duplicate: nothing was written
+                    return handoff.firstOffset();
                 }
-                short epoch = RecordBatch.producerEpoch(batch, 0);
-                int lastSequence = ProducerStateTable.lastSequence(firstSequence, RecordBatch.recordCount(batch, 0));
-                ProducerStateTable producers = state.producers(partitions.config().producerStateScanBytes(),
-                        partitions.config().producersPerPartitionMax());
-                ProducerStateTable.Verdict verdict = producers.check(producerId, epoch, firstSequence, lastSequence);
-                if (verdict instanceof ProducerStateTable.Reject reject) {
-                    throw new RefusedBatch(reject.error(), reject.message());
-                }
-                if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
-                    ProducedBatch.requireIntact(batch); // a damaged copy is CORRUPT_MESSAGE, as it would be unseen
-                    LOG.debug("Duplicate batch of producer {} (sequences {}..{}) in {}: answered with its offset",
-                            producerId, firstSequence, lastSequence, log.dir().getFileName());
-                    return duplicate.firstOffset();
-                }
-                firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
-                producers.record(producerId, epoch, firstSequence, lastSequence, firstOffset);
-                firstOffset.whenComplete((offset, error) -> {
-                    if (error != null) { // it never landed: its retry must be written, not answered with the error
-                        synchronized (state) {
-                            producers.forgetFrom(producerId, epoch, firstSequence);
-                        }
-                    }
-                });
+                firstOffset = handoff.firstOffset();
             }
         }
         firstOffset.whenComplete((offset, error) -> appended.accept(log));
         return firstOffset;
+    }
+
+    /**
+     * A transactional batch: verified ({@link TransactionVerifier}) outside the partition's lock,
+     * then checked and handed to the log under it as an idempotent one, unless a marker was handed
+     * off in between (then verified again). It begins its producer's transaction on the partition;
+     * once its offset is known the partition's last stable offset is tightened to it.
+     */
+    private CompletableFuture<Long> appendTransactional(String topic, int partition, Log log, ByteBuffer batch,
+                                                        Durability durability) throws IOException {
+        long producerId = RecordBatch.producerId(batch, 0);
+        short epoch = RecordBatch.producerEpoch(batch, 0);
+        PartitionState state = partitions.state(log);
+        for (int attempt = 1; ; attempt++) {
+            long generation = state.markerGeneration();
+            Errors verdict = verifier.verify(producerId, epoch, topic, partition);
+            if (verdict != Errors.NONE) {
+                throw new RefusedBatch(verdict, "Producer " + producerId + " epoch " + epoch + " may not write "
+                        + "transactional records to " + topic + "-" + partition + ": " + verdict.message());
+            }
+            CompletableFuture<Long> firstOffset = null;
+            synchronized (state) {
+                if (state.markerGeneration() == generation) {
+                    Handoff handoff = appendIdempotent(state, log, batch, durability, true);
+                    if (!handoff.written()) { // a duplicate: nothing was written
+                        return handoff.firstOffset();
+                    }
+                    firstOffset = handoff.firstOffset();
+                }
+            }
+            if (firstOffset != null) {
+                firstOffset.whenComplete((offset, error) -> {
+                    synchronized (state) { // the transaction's start moves up from its lower bound
+                        state.loadedTransactions().refresh();
+                    }
+                    appended.accept(log);
+                });
+                return firstOffset;
+            }
+            if (attempt == VERIFY_ATTEMPTS_MAX) {
+                throw new RefusedBatch(Errors.CONCURRENT_TRANSACTIONS, "Transaction markers kept coming to " + topic
+                        + "-" + partition + " while producer " + producerId + "'s batch was verified; retry");
+            }
+        }
+    }
+
+    /**
+     * Checks a batch with a producer id against the producer state and hands it to the log; call
+     * with the partition's lock held. A duplicate is answered with its original's offset, not written.
+     */
+    private Handoff appendIdempotent(PartitionState state, Log log, ByteBuffer batch,
+                                                     Durability durability, boolean transactional)
+            throws IOException {
+        long producerId = RecordBatch.producerId(batch, 0);
+        int firstSequence = RecordBatch.baseSequence(batch, 0);
+        if (!issued.test(producerId)) {
+            // Producer state for an id nobody was given: a client that made it up (or a
+            // hostile one) would take a slot of the partition's producer table.
+            throw new RefusedBatch(Errors.UNKNOWN_PRODUCER_ID, "Producer id " + producerId
+                    + " was never issued by this server: get one with InitProducerId");
+        }
+        short epoch = RecordBatch.producerEpoch(batch, 0);
+        int lastSequence = ProducerStateTable.lastSequence(firstSequence, RecordBatch.recordCount(batch, 0));
+        ProducerStateTable producers = state.producers(partitions.config().producerStateScanBytes(),
+                partitions.config().producersPerPartitionMax());
+        ProducerStateTable.Verdict verdict = producers.check(producerId, epoch, firstSequence, lastSequence);
+        if (verdict instanceof ProducerStateTable.Reject reject) {
+            throw new RefusedBatch(reject.error(), reject.message());
+        }
+        if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
+            ProducedBatch.requireIntact(batch); // a damaged copy is CORRUPT_MESSAGE, as it would be unseen
+            LOG.debug("Duplicate batch of producer {} (sequences {}..{}) in {}: answered with its offset",
+                    producerId, firstSequence, lastSequence, log.dir().getFileName());
+            return new Handoff(duplicate.firstOffset(), false);
+        }
+        OpenTransactions transactions = state.loadedTransactions();
+        if (!transactional && !transactions.isEmpty() && transactions.get(producerId) != null) {
+            throw new RefusedBatch(Errors.INVALID_TXN_STATE, "Producer " + producerId + " sent a batch outside "
+                    + "its transaction, which is open on this partition");
+        }
+        long lowerBound = log.logEndOffset(); // the batch lands at or after it: see OpenTransactions
+        CompletableFuture<Long> firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
+        producers.record(producerId, epoch, firstSequence, lastSequence, firstOffset);
+        if (transactional) {
+            transactions.begin(producerId, lowerBound, firstOffset);
+        }
+        firstOffset.whenComplete((offset, error) -> {
+            if (error != null) { // it never landed: its retry must be written, not answered with the error
+                synchronized (state) {
+                    producers.forgetFrom(producerId, epoch, firstSequence);
+                }
+            }
+        });
+        return new Handoff(firstOffset, true);
+    }
+
+    /** Where a batch will land, and whether it was written (false: a duplicate, answered with the original's). */
+    private record Handoff(CompletableFuture<Long> firstOffset, boolean written) {
     }
 
     /**
