@@ -3,6 +3,7 @@ package dev.spool.kafka.api;
 import static dev.spool.kafka.api.TransactionalPartitions.TRANSACTIONAL_ID;
 import static dev.spool.kafka.api.TransactionalPartitions.batch;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.kafka.txn.TransactionMetadata.PartitionRef;
 import dev.spool.kafka.txn.TransactionVerifier;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -249,6 +251,25 @@ class TransactionalPartitionTest {
             server.marker(P, EPOCH, false);
             assertThat(server.log().logEndOffset()).isEqualTo(end);
             assertThat(server.lastStableOffset()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anAbortWhoseIndexEntryFailedKeepsTheTransactionOpenForTheRetry() throws Exception {
+        try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
+            server.produceTransactional(P, EPOCH, 0, 2); // 0-1
+            server.indexFails = true;
+
+            assertThatThrownBy(() -> server.marker(P, EPOCH, false)).isInstanceOf(ExecutionException.class)
+                    .hasRootCauseMessage("No space left on device");
+
+            assertThat(server.lastStableOffset()).as("the aborted records stay hidden").isZero();
+            assertThat(server.fetch(0, true).records().sizeInBytes()).isZero();
+            server.indexFails = false;
+            server.marker(P, EPOCH, false); // the coordinator's retry: 3
+
+            assertThat(server.aborted).containsExactly(new AbortedTransaction(P, 0, 3, 4));
+            assertThat(server.lastStableOffset()).isEqualTo(4);
         }
     }
 

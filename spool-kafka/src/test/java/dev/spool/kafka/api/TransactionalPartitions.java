@@ -50,8 +50,13 @@ final class TransactionalPartitions implements AutoCloseable {
 
     /** The aborted transactions recorded, in memory. */
     final List<AbortedTransaction> aborted = new ArrayList<>();
+    /** Whether recording in the index fails (a full disk), for the marker's failure path. */
+    volatile boolean indexFails;
     final AbortedTransactionIndex index = AbortedTransactionIndex.of(
             (log, entry, durability) -> {
+                if (indexFails) {
+                    throw new IOException("No space left on device");
+                }
                 synchronized (aborted) {
                     aborted.add(entry);
                 }
