@@ -164,11 +164,14 @@ final class FetchHandler {
         Log log = found.get();
         PartitionState state = partitions.state(log);
         try {
-            if (readCommitted && !state.isLoaded()) { // the open transactions must be known before reading
-                synchronized (state) {
-                    state.producers(partitions.config().producerStateScanBytes(),
-                            partitions.config().producersPerPartitionMax());
+            if (readCommitted) { // the open transactions must be known before reading
+                if (!state.isLoaded()) {
+                    synchronized (state) {
+                        state.producers(partitions.config().producerStateScanBytes(),
+                                partitions.config().producersPerPartitionMax());
+                    }
                 }
+                state.tightenLastStableOffset();
             }
             // The high watermark first, then the open transactions: a transaction begun after this
             // read of the log end starts at or after it (see OpenTransactions), so the LSO holds.

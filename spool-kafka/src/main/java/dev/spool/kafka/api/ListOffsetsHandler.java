@@ -89,6 +89,7 @@ final class ListOffsetsHandler {
                         partitions.config().producersPerPartitionMax());
             }
         }
+        state.tightenLastStableOffset();
         return state.lastStableOffset(log.logEndOffset());
     }
 

@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * offset is known only when the append completes. A transaction begins with the log end offset at
  * that hand-off, taken under the partition's lock: a lower bound of the batch's offset (the log
  * only grows, and every append to the partition is handed off under that lock). Once the batch's
- * append completes, {@link #refresh} moves the start up to the batch's real offset. So the LSO
- * can lag, never lead: no {@code read_committed} fetch sees a transactional record early.
+ * append completed, the next {@link #refresh} (a {@code read_committed} fetch makes one when
+ * {@link #lowerBounded}) moves the start up to the batch's real offset. So the LSO can lag, never
+ * lead: no {@code read_committed} fetch sees a transactional record early.
  *
  * <h2>Ending</h2>
  * When the transaction's marker is handed to the log, the transaction moves from open to ending
@@ -67,6 +68,8 @@ final class OpenTransactions {
     private final Map<Long, Transaction> open = new HashMap<>();
     private final List<Transaction> ending = new ArrayList<>(1);
     private volatile long firstUnstableOffset = NONE;
+    /** Whether a transaction's start is still a lower bound: a refresh may move it up. */
+    private volatile boolean lowerBounded;
 
     /** The smallest start of an open or ending transaction, {@link #NONE} when there is none; without the lock. */
     long firstUnstableOffset() {
@@ -153,12 +156,26 @@ final class OpenTransactions {
     /** Recomputes the first unstable offset: after a change, or after a first batch's offset became known. */
     void refresh() {
         long first = NONE;
+        boolean bounded = false;
         for (Transaction transaction : open.values()) {
             first = Math.min(first, transaction.startOffset());
+            bounded |= !transaction.firstOffset.isDone();
         }
         for (Transaction transaction : ending) {
             first = Math.min(first, transaction.startOffset());
+            bounded |= !transaction.firstOffset.isDone();
         }
         firstUnstableOffset = first;
+        lowerBounded = bounded;
+    }
+
+    /**
+     * Whether a transaction's start is still its lower bound as of the last {@link #refresh}
+     * (without the lock). A reader that wants the LSO exact refreshes under the lock: the append's
+     * completion does not, as it runs on the log's writer thread, which must never wait for a
+     * partition's lock (a produce holding it may be waiting for the writer to make room).
+     */
+    boolean lowerBounded() {
+        return lowerBounded;
     }
 }

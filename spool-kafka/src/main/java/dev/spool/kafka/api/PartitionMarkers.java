@@ -107,7 +107,7 @@ final class PartitionMarkers implements TransactionMarkers {
                         : ending.firstOffset.handle((first, error) -> first)
                                 .thenAcceptAsync(first -> end(log, state, ending, first, commit, offset), executor),
                         executor)
-                .whenComplete((ignored, error) -> {
+                .whenCompleteAsync((ignored, error) -> { // not on the log's writer thread: it takes the lock
                     if (error != null && ending != null) {
                         synchronized (state) {
                             state.loadedTransactions().restore(ending);
@@ -116,7 +116,7 @@ final class PartitionMarkers implements TransactionMarkers {
                                 commit ? "commit" : "abort", producerId, partition, error.getMessage());
                     }
                     appended.accept(log);
-                });
+                }, executor);
     }
 
     /**

@@ -80,6 +80,23 @@ final class PartitionState {
         return Math.min(transactions.firstUnstableOffset(), highWatermark);
     }
 
+    /**
+     * Makes the last stable offset exact when a transaction's start is still a lower bound (its
+     * first batch's append has completed since): takes the lock only then.
+     */
+    void tightenLastStableOffset() {
+        if (transactions.lowerBounded()) {
+            synchronized (this) {
+                transactions.refresh();
+            }
+        }
+    }
+
+    /** Whether a transaction is open or ending on the partition (without the lock). */
+    boolean hasTransactions() {
+        return transactions.firstUnstableOffset() != OpenTransactions.NONE;
+    }
+
     long markerGeneration() {
         return markerGeneration;
     }

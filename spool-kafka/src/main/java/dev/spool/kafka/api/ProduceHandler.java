@@ -270,11 +270,16 @@ final class ProduceHandler {
             if (producerId < 0 || firstSequence < 0) {
                 firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
             } else {
-                Handoff handoff = appendIdempotent(state, log, batch, durability, false);
-                if (!handoff.written()) { // a duplicate: nothing was written
-                    return handoff.firstOffset();
+                ProducerStateTable producers = checkProducer(state, log, batch, false);
+                ProducerStateTable.Verdict verdict = producers.check(producerId, RecordBatch.producerEpoch(batch, 0),
+                        firstSequence, lastSequence(batch));
+                if (verdict instanceof ProducerStateTable.Reject reject) {
+                    throw new RefusedBatch(reject.error(), reject.message());
                 }
-                firstOffset = handoff.firstOffset();
+                if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
+                    return duplicate(log, batch, duplicate);
+                }
+                firstOffset = handOff(state, producers, log, batch, durability, false);
             }
         }
         firstOffset.whenComplete((offset, error) -> appended.accept(log));
@@ -284,8 +289,8 @@ final class ProduceHandler {
     /**
      * A transactional batch: verified ({@link TransactionVerifier}) outside the partition's lock,
      * then checked and handed to the log under it as an idempotent one, unless a marker was handed
-     * off in between (then verified again). It begins its producer's transaction on the partition;
-     * once its offset is known the partition's last stable offset is tightened to it.
+     * off in between (then verified again). It begins its producer's transaction on the partition
+     * ({@link OpenTransactions}).
      */
     private CompletableFuture<Long> appendTransactional(String topic, int partition, Log log, ByteBuffer batch,
                                                         Durability durability) throws IOException {
@@ -302,20 +307,21 @@ final class ProduceHandler {
             CompletableFuture<Long> firstOffset = null;
             synchronized (state) {
                 if (state.markerGeneration() == generation) {
-                    Handoff handoff = appendIdempotent(state, log, batch, durability, true);
-                    if (!handoff.written()) { // a duplicate: nothing was written
-                        return handoff.firstOffset();
+                    ProducerStateTable producers = checkProducer(state, log, batch, true);
+                    ProducerStateTable.Verdict sequence = producers.check(producerId, epoch,
+                            RecordBatch.baseSequence(batch, 0), lastSequence(batch));
+                    if (sequence instanceof ProducerStateTable.Reject reject) {
+                        throw new RefusedBatch(reject.error(), reject.message());
                     }
-                    firstOffset = handoff.firstOffset();
+                    if (sequence instanceof ProducerStateTable.Duplicate duplicate) {
+                        return duplicate(log, batch, duplicate);
+                    }
+                    firstOffset = handOff(state, producers, log, batch, durability, true);
                 }
             }
             if (firstOffset != null) {
-                firstOffset.whenComplete((offset, error) -> {
-                    synchronized (state) { // the transaction's start moves up from its lower bound
-                        state.loadedTransactions().refresh();
-                    }
-                    appended.accept(log);
-                });
+                // Wakes read_committed fetches too: they then read the transaction's start exactly.
+                firstOffset.whenComplete((offset, error) -> appended.accept(log));
                 return firstOffset;
             }
             if (attempt == VERIFY_ATTEMPTS_MAX) {
@@ -326,44 +332,56 @@ final class ProduceHandler {
     }
 
     /**
-     * Checks a batch with a producer id against the producer state and hands it to the log; call
-     * with the partition's lock held. A duplicate is answered with its original's offset, not written.
+     * The checks of a batch with a producer id before its sequence: the id was issued, and a
+     * non-transactional batch does not come from a producer whose transaction is open here.
+     * Returns the partition's producer table; call with the partition's lock held.
      */
-    private Handoff appendIdempotent(PartitionState state, Log log, ByteBuffer batch,
-                                                     Durability durability, boolean transactional)
+    private ProducerStateTable checkProducer(PartitionState state, Log log, ByteBuffer batch, boolean transactional)
             throws IOException {
         long producerId = RecordBatch.producerId(batch, 0);
-        int firstSequence = RecordBatch.baseSequence(batch, 0);
         if (!issued.test(producerId)) {
             // Producer state for an id nobody was given: a client that made it up (or a
             // hostile one) would take a slot of the partition's producer table.
             throw new RefusedBatch(Errors.UNKNOWN_PRODUCER_ID, "Producer id " + producerId
                     + " was never issued by this server: get one with InitProducerId");
         }
-        short epoch = RecordBatch.producerEpoch(batch, 0);
-        int lastSequence = ProducerStateTable.lastSequence(firstSequence, RecordBatch.recordCount(batch, 0));
         ProducerStateTable producers = state.producers(partitions.config().producerStateScanBytes(),
                 partitions.config().producersPerPartitionMax());
-        ProducerStateTable.Verdict verdict = producers.check(producerId, epoch, firstSequence, lastSequence);
-        if (verdict instanceof ProducerStateTable.Reject reject) {
-            throw new RefusedBatch(reject.error(), reject.message());
-        }
-        if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
-            ProducedBatch.requireIntact(batch); // a damaged copy is CORRUPT_MESSAGE, as it would be unseen
-            LOG.debug("Duplicate batch of producer {} (sequences {}..{}) in {}: answered with its offset",
-                    producerId, firstSequence, lastSequence, log.dir().getFileName());
-            return new Handoff(duplicate.firstOffset(), false);
-        }
-        OpenTransactions transactions = state.loadedTransactions();
-        if (!transactional && !transactions.isEmpty() && transactions.get(producerId) != null) {
+        if (!transactional && state.hasTransactions() && state.loadedTransactions().get(producerId) != null) {
             throw new RefusedBatch(Errors.INVALID_TXN_STATE, "Producer " + producerId + " sent a batch outside "
-                    + "its transaction, which is open on this partition");
+                    + "its transaction, which is open on " + log.dir().getFileName());
         }
-        long lowerBound = log.logEndOffset(); // the batch lands at or after it: see OpenTransactions
+        return producers;
+    }
+
+    private static int lastSequence(ByteBuffer batch) {
+        return ProducerStateTable.lastSequence(RecordBatch.baseSequence(batch, 0), RecordBatch.recordCount(batch, 0));
+    }
+
+    /** A batch written before: answered with where the original landed, not written again. */
+    private static CompletableFuture<Long> duplicate(Log log, ByteBuffer batch, ProducerStateTable.Duplicate duplicate) {
+        ProducedBatch.requireIntact(batch); // a damaged copy is CORRUPT_MESSAGE, as it would be unseen
+        LOG.debug("Duplicate batch of producer {} (sequences {}..{}) in {}: answered with its offset",
+                RecordBatch.producerId(batch, 0), RecordBatch.baseSequence(batch, 0), lastSequence(batch),
+                log.dir().getFileName());
+        return duplicate.firstOffset();
+    }
+
+    /**
+     * Hands an accepted batch with a producer id to the log and records it in the producer table
+     * (and a transactional one in the open transactions); call with the partition's lock held.
+     */
+    private static CompletableFuture<Long> handOff(PartitionState state, ProducerStateTable producers, Log log,
+                                                   ByteBuffer batch, Durability durability, boolean transactional)
+            throws IOException {
+        long producerId = RecordBatch.producerId(batch, 0);
+        short epoch = RecordBatch.producerEpoch(batch, 0);
+        int firstSequence = RecordBatch.baseSequence(batch, 0);
+        long lowerBound = transactional ? log.logEndOffset() : -1; // it lands at or after it: see OpenTransactions
         CompletableFuture<Long> firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
-        producers.record(producerId, epoch, firstSequence, lastSequence, firstOffset);
+        producers.record(producerId, epoch, firstSequence, lastSequence(batch), firstOffset);
         if (transactional) {
-            transactions.begin(producerId, lowerBound, firstOffset);
+            state.loadedTransactions().begin(producerId, lowerBound, firstOffset);
         }
         firstOffset.whenComplete((offset, error) -> {
             if (error != null) { // it never landed: its retry must be written, not answered with the error
@@ -372,11 +390,7 @@ final class ProduceHandler {
                 }
             }
         });
-        return new Handoff(firstOffset, true);
-    }
-
-    /** Where a batch will land, and whether it was written (false: a duplicate, answered with the original's). */
-    private record Handoff(CompletableFuture<Long> firstOffset, boolean written) {
+        return firstOffset;
     }
 
     /**
