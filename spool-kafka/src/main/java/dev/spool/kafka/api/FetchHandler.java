@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * them), up to the partition's limit, with at least one batch for the first partition that has
  * data. Once the response holds {@code maxBytes} (at most the server's {@code fetch.max.bytes},
  * whatever the request asks), later partitions come back empty, so it exceeds the limit by one
- * batch at most. The high watermark is the log end (every appended record is durable enough to
- * read: one node); the preferred read replica is -1.
+ * batch at most. The high watermark is the log end (every appended record is visible); the
+ * preferred read replica is -1. From version 13 a request names each topic by id only: an id no
+ * topic has gets UNKNOWN_TOPIC_ID in each of its partitions (a topic deleted and created again has
+ * a new id).
  *
  * <h2>Transactions</h2>
  * Every response (v4+) carries the partition's last stable offset (LSO): the start of its earliest
@@ -39,10 +41,8 @@ import org.slf4j.LoggerFactory;
  * overlap what it returns (producer id and first offset; an empty list, not null), from the
  * partition's transaction index, so the consumer drops their records. The index entry of an abort
  * exists before the LSO moves past it ({@link PartitionMarkers}). A waiting fetch wakes when a
- * marker is written, as it does on an append. {@code read_uncommitted} reads as before: one
- * volatile read more, no lock, no scan.
- * From version 13 a request names each topic by id only: an id no topic has gets UNKNOWN_TOPIC_ID
- * in each of its partitions (a topic deleted and created again has a new id).
+ * marker is written, as it does on an append. {@code read_uncommitted} reads as before, but for
+ * the partition's state looked up and one volatile read: no lock, no scan.
  *
  * <p>When the first read has fewer than {@code minBytes} and no error, the fetch waits
  * ({@link FetchWaiters}) up to {@code maxWaitMs}. The records are read by a
