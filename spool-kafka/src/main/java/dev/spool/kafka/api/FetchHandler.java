@@ -171,6 +171,7 @@ final class FetchHandler {
                                 partitions.config().producersPerPartitionMax());
                     }
                 }
+                state.checkAbortedIndex(index);
                 state.tightenLastStableOffset();
             }
             // The high watermark first, then the open transactions: a transaction begun after this

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * marker is durable, on {@code executor} (not the log's fsync thread): for an abort, the aborted
  * transaction is recorded in the partition's index ({@code STRICT} too), and only then does the
  * transaction stop holding the last stable offset back, so no {@code read_committed} fetch reads
- * past aborted records before their index entry exists. Then waiting fetches are woken.
+ * past aborted records before their index entry exists. Then waiting fetches are woken. Markers
+ * of a partition end in the order they were handed off (each after the previous one's end), so
+ * the index gets its entries in offset order, as it requires.
  *
  * <p>A marker for a producer with no transaction open on the partition (a retry after a crash, or
  * a transaction whose records lie before the scanned tail) is still written, without an index
@@ -74,11 +76,12 @@ final class PartitionMarkers implements TransactionMarkers {
         Log log = found.get();
         PartitionState state = partitions.state(log);
         OpenTransactions.Transaction ending;
-        CompletableFuture<Long> markerOffset;
+        CompletableFuture<Void> ended;
         try {
             synchronized (state) {
                 ProducerStateTable producers = state.producers(partitions.config().producerStateScanBytes(),
                         partitions.config().producersPerPartitionMax());
+                state.checkAbortedIndex(index); // before any marker of this run: the index stays in offset order
                 short current = producers.epochOf(producerId);
                 if (current > producerEpoch) {
                     LOG.warn("Not writing the {} marker of producer {} epoch {} to {}: the partition holds epoch {}",
@@ -87,10 +90,21 @@ final class PartitionMarkers implements TransactionMarkers {
                 }
                 ByteBuffer marker = new EndTransactionMarker(commit, coordinatorEpoch).encode(producerId, producerEpoch,
                         clockMs.getAsLong());
-                markerOffset = log.appendAsync(marker, Durability.STRICT).thenApply(AppendResult::firstOffset);
+                CompletableFuture<Long> markerOffset = log.appendAsync(marker, Durability.STRICT)
+                        .thenApply(AppendResult::firstOffset);
                 state.markerHandedOff();
                 producers.recordMarker(producerId, producerEpoch);
                 ending = state.loadedTransactions().startEnding(producerId);
+                OpenTransactions.Transaction transaction = ending;
+                // Ends in marker order, after the previous marker's end (done or failed): the index takes
+                // its entries in offset order. The transaction's first batch was handed off before the
+                // marker, so its append is done by the time the marker is durable.
+                ended = state.afterPreviousMarker(markerOffset)
+                        .thenComposeAsync(offset -> transaction == null ? CompletableFuture.completedFuture(null)
+                                : transaction.firstOffset.handle((first, error) -> first).thenAcceptAsync(
+                                        first -> end(log, state, transaction, first, commit, offset), executor),
+                                executor);
+                state.markerEnds(ended);
             }
         } catch (IllegalStateException e) {
             if (log.isClosed()) { // deleted since it was found: nothing left to mark
@@ -100,23 +114,16 @@ final class PartitionMarkers implements TransactionMarkers {
         } catch (IOException | RuntimeException e) { // refused before anything was written (a full in-flight budget)
             return CompletableFuture.failedFuture(e);
         }
-        // The transaction's first batch was handed off before the marker, so its append is done by the
-        // time the marker is durable; waiting for it costs nothing and makes its offset known.
-        return markerOffset
-                .thenComposeAsync(offset -> ending == null ? CompletableFuture.completedFuture(null)
-                        : ending.firstOffset.handle((first, error) -> first)
-                                .thenAcceptAsync(first -> end(log, state, ending, first, commit, offset), executor),
-                        executor)
-                .whenCompleteAsync((ignored, error) -> { // not on the log's writer thread: it takes the lock
-                    if (error != null && ending != null) {
-                        synchronized (state) {
-                            state.loadedTransactions().restore(ending);
-                        }
-                        LOG.warn("The {} marker of producer {} on {} failed, its transaction stays open: {}",
-                                commit ? "commit" : "abort", producerId, partition, error.getMessage());
-                    }
-                    appended.accept(log);
-                }, executor);
+        return ended.whenCompleteAsync((ignored, error) -> { // not on the log's writer thread: it takes the lock
+            if (error != null && ending != null) {
+                synchronized (state) {
+                    state.loadedTransactions().restore(ending);
+                }
+                LOG.warn("The {} marker of producer {} on {} failed, its transaction stays open: {}",
+                        commit ? "commit" : "abort", producerId, partition, error.getMessage());
+            }
+            appended.accept(log);
+        }, executor);
     }
 
     /**

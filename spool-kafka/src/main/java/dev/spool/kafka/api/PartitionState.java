@@ -2,10 +2,16 @@ package dev.spool.kafka.api;
 
 import dev.spool.kafka.producer.ProducerStateLoader;
 import dev.spool.kafka.producer.ProducerStateTable;
+import dev.spool.log.Durability;
 import dev.spool.log.Log;
+import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +34,11 @@ final class PartitionState {
     private ProducerStateTable producers;
     /** Whether the state was rebuilt from the log: until then the open transactions are unknown. */
     private volatile boolean loaded;
+    /** Aborts the tail scan found, until {@link #checkAbortedIndex} made sure the index holds them. */
+    private List<AbortedTransaction> abortsToCheck = List.of();
+    private volatile boolean abortsUnchecked;
+    /** The end of the last marker handed to the log (its index entry, its transaction let go); under the lock. */
+    private CompletableFuture<Void> lastMarkerEnd = CompletableFuture.completedFuture(null);
     /** Transaction markers handed to the log so far; changed under the lock. */
     private volatile long markerGeneration;
 
@@ -41,11 +52,14 @@ final class PartitionState {
         if (producers == null) {
             ProducerStateTable table = new ProducerStateTable(producersMax);
             Map<Long, Long> open = new HashMap<>();
-            long read = ProducerStateLoader.load(log, scanBytes, table, open);
-            LOG.debug("Rebuilt the producer state of {} from {} bytes: {} producer(s), {} open transaction(s)",
-                    log.dir().getFileName(), read, table.size(), open.size());
+            List<AbortedTransaction> aborted = new ArrayList<>();
+            long read = ProducerStateLoader.load(log, scanBytes, table, open, aborted);
+            LOG.debug("Rebuilt the producer state of {} from {} bytes: {} producer(s), {} open transaction(s), {} "
+                    + "abort(s)", log.dir().getFileName(), read, table.size(), open.size(), aborted.size());
             open.forEach(transactions::loaded);
             producers = table;
+            abortsToCheck = aborted;
+            abortsUnchecked = !aborted.isEmpty();
             loaded = true;
         }
         return producers;
@@ -64,6 +78,35 @@ final class PartitionState {
     OpenTransactions loadedTransactions() {
         requireLocked();
         return transactions;
+    }
+
+    /**
+     * Makes sure the transaction index holds every abort the tail scan found, recording (durably)
+     * those it lacks: a crash between an abort marker's write and its index entry's loses the
+     * entry, and without it {@code read_committed} readers would see the aborted records. Runs
+     * once, by the first that has the index (a {@code read_committed} fetch, a marker) after the
+     * state was built, before it reads or writes; takes the lock only then.
+     */
+    void checkAbortedIndex(AbortedTransactionIndex index) throws IOException {
+        if (!abortsUnchecked) {
+            return;
+        }
+        synchronized (this) {
+            for (Iterator<AbortedTransaction> it = abortsToCheck.iterator(); it.hasNext(); ) {
+                AbortedTransaction aborted = it.next();
+                boolean held = index.collect(log, aborted.firstOffset(), aborted.lastOffset() + 1).stream()
+                        .anyMatch(entry -> entry.producerId() == aborted.producerId()
+                                && entry.lastOffset() == aborted.lastOffset());
+                if (!held) {
+                    LOG.warn("The transaction index of {} lacked the abort of producer {} at offsets {}..{} "
+                            + "(a crash after the marker's write): recorded it again", log.dir().getFileName(),
+                            aborted.producerId(), aborted.firstOffset(), aborted.lastOffset());
+                    index.record(log, aborted, Durability.STRICT);
+                }
+                it.remove();
+            }
+            abortsUnchecked = false;
+        }
     }
 
     /** Whether the producer state and open transactions were built (read without the lock). */
@@ -105,6 +148,21 @@ final class PartitionState {
     void markerHandedOff() {
         requireLocked();
         markerGeneration++;
+    }
+
+    /**
+     * {@code markerOffset} once the previous marker's end is done too (whether it succeeded or
+     * not); call with this object locked, then {@link #markerEnds} with this marker's end.
+     */
+    CompletableFuture<Long> afterPreviousMarker(CompletableFuture<Long> markerOffset) {
+        requireLocked();
+        return lastMarkerEnd.handle((ignored, error) -> null).thenCombine(markerOffset, (ignored, offset) -> offset);
+    }
+
+    /** The end of the marker just handed off, which the next marker's end waits for; call locked. */
+    void markerEnds(CompletableFuture<Void> end) {
+        requireLocked();
+        lastMarkerEnd = end;
     }
 
     private void requireLocked() {

@@ -6,11 +6,14 @@ import dev.spool.log.SegmentInfo;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,7 +44,7 @@ public final class ProducerStateLoader {
      * caller holds the partition's lock, so the log does not grow meanwhile. Returns the bytes read.
      */
     public static long load(Log log, long scanBytes, ProducerStateTable table) throws IOException {
-        return load(log, scanBytes, table, new HashMap<>());
+        return load(log, scanBytes, table, new HashMap<>(), new ArrayList<>());
     }
 
     /**
@@ -49,9 +52,13 @@ public final class ProducerStateLoader {
      * producer id with a transaction open at the log end, with the offset of its first batch found
      * (see the class comment for what a tail cannot see). A transaction marker ends its producer's
      * transaction and bumps its epoch in {@code table} ({@link ProducerStateTable#recordMarker}).
+     * Each abort marker that ends a transaction begun in the tail goes into {@code aborted}, as
+     * the partition's transaction index records it (the LSO after it: the earliest other open
+     * transaction's start, else the offset after the marker), so the caller can check the index
+     * holds it: a crash between the marker's write and its index entry's loses the entry.
      */
-    public static long load(Log log, long scanBytes, ProducerStateTable table, Map<Long, Long> openTransactions)
-            throws IOException {
+    public static long load(Log log, long scanBytes, ProducerStateTable table, Map<Long, Long> openTransactions,
+                            List<AbortedTransaction> aborted) throws IOException {
         long end = log.logEndOffset();
         long from = scanStart(log, scanBytes);
         ByteBuffer buffer = ByteBuffer.allocate(log.config().batchBytesMax());
@@ -69,9 +76,16 @@ public final class ProducerStateLoader {
                 long producerId = RecordBatch.producerId(batches, at);
                 int firstSequence = RecordBatch.baseSequence(batches, at);
                 if (producerId >= 0 && RecordBatch.isControl(batches, at)) {
-                    if (isTransactionMarker(batches, at)) {
+                    Optional<EndTransactionMarker> marker = transactionMarker(batches, at);
+                    if (marker.isPresent()) {
                         table.recordMarker(producerId, RecordBatch.producerEpoch(batches, at));
-                        openTransactions.remove(producerId);
+                        Long first = openTransactions.remove(producerId);
+                        if (first != null && !marker.get().commit()) {
+                            long markerOffset = RecordBatch.baseOffset(batches, at);
+                            long stable = openTransactions.values().stream().mapToLong(Long::longValue).min()
+                                    .orElse(markerOffset + 1);
+                            aborted.add(new AbortedTransaction(producerId, first, markerOffset, stable));
+                        }
                     }
                 } else if (producerId >= 0 && firstSequence >= 0) {
                     if (RecordBatch.isTransactional(batches, at)) {
@@ -89,12 +103,12 @@ public final class ProducerStateLoader {
         return read;
     }
 
-    /** Whether the control batch at {@code at} is a commit or abort marker (not another control record). */
-    private static boolean isTransactionMarker(ByteBuffer batches, int at) {
+    /** The commit or abort marker in the control batch at {@code at}; empty for another control record. */
+    private static Optional<EndTransactionMarker> transactionMarker(ByteBuffer batches, int at) {
         try {
-            return EndTransactionMarker.read(batches, at).isPresent();
+            return EndTransactionMarker.read(batches, at);
         } catch (CorruptRecordException e) { // CRC-intact but not a marker Kafka's format knows: no transaction's end
-            return false;
+            return Optional.empty();
         }
     }
 

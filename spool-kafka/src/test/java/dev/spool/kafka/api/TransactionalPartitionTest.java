@@ -224,6 +224,66 @@ class TransactionalPartitionTest {
     }
 
     @Test
+    void abortsOfOnePartitionAreIndexedInMarkerOrderEvenWhenWrittenTogether() throws Exception {
+        try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
+            long[] producers = {P, Q, 3_000L, 4_000L};
+            for (long producer : producers) {
+                server.produceTransactional(producer, EPOCH, 0, 1); // 0..3
+            }
+            List<CompletableFuture<Void>> markers = new ArrayList<>();
+            for (long producer : producers) {
+                markers.add(server.markers.writeMarker(new PartitionRef(TransactionalPartitions.TOPIC, 0), producer,
+                        EPOCH, false, 0));
+            }
+            CompletableFuture.allOf(markers.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+
+            assertThat(server.aborted).extracting(AbortedTransaction::lastOffset).containsExactly(4L, 5L, 6L, 7L);
+            assertThat(server.aborted).extracting(AbortedTransaction::firstOffset).containsExactly(0L, 1L, 2L, 3L);
+            assertThat(server.lastStableOffset()).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void anAbortWhoseIndexEntryACrashLostIsRecordedBeforeTheFirstReadCommittedRead() throws Exception {
+        try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
+            server.produceTransactional(P, EPOCH, 0, 2); // 0-1
+            server.produceTransactional(Q, EPOCH, 0, 1); // 2
+            // The abort marker reached the log; the process died before its index entry was written.
+            server.log().append(new dev.spool.log.record.EndTransactionMarker(false, 0).encode(P, EPOCH, 1_000L),
+                    dev.spool.log.Durability.STRICT); // 3
+            server.marker(Q, EPOCH, true); // 4
+        }
+        try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
+            server.produce(batch(-1, (short) -1, -1, 1, false), null); // 5; builds the state, has no index
+            assertThat(server.aborted).isEmpty();
+
+            FetchResponseData.PartitionData fetched = server.fetch(0, true);
+
+            assertThat(server.aborted).containsExactly(new AbortedTransaction(P, 0, 3, 2));
+            assertThat(fetched.abortedTransactions()).extracting(FetchResponseData.AbortedTransaction::producerId)
+                    .containsExactly(P);
+            server.fetch(0, true);
+            assertThat(server.aborted).as("checked once").hasSize(1);
+        }
+    }
+
+    @Test
+    void anAbortTheIndexHoldsIsNotRecordedAgain() throws Exception {
+        try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
+            server.produceTransactional(P, EPOCH, 0, 2); // 0-1
+            server.marker(P, EPOCH, false); // 2
+        }
+        try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
+            server.aborted.add(new AbortedTransaction(P, 0, 2, 3)); // the log's index, as it survived the restart
+
+            server.marker(Q, EPOCH, true); // the marker writer checks the index first, too
+
+            assertThat(server.aborted).containsExactly(new AbortedTransaction(P, 0, 2, 3));
+            assertThat(server.fetch(0, true).abortedTransactions()).hasSize(1);
+        }
+    }
+
+    @Test
     void aMarkerForNoOpenTransactionIsWrittenWithoutAnIndexEntry() throws Exception {
         try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
             server.marker(P, EPOCH, false);

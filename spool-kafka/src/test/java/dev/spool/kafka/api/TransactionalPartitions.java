@@ -58,6 +58,10 @@ final class TransactionalPartitions implements AutoCloseable {
                     throw new IOException("No space left on device");
                 }
                 synchronized (aborted) {
+                    // As the log's index: markers follow each other.
+                    if (!aborted.isEmpty() && entry.lastOffset() <= aborted.get(aborted.size() - 1).lastOffset()) {
+                        throw new IllegalArgumentException(entry + " cannot follow " + aborted);
+                    }
                     aborted.add(entry);
                 }
             },

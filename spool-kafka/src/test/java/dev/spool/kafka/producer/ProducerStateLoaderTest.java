@@ -11,12 +11,15 @@ import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,10 +98,13 @@ class ProducerStateLoaderTest {
         }
         ProducerStateTable table = new ProducerStateTable(100);
         Map<Long, Long> open = new HashMap<>();
+        List<AbortedTransaction> aborted = new ArrayList<>();
         try (Log log = Log.open(dir, LogConfig.defaults(), LoadState.clean())) {
-            ProducerStateLoader.load(log, 1 << 20, table, open);
+            ProducerStateLoader.load(log, 1 << 20, table, open, aborted);
         }
         assertThat(open).containsExactlyInAnyOrderEntriesOf(Map.of(p, 5L, q, 7L));
+        // q's abort at 6, begun at 2; p's transaction from 5 was open then, so the LSO after it was 5.
+        assertThat(aborted).containsExactly(new AbortedTransaction(q, 2, 6, 5));
         assertThat(table.epochOf(p)).isEqualTo((short) 1);
         assertThat(table.retainedFirstSequences(p)).containsExactly(0);
         assertThat(table.retainedFirstSequences(q)).containsExactly(0, 1);
