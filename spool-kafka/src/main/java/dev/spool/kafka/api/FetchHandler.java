@@ -98,6 +98,13 @@ final class FetchHandler {
                 .thenApply(attempt -> Optional.of(Response.to(request, attempt.response)));
     }
 
+    /** Frees what a read holds when it is not sent. */
+    private static void releaseUnsent(StoredRecords.Read read) {
+        if (read.records() instanceof FileRecordsSlice slice) {
+            slice.releaseIfUnsent();
+        }
+    }
+
     /** One pass over the request's partitions. */
     private static final class Attempt {
         final FetchResponseData response = new FetchResponseData();
@@ -107,9 +114,7 @@ final class FetchHandler {
 
         void release() {
             for (StoredRecords.Read read : reads) {
-                if (read.records() instanceof FileRecordsSlice slice) {
-                    slice.releaseIfUnsent();
-                }
+                releaseUnsent(read);
             }
         }
     }
@@ -187,8 +192,25 @@ final class FetchHandler {
             if (budget <= 0 || partition.partitionMaxBytes() <= 0) {
                 return;
             }
-            StoredRecords.Read read = stored.read(log, partition.fetchOffset(), (int) budget,
-                    readCommitted ? lastStable : StoredRecords.NO_END);
+            StoredRecords.Read read;
+            if (!readCommitted) {
+                read = stored.read(log, partition.fetchOffset(), (int) budget);
+            } else if (lastStable < highWatermark) { // a transaction is open: whole batches below its start
+                read = stored.read(log, partition.fetchOffset(), (int) budget, lastStable);
+            } else {
+                // None open: read as read_uncommitted does (no cut to find). Should one have begun
+                // meanwhile, its batches may be in the read: read again, cut at its start. Else
+                // everything read is stable (a transaction that began and ended meanwhile has its
+                // index entry), and so is the log end the read saw.
+                read = stored.read(log, partition.fetchOffset(), (int) budget);
+                if (state.hasTransactions()) {
+                    releaseUnsent(read);
+                    lastStable = state.lastStableOffset(log.logEndOffset());
+                    read = stored.read(log, partition.fetchOffset(), (int) budget, lastStable);
+                } else {
+                    lastStable = read.logEndOffset();
+                }
+            }
             attempt.reads.add(read);
             attempt.bytes += read.records().sizeInBytes();
             out.setRecords(read.records()).setHighWatermark(read.logEndOffset())

@@ -161,6 +161,31 @@ class TransactionalPartitionTest {
     }
 
     @Test
+    void aTransactionBegunWhileAReadCommittedFetchReadsIsCutFromIt() throws Exception {
+        for (boolean zeroCopy : new boolean[] {false, true}) {
+            Path partitionDir = dir.resolve("zero-copy-" + zeroCopy);
+            try (TransactionalPartitions server = new TransactionalPartitions(partitionDir, verifier, zeroCopy)) {
+                server.produce(batch(-1, (short) -1, -1, 2, false), null); // 0-1
+                int plainBytes = server.fetch(0, false).records().sizeInBytes();
+                // No transaction is open when the fetch looks, so it reads without a cut; one begins under it.
+                server.beforeRead = () -> {
+                    try {
+                        server.produceTransactional(P, EPOCH, 0, 1); // 2
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                };
+
+                FetchResponseData.PartitionData fetched = server.fetch(0, true);
+
+                assertThat(fetched.lastStableOffset()).isEqualTo(2);
+                assertThat(fetched.records().sizeInBytes()).as("zero copy: " + zeroCopy).isEqualTo(plainBytes);
+                assertThat(server.fetch(0, false).records().sizeInBytes()).isGreaterThan(plainBytes);
+            }
+        }
+    }
+
+    @Test
     void aWaitingReadCommittedFetchWakesWhenTheMarkerMovesTheLastStableOffset() throws Exception {
         try (TransactionalPartitions server = new TransactionalPartitions(dir, verifier, false)) {
             server.produceTransactional(P, EPOCH, 0, 3);

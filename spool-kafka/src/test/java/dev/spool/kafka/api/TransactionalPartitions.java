@@ -72,6 +72,8 @@ final class TransactionalPartitions implements AutoCloseable {
                 }
             });
 
+    /** Runs once, at the start of the next read of stored records (a fetch's). */
+    volatile Runnable beforeRead;
     final LogManager manager;
     final Partitions partitions;
     final ProduceHandler produce;
@@ -91,8 +93,15 @@ final class TransactionalPartitions implements AutoCloseable {
         }
         partitions = new Partitions(manager, KafkaServerConfig.defaults());
         produce = new ProduceHandler(partitions, waiters::appended, id -> true, verifier);
-        fetch = new FetchHandler(partitions, waiters, zeroCopy ? StoredRecords.zeroCopy() : StoredRecords.copying(),
-                1 << 20, index);
+        StoredRecords stored = zeroCopy ? StoredRecords.zeroCopy() : StoredRecords.copying();
+        fetch = new FetchHandler(partitions, waiters, (log, offset, maxBytes, endOffset) -> {
+            Runnable hook = beforeRead;
+            beforeRead = null;
+            if (hook != null) {
+                hook.run();
+            }
+            return stored.read(log, offset, maxBytes, endOffset);
+        }, 1 << 20, index);
         listOffsets = new ListOffsetsHandler(partitions);
         describe = new DescribeHandler(partitions, null);
         markers = new PartitionMarkers(partitions, index, waiters::appended, executor, System::currentTimeMillis);
