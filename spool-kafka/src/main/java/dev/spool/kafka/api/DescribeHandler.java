@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * DescribeLogDirs (one log directory, the data directory, and each partition's size; no replica
  * lags behind, so every offset lag is 0; an offline partition is left out, as Kafka lists a
  * partition of a failed log directory under no live one) and DescribeProducers (the idempotent
- * producers each partition's producer state holds; {@code KAFKA_STORAGE_ERROR} for an offline
- * partition). Thread-safe; reads the producer state under its partition's
+ * producers each partition's producer state holds, with where each one's open transaction on the
+ * partition starts, or -1; {@code KAFKA_STORAGE_ERROR} for an offline partition). Thread-safe; reads the producer state under its partition's
  * lock, as Produce does.
  */
 final class DescribeHandler {
@@ -134,12 +134,13 @@ final class DescribeHandler {
                     continue;
                 }
                 try {
-                    for (ProducerStateTable.ProducerSummary producer : producersOf(log.get())) {
+                    for (Described producer : producersOf(log.get())) {
                         out.activeProducers().add(new DescribeProducersResponseData.ProducerState()
-                                .setProducerId(producer.producerId()).setProducerEpoch(producer.epoch())
-                                .setLastSequence(producer.lastSequence())
-                                .setLastTimestamp(lastTimestamp(log.get(), producer))
-                                .setCoordinatorEpoch(-1).setCurrentTxnStartOffset(-1));
+                                .setProducerId(producer.summary().producerId())
+                                .setProducerEpoch(producer.summary().epoch())
+                                .setLastSequence(producer.summary().lastSequence())
+                                .setLastTimestamp(lastTimestamp(log.get(), producer.summary()))
+                                .setCoordinatorEpoch(-1).setCurrentTxnStartOffset(producer.txnStartOffset()));
                     }
                 } catch (IllegalStateException e) { // closed: the topic was deleted
                     out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage(e.getMessage());
@@ -149,11 +150,23 @@ final class DescribeHandler {
         return Response.to(request, response);
     }
 
-    private List<ProducerStateTable.ProducerSummary> producersOf(Log log) throws IOException {
+    /** A producer's summary, and where its open transaction on the partition starts (-1: none). */
+    private record Described(ProducerStateTable.ProducerSummary summary, long txnStartOffset) {
+    }
+
+    private List<Described> producersOf(Log log) throws IOException {
         PartitionState state = partitions.state(log);
         synchronized (state) {
-            return state.producers(partitions.config().producerStateScanBytes(),
-                    partitions.config().producersPerPartitionMax()).summaries();
+            List<ProducerStateTable.ProducerSummary> summaries = state.producers(
+                    partitions.config().producerStateScanBytes(), partitions.config().producersPerPartitionMax())
+                    .summaries();
+            OpenTransactions transactions = state.loadedTransactions();
+            List<Described> out = new ArrayList<>(summaries.size());
+            for (ProducerStateTable.ProducerSummary summary : summaries) {
+                OpenTransactions.Transaction open = transactions.get(summary.producerId());
+                out.add(new Described(summary, open == null ? -1 : open.startOffset()));
+            }
+            return out;
         }
     }
 

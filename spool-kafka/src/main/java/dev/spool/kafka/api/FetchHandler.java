@@ -5,6 +5,7 @@ import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.log.Log;
 import dev.spool.log.OffsetOutOfRangeException;
+import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -26,10 +27,22 @@ import org.slf4j.LoggerFactory;
  * them), up to the partition's limit, with at least one batch for the first partition that has
  * data. Once the response holds {@code maxBytes} (at most the server's {@code fetch.max.bytes},
  * whatever the request asks), later partitions come back empty, so it exceeds the limit by one
- * batch at most. High watermark and last stable offset are both the log end
- * (every appended record is visible; there are no transactions); the preferred read replica is -1.
- * From version 13 a request names each topic by id only: an id no topic has gets UNKNOWN_TOPIC_ID
- * in each of its partitions (a topic deleted and created again has a new id).
+ * batch at most. The high watermark is the log end (every appended record is visible); the
+ * preferred read replica is -1. From version 13 a request names each topic by id only: an id no
+ * topic has gets UNKNOWN_TOPIC_ID in each of its partitions (a topic deleted and created again has
+ * a new id).
+ *
+ * <h2>Transactions</h2>
+ * Every response (v4+) carries the partition's last stable offset (LSO): the start of its earliest
+ * open transaction, else the high watermark ({@link PartitionState#lastStableOffset}; before a
+ * partition's producer state was built, which a {@code read_uncommitted} fetch does not wait for,
+ * the high watermark). A {@code read_committed} fetch ({@code isolation_level = 1}) builds that
+ * state first, reads only whole batches below the LSO, and lists the aborted transactions that
+ * overlap what it returns (producer id and first offset; an empty list, not null), from the
+ * partition's transaction index, so the consumer drops their records. The index entry of an abort
+ * exists before the LSO moves past it ({@link PartitionMarkers}). A waiting fetch wakes when a
+ * marker is written, as it does on an append. {@code read_uncommitted} reads as before, but for
+ * the partition's state looked up and one volatile read: no lock, no scan.
  *
  * <p>When the first read has fewer than {@code minBytes} and no error, the fetch waits
  * ({@link FetchWaiters}) up to {@code maxWaitMs}. The records are read by a
@@ -40,17 +53,29 @@ final class FetchHandler {
     /** The first version that names topics by id, not by name. */
     static final short TOPIC_IDS_VERSION = 13;
 
+    /** The request's isolation level that reads only below the last stable offset. */
+    static final byte READ_COMMITTED = 1;
+
     private final Partitions partitions;
     private final FetchWaiters waiters;
     private final StoredRecords stored;
     /** The server's cap on a response's record bytes (Kafka's broker {@code fetch.max.bytes}). */
     private final int fetchBytesMax;
+    private final AbortedTransactionIndex index;
 
+    /** Without a transaction index: no transaction was ever aborted. */
     FetchHandler(Partitions partitions, FetchWaiters waiters, StoredRecords stored, int fetchBytesMax) {
+        this(partitions, waiters, stored, fetchBytesMax, AbortedTransactionIndex.NONE);
+    }
+
+    /** {@code index} lists the aborted transactions a {@code read_committed} fetch reports. */
+    FetchHandler(Partitions partitions, FetchWaiters waiters, StoredRecords stored, int fetchBytesMax,
+                 AbortedTransactionIndex index) {
         this.partitions = partitions;
         this.waiters = waiters;
         this.stored = stored;
         this.fetchBytesMax = fetchBytesMax;
+        this.index = index;
     }
 
     CompletableFuture<Optional<Response>> handle(ParsedRequest request) {
@@ -73,6 +98,13 @@ final class FetchHandler {
                 .thenApply(attempt -> Optional.of(Response.to(request, attempt.response)));
     }
 
+    /** Frees what a read holds when it is not sent. */
+    private static void releaseUnsent(StoredRecords.Read read) {
+        if (read.records() instanceof FileRecordsSlice slice) {
+            slice.releaseIfUnsent();
+        }
+    }
+
     /** One pass over the request's partitions. */
     private static final class Attempt {
         final FetchResponseData response = new FetchResponseData();
@@ -82,9 +114,7 @@ final class FetchHandler {
 
         void release() {
             for (StoredRecords.Read read : reads) {
-                if (read.records() instanceof FileRecordsSlice slice) {
-                    slice.releaseIfUnsent();
-                }
+                releaseUnsent(read);
             }
         }
     }
@@ -105,6 +135,7 @@ final class FetchHandler {
     private Attempt read(FetchRequestData data, List<Optional<String>> names) {
         Attempt attempt = new Attempt();
         int maxBytes = data.maxBytes() <= 0 ? fetchBytesMax : Math.min(data.maxBytes(), fetchBytesMax);
+        boolean readCommitted = data.isolationLevel() == READ_COMMITTED;
         for (int t = 0; t < data.topics().size(); t++) {
             FetchRequestData.FetchTopic topic = data.topics().get(t);
             Optional<String> name = names.get(t);
@@ -121,14 +152,14 @@ final class FetchHandler {
                     out.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
                     continue;
                 }
-                readPartition(attempt, name.orElse(null), partition, maxBytes, out);
+                readPartition(attempt, name.orElse(null), partition, maxBytes, readCommitted, out);
             }
         }
         return attempt;
     }
 
     private void readPartition(Attempt attempt, String topic, FetchRequestData.FetchPartition partition, int maxBytes,
-                               FetchResponseData.PartitionData out) {
+                               boolean readCommitted, FetchResponseData.PartitionData out) {
         Optional<Log> found = partitions.find(topic, partition.partition());
         if (found.isEmpty()) {
             attempt.error = true;
@@ -136,22 +167,65 @@ final class FetchHandler {
             return;
         }
         Log log = found.get();
-        out.setHighWatermark(log.logEndOffset()).setLastStableOffset(log.logEndOffset())
-                .setLogStartOffset(log.logStartOffset());
-        long budget = Math.min(partition.partitionMaxBytes(), (long) maxBytes - attempt.bytes);
-        if (budget <= 0 || partition.partitionMaxBytes() <= 0) {
-            return;
-        }
+        PartitionState state = partitions.state(log);
         try {
-            StoredRecords.Read read = stored.read(log, partition.fetchOffset(), (int) budget);
+            if (readCommitted) { // the open transactions must be known before reading
+                if (!state.isLoaded()) {
+                    synchronized (state) {
+                        state.producers(partitions.config().producerStateScanBytes(),
+                                partitions.config().producersPerPartitionMax());
+                    }
+                }
+                state.checkAbortedIndex(index);
+                state.tightenLastStableOffset();
+            }
+            // The high watermark first, then the open transactions: a transaction begun after this
+            // read of the log end starts at or after it (see OpenTransactions), so the LSO holds.
+            long highWatermark = log.logEndOffset();
+            long lastStable = state.lastStableOffset(highWatermark);
+            out.setHighWatermark(highWatermark).setLastStableOffset(lastStable)
+                    .setLogStartOffset(log.logStartOffset());
+            long budget = Math.min(partition.partitionMaxBytes(), (long) maxBytes - attempt.bytes);
+            if (readCommitted) {
+                out.setAbortedTransactions(new ArrayList<>());
+            }
+            if (budget <= 0 || partition.partitionMaxBytes() <= 0) {
+                return;
+            }
+            StoredRecords.Read read;
+            if (!readCommitted) {
+                read = stored.read(log, partition.fetchOffset(), (int) budget);
+            } else if (lastStable < highWatermark) { // a transaction is open: whole batches below its start
+                read = stored.read(log, partition.fetchOffset(), (int) budget, lastStable);
+            } else {
+                // None open: read as read_uncommitted does (no cut to find). Should one have begun
+                // meanwhile, its batches may be in the read: read again, cut at its start. Else
+                // everything read is stable (a transaction that began and ended meanwhile has its
+                // index entry), and so is the log end the read saw.
+                read = stored.read(log, partition.fetchOffset(), (int) budget);
+                if (state.hasTransactions()) {
+                    releaseUnsent(read);
+                    lastStable = state.lastStableOffset(log.logEndOffset());
+                    read = stored.read(log, partition.fetchOffset(), (int) budget, lastStable);
+                } else {
+                    lastStable = read.logEndOffset();
+                }
+            }
             attempt.reads.add(read);
             attempt.bytes += read.records().sizeInBytes();
-            out.setRecords(read.records()).setHighWatermark(read.logEndOffset()).setLastStableOffset(read.logEndOffset())
+            out.setRecords(read.records()).setHighWatermark(read.logEndOffset())
+                    .setLastStableOffset(readCommitted ? lastStable : state.lastStableOffset(read.logEndOffset()))
                     .setLogStartOffset(read.logStartOffset());
+            if (readCommitted && read.records().sizeInBytes() > 0) {
+                for (AbortedTransaction aborted : index.collect(log, partition.fetchOffset(), read.upperBoundOffset())) {
+                    out.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                            .setProducerId(aborted.producerId()).setFirstOffset(aborted.firstOffset()));
+                }
+            }
         } catch (OffsetOutOfRangeException e) {
             attempt.error = true;
             out.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(e.logEndOffset())
-                    .setLastStableOffset(e.logEndOffset()).setLogStartOffset(e.logStartOffset());
+                    .setLastStableOffset(state.lastStableOffset(e.logEndOffset())).setLogStartOffset(e.logStartOffset());
         } catch (IllegalStateException e) { // closed: the topic was deleted
             attempt.error = true;
             out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());

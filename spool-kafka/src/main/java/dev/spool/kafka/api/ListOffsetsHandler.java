@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ListOffsets: {@code -2} the log start, {@code -1} the log end, {@code -3} (version 7) the record
+ * ListOffsets: {@code -2} the log start, {@code -1} the log end (with {@code read_committed}
+ * isolation the last stable offset: where such a consumer's records end), {@code -3} (version 7) the record
  * with the largest timestamp, any other timestamp the first record at or after it (offset -1 when
  * every record is older). Timestamps are the records' own (CreateTime). The leader epoch (0: one
  * node, never a leader change) is reported from version 4, the first whose schema has it; the
@@ -26,6 +27,8 @@ final class ListOffsetsHandler {
     static final long EARLIEST = -2L;
     static final long LATEST = -1L;
     static final long MAX_TIMESTAMP = -3L;
+    /** The isolation level whose {@code -1} is the last stable offset, not the log end. */
+    static final byte READ_COMMITTED = 1;
     /** The response's leaderEpoch field exists from this version; setting it below throws at encoding. */
     static final short LEADER_EPOCH_VERSION_MIN = 4;
     /** One node, never a leader change: every partition is in epoch 0. */
@@ -60,6 +63,10 @@ final class ListOffsetsHandler {
                     continue;
                 }
                 try {
+                    if (partition.timestamp() == LATEST && data.isolationLevel() == READ_COMMITTED) {
+                        out.setOffset(lastStableOffset(log.get()));
+                        continue;
+                    }
                     lookUp(log.get(), partition.timestamp(), out);
                 } catch (IllegalStateException e) { // closed: deleted meanwhile
                     out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -71,6 +78,19 @@ final class ListOffsetsHandler {
             }
         }
         return Response.to(request, response);
+    }
+
+    /** The partition's last stable offset, its producer state built first if need be. */
+    private long lastStableOffset(Log log) throws IOException {
+        PartitionState state = partitions.state(log);
+        if (!state.isLoaded()) {
+            synchronized (state) {
+                state.producers(partitions.config().producerStateScanBytes(),
+                        partitions.config().producersPerPartitionMax());
+            }
+        }
+        state.tightenLastStableOffset();
+        return state.lastStableOffset(log.logEndOffset());
     }
 
     private static void lookUp(Log log, long timestamp, ListOffsetsResponseData.ListOffsetsPartitionResponse out)

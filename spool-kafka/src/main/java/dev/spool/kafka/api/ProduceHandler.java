@@ -1,11 +1,9 @@
 package dev.spool.kafka.api;
 
-import dev.spool.kafka.producer.ProducerIdManager;
-import dev.spool.kafka.producer.ProducerStateTable;
 import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
+import dev.spool.kafka.txn.TransactionVerifier;
 import dev.spool.log.AppendRejectedException;
-import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.InvalidBatchException;
 import dev.spool.log.KeylessRecordException;
@@ -48,13 +46,28 @@ import org.slf4j.LoggerFactory;
  *    decompression); the CRC, checked by the log
  *    (and first of all on any other refusal)
  *  larger than the topic's max.message.bytes          MESSAGE_TOO_LARGE (the client's RecordTooLargeException)
- *  transactional or control batch                      INVALID_RECORD (transactions are not served)
+ *  control batch (markers are the coordinator's)       INVALID_RECORD
+ *  transactional batch without producer id, epoch      INVALID_RECORD
+ *    or sequence
+ *  transactional batch, no transactional id            TRANSACTIONAL_ID_AUTHORIZATION_FAILED
  *  a timestamp outside the topic's before/after.max.ms INVALID_TIMESTAMP (CreateTime topics)
  *  a record without a key on a compacted topic         INVALID_RECORD with a record error per keyless record
  *    (the log refuses it: {@link KeylessRecordException})   (the client's InvalidRecordException)
+ *  transactional batch its producer may not write     what {@link TransactionVerifier#verify} answers
+ *    here (no open transaction holding the partition)    (INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE ...)
+ *  producer id never issued by InitProducerId          UNKNOWN_PRODUCER_ID
  *  producer epoch and sequence                         see ProducerStateTable
+ *  idempotent batch of a producer whose transaction    INVALID_TXN_STATE
+ *    is open on the partition
  * </pre>
- * The batch's CRC is computed once on its way in, by the log it is appended to; the server's own
+ * A transactional batch begins its producer's transaction on the partition
+ * ({@link OpenTransactions}), which holds the last stable offset back until the transaction's
+ * marker is written ({@link PartitionMarkers}). The hand-off is {@link PartitionAppends}'s: the
+ * verifier is asked outside the partition's lock (it may take the coordinator's), and should a
+ * marker be handed to the log between its answer and the append, the batch is verified again, so
+ * no batch lands after the marker that ended the transaction it was verified for.
+ *
+ * <p>The batch's CRC is computed once on its way in, by the log it is appended to; the server's own
  * checks walk the records once and leave the CRC to the log unless they refuse or rewrite the batch
  * ({@link ProducedBatch}). Everything runs on the thread that calls {@link #handle}, the
  * connection's event loop, up to the hand-off to the log's writer.
@@ -74,19 +87,26 @@ final class ProduceHandler {
     /** Bit 3 of a batch's attributes: the timestamps are the log's append time. */
     private static final int TIMESTAMP_TYPE_BIT = 0x08;
 
+    /** Without a transaction coordinator no producer is in a transaction. */
+    static final TransactionVerifier NO_TRANSACTIONS = (producerId, epoch, topic, partition) -> Errors.INVALID_TXN_STATE;
+
     private final Partitions partitions;
-    private final Consumer<Log> appended;
-    /** Whether this server's InitProducerId ever handed out an id (see {@link ProducerIdManager#issued}). */
-    private final LongPredicate issued;
+    private final PartitionAppends appends;
+
+    /** Without transactions: every transactional batch is refused with INVALID_TXN_STATE. */
+    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued) {
+        this(partitions, appended, issued, NO_TRANSACTIONS);
+    }
 
     /**
      * {@code appended} is told of every log that grew (to wake waiting fetches); {@code issued}
-     * tells the producer ids InitProducerId handed out, the only ones a batch may carry.
+     * tells the producer ids InitProducerId handed out, the only ones a batch may carry;
+     * {@code verifier} whether a transactional batch's producer may write to the partition.
      */
-    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued) {
+    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued,
+                   TransactionVerifier verifier) {
         this.partitions = partitions;
-        this.appended = appended;
-        this.issued = issued;
+        this.appends = new PartitionAppends(partitions, appended, issued, verifier);
     }
 
     CompletableFuture<Optional<Response>> handle(ParsedRequest request) {
@@ -194,7 +214,9 @@ final class ProduceHandler {
         }
         CompletableFuture<Long> firstOffset;
         try {
-            firstOffset = append(log, batch, durability);
+            firstOffset = RecordBatch.isTransactional(batch, 0)
+                    ? appends.appendTransactional(topic, partition.index(), log, batch, durability)
+                    : appends.append(log, batch, durability);
         } catch (RefusedBatch e) {
             RefusedBatch refusal = ProducedBatch.crcFirst(batch, e);
             return done(out, refusal.error, refusal.getMessage());
@@ -224,54 +246,6 @@ final class ProduceHandler {
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
         return cause.getMessage();
-    }
-
-    /**
-     * Under the partition's lock: the producer-state check, then the hand-off to the log (which
-     * fixes the batch's place in the log's order), then the record of where it will land.
-     */
-    private CompletableFuture<Long> append(Log log, ByteBuffer batch, Durability durability) throws IOException {
-        long producerId = RecordBatch.producerId(batch, 0);
-        int firstSequence = RecordBatch.baseSequence(batch, 0);
-        PartitionState state = partitions.state(log);
-        CompletableFuture<Long> firstOffset;
-        synchronized (state) {
-            if (producerId < 0 || firstSequence < 0) {
-                firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
-            } else {
-                if (!issued.test(producerId)) {
-                    // Producer state for an id nobody was given: a client that made it up (or a
-                    // hostile one) would take a slot of the partition's producer table.
-                    throw new RefusedBatch(Errors.UNKNOWN_PRODUCER_ID, "Producer id " + producerId
-                            + " was never issued by this server: get one with InitProducerId");
-                }
-                short epoch = RecordBatch.producerEpoch(batch, 0);
-                int lastSequence = ProducerStateTable.lastSequence(firstSequence, RecordBatch.recordCount(batch, 0));
-                ProducerStateTable producers = state.producers(partitions.config().producerStateScanBytes(),
-                        partitions.config().producersPerPartitionMax());
-                ProducerStateTable.Verdict verdict = producers.check(producerId, epoch, firstSequence, lastSequence);
-                if (verdict instanceof ProducerStateTable.Reject reject) {
-                    throw new RefusedBatch(reject.error(), reject.message());
-                }
-                if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
-                    ProducedBatch.requireIntact(batch); // a damaged copy is CORRUPT_MESSAGE, as it would be unseen
-                    LOG.debug("Duplicate batch of producer {} (sequences {}..{}) in {}: answered with its offset",
-                            producerId, firstSequence, lastSequence, log.dir().getFileName());
-                    return duplicate.firstOffset();
-                }
-                firstOffset = log.appendAsync(batch, durability).thenApply(AppendResult::firstOffset);
-                producers.record(producerId, epoch, firstSequence, lastSequence, firstOffset);
-                firstOffset.whenComplete((offset, error) -> {
-                    if (error != null) { // it never landed: its retry must be written, not answered with the error
-                        synchronized (state) {
-                            producers.forgetFrom(producerId, epoch, firstSequence);
-                        }
-                    }
-                });
-            }
-        }
-        firstOffset.whenComplete((offset, error) -> appended.accept(log));
-        return firstOffset;
     }
 
     /**

@@ -21,7 +21,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * is not computed here on the way in: the header checks and the one walk over the records
  * ({@link #walk}) read the bytes as they came. Two places check it first, so that damage is always
  * reported as what it is and never made valid: a refusal for what the bytes say (a record's
- * framing, a timestamp, a transactional flag, the producer's sequence) is answered with
+ * framing, a timestamp, a control flag, the producer's sequence) is answered with
  * CORRUPT_MESSAGE instead when the CRC does not match ({@link #crcFirst}), as Kafka's broker, which
  * checks the CRC before the rest, answers; and a batch the server is about to rewrite (recompress,
  * stamp with the append time, correct its max timestamp) is checked before the rewrite gives it a
@@ -40,7 +40,9 @@ final class ProducedBatch {
 
     /**
      * The one batch of a partition's records, checked as far as its header goes (sizes, magic,
-     * codec, record count; not the CRC, see the class comment), and refused if transactional.
+     * codec, record count; not the CRC, see the class comment): a control batch is refused, a
+     * transactional one needs its producer fields and the request's transactional id (whether its
+     * producer may write to the partition is the handler's check, under the partition's lock).
      */
     static ByteBuffer checkBatch(BaseRecords records, int batchBytesMax, String transactionalId) {
         if (!(records instanceof MemoryRecords memory) || memory.sizeInBytes() == 0) {
@@ -61,11 +63,34 @@ final class ProducedBatch {
                     + size + " bytes where the first batch is " + batchBytes);
         }
         checkHeader(batch, size);
-        if (RecordBatch.isTransactional(batch, 0) || RecordBatch.isControl(batch, 0) || transactionalId != null) {
-            throw crcFirst(batch, new RefusedBatch(Errors.INVALID_RECORD,
-                    "Transactional and control batches are not supported"));
+        if (RecordBatch.isControl(batch, 0)) {
+            throw crcFirst(batch, new RefusedBatch(Errors.INVALID_RECORD, "A control batch (a transaction marker) "
+                    + "is written by the transaction coordinator, never produced by a client"));
+        }
+        if (RecordBatch.isTransactional(batch, 0)) {
+            checkTransactional(batch, transactionalId);
         }
         return batch;
+    }
+
+    /**
+     * A transactional batch carries its producer's id, epoch and sequence (transactions build on
+     * idempotence), and comes in a request naming the transactional id (as Kafka's broker requires
+     * before it checks that id's authorization).
+     */
+    private static void checkTransactional(ByteBuffer batch, String transactionalId) {
+        long producerId = RecordBatch.producerId(batch, 0);
+        short epoch = RecordBatch.producerEpoch(batch, 0);
+        int firstSequence = RecordBatch.baseSequence(batch, 0);
+        if (producerId < 0 || epoch < 0 || firstSequence < 0) {
+            throw crcFirst(batch, new RefusedBatch(Errors.INVALID_RECORD, "A transactional batch needs a producer id, "
+                    + "epoch and sequence; got producer id " + producerId + ", epoch " + epoch + ", sequence "
+                    + firstSequence));
+        }
+        if (transactionalId == null) {
+            throw crcFirst(batch, new RefusedBatch(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "A transactional "
+                    + "batch of producer " + producerId + " came in a Produce request without a transactional id"));
+        }
     }
 
     /** What {@link RecordBatch#validate} checks of the header, but the CRC. */

@@ -3,14 +3,22 @@ package dev.spool.kafka.producer;
 import dev.spool.log.Log;
 import dev.spool.log.ReadResult;
 import dev.spool.log.SegmentInfo;
+import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Rebuilds a partition's {@link ProducerStateTable} from the batch headers at the tail of its log.
+ * Rebuilds a partition's {@link ProducerStateTable}, and the transactions open on it, from the
+ * batch headers at the tail of its log.
  *
  * <p>Chosen over a snapshot file: nothing to keep consistent with the log across crashes, and the
  * cost is bounded. The scan starts at the newest segments, going back until they hold at least
@@ -19,6 +27,13 @@ import java.util.concurrent.CompletableFuture;
  * producers whose last batch lies further back. They are accepted as new, as Kafka does for an
  * expired producer; a retried batch is always among its producer's latest, and so, in practice,
  * at the tail.
+ *
+ * <p>Open transactions: a producer's transactional batches after its last transaction marker in
+ * the scanned tail, starting at the first of them. The limit of a tail: a transaction whose first
+ * batch lies before the scan start is found starting at its first batch within the tail (or not
+ * at all when none of its batches is in the tail), so the last stable offset can be too high and
+ * {@code read_committed} readers may see its earlier records before it ends. Only a transaction
+ * left open across a restart for longer than the tail takes to fill is exposed to this.
  */
 public final class ProducerStateLoader {
     private ProducerStateLoader() {
@@ -29,6 +44,21 @@ public final class ProducerStateLoader {
      * caller holds the partition's lock, so the log does not grow meanwhile. Returns the bytes read.
      */
     public static long load(Log log, long scanBytes, ProducerStateTable table) throws IOException {
+        return load(log, scanBytes, table, new HashMap<>(), new ArrayList<>());
+    }
+
+    /**
+     * As {@link #load(Log, long, ProducerStateTable)}, and puts into {@code openTransactions} each
+     * producer id with a transaction open at the log end, with the offset of its first batch found
+     * (see the class comment for what a tail cannot see). A transaction marker ends its producer's
+     * transaction and bumps its epoch in {@code table} ({@link ProducerStateTable#recordMarker}).
+     * Each abort marker that ends a transaction begun in the tail goes into {@code aborted}, as
+     * the partition's transaction index records it (the LSO after it: the earliest other open
+     * transaction's start, else the offset after the marker), so the caller can check the index
+     * holds it: a crash between the marker's write and its index entry's loses the entry.
+     */
+    public static long load(Log log, long scanBytes, ProducerStateTable table, Map<Long, Long> openTransactions,
+                            List<AbortedTransaction> aborted) throws IOException {
         long end = log.logEndOffset();
         long from = scanStart(log, scanBytes);
         ByteBuffer buffer = ByteBuffer.allocate(log.config().batchBytesMax());
@@ -45,7 +75,22 @@ public final class ProducerStateLoader {
             for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
                 long producerId = RecordBatch.producerId(batches, at);
                 int firstSequence = RecordBatch.baseSequence(batches, at);
-                if (producerId >= 0 && firstSequence >= 0) {
+                if (producerId >= 0 && RecordBatch.isControl(batches, at)) {
+                    Optional<EndTransactionMarker> marker = transactionMarker(batches, at);
+                    if (marker.isPresent()) {
+                        table.recordMarker(producerId, RecordBatch.producerEpoch(batches, at));
+                        Long first = openTransactions.remove(producerId);
+                        if (first != null && !marker.get().commit()) {
+                            long markerOffset = RecordBatch.baseOffset(batches, at);
+                            long stable = openTransactions.values().stream().mapToLong(Long::longValue).min()
+                                    .orElse(markerOffset + 1);
+                            aborted.add(new AbortedTransaction(producerId, first, markerOffset, stable));
+                        }
+                    }
+                } else if (producerId >= 0 && firstSequence >= 0) {
+                    if (RecordBatch.isTransactional(batches, at)) {
+                        openTransactions.putIfAbsent(producerId, RecordBatch.baseOffset(batches, at));
+                    }
                     int lastSequence = ProducerStateTable.lastSequence(firstSequence,
                             RecordBatch.lastOffsetDelta(batches, at) + 1);
                     table.record(producerId, RecordBatch.producerEpoch(batches, at), firstSequence, lastSequence,
@@ -56,6 +101,15 @@ public final class ProducerStateLoader {
             offset = result.nextOffset(offset);
         }
         return read;
+    }
+
+    /** The commit or abort marker in the control batch at {@code at}; empty for another control record. */
+    private static Optional<EndTransactionMarker> transactionMarker(ByteBuffer batches, int at) {
+        try {
+            return EndTransactionMarker.read(batches, at);
+        } catch (CorruptRecordException e) { // CRC-intact but not a marker Kafka's format knows: no transaction's end
+            return Optional.empty();
+        }
     }
 
     private static long scanStart(Log log, long scanBytes) throws IOException {

@@ -22,7 +22,11 @@ import org.apache.kafka.common.protocol.Errors;
  *  epoch E, retained batches        same epoch, same sequence range     DUPLICATE of the retained batch
  *  epoch E, last sequence L         same epoch, first sequence L+1      ACCEPT (with wrap after Integer.MAX_VALUE)
  *  epoch E, last sequence L         same epoch, anything else           OUT_OF_ORDER_SEQUENCE_NUMBER
+ *  epoch E set by a marker          same epoch, first sequence != 0     OUT_OF_ORDER_SEQUENCE_NUMBER
  * </pre>
+ * A transaction marker ({@link #recordMarker}) with a newer epoch than the table's bumps the
+ * producer's epoch, as Kafka's coordinator does when it ends a transaction: the batches of the old
+ * epoch are dropped and the next batch must start at sequence 0.
  * Five batches because the Java producer keeps at most five in flight per partition
  * ({@code max.in.flight.requests.per.connection}); a single last sequence is not enough, since a
  * retried older batch would look out of order and the producer would then write it again.
@@ -86,6 +90,10 @@ public final class ProducerStateTable {
                 return new Duplicate(batch.firstOffset);
             }
         }
+        if (entry.batches.isEmpty() && entry.sequenceFromZero && firstSequence != 0) {
+            return new Reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "Producer " + producerId + " epoch " + epoch
+                    + " (set by a transaction marker) sent sequence " + firstSequence + ", expected 0");
+        }
         int expected = entry.batches.isEmpty() ? firstSequence : nextSequence(entry.batches.peekLast().lastSequence);
         if (firstSequence != expected) {
             return new Reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "Producer " + producerId + " epoch " + epoch
@@ -105,9 +113,28 @@ public final class ProducerStateTable {
             entry.epoch = epoch;
             entry.batches.clear();
         }
+        entry.sequenceFromZero = false;
         entry.batches.addLast(new BatchEntry(firstSequence, lastSequence, firstOffset));
         while (entry.batches.size() > BATCHES_RETAINED) {
             entry.batches.removeFirst();
+        }
+    }
+
+    /**
+     * Records a transaction marker of {@code producerId} at {@code epoch}: a newer epoch than the
+     * table's replaces it (dropping the old epoch's batches; the next batch must start at sequence
+     * 0); the same or an older one changes nothing. A producer the table does not hold is added at
+     * that epoch, without batches, so older epochs are fenced; its next batch is accepted as a new
+     * producer's would be.
+     */
+    public void recordMarker(long producerId, short epoch) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null) {
+            producers.put(producerId, new ProducerEntry(epoch));
+        } else if (epoch > entry.epoch) {
+            entry.epoch = epoch;
+            entry.batches.clear();
+            entry.sequenceFromZero = true;
         }
     }
 
@@ -189,6 +216,8 @@ public final class ProducerStateTable {
 
     private static final class ProducerEntry {
         short epoch;
+        /** The epoch was set by a marker and no batch came since: the next must start at sequence 0. */
+        boolean sequenceFromZero;
         final ArrayDeque<BatchEntry> batches = new ArrayDeque<>(BATCHES_RETAINED + 1);
 
         ProducerEntry(short epoch) {

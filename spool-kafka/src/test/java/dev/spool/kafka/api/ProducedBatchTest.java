@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.Header;
 import dev.spool.log.record.RecordBatch;
 import java.nio.ByteBuffer;
@@ -88,6 +89,50 @@ class ProducedBatchTest {
     }
 
     /** A batch of records with the given timestamps, keys, values and a header on every other one. */
+    @Test
+    void aTransactionalBatchNeedsItsProducerFieldsAndATransactionalId() {
+        ByteBuffer sound = transactional(7, (short) 0, 0);
+        assertThat(ProducedBatch.checkBatch(MemoryRecords.readableRecords(sound), BATCH_BYTES_MAX, "txn"))
+                .isEqualTo(sound);
+        assertThat(refusal(transactional(-1, (short) -1, -1), "txn")).isEqualTo(Errors.INVALID_RECORD);
+        assertThat(refusal(transactional(7, (short) 0, -1), "txn")).isEqualTo(Errors.INVALID_RECORD);
+        assertThat(refusal(transactional(7, (short) 0, 0), null))
+                .isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        ByteBuffer damaged = transactional(-1, (short) -1, -1);
+        flipValueByte(damaged);
+        assertThat(refusal(damaged, "txn")).as("damage comes first").isEqualTo(Errors.CORRUPT_MESSAGE);
+    }
+
+    @Test
+    void aControlBatchFromAClientIsRefused() {
+        ByteBuffer marker = new EndTransactionMarker(true, 0).encode(7, (short) 0, 1_000L);
+        assertThat(refusal(marker, "txn")).isEqualTo(Errors.INVALID_RECORD);
+        assertThat(refusal(new EndTransactionMarker(false, 0).encode(-1, (short) -1, 1_000L), null))
+                .isEqualTo(Errors.INVALID_RECORD);
+    }
+
+    @Test
+    void aPlainBatchInATransactionalProducersRequestIsChecked() {
+        ByteBuffer plain = batch(1_000);
+        assertThat(ProducedBatch.checkBatch(MemoryRecords.readableRecords(plain), BATCH_BYTES_MAX, "txn"))
+                .isEqualTo(plain);
+    }
+
+    private static Errors refusal(ByteBuffer batch, String transactionalId) {
+        try {
+            ProducedBatch.checkBatch(MemoryRecords.readableRecords(batch), BATCH_BYTES_MAX, transactionalId);
+        } catch (ProduceHandler.RefusedBatch e) {
+            return e.error;
+        }
+        throw new AssertionError("The batch was not refused");
+    }
+
+    private static ByteBuffer transactional(long producerId, short epoch, int firstSequence) {
+        BatchBuilder builder = new BatchBuilder(4_096).producer(producerId, epoch, firstSequence).transactional(true);
+        builder.append(1_000, null, ByteBuffer.wrap("value".getBytes(StandardCharsets.UTF_8)), new Header[0]);
+        return builder.build();
+    }
+
     private static ByteBuffer batch(long... timestamps) {
         BatchBuilder builder = new BatchBuilder(4_096);
         for (int i = 0; i < timestamps.length; i++) {

@@ -8,13 +8,19 @@ import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.CorruptRecordException;
+import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,5 +80,47 @@ class ProducerStateLoaderTest {
                     });
         }
         assertThat(table.size()).as("nothing recorded from the read holding the damaged batch").isZero();
+    }
+
+    @Test
+    void findsTheTransactionsOpenAtTheLogEndAndTheEpochsMarkersBumped() throws IOException {
+        long p = 11;
+        long q = 12;
+        try (Log log = Log.open(dir, LogConfig.defaults(), LoadState.unknown())) {
+            log.append(transactional(p, (short) 0, 0, 2)); // 0-1
+            log.append(transactional(q, (short) 0, 0, 1)); // 2
+            log.append(new EndTransactionMarker(true, 0).encode(p, (short) 1, 1_000L)); // 3, bumps p
+            log.append(batch(13, (short) 0, 0, 1, false)); // 4, idempotent
+            log.append(transactional(p, (short) 1, 0, 1)); // 5, p's next transaction
+            log.append(new EndTransactionMarker(false, 0).encode(q, (short) 0, 1_000L)); // 6
+            log.append(transactional(q, (short) 0, 1, 1)); // 7, q's next transaction
+            log.flush();
+        }
+        ProducerStateTable table = new ProducerStateTable(100);
+        Map<Long, Long> open = new HashMap<>();
+        List<AbortedTransaction> aborted = new ArrayList<>();
+        try (Log log = Log.open(dir, LogConfig.defaults(), LoadState.clean())) {
+            ProducerStateLoader.load(log, 1 << 20, table, open, aborted);
+        }
+        assertThat(open).containsExactlyInAnyOrderEntriesOf(Map.of(p, 5L, q, 7L));
+        // q's abort at 6, begun at 2; p's transaction from 5 was open then, so the LSO after it was 5.
+        assertThat(aborted).containsExactly(new AbortedTransaction(q, 2, 6, 5));
+        assertThat(table.epochOf(p)).isEqualTo((short) 1);
+        assertThat(table.retainedFirstSequences(p)).containsExactly(0);
+        assertThat(table.retainedFirstSequences(q)).containsExactly(0, 1);
+        assertThat(table.retainedFirstSequences(13)).containsExactly(0);
+    }
+
+    private static ByteBuffer transactional(long producerId, short epoch, int firstSequence, int count) {
+        return batch(producerId, epoch, firstSequence, count, true);
+    }
+
+    private static ByteBuffer batch(long producerId, short epoch, int firstSequence, int count, boolean transactional) {
+        BatchBuilder builder = new BatchBuilder(4096).producer(producerId, epoch, firstSequence)
+                .transactional(transactional);
+        for (int i = 0; i < count; i++) {
+            builder.tryAppend(1_000L, null, ("t" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return builder.build();
     }
 }

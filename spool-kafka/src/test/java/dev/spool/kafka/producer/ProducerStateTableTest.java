@@ -86,6 +86,39 @@ class ProducerStateTableTest {
         assertThat(table.check(2, (short) 0, 9, 9)).isInstanceOf(ProducerStateTable.Accept.class);
     }
 
+    @Test
+    void aMarkerWithANewerEpochBumpsTheProducerAndItsSequenceStartsAtZero() {
+        ProducerStateTable table = new ProducerStateTable(10);
+        table.record(PID, (short) 0, 0, 4, at(0));
+
+        table.recordMarker(PID, (short) 1);
+
+        assertThat(table.epochOf(PID)).isEqualTo((short) 1);
+        assertThat(table.retainedFirstSequences(PID)).isEmpty();
+        assertThat(reject(table.check(PID, (short) 0, 5, 5))).isEqualTo(Errors.INVALID_PRODUCER_EPOCH);
+        assertThat(reject(table.check(PID, (short) 1, 5, 5))).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(table.check(PID, (short) 1, 0, 2)).isInstanceOf(ProducerStateTable.Accept.class);
+        table.record(PID, (short) 1, 0, 2, at(10));
+        assertThat(table.check(PID, (short) 1, 3, 3)).isInstanceOf(ProducerStateTable.Accept.class);
+    }
+
+    @Test
+    void aMarkerAtTheSameOrAnOlderEpochChangesNothing() {
+        ProducerStateTable table = new ProducerStateTable(10);
+        table.record(PID, (short) 2, 0, 4, at(0));
+
+        table.recordMarker(PID, (short) 2); // transactions that keep their epoch continue their sequence
+        table.recordMarker(PID, (short) 1);
+
+        assertThat(table.epochOf(PID)).isEqualTo((short) 2);
+        assertThat(table.retainedFirstSequences(PID)).containsExactly(0);
+        assertThat(table.check(PID, (short) 2, 5, 5)).isInstanceOf(ProducerStateTable.Accept.class);
+        // A marker of a producer the table does not hold fences older epochs only.
+        table.recordMarker(99, (short) 3);
+        assertThat(reject(table.check(99, (short) 2, 0, 0))).isEqualTo(Errors.INVALID_PRODUCER_EPOCH);
+        assertThat(table.check(99, (short) 3, 7, 7)).isInstanceOf(ProducerStateTable.Accept.class);
+    }
+
     private static Errors reject(ProducerStateTable.Verdict verdict) {
         assertThat(verdict).isInstanceOf(ProducerStateTable.Reject.class);
         return ((ProducerStateTable.Reject) verdict).error();
