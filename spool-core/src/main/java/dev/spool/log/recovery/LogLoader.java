@@ -144,6 +144,7 @@ public final class LogLoader {
         // Rows K1 and K2: a cleaning round's leftovers (see CleanerFiles).
         dev.spool.log.compaction.CleanerFiles.finishInterruptedSwaps(io, dir, config.batchBytesMax());
         TreeSet<Long> bases = new TreeSet<>();
+        TreeSet<Long> transactionIndexes = new TreeSet<>();
         List<Path> indexFiles = new ArrayList<>();
         for (Path path : io.list(dir)) {
             String name = path.getFileName().toString();
@@ -156,7 +157,7 @@ public final class LogLoader {
             if (base.isPresent()) {
                 bases.add(base.getAsLong());
             } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)
-                    || name.endsWith(SegmentFiles.CHAIN_SUFFIX)) {
+                    || name.endsWith(SegmentFiles.CHAIN_SUFFIX) || name.endsWith(SegmentFiles.TXN_INDEX_SUFFIX)) {
                 indexFiles.add(path);
             }
         }
@@ -169,9 +170,15 @@ public final class LogLoader {
             if (base.isEmpty()) {
                 base = SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX);
             }
+            OptionalLong transactions = SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX);
+            if (base.isEmpty()) {
+                base = transactions;
+            }
             if (base.isPresent() && !bases.contains(base.getAsLong())) {
                 LOG.info("Removing orphan index {} (its segment is gone)", index);
                 io.deleteIfExists(index);
+            } else if (transactions.isPresent()) {
+                transactionIndexes.add(transactions.getAsLong());
             }
         }
 
@@ -194,7 +201,9 @@ public final class LogLoader {
                     nextHint, nowMs));
         }
         try {
-            return recover(io, dir, config, state, segments);
+            Loaded loaded = recover(io, dir, config, state, segments);
+            loadTransactionIndexes(loaded, transactionIndexes);
+            return loaded;
         } catch (IOException | RuntimeException e) {
             for (Segment segment : segments) {
                 try {
@@ -204,6 +213,25 @@ public final class LogLoader {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * Row TX: each {@code .txnindex} the listing found beside a segment that survived recovery is
+     * loaded, now that the log end is known: a torn partial entry is cut off, entries whose abort
+     * marker lies at or past the log end are dropped, and a damaged file refuses the open
+     * ({@link dev.spool.log.segment.SegmentTransactions#load}). Without such files: no I/O.
+     */
+    private static void loadTransactionIndexes(Loaded loaded, TreeSet<Long> bases) throws IOException {
+        if (bases.isEmpty()) {
+            return;
+        }
+        List<Segment> segments = loaded.segments();
+        for (int i = 0; i < segments.size(); i++) {
+            Segment segment = segments.get(i);
+            if (bases.contains(segment.baseOffset())) {
+                segment.loadTransactions(loaded.logEndOffset(), i == segments.size() - 1);
+            }
         }
     }
 

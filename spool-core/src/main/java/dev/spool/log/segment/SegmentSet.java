@@ -457,7 +457,7 @@ public final class SegmentSet {
                 endTruncation(done);
             }
             try {
-                Segment.closeAll(old);
+                SegmentFiles.closeAll(old);
             } catch (IOException e) {
                 LOG.warn("Closing the replaced segments of {} failed: {}", name, e.getMessage());
             }
@@ -481,7 +481,7 @@ public final class SegmentSet {
                 flush();
             }
             closed = true;
-            Segment.closeAll(segments.values());
+            SegmentFiles.closeAll(segments.values());
         } finally {
             fileLock.unlock();
         }
@@ -492,7 +492,7 @@ public final class SegmentSet {
         fileLock.lock();
         try {
             closed = true;
-            Segment.closeAll(segments.values());
+            SegmentFiles.closeAll(segments.values());
         } finally {
             fileLock.unlock();
         }

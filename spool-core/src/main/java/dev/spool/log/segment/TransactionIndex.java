@@ -152,8 +152,8 @@ public final class TransactionIndex {
      */
     public Collected collect(long fetchOffset, long upperBoundOffset) {
         List<AbortedTransaction> out = new ArrayList<>();
+        int n = count; // the count first: the array read after it holds at least n entries
         AbortedTransaction[] e = entries;
-        int n = count;
         for (int i = 0; i < n; i++) {
             AbortedTransaction t = e[i];
             if (t.lastOffset() >= fetchOffset && t.firstOffset() < upperBoundOffset) {

@@ -1,0 +1,169 @@
+package dev.spool.log.segment;
+
+import dev.spool.log.io.FileIO;
+import dev.spool.log.io.StorageFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A segment's aborted-transaction index ({@link TransactionIndex}, the {@code .txnindex} file) and
+ * its life beside the segment's other files. Most segments never see an aborted transaction, so
+ * the index exists only once it has an entry: a segment without one holds a null here, costs no
+ * allocation, and is never looked up on disk after the log was opened (the open learns which
+ * files exist from the directory listing it makes anyway).
+ *
+ * <p>Order against the data, as for the other indexes: an entry names an abort marker the caller
+ * appended first, and is written to disk after the segment's data is forced ({@link #flush}, run by
+ * {@link Segment#flush}) or at once when the caller asks for it ({@link #append} with
+ * {@code force}, after the marker was forced). A truncation cuts the file before the log and
+ * forces the cut: an entry left behind would otherwise name an offset that new data takes.
+ * Unlike the offset and time indexes it cannot be rebuilt from its segment alone (a transaction's
+ * first offset may lie in an earlier segment, and the last stable offset is not in the log at all),
+ * so a damaged file is refused on open ({@link #load}), never replaced.
+ *
+ * <p>Thread-safety: changes and flushes are serialized on this object (the writer records, the
+ * background flush of a rolled segment writes); readers call {@link #collect} without a lock and
+ * see a prefix of the entries.
+ */
+public final class SegmentTransactions {
+    private final FileIO io;
+    private final Path path;
+    private final long baseOffset;
+    /** Null while the segment has no index: no entry, no file. */
+    private volatile TransactionIndex index;
+    /** Whether the index holds entries, or a cut, that the file does not. */
+    private boolean dirty;
+
+    SegmentTransactions(FileIO io, Path dir, long baseOffset) {
+        this.io = io;
+        this.path = SegmentFiles.txnIndexFile(dir, baseOffset);
+        this.baseOffset = baseOffset;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Whether the segment has an index: an entry was recorded, or a file was loaded. */
+    public boolean exists() {
+        return index != null;
+    }
+
+    /** The number of entries (0 without an index). */
+    public int entries() {
+        TransactionIndex i = index;
+        return i == null ? 0 : i.entries();
+    }
+
+    /** The entries, in recorded order (empty without an index). */
+    public List<TransactionIndex.AbortedTransaction> all() {
+        TransactionIndex i = index;
+        return i == null ? List.of() : i.collect(Long.MIN_VALUE, Long.MAX_VALUE).aborted();
+    }
+
+    /**
+     * The entries overlapping a fetch of {@code [fetchOffset, upperBoundOffset)}
+     * ({@link TransactionIndex#collect}); null when the segment has no index, so the common case
+     * allocates nothing.
+     */
+    public TransactionIndex.Collected collect(long fetchOffset, long upperBoundOffset) {
+        TransactionIndex i = index;
+        return i == null ? null : i.collect(fetchOffset, upperBoundOffset);
+    }
+
+    /**
+     * Adds an entry (creating the index with the segment's first one); with {@code force} the file
+     * is written and forced before this returns (a new file's directory synced too), otherwise at
+     * the segment's next flush.
+     *
+     * @throws IllegalArgumentException if the entry does not follow the last one or lies below the base offset
+     */
+    public synchronized void append(TransactionIndex.AbortedTransaction aborted, boolean force) throws IOException {
+        TransactionIndex i = index;
+        if (i == null) {
+            i = TransactionIndex.empty(path, baseOffset);
+            i.append(aborted); // refused before the index is published
+            index = i;
+        } else {
+            i.append(aborted);
+        }
+        dirty = true;
+        if (force) {
+            flush();
+        }
+    }
+
+    /** Writes and forces what the file lacks; nothing without an index or a change. The caller forced the data. */
+    public synchronized void flush() throws IOException {
+        TransactionIndex i = index;
+        if (i != null && dirty) {
+            i.flush(io);
+            dirty = false;
+        }
+    }
+
+    /** Drops the entries whose marker is at or after {@code newNext}, and forces the cut file. */
+    synchronized void truncateTo(long newNext) throws IOException {
+        TransactionIndex i = index;
+        if (i != null && i.entries() > 0 && i.entry(i.entries() - 1).lastOffset() >= newNext) {
+            i.truncateTo(newNext);
+            dirty = true;
+            flush();
+        }
+    }
+
+    /**
+     * Loads the file a log's open found, by the recovery rules (see {@code docs/durability.md}):
+     * a trailing partial entry (a torn write) is cut off, entries whose marker is at or past
+     * {@code logEndOffset} (the marker did not survive) are dropped, and both cuts are forced.
+     * {@code segmentEndOffset} bounds the markers the segment can hold ({@code Long.MAX_VALUE} for
+     * the last segment, which the log end bounds instead).
+     *
+     * @throws CorruptIndexException naming the file and the entry when it holds an entry of an
+     *                               unknown version, one that ends before it begins, one out of
+     *                               order, or one outside the segment's offsets: the log is not
+     *                               opened
+     */
+    synchronized void load(long logEndOffset, long segmentEndOffset) throws IOException {
+        cutPartialEntry();
+        TransactionIndex loaded;
+        try {
+            loaded = TransactionIndex.load(io, path, baseOffset);
+            for (int n = 0; n < loaded.entries(); n++) {
+                TransactionIndex.AbortedTransaction t = loaded.entry(n);
+                if (t.lastOffset() >= segmentEndOffset) {
+                    throw new CorruptIndexException(path, "entry " + n + " (producer " + t.producerId()
+                            + ", offsets " + t.firstOffset() + " to " + t.lastOffset() + ") has its marker past the "
+                            + "segment's offsets " + baseOffset + " to " + (segmentEndOffset - 1));
+                }
+            }
+        } catch (CorruptIndexException e) {
+            throw new CorruptIndexException(path, e.problem() + "; the log is not opened, since a transaction index "
+                    + "cannot be rebuilt from its segment (removing the file opens the log, but read_committed "
+                    + "consumers then see this segment's aborted records)");
+        }
+        int before = loaded.entries();
+        loaded.truncateTo(logEndOffset);
+        if (loaded.entries() < before) {
+            SegmentLog.LOG.warn("Dropping {} entries of {} whose abort markers lie at or past the log end {}: the "
+                    + "markers did not survive", before - loaded.entries(), path, logEndOffset);
+            loaded.flush(io);
+        }
+        index = loaded;
+        dirty = false;
+    }
+
+    /** A size that is not a whole number of entries ends in a torn write: cut it off, forced. */
+    private void cutPartialEntry() throws IOException {
+        long size = io.size(path);
+        long partial = size % TransactionIndex.ENTRY_BYTES;
+        if (partial != 0) {
+            SegmentLog.LOG.warn("Cutting a partial entry of {} bytes from the end of {} (a torn write)", partial, path);
+            try (StorageFile file = io.open(path, FileIO.OpenMode.READ_WRITE)) {
+                file.truncate(size - partial);
+                file.force(true);
+            }
+        }
+    }
+}
