@@ -80,6 +80,11 @@ import org.slf4j.LoggerFactory;
  *     <td>throw {@link CorruptLogException}, before anything is flushed</td></tr>
  * <tr><td>I index missing or failing its sanity check</td><td>crash or damage; indexes are derived</td>
  *     <td>rebuild it from the segment (lazily, on first use, for segments not scanned)</td></tr>
+ * <tr><td>TX a {@code .txnindex} beside a segment that survived the rows above</td><td>transactions
+ *     aborted in it</td><td>load it once the log end is known: cut a partial last entry (a torn write);
+ *     drop, forced, the entries whose abort marker lies at or past the log end (the marker was lost); an
+ *     entry that ends before it begins, is out of order or lies outside its segment refuses the open
+ *     (it cannot be rebuilt from the segment), naming file and entry</td></tr>
  * </table>
  *
  * <h2>Compaction's leftovers (before the segments are listed; {@code CleanerFiles})</h2>
@@ -199,10 +204,15 @@ public final class LogLoader {
             long nextHint = i + 1 < sorted.length ? sorted[i + 1] : Long.MAX_VALUE;
             segments.add(Segment.open(io, dir, sorted[i], config.indexIntervalBytes(), config.segmentIndexBytes(),
                     nextHint, nowMs));
+            if (transactionIndexes.contains(sorted[i])) {
+                segments.get(i).transactions().foundOnDisk(); // so a segment recovery drops takes it along
+            }
         }
         try {
             Loaded loaded = recover(io, dir, config, state, segments);
-            loadTransactionIndexes(loaded, transactionIndexes);
+            for (int i = 0; i < loaded.segments().size(); i++) { // row TX, once the log end is known
+                loaded.segments().get(i).loadTransactions(loaded.logEndOffset(), i == loaded.segments().size() - 1);
+            }
             return loaded;
         } catch (IOException | RuntimeException e) {
             for (Segment segment : segments) {
@@ -217,25 +227,6 @@ public final class LogLoader {
     }
 
     /**
-     * Row TX: each {@code .txnindex} the listing found beside a segment that survived recovery is
-     * loaded, now that the log end is known: a torn partial entry is cut off, entries whose abort
-     * marker lies at or past the log end are dropped, and a damaged file refuses the open
-     * ({@link dev.spool.log.segment.SegmentTransactions#load}). Without such files: no I/O.
-     */
-    private static void loadTransactionIndexes(Loaded loaded, TreeSet<Long> bases) throws IOException {
-        if (bases.isEmpty()) {
-            return;
-        }
-        List<Segment> segments = loaded.segments();
-        for (int i = 0; i < segments.size(); i++) {
-            Segment segment = segments.get(i);
-            if (bases.contains(segment.baseOffset())) {
-                segment.loadTransactions(loaded.logEndOffset(), i == segments.size() - 1);
-            }
-        }
-    }
-
-    /**
      * Row T2: the segments after a torn one were written after it and never flushed either (they
      * lie past the recovery point), and offsets can no longer be contiguous: remove them, loudly.
      */
@@ -246,7 +237,7 @@ public final class LogLoader {
         for (Segment segment : later) {
             bytes += segment.sizeBytes();
         }
-        Segment.deleteAll(io, dir, later);
+        SegmentFiles.deleteDurably(io, dir, later);
         segments.subList(tornIndex + 1, segments.size()).clear();
         LOG.warn("Removed {} segment(s) ({} bytes) of {} after the torn segment: written after the torn write and "
                 + "never flushed", later.size(), bytes, dir);

@@ -9,6 +9,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -458,23 +459,18 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * The paths of this segment's files: log, offset index, time index, hash chain and transaction
-     * index (the last two may not exist). Retention deletes the sidecar with its segment; the next segment's anchor keeps the
+     * The paths of this segment's files: log, offset index, time index, hash chain (which may not
+     * exist) and, when it may have one, its transaction index. Retention deletes the sidecar with its segment; the next segment's anchor keeps the
      * rest verifiable.
      */
     public List<Path> paths() {
-        return List.of(SegmentFiles.logFile(dir, baseOffset), SegmentFiles.indexFile(dir, baseOffset),
-                SegmentFiles.timeIndexFile(dir, baseOffset), SegmentFiles.chainFile(dir, baseOffset),
-                SegmentFiles.txnIndexFile(dir, baseOffset));
-    }
-
-    /**
-     * Deletes segments durably and in an order a crash cannot confuse: close each, rename its
-     * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job
-     * for any {@code .deleted} file a crash leaves).
-     */
-    public static void deleteAll(FileIO io, Path dir, List<Segment> doomed) throws IOException {
-        SegmentFiles.deleteDurably(io, dir, doomed);
+        List<Path> paths = new ArrayList<>(List.of(SegmentFiles.logFile(dir, baseOffset),
+                SegmentFiles.indexFile(dir, baseOffset), SegmentFiles.timeIndexFile(dir, baseOffset),
+                SegmentFiles.chainFile(dir, baseOffset)));
+        if (transactions.mayHaveFile()) { // most segments never have one: no lookup for it
+            paths.add(transactions.path());
+        }
+        return paths;
     }
 
     @Override

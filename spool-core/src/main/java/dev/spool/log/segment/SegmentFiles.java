@@ -105,7 +105,7 @@ public final class SegmentFiles {
      * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job
      * for any {@code .deleted} file a crash leaves).
      */
-    static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
+    public static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
         for (Segment segment : doomed) {
             segment.close();
         }

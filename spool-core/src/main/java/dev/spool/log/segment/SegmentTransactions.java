@@ -34,6 +34,8 @@ public final class SegmentTransactions {
     private volatile TransactionIndex index;
     /** Whether the index holds entries, or a cut, that the file does not. */
     private boolean dirty;
+    /** Whether the log's open listed a file for this segment (loaded after recovery, if the segment survives). */
+    private volatile boolean listed;
 
     SegmentTransactions(FileIO io, Path dir, long baseOffset) {
         this.io = io;
@@ -43,6 +45,16 @@ public final class SegmentTransactions {
 
     public Path path() {
         return path;
+    }
+
+    /** Notes that the directory holds this segment's file (the open's listing found it). */
+    public void foundOnDisk() {
+        listed = true;
+    }
+
+    /** Whether the segment may have a file: the open found one, or an entry was recorded. */
+    boolean mayHaveFile() {
+        return listed || index != null;
     }
 
     /** Whether the segment has an index: an entry was recorded, or a file was loaded. */
@@ -114,7 +126,7 @@ public final class SegmentTransactions {
     }
 
     /**
-     * Loads the file a log's open found, by the recovery rules (see {@code docs/durability.md}):
+     * Loads the file a log's open found ({@link #foundOnDisk}; nothing otherwise), by the recovery rules (see {@code docs/durability.md}):
      * a trailing partial entry (a torn write) is cut off, entries whose marker is at or past
      * {@code logEndOffset} (the marker did not survive) are dropped, and both cuts are forced.
      * {@code segmentEndOffset} bounds the markers the segment can hold ({@code Long.MAX_VALUE} for
@@ -126,6 +138,9 @@ public final class SegmentTransactions {
      *                               opened
      */
     synchronized void load(long logEndOffset, long segmentEndOffset) throws IOException {
+        if (!listed) {
+            return; // no file: the segment has no aborted transaction
+        }
         cutPartialEntry();
         TransactionIndex loaded;
         try {
