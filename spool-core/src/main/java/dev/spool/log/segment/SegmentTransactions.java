@@ -169,8 +169,65 @@ public final class SegmentTransactions {
         dirty = false;
     }
 
+    // ---- compaction's carry-over: the entries of the segments a cleaned one replaces ----
+
+    /**
+     * The carried-over index of the cleaned segment at {@code baseOffset} while its swap is under
+     * way: {@code B.txnindex.swap}, beside compaction's {@code B.log.swap}. It exists only whole
+     * (written as {@code .tmp}, forced, renamed), so a crash leaves either nothing or all of it.
+     */
+    public static Path swapFile(Path dir, long baseOffset) {
+        return dir.resolve(SegmentFiles.baseName(baseOffset) + SegmentFiles.TXN_INDEX_SUFFIX + ".swap");
+    }
+
+    /**
+     * Writes {@code entries} (in marker order, all within the cleaned segment's offsets) as the swap
+     * index of the cleaned segment at {@code baseOffset}: tmp, force, rename, force the directory.
+     */
+    public static void writeSwap(FileIO io, Path dir, long baseOffset, List<TransactionIndex.AbortedTransaction> entries)
+            throws IOException {
+        Path tmp = dir.resolve(SegmentFiles.baseName(baseOffset) + SegmentFiles.TXN_INDEX_SUFFIX + SegmentFiles.TMP_SUFFIX);
+        io.deleteIfExists(tmp);
+        TransactionIndex index = TransactionIndex.empty(tmp, baseOffset);
+        for (TransactionIndex.AbortedTransaction entry : entries) {
+            index.append(entry);
+        }
+        index.flush(io);
+        io.rename(tmp, swapFile(dir, baseOffset));
+        io.syncDirectory(dir);
+    }
+
+    /** Renames the swap index of the segment at {@code baseOffset}, if there is one, into place. */
+    public static boolean installSwap(FileIO io, Path dir, long baseOffset) throws IOException {
+        Path swap = swapFile(dir, baseOffset);
+        if (!io.exists(swap)) {
+            return false;
+        }
+        io.rename(swap, SegmentFiles.txnIndexFile(dir, baseOffset));
+        io.syncDirectory(dir);
+        return true;
+    }
+
+    /**
+     * The entries of the file of the segment at {@code baseOffset}, a partial last entry cut off
+     * first: what an interrupted swap carries over from a segment that was never opened.
+     *
+     * @throws CorruptIndexException when the file fails the checks of {@link TransactionIndex#load}
+     */
+    public static List<TransactionIndex.AbortedTransaction> read(FileIO io, Path dir, long baseOffset)
+            throws IOException {
+        Path file = SegmentFiles.txnIndexFile(dir, baseOffset);
+        cutPartialEntry(io, file);
+        TransactionIndex index = TransactionIndex.load(io, file, baseOffset);
+        return index.collect(Long.MIN_VALUE, Long.MAX_VALUE).aborted();
+    }
+
     /** A size that is not a whole number of entries ends in a torn write: cut it off, forced. */
     private void cutPartialEntry() throws IOException {
+        cutPartialEntry(io, path);
+    }
+
+    private static void cutPartialEntry(FileIO io, Path path) throws IOException {
         long size = io.size(path);
         long partial = size % TransactionIndex.ENTRY_BYTES;
         if (partial != 0) {
