@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <tr><th>found</th><th>cause</th><th>action</th></tr>
  * <tr><td>{@code *.deleted}</td><td>crash while deleting a segment</td><td>finish: delete it</td></tr>
  * <tr><td>{@code *.tmp}</td><td>crash while writing a file that was never renamed into place</td><td>delete it</td></tr>
- * <tr><td>{@code .index}/{@code .timeindex} without its {@code .log}</td><td>crash while deleting or creating a segment</td><td>delete it</td></tr>
+ * <tr><td>{@code .index}/{@code .timeindex}/{@code .chain}/{@code .txnindex} without its {@code .log}</td><td>crash while deleting or creating a segment</td><td>delete it</td></tr>
  * <tr><td>no {@code .log} at all</td><td>new log, or every segment deleted</td><td>create an empty segment at the log start offset</td></tr>
  * </table>
  *
@@ -150,42 +150,7 @@ public final class LogLoader {
         dev.spool.log.compaction.CleanerFiles.finishInterruptedSwaps(io, dir, config.batchBytesMax());
         TreeSet<Long> bases = new TreeSet<>();
         TreeSet<Long> transactionIndexes = new TreeSet<>();
-        List<Path> indexFiles = new ArrayList<>();
-        for (Path path : io.list(dir)) {
-            String name = path.getFileName().toString();
-            if (name.endsWith(SegmentFiles.DELETED_SUFFIX) || name.endsWith(SegmentFiles.TMP_SUFFIX)) {
-                LOG.info("Removing leftover {} from an interrupted operation", path);
-                io.deleteIfExists(path);
-                continue;
-            }
-            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.LOG_SUFFIX);
-            if (base.isPresent()) {
-                bases.add(base.getAsLong());
-            } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)
-                    || name.endsWith(SegmentFiles.CHAIN_SUFFIX) || name.endsWith(SegmentFiles.TXN_INDEX_SUFFIX)) {
-                indexFiles.add(path);
-            }
-        }
-        for (Path index : indexFiles) {
-            String name = index.getFileName().toString();
-            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.INDEX_SUFFIX);
-            if (base.isEmpty()) {
-                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TIME_INDEX_SUFFIX);
-            }
-            if (base.isEmpty()) {
-                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX);
-            }
-            OptionalLong transactions = SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX);
-            if (base.isEmpty()) {
-                base = transactions;
-            }
-            if (base.isPresent() && !bases.contains(base.getAsLong())) {
-                LOG.info("Removing orphan index {} (its segment is gone)", index);
-                io.deleteIfExists(index);
-            } else if (transactions.isPresent()) {
-                transactionIndexes.add(transactions.getAsLong());
-            }
-        }
+        listSegments(io, dir, bases, transactionIndexes);
 
         long checkpointedStart = state.logStartOffset().orElse(0L);
         if (bases.isEmpty()) {
@@ -223,6 +188,50 @@ public final class LogLoader {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * The rows of the directory table: removes leftovers and orphan index files, and collects the
+     * segments' base offsets and those of the {@code .txnindex} files that have a segment.
+     */
+    private static void listSegments(FileIO io, Path dir, TreeSet<Long> bases, TreeSet<Long> transactionIndexes)
+            throws IOException {
+        List<Path> indexFiles = new ArrayList<>();
+        for (Path path : io.list(dir)) {
+            String name = path.getFileName().toString();
+            if (name.endsWith(SegmentFiles.DELETED_SUFFIX) || name.endsWith(SegmentFiles.TMP_SUFFIX)) {
+                LOG.info("Removing leftover {} from an interrupted operation", path);
+                io.deleteIfExists(path);
+                continue;
+            }
+            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.LOG_SUFFIX);
+            if (base.isPresent()) {
+                bases.add(base.getAsLong());
+            } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)
+                    || name.endsWith(SegmentFiles.CHAIN_SUFFIX) || name.endsWith(SegmentFiles.TXN_INDEX_SUFFIX)) {
+                indexFiles.add(path);
+            }
+        }
+        for (Path index : indexFiles) {
+            String name = index.getFileName().toString();
+            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.INDEX_SUFFIX);
+            if (base.isEmpty()) {
+                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TIME_INDEX_SUFFIX);
+            }
+            if (base.isEmpty()) {
+                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX);
+            }
+            OptionalLong transactions = SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX);
+            if (base.isEmpty()) {
+                base = transactions;
+            }
+            if (base.isPresent() && !bases.contains(base.getAsLong())) {
+                LOG.info("Removing orphan index {} (its segment is gone)", index);
+                io.deleteIfExists(index);
+            } else if (transactions.isPresent()) {
+                transactionIndexes.add(transactions.getAsLong());
+            }
         }
     }
 

@@ -107,11 +107,15 @@ public final class SegmentTransactions {
     }
 
     /** Writes and forces what the file lacks; nothing without an index or a change. The caller forced the data. */
-    public synchronized void flush() throws IOException {
-        TransactionIndex i = index;
-        if (i != null && dirty) {
-            i.flush(io);
-            dirty = false;
+    public void flush() throws IOException {
+        if (index == null) {
+            return; // the common case, on every segment flush: no lock taken
+        }
+        synchronized (this) {
+            if (dirty) {
+                index.flush(io);
+                dirty = false;
+            }
         }
     }
 
