@@ -130,9 +130,10 @@ public final class SegmentTransactions {
     }
 
     /**
-     * Loads the file a log's open found ({@link #foundOnDisk}; nothing otherwise), by the recovery rules (see {@code docs/durability.md}):
-     * a trailing partial entry (a torn write) is cut off, entries whose marker is at or past
-     * {@code logEndOffset} (the marker did not survive) are dropped, and both cuts are forced.
+     * Loads the file a log's open found ({@link #foundOnDisk}; nothing otherwise), by the recovery
+     * rules (row TX, {@code docs/durability.md}): a trailing partial entry (a torn write) is cut off,
+     * entries whose marker is at or past {@code logEndOffset} (the marker did not survive) are
+     * dropped, and both cuts are forced.
      * {@code segmentEndOffset} bounds the markers the segment can hold ({@code Long.MAX_VALUE} for
      * the last segment, which the log end bounds instead).
      *

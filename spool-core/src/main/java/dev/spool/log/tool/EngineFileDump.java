@@ -23,8 +23,10 @@ import java.util.UUID;
 /**
  * The engine's files beside the segments, read with their own codecs and shown as lines of text
  * for {@code spool dump}: the two offset checkpoints, a partition's {@code topic.config} and its
- * {@code partition.metadata}, and a segment's aborted transactions ({@code .txnindex}). Reading is the check: a file its codec refuses is an
- * {@link IOException} naming the file and the problem, as the log manager would meet it at open.
+ * {@code partition.metadata}, and a segment's aborted transactions ({@code .txnindex}). Reading is
+ * the check: a file its codec refuses is an {@link IOException} naming the file and the problem, as
+ * the log manager would meet it at open (a {@code .txnindex} read alone cannot show an entry outside
+ * its segment: {@code spool verify} does).
  * Read-only.
  */
 public final class EngineFileDump {
