@@ -8,6 +8,7 @@ import dev.spool.log.recovery.LogLoader;
 import dev.spool.log.retention.Retention;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentSet;
+import dev.spool.log.segment.TransactionIndex;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
@@ -75,6 +76,8 @@ public final class Log implements AutoCloseable {
     private final Retention retention;
     private final LogReader reader;
     private final InPlaceRecovery recovery;
+    private final LogCompaction compaction;
+    private final LogTransactions transactions;
     /** Run when a truncation lowers the recovery point; the log manager checkpoints there. */
     private volatile Runnable recoveryPointLowered = () -> { };
 
@@ -93,6 +96,8 @@ public final class Log implements AutoCloseable {
                 this::truncateTo);
         this.retention = new Retention(segments, reason -> sequencer.roll(reason, this.config));
         this.reader = new LogReader(segments);
+        this.compaction = new LogCompaction(segments, pipeline, clockMs, name);
+        this.transactions = new LogTransactions(segments, pipeline, name);
     }
 
     /** Opens (or creates) the log in {@code dir}, recovering it as {@code state} requires. */
@@ -150,19 +155,7 @@ public final class Log implements AutoCloseable {
         Objects.requireNonNull(next, "next");
         pipeline.exclusiveUnchecked(() -> {
             segments.ensureNotClosed();
-            LogConfig current = config;
-            if (next.hashChain() != current.hashChain()) {
-                throw new IllegalArgumentException("The hash chain of " + name + " cannot be turned "
-                        + (next.hashChain() ? "on" : "off") + " while it is open");
-            }
-            if (!next.write().withDurability(current.write().durability()).equals(current.write())) {
-                throw new IllegalArgumentException("Only the durability of " + name + "'s write settings can change "
-                        + "while it is open: " + current.write() + " -> " + next.write());
-            }
-            if (next.batchBytesMax() < current.batchBytesMax()) {
-                throw new IllegalArgumentException("The batch limit of " + name + " cannot go down from "
-                        + current.batchBytesMax() + " to " + next.batchBytesMax() + " bytes: it bounds what is read back");
-            }
+            config.checkReconfigurable(next, name);
             config = next;
             return null;
         });
@@ -375,33 +368,12 @@ public final class Log implements AutoCloseable {
      */
     public dev.spool.log.compaction.CleanResult clean(dev.spool.log.compaction.Cleaner cleaner,
                                                       long firstDirtyOffset) throws IOException {
-        LogConfig current = config;
-        if (current.hashChain()) {
-            return new dev.spool.log.compaction.CleanResult(firstDirtyOffset, 0, 0, 0, 0);
-        }
-        segments.ensureWritable();
-        return cleaner.clean(segments, current, firstDirtyOffset, clockMs.getAsLong(),
-                (old, swap) -> pipeline.exclusive(() -> {
-                    segments.ensureWritable();
-                    if (!segments.replace(old, swap, current)) {
-                        throw new IOException("Segments of " + name + " changed while they were cleaned; "
-                                + "the round is abandoned and the log is as before it");
-                    }
-                    return null;
-                }));
+        return compaction.clean(cleaner, config, firstDirtyOffset);
     }
 
     /** The cleanable part of this log for the cleaner: bytes of closed segments at and past {@code firstDirtyOffset}, and in all. */
     public long[] cleanableBytes(long firstDirtyOffset) {
-        long dirty = 0;
-        long total = 0;
-        for (var segment : segments.segments().headMap(segments.active().baseOffset(), false).values()) {
-            total += segment.sizeBytes();
-            if (segment.nextOffset() > firstDirtyOffset) {
-                dirty += segment.sizeBytes();
-            }
-        }
-        return new long[] {dirty, total};
+        return compaction.cleanableBytes(firstDirtyOffset);
     }
 
     /**
@@ -441,6 +413,31 @@ public final class Log implements AutoCloseable {
             recoveryPointLowered.run();
             return newEnd;
         });
+    }
+
+    /**
+     * Records an aborted transaction in the transaction index (.txnindex, Kafka's format) of the segment
+     * that holds aborted.lastOffset() -- the offset of its abort marker, which the caller has already
+     * appended (and, for STRICT, made durable). With Durability.STRICT the entry is fsynced before this
+     * returns; otherwise it is in the OS's hands and durable at the segment's next flush (roll, flush(), close).
+     * Entries arrive in lastOffset order; an entry whose lastOffset is not below the log end offset, or
+     * below the log start offset, is refused with IllegalArgumentException.
+     */
+    public void recordAbortedTransaction(TransactionIndex.AbortedTransaction aborted, Durability durability)
+            throws IOException {
+        transactions.record(aborted, durability);
+    }
+
+    /**
+     * The aborted transactions a fetch of [fetchOffset, upperBoundOffset) must be told of: every recorded
+     * entry with lastOffset >= fetchOffset and firstOffset < upperBoundOffset, taken from the segments
+     * from the one holding fetchOffset to the end (an entry lives in the segment of its lastOffset, so a
+     * transaction that began in an earlier segment is still found), in recorded order. Empty when none
+     * (the common case must be cheap: no file I/O for segments that have no .txnindex).
+     */
+    public List<TransactionIndex.AbortedTransaction> abortedTransactions(long fetchOffset, long upperBoundOffset)
+            throws IOException {
+        return transactions.aborted(fetchOffset, upperBoundOffset);
     }
 
     /** Whether the log was closed. */

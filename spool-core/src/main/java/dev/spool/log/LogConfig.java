@@ -167,4 +167,23 @@ public record LogConfig(int segmentBytes, long segmentMs, int segmentIndexBytes,
     public LogConfig withDurability(Durability durability) {
         return withWrite(write.withDurability(durability));
     }
+
+    /**
+     * Throws unless {@code next} changes only what an open log takes ({@link Log#reconfigure}): not
+     * the hash chain, no write setting but the durability, and no lower batch limit.
+     */
+    void checkReconfigurable(LogConfig next, String logName) {
+        if (next.hashChain != hashChain) {
+            throw new IllegalArgumentException("The hash chain of " + logName + " cannot be turned "
+                    + (next.hashChain ? "on" : "off") + " while it is open");
+        }
+        if (!next.write.withDurability(write.durability()).equals(write)) {
+            throw new IllegalArgumentException("Only the durability of " + logName + "'s write settings can change "
+                    + "while it is open: " + write + " -> " + next.write);
+        }
+        if (next.batchBytesMax < batchBytesMax) {
+            throw new IllegalArgumentException("The batch limit of " + logName + " cannot go down from "
+                    + batchBytesMax + " to " + next.batchBytesMax + " bytes: it bounds what is read back");
+        }
+    }
 }

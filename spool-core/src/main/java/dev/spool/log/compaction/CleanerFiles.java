@@ -5,8 +5,11 @@ import dev.spool.log.io.StorageFile;
 import dev.spool.log.segment.BatchCursor;
 import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.segment.SegmentTransactions;
+import dev.spool.log.segment.TransactionIndex;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -28,7 +31,11 @@ import java.util.OptionalLong;
  * Completing a swap on open ({@link #finishInterruptedSwaps}): the swap file's range is read from
  * its batch headers ({@code B} to the end of its last batch, the range of the segments it
  * replaces); every segment file (log, indexes, chain) whose base lies in that range is deleted,
- * and the swap file renamed {@code B.log}. The cleaned file was forced before step 2, so a swap
+ * and the swap file renamed {@code B.log}. The old segments' aborted transactions
+ * ({@code .txnindex}) go to the cleaned segment: the swap writes them whole as {@code B.txnindex.swap}
+ * before it renames the old files, and installs it as {@code B.txnindex} after {@code B.log}; an open
+ * that finds a {@code B.log.swap} without it writes it from the old files first (they are all still
+ * in place), and renames any {@code B.txnindex.swap} it finds into place. The cleaned file was forced before step 2, so a swap
  * file is always whole. Stateless; thread-safe.
  */
 public final class CleanerFiles {
@@ -67,6 +74,14 @@ public final class CleanerFiles {
                 changed = true;
             }
         }
+        for (Path path : io.list(dir)) {
+            // A swap index whose log swap is gone: the crash came after the cleaned log took its name.
+            OptionalLong base = SegmentFiles.baseOffsetOf(path.getFileName().toString(),
+                    SegmentFiles.TXN_INDEX_SUFFIX + SWAP_SUFFIX);
+            if (base.isPresent()) {
+                changed |= SegmentTransactions.installSwap(io, dir, base.getAsLong());
+            }
+        }
         if (changed) {
             io.syncDirectory(dir);
         }
@@ -75,6 +90,9 @@ public final class CleanerFiles {
     private static void completeSwap(FileIO io, Path dir, Path swap, long base, int batchBytesMax)
             throws IOException {
         long end = swapEnd(io, swap, batchBytesMax);
+        if (!io.exists(SegmentTransactions.swapFile(dir, base))) {
+            carryTransactions(io, dir, base, end); // the crash came before the swap wrote it: the old files are in place
+        }
         for (Path path : io.list(dir)) {
             OptionalLong old = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
             if (old.isPresent() && old.getAsLong() >= base && old.getAsLong() < end) {
@@ -88,11 +106,27 @@ public final class CleanerFiles {
         }
         io.syncDirectory(dir);
         io.rename(swap, SegmentFiles.logFile(dir, base));
+        SegmentTransactions.installSwap(io, dir, base);
+    }
+
+    /** Writes the entries of the old segments' transaction indexes in {@code [base, end)} as the swap index. */
+    private static void carryTransactions(FileIO io, Path dir, long base, long end) throws IOException {
+        List<TransactionIndex.AbortedTransaction> carried = new ArrayList<>();
+        for (Path path : io.list(dir)) {
+            OptionalLong old = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.TXN_INDEX_SUFFIX);
+            if (old.isPresent() && old.getAsLong() >= base && old.getAsLong() < end) {
+                carried.addAll(SegmentTransactions.read(io, dir, old.getAsLong()));
+            }
+        }
+        if (!carried.isEmpty()) {
+            SegmentTransactions.writeSwap(io, dir, base, carried);
+        }
     }
 
     static List<Path> segmentFiles(Path dir, long base) {
         return List.of(SegmentFiles.logFile(dir, base), SegmentFiles.indexFile(dir, base),
-                SegmentFiles.timeIndexFile(dir, base), SegmentFiles.chainFile(dir, base));
+                SegmentFiles.timeIndexFile(dir, base), SegmentFiles.chainFile(dir, base),
+                SegmentFiles.txnIndexFile(dir, base));
     }
 
     /**

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <tr><th>found</th><th>cause</th><th>action</th></tr>
  * <tr><td>{@code *.deleted}</td><td>crash while deleting a segment</td><td>finish: delete it</td></tr>
  * <tr><td>{@code *.tmp}</td><td>crash while writing a file that was never renamed into place</td><td>delete it</td></tr>
- * <tr><td>{@code .index}/{@code .timeindex} without its {@code .log}</td><td>crash while deleting or creating a segment</td><td>delete it</td></tr>
+ * <tr><td>{@code .index}/{@code .timeindex}/{@code .chain}/{@code .txnindex} without its {@code .log}</td><td>crash while deleting or creating a segment</td><td>delete it</td></tr>
  * <tr><td>no {@code .log} at all</td><td>new log, or every segment deleted</td><td>create an empty segment at the log start offset</td></tr>
  * </table>
  *
@@ -80,6 +80,11 @@ import org.slf4j.LoggerFactory;
  *     <td>throw {@link CorruptLogException}, before anything is flushed</td></tr>
  * <tr><td>I index missing or failing its sanity check</td><td>crash or damage; indexes are derived</td>
  *     <td>rebuild it from the segment (lazily, on first use, for segments not scanned)</td></tr>
+ * <tr><td>TX a {@code .txnindex} beside a segment that survived the rows above</td><td>transactions
+ *     aborted in it</td><td>load it once the log end is known: cut a partial last entry (a torn write);
+ *     drop, forced, the entries whose abort marker lies at or past the log end (the marker was lost); an
+ *     entry that ends before it begins, is out of order or lies outside its segment refuses the open
+ *     (it cannot be rebuilt from the segment), naming file and entry</td></tr>
  * </table>
  *
  * <h2>Compaction's leftovers (before the segments are listed; {@code CleanerFiles})</h2>
@@ -144,36 +149,8 @@ public final class LogLoader {
         // Rows K1 and K2: a cleaning round's leftovers (see CleanerFiles).
         dev.spool.log.compaction.CleanerFiles.finishInterruptedSwaps(io, dir, config.batchBytesMax());
         TreeSet<Long> bases = new TreeSet<>();
-        List<Path> indexFiles = new ArrayList<>();
-        for (Path path : io.list(dir)) {
-            String name = path.getFileName().toString();
-            if (name.endsWith(SegmentFiles.DELETED_SUFFIX) || name.endsWith(SegmentFiles.TMP_SUFFIX)) {
-                LOG.info("Removing leftover {} from an interrupted operation", path);
-                io.deleteIfExists(path);
-                continue;
-            }
-            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.LOG_SUFFIX);
-            if (base.isPresent()) {
-                bases.add(base.getAsLong());
-            } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)
-                    || name.endsWith(SegmentFiles.CHAIN_SUFFIX)) {
-                indexFiles.add(path);
-            }
-        }
-        for (Path index : indexFiles) {
-            String name = index.getFileName().toString();
-            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.INDEX_SUFFIX);
-            if (base.isEmpty()) {
-                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TIME_INDEX_SUFFIX);
-            }
-            if (base.isEmpty()) {
-                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX);
-            }
-            if (base.isPresent() && !bases.contains(base.getAsLong())) {
-                LOG.info("Removing orphan index {} (its segment is gone)", index);
-                io.deleteIfExists(index);
-            }
-        }
+        TreeSet<Long> transactionIndexes = new TreeSet<>();
+        listSegments(io, dir, bases, transactionIndexes);
 
         long checkpointedStart = state.logStartOffset().orElse(0L);
         if (bases.isEmpty()) {
@@ -192,9 +169,16 @@ public final class LogLoader {
             long nextHint = i + 1 < sorted.length ? sorted[i + 1] : Long.MAX_VALUE;
             segments.add(Segment.open(io, dir, sorted[i], config.indexIntervalBytes(), config.segmentIndexBytes(),
                     nextHint, nowMs));
+            if (transactionIndexes.contains(sorted[i])) {
+                segments.get(i).transactions().foundOnDisk(); // so a segment recovery drops takes it along
+            }
         }
         try {
-            return recover(io, dir, config, state, segments);
+            Loaded loaded = recover(io, dir, config, state, segments);
+            for (int i = 0; i < loaded.segments().size(); i++) { // row TX, once the log end is known
+                loaded.segments().get(i).loadTransactions(loaded.logEndOffset(), i == loaded.segments().size() - 1);
+            }
+            return loaded;
         } catch (IOException | RuntimeException e) {
             for (Segment segment : segments) {
                 try {
@@ -204,6 +188,50 @@ public final class LogLoader {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * The rows of the directory table: removes leftovers and orphan index files, and collects the
+     * segments' base offsets and those of the {@code .txnindex} files that have a segment.
+     */
+    private static void listSegments(FileIO io, Path dir, TreeSet<Long> bases, TreeSet<Long> transactionIndexes)
+            throws IOException {
+        List<Path> indexFiles = new ArrayList<>();
+        for (Path path : io.list(dir)) {
+            String name = path.getFileName().toString();
+            if (name.endsWith(SegmentFiles.DELETED_SUFFIX) || name.endsWith(SegmentFiles.TMP_SUFFIX)) {
+                LOG.info("Removing leftover {} from an interrupted operation", path);
+                io.deleteIfExists(path);
+                continue;
+            }
+            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.LOG_SUFFIX);
+            if (base.isPresent()) {
+                bases.add(base.getAsLong());
+            } else if (name.endsWith(SegmentFiles.INDEX_SUFFIX) || name.endsWith(SegmentFiles.TIME_INDEX_SUFFIX)
+                    || name.endsWith(SegmentFiles.CHAIN_SUFFIX) || name.endsWith(SegmentFiles.TXN_INDEX_SUFFIX)) {
+                indexFiles.add(path);
+            }
+        }
+        for (Path index : indexFiles) {
+            String name = index.getFileName().toString();
+            OptionalLong base = SegmentFiles.baseOffsetOf(name, SegmentFiles.INDEX_SUFFIX);
+            if (base.isEmpty()) {
+                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TIME_INDEX_SUFFIX);
+            }
+            if (base.isEmpty()) {
+                base = SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX);
+            }
+            OptionalLong transactions = SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX);
+            if (base.isEmpty()) {
+                base = transactions;
+            }
+            if (base.isPresent() && !bases.contains(base.getAsLong())) {
+                LOG.info("Removing orphan index {} (its segment is gone)", index);
+                io.deleteIfExists(index);
+            } else if (transactions.isPresent()) {
+                transactionIndexes.add(transactions.getAsLong());
+            }
         }
     }
 
@@ -218,7 +246,7 @@ public final class LogLoader {
         for (Segment segment : later) {
             bytes += segment.sizeBytes();
         }
-        Segment.deleteAll(io, dir, later);
+        SegmentFiles.deleteDurably(io, dir, later);
         segments.subList(tornIndex + 1, segments.size()).clear();
         LOG.warn("Removed {} segment(s) ({} bytes) of {} after the torn segment: written after the torn write and "
                 + "never flushed", later.size(), bytes, dir);

@@ -4,12 +4,15 @@ import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The file steps of compaction's swap ({@link SegmentSet#replace}): the old segments' files are
  * renamed {@code .deleted}, the cleaned swap file takes the first one's name, and the cleaned
- * segment is opened, its indexes rebuilt and forced. The set switches its map afterwards and
+ * segment is opened, its indexes rebuilt and forced. The old segments' aborted transactions are
+ * carried over to it (written whole as its swap index before the old files are renamed, installed
+ * after). The set switches its map afterwards and
  * deletes the renamed files. The caller holds the set's file lock.
  */
 final class CleanedSwap {
@@ -31,6 +34,15 @@ final class CleanedSwap {
             segment.offsetIndex();
             segment.timeIndex();
         }
+        // The entries of the old segments' transaction indexes go to the cleaned one, which holds
+        // their markers now; written whole before the old files go, so a crash keeps them.
+        List<TransactionIndex.AbortedTransaction> carried = new ArrayList<>();
+        for (Segment segment : old) {
+            carried.addAll(segment.transactions().all());
+        }
+        if (!carried.isEmpty()) {
+            SegmentTransactions.writeSwap(io, dir, base, carried);
+        }
         List<Path> renamed = SegmentFiles.renameDeleted(io, old);
         io.syncDirectory(dir);
         io.rename(swapFile, SegmentFiles.logFile(dir, base));
@@ -39,6 +51,10 @@ final class CleanedSwap {
                 next, nowMs);
         cleaned.recover(config.batchBytesMax());
         cleaned.seal();
+        if (SegmentTransactions.installSwap(io, dir, base)) {
+            cleaned.transactions().foundOnDisk();
+            cleaned.loadTransactions(Long.MAX_VALUE, false);
+        }
         cleaned.flush();
         return new Installed(cleaned, renamed);
     }

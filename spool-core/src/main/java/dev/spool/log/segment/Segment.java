@@ -9,13 +9,15 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * One segment of a log: a {@code .log} file of record batches with dense offsets starting at
  * {@link #baseOffset()}, plus its sparse {@link OffsetIndex} and {@link TimeIndex} and, when the
- * log keeps one, its hash chain. This class owns the file pair's life: create, open, append,
+ * log keeps one, its hash chain, and its {@link SegmentTransactions} when a transaction aborted
+ * in it. This class owns the file pair's life: create, open, append,
  * publish the size, truncate, flush, close. Its other jobs live beside it and it delegates:
  * {@link SegmentReads} (reads by offset and timestamp, through a {@link BatchCursor}),
  * {@link SegmentIndexes} (the indexes' load, rebuild and entries), {@link SegmentTail} (the end of
@@ -40,6 +42,7 @@ public final class Segment implements Closeable {
     private final SegmentReads reads = new SegmentReads(this);
     private final SegmentIndexes indexes;
     private final SegmentChain chain;
+    private final SegmentTransactions transactions;
 
     private volatile StorageFile file;
     /** The file space ahead of the end and the write window; the writer's only. */
@@ -58,6 +61,7 @@ public final class Segment implements Closeable {
         this.baseOffset = baseOffset;
         this.indexes = new SegmentIndexes(this, loadLock, io, dir, baseOffset, indexIntervalBytes, indexBytesMax);
         this.chain = new SegmentChain(io, dir, baseOffset);
+        this.transactions = new SegmentTransactions(io, dir, baseOffset);
         this.file = file;
         this.sizeBytes = sizeBytes;
         this.nextOffset = nextOffset;
@@ -181,6 +185,19 @@ public final class Segment implements Closeable {
     /** Marks this segment as one whose hash chain is kept, to be loaded by {@link #chain()} when needed. */
     public void keepChain() {
         chain.keep();
+    }
+
+    /** The aborted-transaction index ({@code .txnindex}), which most segments never get. */
+    public SegmentTransactions transactions() {
+        return transactions;
+    }
+
+    /**
+     * Loads the {@code .txnindex} the log's open found beside this segment, by the recovery rules
+     * ({@link SegmentTransactions#load}); {@code last} when this is the log's last segment.
+     */
+    public void loadTransactions(long logEndOffset, boolean last) throws IOException {
+        transactions.load(logEndOffset, last ? Long.MAX_VALUE : nextOffset);
     }
 
     public OffsetIndex offsetIndex() throws IOException {
@@ -391,6 +408,7 @@ public final class Segment implements Closeable {
     public void truncateToPosition(long position, long newNext) throws IOException {
         // The sidecar first: cut before the log, a crash leaves it behind (recomputed), never ahead.
         chain.truncateTo(newNext);
+        transactions.truncateTo(newNext);
         indexes.truncateTo(newNext, (int) position);
         sizeBytes = (int) position;
         space.cut(position);
@@ -413,12 +431,13 @@ public final class Segment implements Closeable {
     }
 
     /**
-     * Forces the log's data, then writes and forces both indexes and the hash chain (data first:
+     * Forces the log's data, then writes and forces the indexes and the hash chain (data first:
      * an index or a chain entry never describes bytes that are not durable).
      */
     public void flush() throws IOException {
         forceData();
         indexes.flush();
+        transactions.flush();
         chain.flush();
     }
 
@@ -441,40 +460,17 @@ public final class Segment implements Closeable {
 
     /**
      * The paths of this segment's files: log, offset index, time index, hash chain (which may not
-     * exist). Retention deletes the sidecar with its segment; the next segment's anchor keeps the
+     * exist) and, when it may have one, its transaction index. Retention deletes the sidecar with its segment; the next segment's anchor keeps the
      * rest verifiable.
      */
     public List<Path> paths() {
-        return List.of(SegmentFiles.logFile(dir, baseOffset), SegmentFiles.indexFile(dir, baseOffset),
-                SegmentFiles.timeIndexFile(dir, baseOffset), SegmentFiles.chainFile(dir, baseOffset));
-    }
-
-    /** Closes every segment, trying them all; the first failure is thrown, the others suppressed in it. */
-    static void closeAll(Iterable<Segment> segments) throws IOException {
-        IOException failed = null;
-        for (Segment segment : segments) {
-            try {
-                segment.close();
-            } catch (IOException e) {
-                if (failed == null) {
-                    failed = e;
-                } else {
-                    failed.addSuppressed(e);
-                }
-            }
+        List<Path> paths = new ArrayList<>(List.of(SegmentFiles.logFile(dir, baseOffset),
+                SegmentFiles.indexFile(dir, baseOffset), SegmentFiles.timeIndexFile(dir, baseOffset),
+                SegmentFiles.chainFile(dir, baseOffset)));
+        if (transactions.mayHaveFile()) { // most segments never have one: no lookup for it
+            paths.add(transactions.path());
         }
-        if (failed != null) {
-            throw failed;
-        }
-    }
-
-    /**
-     * Deletes segments durably and in an order a crash cannot confuse: close each, rename its
-     * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job
-     * for any {@code .deleted} file a crash leaves).
-     */
-    public static void deleteAll(FileIO io, Path dir, List<Segment> doomed) throws IOException {
-        SegmentFiles.deleteDurably(io, dir, doomed);
+        return paths;
     }
 
     @Override

@@ -10,8 +10,9 @@ import java.util.OptionalLong;
 /**
  * Names of a segment's files, as Kafka names them: the base offset zero-padded to 20 digits and
  * a suffix. {@code 00000000000000001000.log} holds batches from offset 1000 on; the
- * {@code .index} and {@code .timeindex} beside it index it, and the {@code .chain} beside it holds
- * its hash chain. A {@code .deleted} suffix marks a
+ * {@code .index} and {@code .timeindex} beside it index it, the {@code .chain} beside it holds
+ * its hash chain, and the {@code .txnindex} beside it (only once a transaction aborted in it) lists
+ * its aborted transactions. A {@code .deleted} suffix marks a
  * file whose deletion has begun; a {@code .tmp} suffix marks a file not yet in place.
  * {@link #deleteDurably} is the one way segments' files go: renamed to {@code .deleted}, the
  * directory synced, then removed. Stateless; thread-safe.
@@ -22,6 +23,8 @@ public final class SegmentFiles {
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
     /** The hash-chain sidecar ({@link ChainFile}). */
     public static final String CHAIN_SUFFIX = ".chain";
+    /** The aborted-transaction index ({@link TransactionIndex}), created with a segment's first entry. */
+    public static final String TXN_INDEX_SUFFIX = ".txnindex";
     public static final String DELETED_SUFFIX = ".deleted";
     public static final String TMP_SUFFIX = ".tmp";
     /** The copy of a damaged segment that {@code spool repair} keeps. */
@@ -55,6 +58,10 @@ public final class SegmentFiles {
         return dir.resolve(baseName(baseOffset) + CHAIN_SUFFIX);
     }
 
+    public static Path txnIndexFile(Path dir, long baseOffset) {
+        return dir.resolve(baseName(baseOffset) + TXN_INDEX_SUFFIX);
+    }
+
     /** The base offset of a file named {@code <20 digits><suffix>}, or empty for any other name. */
     public static OptionalLong baseOffsetOf(String fileName, String suffix) {
         if (!fileName.endsWith(suffix) || fileName.length() != DIGITS + suffix.length()) {
@@ -74,12 +81,31 @@ public final class SegmentFiles {
         return OptionalLong.of(value);
     }
 
+    /** Closes every segment, trying them all; the first failure is thrown, the others suppressed in it. */
+    static void closeAll(Iterable<Segment> segments) throws IOException {
+        IOException failed = null;
+        for (Segment segment : segments) {
+            try {
+                segment.close();
+            } catch (IOException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
     /**
      * Deletes segments durably and in an order a crash cannot confuse: close each, rename its
      * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job
      * for any {@code .deleted} file a crash leaves).
      */
-    static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
+    public static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
         for (Segment segment : doomed) {
             segment.close();
         }

@@ -355,7 +355,7 @@ public final class SegmentSet {
     private void deleteFiles(List<Segment> doomed) throws IOException {
         fileLock.lock();
         try {
-            Segment.deleteAll(io, dir, doomed);
+            SegmentFiles.deleteDurably(io, dir, doomed);
         } catch (IOException e) {
             throw fail(e);
         } finally {
@@ -394,7 +394,7 @@ public final class SegmentSet {
             logEndOffset = newEnd;
             recoveryPoint = Math.min(recoveryPoint, newEnd);
             afterCut.cut(last, newEnd);
-            Segment.deleteAll(io, dir, doomed);
+            SegmentFiles.deleteDurably(io, dir, doomed);
             LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
                     doomed.size());
             return newEnd;
@@ -457,7 +457,7 @@ public final class SegmentSet {
                 endTruncation(done);
             }
             try {
-                Segment.closeAll(old);
+                SegmentFiles.closeAll(old);
             } catch (IOException e) {
                 LOG.warn("Closing the replaced segments of {} failed: {}", name, e.getMessage());
             }
@@ -481,7 +481,7 @@ public final class SegmentSet {
                 flush();
             }
             closed = true;
-            Segment.closeAll(segments.values());
+            SegmentFiles.closeAll(segments.values());
         } finally {
             fileLock.unlock();
         }
@@ -492,7 +492,7 @@ public final class SegmentSet {
         fileLock.lock();
         try {
             closed = true;
-            Segment.closeAll(segments.values());
+            SegmentFiles.closeAll(segments.values());
         } finally {
             fileLock.unlock();
         }

@@ -34,11 +34,11 @@ import java.util.List;
 public final class TransactionIndex {
     public static final int ENTRY_BYTES = 34;
     public static final short VERSION = 0;
-    static final int VERSION_AT = 0;
-    static final int PRODUCER_ID_AT = 2;
-    static final int FIRST_OFFSET_AT = 10;
-    static final int LAST_OFFSET_AT = 18;
-    static final int LAST_STABLE_OFFSET_AT = 26;
+    public static final int VERSION_AT = 0;
+    public static final int PRODUCER_ID_AT = 2;
+    public static final int FIRST_OFFSET_AT = 10;
+    public static final int LAST_OFFSET_AT = 18;
+    public static final int LAST_STABLE_OFFSET_AT = 26;
     /** No segment holds more markers than records, and a segment holds at most 2^31 offsets. */
     private static final int ENTRIES_MAX = Integer.MAX_VALUE / ENTRY_BYTES;
 
@@ -152,8 +152,8 @@ public final class TransactionIndex {
      */
     public Collected collect(long fetchOffset, long upperBoundOffset) {
         List<AbortedTransaction> out = new ArrayList<>();
+        int n = count; // the count first: the array read after it holds at least n entries
         AbortedTransaction[] e = entries;
-        int n = count;
         for (int i = 0; i < n; i++) {
             AbortedTransaction t = e[i];
             if (t.lastOffset() >= fetchOffset && t.firstOffset() < upperBoundOffset) {

@@ -9,6 +9,8 @@ import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.catalog.PartitionMetadataFile;
 import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.segment.TransactionIndex;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +23,10 @@ import java.util.UUID;
 /**
  * The engine's files beside the segments, read with their own codecs and shown as lines of text
  * for {@code spool dump}: the two offset checkpoints, a partition's {@code topic.config} and its
- * {@code partition.metadata}. Reading is the check: a file its codec refuses is an
- * {@link IOException} naming the file and the problem, as the log manager would meet it at open.
+ * {@code partition.metadata}, and a segment's aborted transactions ({@code .txnindex}). Reading is
+ * the check: a file its codec refuses is an {@link IOException} naming the file and the problem, as
+ * the log manager would meet it at open (a {@code .txnindex} read alone cannot show an entry outside
+ * its segment: {@code spool verify} does).
  * Read-only.
  */
 public final class EngineFileDump {
@@ -33,7 +37,8 @@ public final class EngineFileDump {
     public static boolean handles(Path file) {
         String name = file.getFileName().toString();
         return name.equals(DataDirFiles.RECOVERY_POINT_CHECKPOINT) || name.equals(DataDirFiles.LOG_START_CHECKPOINT)
-                || name.equals(TopicConfigFile.FILE_NAME) || name.equals(PartitionMetadataFile.FILE_NAME);
+                || name.equals(TopicConfigFile.FILE_NAME) || name.equals(PartitionMetadataFile.FILE_NAME)
+                || SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX).isPresent();
     }
 
     /**
@@ -63,6 +68,15 @@ public final class EngineFileDump {
         } else if (name.equals(PartitionMetadataFile.FILE_NAME)) {
             Optional<UUID> id = PartitionMetadataFile.read(io, parent(file));
             lines.add("topic id: " + id.map(UUID::toString).orElse("(none)"));
+        } else if (SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX).isPresent()) {
+            long base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX).getAsLong();
+            TransactionIndex index = TransactionIndex.load(io, file, base);
+            for (int i = 0; i < index.entries(); i++) {
+                TransactionIndex.AbortedTransaction t = index.entry(i);
+                lines.add("producer: " + t.producerId() + " firstOffset: " + t.firstOffset() + " lastOffset: "
+                        + t.lastOffset() + " lastStableOffset: " + t.lastStableOffset());
+            }
+            lines.add(index.entries() + " aborted transaction(s)");
         } else {
             throw new IllegalArgumentException("not a file of the engine's: " + file);
         }

@@ -51,6 +51,10 @@ import java.util.TreeMap;
  *     and {@code t} is at most the largest timestamp up to that batch (the entry claims no
  *     timestamp that is not there); entries increase</td><td>error</td></tr>
  * <tr><td>an index file missing for a segment that holds data (rebuilt on the next open)</td><td>warning</td></tr>
+ * <tr><td>a {@code .txnindex} ({@link TransactionIndexChecker}): a torn partial entry, or an entry whose
+ *     marker lies at or past the log end, which the open cuts or drops (warning); an entry of an unknown
+ *     version, ending before it begins, out of order or outside its segment (error: the open refuses the
+ *     log)</td><td>warning or error</td></tr>
  * <tr><td>partitions of a topic numbered from 0 without holes</td><td>error</td></tr>
  * <tr><td>a {@code .cleaned} or {@code .swap} file an interrupted cleaning round left: the next open
  *     discards or completes the round; the segments verified are those the open will have (a swap file
@@ -328,6 +332,9 @@ public final class LogVerifier {
                 chain.ifPresent(ChainVerifier::gap);
             }
             previousEnd = verifySegment(dir, files, i, tally, chain.orElse(null), shutdown);
+            if (!files.isSwap(base)) {
+                TransactionIndexChecker.check(io, dir, base, previousEnd, i == bases.size() - 1, tally);
+            }
             tally.segments++;
         }
         if (previousEnd >= 0 && !bases.isEmpty()) { // X3

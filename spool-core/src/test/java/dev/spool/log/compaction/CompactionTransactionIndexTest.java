@@ -1,0 +1,140 @@
+package dev.spool.log.compaction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spool.log.CleanerSettings;
+import dev.spool.log.CompactionConfig;
+import dev.spool.log.Durability;
+import dev.spool.log.LoadState;
+import dev.spool.log.Log;
+import dev.spool.log.LogConfig;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.EndTransactionMarker;
+import dev.spool.log.segment.SegmentFiles;
+import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.sim.SimulatedFileIO;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Compaction carries the aborted transactions of the segments it replaces over to the cleaned
+ * segment that now holds their markers: after a round, after a reopen, and after a crash at any
+ * mutating file call of the round (the swap's protocol, {@link CleanerFiles}).
+ */
+class CompactionTransactionIndexTest {
+    private static final Path DIR = Path.of("/sim/data/txn-changelog-0");
+    private static final long DAY_MS = 24L * 60 * 60 * 1000;
+    private static final long PRODUCER = 9;
+    private static final int CRASH_POINTS_MAX = 400;
+    private static final LogConfig CONFIG = LogConfig.defaults().withSegmentBytes(600)
+            .withCompaction(CompactionConfig.defaults().withDeleteRetentionMs(DAY_MS));
+
+    /** Appends keyed batches, some of them aborted transactions recorded STRICT; returns the recorded entries. */
+    private static List<AbortedTransaction> appendSome(Log log, Random random, AtomicLong clock) throws IOException {
+        List<AbortedTransaction> recorded = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            if (random.nextInt(4) == 0) {
+                BatchBuilder builder = new BatchBuilder(1 << 16).producer(PRODUCER, (short) 0, 0).transactional(true);
+                builder.append(clock.get(), ByteBuffer.wrap(("k" + random.nextInt(6)).getBytes()),
+                        ByteBuffer.wrap("aborted".getBytes()), null);
+                ByteBuffer built = builder.build();
+                long first = log.append(ByteBuffer.allocate(built.remaining()).put(built).flip()).firstOffset();
+                long marker = log.append(new EndTransactionMarker(false, 0).encode(PRODUCER, (short) 0, clock.get()))
+                        .firstOffset();
+                AbortedTransaction aborted = new AbortedTransaction(PRODUCER, first, marker, marker + 1);
+                log.recordAbortedTransaction(aborted, Durability.STRICT);
+                recorded.add(aborted);
+            } else {
+                CompactionLogs.append(log, clock.get(), "k" + random.nextInt(6), "v" + i);
+            }
+        }
+        log.flush();
+        return recorded;
+    }
+
+    @Test
+    void aRoundCarriesTheEntriesToTheCleanedSegments() throws IOException {
+        SimulatedFileIO sim = new SimulatedFileIO(1);
+        sim.createDurableDirectories(DIR);
+        AtomicLong clock = new AtomicLong(10 * DAY_MS);
+        Random random = new Random(1);
+        List<AbortedTransaction> recorded;
+        int segmentsBefore;
+        try (Log log = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get)) {
+            recorded = new ArrayList<>(appendSome(log, random, clock));
+            recorded.addAll(appendSome(log, random, clock));
+            segmentsBefore = log.segmentCount();
+            log.reconfigure(CONFIG.withSegmentBytes(2400)); // groups of several segments
+            CleanResult result = log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), 0);
+            assertThat(result.segmentsCleaned()).isGreaterThan(1);
+            assertThat(log.segmentCount()).isLessThan(segmentsBefore);
+            assertThat(log.abortedTransactions(0, Long.MAX_VALUE)).isEqualTo(recorded);
+        }
+        assertThat(recorded).hasSizeGreaterThan(5);
+        for (LoadState state : List.of(LoadState.clean(), LoadState.unknown())) {
+            try (Log log = Log.open(sim.session(), DIR, CONFIG, state, clock::get)) {
+                assertThat(log.abortedTransactions(0, Long.MAX_VALUE)).as("%s", state).isEqualTo(recorded);
+            }
+        }
+        FileIO io = sim.session();
+        for (Path path : io.list(DIR)) {
+            assertThat(path.getFileName().toString()).doesNotEndWith(".swap").doesNotEndWith(".deleted");
+        }
+    }
+
+    @Test
+    void aCrashAnywhereInARoundKeepsEveryEntry() throws IOException {
+        int crashes = 0;
+        for (long seed = 0; seed < 2; seed++) {
+            for (int point = 1; point <= CRASH_POINTS_MAX; point++) {
+                if (!runOnce(seed, point)) {
+                    break;
+                }
+                crashes++;
+            }
+        }
+        assertThat(crashes).as("crash points inside cleaning rounds").isGreaterThan(30);
+    }
+
+    private static boolean runOnce(long seed, int point) throws IOException {
+        SimulatedFileIO sim = new SimulatedFileIO(seed);
+        sim.createDurableDirectories(DIR);
+        AtomicLong clock = new AtomicLong(10 * DAY_MS);
+        Random random = new Random(seed);
+        Log log = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get);
+        List<AbortedTransaction> recorded = new ArrayList<>(appendSome(log, random, clock));
+        recorded.addAll(appendSome(log, random, clock));
+        log.reconfigure(CONFIG.withSegmentBytes(2400)); // groups of several segments
+        sim.crashBeforeMutation(point);
+        try {
+            log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), 0);
+        } catch (IOException | RuntimeException e) {
+            if (!sim.armedCrashFired()) {
+                throw e;
+            }
+        }
+        boolean crashed = sim.armedCrashFired();
+        sim.disarmCrash();
+        if (!crashed) {
+            sim.crash();
+        }
+        try (Log reopened = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get)) {
+            assertThat(reopened.abortedTransactions(0, Long.MAX_VALUE))
+                    .as("seed %d, crash before mutation %d", seed, point).isEqualTo(recorded);
+            for (var segment : reopened.segments()) {
+                Path file = SegmentFiles.txnIndexFile(DIR, segment.baseOffset());
+                if (sim.session().exists(file)) {
+                    assertThat(sim.session().size(file) % 34).isZero();
+                }
+            }
+        }
+        return crashed;
+    }
+}
