@@ -55,6 +55,28 @@ def produce(bootstrap, topic, codec, count, prefix):
     print("produced " + count)
 
 
+def transactions(bootstrap, topic, transactional_id):
+    """Three transactions to partition 0 of TOPIC: c0 c1 committed, a0 a1 aborted, c2 committed; then
+    reads the partition from its start with isolation.level=read_committed and prints what it saw."""
+    producer = Producer(config({"bootstrap.servers": bootstrap, "transactional.id": transactional_id,
+                                "linger.ms": 5}))
+    producer.init_transactions(DEADLINE_S)
+    for values, commit in ((["c0", "c1"], True), (["a0", "a1"], False), (["c2"], True)):
+        producer.begin_transaction()
+        for v in values:
+            producer.produce(topic, value=v.encode(), partition=0)
+        producer.flush(DEADLINE_S)
+        if commit:
+            producer.commit_transaction(DEADLINE_S)
+        else:
+            producer.abort_transaction(DEADLINE_S)
+    c = Consumer(config({"bootstrap.servers": bootstrap, "group.id": "unused-" + topic,
+                         "isolation.level": "read_committed", "enable.auto.commit": False}))
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    read(c, 3)
+    c.close()
+
+
 def consumer(bootstrap, group, reset):
     return Consumer(config({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": reset,
                             "enable.auto.commit": False, "session.timeout.ms": 10000}))
@@ -163,6 +185,8 @@ def main():
         read_log(bootstrap, *args)
     elif command == "watermarks":
         watermarks(bootstrap, *args)
+    elif command == "transactions":
+        transactions(bootstrap, *args)
     elif command == "committed":
         committed(bootstrap, *args)
     elif command == "create-topic":

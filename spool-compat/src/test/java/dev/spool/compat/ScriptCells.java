@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   list-groups | describe-group GROUP | delete-group GROUP | committed GROUP TOPIC
  *   describe-config TOPIC                   "config retention.ms V"
  *   alter-config TOPIC NAME VALUE | delete-records TOPIC OFFSET
+ *   transactions TOPIC TRANSACTIONAL_ID     c0 c1 committed, a0 a1 aborted, c2 committed to partition 0;
+ *                                           then partition 0 read with read_committed ("value v")
  * </pre>
  *
  * The harness checks the printed results against what it put on the server (or reads the server
@@ -97,7 +99,27 @@ final class ScriptCells {
         }
         cells.addAll(consumeCells(s));
         cells.add(CompactedCells.script(s));
+        if (s == CONFLUENT_PYTHON) {
+            cells.add(transactionsCell(s));
+        }
         return cells;
+    }
+
+    /**
+     * librdkafka's transactional producer: two commits around an abort, read back by the client
+     * with {@code read_committed}; the aborted records are in the partition all the same (a plain
+     * reader sees them), only the markers tell them apart.
+     */
+    private static Cell transactionsCell(Script s) {
+        return new Cell(s.client(), "transactions: commit, abort, read_committed", (f, topic) -> {
+            f.createTopic(topic, 1);
+            Proc.Result run = s.ok(f, "transactions", topic, topic + "-tx");
+            assertThat(run.field("value")).as("read_committed by the client\n" + run.describe())
+                    .containsExactly("c0", "c1", "c2");
+            assertThat(f.readAll(topic, 0)).as("read_uncommitted by the Java consumer")
+                    .containsExactly("c0", "c1", "a0", "a1", "c2");
+            return null;
+        });
     }
 
     private static List<Cell> consumeCells(Script s) {

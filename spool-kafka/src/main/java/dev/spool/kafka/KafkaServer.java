@@ -2,6 +2,7 @@ package dev.spool.kafka;
 
 import dev.spool.kafka.api.AdvertisedAddress;
 import dev.spool.kafka.api.KafkaApis;
+import dev.spool.kafka.txn.TransactionStore;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.metrics.ServerMetrics;
 import dev.spool.kafka.network.NetworkServer;
@@ -98,8 +99,17 @@ public final class KafkaServer implements AutoCloseable {
                 LOG.warn("A SASL listener is configured but no user exists yet: no client can authenticate"
                         + " (add one with 'spool users add')");
             }
-            KafkaApis apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer,
-                    metrics, credentials);
+            Optional<TransactionStore> transactionLog = openTransactionLog(manager, registry);
+            KafkaApis apis;
+            try {
+                apis = new KafkaApis(manager, config, advertised, coordinator, producerIds, handlers, timer, metrics,
+                        credentials, transactionLog);
+            } catch (IOException | RuntimeException e) {
+                for (TransactionStore log : transactionLog.stream().toList()) {
+                    log.close();
+                }
+                throw e;
+            }
             NetworkServer network = NetworkServer.start(config.listeners(), tls,
                     config.requestBytesMax(), config.connectionsMax(), config.limits(), Math.max(1, threads / 2), apis,
                     metrics);
@@ -114,6 +124,23 @@ public final class KafkaServer implements AutoCloseable {
             handlers.shutdownNow();
             timer.shutdownNow();
             throw e;
+        }
+    }
+
+    /**
+     * The transaction coordinator's log ({@link TransactionStore#DIR_NAME} in the data directory).
+     * A damaged one takes only transactions offline: the server starts without a transaction
+     * coordinator (the transaction APIs are not advertised and a transactional producer fails at
+     * once), after one error naming the log.
+     */
+    private static Optional<TransactionStore> openTransactionLog(LogManager manager, MeterRegistry registry) {
+        java.nio.file.Path dir = manager.dataDir().resolve(TransactionStore.DIR_NAME);
+        try {
+            return Optional.of(TransactionStore.open(dir, System::currentTimeMillis, registry));
+        } catch (IOException e) {
+            LOG.error("Transactions are offline: the transaction log {} could not be opened ({}); the rest serves."
+                    + " Stop the server and run `spool repair {}`", dir, e.getMessage(), TransactionStore.DIR_NAME);
+            return Optional.empty();
         }
     }
 

@@ -26,8 +26,14 @@ final class LatestCounts implements AutoCloseable {
     private long records;
 
     LatestCounts(String bootstrap, String topic, int partitionCount) {
+        this(bootstrap, topic, partitionCount, "read_uncommitted");
+    }
+
+    /** With {@code isolation.level} {@code read_committed}, only the counts of committed transactions are seen. */
+    LatestCounts(String bootstrap, String topic, int partitionCount, String isolation) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(props, new StringDeserializer(), new LongDeserializer());
         partitions = java.util.stream.IntStream.range(0, partitionCount)

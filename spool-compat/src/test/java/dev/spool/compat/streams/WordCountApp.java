@@ -37,7 +37,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * changelog topic it also creates ({@code <application.id>-counts-changelog}), and every new count is
  * written to the output topic as {@code word -> count}.
  *
- * <p>One stream thread, {@code at_least_once}, a short commit interval so results show up quickly.
+ * <p>One stream thread, {@code at_least_once} unless asked otherwise, a short commit interval so
+ * results show up quickly.
  * An exception that escapes a stream thread shuts the instance down and is kept, so a waiting test
  * fails with it instead of waiting out its deadline. Not thread-safe: one test thread drives it.
  */
@@ -77,24 +78,40 @@ final class WordCountApp implements AutoCloseable {
 
     /** Starts an instance; it joins the group and begins processing in the background. */
     static WordCountApp start(String bootstrap, String applicationId, Path stateDir, String input, String output) {
+        return start(bootstrap, applicationId, stateDir, input, output, StreamsConfig.AT_LEAST_ONCE, 0);
+    }
+
+    /**
+     * Starts an instance with the given {@code processing.guarantee}; with {@code crashAtLine} above 0
+     * its stream thread fails when it reaches that input line (counted from this start), as a crash
+     * in the middle of processing: the instance shuts down without committing.
+     */
+    static WordCountApp start(String bootstrap, String applicationId, Path stateDir, String input, String output,
+                              String guarantee, long crashAtLine) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.REPARTITION_PURGE_INTERVAL_MS_CONFIG, 100);
         // The input was written before the application first starts.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        WordCountApp app = new WordCountApp(new KafkaStreams(topology(input, output), props));
+        WordCountApp app = new WordCountApp(new KafkaStreams(topology(input, output, crashAtLine), props));
         app.streams.start();
         return app;
     }
 
-    static Topology topology(String input, String output) {
+    static Topology topology(String input, String output, long crashAtLine) {
+        AtomicLong lines = new AtomicLong();
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                .peek((key, line) -> {
+                    if (lines.incrementAndGet() == crashAtLine) {
+                        throw new IllegalStateException("The crash this test asked for, at input line " + crashAtLine);
+                    }
+                })
                 .flatMapValues(line -> Arrays.asList(line.split(" ")))
                 .groupBy((key, word) -> word, Grouped.with(REPARTITION, Serdes.String(), Serdes.String()))
                 .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as(STORE)

@@ -58,8 +58,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class WordCountStreamsTest {
     private static final long SEED = 0x5B001_C0FFEEL;
     private static final String APPLICATION_ID = "word-count";
-    private static final String INPUT = "lines";
-    private static final String OUTPUT = "word-counts";
+    static final String INPUT = "lines";
+    static final String OUTPUT = "word-counts";
     private static final int INPUT_PARTITIONS = 3;
     private static final int OUTPUT_PARTITIONS = 2;
     private static final int VOCABULARY_WORDS = 60;
@@ -301,7 +301,7 @@ class WordCountStreamsTest {
      * electing leaders when CreateTopics returns; an idempotent producer whose first batch then meets
      * NOT_LEADER_OR_FOLLOWER may go on to OUT_OF_ORDER_SEQUENCE_NUMBER and retry until it times out.
      */
-    private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+    static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             boolean led = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
@@ -317,7 +317,7 @@ class WordCountStreamsTest {
     }
 
     /** Writes {@code lines} to the input topic with acks=all, each keyed by its number, and waits for every ack. */
-    private static void produce(String bootstrap, List<String> lines) throws Exception {
+    static void produce(String bootstrap, List<String> lines) throws Exception {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");

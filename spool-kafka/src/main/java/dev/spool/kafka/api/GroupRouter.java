@@ -34,42 +34,45 @@ import org.slf4j.LoggerFactory;
  * are not advertised and FindCoordinator answers COORDINATOR_NOT_AVAILABLE, so consumers that
  * {@code assign()} partitions still work.
  *
- * <p>Transactions are not served. A lookup of a transaction coordinator gets
- * {@code TRANSACTIONAL_ID_AUTHORIZATION_FAILED}, as InitProducerId with a transactional id does:
- * the one FindCoordinator error that the Java producer, librdkafka and kafkajs all take as fatal,
- * so {@code initTransactions()} fails at once instead of retrying a retriable error until its
- * timeout. The Java producer reports only the error's own text ("Transactional Id authorization
- * failed."); librdkafka adds the error message sent here, which says what is wrong.
+ * <p>A lookup of a transaction coordinator finds this node when the server has a transaction
+ * coordinator. Without one it gets {@code TRANSACTIONAL_ID_AUTHORIZATION_FAILED}, as InitProducerId
+ * with a transactional id does: the one FindCoordinator error that the Java producer, librdkafka
+ * and kafkajs all take as fatal, so {@code initTransactions()} fails at once instead of retrying a
+ * retriable error until its timeout; librdkafka shows the error message sent here.
  */
 final class GroupRouter {
     private static final Logger LOG = LoggerFactory.getLogger(GroupRouter.class);
 
     /** Why a transaction coordinator lookup fails: what librdkafka shows its user. */
-    static final String NO_TRANSACTIONS = "This server does not support transactions: unset transactional.id"
-            + " (an idempotent producer, enable.idempotence=true, needs no coordinator)";
+    static final String NO_TRANSACTIONS = "This server runs without a transaction coordinator (its transaction log"
+            + " could not be opened): unset transactional.id, or repair the server (an idempotent producer,"
+            + " enable.idempotence=true, needs no coordinator)";
 
     private final Optional<GroupCoordinator> coordinator;
     private final AdvertisedAddress node;
     private final KnownPartitions partitions;
+    private final boolean transactions;
 
-    GroupRouter(Optional<GroupCoordinator> coordinator, AdvertisedAddress node, KnownPartitions partitions) {
+    GroupRouter(Optional<GroupCoordinator> coordinator, AdvertisedAddress node, KnownPartitions partitions,
+                boolean transactions) {
         this.coordinator = coordinator;
         this.node = node;
         this.partitions = partitions;
+        this.transactions = transactions;
     }
 
     Response findCoordinator(ParsedRequest request, Session session) {
         FindCoordinatorRequestData data = (FindCoordinatorRequestData) request.request().data();
         boolean group = data.keyType() == FindCoordinatorRequest.CoordinatorType.GROUP.id();
         boolean transaction = data.keyType() == FindCoordinatorRequest.CoordinatorType.TRANSACTION.id();
-        Errors error = transaction ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        Errors error = transaction ? (transactions ? Errors.NONE : Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
                 : !group ? Errors.INVALID_REQUEST
                 : coordinator.isPresent() ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
         String message = error == Errors.NONE ? null
                 : transaction ? NO_TRANSACTIONS
                 : group ? "This server runs without a group coordinator"
                 : "Unknown coordinator key type " + data.keyType();
-        if (transaction) {
+        if (transaction && error != Errors.NONE) {
             LOG.warn("Refused a transaction coordinator lookup (transactional.id {}) from client {}: {}",
                     request.version() < 4 ? data.key() : data.coordinatorKeys(), request.clientId(), NO_TRANSACTIONS);
         }

@@ -15,6 +15,9 @@ import dev.spool.kafka.security.Authorizer;
 import dev.spool.kafka.security.CredentialStore;
 import dev.spool.kafka.security.SaslAuthenticator;
 import dev.spool.kafka.security.ScramCredentialsApis;
+import dev.spool.kafka.txn.TransactionCoordinator;
+import dev.spool.kafka.txn.TransactionStore;
+import dev.spool.kafka.txn.TransactionVerifier;
 import dev.spool.log.LogManager;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
@@ -29,6 +32,7 @@ import java.util.function.Function;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
@@ -41,6 +45,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaApis.class);
+    /** How long the start waits for the transactions left by the last run to end. */
+    private static final long RECOVERY_WAIT_MS = 60_000;
+    /** The logs' transaction indexes (.txnindex), where aborted transactions are recorded and found. */
+    private static final AbortedTransactionIndex ABORTED_TRANSACTIONS = AbortedTransactionIndex.of(
+            dev.spool.log.Log::recordAbortedTransaction, dev.spool.log.Log::abortedTransactions);
 
     private final SupportedApis apis;
     private final RequestDecoder decoder;
@@ -61,6 +70,9 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     private final RequestAuthorization authorization;
     private final SaslAuthenticator sasl;
     private final ScramCredentialsApis scramCredentials;
+    /** The transaction coordinator and its APIs; empty when the server has no transaction log. */
+    private final Optional<TransactionCoordinator> transactions;
+    private final Optional<TransactionsHandler> transactionApis;
     /** Whether Fetch sends records straight from the segment files (then it runs on the event loop). */
     private final boolean zeroCopyFetch;
 
@@ -69,13 +81,17 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
      * @param executor  runs decoding and handlers
      * @param timer     runs the long-poll timeouts
      * @param credentials the users who may authenticate with SASL
+     * @param transactionLog the transaction coordinator's state, when the server serves transactions;
+     *                       owned (closed) by this object from now on. Transactions left open or
+     *                       prepared by the last run are ended before this returns.
      * @throws IOException when the authorizer is on and its ACL file cannot be read
      */
     public KafkaApis(LogManager manager, KafkaServerConfig config, AdvertisedAddress node,
                      Optional<GroupCoordinator> coordinator, ProducerIdManager producerIds, ExecutorService executor,
-                     ScheduledExecutorService timer, ServerMetrics metrics, CredentialStore credentials)
-            throws IOException {
-        this.apis = SupportedApis.of(coordinator.isPresent());
+                     ScheduledExecutorService timer, ServerMetrics metrics, CredentialStore credentials,
+                     Optional<TransactionStore> transactionLog) throws IOException {
+        Authorizer authorizer = Authorizer.open(config.security().authorizer(), FileIO.real(), manager.dataDir());
+        this.apis = SupportedApis.of(coordinator.isPresent(), transactionLog.isPresent());
         this.decoder = new RequestDecoder(apis);
         this.executor = executor;
         this.metrics = metrics;
@@ -83,21 +99,32 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         Partitions partitions = new Partitions(manager, config);
         this.metadata = new MetadataHandler(partitions, node);
         this.fetchWaiters = new FetchWaiters(timer, executor);
-        this.produce = new ProduceHandler(partitions, fetchWaiters::appended, producerIds::issued);
+        this.transactions = transactionLog.map(log -> new TransactionCoordinator(log,
+                new PartitionMarkers(partitions, ABORTED_TRANSACTIONS, fetchWaiters::appended, executor,
+                        System::currentTimeMillis),
+                coordinator.<TransactionCoordinator.OffsetsOutcome>map(groups -> groups::completeTransaction)
+                        .orElse((producerId, epoch, commit) -> CompletableFuture.completedFuture(null)),
+                producerIds::nextProducerId, System::currentTimeMillis, executor, timer,
+                TransactionCoordinator.Config.defaults()));
+        this.transactionApis = transactions.map(txn -> new TransactionsHandler(txn, partitions));
+        TransactionVerifier verifier = transactions.<TransactionVerifier>map(txn -> txn)
+                .orElse((producerId, epoch, topic, partition) -> Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        this.produce = new ProduceHandler(partitions, fetchWaiters::appended, producerIds::issued, verifier);
         this.fetch = new FetchHandler(partitions, fetchWaiters,
-                config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying(), config.limits().fetchBytesMax());
+                config.zeroCopyFetch() ? StoredRecords.zeroCopy() : StoredRecords.copying(), config.limits().fetchBytesMax(),
+                ABORTED_TRANSACTIONS);
         this.zeroCopyFetch = config.zeroCopyFetch();
         this.listOffsets = new ListOffsetsHandler(partitions);
         this.topics = new TopicsHandler(partitions);
         this.configs = new ConfigsHandler(partitions);
         this.partitionAdmin = new PartitionAdminHandler(partitions);
         this.describe = new DescribeHandler(partitions, node);
-        this.groups = new GroupRouter(coordinator, node, partitions::exists);
-        Authorizer authorizer = Authorizer.open(config.security().authorizer(), FileIO.real(), manager.dataDir());
+        this.groups = new GroupRouter(coordinator, node, partitions::exists, transactions.isPresent());
         this.acls = new AclsHandler(authorizer);
         this.authorization = new RequestAuthorization(authorizer, partitions);
         this.sasl = new SaslAuthenticator(config.security().sasl(), credentials);
         this.scramCredentials = new ScramCredentialsApis(credentials);
+        transactions.ifPresent(txn -> txn.recover(RECOVERY_WAIT_MS));
     }
 
     /**
@@ -188,7 +215,15 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
                 case API_VERSIONS -> now(apiVersions(request));
                 case METADATA -> now(metadata.handle(request, session));
                 case LIST_OFFSETS -> now(listOffsets.handle(request));
-                case INIT_PRODUCER_ID -> now(initProducerId(request));
+                case INIT_PRODUCER_ID -> initProducerId(request);
+                case ADD_PARTITIONS_TO_TXN -> transactionApi(request, TransactionsHandler::addPartitions);
+                case ADD_OFFSETS_TO_TXN -> transactionApi(request, TransactionsHandler::addOffsets);
+                case END_TXN -> transactionApi(request, TransactionsHandler::endTxn);
+                case DESCRIBE_TRANSACTIONS -> transactionApi(request,
+                        (handler, r) -> CompletableFuture.completedFuture(handler.describeTransactions(r)));
+                case LIST_TRANSACTIONS -> transactionApi(request,
+                        (handler, r) -> CompletableFuture.completedFuture(handler.listTransactions(r)));
+                case TXN_OFFSET_COMMIT -> txnOffsetCommit(request, session);
                 case FIND_COORDINATOR -> now(groups.findCoordinator(request, session));
                 case CREATE_TOPICS -> now(topics.createTopics(request));
                 case DELETE_TOPICS -> now(topics.deleteTopics(request));
@@ -231,8 +266,11 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         return Response.to(request, body);
     }
 
-    private Response initProducerId(ParsedRequest request) throws IOException {
+    private CompletableFuture<Optional<Response>> initProducerId(ParsedRequest request) throws IOException {
         InitProducerIdRequestData data = (InitProducerIdRequestData) request.request().data();
+        if (data.transactionalId() != null && transactionApis.isPresent()) {
+            return transactionApi(request, TransactionsHandler::initProducerId);
+        }
         InitProducerIdResponseData body = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
         if (data.transactionalId() != null) {
             body.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
@@ -243,7 +281,36 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         } else {
             body.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0);
         }
-        return Response.to(request, body);
+        return now(Response.to(request, body));
+    }
+
+    /** A transaction API, answered by the transaction coordinator (not advertised without one). */
+    private CompletableFuture<Optional<Response>> transactionApi(
+            ParsedRequest request, java.util.function.BiFunction<TransactionsHandler, ParsedRequest,
+                    CompletableFuture<Response>> api) {
+        if (transactionApis.isEmpty()) {
+            return now(RequestDecoder.errorResponse(request, Errors.COORDINATOR_NOT_AVAILABLE));
+        }
+        return api.apply(transactionApis.get(), request).thenApply(Optional::of);
+    }
+
+    /**
+     * TxnOffsetCommit: the group coordinator keeps the offsets pending until the transaction ends,
+     * once the transaction coordinator confirms that the producer's open transaction holds the
+     * group's offsets (AddOffsetsToTxn came first).
+     */
+    private CompletableFuture<Optional<Response>> txnOffsetCommit(ParsedRequest request, Session session) {
+        TxnOffsetCommitRequestData data = (TxnOffsetCommitRequestData) request.request().data();
+        if (transactions.isEmpty()) {
+            return now(RequestDecoder.errorResponse(request, Errors.COORDINATOR_NOT_AVAILABLE));
+        }
+        Errors verified = transactions.get().verify(data.producerId(), data.producerEpoch(),
+                TransactionCoordinator.GROUP_OFFSETS.topic(), TransactionCoordinator.GROUP_OFFSETS.partition());
+        if (verified != Errors.NONE) {
+            return now(RequestDecoder.errorResponse(request, verified == Errors.INVALID_PRODUCER_EPOCH
+                    ? Errors.PRODUCER_FENCED : verified));
+        }
+        return groups.route(request, session);
     }
 
     /** How many fetches are waiting for data (long poll). */
@@ -260,5 +327,12 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     public void close() {
         fetchWaiters.close();
         metrics.close();
+        transactions.ifPresent(txn -> {
+            try {
+                txn.close();
+            } catch (IOException e) {
+                LOG.warn("Could not close the transaction log: {}", e.getMessage());
+            }
+        });
     }
 }

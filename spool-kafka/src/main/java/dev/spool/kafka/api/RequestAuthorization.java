@@ -55,12 +55,14 @@ final class RequestAuthorization {
     private final Partitions partitions;
     private final AdminAuthorization admin;
     private final GroupAuthorization groups;
+    private final TransactionAuthorization transactions;
 
     RequestAuthorization(Authorizer authorizer, Partitions partitions) {
         this.authorizer = authorizer;
         this.partitions = partitions;
         this.admin = new AdminAuthorization(authorizer, partitions);
         this.groups = new GroupAuthorization(authorizer);
+        this.transactions = new TransactionAuthorization(authorizer);
     }
 
     boolean enabled() {
@@ -84,6 +86,8 @@ final class RequestAuthorization {
                  INCREMENTAL_ALTER_CONFIGS, DESCRIBE_PRODUCERS -> admin.handle(request, session, next);
             case FIND_COORDINATOR, JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH,
                  LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, OFFSET_DELETE -> groups.handle(request, session, next);
+            case ADD_PARTITIONS_TO_TXN, ADD_OFFSETS_TO_TXN, END_TXN, TXN_OFFSET_COMMIT, DESCRIBE_TRANSACTIONS,
+                 LIST_TRANSACTIONS -> transactions.handle(request, session, next);
             // Who may read or change the SASL users: Kafka asks for DESCRIBE and ALTER on the cluster.
             case DESCRIBE_USER_SCRAM_CREDENTIALS -> cluster(session, AclOperation.DESCRIBE) ? next.handle(request, session)
                     : refused(request, Errors.CLUSTER_AUTHORIZATION_FAILED);
@@ -260,11 +264,19 @@ final class RequestAuthorization {
     /**
      * InitProducerId without a transactional id: IDEMPOTENT_WRITE on the cluster, or WRITE on some
      * topic (Kafka's rule since 3.0, so a producer allowed to write anywhere may be idempotent).
-     * With one, the handler refuses it anyway: this server has no transactions.
+     * With one, WRITE on that transactional id.
      */
     private CompletableFuture<Optional<Response>> initProducerId(ParsedRequest request, Session session, Next next) {
         InitProducerIdRequestData data = (InitProducerIdRequestData) request.request().data();
-        if (data.transactionalId() != null || cluster(session, AclOperation.IDEMPOTENT_WRITE)
+        if (data.transactionalId() != null) {
+            if (authorizer.authorize(session, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, data.transactionalId())) {
+                return next.handle(request, session);
+            }
+            return now(request, new InitProducerIdResponseData()
+                    .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
+                    .setProducerId(-1).setProducerEpoch((short) -1));
+        }
+        if (cluster(session, AclOperation.IDEMPOTENT_WRITE)
                 || authorizer.authorizeAny(session, AclOperation.WRITE, ResourceType.TOPIC)) {
             return next.handle(request, session);
         }

@@ -35,8 +35,15 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *       then the connection closes).
  *       SaslAuthenticate 0–2, DescribeUserScramCredentials 0, AlterUserScramCredentials 0: every
  *       version there is.</li>
+ *   <li>AddPartitionsToTxn 0–5 (4 and 5 are the brokers' batched shape, with verify-only checks),
+ *       AddOffsetsToTxn 0–4, EndTxn 0–4 and TxnOffsetCommit 0–4: what producers send under
+ *       Kafka's first transaction protocol. EndTxn 5 and TxnOffsetCommit 5–6 belong to the second
+ *       (KIP-890: an epoch bump at every transaction end, partitions added by Produce 12), which
+ *       clients use only when the broker finalizes the {@code transaction.version} feature; this
+ *       server does not. DescribeTransactions 0, ListTransactions 0–2: every version.</li>
  * </ul>
- * The group APIs are listed only when the server has a group coordinator.
+ * The group APIs are listed only when the server has a group coordinator, the transaction APIs
+ * only when it has a transaction coordinator.
  */
 public final class SupportedApis {
     /** Produce versions below this are listed for old librdkafka but cannot be parsed by kafka-clients 4. */
@@ -44,7 +51,7 @@ public final class SupportedApis {
 
     private final Map<ApiKeys, short[]> ranges = new EnumMap<>(ApiKeys.class);
 
-    private SupportedApis(boolean groups) {
+    private SupportedApis(boolean groups, boolean transactions) {
         put(ApiKeys.PRODUCE, 0, 11);
         put(ApiKeys.FETCH, 4, 18);
         put(ApiKeys.LIST_OFFSETS, 1, 7);
@@ -86,11 +93,26 @@ public final class SupportedApis {
             put(ApiKeys.DELETE_GROUPS, 0, 3);
             put(ApiKeys.OFFSET_DELETE, 0, 0);
         }
+        if (transactions) {
+            put(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5);
+            put(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4);
+            put(ApiKeys.END_TXN, 0, 4);
+            put(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0);
+            put(ApiKeys.LIST_TRANSACTIONS, 0, 2);
+            if (groups) {
+                put(ApiKeys.TXN_OFFSET_COMMIT, 0, 4);
+            }
+        }
     }
 
-    /** The APIs of a server with ({@code groups}) or without a group coordinator. */
+    /** The APIs of a server with ({@code groups}) or without a group coordinator, and without transactions. */
     public static SupportedApis of(boolean groups) {
-        return new SupportedApis(groups);
+        return new SupportedApis(groups, false);
+    }
+
+    /** The APIs of a server with or without a group coordinator and a transaction coordinator. */
+    public static SupportedApis of(boolean groups, boolean transactions) {
+        return new SupportedApis(groups, transactions);
     }
 
     private void put(ApiKeys key, int min, int max) {

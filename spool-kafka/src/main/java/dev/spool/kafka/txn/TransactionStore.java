@@ -64,6 +64,8 @@ public final class TransactionStore implements AutoCloseable {
     private final long compactionRecordsMin;
     private final ConcurrentHashMap<String, TransactionMetadata> states = new ConcurrentHashMap<>();
     private final StampedLock appendLock = new StampedLock();
+    /** The log's I/O thread when this store started it ({@link #open(Path, LongSupplier, MeterRegistry)}). */
+    private volatile java.util.concurrent.ExecutorService ownedIo;
     private volatile boolean closed;
 
     private TransactionStore(Path dir, Log log, AutoCloseable lock, LongSupplier clockMs, long compactionRecordsMin) {
@@ -72,6 +74,27 @@ public final class TransactionStore implements AutoCloseable {
         this.lock = lock;
         this.clockMs = clockMs;
         this.compactionRecordsMin = compactionRecordsMin;
+    }
+
+    /**
+     * Opens the transaction log in {@code dir} with a compaction threshold of 10,000 records and an
+     * I/O thread of its own, stopped by {@link #close()}.
+     */
+    public static TransactionStore open(Path dir, LongSupplier clockMs, MeterRegistry meterRegistry)
+            throws IOException {
+        java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "spool-transaction-log-io");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            TransactionStore store = open(FileIO.real(), dir, clockMs, io, meterRegistry, 10_000);
+            store.ownedIo = io;
+            return store;
+        } catch (IOException | RuntimeException e) {
+            io.shutdownNow();
+            throw e;
+        }
     }
 
     /**
@@ -298,6 +321,9 @@ public final class TransactionStore implements AutoCloseable {
                     lock.close();
                 } catch (Exception e) {
                     LOG.warn("Could not release {}: {}", dir.resolve(LOCK_FILE), e.getMessage());
+                }
+                if (ownedIo != null) {
+                    ownedIo.shutdown();
                 }
             }
         } finally {
