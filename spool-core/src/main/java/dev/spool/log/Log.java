@@ -431,9 +431,10 @@ public final class Log implements AutoCloseable {
     /**
      * The aborted transactions a fetch of {@code [fetchOffset, upperBoundOffset)} must be told of:
      * every recorded entry with {@code lastOffset >= fetchOffset} and {@code firstOffset <
-     * upperBoundOffset}, taken from the segments from the one holding fetchOffset to the end (an entry lives in the segment of its lastOffset, so a
-     * transaction that began in an earlier segment is still found), in recorded order. Empty when none
-     * (the common case must be cheap: no file I/O for segments that have no .txnindex).
+     * upperBoundOffset}, taken from the segments from the one holding fetchOffset to the end (an
+     * entry lives in the segment of its lastOffset, so a transaction that began in an earlier
+     * segment is still found), in recorded order. Empty when none (the common case must be cheap:
+     * no file I/O for segments that have no .txnindex).
      */
     public List<TransactionIndex.AbortedTransaction> abortedTransactions(long fetchOffset, long upperBoundOffset)
             throws IOException {
