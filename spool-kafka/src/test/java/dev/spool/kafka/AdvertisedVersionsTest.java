@@ -59,6 +59,18 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
@@ -395,7 +407,130 @@ class AdvertisedVersionsTest {
         configCases(cases, server);
         partitionAdminCases(cases, server);
         describeCases(cases, server);
+        transactionCases(cases, client);
         return cases;
+    }
+
+    /**
+     * The transaction APIs, each version on a transactional id of its own, brought by raw requests
+     * (InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn at one fixed version) to the state the API
+     * under test needs.
+     */
+    private static void transactionCases(Map<ApiKeys, Case> cases, RawClient client) {
+        cases.put(ApiKeys.ADD_PARTITIONS_TO_TXN, new Case() {
+            public ApiMessage request(short version) {
+                String id = "add-partitions-v" + version;
+                InitProducerIdResponseData producer = initTransactions(client, id);
+                var topics = new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();
+                topics.add(new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic().setName(TOPIC)
+                        .setPartitions(List.of(0)));
+                AddPartitionsToTxnRequestData request = new AddPartitionsToTxnRequestData();
+                if (version <= 3) {
+                    return request.setV3AndBelowTransactionalId(id).setV3AndBelowProducerId(producer.producerId())
+                            .setV3AndBelowProducerEpoch(producer.producerEpoch()).setV3AndBelowTopics(topics);
+                }
+                var transactions = new AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection();
+                transactions.add(new AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction()
+                        .setTransactionalId(id).setProducerId(producer.producerId())
+                        .setProducerEpoch(producer.producerEpoch()).setVerifyOnly(false).setTopics(topics));
+                return request.setTransactions(transactions);
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (AddPartitionsToTxnResponseData) response;
+                var topics = version <= 3 ? data.resultsByTopicV3AndBelow()
+                        : data.resultsByTransaction().iterator().next().topicResults();
+                assertNoError(ApiKeys.ADD_PARTITIONS_TO_TXN, version,
+                        topics.find(TOPIC).resultsByPartition().find(0).partitionErrorCode());
+            }
+        });
+        cases.put(ApiKeys.ADD_OFFSETS_TO_TXN, new Case() {
+            public ApiMessage request(short version) {
+                String id = "add-offsets-v" + version;
+                InitProducerIdResponseData producer = initTransactions(client, id);
+                return new AddOffsetsToTxnRequestData().setTransactionalId(id).setProducerId(producer.producerId())
+                        .setProducerEpoch(producer.producerEpoch()).setGroupId(GROUP);
+            }
+
+            public void check(short version, ApiMessage response) {
+                assertNoError(ApiKeys.ADD_OFFSETS_TO_TXN, version, ((AddOffsetsToTxnResponseData) response).errorCode());
+            }
+        });
+        cases.put(ApiKeys.END_TXN, new Case() {
+            public ApiMessage request(short version) {
+                String id = "end-v" + version;
+                InitProducerIdResponseData producer = addOffsets(client, id);
+                return new EndTxnRequestData().setTransactionalId(id).setProducerId(producer.producerId())
+                        .setProducerEpoch(producer.producerEpoch()).setCommitted(version % 2 == 0);
+            }
+
+            public void check(short version, ApiMessage response) {
+                assertNoError(ApiKeys.END_TXN, version, ((EndTxnResponseData) response).errorCode());
+            }
+        });
+        cases.put(ApiKeys.TXN_OFFSET_COMMIT, new Case() {
+            public ApiMessage request(short version) {
+                String id = "txn-offset-commit-v" + version;
+                InitProducerIdResponseData producer = addOffsets(client, id);
+                return new TxnOffsetCommitRequestData().setTransactionalId(id).setGroupId(GROUP)
+                        .setProducerId(producer.producerId()).setProducerEpoch(producer.producerEpoch())
+                        .setGenerationIdOrMemberEpoch(-1).setMemberId("").setTopics(List.of(
+                                new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setName(TOPIC)
+                                        .setPartitions(List.of(new TxnOffsetCommitRequestData
+                                                .TxnOffsetCommitRequestPartition().setPartitionIndex(0)
+                                                .setCommittedOffset(1)))));
+            }
+
+            public void check(short version, ApiMessage response) {
+                assertNoError(ApiKeys.TXN_OFFSET_COMMIT, version, ((TxnOffsetCommitResponseData) response).topics()
+                        .get(0).partitions().get(0).errorCode());
+            }
+        });
+        cases.put(ApiKeys.DESCRIBE_TRANSACTIONS, new Case() {
+            public ApiMessage request(short version) {
+                initTransactions(client, "described-v" + version);
+                return new DescribeTransactionsRequestData().setTransactionalIds(List.of("described-v" + version));
+            }
+
+            public void check(short version, ApiMessage response) {
+                var state = ((DescribeTransactionsResponseData) response).transactionStates().get(0);
+                assertNoError(ApiKeys.DESCRIBE_TRANSACTIONS, version, state.errorCode());
+                assertThat(state.transactionState()).isEqualTo("Empty");
+            }
+        });
+        cases.put(ApiKeys.LIST_TRANSACTIONS, new Case() {
+            public ApiMessage request(short version) {
+                initTransactions(client, "listed-v" + version);
+                return new ListTransactionsRequestData();
+            }
+
+            public void check(short version, ApiMessage response) {
+                var data = (ListTransactionsResponseData) response;
+                assertNoError(ApiKeys.LIST_TRANSACTIONS, version, data.errorCode());
+                assertThat(data.transactionStates()).extracting(ListTransactionsResponseData.TransactionState::transactionalId)
+                        .contains("listed-v" + version);
+            }
+        });
+    }
+
+    /** InitProducerId for a transactional id: its producer id and epoch. */
+    private static InitProducerIdResponseData initTransactions(RawClient client, String transactionalId) {
+        var response = (InitProducerIdResponseData) call(client, ApiKeys.INIT_PRODUCER_ID, (short) 4,
+                new InitProducerIdRequestData().setTransactionalId(transactionalId).setTransactionTimeoutMs(60_000)
+                        .setProducerId(-1).setProducerEpoch((short) -1));
+        assertNoError(ApiKeys.INIT_PRODUCER_ID, (short) 4, response.errorCode());
+        return response;
+    }
+
+    /** A transaction of {@code transactionalId} opened with the group's offsets in it (AddOffsetsToTxn v3). */
+    private static InitProducerIdResponseData addOffsets(RawClient client, String transactionalId) {
+        InitProducerIdResponseData producer = initTransactions(client, transactionalId);
+        var added = (AddOffsetsToTxnResponseData) call(client, ApiKeys.ADD_OFFSETS_TO_TXN, (short) 3,
+                new AddOffsetsToTxnRequestData().setTransactionalId(transactionalId)
+                        .setProducerId(producer.producerId()).setProducerEpoch(producer.producerEpoch())
+                        .setGroupId(GROUP));
+        assertNoError(ApiKeys.ADD_OFFSETS_TO_TXN, (short) 3, added.errorCode());
+        return producer;
     }
 
     /** AlterConfigs and IncrementalAlterConfigs: each version sets its own retention.ms on {@link #TOPIC}. */

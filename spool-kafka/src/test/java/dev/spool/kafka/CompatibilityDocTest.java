@@ -37,7 +37,7 @@ class CompatibilityDocTest {
             }
         }
         List<String> advertised = new ArrayList<>();
-        for (ApiVersionsResponseData.ApiVersion api : SupportedApis.of(true).advertised()) {
+        for (ApiVersionsResponseData.ApiVersion api : SupportedApis.of(true, true).advertised()) {
             advertised.add(ApiKeys.forId(api.apiKey()).name + " " + api.apiKey() + " " + api.minVersion() + "-"
                     + api.maxVersion());
         }

@@ -38,6 +38,8 @@ import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
@@ -53,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kafka's Admin client administers consumer groups on the server (what {@code kafka-consumer-groups}
  * does through it): lists and describes them, reads, resets and deletes their offsets, deletes
- * them; and a transactional producer is turned away at once.
+ * them; and FindCoordinator finds this node for transactions too (a transactional producer is
+ * turned away at once only when the transaction log is damaged).
  */
 class GroupAdminTest {
     private static final String TOPIC = "orders";
@@ -203,7 +206,7 @@ class GroupAdminTest {
     }
 
     @Test
-    void findCoordinatorForATransactionAnswersTheFatalErrorAtEveryVersion() throws Exception {
+    void findCoordinatorForATransactionFindsThisNodeAtEveryVersion() throws Exception {
         try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), coordinators());
              RawClient client = new RawClient(server.port())) {
             byte transaction = FindCoordinatorRequest.CoordinatorType.TRANSACTION.id();
@@ -211,16 +214,16 @@ class GroupAdminTest {
                 FindCoordinatorResponseData response = (FindCoordinatorResponseData) client.call(
                         ApiKeys.FIND_COORDINATOR, version,
                         new FindCoordinatorRequestData().setKeyType(transaction).setKey("payments-tx"));
-                assertThat(response.errorCode()).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
-                assertThat(response.errorMessage()).contains("does not support transactions");
+                assertThat(response.errorCode()).isEqualTo(Errors.NONE.code());
+                assertThat(response.port()).isEqualTo(server.port());
             }
             for (short version = 4; version <= 6; version++) {
                 FindCoordinatorResponseData response = (FindCoordinatorResponseData) client.call(
                         ApiKeys.FIND_COORDINATOR, version, new FindCoordinatorRequestData().setKeyType(transaction)
                                 .setCoordinatorKeys(List.of("payments-tx")));
                 assertThat(response.coordinators()).singleElement().satisfies(c -> {
-                    assertThat(c.errorCode()).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
-                    assertThat(c.errorMessage()).contains("unset transactional.id");
+                    assertThat(c.errorCode()).isEqualTo(Errors.NONE.code());
+                    assertThat(c.port()).isEqualTo(server.port());
                 });
             }
             FindCoordinatorResponseData unknownType = (FindCoordinatorResponseData) client.call(
@@ -231,13 +234,25 @@ class GroupAdminTest {
     }
 
     /**
-     * With a retriable error the producer would retry the coordinator lookup until max.block.ms
-     * (60 s here) and end with a TimeoutException; the fatal error ends initTransactions() at once.
+     * A damaged transaction log takes only transactions offline. A transactional producer then gets
+     * the one FindCoordinator error the Java producer, librdkafka and kafkajs all take as fatal:
+     * with a retriable one it would retry until max.block.ms (60 s here) and end with a
+     * TimeoutException; the fatal error ends initTransactions() at once.
      */
     @Test
     @Timeout(30)
-    void aTransactionalProducerFailsAtInitTransactionsInsteadOfRetryingUntilItsTimeout() throws Exception {
-        try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), coordinators())) {
+    void withADamagedTransactionLogATransactionalProducerFailsAtOnce() throws Exception {
+        damageTransactionLog();
+        try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), coordinators());
+             RawClient client = new RawClient(server.port())) {
+            FindCoordinatorResponseData found = (FindCoordinatorResponseData) client.call(ApiKeys.FIND_COORDINATOR,
+                    (short) 4, new FindCoordinatorRequestData()
+                            .setKeyType(FindCoordinatorRequest.CoordinatorType.TRANSACTION.id())
+                            .setCoordinatorKeys(List.of("payments-tx")));
+            assertThat(found.coordinators()).singleElement().satisfies(c -> {
+                assertThat(c.errorCode()).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                assertThat(c.errorMessage()).contains("without a transaction coordinator");
+            });
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());
             props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "payments-tx");
@@ -248,6 +263,23 @@ class GroupAdminTest {
                         .isInstanceOf(TransactionalIdAuthorizationException.class)
                         .hasMessageContaining("Transactional Id");
             }
+            // The rest serves: an idempotent producer still gets its id.
+            InitProducerIdResponseData idempotent = (InitProducerIdResponseData) client.call(
+                    ApiKeys.INIT_PRODUCER_ID, (short) 4, new InitProducerIdRequestData().setTransactionalId(null)
+                            .setTransactionTimeoutMs(60_000));
+            assertThat(idempotent.errorCode()).isEqualTo(Errors.NONE.code());
         }
+    }
+
+    /** A transaction log whose one record has a key of an unknown version: its replay refuses it. */
+    private void damageTransactionLog() throws Exception {
+        java.nio.file.Path log = dir.resolve(dev.spool.kafka.txn.TransactionStore.DIR_NAME);
+        java.nio.file.Files.createDirectories(log);
+        dev.spool.log.record.BatchBuilder builder = new dev.spool.log.record.BatchBuilder(1 << 10);
+        builder.tryAppend(1_000L, new byte[] {0, 9, 0, 1, 'x'}, new byte[] {0, 0});
+        java.nio.ByteBuffer batch = builder.build();
+        byte[] bytes = new byte[batch.remaining()];
+        batch.get(bytes);
+        java.nio.file.Files.write(log.resolve("00000000000000000000.log"), bytes);
     }
 }
