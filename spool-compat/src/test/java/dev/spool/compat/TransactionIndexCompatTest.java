@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.segment.TransactionIndex;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.kafka.common.message.AbortedTxn;

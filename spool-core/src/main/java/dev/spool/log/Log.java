@@ -8,7 +8,6 @@ import dev.spool.log.recovery.LogLoader;
 import dev.spool.log.retention.Retention;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentSet;
-import dev.spool.log.segment.TransactionIndex;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
@@ -423,7 +422,7 @@ public final class Log implements AutoCloseable {
      * Entries arrive in lastOffset order; an entry whose lastOffset is not below the log end offset, or
      * below the log start offset, is refused with IllegalArgumentException.
      */
-    public void recordAbortedTransaction(TransactionIndex.AbortedTransaction aborted, Durability durability)
+    public void recordAbortedTransaction(AbortedTransaction aborted, Durability durability)
             throws IOException {
         transactions.record(aborted, durability);
     }
@@ -436,7 +435,7 @@ public final class Log implements AutoCloseable {
      * segment is still found), in recorded order. Empty when none (the common case must be cheap:
      * no file I/O for segments that have no .txnindex).
      */
-    public List<TransactionIndex.AbortedTransaction> abortedTransactions(long fetchOffset, long upperBoundOffset)
+    public List<AbortedTransaction> abortedTransactions(long fetchOffset, long upperBoundOffset)
             throws IOException {
         return transactions.aborted(fetchOffset, upperBoundOffset);
     }

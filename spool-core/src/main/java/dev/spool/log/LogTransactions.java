@@ -4,7 +4,6 @@ import dev.spool.log.append.AppendPipeline;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentSet;
 import dev.spool.log.segment.TransactionIndex;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.spool.log.compaction;
 
+import dev.spool.log.AbortedTransaction;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.segment.BatchCursor;
 import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.segment.SegmentTransactions;
-import dev.spool.log.segment.TransactionIndex;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -111,7 +111,7 @@ public final class CleanerFiles {
 
     /** Writes the entries of the old segments' transaction indexes in {@code [base, end)} as the swap index. */
     private static void carryTransactions(FileIO io, Path dir, long base, long end) throws IOException {
-        List<TransactionIndex.AbortedTransaction> carried = new ArrayList<>();
+        List<AbortedTransaction> carried = new ArrayList<>();
         for (Path path : io.list(dir)) {
             OptionalLong old = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.TXN_INDEX_SUFFIX);
             if (old.isPresent() && old.getAsLong() >= base && old.getAsLong() < end) {

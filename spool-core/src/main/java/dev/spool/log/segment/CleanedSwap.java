@@ -1,5 +1,6 @@
 package dev.spool.log.segment;
 
+import dev.spool.log.AbortedTransaction;
 import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
@@ -36,7 +37,7 @@ final class CleanedSwap {
         }
         // The entries of the old segments' transaction indexes go to the cleaned one, which holds
         // their markers now; written whole before the old files go, so a crash keeps them.
-        List<TransactionIndex.AbortedTransaction> carried = new ArrayList<>();
+        List<AbortedTransaction> carried = new ArrayList<>();
         for (Segment segment : old) {
             carried.addAll(segment.transactions().all());
         }

@@ -1,5 +1,6 @@
 package dev.spool.log.segment;
 
+import dev.spool.log.AbortedTransaction;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import java.io.IOException;
@@ -69,7 +70,7 @@ public final class SegmentTransactions {
     }
 
     /** The entries, in recorded order (empty without an index). */
-    public List<TransactionIndex.AbortedTransaction> all() {
+    public List<AbortedTransaction> all() {
         TransactionIndex i = index;
         return i == null ? List.of() : i.collect(Long.MIN_VALUE, Long.MAX_VALUE).aborted();
     }
@@ -91,7 +92,7 @@ public final class SegmentTransactions {
      *
      * @throws IllegalArgumentException if the entry does not follow the last one or lies below the base offset
      */
-    public synchronized void append(TransactionIndex.AbortedTransaction aborted, boolean force) throws IOException {
+    public synchronized void append(AbortedTransaction aborted, boolean force) throws IOException {
         TransactionIndex i = index;
         if (i == null) {
             i = TransactionIndex.empty(path, baseOffset);
@@ -151,7 +152,7 @@ public final class SegmentTransactions {
         try {
             loaded = TransactionIndex.load(io, path, baseOffset);
             for (int n = 0; n < loaded.entries(); n++) {
-                TransactionIndex.AbortedTransaction t = loaded.entry(n);
+                AbortedTransaction t = loaded.entry(n);
                 if (t.lastOffset() >= segmentEndOffset) {
                     throw new CorruptIndexException(path, "entry " + n + " (producer " + t.producerId()
                             + ", offsets " + t.firstOffset() + " to " + t.lastOffset() + ") has its marker past the "
@@ -189,12 +190,12 @@ public final class SegmentTransactions {
      * Writes {@code entries} (in marker order, all within the cleaned segment's offsets) as the swap
      * index of the cleaned segment at {@code baseOffset}: tmp, force, rename, force the directory.
      */
-    public static void writeSwap(FileIO io, Path dir, long baseOffset, List<TransactionIndex.AbortedTransaction> entries)
+    public static void writeSwap(FileIO io, Path dir, long baseOffset, List<AbortedTransaction> entries)
             throws IOException {
         Path tmp = dir.resolve(SegmentFiles.baseName(baseOffset) + SegmentFiles.TXN_INDEX_SUFFIX + SegmentFiles.TMP_SUFFIX);
         io.deleteIfExists(tmp);
         TransactionIndex index = TransactionIndex.empty(tmp, baseOffset);
-        for (TransactionIndex.AbortedTransaction entry : entries) {
+        for (AbortedTransaction entry : entries) {
             index.append(entry);
         }
         index.flush(io);
@@ -219,7 +220,7 @@ public final class SegmentTransactions {
      *
      * @throws CorruptIndexException when the file fails the checks of {@link TransactionIndex#load}
      */
-    public static List<TransactionIndex.AbortedTransaction> read(FileIO io, Path dir, long baseOffset)
+    public static List<AbortedTransaction> read(FileIO io, Path dir, long baseOffset)
             throws IOException {
         Path file = SegmentFiles.txnIndexFile(dir, baseOffset);
         cutPartialEntry(io, file);

@@ -1,5 +1,6 @@
 package dev.spool.log.segment;
 
+import dev.spool.log.AbortedTransaction;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,10 +42,6 @@ public final class TransactionIndex {
     public static final int LAST_STABLE_OFFSET_AT = 26;
     /** No segment holds more markers than records, and a segment holds at most 2^31 offsets. */
     private static final int ENTRIES_MAX = Integer.MAX_VALUE / ENTRY_BYTES;
-
-    /** One aborted transaction: its producer, its first offset, its abort marker's offset, the LSO after it. */
-    public record AbortedTransaction(long producerId, long firstOffset, long lastOffset, long lastStableOffset) {
-    }
 
     /** What {@link #collect} found: the overlapping transactions, and whether the search may stop here. */
     public record Collected(List<AbortedTransaction> aborted, boolean complete) {

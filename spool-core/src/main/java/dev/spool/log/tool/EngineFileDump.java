@@ -1,5 +1,6 @@
 package dev.spool.log.tool;
 
+import dev.spool.log.AbortedTransaction;
 import dev.spool.log.LogConfig;
 import dev.spool.log.TopicConfig;
 import dev.spool.log.TopicPartition;
@@ -72,7 +73,7 @@ public final class EngineFileDump {
             long base = SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX).getAsLong();
             TransactionIndex index = TransactionIndex.load(io, file, base);
             for (int i = 0; i < index.entries(); i++) {
-                TransactionIndex.AbortedTransaction t = index.entry(i);
+                AbortedTransaction t = index.entry(i);
                 lines.add("producer: " + t.producerId() + " firstOffset: " + t.firstOffset() + " lastOffset: "
                         + t.lastOffset() + " lastStableOffset: " + t.lastStableOffset());
             }

@@ -12,7 +12,7 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.segment.SegmentFiles;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import dev.spool.log.sim.SimulatedFileIO;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.log.io.FileIO;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

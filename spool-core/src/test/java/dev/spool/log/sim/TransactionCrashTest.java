@@ -12,7 +12,7 @@ import dev.spool.log.ReadResult;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.RecordBatch;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.segment.CorruptIndexException;
 import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.segment.TransactionIndex;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

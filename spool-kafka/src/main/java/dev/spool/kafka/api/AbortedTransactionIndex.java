@@ -2,7 +2,7 @@ package dev.spool.kafka.api;
 
 import dev.spool.log.Durability;
 import dev.spool.log.Log;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.util.List;
 

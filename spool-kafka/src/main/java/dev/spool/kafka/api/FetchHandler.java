@@ -5,7 +5,7 @@ import dev.spool.kafka.protocol.ParsedRequest;
 import dev.spool.kafka.protocol.Response;
 import dev.spool.log.Log;
 import dev.spool.log.OffsetOutOfRangeException;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -169,15 +169,8 @@ final class FetchHandler {
         Log log = found.get();
         PartitionState state = partitions.state(log);
         try {
-            if (readCommitted) { // the open transactions must be known before reading
-                if (!state.isLoaded()) {
-                    synchronized (state) {
-                        state.producers(partitions.config().producerStateScanBytes(),
-                                partitions.config().producersPerPartitionMax());
-                    }
-                }
-                state.checkAbortedIndex(index);
-                state.tightenLastStableOffset();
+            if (readCommitted) {
+                loadTransactions(state);
             }
             // The high watermark first, then the open transactions: a transaction begun after this
             // read of the log end starts at or after it (see OpenTransactions), so the LSO holds.
@@ -217,10 +210,7 @@ final class FetchHandler {
                     .setLastStableOffset(readCommitted ? lastStable : state.lastStableOffset(read.logEndOffset()))
                     .setLogStartOffset(read.logStartOffset());
             if (readCommitted && read.records().sizeInBytes() > 0) {
-                for (AbortedTransaction aborted : index.collect(log, partition.fetchOffset(), read.upperBoundOffset())) {
-                    out.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
-                            .setProducerId(aborted.producerId()).setFirstOffset(aborted.firstOffset()));
-                }
+                addAborted(log, partition.fetchOffset(), read.upperBoundOffset(), out);
             }
         } catch (OffsetOutOfRangeException e) {
             attempt.error = true;
@@ -234,6 +224,27 @@ final class FetchHandler {
             LOG.error("Fetch from {}-{} at offset {} failed: {}", topic, partition.partition(), partition.fetchOffset(),
                     e.getMessage());
             out.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+        }
+    }
+
+    /** The open transactions must be known before a read_committed read: loaded once, checked against the index. */
+    private void loadTransactions(PartitionState state) throws IOException {
+        if (!state.isLoaded()) {
+            synchronized (state) {
+                state.producers(partitions.config().producerStateScanBytes(),
+                        partitions.config().producersPerPartitionMax());
+            }
+        }
+        state.checkAbortedIndex(index);
+        state.tightenLastStableOffset();
+    }
+
+    /** The aborted transactions of {@code [fetchOffset, upperBoundOffset)}, as the response lists them. */
+    private void addAborted(Log log, long fetchOffset, long upperBoundOffset, FetchResponseData.PartitionData out)
+            throws IOException {
+        for (AbortedTransaction aborted : index.collect(log, fetchOffset, upperBoundOffset)) {
+            out.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                    .setProducerId(aborted.producerId()).setFirstOffset(aborted.firstOffset()));
         }
     }
 }

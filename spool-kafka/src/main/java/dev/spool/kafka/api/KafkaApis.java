@@ -1,5 +1,6 @@
 package dev.spool.kafka.api;
 
+import dev.spool.log.AbortedTransaction;
 import dev.spool.kafka.KafkaServerConfig;
 import dev.spool.kafka.group.GroupCoordinator;
 import dev.spool.kafka.metrics.ServerMetrics;

@@ -7,7 +7,7 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.Log;
 import dev.spool.log.record.EndTransactionMarker;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -4,7 +4,7 @@ import dev.spool.kafka.producer.ProducerStateLoader;
 import dev.spool.kafka.producer.ProducerStateTable;
 import dev.spool.log.Durability;
 import dev.spool.log.Log;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -6,7 +6,7 @@ import dev.spool.log.SegmentInfo;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.RecordBatch;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

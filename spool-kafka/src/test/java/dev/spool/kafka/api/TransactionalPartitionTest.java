@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.kafka.txn.TransactionMetadata.PartitionRef;
 import dev.spool.kafka.txn.TransactionVerifier;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

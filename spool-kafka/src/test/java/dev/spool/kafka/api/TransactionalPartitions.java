@@ -9,7 +9,7 @@ import dev.spool.log.Log;
 import dev.spool.log.LogManager;
 import dev.spool.log.LogManagerConfig;
 import dev.spool.log.record.BatchBuilder;
-import dev.spool.log.segment.TransactionIndex.AbortedTransaction;
+import dev.spool.log.AbortedTransaction;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.spool.kafka.group;
 
+import dev.spool.log.AbortedTransaction;
 import static dev.spool.kafka.group.TxnOffsets.Fetched;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
