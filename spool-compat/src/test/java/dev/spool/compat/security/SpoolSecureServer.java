@@ -1,23 +1,14 @@
 package dev.spool.compat.security;
 
-import dev.spool.cli.SpoolCommand;
 import dev.spool.compat.Proc;
-import java.io.BufferedReader;
+import dev.spool.compat.SpoolProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -35,14 +26,9 @@ import java.util.regex.Pattern;
  * {@code spool serve} does for a service manager), flushing its logs. Not thread-safe.
  */
 final class SpoolSecureServer implements AutoCloseable {
-    private static final long READY_TIMEOUT_MS = 60_000;
-    private static final long STOP_TIMEOUT_MS = 60_000;
-    private static final String READY = "spool: serving";
-    private static final List<String> JVM_FLAGS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseG1GC");
+    private final SpoolProcess process;
 
-    private final Process process;
-
-    private SpoolSecureServer(Process process) {
+    private SpoolSecureServer(SpoolProcess process) {
         this.process = process;
     }
 
@@ -147,14 +133,8 @@ final class SpoolSecureServer implements AutoCloseable {
         return args;
     }
 
-    /** {@code java … SpoolCommand ARGS} on this module's class path, as {@code bin/spool} runs it. */
     private static List<String> spool(String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JVM_FLAGS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpoolCommand.class.getName()));
-        command.addAll(List.of(args));
-        return command;
+        return SpoolProcess.command(args);
     }
 
     /**
@@ -181,61 +161,13 @@ final class SpoolSecureServer implements AutoCloseable {
         }
         Path storePasswordFile = dir.resolve("keystore.password");
         Files.writeString(storePasswordFile, TestCertificates.PASSWORD + "\n", StandardCharsets.UTF_8);
-        List<String> command = spool(serveArgs(options, dataDir, ports, certs, storePasswordFile)
-                .toArray(String[]::new));
-        Files.writeString(log, String.join(" ", command) + "\n", StandardCharsets.UTF_8);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        Thread reader = new Thread(() -> copyOutput(process, log, ready), "spool-secure-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            ready.get(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            return new SpoolSecureServer(process);
-        } catch (ExecutionException | TimeoutException e) {
-            process.destroyForcibly();
-            throw new IOException("spool serve did not start; see " + log, e);
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while starting spool serve", e);
-        }
-    }
-
-    /** Copies the child's output to the log, completing {@code ready} at its serving line. */
-    private static void copyOutput(Process process, Path log, CompletableFuture<Void> ready) {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-             Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.startsWith(READY)) {
-                    ready.complete(null);
-                }
-                out.write(line);
-                out.write('\n');
-                out.flush();
-            }
-        } catch (IOException e) {
-            ready.completeExceptionally(e);
-        }
-        ready.completeExceptionally(new IOException("spool serve exited before it was ready"));
+        return new SpoolSecureServer(SpoolProcess.serve(serveArgs(options, dataDir, ports, certs,
+                storePasswordFile), log));
     }
 
     /** SIGTERM, as a service manager stops it; killed after a timeout. */
     @Override
     public void close() throws IOException {
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor();
-                throw new IOException("spool serve pid " + process.pid() + " did not stop within " + STOP_TIMEOUT_MS
-                        + " ms of SIGTERM; killed");
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while stopping spool serve pid " + process.pid(), e);
-        }
+        process.close();
     }
 }
