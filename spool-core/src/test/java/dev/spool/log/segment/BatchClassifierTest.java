@@ -113,6 +113,53 @@ class BatchClassifierTest {
                 .isEqualTo(Kind.CORRUPT);
     }
 
+    /** {@code batch} with its bytes from {@code from} to its end zeroed: a write into zeros, torn there. */
+    private static ByteBuffer tornAt(ByteBuffer batch, int from) {
+        for (int i = from; i < batch.limit(); i++) {
+            batch.put(i, (byte) 0);
+        }
+        return batch;
+    }
+
+    @Test
+    void aLastBatchWhoseRecordsEndInZerosWhereTheFileEndsIsATornWriteIntoAllocatedSpace() {
+        ByteBuffer batch = tornAt(batch(0, 3), RecordBatch.RECORDS_OFFSET + 150);
+        Verdict verdict = BatchClassifier.failedCheck(batch, 100, true, false, "CRC mismatch");
+        assertThat(verdict.kind()).isEqualTo(Kind.TORN_TAIL);
+        assertThat(verdict.problem()).startsWith("the last batch fails its check (CRC mismatch) and ends in ");
+        // With data after it the same bytes are damage (no zero sector: the batch is 300-odd bytes).
+        assertThat(BatchClassifier.failedCheck(batch, 100, false, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.CORRUPT);
+    }
+
+    @Test
+    void aLastBatchWhoseHeaderWasWrittenOnlyInPartOverZerosIsATornWrite() {
+        for (int from : new int[] {RecordBatch.BATCH_LENGTH_OFFSET + 4, RecordBatch.MAGIC_OFFSET,
+                RecordBatch.CRC_OFFSET + 2, RecordBatch.RECORDS_OFFSET - 2}) {
+            ByteBuffer batch = tornAt(batch(0, 3), from);
+            assertThat(BatchClassifier.failedCheck(batch, 100, true, false, "Unsupported magic 0").kind())
+                    .as("zeros from %d", from).isEqualTo(Kind.TORN_TAIL);
+        }
+    }
+
+    @Test
+    void oneZeroAtTheEndIsEveryBatchSOwnEndNotATear() {
+        ByteBuffer batch = batch(0, 3);
+        assertThat(batch.get(batch.limit() - 1)).as("the last record's header count").isZero();
+        assertThat(batch.get(batch.limit() - 2)).isNotZero();
+        batch.put(RecordBatch.RECORDS_OFFSET + 20, (byte) (batch.get(RecordBatch.RECORDS_OFFSET + 20) ^ 1));
+        assertThat(BatchClassifier.failedCheck(batch, 100, true, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.CORRUPT);
+    }
+
+    @Test
+    void aWrongMagicBeforeTheZerosIsCorruptNotATear() {
+        ByteBuffer batch = tornAt(batch(0, 3), RecordBatch.RECORDS_OFFSET + 10);
+        batch.put(RecordBatch.MAGIC_OFFSET, (byte) 1);
+        assertThat(BatchClassifier.failedCheck(batch, 100, true, false, "Unsupported magic 1").kind())
+                .isEqualTo(Kind.CORRUPT);
+    }
+
     @Test
     void aLengthOfZeroInAHeaderThatIsNotAllZerosIsCorrupt() throws IOException {
         Verdict verdict = header(headerWithLength(0), 4096, DATA_AFTER);
