@@ -26,9 +26,9 @@ import java.nio.ByteBuffer;
  * Once the whole batch is read, {@link #failedCheck} judges a batch whose own check failed: with
  * zeros after it to the end of the file (the space an active segment allocates ahead of its
  * writes, see {@code AppendSpace}) it is the last write, interrupted ({@link Kind#TORN_TAIL}); so
- * it is when it ends where the file ends, in zeros (at least two, and a right magic byte when the
- * zeros start after it: the write filled space allocated up to exactly its end, and stopped short,
- * see {@link #endsAsTornIntoZeros}); a
+ * it is when it ends where the file ends in zeros that a write into space allocated up to exactly
+ * its end, stopped short, leaves (the bytes before them read as a batch's, see {@link
+ * TornIntoZeros}); a
  * whole zero-filled 512-byte sector inside it is an interrupted write ({@link Kind#TORN_TAIL}
  * when it is the file's last batch, {@link Kind#HOLE} when data follows), anything else is
  * {@link Kind#CORRUPT}. {@link #offsets} judges its offsets against the dense run: base offset not
@@ -48,8 +48,6 @@ import java.nio.ByteBuffer;
 public final class BatchClassifier {
     /** A sector: the unit a disk writes whole or not at all, as far as a torn write can tell. */
     static final int SECTOR_BYTES = 512;
-    /** The fewest zero bytes that end a batch torn by a write into zeros (see {@link #endsAsTornIntoZeros}). */
-    static final int TORN_ZEROS_MIN = 2;
 
     /** How {@link #header} names zeros to the end of the file: space allocated ahead and never written. */
     public static final String ALLOCATED_NEVER_WRITTEN = "space allocated, never written";
@@ -180,9 +178,9 @@ public final class BatchClassifier {
                     + "an interrupted write into space allocated ahead");
         }
         if (!hasZeroSector(batch, filePosition)) {
-            if (last && endsAsTornIntoZeros(batch)) {
+            if (last && TornIntoZeros.fits(batch)) {
                 return torn("the last batch fails its check (" + problem + ") and ends in "
-                        + (batch.limit() - zeroRunStart(batch)) + " zero bytes where the file ends: a write into "
+                        + (batch.limit() - TornIntoZeros.zeroRunStart(batch)) + " zero bytes where the file ends: a write into "
                         + "space allocated up to its end, interrupted");
             }
             return new Verdict(Kind.CORRUPT, problem);
@@ -223,34 +221,6 @@ public final class BatchClassifier {
             }
         }
         return false;
-    }
-
-    /**
-     * Whether a batch that fails its check and ends where the file ends reads as a write into
-     * space allocated ahead, interrupted: the space was allocated up to exactly the batch's end
-     * (the segment size limit, or the end of an allocation), so no zeros follow it, and the bytes
-     * the write did not reach read as the zeros that were there. That leaves the batch's length
-     * intact (a torn length is {@link #header}'s) and its tail zero, from the byte the write stopped
-     * at. A batch of records without headers ends in one zero byte of its own (the last record's
-     * header count), so a tear that changed anything leaves at least {@link #TORN_ZEROS_MIN}; and
-     * the bytes before the zeros were written as they are, so when they reach the magic byte it
-     * must be the one every batch has.
-     */
-    static boolean endsAsTornIntoZeros(ByteBuffer batch) {
-        int zerosFrom = zeroRunStart(batch);
-        if (batch.limit() - zerosFrom < TORN_ZEROS_MIN) {
-            return false;
-        }
-        return zerosFrom <= RecordBatch.MAGIC_OFFSET || batch.get(RecordBatch.MAGIC_OFFSET) == RecordBatch.MAGIC;
-    }
-
-    /** Where the run of zeros that ends {@code batch[0, limit)} starts ({@code limit} for none). */
-    static int zeroRunStart(ByteBuffer batch) {
-        int from = batch.limit();
-        while (from > 0 && batch.get(from - 1) == 0) {
-            from--;
-        }
-        return from;
     }
 
     static boolean allZero(ByteBuffer buffer, int from, int to) {
