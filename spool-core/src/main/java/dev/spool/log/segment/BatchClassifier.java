@@ -62,7 +62,7 @@ public final class BatchClassifier {
         /**
          * An interrupted write at the end of the file: too few bytes for the header or for the
          * length it announces, zeros to the end, or a last batch failing its check with a
-         * zero-filled sector.
+         * zero-filled sector, with zeros after it, or ending in zeros where the file ends.
          */
         TORN_TAIL,
         /**
@@ -156,7 +156,9 @@ public final class BatchClassifier {
     /**
      * Judges a whole batch whose own check failed with {@code problem}: a zero-filled sector
      * inside it makes it an interrupted write, torn when it ends the file ({@code last}), a hole
-     * when data follows; else it is corrupt.
+     * when data follows; so does, when it ends the file, a run of zeros at its end that a write
+     * into space allocated up to exactly its end leaves when it stops short ({@link
+     * TornIntoZeros}); else it is corrupt.
      *
      * @param batch        the batch, from 0 to its limit
      * @param filePosition where it starts in its file (sectors are the file's, not the batch's)
@@ -179,9 +181,9 @@ public final class BatchClassifier {
         }
         if (!hasZeroSector(batch, filePosition)) {
             if (last && TornIntoZeros.fits(batch)) {
-                return torn("the last batch fails its check (" + problem + ") and ends in "
-                        + (batch.limit() - TornIntoZeros.zeroRunStart(batch)) + " zero bytes where the file ends: a write into "
-                        + "space allocated up to its end, interrupted");
+                int zeros = batch.limit() - TornIntoZeros.zeroRunStart(batch);
+                return torn("the last batch fails its check (" + problem + ") and ends in " + zeros + " zero bytes "
+                        + "where the file ends: a write into space allocated up to its end, interrupted");
             }
             return new Verdict(Kind.CORRUPT, problem);
         }
