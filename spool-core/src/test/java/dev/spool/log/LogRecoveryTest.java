@@ -210,6 +210,74 @@ class LogRecoveryTest {
         }
     }
 
+    private static void zeroFrom(Path file, long position) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            raf.write(new byte[(int) (raf.length() - position)]);
+        }
+    }
+
+    /**
+     * A write into space allocated up to exactly its end (the segment size limit), torn: the last
+     * batch keeps its length and ends in zeros where the file ends, with a bad CRC (zeros from
+     * inside its records) or magic 0 (its header written only in part). Past the recovery point
+     * that is row T; below it the same bytes had been flushed, and are corruption.
+     */
+    @Test
+    void aLastBatchEndingInZerosWhereTheFileEndsIsTornPastTheRecoveryPointAndCorruptBelowIt() throws IOException {
+        Path original = tmp.resolve("original");
+        List<Long> positions = fill(original, ONE_SEGMENT, 4);
+        long lastStart = positions.get(3);
+        for (long tornAt : new long[] {lastStart + RecordBatch.RECORDS_OFFSET + 5, lastStart + 13}) {
+            Path dir = copyDir(original, tmp.resolve("torn-" + tornAt));
+            zeroFrom(SegmentFiles.logFile(dir, 0), tornAt);
+            LoadState unflushed = new LoadState(false, OptionalLong.of(9), OptionalLong.empty());
+            try (Log log = Log.open(dir, ONE_SEGMENT, unflushed)) {
+                assertThat(log.logEndOffset()).as("torn at %d", tornAt).isEqualTo(9);
+                assertThat(readAll(log)).isEqualTo(expectedValues(9));
+            }
+            assertThat(Files.size(SegmentFiles.logFile(dir, 0))).isEqualTo(lastStart);
+
+            Path flushed = copyDir(original, tmp.resolve("flushed-" + tornAt));
+            zeroFrom(SegmentFiles.logFile(flushed, 0), tornAt);
+            LoadState flushedPast = new LoadState(false, OptionalLong.of(12), OptionalLong.empty());
+            assertThatThrownBy(() -> Log.open(flushed, ONE_SEGMENT, flushedPast))
+                    .isInstanceOf(CorruptLogException.class).hasMessageContaining("position " + lastStart)
+                    .hasMessageContaining("below the checkpointed recovery point 12");
+            assertThat(Files.size(SegmentFiles.logFile(flushed, 0))).as("nothing is cut").isEqualTo(lastStart
+                    + (Files.size(SegmentFiles.logFile(original, 0)) - lastStart));
+        }
+    }
+
+    /**
+     * The same tear at the end of a rolled segment whose background flush had not run (row T2): cut,
+     * with the unflushed segments after it; with the recovery point past it, corruption.
+     */
+    @Test
+    void aRolledUnflushedSegmentWhoseLastBatchEndsInZerosIsCutWithTheSegmentsAfterIt() throws IOException {
+        Path dir = tmp.resolve("log");
+        fill(dir, SMALL_SEGMENTS, 40);
+        List<SegmentInfo> segments;
+        try (Log log = Log.open(dir, SMALL_SEGMENTS, LoadState.clean())) {
+            segments = log.segments();
+        }
+        SegmentInfo torn = segments.get(segments.size() - 3);
+        Path tornFile = SegmentFiles.logFile(dir, torn.baseOffset());
+        Path again = copyDir(dir, tmp.resolve("again"));
+        zeroFrom(tornFile, torn.sizeBytes() - 20);
+        LoadState state = new LoadState(false, OptionalLong.of(torn.baseOffset()), OptionalLong.empty());
+        try (Log log = Log.open(dir, SMALL_SEGMENTS, state)) {
+            assertThat(log.logEndOffset()).isEqualTo(torn.nextOffset() - 3); // its last batch of three records
+            assertThat(log.segmentCount()).isEqualTo(segments.size() - 2);
+            assertThat(readAll(log)).isEqualTo(expectedValues((int) log.logEndOffset()));
+        }
+
+        zeroFrom(SegmentFiles.logFile(again, torn.baseOffset()), torn.sizeBytes() - 20);
+        LoadState flushedPast = new LoadState(false, OptionalLong.of(torn.nextOffset() - 1), OptionalLong.empty());
+        assertThatThrownBy(() -> Log.open(again, SMALL_SEGMENTS, flushedPast))
+                .isInstanceOf(CorruptLogException.class).hasMessageContaining("CRC mismatch");
+    }
+
     @Test
     void zeroFilledTailIsTruncated() throws IOException {
         Path dir = tmp.resolve("log");

@@ -56,9 +56,10 @@ import org.slf4j.LoggerFactory;
  * <tr><td>U1 no marker, recovery point R checkpointed</td><td>unclean shutdown</td>
  *     <td>scan only the segment holding R and those after it: CRC, length, dense offsets; rebuild their indexes</td></tr>
  * <tr><td>U2 no marker, no checkpoint</td><td>crash before the first checkpoint</td><td>scan every segment</td></tr>
- * <tr><td>T torn tail: the last segment ends in an incomplete batch, zeros, or a final batch with a
- *     zero-filled sector and a bad CRC, at or past the checkpointed recovery point (or with no
- *     checkpoint at all)</td><td>a write interrupted by the crash</td>
+ * <tr><td>T torn tail: the last segment ends in an incomplete batch, zeros, or a final batch failing
+ *     its check with a zero-filled sector, with zeros after it, or ending in zeros where the file
+ *     ends (a write into space allocated up to its end), at or past the checkpointed recovery point
+ *     (or with no checkpoint at all)</td><td>a write interrupted by the crash</td>
  *     <td>truncate the last segment to its valid prefix; log how many bytes</td></tr>
  * <tr><td>T2 a torn end of a segment that is not the last, at or past the checkpointed recovery point</td>
  *     <td>a power loss soon after a roll, before the background flush of the rolled segment</td>

@@ -72,7 +72,10 @@ public record RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes,
     public enum Bytes {
         /** Valid batches to the end; for a segment that is not the last, ending at the next segment's base. */
         VALID,
-        /** The end is an incomplete batch, zeros to the end, or a final batch failing its check with a zero-filled sector. */
+        /**
+         * The end is an incomplete batch, zeros to the end, or a final batch failing its check with a
+         * zero-filled sector, with zeros after it, or ending in zeros where the file ends.
+         */
         TORN_TAIL,
         /** A zero-filled header, or a batch failing its check with a zero-filled sector, with more bytes after it. */
         HOLE,

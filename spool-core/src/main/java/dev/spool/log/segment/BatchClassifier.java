@@ -25,7 +25,10 @@ import java.nio.ByteBuffer;
  * </table>
  * Once the whole batch is read, {@link #failedCheck} judges a batch whose own check failed: with
  * zeros after it to the end of the file (the space an active segment allocates ahead of its
- * writes, see {@code AppendSpace}) it is the last write, interrupted ({@link Kind#TORN_TAIL}); a
+ * writes, see {@code AppendSpace}) it is the last write, interrupted ({@link Kind#TORN_TAIL}); so
+ * it is when it ends where the file ends in zeros that a write into space allocated up to exactly
+ * its end, stopped short, leaves (the bytes before them read as a batch's, see {@link
+ * TornIntoZeros}); a
  * whole zero-filled 512-byte sector inside it is an interrupted write ({@link Kind#TORN_TAIL}
  * when it is the file's last batch, {@link Kind#HOLE} when data follows), anything else is
  * {@link Kind#CORRUPT}. {@link #offsets} judges its offsets against the dense run: base offset not
@@ -59,7 +62,7 @@ public final class BatchClassifier {
         /**
          * An interrupted write at the end of the file: too few bytes for the header or for the
          * length it announces, zeros to the end, or a last batch failing its check with a
-         * zero-filled sector.
+         * zero-filled sector, with zeros after it, or ending in zeros where the file ends.
          */
         TORN_TAIL,
         /**
@@ -153,7 +156,9 @@ public final class BatchClassifier {
     /**
      * Judges a whole batch whose own check failed with {@code problem}: a zero-filled sector
      * inside it makes it an interrupted write, torn when it ends the file ({@code last}), a hole
-     * when data follows; else it is corrupt.
+     * when data follows; so does, when it ends the file, a run of zeros at its end that a write
+     * into space allocated up to exactly its end leaves when it stops short ({@link
+     * TornIntoZeros}); else it is corrupt.
      *
      * @param batch        the batch, from 0 to its limit
      * @param filePosition where it starts in its file (sectors are the file's, not the batch's)
@@ -175,6 +180,11 @@ public final class BatchClassifier {
                     + "an interrupted write into space allocated ahead");
         }
         if (!hasZeroSector(batch, filePosition)) {
+            if (last && TornIntoZeros.fits(batch)) {
+                int zeros = batch.limit() - TornIntoZeros.zeroRunStart(batch);
+                return torn("the last batch fails its check (" + problem + ") and ends in " + zeros + " zero bytes "
+                        + "where the file ends: a write into space allocated up to its end, interrupted");
+            }
             return new Verdict(Kind.CORRUPT, problem);
         }
         return new Verdict(last ? Kind.TORN_TAIL : Kind.HOLE, (last ? "the last" : "a") + " batch fails its check ("

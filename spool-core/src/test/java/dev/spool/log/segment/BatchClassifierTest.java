@@ -3,12 +3,17 @@ package dev.spool.log.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.CompressionType;
+import dev.spool.log.record.EndTransactionMarker;
+import dev.spool.log.record.Header;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.BatchClassifier.Kind;
 import dev.spool.log.segment.BatchClassifier.Verdict;
 import dev.spool.log.segment.BatchClassifier.ZeroTail;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +116,107 @@ class BatchClassifierTest {
                 .isEqualTo(Kind.TORN_TAIL);
         assertThat(BatchClassifier.failedCheck(batch, 0, false, false, "CRC mismatch").kind())
                 .isEqualTo(Kind.CORRUPT);
+    }
+
+    /** {@code batch} with its bytes from {@code from} to its end zeroed: a write into zeros, torn there. */
+    private static ByteBuffer tornAt(ByteBuffer batch, int from) {
+        for (int i = from; i < batch.limit(); i++) {
+            batch.put(i, (byte) 0);
+        }
+        return batch;
+    }
+
+    /** Batches of every framing a tear must be recognised in: plain, with headers, compressed, a control batch. */
+    private List<ByteBuffer> batchesOfEveryKind() {
+        List<ByteBuffer> kinds = new ArrayList<>();
+        kinds.add(batch(0, 3));
+        BatchBuilder withHeaders = new BatchBuilder(BATCH_BYTES_MAX);
+        withHeaders.tryAppend(1_000, "k".getBytes(), "v1".getBytes(), new Header[] {Header.of("h", "x".getBytes())});
+        withHeaders.tryAppend(1_001, null, "v2".getBytes(),
+                new Header[] {Header.of("a", "1".getBytes()), Header.of("b", "22".getBytes())});
+        kinds.add(withHeaders.build());
+        BatchBuilder compressed = new BatchBuilder(BATCH_BYTES_MAX).compression(CompressionType.GZIP);
+        for (int i = 0; i < 5; i++) {
+            compressed.tryAppend(1_000 + i, null, ("value-" + i).getBytes());
+        }
+        kinds.add(compressed.build());
+        kinds.add(new EndTransactionMarker(false, 0).encode(7, (short) 0, 1_000));
+        return kinds;
+    }
+
+    /**
+     * Every tear a write into zeros can leave in a batch that ends where the file ends (bytes from
+     * {@code k} on zeroed, the batch changed by it) is a torn tail, for every {@code k} past the length.
+     */
+    @Test
+    void everyTearOfAWriteIntoZerosEndingWithTheFileIsATornTail() {
+        for (ByteBuffer whole : batchesOfEveryKind()) {
+            for (int k = RecordBatch.LOG_OVERHEAD_BYTES; k < whole.limit(); k++) {
+                ByteBuffer torn = tornAt(copy(whole), k);
+                if (torn.equals(whole)) {
+                    continue; // the bytes not written were zeros anyway: the batch is whole
+                }
+                assertThat(BatchClassifier.failedCheck(torn, 100, true, false, "CRC mismatch").kind())
+                        .as("batch of %d bytes torn at %d", whole.limit(), k).isEqualTo(Kind.TORN_TAIL);
+            }
+        }
+    }
+
+    @Test
+    void aLastBatchWhoseRecordsEndInZerosWhereTheFileEndsIsATornWriteIntoAllocatedSpace() {
+        ByteBuffer batch = tornAt(batch(0, 3), RecordBatch.RECORDS_OFFSET + 150);
+        Verdict verdict = BatchClassifier.failedCheck(batch, 100, true, false, "CRC mismatch");
+        assertThat(verdict.kind()).isEqualTo(Kind.TORN_TAIL);
+        assertThat(verdict.problem()).startsWith("the last batch fails its check (CRC mismatch) and ends in ");
+        // With data after it the same bytes are damage (no zero sector: the batch is 300-odd bytes).
+        assertThat(BatchClassifier.failedCheck(batch, 100, false, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.CORRUPT);
+    }
+
+    @Test
+    void aLastBatchWhoseHeaderWasWrittenOnlyInPartOverZerosIsATornWrite() {
+        for (int from : new int[] {RecordBatch.BATCH_LENGTH_OFFSET + 4, RecordBatch.MAGIC_OFFSET,
+                RecordBatch.CRC_OFFSET + 2, RecordBatch.RECORDS_OFFSET - 2}) {
+            ByteBuffer batch = tornAt(batch(0, 3), from);
+            assertThat(BatchClassifier.failedCheck(batch, 100, true, false, "Unsupported magic 0").kind())
+                    .as("zeros from %d", from).isEqualTo(Kind.TORN_TAIL);
+        }
+    }
+
+    @Test
+    void oneZeroAtTheEndIsARecordSOwnHeaderCountNotATear() {
+        ByteBuffer batch = batch(0, 3);
+        assertThat(batch.get(batch.limit() - 1)).as("the last record's header count").isZero();
+        assertThat(batch.get(batch.limit() - 2)).isNotZero();
+        batch.put(RecordBatch.RECORDS_OFFSET + 20, (byte) (batch.get(RecordBatch.RECORDS_OFFSET + 20) ^ 1));
+        assertThat(BatchClassifier.failedCheck(batch, 100, true, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.CORRUPT);
+    }
+
+    @Test
+    void aWrongMagicBeforeTheZerosIsCorruptNotATear() {
+        ByteBuffer batch = tornAt(batch(0, 3), RecordBatch.RECORDS_OFFSET + 10);
+        batch.put(RecordBatch.MAGIC_OFFSET, (byte) 1);
+        assertThat(BatchClassifier.failedCheck(batch, 100, true, false, "Unsupported magic 1").kind())
+                .isEqualTo(Kind.CORRUPT);
+    }
+
+    @Test
+    void recordFramingDamagedBeforeTheZerosIsCorruptNotATear() {
+        ByteBuffer badLength = tornAt(batch(0, 3), batch(0, 3).limit() - 5);
+        badLength.put(RecordBatch.RECORDS_OFFSET, (byte) 0x7f); // the first record's length: far too long
+        assertThat(BatchClassifier.failedCheck(badLength, 100, true, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.CORRUPT);
+        ByteBuffer badCount = tornAt(batch(0, 3), batch(0, 3).limit() - 5);
+        badCount.putInt(RecordBatch.RECORD_COUNT_OFFSET, 4);
+        assertThat(BatchClassifier.failedCheck(badCount, 100, true, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.CORRUPT);
+    }
+
+    private static ByteBuffer copy(ByteBuffer batch) {
+        ByteBuffer copy = ByteBuffer.allocate(batch.limit() - batch.position());
+        copy.put(batch.duplicate()).flip();
+        return copy;
     }
 
     @Test
