@@ -298,20 +298,18 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
     /**
      * TxnOffsetCommit: the group coordinator keeps the offsets pending until the transaction ends,
      * once the transaction coordinator confirms that the producer's open transaction holds the
-     * group's offsets (AddOffsetsToTxn came first).
+     * group's offsets (AddOffsetsToTxn came first). Check and commit run in the transactional id's
+     * order, so the transaction's outcome cannot be sent to the group coordinator in between.
      */
     private CompletableFuture<Optional<Response>> txnOffsetCommit(ParsedRequest request, Session session) {
         TxnOffsetCommitRequestData data = (TxnOffsetCommitRequestData) request.request().data();
         if (transactions.isEmpty()) {
             return now(RequestDecoder.errorResponse(request, Errors.COORDINATOR_NOT_AVAILABLE));
         }
-        Errors verified = transactions.get().verify(data.producerId(), data.producerEpoch(),
-                TransactionCoordinator.GROUP_OFFSETS.topic(), TransactionCoordinator.GROUP_OFFSETS.partition());
-        if (verified != Errors.NONE) {
-            return now(RequestDecoder.errorResponse(request, verified == Errors.INVALID_PRODUCER_EPOCH
-                    ? Errors.PRODUCER_FENCED : verified));
-        }
-        return groups.route(request, session);
+        return transactions.get().inTransaction(data.transactionalId(), data.producerId(), data.producerEpoch(),
+                TransactionCoordinator.GROUP_OFFSETS, verified -> verified == Errors.NONE ? groups.route(request, session)
+                        : now(RequestDecoder.errorResponse(request, verified == Errors.INVALID_PRODUCER_EPOCH
+                                ? Errors.PRODUCER_FENCED : verified)));
     }
 
     /** How many fetches are waiting for data (long poll). */

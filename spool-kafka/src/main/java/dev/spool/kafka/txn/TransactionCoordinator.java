@@ -191,6 +191,25 @@ public final class TransactionCoordinator implements TransactionVerifier, AutoCl
                 producerEpoch, commit, store.get(transactionalId), clockMs.getAsLong())));
     }
 
+    /**
+     * Runs {@code step} in {@code transactionalId}'s order, given whether the producer's open
+     * transaction holds {@code partition} ({@link #verify}): no EndTxn, timeout or fencing of that
+     * id can come between the check and the step (TxnOffsetCommit, whose offsets must not land
+     * after the transaction's outcome was sent to the group coordinator).
+     */
+    public <T> CompletableFuture<T> inTransaction(String transactionalId, long producerId, short producerEpoch,
+                                                  PartitionRef partition,
+                                                  java.util.function.Function<Errors, CompletableFuture<T>> step) {
+        return serially(transactionalId, () -> {
+            Errors verified = verify(producerId, producerEpoch, partition.topic(), partition.partition());
+            Optional<TransactionMetadata> state = store.get(transactionalId);
+            if (verified == Errors.NONE && (state.isEmpty() || state.get().producerId() != producerId)) {
+                verified = Errors.INVALID_PRODUCER_ID_MAPPING; // the producer id belongs to another transactional id
+            }
+            return step.apply(verified);
+        });
+    }
+
     /** Writes the decision, sends the markers when it asks for them, and answers. */
     private CompletableFuture<Answer> apply(String transactionalId, Decision decision) {
         Answer answer = new Answer(decision.error(), decision.producerId(), decision.producerEpoch());

@@ -51,10 +51,12 @@ class TransactionCoordinatorTest {
         return CompletableFuture.completedFuture(null);
     };
 
-    private final TransactionCoordinator.OffsetsOutcome offsets = (producerId, epoch, commit) -> {
-        marks.add("offsets" + (commit ? " commit " : " abort ") + producerId + "/" + epoch);
-        return CompletableFuture.completedFuture(null);
-    };
+    /** The group coordinator's outcome completes when this does (already, unless a test holds it back). */
+    private volatile CompletableFuture<Void> offsetsGate = CompletableFuture.completedFuture(null);
+
+    private final TransactionCoordinator.OffsetsOutcome offsets = (producerId, epoch, commit) ->
+            offsetsGate.thenRun(() -> marks.add("offsets" + (commit ? " commit " : " abort ") + producerId + "/"
+                    + epoch));
 
     private TransactionCoordinator open() throws IOException {
         TransactionStore store = TransactionStore.open(FileIO.real(), dir.resolve(TransactionStore.DIR_NAME),
@@ -233,5 +235,27 @@ class TransactionCoordinatorTest {
         assertThatThrownBy(() -> TransactionStore.open(FileIO.real(), dir.resolve(TransactionStore.DIR_NAME), clock::get,
                 executor, new SimpleMeterRegistry(), 1000)).isInstanceOf(IOException.class)
                 .hasMessageContaining(segment.getFileName().toString());
+    }
+
+    @Test
+    void aStepInTheTransactionWaitsForAnEndTxnInProgressAndSeesItsOutcome() throws Exception {
+        open();
+        Answer id = coordinator.initProducerId("t", 30_000, -1, (short) -1).get();
+        coordinator.addPartitions("t", id.producerId(), id.producerEpoch(),
+                List.of(TransactionCoordinator.GROUP_OFFSETS)).get();
+        assertThat(coordinator.inTransaction("t", id.producerId(), id.producerEpoch(),
+                TransactionCoordinator.GROUP_OFFSETS, CompletableFuture::completedFuture).get())
+                .as("while the transaction is open").isEqualTo(Errors.NONE);
+
+        offsetsGate = new CompletableFuture<>();
+        CompletableFuture<Answer> ending = coordinator.endTxn("t", id.producerId(), id.producerEpoch(), true);
+        CompletableFuture<Errors> step = coordinator.inTransaction("t", id.producerId(), id.producerEpoch(),
+                TransactionCoordinator.GROUP_OFFSETS, CompletableFuture::completedFuture);
+        assertThat(step).as("not before the EndTxn in progress").isNotDone();
+        offsetsGate.complete(null);
+        assertThat(ending.get().error()).isEqualTo(Errors.NONE);
+        assertThat(step.get()).as("after the commit").isEqualTo(Errors.INVALID_TXN_STATE);
+        assertThat(coordinator.inTransaction("t", 99, (short) 0, TransactionCoordinator.GROUP_OFFSETS,
+                CompletableFuture::completedFuture).get()).isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
     }
 }
