@@ -184,6 +184,46 @@ class AuthorizationTest {
     }
 
     @Test
+    void aTransactionalProducerNeedsWriteOnItsTransactionalIdAndDescribeShowsOnlyWhatItMayDescribe()
+            throws Exception {
+        seedAclAdministrator();
+        try (RunningServer server = start(Set.of()); Admin admin = server.admin()) {
+            server.manager().createTopic("orders", 1);
+            create(admin, acl(ResourceType.TOPIC, "orders", PatternType.LITERAL, AclOperation.WRITE,
+                    AclPermissionType.ALLOW));
+            try (KafkaProducer<String, String> producer = transactionalProducer(server, "orders-tx")) {
+                assertThatThrownBy(producer::initTransactions)
+                        .isInstanceOf(org.apache.kafka.common.errors.TransactionalIdAuthorizationException.class);
+            }
+            create(admin, acl(ResourceType.TRANSACTIONAL_ID, "orders-", PatternType.PREFIXED, AclOperation.WRITE,
+                    AclPermissionType.ALLOW));
+            try (KafkaProducer<String, String> producer = transactionalProducer(server, "orders-tx");
+                 KafkaProducer<String, String> other = transactionalProducer(server, "audit-tx")) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("orders", "k", "v")).get();
+                producer.commitTransaction();
+                assertThatThrownBy(other::initTransactions)
+                        .isInstanceOf(org.apache.kafka.common.errors.TransactionalIdAuthorizationException.class);
+            }
+            // WRITE implies DESCRIBE: the id is listed and described; another is not visible.
+            assertThat(admin.listTransactions().all().get()).extracting(t -> t.transactionalId())
+                    .containsExactly("orders-tx");
+            assertThat(admin.describeTransactions(List.of("orders-tx")).description("orders-tx").get().state())
+                    .isEqualTo(org.apache.kafka.clients.admin.TransactionState.COMPLETE_COMMIT);
+        }
+    }
+
+    private static KafkaProducer<String, String> transactionalProducer(RunningServer server, String transactionalId) {
+        java.util.Properties props = new java.util.Properties();
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
+        return new KafkaProducer<>(props, new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer());
+    }
+
+    @Test
     void aConsumerGroupNeedsReadOnTheGroup() throws Exception {
         seedAclAdministrator();
         try (RunningServer server = start(Set.of()); Admin admin = server.admin()) {

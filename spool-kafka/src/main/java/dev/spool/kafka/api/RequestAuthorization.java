@@ -113,6 +113,15 @@ final class RequestAuthorization {
 
     private CompletableFuture<Optional<Response>> produce(ParsedRequest request, Session session, Next next) {
         ProduceRequestData data = (ProduceRequestData) request.request().data();
+        if (data.transactionalId() != null && !authorizer.authorize(session, AclOperation.WRITE,
+                ResourceType.TRANSACTIONAL_ID, data.transactionalId())) {
+            // A transactional produce needs WRITE on its transactional id, as in Kafka: every partition refused.
+            if (data.acks() == 0) {
+                return CompletableFuture.failedFuture(new MalformedRequestException("a transactional Produce with"
+                        + " acks=0 for " + data.transactionalId() + " is not authorized; closing the connection"));
+            }
+            return refused(request, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        }
         List<ProduceRequestData.TopicProduceData> denied =
                 removeDenied(data.topicData(), topic -> topic(session, AclOperation.WRITE, topic.name()));
         if (denied.isEmpty()) {
