@@ -11,7 +11,7 @@ import java.util.List;
  * Kafka 4.4's command-line tools, each run as its main class in a child JVM on the test
  * classpath, exactly as its shell script runs it: kafka-topics, kafka-console-producer and
  * -consumer, kafka-get-offsets, kafka-consumer-groups (list, describe with lag, every kind of
- * offset reset, delete), kafka-configs and kafka-delete-records.
+ * offset reset, delete), kafka-configs, kafka-delete-records and kafka-transactions.
  */
 final class ToolCells {
     static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
@@ -62,6 +62,7 @@ final class ToolCells {
         List<Cell> cells = new ArrayList<>();
         cells.addAll(TopicToolCells.cells());
         cells.addAll(GroupToolCells.cells());
+        cells.addAll(TransactionToolCells.cells());
         return cells;
     }
 
