@@ -55,14 +55,19 @@ final class AppendSpace {
      */
     private volatile boolean cutSinceForce;
     /**
-     * Whether the file was forced since the last append. A force write-protects the mapped pages
-     * it wrote back, so the next store into one takes a write fault that costs the file system
-     * more than a write call: measured side by side, an fsync after each 100-byte append ran at
-     * a third of the rate through the window. So the first append after a force is written; a log
-     * forced after every append (strict appends, a flush per batch) writes them all, one that is
-     * not goes through the window.
+     * Appends still to be written (not stored through the window) after the last force. A force
+     * write-protects the mapped pages it wrote back, so the next store into one takes a write fault
+     * that costs the file system more than a write call: measured side by side, an fsync after each
+     * 100-byte append ran at a third of the rate through the window, and 64 strict writers sharing
+     * fsyncs at two thirds of their rate with only the first append after each force written. So
+     * the {@value #WRITES_AFTER_FORCE} appends after a force are written: a log forced often
+     * (strict appends, group commit, a flush per batch) writes them all, and one forced rarely goes
+     * through the window (a system call is what a strict append's fsync dwarfs anyway).
+     * Volatile: set by the forcing thread; a race with the writer's countdown only moves the switch
+     * by an append.
      */
-    private volatile boolean forcedSinceStore;
+    private volatile int writesAfterForce;
+    static final int WRITES_AFTER_FORCE = 1024;
 
     AppendSpace(long fileSize) {
         this.allocatedEnd = fileSize;
@@ -157,16 +162,17 @@ final class AppendSpace {
         allocatedEnd = position;
     }
 
-    /** The file was forced: the next append is written, not stored through the window (see {@link #forcedSinceStore}). */
+    /** The file was forced: the next appends are written, not stored through the window (see {@link #writesAfterForce}). */
     void forced() {
-        forcedSinceStore = true;
+        writesAfterForce = WRITES_AFTER_FORCE;
     }
 
     private boolean takeForced() {
-        if (!forcedSinceStore) {
+        int owed = writesAfterForce;
+        if (owed <= 0) {
             return false;
         }
-        forcedSinceStore = false;
+        writesAfterForce = owed - 1;
         return true;
     }
 
