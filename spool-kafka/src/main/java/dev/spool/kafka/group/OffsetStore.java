@@ -142,7 +142,11 @@ final class OffsetStore implements AutoCloseable {
      */
     static OffsetStore open(FileIO io, Path dir, LongSupplier clockMs, Executor ioExecutor,
                             MeterRegistry meterRegistry, long compactionRecordsMin) throws IOException {
+        boolean created = !io.isDirectory(dir);
         io.createDirectories(dir);
+        if (created && dir.getParent() != null) {
+            io.syncDirectory(dir.getParent()); // a power loss must not take the new directory, and its log, away
+        }
         AutoCloseable lock = io.lock(dir.resolve(LOCK_FILE));
         Log log = null;
         try {

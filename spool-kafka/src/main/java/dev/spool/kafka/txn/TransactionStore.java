@@ -104,7 +104,11 @@ public final class TransactionStore implements AutoCloseable {
      */
     public static TransactionStore open(FileIO io, Path dir, LongSupplier clockMs, Executor ioExecutor,
                                         MeterRegistry meterRegistry, long compactionRecordsMin) throws IOException {
+        boolean created = !io.isDirectory(dir);
         io.createDirectories(dir);
+        if (created && dir.getParent() != null) {
+            io.syncDirectory(dir.getParent()); // a power loss must not take the new directory, and its log, away
+        }
         AutoCloseable lock = io.lock(dir.resolve(LOCK_FILE));
         Log log = null;
         try {
