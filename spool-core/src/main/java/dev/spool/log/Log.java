@@ -370,6 +370,19 @@ public final class Log implements AutoCloseable {
         return compaction.clean(cleaner, config, firstDirtyOffset);
     }
 
+    /**
+     * Tells the cleaner where this log's first unstable offset is: the first offset of its earliest
+     * open transaction, or {@code Long.MAX_VALUE} when none is open (the default, for a log no
+     * transactional producer writes). A round reads it once, at its start, and maps or changes
+     * nothing at or past it: an open transaction's records may still commit or abort. The server,
+     * which tracks open transactions, sets it once per log; the supplier must be cheap and thread-safe
+     * (the cleaner thread calls it), and must not pass an aborted transaction before its
+     * {@link #recordAbortedTransaction} returned (the cleaner learns aborts from the index).
+     */
+    public void setFirstUnstableOffset(LongSupplier supplier) {
+        compaction.setFirstUnstableOffset(supplier);
+    }
+
     /** The cleanable part of this log for the cleaner: bytes of closed segments at and past {@code firstDirtyOffset}, and in all. */
     public long[] cleanableBytes(long firstDirtyOffset) {
         return compaction.cleanableBytes(firstDirtyOffset);

@@ -6,6 +6,7 @@ import dev.spool.log.compaction.Cleaner;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentSet;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,6 +19,8 @@ final class LogCompaction {
     private final AppendPipeline pipeline;
     private final LongSupplier clockMs;
     private final String name;
+    /** See {@link Log#setFirstUnstableOffset}; no open transaction until the server says otherwise. */
+    private volatile LongSupplier firstUnstableOffset = () -> Long.MAX_VALUE;
 
     LogCompaction(SegmentSet segments, AppendPipeline pipeline, LongSupplier clockMs, String name) {
         this.segments = segments;
@@ -32,7 +35,7 @@ final class LogCompaction {
             return new CleanResult(firstDirtyOffset, 0, 0, 0, 0);
         }
         segments.ensureWritable();
-        return cleaner.clean(segments, current, firstDirtyOffset, clockMs.getAsLong(),
+        return cleaner.clean(segments, current, firstDirtyOffset, firstUnstableOffset.getAsLong(), clockMs.getAsLong(),
                 (old, swap) -> pipeline.exclusive(() -> {
                     segments.ensureWritable();
                     if (!segments.replace(old, swap, current)) {
@@ -41,6 +44,11 @@ final class LogCompaction {
                     }
                     return null;
                 }));
+    }
+
+    /** See {@link Log#setFirstUnstableOffset}. */
+    void setFirstUnstableOffset(LongSupplier supplier) {
+        this.firstUnstableOffset = Objects.requireNonNull(supplier, "supplier");
     }
 
     /** See {@link Log#cleanableBytes}. */
