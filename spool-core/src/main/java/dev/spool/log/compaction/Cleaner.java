@@ -165,6 +165,9 @@ public final class Cleaner {
                         cursor.advance();
                         continue;
                     }
+                    if (RecordBatch.baseOffset(batch, 0) >= end) {
+                        return end; // the first unstable offset may lie inside a segment
+                    }
                     if (RecordBatch.isControl(batch, 0) || transactions.isAborted(batch)) {
                         transactions.mapped(batch); // an aborted write never shadows a committed value
                         cursor.advance();
