@@ -360,25 +360,16 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Runs one compaction round with {@code cleaner} over the closed segments, mapping keys from
-     * {@code firstDirtyOffset} (the cleaner checkpoint); reads run meanwhile, appends wait only for
-     * each group's swap. A log that keeps a hash chain is not cleaned (rewriting batches would break
-     * its chain): the result then says nothing was done.
+     * Runs one compaction round with {@code cleaner} over the closed segments, mapping keys from {@code firstDirtyOffset}
+     * (the cleaner checkpoint); reads run meanwhile, appends wait only for each group's swap. A log that keeps a hash
+     * chain is not cleaned (rewriting batches would break its chain): the result then says nothing was done.
      */
     public dev.spool.log.compaction.CleanResult clean(dev.spool.log.compaction.Cleaner cleaner,
                                                       long firstDirtyOffset) throws IOException {
         return compaction.clean(cleaner, config, firstDirtyOffset);
     }
 
-    /**
-     * Tells the cleaner where this log's first unstable offset is: the first offset of its earliest
-     * open transaction, or {@code Long.MAX_VALUE} when none is open (the default, for a log no
-     * transactional producer writes). A round reads it once, at its start, and maps or changes
-     * nothing at or past it: an open transaction's records may still commit or abort. The server,
-     * which tracks open transactions, sets it once per log; the supplier must be cheap and thread-safe
-     * (the cleaner thread calls it), and must not pass an aborted transaction before its
-     * {@link #recordAbortedTransaction} returned (the cleaner learns aborts from the index).
-     */
+    /** Where compaction stops: this log's first unstable offset, as {@link LogCompaction#setFirstUnstableOffset} says. */
     public void setFirstUnstableOffset(LongSupplier supplier) {
         compaction.setFirstUnstableOffset(supplier);
     }

@@ -46,7 +46,16 @@ final class LogCompaction {
                 }));
     }
 
-    /** See {@link Log#setFirstUnstableOffset}. */
+    /**
+     * Tells the cleaner where the log's first unstable offset is: the first offset of its earliest
+     * open transaction, or {@code Long.MAX_VALUE} when none is open (the default, for a log no
+     * transactional producer writes). A round reads it once, at its start, and maps or changes
+     * nothing at or past it: an open transaction's records may still commit or abort. The server,
+     * which tracks open transactions, sets it once per log; the supplier must be cheap and
+     * thread-safe (the cleaner thread calls it), and must not move past an aborted transaction's
+     * first offset before {@link Log#recordAbortedTransaction} returned for it (the cleaner learns
+     * aborts from the index).
+     */
     void setFirstUnstableOffset(LongSupplier supplier) {
         this.firstUnstableOffset = Objects.requireNonNull(supplier, "supplier");
     }

@@ -87,8 +87,8 @@ final class CleanedTransactions {
     /** Pass 1: notes a batch of the mapped section. */
     void mapped(ByteBuffer batch) {
         long producer = RecordBatch.producerId(batch, 0);
-        if (producer == RecordBatch.NO_PRODUCER_ID) {
-            return;
+        if (producer == RecordBatch.NO_PRODUCER_ID || !RecordBatch.isTransactional(batch, 0)) {
+            return; // only transactional producers' batches and markers are asked about: nothing kept for the others
         }
         long last = RecordBatch.lastOffset(batch, 0);
         lastBatch.put(producer, last);
