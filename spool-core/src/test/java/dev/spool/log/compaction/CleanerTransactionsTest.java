@@ -203,6 +203,31 @@ class CleanerTransactionsTest {
         }
     }
 
+    @Test
+    void theMarkersOfAProducerThatWroteNoMoreStay() throws IOException {
+        try (Log log = open()) {
+            AbortedTransaction aborted = abort(log, PRODUCER, "a", "aborted"); // 0; marker 1
+            transactional(log, PRODUCER, "b", "1"); // 2
+            marker(log, PRODUCER, true); // 3
+            append(log, clock.get(), "b", "2"); // 4
+            log.roll();
+            append(log, clock.get(), "z", "active");
+            long dirty = log.clean(cleaner(), 0).firstDirtyOffset();
+            clock.addAndGet(3 * DAY_MS);
+            log.roll();
+            append(log, clock.get(), "y", "later"); // another writer only
+            log.roll();
+            log.clean(cleaner(), dirty);
+
+            assertThat(readAll(log)).extracting(Kv::value).containsExactly("2", "active", "later");
+            assertThat(hasControlAt(log, 1)).as("its producer's epoch may live only in its markers").isTrue();
+            assertThat(hasControlAt(log, 3)).isTrue();
+            assertThat(batches(log)).as("the producer's last data batch, emptied")
+                    .contains(new Batch(2, 2, false, true, PRODUCER, 1, 0));
+            assertThat(log.abortedTransactions(0, Long.MAX_VALUE)).containsExactly(aborted);
+        }
+    }
+
     /** The producer writes a committed transaction in a segment of its own, then a round runs. */
     private long nextRound(Log log, long dirty) throws IOException {
         log.roll();
