@@ -360,14 +360,18 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Runs one compaction round with {@code cleaner} over the closed segments, mapping keys from
-     * {@code firstDirtyOffset} (the cleaner checkpoint); reads run meanwhile, appends wait only for
-     * each group's swap. A log that keeps a hash chain is not cleaned (rewriting batches would break
-     * its chain): the result then says nothing was done.
+     * Runs one compaction round with {@code cleaner} over the closed segments, mapping keys from {@code firstDirtyOffset}
+     * (the cleaner checkpoint); reads run meanwhile, appends wait only for each group's swap. A log that keeps a hash
+     * chain is not cleaned (rewriting batches would break its chain): the result then says nothing was done.
      */
     public dev.spool.log.compaction.CleanResult clean(dev.spool.log.compaction.Cleaner cleaner,
                                                       long firstDirtyOffset) throws IOException {
         return compaction.clean(cleaner, config, firstDirtyOffset);
+    }
+
+    /** Where compaction stops: this log's first unstable offset, as {@link LogCompaction#setFirstUnstableOffset} says. */
+    public void setFirstUnstableOffset(LongSupplier supplier) {
+        compaction.setFirstUnstableOffset(supplier);
     }
 
     /** The cleanable part of this log for the cleaner: bytes of closed segments at and past {@code firstDirtyOffset}, and in all. */

@@ -6,6 +6,7 @@ import dev.spool.log.compaction.Cleaner;
 import dev.spool.log.segment.Segment;
 import dev.spool.log.segment.SegmentSet;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,6 +19,8 @@ final class LogCompaction {
     private final AppendPipeline pipeline;
     private final LongSupplier clockMs;
     private final String name;
+    /** See {@link Log#setFirstUnstableOffset}; no open transaction until the server says otherwise. */
+    private volatile LongSupplier firstUnstableOffset = () -> Long.MAX_VALUE;
 
     LogCompaction(SegmentSet segments, AppendPipeline pipeline, LongSupplier clockMs, String name) {
         this.segments = segments;
@@ -32,7 +35,7 @@ final class LogCompaction {
             return new CleanResult(firstDirtyOffset, 0, 0, 0, 0);
         }
         segments.ensureWritable();
-        return cleaner.clean(segments, current, firstDirtyOffset, clockMs.getAsLong(),
+        return cleaner.clean(segments, current, firstDirtyOffset, firstUnstableOffset.getAsLong(), clockMs.getAsLong(),
                 (old, swap) -> pipeline.exclusive(() -> {
                     segments.ensureWritable();
                     if (!segments.replace(old, swap, current)) {
@@ -41,6 +44,20 @@ final class LogCompaction {
                     }
                     return null;
                 }));
+    }
+
+    /**
+     * Tells the cleaner where the log's first unstable offset is: the first offset of its earliest
+     * open transaction, or {@code Long.MAX_VALUE} when none is open (the default, for a log no
+     * transactional producer writes). A round reads it once, at its start, and maps or changes
+     * nothing at or past it: an open transaction's records may still commit or abort. The server,
+     * which tracks open transactions, sets it once per log; the supplier must be cheap and
+     * thread-safe (the cleaner thread calls it), and must not move past an aborted transaction's
+     * first offset before {@link Log#recordAbortedTransaction} returned for it (the cleaner learns
+     * aborts from the index).
+     */
+    void setFirstUnstableOffset(LongSupplier supplier) {
+        this.firstUnstableOffset = Objects.requireNonNull(supplier, "supplier");
     }
 
     /** See {@link Log#cleanableBytes}. */

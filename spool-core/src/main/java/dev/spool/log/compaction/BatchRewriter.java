@@ -27,8 +27,10 @@ import java.util.function.Predicate;
  *
  * <p>A producer's batch whose records were all removed is kept as an empty batch with its producer
  * fields ({@link BatchBuilder#emptyProducerBatch}), always, not only when it is the producer's last:
- * simpler, and it costs 61 bytes per such batch. Control batches (transaction markers) are copied
- * as they are. Not thread-safe.
+ * simpler, and it costs 61 bytes per such batch. The cleaner overrides that for transactional
+ * batches ({@code keepEmpty}) and drops aborted batches and markers whole ({@link #drop}), by the
+ * rules of {@link CleanedTransactions}; control batches are otherwise copied as they are. Not
+ * thread-safe.
  */
 final class BatchRewriter {
 
@@ -52,6 +54,18 @@ final class BatchRewriter {
      * records {@code keep} accepts. Returns how many records were removed.
      */
     int rewrite(ByteBuffer batch, List<Record> records, Predicate<Record> keep) throws IOException {
+        return rewrite(batch, records, keep, true);
+    }
+
+    /**
+     * As {@link #rewrite(ByteBuffer, List, Predicate)}; with {@code keepEmpty} false a batch left
+     * without records becomes part of a gap instead of an empty producer batch (the cleaner's rule
+     * for a transactional batch whose producer wrote later, see {@link CleanedTransactions}).
+     * Returns how many records were removed; the batch stayed (possibly empty) unless it held
+     * records and all went with {@code keepEmpty} false, or it has no producer and all went.
+     */
+    int rewrite(ByteBuffer batch, List<Record> records, Predicate<Record> keep, boolean keepEmpty)
+            throws IOException {
         if (RecordBatch.isControl(batch, 0)) {
             flushGap();
             sink.write(batch.duplicate());
@@ -64,6 +78,9 @@ final class BatchRewriter {
         for (int i = 0; i < kept.length; i++) {
             kept[i] = keep.test(records.get(i));
             keptCount += kept[i] ? 1 : 0;
+        }
+        if (keptCount == 0 && !keepEmpty) {
+            return drop(batch);
         }
         if (keptCount == records.size()) {
             flushGap();
@@ -99,6 +116,15 @@ final class BatchRewriter {
             addGap(lastRecord + 1, last);
         }
         return records.size() - keptCount;
+    }
+
+    /**
+     * Drops the batch at {@code batch[0..]} whole, a control batch too: its offsets join the gap.
+     * Returns how many records it held.
+     */
+    int drop(ByteBuffer batch) throws IOException {
+        addGap(RecordBatch.baseOffset(batch, 0), RecordBatch.lastOffset(batch, 0));
+        return RecordBatch.recordCount(batch, 0);
     }
 
     /** Writes any pending gap batch; call at the end of a cleaned segment. */

@@ -23,7 +23,9 @@ import java.util.List;
  * <h2>A round</h2>
  * <ol>
  * <li>The dirty section runs from the cleaner checkpoint ({@code firstDirtyOffset}) to the active
- *     segment's base, or to the first segment with a record younger than {@code minCompactionLagMs}.
+ *     segment's base, or to the first segment with a record younger than {@code minCompactionLagMs},
+ *     or to the first unstable offset (the start of the earliest open transaction, which may still
+ *     commit or abort), whichever comes first.
  *     Pass 1 maps each key of that section to its latest offset ({@link OffsetMap}), batch by batch,
  *     until the map is full: the round's upper bound is the first offset not mapped.</li>
  * <li>Pass 2 rewrites the closed segments from the log start to the bound, in groups of adjacent
@@ -33,7 +35,10 @@ import java.util.List;
  *     own (the latest, or a key the map does not hold). A record without a key goes, as in Kafka. A
  *     tombstone (no value) goes once its segment was cleaned in an earlier round (it lay wholly
  *     below the checkpoint) and the segment's newest record is older than
- *     {@code deleteRetentionMs}: a consumer reading the log at least that often sees every delete.</li>
+ *     {@code deleteRetentionMs}: a consumer reading the log at least that often sees every delete.
+ *     Transactions follow {@link CleanedTransactions}: aborted batches are not mapped and go whole,
+ *     a producer's last data batch stays (at least empty), and a transaction marker goes, under the
+ *     tombstones' delay, once no batch of its transaction is left below it.</li>
  * <li>Each group is written and swapped in by the protocol of {@link CleanerFiles}; the swap itself
  *     runs under the log's writer lock ({@link Swapper}), which fails the round, leaving the log as
  *     it was, when retention or a truncation removed one of the group's segments meanwhile.</li>
@@ -96,15 +101,25 @@ public final class Cleaner {
         return end;
     }
 
-    /** Runs one round over {@code set}'s closed segments; see the class note. */
+    /** Runs one round over {@code set}'s closed segments, with no transaction open; see the class note. */
     public CleanResult clean(SegmentSet set, LogConfig config, long firstDirtyOffset, long nowMs, Swapper swapper)
             throws IOException {
+        return clean(set, config, firstDirtyOffset, Long.MAX_VALUE, nowMs, swapper);
+    }
+
+    /**
+     * Runs one round over {@code set}'s closed segments; see the class note. Nothing at or past
+     * {@code firstUnstableOffset} (the first offset of the log's earliest open transaction,
+     * {@code Long.MAX_VALUE} for none) is mapped or changed.
+     */
+    public CleanResult clean(SegmentSet set, LogConfig config, long firstDirtyOffset, long firstUnstableOffset,
+                             long nowMs, Swapper swapper) throws IOException {
         List<Segment> closed = closed(set);
         if (closed.isEmpty()) {
             return CleanResult.nothing(firstDirtyOffset);
         }
         long start = Math.max(firstDirtyOffset, closed.get(0).baseOffset());
-        long end = cleanableEnd(set, config.compaction(), nowMs);
+        long end = Math.min(cleanableEnd(set, config.compaction(), nowMs), firstUnstableOffset);
         if (start >= end) {
             return CleanResult.nothing(Math.max(firstDirtyOffset, 0));
         }
@@ -112,14 +127,15 @@ public final class Cleaner {
             map = new OffsetMap(settings.dedupeBufferBytes());
         }
         map.clear();
+        CleanedTransactions transactions = CleanedTransactions.of(set);
         long[] read = {0};
-        long bound = buildMap(closed, start, end, config, read);
+        long bound = buildMap(closed, start, end, config, transactions, read);
         List<List<Segment>> groups = groups(closed, bound, config.segmentBytes());
         long written = 0;
         long removed = 0;
         int cleaned = 0;
         for (List<Segment> group : groups) {
-            long[] stats = cleanGroup(set.dir(), group, bound, start, nowMs, config, swapper);
+            long[] stats = cleanGroup(set.dir(), group, new Round(bound, start, nowMs, config, transactions), swapper);
             read[0] += stats[0];
             written += stats[1];
             removed += stats[2];
@@ -133,8 +149,8 @@ public final class Cleaner {
     }
 
     /** Pass 1: maps keys of {@code [start, end)}; returns the first offset not mapped. */
-    private long buildMap(List<Segment> closed, long start, long end, LogConfig config, long[] read)
-            throws IOException {
+    private long buildMap(List<Segment> closed, long start, long end, LogConfig config,
+                          CleanedTransactions transactions, long[] read) throws IOException {
         for (Segment segment : closed) {
             if (segment.nextOffset() <= start || segment.baseOffset() >= end) {
                 continue;
@@ -145,13 +161,22 @@ public final class Cleaner {
                     ByteBuffer batch = cursor.batch();
                     read[0] += batch.remaining();
                     throttle.acquire(batch.remaining());
-                    if (RecordBatch.lastOffset(batch, 0) < start || RecordBatch.isControl(batch, 0)) {
+                    if (RecordBatch.lastOffset(batch, 0) < start) {
+                        cursor.advance();
+                        continue;
+                    }
+                    if (RecordBatch.baseOffset(batch, 0) >= end) {
+                        return end; // the first unstable offset may lie inside a segment
+                    }
+                    if (RecordBatch.isControl(batch, 0) || transactions.isAborted(batch)) {
+                        transactions.mapped(batch); // an aborted write never shadows a committed value
                         cursor.advance();
                         continue;
                     }
                     if (map.size() + RecordBatch.recordCount(batch, 0) > map.capacity()) {
                         return RecordBatch.baseOffset(batch, 0);
                     }
+                    transactions.mapped(batch);
                     for (Record record : RecordBatch.records(batch, 0)) {
                         if (record.key().isPresent()) {
                             map.put(record.key().get(), record.offset());
@@ -190,9 +215,13 @@ public final class Cleaner {
         return groups;
     }
 
+    /** What pass 2 cleans by: the bound, the round's first dirty offset, the time, the log's transactions. */
+    private record Round(long bound, long firstDirty, long nowMs, LogConfig config, CleanedTransactions transactions) {
+    }
+
     /** Pass 2 for one group: writes {@code B.log.cleaned}, forces it, renames it {@code .swap}, swaps it in. */
-    private long[] cleanGroup(Path dir, List<Segment> group, long bound, long firstDirty, long nowMs,
-                              LogConfig config, Swapper swapper) throws IOException {
+    private long[] cleanGroup(Path dir, List<Segment> group, Round round, Swapper swapper) throws IOException {
+        LogConfig config = round.config();
         long base = group.get(0).baseOffset();
         Path cleanedPath = CleanerFiles.cleanedFile(dir, base);
         io.deleteIfExists(cleanedPath);
@@ -201,10 +230,10 @@ public final class Cleaner {
             CleanedFileWriter writer = this.writer.start(out);
             BatchRewriter rewriter = new BatchRewriter(config.batchBytesMax(), writer);
             for (Segment segment : group) {
-                boolean dropTombstones = segment.nextOffset() <= firstDirty
-                        && segment.maxTimestamp() < nowMs - config.compaction().deleteRetentionMs();
+                boolean dropTombstones = segment.nextOffset() <= round.firstDirty()
+                        && segment.maxTimestamp() < round.nowMs() - config.compaction().deleteRetentionMs();
                 stats[0] += segment.sizeBytes();
-                stats[2] += rewriteSegment(segment, config, bound, dropTombstones, rewriter);
+                stats[2] += rewriteSegment(segment, round, dropTombstones, rewriter);
             }
             rewriter.finishSegment();
             stats[1] = writer.finish();
@@ -217,18 +246,49 @@ public final class Cleaner {
         return stats;
     }
 
-    private int rewriteSegment(Segment segment, LogConfig config, long bound, boolean dropTombstones,
-                               BatchRewriter rewriter) throws IOException {
+    private int rewriteSegment(Segment segment, Round round, boolean dropTombstones, BatchRewriter rewriter)
+            throws IOException {
         int removed = 0;
         try (StorageFile file = io.open(segment.logPath(), FileIO.OpenMode.READ)) {
-            BatchCursor cursor = cursor(file, segment, config);
+            BatchCursor cursor = cursor(file, segment, round.config());
             while (next(cursor)) {
                 ByteBuffer batch = cursor.batch();
                 throttle.acquire(batch.remaining());
-                List<Record> records = RecordBatch.records(batch, 0);
-                removed += rewriter.rewrite(batch, records, record -> keep(record, bound, dropTombstones));
+                removed += rewriteBatch(batch, round, dropTombstones, rewriter);
                 cursor.advance();
             }
+        }
+        return removed;
+    }
+
+    /** One batch of pass 2, by the record rules of the class note and the transaction rules of {@link CleanedTransactions}. */
+    private int rewriteBatch(ByteBuffer batch, Round round, boolean dropTombstones, BatchRewriter rewriter)
+            throws IOException {
+        CleanedTransactions transactions = round.transactions();
+        boolean below = RecordBatch.lastOffset(batch, 0) < round.bound();
+        if (RecordBatch.isControl(batch, 0)) {
+            boolean removable = transactions.markerRemovable(batch); // asked of every marker: it ends a transaction
+            return removable && below && dropTombstones ? rewriter.drop(batch)
+                    : rewriter.rewrite(batch, List.of(), record -> true);
+        }
+        boolean transactional = RecordBatch.isTransactional(batch, 0);
+        if (!transactional) {
+            List<Record> records = RecordBatch.records(batch, 0);
+            return rewriter.rewrite(batch, records, record -> keep(record, round.bound(), dropTombstones));
+        }
+        boolean keepEmpty = !below || transactions.keepEmpty(batch);
+        int removed;
+        if (below && transactions.isAborted(batch)) {
+            removed = keepEmpty ? rewriter.rewrite(batch, RecordBatch.records(batch, 0), record -> false, true)
+                    : rewriter.drop(batch);
+        } else {
+            List<Record> records = RecordBatch.records(batch, 0);
+            removed = rewriter.rewrite(batch, records, record -> keep(record, round.bound(), dropTombstones),
+                    keepEmpty);
+            keepEmpty |= removed < records.size(); // a record stayed
+        }
+        if (keepEmpty) {
+            transactions.kept(batch);
         }
         return removed;
     }

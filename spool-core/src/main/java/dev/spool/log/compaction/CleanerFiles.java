@@ -32,7 +32,8 @@ import java.util.OptionalLong;
  * its batch headers ({@code B} to the end of its last batch, the range of the segments it
  * replaces); every segment file (log, indexes, chain) whose base lies in that range is deleted,
  * and the swap file renamed {@code B.log}. The old segments' aborted transactions
- * ({@code .txnindex}) go to the cleaned segment: the swap writes them whole as {@code B.txnindex.swap}
+ * ({@code .txnindex}) whose abort marker the cleaned file still holds go to the cleaned segment
+ * (the cleaner removes a marker, and so its entry, once its transaction's data is gone): the swap writes them whole as {@code B.txnindex.swap}
  * before it renames the old files, and installs it as {@code B.txnindex} after {@code B.log}; an open
  * that finds a {@code B.log.swap} without it writes it from the old files first (they are all still
  * in place), and renames any {@code B.txnindex.swap} it finds into place. The cleaned file was forced before step 2, so a swap
@@ -91,7 +92,8 @@ public final class CleanerFiles {
             throws IOException {
         long end = swapEnd(io, swap, batchBytesMax);
         if (!io.exists(SegmentTransactions.swapFile(dir, base))) {
-            carryTransactions(io, dir, base, end); // the crash came before the swap wrote it: the old files are in place
+            // the crash came before the swap wrote it: the old files are in place
+            carryTransactions(io, dir, swap, base, end, batchBytesMax);
         }
         for (Path path : io.list(dir)) {
             OptionalLong old = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.LOG_SUFFIX);
@@ -109,8 +111,12 @@ public final class CleanerFiles {
         SegmentTransactions.installSwap(io, dir, base);
     }
 
-    /** Writes the entries of the old segments' transaction indexes in {@code [base, end)} as the swap index. */
-    private static void carryTransactions(FileIO io, Path dir, long base, long end) throws IOException {
+    /**
+     * Writes the entries of the old segments' transaction indexes in {@code [base, end)} whose abort
+     * marker the swap file holds as the swap index (the swap's own rule, {@code CleanedSwap}).
+     */
+    private static void carryTransactions(FileIO io, Path dir, Path swap, long base, long end, int batchBytesMax)
+            throws IOException {
         List<AbortedTransaction> carried = new ArrayList<>();
         for (Path path : io.list(dir)) {
             OptionalLong old = SegmentFiles.baseOffsetOf(path.getFileName().toString(), SegmentFiles.TXN_INDEX_SUFFIX);
@@ -118,6 +124,7 @@ public final class CleanerFiles {
                 carried.addAll(SegmentTransactions.read(io, dir, old.getAsLong()));
             }
         }
+        carried = SegmentTransactions.withMarkers(io, swap, batchBytesMax, carried);
         if (!carried.isEmpty()) {
             SegmentTransactions.writeSwap(io, dir, base, carried);
         }

@@ -11,9 +11,9 @@ import java.util.List;
 /**
  * The file steps of compaction's swap ({@link SegmentSet#replace}): the old segments' files are
  * renamed {@code .deleted}, the cleaned swap file takes the first one's name, and the cleaned
- * segment is opened, its indexes rebuilt and forced. The old segments' aborted transactions are
- * carried over to it (written whole as its swap index before the old files are renamed, installed
- * after). The set switches its map afterwards and
+ * segment is opened, its indexes rebuilt and forced. The old segments' aborted transactions whose
+ * abort marker the cleaned file still holds are carried over to it (written whole as its swap index
+ * before the old files are renamed, installed after). The set switches its map afterwards and
  * deletes the renamed files. The caller holds the set's file lock.
  */
 final class CleanedSwap {
@@ -41,6 +41,7 @@ final class CleanedSwap {
         for (Segment segment : old) {
             carried.addAll(segment.transactions().all());
         }
+        carried = SegmentTransactions.withMarkers(io, swapFile, config.batchBytesMax(), carried); // removed markers' go
         if (!carried.isEmpty()) {
             SegmentTransactions.writeSwap(io, dir, base, carried);
         }

@@ -3,9 +3,13 @@ package dev.spool.log.segment;
 import dev.spool.log.AbortedTransaction;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.record.RecordBatch;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A segment's aborted-transaction index ({@link TransactionIndex}, the {@code .txnindex} file) and
@@ -201,6 +205,44 @@ public final class SegmentTransactions {
         index.flush(io);
         io.rename(tmp, swapFile(dir, baseOffset));
         io.syncDirectory(dir);
+    }
+
+    /**
+     * The entries of {@code entries} whose abort marker is still in the cleaned file {@code logFile}
+     * (a control batch at the entry's marker offset): the cleaner removes a marker once its
+     * transaction's data is gone, and its entry goes with it. The file's batch headers are read only
+     * when there are entries, and a marker's batch only where an entry names its offset.
+     */
+    public static List<AbortedTransaction> withMarkers(FileIO io, Path logFile, int batchBytesMax,
+                                                       List<AbortedTransaction> entries) throws IOException {
+        if (entries.isEmpty()) {
+            return entries;
+        }
+        Set<Long> markers = new HashSet<>();
+        for (AbortedTransaction entry : entries) {
+            markers.add(entry.lastOffset());
+        }
+        Set<Long> found = new HashSet<>();
+        try (StorageFile file = io.open(logFile, FileIO.OpenMode.READ)) {
+            BatchCursor cursor = BatchCursor.overHeaders(file, logFile, 0, file.size(), batchBytesMax);
+            while (true) {
+                BatchClassifier.Verdict verdict = cursor.read();
+                if (verdict.kind() == BatchClassifier.Kind.END || !verdict.isValid()) {
+                    break; // a damaged swap file is refused by the caller's own reading (swapEnd, recover)
+                }
+                if (markers.contains(cursor.baseOffset()) && RecordBatch.isControl(cursor.readBatch(), 0)) {
+                    found.add(cursor.baseOffset());
+                }
+                cursor.advance();
+            }
+        }
+        List<AbortedTransaction> kept = new ArrayList<>();
+        for (AbortedTransaction entry : entries) {
+            if (found.contains(entry.lastOffset())) {
+                kept.add(entry);
+            }
+        }
+        return kept;
     }
 
     /** Renames the swap index of the segment at {@code baseOffset}, if there is one, into place. */

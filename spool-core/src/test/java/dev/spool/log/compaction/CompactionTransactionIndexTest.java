@@ -103,6 +103,74 @@ class CompactionTransactionIndexTest {
         assertThat(crashes).as("crash points inside cleaning rounds").isGreaterThan(30);
     }
 
+    /**
+     * A second round, past {@code delete.retention.ms}, removes the abort markers whose aborted
+     * batches the first round dropped, and their index entries; a crash at any mutating file call
+     * of it leaves no aborted record that an index entry does not cover (what a
+     * {@code read_committed} reader relies on), and no entry without its marker.
+     */
+    @Test
+    void aCrashAnywhereInARoundThatRemovesMarkersShowsNoAbortedRecord() throws IOException {
+        int crashes = 0;
+        for (long seed = 0; seed < 2; seed++) {
+            for (int point = 1; point <= CRASH_POINTS_MAX; point++) {
+                if (!runLaterRoundOnce(seed, point)) {
+                    break;
+                }
+                crashes++;
+            }
+        }
+        assertThat(crashes).as("crash points inside the second rounds").isGreaterThan(10);
+    }
+
+    private static boolean runLaterRoundOnce(long seed, int point) throws IOException {
+        SimulatedFileIO sim = new SimulatedFileIO(seed);
+        sim.createDurableDirectories(DIR);
+        AtomicLong clock = new AtomicLong(10 * DAY_MS);
+        Random random = new Random(seed);
+        Log log = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get);
+        List<AbortedTransaction> recorded = new ArrayList<>(appendSome(log, random, clock));
+        recorded.addAll(appendSome(log, random, clock));
+        log.reconfigure(CONFIG.withSegmentBytes(2400));
+        long dirty = log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), 0).firstDirtyOffset();
+        clock.addAndGet(3 * DAY_MS);
+        recorded.addAll(appendSome(log, random, clock)); // the producer writes on: its older markers may go
+        sim.crashBeforeMutation(point);
+        try {
+            log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), dirty);
+        } catch (IOException | RuntimeException e) {
+            if (!sim.armedCrashFired()) {
+                throw e;
+            }
+        }
+        boolean crashed = sim.armedCrashFired();
+        sim.disarmCrash();
+        if (!crashed) {
+            sim.crash();
+        }
+        try (Log reopened = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get)) {
+            List<AbortedTransaction> entries = reopened.abortedTransactions(0, Long.MAX_VALUE);
+            String as = "seed " + seed + ", crash before mutation " + point;
+            assertThat(recorded).as(as).containsAll(entries);
+            if (!crashed) {
+                assertThat(entries).as("a whole round removes entries").hasSizeLessThan(recorded.size());
+            }
+            List<Long> controls = CleanerTransactionsTest.batches(reopened).stream()
+                    .filter(CleanerTransactionsTest.Batch::control).map(CleanerTransactionsTest.Batch::baseOffset)
+                    .toList();
+            for (AbortedTransaction entry : entries) {
+                assertThat(controls).as(as).contains(entry.lastOffset());
+            }
+            for (CompactionLogs.Kv kv : CompactionLogs.readAll(reopened)) {
+                if ("aborted".equals(kv.value())) {
+                    assertThat(entries).as("%s: aborted record at %d", as, kv.offset())
+                            .anyMatch(e -> e.firstOffset() <= kv.offset() && kv.offset() < e.lastOffset());
+                }
+            }
+        }
+        return crashed;
+    }
+
     private static boolean runOnce(long seed, int point) throws IOException {
         SimulatedFileIO sim = new SimulatedFileIO(seed);
         sim.createDurableDirectories(DIR);
