@@ -135,12 +135,11 @@ import org.slf4j.LoggerFactory;
 public final class LogLoader {
     private static final Logger LOG = LoggerFactory.getLogger(LogLoader.class);
 
+    private static final byte[] NO_CHAIN = new byte[0];
+
     /** What loading produced. */
     public record Loaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint,
-                  long bytesScanned, long bytesTruncated, byte[] chainHead) {
-    }
-
-    private static final byte[] NO_CHAIN = new byte[0];
+                  long bytesScanned, long bytesTruncated, byte[] chainHead) { }
 
     private LogLoader() {
     }
