@@ -125,6 +125,7 @@ public final class KafkaApis implements RequestProcessor, AutoCloseable {
         this.authorization = new RequestAuthorization(authorizer, partitions);
         this.sasl = new SaslAuthenticator(config.security().sasl(), credentials);
         this.scramCredentials = new ScramCredentialsApis(credentials);
+        partitions.trackAll(); // before the coordinator's recovery: the cleaner must not pass an open transaction
         transactions.ifPresent(txn -> txn.recover(RECOVERY_WAIT_MS));
     }
 

@@ -92,8 +92,40 @@ final class Partitions {
                 : Optional.ofNullable(manager.offlinePartitions().get(new TopicPartition(topic, partition)));
     }
 
+    /**
+     * The server's state of {@code log}, made on first use. Making it also tells the log's cleaner
+     * where compaction must stop: before the earliest open transaction (its records may still be
+     * aborted), the producer state loaded from the log's tail the first time the cleaner asks.
+     */
     PartitionState state(Log log) {
-        return states.computeIfAbsent(log, PartitionState::new);
+        return states.computeIfAbsent(log, l -> {
+            PartitionState state = new PartitionState(l);
+            l.setFirstUnstableOffset(() -> firstUnstableOffset(state));
+            return state;
+        });
+    }
+
+    /** The first offset of the log's earliest open transaction, or {@link Long#MAX_VALUE} when none is open. */
+    private long firstUnstableOffset(PartitionState state) {
+        if (!state.isLoaded()) {
+            try {
+                synchronized (state) {
+                    state.producers(config.producerStateScanBytes(), config.producersPerPartitionMax());
+                }
+            } catch (java.io.IOException e) {
+                return state.log.logStartOffset(); // unknown: clean nothing this round
+            }
+        }
+        return state.hasTransactions() ? state.lastStableOffset(Long.MAX_VALUE) : Long.MAX_VALUE;
+    }
+
+    /** Makes the state of every partition's log, so the cleaner knows each one's open transactions. */
+    void trackAll() {
+        for (String topic : manager.topics()) {
+            for (int p = 0; p < manager.partitionCount(topic); p++) {
+                find(topic, p).ifPresent(this::state); // an offline partition is left out: it serves nothing
+            }
+        }
     }
 
     /** Drops the state of logs that were closed (their topic was deleted). */
