@@ -81,7 +81,7 @@ class TransactionCoordinatorCrashTest {
         long startNs = System.nanoTime();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try {
-            for (long seed = first; seed < first + runs && stats.violations.isEmpty(); seed++) {
+            for (long seed = first; seed < first + runs; seed++) { // a seed stops at its first violation
                 new Run(seed, stats, timer).run();
             }
         } finally {
@@ -93,7 +93,7 @@ class TransactionCoordinatorCrashTest {
                 + stats.commitsChecked + " abortsChecked=" + stats.abortsChecked + " epochsChecked="
                 + stats.epochsChecked + " compactions=" + stats.compactions + " violations="
                 + stats.violations.size() + " timeMs=" + (System.nanoTime() - startNs) / 1_000_000);
-        assertEquals(List.of(), stats.violations, "replay one with -Dspool.sim.seed=S");
+        assertEquals(List.of(), stats.violations.stream().limit(5).toList(), "replay one with -Dspool.sim.seed=S");
         if (only == null) {
             assertTrue(stats.crashesFired > runs * 3, "few crashes fired: " + stats.crashesFired);
             assertTrue(stats.commitsChecked > runs * 10, "few commits checked: " + stats.commitsChecked);
@@ -129,6 +129,35 @@ class TransactionCoordinatorCrashTest {
         } finally {
             reopened.close();
         }
+    }
+
+    /**
+     * Seed 222 of {@code -Dspool.sim.soak=500}: the periodic check's compaction rolls the log
+     * ({@code TransactionStore.compact}, {@code Log.roll}), the armed crash fires "before FORCE of
+     * .../00000000000000000171.log" (the rolled segment), and after the power loss the transaction
+     * log does not open: "Corrupt log .../00000000000000000171.log at position 1272: 1047304 zero
+     * bytes at the end (space allocated, never written), but this is not the last segment (row
+     * X1)". The rolled segment's trim of its allocated space was not yet durable while the new
+     * segment was; the store opens its log with no recovery-point checkpoint
+     * ({@code LoadState.unknown()}), under which the loader refuses a non-last segment so ended
+     * (with a checkpoint below it, the same files are row T2 and recover). The server could not
+     * start. A crash at each mutating call of a lone compaction did not reproduce it.
+     * (The run is not byte-for-byte replayable across JVMs: {@code Map.copyOf}'s iteration order,
+     * behind {@code TransactionStore.all}, changes from one JVM to the next; this seed failed in
+     * three of three runs.)
+     */
+    @Test
+    @Disabled("Bug for the lead: after a crash the transaction log can hold a rolled segment ending in "
+            + "allocated zeros, which the open refuses (row X1); see the note")
+    void seed222OpensAfterEveryCrash() throws Exception {
+        Stats stats = new Stats();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            new Run(222, stats, timer).run();
+        } finally {
+            timer.shutdownNow();
+        }
+        assertEquals(List.of(), stats.violations);
     }
 
     /** The coordinator's steps, queued and run in a seeded order; in line while {@link #direct}. */
@@ -194,10 +223,12 @@ class TransactionCoordinatorCrashTest {
         private int failMarkersPercent;
         private TransactionStore store;
         private TransactionCoordinator coordinator;
+        private final int violationsBefore;
 
         Run(long seed, Stats stats, ScheduledExecutorService timer) {
             this.seed = seed;
             this.stats = stats;
+            this.violationsBefore = stats.violations.size();
             this.timer = timer;
             this.random = new Random(seed ^ 0x7C0DL);
             this.sim = new SimulatedFileIO(seed);
@@ -207,18 +238,23 @@ class TransactionCoordinatorCrashTest {
             }
         }
 
+        /** Whether this run has found no violation yet. */
+        private boolean sound() {
+            return stats.violations.size() == violationsBefore;
+        }
+
         void run() {
             // The store's directory exists on the disk as installed: TransactionStore.open does not
             // yet make a directory it creates durable (aNewTransactionLogSurvivesAPowerLoss).
             sim.createDurableDirectories(DIR);
-            for (int cycle = 0; cycle < CYCLES_PER_RUN && stats.violations.isEmpty(); cycle++) {
+            for (int cycle = 0; cycle < CYCLES_PER_RUN && sound(); cycle++) {
                 if (!reopen(cycle)) {
                     return;
                 }
                 failMarkersPercent = random.nextInt(4) == 0 ? 20 : 0;
                 sim.crashBeforeMutation(1 + random.nextInt(250));
                 try {
-                    for (int i = 0; i < STEPS_PER_CYCLE && stats.violations.isEmpty(); i++) {
+                    for (int i = 0; i < STEPS_PER_CYCLE && sound(); i++) {
                         step();
                     }
                 } catch (IOException | RuntimeException e) {
@@ -239,7 +275,7 @@ class TransactionCoordinatorCrashTest {
                     client.restart();
                 }
             }
-            if (stats.violations.isEmpty() && reopen(CYCLES_PER_RUN)) {
+            if (sound() && reopen(CYCLES_PER_RUN)) {
                 try {
                     coordinator.close();
                 } catch (IOException e) {
