@@ -19,6 +19,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,6 +111,26 @@ class TransactionLogCommandsTest {
                     .isEqualTo((short) 0);
             assertThat(store.get("u")).isPresent();
         }
+    }
+
+    /**
+     * verify's finding for a record that does not decode names {@code spool repair
+     * __transaction_state}, but the repair checks batches (CRC, framing, offsets), not what their
+     * records mean: a batch whose CRC holds over a record the codec refuses is "nothing to repair",
+     * and the server still cannot replay the log. (The offsets log has the same gap.)
+     */
+    @Test
+    @Disabled("Gap: spool repair does not remove a record that passes its batch's CRC but does not decode")
+    void repairRemovesARecordThatDoesNotDecode() throws Exception {
+        populate();
+        try (Log log = Log.open(logDir(), LogConfig.defaults().withRetentionMs(-1), LoadState.unknown())) {
+            BatchBuilder builder = new BatchBuilder(4096);
+            builder.tryAppend(NOW_MS, TransactionLogCodec.encodeKey("t"), new byte[] {0, 9});
+            log.append(builder.build());
+        }
+        Run repaired = run("repair", TransactionStore.DIR_NAME, "--yes");
+        assertThat(repaired.out()).doesNotContain("nothing to repair");
+        assertThat(run("verify").out()).endsWith("all sound\n");
     }
 
     private static void flipByte(Path file, long position) throws IOException {
