@@ -2,6 +2,7 @@ package dev.spool.cli;
 
 import dev.spool.kafka.group.OffsetsLogCheck;
 import dev.spool.kafka.producer.ProducerIdFileCheck;
+import dev.spool.kafka.txn.TransactionLogCheck;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.tool.ChainHashText;
 import dev.spool.log.tool.DataDirCheck;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Parameters;
  * topic, or of the whole data directory, checked by {@link LogVerifier}, then the other files:
  * the checkpoints and each partition's topic.config and partition.metadata
  * ({@link DataDirFileChecks}) and, for the whole directory, the Kafka server's committed-offsets
- * log ({@link OffsetsLogCheck}) and producer-id file ({@link ProducerIdFileCheck}), and a disk
+ * log ({@link OffsetsLogCheck}), transaction log ({@link TransactionLogCheck}) and producer-id
+ * file ({@link ProducerIdFileCheck}), and a disk
  * buffer's consumer position ({@link PositionFileCheck}: a buffer's directory is a data directory,
  * so {@code --data-dir BUFFER_DIR} verifies a buffer); one line per problem
  * (severity, kind, file, position, offset), each partition's recomputed chain head, a summary,
@@ -51,14 +53,15 @@ final class VerifyCommand implements Callable<Integer> {
     /**
      * The checks of the other files: the engine's (checkpoints, each partition's topic.config and
      * partition.metadata), and for the whole directory the Kafka server's (committed-offsets log,
-     * producer ids), each module checking its own files with its own codec.
+     * transaction log, producer ids), each module checking its own files with its own codec.
      */
     private List<DataDirCheck> checks() {
         FileIO io = FileIO.real();
         DataDirCheck engine = new DataDirFileChecks(io, CommonOptions.managerConfig().logConfig(),
                 Optional.ofNullable(topic));
         return topic != null ? List.of(engine)
-                : List.of(engine, new OffsetsLogCheck(io), new ProducerIdFileCheck(io), new PositionFileCheck(io));
+                : List.of(engine, new OffsetsLogCheck(io), new TransactionLogCheck(io), new ProducerIdFileCheck(io),
+                        new PositionFileCheck(io));
     }
 
     @Override
