@@ -152,7 +152,7 @@ final class OffsetStore implements AutoCloseable {
         try {
             LogConfig config = LogConfig.defaults().withSegmentBytes(SEGMENT_BYTES).withRetentionMs(-1)
                     .withDurability(Durability.STRICT);
-            log = Log.open(io, dir, config, LoadState.unknown(), clockMs, ioExecutor, meterRegistry);
+            log = Log.open(io, dir, config, LoadState.strictOnly(), clockMs, ioExecutor, meterRegistry);
             OffsetStore store = new OffsetStore(dir, log, lock, clockMs, compactionRecordsMin);
             store.replay();
             store.maybeCompact();

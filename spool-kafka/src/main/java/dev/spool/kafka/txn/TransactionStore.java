@@ -9,6 +9,7 @@ import dev.spool.log.ReadResult;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.Record;
+import dev.spool.log.record.RecordBatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -56,6 +57,8 @@ public final class TransactionStore implements AutoCloseable {
     static final String LOCK_FILE = ".lock";
     private static final int SEGMENT_BYTES = 64 << 20;
     private static final int READ_BYTES_MAX = 1 << 20;
+    /** More than a record's framing takes beside its key and value (length, attributes, deltas, header count). */
+    private static final int RECORD_OVERHEAD_BYTES = 32;
 
     private final Path dir;
     private final Log log;
@@ -114,7 +117,7 @@ public final class TransactionStore implements AutoCloseable {
         try {
             LogConfig config = LogConfig.defaults().withSegmentBytes(SEGMENT_BYTES).withRetentionMs(-1)
                     .withDurability(Durability.STRICT);
-            log = Log.open(io, dir, config, LoadState.unknown(), clockMs, ioExecutor, meterRegistry);
+            log = Log.open(io, dir, config, LoadState.strictOnly(), clockMs, ioExecutor, meterRegistry);
             TransactionStore store = new TransactionStore(dir, log, lock, clockMs, compactionRecordsMin);
             store.replay();
             store.maybeCompact();
@@ -230,12 +233,23 @@ public final class TransactionStore implements AutoCloseable {
 
     /** Encodes records into as many batches as they need, one after another in one buffer. */
     private ByteBuffer encode(List<Entry> entries) {
-        BatchBuilder builder = new BatchBuilder(log.config().batchBytesMax());
-        List<ByteBuffer> batches = new ArrayList<>();
-        int totalBytes = 0;
+        List<byte[][]> records = new ArrayList<>(entries.size());
+        long plainBytes = 0;
         for (Entry entry : entries) {
             byte[] key = TransactionLogCodec.encodeKey(entry.transactionalId());
             byte[] value = entry.state().map(TransactionLogCodec::encodeValue).orElse(null);
+            records.add(new byte[][] {key, value});
+            plainBytes += key.length + (value == null ? 0 : value.length) + RECORD_OVERHEAD_BYTES;
+        }
+        // Sized to the records (a state is a few hundred bytes), not to the largest batch: one write per request.
+        BatchBuilder builder = new BatchBuilder((int) Math.min(log.config().batchBytesMax(),
+                RecordBatch.HEADER_BYTES + plainBytes));
+        List<ByteBuffer> batches = new ArrayList<>();
+        int totalBytes = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            Entry entry = entries.get(i);
+            byte[] key = records.get(i)[0];
+            byte[] value = records.get(i)[1];
             long timestamp = entry.state().map(TransactionMetadata::lastUpdateMs).orElse(clockMs.getAsLong());
             if (!builder.tryAppend(timestamp, key, value)) {
                 totalBytes += takeBatch(builder, batches);

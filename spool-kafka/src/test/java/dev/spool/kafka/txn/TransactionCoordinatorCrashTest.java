@@ -24,7 +24,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,18 +71,6 @@ class TransactionCoordinatorCrashTest {
         long epochsChecked;
         long compactions;
         final List<String> violations = new ArrayList<>();
-        /** Violations of open finding 25 (docs/durability.md): counted and printed, failed on only when strict. */
-        final List<String> known = new ArrayList<>();
-    }
-
-    /**
-     * Open finding 25: after a crash during a compaction's roll the log refuses to open (row X1).
-     * The main run reports it apart until it is fixed; {@code -Dspool.sim.strict=true} (and
-     * {@link #seed15OpensAfterEveryCrash}) fail on it. Remove this once the finding is closed.
-     */
-    private static boolean knownFinding25(String violation) {
-        return !Boolean.getBoolean("spool.sim.strict") && violation.contains("the transaction log did not open")
-                && violation.contains("(space allocated, never written), but this is not the last segment (row X1");
     }
 
     @Test
@@ -106,9 +93,8 @@ class TransactionCoordinatorCrashTest {
                 + stats.preparedCompleted + " openAborted=" + stats.openAborted + " commitsChecked="
                 + stats.commitsChecked + " abortsChecked=" + stats.abortsChecked + " epochsChecked="
                 + stats.epochsChecked + " compactions=" + stats.compactions + " violations="
-                + stats.violations.size() + " finding25=" + stats.known.size() + " timeMs="
+                + stats.violations.size() + " timeMs="
                 + (System.nanoTime() - startNs) / 1_000_000);
-        stats.known.forEach(v -> System.out.println("Open finding 25: " + v));
         assertEquals(List.of(), stats.violations.stream().limit(5).toList(), "replay one with -Dspool.sim.seed=S");
         if (only == null) {
             assertTrue(stats.crashesFired > runs * 3, "few crashes fired: " + stats.crashesFired);
@@ -119,16 +105,12 @@ class TransactionCoordinatorCrashTest {
     }
 
     /**
-     * A transaction log created by the first open must survive a power loss once a write to it was
-     * acknowledged. It does not: {@link TransactionStore#open} creates {@code __transaction_state}
-     * with {@code createDirectories} and never syncs the data directory, so the new directory's
-     * entry, and with it every acknowledged state, can vanish. (The crash simulation above starts
-     * from a durable directory for that reason; started from the data directory alone, seed 1
-     * loses two acknowledged commits.)
+     * A transaction log created by the first open survives a power loss once a write to it was
+     * acknowledged: {@link TransactionStore#open} syncs the data directory after creating
+     * {@code __transaction_state} (finding 24: without it, the new directory's entry, and with it
+     * every acknowledged state, could vanish).
      */
     @Test
-    @Disabled("Bug for the lead: TransactionStore.open does not sync the data directory after creating "
-            + "__transaction_state (OffsetStore.open has the same gap for __consumer_offsets)")
     void aNewTransactionLogSurvivesAPowerLoss() throws Exception {
         SimulatedFileIO sim = new SimulatedFileIO(1);
         sim.createDurableDirectories(DIR.getParent());
@@ -148,22 +130,13 @@ class TransactionCoordinatorCrashTest {
     }
 
     /**
-     * Seed 15 (one of six of {@code -Dspool.sim.soak=500}): the periodic check's compaction rolls
-     * the log ({@code TransactionStore.compact}, {@code Log.roll}), the armed crash fires before
-     * the force of the rolled segment, and after the power loss the transaction log does not open:
-     * "Corrupt log .../00000000000000000221.log at position 1088: 1047488 zero bytes at the end
-     * (space allocated, never written), but this is not the last segment (row X1)". The rolled
-     * segment's trim of its allocated space was not yet durable while the new segment was; the
-     * store opens its log with no recovery-point checkpoint ({@code LoadState.unknown()}), under
-     * which the loader refuses a non-last segment so ended (past a checkpoint, the loader's row T2
-     * would recover it). The server could not start. A crash at each mutating call of a lone
-     * compaction did not reproduce it. (Runs are not byte-for-byte replayable across JVMs:
-     * {@code Map.copyOf}'s iteration order, behind {@code TransactionStore.all}, changes from one
-     * JVM to the next; this seed failed in each of its runs.)
+     * Seed 15 (finding 25): the periodic check's compaction rolls the log, the crash fires before
+     * the force of the rolled segment, and the rolled segment is left ending in the zeros allocated
+     * ahead of its appends, with the new segment after it. The store opens its log as one written
+     * only with strict appends ({@code LoadState.strictOnly()}), so recovery cuts the zeros (row
+     * T2) instead of refusing the log (row X1), which kept the server from starting.
      */
     @Test
-    @Disabled("Bug for the lead: after a crash the transaction log can hold a rolled segment ending in "
-            + "allocated zeros, which the open refuses (row X1); see the note")
     void seed15OpensAfterEveryCrash() throws Exception {
         Stats stats = new Stats();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
@@ -173,7 +146,6 @@ class TransactionCoordinatorCrashTest {
             timer.shutdownNow();
         }
         assertEquals(List.of(), stats.violations);
-        assertEquals(List.of(), stats.known);
     }
 
     /** The coordinator's steps, queued and run in a seeded order; in line while {@link #direct}. */
@@ -352,7 +324,7 @@ class TransactionCoordinatorCrashTest {
                         compactionRecordsMin);
             } catch (IOException | RuntimeException e) {
                 String violation = "seed " + seed + ", cycle " + cycle + ": the transaction log did not open: " + e;
-                (knownFinding25(violation) ? stats.known : stats.violations).add(violation);
+                stats.violations.add(violation);
                 return false;
             }
             Map<String, TransactionMetadata> before = store.all();
