@@ -1,5 +1,6 @@
 package dev.spool.kafka.group;
 
+import dev.spool.kafka.InternalLog;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.RecordBatch;
@@ -78,28 +79,12 @@ final class OffsetBatches {
 
     private static ByteBuffer encode(BatchBuilder builder, String group, List<OffsetStore.Commit> commits,
                                      long nowMs) {
-        List<ByteBuffer> batches = new ArrayList<>();
-        int totalBytes = 0;
+        List<InternalLog.Entry> records = new ArrayList<>(commits.size());
         for (OffsetStore.Commit commit : commits) {
-            byte[] key = OffsetRecordCodec.encodeKey(group, commit.topic(), commit.partition());
-            byte[] value = commit.value() == null ? null : OffsetRecordCodec.encodeValue(commit.value());
-            long timestamp = commit.value() == null ? nowMs : commit.value().commitTimestampMs();
-            if (!builder.tryAppend(timestamp, key, value)) {
-                totalBytes += takeBatch(builder, batches);
-                builder.append(timestamp, ByteBuffer.wrap(key), value == null ? null : ByteBuffer.wrap(value), null);
-            }
+            records.add(new InternalLog.Entry(commit.value() == null ? nowMs : commit.value().commitTimestampMs(),
+                    OffsetRecordCodec.encodeKey(group, commit.topic(), commit.partition()),
+                    commit.value() == null ? null : OffsetRecordCodec.encodeValue(commit.value())));
         }
-        totalBytes += takeBatch(builder, batches);
-        ByteBuffer out = ByteBuffer.allocate(totalBytes);
-        batches.forEach(out::put);
-        return out.flip();
-    }
-
-    private static int takeBatch(BatchBuilder builder, List<ByteBuffer> into) {
-        ByteBuffer built = builder.build();
-        ByteBuffer copy = ByteBuffer.allocate(built.remaining()).put(built).flip();
-        into.add(copy);
-        builder.reset();
-        return copy.remaining();
+        return InternalLog.encode(builder, records);
     }
 }

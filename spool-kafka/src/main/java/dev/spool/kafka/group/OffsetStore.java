@@ -1,11 +1,9 @@
 package dev.spool.kafka.group;
 
+import dev.spool.kafka.InternalLog;
 import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
-import dev.spool.log.LoadState;
 import dev.spool.log.Log;
-import dev.spool.log.LogConfig;
-import dev.spool.log.ReadResult;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.EndTransactionMarker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +21,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
@@ -81,7 +78,7 @@ import org.slf4j.LoggerFactory;
  */
 final class OffsetStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OffsetStore.class);
-    static final String LOCK_FILE = ".lock";
+    static final String LOCK_FILE = InternalLog.LOCK_FILE;
     /** Segments roll at 64 MiB: compaction deletes whole segments and a roll starts the rewrite. */
     static final int SEGMENT_BYTES = 64 << 20;
 
@@ -99,9 +96,9 @@ final class OffsetStore implements AutoCloseable {
         }
     }
 
+    private final InternalLog files;
     private final Path dir;
     private final Log log;
-    private final AutoCloseable lock;
     private final long compactionRecordsMin;
     /** Stamps tombstones, which have no commit time of their own. */
     private final LongSupplier clockMs;
@@ -127,11 +124,11 @@ final class OffsetStore implements AutoCloseable {
         }
     }
 
-    private OffsetStore(Path dir, Log log, AutoCloseable lock, LongSupplier clockMs, long compactionRecordsMin) {
-        this.dir = dir;
+    private OffsetStore(InternalLog files, LongSupplier clockMs, long compactionRecordsMin) {
+        this.files = files;
+        this.dir = files.dir();
         this.clockMs = clockMs;
-        this.log = log;
-        this.lock = lock;
+        this.log = files.log();
         this.compactionRecordsMin = compactionRecordsMin;
     }
 
@@ -142,34 +139,14 @@ final class OffsetStore implements AutoCloseable {
      */
     static OffsetStore open(FileIO io, Path dir, LongSupplier clockMs, Executor ioExecutor,
                             MeterRegistry meterRegistry, long compactionRecordsMin) throws IOException {
-        boolean created = !io.isDirectory(dir);
-        io.createDirectories(dir);
-        if (created && dir.getParent() != null) {
-            io.syncDirectory(dir.getParent()); // a power loss must not take the new directory, and its log, away
-        }
-        AutoCloseable lock = io.lock(dir.resolve(LOCK_FILE));
-        Log log = null;
+        InternalLog files = InternalLog.open(io, dir, SEGMENT_BYTES, clockMs, ioExecutor, meterRegistry);
         try {
-            LogConfig config = LogConfig.defaults().withSegmentBytes(SEGMENT_BYTES).withRetentionMs(-1)
-                    .withDurability(Durability.STRICT);
-            log = Log.open(io, dir, config, LoadState.strictOnly(), clockMs, ioExecutor, meterRegistry);
-            OffsetStore store = new OffsetStore(dir, log, lock, clockMs, compactionRecordsMin);
+            OffsetStore store = new OffsetStore(files, clockMs, compactionRecordsMin);
             store.replay();
             store.maybeCompact();
             return store;
         } catch (IOException | RuntimeException e) {
-            if (log != null) {
-                try {
-                    log.close();
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            try {
-                lock.close();
-            } catch (Exception suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            files.closeAfter(e);
             throw e;
         }
     }
@@ -479,15 +456,7 @@ final class OffsetStore implements AutoCloseable {
                 return;
             }
             closed = true;
-            try {
-                log.close();
-            } finally {
-                try {
-                    lock.close();
-                } catch (Exception e) {
-                    LOG.warn("Could not release {}: {}", dir.resolve(LOCK_FILE), e.getMessage());
-                }
-            }
+            files.close();
         } finally {
             appendLock.unlockWrite(stamp);
         }

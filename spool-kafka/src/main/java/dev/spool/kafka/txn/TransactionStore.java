@@ -1,10 +1,9 @@
 package dev.spool.kafka.txn;
 
+import dev.spool.kafka.InternalLog;
 import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
-import dev.spool.log.LoadState;
 import dev.spool.log.Log;
-import dev.spool.log.LogConfig;
 import dev.spool.log.ReadResult;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
@@ -54,15 +53,14 @@ public final class TransactionStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionStore.class);
     /** The directory under the data directory: reserved (the {@code __} prefix), so never a topic. */
     public static final String DIR_NAME = "__transaction_state";
-    static final String LOCK_FILE = ".lock";
     private static final int SEGMENT_BYTES = 64 << 20;
     private static final int READ_BYTES_MAX = 1 << 20;
     /** More than a record's framing takes beside its key and value (length, attributes, deltas, header count). */
     private static final int RECORD_OVERHEAD_BYTES = 32;
 
+    private final InternalLog files;
     private final Path dir;
     private final Log log;
-    private final AutoCloseable lock;
     private final LongSupplier clockMs;
     private final long compactionRecordsMin;
     private final ConcurrentHashMap<String, TransactionMetadata> states = new ConcurrentHashMap<>();
@@ -71,10 +69,10 @@ public final class TransactionStore implements AutoCloseable {
     private volatile java.util.concurrent.ExecutorService ownedIo;
     private volatile boolean closed;
 
-    private TransactionStore(Path dir, Log log, AutoCloseable lock, LongSupplier clockMs, long compactionRecordsMin) {
-        this.dir = dir;
-        this.log = log;
-        this.lock = lock;
+    private TransactionStore(InternalLog files, LongSupplier clockMs, long compactionRecordsMin) {
+        this.files = files;
+        this.dir = files.dir();
+        this.log = files.log();
         this.clockMs = clockMs;
         this.compactionRecordsMin = compactionRecordsMin;
     }
@@ -107,39 +105,15 @@ public final class TransactionStore implements AutoCloseable {
      */
     public static TransactionStore open(FileIO io, Path dir, LongSupplier clockMs, Executor ioExecutor,
                                         MeterRegistry meterRegistry, long compactionRecordsMin) throws IOException {
-        boolean created = !io.isDirectory(dir);
-        io.createDirectories(dir);
-        if (created && dir.getParent() != null) {
-            io.syncDirectory(dir.getParent()); // a power loss must not take the new directory, and its log, away
-        }
-        AutoCloseable lock = io.lock(dir.resolve(LOCK_FILE));
-        Log log = null;
+        InternalLog files = InternalLog.open(io, dir, SEGMENT_BYTES, clockMs, ioExecutor, meterRegistry);
         try {
-            LogConfig config = LogConfig.defaults().withSegmentBytes(SEGMENT_BYTES).withRetentionMs(-1)
-                    .withDurability(Durability.STRICT);
-            log = Log.open(io, dir, config, LoadState.strictOnly(), clockMs, ioExecutor, meterRegistry);
-            TransactionStore store = new TransactionStore(dir, log, lock, clockMs, compactionRecordsMin);
+            TransactionStore store = new TransactionStore(files, clockMs, compactionRecordsMin);
             store.replay();
             store.maybeCompact();
             return store;
         } catch (IOException | RuntimeException e) {
-            closeAfterFailure(log, lock, e);
+            files.closeAfter(e);
             throw e;
-        }
-    }
-
-    private static void closeAfterFailure(Log log, AutoCloseable lock, Exception e) {
-        if (log != null) {
-            try {
-                log.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-        }
-        try {
-            lock.close();
-        } catch (Exception suppressed) {
-            e.addSuppressed(suppressed);
         }
     }
 
@@ -233,41 +207,18 @@ public final class TransactionStore implements AutoCloseable {
 
     /** Encodes records into as many batches as they need, one after another in one buffer. */
     private ByteBuffer encode(List<Entry> entries) {
-        List<byte[][]> records = new ArrayList<>(entries.size());
+        List<InternalLog.Entry> records = new ArrayList<>(entries.size());
         long plainBytes = 0;
         for (Entry entry : entries) {
             byte[] key = TransactionLogCodec.encodeKey(entry.transactionalId());
             byte[] value = entry.state().map(TransactionLogCodec::encodeValue).orElse(null);
-            records.add(new byte[][] {key, value});
+            long timestamp = entry.state().map(TransactionMetadata::lastUpdateMs).orElse(clockMs.getAsLong());
+            records.add(new InternalLog.Entry(timestamp, key, value));
             plainBytes += key.length + (value == null ? 0 : value.length) + RECORD_OVERHEAD_BYTES;
         }
         // Sized to the records (a state is a few hundred bytes), not to the largest batch: one write per request.
-        BatchBuilder builder = new BatchBuilder((int) Math.min(log.config().batchBytesMax(),
-                RecordBatch.HEADER_BYTES + plainBytes));
-        List<ByteBuffer> batches = new ArrayList<>();
-        int totalBytes = 0;
-        for (int i = 0; i < entries.size(); i++) {
-            Entry entry = entries.get(i);
-            byte[] key = records.get(i)[0];
-            byte[] value = records.get(i)[1];
-            long timestamp = entry.state().map(TransactionMetadata::lastUpdateMs).orElse(clockMs.getAsLong());
-            if (!builder.tryAppend(timestamp, key, value)) {
-                totalBytes += takeBatch(builder, batches);
-                builder.append(timestamp, ByteBuffer.wrap(key), value == null ? null : ByteBuffer.wrap(value), null);
-            }
-        }
-        totalBytes += takeBatch(builder, batches);
-        ByteBuffer out = ByteBuffer.allocate(totalBytes);
-        batches.forEach(out::put);
-        return out.flip();
-    }
-
-    private static int takeBatch(BatchBuilder builder, List<ByteBuffer> into) {
-        ByteBuffer built = builder.build();
-        ByteBuffer copy = ByteBuffer.allocate(built.remaining()).put(built).flip();
-        into.add(copy);
-        builder.reset();
-        return copy.remaining();
+        return InternalLog.encode(new BatchBuilder((int) Math.min(log.config().batchBytesMax(),
+                RecordBatch.HEADER_BYTES + plainBytes)), records);
     }
 
     /** Records in the log from its start: what a replay reads. */
@@ -333,13 +284,8 @@ public final class TransactionStore implements AutoCloseable {
             }
             closed = true;
             try {
-                log.close();
+                files.close();
             } finally {
-                try {
-                    lock.close();
-                } catch (Exception e) {
-                    LOG.warn("Could not release {}: {}", dir.resolve(LOCK_FILE), e.getMessage());
-                }
                 if (ownedIo != null) {
                     ownedIo.shutdown();
                 }
