@@ -1,5 +1,6 @@
 package dev.spool.kafka;
 
+import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.LoadState;
 import dev.spool.log.Log;
@@ -102,6 +103,24 @@ public record InternalLog(Path dir, Log log, AutoCloseable lock) implements Auto
         into.add(copy);
         builder.reset();
         return copy.remaining();
+    }
+
+    /** Appends {@code batches} strictly and waits for the fsync: a compaction's rewrite, under its owner's lock. */
+    public AppendResult appendAndWait(ByteBuffer batches) throws IOException {
+        try {
+            return log.appendAsync(batches, Durability.STRICT).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("Interrupted while rewriting " + dir);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause);
+        }
+    }
+
+    /** Records in the log from its start: what a replay reads. */
+    public long recordCount() {
+        return log.logEndOffset() - log.logStartOffset();
     }
 
     /** Closes the log (flushing it) and releases the directory's lock. */

@@ -23,7 +23,6 @@ import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
@@ -374,7 +373,7 @@ final class OffsetStore implements AutoCloseable {
 
     /** Records in the log from its start: what a replay reads. */
     long logRecordCount() {
-        return log.logEndOffset() - log.logStartOffset();
+        return files.recordCount();
     }
 
     /** Whether {@link #maybeCompact()} would compact now. */
@@ -408,8 +407,8 @@ final class OffsetStore implements AutoCloseable {
                 group.getValue().forEach((key, entry) -> commits.add(new Commit(key.topic(), key.partition(),
                         entry.value())));
                 if (!commits.isEmpty()) {
-                    AppendResult result = await(log.appendAsync(OffsetBatches.plain(group.getKey(), commits,
-                            log.config().batchBytesMax(), clockMs.getAsLong()), Durability.STRICT));
+                    AppendResult result = files.appendAndWait(OffsetBatches.plain(group.getKey(), commits,
+                            log.config().batchBytesMax(), clockMs.getAsLong()));
                     int i = 0;
                     for (Commit commit : commits) { // the rewritten records are now where each key lives
                         put(group.getKey(), new TopicPartitionKey(commit.topic(), commit.partition()),
@@ -420,26 +419,13 @@ final class OffsetStore implements AutoCloseable {
             offsets.values().removeIf(Map::isEmpty);
             List<PendingTransactionalOffsets.Rewrite> open = pending.toRewrite(); // after the committed: see the note
             if (!open.isEmpty()) {
-                AppendResult result = await(log.appendAsync(OffsetBatches.pending(open, log.config().batchBytesMax()),
-                        Durability.STRICT));
+                AppendResult result = files.appendAndWait(OffsetBatches.pending(open, log.config().batchBytesMax()));
                 pending.rewritten(open, result.firstOffset());
             }
             log.advanceLogStartOffset(rewriteStart);
             LOG.info("Compacted the offsets log {}: {} record(s) down to {}", dir, before, logRecordCount());
         } finally {
             appendLock.unlockWrite(stamp);
-        }
-    }
-
-    private static AppendResult await(CompletableFuture<AppendResult> future) throws IOException {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("Interrupted while compacting the offsets log");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof IOException io ? io : new IOException(cause);
         }
     }
 

@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongSupplier;
@@ -223,7 +222,7 @@ public final class TransactionStore implements AutoCloseable {
 
     /** Records in the log from its start: what a replay reads. */
     long logRecordCount() {
-        return log.logEndOffset() - log.logStartOffset();
+        return files.recordCount();
     }
 
     /** Compacts when the log holds more than {@code compactionRecordsMin} records and twice the live ids. */
@@ -249,24 +248,12 @@ public final class TransactionStore implements AutoCloseable {
             List<Entry> live = new ArrayList<>();
             states.forEach((id, state) -> live.add(new Entry(id, Optional.of(state))));
             if (!live.isEmpty()) {
-                await(log.appendAsync(encode(live), Durability.STRICT));
+                files.appendAndWait(encode(live));
             }
             log.advanceLogStartOffset(rewriteStart);
             LOG.info("Compacted the transaction log {}: {} record(s) down to {}", dir, before, logRecordCount());
         } finally {
             appendLock.unlockWrite(stamp);
-        }
-    }
-
-    private static void await(CompletableFuture<AppendResult> future) throws IOException {
-        try {
-            future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("Interrupted while compacting the transaction log");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof IOException io ? io : new IOException(cause);
         }
     }
 
