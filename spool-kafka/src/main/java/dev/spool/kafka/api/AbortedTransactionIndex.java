@@ -13,11 +13,6 @@ import java.util.List;
  * ({@code Log::recordAbortedTransaction}, {@code Log::abortedTransactions}); tests pass one in memory.
  */
 interface AbortedTransactionIndex {
-    /** No index: nothing was ever aborted, and nothing can be recorded (a server without transactions). */
-    AbortedTransactionIndex NONE = of((log, aborted, durability) -> {
-        throw new IOException("This server keeps no transaction index: cannot record " + aborted + " in " + log);
-    }, (log, fetchOffset, upperBoundOffset) -> List.of());
-
     /** Records {@code aborted} in {@code log}'s index, durable by {@code durability} when it returns. */
     void record(Log log, AbortedTransaction aborted, Durability durability) throws IOException;
 

@@ -63,11 +63,6 @@ final class FetchHandler {
     private final int fetchBytesMax;
     private final AbortedTransactionIndex index;
 
-    /** Without a transaction index: no transaction was ever aborted. */
-    FetchHandler(Partitions partitions, FetchWaiters waiters, StoredRecords stored, int fetchBytesMax) {
-        this(partitions, waiters, stored, fetchBytesMax, AbortedTransactionIndex.NONE);
-    }
-
     /** {@code index} lists the aborted transactions a {@code read_committed} fetch reports. */
     FetchHandler(Partitions partitions, FetchWaiters waiters, StoredRecords stored, int fetchBytesMax,
                  AbortedTransactionIndex index) {

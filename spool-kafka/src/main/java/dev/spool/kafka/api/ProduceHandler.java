@@ -87,16 +87,8 @@ final class ProduceHandler {
     /** Bit 3 of a batch's attributes: the timestamps are the log's append time. */
     private static final int TIMESTAMP_TYPE_BIT = 0x08;
 
-    /** Without a transaction coordinator no producer is in a transaction. */
-    static final TransactionVerifier NO_TRANSACTIONS = (producerId, epoch, topic, partition) -> Errors.INVALID_TXN_STATE;
-
     private final Partitions partitions;
     private final PartitionAppends appends;
-
-    /** Without transactions: every transactional batch is refused with INVALID_TXN_STATE. */
-    ProduceHandler(Partitions partitions, Consumer<Log> appended, LongPredicate issued) {
-        this(partitions, appended, issued, NO_TRANSACTIONS);
-    }
 
     /**
      * {@code appended} is told of every log that grew (to wake waiting fetches); {@code issued}
