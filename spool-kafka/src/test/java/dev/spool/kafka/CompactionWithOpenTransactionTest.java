@@ -5,16 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.kafka.group.ClassicGroupCoordinator;
 import dev.spool.kafka.group.GroupCoordinatorConfig;
+import dev.spool.kafka.txn.TransactionStore;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
 import dev.spool.log.SegmentInfo;
+import dev.spool.log.record.BatchBuilder;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -58,6 +64,9 @@ class CompactionWithOpenTransactionTest {
 
     @TempDir
     Path dir;
+    /** Where a test keeps the transaction log while the server runs with a damaged one. */
+    @TempDir
+    Path aside;
 
     private RunningServer server() throws Exception {
         return new RunningServer(dir, KafkaServerConfig.defaults(), dataDir -> ClassicGroupCoordinator.open(
@@ -75,8 +84,7 @@ class CompactionWithOpenTransactionTest {
                 List<SegmentInfo> pastTheTransaction = segmentsFrom(log, TRANSACTION_FIRST_OFFSET);
                 assertThat(pastTheTransaction).extracting(SegmentInfo::baseOffset).containsExactly(14L, 17L);
 
-                assertThat(server.manager().cleanNow(TOPIC)).as("records removed below the open transaction")
-                        .isEqualTo(6);
+                long removed = server.manager().cleanNow(TOPIC);
 
                 assertThat(read(server, IsolationLevel.READ_UNCOMMITTED)).as("every record from the transaction on "
                         + "is kept; below it, the latest per key").isEqualTo(records(
@@ -85,6 +93,7 @@ class CompactionWithOpenTransactionTest {
                         14, "a=new", 15, "b=new", 16, "c=new"));
                 assertThat(segmentsFrom(log, TRANSACTION_FIRST_OFFSET)).as("segments past the transaction untouched")
                         .isEqualTo(pastTheTransaction);
+                assertThat(removed).as("records removed below the open transaction").isEqualTo(6);
                 assertThat(read(server, IsolationLevel.READ_COMMITTED)).as("read_committed stops at the open "
                         + "transaction").isEqualTo(records(6, "a=old-2", 7, "b=old-2", 8, "c=old-2", 9, "t=old"));
 
@@ -150,6 +159,66 @@ class CompactionWithOpenTransactionTest {
             server.restart();
             assertThat(server.manager().cleanNow(TOPIC)).as("a round after a second restart").isZero();
             assertThat(read(server, IsolationLevel.READ_COMMITTED)).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * A server that starts on a log with a transaction open and with its transaction log damaged
+     * (transactions offline, so nothing aborts the transaction): no client touched the partition,
+     * yet the cleaner stops at the transaction, as the server registered every partition's open
+     * transactions when it started. With the transaction log back, the next start aborts the
+     * transaction and compaction leaves the committed values.
+     */
+    @Test
+    @Timeout(120)
+    void aServerWithTransactionsOfflineStillStopsTheCleanerAtAnOpenTransactionFoundInTheLog() throws Exception {
+        try (RunningServer server = server()) {
+            createTopic(server);
+            KafkaProducer<String, String> transactional = producer(server, "tx-compact");
+            try {
+                writeAroundAnOpenTransaction(server, transactional);
+            } finally {
+                transactional.close(Duration.ZERO);
+            }
+        }
+        Path transactionLog = dir.resolve(TransactionStore.DIR_NAME);
+        Files.move(transactionLog, aside.resolve(TransactionStore.DIR_NAME));
+        damageTransactionLog(transactionLog);
+        try (RunningServer server = server()) {
+            assertThat(server.manager().cleanNow(TOPIC)).as("records removed below the open transaction").isEqualTo(6);
+            assertThat(read(server, IsolationLevel.READ_UNCOMMITTED)).as("nothing from the transaction on is cleaned")
+                    .containsAllEntriesOf(records(10, "a=txn", 11, "b=txn", 12, "c=txn", 13, "t=txn",
+                            14, "a=new", 15, "b=new", 16, "c=new"))
+                    .containsEntry(9L, "t=old").hasSize(11);
+        }
+        deleteTree(transactionLog);
+        Files.move(aside.resolve(TransactionStore.DIR_NAME), transactionLog);
+        try (RunningServer server = server()) { // the coordinator aborts the transaction while it starts
+            server.manager().log(TOPIC, 0).roll();
+            assertThat(server.manager().cleanNow(TOPIC)).as("the rest of the old values and the aborted transaction")
+                    .isEqualTo(7);
+            Map<Long, String> expected = records(9, "t=old", 14, "a=new", 15, "b=new", 16, "c=new");
+            assertThat(read(server, IsolationLevel.READ_UNCOMMITTED)).isEqualTo(expected);
+            assertThat(read(server, IsolationLevel.READ_COMMITTED)).isEqualTo(expected);
+        }
+    }
+
+    /** A transaction log whose one record has a key of an unknown version: the server starts with transactions offline. */
+    private static void damageTransactionLog(Path transactionLog) throws Exception {
+        Files.createDirectories(transactionLog);
+        BatchBuilder builder = new BatchBuilder(1 << 10);
+        builder.tryAppend(1_000L, new byte[] {0, 9, 0, 1, 'x'}, new byte[] {0, 0});
+        ByteBuffer batch = builder.build();
+        byte[] bytes = new byte[batch.remaining()];
+        batch.get(bytes);
+        Files.write(transactionLog.resolve("00000000000000000000.log"), bytes);
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 
