@@ -46,7 +46,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * not shadow it before it is decided). Once the transaction ends, the next round cleans past it:
  * committed records are shadowed by later writes like any other, aborted ones are dropped and never
  * shadow a committed value. And when a server stops with a transaction open, its restart aborts
- * the transaction and compaction afterwards leaves exactly the committed values.
+ * the transaction and compaction afterwards leaves exactly the committed values; a server that
+ * starts with transactions offline, so that nothing aborts it, still stops the cleaner at it.
  *
  * <p>Every test lays out one partition the same way (offsets in brackets):
  * <pre>
