@@ -35,8 +35,10 @@ chronicle_flags=(
   --add-opens=java.base/java.nio=ALL-UNNAMED
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
 )
-# Same heap as the JMH benchmarks; Chronicle's and the page cache's memory is off-heap.
+# Same heap as the JMH benchmarks, touched before the run starts (a cell that allocates would
+# otherwise pay the first touch of the heap in its first seconds); Chronicle's and the page cache's
+# memory is off-heap.
 # shellcheck disable=SC2086
-exec java -Xms2g -Xmx2g "${chronicle_flags[@]}" -Dchronicle.analytics.disable=true \
+exec java -Xms2g -Xmx2g -XX:+AlwaysPreTouch "${chronicle_flags[@]}" -Dchronicle.analytics.disable=true \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dspool.compare.json="$here/target/compare-results.json" ${JAVA_OPTS:-} \
   -cp "$jar" dev.spool.bench.Compare "$@"

@@ -140,6 +140,48 @@ class FullDiskRecoveryTest {
                 .isEqualTo(LogTest.batch(2, "b").remaining() + LogTest.batch(3, "c").remaining());
     }
 
+    /**
+     * A disk that fills while a segment allocates ahead: the allocation that falls short still
+     * serves the appends that fit in what it got, and only the append with no room left fails.
+     */
+    @Test
+    void anAllocationThatFallsShortServesTheAppendsThatFitAndOnlyTheOneWithNoRoomFails() throws IOException {
+        try (LogManager manager = LogManager.open(dataDir, config(LogConfig.defaults()))) {
+            manager.createTopic("t", 1);
+            Log log = manager.log("t", 0);
+            String value = "v".repeat(1000);
+            java.util.List<String> acknowledged = new java.util.ArrayList<>();
+            log.append(LogTest.batch(0, value)); // space is allocated ahead of it
+            acknowledged.add(value);
+            long allocated = java.nio.file.Files.size(dataDir.resolve("t-0").resolve("00000000000000000000.log"));
+            long spaceBytes = 512 << 10;
+            io.setSpaceLeft(spaceBytes); // the next allocation (a megabyte or more) gets half a megabyte
+            IOException failure = null;
+            long end = 0;
+            for (int i = 1; failure == null && i < 10_000; i++) {
+                try {
+                    AppendResult appended = log.append(LogTest.batch(i, value));
+                    end = appended.position() + appended.sizeBytes();
+                    acknowledged.add(value);
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            assertThat(failure).as("the disk filled").isNotNull();
+            assertThat(failure).hasMessageContaining("No space left on device");
+            assertThat(end).as("appends went on into the half megabyte the short allocation got")
+                    .isGreaterThan(allocated + spaceBytes - 4096)
+                    .isLessThanOrEqualTo(allocated + spaceBytes);
+            assertThat(log.isFailed()).isTrue();
+
+            io.setSpaceLeft(-1);
+            clock.addAndGet(BACKOFF_MS);
+            log.append(LogTest.batch(20_000, "after"));
+            acknowledged.add("after");
+            assertThat(LogTest.values(log.read(0, 8 << 20).batches())).containsExactlyElementsOf(acknowledged);
+        }
+    }
+
     @Test
     void otherFailuresWaitForAnExplicitRecovery() throws IOException {
         try (LogManager manager = LogManager.open(dataDir, config(LogConfig.defaults()))) {

@@ -16,10 +16,20 @@ import java.nio.ByteBuffer;
  * (batched producers) are written with one positional, gathering write: that is one copy too,
  * while a window would add the zero-filling of the space to it.
  *
- * <p>Space is allocated by ordinary writes of zeros, {@link #PREALLOCATE_BYTES} at a time and no
- * further than the segment size limit, so the file system hands out the blocks then: a full disk
- * is an {@link IOException} from that write (the append fails, as a failed write always failed
- * it), never a fault while copying into a mapping of a sparse file.
+ * <p>Space is allocated by ordinary writes of zeros, no further than the segment size limit, so
+ * the file system hands out the blocks then: a full disk is an {@link IOException} from that write
+ * (the append fails, as a failed write always failed it), never a fault while copying into a
+ * mapping of a sparse file. An allocation that falls short still serves the appends that fit in
+ * what it did allocate: only an append with no room left fails.
+ *
+ * <p>The allocation reaches from the segment's end to the first {@link #CHUNK_BYTES} boundary of
+ * the file at least {@link #AHEAD_BYTES} past the append, written in whole aligned chunks, so 1
+ * to 3 MiB of zeros at a time. The alignment is most of the speed of a one-record append.
+ * Measured side by side (one record per append, page-cache durability), zeros written in 1 MiB
+ * chunks, aligned to 1 MiB or not, ran 1.6 M appends/s of 100 B records and 0.42–0.44 M/s of
+ * 1 KiB ones; in 2 MiB chunks aligned to 2 MiB, 3.1–3.4 M/s and 1.5–1.7 M/s. Allocating and
+ * mapping 16 MiB at a time changed nothing once aligned. Most likely the page cache then holds the
+ * space in huge (2 MiB) folios, so the stores through the mapping fault far less often.
  *
  * <p>The zeros past the last batch never reach a reader (reads stop at the published size) and
  * never outlive the segment's time as the active one: {@link #trim} cuts the file to its true size
@@ -34,17 +44,19 @@ import java.nio.ByteBuffer;
  * never touch it), except {@link #takeCutSinceForce}, which any thread forcing the file may call.
  */
 final class AppendSpace {
-    /** Bytes of file space allocated ahead at a time (at most up to the segment size limit). */
-    static final int PREALLOCATE_BYTES = 1 << 20;
+    /** The least an allocation reaches past the append that needs it. */
+    static final int AHEAD_BYTES = 1 << 20;
+    /** Allocations end on, and are written in, chunks aligned to this (the size of a huge page). */
+    static final int CHUNK_BYTES = 2 << 20;
     /**
      * Appends up to this size go through the write window; larger ones are written. A window
      * store costs the copy plus the zero-filling of its space (another copy's worth, in the
-     * allocation) and a page fault per page; a write costs the copy plus a system call of about a
+     * allocation) and its write faults; a write costs the copy plus a system call of about a
      * microsecond. Around a page the two meet.
      */
     static final int MAPPED_APPEND_BYTES_MAX = 4 << 10;
     /** Zeros for allocating; read-only, shared by every segment. */
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(PREALLOCATE_BYTES).asReadOnlyBuffer();
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK_BYTES).asReadOnlyBuffer();
 
     /** The file's size: the segment's bytes plus the zeros allocated after them. */
     private long allocatedEnd;
@@ -114,10 +126,19 @@ final class AppendSpace {
             return current;
         }
         closeWindow();
-        long target = Math.max(end, Math.min(position + PREALLOCATE_BYTES, Math.max(segmentBytesMax, end)));
+        long ahead = (end + AHEAD_BYTES + CHUNK_BYTES - 1) / CHUNK_BYTES * CHUNK_BYTES;
+        long target = Math.max(end, Math.min(ahead, Math.max(segmentBytesMax, end)));
         target = Math.min(target, Integer.MAX_VALUE);
         if (target > allocatedEnd) {
-            allocate(file, target);
+            try {
+                allocate(file, target);
+            } catch (IOException e) {
+                if (end > allocatedEnd) {
+                    throw e;
+                }
+                // Short of the target but with room for this append (a nearly full disk): use what
+                // was allocated; the append that finds no room left fails with the disk's error.
+            }
         }
         window = file.mapForWrite(position, (int) (allocatedEnd - position));
         return window;
@@ -128,7 +149,7 @@ final class AppendSpace {
         long at = allocatedEnd;
         try {
             while (at < target) {
-                int chunk = (int) Math.min(ZEROS.capacity(), target - at);
+                int chunk = (int) Math.min(CHUNK_BYTES - at % CHUNK_BYTES, target - at);
                 file.write(ZEROS.duplicate().limit(chunk), at);
                 at += chunk;
                 allocatedEnd = at;

@@ -10,12 +10,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * writing a prefix of it, as a full disk does) or the Nth force. Counting starts when armed. Or,
  * while {@link #setDiskFull full}, every write that would grow a file fails with "No space left on
  * device" (writing nothing), as a full disk does until space is freed; shrinking still works.
+ * Or, with {@link #setSpaceLeft space left}, a write that grows files past it writes the part
+ * that fits and fails, as a disk filling up does.
  */
 public final class FailingFileIO extends ForwardingFileIO {
     private final AtomicInteger writesUntilFailure = new AtomicInteger(-1);
     private final AtomicInteger forcesUntilFailure = new AtomicInteger(-1);
     private volatile int prefixBytesOnFailure;
     private volatile boolean diskFull;
+    /** Bytes files may still grow by; negative: no limit. */
+    private final java.util.concurrent.atomic.AtomicLong spaceLeft = new java.util.concurrent.atomic.AtomicLong(-1);
 
     public FailingFileIO() {
         super(FileIO.real());
@@ -30,6 +34,11 @@ public final class FailingFileIO extends ForwardingFileIO {
     /** While {@code full}, writes that would grow a file fail. */
     public void setDiskFull(boolean full) {
         diskFull = full;
+    }
+
+    /** From now on files may grow by {@code bytes} in all (negative: no limit). */
+    public void setSpaceLeft(long bytes) {
+        spaceLeft.set(bytes);
     }
 
     /** The {@code n}th force from now fails. */
@@ -47,6 +56,18 @@ public final class FailingFileIO extends ForwardingFileIO {
             @Override
             public void write(ByteBuffer src, long position) throws IOException {
                 failIfFull(position + src.remaining());
+                long growth = Math.max(0, position + src.remaining() - delegate.size());
+                long left = spaceLeft.get();
+                if (left >= 0 && growth > left) { // the part that fits is written, then the disk is full
+                    ByteBuffer part = src.duplicate();
+                    part.limit(part.limit() - (int) (growth - left));
+                    delegate.write(part, position);
+                    spaceLeft.set(0);
+                    throw new IOException("No space left on device (injected, the space ran out) writing " + path);
+                }
+                if (left >= 0) {
+                    spaceLeft.addAndGet(-growth);
+                }
                 if (due(writesUntilFailure)) {
                     int prefix = Math.min(prefixBytesOnFailure, src.remaining());
                     ByteBuffer part = src.duplicate();
