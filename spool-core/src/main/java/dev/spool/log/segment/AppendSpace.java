@@ -51,10 +51,13 @@ final class AppendSpace {
     /**
      * Appends up to this size go through the write window; larger ones are written. A window
      * store costs the copy plus the zero-filling of its space (another copy's worth, in the
-     * allocation) and its write faults; a write costs the copy plus a system call of about a
-     * microsecond. Around a page the two meet.
+     * allocation) and its write faults; a write costs the copy plus a system call. Measured side
+     * by side with the aligned allocation: batches of 100 records of 100 B (12 KiB) ran 13.9–15.0 M
+     * records/s through the window against 9.8–10.0 M written, and batches of 100 records of 1 KiB
+     * (105 KiB) 1.4–1.8 M through it against 3.2–3.3 M written. 16 KiB also covers a Kafka
+     * producer's default batch.
      */
-    static final int MAPPED_APPEND_BYTES_MAX = 4 << 10;
+    static final int MAPPED_APPEND_BYTES_MAX = 16 << 10;
     /** Zeros for allocating; read-only, shared by every segment. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK_BYTES).asReadOnlyBuffer();
 
