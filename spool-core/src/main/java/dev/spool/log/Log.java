@@ -252,7 +252,7 @@ public final class Log implements AutoCloseable {
 
     private PendingAppend pending(ByteBuffer batches, Durability durability) {
         segments.ensureNotClosed();
-        return PendingAppend.validated(batches, durability, config, name);
+        return PendingAppend.validated(batches, durability, config, name, pipeline.timesAppends());
     }
 
     /**

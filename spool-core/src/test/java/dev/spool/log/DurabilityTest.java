@@ -313,6 +313,30 @@ class DurabilityTest {
     }
 
     /**
+     * Append latencies are timed only when a registry records them: a log opened on an empty
+     * composite registry (the default) skips the clock, and starts timing once a registry is added
+     * to the composite.
+     */
+    @Test
+    void appendLatencyIsTimedOnceTheCompositeRegistryRecords() throws Exception {
+        io.micrometer.core.instrument.composite.CompositeMeterRegistry composite =
+                new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+        try (Log log = Log.open(FileIO.real(), dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown(),
+                System::currentTimeMillis, Runnable::run, composite)) {
+            log.append(LogTest.batch(1, "untimed"), Durability.NONE);
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry simple =
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            composite.add(simple);
+            log.append(LogTest.batch(1, "timed"), Durability.NONE);
+            log.append(LogTest.batch(1, "strict"), Durability.STRICT);
+            assertThat(simple.get("spool.log.append").tag("durability", "none").timer().count()).isEqualTo(1);
+            assertThat(simple.get("spool.log.append").tag("durability", "strict").timer().count()).isEqualTo(1);
+            assertThat(simple.get("spool.log.append").tag("durability", "none").timer().totalTime(
+                    java.util.concurrent.TimeUnit.NANOSECONDS)).isPositive();
+        }
+    }
+
+    /**
      * A segment's index files are created at its first flush: forced, and their names made durable
      * by a directory sync after them (a power loss could otherwise keep the bytes and drop the name;
      * found by the crash simulation, docs/durability.md bug 9). Later flushes need no directory sync.

@@ -116,6 +116,11 @@ public final class AppendPipeline {
                 });
     }
 
+    /** Whether appends' latencies are measured: only when a registry records them ({@link LogMetrics#recording}). */
+    public boolean timesAppends() {
+        return metrics.recording();
+    }
+
     /** Work done under the writer lock. */
     public interface Locked<T> {
         T run() throws IOException;
@@ -460,7 +465,9 @@ public final class AppendPipeline {
     private AppendResult counted(PendingAppend append, boolean durable, long fsyncMicros) {
         metrics.appendedRecords.increment(append.recordCount());
         metrics.appendedBytes.increment(append.sizeBytes);
-        metrics.acknowledged(append.durability, System.nanoTime() - append.acceptedNanos);
+        if (append.acceptedNanos != PendingAppend.UNTIMED) {
+            metrics.acknowledged(append.durability, System.nanoTime() - append.acceptedNanos);
+        }
         return append.result(durable, fsyncMicros);
     }
 

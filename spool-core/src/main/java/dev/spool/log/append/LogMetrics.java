@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +109,15 @@ final class LogMetrics {
     /** Removes the gauges bound to this log instance (see the class comment). */
     void close() {
         gauges.forEach(registry::remove);
+    }
+
+    /**
+     * Whether the meters record anything: false for the default, an empty composite registry
+     * (until a registry is added to it), so the append path can skip reading the clock for a
+     * latency nobody records.
+     */
+    boolean recording() {
+        return !(registry instanceof CompositeMeterRegistry composite) || !composite.getRegistries().isEmpty();
     }
 
     void fsynced(long micros) {

@@ -27,11 +27,17 @@ public final class PendingAppend {
      * acknowledged in line needs none.
      */
     private CompletableFuture<AppendResult> future;
-    /** {@link System#nanoTime()} when the append was made: its latency ({@link LogMetrics}) counts from here. */
-    final long acceptedNanos = System.nanoTime();
+    /**
+     * {@link System#nanoTime()} when the append was made: its latency ({@link LogMetrics}) counts
+     * from here; {@link #UNTIMED} when no registry records it (a clock read is a tenth of a
+     * one-record append on a virtual machine).
+     */
+    final long acceptedNanos;
+    static final long UNTIMED = Long.MIN_VALUE;
     private Placement placement;
 
-    PendingAppend(ByteBuffer batches, int sizeBytes, long lastOffsetDelta, Durability durability) {
+    PendingAppend(ByteBuffer batches, int sizeBytes, long lastOffsetDelta, Durability durability, boolean timed) {
+        this.acceptedNanos = timed ? System.nanoTime() : UNTIMED;
         this.batches = batches;
         this.sizeBytes = sizeBytes;
         this.lastOffsetDelta = lastOffsetDelta;
@@ -41,13 +47,15 @@ public final class PendingAppend {
     /**
      * Checks the whole batches from {@code batches.position()} to its limit against {@code config}
      * ({@link AppendValidation}) and wraps them for the pipeline; the buffer's position is not moved.
+     * {@code timed}: whether its latency is measured ({@link AppendPipeline#timesAppends}).
      *
      * @throws dev.spool.log.InvalidBatchException if the batches are refused
      */
-    public static PendingAppend validated(ByteBuffer batches, Durability durability, LogConfig config, String log) {
+    public static PendingAppend validated(ByteBuffer batches, Durability durability, LogConfig config, String log,
+                                          boolean timed) {
         ByteBuffer view = batches.duplicate().order(ByteOrder.BIG_ENDIAN);
         int totalBytes = AppendValidation.check(view, config, log);
-        return new PendingAppend(view, totalBytes, lastOffsetDelta(view), durability);
+        return new PendingAppend(view, totalBytes, lastOffsetDelta(view), durability, timed);
     }
 
     /** The offset span of the batches in {@code batches}, minus one: last offset minus first. */

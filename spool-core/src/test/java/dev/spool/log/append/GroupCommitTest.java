@@ -57,7 +57,7 @@ class GroupCommitTest {
     private PendingAppend written(SegmentSet set, int records) throws IOException {
         String[] values = new String[records];
         java.util.Arrays.fill(values, "v");
-        PendingAppend append = PendingAppend.validated(LogTest.batch(1, values), Durability.STRICT, config, "t-0");
+        PendingAppend append = PendingAppend.validated(LogTest.batch(1, values), Durability.STRICT, config, "t-0", true);
         Sequencer.Run run = new Sequencer(set, false, null).place(List.of(append), 0, config, 0L);
         set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), 0L, Integer.MAX_VALUE);
         append.placed(run.placements()[0]);

@@ -27,7 +27,7 @@ class SequencerTest {
     }
 
     private static PendingAppend pending(LogConfig config, ByteBuffer batches) {
-        return PendingAppend.validated(batches, Durability.NONE, config, "t-0");
+        return PendingAppend.validated(batches, Durability.NONE, config, "t-0", true);
     }
 
     @Test

@@ -32,7 +32,7 @@ public final class SegmentSets {
                                             ByteBuffer... batches) throws IOException {
         List<PendingAppend> group = new ArrayList<>();
         for (ByteBuffer batch : batches) {
-            group.add(PendingAppend.validated(batch, Durability.NONE, config, "test"));
+            group.add(PendingAppend.validated(batch, Durability.NONE, config, "test", true));
         }
         for (int i = 0; i < group.size(); ) {
             Sequencer.Run run = sequencer.place(group, i, config, nowMs);
