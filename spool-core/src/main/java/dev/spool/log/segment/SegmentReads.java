@@ -213,7 +213,7 @@ final class SegmentReads {
         while (end + RecordBatch.LOG_OVERHEAD_BYTES <= want) {
             int batchBytes = RecordBatch.sizeInBytes(bytes, end);
             long base = RecordBatch.baseOffset(bytes, end);
-            if (batchBytes < RecordBatch.HEADER_BYTES || end + batchBytes > want
+            if (batchBytes < RecordBatch.HEADER_BYTES || batchBytes > want - end // not end + batchBytes: it may overflow
                     || (end > 0 && (base != next || base >= endOffset))) {
                 break;
             }

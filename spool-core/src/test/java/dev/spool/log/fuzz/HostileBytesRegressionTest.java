@@ -91,10 +91,12 @@ class HostileBytesRegressionTest {
      * A batch length of -12 makes a batch "0 bytes long": the read's walk over the batches it had
      * read stood still forever (a reader thread spinning at 100%); other negative lengths walked
      * backwards off the buffer (IndexOutOfBoundsException); 0 handed out a 12-byte "batch" of zeros.
-     * Now the walk ends before such a length and the next read reports it, naming the segment.
+     * Now the walk ends before such a length and the next read reports it, naming the segment. A
+     * length near {@code Integer.MAX_VALUE} made the walk's bound check overflow and walk off the
+     * buffer the same way (found by the recovery fuzzing, seed 166249712589491464).
      */
     @ParameterizedTest
-    @ValueSource(ints = {-12, -100, 0, 5})
+    @ValueSource(ints = {-12, -100, 0, 5, Integer.MAX_VALUE - 20})
     void aGarbledBatchLengthAfterACleanShutdownIsReportedByTheRead(int length) throws IOException {
         Path dir = tmp.resolve("t-0");
         List<AppendResult> batches = fill(dir, CONFIG, 10);
