@@ -3,9 +3,6 @@ package dev.spool.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.spool.kafka.group.ClassicGroupCoordinator;
-import dev.spool.kafka.group.GroupCoordinatorConfig;
-import dev.spool.log.LogManager;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,8 +118,7 @@ class AdvertisedVersionsTest {
     @Test
     @Timeout(120)
     void everyAdvertisedVersionOfEveryApiIsAnsweredAndDecodes() throws Exception {
-        RunningServer.CoordinatorFactory groups = dataDir -> ClassicGroupCoordinator.open(
-                dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"), GroupCoordinatorConfig.defaults());
+        RunningServer.CoordinatorFactory groups = RunningServer.groups();
         try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), groups);
              RawClient client = new RawClient(server.port())) {
             server.manager().createTopic(TOPIC, 1);

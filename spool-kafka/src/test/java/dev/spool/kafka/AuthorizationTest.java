@@ -3,12 +3,9 @@ package dev.spool.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spool.kafka.group.ClassicGroupCoordinator;
-import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.kafka.security.AclFile;
 import dev.spool.kafka.security.AuthorizerSettings;
 import dev.spool.kafka.security.SecuritySettings;
-import dev.spool.log.LogManager;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,8 +71,7 @@ class AuthorizationTest {
     private RunningServer start(Set<KafkaPrincipal> superUsers) throws IOException {
         KafkaServerConfig config = KafkaServerConfig.defaults().withSecurity(SecuritySettings.defaults()
                 .withAuthorizer(new AuthorizerSettings(true, superUsers)));
-        return new RunningServer(dir, config, dataDir -> ClassicGroupCoordinator.open(
-                dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"), GroupCoordinatorConfig.defaults()));
+        return new RunningServer(dir, config, RunningServer.groups());
     }
 
     /** Lets ANONYMOUS administer ACLs, nothing else. */

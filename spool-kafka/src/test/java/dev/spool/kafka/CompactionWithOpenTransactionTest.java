@@ -3,8 +3,6 @@ package dev.spool.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spool.kafka.group.ClassicGroupCoordinator;
-import dev.spool.kafka.group.GroupCoordinatorConfig;
 import dev.spool.kafka.txn.TransactionStore;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
@@ -70,8 +68,7 @@ class CompactionWithOpenTransactionTest {
     Path aside;
 
     private RunningServer server() throws Exception {
-        return new RunningServer(dir, KafkaServerConfig.defaults(), dataDir -> ClassicGroupCoordinator.open(
-                dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"), GroupCoordinatorConfig.defaults()));
+        return new RunningServer(dir, KafkaServerConfig.defaults(), RunningServer.groups());
     }
 
     @Test

@@ -2,9 +2,6 @@ package dev.spool.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spool.kafka.group.ClassicGroupCoordinator;
-import dev.spool.kafka.group.GroupCoordinatorConfig;
-import dev.spool.log.LogManager;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +49,7 @@ class ConsumerGroupTest {
     @Test
     @Timeout(180)
     void twoConsumersShareThePartitionsThenOneTakesOverAcrossARestartAndCommittedOffsetsSurvive() throws Exception {
-        RunningServer.CoordinatorFactory groups = dataDir -> ClassicGroupCoordinator.open(
-                dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"), GroupCoordinatorConfig.defaults());
+        RunningServer.CoordinatorFactory groups = RunningServer.groups();
         try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(), groups)) {
             createTopic(server.bootstrap());
             produce(server.bootstrap());
@@ -84,8 +80,7 @@ class ConsumerGroupTest {
         // Every record was delivered (at least once: commits of the old generation fail once after a restart).
         // A third consumer, after another restart, finds nothing left: the commits were durable.
         try (RunningServer server = new RunningServer(dir, KafkaServerConfig.defaults(),
-                dataDir -> ClassicGroupCoordinator.open(dataDir.resolve(LogManager.RESERVED_PREFIX
-                        + "consumer_offsets"), GroupCoordinatorConfig.defaults()));
+                RunningServer.groups());
              KafkaConsumer<byte[], byte[]> third = new KafkaConsumer<>(groupProps(server.bootstrap(), "third"))) {
             third.subscribe(List.of(TOPIC));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

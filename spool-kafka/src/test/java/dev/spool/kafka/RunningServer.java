@@ -38,6 +38,13 @@ final class RunningServer implements AutoCloseable {
         dev.spool.kafka.group.GroupCoordinator open(Path dataDir) throws IOException;
     }
 
+    /** The server's own group coordinator with its defaults, its offsets log in the data directory. */
+    static CoordinatorFactory groups() {
+        return dataDir -> dev.spool.kafka.group.ClassicGroupCoordinator.open(
+                dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"),
+                dev.spool.kafka.group.GroupCoordinatorConfig.defaults());
+    }
+
     RunningServer(Path dataDir) throws IOException {
         this(dataDir, KafkaServerConfig.defaults());
     }

@@ -3,9 +3,6 @@ package dev.spool.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spool.kafka.group.ClassicGroupCoordinator;
-import dev.spool.kafka.group.GroupCoordinatorConfig;
-import dev.spool.log.LogManager;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,8 +45,7 @@ class TransactionsTest {
     Path dir;
 
     private RunningServer server() throws Exception {
-        return new RunningServer(dir, KafkaServerConfig.defaults(), dataDir -> ClassicGroupCoordinator.open(
-                dataDir.resolve(LogManager.RESERVED_PREFIX + "consumer_offsets"), GroupCoordinatorConfig.defaults()));
+        return new RunningServer(dir, KafkaServerConfig.defaults(), RunningServer.groups());
     }
 
     @Test

@@ -161,7 +161,9 @@ class DiskBufferDiskFullTest {
     void underBlockAcknowledgementsFreeTheDiskForABlockedProducer() throws Exception {
         DiskBufferConfig config = config(WhenFull.BLOCK, 600_000).withSegmentBytes(12_288); // two items a segment
         try (DiskBuffer buffer = DiskBuffer.open(dir, config)) {
-            for (int i = 0; i < 9; i++) {
+            // Ten items fill five segments: the next one needs a new segment, so new disk space (an
+            // item into a segment's space allocated ahead needs none).
+            for (int i = 0; i < 10; i++) {
                 buffer.put(payload(i), metadata(i));
             }
             assertThat(buffer.log().segmentCount()).isGreaterThanOrEqualTo(3);
@@ -169,13 +171,16 @@ class DiskBufferDiskFullTest {
             CompletableFuture<EnqueueResult> blocked = new CompletableFuture<>();
             Thread producer = new Thread(() -> {
                 try {
-                    blocked.complete(buffer.put(payload(9), metadata(9)));
+                    blocked.complete(buffer.put(payload(10), metadata(10)));
                 } catch (Throwable t) {
                     blocked.completeExceptionally(t);
                 }
             }, "producer-on-full-disk");
             producer.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (disk.refusedWrites() == 0) {
+                assertThat(blocked).as("the put waits for the disk").isNotDone();
+                assertThat(System.nanoTime()).as("a write was refused within 30 s").isLessThan(deadline);
                 Thread.onSpinWait();
             }
             assertThat(blocked).isNotDone();
@@ -185,14 +190,16 @@ class DiskBufferDiskFullTest {
             }
             disk.setFreeBytes(0); // acknowledging needs no space: the position is written in place
             buffer.ack(5); // deletes the segments below sequence 6: the space the producer needs
-            assertThat(blocked.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(9);
+            assertThat(blocked.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(10);
         }
-        assertDelivers(6, List.of(6, 7, 8, 9));
+        assertDelivers(6, List.of(6, 7, 8, 9, 10));
     }
 
     @Test
     void underBlockTheWaitForTheDiskEndsAtTheTimeoutWithTheDiskError() throws Exception {
-        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.BLOCK, 50))) {
+        // One item a segment: the next item needs a new segment, so new disk space (an item into a
+        // segment's space allocated ahead needs none).
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.BLOCK, 50).withSegmentBytes(6 << 10))) {
             buffer.put(payload(0), metadata(0));
             disk.setFreeBytes(0);
             assertThatThrownBy(() -> buffer.put(payload(1), metadata(1))).isInstanceOf(BufferWriteException.class)
@@ -206,8 +213,8 @@ class DiskBufferDiskFullTest {
 
     @Test
     void anAsynchronousWriteTheDiskRefusesFailsItsFutureAndTheNextEnqueueWritesAgain() throws Exception {
-        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.DROP_NEWEST, 0))) {
-            buffer.enqueue(payload(0), metadata(0)).get(30, TimeUnit.SECONDS);
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.DROP_NEWEST, 0).withSegmentBytes(6 << 10))) {
+            buffer.enqueue(payload(0), metadata(0)).get(30, TimeUnit.SECONDS); // one item a segment, as above
             disk.setFreeBytes(100);
             CompletableFuture<EnqueueResult> refused = buffer.enqueue(payload(1), metadata(1));
             assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
