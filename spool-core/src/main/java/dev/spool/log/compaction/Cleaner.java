@@ -101,12 +101,6 @@ public final class Cleaner {
         return end;
     }
 
-    /** Runs one round over {@code set}'s closed segments, with no transaction open; see the class note. */
-    public CleanResult clean(SegmentSet set, LogConfig config, long firstDirtyOffset, long nowMs, Swapper swapper)
-            throws IOException {
-        return clean(set, config, firstDirtyOffset, Long.MAX_VALUE, nowMs, swapper);
-    }
-
     /**
      * Runs one round over {@code set}'s closed segments; see the class note. Nothing at or past
      * {@code firstUnstableOffset} (the first offset of the log's earliest open transaction,

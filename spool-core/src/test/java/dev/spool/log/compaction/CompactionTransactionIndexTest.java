@@ -91,16 +91,8 @@ class CompactionTransactionIndexTest {
 
     @Test
     void aCrashAnywhereInARoundKeepsEveryEntry() throws IOException {
-        int crashes = 0;
-        for (long seed = 0; seed < 2; seed++) {
-            for (int point = 1; point <= CRASH_POINTS_MAX; point++) {
-                if (!runOnce(seed, point)) {
-                    break;
-                }
-                crashes++;
-            }
-        }
-        assertThat(crashes).as("crash points inside cleaning rounds").isGreaterThan(30);
+        assertThat(crashEverywhere(CompactionTransactionIndexTest::runOnce)).as("crash points inside cleaning rounds")
+                .isGreaterThan(30);
     }
 
     /**
@@ -111,16 +103,45 @@ class CompactionTransactionIndexTest {
      */
     @Test
     void aCrashAnywhereInARoundThatRemovesMarkersShowsNoAbortedRecord() throws IOException {
+        assertThat(crashEverywhere(CompactionTransactionIndexTest::runLaterRoundOnce))
+                .as("crash points inside the second rounds").isGreaterThan(10);
+    }
+
+    /** One run: a round with a crash armed before mutation {@code point}; true if the crash fired. */
+    private interface CrashRun {
+        boolean run(long seed, int point) throws IOException;
+    }
+
+    /** Runs {@code run} at every crash point of seeds 0 and 1, until a round ends before its point; returns the crashes. */
+    private static int crashEverywhere(CrashRun run) throws IOException {
         int crashes = 0;
         for (long seed = 0; seed < 2; seed++) {
-            for (int point = 1; point <= CRASH_POINTS_MAX; point++) {
-                if (!runLaterRoundOnce(seed, point)) {
-                    break;
-                }
+            for (int point = 1; point <= CRASH_POINTS_MAX && run.run(seed, point); point++) {
                 crashes++;
             }
         }
-        assertThat(crashes).as("crash points inside the second rounds").isGreaterThan(10);
+        return crashes;
+    }
+
+    /**
+     * Cleans {@code log} from {@code dirty} with a crash armed before mutation {@code point}; a
+     * round that ends before it crashes after it. Returns whether the armed crash fired.
+     */
+    private static boolean cleanCrashingAt(SimulatedFileIO sim, Log log, long dirty, int point) throws IOException {
+        sim.crashBeforeMutation(point);
+        try {
+            log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), dirty);
+        } catch (IOException | RuntimeException e) {
+            if (!sim.armedCrashFired()) {
+                throw e;
+            }
+        }
+        boolean crashed = sim.armedCrashFired();
+        sim.disarmCrash();
+        if (!crashed) {
+            sim.crash();
+        }
+        return crashed;
     }
 
     private static boolean runLaterRoundOnce(long seed, int point) throws IOException {
@@ -135,19 +156,7 @@ class CompactionTransactionIndexTest {
         long dirty = log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), 0).firstDirtyOffset();
         clock.addAndGet(3 * DAY_MS);
         recorded.addAll(appendSome(log, random, clock)); // the producer writes on: its older markers may go
-        sim.crashBeforeMutation(point);
-        try {
-            log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), dirty);
-        } catch (IOException | RuntimeException e) {
-            if (!sim.armedCrashFired()) {
-                throw e;
-            }
-        }
-        boolean crashed = sim.armedCrashFired();
-        sim.disarmCrash();
-        if (!crashed) {
-            sim.crash();
-        }
+        boolean crashed = cleanCrashingAt(sim, log, dirty, point);
         try (Log reopened = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get)) {
             List<AbortedTransaction> entries = reopened.abortedTransactions(0, Long.MAX_VALUE);
             String as = "seed " + seed + ", crash before mutation " + point;
@@ -180,19 +189,7 @@ class CompactionTransactionIndexTest {
         List<AbortedTransaction> recorded = new ArrayList<>(appendSome(log, random, clock));
         recorded.addAll(appendSome(log, random, clock));
         log.reconfigure(CONFIG.withSegmentBytes(2400)); // groups of several segments
-        sim.crashBeforeMutation(point);
-        try {
-            log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), 0);
-        } catch (IOException | RuntimeException e) {
-            if (!sim.armedCrashFired()) {
-                throw e;
-            }
-        }
-        boolean crashed = sim.armedCrashFired();
-        sim.disarmCrash();
-        if (!crashed) {
-            sim.crash();
-        }
+        boolean crashed = cleanCrashingAt(sim, log, 0, point);
         try (Log reopened = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get)) {
             assertThat(reopened.abortedTransactions(0, Long.MAX_VALUE))
                     .as("seed %d, crash before mutation %d", seed, point).isEqualTo(recorded);

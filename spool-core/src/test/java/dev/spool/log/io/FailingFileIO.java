@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * while {@link #setDiskFull full}, every write that would grow a file fails with "No space left on
  * device" (writing nothing), as a full disk does until space is freed; shrinking still works.
  * Or, with {@link #setSpaceLeft space left}, a write that grows files past it writes the part
- * that fits and fails, as a disk filling up does.
+ * that fits (a gathering write: nothing) and fails, as a disk filling up does.
  */
 public final class FailingFileIO extends ForwardingFileIO {
     private final AtomicInteger writesUntilFailure = new AtomicInteger(-1);
@@ -56,17 +56,12 @@ public final class FailingFileIO extends ForwardingFileIO {
             @Override
             public void write(ByteBuffer src, long position) throws IOException {
                 failIfFull(position + src.remaining());
-                long growth = Math.max(0, position + src.remaining() - delegate.size());
-                long left = spaceLeft.get();
-                if (left >= 0 && growth > left) { // the part that fits is written, then the disk is full
+                long fits = takeSpace(position, src.remaining(), true);
+                if (fits < src.remaining()) { // the part that fits is written, then the disk is full
                     ByteBuffer part = src.duplicate();
-                    part.limit(part.limit() - (int) (growth - left));
+                    part.limit(part.position() + (int) fits);
                     delegate.write(part, position);
-                    spaceLeft.set(0);
-                    throw new IOException("No space left on device (injected, the space ran out) writing " + path);
-                }
-                if (left >= 0) {
-                    spaceLeft.addAndGet(-growth);
+                    throw noSpaceLeft();
                 }
                 if (due(writesUntilFailure)) {
                     int prefix = Math.min(prefixBytesOnFailure, src.remaining());
@@ -85,10 +80,38 @@ public final class FailingFileIO extends ForwardingFileIO {
                     end += source.remaining();
                 }
                 failIfFull(end);
+                if (takeSpace(position, end - position, false) < end - position) {
+                    throw noSpaceLeft(); // a gathering write that does not fit writes nothing
+                }
                 if (due(writesUntilFailure)) {
                     throw new IOException("No space left on device (injected) writing " + path);
                 }
                 return delegate.write(sources, position);
+            }
+
+            /**
+             * Takes the space a write of {@code length} bytes at {@code position} grows the file by,
+             * as far as there is some ({@code partial}: a gathering write takes none unless all of it
+             * fits); returns how many of its bytes fit.
+             */
+            private long takeSpace(long position, long length, boolean partial) throws IOException {
+                long growth = Math.max(0, position + length - delegate.size());
+                long left = spaceLeft.get();
+                if (left < 0) {
+                    return length;
+                }
+                if (growth <= left) {
+                    spaceLeft.addAndGet(-growth);
+                    return length;
+                }
+                if (partial) {
+                    spaceLeft.set(0);
+                }
+                return length - (growth - left);
+            }
+
+            private IOException noSpaceLeft() {
+                return new IOException("No space left on device (injected, the space ran out) writing " + path);
             }
 
             private void failIfFull(long end) throws IOException {

@@ -20,13 +20,10 @@ import java.util.Optional;
  * producer ever started). Read-only, no lock. The walk is {@link InternalLogCheck}'s.
  */
 public final class TransactionLogCheck implements DataDirCheck {
-    /** {@link TransactionStore}'s segment size. */
-    static final int SEGMENT_BYTES = 64 << 20;
-
     private final InternalLogCheck check;
 
     public TransactionLogCheck(FileIO io) {
-        this.check = new InternalLogCheck(io, new InternalLogCheck.Spec(TransactionStore.DIR_NAME, SEGMENT_BYTES,
+        this.check = new InternalLogCheck(io, new InternalLogCheck.Spec(TransactionStore.DIR_NAME, TransactionStore.SEGMENT_BYTES,
                 "transaction record", "the server cannot replay the transactions' states", false, record -> {
                     try {
                         TransactionLogCodec.decode(record.key().orElse(null), record.value().orElse(null));

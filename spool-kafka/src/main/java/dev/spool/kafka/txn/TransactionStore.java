@@ -52,7 +52,8 @@ public final class TransactionStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionStore.class);
     /** The directory under the data directory: reserved (the {@code __} prefix), so never a topic. */
     public static final String DIR_NAME = "__transaction_state";
-    private static final int SEGMENT_BYTES = 64 << 20;
+    /** Segments roll at 64 MiB: compaction deletes whole segments and a roll starts the rewrite. */
+    static final int SEGMENT_BYTES = 64 << 20;
     private static final int READ_BYTES_MAX = 1 << 20;
     /** More than a record's framing takes beside its key and value (length, attributes, deltas, header count). */
     private static final int RECORD_OVERHEAD_BYTES = 32;
