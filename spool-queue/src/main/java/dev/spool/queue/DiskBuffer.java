@@ -4,11 +4,9 @@ import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
 import dev.spool.log.Log;
 import dev.spool.log.LogManager;
-import dev.spool.log.record.Record;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -86,8 +84,8 @@ public final class DiskBuffer implements AutoCloseable {
     /** Serializes the consumer's state below. Order: consumerLock, then the room's lock. */
     private final Object consumerLock = new Object();
     private final ItemReader reader;
-    /** Delivered (or skipped), unacknowledged items: {sequence, storedBytes}, in order. */
-    private final ArrayDeque<long[]> delivered = new ArrayDeque<>();
+    /** Delivered (or skipped), unacknowledged items. */
+    private final DeliveredItems delivered = new DeliveredItems();
     /** The sequence the next delivered item has. */
     private long nextDelivery;
 
@@ -293,8 +291,6 @@ public final class DiskBuffer implements AutoCloseable {
         return poll(COPY, timeout, unit);
     }
 
-    private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0).asReadOnlyBuffer();
-
     /** What {@link #poll()} delivers: the payload copied into an array the caller owns. */
     private static final PayloadReader<BufferItem> COPY = (sequence, payload, metadata, storedBytes) -> {
         byte[] bytes = new byte[payload.remaining()];
@@ -311,21 +307,17 @@ public final class DiskBuffer implements AutoCloseable {
         Objects.requireNonNull(reader, "reader");
         synchronized (consumerLock) {
             room.ensureOpen();
-            while (true) {
-                ItemReader.Entry entry = this.reader.next();
-                if (entry == null) {
-                    return Optional.empty();
-                }
+            while (this.reader.advance()) {
+                long sequence = this.reader.sequence();
                 // A skipped item counts as delivered: the next acknowledgement past it frees its bytes.
-                delivered.addLast(new long[] {entry.sequence(), entry.storedBytes()});
-                nextDelivery = entry.sequence() + 1;
-                Record record = entry.record();
-                if (record != null) {
-                    ByteBuffer payload = record.value().orElse(NO_BYTES); // a null value, not written by us: empty
-                    return Optional.of(reader.read(entry.sequence(), payload, ItemCodec.metadata(record),
-                            entry.storedBytes()));
+                delivered.add(sequence, this.reader.storedBytes());
+                nextDelivery = sequence + 1;
+                if (!this.reader.skipped()) {
+                    return Optional.of(reader.read(sequence, this.reader.payload(), this.reader.metadata(),
+                            this.reader.storedBytes()));
                 }
             }
+            return Optional.empty();
         }
     }
 
@@ -365,15 +357,7 @@ public final class DiskBuffer implements AutoCloseable {
                 throw new IllegalArgumentException("Cannot acknowledge sequence " + sequence + " of disk buffer " + dir
                         + ": only sequences below " + nextDelivery + " have been delivered");
             }
-            long items = 0;
-            long bytes = 0;
-            for (long[] item : delivered) {
-                if (item[0] > sequence) {
-                    break;
-                }
-                bytes += item[1];
-                items++;
-            }
+            int items = delivered.countThrough(sequence);
             if (items == 0) {
                 if (!log.ackDurable()) {
                     log.retryCheckpoint();
@@ -386,9 +370,7 @@ public final class DiskBuffer implements AutoCloseable {
             } catch (BufferLog.AckNotDurableException e) {
                 notDurable = e; // the start moved: the items are gone from this run's log
             }
-            for (long i = 0; i < items; i++) {
-                delivered.pollFirst();
-            }
+            long bytes = delivered.removeOldest(items);
             room.release(items, bytes);
             metrics.sent(items, bytes);
             if (notDurable != null) {

@@ -1,8 +1,7 @@
 package dev.spool.queue;
 
-import dev.spool.log.record.Header;
-import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.RecordCursor;
 import dev.spool.log.record.Varint;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -151,19 +150,17 @@ final class ItemCodec {
         return batch;
     }
 
-    /** The item held by {@code record}, its payload copied; the metadata map keeps the headers' order. */
-    static BufferItem decode(Record record, int storedBytes) {
-        return new BufferItem(record.offset(), record.valueBytes(), metadata(record), storedBytes);
-    }
-
-    /** The record's headers as an unmodifiable map, in their order. */
-    static Map<String, String> metadata(Record record) {
-        if (record.headers().isEmpty()) {
+    /** The current record's headers as an unmodifiable map, in their order; a header without a value maps to null. */
+    static Map<String, String> metadata(RecordCursor record) {
+        int count = record.headerCount();
+        if (count == 0) {
             return Map.of();
         }
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Header header : record.headers()) {
-            metadata.put(header.key(), header.hasValue() ? new String(header.value(), StandardCharsets.UTF_8) : null);
+        for (int h = 0; h < count; h++) {
+            ByteBuffer value = record.headerValue(h);
+            metadata.put(StandardCharsets.UTF_8.decode(record.headerKey(h)).toString(),
+                    value == null ? null : StandardCharsets.UTF_8.decode(value).toString());
         }
         return Collections.unmodifiableMap(metadata);
     }

@@ -1,11 +1,11 @@
 package dev.spool.queue;
 
 import dev.spool.log.record.CorruptRecordException;
-import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.RecordCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +37,9 @@ final class ItemReader {
     private static final Logger LOG = LoggerFactory.getLogger(ItemReader.class);
     /** Bytes read from the log per fetch, unless the largest item is larger. */
     private static final int FETCH_BYTES = 1 << 20;
-
-    /**
-     * One step of the consumer: an item to deliver, or (record null) a damaged one skipped. The
-     * record's value and headers are views of the read buffer, valid until the next fetch: until
-     * every entry of this one has been taken.
-     */
-    record Entry(long sequence, int storedBytes, Record record) {
-    }
+    /** Problems as the checks word them: {@link #corrupt} adds the file and position. */
+    private static final RecordCursor.Locator AS_IS = (problem, position, baseOffset) -> problem;
+    private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private final BufferLog log;
     private final DiskBufferConfig config;
@@ -54,11 +49,25 @@ final class ItemReader {
      * copy, and a delivered payload is read from here without another ({@link PayloadReader}).
      */
     private final ByteBuffer readBuffer;
-    private final ArrayDeque<Entry> fetched = new ArrayDeque<>();
-    /** The next sequence to read from the log. */
+    /** Walks the records of {@link #window}; one for the reader's life, so delivering allocates nothing. */
+    private final RecordCursor cursor = new RecordCursor();
+    /** The batches of the last read; {@link #at} is the next one to deliver. */
+    private ByteBuffer window = ByteBuffer.allocate(0);
+    /** The byte position in {@link #window} of the next batch to deliver. */
+    private int at;
+    /** Items delivered from {@link #window}: damage after the first sends the reader back to the log. */
+    private int deliveredFromWindow;
+    /** The log's end when {@link #window} was read. */
+    private long windowEnd;
+    /** The next sequence to deliver. */
     private long position;
     /** The last damaged item reported, so a consumer polling at it does not walk its segment each time. */
     private CorruptItemException lastCorrupt;
+
+    // The current item, set by advance().
+    private long sequence = -1;
+    private int storedBytes;
+    private boolean skipped;
 
     ItemReader(BufferLog log, DiskBufferConfig config, BufferMetrics metrics, long start) {
         this.log = log;
@@ -70,31 +79,98 @@ final class ItemReader {
         this.position = start;
     }
 
-    /** The next sequence the reader will read from the log. */
+    /** The next sequence the reader will deliver. */
     long position() {
         return position;
     }
 
-    /** The next entry in sequence order, or null when every written item has been read. */
-    Entry next() throws IOException {
-        if (fetched.isEmpty()) {
-            fetch();
+    /**
+     * Moves to the next item in sequence order; false when every written item has been read. The
+     * item is then {@link #sequence()} and {@link #storedBytes()}, and either {@link #skipped()} (a
+     * damaged item passed over under {@link WhenCorrupt#SKIP}) or read through {@link #payload()}
+     * and {@link #metadata()}, valid until the next call.
+     */
+    boolean advance() throws IOException {
+        while (at >= window.limit()) {
+            if (position >= log.logEndOffset()) {
+                return false;
+            }
+            if (!readWindow()) {
+                return true; // the log refused the item's batch: skipped
+            }
         }
-        return fetched.pollFirst();
+        long wanted = position;
+        int size = RecordBatch.sizeInBytes(window, at);
+        int next = at + size;
+        try {
+            check(wanted, size);
+        } catch (CorruptRecordException e) {
+            if (deliveredFromWindow > 0) {
+                at = window.limit(); // deliver the good items first; read again from the damaged one
+                return advance();
+            }
+            CorruptItemException corrupt = corrupt(wanted, e.getMessage(), e);
+            if (config.whenCorrupt() == WhenCorrupt.STOP || !nextItemFound(next, wanted, size, corrupt)) {
+                at = window.limit(); // the next poll reads the log again: a repair may have mended it
+                throw corrupt;
+            }
+            LOG.error("Skipping a damaged item (policy SKIP): {}", corrupt.getMessage());
+            metrics.corruptSkipped();
+            current(wanted, size, true);
+            at = next;
+            cursor.reset(window.position(next), AS_IS); // the cursor stopped inside the damaged batch
+            return true;
+        }
+        current(wanted, size, false);
+        deliveredFromWindow++;
+        at = next;
+        return true;
     }
 
-    /** Reads the next run of items into {@link #fetched}; stops before a damaged one unless it is the first. */
-    private void fetch() throws IOException {
-        long at = position;
+    long sequence() {
+        return sequence;
+    }
+
+    /** Bytes the current item occupies in its segment (0 for one skipped unread). */
+    int storedBytes() {
+        return storedBytes;
+    }
+
+    /** Whether the current item was damaged and skipped: it has no payload. */
+    boolean skipped() {
+        return skipped;
+    }
+
+    /** The current item's payload: a read-only view of the read buffer, valid until the next {@link #advance()}. */
+    ByteBuffer payload() {
+        ByteBuffer value = cursor.value();
+        return value != null ? value : NO_BYTES; // a null value, not written by us: empty
+    }
+
+    /** The current item's metadata (unmodifiable, in the order written). */
+    Map<String, String> metadata() {
+        return ItemCodec.metadata(cursor);
+    }
+
+    private void current(long itemSequence, int itemBytes, boolean damaged) {
+        sequence = itemSequence;
+        storedBytes = itemBytes;
+        skipped = damaged;
+        position = itemSequence + 1;
+    }
+
+    /**
+     * Reads the batches from the one holding {@link #position} into {@link #window}; false when
+     * the log refuses that batch and the item is skipped instead (it is then the current item).
+     */
+    private boolean readWindow() throws IOException {
+        long wanted = position;
         long end = log.logEndOffset();
-        if (at >= end) {
-            return;
-        }
         ByteBuffer batches;
         try {
-            batches = read(at);
+            batches = read(wanted);
         } catch (CorruptItemException corrupt) {
-            if (config.whenCorrupt() != WhenCorrupt.SKIP || !successorReadable(at, end)) {
+            if (config.whenCorrupt() != WhenCorrupt.SKIP || !successorReadable(wanted, end)) {
                 throw corrupt;
             }
             // The log refuses the item's batch (its header's offsets are damaged) but reads the next
@@ -102,37 +178,40 @@ final class ItemReader {
             // keeps it until a restart recounts from the segments (an over-count, never an under-count).
             LOG.error("Skipping a damaged item (policy SKIP): {}", corrupt.getMessage());
             metrics.corruptSkipped();
-            fetched.addLast(new Entry(at, 0, null));
-            position = at + 1;
-            return;
+            current(wanted, 0, true);
+            return false;
         }
         if (!batches.hasRemaining()) { // below the end, yet nothing: a damaged header hides the item
-            throw corrupt(at, "the log returns no batch for it, though its end is " + end, null);
+            throw corrupt(wanted, "the log returns no batch for it, though its end is " + end, null);
         }
-        for (int pos = startOf(batches, at); pos < batches.limit(); ) {
-            int size = RecordBatch.sizeInBytes(batches, pos);
-            int next = pos + size;
-            try {
-                check(batches, pos, at);
-                Record record = RecordBatch.recordsOfCheckedBatch(batches, pos, // check() ran validate
-                        RecordBatch.DECOMPRESSED_BYTES_MAX_DEFAULT).get(0);
-                fetched.addLast(new Entry(at, size, record));
-            } catch (CorruptRecordException e) {
-                if (!fetched.isEmpty()) {
-                    break; // deliver the good items first; the next fetch starts at the damaged one
-                }
-                CorruptItemException corrupt = corrupt(at, e.getMessage(), e);
-                if (config.whenCorrupt() == WhenCorrupt.STOP || !nextItemFound(batches, next, at, size, end, corrupt)) {
-                    throw corrupt;
-                }
-                LOG.error("Skipping a damaged item (policy SKIP): {}", corrupt.getMessage());
-                metrics.corruptSkipped();
-                fetched.addLast(new Entry(at, size, null));
-            }
-            at++;
-            pos = next;
+        window = batches;
+        at = startOf(batches, wanted);
+        windowEnd = end;
+        deliveredFromWindow = 0;
+        cursor.reset(batches.position(at), AS_IS);
+        return true;
+    }
+
+    /**
+     * Checks the batch at {@link #at} is the intact item with sequence {@code wanted}, and moves the
+     * cursor onto its record: base offset, size, then (the cursor) header, CRC and record framing.
+     */
+    private void check(long wanted, int size) throws CorruptRecordException {
+        long base = RecordBatch.baseOffset(window, at);
+        if (base != wanted) {
+            throw new CorruptRecordException("expected the item with sequence " + wanted
+                    + " here, found a batch with base offset " + base);
         }
-        position = at;
+        if (size > config.itemBytesMax()) {
+            throw new CorruptRecordException("Batch of " + size + " bytes exceeds the maximum of "
+                    + config.itemBytesMax() + " bytes");
+        }
+        boolean entered = cursor.next();
+        // An empty batch yields no record: the cursor would have gone on to the next batch.
+        if (!entered || cursor.batchPosition() != at || RecordBatch.lastOffsetDelta(window, at) != 0) {
+            throw new CorruptRecordException("an item is one record, this batch holds "
+                    + RecordBatch.recordCount(window, at));
+        }
     }
 
     /**
@@ -172,13 +251,12 @@ final class ItemReader {
      * batch ends: the next batch of this read has the next sequence, or the damaged item is the
      * last one, or its batch ends its segment and the next segment starts at the next sequence.
      */
-    private boolean nextItemFound(ByteBuffer batches, int next, long at, int size, long end,
-                                  CorruptItemException corrupt) throws IOException {
-        if (at + 1 == end) {
+    private boolean nextItemFound(int next, long at, int size, CorruptItemException corrupt) throws IOException {
+        if (at + 1 == windowEnd) {
             return true;
         }
-        if (next < batches.limit()) {
-            return RecordBatch.baseOffset(batches, next) == at + 1;
+        if (next < window.limit()) {
+            return RecordBatch.baseOffset(window, next) == at + 1;
         }
         return log.endsSegmentBeforeNext(at, corrupt.position(), size);
     }
@@ -195,20 +273,6 @@ final class ItemReader {
             }
         }
         return first;
-    }
-
-    /** Checks the batch at {@code pos} is the intact item with sequence {@code sequence}. */
-    private void check(ByteBuffer batches, int pos, long sequence) throws CorruptRecordException {
-        long base = RecordBatch.baseOffset(batches, pos);
-        if (base != sequence) {
-            throw new CorruptRecordException("expected the item with sequence " + sequence
-                    + " here, found a batch with base offset " + base);
-        }
-        RecordBatch.validate(batches, pos, config.itemBytesMax());
-        if (RecordBatch.lastOffsetDelta(batches, pos) != 0) {
-            throw new CorruptRecordException("an item is one record, this batch holds "
-                    + RecordBatch.recordCount(batches, pos));
-        }
     }
 
     private CorruptItemException corrupt(long sequence, String problem, Throwable cause) throws IOException {

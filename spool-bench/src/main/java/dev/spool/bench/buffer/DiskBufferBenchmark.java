@@ -3,10 +3,10 @@ package dev.spool.bench.buffer;
 import dev.spool.bench.BenchData;
 import dev.spool.bench.Counters;
 import dev.spool.log.Durability;
-import dev.spool.queue.BufferItem;
 import dev.spool.queue.DiskBuffer;
 import dev.spool.queue.DiskBufferConfig;
 import dev.spool.queue.EnqueueResult;
+import dev.spool.queue.PayloadReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -37,7 +37,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <ul>
  *   <li>{@code diskBuffer}: {@link DiskBuffer#put} per item (the producer waits for each item to be
  *       on disk; strict: one fsync per item, as the others), {@code poll} per item, one cumulative
- *       {@code ack} of the last (the consumer acknowledges a run, the buffer's intended use);</li>
+ *       {@code ack} of the last (the consumer acknowledges a run, the buffer's intended use); the
+ *       consumer copies each payload into one array ({@link DiskBuffer#poll(PayloadReader)}), the
+ *       work Chronicle's side does;</li>
  *   <li>{@code diskBufferAsync}: the same with {@link DiskBuffer#enqueue}: all writes in flight at
  *       once, so strict appends share fsyncs (group commit);</li>
  *   <li>{@code filePerItem}: the seed's design ({@link FilePerItemQueue}): a file per item, read
@@ -57,7 +59,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g",
+@Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch",
         // Chronicle Queue reaches into JDK internals (as spool-bench/compare.sh); Arrow needs java.nio open.
         "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
         "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
@@ -76,6 +78,13 @@ public class DiskBufferBenchmark {
 
     private byte[][] payloads;
     private byte[] scratch;
+    private int scratchLength;
+    /** Copies a polled payload into {@link #scratch}; returns the item's sequence. */
+    private final PayloadReader<Long> copyToScratch = (sequence, payload, metadata, storedBytes) -> {
+        scratchLength = payload.remaining();
+        payload.get(payload.position(), scratch, 0, scratchLength);
+        return sequence;
+    };
     @SuppressWarnings("unchecked")
     private final CompletableFuture<EnqueueResult>[] inFlight = new CompletableFuture[ITEMS_PER_OP];
     private Path dir;
@@ -127,14 +136,16 @@ public class DiskBufferBenchmark {
         counters.bytes += (long) ITEMS_PER_OP * ITEM_BYTES;
     }
 
-    /** Polls the op's items in order and acknowledges the last: returns a sum of their sizes for the blackhole. */
+    /**
+     * Polls the op's items in order, copying each payload into one array as Chronicle's side does,
+     * and acknowledges the last: returns a sum of their sizes for the blackhole.
+     */
     private long consumeAndAck(DiskBuffer b) throws IOException {
         long sum = 0;
         long last = -1;
         for (int i = 0; i < ITEMS_PER_OP; i++) {
-            BufferItem item = b.poll().orElseThrow();
-            sum += item.payload().length;
-            last = item.sequence();
+            last = b.poll(copyToScratch).orElseThrow();
+            sum += scratchLength;
         }
         b.ack(last);
         return sum + last;
