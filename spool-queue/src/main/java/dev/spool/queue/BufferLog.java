@@ -243,7 +243,8 @@ final class BufferLog implements AutoCloseable {
 
     /**
      * Acknowledges every item below {@code offset}: deletes the segments wholly below the segment
-     * holding it (first, so that space comes back before anything is written), then records it in
+     * holding it (first: their files are renamed at once and removed by the log manager's I/O pool
+     * moments later, which gives their space back), then records it in
      * the ack file, forced under strict durability. When segments were deleted, the log manager's
      * checkpoint follows (best effort: the ack file holds the position).
      *

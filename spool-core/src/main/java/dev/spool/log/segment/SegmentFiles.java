@@ -101,16 +101,29 @@ public final class SegmentFiles {
     }
 
     /**
-     * Deletes segments durably and in an order a crash cannot confuse: close each, rename its
-     * files to {@code .deleted}, sync the directory, then remove them (recovery finishes the job
-     * for any {@code .deleted} file a crash leaves).
+     * Deletes segments durably and in an order a crash cannot confuse: {@link #retire} them, then
+     * {@link #remove} the renamed files.
      */
     public static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
+        remove(io, retire(io, dir, doomed));
+    }
+
+    /**
+     * The first half of a deletion: closes each segment, renames its files to {@code .deleted} and
+     * syncs the directory. From here the deletion survives a crash (recovery removes every
+     * {@code .deleted} file it finds); returns the renamed files.
+     */
+    public static List<Path> retire(FileIO io, Path dir, List<Segment> doomed) throws IOException {
         for (Segment segment : doomed) {
             segment.close();
         }
         List<Path> renamed = renameDeleted(io, doomed);
         io.syncDirectory(dir);
+        return renamed;
+    }
+
+    /** The second half of a deletion: removes the files {@link #retire} renamed. */
+    public static void remove(FileIO io, List<Path> renamed) throws IOException {
         for (Path path : renamed) {
             io.deleteIfExists(path);
         }
