@@ -1,7 +1,12 @@
 package dev.spool.cli;
 
+import dev.spool.kafka.group.OffsetsLogCheck;
+import dev.spool.kafka.txn.TransactionLogCheck;
+import dev.spool.kafka.txn.TransactionStore;
 import dev.spool.log.TopicName;
 import dev.spool.log.TopicPartition;
+import dev.spool.log.io.FileIO;
+import dev.spool.log.tool.BatchContentCheck;
 import dev.spool.log.tool.LogRepair;
 import dev.spool.log.tool.TopicIdRepair;
 import dev.spool.log.tool.TopicSettingsRepair;
@@ -11,6 +16,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +36,11 @@ import picocli.CommandLine.Parameters;
  * restored first, from a copy that reads, after the same question; then its id files
  * ({@code partition.metadata}) the same way, or a new id when no copy reads.
  *
- * <p>TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}.
+ * <p>TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}. For
+ * the two the server replays record by record ({@code __consumer_offsets},
+ * {@code __transaction_state}) a batch whose CRC holds but whose records the server's codec refuses
+ * is repaired as a damaged one, decided by the check {@code spool verify} reports it with
+ * ({@link OffsetsLogCheck#contents}, {@link TransactionLogCheck#contents}).
  * Without a terminal to answer on (a pipe, a script) it never waits for an answer: it says what
  * it would do, to run again with {@code --yes}, and exits non-zero.
  */
@@ -49,6 +59,15 @@ final class RepairCommand implements Callable<Integer> {
     Integer partition;
     @Option(names = "--yes", description = "Do not ask for confirmation (needed without a terminal).")
     boolean yes;
+
+    /** What the server's replay requires of each internal log's records; other logs: {@link BatchContentCheck#ANY}. */
+    private static BatchContentCheck contentsOf(TopicPartition partition) {
+        FileIO io = CommonOptions.managerConfig().io();
+        Map<String, BatchContentCheck> internal = Map.of(OffsetsLogCheck.DIR_NAME, new OffsetsLogCheck(io).contents(),
+                TransactionStore.DIR_NAME, new TransactionLogCheck(io).contents());
+        return partition.partition() == 0 ? internal.getOrDefault(partition.topic(), BatchContentCheck.ANY)
+                : BatchContentCheck.ANY;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -81,8 +100,9 @@ final class RepairCommand implements Callable<Integer> {
     /** Plans, asks and repairs until the partition's log opens; false when the user (or no terminal) declined. */
     private boolean repairPartition(LogRepair repair, TopicPartition tp, SpoolCommand root, PrintStream out,
                                     BufferedReader stdin) throws IOException {
+        BatchContentCheck contents = contentsOf(tp);
         for (int pass = 0; pass < PASSES_MAX; pass++) {
-            Optional<LogRepair.Plan> plan = repair.plan(tp);
+            Optional<LogRepair.Plan> plan = repair.plan(tp, contents);
             if (plan.isEmpty()) {
                 if (pass == 0) {
                     out.println("nothing to repair in " + tp + ": its log opens and every batch checks out");

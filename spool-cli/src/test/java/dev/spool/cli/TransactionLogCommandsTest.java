@@ -16,10 +16,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,23 +116,59 @@ class TransactionLogCommandsTest {
     }
 
     /**
-     * verify's finding for a record that does not decode names {@code spool repair
-     * __transaction_state}, but the repair checks batches (CRC, framing, offsets), not what their
-     * records mean: a batch whose CRC holds over a record the codec refuses is "nothing to repair",
-     * and the server still cannot replay the log. (The offsets log has the same gap.)
+     * A record whose batch passes its CRC but that TransactionLogCodec refuses: verify names it and
+     * {@code spool repair __transaction_state}; the repair removes its batch with the same decision
+     * (an empty batch over its offset, a .broken copy), after showing the plan, and keeps the
+     * states before and after it.
      */
     @Test
-    @Disabled("Gap: spool repair does not remove a record that passes its batch's CRC but does not decode")
     void repairRemovesARecordThatDoesNotDecode() throws Exception {
         populate();
+        long position;
+        long next;
         try (Log log = Log.open(logDir(), LogConfig.defaults().withRetentionMs(-1), LoadState.unknown())) {
-            BatchBuilder builder = new BatchBuilder(4096);
-            builder.tryAppend(NOW_MS, TransactionLogCodec.encodeKey("t"), new byte[] {0, 9});
-            log.append(builder.build());
+            position = log.sizeBytes();
+            log.append(batch(TransactionLogCodec.encodeKey("t"), new byte[] {0, 9})); // an unknown version
+            next = log.sizeBytes();
+            log.append(batch(TransactionLogCodec.encodeKey("v"), TransactionLogCodec.encodeValue(state("v", (short) 4))));
         }
+        assertThat(run("verify").out()).contains("ERROR FILE_CORRUPT " + segment() + " at position " + position
+                + " (offset 3): transaction record does not decode: ");
+        byte[] damaged = Files.readAllBytes(segment());
+        String plan = "Partition __transaction_state-0: batch at offset 3 (1 record) in 00000000000000000000.log at "
+                + "position " + position + " is corrupt (transaction record at offset 3 does not decode: ";
+        String keeps = ". Repair keeps offsets 0–2 and 4 and moves the damaged bytes to 00000000000000000000.log.broken: "
+                + "offset 3 (1 record) lost.\n";
+
+        Run asked = run("repair", TransactionStore.DIR_NAME);
+        assertThat(asked.code()).isEqualTo(1);
+        assertThat(asked.out()).startsWith(plan).endsWith(keeps);
+        assertThat(asked.err()).isEqualTo("spool: no terminal to confirm on; nothing changed. Run again with --yes "
+                + "to repair __transaction_state-0 as described.\n");
+        assertThat(Files.readAllBytes(segment())).as("nothing changed without --yes").isEqualTo(damaged);
+
         Run repaired = run("repair", TransactionStore.DIR_NAME, "--yes");
-        assertThat(repaired.out()).doesNotContain("nothing to repair");
+        assertThat(repaired.code()).as(repaired.err()).isZero();
+        Path broken = segment().resolveSibling("00000000000000000000.log.broken");
+        assertThat(repaired.out()).startsWith(plan).contains(keeps + "kept " + broken + "\n")
+                .endsWith("repaired __transaction_state-0: offset 3 (1 record) lost; the log opens again and ends at "
+                        + "offset 5\n");
+        assertThat(Files.readAllBytes(broken)).isEqualTo(Arrays.copyOfRange(damaged, (int) position, (int) next));
         assertThat(run("verify").out()).endsWith("all sound\n");
+        assertThat(run("repair", TransactionStore.DIR_NAME, "--yes").out())
+                .isEqualTo("nothing to repair in __transaction_state-0: its log opens and every batch checks out\n");
+        try (TransactionStore store = TransactionStore.open(logDir(), () -> NOW_MS, new SimpleMeterRegistry())) {
+            assertThat(store.get("t").orElseThrow().producerEpoch()).as("t's state before the record removed")
+                    .isEqualTo((short) 1);
+            assertThat(store.get("u").orElseThrow().producerEpoch()).isZero();
+            assertThat(store.get("v").orElseThrow().producerEpoch()).as("the state after it").isEqualTo((short) 4);
+        }
+    }
+
+    private static ByteBuffer batch(byte[] key, byte[] value) {
+        BatchBuilder builder = new BatchBuilder(4096);
+        builder.tryAppend(NOW_MS, key, value);
+        return builder.build();
     }
 
     private static void flipByte(Path file, long position) throws IOException {

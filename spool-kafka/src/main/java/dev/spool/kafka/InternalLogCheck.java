@@ -6,6 +6,7 @@ import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.EndTransactionMarker;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.tool.BatchContentCheck;
 import dev.spool.log.tool.DataDirCheck;
 import dev.spool.log.tool.LogVerifier;
 import dev.spool.log.tool.LogVerifier.Finding;
@@ -25,8 +26,9 @@ import java.util.Optional;
  * and indexes get every check of {@link LogVerifier}, and each record of its valid batches must
  * decode with the log's codec, as the replay requires. A record that does not is an
  * {@code ERROR FILE_CORRUPT} naming the segment, the batch's position and the record's offset, and
- * the repair ({@code spool repair <directory>}). No directory: nothing to check (the feature was
- * never used). Read-only, no lock; one walk per check.
+ * the repair ({@code spool repair <directory>}), which removes the batch with the same decision
+ * ({@link #contents}). No directory: nothing to check (the feature was never used). Read-only, no
+ * lock; one walk per check.
  */
 public final class InternalLogCheck implements DataDirCheck {
     /** What a record must be: empty when it decodes, else what is wrong with it. */
@@ -103,6 +105,23 @@ public final class InternalLogCheck implements DataDirCheck {
     }
 
     /**
+     * The check of a batch's records as {@code spool repair} asks it
+     * ({@link dev.spool.log.tool.LogRepair#plan(dev.spool.log.TopicPartition, BatchContentCheck)}):
+     * the same decision as this check's walk makes, so that repair removes what verify reports.
+     * Records that do not even parse are refused too (LogVerifier's finding).
+     */
+    public BatchContentCheck contents() {
+        return batch -> {
+            try {
+                return undecodable(batch).map(u -> u.what() + " at offset " + u.offset() + " does not decode: "
+                        + u.reason());
+            } catch (CorruptRecordException e) {
+                return Optional.of("records do not parse: " + e.getMessage());
+            }
+        };
+    }
+
+    /**
      * The finding of a batch whose records do not decode; empty when they do.
      *
      * @throws CorruptRecordException when the batch itself is invalid
@@ -110,28 +129,39 @@ public final class InternalLogCheck implements DataDirCheck {
     private Optional<Finding> checkBatch(Path segment, long position, ByteBuffer batch, int batchBytesMax)
             throws CorruptRecordException {
         RecordBatch.validate(batch, 0, batchBytesMax);
+        return undecodable(batch).map(u -> new Finding(LogVerifier.Severity.ERROR, LogVerifier.Kind.FILE_CORRUPT,
+                segment, position, u.offset(), u.what() + " does not decode: " + u.reason() + "; "
+                + spec.consequence() + " (spool repair " + spec.dirName() + ")"));
+    }
+
+    /** A record the replay cannot read: its offset, what it should be ("transaction marker"), and why not. */
+    private record Undecodable(long offset, String what, String reason) {
+    }
+
+    /**
+     * The first record of a batch (its CRC checked) that the replay cannot decode; empty when every
+     * one decodes. A control batch of a log with {@link Spec#markersInline} must be a transaction
+     * marker.
+     *
+     * @throws CorruptRecordException when the batch's records do not parse at all
+     */
+    private Optional<Undecodable> undecodable(ByteBuffer batch) throws CorruptRecordException {
         List<Record> records = RecordBatch.records(batch, 0);
         if (spec.markersInline() && RecordBatch.isControl(batch, 0)) { // a transaction's outcome
             try {
                 EndTransactionMarker.read(batch, 0);
                 return Optional.empty();
             } catch (CorruptRecordException e) {
-                return Optional.of(undecodable(segment, position, RecordBatch.baseOffset(batch, 0),
-                        "transaction marker does not decode: " + e.getMessage()));
+                return Optional.of(new Undecodable(RecordBatch.baseOffset(batch, 0), "transaction marker",
+                        e.getMessage()));
             }
         }
         for (Record record : records) {
             Optional<String> problem = spec.records().problem(record);
             if (problem.isPresent()) {
-                return Optional.of(undecodable(segment, position, record.offset(),
-                        spec.recordName() + " does not decode: " + problem.get()));
+                return Optional.of(new Undecodable(record.offset(), spec.recordName(), problem.get()));
             }
         }
         return Optional.empty();
-    }
-
-    private Finding undecodable(Path segment, long position, long offset, String problem) {
-        return new Finding(LogVerifier.Severity.ERROR, LogVerifier.Kind.FILE_CORRUPT, segment, position, offset,
-                problem + "; " + spec.consequence() + " (spool repair " + spec.dirName() + ")");
     }
 }

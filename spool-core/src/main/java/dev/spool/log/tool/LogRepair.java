@@ -73,7 +73,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Internal logs (a {@code __}-prefixed directory under the data directory that is itself a
  * log, such as the Kafka server's {@code __consumer_offsets}) are repaired the same way, as
- * partition 0 of that name, under their own lock as well.
+ * partition 0 of that name, under their own lock as well. Their owner may also pass the check its
+ * replay makes of each record ({@link BatchContentCheck}): when every batch checks out, a batch
+ * whose CRC holds over records the owner's codec refuses is planned, copied and replaced the same
+ * way ({@link RefusedBatches}), since the owner cannot open the log past it either.
  *
  * <p>A {@code .broken} name never replaces an existing file: a second copy gets
  * {@code .broken.1}, and so on. The log loader ignores {@code .broken} files. Holds the data
@@ -89,6 +92,7 @@ public final class LogRepair implements AutoCloseable {
     private final RepairFiles files;
     private final TopicSettingsRepair settingsRepair;
     private final TopicIdRepair idRepair;
+    private final RefusedBatches refused;
     private final AutoCloseable lock;
     private final Map<Path, AutoCloseable> internalLocks = new HashMap<>();
 
@@ -99,6 +103,7 @@ public final class LogRepair implements AutoCloseable {
         this.files = new RepairFiles(io);
         this.settingsRepair = new TopicSettingsRepair(io, TopicConfig.defaults(config.logConfig()), files);
         this.idRepair = new TopicIdRepair(io, files);
+        this.refused = new RefusedBatches(io, files);
         this.lock = lock;
     }
 
@@ -198,19 +203,21 @@ public final class LogRepair implements AutoCloseable {
      * needs one plan per damaged segment: plan and execute again until the plan is empty.
      */
     public Optional<Plan> plan(TopicPartition partition) throws IOException {
+        return plan(partition, BatchContentCheck.ANY);
+    }
+
+    /**
+     * As {@link #plan(TopicPartition)}, and when every batch checks out, the batches whose records
+     * {@code contents} refuses (an internal log's records its owner's codec cannot read) are
+     * planned as damage, one segment per plan.
+     */
+    public Optional<Plan> plan(TopicPartition partition, BatchContentCheck contents) throws IOException {
         Path dir = logDir(partition);
         Map<TopicPartition, Long> recoveryPoints = internal(dir) ? Map.of() : OffsetCheckpointFile.read(io,
                 dataDir.resolve(DataDirFiles.RECOVERY_POINT_CHECKPOINT));
+        long end;
         try {
-            long end = planningOpen(dir, partition);
-            Long recoveryPoint = recoveryPoints.get(partition);
-            if (recoveryPoint != null && recoveryPoint > end) {
-                Path last = files.lastSegment(dir);
-                return Optional.of(new Plan(partition, last, io.size(last), List.of(), List.of(),
-                        "the log ends at offset " + end + " but the checkpoint says offsets up to " + recoveryPoint
-                                + " were flushed", OptionalLong.empty(), OptionalLong.empty()));
-            }
-            return Optional.empty();
+            end = planningOpen(dir, partition);
         } catch (CorruptLogException e) {
             Path segment = e.file();
             if (!dir.equals(segment.getParent())) {
@@ -219,6 +226,15 @@ public final class LogRepair implements AutoCloseable {
             return Optional.of(planCut(partition, dir, segment, e.getMessage(),
                     Optional.ofNullable(recoveryPoints.get(partition))));
         }
+        Long recoveryPoint = recoveryPoints.get(partition);
+        if (recoveryPoint != null && recoveryPoint > end) {
+            Path last = files.lastSegment(dir);
+            return Optional.of(new Plan(partition, last, io.size(last), List.of(), List.of(), "the log ends at offset "
+                    + end + " but the checkpoint says offsets up to " + recoveryPoint + " were flushed",
+                    OptionalLong.empty(), OptionalLong.empty()));
+        }
+        return contents == BatchContentCheck.ANY ? Optional.empty()
+                : refused.plan(partition, dir, logConfigOf(dir).batchBytesMax(), contents);
     }
 
     private Plan planCut(TopicPartition partition, Path dir, Path segment, String problem,
@@ -247,10 +263,8 @@ public final class LogRepair implements AutoCloseable {
                     tail.problem()));
             pieces = new SegmentSalvage.Pieces(pieces.kept(), List.copyOf(damages));
         }
-        OptionalLong logEnd = index + 1 < bases.size() ? files.offsetAfterHeaders(SegmentFiles.logFile(dir,
-                bases.get(bases.size() - 1)), bases.get(bases.size() - 1)) : OptionalLong.empty();
         return new Plan(partition, segment, bytes.limit(), pieces.kept(), pieces.damages(), problem,
-                OptionalLong.of(bases.get(0)), logEnd);
+                OptionalLong.of(bases.get(0)), files.logEndAfter(dir, bases, index));
     }
 
     /** Carries out a plan made by {@link #plan} under this lock; refuses if the files changed since. */
@@ -298,7 +312,7 @@ public final class LogRepair implements AutoCloseable {
             return new Result(plan, List.copyOf(copies), OptionalLong.empty(), Optional.of(e.getMessage()));
         }
         if (!internal(dir)) {
-            lowerCheckpoints(plan.partition(), end);
+            files.lowerCheckpoints(dataDir, plan.partition(), end);
         }
         return new Result(plan, List.copyOf(copies), OptionalLong.of(end), Optional.empty());
     }
@@ -402,18 +416,6 @@ public final class LogRepair implements AutoCloseable {
         }
         TopicConfigFile.Stored stored = TopicConfigFile.readStored(io, dir, TopicConfig.defaults(config.logConfig()));
         return stored.config().applyTo(config.logConfig(), stored.batchBytesMaxStored());
-    }
-
-    private void lowerCheckpoints(TopicPartition partition, long end) throws IOException {
-        for (String name : List.of(DataDirFiles.RECOVERY_POINT_CHECKPOINT, DataDirFiles.LOG_START_CHECKPOINT)) {
-            Path file = dataDir.resolve(name);
-            Map<TopicPartition, Long> offsets = new HashMap<>(OffsetCheckpointFile.read(io, file));
-            Long value = offsets.get(partition);
-            if (value != null && value > end) {
-                offsets.put(partition, end);
-                OffsetCheckpointFile.write(io, file, offsets);
-            }
-        }
     }
 
     /** Releases the locks: the internal logs' ones, then the data directory's. */

@@ -1,5 +1,8 @@
 package dev.spool.log.tool;
 
+import dev.spool.log.TopicPartition;
+import dev.spool.log.catalog.DataDirFiles;
+import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
@@ -10,13 +13,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
  * The file work of {@link LogRepair}, apart from its decisions: listing a partition's segments,
- * reading one whole, walking its headers (with the engine's {@link BatchCursor}), durable {@code .broken} copies (tmp, force, rename) and
- * the empty batches that keep lost offsets taken. Stateless beyond its {@link FileIO}; not
+ * reading one whole, walking its headers (with the engine's {@link BatchCursor}), durable
+ * {@code .broken} copies (tmp, force, rename), the empty batches that keep lost offsets taken, and
+ * lowering the checkpoints to a repaired log's end. Stateless beyond its {@link FileIO}; not
  * thread-safe, as the repair that uses it.
  */
 final class RepairFiles {
@@ -27,6 +33,19 @@ final class RepairFiles {
 
     RepairFiles(FileIO io) {
         this.io = io;
+    }
+
+    /** Lowers {@code partition}'s entries of the data directory's checkpoints to {@code end} where they lie past it. */
+    void lowerCheckpoints(Path dataDir, TopicPartition partition, long end) throws IOException {
+        for (String name : List.of(DataDirFiles.RECOVERY_POINT_CHECKPOINT, DataDirFiles.LOG_START_CHECKPOINT)) {
+            Path file = dataDir.resolve(name);
+            Map<TopicPartition, Long> offsets = new HashMap<>(OffsetCheckpointFile.read(io, file));
+            Long value = offsets.get(partition);
+            if (value != null && value > end) {
+                offsets.put(partition, end);
+                OffsetCheckpointFile.write(io, file, offsets);
+            }
+        }
     }
 
     static long writeGap(StorageFile out, long at, long first, long last) throws IOException {
@@ -60,6 +79,19 @@ final class RepairFiles {
     static long baseOf(Path segment) throws IOException {
         return SegmentFiles.baseOffsetOf(segment.getFileName().toString(), SegmentFiles.LOG_SUFFIX)
                 .orElseThrow(() -> new IOException("Not a segment file: " + segment));
+    }
+
+    /**
+     * The log's end as its last segment's headers say ({@link #offsetAfterHeaders}) when the
+     * segment at {@code index} of {@code bases} is not the last one; empty when it is (its own
+     * batches say where the log ends).
+     */
+    OptionalLong logEndAfter(Path dir, List<Long> bases, int index) throws IOException {
+        if (index + 1 >= bases.size()) {
+            return OptionalLong.empty();
+        }
+        long last = bases.get(bases.size() - 1);
+        return offsetAfterHeaders(SegmentFiles.logFile(dir, last), last);
     }
 
     /** The whole segment in memory: a segment is below 2 GiB (the scanner refuses more). */

@@ -305,6 +305,61 @@ class LogRepairTest {
         }
     }
 
+    /** Refuses a batch holding a record whose value is "bad", as an internal log's owner refuses a record its codec cannot read. */
+    private static final BatchContentCheck NO_BAD_VALUES = batch -> {
+        try {
+            return RecordBatch.records(batch, 0).stream().filter(r -> "bad".equals(new String(r.valueBytes(),
+                    StandardCharsets.UTF_8))).findFirst().map(r -> "bad value at offset " + r.offset());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    };
+
+    @Test
+    void aBatchTheOwnersCheckRefusesIsReplacedAsADamagedOneIsOneSegmentAtATime() throws IOException {
+        Files.createDirectories(dataDir);
+        LogManager.open(dataDir, PLAIN_CONFIG).close();
+        Path dir = dataDir.resolve("__consumer_offsets");
+        long refusedAt;
+        long keptAt;
+        try (Log log = Log.open(dir, LogConfig.defaults(), LoadState.unknown())) {
+            log.append(LogTest.batch(1, "a", "b")); // 0-1
+            refusedAt = log.sizeBytes();
+            log.append(LogTest.batch(1, "bad")); // 2
+            keptAt = log.sizeBytes();
+            log.append(LogTest.batch(1, "c")); // 3
+            log.roll();
+            log.append(LogTest.batch(1, "d", "bad")); // 4-5
+            log.append(LogTest.batch(1, "e")); // 6
+        }
+        Path first = SegmentFiles.logFile(dir, 0);
+        byte[] before = Files.readAllBytes(first);
+        TopicPartition offsets = new TopicPartition("__consumer_offsets", 0);
+        try (LogRepair repair = LogRepair.open(dataDir, PLAIN_CONFIG)) {
+            assertThat(repair.plan(offsets)).as("by the engine's checks alone, nothing is wrong").isEmpty();
+            LogRepair.Plan plan = repair.plan(offsets, NO_BAD_VALUES).orElseThrow();
+            assertThat(plan.describe()).isEqualTo("Partition __consumer_offsets-0: batch at offset 2 (1 record) in "
+                    + "00000000000000000000.log at position " + refusedAt + " is corrupt (bad value at offset 2). "
+                    + "Repair keeps offsets 0–1 and 3–6 and moves the damaged bytes to 00000000000000000000.log.broken: "
+                    + "offset 2 (1 record) lost.");
+            LogRepair.Result result = repair.execute(plan);
+            assertThat(result.logEndOffset()).isEqualTo(7);
+            assertThat(Files.readAllBytes(result.brokenCopies().get(0)))
+                    .isEqualTo(java.util.Arrays.copyOfRange(before, (int) refusedAt, (int) keptAt));
+
+            LogRepair.Plan second = repair.plan(offsets, NO_BAD_VALUES).orElseThrow();
+            assertThat(second.segment()).isEqualTo(SegmentFiles.logFile(dir, 4));
+            assertThat(second.describe()).contains("batch at offsets 4–5 (2 records) in 00000000000000000004.log at "
+                    + "position 0 is corrupt (bad value at offset 5)").contains("Repair keeps offsets 0–3 and 6 ");
+            repair.execute(second);
+            assertThat(repair.plan(offsets, NO_BAD_VALUES)).isEmpty();
+        }
+        try (Log log = Log.open(dir, LogConfig.defaults(), LoadState.unknown())) {
+            assertThat(offsetsAndValues(log, 0)).containsExactly("0=a", "1=b", "3=c", "6=e");
+            assertThat(log.append(LogTest.batch(1, "f")).firstOffset()).isEqualTo(7);
+        }
+    }
+
     @Test
     void nothingToRepairInASoundLog() throws IOException {
         ToolTestLogs.write(dataDir, 10);

@@ -3,6 +3,7 @@ package dev.spool.kafka.group;
 import dev.spool.kafka.InternalLogCheck;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.EndTransactionMarker;
+import dev.spool.log.tool.BatchContentCheck;
 import dev.spool.log.tool.DataDirCheck;
 import dev.spool.log.tool.LogVerifier;
 import dev.spool.log.tool.LogVerifier.Finding;
@@ -41,5 +42,10 @@ public final class OffsetsLogCheck implements DataDirCheck {
     @Override
     public List<Finding> check(Path dataDir) throws IOException {
         return check.check(dataDir);
+    }
+
+    /** What {@code spool repair __consumer_offsets} removes: a batch this check reports ({@link InternalLogCheck#contents}). */
+    public BatchContentCheck contents() {
+        return check.contents();
     }
 }

@@ -2,6 +2,7 @@ package dev.spool.kafka.txn;
 
 import dev.spool.kafka.InternalLogCheck;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.tool.BatchContentCheck;
 import dev.spool.log.tool.DataDirCheck;
 import dev.spool.log.tool.LogVerifier;
 import dev.spool.log.tool.LogVerifier.Finding;
@@ -37,5 +38,10 @@ public final class TransactionLogCheck implements DataDirCheck {
     @Override
     public List<Finding> check(Path dataDir) throws IOException {
         return check.check(dataDir);
+    }
+
+    /** What {@code spool repair __transaction_state} removes: a batch this check reports ({@link InternalLogCheck#contents}). */
+    public BatchContentCheck contents() {
+        return check.contents();
     }
 }

@@ -11,6 +11,8 @@ import dev.spool.log.LogConfig;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.EndTransactionMarker;
+import dev.spool.log.record.RecordBatch;
+import dev.spool.log.tool.BatchContentCheck;
 import dev.spool.log.tool.LogVerifier;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -105,6 +107,23 @@ class TransactionLogCheckTest {
         assertThat(new TransactionLogCheck(FileIO.real()).check(data)).singleElement()
                 .satisfies(finding -> assertThat(finding.offset()).isEqualTo(offset));
         assertThatThrownBy(this::openStore).as("the replay refuses it too").isInstanceOf(CorruptLogException.class);
+    }
+
+    @Test
+    void repairRefusesTheBatchesVerifyReports() {
+        BatchContentCheck contents = new TransactionLogCheck(FileIO.real()).contents();
+        assertThat(contents.problem(built(TransactionLogCodec.encodeKey("t"), TransactionLogCodec.encodeValue(
+                new TransactionMetadata("t", 7, (short) 0, 30_000, TransactionState.EMPTY, new TreeSet<>(), -1L,
+                        NOW_MS))))).isEmpty();
+        assertThat(contents.problem(built(TransactionLogCodec.encodeKey("t"), new byte[] {0, 9})))
+                .hasValueSatisfying(p -> assertThat(p).startsWith("transaction record at offset 0 does not decode: "));
+        assertThat(contents.problem(new EndTransactionMarker(true, 0).encode(7, (short) 0, NOW_MS)))
+                .as("a control batch").isPresent();
+        ByteBuffer unframed = built(TransactionLogCodec.encodeKey("t"), new byte[] {0, 9});
+        unframed.put(RecordBatch.RECORDS_OFFSET, (byte) 1); // the record's length: -1 (zigzag varint)
+        unframed.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(unframed, 0));
+        assertThat(contents.problem(unframed)).as("a CRC over records that do not parse")
+                .hasValueSatisfying(p -> assertThat(p).startsWith("records do not parse: "));
     }
 
     @Test
