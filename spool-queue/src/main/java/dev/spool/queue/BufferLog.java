@@ -243,8 +243,7 @@ final class BufferLog implements AutoCloseable {
 
     /**
      * Acknowledges every item below {@code offset}: deletes the segments wholly below the segment
-     * holding it (first: their files are renamed at once and removed by the log manager's I/O pool
-     * moments later, which gives their space back), then records it in
+     * holding it (first; the log manager's I/O pool then removes their files), then records it in
      * the ack file, forced under strict durability. When segments were deleted, the log manager's
      * checkpoint follows (best effort: the ack file holds the position).
      *

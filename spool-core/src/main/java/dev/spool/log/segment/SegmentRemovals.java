@@ -39,7 +39,12 @@ final class SegmentRemovals {
 
     /** Retires {@code doomed} in line (durable when this returns), then removes their files on the executor. */
     void delete(Path dir, List<Segment> doomed) throws IOException {
-        queued.add(SegmentFiles.retire(io, dir, doomed));
+        removeLater(SegmentFiles.retire(io, dir, doomed));
+    }
+
+    /** Removes {@code renamed}, files already renamed {@code .deleted} with their directory synced, on the executor. */
+    void removeLater(List<Path> renamed) {
+        queued.add(renamed);
         try {
             executor.execute(this::removeNext);
         } catch (RejectedExecutionException stopped) { // the executor is shutting down: remove here

@@ -322,8 +322,8 @@ public final class SegmentSet {
      * Replaces {@code old}, adjacent closed segments, with the cleaned segment in {@code swapFile}
      * (compaction's swap, see {@code CleanerFiles}): the old files are renamed {@code .deleted}, the
      * swap file takes the first one's name, its indexes are rebuilt and forced, the map switches to
-     * it, and the old files go. Writer lock held. Returns false, changing nothing but deleting the
-     * swap file, when one of {@code old} is no longer in the set (retention or a truncation ran).
+     * it, and the old files go ({@link SegmentRemovals}). Writer lock held. Returns false, changing
+     * nothing but deleting the swap file, when one of {@code old} is no longer in the set.
      */
     public boolean replace(List<Segment> old, Path swapFile, LogConfig config) throws IOException {
         for (Segment segment : old) {
@@ -345,9 +345,7 @@ public final class SegmentSet {
             for (Segment segment : old) {
                 segment.close();
             }
-            for (Path path : installed.renamed()) {
-                io.deleteIfExists(path);
-            }
+            removals.removeLater(installed.renamed());
             return true;
         } catch (IOException e) {
             throw fail(e);
