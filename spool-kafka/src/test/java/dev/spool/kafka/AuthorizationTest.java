@@ -210,6 +210,36 @@ class AuthorizationTest {
         }
     }
 
+    /**
+     * Finding a transaction's coordinator needs DESCRIBE on the transactional id (WRITE implies it),
+     * as Kafka's broker requires; each key refused is answered with its own error, the others served.
+     */
+    @Test
+    void findingATransactionsCoordinatorNeedsDescribeOnItsTransactionalId() throws Exception {
+        seedAclAdministrator();
+        try (RunningServer server = start(Set.of()); Admin admin = server.admin()) {
+            create(admin, acl(ResourceType.TRANSACTIONAL_ID, "orders-", PatternType.PREFIXED, AclOperation.DESCRIBE,
+                    AclPermissionType.ALLOW), acl(ResourceType.TRANSACTIONAL_ID, "billing-tx", PatternType.LITERAL,
+                    AclOperation.WRITE, AclPermissionType.ALLOW));
+            try (RawClient client = new RawClient(server.port())) {
+                var response = (org.apache.kafka.common.message.FindCoordinatorResponseData) client.call(
+                        org.apache.kafka.common.protocol.ApiKeys.FIND_COORDINATOR, (short) 4,
+                        new org.apache.kafka.common.message.FindCoordinatorRequestData().setKeyType((byte) 1)
+                                .setCoordinatorKeys(List.of("orders-tx", "audit-tx", "billing-tx")));
+                assertThat(response.coordinators()).extracting(c -> c.key() + "=" + c.errorCode())
+                        .containsExactlyInAnyOrder("orders-tx=0", "billing-tx=0", "audit-tx="
+                                + org.apache.kafka.common.protocol.Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                var old = (org.apache.kafka.common.message.FindCoordinatorResponseData) client.call(
+                        org.apache.kafka.common.protocol.ApiKeys.FIND_COORDINATOR, (short) 3,
+                        new org.apache.kafka.common.message.FindCoordinatorRequestData().setKeyType((byte) 1)
+                                .setKey("audit-tx"));
+                assertThat(old.errorCode())
+                        .isEqualTo(org.apache.kafka.common.protocol.Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                assertThat(old.nodeId()).isEqualTo(-1);
+            }
+        }
+    }
+
     private static KafkaProducer<String, String> transactionalProducer(RunningServer server, String transactionalId) {
         java.util.Properties props = new java.util.Properties();
         props.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap());

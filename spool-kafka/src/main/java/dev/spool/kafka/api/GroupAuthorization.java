@@ -12,6 +12,7 @@ import dev.spool.kafka.security.Authorizer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
@@ -36,7 +37,8 @@ import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The ACL checks of FindCoordinator and the group APIs, as Kafka's broker makes them: finding a
- * group's coordinator needs DESCRIBE on the group; joining, syncing, heartbeats and leaving READ;
+ * group's coordinator needs DESCRIBE on the group, a transaction's DESCRIBE on its transactional
+ * id; joining, syncing, heartbeats and leaving READ;
  * committing offsets READ on the group and on each topic; fetching offsets DESCRIBE on the group,
  * with the topics the client may not DESCRIBE refused (named) or left out (all asked); listing
  * groups shows those the client may DESCRIBE (all with DESCRIBE on the cluster); describing groups
@@ -88,21 +90,29 @@ final class GroupAuthorization {
         };
     }
 
+    /**
+     * FindCoordinator: DESCRIBE on the group, or on the transactional id for a transaction's
+     * coordinator; each key refused gets the authorization error of its kind, the rest are served.
+     */
     private CompletableFuture<Optional<Response>> findCoordinator(ParsedRequest request, Session session,
                                                                   RequestAuthorization.Next next) {
         FindCoordinatorRequestData data = (FindCoordinatorRequestData) request.request().data();
-        if (data.keyType() != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
-            return next.handle(request, session); // transactions are refused by the handler
+        boolean group = data.keyType() == FindCoordinatorRequest.CoordinatorType.GROUP.id();
+        if (!group && data.keyType() != FindCoordinatorRequest.CoordinatorType.TRANSACTION.id()) {
+            return next.handle(request, session); // an unknown key type: the handler refuses it
         }
-        String message = Errors.GROUP_AUTHORIZATION_FAILED.message();
+        ResourceType type = group ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID;
+        Errors refusal = group ? Errors.GROUP_AUTHORIZATION_FAILED : Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        Predicate<String> described = key -> key != null
+                && authorizer.authorize(session, AclOperation.DESCRIBE, type, key);
         if (request.version() < 4) {
-            if (group(session, AclOperation.DESCRIBE, data.key())) {
+            if (described.test(data.key())) {
                 return next.handle(request, session);
             }
-            return now(request, new FindCoordinatorResponseData().setErrorCode(GROUP_DENIED).setErrorMessage(message)
-                    .setNodeId(-1).setHost("").setPort(-1));
+            return now(request, new FindCoordinatorResponseData().setErrorCode(refusal.code())
+                    .setErrorMessage(refusal.message()).setNodeId(-1).setHost("").setPort(-1));
         }
-        List<String> denied = removeDenied(data.coordinatorKeys(), key -> group(session, AclOperation.DESCRIBE, key));
+        List<String> denied = removeDenied(data.coordinatorKeys(), described);
         if (denied.isEmpty()) {
             return next.handle(request, session);
         }
@@ -110,7 +120,8 @@ final class GroupAuthorization {
                 ? now(request, new FindCoordinatorResponseData()) : next.handle(request, session);
         return then(served, FindCoordinatorResponseData.class, response -> denied.forEach(key ->
                 response.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key)
-                        .setErrorCode(GROUP_DENIED).setErrorMessage(message).setNodeId(-1).setHost("").setPort(-1))));
+                        .setErrorCode(refusal.code()).setErrorMessage(refusal.message()).setNodeId(-1).setHost("")
+                        .setPort(-1))));
     }
 
     private CompletableFuture<Optional<Response>> offsetCommit(ParsedRequest request, Session session,
