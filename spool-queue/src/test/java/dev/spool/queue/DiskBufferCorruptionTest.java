@@ -188,6 +188,36 @@ class DiskBufferCorruptionTest {
         }
     }
 
+    /**
+     * An empty batch with a sound CRC over an item's offset, as {@code spool repair} leaves where it
+     * removed a damaged item: no record to deliver, so it is a damaged item, refused under STOP and
+     * skipped under SKIP (the next batch starts at the next sequence).
+     */
+    @Test
+    void anEmptyBatchWhereAnItemWasIsADamagedItem() throws Exception {
+        writeItems();
+        byte[] file = Files.readAllBytes(segment());
+        ByteBuffer gap = dev.spool.log.record.RecordBatch.gapBatch(DAMAGED, 0);
+        ByteBuffer replaced = ByteBuffer.allocate(file.length - (int) stored[DAMAGED] + gap.remaining())
+                .put(file, 0, (int) positionOf(DAMAGED)).put(gap)
+                .put(file, (int) positionOf(DAMAGED + 1), file.length - (int) positionOf(DAMAGED + 1)).flip();
+        Files.write(segment(), java.util.Arrays.copyOf(replaced.array(), replaced.limit()));
+        Files.delete(dir.resolve("buffer-0").resolve("00000000000000000000.index")); // positions moved: rebuilt
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.STOP, new SimpleMeterRegistry()))) {
+            assertThat(buffer.poll().orElseThrow().sequence()).isZero();
+            assertThatThrownBy(buffer::poll).isInstanceOfSatisfying(CorruptItemException.class, e -> {
+                assertThat(e.sequence()).isEqualTo(DAMAGED);
+                assertThat(e.getMessage()).contains("an item is one record, this batch holds 0");
+            });
+        }
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.SKIP, new SimpleMeterRegistry()))) {
+            assertThat(buffer.poll().orElseThrow().sequence()).isZero();
+            BufferItem after = buffer.poll().orElseThrow();
+            assertThat(after.sequence()).isEqualTo(DAMAGED + 1);
+            assertThat(after.payload()).isEqualTo(payload(DAMAGED + 1));
+        }
+    }
+
     @Test
     void aDamagedBaseOffsetIsCaughtThoughTheCrcDoesNotCoverIt() throws Exception {
         writeItems();
