@@ -3,8 +3,8 @@ package dev.spool.log.segment;
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -26,8 +26,8 @@ final class SegmentRemovals {
 
     private final FileIO io;
     private final Executor executor;
-    /** Files retired and not yet taken for removal, oldest first. */
-    private final ConcurrentLinkedQueue<List<Path>> queued = new ConcurrentLinkedQueue<>();
+    /** Files retired and not yet taken for removal, oldest first. Guarded by this. */
+    private final ArrayDeque<List<Path>> queued = new ArrayDeque<>();
     /** Removals under way. Guarded by this. */
     private int running;
 
@@ -44,7 +44,9 @@ final class SegmentRemovals {
 
     /** Removes {@code renamed}, files already renamed {@code .deleted} with their directory synced, on the executor. */
     void removeLater(List<Path> renamed) {
-        queued.add(renamed);
+        synchronized (this) {
+            queued.add(renamed);
+        }
         try {
             executor.execute(this::removeNext);
         } catch (RejectedExecutionException stopped) { // the executor is shutting down: remove here
@@ -57,8 +59,8 @@ final class SegmentRemovals {
      * its queue: a pool stopped at once), then waits for the removals under way.
      */
     void finishAll() {
-        while (!queued.isEmpty()) {
-            removeNext();
+        while (removeNext()) {
+            // each pass removes one retired segment's files
         }
         synchronized (this) {
             while (running > 0) {
@@ -72,12 +74,13 @@ final class SegmentRemovals {
         }
     }
 
-    private void removeNext() {
+    /** Removes the oldest retired files not yet taken; false when none were left (finishAll took them). */
+    private boolean removeNext() {
         List<Path> renamed;
         synchronized (this) {
             renamed = queued.poll();
             if (renamed == null) {
-                return; // finishAll took it
+                return false;
             }
             running++;
         }
@@ -89,6 +92,7 @@ final class SegmentRemovals {
                 notifyAll();
             }
         }
+        return true;
     }
 
     private void removeQuietly(List<Path> renamed) {

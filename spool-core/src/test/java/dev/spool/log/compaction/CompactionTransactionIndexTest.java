@@ -144,18 +144,31 @@ class CompactionTransactionIndexTest {
         return crashed;
     }
 
+    /** A simulated disk with a log of two producers' rounds of transactions, resized into groups of several segments. */
+    private record Written(SimulatedFileIO sim, AtomicLong clock, Random random, Log log,
+                           List<AbortedTransaction> recorded) {
+        static Written twoRounds(long seed) throws IOException {
+            SimulatedFileIO sim = new SimulatedFileIO(seed);
+            sim.createDurableDirectories(DIR);
+            AtomicLong clock = new AtomicLong(10 * DAY_MS);
+            Random random = new Random(seed);
+            Log log = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get);
+            List<AbortedTransaction> recorded = new ArrayList<>(appendSome(log, random, clock));
+            recorded.addAll(appendSome(log, random, clock));
+            log.reconfigure(CONFIG.withSegmentBytes(2400)); // groups of several segments
+            return new Written(sim, clock, random, log, recorded);
+        }
+    }
+
     private static boolean runLaterRoundOnce(long seed, int point) throws IOException {
-        SimulatedFileIO sim = new SimulatedFileIO(seed);
-        sim.createDurableDirectories(DIR);
-        AtomicLong clock = new AtomicLong(10 * DAY_MS);
-        Random random = new Random(seed);
-        Log log = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get);
-        List<AbortedTransaction> recorded = new ArrayList<>(appendSome(log, random, clock));
-        recorded.addAll(appendSome(log, random, clock));
-        log.reconfigure(CONFIG.withSegmentBytes(2400));
+        Written written = Written.twoRounds(seed);
+        SimulatedFileIO sim = written.sim();
+        AtomicLong clock = written.clock();
+        Log log = written.log();
+        List<AbortedTransaction> recorded = written.recorded();
         long dirty = log.clean(new Cleaner(sim.session(), CleanerSettings.defaults()), 0).firstDirtyOffset();
         clock.addAndGet(3 * DAY_MS);
-        recorded.addAll(appendSome(log, random, clock)); // the producer writes on: its older markers may go
+        recorded.addAll(appendSome(log, written.random(), clock)); // the producer writes on: its older markers may go
         boolean crashed = cleanCrashingAt(sim, log, dirty, point);
         try (Log reopened = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get)) {
             List<AbortedTransaction> entries = reopened.abortedTransactions(0, Long.MAX_VALUE);
@@ -181,15 +194,11 @@ class CompactionTransactionIndexTest {
     }
 
     private static boolean runOnce(long seed, int point) throws IOException {
-        SimulatedFileIO sim = new SimulatedFileIO(seed);
-        sim.createDurableDirectories(DIR);
-        AtomicLong clock = new AtomicLong(10 * DAY_MS);
-        Random random = new Random(seed);
-        Log log = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get);
-        List<AbortedTransaction> recorded = new ArrayList<>(appendSome(log, random, clock));
-        recorded.addAll(appendSome(log, random, clock));
-        log.reconfigure(CONFIG.withSegmentBytes(2400)); // groups of several segments
-        boolean crashed = cleanCrashingAt(sim, log, 0, point);
+        Written written = Written.twoRounds(seed);
+        SimulatedFileIO sim = written.sim();
+        AtomicLong clock = written.clock();
+        List<AbortedTransaction> recorded = written.recorded();
+        boolean crashed = cleanCrashingAt(sim, written.log(), 0, point);
         try (Log reopened = Log.open(sim.session(), DIR, CONFIG, LoadState.unknown(), clock::get)) {
             assertThat(reopened.abortedTransactions(0, Long.MAX_VALUE))
                     .as("seed %d, crash before mutation %d", seed, point).isEqualTo(recorded);
