@@ -86,8 +86,6 @@ public final class DiskBuffer implements AutoCloseable {
     private final ItemReader reader;
     /** Delivered (or skipped), unacknowledged items. */
     private final DeliveredItems delivered = new DeliveredItems();
-    /** The sequence the next delivered item has. */
-    private long nextDelivery;
 
     private DiskBuffer(Path dir, DiskBufferConfig config, BufferLog log) throws IOException {
         this.dir = dir;
@@ -102,7 +100,6 @@ public final class DiskBuffer implements AutoCloseable {
         long sizeItems = log.logEndOffset() - start;
         long sizeBytes = log.storedBytesFrom(start);
         room.restore(sizeItems, sizeBytes);
-        this.nextDelivery = start;
         if (sizeItems > 0) {
             LOG.info("Disk buffer {} opened with {} unacknowledged item(s), {} bytes, from sequence {}",
                     dir, sizeItems, sizeBytes, start);
@@ -334,7 +331,6 @@ public final class DiskBuffer implements AutoCloseable {
                 long sequence = this.reader.sequence();
                 // A skipped item counts as delivered: the next acknowledgement past it frees its bytes.
                 delivered.add(sequence, this.reader.storedBytes());
-                nextDelivery = sequence + 1;
                 if (!this.reader.skipped()) {
                     return Optional.of(reader.read(sequence, this.reader.payload(), this.reader.metadata(),
                             this.reader.storedBytes()));
@@ -376,6 +372,7 @@ public final class DiskBuffer implements AutoCloseable {
     public void ack(long sequence) throws IOException {
         synchronized (consumerLock) {
             room.ensureOpen();
+            long nextDelivery = reader.position(); // the reader moves past an item as it delivers it
             if (sequence >= nextDelivery) {
                 throw new IllegalArgumentException("Cannot acknowledge sequence " + sequence + " of disk buffer " + dir
                         + ": only sequences below " + nextDelivery + " have been delivered");
