@@ -380,21 +380,25 @@ class DiskBufferTest {
      * pool removes while the copy runs is left out, as the kill would have found it gone.
      */
     static void copyTree(Path from, Path to) throws IOException {
-        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(from)) {
-            for (Path path : paths.toList()) {
-                if (path.getFileName().toString().equals(".lock")) {
+        java.nio.file.Files.createDirectories(to);
+        // Listed by hand, not with Files.walk: the walk reads each entry's attributes and fails on
+        // a file that vanished between the listing and that read.
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(from)) {
+            for (Path path : entries.toList()) {
+                String name = path.getFileName().toString();
+                if (name.equals(".lock")) {
                     continue;
                 }
-                Path target = to.resolve(from.relativize(path).toString());
+                Path target = to.resolve(name);
                 if (java.nio.file.Files.isDirectory(path)) {
-                    java.nio.file.Files.createDirectories(target);
-                } else {
-                    try {
-                        java.nio.file.Files.copy(path, target);
-                    } catch (java.nio.file.NoSuchFileException removed) {
-                        if (!path.getFileName().toString().endsWith(".deleted")) {
-                            throw removed;
-                        }
+                    copyTree(path, target);
+                    continue;
+                }
+                try {
+                    java.nio.file.Files.copy(path, target);
+                } catch (java.nio.file.NoSuchFileException removed) {
+                    if (!name.endsWith(".deleted")) {
+                        throw removed;
                     }
                 }
             }
