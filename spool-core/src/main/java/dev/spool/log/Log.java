@@ -130,7 +130,11 @@ public final class Log implements AutoCloseable {
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
                            Executor ioExecutor, MeterRegistry meterRegistry) throws IOException {
         LogLoader.Loaded loaded = LogLoader.load(io, dir, config, state, clockMs.getAsLong());
-        return new Log(io, dir, config, clockMs, ioExecutor, meterRegistry, loaded);
+        Log log = new Log(io, dir, config, clockMs, ioExecutor, meterRegistry, loaded);
+        if (!state.cleanShutdown()) { // a roll or deletion of the last run may not be synced yet
+            log.segments.directoryMayBeUnsynced();
+        }
+        return log;
     }
 
     public Path dir() {

@@ -69,6 +69,11 @@ class DurabilityTest {
             assertThat(strict.durable()).isTrue();
             assertThat(strict.fsyncMicros()).isNotNegative();
             assertThat(strict.firstOffset()).isEqualTo(1);
+            // opened with no clean shutdown behind it: the directory is synced before the first acknowledgement
+            assertThat(io.operations()).containsExactly("write 00000000000000000000.log", "syncdir t-0",
+                    "force 00000000000000000000.log");
+            io.clear();
+            log.append(LogTest.batch(3, "c"), Durability.STRICT);
             assertThat(io.operations()).containsExactly("write 00000000000000000000.log",
                     "force 00000000000000000000.log");
         }

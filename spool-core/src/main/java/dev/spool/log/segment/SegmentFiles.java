@@ -2,10 +2,13 @@ package dev.spool.log.segment;
 
 import dev.spool.log.io.FileIO;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Names of a segment's files, as Kafka names them: the base offset zero-padded to 20 digits and
@@ -18,6 +21,7 @@ import java.util.OptionalLong;
  * directory synced, then removed. Stateless; thread-safe.
  */
 public final class SegmentFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
     public static final String LOG_SUFFIX = ".log";
     public static final String INDEX_SUFFIX = ".index";
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
@@ -81,6 +85,29 @@ public final class SegmentFiles {
         return OptionalLong.of(value);
     }
 
+    /**
+     * Forces the data of each of {@code segments} that is still open: one closed meanwhile (deleted,
+     * replaced or truncated away by a thread holding the set's file lock) has nothing left to force.
+     */
+    static void forceDataOfOpen(List<Segment> segments) throws IOException {
+        for (Segment segment : segments) {
+            try {
+                segment.forceData();
+            } catch (ClosedChannelException closedMeanwhile) {
+                // its files are gone or replaced: the caller's locked pass skips it
+            }
+        }
+    }
+
+    /** As {@link #closeAll}, logging a failure instead: for segments nothing reads or writes again. */
+    static void closeAllQuietly(List<Segment> segments, String what) {
+        try {
+            closeAll(segments);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not close {} {} ({})", what, segments, e.getMessage());
+        }
+    }
+
     /** Closes every segment, trying them all; the first failure is thrown, the others suppressed in it. */
     static void closeAll(Iterable<Segment> segments) throws IOException {
         IOException failed = null;
@@ -105,18 +132,16 @@ public final class SegmentFiles {
      * {@link #remove} the renamed files.
      */
     public static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
+        closeAll(doomed);
         remove(io, retire(io, dir, doomed));
     }
 
     /**
-     * The first half of a deletion: closes each segment, renames its files to {@code .deleted} and
-     * syncs the directory. From here the deletion survives a crash (recovery removes every
-     * {@code .deleted} file it finds); returns the renamed files.
+     * The first half of a deletion: renames each segment's files to {@code .deleted} and syncs the
+     * directory. From here the deletion survives a crash (recovery removes every {@code .deleted}
+     * file it finds); returns the renamed files.
      */
     public static List<Path> retire(FileIO io, Path dir, List<Segment> doomed) throws IOException {
-        for (Segment segment : doomed) {
-            segment.close();
-        }
         List<Path> renamed = renameDeleted(io, doomed);
         io.syncDirectory(dir);
         return renamed;

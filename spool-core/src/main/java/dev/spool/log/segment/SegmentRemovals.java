@@ -11,41 +11,59 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removes the files of deleted segments off the deleting thread. A deletion is durable once its
- * files are renamed {@code .deleted} and the directory synced ({@link SegmentFiles#retire}); that
- * stays in line, under the set's locks. Removing the renamed files, which frees their pages and
- * blocks, runs on the I/O executor: measured, a disk buffer whose consumer acknowledges 1 KiB
- * items into the next 64 MiB segment paid 90–145 ms per deleted segment on its acknowledging
- * thread, about a microsecond an item, with appends waiting on the writer lock meanwhile. Closing
- * the log finishes the removals left ({@link #finishAll}). A removal that fails is logged and left
- * to recovery, which removes {@code .deleted} files when the log opens again.
- * Thread-safe.
+ * Deletes a set's segments with as little as possible on the deleting thread. In line, under the
+ * set's locks, the segments' files are only renamed {@code .deleted}. The rest runs on the I/O
+ * executor: the directory sync that makes the renames durable ({@link DirectorySync}, which also
+ * runs at the set's next durability point, whichever comes first), then closing the segments,
+ * then removing the renamed files. Measured, each was slow in line: a disk buffer whose consumer
+ * acknowledges 1 KiB items into the next 64 MiB segment paid 90–145 ms per deleted segment for the
+ * removal (freeing its pages and blocks), and 40–60 ms each for the close and the directory sync,
+ * both of which wait for the background fsync of the segment just rolled (the close for the force
+ * on its channel, the sync for the file system's journal commit); all of it on the acknowledging
+ * thread, with appends waiting on the writer lock meanwhile.
+ *
+ * <p>Files are removed only after a directory sync made their renames durable. Closing the log
+ * finishes the removals left ({@link #finishAll}). A sync or removal that fails on the executor is
+ * logged and left: the next durability point syncs again, and recovery removes {@code .deleted}
+ * files when the log opens. Thread-safe.
  */
 final class SegmentRemovals {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentRemovals.class);
 
     private final FileIO io;
+    private final DirectorySync directory;
     private final Executor executor;
-    /** Files retired and not yet taken for removal, oldest first. Guarded by this. */
-    private final ArrayDeque<List<Path>> queued = new ArrayDeque<>();
+    /** Segments renamed and not yet taken for removal, oldest first. Guarded by this. */
+    private final ArrayDeque<Retired> queued = new ArrayDeque<>();
     /** Removals under way. Guarded by this. */
     private int running;
 
     /** @param executor runs the removals; {@code Runnable::run} removes in line */
-    SegmentRemovals(FileIO io, Executor executor) {
+    SegmentRemovals(FileIO io, DirectorySync directory, Executor executor) {
         this.io = io;
+        this.directory = directory;
         this.executor = executor;
     }
 
-    /** Retires {@code doomed} in line (durable when this returns), then removes their files on the executor. */
-    void delete(Path dir, List<Segment> doomed) throws IOException {
-        removeLater(SegmentFiles.retire(io, dir, doomed));
+    /**
+     * Renames the files of {@code doomed}, taken out of the set, to {@code .deleted} in line; syncs
+     * the directory, closes them and removes their files on the executor. The deletion is durable
+     * once the directory's next sync has run.
+     */
+    void delete(List<Segment> doomed) throws IOException {
+        List<Path> renamed = SegmentFiles.renameDeleted(io, doomed);
+        directory.changed();
+        enqueue(new Retired(List.copyOf(doomed), renamed));
     }
 
-    /** Removes {@code renamed}, files already renamed {@code .deleted} with their directory synced, on the executor. */
+    /** Removes {@code renamed} on the executor: files of closed segments, renamed {@code .deleted} and synced. */
     void removeLater(List<Path> renamed) {
+        enqueue(new Retired(List.of(), renamed));
+    }
+
+    private void enqueue(Retired retired) {
         synchronized (this) {
-            queued.add(renamed);
+            queued.add(retired);
         }
         try {
             executor.execute(this::removeNext);
@@ -76,16 +94,16 @@ final class SegmentRemovals {
 
     /** Removes the oldest retired files not yet taken; false when none were left (finishAll took them). */
     private boolean removeNext() {
-        List<Path> renamed;
+        Retired retired;
         synchronized (this) {
-            renamed = queued.poll();
-            if (renamed == null) {
+            retired = queued.poll();
+            if (retired == null) {
                 return false;
             }
             running++;
         }
         try {
-            removeQuietly(renamed);
+            removeQuietly(retired);
         } finally {
             synchronized (this) {
                 running--;
@@ -95,12 +113,25 @@ final class SegmentRemovals {
         return true;
     }
 
-    private void removeQuietly(List<Path> renamed) {
+    private void removeQuietly(Retired retired) {
         try {
-            SegmentFiles.remove(io, renamed);
+            directory.syncIfChanged();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not sync {} after renaming deleted segment files {} ({}); the files stay until "
+                    + "the log opens again", directory.dir(), retired.renamed(), e.getMessage());
+            SegmentFiles.closeAllQuietly(retired.segments(), "the deleted segments");
+            return;
+        }
+        SegmentFiles.closeAllQuietly(retired.segments(), "the deleted segments");
+        try {
+            SegmentFiles.remove(io, retired.renamed());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Could not remove the deleted segment files {} ({}); opening the log again removes them",
-                    renamed, e.getMessage());
+                    retired.renamed(), e.getMessage());
         }
+    }
+
+    /** Segments taken out of their set, still to be closed, and their files, renamed {@code .deleted}. */
+    private record Retired(List<Segment> segments, List<Path> renamed) {
     }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -24,23 +25,18 @@ import org.slf4j.LoggerFactory;
  * end and the recovery point.
  *
  * <h2>Design</h2>
- * The segments sit in a concurrent map by base offset; the last one is the active segment, the
- * only one written. Readers take no lock: they read the map and the volatile offsets, and the
- * end moves only after the bytes below it are written ({@link #append}). Everything that changes
- * the set runs under the log's writer lock, which its caller holds (the append pipeline owns it).
+ * The segments sit in a concurrent map by base offset; the last one is the active segment, the only
+ * one written. Readers take no lock: they read the map and the volatile offsets, and the end moves
+ * only after the bytes below it are written ({@link #append}). Changes run under the log's writer lock.
  *
- * <p>The set's own file lock is held while segments are forced or their files change shape
- * (flush, truncation, deletion, close), so the background flush of a rolled segment never races
- * them. Order: the writer lock first, then the file lock; the background flush takes only the
- * file lock, so appends never wait for it.
+ * <p>The set's own file lock is held while its files change shape (flush, truncation, deletion,
+ * close). Order: the writer lock first, then the file lock; the background flush takes only the
+ * file lock, and only after forcing the data without it, so neither appends nor deletions wait for it.
  *
- * <p>Rolling hands the segment it closes to the flush executor (the log manager's I/O pool),
- * which forces it off the appending thread and then moves the recovery point to the new segment,
- * so after a crash only the last segment, and any rolled one whose flush had not finished, needs
- * scanning. Measured: forcing a 1 GiB segment in line on the appending thread cost 100 x 1 KiB
- * appends about 30% of their throughput. Deletion removes segments from the map first, then
- * renames their files {@code .deleted} and syncs the directory; the files are removed on the
- * same executor ({@link SegmentRemovals}).
+ * <p>A roll hands the segment it closes to the I/O executor, which forces it, then moves the recovery
+ * point past it: a crash leaves only the segments after it to scan (forcing a 1 GiB segment in line
+ * cost 100 x 1 KiB appends 30% of their throughput). Rolls and deletions change the directory; it is
+ * synced off the writing thread too, before anything past a change counts as durable ({@link DirectorySync}).
  *
  * <p>The first write-path I/O error fails the set ({@link SetFailure}) until it is reopened or
  * {@link #reload reloaded}; a failed fsync is never retried. A truncation (or reload) is published
@@ -54,6 +50,7 @@ public final class SegmentSet {
     private final String name;
     private final LongSupplier clockMs;
     private final Executor ioExecutor;
+    private final DirectorySync directory;
     private final SegmentRemovals removals;
     private final ReentrantLock fileLock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
@@ -86,7 +83,8 @@ public final class SegmentSet {
         this.clockMs = clockMs;
         this.failure = new SetFailure(dir, clockMs);
         this.ioExecutor = ioExecutor;
-        this.removals = new SegmentRemovals(io, ioExecutor);
+        this.directory = new DirectorySync(io, dir);
+        this.removals = new SegmentRemovals(io, directory, ioExecutor);
         for (Segment segment : loaded) {
             segments.put(segment.baseOffset(), segment);
         }
@@ -98,6 +96,11 @@ public final class SegmentSet {
 
     public Path dir() {
         return dir;
+    }
+
+    /** The directory may hold changes a run that did not shut down cleanly left unsynced: the next durability point syncs it. */
+    public void directoryMayBeUnsynced() {
+        directory.changed();
     }
 
     /** The segments by base offset, oldest first: a live view, never modified through it. */
@@ -142,7 +145,7 @@ public final class SegmentSet {
     }
 
     /** The error that failed the set, if one did. */
-    public java.util.Optional<IOException> failure() {
+    public Optional<IOException> failure() {
         return failure.error();
     }
 
@@ -205,7 +208,7 @@ public final class SegmentSet {
             }
             created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
                     clockMs.getAsLong(), chainAnchor);
-            io.syncDirectory(dir);
+            directory.changed(); // synced before anything in it counts as durable
         } catch (IOException e) {
             throw fail(e);
         }
@@ -220,31 +223,38 @@ public final class SegmentSet {
 
     /**
      * Forces the segments below {@code base} (the ones rolls closed), then moves the recovery point
-     * to {@code base}, unless a truncation ran since the roll (the offsets below {@code base} may
-     * then hold new, unflushed data). A failure fails the log: the fsync is never retried.
+     * to {@code base} unless a truncation ran since the roll. The data is forced without the file lock
+     * (measured: a disk buffer's ack that deleted the segment just rolled waited 40–60 ms for its
+     * fsync, holding the writer lock), then the segments still in the set are flushed whole under
+     * it (data again, now cheap, and indexes). A failure fails the log.
      */
     private void flushRolled(long base, long sequenceAtRoll) {
-        fileLock.lock();
         try {
-            if (closed || isFailed()) {
-                return;
-            }
-            // From the segment just sealed (its time index gained its final entry even when its data
-            // was already flushed), or from the recovery point if that is further back.
-            Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(recoveryPoint, base - 1));
-            Map<Long, Segment> unflushed = from == null ? segments.headMap(base, false)
-                    : segments.subMap(from.getKey(), true, base, false);
-            for (Segment segment : unflushed.values()) {
-                segment.flush();
-            }
-            if (truncationSequence == sequenceAtRoll) {
-                recoveryPoint = Math.max(recoveryPoint, base);
+            SegmentFiles.forceDataOfOpen(rolledUnflushed(base)); // a closed set's segments have nothing to force
+            fileLock.lock();
+            try {
+                if (closed || isFailed()) {
+                    return;
+                }
+                directory.syncIfChanged(); // a roll's or deletion's change is durable before the recovery point passes it
+                for (Segment segment : rolledUnflushed(base)) {
+                    segment.flush();
+                }
+                if (truncationSequence == sequenceAtRoll) {
+                    recoveryPoint = Math.max(recoveryPoint, base);
+                }
+            } finally {
+                fileLock.unlock();
             }
         } catch (IOException e) {
             fail(e);
-        } finally {
-            fileLock.unlock();
         }
+    }
+
+    private List<Segment> rolledUnflushed(long base) { // from the one just sealed, or the recovery point if further back
+        Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(recoveryPoint, base - 1));
+        return List.copyOf((from == null ? segments.headMap(base, false)
+                : segments.subMap(from.getKey(), true, base, false)).values());
     }
 
     /**
@@ -259,6 +269,7 @@ public final class SegmentSet {
             Map.Entry<Long, Segment> from = segments.floorEntry(recoveryPoint);
             Map<Long, Segment> unflushed = from == null ? segments : segments.tailMap(from.getKey(), true);
             try {
+                directory.syncIfChanged();
                 for (Segment segment : unflushed.values()) {
                     segment.flush();
                 }
@@ -283,6 +294,7 @@ public final class SegmentSet {
         // flush has not run yet would otherwise lose its tail in a power loss, and recovery then
         // drops the later segments, an acknowledged append with them.
         ensureNotClosed();
+        directory.syncIfChanged(); // no acknowledgement passes an unsynced roll or deletion (DirectorySync)
         Map.Entry<Long, Segment> from = segments.floorEntry(Math.min(offset, recoveryPoint));
         Map<Long, Segment> tail = from == null ? segments : segments.tailMap(from.getKey(), true);
         for (Segment segment : tail.values()) {
@@ -304,9 +316,8 @@ public final class SegmentSet {
     }
 
     /**
-     * Deletes {@code doomed} (the oldest segments, never the active one): they leave the map first,
-     * so new reads no longer find them, then their files go (renamed {@code .deleted}, the directory
-     * synced, removed). Writer lock held; a failure fails the log.
+     * Deletes {@code doomed} (the oldest segments, never the active one): they leave the map, so new
+     * reads no longer find them, then their files go ({@link SegmentRemovals}). Writer lock held; a failure fails the log.
      */
     public void delete(List<Segment> doomed) throws IOException {
         for (Segment segment : doomed) {
@@ -315,7 +326,14 @@ public final class SegmentSet {
             }
             segments.remove(segment.baseOffset());
         }
-        deleteFiles(doomed);
+        fileLock.lock();
+        try {
+            removals.delete(doomed);
+        } catch (IOException e) {
+            throw fail(e);
+        } finally {
+            fileLock.unlock();
+        }
     }
 
     /**
@@ -347,17 +365,6 @@ public final class SegmentSet {
             }
             removals.removeLater(installed.renamed());
             return true;
-        } catch (IOException e) {
-            throw fail(e);
-        } finally {
-            fileLock.unlock();
-        }
-    }
-
-    private void deleteFiles(List<Segment> doomed) throws IOException {
-        fileLock.lock();
-        try {
-            removals.delete(dir, doomed);
         } catch (IOException e) {
             throw fail(e);
         } finally {
@@ -428,8 +435,7 @@ public final class SegmentSet {
      * {@code afterSwap} runs with the new active segment and log end; the old segments are closed.
      * Readers keep reading the old segments while recovery runs (it changes nothing below their
      * published sizes); the swap is published as a truncation is, so a read that overlaps it
-     * retries. If recovery fails, nothing is swapped and the set stays failed, with that error.
-     * Writer lock held.
+     * retries. If recovery fails, nothing is swapped and the set stays failed, with that error. Writer lock held.
      */
     public void reload(Reloader reloader, TruncationStep afterSwap) throws IOException {
         fileLock.lock(); // no background flush meanwhile
@@ -458,11 +464,7 @@ public final class SegmentSet {
             } finally {
                 endTruncation(done);
             }
-            try {
-                SegmentFiles.closeAll(old);
-            } catch (IOException e) {
-                LOG.warn("Closing the replaced segments of {} failed: {}", name, e.getMessage());
-            }
+            SegmentFiles.closeAllQuietly(old, "the replaced segments");
         } finally {
             fileLock.unlock();
         }

@@ -68,11 +68,47 @@ class SegmentSetTest {
         assertThat(created.baseOffset()).isEqualTo(2);
         assertThat(set.active()).isSameAs(created);
         assertThat(set.segments().keySet()).containsExactly(0L, 2L);
-        assertThat(io.operations()).contains("syncdir t-0").noneMatch(op -> op.startsWith("force"));
+        // the new file's directory entry is synced off the appending thread, with the rolled segment's flush
+        assertThat(io.operations()).noneMatch(op -> op.startsWith("force") || op.startsWith("syncdir"));
         assertThat(set.recoveryPoint()).isZero();
         executor.runAll();
-        assertThat(io.operations()).contains("force 00000000000000000000.log");
+        assertThat(io.operations()).containsSubsequence("force 00000000000000000000.log", "syncdir t-0");
         assertThat(set.recoveryPoint()).isEqualTo(2);
+    }
+
+    /**
+     * A roll's new file and a deletion's renames are not synced in line (the sync waits for the
+     * rolled segment's fsync); the next durability point syncs them before anything counts as
+     * durable, once, and the removal of the deleted files comes after that sync.
+     */
+    @Test
+    void rollsAndDeletionsSyncTheDirectoryAtTheNextDurabilityPointNotInLine() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        ManualExecutor executor = new ManualExecutor();
+        SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
+        io.clear();
+        set.roll("test", config, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(3, "c"));
+        assertThat(io.operations()).noneMatch(op -> op.startsWith("syncdir"));
+        set.forceDataFrom(2); // what a strict append runs before it is acknowledged
+        assertThat(io.operations()).containsOnlyOnce("syncdir t-0");
+        assertThat(io.operations().indexOf("syncdir t-0")).isLessThan(io.operations().indexOf("force 00000000000000000002.log"));
+        io.clear();
+        set.forceDataFrom(2);
+        assertThat(io.operations()).noneMatch(op -> op.startsWith("syncdir"));
+
+        set.delete(List.of(set.segments().firstEntry().getValue()));
+        assertThat(io.operations()).contains("rename 00000000000000000000.log 00000000000000000000.log.deleted")
+                .noneMatch(op -> op.startsWith("syncdir") || op.startsWith("delete"));
+        io.clear();
+        set.flush();
+        assertThat(io.operations()).startsWith("syncdir t-0"); // then the data, and the indexes (each new file synced)
+        io.clear();
+        executor.runAll(); // the rolled segment's flush, then the removal: the renames are synced already
+        assertThat(io.operations()).contains("delete 00000000000000000000.log.deleted")
+                .noneMatch(op -> op.startsWith("syncdir"));
     }
 
     @Test
