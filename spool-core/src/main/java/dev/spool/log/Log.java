@@ -111,22 +111,17 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * As {@link #open(FileIO, Path, LogConfig, LoadState, LongSupplier)}, with an executor for
-     * the log's background work: forcing each rolled segment (so a roll costs the append no fsync:
-     * a 1 GiB segment's fsync writes back up to 1 GiB; the recovery point moves when that flush
-     * completes) and writing appends queued by {@link #appendAsync} or by writers that found the
-     * writer busy. {@code Runnable::run}, what the shorter form uses, does all of it in line on
-     * the calling thread. The log manager passes its I/O pool.
+     * As {@link #open(FileIO, Path, LogConfig, LoadState, LongSupplier)}, with an executor for the
+     * log's background work: forcing each rolled segment (a roll costs the append no fsync), syncing
+     * the directory after rolls and deletions, removing deleted files, and writing queued appends
+     * ({@link #appendAsync}). {@code Runnable::run} does it all in line; the log manager passes its I/O pool.
      */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
                            Executor ioExecutor) throws IOException {
         return open(io, dir, config, state, clockMs, ioExecutor, new CompositeMeterRegistry());
     }
 
-    /**
-     * As the form above, recording the append path's meters in {@code meterRegistry}
-     * ({@code spool.log.*}, tagged with the log's name: {@code dev.spool.log.append.LogMetrics}).
-     */
+    /** As the form above, recording the append path's meters ({@code spool.log.*}, {@code LogMetrics}) in {@code meterRegistry}. */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
                            Executor ioExecutor, MeterRegistry meterRegistry) throws IOException {
         LogLoader.Loaded loaded = LogLoader.load(io, dir, config, state, clockMs.getAsLong());
