@@ -73,10 +73,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Internal logs (a {@code __}-prefixed directory under the data directory that is itself a
  * log, such as the Kafka server's {@code __consumer_offsets}) are repaired the same way, as
- * partition 0 of that name, under their own lock as well. Their owner may also pass the check its
- * replay makes of each record ({@link BatchContentCheck}): when every batch checks out, a batch
- * whose CRC holds over records the owner's codec refuses is planned, copied and replaced the same
- * way ({@link RefusedBatches}), since the owner cannot open the log past it either.
+ * partition 0 of that name, under their own lock as well.
+ *
+ * <p>A batch whose CRC holds over records that do not parse opens fine and fails every read; when
+ * every batch checks out, such a batch is planned, copied and replaced the same way
+ * ({@link RefusedBatches}, {@link BatchContentCheck#RECORDS}: what {@code spool verify} checks).
+ * An internal log's owner may add the check its replay makes of each record: a batch whose records
+ * its codec refuses is replaced too, since the owner cannot open the log past it either.
  *
  * <p>A {@code .broken} name never replaces an existing file: a second copy gets
  * {@code .broken.1}, and so on. The log loader ignores {@code .broken} files. Holds the data
@@ -196,8 +199,8 @@ public final class LogRepair implements AutoCloseable {
     }
 
     /**
-     * What repairing {@code partition} would do, or empty when its log opens and every batch
-     * checks out (nothing to repair). Opening a sound log runs ordinary recovery: a torn tail past
+     * What repairing {@code partition} would do, or empty when its log opens and every batch and
+     * its records check out (nothing to repair; every batch is read, as {@code spool verify} does). Opening a sound log runs ordinary recovery: a torn tail past
      * the checkpointed recovery point of an unclean shutdown is truncated and indexes are rebuilt,
      * as any open would; flushed bytes that look torn are planned as damage, never cut unasked. A log with damage in several segments
      * needs one plan per damaged segment: plan and execute again until the plan is empty.
@@ -209,7 +212,8 @@ public final class LogRepair implements AutoCloseable {
     /**
      * As {@link #plan(TopicPartition)}, and when every batch checks out, the batches whose records
      * {@code contents} refuses (an internal log's records its owner's codec cannot read) are
-     * planned as damage, one segment per plan.
+     * planned as damage, one segment per plan, as are those whose records do not parse at all
+     * ({@link BatchContentCheck#RECORDS}).
      */
     public Optional<Plan> plan(TopicPartition partition, BatchContentCheck contents) throws IOException {
         Path dir = logDir(partition);
@@ -233,8 +237,7 @@ public final class LogRepair implements AutoCloseable {
                     + end + " but the checkpoint says offsets up to " + recoveryPoint + " were flushed",
                     OptionalLong.empty(), OptionalLong.empty()));
         }
-        return contents == BatchContentCheck.ANY ? Optional.empty()
-                : refused.plan(partition, dir, logConfigOf(dir).batchBytesMax(), contents);
+        return refused.plan(partition, dir, logConfigOf(dir).batchBytesMax(), BatchContentCheck.RECORDS.then(contents));
     }
 
     private Plan planCut(TopicPartition partition, Path dir, Path segment, String problem,

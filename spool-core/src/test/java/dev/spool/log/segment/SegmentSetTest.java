@@ -56,14 +56,26 @@ class SegmentSetTest {
         assertThat(set.sizeBytes()).isEqualTo(set.active().sizeBytes()).isPositive();
     }
 
-    @Test
-    void aRollStartsASegmentAtTheEndAndMovesTheRecoveryPointOnlyOnceTheBackgroundFlushRan() throws IOException {
+    /** A set over a recording file interface and a manual executor, holding offsets 0-1, the recording cleared. */
+    private record Recorded(RecordingFileIO io, ManualExecutor executor, SegmentSet set, Sequencer sequencer) {
+    }
+
+    private Recorded twoRecordsRecorded() throws IOException {
         RecordingFileIO io = new RecordingFileIO();
         ManualExecutor executor = new ManualExecutor();
         SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
         Sequencer sequencer = new Sequencer(set, false, null);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
         io.clear();
+        return new Recorded(io, executor, set, sequencer);
+    }
+
+    @Test
+    void aRollStartsASegmentAtTheEndAndMovesTheRecoveryPointOnlyOnceTheBackgroundFlushRan() throws IOException {
+        Recorded recorded = twoRecordsRecorded();
+        RecordingFileIO io = recorded.io();
+        ManualExecutor executor = recorded.executor();
+        SegmentSet set = recorded.set();
         Segment created = set.roll("test", config, null);
         assertThat(created.baseOffset()).isEqualTo(2);
         assertThat(set.active()).isSameAs(created);
@@ -83,12 +95,11 @@ class SegmentSetTest {
      */
     @Test
     void rollsAndDeletionsSyncTheDirectoryAtTheNextDurabilityPointNotInLine() throws IOException {
-        RecordingFileIO io = new RecordingFileIO();
-        ManualExecutor executor = new ManualExecutor();
-        SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
-        Sequencer sequencer = new Sequencer(set, false, null);
-        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
-        io.clear();
+        Recorded recorded = twoRecordsRecorded();
+        RecordingFileIO io = recorded.io();
+        ManualExecutor executor = recorded.executor();
+        SegmentSet set = recorded.set();
+        Sequencer sequencer = recorded.sequencer();
         set.roll("test", config, null);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(3, "c"));
         assertThat(io.operations()).noneMatch(op -> op.startsWith("syncdir"));

@@ -360,6 +360,46 @@ class LogRepairTest {
         }
     }
 
+    /**
+     * A batch whose CRC holds over a record that does not parse (a faulty producer or tool wrote
+     * it so) opens fine and fails every read: verify names it, and repair replaces it as it does
+     * a damaged batch, though the engine's open finds nothing wrong.
+     */
+    @Test
+    void aBatchWhoseRecordsDoNotParseUnderAValidCrcIsReplacedInAnOrdinaryTopic() throws IOException {
+        Files.createDirectories(dataDir);
+        long badAt;
+        try (LogManager manager = LogManager.open(dataDir, PLAIN_CONFIG)) {
+            manager.createTopic("t", 1);
+            Log log = manager.log("t", 0);
+            log.append(LogTest.batch(1, "a", "b")); // 0-1
+            badAt = log.sizeBytes();
+            log.append(LogTest.batch(1, "c")); // 2
+            log.append(LogTest.batch(1, "d")); // 3
+        }
+        Path segment = SegmentFiles.logFile(dataDir.resolve("t-0"), 0);
+        byte[] bytes = Files.readAllBytes(segment);
+        ByteBuffer bad = ByteBuffer.wrap(bytes, (int) badAt, bytes.length - (int) badAt).slice();
+        bad.limit(RecordBatch.sizeInBytes(bad, 0));
+        bad.put(RecordBatch.RECORDS_OFFSET, (byte) 0x7e); // the record's length: 63 bytes, more than the batch holds
+        bad.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(bad, 0)); // and a CRC that holds over it
+        Files.write(segment, bytes);
+        assertThat(new LogVerifier(FileIO.real(), PLAIN).verifyTopic(dataDir, "t").findings())
+                .anyMatch(finding -> finding.problem().contains("has length 63"));
+
+        try (LogRepair repair = LogRepair.open(dataDir, PLAIN_CONFIG)) {
+            LogRepair.Plan plan = repair.plan(TP).orElseThrow();
+            assertThat(plan.describe()).contains("batch at offset 2 (1 record) in 00000000000000000000.log at position "
+                    + badAt + " is corrupt (").contains("Repair keeps offsets 0–1 and 3 ");
+            repair.execute(plan);
+            assertThat(repair.plan(TP)).isEmpty();
+        }
+        try (LogManager manager = LogManager.open(dataDir, PLAIN_CONFIG)) {
+            assertThat(offsetsAndValues(manager.log("t", 0), 0)).containsExactly("0=a", "1=b", "3=d");
+        }
+        assertThat(new LogVerifier(FileIO.real(), PLAIN).verifyTopic(dataDir, "t").findings()).isEmpty();
+    }
+
     @Test
     void nothingToRepairInASoundLog() throws IOException {
         ToolTestLogs.write(dataDir, 10);
