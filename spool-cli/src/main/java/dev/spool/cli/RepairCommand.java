@@ -36,7 +36,9 @@ import picocli.CommandLine.Parameters;
  * restored first, from a copy that reads, after the same question; then its id files
  * ({@code partition.metadata}) the same way, or a new id when no copy reads.
  *
- * <p>TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}. For
+ * <p>In any log, a batch whose CRC holds over records that do not parse (reads of it fail) is
+ * repaired as a damaged one, as {@code spool verify} reports it; every batch is read to find one.
+ * TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}. For
  * the two the server replays record by record ({@code __consumer_offsets},
  * {@code __transaction_state}) a batch whose CRC holds but whose records the server's codec refuses
  * is repaired as a damaged one, decided by the check {@code spool verify} reports it with
@@ -60,7 +62,7 @@ final class RepairCommand implements Callable<Integer> {
     @Option(names = "--yes", description = "Do not ask for confirmation (needed without a terminal).")
     boolean yes;
 
-    /** What the server's replay requires of each internal log's records; other logs: {@link BatchContentCheck#ANY}. */
+    /** What the server's replay requires of each internal log's records, beyond their framing; other logs: nothing. */
     private static BatchContentCheck contentsOf(TopicPartition partition) {
         FileIO io = CommonOptions.managerConfig().io();
         Map<String, BatchContentCheck> internal = Map.of(OffsetsLogCheck.DIR_NAME, new OffsetsLogCheck(io).contents(),
