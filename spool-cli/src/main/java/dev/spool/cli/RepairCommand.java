@@ -37,7 +37,8 @@ import picocli.CommandLine.Parameters;
  * ({@code partition.metadata}) the same way, or a new id when no copy reads.
  *
  * <p>In any log, a batch whose CRC holds over records that do not parse (reads of it fail) is
- * repaired as a damaged one, as {@code spool verify} reports it; every batch is read to find one.
+ * repaired as a damaged one, as {@code spool verify} reports it; every batch is read to find one,
+ * with progress on stderr every {@link dev.spool.log.tool.LogVerifier#PROGRESS_INTERVAL_BYTES} bytes.
  * TOPIC may name an internal log of the server too, such as {@code __consumer_offsets}. For
  * the two the server replays record by record ({@code __consumer_offsets},
  * {@code __transaction_state}) a batch whose CRC holds but whose records the server's codec refuses
@@ -79,7 +80,9 @@ final class RepairCommand implements Callable<Integer> {
         PrintStream out = root.out;
         BufferedReader stdin = new BufferedReader(new InputStreamReader(root.in, StandardCharsets.UTF_8));
         boolean declined = false;
-        try (LogRepair repair = LogRepair.open(common.dataDir, CommonOptions.managerConfig())) {
+        PrintStream err = root.err;
+        try (LogRepair repair = LogRepair.open(common.dataDir, CommonOptions.managerConfig(),
+                (bytes, segment) -> err.println("repair: " + (bytes >> 20) + " MiB checked (" + segment + ")"))) {
             Optional<TopicSettingsRepair.Plan> settings = repair.planSettings(topic);
             if (settings.isPresent() && !restored(settings.get().describe(), "the settings of topic '" + topic + "'",
                     () -> repair.restoreSettings(settings.get()), root, out, stdin)) {

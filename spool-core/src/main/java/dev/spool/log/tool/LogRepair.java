@@ -74,7 +74,6 @@ import org.slf4j.LoggerFactory;
  * <p>Internal logs (a {@code __}-prefixed directory under the data directory that is itself a
  * log, such as the Kafka server's {@code __consumer_offsets}) are repaired the same way, as
  * partition 0 of that name, under their own lock as well.
- *
  * <p>A batch whose CRC holds over records that do not parse opens fine and fails every read; when
  * every batch checks out, such a batch is planned, copied and replaced the same way
  * ({@link RefusedBatches}, {@link BatchContentCheck#RECORDS}: what {@code spool verify} checks).
@@ -99,27 +98,28 @@ public final class LogRepair implements AutoCloseable {
     private final AutoCloseable lock;
     private final Map<Path, AutoCloseable> internalLocks = new HashMap<>();
 
-    private LogRepair(Path dataDir, LogManagerConfig config, AutoCloseable lock) {
+    private LogRepair(Path dataDir, LogManagerConfig config, AutoCloseable lock, LogVerifier.Progress progress) {
         this.dataDir = dataDir;
         this.config = config;
         this.io = config.io();
         this.files = new RepairFiles(io);
         this.settingsRepair = new TopicSettingsRepair(io, TopicConfig.defaults(config.logConfig()), files);
         this.idRepair = new TopicIdRepair(io, files);
-        this.refused = new RefusedBatches(io, files);
+        this.refused = new RefusedBatches(io, files, progress, LogVerifier.PROGRESS_INTERVAL_BYTES);
         this.lock = lock;
     }
 
-    /**
-     * Takes the lock of an existing data directory.
-     *
-     * @throws dev.spool.log.io.DirectoryLockedException when another process uses it
-     */
+    /** As {@link #open(Path, LogManagerConfig, LogVerifier.Progress)}, reporting no progress. */
     public static LogRepair open(Path dataDir, LogManagerConfig config) throws IOException {
+        return open(dataDir, config, (bytes, segment) -> { });
+    }
+
+    /** Takes the lock of an existing data directory ({@code DirectoryLockedException} when another process uses it); {@code progress} hears how far a plan reading every batch got. */
+    public static LogRepair open(Path dataDir, LogManagerConfig config, LogVerifier.Progress progress) throws IOException {
         if (!config.io().isDirectory(dataDir)) {
             throw new java.nio.file.NoSuchFileException(dataDir.toString(), null, "no such data directory");
         }
-        return new LogRepair(dataDir, config, config.io().lock(dataDir.resolve(DataDirFiles.LOCK_FILE)));
+        return new LogRepair(dataDir, config, config.io().lock(dataDir.resolve(DataDirFiles.LOCK_FILE)), progress);
     }
 
     /**

@@ -25,10 +25,17 @@ import java.util.OptionalLong;
 final class RefusedBatches {
     private final FileIO io;
     private final RepairFiles files;
+    private final LogVerifier.Progress progress;
+    private final long progressIntervalBytes;
+    /** Bytes of batches read by the plan under way, for {@link #progress}. */
+    private long readBytes;
 
-    RefusedBatches(FileIO io, RepairFiles files) {
+    /** @param progress told each time another {@code progressIntervalBytes} of batches were read */
+    RefusedBatches(FileIO io, RepairFiles files, LogVerifier.Progress progress, long progressIntervalBytes) {
         this.io = io;
         this.files = files;
+        this.progress = progress;
+        this.progressIntervalBytes = progressIntervalBytes;
     }
 
     /**
@@ -39,6 +46,7 @@ final class RefusedBatches {
     Optional<LogRepair.Plan> plan(TopicPartition partition, Path dir, int batchBytesMax, BatchContentCheck contents)
             throws IOException {
         List<Long> bases = files.segmentBases(dir);
+        readBytes = 0;
         for (int index = 0; index < bases.size(); index++) {
             Path segment = SegmentFiles.logFile(dir, bases.get(index));
             SegmentSalvage.Pieces pieces = split(segment, batchBytesMax, contents);
@@ -92,6 +100,10 @@ final class RefusedBatches {
                             OptionalLong.of(last), problem.get()));
                 }
                 position += read.sizeBytes();
+                readBytes += read.sizeBytes();
+                if (readBytes / progressIntervalBytes != (readBytes - read.sizeBytes()) / progressIntervalBytes) {
+                    progress.verified(readBytes, segment);
+                }
             }
             if (runStart >= 0) {
                 kept.add(new SegmentSalvage.Kept(runStart, position - runStart, runFirst, runLast));
