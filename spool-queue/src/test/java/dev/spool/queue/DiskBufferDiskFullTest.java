@@ -63,30 +63,39 @@ class DiskBufferDiskFullTest {
         }
     }
 
+    /**
+     * Puts the items after the last one {@code stored} (each one it stores is added) until a put is
+     * refused, at most {@code tries} puts; returns the refusal, or null when every put was stored.
+     */
+    private static BufferWriteException putUntilRefused(DiskBuffer buffer, List<Integer> stored, int tries)
+            throws Exception {
+        for (int t = 0; t < tries; t++) {
+            int item = stored.get(stored.size() - 1) + 1;
+            try {
+                buffer.put(payload(item), metadata(item));
+                stored.add(item);
+            } catch (BufferWriteException e) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     @Test
     void underFailAFullDiskRefusesTheItemClearlyLosesNothingAndWritesAgainWhenSpaceFrees() throws Exception {
         List<Integer> stored = new ArrayList<>();
-        int next = 0;
         try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.FAIL, 0))) {
-            for (; next < 3; next++) {
-                buffer.put(payload(next), metadata(next));
-                stored.add(next);
+            for (int item = 0; item < 3; item++) {
+                buffer.put(payload(item), metadata(item));
+                stored.add(item);
             }
             buffer.poll();
             buffer.ack(0); // acknowledged by the consumer: must stay gone
             stored.remove(0);
 
             disk.setFreeBytes(27_500); // room for about five more items
-            BufferWriteException refused = null;
-            while (refused == null) {
-                try {
-                    buffer.put(payload(next), metadata(next));
-                    stored.add(next);
-                    next++;
-                } catch (BufferWriteException e) {
-                    refused = e;
-                }
-            }
+            BufferWriteException refused = putUntilRefused(buffer, stored, 1000);
+            assertThat(refused).isNotNull();
             assertThat(stored).hasSizeGreaterThan(4);
             assertThat(refused.getMessage()).contains("could not write an item of")
                     .contains("No space left on device").contains("The item was not stored");
@@ -98,19 +107,10 @@ class DiskBufferDiskFullTest {
             // again (how many depends on whether the background flush wrote the rolled segments' indexes
             // first), then a put is refused again.
             disk.setFreeBytes(0);
-            BufferWriteException stillFull = null;
-            for (int tries = 0; stillFull == null && tries < 10; tries++) {
-                try {
-                    buffer.put(payload(next), metadata(next));
-                    stored.add(next);
-                    next++;
-                } catch (BufferWriteException e) {
-                    stillFull = e;
-                }
-            }
-            assertThat(stillFull).as("still full").isNotNull();
+            assertThat(putUntilRefused(buffer, stored, 10)).as("still full").isNotNull();
 
             disk.setFreeBytes(Long.MAX_VALUE);
+            int next = stored.get(stored.size() - 1) + 1; // the item refused, put again
             EnqueueResult again = buffer.put(payload(next), metadata(next));
             assertThat(again.sequence()).as("refused items took no sequence").isEqualTo(1 + stored.size());
             stored.add(next);

@@ -128,26 +128,18 @@ public final class SegmentFiles {
     }
 
     /**
-     * Deletes segments durably and in an order a crash cannot confuse: {@link #retire} them, then
-     * {@link #remove} the renamed files.
+     * Deletes segments durably and in an order a crash cannot confuse: closes them, renames their
+     * files to {@code .deleted} and syncs the directory (from there the deletion survives a crash:
+     * recovery removes every {@code .deleted} file it finds), then {@link #remove}s the renamed files.
      */
     public static void deleteDurably(FileIO io, Path dir, List<Segment> doomed) throws IOException {
         closeAll(doomed);
-        remove(io, retire(io, dir, doomed));
-    }
-
-    /**
-     * The first half of a deletion: renames each segment's files to {@code .deleted} and syncs the
-     * directory. From here the deletion survives a crash (recovery removes every {@code .deleted}
-     * file it finds); returns the renamed files.
-     */
-    public static List<Path> retire(FileIO io, Path dir, List<Segment> doomed) throws IOException {
         List<Path> renamed = renameDeleted(io, doomed);
         io.syncDirectory(dir);
-        return renamed;
+        remove(io, renamed);
     }
 
-    /** The second half of a deletion: removes the files {@link #retire} renamed. */
+    /** The second half of a deletion: removes the files {@link #renameDeleted} renamed. */
     public static void remove(FileIO io, List<Path> renamed) throws IOException {
         for (Path path : renamed) {
             io.deleteIfExists(path);

@@ -122,6 +122,47 @@ class SegmentSetTest {
                 .noneMatch(op -> op.startsWith("syncdir"));
     }
 
+    /**
+     * A deletion whose directory sync fails on the executor removes nothing (a file is removed only
+     * once its rename is durable) and fails nothing; the next durability point syncs again, once.
+     */
+    @Test
+    void aDeletionWhoseDirectorySyncFailsKeepsItsFilesAndTheNextDurabilityPointSyncsAgain() throws IOException {
+        java.util.concurrent.atomic.AtomicInteger syncFailures = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
+        FileIO io = new dev.spool.log.io.ForwardingFileIO(FileIO.real()) {
+            @Override
+            public void syncDirectory(Path dir) throws IOException {
+                if (syncFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    throw new IOException("simulated directory sync failure");
+                }
+                syncs.incrementAndGet();
+                super.syncDirectory(dir);
+            }
+        };
+        ManualExecutor executor = new ManualExecutor();
+        SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
+        set.roll("test", config, null);
+        executor.runAll(); // the rolled segment's flush
+        set.delete(List.of(set.segments().firstEntry().getValue()));
+        Path renamed = dir().resolve("00000000000000000000.log.deleted");
+        assertThat(renamed).exists();
+
+        syncFailures.set(1);
+        executor.runAll(); // the removal: its sync fails
+        assertThat(renamed).as("kept: its rename is not known durable").exists();
+        assertThat(set.isFailed()).isFalse();
+
+        int before = syncs.get();
+        set.forceDataFrom(2); // a strict append's durability point
+        assertThat(syncs.get()).as("it syncs the renames again").isEqualTo(before + 1);
+        set.forceDataFrom(2);
+        assertThat(syncs.get()).as("once").isEqualTo(before + 1);
+        set.close();
+    }
+
     @Test
     void aRolledSegmentsFlushDoesNotRaiseTheRecoveryPointOverATruncationThatRanSince() throws IOException {
         ManualExecutor executor = new ManualExecutor();
