@@ -16,6 +16,8 @@ import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRec
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The space an active segment allocates ahead of its writes, seen from outside: after a clean
@@ -55,21 +57,29 @@ class AllocatedSpaceTest {
         assertThat(records).isEqualTo(100);
     }
 
-    @Test
-    void theZerosAKilledProcessLeavesAreCutOnOpenAndEveryAcknowledgedRecordStays() throws IOException {
+    /**
+     * Small batches are stored through the write window, large ones written (both allocate ahead;
+     * the large ones' segments hold a dozen batches, so they roll twice before the kill).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {10, 20_000})
+    void theZerosAKilledProcessLeavesAreCutOnOpenAndEveryAcknowledgedRecordStays(int valueBytes) throws IOException {
+        LogConfig config = valueBytes < 100 ? SMALL
+                : LogConfig.defaults().withSegmentBytes(256 << 10).withBatchBytesMax(64 << 10);
         Path dir = tmp.resolve("t-0");
         Path killed = tmp.resolve("killed").resolve("t-0");
         List<String> acknowledged = new ArrayList<>();
-        try (Log log = Log.open(dir, SMALL, LoadState.unknown())) {
+        try (Log log = Log.open(dir, config, LoadState.unknown())) {
             for (int i = 0; i < 30; i++) {
-                log.append(LogTest.batch(i, "value-" + i));
-                acknowledged.add("value-" + i);
+                String value = "value-" + i + "-" + "x".repeat(valueBytes);
+                log.append(LogTest.batch(i, value));
+                acknowledged.add(value);
             }
             copyDir(dir, killed); // what the page cache holds at a kill -9: the data and the zeros after it
         }
         Path active = logFiles(killed).get(logFiles(killed).size() - 1);
         long activeSize = Files.size(active);
-        try (Log log = Log.open(FileIO.real(), killed, SMALL,
+        try (Log log = Log.open(FileIO.real(), killed, config,
                 new LoadState(false, OptionalLong.empty(), OptionalLong.empty()), () -> 0L)) {
             assertThat(Files.size(active)).as("the zeros were cut").isLessThan(activeSize);
             List<String> values = new ArrayList<>();

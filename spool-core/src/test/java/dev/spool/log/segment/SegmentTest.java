@@ -1,7 +1,9 @@
 package dev.spool.log.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spool.log.io.FailingFileIO;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.Record;
@@ -304,6 +306,50 @@ class SegmentTest {
         ScanResult result = reopen(0).recover(BATCH_BYTES_MAX);
         assertThat(result.outcome()).isEqualTo(BatchClassifier.Kind.TORN_TAIL);
         assertThat(result.validBytes()).isEqualTo(validBytes);
+    }
+
+    /** Records enough for a batch larger than the window takes: the append is written. */
+    private static final int WRITTEN_BATCH_RECORDS = 600;
+
+    @Test
+    void aWrittenAppendAllocatesAheadInAlignedChunksButNotRightAfterAForce() throws IOException {
+        Segment s = create(INDEX_BYTES_MAX);
+        append(s, WRITTEN_BATCH_RECORDS, 1_000);
+        assertThat(appended.get(0).remaining()).isGreaterThan(AppendSpace.MAPPED_APPEND_BYTES_MAX);
+        Path log = SegmentFiles.logFile(dir, BASE);
+        // a megabyte past the append, to the next 2 MiB boundary: the zeros go in whole aligned chunks
+        assertThat(Files.size(log)).isEqualTo(AppendSpace.CHUNK_BYTES);
+        s.seal();
+        assertThat(Files.size(log)).isEqualTo(s.sizeBytes());
+
+        Path other = dir.resolve("forced");
+        Files.createDirectories(other);
+        Segment forced = Segment.create(io, other, BASE, INTERVAL_BYTES, INDEX_BYTES_MAX, 0);
+        opened.add(forced);
+        forced.forceData(); // a strict log: zeros written now would reach the disk with the next force
+        append(forced, WRITTEN_BATCH_RECORDS, 2_000);
+        assertThat(Files.size(SegmentFiles.logFile(other, BASE))).isEqualTo(forced.sizeBytes());
+    }
+
+    @Test
+    void aWrittenAppendThatFitsWhereTheSpaceAheadDoesNotIsStoredAndOneThatDoesNotFitFails() throws IOException {
+        FailingFileIO disk = new FailingFileIO();
+        Segment s = Segment.create(disk, dir, BASE, INTERVAL_BYTES, INDEX_BYTES_MAX, 0);
+        opened.add(s);
+        disk.setSpaceLeft(40 << 10); // room for the append, not for the megabyte and more ahead of it
+        append(s, WRITTEN_BATCH_RECORDS, 1_000);
+        assertThat(s.read(BASE, BATCH_BYTES_MAX)).isEqualTo(appended.get(0));
+        assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isEqualTo(40 << 10); // the zeros that fitted
+
+        disk.setSpaceLeft(0);
+        int size = s.sizeBytes();
+        long next = s.nextOffset();
+        assertThatThrownBy(() -> append(s, WRITTEN_BATCH_RECORDS, 2_000))
+                .isInstanceOf(IOException.class).hasMessageContaining("No space left");
+        appended.remove(appended.size() - 1);
+        assertThat(s.read(BASE, BATCH_BYTES_MAX)).isEqualTo(appended.get(0));
+        assertThat(s.sizeBytes()).isEqualTo(size);
+        assertThat(s.nextOffset()).isEqualTo(next);
     }
 
     @Test
