@@ -332,6 +332,17 @@ class SegmentTest {
     }
 
     @Test
+    void anAppendLargeEnoughToMakeLargeFoliosItselfAllocatesNothingAhead() throws IOException {
+        Segment s = create(INDEX_BYTES_MAX);
+        append(s, 15_000, 1_000);
+        assertThat(appended.get(0).remaining()).isGreaterThan(AppendSpace.WRITES_ALLOCATING_BYTES_MAX);
+        assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isEqualTo(s.sizeBytes());
+        append(s, WRITTEN_BATCH_RECORDS, 2_000); // a smaller one after it does
+        long chunks = (s.sizeBytes() + AppendSpace.AHEAD_BYTES + AppendSpace.CHUNK_BYTES - 1) / AppendSpace.CHUNK_BYTES;
+        assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isEqualTo(chunks * AppendSpace.CHUNK_BYTES);
+    }
+
+    @Test
     void aWrittenAppendThatFitsWhereTheSpaceAheadDoesNotIsStoredAndOneThatDoesNotFitFails() throws IOException {
         FailingFileIO disk = new FailingFileIO();
         Segment s = Segment.create(disk, dir, BASE, INTERVAL_BYTES, INDEX_BYTES_MAX, 0);
