@@ -22,10 +22,9 @@ import java.nio.ByteBuffer;
  * chunks of zeros and then overwritten (1 KiB records in batches of 100, read back through
  * {@code Log.read} and the record cursor: 5.9–6.1 GB/s against 10.0–10.5 GB/s, measured side by
  * side). The appends themselves ran at nearly the same rate (writing into folios that exist saves
- * most of what the zeros cost). Not right after a force,
- * though (see {@link #writesAfterForce}): a log forced often writes its appends with no zeros
- * ahead, since zeros written then would reach the disk with the next force, an extra write of
- * the disk's and a slower fsync.
+ * most of what the zeros cost). Not right after a force, though (see {@link #writesAfterForce}): a
+ * log forced often writes its appends with no zeros ahead, since zeros written then would reach
+ * the disk with the next force, an extra write for the disk and a slower fsync.
  *
  * <p>Space is allocated by ordinary writes of zeros, no further than the segment size limit, so
  * the file system hands out the blocks then: a full disk is an {@link IOException} from that write
@@ -63,10 +62,10 @@ final class AppendSpace {
      * Appends up to this size go through the write window; larger ones are written. A window
      * store costs the copy and its write faults; a write costs the copy plus a system call (both
      * pay for the zeros allocated ahead, another copy's worth). Measured side by side with the
-     * aligned allocation (then for the window only): batches of 100 records of 100 B (12 KiB) ran 13.9–15.0 M
-     * records/s through the window against 9.8–10.0 M written, and batches of 100 records of 1 KiB
-     * (105 KiB) 1.4–1.8 M through it against 3.2–3.3 M written. 16 KiB also covers a Kafka
-     * producer's default batch.
+     * aligned allocation (then for the window only): batches of 100 records of 100 B (12 KiB) ran
+     * 13.9–15.0 M records/s through the window against 9.8–10.0 M written, and batches of 100
+     * records of 1 KiB (105 KiB) 1.4–1.8 M through it against 3.2–3.3 M written. 16 KiB also
+     * covers a Kafka producer's default batch.
      */
     static final int MAPPED_APPEND_BYTES_MAX = 16 << 10;
     /**
