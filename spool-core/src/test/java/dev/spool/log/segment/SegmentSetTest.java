@@ -8,12 +8,19 @@ import dev.spool.log.LogConfig;
 import dev.spool.log.LogTest;
 import dev.spool.log.append.Sequencer;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.io.ForwardingFileIO;
+import dev.spool.log.io.ForwardingStorageFile;
 import dev.spool.log.io.RecordingFileIO;
+import dev.spool.log.io.StorageFile;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,6 +167,64 @@ class SegmentSetTest {
         assertThat(syncs.get()).as("it syncs the renames again").isEqualTo(before + 1);
         set.forceDataFrom(2);
         assertThat(syncs.get()).as("once").isEqualTo(before + 1);
+        set.close();
+    }
+
+    /**
+     * The background flush forces a rolled segment's data without the set's file lock, so a
+     * deletion can close the segment while its force is under way: the force then meets a closed
+     * channel, which means nothing is left to force, not a failure of the log. The force here
+     * waits, on its way to the file, until the deletion has closed it.
+     */
+    @Test
+    void aRolledSegmentDeletedWhileItsFlushForcesItFailsNothing() throws Exception {
+        CountDownLatch forcing = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        AtomicReference<Throwable> forceFailure = new AtomicReference<>();
+        FileIO io = new ForwardingFileIO(FileIO.real()) {
+            @Override
+            protected StorageFile wrap(StorageFile file, Path path, OpenMode mode) {
+                if (!path.getFileName().toString().equals("00000000000000000000.log")) {
+                    return file;
+                }
+                return new ForwardingStorageFile(file) {
+                    @Override
+                    public void force(boolean metadata) throws IOException {
+                        forcing.countDown();
+                        try {
+                            closed.await();
+                            delegate.force(metadata);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException(e);
+                        } catch (IOException e) {
+                            forceFailure.set(e);
+                            throw e;
+                        }
+                    }
+                };
+            }
+        };
+        ManualExecutor executor = new ManualExecutor();
+        SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
+        Sequencer sequencer = new Sequencer(set, false, null);
+        SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
+        Segment rolled = set.active();
+        set.roll("test", config, null);
+        Runnable flush = executor.tasks.poll();
+        Thread flusher = new Thread(flush, "flush-rolled");
+        flusher.start();
+        assertThat(forcing.await(30, TimeUnit.SECONDS)).isTrue();
+
+        set.delete(List.of(rolled));
+        executor.runAll(); // the removal: closes the segment, syncs the directory, removes its files
+        closed.countDown();
+        flusher.join(30_000);
+
+        assertThat(flusher.isAlive()).isFalse();
+        assertThat(forceFailure.get()).isInstanceOf(ClosedChannelException.class);
+        assertThat(set.isFailed()).isFalse();
+        assertThat(set.recoveryPoint()).isEqualTo(2);
         set.close();
     }
 
