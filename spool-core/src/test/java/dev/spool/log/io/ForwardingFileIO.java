@@ -3,6 +3,8 @@ package dev.spool.log.io;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * A {@link FileIO} that passes every call on to another (the real one by default). Test wrappers
@@ -13,6 +15,20 @@ public class ForwardingFileIO implements FileIO {
 
     public ForwardingFileIO(FileIO delegate) {
         this.delegate = delegate;
+    }
+
+    /**
+     * The real file interface with the files whose name {@code names} accepts wrapped by
+     * {@code wrapper} (typically a {@link ForwardingStorageFile} that breaks or holds one call);
+     * every other file as it is.
+     */
+    public static FileIO wrappingFiles(Predicate<String> names, UnaryOperator<StorageFile> wrapper) {
+        return new ForwardingFileIO(FileIO.real()) {
+            @Override
+            protected StorageFile wrap(StorageFile file, Path path, OpenMode mode) {
+                return names.test(path.getFileName().toString()) ? wrapper.apply(file) : file;
+            }
+        };
     }
 
     /** Wraps each file this opens; the default returns it as it is. */

@@ -11,7 +11,6 @@ import dev.spool.log.io.FileIO;
 import dev.spool.log.io.ForwardingFileIO;
 import dev.spool.log.io.ForwardingStorageFile;
 import dev.spool.log.io.RecordingFileIO;
-import dev.spool.log.io.StorageFile;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
@@ -181,13 +180,8 @@ class SegmentSetTest {
         CountDownLatch forcing = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         AtomicReference<Throwable> forceFailure = new AtomicReference<>();
-        FileIO io = new ForwardingFileIO(FileIO.real()) {
-            @Override
-            protected StorageFile wrap(StorageFile file, Path path, OpenMode mode) {
-                if (!path.getFileName().toString().equals("00000000000000000000.log")) {
-                    return file;
-                }
-                return new ForwardingStorageFile(file) {
+        FileIO io = ForwardingFileIO.wrappingFiles("00000000000000000000.log"::equals,
+                file -> new ForwardingStorageFile(file) {
                     @Override
                     public void force(boolean metadata) throws IOException {
                         forcing.countDown();
@@ -202,9 +196,7 @@ class SegmentSetTest {
                             throw e;
                         }
                     }
-                };
-            }
-        };
+                });
         ManualExecutor executor = new ManualExecutor();
         SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
         Sequencer sequencer = new Sequencer(set, false, null);

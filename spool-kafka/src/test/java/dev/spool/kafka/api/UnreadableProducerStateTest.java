@@ -11,7 +11,6 @@ import dev.spool.log.TopicSetting;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.ForwardingFileIO;
 import dev.spool.log.io.ForwardingStorageFile;
-import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.RecordCursor;
 import java.io.IOException;
@@ -20,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,35 +43,19 @@ class UnreadableProducerStateTest {
     @TempDir
     Path dir;
 
-    /** Fails the next read of a segment's data once armed; every other read goes through. */
-    private static final class OneFailedLogRead extends ForwardingFileIO {
-        volatile boolean armed;
-
-        OneFailedLogRead() {
-            super(FileIO.real());
-        }
-
-        @Override
-        protected StorageFile wrap(StorageFile file, Path path, OpenMode mode) {
-            if (!path.getFileName().toString().endsWith(".log")) {
-                return file;
-            }
-            return new ForwardingStorageFile(file) {
-                @Override
-                public int read(ByteBuffer dst, long position) throws IOException {
-                    if (armed) {
-                        armed = false;
-                        throw new IOException("Injected read failure of " + path);
-                    }
-                    return delegate.read(dst, position);
-                }
-            };
-        }
-    }
-
     @Test
     void aProducerStateThatCannotBeReadKeepsTheCleanerOffTheLogUntilItCanBe() throws IOException {
-        OneFailedLogRead io = new OneFailedLogRead();
+        AtomicBoolean failNextRead = new AtomicBoolean();
+        FileIO io = ForwardingFileIO.wrappingFiles(name -> name.endsWith(".log"),
+                file -> new ForwardingStorageFile(file) { // the next read of a segment's data fails, once armed
+                    @Override
+                    public int read(ByteBuffer dst, long position) throws IOException {
+                        if (failNextRead.getAndSet(false)) {
+                            throw new IOException("Injected read failure of " + delegate.path());
+                        }
+                        return delegate.read(dst, position);
+                    }
+                });
         LogManagerConfig config = LogManagerConfig.defaults().withoutBackgroundTasks().withIo(io);
         try (LogManager manager = LogManager.open(dir, config)) {
             manager.createTopic(TOPIC, 1, TopicConfig.defaults(config.logConfig())
@@ -88,9 +72,9 @@ class UnreadableProducerStateTest {
             PartitionState state = partitions.state(log); // the cleaner now asks this partition's state
             List<Long> all = offsets(log);
 
-            io.armed = true;
+            failNextRead.set(true);
             assertThat(manager.cleanNow(TOPIC)).as("records removed with the producer state unknown").isZero();
-            assertThat(io.armed).as("the state's read of the tail met the failure").isFalse();
+            assertThat(failNextRead).as("the state's read of the tail met the failure").isFalse();
             assertThat(state.isLoaded()).isFalse();
             assertThat(offsets(log)).isEqualTo(all);
             assertThat(log.isFailed()).isFalse();
