@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,9 +135,9 @@ class SegmentSetTest {
      */
     @Test
     void aDeletionWhoseDirectorySyncFailsKeepsItsFilesAndTheNextDurabilityPointSyncsAgain() throws IOException {
-        java.util.concurrent.atomic.AtomicInteger syncFailures = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
-        FileIO io = new dev.spool.log.io.ForwardingFileIO(FileIO.real()) {
+        AtomicInteger syncFailures = new AtomicInteger();
+        AtomicInteger syncs = new AtomicInteger();
+        FileIO io = new ForwardingFileIO(FileIO.real()) {
             @Override
             public void syncDirectory(Path dir) throws IOException {
                 if (syncFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {

@@ -331,6 +331,28 @@ class SegmentTest {
         assertThat(Files.size(SegmentFiles.logFile(other, BASE))).isEqualTo(forced.sizeBytes());
     }
 
+    /**
+     * After a force, written appends count toward the switch as the window's do: the first
+     * {@link AppendSpace#WRITES_AFTER_FORCE} allocate nothing, the one after them allocates again
+     * (a log forced once, then appended to in large batches, gets its large folios back).
+     */
+    @Test
+    void writtenAppendsCountTowardTheSwitchAfterAForce() throws IOException {
+        Segment s = create(INDEX_BYTES_MAX);
+        s.forceData();
+        BatchBuilder builder = new BatchBuilder(BATCH_BYTES_MAX);
+        builder.tryAppend(1_000, null, new byte[AppendSpace.MAPPED_APPEND_BYTES_MAX + 1]);
+        ByteBuffer built = builder.build();
+        ByteBuffer batch = ByteBuffer.allocate(built.remaining()).put(built).flip();
+        Path log = SegmentFiles.logFile(dir, BASE);
+        for (int i = 0; i <= AppendSpace.WRITES_AFTER_FORCE; i++) {
+            assertThat(Files.size(log)).as("after %d appends", i).isEqualTo(s.sizeBytes());
+            RecordBatch.setBaseOffset(batch, 0, s.nextOffset());
+            s.append(batch.duplicate(), s.nextOffset(), 0, Integer.MAX_VALUE);
+        }
+        assertThat(Files.size(log)).isGreaterThan(s.sizeBytes());
+    }
+
     @Test
     void anAppendLargeEnoughToMakeLargeFoliosItselfAllocatesNothingAhead() throws IOException {
         Segment s = create(INDEX_BYTES_MAX);
