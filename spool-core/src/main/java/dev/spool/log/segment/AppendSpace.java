@@ -4,10 +4,6 @@ import dev.spool.log.io.StorageFile;
 import dev.spool.log.io.WriteWindow;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * How appends reach the active segment's file, and the file space allocated ahead of its end.
@@ -53,19 +49,9 @@ import java.util.concurrent.RejectedExecutionException;
  * it with the torn tail (row T): nothing written is lost with it. A bigger allocation only means
  * more zeros for recovery to cut.
  *
- * <p>The next chunk is allocated ahead on the log's I/O executor while appends fill the space
- * below it ({@link #ahead}), so the appending thread does not write the zeros itself: on a page
- * cache that must find fresh memory for them, those writes were half the time of a one-record
- * append (profiled with {@code perf}: 56% of the samples in the kernel's copy of the zeros). The
- * appender waits for that allocation only when it reaches the space it is making, and an allocation
- * the executor has not started yet runs on the appender then. Everything that needs the space past
- * {@code allocatedEnd} or changes the file's size ({@link #trim}, {@link #cut}, closing) first
- * settles it ({@link #settle}), so zeros are never written past a cut or into a closed file.
- *
  * <p>Invariants: the segment's size &lt;= {@code allocatedEnd}, the file's size; the window, when
- * open, ends at or before {@code allocatedEnd}; an allocation ahead writes only at or past
- * {@code allocatedEnd}. Not thread-safe: the segment's writer only (readers never touch it), except
- * {@link #takeCutSinceForce}, which any thread forcing the file may call.
+ * open, ends at or before {@code allocatedEnd}. Not thread-safe: the segment's writer only (readers
+ * never touch it), except {@link #takeCutSinceForce}, which any thread forcing the file may call.
  */
 final class AppendSpace {
     /** The least an allocation reaches past the append that needs it. */
@@ -117,12 +103,6 @@ final class AppendSpace {
      */
     private volatile int writesAfterForce;
     static final int WRITES_AFTER_FORCE = 1024;
-    /**
-     * The allocation running ahead on the executor, from {@code allocatedEnd} to the next chunk
-     * boundary; null when none was started since the last {@link #settle}. Its result is how far
-     * it allocated.
-     */
-    private FutureTask<Long> ahead;
 
     AppendSpace(long fileSize) {
         this.allocatedEnd = fileSize;
@@ -132,31 +112,30 @@ final class AppendSpace {
      * Stores {@code batches} (all of its remaining bytes) at {@code position}, the segment's end;
      * the file may grow to {@code segmentBytesMax} ahead of it. {@code batches} advances to its limit.
      */
-    void write(StorageFile file, ByteBuffer batches, long position, int segmentBytesMax, Executor allocator)
-            throws IOException {
+    void write(StorageFile file, ByteBuffer batches, long position, int segmentBytesMax) throws IOException {
         int length = batches.remaining();
         boolean forcedRecently = takeForced();
         if (length > MAPPED_APPEND_BYTES_MAX || forcedRecently) {
-            allocateForWrite(file, position, length, segmentBytesMax, forcedRecently, allocator);
+            allocateForWrite(file, position, length, segmentBytesMax, forcedRecently);
             file.write(batches, position);
             allocatedEnd = Math.max(allocatedEnd, position + length);
             return;
         }
-        windowFor(file, position, length, segmentBytesMax, allocator).put(batches, position);
+        windowFor(file, position, length, segmentBytesMax).put(batches, position);
     }
 
     /** As {@link #write(StorageFile, ByteBuffer, long, int)}, for {@code sources[0, count)} of {@code length} bytes in all. */
-    void write(StorageFile file, ByteBuffer[] sources, int count, long length, long position, int segmentBytesMax,
-               Executor allocator) throws IOException {
+    void write(StorageFile file, ByteBuffer[] sources, int count, long length, long position, int segmentBytesMax)
+            throws IOException {
         boolean forcedRecently = takeForced();
         if (length > MAPPED_APPEND_BYTES_MAX || forcedRecently) {
-            allocateForWrite(file, position, length, segmentBytesMax, forcedRecently, allocator);
+            allocateForWrite(file, position, length, segmentBytesMax, forcedRecently);
             ByteBuffer[] all = count == sources.length ? sources : java.util.Arrays.copyOf(sources, count);
             file.write(all, position);
             allocatedEnd = Math.max(allocatedEnd, position + length);
             return;
         }
-        WriteWindow to = windowFor(file, position, (int) length, segmentBytesMax, allocator);
+        WriteWindow to = windowFor(file, position, (int) length, segmentBytesMax);
         long at = position;
         for (int i = 0; i < count; i++) {
             int bytes = sources[i].remaining();
@@ -165,18 +144,15 @@ final class AppendSpace {
         }
     }
 
-    /**
-     * The window to store {@code [position, position + length)} in, allocating and mapping more
-     * space when needed, and starting the allocation of the chunk after it on {@code allocator}.
-     */
-    private WriteWindow windowFor(StorageFile file, long position, int length, int segmentBytesMax,
-                                  Executor allocator) throws IOException {
+    /** The window to store {@code [position, position + length)} in, allocating and mapping more space when needed. */
+    private WriteWindow windowFor(StorageFile file, long position, int length, int segmentBytesMax)
+            throws IOException {
         long end = position + length;
         WriteWindow current = window;
         if (current != null && position >= current.position() && end <= current.position() + current.sizeBytes()) {
             return current;
         }
-        closeWindow(); // settles the allocation ahead: allocatedEnd is then as far as it reached
+        closeWindow();
         long target = targetFor(end, segmentBytesMax);
         if (target > allocatedEnd) {
             try {
@@ -190,7 +166,6 @@ final class AppendSpace {
             }
         }
         window = file.mapForWrite(position, (int) (allocatedEnd - position));
-        startAhead(file, segmentBytesMax, allocator);
         return window;
     }
 
@@ -208,101 +183,15 @@ final class AppendSpace {
      * no room for it either.
      */
     private void allocateForWrite(StorageFile file, long position, long length, int segmentBytesMax,
-                                  boolean forcedRecently, Executor allocator) {
+                                  boolean forcedRecently) {
         long end = position + length;
-        if (end > allocatedEnd) { // the append writes where the allocation ahead may be writing zeros
-            settle();
-        }
-        if (forcedRecently || length > WRITES_ALLOCATING_BYTES_MAX) {
+        if (forcedRecently || length > WRITES_ALLOCATING_BYTES_MAX || end <= allocatedEnd) {
             return;
         }
         try {
-            if (end > allocatedEnd) {
-                allocate(file, targetFor(end, segmentBytesMax));
-            }
-            if (allocatedEnd - end < AHEAD_BYTES) {
-                startAhead(file, segmentBytesMax, allocator);
-            }
+            allocate(file, targetFor(end, segmentBytesMax));
         } catch (IOException noRoomAhead) {
             SegmentLog.LOG.debug("Allocating ahead of an append failed; writing the append alone", noRoomAhead);
-        }
-    }
-
-    /**
-     * Starts allocating, on {@code allocator}, from {@code allocatedEnd} to the next chunk boundary
-     * (no further than the segment size limit), unless an allocation ahead is already running. An
-     * executor that refuses the task (shutting down) leaves the allocation to the appender.
-     */
-    private void startAhead(StorageFile file, int segmentBytesMax, Executor allocator) {
-        long from = allocatedEnd;
-        long to = Math.min(from + CHUNK_BYTES - from % CHUNK_BYTES, segmentBytesMax);
-        if (ahead != null || to <= from) {
-            return;
-        }
-        FutureTask<Long> task = new FutureTask<>(() -> zeroFill(file, from, to));
-        ahead = task;
-        try {
-            allocator.execute(task);
-        } catch (RejectedExecutionException stopped) {
-            ahead = null;
-        }
-    }
-
-    /**
-     * Waits for the allocation ahead, if one was started, and adds what it allocated: one the
-     * executor has not started yet runs here and now. Afterwards nothing writes past
-     * {@code allocatedEnd} but the writer.
-     */
-    private void settle() {
-        FutureTask<Long> task = ahead;
-        if (task == null) {
-            return;
-        }
-        ahead = null;
-        task.run(); // does nothing when the executor's thread started it, or ran it
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    allocatedEnd = Math.max(allocatedEnd, task.get());
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the zeros are being written: wait them out, then keep the interrupt
-                }
-            }
-        } catch (ExecutionException e) { // zeroFill throws no IOException: a bug, or the JVM's trouble
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException("Allocating ahead failed", e.getCause());
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Zero-fills {@code [from, to)} for {@link #startAhead}; returns how far the file then reaches
-     * (at least {@code from}). A write that fails is left at that: the appender that needs the
-     * space allocates it itself, and meets the disk's error then.
-     */
-    private static long zeroFill(StorageFile file, long from, long to) {
-        long at = from;
-        try {
-            while (at < to) {
-                int chunk = (int) Math.min(CHUNK_BYTES - at % CHUNK_BYTES, to - at);
-                file.write(ZEROS.duplicate().limit(chunk), at);
-                at += chunk;
-            }
-            return at;
-        } catch (IOException e) {
-            SegmentLog.LOG.debug("Allocating ahead of the appends failed at position {}", at, e);
-            try { // a failed write may still have grown the file
-                return Math.max(at, file.size());
-            } catch (IOException sizeUnknown) {
-                return at;
-            }
         }
     }
 
@@ -366,12 +255,8 @@ final class AppendSpace {
         return was;
     }
 
-    /**
-     * Settles the allocation ahead and releases the window; the file keeps whatever was allocated
-     * (recovery or the next trim cuts it).
-     */
+    /** Releases the window; the file keeps whatever was allocated (recovery or the next trim cuts it). */
     void closeWindow() {
-        settle();
         WriteWindow current = window;
         window = null;
         if (current != null) {

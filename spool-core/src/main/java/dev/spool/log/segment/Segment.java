@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 
 /**
  * One segment of a log: a {@code .log} file of record batches with dense offsets starting at
@@ -280,13 +279,12 @@ public final class Segment implements Closeable {
     /**
      * Appends the whole batches (offsets already stamped) in {@code buffers[0 .. count)}, then
      * indexes them and publishes the new size; the file may grow to {@code segmentBytesMax} ahead
-     * of them ({@link AppendSpace}), allocated ahead on {@code allocator} ({@code Runnable::run}: in
-     * line). The buffers' positions advance to their limits. Writer thread only.
+     * of them ({@link AppendSpace}). The buffers' positions advance to their limits. Writer thread only.
      */
-    public void append(ByteBuffer[] buffers, int count, long lastOffset, long nowMs, int segmentBytesMax,
-                       Executor allocator) throws IOException {
+    public void append(ByteBuffer[] buffers, int count, long lastOffset, long nowMs, int segmentBytesMax)
+            throws IOException {
         if (count == 1) {
-            append(buffers[0], lastOffset, nowMs, segmentBytesMax, allocator);
+            append(buffers[0], lastOffset, nowMs, segmentBytesMax);
             return;
         }
         long length = 0;
@@ -299,17 +297,16 @@ public final class Segment implements Closeable {
             indexes.onAppend(buffers[i], position);
             position += buffers[i].remaining();
         }
-        space.write(file(), buffers, count, length, start, segmentBytesMax, allocator);
+        space.write(file(), buffers, count, length, start, segmentBytesMax);
         finishAppend(position, lastOffset);
     }
 
-    /** As {@link #append(ByteBuffer[], int, long, long, int, Executor)}, for the batches of one buffer. */
-    public void append(ByteBuffer batches, long lastOffset, long nowMs, int segmentBytesMax, Executor allocator)
-            throws IOException {
+    /** As {@link #append(ByteBuffer[], int, long, long, int)}, for the batches of one buffer. */
+    public void append(ByteBuffer batches, long lastOffset, long nowMs, int segmentBytesMax) throws IOException {
         int start = startAppend(batches.remaining(), nowMs);
         int end = start + batches.remaining();
         indexes.onAppend(batches, start);
-        space.write(file(), batches, start, segmentBytesMax, allocator);
+        space.write(file(), batches, start, segmentBytesMax);
         finishAppend(end, lastOffset);
     }
 

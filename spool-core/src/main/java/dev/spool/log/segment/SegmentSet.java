@@ -184,7 +184,7 @@ public final class SegmentSet {
     public void append(Segment segment, ByteBuffer[] buffers, int count, long lastOffset, long nowMs,
                        int segmentBytesMax) throws IOException {
         try {
-            segment.append(buffers, count, lastOffset, nowMs, segmentBytesMax, ioExecutor);
+            segment.append(buffers, count, lastOffset, nowMs, segmentBytesMax);
         } catch (IOException e) {
             throw fail(e);
         }

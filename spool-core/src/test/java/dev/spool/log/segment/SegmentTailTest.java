@@ -49,7 +49,7 @@ class SegmentTailTest {
             ByteBuffer batch = ByteBuffer.allocate(built.remaining()).put(built).flip();
             RecordBatch.setBaseOffset(batch, 0, segment.nextOffset());
             positions.add(segment.sizeBytes());
-            segment.append(new ByteBuffer[] {batch}, 1, segment.nextOffset() + 3, 0, Integer.MAX_VALUE, Runnable::run);
+            segment.append(new ByteBuffer[] {batch}, 1, segment.nextOffset() + 3, 0, Integer.MAX_VALUE);
         }
         segment.flush();
     }

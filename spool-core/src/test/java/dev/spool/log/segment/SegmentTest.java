@@ -68,7 +68,7 @@ class SegmentTest {
         RecordBatch.setBaseOffset(batch, 0, s.nextOffset());
         appended.add(batch.duplicate());
         positions.add(s.sizeBytes());
-        s.append(new ByteBuffer[] {batch}, 1, s.nextOffset() + records - 1, 0, Integer.MAX_VALUE, Runnable::run);
+        s.append(new ByteBuffer[] {batch}, 1, s.nextOffset() + records - 1, 0, Integer.MAX_VALUE);
     }
 
     /** Ten batches of three records: offsets 200..229, batch i has timestamps 1000+100i .. +2. */
@@ -348,7 +348,7 @@ class SegmentTest {
         for (int i = 0; i <= AppendSpace.WRITES_AFTER_FORCE; i++) {
             assertThat(Files.size(log)).as("after %d appends", i).isEqualTo(s.sizeBytes());
             RecordBatch.setBaseOffset(batch, 0, s.nextOffset());
-            s.append(batch.duplicate(), s.nextOffset(), 0, Integer.MAX_VALUE, Runnable::run);
+            s.append(batch.duplicate(), s.nextOffset(), 0, Integer.MAX_VALUE);
         }
         assertThat(Files.size(log)).isGreaterThan(s.sizeBytes());
     }
