@@ -1,7 +1,11 @@
 package dev.spool.log.record;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -31,6 +35,26 @@ public final class Header {
 
     static Header decoded(String key, byte[] valueOrNull) {
         return new Header(key, valueOrNull);
+    }
+
+    /** The headers of the record {@code cursor} is on, decoded into new objects. */
+    static List<Header> allOf(RecordCursor cursor) {
+        int count = cursor.headerCount();
+        if (count == 0) {
+            return List.of();
+        }
+        List<Header> headers = new ArrayList<>(count);
+        for (int h = 0; h < count; h++) {
+            String key = StandardCharsets.UTF_8.decode(cursor.headerKey(h)).toString();
+            ByteBuffer value = cursor.headerValue(h);
+            byte[] bytes = null;
+            if (value != null) {
+                bytes = new byte[value.remaining()];
+                value.get(bytes);
+            }
+            headers.add(decoded(key, bytes));
+        }
+        return Collections.unmodifiableList(headers);
     }
 
     public String key() {

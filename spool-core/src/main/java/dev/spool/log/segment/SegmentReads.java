@@ -217,7 +217,7 @@ final class SegmentReads {
                     || (end > 0 && (base != next || base >= endOffset))) {
                 break;
             }
-            next = RecordBatch.lastOffset(bytes, end) + 1;
+            next = base + RecordBatch.lastOffsetDelta(bytes, end) + 1;
             end += batchBytes;
         }
         return end;

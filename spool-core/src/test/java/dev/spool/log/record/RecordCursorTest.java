@@ -248,6 +248,60 @@ class RecordCursorTest {
                 .hasMessageContaining("Varint is longer than 5 bytes");
     }
 
+    /** A header a producer got wrong, its CRC made to match (or outside what the CRC covers). */
+    enum HeaderDamage {
+        LENGTH_BELOW_MINIMUM("Batch length 5 is below the minimum", b -> b.putInt(RecordBatch.BATCH_LENGTH_OFFSET, 5)),
+        /** Compressed, so that no record count can tell the length is short. */
+        LENGTH_BELOW_MINIMUM_COMPRESSED("Batch length 5 is below the minimum", CompressionType.GZIP,
+                b -> b.putInt(RecordBatch.BATCH_LENGTH_OFFSET, 5)),
+        OLD_MAGIC("Unsupported magic 1", b -> b.put(RecordBatch.MAGIC_OFFSET, (byte) 1)),
+        UNKNOWN_CODEC("Unknown compression codec id 7", b -> {
+            b.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (b.getShort(RecordBatch.ATTRIBUTES_OFFSET) | 7));
+            recomputeCrc(b);
+        }),
+        LAST_DELTA_OFF_COUNT("does not fit last offset delta", b -> {
+            b.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, 5);
+            recomputeCrc(b);
+        }),
+        NEGATIVE_COUNT("Record count -2", b -> {
+            b.putInt(RecordBatch.RECORD_COUNT_OFFSET, -2);
+            recomputeCrc(b);
+        }),
+        COUNT_BEYOND_THE_BYTES("cannot fit in", b -> {
+            b.putInt(RecordBatch.RECORD_COUNT_OFFSET, 1000);
+            b.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, 999);
+            recomputeCrc(b);
+        });
+
+        final String says;
+        final CompressionType codec;
+        final java.util.function.Consumer<ByteBuffer> damage;
+
+        HeaderDamage(String says, java.util.function.Consumer<ByteBuffer> damage) {
+            this(says, CompressionType.NONE, damage);
+        }
+
+        HeaderDamage(String says, CompressionType codec, java.util.function.Consumer<ByteBuffer> damage) {
+            this.says = says;
+            this.codec = codec;
+            this.damage = damage;
+        }
+    }
+
+    /** The cursor's quick check of a header refuses what {@link RecordBatch#validate} refuses, in its words. */
+    @ParameterizedTest
+    @EnumSource(HeaderDamage.class)
+    void aHeaderThatValidateRefusesIsCorruptInValidatesWords(HeaderDamage damage) {
+        ByteBuffer batch = KafkaInterop.encodeOurs(List.of(Rec.of(T0, "k", "a value ".repeat(100))), Producer.NONE, 7,
+                damage.codec); // long enough to be stored compressed
+        assertThat(RecordBatch.compression(batch, 0)).isEqualTo(damage.codec);
+        damage.damage.accept(batch);
+        assertThatThrownBy(() -> RecordBatch.validate(batch, 0, Integer.MAX_VALUE)).hasMessageContaining(damage.says);
+
+        assertThatThrownBy(() -> walk(new RecordCursor().reset(batch))).isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining(damage.says).hasMessageContaining("at position 0 (base offset 7)");
+    }
+
     /** Any byte changed (the CRC made to match) is a good record or a CorruptRecordException, nothing else. */
     @Test
     void damagedFramingIsNeverAnythingButCorruptRecordException() {
