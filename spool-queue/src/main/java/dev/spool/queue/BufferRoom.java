@@ -147,13 +147,15 @@ final class BufferRoom {
         }
     }
 
-    /** The disk refused {@code write} once ({@code failure}): waits and retries until the block timeout. */
+    /**
+     * The disk refused {@code write} once ({@code failure}): waits and retries until the block
+     * timeout. A put that never waits (a timeout of 0) is not logged or timed as blocked.
+     */
     private EnqueueResult retryUntilWritten(Write write, int bytes, IOException failure)
             throws IOException, InterruptedException {
         long startNanos = System.nanoTime();
         long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(config.blockTimeoutMs());
-        LOG.warn("Disk buffer {} cannot write ({}); producers wait for the disk to take writes again",
-                dir, failure.getMessage());
+        boolean waited = false;
         try {
             while (true) {
                 lock.lock();
@@ -163,6 +165,11 @@ final class BufferRoom {
                     if (remainingNanos <= 0) {
                         throw new BufferWriteException(dir, bytes, " in " + config.blockTimeoutMs()
                                 + " ms of waiting for the disk to take writes again", failure);
+                    }
+                    if (!waited) {
+                        LOG.warn("Disk buffer {} cannot write ({}); producers wait for the disk to take writes again",
+                                dir, failure.getMessage());
+                        waited = true;
                     }
                     roomFreed.awaitNanos(Math.min(remainingNanos,
                             TimeUnit.MILLISECONDS.toNanos(DiskBuffer.DISK_RETRY_MS)));
@@ -177,7 +184,9 @@ final class BufferRoom {
                 }
             }
         } finally {
-            metrics.blockedFor(System.nanoTime() - startNanos);
+            if (waited) {
+                metrics.blockedFor(System.nanoTime() - startNanos);
+            }
         }
     }
 

@@ -225,6 +225,20 @@ class DiskBufferDiskFullTest {
     }
 
     @Test
+    void underBlockWithNoTimeoutAPutTheDiskRefusesFailsAtOnceAndIsNotCountedAsBlocked() throws Exception {
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.BLOCK, 0).withSegmentBytes(6 << 10))) {
+            buffer.put(payload(0), metadata(0)); // one item a segment, as above
+            disk.setFreeBytes(0);
+            assertThatThrownBy(() -> buffer.put(payload(1), metadata(1))).isInstanceOf(BufferWriteException.class)
+                    .hasMessageContaining("in 0 ms of waiting for the disk to take writes again");
+            assertThat(registry.get(BufferMetrics.BLOCKED).timer().count()).isZero();
+            assertThat(registry.get(BufferMetrics.WRITE_ERRORS).counter().count()).isEqualTo(1.0);
+            disk.setFreeBytes(Long.MAX_VALUE);
+        }
+        assertDelivers(0, List.of(0));
+    }
+
+    @Test
     void anAsynchronousWriteTheDiskRefusesFailsItsFutureAndTheNextEnqueueWritesAgain() throws Exception {
         try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenFull.DROP_NEWEST, 0).withSegmentBytes(6 << 10))) {
             buffer.enqueue(payload(0), metadata(0)).get(30, TimeUnit.SECONDS); // one item a segment, as above

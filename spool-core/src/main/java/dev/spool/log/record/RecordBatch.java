@@ -266,9 +266,9 @@ public final class RecordBatch {
     }
 
     /**
-     * What {@link #validate} checks, as a yes or no over header fields the caller has read (the
-     * header is whole in {@code buffer}; its limit is the end of the bytes): the record cursor's
-     * fast way in, which leaves the wording of a problem to {@link #validate}.
+     * What {@link #validate} checks with no size limit, as a yes or no over header fields the
+     * caller has read (the header is whole in {@code buffer}; its limit is the end of the bytes):
+     * the record cursor's fast way in, which leaves the wording of a problem to {@link #validate}.
      */
     static boolean isSound(ByteBuffer buffer, int at, int length, short attributes, int count, int lastDelta,
             CRC32C crc, ByteBuffer crcView) {

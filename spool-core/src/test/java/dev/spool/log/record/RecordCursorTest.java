@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -275,13 +276,13 @@ class RecordCursorTest {
 
         final String says;
         final CompressionType codec;
-        final java.util.function.Consumer<ByteBuffer> damage;
+        final Consumer<ByteBuffer> damage;
 
-        HeaderDamage(String says, java.util.function.Consumer<ByteBuffer> damage) {
+        HeaderDamage(String says, Consumer<ByteBuffer> damage) {
             this(says, CompressionType.NONE, damage);
         }
 
-        HeaderDamage(String says, CompressionType codec, java.util.function.Consumer<ByteBuffer> damage) {
+        HeaderDamage(String says, CompressionType codec, Consumer<ByteBuffer> damage) {
             this.says = says;
             this.codec = codec;
             this.damage = damage;
