@@ -7,6 +7,7 @@ import dev.spool.log.catalog.DataDirFiles;
 import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.tool.LogVerifier;
 import java.io.IOException;
@@ -134,6 +135,34 @@ class VerifyAgreesWithRecoveryTest {
                     assertThat(e.position()).isEqualTo(torn.position());
                 }).hasMessageContaining("not the last segment").hasMessageContaining("row X1");
         assertThat(Files.size(file)).isEqualTo(sizeBefore);
+    }
+
+    @Test
+    void aLastBatchNamingNoCodecThatEndsInZerosIsDamageToVerifyAndRecoveryNotACrash() throws IOException {
+        List<AppendResult> batches = writeThenCrash();
+        AppendResult damaged = last(batches);
+        Path file = logFile(damaged.segmentBaseOffset());
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(damaged.position() + RecordBatch.ATTRIBUTES_OFFSET);
+            raf.writeShort(7); // codec id 7: no codec has it
+            raf.seek(Files.size(file) - 2);
+            raf.write(new byte[2]); // and the batch ends in zeros where the file ends, as a torn write would
+        }
+
+        assertThat(verify().findings()).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(LogVerifier.Severity.ERROR);
+            assertThat(f.position()).isEqualTo(damaged.position());
+            assertThat(f.problem()).contains("CRC mismatch").contains("row X1");
+        });
+        long sizeBefore = Files.size(file);
+        for (long recoveryPoint : new long[] {damaged.lastOffset() + 1, damaged.firstOffset()}) {
+            // Flushed or not, bytes a torn write cannot leave (a codec written that has no id) are damage.
+            checkpoint(recoveryPoint);
+            assertThatThrownBy(() -> DamagedPartition.open(dataDir, SMALL_SEGMENTS, "t", 0))
+                    .as("recovery point %d", recoveryPoint).isInstanceOf(CorruptLogException.class)
+                    .hasMessageContaining("position " + damaged.position()).hasMessageContaining("row X1");
+            assertThat(Files.size(file)).isEqualTo(sizeBefore);
+        }
     }
 
     private static AppendResult last(List<AppendResult> batches) {

@@ -142,6 +142,12 @@ public final class RecordBatch {
         return buffer.getShort(at + ATTRIBUTES_OFFSET);
     }
 
+    /** Attribute bits 0–2: a codec's id, or 5–7 in a damaged batch (where {@link #compression} throws). */
+    public static int compressionId(ByteBuffer buffer, int at) {
+        return attributes(buffer, at) & COMPRESSION_MASK;
+    }
+
+    /** The batch's codec; throws {@link IllegalArgumentException} for an id that names none (see {@link #validate}). */
     public static CompressionType compression(ByteBuffer buffer, int at) {
         return CompressionType.forId(attributes(buffer, at) & COMPRESSION_MASK);
     }

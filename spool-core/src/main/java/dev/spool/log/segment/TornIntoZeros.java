@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
  * <ul>
  * <li>a run of at least one zero byte ends the batch;</li>
  * <li>the magic byte, when written, is {@link RecordBatch#MAGIC};</li>
+ * <li>the attributes, when written, name a codec there is (ids 0 to 4);</li>
  * <li>in an uncompressed batch, the records' framing read before the run is sound: each length
  *     ends its record inside the batch, the records end exactly at the batch's end, their number
  *     is the header's count;</li>
@@ -58,7 +59,14 @@ final class TornIntoZeros {
         if (batch.get(RecordBatch.MAGIC_OFFSET) != RecordBatch.MAGIC) {
             return false;
         }
-        if (zerosFrom < RecordBatch.RECORDS_OFFSET || RecordBatch.compression(batch, 0) != CompressionType.NONE) {
+        if (zerosFrom < RecordBatch.RECORDS_OFFSET) {
+            return true;
+        }
+        int codec = RecordBatch.compressionId(batch, 0);
+        if (codec > CompressionType.ZSTD.id()) {
+            return false; // the attributes were written, and no writer writes a codec id above zstd's
+        }
+        if (codec != CompressionType.NONE.id()) {
             return true;
         }
         return new TornIntoZeros(batch, zerosFrom).recordsFit(batch.getInt(RecordBatch.RECORD_COUNT_OFFSET));

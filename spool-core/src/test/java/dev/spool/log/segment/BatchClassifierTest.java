@@ -202,6 +202,21 @@ class BatchClassifierTest {
     }
 
     @Test
+    void aCodecIdThatNamesNoCodecBeforeTheZerosIsCorruptNotATearNorACrash() {
+        for (int codec = 5; codec <= 7; codec++) {
+            ByteBuffer batch = tornAt(batch(0, 3), RecordBatch.RECORDS_OFFSET + 10);
+            short attributes = RecordBatch.attributes(batch, 0);
+            batch.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) ((attributes & ~0x07) | codec));
+            assertThat(BatchClassifier.failedCheck(batch, 100, true, false, "Unknown compression codec id " + codec)
+                    .kind()).as("codec %d", codec).isEqualTo(Kind.CORRUPT);
+        }
+        // Zeros from before the attributes: they were not written, whatever they read as.
+        ByteBuffer early = tornAt(batch(0, 3), RecordBatch.ATTRIBUTES_OFFSET);
+        assertThat(BatchClassifier.failedCheck(early, 100, true, false, "CRC mismatch").kind())
+                .isEqualTo(Kind.TORN_TAIL);
+    }
+
+    @Test
     void recordFramingDamagedBeforeTheZerosIsCorruptNotATear() {
         ByteBuffer badLength = tornAt(batch(0, 3), batch(0, 3).limit() - 5);
         badLength.put(RecordBatch.RECORDS_OFFSET, (byte) 0x7f); // the first record's length: far too long
