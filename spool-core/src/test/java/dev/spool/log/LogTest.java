@@ -403,4 +403,66 @@ public class LogTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot hold the batch of");
         }
     }
+
+    @Test
+    void aReadCopiesNoBytesOfABatchItWillNotReturnWhenTheIndexKnowsWhereTheBatchesStart() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        LogConfig config = LogConfig.defaults().withIndexIntervalBytes(1); // every batch indexed
+        try (Log log = Log.open(io, dir.resolve("t-0"), config, LoadState.unknown(), System::currentTimeMillis)) {
+            for (int i = 0; i < 6; i++) {
+                log.append(batch(1, ("v" + i).repeat(300))); // 600-byte values: batches of about 680 bytes
+            }
+            int batchBytes = batch(1, "v0".repeat(300)).remaining();
+            long located = RecordBatch.HEADER_BYTES; // finding the first batch reads its header
+            io.clear();
+            ByteBuffer into = ByteBuffer.allocateDirect(batchBytes * 5 / 2); // two batches and half of a third
+            ReadResult read = log.read(1, into);
+            assertThat(values(read.batches())).containsExactly("v1".repeat(300), "v2".repeat(300));
+            assertThat(io.bytesReadFrom(".log")).as("bytes copied from the segment").isEqualTo(located + 2L * batchBytes);
+
+            io.clear();
+            assertThat(values(log.read(0, batchBytes * 3 / 2).batches())).containsExactly("v0".repeat(300));
+            assertThat(io.bytesReadFrom(".log")).isEqualTo(located + batchBytes);
+
+            io.clear(); // up to the segment's end: whole batches, nothing to trim
+            assertThat(values(log.read(4, into.clear()).batches())).hasSize(2);
+            assertThat(io.bytesReadFrom(".log")).isEqualTo(located + 2L * batchBytes);
+        }
+    }
+
+    @Test
+    void anIndexEntryThatIsNotABatchStartShortensAReadButNeverBreaksIt() throws IOException {
+        Path logDir = dir.resolve("t-0");
+        LogConfig config = LogConfig.defaults().withIndexIntervalBytes(1);
+        int batchBytes = batch(1, "v0".repeat(300)).remaining();
+        try (Log log = Log.open(logDir, config, LoadState.unknown())) {
+            for (int i = 0; i < 6; i++) {
+                log.append(batch(1, ("v" + i).repeat(300)));
+            }
+        }
+        // The index names the batches of offsets 1..5; point the entry of offset 3 into the middle of batch 2.
+        Path index = SegmentFiles.indexFile(logDir, 0);
+        ByteBuffer entries = ByteBuffer.wrap(Files.readAllBytes(index));
+        int entry = (int) java.util.stream.IntStream.range(0, entries.limit() / 8)
+                .filter(e -> entries.getInt(e * 8) == 3).findFirst().orElseThrow();
+        entries.putInt(entry * 8 + 4, 2 * batchBytes + batchBytes / 2);
+        Files.write(index, entries.array());
+        try (Log log = Log.open(logDir, config, LoadState.clean())) {
+            ByteBuffer into = ByteBuffer.allocateDirect(batchBytes * 7 / 2);
+            List<String> all = new ArrayList<>();
+            long offset = 0;
+            while (offset < log.logEndOffset()) {
+                ReadResult read = log.read(offset, into.clear());
+                assertThat(read.isEmpty()).isFalse();
+                all.addAll(values(read.batches()));
+                offset = read.nextOffset(offset);
+            }
+            assertThat(all).hasSize(6).startsWith("v0".repeat(300)).endsWith("v5".repeat(300));
+            // From 0 the read stops at the entry inside batch 2: the two whole batches before it.
+            assertThat(values(log.read(0, batchBytes * 7 / 2).batches())).containsExactly("v0".repeat(300), "v1".repeat(300));
+            // From 2 the entry lies inside the batch asked for: the read is not cut short of it.
+            assertThat(values(log.read(2, ByteBuffer.allocate(batchBytes * 6 / 5)).batches()))
+                    .containsExactly("v2".repeat(300));
+        }
+    }
 }

@@ -162,6 +162,29 @@ public final class OffsetIndex {
         return found;
     }
 
+    /**
+     * The largest indexed batch position at or below {@code position}, or {@code -1} when every
+     * entry is above it (positions increase with offsets, so this is a binary search too).
+     */
+    public int floorPosition(int position) {
+        int n = count;
+        long[] e = entries;
+        int low = 0;
+        int high = n - 1;
+        int found = -1;
+        while (low <= high) {
+            int mid = (low + high) >>> 1;
+            int at = (int) e[mid];
+            if (at <= position) {
+                found = at;
+                low = mid + 1;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return found;
+    }
+
     /** The position to start scanning for {@code offset}: the floor entry's position, or 0. */
     public int lookupPosition(long offset) {
         int i = floorEntry(offset);

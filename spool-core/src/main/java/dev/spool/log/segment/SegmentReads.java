@@ -149,7 +149,8 @@ final class SegmentReads {
             return ByteBuffer.allocate(0);
         }
         int position = found.position;
-        int want = Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES), size - position);
+        int want = indexedBatchesEnd(position, Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES),
+                size - position), size, found.sizeBytes);
         ByteBuffer bytes = ByteBuffer.allocate(want);
         segment.storageFile().readFully(bytes, position);
         int first = checkFirstBatch(bytes, found, size, startOffset);
@@ -178,7 +179,7 @@ final class SegmentReads {
             throw tooSmall(into.remaining(), found.sizeBytes, position);
         }
         int start = into.position();
-        int want = Math.min(into.remaining(), size - position);
+        int want = indexedBatchesEnd(position, Math.min(into.remaining(), size - position), size, found.sizeBytes);
         segment.storageFile().readFully(into.slice(start, want), position);
         ByteBuffer view = into.slice(start, want).order(ByteOrder.BIG_ENDIAN);
         if (want >= RecordBatch.HEADER_BYTES) { // else too small a buffer: the caller reports it
@@ -189,6 +190,23 @@ final class SegmentReads {
             throw tooSmall(want, RecordBatch.sizeInBytes(view, 0), position);
         }
         return view.limit(end);
+    }
+
+    /**
+     * How many of the {@code want} bytes from {@code position} a read copies: when they end inside
+     * the segment, only up to the last batch start the offset index knows among them. Bytes past
+     * the last whole batch would be copied only for {@link #wholeBatchesEnd} to drop them (and the
+     * next read to copy them again): reading batches of a little over half the buffer, that was
+     * half of every read. Never fewer than the first batch's {@code firstBytes}; an index entry
+     * that is not a batch start (a damaged index) can only shorten the read, whose batches are
+     * checked as before.
+     */
+    private int indexedBatchesEnd(int position, int want, int size, int firstBytes) throws IOException {
+        if (want >= size - position || firstBytes >= want) {
+            return want;
+        }
+        int boundary = segment.offsetIndex().floorPosition(position + want);
+        return boundary - position >= firstBytes ? boundary - position : want;
     }
 
     private IllegalArgumentException tooSmall(int bufferBytes, int batchBytes, int position) {
