@@ -70,6 +70,11 @@ public final class BenchData {
 
     /** Encodes one batch of {@code keys.length} records into {@code builder} (reset first) and returns it. */
     public static ByteBuffer encode(BatchBuilder builder, long timestamp, ByteBuffer[] keys, ByteBuffer[] values) {
+        return fill(builder, timestamp, keys, values).build();
+    }
+
+    /** Resets {@code builder} and appends {@code keys.length} records to it, not built yet (for {@code Log.append(BatchBuilder)}). */
+    public static BatchBuilder fill(BatchBuilder builder, long timestamp, ByteBuffer[] keys, ByteBuffer[] values) {
         builder.reset();
         for (int i = 0; i < keys.length; i++) {
             if (!builder.tryAppend(timestamp, keys[i], values[i])) {
@@ -77,7 +82,7 @@ public final class BenchData {
                         + " bytes");
             }
         }
-        return builder.build();
+        return builder;
     }
 
     /** Bytes the log stores per batch of these records (whole batch, header included). */

@@ -4,6 +4,7 @@ import dev.spool.log.append.AppendPipeline;
 import dev.spool.log.append.PendingAppend;
 import dev.spool.log.append.Sequencer;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.recovery.LogLoader;
 import dev.spool.log.retention.Retention;
 import dev.spool.log.segment.Segment;
@@ -13,7 +14,6 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -78,7 +78,7 @@ public final class Log implements AutoCloseable {
     private final LogCompaction compaction;
     private final LogTransactions transactions;
     /** Run when a truncation lowers the recovery point; the log manager checkpoints there. */
-    private volatile Runnable recoveryPointLowered = () -> { };
+    private final LogTruncation truncation;
 
     private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, Executor ioExecutor,
                 MeterRegistry meterRegistry, LogLoader.Loaded loaded) {
@@ -97,6 +97,7 @@ public final class Log implements AutoCloseable {
         this.reader = new LogReader(segments);
         this.compaction = new LogCompaction(segments, pipeline, clockMs, name);
         this.transactions = new LogTransactions(segments, pipeline, name);
+        this.truncation = new LogTruncation(segments, sequencer, pipeline, name);
     }
 
     /** Opens (or creates) the log in {@code dir}, recovering it as {@code state} requires. */
@@ -186,12 +187,7 @@ public final class Log implements AutoCloseable {
 
     /** A description of each segment, oldest first. */
     public List<SegmentInfo> segments() throws IOException {
-        List<SegmentInfo> out = new ArrayList<>();
-        for (Segment segment : segments.segments().values()) {
-            out.add(new SegmentInfo(segment.baseOffset(), segment.nextOffset(), segment.sizeBytes(),
-                    segment.maxTimestamp()));
-        }
-        return out;
+        return SegmentInfo.of(segments.segments().values());
     }
 
     /**
@@ -210,14 +206,37 @@ public final class Log implements AutoCloseable {
      * A record over the log's batch limit is a {@link dev.spool.log.record.RecordTooLargeException}.
      */
     public long append(byte[] key, byte[] value) throws IOException {
-        return append(SingleRecord.batch(clockMs.getAsLong(), Objects.requireNonNull(key, "key"),
+        return append(SingleRecord.builder(clockMs.getAsLong(), Objects.requireNonNull(key, "key"),
                 Objects.requireNonNull(value, "value"), config.batchBytesMax())).firstOffset();
     }
 
     /** As {@link #append(byte[], byte[])}, for a record without a key. */
     public long append(byte[] value) throws IOException {
-        return append(SingleRecord.batch(clockMs.getAsLong(), null, Objects.requireNonNull(value, "value"),
+        return append(SingleRecord.builder(clockMs.getAsLong(), null, Objects.requireNonNull(value, "value"),
                 config.batchBytesMax())).firstOffset();
+    }
+
+    /**
+     * Builds {@code builder}'s batch and appends it under the log's durability, as
+     * {@link #append(ByteBuffer)}, checked against the log's limits but its CRC not computed
+     * again: the builder wrote it over bytes no caller has held. A batch built before the call
+     * ({@link BatchBuilder#isBuilt()}), whose view may have been changed since, is checked whole.
+     * The builder must not be used by another thread during the call; reset it after.
+     */
+    public AppendResult append(BatchBuilder builder) throws IOException {
+        return append(builder, config.write().durability());
+    }
+
+    /** As {@link #append(BatchBuilder)}, with the given durability (see {@link #append(ByteBuffer, Durability)}). */
+    public AppendResult append(BatchBuilder builder, Durability durability) throws IOException {
+        if (builder.isEmpty()) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Nothing to append to " + name);
+        }
+        boolean seen = builder.isBuilt();
+        ByteBuffer batch = builder.build();
+        segments.ensureNotClosed();
+        return pipeline.appendAndWait(seen ? pending(batch, durability)
+                : PendingAppend.built(batch, durability, config, name, pipeline.timesAppends()));
     }
 
     /** A reader of the records from {@code offset} on, one at a time ({@link LogTailer}). */
@@ -269,7 +288,7 @@ public final class Log implements AutoCloseable {
 
     /** Sets what runs (under the log's writer lock) after a truncation lowered the recovery point. */
     void onRecoveryPointLowered(Runnable action) {
-        this.recoveryPointLowered = Objects.requireNonNull(action, "action");
+        truncation.onRecoveryPointLowered(action);
     }
 
     /** Starts a new segment at the log end (when the active one holds data). Flushes the old one. */
@@ -396,25 +415,7 @@ public final class Log implements AutoCloseable {
      * log end offset. The cut is forced to disk before this returns.
      */
     public long truncateTo(long offset) throws IOException {
-        return pipeline.exclusive(() -> {
-            segments.ensureWritable();
-            if (offset >= segments.logEndOffset()) {
-                return segments.logEndOffset();
-            }
-            if (offset < segments.logStartOffset()) {
-                throw new IllegalArgumentException("Cannot truncate " + name + " to " + offset
-                        + ", below its start offset " + segments.logStartOffset());
-            }
-            long newEnd = segments.truncateTo(offset, (last, end) -> {
-                sequencer.truncated(last);
-                pipeline.truncated(end);
-            });
-            // The recovery point on disk must come down before new data lands below the old one (the
-            // writer lock is still held): a crash would otherwise trust, unscanned, segments that now
-            // hold unflushed appends.
-            recoveryPointLowered.run();
-            return newEnd;
-        });
+        return pipeline.exclusive(() -> truncation.truncateTo(offset));
     }
 
     /**

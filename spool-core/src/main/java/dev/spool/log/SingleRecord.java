@@ -3,15 +3,14 @@ package dev.spool.log;
 import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.record.RecordTooLargeException;
-import java.nio.ByteBuffer;
 
 /** One record as a batch of its own, sized to it: what {@link Log#append(byte[], byte[])} writes. */
 final class SingleRecord {
     private SingleRecord() {
     }
 
-    /** {@code key} may be null (a record without a key); {@code value} is not. */
-    static ByteBuffer batch(long timestamp, byte[] key, byte[] value, int batchBytesMax) {
+    /** A builder holding the record, not built yet; {@code key} may be null (a record without a key), {@code value} not. */
+    static BatchBuilder builder(long timestamp, byte[] key, byte[] value, int batchBytesMax) {
         long recordBytes = BatchBuilder.recordSizeInBytes(0, 0, key == null ? -1 : key.length, value.length, null);
         long batchBytes = RecordBatch.HEADER_BYTES + recordBytes;
         if (batchBytes > batchBytesMax) {
@@ -19,6 +18,6 @@ final class SingleRecord {
         }
         BatchBuilder builder = new BatchBuilder((int) batchBytes);
         builder.tryAppend(timestamp, key, value);
-        return builder.build();
+        return builder;
     }
 }

@@ -465,4 +465,66 @@ public class LogTest {
                     .containsExactly("v2".repeat(300));
         }
     }
+
+    @Test
+    void aBuilderIsBuiltAndAppendedInOneCallAndItsBatchReadsBackChecked() throws IOException {
+        try (Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown())) {
+            BatchBuilder builder = new BatchBuilder(1 << 16);
+            for (String value : List.of("a", "b", "c")) {
+                builder.tryAppend(5, null, value.getBytes(StandardCharsets.UTF_8));
+            }
+            AppendResult first = log.append(builder);
+            assertThat(builder.isBuilt()).isTrue();
+            builder.reset().tryAppend(6, "k".getBytes(StandardCharsets.UTF_8), "d".getBytes(StandardCharsets.UTF_8));
+            AppendResult second = log.append(builder, Durability.STRICT);
+            assertThat(first.firstOffset()).isZero();
+            assertThat(first.lastOffset()).isEqualTo(2);
+            assertThat(second.firstOffset()).isEqualTo(3);
+            assertThat(second.durable()).isTrue();
+            // RecordBatch.records checks each batch's CRC: the builder's, which the log did not compute again.
+            assertThat(values(log.read(0, 1 << 20).batches())).containsExactly("a", "b", "c", "d");
+        }
+    }
+
+    @Test
+    void aBatchBuiltBeforeTheCallMayHaveBeenChangedSinceAndIsCheckedWhole() throws IOException {
+        try (Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown())) {
+            BatchBuilder builder = new BatchBuilder(1 << 16);
+            builder.tryAppend(5, null, "value".getBytes(StandardCharsets.UTF_8));
+            ByteBuffer view = builder.build();
+            view.put(view.limit() - 3, (byte) 'X'); // a byte of the value, after the CRC was written
+            assertThatThrownBy(() -> log.append(builder)).isInstanceOfSatisfying(InvalidBatchException.class,
+                    e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.CORRUPT))
+                    .hasMessageContaining("CRC");
+            assertThat(log.logEndOffset()).isZero();
+        }
+    }
+
+    @Test
+    void aBuildersBatchStillMeetsTheLogsLimits() throws IOException {
+        LogConfig small = LogConfig.defaults().withBatchBytesMax(200).withBatchRecordsMax(2);
+        try (Log log = Log.open(dir.resolve("t-0"), small, LoadState.unknown())) {
+            BatchBuilder builder = new BatchBuilder(1 << 16);
+            assertThatThrownBy(() -> log.append(builder)).isInstanceOfSatisfying(InvalidBatchException.class,
+                    e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.EMPTY));
+            builder.tryAppend(5, null, "x".repeat(300).getBytes(StandardCharsets.UTF_8));
+            assertThatThrownBy(() -> log.append(builder)).isInstanceOfSatisfying(InvalidBatchException.class,
+                    e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.TOO_LARGE));
+            builder.reset();
+            for (int i = 0; i < 3; i++) {
+                builder.tryAppend(5, null, new byte[] {(byte) i});
+            }
+            assertThatThrownBy(() -> log.append(builder)).isInstanceOfSatisfying(InvalidBatchException.class,
+                    e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.TOO_MANY_RECORDS));
+            assertThat(log.logEndOffset()).isZero();
+        }
+        LogConfig compacted = LogConfig.defaults().withCleanupPolicy(CleanupPolicy.COMPACT);
+        try (Log log = Log.open(dir.resolve("c-0"), compacted, LoadState.unknown())) {
+            BatchBuilder builder = new BatchBuilder(1 << 16);
+            builder.tryAppend(5, "k".getBytes(StandardCharsets.UTF_8), new byte[] {1});
+            builder.tryAppend(5, null, new byte[] {2});
+            assertThatThrownBy(() -> log.append(builder)).isInstanceOf(KeylessRecordException.class);
+            assertThat(log.logEndOffset()).isZero();
+        }
+    }
 }

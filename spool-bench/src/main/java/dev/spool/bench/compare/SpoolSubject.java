@@ -1,6 +1,7 @@
 package dev.spool.bench.compare;
 
 import dev.spool.bench.BenchData;
+import dev.spool.log.AppendResult;
 import dev.spool.log.Log;
 import dev.spool.log.ReadResult;
 import dev.spool.log.record.BatchBuilder;
@@ -12,7 +13,9 @@ import java.nio.file.Path;
 /**
  * Spool's {@link Log} with the JMH benchmarks' settings ({@link BenchData#openLog}: Kafka's
  * defaults, 4 MiB batches, rolled segments forced on a background thread). Each batch is encoded
- * with a direct {@link BatchBuilder}; "fsync per batch" is {@code append} then {@link Log#flush()}. Reads go
+ * with a direct {@link BatchBuilder} and appended with {@code Log.append(BatchBuilder)} (checked
+ * against the log's limits, its CRC not computed again); "fsync per batch" is {@code append} then
+ * {@link Log#flush()}. Reads go
  * into one reused direct buffer ({@code Log.read(offset, into)}), 1 MiB at a time.
  */
 final class SpoolSubject implements Subject {
@@ -32,12 +35,12 @@ final class SpoolSubject implements Subject {
 
     @Override
     public long appendBatch(long timestampMs, boolean fsync) throws IOException {
-        ByteBuffer batch = BenchData.encode(builder, timestampMs, workload.keys(), workload.values());
-        log.append(batch);
+        BenchData.fill(builder, timestampMs, workload.keys(), workload.values());
+        AppendResult appended = log.append(builder);
         if (fsync) {
             log.flush();
         }
-        return BenchData.batchBytes(batch);
+        return appended.sizeBytes();
     }
 
     @Override

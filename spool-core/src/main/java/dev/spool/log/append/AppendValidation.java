@@ -27,6 +27,20 @@ final class AppendValidation {
 
     /** Checks every batch from {@code view}'s position to its limit; returns their total size. */
     static int check(ByteBuffer view, LogConfig config, String name) {
+        return check(view, config, name, true);
+    }
+
+    /**
+     * As {@link #check(ByteBuffer, LogConfig, String)} for a batch a {@code BatchBuilder} has just
+     * built on this thread, its view in no caller's hands: the log's limits and (on a compacted log)
+     * the keys are checked, but not the header's consistency or the CRC, which the builder wrote
+     * over the bytes it encoded. Computing the CRC again would cost as much as the builder's own.
+     */
+    static int checkBuilt(ByteBuffer view, LogConfig config, String name) {
+        return check(view, config, name, false);
+    }
+
+    private static int check(ByteBuffer view, LogConfig config, String name, boolean untrusted) {
         int at = view.position();
         int end = view.limit();
         if (at == end) {
@@ -46,11 +60,8 @@ final class AppendValidation {
                 throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Batch of " + size
                         + " bytes exceeds the maximum of " + config.batchBytesMax() + " bytes for " + name);
             }
-            try {
-                RecordBatch.validate(view, at, config.batchBytesMax());
-            } catch (CorruptRecordException e) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch at position " + at
-                        + " of the append to " + name + ": " + e.getMessage());
+            if (untrusted) {
+                validate(view, at, config, name);
             }
             int count = RecordBatch.recordCount(view, at);
             if (count > config.batchRecordsMax()) {
@@ -67,6 +78,15 @@ final class AppendValidation {
             at += (int) size;
         }
         return end - view.position();
+    }
+
+    private static void validate(ByteBuffer view, int at, LogConfig config, String name) {
+        try {
+            RecordBatch.validate(view, at, config.batchBytesMax());
+        } catch (CorruptRecordException e) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch at position " + at
+                    + " of the append to " + name + ": " + e.getMessage());
+        }
     }
 
     /** Refuses the batch at {@code at} (already validated) if any of its records has no key. */

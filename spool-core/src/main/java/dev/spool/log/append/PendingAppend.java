@@ -58,6 +58,18 @@ public final class PendingAppend {
         return new PendingAppend(view, totalBytes, lastOffsetDelta(view), durability, timed);
     }
 
+    /**
+     * As {@link #validated}, for one batch a {@code BatchBuilder} built on this thread for this
+     * append, its view in no caller's hands: checked against the log's limits, its CRC not computed
+     * again ({@link AppendValidation#checkBuilt}).
+     */
+    public static PendingAppend built(ByteBuffer batch, Durability durability, LogConfig config, String log,
+                                      boolean timed) {
+        ByteBuffer view = batch.duplicate().order(ByteOrder.BIG_ENDIAN);
+        int totalBytes = AppendValidation.checkBuilt(view, config, log);
+        return new PendingAppend(view, totalBytes, lastOffsetDelta(view), durability, timed);
+    }
+
     /** The offset span of the batches in {@code batches}, minus one: last offset minus first. */
     private static long lastOffsetDelta(ByteBuffer batches) {
         long delta = -1;

@@ -131,6 +131,14 @@ public final class BatchBuilder {
         return recordCount;
     }
 
+    /**
+     * Whether {@link #build()} has run since the last {@link #reset()}: its view of the batch may
+     * then be in a caller's hands ({@code Log.append(BatchBuilder)} checks such a batch whole).
+     */
+    public boolean isBuilt() {
+        return built;
+    }
+
     public boolean isEmpty() {
         return recordCount == 0;
     }
