@@ -15,10 +15,18 @@ package dev.spool.log;
  * @param flushMessages   force the log after this many unflushed records (Kafka {@code flush.messages}); -1 off
  * @param flushBytes      force the log after this many unflushed bytes; -1 off
  * @param flushIntervalMs the log manager forces logs unflushed for this long (Kafka {@code flush.ms}); -1 off
+ * @param flushOnRoll     force each segment a roll closes, in the background, and move the recovery
+ *                        point past it (Kafka's way, the default). Off, a closed segment stays in the
+ *                        page cache until a flush (the flush policies above, {@link Log#flush()},
+ *                        close), so one deleted before then is never written to the disk at all: for
+ *                        a {@link Durability#NONE} log whose segments are consumed and deleted soon
+ *                        after they roll, such as a drained disk buffer. The cost: an operating system
+ *                        crash may lose every segment since the last flush, not only the active
+ *                        one's tail, and recovery after any unclean shutdown scans them all.
  */
 public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull whenFull, long blockTimeoutMs,
                           int groupBytesMax, long groupWaitMicros, long flushMessages, long flushBytes,
-                          long flushIntervalMs) {
+                          long flushIntervalMs, boolean flushOnRoll) {
 
     /** What an append does when the bytes in flight reach their maximum. */
     public enum WhenFull {
@@ -52,36 +60,42 @@ public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull
     /** Kafka's defaults: page-cache durability, no background flush; 64 MiB in flight, blocking. */
     public static WriteConfig defaults() {
         return new WriteConfig(Durability.NONE, DEFAULT_IN_FLIGHT_BYTES_MAX, WhenFull.BLOCK, DEFAULT_BLOCK_TIMEOUT_MS,
-                DEFAULT_GROUP_BYTES_MAX, 0L, -1L, -1L, -1L);
+                DEFAULT_GROUP_BYTES_MAX, 0L, -1L, -1L, -1L, true);
     }
 
     public WriteConfig withDurability(Durability d) {
         return new WriteConfig(d, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
     }
 
     public WriteConfig withInFlightBytesMax(long bytes, WhenFull policy) {
         return new WriteConfig(durability, bytes, policy, blockTimeoutMs, groupBytesMax, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
     }
 
     public WriteConfig withBlockTimeoutMs(long ms) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, ms, groupBytesMax, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
     }
 
     public WriteConfig withGroupBytesMax(int bytes) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, bytes, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
     }
 
     public WriteConfig withGroupWaitMicros(long micros) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, micros,
-                flushMessages, flushBytes, flushIntervalMs);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
     }
 
     public WriteConfig withFlushPolicy(long messages, long bytes, long intervalMs) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
-                messages, bytes, intervalMs);
+                messages, bytes, intervalMs, flushOnRoll);
+    }
+
+    /** With {@code flushOnRoll} as given: see the record's description for what turning it off trades. */
+    public WriteConfig withFlushOnRoll(boolean enabled) {
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
+                flushMessages, flushBytes, flushIntervalMs, enabled);
     }
 }

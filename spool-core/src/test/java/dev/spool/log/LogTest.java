@@ -187,6 +187,40 @@ public class LogTest {
     }
 
     @Test
+    void withoutFlushOnRollARollForcesNothingAndAFlushOrCloseCoversTheRolledSegments() throws IOException {
+        RecordingFileIO io = new RecordingFileIO();
+        java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
+        LogConfig config = LogConfig.defaults().withWrite(WriteConfig.defaults().withFlushOnRoll(false));
+        Path logDir = dir.resolve("t-0");
+        try (Log log = Log.open(io, logDir, config, LoadState.unknown(), System::currentTimeMillis, pending::add)) {
+            log.append(batch(1, "a", "b"));
+            log.roll();
+            log.append(batch(2, "c"));
+            log.roll();
+            assertThat(pending).as("no flush handed to the executor").isEmpty();
+            assertThat(io.operations()).noneMatch(op -> op.startsWith("force"));
+            assertThat(log.recoveryPoint()).isZero();
+            log.append(batch(3, "d"));
+            log.flush();
+            assertThat(io.operations()).contains("force 00000000000000000000.log", "force 00000000000000000002.log");
+            assertThat(log.recoveryPoint()).isEqualTo(4);
+            log.roll();
+            log.append(batch(4, "e"));
+            log.closeWithoutFlush(); // a crash: the last roll was never flushed
+        }
+        try (Log log = Log.open(io, logDir, config, LoadState.unknown(), System::currentTimeMillis, pending::add)) {
+            assertThat(values(log.read(0, 1 << 20).batches())).containsExactly("a", "b");
+            List<String> all = new ArrayList<>();
+            for (long offset = 0; offset < log.logEndOffset(); ) {
+                ReadResult read = log.read(offset, 1 << 20);
+                all.addAll(values(read.batches()));
+                offset = read.nextOffset(offset);
+            }
+            assertThat(all).containsExactly("a", "b", "c", "d", "e");
+        }
+    }
+
+    @Test
     void rolledSegmentsAreFlushedOffTheAppendingThreadAndTheRecoveryPointFollows() throws IOException {
         RecordingFileIO io = new RecordingFileIO();
         java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.log.Durability;
+import dev.spool.log.io.RecordingFileIO;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -307,6 +308,45 @@ class DiskBufferTest {
             assertThat(buffer.log().sizeBytes()).isLessThan(bytesBefore / 4);
             assertThat(buffer.sizeBytes()).isZero();
             assertThat(buffer.sizeItems()).isZero();
+        }
+    }
+
+    /**
+     * Relaxed, a segment is not forced when it rolls: one the consumer acknowledges soon after is
+     * deleted without ever being written to the disk. A process crash (the directory copied while
+     * open) still loses nothing: recovery scans the unforced segments.
+     */
+    @Test
+    void relaxedSegmentsAreNotForcedWhenTheyRollAndACrashStillLosesNothing() throws Exception {
+        RecordingFileIO io = new RecordingFileIO();
+        Path crashed = probeRoot.resolve("crashed");
+        try (DiskBuffer buffer = open(DiskBufferConfig.defaults("t").withSegmentBytes(4096).withIo(io))) {
+            for (int i = 0; i < 100; i++) {
+                buffer.put(bytes("item-" + i + "-" + "x".repeat(200)), Map.of());
+            }
+            assertThat(buffer.log().segmentCount()).isGreaterThan(4);
+            for (int i = 0; i < 60; i++) {
+                buffer.poll().orElseThrow();
+            }
+            buffer.ack(59);
+            copyTree(dir, crashed);
+            assertThat(io.operations()).as("nothing forced but the directory").noneMatch(
+                    op -> op.startsWith("force") && op.endsWith(".log"));
+        }
+        try (DiskBuffer buffer = DiskBuffer.open(crashed, DiskBufferConfig.defaults("t").withSegmentBytes(4096))) {
+            assertThat(buffer.sizeItems()).isEqualTo(40);
+            for (int i = 60; i < 100; i++) {
+                assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(bytes("item-" + i + "-" + "x".repeat(200)));
+            }
+            assertThat(buffer.poll()).isEmpty();
+        }
+        RecordingFileIO strictIo = new RecordingFileIO();
+        try (DiskBuffer buffer = DiskBuffer.open(probeRoot.resolve("strict"), DiskBufferConfig.defaults("t")
+                .withSegmentBytes(4096).withDurability(Durability.STRICT).withIo(strictIo))) {
+            for (int i = 0; i < 40; i++) {
+                buffer.put(bytes("x".repeat(200)), Map.of());
+            }
+            assertThat(strictIo.operations()).anyMatch(op -> op.startsWith("force") && op.endsWith(".log"));
         }
     }
 

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * file lock, and only after forcing the data without it, so neither appends nor deletions wait for it.
  *
  * <p>A roll hands the segment it closes to the I/O executor, which forces it, then moves the recovery
- * point past it: a crash leaves only the segments after it to scan (forcing a 1 GiB segment in line
- * cost 100 x 1 KiB appends 30% of their throughput). Rolls and deletions change the directory; it is
+ * point past it (unless {@code WriteConfig.flushOnRoll} is off): a crash leaves only the segments after
+ * it to scan (forcing a 1 GiB segment in line cost 100 x 1 KiB appends 30% of their throughput). Rolls and deletions change the directory; it is
  * synced off the writing thread too, before anything past a change counts as durable ({@link DirectorySync}).
  *
  * <p>The first write-path I/O error fails the set ({@link SetFailure}) until it is reopened or
@@ -214,8 +214,10 @@ public final class SegmentSet {
         }
         segments.put(base, created);
         active = created;
-        long sequence = truncationSequence;
-        ioExecutor.execute(() -> flushRolled(base, sequence));
+        if (config.write().flushOnRoll()) {
+            long sequence = truncationSequence;
+            ioExecutor.execute(() -> flushRolled(base, sequence));
+        }
         failure.rethrow();
         LOG.debug("Rolled {} by {} at offset {}", name, reason, base);
         return created;
@@ -383,12 +385,8 @@ public final class SegmentSet {
         fileLock.lock();
         CountDownLatch done = beginTruncation();
         try {
-            List<Segment> doomed = new ArrayList<>();
-            for (Segment segment : segments.tailMap(offset, true).values()) {
-                if (segment.baseOffset() != segments.firstKey()) {
-                    doomed.add(segment);
-                }
-            }
+            List<Segment> doomed = new ArrayList<>(segments.tailMap(offset, true).values());
+            doomed.removeIf(segment -> segment.baseOffset() == segments.firstKey()); // the first stays, cut
             for (Segment segment : doomed) {
                 segments.remove(segment.baseOffset());
             }
