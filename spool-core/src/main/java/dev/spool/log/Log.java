@@ -77,7 +77,7 @@ public final class Log implements AutoCloseable {
     private final InPlaceRecovery recovery;
     private final LogCompaction compaction;
     private final LogTransactions transactions;
-    /** Run when a truncation lowers the recovery point; the log manager checkpoints there. */
+    /** Truncation's work, and what runs when it lowers the recovery point (the log manager's checkpoint). */
     private final LogTruncation truncation;
 
     private Log(FileIO io, Path dir, LogConfig config, LongSupplier clockMs, Executor ioExecutor,

@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * file lock, and only after forcing the data without it, so neither appends nor deletions wait for it.
  *
  * <p>A roll hands the segment it closes to the I/O executor, which forces it, then moves the recovery
- * point past it (unless {@code WriteConfig.flushOnRoll} is off): a crash leaves only the segments after
- * it to scan (forcing a 1 GiB segment in line cost 100 x 1 KiB appends 30% of their throughput). Rolls and deletions change the directory; it is
- * synced off the writing thread too, before anything past a change counts as durable ({@link DirectorySync}).
+ * point past it (unless {@code WriteConfig.flushOnRoll} is off): a crash leaves only the segments
+ * after it to scan (forcing a 1 GiB segment in line cost 100 x 1 KiB appends 30% of their
+ * throughput). Rolls and deletions change the directory; it is synced off the writing thread too,
+ * before anything past a change counts as durable ({@link DirectorySync}).
  *
  * <p>The first write-path I/O error fails the set ({@link SetFailure}) until it is reopened or
  * {@link #reload reloaded}; a failed fsync is never retried. A truncation (or reload) is published
