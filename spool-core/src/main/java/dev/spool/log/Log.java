@@ -232,11 +232,8 @@ public final class Log implements AutoCloseable {
         if (builder.isEmpty()) {
             throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Nothing to append to " + name);
         }
-        boolean seen = builder.isBuilt();
-        ByteBuffer batch = builder.build();
-        segments.ensureNotClosed();
-        return pipeline.appendAndWait(seen ? pending(batch, durability)
-                : PendingAppend.built(batch, durability, config, name, pipeline.timesAppends()));
+        boolean fresh = !builder.isBuilt(); // built here, in no caller's hands: its CRC is the builder's
+        return pipeline.appendAndWait(pending(builder.build(), durability, fresh));
     }
 
     /** A reader of the records from {@code offset} on, one at a time ({@link LogTailer}). */
@@ -252,7 +249,7 @@ public final class Log implements AutoCloseable {
      * are thrown before anything is written.
      */
     public AppendResult append(ByteBuffer batches, Durability durability) throws IOException {
-        return pipeline.appendAndWait(pending(batches, durability));
+        return pipeline.appendAndWait(pending(batches, durability, false));
     }
 
     /**
@@ -265,12 +262,13 @@ public final class Log implements AutoCloseable {
      */
     public CompletableFuture<AppendResult> appendAsync(ByteBuffer batches, Durability durability)
             throws IOException {
-        return pipeline.submit(pending(batches, durability));
+        return pipeline.submit(pending(batches, durability, false));
     }
 
-    private PendingAppend pending(ByteBuffer batches, Durability durability) {
+    private PendingAppend pending(ByteBuffer batches, Durability durability, boolean freshlyBuilt) {
         segments.ensureNotClosed();
-        return PendingAppend.validated(batches, durability, config, name, pipeline.timesAppends());
+        return freshlyBuilt ? PendingAppend.built(batches, durability, config, name, pipeline.timesAppends())
+                : PendingAppend.validated(batches, durability, config, name, pipeline.timesAppends());
     }
 
     /**

@@ -53,9 +53,7 @@ public final class PendingAppend {
      */
     public static PendingAppend validated(ByteBuffer batches, Durability durability, LogConfig config, String log,
                                           boolean timed) {
-        ByteBuffer view = batches.duplicate().order(ByteOrder.BIG_ENDIAN);
-        int totalBytes = AppendValidation.check(view, config, log);
-        return new PendingAppend(view, totalBytes, lastOffsetDelta(view), durability, timed);
+        return checked(batches, durability, config, log, timed, true);
     }
 
     /**
@@ -65,8 +63,14 @@ public final class PendingAppend {
      */
     public static PendingAppend built(ByteBuffer batch, Durability durability, LogConfig config, String log,
                                       boolean timed) {
-        ByteBuffer view = batch.duplicate().order(ByteOrder.BIG_ENDIAN);
-        int totalBytes = AppendValidation.checkBuilt(view, config, log);
+        return checked(batch, durability, config, log, timed, false);
+    }
+
+    private static PendingAppend checked(ByteBuffer batches, Durability durability, LogConfig config, String log,
+                                         boolean timed, boolean untrusted) {
+        ByteBuffer view = batches.duplicate().order(ByteOrder.BIG_ENDIAN);
+        int totalBytes = untrusted ? AppendValidation.check(view, config, log)
+                : AppendValidation.checkBuilt(view, config, log);
         return new PendingAppend(view, totalBytes, lastOffsetDelta(view), durability, timed);
     }
 
