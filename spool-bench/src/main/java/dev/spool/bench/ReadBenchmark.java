@@ -133,4 +133,30 @@ public class ReadBenchmark {
         counters.bytes += result.batches().remaining();
         return sink;
     }
+
+    /**
+     * As {@link #cursor}, but visiting each key and value by its position in the cursor's buffer
+     * instead of through the re-pointed {@code key()} and {@code value()} views: what the views cost.
+     */
+    @Benchmark
+    public long cursorPositions(Counters counters) throws IOException {
+        ReadResult result = log.read(offset, into.clear().limit(maxBytes));
+        if (result.isEmpty()) {
+            offset = log.logStartOffset();
+            result = log.read(offset, into.clear().limit(maxBytes));
+        }
+        RecordCursor records = result.cursor(cursor);
+        long sink = 0;
+        long visited = 0;
+        while (records.next()) {
+            ByteBuffer buffer = records.buffer(); // another buffer inside a compressed batch
+            sink += records.keyLength() + records.valueLength() + buffer.get(records.keyPosition())
+                    + buffer.get(records.valuePosition());
+            visited++;
+        }
+        offset = records.nextOffset();
+        counters.records += visited;
+        counters.bytes += result.batches().remaining();
+        return sink;
+    }
 }

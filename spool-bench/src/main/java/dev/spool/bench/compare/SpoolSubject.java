@@ -55,8 +55,9 @@ final class SpoolSubject implements Subject {
 
     /**
      * Reads the log front to back through {@code Log.read(offset, into)} and visits every record's
-     * key and value with a {@link RecordCursor}: their lengths and first bytes go into the tally's
-     * sink, so the work cannot be dropped.
+     * key and value with a {@link RecordCursor}, by their positions in the cursor's buffer (no view
+     * re-pointed per record; {@code key()} and {@code value()} views cost about 10% at 100 B): their
+     * lengths and first bytes go into the tally's sink, so the work cannot be dropped.
      */
     @Override
     public void readAll(Tally tally) throws IOException {
@@ -76,10 +77,10 @@ final class SpoolSubject implements Subject {
             }
             RecordCursor records = result.cursor(cursor);
             long visited = 0;
-            while (records.next()) {
-                ByteBuffer key = records.key();
-                ByteBuffer value = records.value();
-                sink += key.remaining() + value.remaining() + key.get(key.position()) + value.get(value.position());
+            while (records.next()) { // positions in the cursor's buffer, as the Chronicle subject reads its own
+                ByteBuffer buffer = records.buffer();
+                sink += records.keyLength() + records.valueLength() + buffer.get(records.keyPosition())
+                        + buffer.get(records.valuePosition());
                 visited++;
             }
             tally.records += visited;
