@@ -41,20 +41,15 @@ import org.slf4j.LoggerFactory;
  *       segment map and of a segment's published size, so it never sees half a batch;</li>
  *   <li>{@link Retention} deletes whole segments by time, size and log start offset.</li>
  * </ul>
- * Every write other than an append (flush, retention, truncation, roll, reconfiguration, close)
- * runs under the pipeline's writer lock. After a failed write or fsync the log refuses writes
- * ({@link #isFailed()}) until it is reopened or {@link #recover() recovered}; the fsync is never
- * retried. {@link #flush()} forces everything written; {@link Durability#STRICT} appends are
- * forced before they are acknowledged.
+ * Every other write (flush, retention, truncation, roll, reconfiguration, close) runs under the
+ * writer lock. After a failed write or fsync the log refuses writes ({@link #isFailed()}) until it
+ * is reopened or {@link #recover() recovered}; the fsync is never retried.
  *
  * <h2>Full disk</h2>
  * A log that failed because the disk was full recovers by itself: an append that comes
- * {@link InPlaceRecovery#FULL_DISK_BACKOFF_MS} or more after the failure (or after the last attempt)
- * first runs {@link #recover()}, under the writer lock, and is written if that succeeds; if the
- * disk is still full, the attempt fails, the append fails with it, and the next try waits again.
- * So no restart and no operator step are needed once space is back, while a disk that stays full
- * costs at most one recovery attempt per interval. Other failures (an I/O error, a failed fsync
- * that did not say the disk was full) wait for an explicit {@link #recover()} or a reopen.
+ * {@link InPlaceRecovery#FULL_DISK_BACKOFF_MS} or more after the failure (or the last attempt) first
+ * runs {@link #recover()}; while the disk stays full it fails with it. Other failures wait for an
+ * explicit {@link #recover()} or a reopen.
  *
  * <p>Thread-safe.
  */
@@ -236,11 +231,6 @@ public final class Log implements AutoCloseable {
         return pipeline.appendAndWait(pending(builder.build(), durability, fresh));
     }
 
-    /** A reader of the records from {@code offset} on, one at a time ({@link LogTailer}). */
-    public LogTailer tailer(long offset) {
-        return new LogTailer(this, offset);
-    }
-
     /**
      * Appends with the given durability and waits for the acknowledgement: after the write for
      * {@link Durability#NONE}, after an fsync covering the records for {@link Durability#STRICT}
@@ -297,6 +287,11 @@ public final class Log implements AutoCloseable {
         });
     }
 
+    /** A reader of the records from {@code offset} on, one at a time ({@link LogTailer}). */
+    public LogTailer tailer(long offset) {
+        return new LogTailer(this, offset);
+    }
+
     /**
      * Reads whole batches starting with the one that holds {@code offset}, up to {@code maxBytes}
      * but at least one batch. At the log end the result is empty. Never blocks the writer.
@@ -304,7 +299,19 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or above the end
      */
     public ReadResult read(long offset, int maxBytes) throws IOException {
-        return reader.read(offset, (segment, from, end) -> segment.read(from, maxBytes, end));
+        return reader.read(offset, (segment, from, end) -> segment.read(from, maxBytes, end, false));
+    }
+
+    /**
+     * As {@link #read(long, int)}, without a copy: the batches are a read-only view of the segment
+     * file's pages, mapped once and kept for the next read (a read crossing 64 MiB of the file is
+     * copied). Valid while referenced; after a {@link #truncateTo} below its offsets it may show
+     * bytes written since. A deleted segment's space returns only when the collector drops its
+     * mapping and views: read a log whose segments go soon after reading (a queue) with
+     * {@link #read(long, ByteBuffer)}.
+     */
+    public ReadResult readMapped(long offset, int maxBytes) throws IOException {
+        return reader.read(offset, (segment, from, end) -> segment.read(from, maxBytes, end, true));
     }
 
     /**
@@ -417,12 +424,10 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Records an aborted transaction in the transaction index (.txnindex, Kafka's format) of the segment
-     * that holds aborted.lastOffset() -- the offset of its abort marker, which the caller has already
-     * appended (and, for STRICT, made durable). With Durability.STRICT the entry is fsynced before this
-     * returns; otherwise it is in the OS's hands and durable at the segment's next flush (roll, flush(), close).
-     * Entries arrive in lastOffset order; an entry whose lastOffset is not below the log end offset, or
-     * below the log start offset, is refused with IllegalArgumentException.
+     * Records an aborted transaction in the transaction index (.txnindex, Kafka's format) of the segment holding
+     * its abort marker (aborted.lastOffset(), already appended): fsynced before this returns for STRICT, else durable
+     * at the segment's next flush. Entries arrive in lastOffset order; one not within the log's offsets is refused
+     * with IllegalArgumentException.
      */
     public void recordAbortedTransaction(AbortedTransaction aborted, Durability durability)
             throws IOException {
@@ -430,12 +435,9 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * The aborted transactions a fetch of {@code [fetchOffset, upperBoundOffset)} must be told of:
-     * every recorded entry with {@code lastOffset >= fetchOffset} and {@code firstOffset <
-     * upperBoundOffset}, taken from the segments from the one holding fetchOffset to the end (an
-     * entry lives in the segment of its lastOffset, so a transaction that began in an earlier
-     * segment is still found), in recorded order. Empty when none (the common case must be cheap:
-     * no file I/O for segments that have no .txnindex).
+     * The aborted transactions a fetch of {@code [fetchOffset, upperBoundOffset)} must be told of, in recorded order:
+     * entries with {@code lastOffset >= fetchOffset} and {@code firstOffset < upperBoundOffset}, from the segment holding
+     * fetchOffset on (an entry lives in its lastOffset's segment). No file I/O for segments without a .txnindex.
      */
     public List<AbortedTransaction> abortedTransactions(long fetchOffset, long upperBoundOffset)
             throws IOException {

@@ -15,8 +15,8 @@ import java.nio.file.Path;
  * defaults, 4 MiB batches, rolled segments forced on a background thread). Each batch is encoded
  * with a direct {@link BatchBuilder} and appended with {@code Log.append(BatchBuilder)} (checked
  * against the log's limits, its CRC not computed again); "fsync per batch" is {@code append} then
- * {@link Log#flush()}. Reads go
- * into one reused direct buffer ({@code Log.read(offset, into)}), 1 MiB at a time.
+ * {@link Log#flush()}. Reads take views of the segment file's pages ({@code Log.readMapped}), 1 MiB
+ * at a time, as Chronicle's tailer reads its mapped files.
  */
 final class SpoolSubject implements Subject {
     static final int READ_BYTES_MAX = 1 << 20;
@@ -48,13 +48,12 @@ final class SpoolSubject implements Subject {
         log.flush();
     }
 
-    /** Reused across reads, like the Kafka subject's; direct, so the file's bytes are copied once. */
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(BenchData.BATCH_BYTES_MAX + READ_BYTES_MAX);
     /** Walks each read's records (checking each batch's CRC, as a consumer does) without allocating per record. */
     private final RecordCursor cursor = new RecordCursor();
 
     /**
-     * Reads the log front to back through {@code Log.read(offset, into)} and visits every record's
+     * Reads the log front to back through {@code Log.readMapped(offset, maxBytes)} (views of the
+     * segment file's mapped pages: no copy) and visits every record's
      * key and value with a {@link RecordCursor}, by their positions in the cursor's buffer (no view
      * re-pointed per record; {@code key()} and {@code value()} views cost about 10% at 100 B): their
      * lengths and first bytes go into the tally's sink, so the work cannot be dropped.
@@ -64,12 +63,7 @@ final class SpoolSubject implements Subject {
         long offset = log.logStartOffset();
         long sink = 0;
         while (true) {
-            ReadResult result;
-            try {
-                result = log.read(offset, readBuffer.clear().limit(READ_BYTES_MAX));
-            } catch (IllegalArgumentException firstBatchLarger) { // as Kafka's minOneMessage: read it whole
-                result = log.read(offset, readBuffer.clear());
-            }
+            ReadResult result = log.readMapped(offset, READ_BYTES_MAX); // a larger first batch comes whole
             ByteBuffer bytes = result.batches();
             if (!bytes.hasRemaining()) {
                 tally.sink += sink;

@@ -120,10 +120,12 @@ final class NioFileIO implements FileIO {
     private static final class ChannelFile implements StorageFile {
         private final Path path;
         private final FileChannel channel;
+        private final ReadMaps readMaps;
 
         ChannelFile(Path path, FileChannel channel) {
             this.path = path;
             this.channel = channel;
+            this.readMaps = new ReadMaps(channel);
         }
 
         @Override
@@ -175,6 +177,20 @@ final class NioFileIO implements FileIO {
         }
 
         @Override
+        public ByteBuffer view(long position, int length) throws IOException {
+            ByteBuffer view;
+            try {
+                view = readMaps.view(position, length);
+            } catch (java.io.EOFException e) {
+                throw new java.io.EOFException(e.getMessage() + ": a view of " + length + " bytes at position "
+                        + position + " of " + path);
+            } catch (IOException e) {
+                throw naming(e, "mapping " + length + " bytes at position " + position + " for reading");
+            }
+            return view != null ? view : StorageFile.super.view(position, length);
+        }
+
+        @Override
         public WriteWindow mapForWrite(long position, int sizeBytes) throws IOException {
             long size = channel.size();
             // FileChannel.map would grow a file to cover the region: a sparse hole, whose first
@@ -203,6 +219,7 @@ final class NioFileIO implements FileIO {
         @Override
         public void truncate(long sizeBytes) throws IOException {
             try {
+                readMaps.dropFrom(sizeBytes);
                 channel.truncate(sizeBytes);
             } catch (IOException e) {
                 throw naming(e, "truncating to " + sizeBytes + " bytes");
@@ -228,6 +245,7 @@ final class NioFileIO implements FileIO {
 
         @Override
         public void close() throws IOException {
+            readMaps.clear();
             channel.close();
         }
     }

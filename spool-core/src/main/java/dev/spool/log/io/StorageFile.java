@@ -82,6 +82,25 @@ public interface StorageFile extends Closeable {
         return target.write(buffer);
     }
 
+    /**
+     * The {@code length} bytes at {@code position} as a read-only, big-endian buffer. The production
+     * file hands out a view of its pages where it can (a read-only memory mapping, kept for the
+     * next view of the same 64 MiB of the file): no read call and no copy. Such a view is valid for
+     * as long as it is referenced, and shows the file as it is, not as it was: bytes a truncation
+     * removes and a later write replaces change under it, and touching bytes a truncation cut
+     * throws an {@link InternalError} in the reading thread (Java 17 may raise it a little after
+     * the access), never a crash. A mapping holds a deleted file's space until the collector finds
+     * it unreachable. Elsewhere (and for a range that crosses a 64 MiB boundary) the bytes are
+     * copied, as this default does, so test implementations inject their faults here too.
+     *
+     * @throws java.io.EOFException when the range reaches past the file's end
+     */
+    default ByteBuffer view(long position, int length) throws IOException {
+        ByteBuffer copy = ByteBuffer.allocate(length);
+        readFully(copy, position);
+        return copy.flip().asReadOnlyBuffer();
+    }
+
     /** Reads exactly {@code dst.remaining()} bytes at {@code position} or throws if the file ends first. */
     default void readFully(ByteBuffer dst, long position) throws IOException {
         long at = position;

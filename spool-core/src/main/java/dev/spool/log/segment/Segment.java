@@ -341,19 +341,20 @@ public final class Segment implements Closeable {
      * Reads whole batches starting with the one that holds {@code startOffset}: as many as fit in
      * {@code maxBytes}, but always at least one, stopping before any batch that starts at or after
      * {@code endOffset} ({@code Long.MAX_VALUE}: the segment's end). Returns an empty buffer when
-     * the segment ends before {@code startOffset}. Safe from any thread.
+     * the segment ends before {@code startOffset}. {@code mapped}: a view of the file's pages
+     * where it can be ({@link dev.spool.log.io.StorageFile#view}), else a copy. Safe from any thread.
      */
-    public ByteBuffer read(long startOffset, int maxBytes, long endOffset) throws IOException {
-        return reads.read(startOffset, maxBytes, endOffset);
+    public ByteBuffer read(long startOffset, int maxBytes, long endOffset, boolean mapped) throws IOException {
+        return reads.read(startOffset, maxBytes, endOffset, mapped);
     }
 
-    /** As {@link #read(long, int, long)} to the segment's end. */
+    /** As {@link #read(long, int, long, boolean)} to the segment's end, copied. */
     public ByteBuffer read(long startOffset, int maxBytes) throws IOException {
-        return reads.read(startOffset, maxBytes, Long.MAX_VALUE);
+        return reads.read(startOffset, maxBytes, Long.MAX_VALUE, false);
     }
 
     /**
-     * Where the whole batches that {@link #read(long, int, long)} would return lie in this segment's
+     * Where the whole batches that {@link #read(long, int, long, boolean)} would return lie in this segment's
      * file, without reading them: from the batch that holds {@code startOffset}, as many as fit in
      * {@code maxBytes} (at least one), stopping before any batch that starts at or after
      * {@code endOffset} (the log end the caller reports). Batches that hold no records

@@ -141,8 +141,8 @@ final class SegmentReads {
         return RecordBatch.sizeInBytes(bytes, 0);
     }
 
-    /** See {@link Segment#read(long, int, long)}. */
-    ByteBuffer read(long startOffset, int maxBytes, long endOffset) throws IOException {
+    /** See {@link Segment#read(long, int, long, boolean)}. */
+    ByteBuffer read(long startOffset, int maxBytes, long endOffset, boolean mapped) throws IOException {
         int size = segment.sizeBytes(); // a snapshot: bytes beyond it may be mid-write
         Located found = locate(startOffset, size);
         if (found == null) {
@@ -151,12 +151,17 @@ final class SegmentReads {
         int position = found.position;
         int want = indexedBatchesEnd(position, Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES),
                 size - position), size, found.sizeBytes);
-        ByteBuffer bytes = ByteBuffer.allocate(want);
-        segment.storageFile().readFully(bytes, position);
+        ByteBuffer bytes;
+        if (mapped) {
+            bytes = segment.storageFile().view(position, want);
+        } else {
+            bytes = ByteBuffer.allocate(want);
+            segment.storageFile().readFully(bytes, position);
+        }
         int first = checkFirstBatch(bytes, found, size, startOffset);
-        if (first > want) {
-            // The first batch alone is larger than maxBytes: return it whole anyway, reading only
-            // the part not read yet.
+        if (first > want && mapped) { // the first batch alone is larger than maxBytes: return it whole anyway
+            return segment.storageFile().view(position, first);
+        } else if (first > want) { // as above, reading only the part not read yet
             ByteBuffer whole = ByteBuffer.allocate(first);
             whole.put(bytes.flip());
             segment.storageFile().readFully(whole, (long) position + want);
@@ -320,7 +325,7 @@ final class SegmentReads {
         }
         long indexed = index.timestampAt(n - 1);
         long offset = index.offsetAt(n - 1);
-        ByteBuffer batch = read(offset, RecordBatch.HEADER_BYTES, Long.MAX_VALUE);
+        ByteBuffer batch = read(offset, RecordBatch.HEADER_BYTES, Long.MAX_VALUE, false);
         if (!batch.hasRemaining()) {
             SegmentLog.LOG.warn("Time index of {} names offset {}, which the segment does not hold; reading the "
                     + "batches' own timestamps", segment.logPath(), offset);
@@ -348,7 +353,7 @@ final class SegmentReads {
         long max = -1L;
         long offset = segment.baseOffset();
         while (true) {
-            ByteBuffer batches = read(offset, TIMESTAMP_SCAN_BYTES, Long.MAX_VALUE);
+            ByteBuffer batches = read(offset, TIMESTAMP_SCAN_BYTES, Long.MAX_VALUE, false);
             if (!batches.hasRemaining()) {
                 return max;
             }
