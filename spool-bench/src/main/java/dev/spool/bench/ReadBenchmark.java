@@ -145,19 +145,7 @@ public class ReadBenchmark {
             offset = log.logStartOffset();
             result = log.read(offset, into.clear().limit(maxBytes));
         }
-        RecordCursor records = result.cursor(cursor);
-        long sink = 0;
-        long visited = 0;
-        while (records.next()) {
-            ByteBuffer buffer = records.buffer(); // another buffer inside a compressed batch
-            sink += records.keyLength() + records.valueLength() + buffer.get(records.keyPosition())
-                    + buffer.get(records.valuePosition());
-            visited++;
-        }
-        offset = records.nextOffset();
-        counters.records += visited;
-        counters.bytes += result.batches().remaining();
-        return sink;
+        return visitByPosition(result, counters);
     }
 
     /**
@@ -171,11 +159,16 @@ public class ReadBenchmark {
             offset = log.logStartOffset();
             result = log.readMapped(offset, maxBytes);
         }
+        return visitByPosition(result, counters);
+    }
+
+    /** Visits every record of {@code result} by its key's and value's positions; moves {@link #offset} past them. */
+    private long visitByPosition(ReadResult result, Counters counters) throws IOException {
         RecordCursor records = result.cursor(cursor);
         long sink = 0;
         long visited = 0;
         while (records.next()) {
-            ByteBuffer buffer = records.buffer();
+            ByteBuffer buffer = records.buffer(); // another buffer inside a compressed batch
             sink += records.keyLength() + records.valueLength() + buffer.get(records.keyPosition())
                     + buffer.get(records.valuePosition());
             visited++;
