@@ -303,12 +303,12 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * As {@link #read(long, int)}, without a copy: the batches are a read-only view of the segment
-     * file's pages, mapped once and kept for the next read (a read crossing 64 MiB of the file is
-     * copied). Valid while referenced; after a {@link #truncateTo} below its offsets it may show
-     * bytes written since. A deleted segment's space returns only when the collector drops its
-     * mapping and views: read a log whose segments go soon after reading (a queue) with
-     * {@link #read(long, ByteBuffer)}.
+     * As {@link #read(long, int)}, without a copy: a read-only view of the segment file's pages, mapped
+     * once and kept (a read crossing 64 MiB of the file is copied); faster for batches of many records,
+     * slower for one-record ones (their headers come from memory not yet cached). Valid while held;
+     * after a {@link #truncateTo} below its offsets it may show bytes written since. A deleted segment's
+     * space returns only when the collector drops its mapping and views: read a log whose segments go
+     * soon after reading (a queue) with {@link #read(long, ByteBuffer)}.
      */
     public ReadResult readMapped(long offset, int maxBytes) throws IOException {
         return reader.read(offset, (segment, from, end) -> segment.read(from, maxBytes, end, true));

@@ -154,7 +154,7 @@ class LogConcurrencyTest {
             threads.add(new Thread(() -> {
                 try {
                     go.await();
-                    read(log, new Random(readerSeed), writerDone, stats);
+                    read(log, new Random(readerSeed), writerDone, stats, !truncate);
                 } catch (Throwable t) {
                     failures.add(t);
                 }
@@ -177,8 +177,9 @@ class LogConcurrencyTest {
         return stats;
     }
 
-    /** Reads until the writer is done (and at least a few hundred times): random offsets and a tail. */
-    private void read(Log log, Random random, AtomicBoolean writerDone, Stats stats) throws IOException {
+    /** Reads until the writer is done (and at least a few hundred times): random offsets and a tail, half of them mapped if {@code mappedToo}. */
+    private void read(Log log, Random random, AtomicBoolean writerDone, Stats stats, boolean mappedToo)
+            throws IOException {
         long tail = 0;
         for (int i = 0; i < 1_000_000 && (i < 300 || !writerDone.get()); i++) {
             boolean tailing = random.nextBoolean();
@@ -193,7 +194,9 @@ class LogConcurrencyTest {
             int maxBytes = 1 + random.nextInt(1500);
             ReadResult result;
             try {
-                result = log.read(offset, maxBytes);
+                // Copied, or as views of the files mapped while the writer stores into them (not under
+                // truncation: a view shows bytes rewritten after it, as Log.readMapped says)
+                result = mappedToo && random.nextBoolean() ? log.readMapped(offset, maxBytes) : log.read(offset, maxBytes);
             } catch (OffsetOutOfRangeException e) {
                 stats.outOfRange.incrementAndGet();
                 tail = log.logStartOffset();
