@@ -114,11 +114,7 @@ public class ReadBenchmark {
      */
     @Benchmark
     public long cursor(Counters counters) throws IOException {
-        ReadResult result = log.read(offset, into.clear().limit(maxBytes));
-        if (result.isEmpty()) {
-            offset = log.logStartOffset();
-            result = log.read(offset, into.clear().limit(maxBytes));
-        }
+        ReadResult result = readInto();
         RecordCursor records = result.cursor(cursor);
         long sink = 0;
         long visited = 0;
@@ -140,12 +136,7 @@ public class ReadBenchmark {
      */
     @Benchmark
     public long cursorPositions(Counters counters) throws IOException {
-        ReadResult result = log.read(offset, into.clear().limit(maxBytes));
-        if (result.isEmpty()) {
-            offset = log.logStartOffset();
-            result = log.read(offset, into.clear().limit(maxBytes));
-        }
-        return visitByPosition(result, counters);
+        return visitByPosition(readInto(), counters);
     }
 
     /**
@@ -160,6 +151,16 @@ public class ReadBenchmark {
             result = log.readMapped(offset, maxBytes);
         }
         return visitByPosition(result, counters);
+    }
+
+    /** {@code Log.read(offset, into)} of up to {@code maxBytes}, from the log start again at its end. */
+    private ReadResult readInto() throws IOException {
+        ReadResult result = log.read(offset, into.clear().limit(maxBytes));
+        if (result.isEmpty()) {
+            offset = log.logStartOffset();
+            result = log.read(offset, into.clear().limit(maxBytes));
+        }
+        return result;
     }
 
     /** Visits every record of {@code result} by its key's and value's positions; moves {@link #offset} past them. */

@@ -177,7 +177,10 @@ class LogConcurrencyTest {
         return stats;
     }
 
-    /** Reads until the writer is done (and at least a few hundred times): random offsets and a tail, half of them mapped if {@code mappedToo}. */
+    /**
+     * Reads until the writer is done (and at least a few hundred times): random offsets and a tail,
+     * half of the reads mapped if {@code mappedToo}.
+     */
     private void read(Log log, Random random, AtomicBoolean writerDone, Stats stats, boolean mappedToo)
             throws IOException {
         long tail = 0;
@@ -196,7 +199,8 @@ class LogConcurrencyTest {
             try {
                 // Copied, or as views of the files mapped while the writer stores into them (not under
                 // truncation: a view shows bytes rewritten after it, as Log.readMapped says)
-                result = mappedToo && random.nextBoolean() ? log.readMapped(offset, maxBytes) : log.read(offset, maxBytes);
+                result = mappedToo && random.nextBoolean() ? log.readMapped(offset, maxBytes)
+                        : log.read(offset, maxBytes);
             } catch (OffsetOutOfRangeException e) {
                 stats.outOfRange.incrementAndGet();
                 tail = log.logStartOffset();

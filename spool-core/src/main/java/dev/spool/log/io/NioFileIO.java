@@ -219,8 +219,10 @@ final class NioFileIO implements FileIO {
         @Override
         public void truncate(long sizeBytes) throws IOException {
             try {
-                readMaps.dropFrom(sizeBytes);
                 channel.truncate(sizeBytes);
+                // After the cut: a reader mapping meanwhile saw the new size, and nothing mapped
+                // before it stays (dropping first could keep a mapping made in between at the old size)
+                readMaps.dropFrom(sizeBytes);
             } catch (IOException e) {
                 throw naming(e, "truncating to " + sizeBytes + " bytes");
             }

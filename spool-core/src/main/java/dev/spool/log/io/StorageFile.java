@@ -91,8 +91,9 @@ public interface StorageFile extends Closeable {
      * throws an {@link InternalError} in the reading thread (Java 17 may raise it a little after
      * the access), never a crash. A mapping holds a deleted file's space until the collector finds
      * it unreachable, and each 64 MiB of a file read this way is one of the mappings the kernel
-     * allows a process ({@code vm.max_map_count}, 65,530 by default on Linux). Elsewhere (and for a range that crosses a 64 MiB boundary) the bytes are
-     * copied, as this default does, so test implementations inject their faults here too.
+     * allows a process ({@code vm.max_map_count}, 65,530 by default on Linux). Elsewhere (and for a
+     * range that crosses a 64 MiB boundary) the bytes are copied, as this default does, so test
+     * implementations inject their faults here too.
      *
      * @throws java.io.EOFException when the range reaches past the file's end
      */

@@ -159,10 +159,11 @@ final class SegmentReads {
             segment.storageFile().readFully(bytes, position);
         }
         int first = checkFirstBatch(bytes, found, size, startOffset);
-        if (first > want && mapped) { // the first batch alone is larger than maxBytes: return it whole anyway
-            return segment.storageFile().view(position, first);
-        } else if (first > want) { // as above, reading only the part not read yet
-            ByteBuffer whole = ByteBuffer.allocate(first);
+        if (first > want) { // the first batch alone is larger than maxBytes: return it whole anyway
+            if (mapped) {
+                return segment.storageFile().view(position, first);
+            }
+            ByteBuffer whole = ByteBuffer.allocate(first); // reading only the part not read yet
             whole.put(bytes.flip());
             segment.storageFile().readFully(whole, (long) position + want);
             return whole.flip();
