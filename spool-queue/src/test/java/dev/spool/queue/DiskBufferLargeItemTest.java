@@ -1,0 +1,90 @@
+package dev.spool.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Items near and above the consumer's fetch size ({@link ItemReader#FETCH_BYTES}): the consumer
+ * reads one such item per read, a larger one with its whole read buffer, and still skips a
+ * damaged one whose successor lies beyond the fetch.
+ */
+class DiskBufferLargeItemTest {
+
+    @TempDir
+    Path dir;
+
+    private static byte[] payload(int i, int bytes) {
+        byte[] payload = new byte[bytes];
+        Arrays.fill(payload, (byte) i);
+        payload[0] = (byte) (i >> 8);
+        return payload;
+    }
+
+    private static DiskBufferConfig config(WhenCorrupt policy, int segmentBytes, int itemBytesMax) {
+        DiskBufferConfig c = DiskBufferConfig.defaults("t").withSegmentBytes(segmentBytes).withWhenCorrupt(policy)
+                .withMeterRegistry(new SimpleMeterRegistry());
+        return new DiskBufferConfig(c.componentId(), c.sizeBytesMax(), c.sizeItemsMax(), c.whenFull(),
+                c.blockTimeoutMs(), c.durability(), c.segmentBytes(), itemBytesMax, c.meterRegistry(),
+                c.whenCorrupt(), c.io());
+    }
+
+    @Test
+    void itemsSmallerAndLargerThanAFetchComeBackWholeAndInOrder() throws Exception {
+        int fetch = ItemReader.FETCH_BYTES;
+        int[] sizes = {100, fetch - 4096, fetch + 4096, 3 << 20, 100, 100, fetch / 2, fetch / 2, fetch * 2, 7};
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.STOP, 16 << 20, 4 << 20))) {
+            for (int i = 0; i < sizes.length; i++) {
+                buffer.put(payload(i, sizes[i]), Map.of());
+            }
+            for (int i = 0; i < sizes.length; i++) {
+                BufferItem item = buffer.poll().orElseThrow();
+                assertThat(item.sequence()).isEqualTo(i);
+                assertThat(item.payload()).as("item %d of %d bytes", i, sizes[i]).isEqualTo(payload(i, sizes[i]));
+            }
+            assertThat(buffer.poll()).isEmpty();
+        }
+    }
+
+    @Test
+    void underSkipADamagedItemWhoseSuccessorLiesBeyondTheFetchIsSkipped() throws Exception {
+        int itemBytes = 600 << 10; // two do not fit one fetch
+        int items = 8;
+        int segmentBytes = 3 << 20;
+        int itemBytesMax = DiskBufferConfig.defaults("t").itemBytesMax();
+        List<Long> positions = new ArrayList<>();
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.STOP, segmentBytes, itemBytesMax))) {
+            long position = 0;
+            for (int i = 0; i < items; i++) {
+                positions.add(position);
+                position += buffer.put(payload(i, itemBytes), Map.of()).storedBytes();
+            }
+            // the damage goes in the first segment: a clean open checks only the last one's tail
+            assertThat(buffer.log().segments().get(0).nextOffset()).as("items in the first segment")
+                    .isGreaterThan(3);
+        }
+        Path segment = dir.resolve("buffer-0").resolve("00000000000000000000.log");
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // a value byte of item 2: its CRC fails; the batches' framing is intact
+            channel.write(ByteBuffer.wrap(new byte[] {(byte) 0xEE}), positions.get(2) + 1000);
+        }
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.SKIP, segmentBytes, itemBytesMax))) {
+            for (int i : new int[] {0, 1, 3, 4, 5, 6, 7}) {
+                BufferItem item = buffer.poll().orElseThrow();
+                assertThat(item.sequence()).isEqualTo(i);
+                assertThat(item.payload()).isEqualTo(payload(i, itemBytes));
+            }
+            assertThat(buffer.poll()).isEmpty();
+        }
+    }
+}
