@@ -3,6 +3,7 @@ package dev.spool.arrow;
 import dev.spool.queue.DiskBuffer;
 import dev.spool.queue.DiskBufferConfig;
 import dev.spool.queue.EnqueueResult;
+import dev.spool.queue.ItemMemory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -13,7 +14,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -37,8 +40,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * <p><b>Copies.</b> Enqueue writes the IPC stream straight into the item's record batch (Arrow's
  * stream writer into {@link DiskBuffer#put(dev.spool.queue.PayloadWriter, int, Map)}): the
  * vectors' buffers are copied once, into the direct buffer the log writes to the file. Poll
- * decodes the item where the consumer read it ({@link DiskBuffer#poll(dev.spool.queue.PayloadReader)}):
- * the body is copied once, from the read buffer into the polled vectors' Arrow memory.
+ * has the item read from the file straight into Arrow memory of the caller's allocator
+ * ({@link DiskBuffer#poll(ItemMemory, dev.spool.queue.PayloadReader)}), where it is checked and the
+ * polled vectors wrap it: the bytes are copied once, from the file. (A batch under 64 KiB is read
+ * with its neighbours and copied once more, into that memory.)
  */
 public final class ArrowBuffer implements AutoCloseable {
     private final DiskBuffer buffer;
@@ -119,24 +124,74 @@ public final class ArrowBuffer implements AutoCloseable {
      * @throws dev.spool.queue.CorruptItemException at damaged bytes on disk, as {@link DiskBuffer#poll()}
      */
     public Optional<ArrowItem> poll() throws IOException {
-        return buffer.poll(this::toArrow);
+        try (ItemArrowMemory memory = new ItemArrowMemory(allocator)) {
+            return buffer.poll(memory, (sequence, payload, metadata, storedBytes) ->
+                    toArrow(sequence, payload, metadata, storedBytes, memory));
+        }
     }
 
     /** As {@link #poll()}, waiting up to {@code timeout} for a batch to be written. */
     public Optional<ArrowItem> poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
-        return buffer.poll(this::toArrow, timeout, unit);
+        try (ItemArrowMemory memory = new ItemArrowMemory(allocator)) {
+            return buffer.poll(memory, (sequence, payload, metadata, storedBytes) ->
+                    toArrow(sequence, payload, metadata, storedBytes, memory), timeout, unit);
+        }
     }
 
-    /** Decodes the item where the disk buffer read it: its bytes are copied once, into the vectors. */
-    private ArrowItem toArrow(long sequence, ByteBuffer payload, Map<String, String> itemMetadata, int storedBytes)
-            throws InvalidArrowItemException {
+    /**
+     * The Arrow memory a poll has its item read into ({@link ItemMemory}): one buffer of the
+     * caller's allocator at a time; closing drops this poll's reference to it (vectors made from it
+     * hold their own).
+     */
+    private static final class ItemArrowMemory implements ItemMemory, AutoCloseable {
+        private final BufferAllocator allocator;
+        private ArrowBuf last;
+
+        ItemArrowMemory(BufferAllocator allocator) {
+            this.allocator = allocator;
+        }
+
+        @Override
+        public ByteBuffer allocate(int bytes) {
+            close();
+            last = allocator.buffer(bytes);
+            return last.nioBuffer(0, bytes);
+        }
+
+        /** Where {@code payload} starts in the last buffer allocated, or -1 if it is not there. */
+        long offsetOf(ByteBuffer payload) {
+            if (last == null || !payload.isDirect()) {
+                return -1;
+            }
+            long offset = MemoryUtil.getByteBufferAddress(payload) + payload.position() - last.memoryAddress();
+            return offset >= 0 && offset + payload.remaining() <= last.capacity() ? offset : -1;
+        }
+
+        @Override
+        public void close() {
+            if (last != null) {
+                last.close();
+                last = null;
+            }
+        }
+    }
+
+    /**
+     * Decodes the item where the disk buffer read it, in Arrow memory: the vectors wrap the bytes
+     * read from the file, with no copy (the copying decode stays for a payload elsewhere).
+     */
+    private ArrowItem toArrow(long sequence, ByteBuffer payload, Map<String, String> itemMetadata, int storedBytes,
+            ItemArrowMemory memory) throws InvalidArrowItemException {
         if (!ArrowItemCodec.FORMAT_VALUE.equals(itemMetadata.get(ArrowItemCodec.FORMAT_KEY))) {
             throw new InvalidArrowItemException(where(sequence) + " is not an Arrow batch: its metadata has no '"
                     + ArrowItemCodec.FORMAT_KEY + "' = '" + ArrowItemCodec.FORMAT_VALUE + "'");
         }
         VectorSchemaRoot batch;
         try {
-            batch = ArrowItemCodec.decode(payload, allocator);
+            long offset = memory.offsetOf(payload);
+            batch = offset >= 0
+                    ? ArrowItemCodec.decodeInPlace(memory.last, offset, payload.remaining(), allocator)
+                    : ArrowItemCodec.decode(payload, allocator);
         } catch (InvalidArrowItemException e) {
             throw new InvalidArrowItemException(where(sequence) + ": " + e.getMessage(), e);
         }

@@ -117,7 +117,8 @@ public final class ArrowItemCodec {
         BufferAllocator reading = allocator.newChildAllocator("spool-arrow-decode", 0,
                 2L * bytes.remaining() + DECODE_SLACK_BYTES);
         InvalidArrowItemException failure = null;
-        try (VectorSchemaRoot read = readBatch(new ReadChannel(new BufferChannel(bytes)), bytes.remaining(), reading)) {
+        try (VectorSchemaRoot read = readBatch(new ReadChannel(new BufferChannel(bytes)), bytes.remaining(), reading,
+                (in, bodyBytes) -> MessageSerializer.readMessageBody(in, bodyBytes, reading))) {
             return transferred(read, allocator);
         } catch (InvalidArrowItemException e) {
             failure = e;
@@ -130,6 +131,33 @@ public final class ArrowItemCodec {
         } finally {
             closeReading(reading, failure);
         }
+    }
+
+    /**
+     * As {@link #decode(ByteBuffer, BufferAllocator)} from the {@code length} bytes of {@code memory}
+     * at {@code offset}, without copying: the vectors' buffers are slices of {@code memory} (so they
+     * live in its allocator, which must be {@code allocator}), each holding a reference to it; the
+     * caller may release its own reference as soon as this returns.
+     */
+    static VectorSchemaRoot decodeInPlace(ArrowBuf memory, long offset, int length, BufferAllocator allocator)
+            throws InvalidArrowItemException {
+        ByteBuffer bytes = memory.nioBuffer(offset, length).order(ByteOrder.LITTLE_ENDIAN);
+        checkFraming(bytes);
+        try {
+            return readBatch(new ReadChannel(new BufferChannel(bytes)), length, allocator, (in, bodyBytes) -> {
+                memory.getReferenceManager().retain(); // the batch releases one reference to its body when read
+                return memory.slice(offset + in.bytesRead(), bodyBytes);
+            });
+        } catch (InvalidArrowItemException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidArrowItemException("not a readable Arrow IPC stream: " + e, e);
+        }
+    }
+
+    /** Where {@link #readBatch} takes the batch's body from: read after the metadata, or where it lies. */
+    private interface BodySource {
+        ArrowBuf body(ReadChannel in, long bodyBytes) throws IOException;
     }
 
     /** Closes the decode's allocator: everything read was released or transferred, or it throws (a bug). */
@@ -150,7 +178,7 @@ public final class ArrowItemCodec {
      * when the batch's metadata turns out malformed, which would leave the caller's allocator
      * unclosable. The body's length is checked against the bytes left before it is allocated.
      */
-    private static VectorSchemaRoot readBatch(ReadChannel in, int size, BufferAllocator reading)
+    private static VectorSchemaRoot readBatch(ReadChannel in, int size, BufferAllocator reading, BodySource bodies)
             throws IOException {
         MessageMetadataResult schemaMessage = MessageSerializer.readMessage(in);
         if (schemaMessage == null || schemaMessage.headerType() != MessageHeader.Schema) {
@@ -175,7 +203,7 @@ public final class ArrowItemCodec {
         }
         VectorSchemaRoot root = VectorSchemaRoot.create(schema, reading); // empty vectors: nothing allocated yet
         try {
-            ArrowBuf body = MessageSerializer.readMessageBody(in, bodyBytes, reading);
+            ArrowBuf body = bodies.body(in, bodyBytes);
             ArrowRecordBatch batch;
             try {
                 batch = MessageSerializer.deserializeRecordBatch(batchMessage, body); // releases the body on return

@@ -324,15 +324,49 @@ public final class DiskBuffer implements AutoCloseable {
      * delivered once the reader is called, whether it returns or throws.
      */
     public <T> Optional<T> poll(PayloadReader<T> reader) throws IOException {
+        return pollOnce(null, Objects.requireNonNull(reader, "reader"));
+    }
+
+    /** As {@link #poll(PayloadReader)}, waiting up to {@code timeout} for an item to be written. */
+    public <T> Optional<T> poll(PayloadReader<T> reader, long timeout, TimeUnit unit)
+            throws IOException, InterruptedException {
         Objects.requireNonNull(reader, "reader");
+        return await(() -> pollOnce(null, reader), timeout, unit);
+    }
+
+    /**
+     * As {@link #poll(PayloadReader)}, but the payload handed to {@code reader} lies in a buffer
+     * {@code memory} allocated during this call, which the caller keeps: what it makes of the payload
+     * may go on using those bytes. An item of 64 KiB or more that starts a read is read from the file
+     * straight into that buffer (one copy; the read covers that item alone); any other item, read with
+     * its neighbours through the consumer's read buffer, is copied into it from there.
+     */
+    public <T> Optional<T> poll(ItemMemory memory, PayloadReader<T> reader) throws IOException {
+        return pollOnce(Objects.requireNonNull(memory, "memory"), Objects.requireNonNull(reader, "reader"));
+    }
+
+    /** As {@link #poll(ItemMemory, PayloadReader)}, waiting up to {@code timeout} for an item to be written. */
+    public <T> Optional<T> poll(ItemMemory memory, PayloadReader<T> reader, long timeout, TimeUnit unit)
+            throws IOException, InterruptedException {
+        Objects.requireNonNull(memory, "memory");
+        Objects.requireNonNull(reader, "reader");
+        return await(() -> pollOnce(memory, reader), timeout, unit);
+    }
+
+    /** One poll; {@code memory} null for the read buffer's way. */
+    private <T> Optional<T> pollOnce(ItemMemory memory, PayloadReader<T> reader) throws IOException {
         synchronized (consumerLock) {
             room.ensureOpen();
-            while (this.reader.advance()) {
+            while (memory != null ? this.reader.advance(memory) : this.reader.advance()) {
                 long sequence = this.reader.sequence();
                 // A skipped item counts as delivered: the next acknowledgement past it frees its bytes.
                 delivered.add(sequence, this.reader.storedBytes());
                 if (!this.reader.skipped()) {
-                    return Optional.of(reader.read(sequence, this.reader.payload(), this.reader.metadata(),
+                    ByteBuffer payload = this.reader.payload();
+                    if (memory != null && !this.reader.payloadOwned()) {
+                        payload = copyInto(memory, payload);
+                    }
+                    return Optional.of(reader.read(sequence, payload, this.reader.metadata(),
                             this.reader.storedBytes()));
                 }
             }
@@ -340,12 +374,27 @@ public final class DiskBuffer implements AutoCloseable {
         }
     }
 
-    /** As {@link #poll(PayloadReader)}, waiting up to {@code timeout} for an item to be written. */
-    public <T> Optional<T> poll(PayloadReader<T> reader, long timeout, TimeUnit unit)
-            throws IOException, InterruptedException {
+    /** The payload copied into a buffer of {@code memory}: read-only, from the buffer's position. */
+    private static ByteBuffer copyInto(ItemMemory memory, ByteBuffer payload) {
+        int bytes = payload.remaining();
+        ByteBuffer into = memory.allocate(bytes);
+        if (into.remaining() < bytes) {
+            throw new IllegalArgumentException("ItemMemory.allocate(" + bytes + ") returned " + into
+                    + ": at least that many bytes remaining are needed");
+        }
+        ByteBuffer target = into.slice(into.position(), bytes);
+        target.put(0, payload, payload.position(), bytes);
+        return target.asReadOnlyBuffer();
+    }
+
+    private interface Poll<T> {
+        Optional<T> once() throws IOException;
+    }
+
+    private <T> Optional<T> await(Poll<T> poll, long timeout, TimeUnit unit) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         while (true) {
-            Optional<T> item = poll(reader);
+            Optional<T> item = poll.once();
             if (item.isPresent()) {
                 return item;
             }

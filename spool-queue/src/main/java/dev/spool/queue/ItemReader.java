@@ -1,5 +1,6 @@
 package dev.spool.queue;
 
+import dev.spool.log.FileSlice;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.record.RecordCursor;
@@ -41,6 +42,12 @@ final class ItemReader {
      * per read took 163 µs from the file to Arrow vectors, two per read 257 µs each.
      */
     static final int FETCH_BYTES = 1 << 20;
+    /**
+     * The smallest item {@link #advance(ItemMemory)} reads alone into the caller's memory: below it,
+     * the read per item (and its header read) costs more than copying the payload out of a read of
+     * many items.
+     */
+    static final int OWNED_READ_BYTES_MIN = 64 << 10;
     /** Problems as the checks word them: {@link #corrupt} adds the file and position. */
     private static final RecordCursor.Locator AS_IS = (problem, position, baseOffset) -> problem;
     private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0).asReadOnlyBuffer();
@@ -65,6 +72,8 @@ final class ItemReader {
     private long windowEnd;
     /** Whether {@link #window} was read as a fetch ({@link #FETCH_BYTES}) rather than the whole read buffer. */
     private boolean windowFetched;
+    /** Whether {@link #window} is one item read into memory the caller supplied ({@link #advance(ItemMemory)}). */
+    private boolean windowOwned;
     /** The next sequence to deliver. */
     private long position;
     /** The last damaged item reported, so a consumer polling at it does not walk its segment each time. */
@@ -115,7 +124,7 @@ final class ItemReader {
                 at = window.limit(); // deliver the good items first; read again from the damaged one
                 return advance();
             }
-            if (config.whenCorrupt() == WhenCorrupt.SKIP && windowFetched && next >= window.limit()
+            if (config.whenCorrupt() == WhenCorrupt.SKIP && (windowFetched || windowOwned) && next >= window.limit()
                     && wanted + 1 < windowEnd) {
                 // Skipping needs the batch after the damaged one: read again with the whole buffer.
                 if (!readWindow(true)) {
@@ -139,6 +148,63 @@ final class ItemReader {
         deliveredFromWindow++;
         at = next;
         return true;
+    }
+
+    /**
+     * As {@link #advance()}, but an item that starts a read and is at least
+     * {@value #OWNED_READ_BYTES_MIN} bytes is read straight into a buffer from {@code memory} (one
+     * copy, from the file); {@link #payloadOwned()} then says the payload lies there. Smaller items,
+     * and any the log does not read that way (damage), come through the read buffer as usual.
+     */
+    boolean advance(ItemMemory memory) throws IOException {
+        if (at >= window.limit() && position < log.logEndOffset()) {
+            readOwned(memory);
+        }
+        return advance();
+    }
+
+    /** Reads the item at {@link #position} alone into caller memory, when it is large; else leaves the window. */
+    private void readOwned(ItemMemory memory) throws IOException {
+        long wanted = position;
+        long end = log.logEndOffset();
+        int size = batchBytesAt(wanted);
+        if (size < OWNED_READ_BYTES_MIN || size > config.itemBytesMax()) {
+            return;
+        }
+        ByteBuffer into = memory.allocate(size);
+        if (!into.isDirect() || into.remaining() < size) {
+            throw new IllegalArgumentException("ItemMemory.allocate(" + size + ") returned " + into
+                    + ": a direct buffer with at least that many bytes remaining is needed");
+        }
+        ByteBuffer batches;
+        try {
+            batches = log.read(wanted, into.slice(into.position(), size)).batches();
+        } catch (IOException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            return; // the read buffer's way reads it again, and reports damage at its sequence
+        }
+        if (batches.hasRemaining()) {
+            window = batches;
+            windowFetched = false;
+            windowOwned = true;
+            at = startOf(batches, wanted);
+            windowEnd = end;
+            deliveredFromWindow = 0;
+            cursor.reset(batches.position(at), AS_IS);
+        }
+    }
+
+    /** The size of the batch holding {@code offset}, read from its header; -1 when the log cannot say. */
+    private int batchBytesAt(long offset) {
+        try {
+            return log.current().readSlice(offset, 1).slice().map(FileSlice::sizeBytes).orElse(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Whether the current item's payload lies in the buffer {@link #advance(ItemMemory)} last took from its memory. */
+    boolean payloadOwned() {
+        return windowOwned;
     }
 
     long sequence() {
@@ -199,6 +265,7 @@ final class ItemReader {
             throw corrupt(wanted, "the log returns no batch for it, though its end is " + end, null);
         }
         window = batches;
+        windowOwned = false;
         windowFetched = !whole && readBuffer.capacity() > FETCH_BYTES && batches.remaining() <= FETCH_BYTES;
         at = startOf(batches, wanted);
         windowEnd = end;

@@ -87,4 +87,49 @@ class DiskBufferLargeItemTest {
             assertThat(buffer.poll()).isEmpty();
         }
     }
+
+    @Test
+    void pollIntoCallerMemoryHandsAPayloadInTheBufferItAllocatedThatLaterPollsLeaveAlone() throws Exception {
+        // Large items first: each starts a read, so it is read alone into the caller's buffer. The small
+        // ones after them come in one read through the consumer's buffer, and are copied out of it.
+        int[] sizes = {200 << 10, ItemReader.OWNED_READ_BYTES_MIN, 700 << 10, 100, 5, 300, 64};
+        List<ByteBuffer> allocated = new ArrayList<>();
+        List<ByteBuffer> payloads = new ArrayList<>();
+        ItemMemory memory = bytes -> {
+            ByteBuffer buffer = ByteBuffer.allocateDirect(bytes + 16).position(16); // from its position on
+            allocated.add(buffer);
+            return buffer;
+        };
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.STOP, 16 << 20, 4 << 20))) {
+            for (int i = 0; i < sizes.length; i++) {
+                buffer.put(payload(i, sizes[i]), Map.of("i", Integer.toString(i)));
+            }
+            for (int i = 0; i < sizes.length; i++) {
+                int before = allocated.size();
+                int[] stored = new int[1];
+                long sequence = buffer.poll(memory, (seq, payload, metadata, storedBytes) -> {
+                    payloads.add(payload);
+                    stored[0] = storedBytes;
+                    return seq;
+                }).orElseThrow();
+                assertThat(sequence).isEqualTo(i);
+                assertThat(allocated).as("one buffer per poll").hasSize(before + 1);
+                // A large item is read whole (its batch) into the buffer; a small one's payload copied there.
+                assertThat(allocated.get(i).capacity() - 16).as("bytes asked for item %d", i)
+                        .isEqualTo(sizes[i] >= ItemReader.OWNED_READ_BYTES_MIN ? stored[0] : sizes[i]);
+            }
+            assertThat(buffer.poll(memory, (seq, payload, metadata, stored) -> seq)).isEmpty();
+        }
+        for (int i = 0; i < sizes.length; i++) {
+            byte[] bytes = new byte[payloads.get(i).remaining()];
+            payloads.get(i).duplicate().get(bytes);
+            assertThat(bytes).as("item %d after the later polls", i).isEqualTo(payload(i, sizes[i]));
+            ByteBuffer mine = allocated.get(i);
+            for (int k = 16; k < mine.capacity(); k++) {
+                mine.put(k, (byte) 0x5A); // the payload is a view of this memory: it changes with it
+            }
+            assertThat(payloads.get(i).get(payloads.get(i).position())).isEqualTo((byte) 0x5A);
+            assertThat(payloads.get(i).get(payloads.get(i).limit() - 1)).isEqualTo((byte) 0x5A);
+        }
+    }
 }
