@@ -11,8 +11,10 @@ import java.nio.ByteBuffer;
 public interface ItemMemory {
     /**
      * A direct buffer with at least {@code bytes} remaining; the disk buffer writes an item's stored
-     * batch (header, metadata, payload) over those bytes from the buffer's position, and does not
-     * use the buffer again once the poll returns.
+     * batch (header, metadata, payload), or its payload alone, over those bytes from the buffer's
+     * position, and does not use the buffer again once the poll returns. A poll may ask more than
+     * once (a read into the first buffer that fails is done again another way); the payload it
+     * delivers lies in the last buffer it asked for.
      */
     ByteBuffer allocate(int bytes);
 }
