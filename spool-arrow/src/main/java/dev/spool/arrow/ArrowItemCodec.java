@@ -43,7 +43,8 @@ import org.apache.arrow.vector.util.TransferPair;
  * bounded: the two metadata lengths are checked against the payload before Arrow allocates for
  * them, the body's length must be exactly what lies between the batch's metadata and the
  * end-of-stream marker, and the batch's buffers come from a child allocator limited to twice the
- * payload's size (Arrow rounds allocations up to a power of two). A damaged stream releases
+ * payload's size (Arrow rounds allocations up to a power of two), or, decoded in place, are slices
+ * of the memory the payload lies in (nothing is allocated for them). A damaged stream releases
  * everything it allocated.
  * Dictionary-encoded vectors are not supported. Stateless; thread-safe.
  */

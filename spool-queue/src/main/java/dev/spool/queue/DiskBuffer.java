@@ -364,7 +364,7 @@ public final class DiskBuffer implements AutoCloseable {
                 if (!this.reader.skipped()) {
                     ByteBuffer payload = this.reader.payload();
                     if (memory != null && !this.reader.payloadOwned()) {
-                        payload = copyInto(memory, payload);
+                        payload = copyInto(memory, payload, sequence);
                     }
                     return Optional.of(reader.read(sequence, payload, this.reader.metadata(),
                             this.reader.storedBytes()));
@@ -374,10 +374,20 @@ public final class DiskBuffer implements AutoCloseable {
         }
     }
 
-    /** The payload copied into a buffer of {@code memory}: read-only, from the buffer's position. */
-    private static ByteBuffer copyInto(ItemMemory memory, ByteBuffer payload) {
+    /**
+     * The payload copied into a buffer of {@code memory}: read-only, from the buffer's position. The
+     * item is delivered by then: a failure names its sequence, as a reader's would.
+     */
+    private ByteBuffer copyInto(ItemMemory memory, ByteBuffer payload, long sequence) throws IOException {
         int bytes = payload.remaining();
-        ByteBuffer into = memory.allocate(bytes);
+        ByteBuffer into;
+        try {
+            into = memory.allocate(bytes);
+        } catch (RuntimeException e) {
+            throw new IOException("Item at sequence " + sequence + " of disk buffer " + dir + " counts as delivered"
+                    + " (as when a reader throws), but " + bytes + " bytes for its payload could not be allocated: "
+                    + e, e);
+        }
         if (into.remaining() < bytes) {
             throw new IllegalArgumentException("ItemMemory.allocate(" + bytes + ") returned " + into
                     + ": at least that many bytes remaining are needed");

@@ -1,8 +1,10 @@
 package dev.spool.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -130,6 +132,26 @@ class DiskBufferLargeItemTest {
             }
             assertThat(payloads.get(i).get(payloads.get(i).position())).isEqualTo((byte) 0x5A);
             assertThat(payloads.get(i).get(payloads.get(i).limit() - 1)).isEqualTo((byte) 0x5A);
+        }
+    }
+
+    @Test
+    void memoryThatCannotBeHadLeavesALargeItemUndeliveredAndNamesASmallOneDelivered() throws Exception {
+        ItemMemory none = bytes -> {
+            throw new IllegalStateException("no memory for " + bytes + " bytes");
+        };
+        ItemMemory direct = ByteBuffer::allocateDirect;
+        PayloadReader<Long> sequences = (seq, payload, metadata, stored) -> seq;
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.STOP, 16 << 20, 4 << 20))) {
+            buffer.put(payload(0, 300 << 10), Map.of());
+            buffer.put(payload(1, 100), Map.of());
+            // The large item is read into the memory before it is delivered: it stays the next one.
+            assertThatThrownBy(() -> buffer.poll(none, sequences)).isInstanceOf(IllegalStateException.class);
+            assertThat(buffer.poll(direct, sequences)).contains(0L);
+            // The small one is copied into the memory after it was delivered: the error names it.
+            assertThatThrownBy(() -> buffer.poll(none, sequences)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("sequence 1").hasMessageContaining("counts as delivered");
+            assertThat(buffer.poll(direct, sequences)).isEmpty();
         }
     }
 }
