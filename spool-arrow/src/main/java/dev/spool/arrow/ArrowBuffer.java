@@ -42,8 +42,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * vectors' buffers are copied once, into the direct buffer the log writes to the file. Poll
  * has the item read from the file straight into Arrow memory of the caller's allocator
  * ({@link DiskBuffer#poll(ItemMemory, dev.spool.queue.PayloadReader)}), where it is checked and the
- * polled vectors wrap it: the bytes are copied once, from the file. (A batch under 64 KiB is read
- * with its neighbours and copied once more, into that memory.)
+ * polled vectors wrap it: the bytes are copied once, from the file. (A batch under 64 KiB, or one
+ * that came in the same read as such a batch, is read with its neighbours and copied once more,
+ * into that memory.)
  */
 public final class ArrowBuffer implements AutoCloseable {
     private final DiskBuffer buffer;
