@@ -332,6 +332,37 @@ class SegmentTest {
     }
 
     /**
+     * A log forced after every small append (a strict writer) allocates ahead again, so that its
+     * later appends overwrite forced zeros and their fsyncs commit no metadata; one forced after
+     * every append of more than {@link AppendSpace#FORCED_ALLOCATING_BYTES_MAX} bytes does not.
+     */
+    @Test
+    void appendsForcedOftenAllocateAheadAndAppendsForcedFarApartDoNot() throws IOException {
+        for (int valueBytes : new int[] {1_000, AppendSpace.FORCED_ALLOCATING_BYTES_MAX + 1}) {
+            Path other = dir.resolve("forced-" + valueBytes);
+            Files.createDirectories(other);
+            Segment forced = Segment.create(io, other, BASE, INTERVAL_BYTES, INDEX_BYTES_MAX, 0);
+            opened.add(forced);
+            forced.forceData();
+            BatchBuilder builder = new BatchBuilder(BATCH_BYTES_MAX);
+            builder.tryAppend(1_000, null, new byte[valueBytes]);
+            ByteBuffer built = builder.build();
+            ByteBuffer batch = ByteBuffer.allocate(built.remaining()).put(built).flip();
+            for (int i = 0; i < 3; i++) {
+                RecordBatch.setBaseOffset(batch, 0, forced.nextOffset());
+                forced.append(batch.duplicate(), forced.nextOffset(), 0, Integer.MAX_VALUE);
+                forced.forceData();
+            }
+            long fileSize = Files.size(SegmentFiles.logFile(other, BASE));
+            if (valueBytes <= AppendSpace.FORCED_ALLOCATING_BYTES_MAX) {
+                assertThat(fileSize).as("forced every %d bytes", valueBytes).isEqualTo(AppendSpace.CHUNK_BYTES);
+            } else {
+                assertThat(fileSize).as("forced every %d bytes", valueBytes).isEqualTo(forced.sizeBytes());
+            }
+        }
+    }
+
+    /**
      * After a force, written appends count toward the switch as the window's do: the first
      * {@link AppendSpace#WRITES_AFTER_FORCE} allocate nothing, the one after them allocates again
      * (a log forced once, then appended to in large batches, gets its large folios back).
