@@ -159,13 +159,14 @@ public final class ArrowBuffer implements AutoCloseable {
             return last.nioBuffer(0, bytes);
         }
 
-        /** Where {@code payload} starts in the last buffer allocated, or -1 if it is not there. */
+        /** Where {@code payload} starts in the last buffer allocated: the disk buffer delivers it there. */
         long offsetOf(ByteBuffer payload) {
-            if (last == null || !payload.isDirect()) {
-                return -1;
+            long offset = last == null ? -1
+                    : MemoryUtil.getByteBufferAddress(payload) + payload.position() - last.memoryAddress();
+            if (offset < 0 || offset + payload.remaining() > last.capacity()) {
+                throw new IllegalStateException("The disk buffer delivered a payload outside the memory it was given");
             }
-            long offset = MemoryUtil.getByteBufferAddress(payload) + payload.position() - last.memoryAddress();
-            return offset >= 0 && offset + payload.remaining() <= last.capacity() ? offset : -1;
+            return offset;
         }
 
         @Override
@@ -177,10 +178,7 @@ public final class ArrowBuffer implements AutoCloseable {
         }
     }
 
-    /**
-     * Decodes the item where the disk buffer read it, in Arrow memory: the vectors wrap the bytes
-     * read from the file, with no copy (the copying decode stays for a payload elsewhere).
-     */
+    /** Decodes the item where the disk buffer put it, in Arrow memory: the vectors wrap those bytes, no copy. */
     private ArrowItem toArrow(long sequence, ByteBuffer payload, Map<String, String> itemMetadata, int storedBytes,
             ItemArrowMemory memory) throws InvalidArrowItemException {
         if (!ArrowItemCodec.FORMAT_VALUE.equals(itemMetadata.get(ArrowItemCodec.FORMAT_KEY))) {
@@ -189,10 +187,7 @@ public final class ArrowBuffer implements AutoCloseable {
         }
         VectorSchemaRoot batch;
         try {
-            long offset = memory.offsetOf(payload);
-            batch = offset >= 0
-                    ? ArrowItemCodec.decodeInPlace(memory.last, offset, payload.remaining(), allocator)
-                    : ArrowItemCodec.decode(payload, allocator);
+            batch = ArrowItemCodec.decodeInPlace(memory.last, memory.offsetOf(payload), payload.remaining(), allocator);
         } catch (InvalidArrowItemException e) {
             throw new InvalidArrowItemException(where(sequence) + ": " + e.getMessage(), e);
         }

@@ -380,19 +380,15 @@ public final class DiskBuffer implements AutoCloseable {
      */
     private ByteBuffer copyInto(ItemMemory memory, ByteBuffer payload, long sequence) throws IOException {
         int bytes = payload.remaining();
-        ByteBuffer into;
+        ByteBuffer allocated;
         try {
-            into = memory.allocate(bytes);
+            allocated = memory.allocate(bytes);
         } catch (RuntimeException e) {
             throw new IOException("Item at sequence " + sequence + " of disk buffer " + dir + " counts as delivered"
                     + " (as when a reader throws), but " + bytes + " bytes for its payload could not be allocated: "
                     + e, e);
         }
-        if (into.remaining() < bytes) {
-            throw new IllegalArgumentException("ItemMemory.allocate(" + bytes + ") returned " + into
-                    + ": at least that many bytes remaining are needed");
-        }
-        ByteBuffer target = into.slice(into.position(), bytes);
+        ByteBuffer target = ItemReader.checkedSlice(allocated, bytes);
         target.put(0, payload, payload.position(), bytes);
         return target.asReadOnlyBuffer();
     }

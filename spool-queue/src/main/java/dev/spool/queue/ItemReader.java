@@ -70,8 +70,11 @@ final class ItemReader {
     private int deliveredFromWindow;
     /** The log's end when {@link #window} was read. */
     private long windowEnd;
-    /** Whether {@link #window} was read as a fetch ({@link #FETCH_BYTES}) rather than the whole read buffer. */
-    private boolean windowFetched;
+    /**
+     * Whether {@link #window} was read with less room than the whole read buffer (a fetch of
+     * {@link #FETCH_BYTES}, or one item into caller memory): the batch after its last may exist unread.
+     */
+    private boolean windowPartial;
     /** Whether {@link #window} is one item read into memory the caller supplied ({@link #advance(ItemMemory)}). */
     private boolean windowOwned;
     /** The next sequence to deliver. */
@@ -124,7 +127,7 @@ final class ItemReader {
                 at = window.limit(); // deliver the good items first; read again from the damaged one
                 return advance();
             }
-            if (config.whenCorrupt() == WhenCorrupt.SKIP && (windowFetched || windowOwned) && next >= window.limit()
+            if (config.whenCorrupt() == WhenCorrupt.SKIP && windowPartial && next >= window.limit()
                     && wanted + 1 < windowEnd) {
                 // Skipping needs the batch after the damaged one: read again with the whole buffer.
                 if (!readWindow(true)) {
@@ -171,26 +174,35 @@ final class ItemReader {
         if (size < OWNED_READ_BYTES_MIN || size > config.itemBytesMax()) {
             return;
         }
-        ByteBuffer into = memory.allocate(size);
-        if (!into.isDirect() || into.remaining() < size) {
-            throw new IllegalArgumentException("ItemMemory.allocate(" + size + ") returned " + into
-                    + ": a direct buffer with at least that many bytes remaining is needed");
-        }
+        ByteBuffer into = checkedSlice(memory.allocate(size), size);
         ByteBuffer batches;
         try {
-            batches = log.read(wanted, into.slice(into.position(), size)).batches();
+            batches = log.read(wanted, into).batches();
         } catch (IOException | IllegalArgumentException | IndexOutOfBoundsException e) {
             return; // the read buffer's way reads it again, and reports damage at its sequence
         }
         if (batches.hasRemaining()) {
             window = batches;
-            windowFetched = false;
+            windowPartial = true;
             windowOwned = true;
             at = startOf(batches, wanted);
             windowEnd = end;
             deliveredFromWindow = 0;
             cursor.reset(batches.position(at), AS_IS);
         }
+    }
+
+    /**
+     * The first {@code bytes} of what {@link ItemMemory#allocate} returned, from its position.
+     *
+     * @throws IllegalArgumentException if it is not a direct buffer with that many bytes remaining
+     */
+    static ByteBuffer checkedSlice(ByteBuffer allocated, int bytes) {
+        if (!allocated.isDirect() || allocated.remaining() < bytes) {
+            throw new IllegalArgumentException("ItemMemory.allocate(" + bytes + ") returned " + allocated
+                    + ": a direct buffer with at least that many bytes remaining is needed");
+        }
+        return allocated.slice(allocated.position(), bytes);
     }
 
     /** The size of the batch holding {@code offset}, read from its header; -1 when the log cannot say. */
@@ -266,7 +278,7 @@ final class ItemReader {
         }
         window = batches;
         windowOwned = false;
-        windowFetched = !whole && readBuffer.capacity() > FETCH_BYTES && batches.remaining() <= FETCH_BYTES;
+        windowPartial = !whole && readBuffer.capacity() > FETCH_BYTES && batches.remaining() <= FETCH_BYTES;
         at = startOf(batches, wanted);
         windowEnd = end;
         deliveredFromWindow = 0;

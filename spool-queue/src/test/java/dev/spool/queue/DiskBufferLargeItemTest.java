@@ -80,13 +80,23 @@ class DiskBufferLargeItemTest {
             // a value byte of item 2: its CRC fails; the batches' framing is intact
             channel.write(ByteBuffer.wrap(new byte[] {(byte) 0xEE}), positions.get(2) + 1000);
         }
-        try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.SKIP, segmentBytes, itemBytesMax))) {
-            for (int i : new int[] {0, 1, 3, 4, 5, 6, 7}) {
-                BufferItem item = buffer.poll().orElseThrow();
-                assertThat(item.sequence()).isEqualTo(i);
-                assertThat(item.payload()).isEqualTo(payload(i, itemBytes));
+        // Polled through the read buffer, then into caller memory (each item alone, the damaged one too);
+        // nothing is acknowledged, so the second open delivers from the start again.
+        PayloadReader<BufferItem> copy = (seq, payload, metadata, stored) -> {
+            byte[] bytes = new byte[payload.remaining()];
+            payload.duplicate().get(bytes);
+            return new BufferItem(seq, bytes, metadata, stored);
+        };
+        for (boolean intoMemory : new boolean[] {false, true}) {
+            try (DiskBuffer buffer = DiskBuffer.open(dir, config(WhenCorrupt.SKIP, segmentBytes, itemBytesMax))) {
+                for (int i : new int[] {0, 1, 3, 4, 5, 6, 7}) {
+                    BufferItem item = (intoMemory ? buffer.poll(ByteBuffer::allocateDirect, copy) : buffer.poll())
+                            .orElseThrow();
+                    assertThat(item.sequence()).as("into memory: %s", intoMemory).isEqualTo(i);
+                    assertThat(item.payload()).isEqualTo(payload(i, itemBytes));
+                }
+                assertThat(buffer.poll()).isEmpty();
             }
-            assertThat(buffer.poll()).isEmpty();
         }
     }
 
@@ -147,6 +157,9 @@ class DiskBufferLargeItemTest {
             buffer.put(payload(1, 100), Map.of());
             // The large item is read into the memory before it is delivered: it stays the next one.
             assertThatThrownBy(() -> buffer.poll(none, sequences)).isInstanceOf(IllegalStateException.class);
+            ItemMemory heap = ByteBuffer::allocate; // not direct: the file's bytes cannot go there in one copy
+            assertThatThrownBy(() -> buffer.poll(heap, sequences)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("a direct buffer with at least that many bytes remaining");
             assertThat(buffer.poll(direct, sequences)).contains(0L);
             // The small one is copied into the memory after it was delivered: the error names it.
             assertThatThrownBy(() -> buffer.poll(none, sequences)).isInstanceOf(IOException.class)

@@ -115,7 +115,10 @@ final class AppendSpace {
     static final int WRITES_AFTER_FORCE = 1024;
     /** Forces at most this many bytes apart make the appends after them allocate ahead (class comment). */
     static final int FORCED_ALLOCATING_BYTES_MAX = 4 << 10;
-    /** Bytes appended since the last force. Volatile, as {@link #writesAfterForce}: a lost count only blurs it. */
+    /**
+     * Bytes appended since the last force, counted for the first {@value #WRITES_AFTER_FORCE} appends
+     * after it. Volatile, as {@link #writesAfterForce}: a lost count only blurs it.
+     */
     private volatile long bytesSinceForce;
     /** Bytes appended between forces, smoothed over the last few; none forced yet counts as far apart. */
     private volatile long bytesBetweenForces = Long.MAX_VALUE;
@@ -130,8 +133,7 @@ final class AppendSpace {
      */
     void write(StorageFile file, ByteBuffer batches, long position, int segmentBytesMax) throws IOException {
         int length = batches.remaining();
-        bytesSinceForce += length;
-        boolean forcedRecently = takeForced();
+        boolean forcedRecently = takeForced(length);
         if (length > MAPPED_APPEND_BYTES_MAX || forcedRecently) {
             allocateForWrite(file, position, length, segmentBytesMax, forcedRecently);
             file.write(batches, position);
@@ -144,8 +146,7 @@ final class AppendSpace {
     /** As {@link #write(StorageFile, ByteBuffer, long, int)}, for {@code sources[0, count)} of {@code length} bytes in all. */
     void write(StorageFile file, ByteBuffer[] sources, int count, long length, long position, int segmentBytesMax)
             throws IOException {
-        bytesSinceForce += length;
-        boolean forcedRecently = takeForced();
+        boolean forcedRecently = takeForced(length);
         if (length > MAPPED_APPEND_BYTES_MAX || forcedRecently) {
             allocateForWrite(file, position, length, segmentBytesMax, forcedRecently);
             ByteBuffer[] all = count == sources.length ? sources : java.util.Arrays.copyOf(sources, count);
@@ -266,12 +267,19 @@ final class AppendSpace {
         }
     }
 
-    private boolean takeForced() {
+    /**
+     * Whether an append of {@code length} bytes comes soon after a force; only those count toward
+     * {@link #bytesSinceForce} (the appends stored through the window, between rare forces, pay
+     * nothing for it: {@value #WRITES_AFTER_FORCE} appends of a batch header each already make
+     * more than {@value #FORCED_ALLOCATING_BYTES_MAX} bytes).
+     */
+    private boolean takeForced(long length) {
         int owed = writesAfterForce;
         if (owed <= 0) {
             return false;
         }
         writesAfterForce = owed - 1;
+        bytesSinceForce += length;
         return true;
     }
 
