@@ -162,27 +162,30 @@ public final class OffsetIndex {
         return found;
     }
 
+    /** One entry: a batch's start {@code position} in the log and its last {@code offset}. */
+    public record Entry(long offset, int position) {
+    }
+
     /**
-     * The largest indexed batch position at or below {@code position}, or {@code -1} when every
-     * entry is above it (positions increase with offsets, so this is a binary search too).
+     * The entry with the largest position at or below {@code position}, or null when every entry
+     * is above it (positions increase with offsets, so this is a binary search too).
      */
-    public int floorPosition(int position) {
+    public Entry floorByPosition(int position) {
         int n = count;
         long[] e = entries;
         int low = 0;
         int high = n - 1;
-        int found = -1;
+        long found = -1;
         while (low <= high) {
             int mid = (low + high) >>> 1;
-            int at = (int) e[mid];
-            if (at <= position) {
-                found = at;
+            if ((int) e[mid] <= position) {
+                found = e[mid];
                 low = mid + 1;
             } else {
                 high = mid - 1;
             }
         }
-        return found;
+        return found < 0 ? null : new Entry(baseOffset + (found >> 32), (int) found);
     }
 
     /** The position to start scanning for {@code offset}: the floor entry's position, or 0. */

@@ -67,6 +67,7 @@ public final class Segment implements Closeable {
         this.nextOffset = nextOffset;
         this.createdMs = createdMs;
         this.space = new AppendSpace(sizeBytes);
+        reads.appendsFrom(sizeBytes);
     }
 
     /** Creates a new, empty segment: an empty {@code .log} file and empty indexes. */
@@ -411,6 +412,7 @@ public final class Segment implements Closeable {
         chain.truncateTo(newNext);
         transactions.truncateTo(newNext);
         indexes.truncateTo(newNext, (int) position);
+        reads.appendsFrom((int) position);
         sizeBytes = (int) position;
         space.cut(position);
         file().truncate(position);

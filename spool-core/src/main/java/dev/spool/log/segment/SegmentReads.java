@@ -29,9 +29,32 @@ final class SegmentReads {
     private static final int TIMESTAMP_SCAN_BYTES = 1 << 20;
 
     private final Segment segment;
+    /**
+     * Where this process's appends to the segment begin: every batch from here on was checked as
+     * it was appended, got its offsets from the log's sequencer (dense) and its index entries as
+     * it went. A read among them takes the offset index's word for where its whole batches end
+     * ({@link #span}); bytes below it came from the disk, and a read of them walks their headers
+     * ({@link #wholeBatchesEnd}). The size the segment was opened with (0 for a new one), lowered
+     * by a truncation below it.
+     */
+    private volatile int appendedFrom = Integer.MAX_VALUE;
 
     SegmentReads(Segment segment) {
         this.segment = segment;
+    }
+
+    /** The bytes from {@code position} on are (or will be) this process's appends; see {@link #appendedFrom}. */
+    void appendsFrom(int position) {
+        if (position < appendedFrom) {
+            appendedFrom = position;
+        }
+    }
+
+    /**
+     * Which bytes a read takes: {@code bytes} from its start, and whether they are known to be
+     * whole batches with dense offsets, all before the reader's end offset, without a walk.
+     */
+    private record Span(int bytes, boolean whole) {
     }
 
     /** A batch found by its header: where it is, and the base offset and size its header gave. */
@@ -149,8 +172,9 @@ final class SegmentReads {
             return ByteBuffer.allocate(0);
         }
         int position = found.position;
-        int want = indexedBatchesEnd(position, Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES),
-                size - position), size, found.sizeBytes);
+        Span span = span(position, Math.min(Math.max(maxBytes, RecordBatch.HEADER_BYTES), size - position), size,
+                found.sizeBytes, endOffset);
+        int want = span.bytes();
         ByteBuffer bytes;
         if (mapped) {
             bytes = segment.storageFile().view(position, want);
@@ -168,7 +192,7 @@ final class SegmentReads {
             segment.storageFile().readFully(whole, (long) position + want);
             return whole.flip();
         }
-        int end = wholeBatchesEnd(bytes, want, endOffset);
+        int end = span.whole() ? want : wholeBatchesEnd(bytes, want, endOffset);
         bytes.position(0).limit(end);
         return bytes.slice();
     }
@@ -185,13 +209,14 @@ final class SegmentReads {
             throw tooSmall(into.remaining(), found.sizeBytes, position);
         }
         int start = into.position();
-        int want = indexedBatchesEnd(position, Math.min(into.remaining(), size - position), size, found.sizeBytes);
+        Span span = span(position, Math.min(into.remaining(), size - position), size, found.sizeBytes, endOffset);
+        int want = span.bytes();
         segment.storageFile().readFully(into.slice(start, want), position);
         ByteBuffer view = into.slice(start, want).order(ByteOrder.BIG_ENDIAN);
         if (want >= RecordBatch.HEADER_BYTES) { // else too small a buffer: the caller reports it
             checkFirstBatch(view, found, size, startOffset);
         }
-        int end = wholeBatchesEnd(view, want, endOffset);
+        int end = span.whole() ? want : wholeBatchesEnd(view, want, endOffset);
         if (end == 0) {
             throw tooSmall(want, RecordBatch.sizeInBytes(view, 0), position);
         }
@@ -199,20 +224,29 @@ final class SegmentReads {
     }
 
     /**
-     * How many of the {@code want} bytes from {@code position} a read copies: when they end inside
+     * How many of the {@code want} bytes from {@code position} a read takes: when they end inside
      * the segment, only up to the last batch start the offset index knows among them. Bytes past
      * the last whole batch would be copied only for {@link #wholeBatchesEnd} to drop them (and the
      * next read to copy them again): reading batches of a little over half the buffer, that was
      * half of every read. Never fewer than the first batch's {@code firstBytes}; an index entry
      * that is not a batch start (a damaged index) can only shorten the read, whose batches are
      * checked as before.
+     *
+     * <p>The span is whole, with no walk needed, when it lies among this process's appends (whose
+     * index entries are batch starts and whose offsets are dense) and the batch at its end, the
+     * indexed one, ends at or before {@code endOffset}, so every batch before it starts below.
+     * Walking one-record batches' headers was a third of such a read: one dependent load from
+     * memory per batch. The CRC each batch's reader checks still covers every byte of it.
      */
-    private int indexedBatchesEnd(int position, int want, int size, int firstBytes) throws IOException {
+    private Span span(int position, int want, int size, int firstBytes, long endOffset) throws IOException {
         if (want >= size - position || firstBytes >= want) {
-            return want;
+            return new Span(want, false);
         }
-        int boundary = segment.offsetIndex().floorPosition(position + want);
-        return boundary - position >= firstBytes ? boundary - position : want;
+        OffsetIndex.Entry boundary = segment.offsetIndex().floorByPosition(position + want);
+        if (boundary == null || boundary.position() - position < firstBytes) {
+            return new Span(want, false);
+        }
+        return new Span(boundary.position() - position, position >= appendedFrom && boundary.offset() <= endOffset);
     }
 
     private IllegalArgumentException tooSmall(int bufferBytes, int batchBytes, int position) {
