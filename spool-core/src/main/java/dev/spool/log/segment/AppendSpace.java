@@ -16,17 +16,22 @@ import java.nio.ByteBuffer;
  * (batched producers) are written with one positional, gathering write: that is one copy too,
  * while a window would add its write faults to it.
  *
- * <p>Written appends of up to {@link #WRITES_ALLOCATING_BYTES_MAX} allocate ahead as well, for
- * their readers: the page cache keeps a file in folios no larger than the writes that created
- * them, and a read of a file written in 100 KiB appends ran at 0.6 of one written in aligned 2 MiB
- * chunks of zeros and then overwritten (1 KiB records in batches of 100, read back through
- * {@code Log.read} and the record cursor: 5.9–6.1 GB/s against 10.0–10.5 GB/s, measured side by
- * side). The appends themselves ran at nearly the same rate (writing into folios that exist saves
- * most of what the zeros cost). Right after a force (see {@link #writesAfterForce}) it depends on
- * how far apart the forces come. Zeros written then reach the disk with the next force, a slower
- * fsync once per chunk; but every later fsync of appends that overwrite those forced zeros has no
- * metadata to commit (the file's size and blocks stay as they are), where an append that grows
- * the file commits both. Measured on ext4 (an fsync after each append, alternated): 1 KiB appends
+ * <p>Written appends allocate nothing ahead, but for a strict writer's (below): zeros ahead of
+ * them double the bytes the page cache takes in, and where a page-cache write is slow that is
+ * most of an append. Measured side by side on a 2-core KVM guest (page-cache writes of 0.7–2.3
+ * GB/s): 1 KiB records in batches of 100 (105 KiB) appended at 2.85–3.03 M records/s without the
+ * zeros against 2.09 with them, 100 B records in batches of 1,000 at 15.9–17.4 M against 12.2.
+ * What the zeros bought was large page-cache folios for the readers (the page cache keeps a file
+ * in folios no larger than the writes that created them): there the 1 KiB batches read back at
+ * 7.4 M records/s against 8.4–8.6 with them; on an earlier host with 7.5 GB/s page-cache writes
+ * the appends cost nearly the same either way and read back at 0.6 of the speed without them
+ * (5.9–6.1 GB/s against 10.0–10.5). Either read is far above what consumers ask of a log.
+ *
+ * <p>Right after a force (see {@link #writesAfterForce}) every append is written, and whether it
+ * allocates depends on how far apart the forces come. Zeros written then reach the disk with the
+ * next force, a slower fsync once per chunk; but every later fsync of appends that overwrite
+ * those forced zeros has no metadata to commit (the file's size and blocks stay as they are),
+ * where an append that grows the file commits both. Measured on ext4 (an fsync after each append, alternated): 1 KiB appends
  * ran 5,260–6,745 fsyncs/s into forced zeros against 3,779–4,276 growing the file, p99 0.2–0.9 ms
  * against 1.4 ms; 64 KiB appends 2,461–3,042 against 2,837–3,428, their p99 7.3 ms against
  * 0.5–1.3 (the chunk's zeros land on one fsync in 32). With group commit the zeros cost more than
@@ -78,15 +83,6 @@ final class AppendSpace {
      * covers a Kafka producer's default batch.
      */
     static final int MAPPED_APPEND_BYTES_MAX = 16 << 10;
-    /**
-     * Written appends up to this size allocate ahead; larger ones do not. A write creates page-cache
-     * folios up to about its own size, so a write of a megabyte makes large ones without help, and
-     * the zeros only cost it: measured side by side, 1 KiB records in batches of 1,000 (1 MiB)
-     * appended at 3.2–3.4 M records/s with the zeros against 4.0–4.3 M without, and read back no
-     * faster; in batches of 100 (105 KiB), 2.9–3.2 M against 3.1–3.2 M, read back 1.3–1.7 times
-     * as fast.
-     */
-    static final int WRITES_ALLOCATING_BYTES_MAX = 512 << 10;
     /** Zeros for allocating; read-only, shared by every segment. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK_BYTES).asReadOnlyBuffer();
 
@@ -195,17 +191,15 @@ final class AppendSpace {
     }
 
     /**
-     * Before an append is written: allocates ahead as for the window (the large folios it gives
-     * are what a later read of the segment runs at), unless the file was forced recently and its
-     * forces come far apart (class comment). An allocation that fails is left at that: the
-     * append's own write decides its fate, and fails with the disk's error if there is no room for
-     * it either.
+     * Before an append is written: allocates ahead as for the window only when the file was forced
+     * recently and its forces come close together (a strict writer: class comment). An allocation
+     * that fails is left at that: the append's own write decides its fate, and fails with the
+     * disk's error if there is no room for it either.
      */
     private void allocateForWrite(StorageFile file, long position, long length, int segmentBytesMax,
                                   boolean forcedRecently) {
         long end = position + length;
-        if (length > WRITES_ALLOCATING_BYTES_MAX || end <= allocatedEnd
-                || forcedRecently && bytesBetweenForces > FORCED_ALLOCATING_BYTES_MAX) {
+        if (!forcedRecently || end <= allocatedEnd || bytesBetweenForces > FORCED_ALLOCATING_BYTES_MAX) {
             return;
         }
         try {

@@ -312,23 +312,16 @@ class SegmentTest {
     private static final int WRITTEN_BATCH_RECORDS = 600;
 
     @Test
-    void aWrittenAppendAllocatesAheadInAlignedChunksButNotRightAfterAForce() throws IOException {
+    void aWrittenAppendAllocatesNothingAheadAndAWindowAppendAfterItAllocatesInAlignedChunks() throws IOException {
         Segment s = create(INDEX_BYTES_MAX);
         append(s, WRITTEN_BATCH_RECORDS, 1_000);
         assertThat(appended.get(0).remaining()).isGreaterThan(AppendSpace.MAPPED_APPEND_BYTES_MAX);
         Path log = SegmentFiles.logFile(dir, BASE);
-        // a megabyte past the append, to the next 2 MiB boundary: the zeros go in whole aligned chunks
+        assertThat(Files.size(log)).isEqualTo(s.sizeBytes());
+        append(s, 3, 2_000); // through the window: a megabyte past it, to the next 2 MiB boundary
         assertThat(Files.size(log)).isEqualTo(AppendSpace.CHUNK_BYTES);
         s.seal();
         assertThat(Files.size(log)).isEqualTo(s.sizeBytes());
-
-        Path other = dir.resolve("forced");
-        Files.createDirectories(other);
-        Segment forced = Segment.create(io, other, BASE, INTERVAL_BYTES, INDEX_BYTES_MAX, 0);
-        opened.add(forced);
-        forced.forceData(); // a strict log: zeros written now would reach the disk with the next force
-        append(forced, WRITTEN_BATCH_RECORDS, 2_000);
-        assertThat(Files.size(SegmentFiles.logFile(other, BASE))).isEqualTo(forced.sizeBytes());
     }
 
     /**
@@ -363,9 +356,9 @@ class SegmentTest {
     }
 
     /**
-     * After a force, written appends count toward the switch as the window's do: the first
-     * {@link AppendSpace#WRITES_AFTER_FORCE} allocate nothing, the one after them allocates again
-     * (a log forced once, then appended to in large batches, gets its large folios back).
+     * After a force, written appends count toward the switch as the window's do: after the first
+     * {@link AppendSpace#WRITES_AFTER_FORCE} (which allocate nothing), a small append goes through
+     * the window again and allocates ahead.
      */
     @Test
     void writtenAppendsCountTowardTheSwitchAfterAForce() throws IOException {
@@ -376,42 +369,37 @@ class SegmentTest {
         ByteBuffer built = builder.build();
         ByteBuffer batch = ByteBuffer.allocate(built.remaining()).put(built).flip();
         Path log = SegmentFiles.logFile(dir, BASE);
-        for (int i = 0; i <= AppendSpace.WRITES_AFTER_FORCE; i++) {
-            assertThat(Files.size(log)).as("after %d appends", i).isEqualTo(s.sizeBytes());
+        for (int i = 0; i < AppendSpace.WRITES_AFTER_FORCE; i++) {
             RecordBatch.setBaseOffset(batch, 0, s.nextOffset());
             s.append(batch.duplicate(), s.nextOffset(), 0, Integer.MAX_VALUE);
         }
+        assertThat(Files.size(log)).isEqualTo(s.sizeBytes());
+        append(s, 3, 2_000);
         assertThat(Files.size(log)).isGreaterThan(s.sizeBytes());
     }
 
     @Test
-    void anAppendLargeEnoughToMakeLargeFoliosItselfAllocatesNothingAhead() throws IOException {
-        Segment s = create(INDEX_BYTES_MAX);
-        append(s, 15_000, 1_000);
-        assertThat(appended.get(0).remaining()).isGreaterThan(AppendSpace.WRITES_ALLOCATING_BYTES_MAX);
-        assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isEqualTo(s.sizeBytes());
-        append(s, WRITTEN_BATCH_RECORDS, 2_000); // a smaller one after it does
-        long chunks = (s.sizeBytes() + AppendSpace.AHEAD_BYTES + AppendSpace.CHUNK_BYTES - 1) / AppendSpace.CHUNK_BYTES;
-        assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isEqualTo(chunks * AppendSpace.CHUNK_BYTES);
-    }
-
-    @Test
-    void aWrittenAppendThatFitsWhereTheSpaceAheadDoesNotIsStoredAndOneThatDoesNotFitFails() throws IOException {
+    void anAppendThatFitsWhereTheSpaceAheadDoesNotIsStoredAndOneThatDoesNotFitFails() throws IOException {
         FailingFileIO disk = new FailingFileIO();
         Segment s = Segment.create(disk, dir, BASE, INTERVAL_BYTES, INDEX_BYTES_MAX, 0);
         opened.add(s);
         disk.setSpaceLeft(40 << 10); // room for the append, not for the megabyte and more ahead of it
-        append(s, WRITTEN_BATCH_RECORDS, 1_000);
+        append(s, 3, 1_000);
         assertThat(s.read(BASE, BATCH_BYTES_MAX)).isEqualTo(appended.get(0));
         assertThat(Files.size(SegmentFiles.logFile(dir, BASE))).isEqualTo(40 << 10); // the zeros that fitted
 
         disk.setSpaceLeft(0);
+        append(s, 3, 1_500); // into the zeros that fitted: no new space needed
         int size = s.sizeBytes();
         long next = s.nextOffset();
-        assertThatThrownBy(() -> append(s, WRITTEN_BATCH_RECORDS, 2_000))
+        // Larger than the zeros left: it needs space the disk does not have.
+        assertThatThrownBy(() -> append(s, 2 * WRITTEN_BATCH_RECORDS, 2_000))
                 .isInstanceOf(IOException.class).hasMessageContaining("No space left");
-        appended.remove(appended.size() - 1);
-        assertThat(s.read(BASE, BATCH_BYTES_MAX)).isEqualTo(appended.get(0));
+        assertThat(appended.get(2).remaining()).isGreaterThan((40 << 10) - size);
+        appended.remove(2);
+        ByteBuffer read = s.read(BASE, BATCH_BYTES_MAX);
+        assertThat(read.slice(0, appended.get(0).remaining())).isEqualTo(appended.get(0));
+        assertThat(read.slice(positions.get(1), appended.get(1).remaining())).isEqualTo(appended.get(1));
         assertThat(s.sizeBytes()).isEqualTo(size);
         assertThat(s.nextOffset()).isEqualTo(next);
     }
