@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spool.log.io.FailingFileIO;
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.RecordCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -121,6 +125,82 @@ class SegmentTest {
         assertThat(s.read(BASE + 30, 1000).hasRemaining()).isFalse();
         assertThat(s.positionOf(BASE + 30)).isEqualTo(-1);
         assertThat(s.read(BASE + 29, 1000).hasRemaining()).isTrue();
+    }
+
+    /**
+     * A read of batch {@code batch} on of {@link #tenBatches} (three records each, every one indexed)
+     * whose buffer ends a few bytes into batch {@code endsIn}.
+     */
+    private ByteBuffer readUpTo(Segment s, int batch, int endsIn, long endOffset, boolean mapped) throws IOException {
+        return s.read(BASE + 3L * batch, positions.get(endsIn) - positions.get(batch) + 10, endOffset, mapped);
+    }
+
+    /** Overwrites the length field of batch {@code batch} in the segment's file: no longer a batch. */
+    private void damageLength(int batch) throws IOException {
+        try (FileChannel ch = FileChannel.open(SegmentFiles.logFile(dir, BASE), StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(4).putInt(0, 5), positions.get(batch) + RecordBatch.BATCH_LENGTH_OFFSET);
+        }
+    }
+
+    /** Among this process's appends a read ends at the indexed batch before its buffer ends, with no walk. */
+    @Test
+    void aReadAmongThisProcesssAppendsEndsAtTheIndexedBatchBeforeItsBufferEnds() throws IOException {
+        Segment s = tenBatches();
+        for (boolean mapped : new boolean[] {false, true}) {
+            ByteBuffer read = readUpTo(s, 2, 8, Long.MAX_VALUE, mapped);
+            assertThat(read.remaining()).isEqualTo(positions.get(8) - positions.get(2));
+            assertThat(RecordBatch.baseOffset(read, 0)).isEqualTo(BASE + 6);
+        }
+    }
+
+    @Test
+    void aReadAmongThisProcesssAppendsStopsBeforeABatchAtOrPastTheEndOffset() throws IOException {
+        Segment s = tenBatches();
+        for (boolean mapped : new boolean[] {false, true}) {
+            // The end offset falls inside batch 5: batches 2 to 5 start below it, 6 and 7 do not.
+            assertThat(readUpTo(s, 2, 8, BASE + 16, mapped).remaining()).isEqualTo(positions.get(6) - positions.get(2));
+            // At a batch's start, that batch is left out too.
+            assertThat(readUpTo(s, 2, 8, BASE + 18, mapped).remaining()).isEqualTo(positions.get(6) - positions.get(2));
+            // The buffer's end batch ends exactly at the end offset: all seven before it.
+            assertThat(readUpTo(s, 2, 9, BASE + 29, mapped).remaining()).isEqualTo(positions.get(9) - positions.get(2));
+        }
+        ByteBuffer into = ByteBuffer.allocate(positions.get(8) - positions.get(2) + 10);
+        assertThat(s.read(BASE + 6, into, BASE + 16).remaining()).isEqualTo(positions.get(6) - positions.get(2));
+    }
+
+    @Test
+    void bytesThatCameFromTheDiskAreWalkedAndARunStopsBeforeABatchThatIsNotOne() throws IOException {
+        flushedAndReopened().close();
+        damageLength(5);
+        Segment s = reopen(BASE + 30);
+        for (boolean mapped : new boolean[] {false, true}) {
+            assertThat(readUpTo(s, 2, 8, Long.MAX_VALUE, mapped).remaining())
+                    .isEqualTo(positions.get(5) - positions.get(2));
+        }
+    }
+
+    @Test
+    void afterATruncationTheBytesAppendedAgainAreTakenOnTheIndexsWordAndTheirReaderChecksThem()
+            throws IOException {
+        Segment s = flushedAndReopened();
+        assertThat(s.truncateTo(BASE + 12)).isEqualTo(BASE + 12);
+        positions.subList(4, positions.size()).clear();
+        for (int i = 4; i < 10; i++) {
+            append(s, 3, 1_000 + 100L * i);
+        }
+        damageLength(7); // in the page cache: bytes this process appended after the cut
+        ByteBuffer read = readUpTo(s, 4, 9, Long.MAX_VALUE, true);
+        // Not walked: the run goes on to the indexed batch 9; the damaged batch is the cursor's to find.
+        assertThat(read.remaining()).isEqualTo(positions.get(9) - positions.get(4));
+        RecordCursor cursor = new RecordCursor().reset(read);
+        assertThatThrownBy(() -> {
+            while (cursor.next()) {
+                assertThat(cursor.offset()).isLessThan(BASE + 21);
+            }
+        }).isInstanceOf(CorruptRecordException.class);
+        // Bytes before the cut came from the disk: a read of them still walks, and stops at damage.
+        damageLength(2);
+        assertThat(readUpTo(s, 0, 3, Long.MAX_VALUE, true).remaining()).isEqualTo(positions.get(2));
     }
 
     @Test
