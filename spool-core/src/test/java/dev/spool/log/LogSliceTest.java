@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.ForwardingFileIO;
+import dev.spool.log.io.RecordingFileIO;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +48,47 @@ class LogSliceTest {
                 assertThat(atEnd.slice()).isEmpty();
                 assertThatThrownBy(() -> log.readSlice(log.logEndOffset() + 1, 1000))
                         .isInstanceOf(OffsetOutOfRangeException.class);
+            }
+        }
+    }
+
+    /**
+     * Among this process's appends a slice walks on from the last indexed batch that fits, not from
+     * its first batch: the same bytes as the walk over every header that a reopened log does (its
+     * bytes came from the disk), for a few headers' reads.
+     */
+    @Test
+    void aSliceAmongThisProcesssAppendsIsTheWalksSliceFromAFewHeaders() throws IOException {
+        LogConfig config = LogConfig.defaults().withIndexIntervalBytes(256);
+        Path logDir = dir.resolve("t-0");
+        long[] offsets = {0, 100, 777, 1500, 1990};
+        int[] maxes = {1, 300, 5000, 64 << 10};
+        List<byte[]> appended = new ArrayList<>();
+        long endOffset;
+        RecordingFileIO io = new RecordingFileIO();
+        try (Log log = Log.open(io, logDir, config, LoadState.unknown(), System::currentTimeMillis)) {
+            for (int i = 0; i < 2000; i++) {
+                log.append(LogTest.batch(1000 + i, "value-" + i));
+            }
+            endOffset = log.logEndOffset();
+            io.clear();
+            FileSlice wide = log.readSlice(100, 64 << 10).slice().orElseThrow();
+            assertThat(wide.sizeBytes()).isGreaterThan(60 << 10); // some 800 batches of one record
+            assertThat(io.bytesReadFrom(".log")).as("headers read").isLessThan(4096);
+            for (long offset : offsets) {
+                for (int maxBytes : maxes) {
+                    appended.add(transfer(log.readSlice(offset, maxBytes).slice().orElseThrow()));
+                }
+            }
+        }
+        try (Log log = Log.open(FileIO.real(), logDir, config, LoadState.unknown(), System::currentTimeMillis)) {
+            assertThat(log.logEndOffset()).isEqualTo(endOffset);
+            int i = 0;
+            for (long offset : offsets) {
+                for (int maxBytes : maxes) {
+                    byte[] walked = transfer(log.readSlice(offset, maxBytes).slice().orElseThrow());
+                    assertThat(appended.get(i++)).as("offset %d, max %d", offset, maxBytes).isEqualTo(walked);
+                }
             }
         }
     }

@@ -301,6 +301,13 @@ final class SegmentReads {
         if (position > found && (position == size || cursor.baseOffset() >= endOffset)) {
             return Optional.of(new FileSlice(segment.storageFile(), position, 0)); // nothing but empty batches
         }
+        // Among this process's appends the headers up to the last indexed batch that fits are
+        // whole batches below endOffset (see span): walk on from there. A read per header was all
+        // of describing a fetch of small batches.
+        Span span = span(position, Math.min(maxBytes, size - position), size, cursor.sizeBytes(), endOffset);
+        if (span.whole()) {
+            cursor.seek(position + span.bytes());
+        }
         while (cursor.position() < size) {
             cursor.readPublished();
             boolean full = cursor.position() > position && cursor.position() - position + cursor.sizeBytes() > maxBytes;
