@@ -24,7 +24,9 @@ import java.nio.file.Path;
  * it expects and asks {@link BatchClassifier#offsets}.
  *
  * <p>Three ways to read: {@link #overHeaders} reads one header per batch (a few dozen bytes: the
- * reads by offset, which skip most of a file); {@link #overBatches} reads the file in large chunks
+ * reads by offset, which skip most of a file), and after {@value #HEADERS_READ_ALONE} headers the
+ * next {@value #HEADER_PAGE_BYTES} bytes at a time (a walk over many small batches: one read per
+ * header had been all of describing a fetch of one-record batches); {@link #overBatches} reads the file in large chunks
  * that always hold the current batch whole (the scans that check every batch, at disk speed);
  * {@link #overBytes} walks a file already in memory (a repair's salvage). Memory is bounded by the
  * chunk, or by one batch of at most {@code batchBytesMax} for {@link #readBatch()}.
@@ -33,6 +35,9 @@ import java.nio.file.Path;
  */
 public final class BatchCursor {
     private static final int ZERO_CHECK_BYTES = 64 << 10;
+    /** Headers a cursor over headers reads one read each, before it reads a page at a time. */
+    static final int HEADERS_READ_ALONE = 4;
+    static final int HEADER_PAGE_BYTES = 4 << 10;
 
     /** The file read, or null for a cursor {@link #overBytes over bytes in memory}. */
     private final StorageFile file;
@@ -41,11 +46,13 @@ public final class BatchCursor {
     private final int batchBytesMax;
     private final boolean wholeBatches;
     /** Holds the current header (or, for whole batches, a chunk of the file from {@code bufferStart}). */
-    private final ByteBuffer buffer;
+    private ByteBuffer buffer;
     private long bufferStart = -1;
     private long position;
     private int at;
     private boolean haveHeader;
+    /** Headers read so far by a cursor over headers. */
+    private int headerReads;
 
     private BatchCursor(StorageFile file, Path path, long position, long end, int batchBytesMax, ByteBuffer buffer,
                         boolean wholeBatches) {
@@ -209,7 +216,7 @@ public final class BatchCursor {
 
     /** Makes {@code buffer[at, at + bytes)} hold the file's bytes at the position. */
     private void loadHeader(long bytes) throws IOException {
-        if (wholeBatches && bufferStart >= 0 && position >= bufferStart
+        if (bufferStart >= 0 && position >= bufferStart
                 && position + bytes <= bufferStart + buffer.limit()) {
             at = (int) (position - bufferStart);
             return;
@@ -218,7 +225,14 @@ public final class BatchCursor {
             fill();
             return;
         }
-        buffer.clear().limit((int) bytes);
+        int reading = (int) bytes;
+        if (++headerReads > HEADERS_READ_ALONE) { // a long walk: the headers ahead come a page at a time
+            if (buffer.capacity() < HEADER_PAGE_BYTES) {
+                buffer = ByteBuffer.allocate(HEADER_PAGE_BYTES).order(ByteOrder.BIG_ENDIAN);
+            }
+            reading = (int) Math.max(bytes, Math.min(HEADER_PAGE_BYTES, end - position));
+        }
+        buffer.clear().limit(reading);
         file.readFully(buffer, position);
         buffer.flip();
         bufferStart = position;

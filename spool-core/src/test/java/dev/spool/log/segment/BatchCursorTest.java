@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.log.CorruptLogException;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.io.ForwardingStorageFile;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.BatchClassifier.Kind;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +99,45 @@ class BatchCursorTest {
             assertThat(cursor.read()).isEqualTo(new Verdict(Kind.END, ""));
             assertThat(cursor.hasHeader()).isFalse();
             assertThatThrownBy(cursor::baseOffset).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    /**
+     * A long walk over headers reads the headers ahead a page at a time after the first few, and
+     * sees what a walk over whole batches sees, up to a torn tail inside a page it read.
+     */
+    @Test
+    void aLongWalkOverHeadersReadsAPageAtATimeAndSeesWhatAWalkOverBatchesSees() throws IOException {
+        List<byte[]> batches = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            batches.add(batch(i, 1_000 + i, 1, 40 + random.nextInt(60)));
+        }
+        byte[] torn = Arrays.copyOf(batch(300, 2_000, 1, 80), 30); // a header cut short by a crash
+        Path path = write(concat(batches, torn));
+        AtomicInteger reads = new AtomicInteger();
+        try (StorageFile real = io.open(path, FileIO.OpenMode.READ);
+             StorageFile file = new ForwardingStorageFile(real) {
+                 @Override
+                 public int read(ByteBuffer dst, long position) throws IOException {
+                     reads.incrementAndGet();
+                     return delegate.read(dst, position);
+                 }
+             }) {
+            BatchCursor headers = BatchCursor.overHeaders(file, path, 0, file.size(), BATCH_BYTES_MAX);
+            BatchCursor whole = BatchCursor.overBatches(real, path, 0, real.size(), BATCH_BYTES_MAX, 1 << 16);
+            for (int i = 0; i < 300; i++) {
+                assertThat(headers.read().kind()).isEqualTo(Kind.VALID);
+                assertThat(whole.read().kind()).isEqualTo(Kind.VALID);
+                assertThat(headers.position()).isEqualTo(whole.position());
+                assertThat(headers.baseOffset()).isEqualTo(i).isEqualTo(whole.baseOffset());
+                assertThat(headers.sizeBytes()).isEqualTo(batches.get(i).length);
+                headers.advance();
+                whole.advance();
+            }
+            assertThat(headers.read()).isEqualTo(whole.read());
+            assertThat(headers.read().kind()).isEqualTo(Kind.TORN_TAIL);
+            // 300 headers of about 150 bytes: a few read alone, then some 30 pages of 4 KiB.
+            assertThat(reads.get()).isBetween(BatchCursor.HEADERS_READ_ALONE + 1, 60);
         }
     }
 
