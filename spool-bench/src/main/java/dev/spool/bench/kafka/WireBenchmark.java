@@ -135,7 +135,7 @@ public final class WireBenchmark {
             WireLoad.Produced paced;
             CpuUsage cpu;
             double produceCpu;
-            try (KafkaProducer<byte[], byte[]> producer = WireLoad.producer(bootstrap)) {
+            try (KafkaProducer<byte[], byte[]> producer = WireLoad.producer(bootstrap, options.batchBytes)) {
                 long warmupMs = options.sendSecondsMax * 1000 * options.warmupPercent / 100;
                 long warmed = WireLoad.produce(producer, WARMUP_TOPIC, value, warmup, 0, warmupMs).records();
                 WireLoad.consume(bootstrap, WARMUP_TOPIC, options.partitions, warmed);

@@ -34,6 +34,7 @@ final class WireJson {
         top.put("arguments", options.given);
         top.put("processors", Runtime.getRuntime().availableProcessors());
         top.put("valueBytes", options.valueBytes);
+        top.put("batchBytes", options.batchBytes);
         top.put("partitions", options.partitions);
         top.put("pacedRecordsPerSecond", options.pacedRate);
         List<Object> rows = new ArrayList<>();

@@ -33,12 +33,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The client side of the wire benchmark: Kafka's own Java producer and consumer with one set of
  * settings for every server, so that only the server differs.
  *
- * <p>Producer: {@code acks=all}, {@code linger.ms=5}, {@code batch.size=65536}, idempotence on
- * (the default), no compression, every other setting Kafka's default (32 MiB of buffer, five
- * requests in flight). A produce latency is the time from the {@code send()} call to its
- * callback, in microseconds, recorded in an HdrHistogram on the producer's I/O thread (the only
- * thread that runs callbacks). Consumer: {@code assign} plus {@code seekToBeginning} (no group,
- * so no coordinator is involved), Kafka's default fetch settings.
+ * <p>Producer: {@code acks=all}, {@code linger.ms=5}, {@code batch.size=65536} (or what
+ * {@code --batch-bytes} says), idempotence on (the default), no compression, every other setting
+ * Kafka's default (32 MiB of buffer, five requests in flight). A produce latency is the time from
+ * the {@code send()} call to its callback, in microseconds, recorded in an HdrHistogram on the
+ * producer's I/O thread (the only thread that runs callbacks). Consumer: {@code assign} plus
+ * {@code seekToBeginning} (no group, so no coordinator is involved), Kafka's default fetch settings.
  */
 final class WireLoad {
     /** The longest latency the histograms hold: a minute, in microseconds. */
@@ -87,12 +87,12 @@ final class WireLoad {
         }
     }
 
-    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap, int batchBytes) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(64 * 1024));
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(batchBytes));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());

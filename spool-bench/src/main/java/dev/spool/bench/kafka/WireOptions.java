@@ -19,6 +19,8 @@ final class WireOptions {
             "                        slow disk cannot stretch a turn (default 40); throughput counts what was sent",
             "  --warmup-percent N    unmeasured records produced and read first, in % of the above (default 20)",
             "  --value-bytes N       record value size (default 1024)",
+            "  --batch-bytes N       the producer's batch.size (default 65536; below a record's size, every",
+            "                        record is a batch of its own)",
             "  --partitions N        partitions of each topic (default 1)",
             "  --paced-rate N        records/s of the paced latency phase, both pairs (default 1000)",
             "  --paced-seconds N     length of the paced latency phase (default 15)",
@@ -36,6 +38,7 @@ final class WireOptions {
     long sendSecondsMax = 40;
     int warmupPercent = 20;
     int valueBytes = 1024;
+    int batchBytes = 64 * 1024;
     int partitions = 1;
     long pacedRate = 1_000;
     long pacedSeconds = 15;
@@ -96,6 +99,7 @@ final class WireOptions {
             case "--send-seconds-max" -> sendSecondsMax = positive(option, value, 3_600);
             case "--warmup-percent" -> warmupPercent = (int) positive(option, value, 1_000);
             case "--value-bytes" -> valueBytes = (int) positive(option, value, 1 << 20);
+            case "--batch-bytes" -> batchBytes = (int) positive(option, value, 1 << 24);
             case "--partitions" -> partitions = (int) positive(option, value, 1_000);
             case "--paced-rate" -> pacedRate = positive(option, value, 1_000_000);
             case "--paced-seconds" -> pacedSeconds = positive(option, value, 3_600);

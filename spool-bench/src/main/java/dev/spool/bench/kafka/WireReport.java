@@ -33,11 +33,11 @@ final class WireReport {
 
     static String summary(WireOptions options, List<WireBenchmark.Turn> turns) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "Medians of %d round(s); records of %d B, %d partition(s); "
+        out.append(String.format(Locale.ROOT, "Medians of %d round(s); records of %d B in batches of up to %d B, %d partition(s); "
                         + "throughputs as median [min-max]; latencies in ms from send() to callback, saturated and "
                         + "paced at %,d records/s; broker CPU: the server process's CPU time per record produced (saturated) "
                         + "and consumed, in microseconds; other CPU: cores used by other processes during the turn%n%n",
-                options.rounds, options.valueBytes, options.partitions, options.pacedRate));
+                options.rounds, options.valueBytes, options.batchBytes, options.partitions, options.pacedRate));
         out.append("| target | records (median) | produce rec/s | produce MB/s | saturated p50 / p99 / max | "
                 + "paced p50 / p99 / max | consume rec/s | consume MB/s | broker CPU us/record produce / consume | "
                 + "other CPU |\n");
