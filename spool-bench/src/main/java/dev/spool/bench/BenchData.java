@@ -85,6 +85,24 @@ public final class BenchData {
         return builder;
     }
 
+    /**
+     * One encoded batch of {@code records} records of 16-byte keys and {@code valueBytes}-byte
+     * values, the same bytes every call (keys and values drawn from {@link #SEED}).
+     */
+    public static ByteBuffer batch(int records, int valueBytes) {
+        SplittableRandom random = new SplittableRandom(SEED);
+        ByteBuffer[] keys = keys(records, random);
+        ByteBuffer[] values = values(records, valueBytes, random);
+        return encode(new BatchBuilder(BATCH_BYTES_MAX), System.currentTimeMillis(), keys, values);
+    }
+
+    /** Appends {@code batch} to {@code log} again and again until the log holds at least {@code bytes}. */
+    public static void appendUntil(Log log, ByteBuffer batch, long bytes) throws IOException {
+        while (log.sizeBytes() < bytes) {
+            log.append(batch.duplicate());
+        }
+    }
+
     /** Bytes the log stores per batch of these records (whole batch, header included). */
     public static int batchBytes(ByteBuffer batch) {
         return RecordBatch.sizeInBytes(batch, batch.position());

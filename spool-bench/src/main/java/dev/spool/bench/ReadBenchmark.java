@@ -2,13 +2,11 @@ package dev.spool.bench;
 
 import dev.spool.log.Log;
 import dev.spool.log.ReadResult;
-import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.RecordBatch;
 import dev.spool.log.record.RecordCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -61,28 +59,16 @@ public class ReadBenchmark {
 
     @Setup(Level.Trial)
     public void fill() throws IOException {
-        SplittableRandom random = new SplittableRandom(BenchData.SEED);
-        ByteBuffer[] keys = BenchData.keys(recordsPerBatch, random);
-        ByteBuffer[] values = BenchData.values(recordsPerBatch, valueBytes, random);
-        ByteBuffer batch = BenchData.encode(new BatchBuilder(BenchData.BATCH_BYTES_MAX), System.currentTimeMillis(),
-                keys, values);
         dir = BenchData.newDir("spool-read-");
         log = BenchData.openLog(dir);
-        long target = (long) logMiB << 20;
-        while (log.sizeBytes() < target) {
-            log.append(batch);
-        }
+        BenchData.appendUntil(log, BenchData.batch(recordsPerBatch, valueBytes), (long) logMiB << 20);
         log.flush();
         offset = log.logStartOffset();
     }
 
     @TearDown(Level.Trial)
-    public void delete() throws IOException {
-        try {
-            log.close();
-        } finally {
-            BenchData.deleteRecursively(dir);
-        }
+    public void delete() throws Exception {
+        BenchData.closeAndDelete(dir, log);
     }
 
     @Benchmark

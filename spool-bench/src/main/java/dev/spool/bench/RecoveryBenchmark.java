@@ -5,13 +5,10 @@ import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
 import dev.spool.log.SegmentInfo;
 import dev.spool.log.io.FileIO;
-import dev.spool.log.record.BatchBuilder;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -61,18 +58,11 @@ public class RecoveryBenchmark {
 
     @Setup(Level.Trial)
     public void fill() throws IOException {
-        SplittableRandom random = new SplittableRandom(BenchData.SEED);
-        ByteBuffer[] keys = BenchData.keys(100, random);
-        ByteBuffer[] values = BenchData.values(100, 1024, random);
-        ByteBuffer batch = BenchData.encode(new BatchBuilder(BenchData.BATCH_BYTES_MAX), System.currentTimeMillis(),
-                keys, values);
         dir = BenchData.newDir("spool-recovery-");
         config = BenchData.logConfig().withSegmentBytes(segmentMiB << 20);
         long lastBase;
         try (Log log = Log.open(FileIO.real(), dir, config, LoadState.unknown(), System::currentTimeMillis)) {
-            while (log.sizeBytes() < ((long) logMiB << 20)) {
-                log.append(batch);
-            }
+            BenchData.appendUntil(log, BenchData.batch(100, 1024), (long) logMiB << 20);
             List<SegmentInfo> segments = log.segments();
             lastBase = segments.get(segments.size() - 1).baseOffset();
         }

@@ -3,11 +3,9 @@ package dev.spool.bench;
 import dev.spool.log.FileSlice;
 import dev.spool.log.Log;
 import dev.spool.log.LogSlice;
-import dev.spool.log.record.BatchBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -62,16 +60,11 @@ public class SliceBenchmark {
 
     @Setup(Level.Trial)
     public void fill() throws IOException {
-        SplittableRandom random = new SplittableRandom(BenchData.SEED);
-        ByteBuffer batch = BenchData.encode(new BatchBuilder(BenchData.BATCH_BYTES_MAX), System.currentTimeMillis(),
-                BenchData.keys(recordsPerBatch, random), BenchData.values(recordsPerBatch, valueBytes, random));
+        ByteBuffer batch = BenchData.batch(recordsPerBatch, valueBytes);
         batchBytes = batch.remaining();
         dir = BenchData.newDir("spool-slice-");
         log = BenchData.openLog(dir);
-        long target = (long) logMiB << 20;
-        while (log.sizeBytes() < target) {
-            log.append(batch.duplicate());
-        }
+        BenchData.appendUntil(log, batch, (long) logMiB << 20);
         log.flush();
         if (reopened) {
             log.close();
@@ -81,12 +74,8 @@ public class SliceBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void delete() throws IOException {
-        try {
-            log.close();
-        } finally {
-            BenchData.deleteRecursively(dir);
-        }
+    public void delete() throws Exception {
+        BenchData.closeAndDelete(dir, log);
     }
 
     @Benchmark

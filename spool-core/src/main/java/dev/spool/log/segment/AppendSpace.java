@@ -29,17 +29,18 @@ import java.nio.ByteBuffer;
  *
  * <p>Right after a force (see {@link #writesAfterForce}) every append is written, and whether it
  * allocates depends on how far apart the forces come. Zeros written then reach the disk with the
- * next force, a slower fsync once per chunk; but every later fsync of appends that overwrite
- * those forced zeros has no metadata to commit (the file's size and blocks stay as they are),
- * where an append that grows the file commits both. Measured on ext4 (an fsync after each append, alternated): 1 KiB appends
- * ran 5,260–6,745 fsyncs/s into forced zeros against 3,779–4,276 growing the file, p99 0.2–0.9 ms
- * against 1.4 ms; 64 KiB appends 2,461–3,042 against 2,837–3,428, their p99 7.3 ms against
- * 0.5–1.3 (the chunk's zeros land on one fsync in 32). With group commit the zeros cost more than
- * they save: 64 strict writers of 1 KiB records (about 13 KiB per fsync) ran 72–73 k records/s with
- * them against 76–81 k without, p99 2.3–3.5 ms against 1.7–2.6, where one such writer ran 6.4–6.6 k
- * against 4.9–5.3 k (p50 0.14 against 0.19 ms). So a log whose forces come at most
- * {@value #FORCED_ALLOCATING_BYTES_MAX} bytes apart (smoothed over the last few) allocates ahead,
- * and one forced less often (group commit, strict batches) writes its appends with no zeros ahead.
+ * next force, a slower fsync once per chunk; but every later fsync of appends that overwrite those
+ * forced zeros has no metadata to commit (the file's size and blocks stay as they are), where an
+ * append that grows the file commits both. Measured on ext4 (an fsync after each append,
+ * alternated): 1 KiB appends ran 5,260–6,745 fsyncs/s into forced zeros against 3,779–4,276 growing
+ * the file, p99 0.2–0.9 ms against 1.4 ms; 64 KiB appends 2,461–3,042 against 2,837–3,428, their
+ * p99 7.3 ms against 0.5–1.3 (the chunk's zeros land on one fsync in 32). With group commit the
+ * zeros cost more than they save: 64 strict writers of 1 KiB records (about 13 KiB per fsync) ran
+ * 72–73 k records/s with them against 76–81 k without, p99 2.3–3.5 ms against 1.7–2.6, where one
+ * such writer ran 6.4–6.6 k against 4.9–5.3 k (p50 0.14 against 0.19 ms). So a log whose forces
+ * come at most {@value #FORCED_ALLOCATING_BYTES_MAX} bytes apart (smoothed over the last few)
+ * allocates ahead, and one forced less often (group commit, strict batches) writes its appends with
+ * no zeros ahead.
  *
  * <p>Space is allocated by ordinary writes of zeros, no further than the segment size limit, so
  * the file system hands out the blocks then: a full disk is an {@link IOException} from that write

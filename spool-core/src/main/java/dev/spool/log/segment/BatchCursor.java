@@ -26,10 +26,10 @@ import java.nio.file.Path;
  * <p>Three ways to read: {@link #overHeaders} reads one header per batch (a few dozen bytes: the
  * reads by offset, which skip most of a file), and after {@value #HEADERS_READ_ALONE} headers the
  * next {@value #HEADER_PAGE_BYTES} bytes at a time (a walk over many small batches: one read per
- * header had been all of describing a fetch of one-record batches); {@link #overBatches} reads the file in large chunks
- * that always hold the current batch whole (the scans that check every batch, at disk speed);
- * {@link #overBytes} walks a file already in memory (a repair's salvage). Memory is bounded by the
- * chunk, or by one batch of at most {@code batchBytesMax} for {@link #readBatch()}.
+ * header had been all of describing a fetch of one-record batches); {@link #overBatches} reads the
+ * file in large chunks that always hold the current batch whole (the scans that check every batch,
+ * at disk speed); {@link #overBytes} walks a file already in memory (a repair's salvage). Memory is
+ * bounded by the chunk, or by one batch of at most {@code batchBytesMax} for {@link #readBatch()}.
  *
  * <p>Not thread-safe: one cursor per walk. It never writes, and does not close the file.
  */

@@ -54,6 +54,17 @@ class OffsetIndexTest {
         assertThat(index.positionAt(1)).isEqualTo(200);
     }
 
+    /** The entry a read ends at: the last batch start at or below a position, with its last offset. */
+    @Test
+    void theFloorByPositionIsTheLastEntryAtOrBelowIt() {
+        OffsetIndex index = threeEntries();
+        assertThat(index.floorByPosition(200)).isEqualTo(new OffsetIndex.Entry(BASE + 20, 200));
+        assertThat(index.floorByPosition(299)).isEqualTo(new OffsetIndex.Entry(BASE + 20, 200));
+        assertThat(index.floorByPosition(Integer.MAX_VALUE)).isEqualTo(new OffsetIndex.Entry(BASE + 30, 300));
+        assertThat(index.floorByPosition(99)).isNull();
+        assertThat(OffsetIndex.empty(file(), BASE, BYTES_MAX).floorByPosition(1_000)).isNull();
+    }
+
     @Test
     void lookupOfAnIndexedOffsetReturnsItsOwnEntry() {
         OffsetIndex index = threeEntries();
