@@ -4,8 +4,10 @@ import dev.spool.queue.DiskBuffer;
 import dev.spool.queue.DiskBufferConfig;
 import dev.spool.queue.EnqueueResult;
 import dev.spool.queue.ItemMemory;
+import dev.spool.queue.PayloadWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -34,12 +36,16 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  *
  * <p>Polled batches are read into vectors of the {@code allocator} given at open; the caller owns
  * them and closes each {@link ArrowItem}. The allocator stays the caller's: closing this buffer
- * does not close it. Thread-safe as the disk buffer is; a batch being enqueued must not change
- * until {@link #enqueue} returns (its bytes are copied before).
+ * does not close it. Thread-safe as the disk buffer is; a batch being enqueued or put must not
+ * change until {@link #enqueue} or {@link #put} returns (a put writes its vectors' memory itself).
  *
- * <p><b>Copies.</b> Enqueue writes the IPC stream straight into the item's record batch (Arrow's
- * stream writer into {@link DiskBuffer#put(dev.spool.queue.PayloadWriter, int, Map)}): the
- * vectors' buffers are copied once, into the direct buffer the log writes to the file. Poll
+ * <p><b>Copies.</b> {@link #put} hands Arrow's stream writer to
+ * {@link DiskBuffer#put(dev.spool.queue.PayloadWriter, int, Map)} as a writer that lends its
+ * buffers ({@link dev.spool.queue.PayloadWriter#lendsBuffers()}): the IPC stream's small parts (its
+ * flatbuffer messages, padding, small vectors) are copied into the item's record batch, and the
+ * vectors' large buffers are written to the file from where they lie, the batch's pieces in one
+ * gathering write; the page cache's copy is the only one. {@link #enqueue}, which returns before
+ * the write, copies the vectors' buffers once, into the direct buffer the log writes. Poll
  * has the item read from the file straight into Arrow memory of the caller's allocator
  * ({@link DiskBuffer#poll(ItemMemory, dev.spool.queue.PayloadReader)}), where it is checked and the
  * polled vectors wrap it: the bytes are copied once, from the file. (A batch under 64 KiB, or one
@@ -93,15 +99,31 @@ public final class ArrowBuffer implements AutoCloseable {
      */
     public CompletableFuture<EnqueueResult> enqueue(VectorSchemaRoot batch, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return buffer.enqueue(out -> ArrowItemCodec.write(batch, out), ArrowItemCodec.sizeEstimate(batch),
-                itemMetadata(metadata));
+        return buffer.enqueue(ipcStream(batch), ArrowItemCodec.sizeEstimate(batch), itemMetadata(metadata));
     }
 
     /** Encodes the batch and writes it, waiting until it is on disk, as {@link DiskBuffer#put}. */
     public EnqueueResult put(VectorSchemaRoot batch, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return buffer.put(out -> ArrowItemCodec.write(batch, out), ArrowItemCodec.sizeEstimate(batch),
-                itemMetadata(metadata));
+        return buffer.put(ipcStream(batch), ArrowItemCodec.sizeEstimate(batch), itemMetadata(metadata));
+    }
+
+    /**
+     * Arrow's stream writer over {@code batch}, lending its buffers: the large ones it writes are
+     * views of the vectors' memory, which the caller keeps unchanged until the put returns.
+     */
+    private static PayloadWriter ipcStream(VectorSchemaRoot batch) {
+        return new PayloadWriter() {
+            @Override
+            public void writeTo(WritableByteChannel out) throws IOException {
+                ArrowItemCodec.write(batch, out);
+            }
+
+            @Override
+            public boolean lendsBuffers() {
+                return true;
+            }
+        };
     }
 
     private static Map<String, String> itemMetadata(Map<String, String> metadata) {

@@ -45,13 +45,10 @@ import org.slf4j.LoggerFactory;
  * writer lock. After a failed write or fsync the log refuses writes ({@link #isFailed()}) until it
  * is reopened or {@link #recover() recovered}; the fsync is never retried.
  *
- * <h2>Full disk</h2>
- * A log that failed because the disk was full recovers by itself: an append that comes
- * {@link InPlaceRecovery#FULL_DISK_BACKOFF_MS} or more after the failure (or the last attempt) first
- * runs {@link #recover()}; while the disk stays full it fails with it. Other failures wait for an
- * explicit {@link #recover()} or a reopen.
- *
- * <p>Thread-safe.
+ * <p><b>Full disk.</b> A log that failed because the disk was full recovers by itself: an append that
+ * comes {@link InPlaceRecovery#FULL_DISK_BACKOFF_MS} or more after the failure (or the last attempt)
+ * first runs {@link #recover()}; while the disk stays full it fails with it. Other failures wait for
+ * an explicit {@link #recover()} or a reopen. Thread-safe.
  */
 public final class Log implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Log.class);
@@ -107,10 +104,9 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * As {@link #open(FileIO, Path, LogConfig, LoadState, LongSupplier)}, with an executor for the
-     * log's background work: forcing each rolled segment (a roll costs the append no fsync), syncing
-     * the directory after rolls and deletions, removing deleted files, and writing queued appends
-     * ({@link #appendAsync}). {@code Runnable::run} does it all in line; the log manager passes its I/O pool.
+     * As {@link #open(FileIO, Path, LogConfig, LoadState, LongSupplier)}, with an executor for the log's
+     * background work (forcing rolled segments, so that a roll costs the append no fsync; syncing the directory;
+     * removing deleted files; queued appends): {@code Runnable::run} runs it in line, the log manager its pool.
      */
     public static Log open(FileIO io, Path dir, LogConfig config, LoadState state, LongSupplier clockMs,
                            Executor ioExecutor) throws IOException {
@@ -137,11 +133,10 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Runs the log with {@code next} from the next append on: segment size and age, retention, the
-     * batch limit and the size of new segments' indexes take effect without a reopen. What the
-     * open log is built around cannot change: the hash chain and the write settings other than the
-     * default durability. The batch limit never goes down, because it also bounds the batch
-     * lengths recovery and readers trust ({@link TopicConfig#applyTo(LogConfig, int)}).
+     * Runs the log with {@code next} from the next append on: segment size and age, retention, the batch
+     * limit and new segments' index size take effect without a reopen. The hash chain and the write
+     * settings other than the default durability cannot change, nor can the batch limit go down: it also
+     * bounds the batch lengths recovery and readers trust ({@link TopicConfig#applyTo(LogConfig, int)}).
      *
      * @throws IllegalArgumentException if {@code next} changes what cannot change
      */
@@ -212,11 +207,10 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Builds {@code builder}'s batch and appends it under the log's durability, as
-     * {@link #append(ByteBuffer)}, checked against the log's limits but its CRC not computed
-     * again: the builder wrote it over bytes no caller has held. A batch built before the call
-     * ({@link BatchBuilder#isBuilt()}), whose view may have been changed since, is checked whole.
-     * The builder must not be used by another thread during the call; reset it after.
+     * Builds {@code builder}'s batch and appends it under the log's durability, as {@link #append(ByteBuffer)},
+     * checked against the log's limits but its CRC not computed again: the builder wrote it over bytes no
+     * caller has held. A batch built before the call ({@link BatchBuilder#isBuilt()}), whose view may have
+     * changed since, is checked whole. The builder must not be used by another thread during the call.
      */
     public AppendResult append(BatchBuilder builder) throws IOException {
         return append(builder, config.write().durability());
@@ -233,26 +227,35 @@ public final class Log implements AutoCloseable {
 
     /**
      * Appends with the given durability and waits for the acknowledgement: after the write for
-     * {@link Durability#NONE}, after an fsync covering the records for {@link Durability#STRICT}
-     * (shared with concurrent strict appends: group commit). Validation errors
-     * ({@link InvalidBatchException}) and a full in-flight budget ({@link AppendRejectedException})
-     * are thrown before anything is written.
+     * {@link Durability#NONE}, after an fsync covering the records for {@link Durability#STRICT} (shared
+     * with concurrent strict appends: group commit). Validation errors ({@link InvalidBatchException})
+     * and a full in-flight budget ({@link AppendRejectedException}) are thrown before anything is written.
      */
     public AppendResult append(ByteBuffer batches, Durability durability) throws IOException {
         return pipeline.appendAndWait(pending(batches, durability, false));
     }
 
     /**
-     * Queues an append and returns at once (or after waiting for room, by
-     * {@link WriteConfig#whenFull()}); the future completes when the append is acknowledged under
-     * {@code durability}, or exceptionally with the I/O error that failed it. The buffer must not
-     * be changed until then: the log stamps offsets into it and writes it from the writer.
-     * Validation errors are thrown at once, as by {@link #append(ByteBuffer, Durability)}. The
-     * future completes on the writer's or the fsync's thread, after it released its locks.
+     * Queues an append and returns at once (or after waiting for room, by {@link WriteConfig#whenFull()});
+     * the future completes when it is acknowledged under {@code durability}, or exceptionally with the I/O
+     * error that failed it, on the writer's or the fsync's thread after it released its locks. The buffer
+     * must not change until then: the log stamps offsets into it and writes it from the writer.
+     * Validation errors are thrown at once, as by {@link #append(ByteBuffer, Durability)}.
      */
     public CompletableFuture<AppendResult> appendAsync(ByteBuffer batches, Durability durability)
             throws IOException {
         return pipeline.submit(pending(batches, durability, false));
+    }
+
+    /**
+     * Appends one batch whose bytes are {@code pieces} in order, its header whole in the first, with one
+     * gathering write and no copy into one buffer (for a batch made around large buffers the caller holds,
+     * such as a columnar batch's vectors); no piece may change until this returns. As
+     * {@link #append(ByteBuffer, Durability)} otherwise (a compacted log, which decodes every record, joins them).
+     */
+    public AppendResult appendGathered(ByteBuffer[] pieces, Durability durability) throws IOException {
+        segments.ensureNotClosed();
+        return pipeline.appendAndWait(PendingAppend.gathered(pieces, durability, config, name, pipeline.timesAppends()));
     }
 
     private PendingAppend pending(ByteBuffer batches, Durability durability, boolean freshlyBuilt) {
@@ -455,10 +458,9 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Brings a failed log back without a reopen, and returns true; false when it had not failed.
-     * See {@link InPlaceRecovery}: the recovery a reopen runs, then a cut at the log end published
-     * before the failure; everything acknowledged stays. If it fails (the disk is still full), the
-     * log stays failed and the error is thrown.
+     * Brings a failed log back without a reopen, and returns true; false when it had not failed. See
+     * {@link InPlaceRecovery}: the recovery a reopen runs, then a cut at the log end published before the
+     * failure; everything acknowledged stays. If it fails (the disk is still full), the log stays failed.
      */
     public boolean recover() throws IOException {
         return pipeline.exclusive(recovery::recover);
@@ -469,10 +471,7 @@ public final class Log implements AutoCloseable {
         recovery.recoverIfDue();
     }
 
-    /**
-     * Writes the appends already accepted, flushes everything, then closes every segment. The
-     * appends' futures complete after the log's locks are released.
-     */
+    /** Writes the appends already accepted, flushes everything, then closes every segment (futures complete after). */
     @Override
     public void close() throws IOException {
         pipeline.drainThen(() -> {

@@ -25,13 +25,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Design</h2>
  * The buffer's directory is a {@link LogManager} data directory with one topic, {@value #TOPIC},
- * of one partition. After a failed write or fsync a {@link Log} refuses writes until it is
- * reopened (a failed fsync is never retried on the same file). A full disk is such a
- * failure, and one that passes; so before the next write, and before an acknowledgement (which is
- * what frees space), a failed log is closed and the directory opened again. Recovery then cuts the
- * incomplete bytes the failed write left at the tail (that item was never acknowledged) and keeps
- * everything before it. A reopen that fails (the disk is still full) leaves the log closed, and
- * the next call tries again.
+ * of one partition. After a failed write or fsync a {@link Log} refuses writes until it is reopened
+ * (a failed fsync is never retried on the same file). A full disk is such a failure, and one that
+ * passes; so before the next write, and before an acknowledgement (which is what frees space), a
+ * failed log is closed and the directory opened again. Recovery then cuts the incomplete bytes the
+ * failed write left at the tail (that item was never acknowledged) and keeps everything before it.
+ * A reopen that fails (the disk is still full) leaves the log closed; the next call tries again.
  *
  * <p>The consumer's acknowledged position lives in the {@link AckFile}: one small write (and one
  * fdatasync when strict) per acknowledgement, rather than the log manager's checkpoint of two
@@ -200,12 +199,13 @@ final class BufferLog implements AutoCloseable {
         }
     }
 
-    /** Appends one item's batch and waits for it to be acknowledged under the buffer's durability. */
-    AppendResult append(ByteBuffer batch) throws IOException {
+    /** Appends one item's batch (or its pieces, {@link Log#appendGathered}) and waits for the acknowledgement. */
+    AppendResult append(ItemEncoder.Encoded item) throws IOException {
         reopenIfFailed();
         gate.readLock().lock();
         try {
-            return log.append(batch, config.durability());
+            return item.pieces() == null ? log.append(item.batch(), config.durability())
+                    : log.appendGathered(item.pieces(), config.durability());
         } finally {
             gate.readLock().unlock();
         }

@@ -156,7 +156,7 @@ public final class DiskBuffer implements AutoCloseable {
     public CompletableFuture<EnqueueResult> enqueue(PayloadWriter payload, int payloadBytesEstimate,
                                                     Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return enqueueBatch(encoder.stream(payload, payloadBytesEstimate, metadata));
+        return enqueueBatch(encoder.stream(payload, payloadBytesEstimate, metadata, false));
     }
 
     private CompletableFuture<EnqueueResult> enqueueBatch(ItemEncoder.Encoded item)
@@ -172,11 +172,11 @@ public final class DiskBuffer implements AutoCloseable {
                 return CompletableFuture.completedFuture(EnqueueResult.droppedItem(config.durability()));
             }
             if (config.whenFull() == WhenFull.BLOCK && log.writeFailed()) {
-                EnqueueResult result = writeWaitingForDisk(batch, bytes);
+                EnqueueResult result = writeWaitingForDisk(item, bytes);
                 encoder.recycle(pooled);
                 return CompletableFuture.completedFuture(result);
             }
-            return relaxed() ? writeInline(batch, bytes, pooled) : writeAsync(batch, bytes, pooled);
+            return relaxed() ? writeInline(item, bytes) : writeAsync(batch, bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (reserved) {
                 room.release(1, bytes);
@@ -202,13 +202,12 @@ public final class DiskBuffer implements AutoCloseable {
      */
     public EnqueueResult put(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return putBatch(encoder.stream(payload, payloadBytesEstimate, metadata));
+        return putBatch(encoder.stream(payload, payloadBytesEstimate, metadata, true));
     }
 
     private EnqueueResult putBatch(ItemEncoder.Encoded item) throws IOException, InterruptedException {
-        ByteBuffer batch = item.batch();
         ByteBuffer pooled = item.pooled();
-        int bytes = batch.remaining();
+        int bytes = item.bytes();
         boolean reserved = false;
         CompletableFuture<EnqueueResult> written;
         try {
@@ -218,11 +217,11 @@ public final class DiskBuffer implements AutoCloseable {
                 return EnqueueResult.droppedItem(config.durability());
             }
             if (config.whenFull() == WhenFull.BLOCK) {
-                EnqueueResult result = writeWaitingForDisk(batch, bytes);
+                EnqueueResult result = writeWaitingForDisk(item, bytes);
                 encoder.recycle(pooled);
                 return result;
-            }
-            written = writeAsync(batch, bytes, pooled);
+            } // pieces a writer lent are written in line: they are the caller's again once this returns
+            written = item.pieces() != null ? writeInline(item, bytes) : writeAsync(item.batch(), bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (reserved) {
                 room.release(1, bytes);
@@ -245,10 +244,10 @@ public final class DiskBuffer implements AutoCloseable {
      * (measured: 100 items enqueued at once, then taken, ran at 0.19× Chronicle Queue's rate that
      * way). A write the disk refuses completes the future exceptionally, as a queued write's does.
      */
-    private CompletableFuture<EnqueueResult> writeInline(ByteBuffer batch, int bytes, ByteBuffer pooled) {
+    private CompletableFuture<EnqueueResult> writeInline(ItemEncoder.Encoded item, int bytes) {
         try {
-            EnqueueResult result = written(log.append(batch), bytes);
-            encoder.recycle(pooled);
+            EnqueueResult result = written(log.append(item), bytes);
+            encoder.recycle(item.pooled());
             return CompletableFuture.completedFuture(result);
         } catch (IOException e) {
             room.release(1, bytes);
@@ -283,8 +282,9 @@ public final class DiskBuffer implements AutoCloseable {
     }
 
     /** Writes in the caller's thread, waiting while the disk refuses the write (see {@link BufferRoom}). */
-    private EnqueueResult writeWaitingForDisk(ByteBuffer batch, int bytes) throws IOException, InterruptedException {
-        return room.writeWaitingForDisk(() -> written(log.append(batch), bytes), bytes);
+    private EnqueueResult writeWaitingForDisk(ItemEncoder.Encoded item, int bytes)
+            throws IOException, InterruptedException {
+        return room.writeWaitingForDisk(() -> written(log.append(item), bytes), bytes);
     }
 
     private EnqueueResult written(AppendResult result, int bytes) {

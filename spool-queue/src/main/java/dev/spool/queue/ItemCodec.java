@@ -120,11 +120,26 @@ final class ItemCodec {
      * Returns the batch: a big-endian view of the buffer from the header to the last header byte.
      */
     static ByteBuffer finish(ByteBuffer buffer, int valueAt, int valueBytes, Headers headers, long timestampMs) {
+        ByteBuffer batch = frame(buffer, valueAt, valueBytes, valueAt + valueBytes, headers, timestampMs);
+        batch.putInt(batch.position() + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, batch.position()));
+        return batch;
+    }
+
+    /**
+     * As {@link #finish}, for a value of {@code valueBytes} of which only some lie in {@code buffer},
+     * from {@code valueAt} to {@code headersAt} (the rest in buffers a lending {@link ItemSink} kept
+     * where they lie): writes the headers at {@code headersAt} and the prefix and batch header before
+     * {@code valueAt}, and returns the view of the buffer from the header to the last header byte.
+     * The CRC is not written: {@link #seal} does it over the batch's pieces.
+     */
+    static ByteBuffer frame(ByteBuffer buffer, int valueAt, int valueBytes, int headersAt, Headers headers,
+                            long timestampMs) {
         int body = FIXED_PREFIX_BYTES + Varint.sizeOfInt(valueBytes) + valueBytes + headers.encodedBytes();
         int recordAt = valueAt - Varint.sizeOfInt(valueBytes) - FIXED_PREFIX_BYTES - Varint.sizeOfInt(body);
         int at = recordAt - RecordBatch.HEADER_BYTES;
-        int end = valueAt + valueBytes + headers.encodedBytes();
-        ByteBuffer batch = buffer.duplicate().order(ByteOrder.BIG_ENDIAN).limit(end).position(valueAt + valueBytes);
+        int batchBytes = valueAt - at + valueBytes + headers.encodedBytes();
+        ByteBuffer batch = buffer.duplicate().order(ByteOrder.BIG_ENDIAN).limit(headersAt + headers.encodedBytes())
+                .position(headersAt);
         headers.writeTo(batch);
         batch.position(recordAt);
         Varint.writeInt(body, batch);
@@ -134,7 +149,7 @@ final class ItemCodec {
         Varint.writeInt(-1, batch);          // key: null
         Varint.writeInt(valueBytes, batch);
         batch.putLong(at + RecordBatch.BASE_OFFSET_OFFSET, 0L);
-        batch.putInt(at + RecordBatch.BATCH_LENGTH_OFFSET, end - at - RecordBatch.LOG_OVERHEAD_BYTES);
+        batch.putInt(at + RecordBatch.BATCH_LENGTH_OFFSET, batchBytes - RecordBatch.LOG_OVERHEAD_BYTES);
         batch.putInt(at + RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, RecordBatch.NO_PARTITION_LEADER_EPOCH);
         batch.put(at + RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC);
         batch.putShort(at + RecordBatch.ATTRIBUTES_OFFSET, (short) 0);
@@ -145,9 +160,14 @@ final class ItemCodec {
         batch.putShort(at + RecordBatch.PRODUCER_EPOCH_OFFSET, RecordBatch.NO_PRODUCER_EPOCH);
         batch.putInt(at + RecordBatch.BASE_SEQUENCE_OFFSET, RecordBatch.NO_SEQUENCE);
         batch.putInt(at + RecordBatch.RECORD_COUNT_OFFSET, 1);
-        batch.position(at);
-        batch.putInt(at + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(batch, at));
-        return batch;
+        return batch.position(at);
+    }
+
+    /** Writes the CRC of the batch whose bytes are {@code pieces} in order, the first from {@link #frame}'s header. */
+    static ByteBuffer[] seal(ByteBuffer[] pieces) {
+        ByteBuffer head = pieces[0];
+        head.putInt(head.position() + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(pieces, pieces.length));
+        return pieces;
     }
 
     /** The current record's headers as an unmodifiable map, in their order; a header without a value maps to null. */

@@ -15,8 +15,27 @@ import java.util.Objects;
  * it ({@link #recycle}). Thread-safe.
  */
 final class ItemEncoder {
-    /** An item's batch, and the reused buffer it is a view of (null for a heap buffer of its own). */
-    record Encoded(ByteBuffer batch, ByteBuffer pooled) {
+    /**
+     * An item's batch, and the reused buffer it is a view of (null for a heap buffer of its own);
+     * for a lending payload writer's item, the batch's pieces in order ({@link ItemSink#pieces}),
+     * {@code batch} their first, else null.
+     */
+    record Encoded(ByteBuffer batch, ByteBuffer pooled, ByteBuffer[] pieces) {
+        Encoded(ByteBuffer batch, ByteBuffer pooled) {
+            this(batch, pooled, null);
+        }
+
+        /** The item's stored size. */
+        int bytes() {
+            if (pieces == null) {
+                return batch.remaining();
+            }
+            long bytes = 0;
+            for (ByteBuffer piece : pieces) {
+                bytes += piece.remaining();
+            }
+            return (int) bytes;
+        }
     }
 
     private final Path dir;
@@ -60,19 +79,35 @@ final class ItemEncoder {
         }
     }
 
-    /** Runs the payload writer into a new item's batch and completes the batch around what it wrote. */
-    Encoded stream(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata) throws IOException {
+    /**
+     * Runs the payload writer into a new item's batch and completes the batch around what it wrote.
+     * {@code mayLend}: the caller waits until the item is written (a put), so the buffers a lending
+     * writer ({@link PayloadWriter#lendsBuffers()}) hands over may be written from where they lie.
+     */
+    Encoded stream(PayloadWriter payload, int payloadBytesEstimate, Map<String, String> metadata, boolean mayLend)
+            throws IOException {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(metadata, "metadata");
         ItemCodec.Headers headers = ItemCodec.Headers.of(metadata);
-        ItemSink sink = new ItemSink(batchBuffers, payloadBytesEstimate, headers.encodedBytes(), config.itemBytesMax());
+        ItemSink sink = new ItemSink(batchBuffers, payloadBytesEstimate, headers.encodedBytes(), config.itemBytesMax(),
+                mayLend && payload.lendsBuffers());
         try {
             payload.writeTo(sink);
             int payloadBytes = sink.payloadBytes();
-            ItemCodec.checkSize(ItemCodec.storedBytes(payloadBytes, headers), payloadBytes, config.itemBytesMax());
+            long storedBytes = ItemCodec.storedBytes(payloadBytes, headers);
+            ItemCodec.checkSize(storedBytes, payloadBytes, config.itemBytesMax());
             ByteBuffer buffer = sink.finish();
+            long now = System.currentTimeMillis();
+            if (sink.lent()) {
+                checkFits(storedBytes);
+                int headersAt = buffer.position();
+                ByteBuffer framed = ItemCodec.frame(buffer, ItemCodec.STREAMED_VALUE_AT, payloadBytes, headersAt,
+                        headers, now);
+                ByteBuffer[] pieces = ItemCodec.seal(sink.pieces(framed));
+                return new Encoded(pieces[0], buffer, pieces);
+            }
             return new Encoded(checkFits(ItemCodec.finish(buffer, ItemCodec.STREAMED_VALUE_AT, payloadBytes, headers,
-                    System.currentTimeMillis())), buffer);
+                    now)), buffer);
         } catch (IOException | RuntimeException e) {
             sink.discard();
             throw e;
@@ -90,10 +125,14 @@ final class ItemEncoder {
     }
 
     private ByteBuffer checkFits(ByteBuffer batch) {
-        if (batch.remaining() > config.sizeBytesMax()) {
-            throw new IllegalArgumentException("Item of " + batch.remaining() + " stored bytes can never fit disk buffer "
+        checkFits(batch.remaining());
+        return batch;
+    }
+
+    private void checkFits(long storedBytes) {
+        if (storedBytes > config.sizeBytesMax()) {
+            throw new IllegalArgumentException("Item of " + storedBytes + " stored bytes can never fit disk buffer "
                     + dir + " of at most " + config.sizeBytesMax() + " bytes");
         }
-        return batch;
     }
 }

@@ -17,4 +17,15 @@ public interface PayloadWriter {
      * {@link IllegalArgumentException}.
      */
     void writeTo(WritableByteChannel out) throws IOException;
+
+    /**
+     * Whether the direct buffers this writer writes keep their bytes until the {@link DiskBuffer#put}
+     * it writes for returns, as a columnar batch's vectors do while it is being put. Then a put
+     * writes large ones to the file from where they lie (one gathering write) rather than copying
+     * them into the item first. An {@code enqueue}, which returns before the write, copies them
+     * whatever this says. Default false: a buffer may be reused once {@code write} returns.
+     */
+    default boolean lendsBuffers() {
+        return false;
+    }
 }

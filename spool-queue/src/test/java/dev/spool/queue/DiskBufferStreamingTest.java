@@ -87,6 +87,101 @@ class DiskBufferStreamingTest {
         }
     }
 
+    /** {@code writer}, lending its buffers ({@link PayloadWriter#lendsBuffers()}). */
+    private static PayloadWriter lending(PayloadWriter writer) {
+        return new PayloadWriter() {
+            @Override
+            public void writeTo(java.nio.channels.WritableByteChannel out) throws IOException {
+                writer.writeTo(out);
+            }
+
+            @Override
+            public boolean lendsBuffers() {
+                return true;
+            }
+        };
+    }
+
+    /**
+     * Writes {@code payload} as a small heap part, a large direct buffer, and a small heap part,
+     * then overwrites the direct buffer's bytes with {@code later} before returning: a put that took
+     * the buffer from where it lies stores {@code later}'s bytes there, one that copied it does not.
+     */
+    private static PayloadWriter changingAfterWrite(byte[] payload, byte later) {
+        return out -> {
+            int large = payload.length - 200;
+            out.write(ByteBuffer.wrap(payload, 0, 100));
+            ByteBuffer direct = ByteBuffer.allocateDirect(large).put(payload, 100, large).flip();
+            out.write(direct);
+            out.write(ByteBuffer.wrap(payload, 100 + large, 100));
+            for (int i = 0; i < large; i++) {
+                direct.put(i, later);
+            }
+        };
+    }
+
+    @Test
+    void aPutWritesALendingWritersLargeBuffersFromWhereTheyLieAndStoresTheSameItem() throws Exception {
+        SplittableRandom random = new SplittableRandom(18);
+        Map<String, String> metadata = Map.of("format", "columns");
+        byte[] payload = random(random, 3 * ItemSink.LENT_BYTES_MIN);
+        byte[] lentThenChanged = payload.clone();
+        java.util.Arrays.fill(lentThenChanged, 100, payload.length - 100, (byte) 9);
+        List<byte[]> expected = new ArrayList<>();
+        for (WhenFull whenFull : new WhenFull[] {WhenFull.BLOCK, WhenFull.FAIL}) {
+            for (Durability durability : Durability.values()) {
+                Path at = dir.resolve(whenFull + "-" + durability);
+                DiskBufferConfig config = DiskBufferConfig.defaults("s").withDurability(durability)
+                        .withWhenFull(whenFull, 1_000);
+                try (DiskBuffer buffer = DiskBuffer.open(at, config)) {
+                    EnqueueResult lent = buffer.put(lending(changingAfterWrite(payload, (byte) 9)), 10, metadata);
+                    buffer.put(changingAfterWrite(payload, (byte) 9), 10, metadata); // copies: not lent
+                    buffer.enqueue(lending(changingAfterWrite(payload, (byte) 9)), 10, metadata).join(); // copies
+                    for (int size : SIZES) { // lent and copied chunks mixed, every size of the value's varints
+                        byte[] mixed = random(random, size);
+                        buffer.put(lending(inChunks(mixed, size)), size / 2, metadata);
+                        expected.add(mixed);
+                    }
+                    assertThat(lent.storedBytes()).isEqualTo(buffer.put(payload, metadata).storedBytes());
+                    assertThat(lent.durability()).isEqualTo(durability);
+                }
+                try (DiskBuffer buffer = DiskBuffer.open(at, DiskBufferConfig.defaults("s"))) { // after a restart
+                    assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(lentThenChanged);
+                    assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(payload);
+                    assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(payload);
+                    for (byte[] mixed : expected) {
+                        BufferItem item = buffer.poll().orElseThrow();
+                        assertThat(item.payload()).isEqualTo(mixed);
+                        assertThat(item.metadata()).containsExactlyEntriesOf(metadata);
+                    }
+                    assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(payload);
+                    assertThat(buffer.poll()).isEmpty();
+                }
+                expected.clear();
+            }
+        }
+    }
+
+    @Test
+    void lentBytesCountTowardItemBytesMax() throws Exception {
+        DiskBufferConfig config = DiskBufferConfig.defaults("s");
+        config = new DiskBufferConfig(config.componentId(), config.sizeBytesMax(), 0, config.whenFull(),
+                config.blockTimeoutMs(), config.durability(), config.segmentBytes(), 100_000, config.meterRegistry(),
+                config.whenCorrupt(), config.io());
+        try (DiskBuffer buffer = DiskBuffer.open(dir, config)) {
+            PayloadWriter twoLarge = lending(out -> {
+                out.write(ByteBuffer.allocateDirect(60_000));
+                out.write(ByteBuffer.allocateDirect(60_000));
+            });
+            assertThatThrownBy(() -> buffer.put(twoLarge, 10, Map.of()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("itemBytesMax of 100000");
+            assertThat(buffer.sizeItems()).isZero();
+            byte[] fits = random(new SplittableRandom(19), 99_000);
+            assertThat(buffer.put(lending(inChunks(fits, 4)), 10, Map.of()).sequence()).isZero();
+            assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(fits);
+        }
+    }
+
     @Test
     void theCodecWritesTheBytesTheLogsBatchBuilderWrites() {
         SplittableRandom random = new SplittableRandom(16);

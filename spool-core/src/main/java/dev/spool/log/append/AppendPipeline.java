@@ -256,11 +256,18 @@ public final class AppendPipeline {
                 long now = clockMs.getAsLong();
                 LogConfig current = logConfig.get();
                 Segment segment = sequencer.placeOne(append, current, now);
-                inline[0] = append.batches;
-                try {
-                    segments.append(segment, inline, 1, append.placement().lastOffset(), now, current.segmentBytes());
-                } finally {
-                    inline[0] = null; // the caller's buffer is theirs again
+                ByteBuffer[] pieces = append.pieces();
+                if (pieces != null) {
+                    segments.append(segment, pieces, pieces.length, append.placement().lastOffset(), now,
+                            current.segmentBytes());
+                } else {
+                    inline[0] = append.batches;
+                    try {
+                        segments.append(segment, inline, 1, append.placement().lastOffset(), now,
+                                current.segmentBytes());
+                    } finally {
+                        inline[0] = null; // the caller's buffer is theirs again
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 Throwable failure = e instanceof IOException io ? segments.fail(io) : e;
@@ -413,7 +420,7 @@ public final class AppendPipeline {
         long now = clockMs.getAsLong();
         for (int i = 0; i < group.size(); ) {
             Sequencer.Run run = sequencer.place(group, i, current, now);
-            segments.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), now,
+            segments.append(run.segment(), run.buffers(), run.bufferCount(), run.lastOffset(), now,
                     current.segmentBytes());
             for (int k = 0; k < run.count(); k++) {
                 group.get(run.from() + k).placed(run.placements()[k]);

@@ -55,29 +55,72 @@ final class AppendValidation {
                 throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, (end - at)
                         + " bytes after the last batch at position " + at + " are not a batch");
             }
-            long size = (long) RecordBatch.batchLength(view, at) + RecordBatch.LOG_OVERHEAD_BYTES;
-            if (size > config.batchBytesMax()) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Batch of " + size
-                        + " bytes exceeds the maximum of " + config.batchBytesMax() + " bytes for " + name);
-            }
+            long size = checkedSize(view, at, config, name);
             if (untrusted) {
                 validate(view, at, config, name);
             }
-            int count = RecordBatch.recordCount(view, at);
-            if (count > config.batchRecordsMax()) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.TOO_MANY_RECORDS, "Batch of " + count
-                        + " records exceeds the maximum of " + config.batchRecordsMax() + " for " + name);
-            }
-            if (count == 0) {
-                throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Batch at position " + at
-                        + " holds no records");
-            }
+            checkRecords(view, at, config, name);
             if (config.compacted() && !RecordBatch.isControl(view, at)) {
                 requireKeys(view, at, name);
             }
             at += (int) size;
         }
         return end - view.position();
+    }
+
+    /**
+     * As {@link #check(ByteBuffer, LogConfig, String)} for one batch whose bytes are {@code pieces}
+     * in order, its header whole in the first ({@code Log.appendGathered}); returns its size. The
+     * records are not decoded: the caller sends a compacted log's batch the contiguous way.
+     */
+    static int checkGathered(ByteBuffer[] pieces, LogConfig config, String name) {
+        ByteBuffer head = pieces[0];
+        long bytes = 0;
+        for (ByteBuffer piece : pieces) {
+            bytes += piece.remaining();
+        }
+        if (bytes > config.segmentBytes()) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Append of " + bytes
+                    + " bytes to " + name + " exceeds the segment size " + config.segmentBytes());
+        }
+        if (head.remaining() < RecordBatch.HEADER_BYTES) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "The first piece of a gathered "
+                    + "append to " + name + " holds " + head.remaining() + " bytes, less than a batch header ("
+                    + RecordBatch.HEADER_BYTES + ")");
+        }
+        int at = head.position();
+        checkedSize(head, at, config, name);
+        try {
+            RecordBatch.validate(pieces, pieces.length, config.batchBytesMax());
+        } catch (CorruptRecordException e) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch in the gathered "
+                    + "append to " + name + ": " + e.getMessage());
+        }
+        checkRecords(head, at, config, name);
+        return (int) bytes;
+    }
+
+    /** The size the header of the batch at {@code at} gives, refused when over the log's batch limit. */
+    private static long checkedSize(ByteBuffer view, int at, LogConfig config, String name) {
+        long size = (long) RecordBatch.batchLength(view, at) + RecordBatch.LOG_OVERHEAD_BYTES;
+        if (size > config.batchBytesMax()) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.TOO_LARGE, "Batch of " + size
+                    + " bytes exceeds the maximum of " + config.batchBytesMax() + " bytes for " + name);
+        }
+        return size;
+    }
+
+    /** Refuses a batch of more records than the log's limit, or of none. */
+    private static void checkRecords(ByteBuffer view, int at, LogConfig config, String name) {
+        int count = RecordBatch.recordCount(view, at);
+        if (count > config.batchRecordsMax()) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.TOO_MANY_RECORDS, "Batch of " + count
+                    + " records exceeds the maximum of " + config.batchRecordsMax() + " for " + name);
+        }
+        if (count == 0) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Batch at position " + at
+                    + " holds no records");
+        }
     }
 
     private static void validate(ByteBuffer view, int at, LogConfig config, String name) {

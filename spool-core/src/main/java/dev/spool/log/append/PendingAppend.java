@@ -2,6 +2,7 @@ package dev.spool.log.append;
 
 import dev.spool.log.AppendResult;
 import dev.spool.log.Durability;
+import dev.spool.log.InvalidBatchException;
 import dev.spool.log.LogConfig;
 import dev.spool.log.record.RecordBatch;
 import java.nio.ByteBuffer;
@@ -16,7 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * caller to the writer (and the fsync round) through the pipeline's queue and locks.
  */
 public final class PendingAppend {
+    /** The batches; of a gathered append, its first piece (the batch header is whole in it). */
     final ByteBuffer batches;
+    /** A gathered append's pieces in order, {@link #batches} first; null for batches in one buffer. */
+    private final ByteBuffer[] pieces;
     final int sizeBytes;
     final Durability durability;
     /** Records' offset span minus one (last offset - first offset), worked out on the caller's thread. */
@@ -37,8 +41,14 @@ public final class PendingAppend {
     private Placement placement;
 
     PendingAppend(ByteBuffer batches, int sizeBytes, long lastOffsetDelta, Durability durability, boolean timed) {
+        this(batches, null, sizeBytes, lastOffsetDelta, durability, timed);
+    }
+
+    private PendingAppend(ByteBuffer batches, ByteBuffer[] pieces, int sizeBytes, long lastOffsetDelta,
+                          Durability durability, boolean timed) {
         this.acceptedNanos = timed ? System.nanoTime() : UNTIMED;
         this.batches = batches;
+        this.pieces = pieces;
         this.sizeBytes = sizeBytes;
         this.lastOffsetDelta = lastOffsetDelta;
         this.durability = Objects.requireNonNull(durability, "durability");
@@ -64,6 +74,60 @@ public final class PendingAppend {
     public static PendingAppend built(ByteBuffer batch, Durability durability, LogConfig config, String log,
                                       boolean timed) {
         return checked(batch, durability, config, log, timed, false);
+    }
+
+    /**
+     * One batch whose bytes are {@code pieces} in order, its header whole in the first, checked as
+     * {@link #validated} checks ({@link AppendValidation#checkGathered}) and written from the pieces
+     * with one gathering write. The pieces' positions are not moved; their bytes must not change
+     * until the append is acknowledged.
+     *
+     * @throws dev.spool.log.InvalidBatchException if the batch is refused
+     */
+    public static PendingAppend gathered(ByteBuffer[] pieces, Durability durability, LogConfig config, String log,
+                                         boolean timed) {
+        if (pieces.length == 0) {
+            throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Nothing to append to " + log);
+        }
+        ByteBuffer[] views = new ByteBuffer[pieces.length];
+        long bytes = 0;
+        for (int i = 0; i < pieces.length; i++) {
+            views[i] = Objects.requireNonNull(pieces[i], "piece").duplicate().order(ByteOrder.BIG_ENDIAN);
+            bytes += views[i].remaining();
+        }
+        if (config.compacted() && bytes <= config.segmentBytes()) { // its appends decode every record: join them
+            ByteBuffer joined = ByteBuffer.allocate((int) bytes);
+            for (ByteBuffer view : views) {
+                joined.put(view.duplicate());
+            }
+            return validated(joined.flip(), durability, config, log, timed);
+        }
+        int totalBytes = AppendValidation.checkGathered(views, config, log);
+        ByteBuffer head = views[0];
+        return new PendingAppend(head, views, totalBytes, RecordBatch.lastOffsetDelta(head, head.position()),
+                durability, timed);
+    }
+
+    /** The buffers the append's bytes lie in: 1, or a gathered append's pieces. */
+    int bufferCount() {
+        return pieces == null ? 1 : pieces.length;
+    }
+
+    /** Puts the buffers the append's bytes lie in into {@code into} from {@code at}; returns the index after them. */
+    int buffersInto(ByteBuffer[] into, int at) {
+        if (pieces == null) {
+            into[at] = batches.duplicate();
+            return at + 1;
+        }
+        for (ByteBuffer piece : pieces) {
+            into[at++] = piece.duplicate();
+        }
+        return at;
+    }
+
+    /** A gathered append's pieces (for the chain to digest), or null for batches in one buffer. */
+    ByteBuffer[] pieces() {
+        return pieces;
     }
 
     private static PendingAppend checked(ByteBuffer batches, Durability durability, LogConfig config, String log,

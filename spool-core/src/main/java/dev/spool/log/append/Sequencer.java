@@ -45,10 +45,11 @@ public final class Sequencer {
 
     /**
      * Appends {@code group[from, from + count)} go to {@code segment}, written with one gathering
-     * write of {@code buffers[0, count)}; the run's last offset is {@code lastOffset}.
+     * write of {@code buffers[0, bufferCount)} (one per append, or a gathered append's pieces); the
+     * run's last offset is {@code lastOffset}.
      */
-    public record Run(Segment segment, int from, int count, ByteBuffer[] buffers, Placement[] placements,
-                      long lastOffset) {
+    public record Run(Segment segment, int from, int count, ByteBuffer[] buffers, int bufferCount,
+                      Placement[] placements, long lastOffset) {
         /** The index in the group after this run's last append. */
         public int end() {
             return from + count;
@@ -66,9 +67,14 @@ public final class Sequencer {
         Segment segment = maybeRoll(first.sizeBytes, next + first.lastOffsetDelta, config, nowMs);
         long segmentBytes = segment.sizeBytes();
         ChainFile chain = hasher == null ? null : segment.chain();
-        ByteBuffer[] buffers = new ByteBuffer[group.size() - from];
-        Placement[] placements = new Placement[buffers.length];
+        int bufferTotal = 0;
+        for (int i = from; i < group.size(); i++) {
+            bufferTotal += group.get(i).bufferCount();
+        }
+        ByteBuffer[] buffers = new ByteBuffer[bufferTotal];
+        Placement[] placements = new Placement[group.size() - from];
         int count = 0;
+        int bufferCount = 0;
         for (int i = from; i < group.size(); i++, count++) {
             PendingAppend append = group.get(i);
             boolean fits = segmentBytes + append.sizeBytes <= config.segmentBytes()
@@ -77,13 +83,13 @@ public final class Sequencer {
                 break;
             }
             long firstOffset = next;
-            next = stamp(append.batches, next, chain);
+            next = stamp(append, next, chain);
             placements[count] = new Placement(firstOffset, next - 1, segment.baseOffset(), (int) segmentBytes,
                     hasher == null ? Placement.NO_CHAIN : head.clone());
-            buffers[count] = append.batches.duplicate();
+            bufferCount = append.buffersInto(buffers, bufferCount);
             segmentBytes += append.sizeBytes;
         }
-        return new Run(segment, from, count, buffers, placements, next - 1);
+        return new Run(segment, from, count, buffers, bufferCount, placements, next - 1);
     }
 
     /**
@@ -95,16 +101,30 @@ public final class Sequencer {
         long next = segments.logEndOffset();
         Segment segment = maybeRoll(append.sizeBytes, next + append.lastOffsetDelta, config, nowMs);
         int position = segment.sizeBytes();
-        long after = stamp(append.batches, next, hasher == null ? null : segment.chain());
+        long after = stamp(append, next, hasher == null ? null : segment.chain());
         append.placed(new Placement(next, after - 1, segment.baseOffset(), position,
                 hasher == null ? Placement.NO_CHAIN : head.clone()));
         return segment;
     }
 
     /**
-     * Stamps base offsets from {@code next} into each batch of {@code batches} and steps the chain
+     * Stamps base offsets from {@code next} into each batch of {@code append} and steps the chain
      * over each (adding an entry to {@code chain}); returns the offset after the last record.
      */
+    private long stamp(PendingAppend append, long next, ChainFile chain) {
+        ByteBuffer[] pieces = append.pieces();
+        if (pieces == null) {
+            return stamp(append.batches, next, chain);
+        }
+        ByteBuffer batch = append.batches; // one batch, its header whole in the first piece
+        RecordBatch.setBaseOffset(batch, batch.position(), next);
+        if (hasher != null) {
+            hasher.step(head, pieces);
+            chain.add(next, head);
+        }
+        return next + RecordBatch.lastOffsetDelta(batch, batch.position()) + 1;
+    }
+
     private long stamp(ByteBuffer batches, long next, ChainFile chain) {
         final HashChain hasher = this.hasher;
         for (int at = batches.position(); at < batches.limit(); ) {

@@ -236,17 +236,62 @@ public final class RecordBatch {
     static void validate(ByteBuffer buffer, int at, int batchBytesMax, CRC32C crc, ByteBuffer crcView)
             throws CorruptRecordException {
         int length = checkHeaderAndLength(buffer, at);
+        checkBatchBytesMax(length, batchBytesMax);
+        checkFitsBuffer(buffer, at, length);
+        checkMagicCrcAndCounts(buffer, at, length, computeCrc(buffer, at, crc, crcView));
+    }
+
+    /**
+     * CRC-32C of bytes {@code 21 .. end} of one batch whose bytes are {@code pieces[0 .. count)}
+     * between their positions and limits, in order (a batch a gathering write puts together), its
+     * header whole in the first piece. No piece's position moves.
+     */
+    public static long computeCrc(ByteBuffer[] pieces, int count) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer head = pieces[0];
+        crc.update(head.duplicate().position(head.position() + ATTRIBUTES_OFFSET));
+        for (int i = 1; i < count; i++) {
+            crc.update(pieces[i].duplicate());
+        }
+        return crc.getValue();
+    }
+
+    /**
+     * As {@link #validate(ByteBuffer, int, int)} for one batch whose bytes are {@code pieces[0 ..
+     * count)} in order ({@link #computeCrc(ByteBuffer[], int)}): its header whole in the first
+     * piece, its length exactly the pieces' bytes.
+     */
+    public static void validate(ByteBuffer[] pieces, int count, int batchBytesMax) throws CorruptRecordException {
+        ByteBuffer head = pieces[0];
+        int at = head.position();
+        int length = checkHeaderAndLength(head, at);
+        checkBatchBytesMax(length, batchBytesMax);
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            bytes += pieces[i].remaining();
+        }
+        if (bytes != (long) length + LOG_OVERHEAD_BYTES) {
+            throw new CorruptRecordException("Batch length " + length + " does not match the " + bytes
+                    + " bytes of its " + count + " pieces (expected length + " + LOG_OVERHEAD_BYTES + ")");
+        }
+        checkMagicCrcAndCounts(head, at, length, computeCrc(pieces, count));
+    }
+
+    private static void checkBatchBytesMax(int length, int batchBytesMax) throws CorruptRecordException {
         if ((long) length + LOG_OVERHEAD_BYTES > batchBytesMax) {
             throw new CorruptRecordException("Batch of " + ((long) length + LOG_OVERHEAD_BYTES)
                     + " bytes exceeds the maximum of " + batchBytesMax + " bytes");
         }
-        checkFitsBuffer(buffer, at, length);
+    }
+
+    /** The checks of {@link #validate} after the length: magic, the CRC against {@code computed}, codec, count. */
+    private static void checkMagicCrcAndCounts(ByteBuffer buffer, int at, int length, long computed)
+            throws CorruptRecordException {
         byte magic = magic(buffer, at);
         if (magic != MAGIC) {
             throw new CorruptRecordException("Unsupported magic " + magic + ", expected " + MAGIC);
         }
         long stored = storedCrc(buffer, at);
-        long computed = computeCrc(buffer, at, crc, crcView);
         if (stored != computed) {
             throw new CorruptRecordException("CRC mismatch: stored 0x" + Long.toHexString(stored)
                     + ", computed 0x" + Long.toHexString(computed) + " over bytes " + ATTRIBUTES_OFFSET + ".."

@@ -36,6 +36,20 @@ public final class HashChain {
     public void step(byte[] hash, ByteBuffer batch) {
         digest.update(hash, 0, HASH_BYTES);
         digest.update(batch.duplicate());
+        link(hash);
+    }
+
+    /** As {@link #step(byte[], ByteBuffer)} for a batch whose bytes are {@code pieces} in order. */
+    public void step(byte[] hash, ByteBuffer[] pieces) {
+        digest.update(hash, 0, HASH_BYTES);
+        for (ByteBuffer piece : pieces) {
+            digest.update(piece.duplicate());
+        }
+        link(hash);
+    }
+
+    /** Ends the digest begun by a step: its hash replaces {@code hash}. */
+    private void link(byte[] hash) {
         try {
             digest.digest(hash, 0, HASH_BYTES);
         } catch (java.security.DigestException e) {
@@ -53,11 +67,7 @@ public final class HashChain {
         ByteBuffer rest = batch.duplicate();
         rest.position(rest.position() + 8);
         digest.update(rest);
-        try {
-            digest.digest(hash, 0, HASH_BYTES);
-        } catch (java.security.DigestException e) {
-            throw new IllegalStateException(e);
-        }
+        link(hash);
     }
 
     public static String hex(byte[] hash) {

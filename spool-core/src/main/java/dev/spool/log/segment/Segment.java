@@ -280,7 +280,9 @@ public final class Segment implements Closeable {
     /**
      * Appends the whole batches (offsets already stamped) in {@code buffers[0 .. count)}, then
      * indexes them and publishes the new size; the file may grow to {@code segmentBytesMax} ahead
-     * of them ({@link AppendSpace}). The buffers' positions advance to their limits. Writer thread only.
+     * of them ({@link AppendSpace}). A batch may run on over the buffers after the one its header
+     * is in (a gathered append's pieces). The buffers' positions advance to their limits. Writer
+     * thread only.
      */
     public void append(ByteBuffer[] buffers, int count, long lastOffset, long nowMs, int segmentBytesMax)
             throws IOException {
@@ -293,13 +295,9 @@ public final class Segment implements Closeable {
             length += buffers[i].remaining();
         }
         int start = startAppend(length, nowMs);
-        int position = start;
-        for (int i = 0; i < count; i++) {
-            indexes.onAppend(buffers[i], position);
-            position += buffers[i].remaining();
-        }
+        indexes.onAppend(buffers, count, start);
         space.write(file(), buffers, count, length, start, segmentBytesMax);
-        finishAppend(position, lastOffset);
+        finishAppend((int) (start + length), lastOffset);
     }
 
     /** As {@link #append(ByteBuffer[], int, long, long, int)}, for the batches of one buffer. */

@@ -153,8 +153,30 @@ final class SegmentIndexes {
         bytesSinceLastEntry = tail.bytesSinceIndexEntry();
     }
 
-    /** Indexes the whole batches in {@code batches[position, limit)}, which are being written at {@code filePosition}. */
-    void onAppend(ByteBuffer batches, int filePosition) throws IOException {
+    /**
+     * Indexes the batches in {@code buffers[0 .. count)}, which are being written one after the
+     * other at {@code filePosition}; a batch may run on over the buffers after the one its header is
+     * in (a gathered append's pieces).
+     */
+    void onAppend(ByteBuffer[] buffers, int count, int filePosition) throws IOException {
+        int position = filePosition;
+        long rest = 0; // bytes of the last batch indexed that lie in the buffers after its header's
+        for (int i = 0; i < count; i++) {
+            if (rest > 0) {
+                rest -= buffers[i].remaining();
+            } else {
+                rest = onAppend(buffers[i], position);
+            }
+            position += buffers[i].remaining();
+        }
+    }
+
+    /**
+     * Indexes the batches that start in {@code batches[position, limit)}, which are being written at
+     * {@code filePosition}; returns how many bytes of the last one lie past the limit (0 when it
+     * ends there: the bytes of one batch gathered from several buffers, its header whole in this one).
+     */
+    long onAppend(ByteBuffer batches, int filePosition) throws IOException {
         OffsetIndex offsetIndex = offsets();
         TimeIndex timeIndex = times();
         int at = batches.position();
@@ -182,6 +204,7 @@ final class SegmentIndexes {
             lastBatchBaseOffset = RecordBatch.baseOffset(batches, at);
             at += batchBytes;
         }
+        return at - end;
     }
 
     /** Cuts both indexes to the batches before {@code newNext}, which starts at {@code position}. */
