@@ -8,7 +8,7 @@ import dev.spool.log.LogSlice;
 import dev.spool.log.ReadResult;
 import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
-import java.io.EOFException;
+import dev.spool.log.segment.BatchCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.record.internal.BaseRecords;
@@ -21,9 +21,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  *
  * <p>A read may stop at an offset ({@code endOffset}: a {@code read_committed} fetch's last stable
  * offset): only whole batches that end below it are returned. A zero-copy read then reads the
- * headers of the batches in its slice (27 bytes each, from the file) to find where to cut; it
- * does so only when the log reaches past {@code endOffset}, so a read without a bound, or with one
- * at the log end, costs what it did.
+ * headers of the batches in its slice (from the file, a page of them at a time) to find where to
+ * cut; it does so only when the log reaches past {@code endOffset}, so a read without a bound, or
+ * with one at the log end, costs what it did.
  */
 interface StoredRecords {
     /** No bound: every batch up to the log end. */
@@ -75,30 +75,23 @@ interface StoredRecords {
     /**
      * The bytes of the slice's leading batches whose last offset is below {@code endOffset}, and
      * the offset after the last of them ({@code endOffset} when there is none), read from their
-     * headers in the file.
+     * headers in the file: a cursor over headers, which reads a page of them at a time on a long walk.
      */
     private static long[] bytesBelow(FileSlice slice, long endOffset) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(RecordBatch.LAST_OFFSET_DELTA_OFFSET + Integer.BYTES);
         StorageFile file = slice.file();
-        long at = slice.position();
         long end = slice.position() + slice.sizeBytes();
+        BatchCursor cursor = BatchCursor.overHeaders(file, file.path(), slice.position(), end, Integer.MAX_VALUE);
         long next = endOffset;
-        while (at < end) {
-            header.clear();
-            while (header.hasRemaining()) {
-                if (file.read(header, at + header.position()) < 0) {
-                    throw new EOFException("The batch header at position " + at + " of " + file + " is cut short");
-                }
-            }
-            long lastOffset = header.getLong(RecordBatch.BASE_OFFSET_OFFSET)
-                    + header.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET);
+        while (cursor.position() < end) {
+            cursor.readPublished(); // the log's slice ends at a batch boundary: a header cut short is damage
+            long lastOffset = cursor.lastOffset();
             if (lastOffset >= endOffset) {
                 break;
             }
             next = lastOffset + 1;
-            at += RecordBatch.LOG_OVERHEAD_BYTES + header.getInt(RecordBatch.BATCH_LENGTH_OFFSET);
+            cursor.advance();
         }
-        return new long[] {at - slice.position(), next};
+        return new long[] {cursor.position() - slice.position(), next};
     }
 
     /** Reads into the heap, stepping over leading batches that hold no records as {@link Log#readSlice} does. */
