@@ -255,4 +255,63 @@ class DiskBufferDiskFullTest {
         }
         assertDelivers(0, List.of(0, 2));
     }
+
+    /** A payload of {@code bytes} in a direct buffer, written by a writer that lends it: a put writes it where it lies. */
+    private static PayloadWriter lent(int item, int bytes) {
+        return new PayloadWriter() {
+            @Override
+            public void writeTo(java.nio.channels.WritableByteChannel out) throws java.io.IOException {
+                java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(bytes);
+                while (direct.hasRemaining()) {
+                    direct.put((byte) item);
+                }
+                out.write(direct.flip());
+            }
+
+            @Override
+            public boolean lendsBuffers() {
+                return true;
+            }
+        };
+    }
+
+    @Test
+    void aPutOfLentBuffersTheDiskRefusesIsNotStoredAndThePutAfterSpaceFreesIs() throws Exception {
+        int bytes = 3 * ItemSink.LENT_BYTES_MIN;
+        List<Integer> stored = new ArrayList<>();
+        try (DiskBuffer buffer = DiskBuffer.open(dir, DiskBufferConfig.defaults("full").withIo(disk)
+                .withWhenFull(WhenFull.FAIL, 0).withSegmentBytes(1 << 20).withMeterRegistry(registry))) {
+            for (int item = 0; item < 2; item++) {
+                buffer.put(lent(item, bytes), bytes, metadata(item));
+                stored.add(item);
+            }
+            disk.setFreeBytes(bytes + bytes / 2); // room for one more
+            BufferWriteException refused = null;
+            for (int item = 2; item < 10 && refused == null; item++) {
+                try {
+                    buffer.put(lent(item, bytes), bytes, metadata(item));
+                    stored.add(item);
+                } catch (BufferWriteException e) {
+                    refused = e;
+                }
+            }
+            assertThat(refused).isNotNull();
+            assertThat(refused.getMessage()).contains("No space left on device").contains("The item was not stored");
+            assertThat(buffer.sizeItems()).isEqualTo(stored.size());
+            disk.setFreeBytes(Long.MAX_VALUE);
+            int next = stored.get(stored.size() - 1) + 1;
+            assertThat(buffer.put(lent(next, bytes), bytes, metadata(next)).sequence()).isEqualTo(stored.size());
+            stored.add(next);
+        }
+        try (DiskBuffer buffer = DiskBuffer.open(dir, DiskBufferConfig.defaults("check"))) {
+            for (int item : stored) {
+                BufferItem read = buffer.poll().orElseThrow();
+                byte[] expected = new byte[bytes];
+                Arrays.fill(expected, (byte) item);
+                assertThat(read.payload()).isEqualTo(expected);
+                assertThat(read.metadata()).isEqualTo(metadata(item));
+            }
+            assertThat(buffer.poll()).isEmpty();
+        }
+    }
 }
