@@ -250,8 +250,9 @@ public final class Log implements AutoCloseable {
     /**
      * Appends one batch whose bytes are {@code pieces} in order, its header whole in the first, with one
      * gathering write and no copy into one buffer (for a batch made around large buffers the caller holds,
-     * such as a columnar batch's vectors); no piece may change until this returns. As
-     * {@link #append(ByteBuffer, Durability)} otherwise (a compacted log, which decodes every record, joins them).
+     * such as a columnar batch's vectors); no piece may change until this returns. The log computes its CRC
+     * and writes it into the first piece, as {@link BatchBuilder} does; otherwise as {@link #append(ByteBuffer,
+     * Durability)} (a compacted log, which decodes every record, joins the pieces).
      */
     public AppendResult appendGathered(ByteBuffer[] pieces, Durability durability) throws IOException {
         segments.ensureNotClosed();

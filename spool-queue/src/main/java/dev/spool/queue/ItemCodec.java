@@ -130,7 +130,8 @@ final class ItemCodec {
      * from {@code valueAt} to {@code headersAt} (the rest in buffers a lending {@link ItemSink} kept
      * where they lie): writes the headers at {@code headersAt} and the prefix and batch header before
      * {@code valueAt}, and returns the view of the buffer from the header to the last header byte.
-     * The CRC is not written: {@link #seal} does it over the batch's pieces.
+     * The CRC is not written: the log computes it over the batch's pieces as it appends them
+     * ({@code Log.appendGathered}).
      */
     static ByteBuffer frame(ByteBuffer buffer, int valueAt, int valueBytes, int headersAt, Headers headers,
                             long timestampMs) {
@@ -161,13 +162,6 @@ final class ItemCodec {
         batch.putInt(at + RecordBatch.BASE_SEQUENCE_OFFSET, RecordBatch.NO_SEQUENCE);
         batch.putInt(at + RecordBatch.RECORD_COUNT_OFFSET, 1);
         return batch.position(at);
-    }
-
-    /** Writes the CRC of the batch whose bytes are {@code pieces} in order, the first from {@link #frame}'s header. */
-    static ByteBuffer[] seal(ByteBuffer[] pieces) {
-        ByteBuffer head = pieces[0];
-        head.putInt(head.position() + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(pieces, pieces.length));
-        return pieces;
     }
 
     /** The current record's headers as an unmodifiable map, in their order; a header without a value maps to null. */

@@ -103,7 +103,7 @@ final class ItemEncoder {
                 int headersAt = buffer.position();
                 ByteBuffer framed = ItemCodec.frame(buffer, ItemCodec.STREAMED_VALUE_AT, payloadBytes, headersAt,
                         headers, now);
-                ByteBuffer[] pieces = ItemCodec.seal(sink.pieces(framed));
+                ByteBuffer[] pieces = sink.pieces(framed); // the log writes their CRC (Log.appendGathered)
                 return new Encoded(pieces[0], buffer, pieces);
             }
             return new Encoded(checkFits(ItemCodec.finish(buffer, ItemCodec.STREAMED_VALUE_AT, payloadBytes, headers,

@@ -70,8 +70,10 @@ final class AppendValidation {
 
     /**
      * As {@link #check(ByteBuffer, LogConfig, String)} for one batch whose bytes are {@code pieces}
-     * in order, its header whole in the first ({@code Log.appendGathered}); returns its size. The
-     * records are not decoded: the caller sends a compacted log's batch the contiguous way.
+     * in order, its header whole in the first ({@code Log.appendGathered}), but for its CRC, which
+     * is computed over the pieces and written into the header ({@link RecordBatch#seal}); returns
+     * its size. The records are not decoded: the caller sends a compacted log's batch the
+     * contiguous way, once sealed.
      */
     static int checkGathered(ByteBuffer[] pieces, LogConfig config, String name) {
         ByteBuffer head = pieces[0];
@@ -91,7 +93,7 @@ final class AppendValidation {
         int at = head.position();
         checkedSize(head, at, config, name);
         try {
-            RecordBatch.validate(pieces, pieces.length, config.batchBytesMax());
+            RecordBatch.seal(pieces, pieces.length, config.batchBytesMax());
         } catch (CorruptRecordException e) {
             throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch in the gathered "
                     + "append to " + name + ": " + e.getMessage());

@@ -78,9 +78,11 @@ public final class PendingAppend {
 
     /**
      * One batch whose bytes are {@code pieces} in order, its header whole in the first, checked as
-     * {@link #validated} checks ({@link AppendValidation#checkGathered}) and written from the pieces
-     * with one gathering write. The pieces' positions are not moved; their bytes must not change
-     * until the append is acknowledged.
+     * {@link #validated} checks but for its CRC, which is computed over the pieces and written into
+     * the first ({@link AppendValidation#checkGathered}), and written from the pieces with one
+     * gathering write. The pieces' positions are not moved; their bytes must not change until the
+     * append is acknowledged. A compacted log's batch is joined into one buffer once sealed: its
+     * records are decoded to check their keys.
      *
      * @throws dev.spool.log.InvalidBatchException if the batch is refused
      */
@@ -90,19 +92,17 @@ public final class PendingAppend {
             throw new InvalidBatchException(InvalidBatchException.Reason.EMPTY, "Nothing to append to " + log);
         }
         ByteBuffer[] views = new ByteBuffer[pieces.length];
-        long bytes = 0;
         for (int i = 0; i < pieces.length; i++) {
             views[i] = Objects.requireNonNull(pieces[i], "piece").duplicate().order(ByteOrder.BIG_ENDIAN);
-            bytes += views[i].remaining();
         }
-        if (config.compacted() && bytes <= config.segmentBytes()) { // its appends decode every record: join them
-            ByteBuffer joined = ByteBuffer.allocate((int) bytes);
+        int totalBytes = AppendValidation.checkGathered(views, config, log);
+        if (config.compacted()) {
+            ByteBuffer joined = ByteBuffer.allocate(totalBytes);
             for (ByteBuffer view : views) {
                 joined.put(view.duplicate());
             }
-            return validated(joined.flip(), durability, config, log, timed);
+            return built(joined.flip(), durability, config, log, timed);
         }
-        int totalBytes = AppendValidation.checkGathered(views, config, log);
         ByteBuffer head = views[0];
         return new PendingAppend(head, views, totalBytes, RecordBatch.lastOffsetDelta(head, head.position()),
                 durability, timed);

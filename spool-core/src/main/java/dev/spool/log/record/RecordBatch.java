@@ -238,7 +238,7 @@ public final class RecordBatch {
         int length = checkHeaderAndLength(buffer, at);
         checkBatchBytesMax(length, batchBytesMax);
         checkFitsBuffer(buffer, at, length);
-        checkMagicCrcAndCounts(buffer, at, length, computeCrc(buffer, at, crc, crcView));
+        checkMagicCrcAndCounts(buffer, at, length, computeCrc(buffer, at, crc, crcView), true);
     }
 
     /**
@@ -257,11 +257,13 @@ public final class RecordBatch {
     }
 
     /**
-     * As {@link #validate(ByteBuffer, int, int)} for one batch whose bytes are {@code pieces[0 ..
-     * count)} in order ({@link #computeCrc(ByteBuffer[], int)}): its header whole in the first
-     * piece, its length exactly the pieces' bytes.
+     * Checks one batch whose bytes are {@code pieces[0 .. count)} in order, its header whole in the
+     * first piece and its length exactly the pieces' bytes, as {@link #validate(ByteBuffer, int, int)}
+     * does but for its CRC, which it computes over the pieces ({@link #computeCrc(ByteBuffer[], int)})
+     * and writes into the header, as a builder does over the bytes it encoded: for a batch put
+     * together around memory its caller holds, appended with one gathering write.
      */
-    public static void validate(ByteBuffer[] pieces, int count, int batchBytesMax) throws CorruptRecordException {
+    public static void seal(ByteBuffer[] pieces, int count, int batchBytesMax) throws CorruptRecordException {
         ByteBuffer head = pieces[0];
         int at = head.position();
         int length = checkHeaderAndLength(head, at);
@@ -274,7 +276,8 @@ public final class RecordBatch {
             throw new CorruptRecordException("Batch length " + length + " does not match the " + bytes
                     + " bytes of its " + count + " pieces (expected length + " + LOG_OVERHEAD_BYTES + ")");
         }
-        checkMagicCrcAndCounts(head, at, length, computeCrc(pieces, count));
+        checkMagicCrcAndCounts(head, at, length, 0, false);
+        head.putInt(at + CRC_OFFSET, (int) computeCrc(pieces, count));
     }
 
     private static void checkBatchBytesMax(int length, int batchBytesMax) throws CorruptRecordException {
@@ -284,15 +287,15 @@ public final class RecordBatch {
         }
     }
 
-    /** The checks of {@link #validate} after the length: magic, the CRC against {@code computed}, codec, count. */
-    private static void checkMagicCrcAndCounts(ByteBuffer buffer, int at, int length, long computed)
+    /** The checks of {@link #validate} after the length: magic, the CRC against {@code computed} (if {@code crc}), codec, count. */
+    private static void checkMagicCrcAndCounts(ByteBuffer buffer, int at, int length, long computed, boolean crc)
             throws CorruptRecordException {
         byte magic = magic(buffer, at);
         if (magic != MAGIC) {
             throw new CorruptRecordException("Unsupported magic " + magic + ", expected " + MAGIC);
         }
         long stored = storedCrc(buffer, at);
-        if (stored != computed) {
+        if (crc && stored != computed) {
             throw new CorruptRecordException("CRC mismatch: stored 0x" + Long.toHexString(stored)
                     + ", computed 0x" + Long.toHexString(computed) + " over bytes " + ATTRIBUTES_OFFSET + ".."
                     + ((long) length + LOG_OVERHEAD_BYTES) + " of the batch; expected them equal: the batch's "
