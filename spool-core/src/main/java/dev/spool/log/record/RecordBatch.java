@@ -238,13 +238,14 @@ public final class RecordBatch {
         int length = checkHeaderAndLength(buffer, at);
         checkBatchBytesMax(length, batchBytesMax);
         checkFitsBuffer(buffer, at, length);
-        checkMagicCrcAndCounts(buffer, at, length, computeCrc(buffer, at, crc, crcView), true);
+        checkMagic(buffer, at);
+        checkCrc(buffer, at, length, computeCrc(buffer, at, crc, crcView));
+        checkCodecAndCounts(buffer, at, length);
     }
 
     /**
-     * CRC-32C of bytes {@code 21 .. end} of one batch whose bytes are {@code pieces[0 .. count)}
-     * between their positions and limits, in order (a batch a gathering write puts together), its
-     * header whole in the first piece. No piece's position moves.
+     * CRC-32C of bytes {@code 21 .. end} of one batch whose bytes are {@code pieces[0 .. count)} in order
+     * (between their positions and limits, which do not move), its header whole in the first piece.
      */
     public static long computeCrc(ByteBuffer[] pieces, int count) {
         CRC32C crc = new CRC32C();
@@ -257,26 +258,23 @@ public final class RecordBatch {
     }
 
     /**
-     * Checks one batch whose bytes are {@code pieces[0 .. count)} in order, its header whole in the
-     * first piece and its length exactly the pieces' bytes, as {@link #validate(ByteBuffer, int, int)}
-     * does but for its CRC, which it computes over the pieces ({@link #computeCrc(ByteBuffer[], int)})
-     * and writes into the header, as a builder does over the bytes it encoded: for a batch put
-     * together around memory its caller holds, appended with one gathering write.
+     * Checks one batch whose bytes are {@code pieces[0 .. count)}, its length exactly theirs, as {@link
+     * #validate(ByteBuffer, int, int)} does but for its CRC, which it computes over the pieces and writes
+     * into the header, as a builder does over the bytes it encoded: for a batch put together around
+     * memory its caller holds, appended with one gathering write.
      */
     public static void seal(ByteBuffer[] pieces, int count, int batchBytesMax) throws CorruptRecordException {
         ByteBuffer head = pieces[0];
         int at = head.position();
         int length = checkHeaderAndLength(head, at);
         checkBatchBytesMax(length, batchBytesMax);
-        long bytes = 0;
-        for (int i = 0; i < count; i++) {
-            bytes += pieces[i].remaining();
-        }
+        long bytes = java.util.Arrays.stream(pieces, 0, count).mapToLong(ByteBuffer::remaining).sum();
         if (bytes != (long) length + LOG_OVERHEAD_BYTES) {
             throw new CorruptRecordException("Batch length " + length + " does not match the " + bytes
                     + " bytes of its " + count + " pieces (expected length + " + LOG_OVERHEAD_BYTES + ")");
         }
-        checkMagicCrcAndCounts(head, at, length, 0, false);
+        checkMagic(head, at);
+        checkCodecAndCounts(head, at, length);
         head.putInt(at + CRC_OFFSET, (int) computeCrc(pieces, count));
     }
 
@@ -287,20 +285,25 @@ public final class RecordBatch {
         }
     }
 
-    /** The checks of {@link #validate} after the length: magic, the CRC against {@code computed} (if {@code crc}), codec, count. */
-    private static void checkMagicCrcAndCounts(ByteBuffer buffer, int at, int length, long computed, boolean crc)
-            throws CorruptRecordException {
+    private static void checkMagic(ByteBuffer buffer, int at) throws CorruptRecordException {
         byte magic = magic(buffer, at);
         if (magic != MAGIC) {
             throw new CorruptRecordException("Unsupported magic " + magic + ", expected " + MAGIC);
         }
+    }
+
+    private static void checkCrc(ByteBuffer buffer, int at, int length, long computed) throws CorruptRecordException {
         long stored = storedCrc(buffer, at);
-        if (crc && stored != computed) {
+        if (stored != computed) {
             throw new CorruptRecordException("CRC mismatch: stored 0x" + Long.toHexString(stored)
                     + ", computed 0x" + Long.toHexString(computed) + " over bytes " + ATTRIBUTES_OFFSET + ".."
                     + ((long) length + LOG_OVERHEAD_BYTES) + " of the batch; expected them equal: the batch's "
                     + "bytes changed after it was written");
         }
+    }
+
+    /** The header's codec is one Kafka knows, and its record count fits its offsets and its length. */
+    private static void checkCodecAndCounts(ByteBuffer buffer, int at, int length) throws CorruptRecordException {
         int codec = attributes(buffer, at) & COMPRESSION_MASK;
         if (codec > CompressionType.ZSTD.id()) {
             throw new CorruptRecordException("Unknown compression codec id " + codec);
