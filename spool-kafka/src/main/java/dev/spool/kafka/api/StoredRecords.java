@@ -6,9 +6,7 @@ import dev.spool.log.FileSlice;
 import dev.spool.log.Log;
 import dev.spool.log.LogSlice;
 import dev.spool.log.ReadResult;
-import dev.spool.log.io.StorageFile;
 import dev.spool.log.record.RecordBatch;
-import dev.spool.log.segment.BatchCursor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.record.internal.BaseRecords;
@@ -62,36 +60,14 @@ interface StoredRecords {
             FileSlice slice = found.slice().get();
             int sizeBytes = slice.sizeBytes();
             if (endOffset < found.logEndOffset()) {
-                long[] cut = bytesBelow(slice, endOffset);
-                sizeBytes = (int) cut[0];
-                upperBound = cut[1];
+                FileSlice.Cut cut = slice.below(endOffset);
+                sizeBytes = cut.sizeBytes();
+                upperBound = cut.nextOffset();
             }
             BaseRecords records = sizeBytes == 0 ? MemoryRecords.EMPTY
                     : new FileRecordsSlice(new SegmentFileRegion(slice.file(), slice.position(), sizeBytes));
             return new Read(records, found.logStartOffset(), found.logEndOffset(), upperBound);
         };
-    }
-
-    /**
-     * The bytes of the slice's leading batches whose last offset is below {@code endOffset}, and
-     * the offset after the last of them ({@code endOffset} when there is none), read from their
-     * headers in the file: a cursor over headers, which reads a page of them at a time on a long walk.
-     */
-    private static long[] bytesBelow(FileSlice slice, long endOffset) throws IOException {
-        StorageFile file = slice.file();
-        long end = slice.position() + slice.sizeBytes();
-        BatchCursor cursor = BatchCursor.overHeaders(file, file.path(), slice.position(), end, Integer.MAX_VALUE);
-        long next = endOffset;
-        while (cursor.position() < end) {
-            cursor.readPublished(); // the log's slice ends at a batch boundary: a header cut short is damage
-            long lastOffset = cursor.lastOffset();
-            if (lastOffset >= endOffset) {
-                break;
-            }
-            next = lastOffset + 1;
-            cursor.advance();
-        }
-        return new long[] {cursor.position() - slice.position(), next};
     }
 
     /** Reads into the heap, stepping over leading batches that hold no records as {@link Log#readSlice} does. */
