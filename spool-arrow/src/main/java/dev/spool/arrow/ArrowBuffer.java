@@ -37,15 +37,17 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * <p>Polled batches are read into vectors of the {@code allocator} given at open; the caller owns
  * them and closes each {@link ArrowItem}. The allocator stays the caller's: closing this buffer
  * does not close it. Thread-safe as the disk buffer is; a batch being enqueued or put must not
- * change until {@link #enqueue} or {@link #put} returns (a put writes its vectors' memory itself).
+ * change until {@link #enqueue} or {@link #put} returns (a put, and a relaxed enqueue, write its
+ * vectors' memory itself).
  *
  * <p><b>Copies.</b> {@link #put} hands Arrow's stream writer to
  * {@link DiskBuffer#put(dev.spool.queue.PayloadWriter, int, Map)} as a writer that lends its
  * buffers ({@link dev.spool.queue.PayloadWriter#lendsBuffers()}): the IPC stream's small parts (its
  * flatbuffer messages, padding, small vectors) are copied into the item's record batch, and the
  * vectors' large buffers are written to the file from where they lie, the batch's pieces in one
- * gathering write; the page cache's copy is the only one. {@link #enqueue}, which returns before
- * the write, copies the vectors' buffers once, into the direct buffer the log writes. Poll
+ * gathering write; the page cache's copy is the only one. So does a relaxed {@link #enqueue}; a
+ * strict one, which returns before the write, copies the vectors' buffers once, into the direct
+ * buffer the log writes. Poll
  * has the item read from the file straight into Arrow memory of the caller's allocator
  * ({@link DiskBuffer#poll(ItemMemory, dev.spool.queue.PayloadReader)}), where it is checked and the
  * polled vectors wrap it: the bytes are copied once, from the file. (A batch under 64 KiB, or one

@@ -75,8 +75,12 @@ class ArrowBufferLargeBatchTest {
         try (BufferAllocator senders = root.newChildAllocator("senders", 0, Long.MAX_VALUE);
              ArrowBuffer buffer = ArrowBuffer.open(dir, config, allocator)) {
             for (int i = 0; i < batches; i++) {
-                try (VectorSchemaRoot sent = batch(senders, i)) {
-                    buffer.put(sent, Map.of("i", Integer.toString(i)));
+                try (VectorSchemaRoot sent = batch(senders, i)) { // both write the vectors' memory where it lies
+                    if (i % 2 == 0) {
+                        buffer.put(sent, Map.of("i", Integer.toString(i)));
+                    } else {
+                        buffer.enqueue(sent, Map.of("i", Integer.toString(i))).join();
+                    }
                 }
             }
             List<ArrowItem> polled = new ArrayList<>();

@@ -156,7 +156,8 @@ public final class DiskBuffer implements AutoCloseable {
     public CompletableFuture<EnqueueResult> enqueue(PayloadWriter payload, int payloadBytesEstimate,
                                                     Map<String, String> metadata)
             throws IOException, InterruptedException {
-        return enqueueBatch(encoder.stream(payload, payloadBytesEstimate, metadata, false));
+        // A relaxed item is written before this returns (enqueueBatch): it may take a writer's lent buffers.
+        return enqueueBatch(encoder.stream(payload, payloadBytesEstimate, metadata, relaxed()));
     }
 
     private CompletableFuture<EnqueueResult> enqueueBatch(ItemEncoder.Encoded item)

@@ -19,11 +19,12 @@ public interface PayloadWriter {
     void writeTo(WritableByteChannel out) throws IOException;
 
     /**
-     * Whether the direct buffers this writer writes keep their bytes until the {@link DiskBuffer#put}
-     * it writes for returns, as a columnar batch's vectors do while it is being put. Then a put
-     * writes large ones to the file from where they lie (one gathering write) rather than copying
-     * them into the item first. An {@code enqueue}, which returns before the write, copies them
-     * whatever this says. Default false: a buffer may be reused once {@code write} returns.
+     * Whether the direct buffers this writer writes keep their bytes until the call it writes for
+     * ({@link DiskBuffer#put}, {@code enqueue}) returns, as a columnar batch's vectors do while it is
+     * being queued. Then a put, or a relaxed enqueue (written before it returns), writes large ones
+     * to the file from where they lie (one gathering write) rather than copying them into the item
+     * first; a strict enqueue, which returns before the write, copies them whatever this says.
+     * Default false: a buffer may be reused once {@code write} returns.
      */
     default boolean lendsBuffers() {
         return false;
