@@ -162,9 +162,8 @@ public final class DiskBuffer implements AutoCloseable {
 
     private CompletableFuture<EnqueueResult> enqueueBatch(ItemEncoder.Encoded item)
             throws IOException, InterruptedException {
-        ByteBuffer batch = item.batch();
         ByteBuffer pooled = item.pooled();
-        int bytes = batch.remaining();
+        int bytes = item.bytes();
         boolean reserved = false;
         try {
             reserved = room.reserve(bytes);
@@ -177,7 +176,7 @@ public final class DiskBuffer implements AutoCloseable {
                 encoder.recycle(pooled);
                 return CompletableFuture.completedFuture(result);
             }
-            return relaxed() ? writeInline(item, bytes) : writeAsync(batch, bytes, pooled);
+            return relaxed() ? writeInline(item, bytes) : writeAsync(item.batch(), bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (reserved) {
                 room.release(1, bytes);

@@ -133,20 +133,28 @@ class DiskBufferStreamingTest {
                 Path at = dir.resolve(whenFull + "-" + durability);
                 DiskBufferConfig config = DiskBufferConfig.defaults("s").withDurability(durability)
                         .withWhenFull(whenFull, 1_000);
+                long sizeBytes;
                 try (DiskBuffer buffer = DiskBuffer.open(at, config)) {
+                    List<EnqueueResult> results = new ArrayList<>();
                     EnqueueResult lent = buffer.put(lending(changingAfterWrite(payload, (byte) 9)), 10, metadata);
-                    buffer.put(changingAfterWrite(payload, (byte) 9), 10, metadata); // copies: not lent
+                    results.add(lent);
+                    results.add(buffer.put(changingAfterWrite(payload, (byte) 9), 10, metadata)); // copies: not lent
                     // a relaxed enqueue writes before it returns: lent; a strict one returns before the write: copied
-                    buffer.enqueue(lending(changingAfterWrite(payload, (byte) 9)), 10, metadata).join();
+                    results.add(buffer.enqueue(lending(changingAfterWrite(payload, (byte) 9)), 10, metadata).join());
                     for (int size : SIZES) { // lent and copied chunks mixed, every size of the value's varints
                         byte[] mixed = random(random, size);
-                        buffer.put(lending(inChunks(mixed, size)), size / 2, metadata);
+                        results.add(buffer.put(lending(inChunks(mixed, size)), size / 2, metadata));
                         expected.add(mixed);
                     }
-                    assertThat(lent.storedBytes()).isEqualTo(buffer.put(payload, metadata).storedBytes());
+                    EnqueueResult whole = buffer.put(payload, metadata);
+                    results.add(whole);
+                    assertThat(lent.storedBytes()).isEqualTo(whole.storedBytes());
                     assertThat(lent.durability()).isEqualTo(durability);
+                    sizeBytes = results.stream().mapToLong(EnqueueResult::storedBytes).sum();
+                    assertThat(buffer.sizeBytes()).as("the room taken: every item's whole size").isEqualTo(sizeBytes);
                 }
                 try (DiskBuffer buffer = DiskBuffer.open(at, DiskBufferConfig.defaults("s"))) { // after a restart
+                    assertThat(buffer.sizeBytes()).isEqualTo(sizeBytes);
                     assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(lentThenChanged);
                     assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(payload);
                     assertThat(buffer.poll().orElseThrow().payload())
