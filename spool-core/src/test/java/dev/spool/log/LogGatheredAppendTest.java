@@ -156,6 +156,20 @@ class LogGatheredAppendTest {
             assertThat(RecordBatch.storedCrc(stored, stored.position())).isEqualTo(RecordBatch.storedCrc(batch, 0));
             assertThat(LogTest.values(stored)).hasSize(2);
         }
+        try (Log one = Log.open(dir.resolve("one-0"), CONFIG.withBatchRecordsMax(1), LoadState.unknown())) {
+            ByteBuffer[] two = cut(batch(4, 2), 100);
+            two[0].putInt(RecordBatch.CRC_OFFSET, 0);
+            assertThatThrownBy(() -> one.appendGathered(two, Durability.NONE))
+                    .isInstanceOfSatisfying(InvalidBatchException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.TOO_MANY_RECORDS));
+            assertThat(two[0].getInt(RecordBatch.CRC_OFFSET)).as("a refused batch is left as it came").isZero();
+            ByteBuffer[] wide = cut(batch(5, 100), 100); // some 20 KiB, over the 16 KiB segment
+            assertThatThrownBy(() -> one.appendGathered(wide, Durability.NONE))
+                    .isInstanceOfSatisfying(InvalidBatchException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InvalidBatchException.Reason.TOO_LARGE))
+                    .hasMessageContaining("exceeds the segment size");
+            assertThat(one.logEndOffset()).isZero();
+        }
         try (Log small = Log.open(dir.resolve("small-0"), CONFIG.withBatchBytesMax(500), LoadState.unknown())) {
             assertThatThrownBy(() -> small.appendGathered(cut(batch(2, 4), 100), Durability.NONE))
                     .isInstanceOfSatisfying(InvalidBatchException.class,

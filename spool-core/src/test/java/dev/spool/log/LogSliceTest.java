@@ -118,4 +118,32 @@ class LogSliceTest {
         }
         return Arrays.copyOf(out.toByteArray(), out.size());
     }
+
+    /**
+     * {@link FileSlice#below}: the leading batches whose last offset is below the bound, read from
+     * their headers, and a header that runs past the slice reported as damage with its file.
+     */
+    @Test
+    void aCutBelowAnOffsetEndsAtTheFirstBatchThatReachesItAndReportsAHeaderRunningPastTheSlice()
+            throws IOException {
+        try (Log log = Log.open(dir.resolve("t-0"), LogConfig.defaults(), LoadState.unknown())) {
+            List<Integer> sizes = new ArrayList<>();
+            for (int i = 0; i < 200; i++) { // batches of one and two records
+                sizes.add(log.append(i % 2 == 0 ? LogTest.batch(1000 + i, "v" + i)
+                        : LogTest.batch(1000 + i, "v" + i, "w" + i)).sizeBytes());
+            }
+            FileSlice slice = log.readSlice(0, 1 << 20).slice().orElseThrow();
+            assertThat(slice.sizeBytes()).isEqualTo(sizes.stream().mapToInt(Integer::intValue).sum());
+            // the batches hold offsets 0, 1-2, 3, 4-5, 6, 7-8, ...: below 7 lie the first five
+            FileSlice.Cut cut = slice.below(7);
+            assertThat(cut.nextOffset()).isEqualTo(7);
+            assertThat(cut.sizeBytes()).isEqualTo(sizes.subList(0, 5).stream().mapToInt(Integer::intValue).sum());
+            assertThat(slice.below(8)).as("batch 5 holds 7 and 8").isEqualTo(new FileSlice.Cut(cut.sizeBytes(), 7));
+            assertThat(slice.below(0)).isEqualTo(new FileSlice.Cut(0, 0));
+            assertThat(slice.below(log.logEndOffset())).isEqualTo(new FileSlice.Cut(slice.sizeBytes(), 300));
+            FileSlice cutShort = new FileSlice(slice.file(), slice.position(), slice.sizeBytes() - 10);
+            assertThatThrownBy(() -> cutShort.below(log.logEndOffset()))
+                    .isInstanceOf(CorruptLogException.class).hasMessageContaining(slice.file().path().toString());
+        }
+    }
 }

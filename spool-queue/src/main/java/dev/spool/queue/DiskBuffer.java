@@ -176,7 +176,9 @@ public final class DiskBuffer implements AutoCloseable {
                 encoder.recycle(pooled);
                 return CompletableFuture.completedFuture(result);
             }
-            return relaxed() ? writeInline(item, bytes) : writeAsync(item.batch(), bytes, pooled);
+            // Lent pieces are the caller's again once this returns: never handed to the writer thread.
+            return relaxed() || item.pieces() != null ? writeInline(item, bytes)
+                    : writeAsync(item.batch(), bytes, pooled);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (reserved) {
                 room.release(1, bytes);

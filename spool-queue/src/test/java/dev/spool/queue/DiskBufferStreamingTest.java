@@ -190,6 +190,13 @@ class DiskBufferStreamingTest {
             assertThat(buffer.put(lending(inChunks(fits, 4)), 10, Map.of()).sequence()).isZero();
             assertThat(buffer.poll().orElseThrow().payload()).isEqualTo(fits);
         }
+        try (DiskBuffer small = DiskBuffer.open(dir.resolve("small"), DiskBufferConfig.defaults("s")
+                .withSizeBytesMax(50_000))) {
+            PayloadWriter oneLarge = lending(out -> out.write(ByteBuffer.allocateDirect(60_000)));
+            assertThatThrownBy(() -> small.put(oneLarge, 10, Map.of()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("can never fit");
+            assertThat(small.sizeItems()).isZero();
+        }
     }
 
     @Test

@@ -92,13 +92,13 @@ final class AppendValidation {
         }
         int at = head.position();
         checkedSize(head, at, config, name);
+        checkRecords(head, at, config, name); // before the seal writes the CRC: a refused batch stays as it came
         try {
             RecordBatch.seal(pieces, pieces.length, config.batchBytesMax());
         } catch (CorruptRecordException e) {
             throw new InvalidBatchException(InvalidBatchException.Reason.CORRUPT, "Invalid batch in the gathered "
                     + "append to " + name + ": " + e.getMessage());
         }
-        checkRecords(head, at, config, name);
         return (int) bytes;
     }
 
