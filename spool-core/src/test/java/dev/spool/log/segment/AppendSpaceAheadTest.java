@@ -139,23 +139,15 @@ class AppendSpaceAheadTest {
     /** A trim that did not wait would cut the file, then the zeros ahead would grow it again. */
     @Test
     void aTrimWaitsForTheAllocationAheadBeingWrittenSoTheFileEndsWhereTheSegmentDoes() throws Exception {
-        Holding gate = new Holding(CHUNK);
-        StorageFile f = open(gate);
-        AppendSpace space = new AppendSpace(0, held);
-        long end = store(space, f, 0, 3);
-        Thread ahead = new Thread(queued.poll(), "ahead");
-        ahead.start();
-        assertThat(gate.reached.await(10, TimeUnit.SECONDS)).isTrue();
-        FutureTask<Void> trim = new FutureTask<>(() -> {
-            space.trim(f, 3L * RECORD);
-            return null;
-        });
-        Thread trimming = new Thread(trim, "trim");
-        trimming.start();
+        Held h = storeThreeAndHoldTheAhead();
+        StorageFile f = h.file;
+        AppendSpace space = h.space;
+        long end = h.end;
+        Future<Void> trim = start(() -> space.trim(f, 3L * RECORD));
         assertThatThrownBy(() -> trim.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
-        gate.open.countDown();
+        h.gate.open.countDown();
         trim.get(10, TimeUnit.SECONDS);
-        join(ahead);
+        join(h.ahead);
         assertThat(f.size()).isEqualTo(end);
         assertStored(end);
         assertThat(Files.size(path)).isEqualTo(end);
@@ -164,18 +156,14 @@ class AppendSpaceAheadTest {
     /** A cut (a truncation) waits the same way: the zeros must not land after it either. */
     @Test
     void aCutWaitsForTheAllocationAheadBeingWritten() throws Exception {
-        Holding gate = new Holding(CHUNK);
-        StorageFile f = open(gate);
-        AppendSpace space = new AppendSpace(0, held);
-        store(space, f, 0, 3);
-        Thread ahead = new Thread(queued.poll(), "ahead");
-        ahead.start();
-        assertThat(gate.reached.await(10, TimeUnit.SECONDS)).isTrue();
+        Held h = storeThreeAndHoldTheAhead();
+        StorageFile f = h.file;
+        AppendSpace space = h.space;
         Future<Void> cut = start(() -> space.cut(RECORD));
         assertThatThrownBy(() -> cut.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
-        gate.open.countDown();
+        h.gate.open.countDown();
         cut.get(10, TimeUnit.SECONDS);
-        join(ahead);
+        join(h.ahead);
         f.truncate(RECORD); // as the segment does right after the cut
         assertThat(f.size()).isEqualTo(RECORD);
     }
@@ -208,13 +196,10 @@ class AppendSpaceAheadTest {
     /** A written append (larger than a window's) takes the allocation ahead first: its bytes are never overwritten by zeros. */
     @Test
     void aWrittenAppendTakesTheAllocationAheadBeforeWriting() throws Exception {
-        Holding gate = new Holding(CHUNK);
-        StorageFile f = open(gate);
-        AppendSpace space = new AppendSpace(0, held);
-        long end = store(space, f, 0, 3);
-        Thread ahead = new Thread(queued.poll(), "ahead");
-        ahead.start();
-        assertThat(gate.reached.await(10, TimeUnit.SECONDS)).isTrue();
+        Held h = storeThreeAndHoldTheAhead();
+        StorageFile f = h.file;
+        AppendSpace space = h.space;
+        long end = h.end;
         ByteBuffer large = ByteBuffer.allocate(3 * CHUNK);
         for (int i = 0; i < large.capacity(); i++) {
             large.put(i, (byte) (end + i));
@@ -222,14 +207,30 @@ class AppendSpaceAheadTest {
         long at = end;
         Future<Void> write = start(() -> space.write(f, large, at, SEGMENT_MAX));
         assertThatThrownBy(() -> write.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
-        gate.open.countDown();
+        h.gate.open.countDown();
         write.get(10, TimeUnit.SECONDS);
-        join(ahead);
+        join(h.ahead);
         ByteBuffer read = ByteBuffer.allocate(large.capacity());
         while (read.hasRemaining()) {
             f.read(read, at + read.position());
         }
         assertThat(read.flip()).isEqualTo(large.rewind());
+    }
+
+    /** What {@link #storeThreeAndHoldTheAhead} leaves: the allocation ahead held at its first write. */
+    private record Held(StorageFile file, AppendSpace space, long end, Holding gate, Thread ahead) {
+    }
+
+    /** Stores three records, then runs the allocation ahead on its own thread and holds it in its write. */
+    private Held storeThreeAndHoldTheAhead() throws Exception {
+        Holding gate = new Holding(CHUNK);
+        StorageFile f = open(gate);
+        AppendSpace space = new AppendSpace(0, held);
+        long end = store(space, f, 0, 3);
+        Thread ahead = new Thread(queued.poll(), "ahead");
+        ahead.start();
+        assertThat(gate.reached.await(10, TimeUnit.SECONDS)).isTrue();
+        return new Held(f, space, end, gate, ahead);
     }
 
     private interface Step {
