@@ -9,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * How appends reach the active segment's file, and the file space allocated ahead of its end.
@@ -71,7 +72,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * withdrawing it if it has not begun) before it needs that space, and before anything else that
  * touches the file's end: a written append, a trim, a cut, a close. An allocation ahead that the
  * disk refuses is left at that; the writer allocating the same space meets the disk's error
- * itself. A window that writes through ({@link WriteWindow.ThroughWrites}: the files tests
+ * itself. Only a segment appended to quickly gets the chunk ahead: one whose last window filled
+ * within {@link #HOT_WINDOW_NANOS} (its first window counts from the segment's creation or
+ * opening). A segment of slow appends would gain nothing from it, and with thousands of partitions
+ * the chunk would hold 2 MiB of disk and page cache each. A window that writes through ({@link WriteWindow.ThroughWrites}: the files tests
  * inject faults into) allocates on the writer only, so those tests see the writes in one order.
  *
  * <p>The zeros past the last batch never reach a reader (reads stop at the published size) and
@@ -117,6 +121,11 @@ final class AppendSpace {
     private final Executor aheadExecutor;
     /** The allocation ahead of the window, if one was started and not yet taken; the writer's. */
     private Ahead ahead;
+    /** A window filled within this has the next chunk allocated ahead (class comment). */
+    static final long HOT_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private final LongSupplier nanoClock;
+    /** When the current window was mapped (before the first, when this space was created); the writer's. */
+    private long windowMappedNanos;
     /**
      * Whether the file was cut since it was last forced: the next force must cover its size.
      * Volatile: the forces that take it run on the flush and fsync threads, outside the writer lock.
@@ -153,8 +162,15 @@ final class AppendSpace {
 
     /** As above, allocating ahead on {@code aheadExecutor}. */
     AppendSpace(long fileSize, Executor aheadExecutor) {
+        this(fileSize, aheadExecutor, System::nanoTime);
+    }
+
+    /** As above, timing windows with {@code nanoClock}. */
+    AppendSpace(long fileSize, Executor aheadExecutor, LongSupplier nanoClock) {
         this.allocatedEnd = fileSize;
         this.aheadExecutor = aheadExecutor;
+        this.nanoClock = nanoClock;
+        this.windowMappedNanos = nanoClock.getAsLong();
     }
 
     /**
@@ -218,9 +234,12 @@ final class AppendSpace {
         }
         WriteWindow mapped = file.mapForWrite(position, (int) (allocatedEnd - position));
         window = mapped;
+        long now = nanoClock.getAsLong();
+        boolean hot = now - windowMappedNanos < HOT_WINDOW_NANOS;
+        windowMappedNanos = now;
         long aheadTarget = Math.min(Math.min(allocatedEnd + CHUNK_BYTES, Math.max(segmentBytesMax, allocatedEnd)),
                 Integer.MAX_VALUE);
-        if (!(mapped instanceof WriteWindow.ThroughWrites) && aheadTarget > allocatedEnd) {
+        if (hot && !(mapped instanceof WriteWindow.ThroughWrites) && aheadTarget > allocatedEnd) {
             Ahead next = new Ahead(file, allocatedEnd, aheadTarget);
             ahead = next;
             try {

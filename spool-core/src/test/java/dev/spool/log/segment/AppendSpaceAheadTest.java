@@ -136,6 +136,33 @@ class AppendSpaceAheadTest {
         assertStored(end);
     }
 
+    /**
+     * Only a segment appended to quickly gets the chunk ahead: one whose last window filled within
+     * a second (the first window counts from the segment's creation).
+     */
+    @Test
+    void onlyAWindowFilledWithinASecondHasTheNextChunkAllocatedAhead() throws IOException {
+        StorageFile f = open(Gate.OPEN);
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        AppendSpace space = new AppendSpace(0, held, nanos::get);
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(2)); // the first append two seconds after the segment began
+        long end = store(space, f, 0, 1);
+        assertThat(queued).as("a slow segment: nothing ahead").isEmpty();
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(500));
+        end = store(space, f, end, (int) ((CHUNK - end) / RECORD) + 10);
+        assertThat(queued).as("its first window filled in half a second").hasSize(1);
+        Thread ahead = new Thread(queued.poll(), "ahead");
+        ahead.start();
+        join(ahead);
+        nanos.addAndGet(TimeUnit.SECONDS.toNanos(5));
+        end = store(space, f, end, (int) ((2L * CHUNK - end) / RECORD) + 10);
+        assertThat(queued).as("the next window took five seconds").isEmpty();
+        assertThat(writes).containsExactly("writer@0", "writer@" + CHUNK, "ahead@" + 2 * CHUNK);
+        space.trim(f, end);
+        assertThat(f.size()).isEqualTo(end);
+        assertStored(end);
+    }
+
     /** A trim that did not wait would cut the file, then the zeros ahead would grow it again. */
     @Test
     void aTrimWaitsForTheAllocationAheadBeingWrittenSoTheFileEndsWhereTheSegmentDoes() throws Exception {
