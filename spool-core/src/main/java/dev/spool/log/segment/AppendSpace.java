@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,8 +76,9 @@ import java.util.function.LongSupplier;
  * itself. Only a segment appended to quickly gets the chunk ahead: one whose last window filled
  * within {@link #HOT_WINDOW_NANOS} (its first window counts from the segment's creation or
  * opening). A segment of slow appends would gain nothing from it, and with thousands of partitions
- * the chunk would hold 2 MiB of disk and page cache each. A window that writes through ({@link WriteWindow.ThroughWrites}: the files tests
- * inject faults into) allocates on the writer only, so those tests see the writes in one order.
+ * the chunk would hold 2 MiB of disk and page cache each. A window that writes through
+ * ({@link WriteWindow.ThroughWrites}: the files tests inject faults into) allocates on the writer
+ * only, so those tests see the writes in one order.
  *
  * <p>The zeros past the last batch never reach a reader (reads stop at the published size) and
  * never outlive the segment's time as the active one: {@link #trim} cuts the file to its true size
@@ -113,6 +115,8 @@ final class AppendSpace {
      * started when there is work and stopped after a few idle seconds.
      */
     static final Executor AHEAD_EXECUTOR = aheadExecutor();
+    /** A window filled within this has the next chunk allocated ahead (class comment). */
+    static final long HOT_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** The file's size: the segment's bytes plus the zeros allocated after them (the writer's own count). */
     private long allocatedEnd;
@@ -121,8 +125,6 @@ final class AppendSpace {
     private final Executor aheadExecutor;
     /** The allocation ahead of the window, if one was started and not yet taken; the writer's. */
     private Ahead ahead;
-    /** A window filled within this has the next chunk allocated ahead (class comment). */
-    static final long HOT_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     private final LongSupplier nanoClock;
     /** When the current window was mapped (before the first, when this space was created); the writer's. */
     private long windowMappedNanos;
@@ -244,7 +246,7 @@ final class AppendSpace {
             ahead = next;
             try {
                 aheadExecutor.execute(next);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 ahead = null; // the writer allocates it when it needs it, as without this thread
             }
         }
@@ -328,15 +330,16 @@ final class AppendSpace {
         private static final int WITHDRAWN = 3;
 
         private final StorageFile file;
-        private final long from;
         private final long target;
         private final AtomicInteger state = new AtomicInteger(QUEUED);
-        /** How far the zeros reach (the file's size, after a failure); published by the state's DONE. */
+        /**
+         * How far the zeros reach: where they start until the thread is done, then where they end
+         * (the file's size, after a failure); the thread's value is published by the state's DONE.
+         */
         private long reached;
 
         Ahead(StorageFile file, long from, long target) {
             this.file = file;
-            this.from = from;
             this.target = target;
             this.reached = from;
         }
@@ -346,13 +349,15 @@ final class AppendSpace {
             if (!state.compareAndSet(QUEUED, WRITING)) {
                 return;
             }
-            long at = from;
+            long at = reached;
             try {
                 while (at < target) {
                     at = zeroChunk(file, at, target);
                 }
             } catch (IOException | RuntimeException e) { // a full disk, or a file closed under it
-                at = Math.max(at, e instanceof IOException io ? sizeAfterFailure(file, io) : at);
+                if (e instanceof IOException io) {
+                    at = Math.max(at, sizeAfterFailure(file, io));
+                }
                 SegmentLog.LOG.debug("Allocating ahead in {} failed; the writer allocates when it needs the space",
                         file.path(), e);
             }
@@ -366,7 +371,7 @@ final class AppendSpace {
         /** Where the zeros reach once this is done or withdrawn (see {@link #takeAhead}). */
         long take() {
             if (state.compareAndSet(QUEUED, WITHDRAWN)) {
-                return from;
+                return reached; // where they start: none were written
             }
             boolean interrupted = false;
             synchronized (this) {
@@ -386,13 +391,11 @@ final class AppendSpace {
     }
 
     private static Executor aheadExecutor() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                task -> {
-                    Thread thread = new Thread(task, "spool-allocate-ahead");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        return pool;
+        return new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+            Thread thread = new Thread(task, "spool-allocate-ahead");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**

@@ -163,6 +163,21 @@ class AppendSpaceAheadTest {
         assertStored(end);
     }
 
+    /** An executor that refuses the allocation ahead leaves the writer to allocate, as without one. */
+    @Test
+    void anExecutorThatRefusesTheAllocationAheadLeavesTheWriterToAllocate() throws IOException {
+        StorageFile f = open(Gate.OPEN);
+        AppendSpace space = new AppendSpace(0, task -> {
+            throw new java.util.concurrent.RejectedExecutionException("shut down");
+        });
+        long end = store(space, f, 0, 1);
+        end = store(space, f, end, (int) ((CHUNK - end) / RECORD) + 10);
+        assertThat(writes).containsExactly("writer@0", "writer@" + CHUNK);
+        space.trim(f, end);
+        assertThat(f.size()).isEqualTo(end);
+        assertStored(end);
+    }
+
     /** A trim that did not wait would cut the file, then the zeros ahead would grow it again. */
     @Test
     void aTrimWaitsForTheAllocationAheadBeingWrittenSoTheFileEndsWhereTheSegmentDoes() throws Exception {
