@@ -232,14 +232,16 @@ public final class RecordBatch {
         validate(buffer, at, batchBytesMax, new CRC32C(), buffer.duplicate());
     }
 
-    /** As {@link #validate(ByteBuffer, int, int)}, computing the CRC with the caller's scratch (see {@link #computeCrc}). */
+    /** As {@link #validate(ByteBuffer, int, int)}, computing the CRC with the caller's scratch (see {@link #computeCrc}); none when {@code crc} is null. */
     static void validate(ByteBuffer buffer, int at, int batchBytesMax, CRC32C crc, ByteBuffer crcView)
             throws CorruptRecordException {
         int length = checkHeaderAndLength(buffer, at);
         checkBatchBytesMax(length, batchBytesMax);
         checkFitsBuffer(buffer, at, length);
         checkMagic(buffer, at);
-        checkCrc(buffer, at, length, computeCrc(buffer, at, crc, crcView));
+        if (crc != null) {
+            checkCrc(buffer, at, length, computeCrc(buffer, at, crc, crcView));
+        }
         checkCodecAndCounts(buffer, at, length);
     }
 
@@ -325,7 +327,8 @@ public final class RecordBatch {
     /**
      * What {@link #validate} checks with no size limit, as a yes or no over header fields the
      * caller has read (the header is whole in {@code buffer}; its limit is the end of the bytes):
-     * the record cursor's fast way in, which leaves the wording of a problem to {@link #validate}.
+     * the record cursor's fast way in, which leaves the wording of a problem to {@link #validate}
+     * (and the CRC unchecked when {@code crc} is null).
      */
     static boolean isSound(ByteBuffer buffer, int at, int length, short attributes, int count, int lastDelta,
             CRC32C crc, ByteBuffer crcView) {
@@ -336,7 +339,7 @@ public final class RecordBatch {
                 && codec <= CompressionType.ZSTD.id()
                 && (count == 0 ? lastDelta >= 0 : count > 0 && lastDelta == count - 1)
                 && (codec != CompressionType.NONE.id() || (long) count * RECORD_BYTES_MIN <= length - BATCH_LENGTH_MIN)
-                && storedCrc(buffer, at) == computeCrc(buffer, at, crc, crcView);
+                && (crc == null || storedCrc(buffer, at) == computeCrc(buffer, at, crc, crcView));
     }
 
     /** Checks the header is present and the length field is at least the minimum; returns the length. */
@@ -370,19 +373,6 @@ public final class RecordBatch {
             throw new CorruptRecordException("Unknown compression codec id " + codec);
         }
         return CompressionType.forId(codec);
-    }
-
-    /**
-     * The checks a decoder needs of a batch it was told is sound ({@link #recordsOfCheckedBatch},
-     * {@link #validateRecords}): the framing of {@link #checkedCompression} and a record count that
-     * is not negative; records are checked as they are decoded.
-     */
-    static void checkCounts(ByteBuffer buffer, int at) throws CorruptRecordException {
-        checkedCompression(buffer, at);
-        int count = recordCount(buffer, at);
-        if (count < 0) {
-            throw new CorruptRecordException("Record count " + count + " is negative");
-        }
     }
 
     /**

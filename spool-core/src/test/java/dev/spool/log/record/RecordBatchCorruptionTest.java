@@ -248,8 +248,7 @@ class RecordBatchCorruptionTest {
         recomputeCrc(batch);
         assertCorrupt(() -> RecordBatch.validate(batch, 0, Integer.MAX_VALUE),
                 "Record count 3 does not fit last offset delta 5");
-        assertCorrupt(() -> RecordBatch.validateRecords(batch, 0),
-                "Record 2 has offset delta 2, but the header's last offset delta is 5");
+        assertCorrupt(() -> RecordBatch.validateRecords(batch, 0), "Record count 3 does not fit last offset delta 5");
     }
 
     @ParameterizedTest

@@ -219,6 +219,23 @@ class RecordCursorTest {
     }
 
     @Test
+    void withoutCrcChecksAFlippedBitInAValueIsReadAsItIsOnEveryWalk() throws CorruptRecordException {
+        List<Rec> input = mixedRecords(10, new Random(SEED));
+        ByteBuffer batch = batches(input, 10);
+        int last = batch.limit() - 2; // the last record has no headers (9 % 3 == 0): the end of its value
+        batch.put(last, (byte) (batch.get(last) ^ 0x10));
+        RecordCursor unchecked = new RecordCursor().checkCrcs(false);
+
+        for (int walk = 0; walk < 2; walk++) { // the choice holds across resets
+            List<Seen> seen = walk(unchecked.reset(batch));
+            assertThat(seen).hasSize(10);
+            assertThat(seen.subList(0, 9)).isEqualTo(KafkaInterop.expected(input, 0).subList(0, 9));
+            assertThat(seen.get(9)).isNotEqualTo(KafkaInterop.expected(input, 0).get(9));
+        }
+        assertThatThrownBy(() -> walk(unchecked.checkCrcs(true).reset(batch))).hasMessageContaining("CRC mismatch");
+    }
+
+    @Test
     void batchesWhoseOffsetsDoNotFollowAreCorrupt() {
         ByteBuffer first = KafkaInterop.encodeOurs(List.of(Rec.of(T0, "a", "0")), Producer.NONE, 0);
         ByteBuffer skipped = KafkaInterop.encodeOurs(List.of(Rec.of(T0, "b", "1")), Producer.NONE, 5);
@@ -301,6 +318,8 @@ class RecordCursorTest {
 
         assertThatThrownBy(() -> walk(new RecordCursor().reset(batch))).isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining(damage.says).hasMessageContaining("at position 0 (base offset 7)");
+        assertThatThrownBy(() -> walk(new RecordCursor().checkCrcs(false).reset(batch)))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining(damage.says);
     }
 
     /** Any byte changed (the CRC made to match) is a good record or a CorruptRecordException, nothing else. */
@@ -313,12 +332,17 @@ class RecordCursorTest {
             int at = RecordBatch.RECORDS_OFFSET + random.nextInt(RecordBatch.sizeInBytes(batch, 0)
                     - RecordBatch.RECORDS_OFFSET);
             batch.put(at, (byte) random.nextInt(256));
+            walkOrCorrupt(new RecordCursor().checkCrcs(false).reset(batch), trial); // the CRC unchecked: no match needed
             recomputeCrc(batch);
-            try {
-                walk(new RecordCursor().reset(batch));
-            } catch (CorruptRecordException expected) {
-                assertThat(expected.getMessage()).as("trial %d", trial).contains("at position 0");
-            }
+            walkOrCorrupt(new RecordCursor().reset(batch), trial);
+        }
+    }
+
+    private static void walkOrCorrupt(RecordCursor cursor, int trial) {
+        try {
+            walk(cursor);
+        } catch (CorruptRecordException expected) {
+            assertThat(expected.getMessage()).as("trial %d", trial).contains("at position 0");
         }
     }
 
