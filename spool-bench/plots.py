@@ -221,6 +221,7 @@ def wire_charts(wire):
     groups, values = chart([("produce, durable", "durable", "produceRecordsPerSecond"),
                             ("produce, page cache", "page cache", "produceRecordsPerSecond"),
                             ("consume, page cache", "page cache", "consumeRecordsPerSecond"),
+                            ("consume by librdkafka, page cache", "page cache", "consumeLibrdkafkaRecordsPerSecond"),
                             ("consume, durable", "durable", "consumeRecordsPerSecond")])
     values = [[v / 1e3 if v else None for v in row] for row in values]
     charts = {"server-throughput.svg": bar_chart("Kafka wire protocol: Spool server vs Kafka broker, throughput",

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -30,7 +31,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * throughput, and latency that is mostly queueing in the producer's buffer); the paced phase (a
  * fixed, modest rate, the same for every target: the latency a request sees when the server is
  * not the bottleneck); then a consumer reads the saturated phase's records from the beginning
- * (throughput). The broker then stops gracefully (flushing) and its directory is
+ * (throughput), and kcat (librdkafka) reads them once more, where the Java consumer's own work per
+ * record is the limit of both servers' figures. The broker then stops gracefully (flushing) and its directory is
  * deleted before the next target starts, so no target's dirty pages are written back during
  * another's turn. The summary quotes medians over rounds and the ratios of those medians.
  */
@@ -46,10 +48,10 @@ public final class WireBenchmark {
     private WireBenchmark() {
     }
 
-    /** One target's turn in one round. */
+    /** One target's turn in one round; {@code librdkafka} is empty where kcat is not installed. */
     record Turn(Target target, int round, WireLoad.Produced saturated, WireLoad.Produced paced,
-                WireLoad.Consumed consumed, double otherCores, double produceBrokerCpuSeconds,
-                double consumeBrokerCpuSeconds) {
+                WireLoad.Consumed consumed, Optional<WireLoad.Consumed> librdkafka, double otherCores,
+                double produceBrokerCpuSeconds, double consumeBrokerCpuSeconds) {
 
         /** The broker's CPU time per record produced in the saturated phase, in microseconds. */
         double produceBrokerCpuMicros() {
@@ -58,6 +60,11 @@ public final class WireBenchmark {
 
         double consumeBrokerCpuMicros() {
             return consumeBrokerCpuSeconds * 1e6 / consumed.records();
+        }
+
+        /** kcat's records/s; NaN where kcat is not installed. */
+        double librdkafkaRecordsPerSecond() {
+            return librdkafka.map(WireLoad.Consumed::recordsPerSecond).orElse(Double.NaN);
         }
     }
 
@@ -151,7 +158,10 @@ public final class WireBenchmark {
             WireLoad.Consumed consumed = WireLoad.consume(bootstrap, SATURATED_TOPIC, options.partitions,
                     saturated.records());
             double consumeCpu = CpuUsage.processSeconds(broker.pid()) - before;
-            return new Turn(target, round, saturated, paced, consumed, cpu.otherCoresSince(), produceCpu, consumeCpu);
+            double otherCores = cpu.otherCoresSince();
+            Optional<WireLoad.Consumed> librdkafka = WireLoad.consumeWithLibrdkafka(bootstrap, SATURATED_TOPIC,
+                    options.partitions, saturated.records(), work.resolve(target.label + "-r" + round + "-kcat.txt"));
+            return new Turn(target, round, saturated, paced, consumed, librdkafka, otherCores, produceCpu, consumeCpu);
         } finally {
             deleteTree(dir);
         }

@@ -19,7 +19,8 @@ import java.util.function.ToDoubleFunction;
  * goal, met}).
  *
  * <p>Targets: durable produce at least 2.5× Kafka with {@code flush.messages=1}; page-cache produce
- * and consume at least 1.5× Kafka's defaults; a lower p99 than Kafka at the paced rate, both pairs.
+ * and consume at least 1.5× Kafka's defaults (consume read by Kafka's Java consumer, and by
+ * librdkafka through kcat where it is installed); a lower p99 than Kafka at the paced rate, both pairs.
  */
 final class WireJson {
     static final double DURABLE_PRODUCE_TARGET = 2.5;
@@ -71,6 +72,9 @@ final class WireJson {
         row.put("produceMegabytesPerSecond", median(turns, t -> t.saturated().bytes() * 1e3 / t.saturated().nanos()));
         row.put("consumeRecordsPerSecond", median(turns, t -> t.consumed().recordsPerSecond()));
         row.put("consumeMegabytesPerSecond", median(turns, t -> t.consumed().bytes() * 1e3 / t.consumed().nanos()));
+        if (turns.stream().allMatch(t -> t.librdkafka().isPresent())) {
+            row.put("consumeLibrdkafkaRecordsPerSecond", median(turns, WireBenchmark.Turn::librdkafkaRecordsPerSecond));
+        }
         row.put("saturatedP50Ms", median(turns, t -> WireReport.percentileMs(t.saturated().latencyMicros(), 50)));
         row.put("saturatedP99Ms", median(turns, t -> WireReport.percentileMs(t.saturated().latencyMicros(), 99)));
         row.put("pacedP50Ms", median(turns, t -> WireReport.percentileMs(t.paced().latencyMicros(), 50)));
@@ -87,6 +91,10 @@ final class WireJson {
                 t -> t.saturated().recordsPerSecond(), PAGE_CACHE_TARGET, false);
         add(out, "server: consume (page-cache pair), records/s", turns, Target.SPOOL_RELAXED,
                 t -> t.consumed().recordsPerSecond(), PAGE_CACHE_TARGET, false);
+        if (turns.stream().allMatch(t -> t.librdkafka().isPresent())) {
+            add(out, "server: consume by librdkafka (kcat; page-cache pair), records/s", turns, Target.SPOOL_RELAXED,
+                    WireBenchmark.Turn::librdkafkaRecordsPerSecond, PAGE_CACHE_TARGET, false);
+        }
         add(out, "server: produce p99 at a paced rate, durable", turns, Target.SPOOL_STRICT,
                 t -> WireReport.percentileMs(t.paced().latencyMicros(), 99), 1.0, true);
         add(out, "server: produce p99 at a paced rate, page cache", turns, Target.SPOOL_RELAXED,

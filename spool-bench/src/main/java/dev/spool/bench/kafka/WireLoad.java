@@ -1,10 +1,16 @@
 package dev.spool.bench.kafka;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -39,6 +45,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * the {@code send()} call to its callback, in microseconds, recorded in an HdrHistogram on the
  * producer's I/O thread (the only thread that runs callbacks). Consumer: {@code assign} plus
  * {@code seekToBeginning} (no group, so no coordinator is involved), Kafka's default fetch settings.
+ * The same records are then read by librdkafka, the C client most non-Java clients wrap, through
+ * kcat ({@link #consumeWithLibrdkafka}): its records cost it a fraction of what they cost the Java
+ * consumer, so that reading shows the server's own speed where the Java consumer's is the limit.
  */
 final class WireLoad {
     /** The longest latency the histograms hold: a minute, in microseconds. */
@@ -204,5 +213,63 @@ final class WireLoad {
             throw new IllegalStateException("Read " + records + " records of " + topic + ", expected " + expected);
         }
         return new Consumed(records, bytes, nanos);
+    }
+
+    /**
+     * Reads {@code expected} records of {@code topic} from the beginning of every partition with kcat
+     * (librdkafka's defaults: no group, {@code -o beginning}, {@code -e} to stop at the end), its
+     * output (partition, offset and value size of each record) to {@code output}, which then shows
+     * every record read once, in order. The time runs from starting kcat to its exit: a few
+     * milliseconds of start-up, and the metadata and fetches that follow. Empty when kcat is not
+     * installed.
+     */
+    static Optional<Consumed> consumeWithLibrdkafka(String bootstrap, String topic, int partitions, long expected,
+                                                    Path output) throws IOException, InterruptedException {
+        if (!kcatInstalled()) {
+            return Optional.empty();
+        }
+        ProcessBuilder kcat = new ProcessBuilder("kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e",
+                "-q", "-c", Long.toString(expected), "-f", "%p %o %S\\n")
+                .redirectOutput(output.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        long start = System.nanoTime();
+        Process process = kcat.start();
+        if (!process.waitFor(PHASE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("kcat did not read " + topic + " in " + PHASE_TIMEOUT_MS + " ms");
+        }
+        long nanos = System.nanoTime() - start;
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException("kcat exited with " + process.exitValue() + " reading " + topic);
+        }
+        long[] nextOffset = new long[partitions];
+        long records = 0;
+        long bytes = 0;
+        try (BufferedReader lines = Files.newBufferedReader(output, StandardCharsets.US_ASCII)) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                String[] fields = line.split(" ");
+                int partition = Integer.parseInt(fields[0]);
+                if (Long.parseLong(fields[1]) != nextOffset[partition]++) {
+                    throw new IllegalStateException("kcat read offset " + fields[1] + " of " + topic + "-" + partition
+                            + ", expected " + (nextOffset[partition] - 1));
+                }
+                records++;
+                bytes += Long.parseLong(fields[2]);
+            }
+        }
+        Files.delete(output);
+        if (records != expected) {
+            throw new IllegalStateException("kcat read " + records + " records of " + topic + ", expected " + expected);
+        }
+        return Optional.of(new Consumed(records, bytes, nanos));
+    }
+
+    private static boolean kcatInstalled() throws InterruptedException {
+        try {
+            Process probe = new ProcessBuilder("kcat", "-V").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        } catch (IOException notFound) {
+            return false;
+        }
     }
 }

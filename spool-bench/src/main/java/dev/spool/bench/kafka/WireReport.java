@@ -20,15 +20,15 @@ final class WireReport {
     static String line(WireBenchmark.Turn turn) {
         return String.format(Locale.ROOT, "round %d %-13s %,9d records, produce %,9.0f rec/s %6.1f MB/s  "
                         + "p50 %s p99 %s max %s | "
-                        + "paced p50 %s p99 %s max %s | consume %,9.0f rec/s %6.1f MB/s | broker CPU/record %.1f / %.1f us | "
-                        + "other CPU %.2f cores", turn.round(),
+                        + "paced p50 %s p99 %s max %s | consume %,9.0f rec/s %6.1f MB/s, librdkafka %,9.0f rec/s | "
+                        + "broker CPU/record %.1f / %.1f us | other CPU %.2f cores", turn.round(),
                 turn.target().label, turn.saturated().records(), turn.saturated().recordsPerSecond(), megabytes(turn.saturated().bytes(),
                         turn.saturated().nanos()),
                 ms(turn.saturated().latencyMicros(), 50), ms(turn.saturated().latencyMicros(), 99),
                 ms(turn.saturated().latencyMicros(), 100), ms(turn.paced().latencyMicros(), 50),
                 ms(turn.paced().latencyMicros(), 99), ms(turn.paced().latencyMicros(), 100),
                 turn.consumed().recordsPerSecond(), megabytes(turn.consumed().bytes(), turn.consumed().nanos()),
-                turn.produceBrokerCpuMicros(), turn.consumeBrokerCpuMicros(), turn.otherCores());
+                turn.librdkafkaRecordsPerSecond(), turn.produceBrokerCpuMicros(), turn.consumeBrokerCpuMicros(), turn.otherCores());
     }
 
     static String summary(WireOptions options, List<WireBenchmark.Turn> turns) {
@@ -39,15 +39,15 @@ final class WireReport {
                         + "and consumed, in microseconds; other CPU: cores used by other processes during the turn%n%n",
                 options.rounds, options.valueBytes, options.batchBytes, options.partitions, options.pacedRate));
         out.append("| target | records (median) | produce rec/s | produce MB/s | saturated p50 / p99 / max | "
-                + "paced p50 / p99 / max | consume rec/s | consume MB/s | broker CPU us/record produce / consume | "
-                + "other CPU |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                + "paced p50 / p99 / max | consume rec/s | consume MB/s | consume rec/s, librdkafka | "
+                + "broker CPU us/record produce / consume | other CPU |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Target target : options.targets) {
             List<WireBenchmark.Turn> mine = of(turns, target);
             if (mine.isEmpty()) {
                 continue;
             }
-            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s / %s / %s | %s / %s / %s | %s | %s | %.1f / %.1f | %.2f |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s | %s / %s / %s | %s / %s / %s | %s | %s | %s | %.1f / %.1f | %.2f |%n",
                     target.label, (long) median(mine, t -> t.saturated().records()),
                     range(mine, t -> t.saturated().recordsPerSecond(), "%,.0f"),
                     range(mine, t -> megabytes(t.saturated().bytes(), t.saturated().nanos()), "%.1f"),
@@ -59,6 +59,7 @@ final class WireReport {
                     medianMs(mine, t -> percentileMs(t.paced().latencyMicros(), 100)),
                     range(mine, t -> t.consumed().recordsPerSecond(), "%,.0f"),
                     range(mine, t -> megabytes(t.consumed().bytes(), t.consumed().nanos()), "%.1f"),
+                    range(mine, WireBenchmark.Turn::librdkafkaRecordsPerSecond, "%,.0f"),
                     median(mine, WireBenchmark.Turn::produceBrokerCpuMicros),
                     median(mine, WireBenchmark.Turn::consumeBrokerCpuMicros),
                     median(mine, WireBenchmark.Turn::otherCores)));
@@ -72,21 +73,24 @@ final class WireReport {
             }
             ToDoubleFunction<WireBenchmark.Turn> produce = t -> t.saturated().recordsPerSecond();
             ToDoubleFunction<WireBenchmark.Turn> consume = t -> t.consumed().recordsPerSecond();
+            ToDoubleFunction<WireBenchmark.Turn> librdkafka = WireBenchmark.Turn::librdkafkaRecordsPerSecond;
             ToDoubleFunction<WireBenchmark.Turn> pacedP99 = t -> percentileMs(t.paced().latencyMicros(), 99);
             ToDoubleFunction<WireBenchmark.Turn> saturatedP99 = t -> percentileMs(t.saturated().latencyMicros(), 99);
             double produceRatio = ratio(ours, theirs, produce);
             double consumeRatio = ratio(ours, theirs, consume);
+            double librdkafkaRatio = ratio(ours, theirs, librdkafka);
             double pacedRatio = ratio(ours, theirs, pacedP99);
             double target = spool.durable ? WireJson.DURABLE_PRODUCE_TARGET : WireJson.PAGE_CACHE_TARGET;
-            out.append(String.format(Locale.ROOT, "%s / %s, ratios of the medians: produce %.2fx, consume %.2fx, "
-                            + "paced p99 %.2fx, saturated p99 %.2fx (targets: produce >= %.1fx %s%s, a lower paced "
-                            + "p99 %s)%n", spool.label, spool.rival().label,
-                    produceRatio, consumeRatio, pacedRatio, ratio(ours, theirs, saturatedP99),
+            out.append(String.format(Locale.ROOT, "%s / %s, ratios of the medians: produce %.2fx, consume %.2fx "
+                            + "(librdkafka %.2fx), paced p99 %.2fx, saturated p99 %.2fx (targets: produce >= %.1fx %s%s, "
+                            + "a lower paced p99 %s)%n", spool.label, spool.rival().label,
+                    produceRatio, consumeRatio, librdkafkaRatio, pacedRatio, ratio(ours, theirs, saturatedP99),
                     target, met(produceRatio >= target),
-                    spool.durable ? "" : String.format(Locale.ROOT, ", consume >= %.1fx %s", target,
-                            met(consumeRatio >= target)), met(pacedRatio < 1)));
+                    spool.durable ? "" : String.format(Locale.ROOT, ", consume >= %.1fx %s (librdkafka %s)", target,
+                            met(consumeRatio >= target), met(librdkafkaRatio >= target)), met(pacedRatio < 1)));
             out.append("  the same ratios round by round (the two turns of a round run back to back): produce ")
                     .append(perRound(ours, theirs, produce)).append("; consume ").append(perRound(ours, theirs, consume))
+                    .append("; consume, librdkafka ").append(perRound(ours, theirs, librdkafka))
                     .append("; paced p99 ").append(perRound(ours, theirs, pacedP99)).append('\n');
         }
         return out.toString();
