@@ -8,6 +8,7 @@ import dev.spool.log.record.BatchBuilder;
 import dev.spool.log.record.CorruptRecordException;
 import dev.spool.log.record.Record;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.record.RecordCursor;
 import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.tool.SegmentFileReader;
 import java.io.IOException;
@@ -129,6 +130,31 @@ class ReadCorruptionTest {
         Files.write(segmentFile(), bytes);
         try (Log log = openClean()) {
             assertCorruptBatch(() -> log.read(25, 1 << 20).records(), positions[2], 20);
+        }
+    }
+
+    /** {@code RecordCursor.checkCrcs(false)}: a changed value is read as it is; damaged framing is still named. */
+    @Test
+    void aCursorThatSkipsTheCrcReadsAChangedValueButStillNamesDamagedFraming() throws IOException {
+        long[] positions = writeLog();
+        replaceOnDisk("r15", "r19");
+        byte[] bytes = Files.readAllBytes(segmentFile());
+        bytes[(int) positions[2] + RecordBatch.RECORDS_OFFSET] = (byte) 0xff; // the third batch's first record length
+        Files.write(segmentFile(), bytes);
+        try (Log log = openClean()) {
+            RecordCursor cursor = log.read(10, 1 << 20).cursor(new RecordCursor().checkCrcs(false));
+            StringBuilder values = new StringBuilder();
+            assertThatThrownBy(() -> {
+                while (cursor.next()) {
+                    values.append(StandardCharsets.UTF_8.decode(cursor.value())).append(' ');
+                }
+            }).isInstanceOfSatisfying(CorruptRecordException.class, e -> {
+                assertThat(e.file()).contains(segmentFile());
+                assertThat(e.position()).isEqualTo(positions[2]);
+                assertThat(e.baseOffset()).isEqualTo(20);
+                assertThat(e.problem()).startsWith("Record 0 has length");
+            });
+            assertThat(values).hasToString("r10 r11 r12 r13 r14 r19 r16 r17 r18 r19 ");
         }
     }
 
