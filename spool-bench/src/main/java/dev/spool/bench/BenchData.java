@@ -1,5 +1,6 @@
 package dev.spool.bench;
 
+import dev.spool.log.CoarseClock;
 import dev.spool.log.LoadState;
 import dev.spool.log.Log;
 import dev.spool.log.LogConfig;
@@ -135,7 +136,7 @@ public final class BenchData {
     public static Log openLog(Path dir, boolean hashChain) {
         try {
             return Log.open(dev.spool.log.io.FileIO.real(), dir, logConfig().withHashChain(hashChain),
-                    LoadState.unknown(), System::currentTimeMillis, ROLL_FLUSHER);
+                    LoadState.unknown(), CoarseClock.SYSTEM, ROLL_FLUSHER);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

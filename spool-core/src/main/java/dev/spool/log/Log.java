@@ -94,7 +94,7 @@ public final class Log implements AutoCloseable {
 
     /** Opens (or creates) the log in {@code dir}, recovering it as {@code state} requires. */
     public static Log open(Path dir, LogConfig config, LoadState state) throws IOException {
-        return open(FileIO.real(), dir, config, state, System::currentTimeMillis);
+        return open(FileIO.real(), dir, config, state, CoarseClock.SYSTEM);
     }
 
     /** As {@link #open(Path, LogConfig, LoadState)}, with the file interface and clock to use. */

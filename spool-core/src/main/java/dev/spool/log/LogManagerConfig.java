@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
  *
  * @param logConfig                the settings every log gets
  * @param io                       the file interface (tests inject faults here)
- * @param clockMs                  wall-clock milliseconds (tests control time here)
+ * @param clockMs                  wall-clock milliseconds (tests control time here); the default reads the system
+ *                                 clock through a copy refreshed every millisecond while it is read often
  * @param checkpointIntervalMs     how often recovery points are checkpointed in the background; 0 turns it off
  * @param retentionCheckIntervalMs how often retention runs in the background; 0 turns it off
  * @param partitionsMax            most partitions one topic may have
@@ -54,7 +55,7 @@ public record LogManagerConfig(LogConfig logConfig, FileIO io, LongSupplier cloc
 
     /** Kafka's defaults: checkpoint every minute, retention every five minutes, real files and clock. */
     public static LogManagerConfig defaults() {
-        return new LogManagerConfig(LogConfig.defaults(), FileIO.real(), System::currentTimeMillis, 60_000L, 300_000L,
+        return new LogManagerConfig(LogConfig.defaults(), FileIO.real(), CoarseClock.SYSTEM, 60_000L, 300_000L,
                 10_000, new CompositeMeterRegistry(), Optional.empty(),
                 CleanerSettings.defaults());
     }
