@@ -31,8 +31,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * throughput, and latency that is mostly queueing in the producer's buffer); the paced phase (a
  * fixed, modest rate, the same for every target: the latency a request sees when the server is
  * not the bottleneck); then a consumer reads the saturated phase's records from the beginning
- * (throughput), and kcat (librdkafka) reads them once more, where the Java consumer's own work per
- * record is the limit of both servers' figures. The broker then stops gracefully (flushing) and its directory is
+ * (throughput), and kcat (librdkafka) reads them once more: the Java consumer's own work per record
+ * is the limit of both servers' figures, and kcat's is less. The broker then stops gracefully (flushing) and its directory is
  * deleted before the next target starts, so no target's dirty pages are written back during
  * another's turn. The summary quotes medians over rounds and the ratios of those medians.
  */

@@ -46,8 +46,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * producer's I/O thread (the only thread that runs callbacks). Consumer: {@code assign} plus
  * {@code seekToBeginning} (no group, so no coordinator is involved), Kafka's default fetch settings.
  * The same records are then read by librdkafka, the C client most non-Java clients wrap, through
- * kcat ({@link #consumeWithLibrdkafka}): its records cost it a fraction of what they cost the Java
- * consumer, so that reading shows the server's own speed where the Java consumer's is the limit.
+ * kcat ({@link #consumeWithLibrdkafka}), which reads them two to three times as fast as the Java
+ * consumer here, so that reading shows more of the server's own speed where the Java consumer's is the limit.
  */
 final class WireLoad {
     /** The longest latency the histograms hold: a minute, in microseconds. */

@@ -111,7 +111,7 @@ public final class RecordCursor {
      * a batch's header and every record's framing are still checked, so damage to a length, count or
      * offset is still a {@link CorruptRecordException}, but a bit flipped in a key, a value or a
      * timestamp goes unnoticed: for a reader whose bytes are checked another way, as Kafka's consumer
-     * with {@code check.crcs=false}. A batch is then read about twice as fast when it holds one small record.
+     * with {@code check.crcs=false}. Batches of one small record then read about 1.6 times as fast.
      */
     public RecordCursor checkCrcs(boolean check) {
         this.crcChecks = check;
