@@ -26,7 +26,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * Kafka with {@code flush.messages=1}, Spool relaxed against Kafka's defaults), and alternates
  * which member of a pair goes first (ABBA…) so that neither always runs on a warmer or a dirtier
  * machine. One target's turn: a fresh data directory and a fresh broker JVM ({@link BrokerProcess});
- * three topics created through the Admin client; a warmup (produce and read back, unmeasured);
+ * three topics created through the Admin client; a warmup (produce and read back by both
+ * consumers, unmeasured);
  * the saturated phase (as fast as the producer goes, up to a record count or a time limit:
  * throughput, and latency that is mostly queueing in the producer's buffer); the paced phase (a
  * fixed, modest rate, the same for every target: the latency a request sees when the server is
@@ -146,6 +147,8 @@ public final class WireBenchmark {
                 long warmupMs = options.sendSecondsMax * 1000 * options.warmupPercent / 100;
                 long warmed = WireLoad.produce(producer, WARMUP_TOPIC, value, warmup, 0, warmupMs).records();
                 WireLoad.consume(bootstrap, WARMUP_TOPIC, options.partitions, warmed);
+                WireLoad.consumeWithLibrdkafka(bootstrap, WARMUP_TOPIC, options.partitions, warmed,
+                        work.resolve(target.label + "-r" + round + "-kcat-warmup.txt")); // its fetches warm up too
                 cpu = CpuUsage.now(broker.pid());
                 double before = CpuUsage.processSeconds(broker.pid());
                 saturated = WireLoad.produce(producer, SATURATED_TOPIC, value, records, 0,
