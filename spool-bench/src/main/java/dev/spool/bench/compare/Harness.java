@@ -61,9 +61,7 @@ public final class Harness {
     }
 
     private void run() throws Exception {
-        if (options.sections.contains(Options.Section.RAW)) {
-            runRaw();
-        }
+        RawRun raw = options.sections.contains(Options.Section.RAW) ? runRaw() : null;
         if (options.sections.contains(Options.Section.APPEND)) {
             try (KafkaSubject.Environment kafka = new KafkaSubject.Environment()) {
                 for (boolean fsync : options.fsyncModes) {
@@ -78,6 +76,13 @@ public final class Harness {
         if (options.sections.contains(Options.Section.WRITERS)) {
             runWriters();
         }
+        if (raw != null) {
+            if (options.sections.contains(Options.Section.APPEND)) {
+                raw = raw.fasterWrites(runRawWrites()); // the pass before may have met memory the host took back
+            }
+            report.raw(raw.buffered, raw.direct, raw.fsync, raw.fsyncLatencies);
+            report.rawRead(raw.read);
+        }
         report.print(System.out);
         report.writeJson(options.json);
         System.err.println("wrote " + options.json.toAbsolutePath());
@@ -87,27 +92,54 @@ public final class Harness {
         return TimeUnit.MILLISECONDS.toNanos(options.timeMaxMs);
     }
 
-    private void runRaw() throws IOException {
+    /**
+     * The raw limits' figures. The sequential writes are the ceiling of the page-cache appends: they
+     * are measured before the systems and again after them, and the faster median of the two passes
+     * counts, because a fresh file's pages may come from memory the host took back from this guest,
+     * which is written at a fraction of the speed (docs/benchmarks.md); the systems' own
+     * repetitions meet the same, and their medians absorb it.
+     */
+    private record RawRun(Series buffered, Series direct, Series fsync, Histogram fsyncLatencies, Series read) {
+        RawRun fasterWrites(Series[] again) {
+            return new RawRun(faster(buffered, again[0]), faster(direct, again[1]), fsync, fsyncLatencies, read);
+        }
+
+        private static Series faster(Series first, Series second) {
+            return second.medianMegabytesPerSecond() > first.medianMegabytesPerSecond() ? second : first;
+        }
+    }
+
+    private RawRun runRaw() throws IOException {
         RawLimits raw = new RawLimits(root);
-        Series buffered = new Series();
-        Series direct = new Series();
         Series fsync = new Series();
         Series read = new Series();
         Histogram fsyncLatencies = new Histogram(3_600_000_000_000L, 3);
+        Series[] writes = runRawWrites();
+        for (int rep = -options.warmup; rep < options.reps; rep++) {
+            boolean record = rep >= 0;
+            raw.appendFdatasync(Long.MAX_VALUE, timeMaxNs(), record ? fsync : new Series(), record ? fsyncLatencies : null);
+            raw.sequentialRead(options.dataBytes, timeMaxNs(), record ? read : new Series());
+        }
+        System.err.printf("raw: 4 KiB+fdatasync %.0f/s p99 %.2f ms, page-cache read %.0f MB/s%n",
+                fsync.medianRecordsPerSecond(), fsyncLatencies.getValueAtPercentile(99) / 1e6,
+                read.medianMegabytesPerSecond());
+        return new RawRun(writes[0], writes[1], fsync, fsyncLatencies, read);
+    }
+
+    /** One pass of the raw sequential writes: page cache, then {@code O_DIRECT}, repetition by repetition. */
+    private Series[] runRawWrites() throws IOException {
+        RawLimits raw = new RawLimits(root);
+        Series buffered = new Series();
+        Series direct = new Series();
         long rawBytes = 2 * options.dataBytes;
         for (int rep = -options.warmup; rep < options.reps; rep++) {
             boolean record = rep >= 0;
             raw.sequentialWrite(false, rawBytes, timeMaxNs(), record ? buffered : new Series());
             raw.sequentialWrite(true, rawBytes, timeMaxNs(), record ? direct : new Series());
-            raw.appendFdatasync(Long.MAX_VALUE, timeMaxNs(), record ? fsync : new Series(), record ? fsyncLatencies : null);
-            raw.sequentialRead(options.dataBytes, timeMaxNs(), record ? read : new Series());
         }
-        report.raw(buffered, direct, fsync, fsyncLatencies);
-        report.rawRead(read);
-        System.err.printf("raw: buffered %.0f MB/s, O_DIRECT %.0f MB/s, 4 KiB+fdatasync %.0f/s p99 %.2f ms, "
-                + "page-cache read %.0f MB/s%n", buffered.medianMegabytesPerSecond(), direct.medianMegabytesPerSecond(),
-                fsync.medianRecordsPerSecond(), fsyncLatencies.getValueAtPercentile(99) / 1e6,
-                read.medianMegabytesPerSecond());
+        System.err.printf("raw: buffered %.0f MB/s, O_DIRECT %.0f MB/s%n", buffered.medianMegabytesPerSecond(),
+                direct.medianMegabytesPerSecond());
+        return new Series[] {buffered, direct};
     }
 
     private void runCell(Workload workload, boolean fsync, KafkaSubject.Environment kafka) throws IOException {
