@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
  * @param logConfig                the settings every log gets
  * @param io                       the file interface (tests inject faults here)
  * @param clockMs                  wall-clock milliseconds (tests control time here); the default reads the system
- *                                 clock through a copy refreshed every millisecond while it is read often
+ *                                 clock through a copy refreshed every millisecond while it is read very often
  * @param checkpointIntervalMs     how often recovery points are checkpointed in the background; 0 turns it off
  * @param retentionCheckIntervalMs how often retention runs in the background; 0 turns it off
  * @param partitionsMax            most partitions one topic may have

@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
-/** {@link CoarseClock} over a source the test sets, ticking every millisecond. */
+/** {@link CoarseClock} over a source the test sets, ticking every millisecond, 200 ticks a turn. */
 class CoarseClockTest {
     private final AtomicLong source = new AtomicLong(1_000);
-    private final CoarseClock clock = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 50);
+    private final CoarseClock clock = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 200);
 
     private static void within5Seconds(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -20,28 +20,56 @@ class CoarseClockTest {
         }
     }
 
-    @Test
-    void whileReadOftenTheClockFollowsItsSourceAndNeverRunsAhead() throws InterruptedException {
-        assertThat(clock.getAsLong()).as("the first read takes the source's time").isEqualTo(1_000);
-        assertThat(clock.ticking()).isTrue();
-
-        source.set(2_000);
-        within5Seconds(() -> clock.getAsLong() == 2_000, "the thread refreshes the copy");
-        for (long ms = 2_001; ms < 2_200; ms++) {
-            source.set(ms);
-            long read = clock.getAsLong();
-            assertThat(read).isBetween(2_000L, ms);
+    /** Reads as fast as the test can, with the source standing still: far more than 2,048 within 2 ms. */
+    private void readOften(int reads) {
+        for (int i = 0; i < reads; i++) {
+            clock.getAsLong();
         }
-        assertThat(clock.ticking()).as("read every tick: the thread keeps running").isTrue();
     }
 
     @Test
-    void afterAQuietSpellTheThreadStopsAndTheNextReadTakesTheSourcesTime() throws InterruptedException {
-        clock.getAsLong();
-        within5Seconds(() -> !clock.ticking(), "the thread stops after 50 unread ticks");
+    void readsLessFrequentThanTheThresholdTakeTheSourceEveryTimeAndStartNoThread() {
+        for (int i = 0; i < 20_000; i++) {
+            if (i % 100 == 0) {
+                source.addAndGet(1); // 2,048 reads span 20 ms
+            }
+            assertThat(clock.getAsLong()).isEqualTo(source.get());
+        }
+        assertThat(clock.ticking()).isFalse();
+        assertThat(clock.threadsStarted()).isZero();
+    }
 
+    @Test
+    void frequentReadsStartTheThreadAndThenFollowTheSourceWithoutRunningAhead() throws InterruptedException {
+        CoarseClock longTurns = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 10_000);
+        for (int i = 0; i < 3 * CoarseClock.RATE_READS; i++) {
+            longTurns.getAsLong();
+        }
+        assertThat(longTurns.ticking()).isTrue();
+
+        source.set(2_000);
+        within5Seconds(() -> longTurns.getAsLong() == 2_000, "the thread refreshes the copy");
+        assertThat(longTurns.ticking()).as("within its first turn of ten seconds").isTrue();
+        for (long ms = 2_001; ms < 2_200; ms++) {
+            source.set(ms);
+            assertThat(longTurns.getAsLong()).isBetween(2_000L, ms);
+        }
+    }
+
+    @Test
+    void afterATurnReadsTakeTheSourceAndTheThreadExitsUnlessReadsStayFrequent() throws InterruptedException {
+        readOften(3 * CoarseClock.RATE_READS);
+        within5Seconds(() -> !clock.ticking(), "a turn of 200 ticks ends");
         source.set(987_654);
-        assertThat(clock.getAsLong()).as("exact, however long the quiet spell was").isEqualTo(987_654);
-        assertThat(clock.ticking()).as("and ticking again").isTrue();
+        assertThat(clock.getAsLong()).as("exact once the turn is over").isEqualTo(987_654);
+
+        readOften(3 * CoarseClock.RATE_READS);
+        assertThat(clock.ticking()).as("frequent again: resumed").isTrue();
+        assertThat(clock.threadsStarted()).as("the same thread").isEqualTo(1);
+
+        within5Seconds(() -> !clock.threadAlive(), "not resumed within a turn: the thread exits");
+        assertThat(clock.ticking()).isFalse();
+        source.set(5_000_000);
+        assertThat(clock.getAsLong()).isEqualTo(5_000_000);
     }
 }
