@@ -1,5 +1,6 @@
 package dev.spool.log;
 
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -10,17 +11,22 @@ import java.util.function.LongSupplier;
  * an eighth of a one-record append.
  *
  * <p>Read less than about a million times a second, the clock reads its source every time. Read
- * more often than that (counted 2,048 reads at a time: 2,048 within 2 ms), it starts a daemon thread ({@code spool-clock}, one per clock) that
- * refreshes a shared copy every millisecond, and reads return that copy: at most a tick behind
- * (more only while the machine is too busy to run the thread), never ahead. The thread's ticks
- * cost about 2% of a core, as much as a million reads of the source a second, hence the
- * threshold. After a turn of ticks (a second) reads take the source and count again; if they are
- * still that frequent the same thread resumes, else it exits a turn later. Thread-safe.
+ * more often than that (counted 2,048 reads at a time: 2,048 within 2 ms), it starts a daemon
+ * thread ({@code spool-clock}, one per clock) that refreshes a shared copy every millisecond, and
+ * reads return that copy: at most a tick behind (more only while the machine is too busy to run
+ * the thread), never ahead. The thread's ticks cost about 2% of a core, as much as a million reads
+ * of the source a second, hence the threshold. After a turn of ticks (a second) reads take the
+ * source and count again; if they are still that frequent the same thread resumes, else it exits
+ * a turn later. Where no thread can be started, every read takes the source. Thread-safe.
  */
 public final class CoarseClock implements LongSupplier {
     /** The system clock ({@link System#currentTimeMillis()}): what a log and a log manager use by default. */
     public static final CoarseClock SYSTEM = new CoarseClock(System::currentTimeMillis, TimeUnit.MILLISECONDS.toNanos(1),
-            1_000);
+            1_000, task -> {
+                Thread thread = new Thread(task, "spool-clock");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     static final int RATE_READS = 2_048;
     static final long RATE_WINDOW_MS = 2;
@@ -28,6 +34,7 @@ public final class CoarseClock implements LongSupplier {
     private final LongSupplier source;
     private final long tickNanos;
     private final int ticksPerTurn;
+    private final ThreadFactory threads;
     private volatile long nowMs;
     private volatile boolean ticking;
     // Reads counted while not ticking, without synchronisation: a lost count only delays the start.
@@ -37,11 +44,15 @@ public final class CoarseClock implements LongSupplier {
     private Thread thread;
     private int threadsStarted;
 
-    /** A clock over {@code source} whose thread refreshes it every {@code tickNanos}, {@code ticksPerTurn} times a turn. */
-    CoarseClock(LongSupplier source, long tickNanos, int ticksPerTurn) {
+    /**
+     * A clock over {@code source} whose thread, made by {@code threads}, refreshes it every
+     * {@code tickNanos}, {@code ticksPerTurn} times a turn.
+     */
+    CoarseClock(LongSupplier source, long tickNanos, int ticksPerTurn, ThreadFactory threads) {
         this.source = source;
         this.tickNanos = tickNanos;
         this.ticksPerTurn = ticksPerTurn;
+        this.threads = threads;
     }
 
     /** Milliseconds since the epoch: the source's, or at most a tick behind it while the clock is read very often. */
@@ -86,8 +97,7 @@ public final class CoarseClock implements LongSupplier {
             notifyAll(); // waiting between turns: it resumes
             return;
         }
-        Thread started = new Thread(this::tick, "spool-clock");
-        started.setDaemon(true);
+        Thread started = threads.newThread(this::tick);
         try {
             started.start();
         } catch (OutOfMemoryError noThread) { // none to be had: reads take the source's time

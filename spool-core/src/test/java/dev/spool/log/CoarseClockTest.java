@@ -2,6 +2,7 @@ package dev.spool.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -10,7 +11,15 @@ import org.junit.jupiter.api.Test;
 /** {@link CoarseClock} over a source the test sets, ticking every millisecond, 200 ticks a turn. */
 class CoarseClockTest {
     private final AtomicLong source = new AtomicLong(1_000);
-    private final CoarseClock clock = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 200);
+    private final CoarseClock clock = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 200, daemon());
+
+    private static ThreadFactory daemon() {
+        return task -> {
+            Thread thread = new Thread(task, "test-clock");
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
 
     private static void within5Seconds(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -41,7 +50,7 @@ class CoarseClockTest {
 
     @Test
     void frequentReadsStartTheThreadAndThenFollowTheSourceWithoutRunningAhead() throws InterruptedException {
-        CoarseClock longTurns = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 10_000);
+        CoarseClock longTurns = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 10_000, daemon());
         for (int i = 0; i < 3 * CoarseClock.RATE_READS; i++) {
             longTurns.getAsLong();
         }
@@ -71,5 +80,23 @@ class CoarseClockTest {
         assertThat(clock.ticking()).isFalse();
         source.set(5_000_000);
         assertThat(clock.getAsLong()).isEqualTo(5_000_000);
+    }
+
+    /** A JVM out of threads ("unable to create native thread"): frequent reads take the source and fail nothing. */
+    @Test
+    void whereNoThreadCanBeStartedFrequentReadsTakeTheSource() {
+        CoarseClock starved = new CoarseClock(source::get, TimeUnit.MILLISECONDS.toNanos(1), 200, task -> new Thread(task) {
+            @Override
+            public synchronized void start() {
+                throw new OutOfMemoryError("unable to create native thread");
+            }
+        });
+        for (int i = 0; i < 3 * CoarseClock.RATE_READS; i++) { // frequent: a start is tried, and fails
+            starved.getAsLong();
+        }
+        assertThat(starved.ticking()).isFalse();
+        assertThat(starved.threadAlive()).isFalse();
+        source.set(10_000);
+        assertThat(starved.getAsLong()).isEqualTo(10_000);
     }
 }

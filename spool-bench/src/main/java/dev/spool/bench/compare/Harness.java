@@ -61,7 +61,9 @@ public final class Harness {
     }
 
     private void run() throws Exception {
-        RawRun raw = options.sections.contains(Options.Section.RAW) ? runRaw() : null;
+        boolean rawSection = options.sections.contains(Options.Section.RAW);
+        RawLimits limits = rawSection ? new RawLimits(root) : null;
+        RawRun raw = rawSection ? runRaw(limits) : null;
         if (options.sections.contains(Options.Section.APPEND)) {
             try (KafkaSubject.Environment kafka = new KafkaSubject.Environment()) {
                 for (boolean fsync : options.fsyncModes) {
@@ -78,7 +80,7 @@ public final class Harness {
         }
         if (raw != null) {
             if (options.sections.contains(Options.Section.APPEND)) {
-                raw = raw.fasterWrites(runRawWrites()); // the pass before may have met memory the host took back
+                raw = raw.fasterWrites(runRawWrites(limits)); // the pass before may have met memory the host took back
             }
             report.raw(raw.buffered, raw.direct, raw.fsync, raw.fsyncLatencies);
             report.rawRead(raw.read);
@@ -109,12 +111,11 @@ public final class Harness {
         }
     }
 
-    private RawRun runRaw() throws IOException {
-        RawLimits raw = new RawLimits(root);
+    private RawRun runRaw(RawLimits raw) throws IOException {
         Series fsync = new Series();
         Series read = new Series();
         Histogram fsyncLatencies = new Histogram(3_600_000_000_000L, 3);
-        Series[] writes = runRawWrites();
+        Series[] writes = runRawWrites(raw);
         for (int rep = -options.warmup; rep < options.reps; rep++) {
             boolean record = rep >= 0;
             raw.appendFdatasync(Long.MAX_VALUE, timeMaxNs(), record ? fsync : new Series(), record ? fsyncLatencies : null);
@@ -127,8 +128,7 @@ public final class Harness {
     }
 
     /** One pass of the raw sequential writes: page cache, then {@code O_DIRECT}, repetition by repetition. */
-    private Series[] runRawWrites() throws IOException {
-        RawLimits raw = new RawLimits(root);
+    private Series[] runRawWrites(RawLimits raw) throws IOException {
         Series buffered = new Series();
         Series direct = new Series();
         long rawBytes = 2 * options.dataBytes;

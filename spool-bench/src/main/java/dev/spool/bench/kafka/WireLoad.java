@@ -53,6 +53,8 @@ final class WireLoad {
     /** The longest latency the histograms hold: a minute, in microseconds. */
     private static final long LATENCY_MICROS_MAX = 60_000_000L;
     private static final long PHASE_TIMEOUT_MS = 600_000;
+    /** Whether kcat runs here (asked once: {@code kcat -V}). */
+    private static final boolean KCAT_INSTALLED = kcatInstalled();
 
     private WireLoad() {
     }
@@ -225,7 +227,7 @@ final class WireLoad {
      */
     static Optional<Consumed> consumeWithLibrdkafka(String bootstrap, String topic, int partitions, long expected,
                                                     Path output) throws IOException, InterruptedException {
-        if (!kcatInstalled()) {
+        if (!KCAT_INSTALLED) {
             return Optional.empty();
         }
         ProcessBuilder kcat = new ProcessBuilder("kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e",
@@ -263,12 +265,15 @@ final class WireLoad {
         return Optional.of(new Consumed(records, bytes, nanos));
     }
 
-    private static boolean kcatInstalled() throws InterruptedException {
+    private static boolean kcatInstalled() {
         try {
             Process probe = new ProcessBuilder("kcat", "-V").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
         } catch (IOException notFound) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

@@ -87,7 +87,8 @@ final class WireReport {
                     produceRatio, consumeRatio, librdkafkaRatio, pacedRatio, ratio(ours, theirs, saturatedP99),
                     target, met(produceRatio >= target),
                     spool.durable ? "" : String.format(Locale.ROOT, ", consume >= %.1fx %s (librdkafka %s)", target,
-                            met(consumeRatio >= target), met(librdkafkaRatio >= target)), met(pacedRatio < 1)));
+                            met(consumeRatio >= target), Double.isNaN(librdkafkaRatio) ? "not measured: no kcat"
+                                    : met(librdkafkaRatio >= target)), met(pacedRatio < 1)));
             out.append("  the same ratios round by round (the two turns of a round run back to back): produce ")
                     .append(perRound(ours, theirs, produce)).append("; consume ").append(perRound(ours, theirs, consume))
                     .append("; consume, librdkafka ").append(perRound(ours, theirs, librdkafka))

@@ -61,7 +61,6 @@ public final class RecordCursor {
     private static final Locator PLAIN = (problem, position, baseOffset) -> problem;
 
     private final BatchDecompressor decompressor;
-    private boolean crcChecks = true; // the caller's choice (checkCrcs); checkCrc is this walk's
     private boolean checkCrc = true;
     private Locator locator = IN_BUFFER;
 
@@ -107,14 +106,14 @@ public final class RecordCursor {
     }
 
     /**
-     * Whether entering a batch checks its CRC (the default), from the next {@link #reset} on. Off,
+     * Whether entering a batch checks its CRC (the default; the choice holds across resets). Off,
      * a batch's header and every record's framing are still checked, so damage to a length, count or
      * offset is still a {@link CorruptRecordException}, but a bit flipped in a key, a value or a
      * timestamp goes unnoticed: for a reader whose bytes are checked another way, as Kafka's consumer
      * with {@code check.crcs=false}. Batches of one small record then read about 1.6 times as fast.
      */
     public RecordCursor checkCrcs(boolean check) {
-        this.crcChecks = check;
+        this.checkCrc = check;
         return this;
     }
 
@@ -129,7 +128,6 @@ public final class RecordCursor {
 
     /** As {@link #reset(ByteBuffer)}, reporting problems through {@code locator} (which names the file). */
     public RecordCursor reset(ByteBuffer batches, Locator locator) {
-        this.checkCrc = crcChecks;
         this.locator = locator;
         this.batches = new RecordSection(batches.duplicate()); // big-endian, whatever the caller's order
         this.crcView = batches.duplicate();
@@ -143,13 +141,14 @@ public final class RecordCursor {
         return this;
     }
 
-    /** Over the one batch at {@code at}, whose header the caller checked: no CRC pass (for {@link RecordBatch}). */
+    /**
+     * Over the one batch at {@code at}, whose header the caller checked: no CRC pass, from now on (for
+     * {@link RecordBatch}'s own cursors).
+     */
     RecordCursor resetOverCheckedBatch(ByteBuffer buffer, int at) throws CorruptRecordException {
         ByteBuffer batch = buffer.duplicate().position(at);
         RecordBatch.checkedCompression(batch, at); // header present and length within the buffer
-        reset(batch.limit(at + RecordBatch.sizeInBytes(batch, at)), PLAIN);
-        this.checkCrc = false;
-        return this;
+        return checkCrcs(false).reset(batch.limit(at + RecordBatch.sizeInBytes(batch, at)), PLAIN);
     }
 
     /** Moves to the next record, entering (and checking) the next batch when this one is done; false at the end. */

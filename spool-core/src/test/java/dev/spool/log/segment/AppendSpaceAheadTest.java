@@ -19,8 +19,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,7 +145,7 @@ class AppendSpaceAheadTest {
     @Test
     void onlyAWindowFilledWithinASecondHasTheNextChunkAllocatedAhead() throws IOException {
         StorageFile f = open(Gate.OPEN);
-        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong nanos = new AtomicLong();
         AppendSpace space = new AppendSpace(0, held, nanos::get);
         nanos.addAndGet(TimeUnit.SECONDS.toNanos(2)); // the first append two seconds after the segment began
         long end = store(space, f, 0, 1);
@@ -168,7 +170,7 @@ class AppendSpaceAheadTest {
     void anExecutorThatRefusesTheAllocationAheadLeavesTheWriterToAllocate() throws IOException {
         StorageFile f = open(Gate.OPEN);
         AppendSpace space = new AppendSpace(0, task -> {
-            throw new java.util.concurrent.RejectedExecutionException("shut down");
+            throw new RejectedExecutionException("shut down");
         });
         long end = store(space, f, 0, 1);
         end = store(space, f, end, (int) ((CHUNK - end) / RECORD) + 10);
