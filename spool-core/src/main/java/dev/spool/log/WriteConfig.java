@@ -23,10 +23,20 @@ package dev.spool.log;
  *                        after they roll, such as a drained disk buffer. The cost: an operating system
  *                        crash may lose every segment since the last flush, not only the active
  *                        one's tail, and recovery after any unclean shutdown scans them all.
+ * @param reuseSegmentFiles a roll takes the file of the segment deleted last (kept for it, one at a
+ *                        time) instead of a new one, and overwrites its old bytes: while they are in
+ *                        the page cache no pages are taken and no blocks allocated, and a strict
+ *                        writer's fsyncs have no file size to commit (off by default). For a log
+ *                        whose segments are deleted soon after they are written, such as a disk
+ *                        buffer; elsewhere a deleted segment's pages have long left memory, and a
+ *                        write over them would read them back first. The cost is in recovery: the
+ *                        old bytes past a reused segment's last batch cannot be told from damage, so
+ *                        in such a log (a marker file says so) bytes that fail their check past the
+ *                        recovery point are cut as a torn write (row T5) rather than refusing to open.
  */
 public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull whenFull, long blockTimeoutMs,
                           int groupBytesMax, long groupWaitMicros, long flushMessages, long flushBytes,
-                          long flushIntervalMs, boolean flushOnRoll) {
+                          long flushIntervalMs, boolean flushOnRoll, boolean reuseSegmentFiles) {
 
     /** What an append does when the bytes in flight reach their maximum. */
     public enum WhenFull {
@@ -60,42 +70,48 @@ public record WriteConfig(Durability durability, long inFlightBytesMax, WhenFull
     /** Kafka's defaults: page-cache durability, no background flush; 64 MiB in flight, blocking. */
     public static WriteConfig defaults() {
         return new WriteConfig(Durability.NONE, DEFAULT_IN_FLIGHT_BYTES_MAX, WhenFull.BLOCK, DEFAULT_BLOCK_TIMEOUT_MS,
-                DEFAULT_GROUP_BYTES_MAX, 0L, -1L, -1L, -1L, true);
+                DEFAULT_GROUP_BYTES_MAX, 0L, -1L, -1L, -1L, true, false);
     }
 
     public WriteConfig withDurability(Durability d) {
         return new WriteConfig(d, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll, reuseSegmentFiles);
     }
 
     public WriteConfig withInFlightBytesMax(long bytes, WhenFull policy) {
         return new WriteConfig(durability, bytes, policy, blockTimeoutMs, groupBytesMax, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll, reuseSegmentFiles);
     }
 
     public WriteConfig withBlockTimeoutMs(long ms) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, ms, groupBytesMax, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll, reuseSegmentFiles);
     }
 
     public WriteConfig withGroupBytesMax(int bytes) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, bytes, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll, reuseSegmentFiles);
     }
 
     public WriteConfig withGroupWaitMicros(long micros) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, micros,
-                flushMessages, flushBytes, flushIntervalMs, flushOnRoll);
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll, reuseSegmentFiles);
     }
 
     public WriteConfig withFlushPolicy(long messages, long bytes, long intervalMs) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
-                messages, bytes, intervalMs, flushOnRoll);
+                messages, bytes, intervalMs, flushOnRoll, reuseSegmentFiles);
     }
 
     /** With {@code flushOnRoll} as given: see the record's description for what turning it off trades. */
     public WriteConfig withFlushOnRoll(boolean enabled) {
         return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
-                flushMessages, flushBytes, flushIntervalMs, enabled);
+                flushMessages, flushBytes, flushIntervalMs, enabled, reuseSegmentFiles);
+    }
+
+    /** With {@code reuseSegmentFiles} as given: see the record's description for what turning it on trades. */
+    public WriteConfig withReuseSegmentFiles(boolean enabled) {
+        return new WriteConfig(durability, inFlightBytesMax, whenFull, blockTimeoutMs, groupBytesMax, groupWaitMicros,
+                flushMessages, flushBytes, flushIntervalMs, flushOnRoll, enabled);
     }
 }

@@ -69,6 +69,8 @@ import org.slf4j.LoggerFactory;
  *     <td>a power loss kept later unsynced pages and lost earlier ones (writeback is not in order)</td>
  *     <td>as T and T2: truncate at the hole (everything after it was never forced) and remove later
  *     segments; log both</td></tr>
+ * <tr><td>T5 in a log whose directory holds {@code reused-segment-files}, a bad batch where T or T4 could
+ *     be</td><td>the old bytes of a deleted segment's file a roll took over</td><td>as T4</td></tr>
  * <tr><td>T3 a segment that is not the last ends cleanly, at or past the checkpointed recovery point,
  *     before the next segment's base</td><td>a power loss after a roll lost whole batches of the rolled,
  *     unflushed segment</td><td>remove the later segments (all unflushed), as T2; log it</td></tr>
@@ -156,7 +158,7 @@ public final class LogLoader {
         if (bases.isEmpty()) {
             long base = Math.max(0L, checkpointedStart);
             Segment segment = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                    nowMs, config.hashChain() ? HashChain.genesis() : null);
+                    nowMs, config.hashChain() ? HashChain.genesis() : null, Optional.empty());
             io.syncDirectory(dir);
             return new Loaded(List.of(segment), base, base, base, 0, 0, segment.chain() == null ? NO_CHAIN
                     : segment.chain().lastHash());
@@ -257,13 +259,16 @@ public final class LogLoader {
     private static final class Pass {
         /** Offsets below this were flushed: the chain's recovery trusts its sidecar there. */
         final long trustedBelow;
+        /** The directory's marker says segment files may be reused (row T5). */
+        final boolean filesReused;
         long bytesScanned;
         long bytesTruncated;
         /** The last hash of the chain before the next segment, when the previous one was scanned. */
         byte[] previousHash;
 
-        Pass(long trustedBelow) {
+        Pass(long trustedBelow, boolean filesReused) {
             this.trustedBelow = trustedBelow;
+            this.filesReused = filesReused;
         }
     }
 
@@ -272,7 +277,8 @@ public final class LogLoader {
         long firstBase = segments.get(0).baseOffset();
         int firstToScan = firstToScan(io, dir, config, state, segments);
         Pass pass = new Pass(state.cleanShutdown() ? Long.MAX_VALUE
-                : state.recoveryPoint().orElse(segments.get(segments.size() - 1).baseOffset()));
+                : state.recoveryPoint().orElse(segments.get(segments.size() - 1).baseOffset()),
+                io.exists(dir.resolve(SegmentFiles.REUSED_FILES_MARKER)));
         for (int i = firstToScan; i < segments.size(); i++) {
             recoverSegment(io, dir, config, state, segments, i, pass);
         }
@@ -337,7 +343,7 @@ public final class LogLoader {
             pass.previousHash = recoverChain(segment, chain, scan);
         }
         long nextBase = isLast ? Long.MAX_VALUE : segments.get(i + 1).baseOffset();
-        RecoveryInput input = inputFor(state, isLast, scan, nextBase);
+        RecoveryInput input = RecoveryInput.ofScan(state, isLast, scan, nextBase, pass.filesReused);
         RecoveryCase row = RecoveryCase.classify(input);
         if (row.refusesToOpen()) { // C2, X1, X2 (X3 is checked once the log's end is known)
             throw new CorruptLogException(segment.logPath(), row == RecoveryCase.X2 ? segment.sizeBytes()
@@ -420,14 +426,6 @@ public final class LogLoader {
     }
 
     /** The table's input for a scanned segment: its valid batches stop at the scan's next offset. */
-    private static RecoveryInput inputFor(LoadState state, boolean isLast, ScanResult scan, long nextBase) {
-        Bytes bytes = Bytes.of(scan.outcome());
-        if (bytes == Bytes.VALID && !isLast && scan.nextOffset() != nextBase) {
-            bytes = scan.nextOffset() < nextBase ? Bytes.ENDS_BEFORE_NEXT_BASE : Bytes.OVERRUNS_NEXT_BASE;
-        }
-        return RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), isLast, bytes, scan.nextOffset());
-    }
-
     /** The message of a refusing row: the scan's problem, and why it is damage rather than a torn write. */
     private static String refusal(RecoveryCase row, RecoveryInput input, ScanResult scan, long nextBase,
                                   LoadState state) {

@@ -1,6 +1,7 @@
 package dev.spool.log.recovery;
 
 import dev.spool.log.recovery.RecoveryInput.Bytes;
+import dev.spool.log.recovery.RecoveryInput.Files;
 import dev.spool.log.recovery.RecoveryInput.Position;
 import dev.spool.log.recovery.RecoveryInput.SegmentRole;
 import dev.spool.log.recovery.RecoveryInput.Shutdown;
@@ -17,7 +18,8 @@ import java.util.function.Predicate;
  * a hole or a lost tail, and with a checkpoint only at or past its recovery point; anywhere else
  * the same bytes are corruption, and the log refuses to open until {@code spool repair}. With no
  * checkpoint at all nothing is known to be flushed: the last segment's torn tail is cut (row T),
- * anything else is corruption.
+ * anything else is corruption. A log that reuses deleted segments' files (row T5) cannot tell their
+ * old bytes from damage, and reads a bad batch where nothing was flushed as the end of its writes.
  *
  * <p>The predicates are disjoint and cover every input; {@code RecoveryCaseTest} enumerates every
  * combination to prove it. Pure and thread-safe.
@@ -42,8 +44,10 @@ public enum RecoveryCase {
     T4("a power loss kept later unsynced pages and lost earlier ones (writeback is not in order)",
             Action.TRUNCATE_AND_DROP_LATER,
             in -> in.bytes() == Bytes.HOLE && pastRecoveryPoint(in)),
+    T5("a log that reuses deleted segments' files: past what was flushed, the bytes after the last write are the "
+            + "old segment's", Action.TRUNCATE_AND_DROP_LATER, RecoveryCase::oldBytesOfAReusedFile),
     X1("corruption: a bad batch, or torn-looking bytes where the data had been flushed", Action.REFUSE,
-            in -> in.bytes() == Bytes.CORRUPT
+            in -> (in.bytes() == Bytes.CORRUPT && !oldBytesOfAReusedFile(in))
                     || (in.shutdown() == Shutdown.CHECKPOINTED && in.position() == Position.BEFORE_RECOVERY_POINT
                         && (in.bytes() == Bytes.TORN_TAIL || in.bytes() == Bytes.HOLE))
                     || (in.shutdown() == Shutdown.NONE && in.bytes() == Bytes.HOLE)
@@ -119,6 +123,17 @@ public enum RecoveryCase {
             throw new IllegalStateException("No recovery case matches " + input);
         }
         return found;
+    }
+
+    /**
+     * Row T5: a reused file's old bytes fail the checks of the next batch (its offsets run below the
+     * segment's, or it is cut anywhere), which is also what damage would look like: so in such a log,
+     * where the bytes may never have been flushed (past the recovery point, or in the last segment
+     * with no checkpoint, as row T), they are read as the end of what was written, and cut.
+     */
+    private static boolean oldBytesOfAReusedFile(RecoveryInput in) {
+        return in.files() == Files.REUSED && in.bytes() == Bytes.CORRUPT
+                && (pastRecoveryPoint(in) || (in.shutdown() == Shutdown.NONE && in.segment() == SegmentRole.LAST));
     }
 
     private static boolean pastRecoveryPoint(RecoveryInput in) {

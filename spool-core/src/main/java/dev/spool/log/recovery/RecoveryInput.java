@@ -1,6 +1,8 @@
 package dev.spool.log.recovery;
 
+import dev.spool.log.LoadState;
 import dev.spool.log.segment.BatchClassifier;
+import dev.spool.log.segment.ScanResult;
 import java.util.Objects;
 import java.util.OptionalLong;
 
@@ -18,14 +20,21 @@ import java.util.OptionalLong;
  * @param bytes    what the segment's bytes are where its valid batches stop
  * @param position where that point lies: the offset after the last valid batch, against the
  *                 checkpointed recovery point (meaningful for {@link Shutdown#CHECKPOINTED} only)
+ * @param files    whether the log's segment files may be deleted segments' files, reused
  */
-public record RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes, Position position) {
+public record RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes, Position position, Files files) {
 
     public RecoveryInput {
         Objects.requireNonNull(shutdown, "shutdown");
         Objects.requireNonNull(segment, "segment");
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(position, "position");
+        Objects.requireNonNull(files, "files");
+    }
+
+    /** The input for a log whose segment files were all created new. */
+    public RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes, Position position) {
+        this(shutdown, segment, bytes, position, Files.NEW);
     }
 
     /**
@@ -41,6 +50,12 @@ public record RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes,
      */
     public static RecoveryInput at(boolean cleanShutdown, OptionalLong recoveryPoint, boolean last, Bytes bytes,
                                    long offset) {
+        return at(cleanShutdown, recoveryPoint, last, bytes, offset, false);
+    }
+
+    /** As above, for a log whose directory says its segment files may be reused ({@code filesReused}). */
+    public static RecoveryInput at(boolean cleanShutdown, OptionalLong recoveryPoint, boolean last, Bytes bytes,
+                                   long offset, boolean filesReused) {
         Shutdown shutdown = cleanShutdown ? Shutdown.CLEAN
                 : recoveryPoint.isPresent() ? Shutdown.CHECKPOINTED : Shutdown.NONE;
         Position position = switch (shutdown) {
@@ -49,7 +64,32 @@ public record RecoveryInput(Shutdown shutdown, SegmentRole segment, Bytes bytes,
                     : Position.BEFORE_RECOVERY_POINT;
             case NONE -> Position.PAST_RECOVERY_POINT;
         };
-        return new RecoveryInput(shutdown, last ? SegmentRole.LAST : SegmentRole.NOT_LAST, bytes, position);
+        return new RecoveryInput(shutdown, last ? SegmentRole.LAST : SegmentRole.NOT_LAST, bytes, position,
+                filesReused ? Files.REUSED : Files.NEW);
+    }
+
+    /**
+     * The input for a scanned segment, as recovery builds it: where {@code scan} stopped, refined
+     * against the next segment's base ({@code nextBase}) when the segment is not the last.
+     */
+    static RecoveryInput ofScan(LoadState state, boolean last, ScanResult scan, long nextBase, boolean filesReused) {
+        Bytes bytes = Bytes.of(scan.outcome());
+        if (bytes == Bytes.VALID && !last && scan.nextOffset() != nextBase) {
+            bytes = scan.nextOffset() < nextBase ? Bytes.ENDS_BEFORE_NEXT_BASE : Bytes.OVERRUNS_NEXT_BASE;
+        }
+        return at(state.cleanShutdown(), state.recoveryPoint(), last, bytes, scan.nextOffset(), filesReused);
+    }
+
+    /** Where the log's segment files come from. */
+    public enum Files {
+        /** Every segment file was created new: past its last write it holds zeros or nothing. */
+        NEW,
+        /**
+         * A segment's file may be a deleted segment's, taken over by a roll (the directory holds the
+         * marker {@code reused-segment-files}): until a seal cuts them, the old segment's bytes lie
+         * past the last batch written, and after a crash they are there, complete or cut anywhere.
+         */
+        REUSED
     }
 
     /** What the data directory says about the last shutdown. */

@@ -55,7 +55,7 @@ public final class Segment implements Closeable {
     private final long createdMs;
 
     private Segment(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
-                    StorageFile file, int sizeBytes, long nextOffset, long createdMs) {
+                    StorageFile file, int sizeBytes, long fileBytes, long nextOffset, long createdMs) {
         this.io = io;
         this.dir = dir;
         this.baseOffset = baseOffset;
@@ -66,26 +66,31 @@ public final class Segment implements Closeable {
         this.sizeBytes = sizeBytes;
         this.nextOffset = nextOffset;
         this.createdMs = createdMs;
-        this.space = new AppendSpace(sizeBytes);
+        this.space = new AppendSpace(fileBytes);
         reads.appendsFrom(sizeBytes);
     }
 
     /** Creates a new, empty segment: an empty {@code .log} file and empty indexes. */
     public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
                                  long nowMs) throws IOException {
-        return create(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, nowMs, null);
+        return create(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, nowMs, null, Optional.empty());
     }
 
     /**
      * As above, keeping a hash chain anchored at {@code chainAnchor} (the chain's hash before this
      * segment's first batch), or none when it is null. The sidecar is written on the first flush.
+     * The file is new, or {@code spare}: a deleted segment's {@code .log}, renamed to this segment's
+     * name, whose old bytes stay until appends overwrite them ({@link #seal} cuts what is left).
      */
     public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
-                                 long nowMs, byte[] chainAnchor) throws IOException {
+                                 long nowMs, byte[] chainAnchor, Optional<Path> spare) throws IOException {
         Path logPath = SegmentFiles.logFile(dir, baseOffset);
-        StorageFile file = io.open(logPath, FileIO.OpenMode.CREATE_NEW);
-        Segment segment = new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, file, 0, baseOffset,
-                nowMs);
+        if (spare.isPresent()) {
+            io.rename(spare.get(), logPath);
+        }
+        StorageFile file = io.open(logPath, spare.isPresent() ? FileIO.OpenMode.READ_WRITE : FileIO.OpenMode.CREATE_NEW);
+        Segment segment = new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, file, 0,
+                spare.isPresent() ? file.size() : 0, baseOffset, nowMs);
         segment.indexes.empty();
         if (chainAnchor != null) {
             segment.chain.startEmpty(chainAnchor);
@@ -105,7 +110,7 @@ public final class Segment implements Closeable {
         if (size > Integer.MAX_VALUE) {
             throw new IOException("Segment " + logPath + " is " + size + " bytes, above the 2 GiB a segment can hold");
         }
-        return new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, null, (int) size, nextOffset, nowMs);
+        return new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, null, (int) size, size, nextOffset, nowMs);
     }
 
     public long baseOffset() {
@@ -141,10 +146,7 @@ public final class Segment implements Closeable {
 
     /** The largest record timestamp in this segment, -1 when empty. Loads the time index if needed. */
     public long maxTimestamp() throws IOException {
-        if (isEmpty()) {
-            return -1L;
-        }
-        return Math.max(timeIndex().lastTimestamp(), indexes.maxTimestamp());
+        return isEmpty() ? -1L : Math.max(timeIndex().lastTimestamp(), indexes.maxTimestamp());
     }
 
     /**

@@ -30,6 +30,11 @@ public final class SegmentFiles {
     /** The aborted-transaction index ({@link TransactionIndex}), created with a segment's first entry. */
     public static final String TXN_INDEX_SUFFIX = ".txnindex";
     public static final String DELETED_SUFFIX = ".deleted";
+    /**
+     * In a log's directory: its segments may be deleted segments' files, reused, with old bytes past
+     * their last batch ({@code WriteConfig.reuseSegmentFiles}). Empty; its presence is what counts.
+     */
+    public static final String REUSED_FILES_MARKER = "reused-segment-files";
     public static final String TMP_SUFFIX = ".tmp";
     /** The copy of a damaged segment that {@code spool repair} keeps. */
     public static final String BROKEN_SUFFIX = ".broken";

@@ -4,7 +4,9 @@ import dev.spool.log.io.FileIO;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -24,7 +26,12 @@ import org.slf4j.LoggerFactory;
  * <p>Files are removed only after a directory sync made their renames durable. Closing the log
  * finishes the removals left ({@link #finishAll}). A sync or removal that fails on the executor is
  * logged and left: the next durability point syncs again, and recovery removes {@code .deleted}
- * files when the log opens. Thread-safe.
+ * files when the log opens.
+ *
+ * <p>A log that reuses its segment files ({@code WriteConfig.reuseSegmentFiles}) keeps the
+ * {@code .log} of the segment deleted last, renamed and synced, as a spare for the next roll
+ * ({@link #spare}) instead of removing it: one at a time, so a newer one replaces it (the newer the
+ * file, the likelier its pages are still in memory). Closing the log removes it. Thread-safe.
  */
 final class SegmentRemovals {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentRemovals.class);
@@ -36,6 +43,12 @@ final class SegmentRemovals {
     private final ArrayDeque<Retired> queued = new ArrayDeque<>();
     /** Removals under way. Guarded by this. */
     private int running;
+    /** Whether deletions keep a spare; set by each roll from the log's configuration. */
+    private volatile boolean keepSpare;
+    /** The kept {@code .log.deleted} file for the next roll, or null. Guarded by this. */
+    private Path spare;
+    /** Whether this log's directory holds the reused-files marker; the writer's only. */
+    private boolean marked;
 
     /** @param executor runs the removals; {@code Runnable::run} removes in line */
     SegmentRemovals(FileIO io, DirectorySync directory, Executor executor) {
@@ -72,6 +85,35 @@ final class SegmentRemovals {
     }
 
     /**
+     * For a roll: the spare file to take over as the new segment's, when {@code reuse} (the log's
+     * {@code reuseSegmentFiles}) and one is ready, else empty (create a new file). The first time it
+     * returns one it marks the directory (and syncs it) as holding reused files, so that recovery
+     * reads the old bytes past a reused segment's last batch for what they are (row T5). Turning
+     * reuse off removes the spare. Writer lock held.
+     */
+    Optional<Path> spare(boolean reuse) throws IOException {
+        keepSpare = reuse;
+        Path taken;
+        synchronized (this) {
+            taken = spare;
+            spare = null;
+        }
+        if (taken != null && !reuse) {
+            SegmentFiles.remove(io, List.of(taken));
+            return Optional.empty();
+        }
+        if (taken != null && !marked) {
+            Path marker = directory.dir().resolve(SegmentFiles.REUSED_FILES_MARKER);
+            if (!io.exists(marker)) {
+                io.open(marker, FileIO.OpenMode.CREATE).close();
+                io.syncDirectory(directory.dir());
+            }
+            marked = true;
+        }
+        return Optional.ofNullable(taken);
+    }
+
+    /**
      * Removes, on this thread, the files no executor thread has taken yet (an executor may drop
      * its queue: a pool stopped at once), then waits for the removals under way.
      */
@@ -79,6 +121,7 @@ final class SegmentRemovals {
         while (removeNext()) {
             // each pass removes one retired segment's files
         }
+        Path left;
         synchronized (this) {
             while (running > 0) {
                 try {
@@ -87,6 +130,16 @@ final class SegmentRemovals {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+            left = spare;
+            spare = null;
+        }
+        if (left != null) {
+            try {
+                SegmentFiles.remove(io, List.of(left));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Could not remove the spare segment file {} ({}); opening the log again removes it", left,
+                        e.getMessage());
             }
         }
     }
@@ -121,12 +174,35 @@ final class SegmentRemovals {
                     + "the log opens again", directory.dir(), retired.renamed(), e.getMessage());
             return;
         }
+        List<Path> removed = retired.renamed();
+        Path kept = keepSpare && !retired.segments().isEmpty() ? newestLog(removed) : null;
+        if (kept != null) {
+            removed = new ArrayList<>(removed);
+            removed.remove(kept);
+            synchronized (this) {
+                if (spare != null) {
+                    removed.add(spare); // replaced by the newer file
+                }
+                spare = kept;
+            }
+        }
         try {
-            SegmentFiles.remove(io, retired.renamed());
+            SegmentFiles.remove(io, removed);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Could not remove the deleted segment files {} ({}); opening the log again removes them",
                     retired.renamed(), e.getMessage());
         }
+    }
+
+    /** The last {@code .log} file among {@code renamed} (segments are deleted oldest first), or null. */
+    private static Path newestLog(List<Path> renamed) {
+        Path newest = null;
+        for (Path path : renamed) {
+            if (path.getFileName().toString().endsWith(SegmentFiles.LOG_SUFFIX + SegmentFiles.DELETED_SUFFIX)) {
+                newest = path;
+            }
+        }
+        return newest;
     }
 
     /** Segments taken out of their set, still to be closed, and their files, renamed {@code .deleted}. */

@@ -193,10 +193,10 @@ public final class SegmentSet {
     }
 
     /**
-     * Seals the active segment and starts a new one at the log end, anchored at {@code chainAnchor}
-     * (null when the log keeps no chain); the old one is flushed by the flush executor. Writer lock
-     * held. A failure fails the log; so does an in-line flush's, which is thrown here: the append
-     * that rolled must not report success.
+     * Seals the active segment and starts a new one at the log end (in a new file, or a deleted
+     * segment's: {@link SegmentRemovals#spare}), anchored at {@code chainAnchor} (null: no chain); the
+     * old one is flushed by the flush executor. Writer lock held. A failure fails the log; so does an
+     * in-line flush's, which is thrown here: the append that rolled must not report success.
      */
     public Segment roll(String reason, LogConfig config, byte[] chainAnchor) throws IOException {
         Segment old = active;
@@ -207,8 +207,9 @@ public final class SegmentSet {
             if (recoveryPoint >= old.nextOffset()) { // flushed whole: trusted unscanned, and no
                 old.forceTrim();                     // flush of it will come to make its trim durable
             }
+            Optional<Path> spare = removals.spare(config.write().reuseSegmentFiles());
             created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                    clockMs.getAsLong(), chainAnchor);
+                    clockMs.getAsLong(), chainAnchor, spare);
             directory.changed(); // synced before anything in it counts as durable
         } catch (IOException e) {
             throw fail(e);

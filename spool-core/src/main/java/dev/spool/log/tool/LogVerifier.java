@@ -14,6 +14,7 @@ import dev.spool.log.recovery.RecoveryInput.Bytes;
 import dev.spool.log.segment.BatchClassifier;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.OffsetIndex;
+import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.segment.TimeIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -387,7 +388,8 @@ public final class LogVerifier {
                 BatchClassifier.Verdict verdict = judge(read, size);
                 if (!verdict.isValid()) {
                     damaged = SegmentEnds.report(tally, shutdown, isLast, Bytes.of(verdict.kind()), logFile, position,
-                            expected, size - position, verdict.problem());
+                            expected, size - position, verdict.problem(),
+                            io.exists(dir.resolve(SegmentFiles.REUSED_FILES_MARKER)));
                     break;
                 }
                 ByteBuffer batch = read.batch();

@@ -49,13 +49,14 @@ final class SegmentEnds {
 
     /**
      * Reports what stops a segment's valid batches at {@code position} ({@code offset} is the
-     * offset after the last valid batch). Returns true when the segment's end says nothing about
-     * where the next segment should start: it is damaged, or the open removes the later segments.
+     * offset after the last valid batch; {@code filesReused}: the directory holds the reused-files
+     * marker). Returns true when the segment's end says nothing about where the next segment should
+     * start: it is damaged, or the open removes the later segments.
      */
     static boolean report(LogVerifier.Tally tally, LoadState state, boolean last, Bytes bytes, Path logFile,
-                          long position, long offset, long bytesAfter, String problem) {
+                          long position, long offset, long bytesAfter, String problem, boolean filesReused) {
         RecoveryCase row = RecoveryCase.classify(RecoveryInput.at(state.cleanShutdown(), state.recoveryPoint(), last,
-                bytes, offset));
+                bytes, offset, filesReused));
         if (row.refusesToOpen()) {
             tally.add(LogVerifier.Severity.ERROR, LogVerifier.Kind.BATCH_CORRUPT, logFile, position, offset, problem
                     + why(row, state, last, bytes) + "; the log will not open until spool repair (row " + row + ")");

@@ -3,6 +3,7 @@ package dev.spool.log.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.recovery.RecoveryInput.Bytes;
+import dev.spool.log.recovery.RecoveryInput.Files;
 import dev.spool.log.recovery.RecoveryInput.Position;
 import dev.spool.log.recovery.RecoveryInput.SegmentRole;
 import dev.spool.log.recovery.RecoveryInput.Shutdown;
@@ -21,7 +22,9 @@ class RecoveryCaseTest {
             for (SegmentRole segment : SegmentRole.values()) {
                 for (Bytes bytes : Bytes.values()) {
                     for (Position position : Position.values()) {
-                        inputs.add(new RecoveryInput(shutdown, segment, bytes, position));
+                        for (Files files : Files.values()) {
+                            inputs.add(new RecoveryInput(shutdown, segment, bytes, position, files));
+                        }
                     }
                 }
             }
@@ -33,7 +36,7 @@ class RecoveryCaseTest {
     void everyCombinationMatchesExactlyOneCaseAndClassifyReturnsIt() {
         List<RecoveryInput> inputs = everyInput();
         assertThat(inputs).hasSize(Shutdown.values().length * SegmentRole.values().length * Bytes.values().length
-                * Position.values().length);
+                * Position.values().length * Files.values().length);
         for (RecoveryInput input : inputs) {
             List<RecoveryCase> matching = new ArrayList<>();
             for (RecoveryCase row : RecoveryCase.values()) {
@@ -85,7 +88,7 @@ class RecoveryCaseTest {
             }
             assertThat(input.shutdown()).as("%s -> %s", input, row).isNotEqualTo(Shutdown.CLEAN);
             if (input.shutdown() == Shutdown.NONE) {
-                assertThat(row).as("%s", input).isEqualTo(RecoveryCase.T);
+                assertThat(row).as("%s", input).isIn(RecoveryCase.T, RecoveryCase.T5);
                 assertThat(input.segment()).isEqualTo(SegmentRole.LAST);
             } else {
                 assertThat(input.position()).as("%s", input).isEqualTo(Position.PAST_RECOVERY_POINT);
@@ -96,7 +99,7 @@ class RecoveryCaseTest {
     @Test
     void corruptBytesAndMissingFlushedDataAlwaysRefuse() {
         for (RecoveryInput input : everyInput()) {
-            if (input.bytes() == Bytes.CORRUPT) {
+            if (input.bytes() == Bytes.CORRUPT && input.files() == Files.NEW) {
                 assertThat(RecoveryCase.classify(input)).as("%s", input).isEqualTo(RecoveryCase.X1);
             }
             if (input.bytes() == Bytes.ENDS_BEFORE_RECOVERY_POINT) {
@@ -106,6 +109,35 @@ class RecoveryCaseTest {
                 assertThat(RecoveryCase.classify(input)).as("%s", input).isEqualTo(RecoveryCase.X2);
             }
         }
+    }
+
+    /**
+     * Reused files change one thing: a bad batch where nothing was flushed (past the recovery point,
+     * or the last segment with no checkpoint) is cut as row T5; anywhere else it still refuses, and
+     * every other input gets the row it gets in a log of new files.
+     */
+    @Test
+    void reusedFilesCutOnlyBadBatchesWhereNothingWasFlushed() {
+        for (RecoveryInput input : everyInput()) {
+            if (input.files() != Files.REUSED) {
+                continue;
+            }
+            RecoveryCase reused = RecoveryCase.classify(input);
+            RecoveryCase fresh = RecoveryCase.classify(new RecoveryInput(input.shutdown(), input.segment(),
+                    input.bytes(), input.position(), Files.NEW));
+            boolean unflushed = input.shutdown() == Shutdown.CHECKPOINTED
+                    ? input.position() == Position.PAST_RECOVERY_POINT
+                    : input.shutdown() == Shutdown.NONE && input.segment() == SegmentRole.LAST;
+            if (input.bytes() == Bytes.CORRUPT && unflushed) {
+                assertThat(reused).as("%s", input).isEqualTo(RecoveryCase.T5);
+            } else {
+                assertThat(reused).as("%s", input).isEqualTo(fresh);
+            }
+        }
+        assertThat(RecoveryCase.classify(new RecoveryInput(Shutdown.CHECKPOINTED, SegmentRole.LAST, Bytes.CORRUPT,
+                Position.BEFORE_RECOVERY_POINT, Files.REUSED))).isEqualTo(RecoveryCase.X1);
+        assertThat(RecoveryCase.classify(new RecoveryInput(Shutdown.CLEAN, SegmentRole.LAST, Bytes.CORRUPT,
+                Position.BEFORE_RECOVERY_POINT, Files.REUSED))).isEqualTo(RecoveryCase.X1);
     }
 
     @Test

@@ -58,6 +58,8 @@ final class CrashWorkload {
         long liesTold;
         long bitsFlipped;
         long flipsDetected;
+        /** Logs whose directory held the reused-files marker at the end of a run: a roll took a deleted segment's file. */
+        long logsReusingFiles;
         final Map<SimulatedFileIO.CrashOutcome, Long> crashOutcomes = new TreeMap<>();
         final List<String> violations = new ArrayList<>();
 
@@ -74,6 +76,7 @@ final class CrashWorkload {
             liesTold += other.liesTold;
             bitsFlipped += other.bitsFlipped;
             flipsDetected += other.flipsDetected;
+            logsReusingFiles += other.logsReusingFiles;
             other.crashOutcomes.forEach((k, v) -> crashOutcomes.merge(k, v, Long::sum));
             violations.addAll(other.violations);
         }
@@ -84,7 +87,7 @@ final class CrashWorkload {
                     + " faultRestarts=" + faultRestarts + " faultsInjected=" + faultsInjected + " strictAcks="
                     + strictAcks + " recordsChecked=" + recordsChecked + " diskFullFailures=" + diskFullFailures + " verifiedClean=" + verifiedClean
                     + " liesTold=" + liesTold + " bitsFlipped=" + bitsFlipped + " flipsDetected=" + flipsDetected
-                    + " crashOutcomes=" + crashOutcomes
+                    + " logsReusingFiles=" + logsReusingFiles + " crashOutcomes=" + crashOutcomes
                     + " violations=" + violations.size();
         }
     }
@@ -105,7 +108,7 @@ final class CrashWorkload {
     private final long seed;
     private final Random random;
     private final SimulatedFileIO sim;
-    private final LogConfig logConfig;
+    private LogConfig logConfig;
     private final Map<String, Rec> attempted = new HashMap<>();
     private final Map<String, List<PartitionModel>> topics = new TreeMap<>();
     private final Stats stats = new Stats();
@@ -130,6 +133,12 @@ final class CrashWorkload {
     CrashWorkload readFlips(int percent, java.util.function.Predicate<Path> files) {
         readFlipPercent = percent;
         sim.setReadFlipFiles(files);
+        return this;
+    }
+
+    /** Logs that reuse deleted segments' files ({@code WriteConfig.reuseSegmentFiles}): old bytes past their ends. */
+    CrashWorkload reusingSegmentFiles() {
+        logConfig = logConfig.withWrite(logConfig.write().withReuseSegmentFiles(true));
         return this;
     }
 
@@ -168,7 +177,22 @@ final class CrashWorkload {
         stats.faultsInjected = sim.faultsInjected();
         stats.liesTold = sim.liesTold();
         stats.bitsFlipped = sim.bitsFlipped();
+        stats.logsReusingFiles = countReusingFiles();
         return stats;
+    }
+
+    private long countReusingFiles() {
+        long count = 0;
+        try {
+            for (Path dir : sim.session().list(DATA_DIR)) {
+                if (sim.session().exists(dir.resolve(dev.spool.log.segment.SegmentFiles.REUSED_FILES_MARKER))) {
+                    count++;
+                }
+            }
+        } catch (IOException e) {
+            stats.violations.add("seed " + seed + ": could not list " + DATA_DIR + ": " + e);
+        }
+        return count;
     }
 
     private static final class Violation extends RuntimeException {
