@@ -91,6 +91,26 @@ class SegmentFileReuseTest {
                 .isInstanceOf(CorruptLogException.class).hasMessageContaining("row X1");
     }
 
+    /**
+     * A truncation may bring offsets back below the deleted segment's (down to an empty log), so its
+     * old batches could pass for new ones: the spare goes, and the next roll takes a new file.
+     */
+    @Test
+    void aTruncationDropsTheSpare() throws Exception {
+        Path logDir = dir.resolve("t-0");
+        List<String> written = new ArrayList<>();
+        try (Log log = Log.open(logDir, CONFIG, LoadState.unknown())) {
+            appendUntilSegments(log, 3, written);
+            deleteFirstSegment(log);
+            log.truncateTo(log.logEndOffset() - 1);
+            assertThat(logDir.resolve(SegmentFiles.logFile(logDir, 0).getFileName() + SegmentFiles.DELETED_SUFFIX))
+                    .doesNotExist();
+            long base = log.logEndOffset();
+            log.roll();
+            assertThat(Files.size(SegmentFiles.logFile(logDir, base))).as("a new file").isZero();
+        }
+    }
+
     @Test
     void verifyReportsTheOldBytesAsATornTailNotDamage() throws Exception {
         Path logDir = dir.resolve("data").resolve("t-0");

@@ -85,12 +85,13 @@ public final class Segment implements Closeable {
     public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
                                  long nowMs, byte[] chainAnchor, Optional<Path> spare) throws IOException {
         Path logPath = SegmentFiles.logFile(dir, baseOffset);
-        if (spare.isPresent()) {
+        boolean reused = spare.isPresent() && io.exists(spare.get()); // else a new file
+        if (reused) {
             io.rename(spare.get(), logPath);
         }
-        StorageFile file = io.open(logPath, spare.isPresent() ? FileIO.OpenMode.READ_WRITE : FileIO.OpenMode.CREATE_NEW);
+        StorageFile file = io.open(logPath, reused ? FileIO.OpenMode.READ_WRITE : FileIO.OpenMode.CREATE_NEW);
         Segment segment = new Segment(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, file, 0,
-                spare.isPresent() ? file.size() : 0, baseOffset, nowMs);
+                reused ? file.size() : 0, baseOffset, nowMs);
         segment.indexes.empty();
         if (chainAnchor != null) {
             segment.chain.startEmpty(chainAnchor);

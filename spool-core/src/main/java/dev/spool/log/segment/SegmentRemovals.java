@@ -89,7 +89,7 @@ final class SegmentRemovals {
      * {@code reuseSegmentFiles}) and one is ready, else empty (create a new file). The first time it
      * returns one it marks the directory (and syncs it) as holding reused files, so that recovery
      * reads the old bytes past a reused segment's last batch for what they are (row T5). Turning
-     * reuse off removes the spare. Writer lock held.
+     * reuse off (as a truncation does until the next roll) removes the spare. Writer lock held.
      */
     Optional<Path> spare(boolean reuse) throws IOException {
         keepSpare = reuse;
@@ -99,7 +99,7 @@ final class SegmentRemovals {
             spare = null;
         }
         if (taken != null && !reuse) {
-            SegmentFiles.remove(io, List.of(taken));
+            removeSpareQuietly(taken);
             return Optional.empty();
         }
         if (taken != null && !marked) {
@@ -135,12 +135,16 @@ final class SegmentRemovals {
             spare = null;
         }
         if (left != null) {
-            try {
-                SegmentFiles.remove(io, List.of(left));
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("Could not remove the spare segment file {} ({}); opening the log again removes it", left,
-                        e.getMessage());
-            }
+            removeSpareQuietly(left);
+        }
+    }
+
+    private void removeSpareQuietly(Path file) {
+        try {
+            SegmentFiles.remove(io, List.of(file));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not remove the spare segment file {} ({}); opening the log again removes it", file,
+                    e.getMessage());
         }
     }
 

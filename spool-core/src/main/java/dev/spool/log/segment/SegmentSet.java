@@ -377,11 +377,10 @@ public final class SegmentSet {
     }
 
     /**
-     * Removes every record at or after {@code offset} (with the whole batch that holds it) and
-     * returns the new log end; the cut is forced before this returns. The start offset comes down to
-     * the new end if the batch holding it went; the recovery point comes down to the new end. Runs
-     * {@code afterCut} once the new end is published, before the removed segments' files go.
-     * Writer lock held; the caller checked {@code offset} lies within the log.
+     * Removes every record at or after {@code offset} (with its whole batch) and returns the new log
+     * end, the cut forced; the start offset (if the batch holding it went) and the recovery point come
+     * down to it. Runs {@code afterCut} once the end is published, before the removed segments' files
+     * (and a spare file, whose offsets may come again) go. Writer lock held; {@code offset} is in the log.
      */
     public long truncateTo(long offset, TruncationStep afterCut) throws IOException {
         fileLock.lock();
@@ -404,8 +403,8 @@ public final class SegmentSet {
             recoveryPoint = Math.min(recoveryPoint, newEnd);
             afterCut.cut(last, newEnd);
             SegmentFiles.deleteDurably(io, dir, doomed);
-            LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset,
-                    doomed.size());
+            removals.spare(false); // until the next roll: a spare's old batches must lie below every new offset
+            LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset, doomed.size());
             return newEnd;
         } catch (IOException e) {
             throw fail(e);
@@ -465,6 +464,7 @@ public final class SegmentSet {
                 endTruncation(done);
             }
             SegmentFiles.closeAllQuietly(old, "the replaced segments");
+            removals.spare(false); // its recovery removed the .deleted files, a spare among them
         } finally {
             fileLock.unlock();
         }
