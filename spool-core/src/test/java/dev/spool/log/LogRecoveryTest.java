@@ -41,7 +41,8 @@ class LogRecoveryTest {
         return positions;
     }
 
-    private static List<String> readAll(Log log) throws IOException {
+    /** Every value from the log start to its end, read a segment at a time (a read stops at a segment's end). */
+    static List<String> readAll(Log log) throws IOException {
         List<String> values = new ArrayList<>();
         long offset = log.logStartOffset();
         while (offset < log.logEndOffset()) {

@@ -47,7 +47,7 @@ class SegmentFileReuseTest {
             assertThat(Files.size(reused)).isEqualTo(oldLength); // its old bytes are still there
             assertThat(logDir.resolve(SegmentFiles.REUSED_FILES_MARKER)).exists();
             append(log, 2, written);
-            assertThat(readAll(log))
+            assertThat(LogRecoveryTest.readAll(log))
                     .containsExactlyElementsOf(written.subList(written.size() - (int) (log.logEndOffset()
                             - log.logStartOffset()), written.size()));
         }
@@ -58,7 +58,7 @@ class SegmentFileReuseTest {
             Path last = SegmentFiles.logFile(logDir, log.segments().get(log.segments().size() - 1).baseOffset());
             assertThat(Files.size(last)).as("cut to its last batch at the close").isLessThan(oldLength)
                     .isEqualTo(log.segments().get(log.segments().size() - 1).sizeBytes());
-            assertThat(readAll(log)).hasSize(
+            assertThat(LogRecoveryTest.readAll(log)).hasSize(
                     (int) (log.logEndOffset() - log.logStartOffset()));
         }
     }
@@ -84,7 +84,7 @@ class SegmentFileReuseTest {
         Files.delete(unmarked.resolve(SegmentFiles.REUSED_FILES_MARKER));
         try (Log log = Log.open(crashed, CONFIG, LoadState.unknown())) {
             assertThat(log.logEndOffset()).isEqualTo(end);
-            assertThat(readAll(log))
+            assertThat(LogRecoveryTest.readAll(log))
                     .containsExactlyElementsOf(written.subList(written.size() - (int) (end - start), written.size()));
         }
         assertThatThrownBy(() -> Log.open(unmarked, CONFIG, LoadState.unknown()).close())
@@ -126,20 +126,6 @@ class SegmentFileReuseTest {
         LogVerifier.Report report = new LogVerifier(FileIO.real(), CONFIG).verifyPartition(crashed);
         assertThat(report.hasErrors()).as("%s", report.findings()).isFalse();
         assertThat(report.findings()).anySatisfy(finding -> assertThat(finding.toString()).contains("row T5"));
-    }
-
-    /** Every value from the log start to its end (a read stops at a segment's end). */
-    private static List<String> readAll(Log log) throws IOException {
-        List<String> values = new ArrayList<>();
-        long offset = log.logStartOffset();
-        while (offset < log.logEndOffset()) {
-            ReadResult read = log.read(offset, 1 << 20);
-            List<String> batch = LogTest.values(read.batches());
-            assertThat(batch).as("a read at %d", offset).isNotEmpty();
-            values.addAll(batch);
-            offset += batch.size();
-        }
-        return values;
     }
 
     private static void appendUntilSegments(Log log, int segments, List<String> written) throws IOException {
