@@ -47,6 +47,8 @@ final class SegmentRemovals {
     private volatile boolean keepSpare;
     /** The kept {@code .log.deleted} file for the next roll, or null. Guarded by this. */
     private Path spare;
+    /** Moved by each {@link #spare spare(false)}: a deletion from before it keeps no spare. Guarded by this. */
+    private long spareEpoch;
     /** Whether this log's directory holds the reused-files marker; the writer's only. */
     private boolean marked;
 
@@ -65,12 +67,16 @@ final class SegmentRemovals {
     void delete(List<Segment> doomed) throws IOException {
         List<Path> renamed = SegmentFiles.renameDeleted(io, doomed);
         directory.changed();
-        enqueue(new Retired(List.copyOf(doomed), renamed));
+        long epoch;
+        synchronized (this) {
+            epoch = spareEpoch;
+        }
+        enqueue(new Retired(List.copyOf(doomed), renamed, epoch));
     }
 
     /** Removes {@code renamed} on the executor: files of closed segments, renamed {@code .deleted} and synced. */
     void removeLater(List<Path> renamed) {
-        enqueue(new Retired(List.of(), renamed));
+        enqueue(new Retired(List.of(), renamed, -1));
     }
 
     private void enqueue(Retired retired) {
@@ -97,6 +103,9 @@ final class SegmentRemovals {
         synchronized (this) {
             taken = spare;
             spare = null;
+            if (!reuse) {
+                spareEpoch++; // a removal under way from an earlier deletion must not keep its file
+            }
         }
         if (taken != null && !reuse) {
             removeSpareQuietly(taken);
@@ -184,10 +193,14 @@ final class SegmentRemovals {
             removed = new ArrayList<>(removed);
             removed.remove(kept);
             synchronized (this) {
-                if (spare != null) {
-                    removed.add(spare); // replaced by the newer file
+                if (retired.spareEpoch() != spareEpoch) {
+                    removed.add(kept); // deleted before a truncation (or reuse turned off): not a spare
+                } else {
+                    if (spare != null) {
+                        removed.add(spare); // replaced by the newer file
+                    }
+                    spare = kept;
                 }
-                spare = kept;
             }
         }
         try {
@@ -209,7 +222,10 @@ final class SegmentRemovals {
         return newest;
     }
 
-    /** Segments taken out of their set, still to be closed, and their files, renamed {@code .deleted}. */
-    private record Retired(List<Segment> segments, List<Path> renamed) {
+    /**
+     * Segments taken out of their set, still to be closed, and their files, renamed {@code .deleted};
+     * {@code spareEpoch} as it was at the deletion (-1: files that never make a spare).
+     */
+    private record Retired(List<Segment> segments, List<Path> renamed, long spareEpoch) {
     }
 }
