@@ -112,6 +112,23 @@ class SegmentFileReuseTest {
     }
 
     @Test
+    void aSpareRemovedFromTheDirectoryMeansANewFileNotAFailedLog() throws Exception {
+        Path logDir = dir.resolve("t-0");
+        List<String> written = new ArrayList<>();
+        try (Log log = Log.open(logDir, CONFIG, LoadState.unknown())) {
+            appendUntilSegments(log, 3, written);
+            deleteFirstSegment(log);
+            Files.delete(logDir.resolve(SegmentFiles.logFile(logDir, 0).getFileName() + SegmentFiles.DELETED_SUFFIX));
+            long base = log.logEndOffset();
+            log.roll();
+            assertThat(Files.size(SegmentFiles.logFile(logDir, base))).as("a new file").isZero();
+            append(log, 2, written);
+            assertThat(LogRecoveryTest.readAll(log)).endsWith(written.get(written.size() - 2),
+                    written.get(written.size() - 1));
+        }
+    }
+
+    @Test
     void verifyReportsTheOldBytesAsATornTailNotDamage() throws Exception {
         Path logDir = dir.resolve("data").resolve("t-0");
         Path crashed = dir.resolve("crashed").resolve("t-0");

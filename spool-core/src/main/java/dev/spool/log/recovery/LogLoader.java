@@ -152,7 +152,7 @@ public final class LogLoader {
         dev.spool.log.compaction.CleanerFiles.finishInterruptedSwaps(io, dir, config.batchBytesMax());
         TreeSet<Long> bases = new TreeSet<>();
         TreeSet<Long> transactionIndexes = new TreeSet<>();
-        listSegments(io, dir, bases, transactionIndexes);
+        boolean filesReused = listSegments(io, dir, bases, transactionIndexes);
 
         long checkpointedStart = state.logStartOffset().orElse(0L);
         if (bases.isEmpty()) {
@@ -176,7 +176,7 @@ public final class LogLoader {
             }
         }
         try {
-            Loaded loaded = recover(io, dir, config, state, segments);
+            Loaded loaded = recover(io, dir, config, state, segments, filesReused);
             for (int i = 0; i < loaded.segments().size(); i++) { // row TX, once the log end is known
                 loaded.segments().get(i).loadTransactions(loaded.logEndOffset(), i == loaded.segments().size() - 1);
             }
@@ -195,13 +195,16 @@ public final class LogLoader {
 
     /**
      * The rows of the directory table: removes leftovers and orphan index files, and collects the
-     * segments' base offsets and those of the {@code .txnindex} files that have a segment.
+     * segments' base offsets and those of the {@code .txnindex} files that have a segment. Returns
+     * whether the directory holds the marker of reused segment files (row T5).
      */
-    private static void listSegments(FileIO io, Path dir, TreeSet<Long> bases, TreeSet<Long> transactionIndexes)
+    private static boolean listSegments(FileIO io, Path dir, TreeSet<Long> bases, TreeSet<Long> transactionIndexes)
             throws IOException {
         List<Path> indexFiles = new ArrayList<>();
+        boolean filesReused = false;
         for (Path path : io.list(dir)) {
             String name = path.getFileName().toString();
+            filesReused |= name.equals(SegmentFiles.REUSED_FILES_MARKER);
             if (name.endsWith(SegmentFiles.DELETED_SUFFIX) || name.endsWith(SegmentFiles.TMP_SUFFIX)) {
                 LOG.info("Removing leftover {} from an interrupted operation", path);
                 io.deleteIfExists(path);
@@ -235,6 +238,7 @@ public final class LogLoader {
                 transactionIndexes.add(transactions.getAsLong());
             }
         }
+        return filesReused;
     }
 
     /**
@@ -272,13 +276,12 @@ public final class LogLoader {
         }
     }
 
-    private static Loaded recover(FileIO io, Path dir, LogConfig config, LoadState state, List<Segment> segments)
-            throws IOException {
+    private static Loaded recover(FileIO io, Path dir, LogConfig config, LoadState state, List<Segment> segments,
+                                  boolean filesReused) throws IOException {
         long firstBase = segments.get(0).baseOffset();
         int firstToScan = firstToScan(io, dir, config, state, segments);
         Pass pass = new Pass(state.cleanShutdown() ? Long.MAX_VALUE
-                : state.recoveryPoint().orElse(segments.get(segments.size() - 1).baseOffset()),
-                io.exists(dir.resolve(SegmentFiles.REUSED_FILES_MARKER)));
+                : state.recoveryPoint().orElse(segments.get(segments.size() - 1).baseOffset()), filesReused);
         for (int i = firstToScan; i < segments.size(); i++) {
             recoverSegment(io, dir, config, state, segments, i, pass);
         }
@@ -425,7 +428,6 @@ public final class LogLoader {
         return removed;
     }
 
-    /** The table's input for a scanned segment: its valid batches stop at the scan's next offset. */
     /** The message of a refusing row: the scan's problem, and why it is damage rather than a torn write. */
     private static String refusal(RecoveryCase row, RecoveryInput input, ScanResult scan, long nextBase,
                                   LoadState state) {

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A log that reuses its segment files ({@code WriteConfig.reuseSegmentFiles}) keeps the
  * {@code .log} of the segment deleted last, renamed and synced, as a spare for the next roll
- * ({@link #spare}) instead of removing it: one at a time, so a newer one replaces it (the newer the
+ * ({@link #takeSpare}) instead of removing it: one at a time, so a newer one replaces it (the newer the
  * file, the likelier its pages are still in memory). Closing the log removes it. Thread-safe.
  */
 final class SegmentRemovals {
@@ -43,11 +43,11 @@ final class SegmentRemovals {
     private final ArrayDeque<Retired> queued = new ArrayDeque<>();
     /** Removals under way. Guarded by this. */
     private int running;
-    /** Whether deletions keep a spare; set by each roll from the log's configuration. */
+    /** Whether deletions keep a spare: set by each roll from the log's configuration, cleared by {@link #dropSpare}. */
     private volatile boolean keepSpare;
     /** The kept {@code .log.deleted} file for the next roll, or null. Guarded by this. */
     private Path spare;
-    /** Moved by each {@link #spare spare(false)}: a deletion from before it keeps no spare. Guarded by this. */
+    /** Moved by each {@link #dropSpare}: a deletion from before it keeps no spare. Guarded by this. */
     private long spareEpoch;
     /** Whether this log's directory holds the reused-files marker; the writer's only. */
     private boolean marked;
@@ -92,24 +92,21 @@ final class SegmentRemovals {
 
     /**
      * For a roll: the spare file to take over as the new segment's, when {@code reuse} (the log's
-     * {@code reuseSegmentFiles}) and one is ready, else empty (create a new file). The first time it
-     * returns one it marks the directory (and syncs it) as holding reused files, so that recovery
-     * reads the old bytes past a reused segment's last batch for what they are (row T5). Turning
-     * reuse off (as a truncation does until the next roll) removes the spare. Writer lock held.
+     * {@code reuseSegmentFiles}) and one is ready, else empty (create a new file); reuse off drops
+     * the spare ({@link #dropSpare}). The first time it returns one it marks the directory (and
+     * syncs it) as holding reused files, so that recovery reads the old bytes past a reused
+     * segment's last batch for what they are (row T5). Writer lock held.
      */
-    Optional<Path> spare(boolean reuse) throws IOException {
-        keepSpare = reuse;
+    Optional<Path> takeSpare(boolean reuse) throws IOException {
+        if (!reuse) {
+            dropSpare();
+            return Optional.empty();
+        }
+        keepSpare = true;
         Path taken;
         synchronized (this) {
             taken = spare;
             spare = null;
-            if (!reuse) {
-                spareEpoch++; // a removal under way from an earlier deletion must not keep its file
-            }
-        }
-        if (taken != null && !reuse) {
-            removeSpareQuietly(taken);
-            return Optional.empty();
         }
         if (taken != null && !marked) {
             Path marker = directory.dir().resolve(SegmentFiles.REUSED_FILES_MARKER);
@@ -120,6 +117,24 @@ final class SegmentRemovals {
             marked = true;
         }
         return Optional.ofNullable(taken);
+    }
+
+    /**
+     * Removes the spare and keeps none until the next roll that reuses files, not even from a removal
+     * already under way: a truncation may bring the log's offsets back below a deleted segment's, and
+     * then its old batches could pass for new ones. Writer lock held.
+     */
+    void dropSpare() {
+        keepSpare = false;
+        Path dropped;
+        synchronized (this) {
+            dropped = spare;
+            spare = null;
+            spareEpoch++;
+        }
+        if (dropped != null) {
+            removeSpareQuietly(dropped);
+        }
     }
 
     /**

@@ -194,7 +194,7 @@ public final class SegmentSet {
 
     /**
      * Seals the active segment and starts a new one at the log end (in a new file, or a deleted
-     * segment's: {@link SegmentRemovals#spare}), anchored at {@code chainAnchor} (null: no chain); the
+     * segment's: {@link SegmentRemovals#takeSpare}), anchored at {@code chainAnchor} (null: no chain); the
      * old one is flushed by the flush executor. Writer lock held. A failure fails the log; so does an
      * in-line flush's, which is thrown here: the append that rolled must not report success.
      */
@@ -207,7 +207,7 @@ public final class SegmentSet {
             if (recoveryPoint >= old.nextOffset()) { // flushed whole: trusted unscanned, and no
                 old.forceTrim();                     // flush of it will come to make its trim durable
             }
-            Optional<Path> spare = removals.spare(config.write().reuseSegmentFiles());
+            Optional<Path> spare = removals.takeSpare(config.write().reuseSegmentFiles());
             created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
                     clockMs.getAsLong(), chainAnchor, spare);
             directory.changed(); // synced before anything in it counts as durable
@@ -403,7 +403,7 @@ public final class SegmentSet {
             recoveryPoint = Math.min(recoveryPoint, newEnd);
             afterCut.cut(last, newEnd);
             SegmentFiles.deleteDurably(io, dir, doomed);
-            removals.spare(false); // until the next roll: a spare's old batches must lie below every new offset
+            removals.dropSpare(); // a spare's old batches must lie below every offset written from here
             LOG.info("Truncated {} to offset {} (asked {}), removing {} segment(s)", name, newEnd, offset, doomed.size());
             return newEnd;
         } catch (IOException e) {
@@ -464,7 +464,7 @@ public final class SegmentSet {
                 endTruncation(done);
             }
             SegmentFiles.closeAllQuietly(old, "the replaced segments");
-            removals.spare(false); // its recovery removed the .deleted files, a spare among them
+            removals.dropSpare(); // its recovery removed the .deleted files, a spare among them
         } finally {
             fileLock.unlock();
         }

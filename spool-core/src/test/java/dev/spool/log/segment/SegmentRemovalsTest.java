@@ -49,26 +49,26 @@ class SegmentRemovalsTest {
     @Test
     void theNewestDeletedLogIsKeptOnceItsRemovalRanAndTheRestGo() throws IOException {
         SegmentRemovals removals = removals();
-        assertThat(removals.spare(true)).isEmpty(); // a roll turns reuse on; nothing deleted yet
+        assertThat(removals.takeSpare(true)).isEmpty(); // a roll turns reuse on; nothing deleted yet
         removals.delete(segments(0, 10));
-        assertThat(removals.spare(true)).as("not before the removal ran").isEmpty();
+        assertThat(removals.takeSpare(true)).as("not before the removal ran").isEmpty();
         runQueued();
         assertThat(deletedLog(0)).doesNotExist();
         assertThat(deletedLog(10)).exists();
-        assertThat(removals.spare(true)).contains(deletedLog(10));
+        assertThat(removals.takeSpare(true)).contains(deletedLog(10));
         assertThat(dir.resolve(SegmentFiles.REUSED_FILES_MARKER)).exists();
-        assertThat(removals.spare(true)).as("taken once").isEmpty();
+        assertThat(removals.takeSpare(true)).as("taken once").isEmpty();
     }
 
     @Test
     void aDeletionFromBeforeReuseWasTurnedOffKeepsNoSpareEvenWhenItsRemovalRunsAfter() throws IOException {
         SegmentRemovals removals = removals();
-        removals.spare(true);
+        removals.takeSpare(true);
         removals.delete(segments(0));
-        removals.spare(false); // a truncation, before the removal ran
-        removals.spare(true); // the next roll
+        removals.dropSpare(); // a truncation, before the removal ran
+        removals.takeSpare(true); // the next roll
         runQueued();
-        assertThat(removals.spare(true)).isEqualTo(Optional.empty());
+        assertThat(removals.takeSpare(true)).isEqualTo(Optional.empty());
         assertThat(deletedLog(0)).doesNotExist();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".deleted"));
@@ -78,11 +78,11 @@ class SegmentRemovalsTest {
     @Test
     void closingRemovesTheSpare() throws IOException {
         SegmentRemovals removals = removals();
-        removals.spare(true);
+        removals.takeSpare(true);
         removals.delete(segments(0));
         runQueued();
         removals.finishAll();
         assertThat(deletedLog(0)).doesNotExist();
-        assertThat(removals.spare(true)).isEmpty();
+        assertThat(removals.takeSpare(true)).isEmpty();
     }
 }
