@@ -98,16 +98,10 @@ class SegmentFileReuseTest {
     @Test
     void aTruncationDropsTheSpare() throws Exception {
         Path logDir = dir.resolve("t-0");
-        List<String> written = new ArrayList<>();
-        try (Log log = Log.open(logDir, CONFIG, LoadState.unknown())) {
-            appendUntilSegments(log, 3, written);
-            deleteFirstSegment(log);
+        try (Log log = openWithASpare(logDir, new ArrayList<>())) {
             log.truncateTo(log.logEndOffset() - 1);
-            assertThat(logDir.resolve(SegmentFiles.logFile(logDir, 0).getFileName() + SegmentFiles.DELETED_SUFFIX))
-                    .doesNotExist();
-            long base = log.logEndOffset();
-            log.roll();
-            assertThat(Files.size(SegmentFiles.logFile(logDir, base))).as("a new file").isZero();
+            assertThat(spareOf(logDir)).doesNotExist();
+            assertTheNextRollTakesANewFile(log);
         }
     }
 
@@ -115,13 +109,9 @@ class SegmentFileReuseTest {
     void aSpareRemovedFromTheDirectoryMeansANewFileNotAFailedLog() throws Exception {
         Path logDir = dir.resolve("t-0");
         List<String> written = new ArrayList<>();
-        try (Log log = Log.open(logDir, CONFIG, LoadState.unknown())) {
-            appendUntilSegments(log, 3, written);
-            deleteFirstSegment(log);
-            Files.delete(logDir.resolve(SegmentFiles.logFile(logDir, 0).getFileName() + SegmentFiles.DELETED_SUFFIX));
-            long base = log.logEndOffset();
-            log.roll();
-            assertThat(Files.size(SegmentFiles.logFile(logDir, base))).as("a new file").isZero();
+        try (Log log = openWithASpare(logDir, written)) {
+            Files.delete(spareOf(logDir));
+            assertTheNextRollTakesANewFile(log);
             append(log, 2, written);
             assertThat(LogRecoveryTest.readAll(log)).endsWith(written.get(written.size() - 2),
                     written.get(written.size() - 1));
@@ -162,7 +152,7 @@ class SegmentFileReuseTest {
     /** Deletes the first segment and waits until its removal kept its {@code .log} as the spare. */
     private static void deleteFirstSegment(Log log) throws Exception {
         log.advanceLogStartOffset(log.segments().get(1).baseOffset());
-        Path spare = log.dir().resolve(SegmentFiles.logFile(log.dir(), 0).getFileName() + SegmentFiles.DELETED_SUFFIX);
+        Path spare = spareOf(log.dir());
         Path index = log.dir().resolve(SegmentFiles.indexFile(log.dir(), 0).getFileName() + SegmentFiles.DELETED_SUFFIX);
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (Files.exists(index) && System.nanoTime() < deadline) {
@@ -170,6 +160,25 @@ class SegmentFileReuseTest {
         }
         assertThat(index).as("the removal ran").doesNotExist();
         assertThat(spare).as("kept as the spare").exists();
+    }
+
+    /** A log of three segments whose first was deleted and kept as the spare. */
+    private static Log openWithASpare(Path logDir, List<String> written) throws Exception {
+        Log log = Log.open(logDir, CONFIG, LoadState.unknown());
+        appendUntilSegments(log, 3, written);
+        deleteFirstSegment(log);
+        return log;
+    }
+
+    /** The first segment's {@code .log} renamed {@code .deleted}: the spare once it was deleted. */
+    private static Path spareOf(Path logDir) {
+        return logDir.resolve(SegmentFiles.logFile(logDir, 0).getFileName() + SegmentFiles.DELETED_SUFFIX);
+    }
+
+    private static void assertTheNextRollTakesANewFile(Log log) throws IOException {
+        long base = log.logEndOffset();
+        log.roll();
+        assertThat(Files.size(SegmentFiles.logFile(log.dir(), base))).as("a new file").isZero();
     }
 
     private static void copy(Path from, Path to) throws IOException {
