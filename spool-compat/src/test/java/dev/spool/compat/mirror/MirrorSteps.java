@@ -56,26 +56,30 @@ final class MirrorSteps {
 
     /**
      * Waits until MirrorMaker 2 has published, for each partition, the offset sync of its last record
-     * (it does at its first offset commit after copying it), so the group's offsets committed next are
-     * translated from it rather than from an older sync.
+     * (it does at its first offset commit after copying it), so a group at the tail is translated from
+     * it rather than from an older sync; returns every sync of {@code topic} published so far, per
+     * partition, upstream offset to downstream offset.
      */
-    static void awaitTailSyncs(String sourceBootstrap, String topic, Map<Integer, Long> ends,
-                               ReplicationFlow mirror) throws Exception {
+    static Map<Integer, Map<Long, Long>> awaitTailSyncs(String sourceBootstrap, String topic, Map<Integer, Long> ends,
+                                                        ReplicationFlow mirror) throws Exception {
         TopicPartition syncs = new TopicPartition(mirror.offsetSyncsTopic(), 0);
-        Map<Integer, Long> newest = new TreeMap<>();
+        Map<Integer, Map<Long, Long>> published = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(sourceBootstrap, null, "earliest")) {
             consumer.assign(List.of(syncs));
             await(() -> {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     OffsetSync sync = OffsetSync.deserializeRecord(record);
                     if (sync.topicPartition().topic().equals(topic)) {
-                        newest.merge(sync.topicPartition().partition(), sync.upstreamOffset(), Math::max);
+                        published.computeIfAbsent(sync.topicPartition().partition(), p -> new TreeMap<>())
+                                .put(sync.upstreamOffset(), sync.downstreamOffset());
                     }
                 }
-                return ends.entrySet().stream().allMatch(e -> newest.getOrDefault(e.getKey(), -1L) == e.getValue() - 1);
+                return ends.entrySet().stream().allMatch(e -> published.getOrDefault(e.getKey(), Map.of())
+                        .containsKey(e.getValue() - 1));
             }, () -> "offset syncs of each partition's last record (offsets " + ends + " minus one) in "
-                    + syncs + "; newest upstream offsets synced: " + newest, mirror);
+                    + syncs + "; upstream offsets synced: " + published, mirror);
         }
+        return published;
     }
 
     /**
@@ -106,10 +110,13 @@ final class MirrorSteps {
 
     /**
      * Waits until MirrorMaker 2 has committed offsets for {@code group} on each of the {@code partitions}
-     * of the mirrored {@code topic} on the target; returns them.
+     * of the mirrored {@code topic} on the target, and those of the partitions in {@code atTail} (where
+     * the group committed at the source's end) equal that end; returns them. A checkpoint the mirror
+     * computed before it had read the tail's offset sync translates from an older sync, and the next
+     * one moves the group on.
      */
     static Map<Integer, Long> awaitTranslated(Admin target, String group, String topic, int partitions,
-                                              ReplicationFlow mirror) throws Exception {
+                                              Map<Integer, Long> atTail, ReplicationFlow mirror) throws Exception {
         Map<Integer, Long> translated = new TreeMap<>();
         await(paced(() -> {
             translated.clear();
@@ -120,8 +127,10 @@ final class MirrorSteps {
                     translated.put(partition.partition(), offset.offset());
                 }
             });
-            return translated.size() == partitions;
-        }), () -> "group " + group + "'s offsets on " + topic + " on the target; so far " + translated, mirror);
+            return translated.size() == partitions
+                    && atTail.entrySet().stream().allMatch(e -> e.getValue().equals(translated.get(e.getKey())));
+        }), () -> "group " + group + "'s offsets on " + topic + " on the target, at " + atTail + " where it "
+                + "committed at the tail; so far " + translated, mirror);
         return translated;
     }
 
