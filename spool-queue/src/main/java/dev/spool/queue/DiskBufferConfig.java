@@ -20,9 +20,12 @@ import java.util.Objects;
  * @param durability    when enqueue completes: after the write (NONE) or after an fsync (STRICT); a NONE
  *                      item survives a process crash, an operating system crash may lose it (its segments
  *                      are not forced when they roll, so one deleted soon after never reaches the disk)
- * @param segmentBytes  the log's segment size: fully acknowledged segments are deleted, so smaller
- *                      segments return disk space sooner, at the cost of more files
+ * @param segmentBytes  the log's segment size, or {@link #SEGMENT_BYTES_BY_DURABILITY} (the default) for
+ *                      the size that suits the durability ({@link #segmentBytesInUse()}): fully
+ *                      acknowledged segments are deleted, so smaller segments return disk space sooner,
+ *                      at the cost of more files
  * @param itemBytesMax  the largest stored item (one record batch) accepted; at most {@code segmentBytes}
+ *                      when that is set
  * @param meterRegistry where the buffer's meters go; an empty composite records nothing
  * @param whenCorrupt   what the consumer does at a damaged item: stop and report (the default) or skip it
  * @param io            the file interface every file of the buffer goes through (tests inject faults here)
@@ -33,7 +36,12 @@ public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeI
 
     public static final long DEFAULT_SIZE_BYTES_MAX = 1L << 30;
     public static final long DEFAULT_BLOCK_TIMEOUT_MS = 30_000L;
-    public static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
+    /** {@code segmentBytes} that asks for the size suiting the durability: see {@link #segmentBytesInUse()}. */
+    public static final int SEGMENT_BYTES_BY_DURABILITY = 0;
+    /** The segment size of a relaxed ({@link Durability#NONE}) buffer that leaves it to the durability. */
+    public static final int RELAXED_SEGMENT_BYTES = 8 << 20;
+    /** The segment size of a strict buffer that leaves it to the durability. */
+    public static final int STRICT_SEGMENT_BYTES = 64 << 20;
 
     public DiskBufferConfig {
         Objects.requireNonNull(componentId, "componentId");
@@ -54,12 +62,18 @@ public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeI
         if (itemBytesMax <= 0 || itemBytesMax > LogConfig.DEFAULT_BATCH_BYTES_MAX * 64L) {
             throw new IllegalArgumentException("itemBytesMax out of range: " + itemBytesMax);
         }
-        itemBytesMax = Math.min(itemBytesMax, segmentBytes); // an item (one batch) must fit in one segment
+        if (segmentBytes < 0) {
+            throw new IllegalArgumentException("segmentBytes must be positive or " + SEGMENT_BYTES_BY_DURABILITY
+                    + " (the size suiting the durability), got " + segmentBytes);
+        }
+        if (segmentBytes != SEGMENT_BYTES_BY_DURABILITY) {
+            itemBytesMax = Math.min(itemBytesMax, segmentBytes); // an item (one batch) must fit in one segment
+        }
     }
 
     public static DiskBufferConfig defaults(String componentId) {
         return new DiskBufferConfig(componentId, DEFAULT_SIZE_BYTES_MAX, 0L, WhenFull.BLOCK, DEFAULT_BLOCK_TIMEOUT_MS,
-                Durability.NONE, DEFAULT_SEGMENT_BYTES, LogConfig.DEFAULT_BATCH_BYTES_MAX, new CompositeMeterRegistry(),
+                Durability.NONE, SEGMENT_BYTES_BY_DURABILITY, LogConfig.DEFAULT_BATCH_BYTES_MAX, new CompositeMeterRegistry(),
                 WhenCorrupt.STOP, FileIO.real());
     }
 
@@ -105,6 +119,29 @@ public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeI
     }
 
     /**
+     * The segment size the buffer's log rolls at: {@code segmentBytes} when set; else
+     * {@value #RELAXED_SEGMENT_BYTES} bytes relaxed and {@value #STRICT_SEGMENT_BYTES} strict, and never less
+     * than {@code itemBytesMax}, so an item always fits in one segment.
+     *
+     * <p>Why the two sizes. A consumer that keeps up acknowledges each segment soon after it fills, and
+     * the next roll overwrites that segment's file (see {@link #logConfig()}). The smaller the segment,
+     * the more recently those pages were written, and the more of them are still in the CPU's caches
+     * when a relaxed put copies into them. A strict roll instead forces the rolled segment and syncs
+     * the directory, so a strict buffer gains from rolling less. Measured on two cores, every buffer
+     * benchmark with 64 and 8 MiB segments, two rounds: relaxed puts of ~1 MiB Arrow batches ran 968
+     * and 1,173 runs of four a second with 64 MiB against 1,648 and 1,543 with 8 MiB, relaxed 1 KiB
+     * items 15-40% faster; strict puts, put-poll-acknowledge and reads ran 5-22% slower with 8 MiB.
+     * More files cost little here: segments are opened when first read, and a buffer's default
+     * 1 GiB limit is 128 segments of 8 MiB.
+     */
+    public int segmentBytesInUse() {
+        if (segmentBytes != SEGMENT_BYTES_BY_DURABILITY) {
+            return segmentBytes;
+        }
+        return Math.max(itemBytesMax, durability == Durability.STRICT ? STRICT_SEGMENT_BYTES : RELAXED_SEGMENT_BYTES);
+    }
+
+    /**
      * The settings of the buffer's log: no retention (only acknowledgement removes data), our segment
      * size, our durability. Relaxed, its segments are not forced when they roll
      * ({@link dev.spool.log.WriteConfig#flushOnRoll()} off): a consumer that keeps up acknowledges a
@@ -126,7 +163,7 @@ public record DiskBufferConfig(String componentId, long sizeBytesMax, long sizeI
      * file kept for the next roll holds up to a segment of disk beyond what the buffer counts.
      */
     LogConfig logConfig() {
-        LogConfig log = LogConfig.defaults().withBatchBytesMax(itemBytesMax).withSegmentBytes(segmentBytes)
+        LogConfig log = LogConfig.defaults().withBatchBytesMax(itemBytesMax).withSegmentBytes(segmentBytesInUse())
                 .withRetentionMs(-1L).withRetentionBytes(-1L).withDurability(durability);
         return log.withWrite(log.write().withFlushOnRoll(durability == Durability.STRICT).withReuseSegmentFiles(true));
     }
