@@ -202,28 +202,38 @@ final class SegmentRemovals {
                     + "the log opens again", directory.dir(), retired.renamed(), e.getMessage());
             return;
         }
-        List<Path> removed = retired.renamed();
-        Path kept = keepSpare && !retired.segments().isEmpty() ? newestLog(removed) : null;
-        if (kept != null) {
-            removed = new ArrayList<>(removed);
-            removed.remove(kept);
-            synchronized (this) {
-                if (retired.spareEpoch() != spareEpoch) {
-                    removed.add(kept); // deleted before a truncation (or reuse turned off): not a spare
-                } else {
-                    if (spare != null) {
-                        removed.add(spare); // replaced by the newer file
-                    }
-                    spare = kept;
-                }
-            }
-        }
+        List<Path> removed = removedKeepingSpare(retired);
         try {
             SegmentFiles.remove(io, removed);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Could not remove the deleted segment files {} ({}); opening the log again removes them",
                     retired.renamed(), e.getMessage());
         }
+    }
+
+    /**
+     * The files of {@code retired} to remove: all of them, unless its newest {@code .log} becomes the
+     * spare, which then stays and the spare it replaces goes instead.
+     */
+    private List<Path> removedKeepingSpare(Retired retired) {
+        Path kept = keepSpare && !retired.segments().isEmpty() ? newestLog(retired.renamed()) : null;
+        if (kept == null) {
+            return retired.renamed();
+        }
+        Path replaced;
+        synchronized (this) {
+            if (retired.spareEpoch() != spareEpoch) {
+                return retired.renamed(); // deleted before a truncation (or reuse turned off): not a spare
+            }
+            replaced = spare;
+            spare = kept;
+        }
+        List<Path> removed = new ArrayList<>(retired.renamed());
+        removed.remove(kept);
+        if (replaced != null) {
+            removed.add(replaced); // replaced by the newer file
+        }
+        return removed;
     }
 
     /** The last {@code .log} file among {@code renamed} (segments are deleted oldest first), or null. */
