@@ -312,7 +312,8 @@ class SpoolCommandTest {
     @Test
     void verifyChecksAReceiptAgainstTheChainHead() throws Exception {
         run("a\nb\n", "produce", "h");
-        // The receipt an append would have returned: SHA-256(32 zero bytes || the batch), recomputed here.
+        // The receipt an append would have returned: SHA-256(32 zero bytes || the batch), recomputed here
+        // (batches of at most 4 KiB are linked whole).
         byte[] batches = Files.readAllBytes(segment("h"));
         java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(batches);
         byte[] head = new byte[32];

@@ -81,13 +81,15 @@ final class InPlaceRecovery {
                 OptionalLong.of(segments.logStartOffset()));
         LogConfig current = config.get();
         byte[][] chainHead = new byte[1][];
+        short[] chainVersion = new short[1];
         segments.reload(() -> {
             LogLoader.Loaded loaded = LogLoader.load(io, dir, current, state, clockMs.getAsLong());
             chainHead[0] = loaded.chainHead();
+            chainVersion[0] = loaded.chainVersion();
             return new dev.spool.log.segment.Reloaded(loaded.segments(), loaded.logStartOffset(), loaded.logEndOffset(),
                     loaded.recoveryPoint());
         }, (active, end) -> {
-            sequencer.recovered(chainHead[0]);
+            sequencer.recovered(chainHead[0], chainVersion[0]);
             pipeline.truncated(end);
         });
         if (segments.logEndOffset() > publishedEnd) {

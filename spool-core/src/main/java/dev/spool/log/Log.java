@@ -80,7 +80,7 @@ public final class Log implements AutoCloseable {
         this.clockMs = clockMs;
         this.segments = new SegmentSet(io, dir, loaded.segments(), loaded.logStartOffset(), loaded.logEndOffset(),
                 loaded.recoveryPoint(), clockMs, ioExecutor);
-        this.sequencer = new Sequencer(segments, config.hashChain(), loaded.chainHead());
+        this.sequencer = new Sequencer(segments, config.hashChain(), loaded.chainHead(), loaded.chainVersion());
         this.pipeline = new AppendPipeline(segments, sequencer, this::config, clockMs, ioExecutor, meterRegistry,
                 this::recoverIfDue);
         this.recovery = new InPlaceRecovery(io, dir, segments, sequencer, pipeline, this::config, clockMs,

@@ -22,11 +22,14 @@ import dev.spool.log.record.RecordBatch;
  *                           see {@link dev.spool.log.segment.ChainFile}); the append result then carries
  *                           the chain's hash as a receipt. Off by default: measured with
  *                           {@code AppendBenchmark.appendPrebuilt} (JMH, 2 cores, page cache, 1 GiB
- *                           segments), the writer's SHA-256 (about 2.6 GB/s with the CPU's SHA
- *                           instructions) cut 100 x 1 KiB appends from 1.58 M to 0.97 M records/s (-39%),
- *                           100 x 100 B from 8.2 M to 5.5 M (-33%), and one-record appends by 15-19%;
- *                           with it on by default the log could not reach its append target (twice
- *                           Kafka's log layer). Logs kept as audit trails turn it on; their
+ *                           segments), SHA-256 (about 2.6 GB/s with the CPU's SHA instructions) cut
+ *                           100 x 1 KiB appends from 1.58 M to 0.97 M records/s (-39%), 100 x 100 B
+ *                           from 8.2 M to 5.5 M (-33%), and one-record appends by 15-19%; with it on
+ *                           by default the log could not reach its append target (twice Kafka's log
+ *                           layer). A large batch's digest is taken on the appending thread, so
+ *                           appenders sharing a log lose less: two of 100 x 100 B ran at 94-97% of
+ *                           their unchained rate ({@code SharedAppendBenchmark}). Logs kept as audit
+ *                           trails turn it on; their
  *                           producers keep the receipts, without which the chain proves little
  *                           against someone who can rewrite the sidecars too.
  * @param cleanupPolicy      delete (retention by time and size, the default), compact (the latest record

@@ -249,11 +249,13 @@ class ChainTamperTest {
         Path chain = SegmentFiles.chainFile(dir, base);
         byte[] anchor = ChainFile.load(FileIO.real(), chain, base).anchor();
         ByteBuffer out = ByteBuffer.allocate(1 << 16);
-        out.put(ChainFile.encodeHeader(base, anchor));
-        byte[] previous = anchor;
+        out.put(ChainFile.encodeHeader(base, anchor, ChainFile.VERSION));
+        byte[] previous = anchor.clone();
+        HashChain hasher = new HashChain();
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(SegmentFiles.logFile(dir, base)));
         for (int at = 0; at < bytes.limit(); at += RecordBatch.sizeInBytes(bytes, at)) {
-            previous = ChainModel.sha256(previous, bytes.array(), at, RecordBatch.sizeInBytes(bytes, at));
+            hasher.step(ChainFile.VERSION, previous, bytes.duplicate().limit(at + RecordBatch.sizeInBytes(bytes, at))
+                    .position(at));
             out.putLong(RecordBatch.baseOffset(bytes, at)).put(previous);
         }
         Files.write(chain, Arrays.copyOf(out.array(), out.position()));

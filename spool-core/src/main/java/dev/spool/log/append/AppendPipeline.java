@@ -195,6 +195,7 @@ public final class AppendPipeline {
 
     /** Queues {@code append} for the writer; the future completes when it is acknowledged. */
     public CompletableFuture<AppendResult> submit(PendingAppend append) throws IOException {
+        append.digestContents(sequencer.contentDigestedByCallers()); // the chain's CPU stage (Sequencer)
         CompletableFuture<AppendResult> future = append.awaitable();
         enqueue(append);
         scheduleDrain();
@@ -208,6 +209,7 @@ public final class AppendPipeline {
      * when no other writer is active.
      */
     public AppendResult appendAndWait(PendingAppend append) throws IOException {
+        append.digestContents(sequencer.contentDigestedByCallers()); // the chain's CPU stage (Sequencer)
         if (queue.isEmpty() && writerLock.tryLock()) {
             // Queue empty under the lock: every append queued before this one is written, so
             // writing this one now keeps the order.

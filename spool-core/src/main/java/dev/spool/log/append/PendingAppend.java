@@ -5,6 +5,7 @@ import dev.spool.log.Durability;
 import dev.spool.log.InvalidBatchException;
 import dev.spool.log.LogConfig;
 import dev.spool.log.record.RecordBatch;
+import dev.spool.log.segment.HashChain;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -39,6 +40,8 @@ public final class PendingAppend {
     final long acceptedNanos;
     static final long UNTIMED = Long.MIN_VALUE;
     private Placement placement;
+    /** Each batch's content digest for the hash chain, 32 bytes a batch in order ({@link #digestContents}), or null. */
+    private byte[] contents;
 
     PendingAppend(ByteBuffer batches, int sizeBytes, long lastOffsetDelta, Durability durability, boolean timed) {
         this(batches, null, sizeBytes, lastOffsetDelta, durability, timed);
@@ -128,6 +131,46 @@ public final class PendingAppend {
     /** A gathered append's pieces (for the chain to digest), or null for batches in one buffer. */
     ByteBuffer[] pieces() {
         return pieces;
+    }
+
+    /**
+     * When {@code chained} (the log's {@link Sequencer#contentDigestedByCallers()}), takes the
+     * content digest of each batch the chain links by it ({@link HashChain#linkedWhole}: the large
+     * ones) on this thread, the caller's, so that the writer only links them; returns this. Call
+     * before the append is handed on; the bytes must not change after it, as they must not until
+     * the append is acknowledged.
+     */
+    public PendingAppend digestContents(boolean chained) {
+        if (!chained || HashChain.linkedWhole(sizeBytes)) { // no batch in it is large: the writer hashes them whole
+            return this;
+        }
+        HashChain hasher = HashChain.forThisThread();
+        if (pieces != null) {
+            byte[] digest = new byte[HashChain.HASH_BYTES];
+            hasher.content(pieces, digest, 0);
+            contents = digest;
+            return this;
+        }
+        int count = 0;
+        for (int at = batches.position(); at < batches.limit(); at += RecordBatch.sizeInBytes(batches, at)) {
+            count++;
+        }
+        byte[] digests = new byte[count * HashChain.HASH_BYTES]; // a small batch's slot stays unused
+        int index = 0;
+        for (int at = batches.position(); at < batches.limit(); index++) {
+            int end = at + RecordBatch.sizeInBytes(batches, at);
+            if (!HashChain.linkedWhole(end - at)) {
+                hasher.content(batches.duplicate().limit(end).position(at), digests, index * HashChain.HASH_BYTES);
+            }
+            at = end;
+        }
+        contents = digests;
+        return this;
+    }
+
+    /** The digests {@link #digestContents} took, or null. */
+    byte[] contents() {
+        return contents;
     }
 
     private static PendingAppend checked(ByteBuffer batches, Durability durability, LogConfig config, String log,

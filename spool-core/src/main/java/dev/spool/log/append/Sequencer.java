@@ -18,13 +18,19 @@ import java.util.List;
  * <h2>Design</h2>
  * The sequencer is the only code that assigns offsets. It stamps each batch's base offset into
  * the caller's buffer (the offset is outside the batch CRC, so the checksum stays valid, and the
- * chain digests the stored bytes, offset included) and otherwise changes no append: where each one
+ * chain hashes the stored bytes, offset included) and otherwise changes no append: where each one
  * landed comes back as a {@link Placement} in the {@link Run}. One run is placed at a time,
  * starting at the log end, because the next run's segment exists only once this one is written
  * and the end published ({@link SegmentSet#append}).
  *
  * <p>The chain head (the chain after the last batch placed) is the anchor of each new segment's
- * chain file. Not thread-safe: used by the writer, under the log's writer lock.
+ * chain file, which takes the log's chain format. In format 2 ({@link HashChain}) the costly
+ * digest, over each large batch's content, is taken on the caller's thread before the append gets
+ * here ({@link PendingAppend#digestContents}, when {@link #contentDigestedByCallers()}); the
+ * sequencer only links it, two blocks of SHA-256 a batch, so the writer lock is not held over the
+ * batch's bytes and appenders hash in parallel. Small batches, and an append that comes without
+ * its digests (from a thread that found the log in another format), are hashed here. Not
+ * thread-safe: used by the writer, under the log's writer lock.
  */
 public final class Sequencer {
     private final SegmentSet segments;
@@ -32,15 +38,28 @@ public final class Sequencer {
     private final HashChain hasher;
     /** The chain after the last batch placed; the anchor of the next segment. */
     private final byte[] head;
+    /** The log's chain format, which new segments take; volatile for {@link #contentDigestedByCallers()}. */
+    private volatile short chainVersion;
 
     /**
-     * @param chainHead the chain after the last batch on disk, as recovery found it (ignored
-     *                  without a chain)
+     * @param chainHead    the chain after the last batch on disk, as recovery found it (ignored
+     *                     without a chain)
+     * @param chainVersion the log's chain format, as recovery found it ({@link ChainFile#VERSION} for a new log)
      */
-    public Sequencer(SegmentSet segments, boolean hashChain, byte[] chainHead) {
+    public Sequencer(SegmentSet segments, boolean hashChain, byte[] chainHead, short chainVersion) {
         this.segments = segments;
         this.hasher = hashChain ? new HashChain() : null;
         this.head = hashChain ? chainHead.clone() : Placement.NO_CHAIN;
+        this.chainVersion = chainVersion;
+    }
+
+    /**
+     * Whether appenders should digest their batches' content before the writer
+     * ({@link PendingAppend#digestContents}): the log keeps a chain of format 2. Any thread; an
+     * append with or without the digests is placed correctly either way.
+     */
+    public boolean contentDigestedByCallers() {
+        return hasher != null && chainVersion == ChainFile.VERSION_2;
     }
 
     /**
@@ -114,24 +133,35 @@ public final class Sequencer {
     private long stamp(PendingAppend append, long next, ChainFile chain) {
         ByteBuffer[] pieces = append.pieces();
         if (pieces == null) {
-            return stamp(append.batches, next, chain);
+            return stamp(append.batches, next, chain, append.contents());
         }
         ByteBuffer batch = append.batches; // one batch, its header whole in the first piece
         RecordBatch.setBaseOffset(batch, batch.position(), next);
         if (hasher != null) {
-            hasher.step(head, pieces);
+            byte[] contents = append.contents();
+            if (contents != null && chain.version() == ChainFile.VERSION_2 && !HashChain.linkedWhole(append.sizeBytes)) {
+                hasher.link(head, batch, contents, 0);
+            } else {
+                hasher.step(chain.version(), head, pieces);
+            }
             chain.add(next, head);
         }
         return next + RecordBatch.lastOffsetDelta(batch, batch.position()) + 1;
     }
 
-    private long stamp(ByteBuffer batches, long next, ChainFile chain) {
+    /** {@code contents}: the batches' content digests, 32 bytes each in order, or null. */
+    private long stamp(ByteBuffer batches, long next, ChainFile chain, byte[] contents) {
         final HashChain hasher = this.hasher;
-        for (int at = batches.position(); at < batches.limit(); ) {
+        boolean linkOnly = hasher != null && contents != null && chain.version() == ChainFile.VERSION_2;
+        int index = 0;
+        for (int at = batches.position(); at < batches.limit(); index++) {
             int batchBytes = RecordBatch.sizeInBytes(batches, at);
             RecordBatch.setBaseOffset(batches, at, next);
-            if (hasher != null) { // the stored bytes, base offset stamped; the digest reads them in place
-                hasher.step(head, batches.duplicate().limit(at + batchBytes).position(at));
+            if (linkOnly && !HashChain.linkedWhole(batchBytes)) { // the header as stored, the content as digested
+                hasher.link(head, batches.duplicate().position(at), contents, index * HashChain.HASH_BYTES);
+                chain.add(next, head);
+            } else if (hasher != null) { // the stored bytes, base offset stamped; the digest reads them in place
+                hasher.step(chain.version(), head, batches.duplicate().limit(at + batchBytes).position(at));
                 chain.add(next, head);
             }
             next += RecordBatch.lastOffsetDelta(batches, at) + 1;
@@ -161,20 +191,23 @@ public final class Sequencer {
 
     /** Starts a new segment at the log end, anchored at the chain head (see {@link SegmentSet#roll}). */
     public Segment roll(String reason, LogConfig config) throws IOException {
-        return segments.roll(reason, config, hasher == null ? null : head.clone());
+        return segments.roll(reason, config, hasher == null ? null : head.clone(), chainVersion);
     }
 
     /** A truncation left {@code last} as the active segment: the chain head is its chain's last hash. */
     public void truncated(Segment last) throws IOException {
         if (hasher != null) {
-            System.arraycopy(last.chain().lastHash(), 0, head, 0, HashChain.HASH_BYTES);
+            ChainFile chain = last.chain();
+            System.arraycopy(chain.lastHash(), 0, head, 0, HashChain.HASH_BYTES);
+            chainVersion = chain.version();
         }
     }
 
-    /** Recovery in place found the chain after the last batch on disk to be {@code chainHead}. */
-    public void recovered(byte[] chainHead) {
+    /** Recovery in place found the chain after the last batch on disk: {@code chainHead}, in format {@code version}. */
+    public void recovered(byte[] chainHead, short version) {
         if (hasher != null) {
             System.arraycopy(chainHead, 0, head, 0, HashChain.HASH_BYTES);
+            chainVersion = version;
         }
     }
 

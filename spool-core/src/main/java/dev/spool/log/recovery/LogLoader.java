@@ -139,12 +139,11 @@ public final class LogLoader {
 
     private static final byte[] NO_CHAIN = new byte[0];
 
-    /** What loading produced. */
+    /** What loading produced; {@code chainVersion}: the log's chain format ({@link ChainFile#VERSION} if none). */
     public record Loaded(List<Segment> segments, long logStartOffset, long logEndOffset, long recoveryPoint,
-                  long bytesScanned, long bytesTruncated, byte[] chainHead) { }
+                  long bytesScanned, long bytesTruncated, byte[] chainHead, short chainVersion) { }
 
-    private LogLoader() {
-    }
+    private LogLoader() { }
 
     public static Loaded load(FileIO io, Path dir, LogConfig config, LoadState state, long nowMs) throws IOException {
         io.createDirectories(dir);
@@ -158,10 +157,10 @@ public final class LogLoader {
         if (bases.isEmpty()) {
             long base = Math.max(0L, checkpointedStart);
             Segment segment = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                    nowMs, config.hashChain() ? HashChain.genesis() : null, Optional.empty());
+                    nowMs, config.hashChain() ? HashChain.genesis() : null, ChainFile.VERSION, Optional.empty());
             io.syncDirectory(dir);
             return new Loaded(List.of(segment), base, base, base, 0, 0, segment.chain() == null ? NO_CHAIN
-                    : segment.chain().lastHash());
+                    : segment.chain().lastHash(), ChainFile.VERSION);
         }
 
         List<Segment> segments = new ArrayList<>(bases.size());
@@ -321,7 +320,8 @@ public final class LogLoader {
                     dir, pass.bytesScanned, segments.size() - firstToScan, pass.bytesTruncated, logEnd);
         }
         byte[] chainHead = config.hashChain() ? last.chain().lastHash() : NO_CHAIN;
-        return new Loaded(segments, logStart, logEnd, logEnd, pass.bytesScanned, pass.bytesTruncated, chainHead);
+        return new Loaded(segments, logStart, logEnd, logEnd, pass.bytesScanned, pass.bytesTruncated, chainHead,
+                config.hashChain() ? last.chain().version() : ChainFile.VERSION);
     }
 
     /**

@@ -10,16 +10,20 @@ import java.util.zip.CRC32C;
 
 /**
  * The hash-chain sidecar of one segment ({@code NNNNNNNNNNNNNNNNNNNN.chain}): the chain's anchor
- * and one hash per batch, where {@code hash(batch) = SHA-256(previous hash || the batch's stored
- * bytes)} and the stored bytes are exactly the batch's bytes in the {@code .log} (base offset
- * stamped). The chain runs across batches, segments and restarts; the first segment of a new log
- * is anchored at 32 zero bytes ({@link HashChain#GENESIS}).
+ * and one hash per batch, computed from the previous hash and the batch's stored bytes (exactly its
+ * bytes in the {@code .log}, base offset stamped) as the sidecar's version says
+ * ({@link HashChain}): version 1 hashes the previous hash and the whole batch; version 2, which new
+ * logs write, the previous hash, the batch's first 21 bytes and the SHA-256 of the rest, so that
+ * the costly part can be hashed before the writer. The chain runs across batches, segments and
+ * restarts; the first segment of a new log is anchored at 32 zero bytes
+ * ({@link HashChain#GENESIS}). Every sidecar of a log has the version the log was created with:
+ * a new segment's takes its predecessor's.
  *
  * <h2>File layout (big-endian)</h2>
  * <pre>
  *  header, 52 bytes:
  *   0  int32     magic        0x53504348 ("SPCH")
- *   4  int16     version      1
+ *   4  int16     version      1 or 2: how the entries' hashes are computed (above)
  *   6  int16     hashBytes    32 (SHA-256)
  *   8  int64     baseOffset   the segment's base offset: a sidecar renamed onto another segment is caught
  *  16  byte[32]  anchor       the chain's hash before this segment's first batch (the previous
@@ -51,7 +55,12 @@ import java.util.zip.CRC32C;
  */
 public final class ChainFile {
     public static final int MAGIC = 0x53504348;
-    public static final short VERSION = 1;
+    /** The first format: a link hashes the whole batch. */
+    public static final short VERSION_1 = 1;
+    /** A link hashes the batch's header and a digest of the rest, taken before the writer. */
+    public static final short VERSION_2 = 2;
+    /** The version new logs write. */
+    public static final short VERSION = VERSION_2;
     public static final int HASH_BYTES = HashChain.HASH_BYTES;
     static final int MAGIC_AT = 0;
     static final int VERSION_AT = 4;
@@ -68,6 +77,7 @@ public final class ChainFile {
 
     private final Path path;
     private final long segmentBaseOffset;
+    private final short version;
     private final byte[] anchor;
     private final byte[] lastHash = new byte[HASH_BYTES];
     private long lastBatchBaseOffset = -1L;
@@ -80,10 +90,11 @@ public final class ChainFile {
     /** Whether this object has synced the directory since it first forced the file (a new name needs it). */
     private boolean nameDurable;
 
-    private ChainFile(Path path, long segmentBaseOffset, byte[] anchor, long entries, long persistedEntries,
-                      byte[] lastHash, long lastBatchBaseOffset) {
+    private ChainFile(Path path, long segmentBaseOffset, short version, byte[] anchor, long entries,
+                      long persistedEntries, byte[] lastHash, long lastBatchBaseOffset) {
         this.path = path;
         this.segmentBaseOffset = segmentBaseOffset;
+        this.version = checkVersion(version);
         this.anchor = anchor.clone();
         this.entries = entries;
         this.persistedEntries = persistedEntries;
@@ -91,10 +102,13 @@ public final class ChainFile {
         this.lastBatchBaseOffset = lastBatchBaseOffset;
     }
 
-    /** A chain for a segment with no batches yet, anchored at {@code anchor}; nothing is written until a flush. */
-    public static ChainFile empty(Path path, long segmentBaseOffset, byte[] anchor) {
+    /**
+     * A chain of format {@code version} for a segment with no batches yet, anchored at
+     * {@code anchor}; nothing is written until a flush.
+     */
+    public static ChainFile empty(Path path, long segmentBaseOffset, byte[] anchor, short version) {
         checkHash(anchor);
-        return new ChainFile(path, segmentBaseOffset, anchor, 0, -1, anchor, -1L);
+        return new ChainFile(path, segmentBaseOffset, version, anchor, 0, -1, anchor, -1L);
     }
 
     /**
@@ -118,12 +132,12 @@ public final class ChainFile {
                 lastBase = entry.getLong(ENTRY_BASE_OFFSET_AT);
             }
             // The file may end in a torn entry; its content is "unknown" only past n, which the next write cuts.
-            return new ChainFile(path, segmentBaseOffset, header.anchor(), n, n, last, lastBase);
+            return new ChainFile(path, segmentBaseOffset, header.version(), header.anchor(), n, n, last, lastBase);
         }
     }
 
     /** A sidecar's header and how many whole entries follow it. */
-    public record Header(long baseOffset, byte[] anchor, long entries) {
+    public record Header(long baseOffset, short version, byte[] anchor, long entries) {
     }
 
     /**
@@ -145,11 +159,13 @@ public final class ChainFile {
             throw new CorruptChainException(path, 0, "header CRC mismatch: stored 0x" + Long.toHexString(stored)
                     + ", computed 0x" + Long.toHexString(crc.getValue()));
         }
-        if (header.getInt(MAGIC_AT) != MAGIC || header.getShort(VERSION_AT) != VERSION
+        short version = header.getShort(VERSION_AT);
+        if (header.getInt(MAGIC_AT) != MAGIC || (version != VERSION_1 && version != VERSION_2)
                 || header.getShort(HASH_BYTES_AT) != HASH_BYTES) {
             throw new CorruptChainException(path, 0, "magic 0x" + Integer.toHexString(header.getInt(MAGIC_AT))
-                    + " version " + header.getShort(VERSION_AT) + " hash bytes " + header.getShort(HASH_BYTES_AT)
-                    + ", expected 0x" + Integer.toHexString(MAGIC) + ", " + VERSION + ", " + HASH_BYTES);
+                    + " version " + version + " hash bytes " + header.getShort(HASH_BYTES_AT)
+                    + ", expected 0x" + Integer.toHexString(MAGIC) + ", " + VERSION_1 + " or " + VERSION_2 + ", "
+                    + HASH_BYTES);
         }
         long base = header.getLong(BASE_OFFSET_AT);
         if (expectedBaseOffset >= 0 && base != expectedBaseOffset) {
@@ -158,7 +174,7 @@ public final class ChainFile {
         }
         byte[] anchor = new byte[HASH_BYTES];
         header.get(ANCHOR_AT, anchor);
-        return new Header(base, anchor, (size - HEADER_BYTES) / ENTRY_BYTES);
+        return new Header(base, version, anchor, (size - HEADER_BYTES) / ENTRY_BYTES);
     }
 
     /**
@@ -186,15 +202,23 @@ public final class ChainFile {
     }
 
     /** Encodes a header (for the writer, and for tests that build sidecars by hand). */
-    public static ByteBuffer encodeHeader(long segmentBaseOffset, byte[] anchor) {
+    public static ByteBuffer encodeHeader(long segmentBaseOffset, byte[] anchor, short version) {
         checkHash(anchor);
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        header.putInt(MAGIC_AT, MAGIC).putShort(VERSION_AT, VERSION).putShort(HASH_BYTES_AT, (short) HASH_BYTES)
+        header.putInt(MAGIC_AT, MAGIC).putShort(VERSION_AT, checkVersion(version))
+                .putShort(HASH_BYTES_AT, (short) HASH_BYTES)
                 .putLong(BASE_OFFSET_AT, segmentBaseOffset).put(ANCHOR_AT, anchor);
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, HEADER_CRC_AT);
         header.putInt(HEADER_CRC_AT, (int) crc.getValue());
         return header;
+    }
+
+    private static short checkVersion(short version) {
+        if (version != VERSION_1 && version != VERSION_2) {
+            throw new IllegalArgumentException("No chain sidecar version " + version);
+        }
+        return version;
     }
 
     private static void checkHash(byte[] hash) {
@@ -209,6 +233,11 @@ public final class ChainFile {
 
     public byte[] anchor() {
         return anchor.clone();
+    }
+
+    /** How this sidecar's hashes are computed: {@link #VERSION_1} or {@link #VERSION_2}. */
+    public short version() {
+        return version;
     }
 
     /** The chain after this segment's last batch (the anchor when it has none). */
@@ -258,9 +287,9 @@ public final class ChainFile {
      * The state of a sidecar whose first {@code entries} entries on disk were checked against the
      * log (recovery); anything after them in the file is cut by the next write.
      */
-    static ChainFile resumed(Path path, long segmentBaseOffset, byte[] anchor, long entries, byte[] lastHash,
-                             long lastBatchBaseOffset) {
-        ChainFile chain = new ChainFile(path, segmentBaseOffset, anchor, entries, entries, lastHash,
+    static ChainFile resumed(Path path, long segmentBaseOffset, short version, byte[] anchor, long entries,
+                             byte[] lastHash, long lastBatchBaseOffset) {
+        ChainFile chain = new ChainFile(path, segmentBaseOffset, version, anchor, entries, entries, lastHash,
                 lastBatchBaseOffset);
         chain.unforced = true; // the file may hold more (entries that disagreed, or a torn one): the next flush cuts it
         return chain;
@@ -290,11 +319,11 @@ public final class ChainFile {
                 }
                 onDisk = 0; // rewrite from the header on
                 file.truncate(0);
-                file.write(encodeHeader(segmentBaseOffset, anchor), 0);
+                file.write(encodeHeader(segmentBaseOffset, anchor, version), 0);
             } else if (file.size() != entryPosition(onDisk)) {
                 file.truncate(entryPosition(onDisk)); // a torn entry left by a crash, or an empty new file
                 if (onDisk == 0) {
-                    file.write(encodeHeader(segmentBaseOffset, anchor), 0);
+                    file.write(encodeHeader(segmentBaseOffset, anchor, version), 0);
                 }
             }
             if (pendingCount > 0) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,6 +32,8 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
     private final FileIO io;
     private final Path path;
     private final long segmentBaseOffset;
+    /** The sidecar's format: its header's, or the log's when it is rebuilt from nothing. */
+    private final short version;
     private final byte[] anchor;
     private final long trustedBelowOffset;
     private final HashChain hasher = new HashChain();
@@ -53,11 +56,12 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
     public record Mismatch(long position, long offset, String problem) {
     }
 
-    private ChainRecovery(FileIO io, Path path, long segmentBaseOffset, byte[] anchor, long trustedBelowOffset,
-                          StorageFile existing, long existingEntries, String rebuildReason) {
+    private ChainRecovery(FileIO io, Path path, long segmentBaseOffset, short version, byte[] anchor,
+                          long trustedBelowOffset, StorageFile existing, long existingEntries, String rebuildReason) {
         this.io = io;
         this.path = path;
         this.segmentBaseOffset = segmentBaseOffset;
+        this.version = version;
         this.anchor = anchor.clone();
         this.running = anchor.clone();
         this.trustedBelowOffset = trustedBelowOffset;
@@ -65,7 +69,7 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
         this.existingEntries = existingEntries;
         this.rebuildReason = rebuildReason;
         if (existing == null) {
-            rebuilt = ChainFile.empty(path, segmentBaseOffset, anchor);
+            rebuilt = ChainFile.empty(path, segmentBaseOffset, anchor, version);
         }
     }
 
@@ -74,7 +78,9 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
      * {@code previousHash} (the previous segment's last hash) when known, else the sidecar
      * header's; when the header is valid and disagrees with {@code previousHash}, the result
      * reports a mismatch at position 0. With neither, the chain restarts from zeros (the caller
-     * logs it: verification can then no longer link this segment to the ones before it).
+     * logs it: verification can then no longer link this segment to the ones before it). The
+     * sidecar's hashes are computed in its header's format, or in the log's ({@link #logVersion})
+     * when it is rebuilt for want of a usable header.
      */
     public static ChainRecovery open(FileIO io, Path dir, long segmentBaseOffset, Optional<byte[]> previousHash,
                                      long trustedBelowOffset) throws IOException {
@@ -96,7 +102,8 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
             }
         }
         byte[] anchor = previousHash.orElse(header != null ? header.anchor() : HashChain.genesis());
-        ChainRecovery recovery = new ChainRecovery(io, path, segmentBaseOffset, anchor, trustedBelowOffset, file,
+        ChainRecovery recovery = new ChainRecovery(io, path, segmentBaseOffset,
+                header == null ? logVersion(io, dir) : header.version(), anchor, trustedBelowOffset, file,
                 header == null ? 0 : header.entries(), reason);
         if (header != null && previousHash.isPresent() && !Arrays.equals(header.anchor(), previousHash.get())) {
             recovery.mismatch = new Mismatch(0, segmentBaseOffset, "the sidecar " + path.getFileName()
@@ -105,6 +112,24 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
             recovery.closeExisting();
         }
         return recovery;
+    }
+
+    /**
+     * The chain format of the log in {@code dir}: that of its first sidecar (by name) with a usable
+     * header, since every sidecar of a log has the same, or {@link ChainFile#VERSION} when none has
+     * one (a new chain).
+     */
+    static short logVersion(FileIO io, Path dir) throws IOException {
+        List<Path> sidecars = io.list(dir).stream()
+                .filter(p -> p.getFileName().toString().endsWith(SegmentFiles.CHAIN_SUFFIX)).sorted().toList();
+        for (Path path : sidecars) {
+            try (StorageFile file = io.open(path, FileIO.OpenMode.READ)) {
+                return ChainFile.readHeader(file, path, -1).version();
+            } catch (CorruptChainException unusable) {
+                // the next one, then
+            }
+        }
+        return ChainFile.VERSION;
     }
 
     /** Why the sidecar is rebuilt from its anchor (missing, or its header failed a check); empty when it was usable. */
@@ -123,7 +148,7 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
             return;
         }
         long base = RecordBatch.baseOffset(batch, 0);
-        hasher.step(running, batch);
+        hasher.step(version, running, batch);
         if (existing != null && agreed < existingEntries) {
             int at = entryAt(agreed);
             byte[] stored = new byte[ChainFile.HASH_BYTES];
@@ -154,7 +179,7 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
     /** The sidecar stops agreeing here: keep what agreed, recompute the rest. */
     private void diverge() throws IOException {
         byte[] last = agreed == 0 ? anchor : lastAgreedHash();
-        rebuilt = ChainFile.resumed(path, segmentBaseOffset, anchor, agreed, last, lastBase);
+        rebuilt = ChainFile.resumed(path, segmentBaseOffset, version, anchor, agreed, last, lastBase);
         closeExisting();
     }
 

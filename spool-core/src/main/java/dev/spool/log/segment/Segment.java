@@ -73,17 +73,18 @@ public final class Segment implements Closeable {
     /** Creates a new, empty segment: an empty {@code .log} file and empty indexes. */
     public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
                                  long nowMs) throws IOException {
-        return create(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, nowMs, null, Optional.empty());
+        return create(io, dir, baseOffset, indexIntervalBytes, indexBytesMax, nowMs, null, ChainFile.VERSION,
+                Optional.empty());
     }
 
     /**
      * As above, keeping a hash chain anchored at {@code chainAnchor} (the chain's hash before this
-     * segment's first batch), or none when it is null. The sidecar is written on the first flush.
-     * The file is new, or {@code spare}: a deleted segment's {@code .log}, renamed to this segment's
+     * segment's first batch) in format {@code chainVersion}, or none when the anchor is null. The
+     * file is new, or {@code spare}: a deleted segment's {@code .log}, renamed to this segment's
      * name, whose old bytes stay until appends overwrite them ({@link #seal} cuts what is left).
      */
     public static Segment create(FileIO io, Path dir, long baseOffset, int indexIntervalBytes, int indexBytesMax,
-                                 long nowMs, byte[] chainAnchor, Optional<Path> spare) throws IOException {
+            long nowMs, byte[] chainAnchor, short chainVersion, Optional<Path> spare) throws IOException {
         Path logPath = SegmentFiles.logFile(dir, baseOffset);
         boolean reused = spare.isPresent() && io.exists(spare.get()); // else a new file
         if (reused) {
@@ -94,7 +95,7 @@ public final class Segment implements Closeable {
                 reused ? file.size() : 0, baseOffset, nowMs);
         segment.indexes.empty();
         if (chainAnchor != null) {
-            segment.chain.startEmpty(chainAnchor);
+            segment.chain.startEmpty(chainAnchor, chainVersion);
         }
         return segment;
     }

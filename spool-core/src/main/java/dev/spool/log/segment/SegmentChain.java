@@ -26,10 +26,10 @@ final class SegmentChain {
         this.baseOffset = baseOffset;
     }
 
-    /** Starts an empty chain anchored at {@code anchor} (a new segment); written on the first flush. */
-    void startEmpty(byte[] anchor) {
+    /** Starts an empty chain of format {@code version} at {@code anchor} (a new segment); written on the first flush. */
+    void startEmpty(byte[] anchor, short version) {
         kept = true;
-        chain = ChainFile.empty(path, baseOffset, anchor);
+        chain = ChainFile.empty(path, baseOffset, anchor, version);
     }
 
     void attach(ChainFile loaded) {

@@ -193,12 +193,12 @@ public final class SegmentSet {
     }
 
     /**
-     * Seals the active segment and starts a new one at the log end (in a new file, or a deleted
-     * segment's: {@link SegmentRemovals#takeSpare}), anchored at {@code chainAnchor} (null: no chain); the
-     * old one is flushed by the flush executor. Writer lock held. A failure fails the log; so does an
-     * in-line flush's, which is thrown here: the append that rolled must not report success.
+     * Seals the active segment and starts a new one at the log end (in a new file, or a deleted segment's:
+     * {@link SegmentRemovals#takeSpare}), anchored at {@code chainAnchor} (null: no chain) in chain format
+     * {@code chainVersion}; the old one is flushed by the flush executor. Writer lock held. A failure fails the
+     * log; so does an in-line flush's, which is thrown here: the append that rolled must not report success.
      */
-    public Segment roll(String reason, LogConfig config, byte[] chainAnchor) throws IOException {
+    public Segment roll(String reason, LogConfig config, byte[] chainAnchor, short chainVersion) throws IOException {
         Segment old = active;
         long base = logEndOffset;
         Segment created;
@@ -209,7 +209,7 @@ public final class SegmentSet {
             }
             Optional<Path> spare = removals.takeSpare(config.write().reuseSegmentFiles());
             created = Segment.create(io, dir, base, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                    clockMs.getAsLong(), chainAnchor, spare);
+                    clockMs.getAsLong(), chainAnchor, chainVersion, spare);
             directory.changed(); // synced before anything in it counts as durable
         } catch (IOException e) {
             throw fail(e);

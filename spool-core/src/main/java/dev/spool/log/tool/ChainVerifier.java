@@ -59,6 +59,9 @@ final class ChainVerifier {
     private final LogVerifier.Tally tally;
     private final Optional<byte[]> receipt;
     private final HashChain hasher = new HashChain();
+    /** The chain format of the segment being read: its sidecar's, else the log's (its first usable sidecar's). */
+    private short version = ChainFile.VERSION;
+    private short logVersion = ChainFile.VERSION;
     /** Per segment (by index in bases): header (null when missing or damaged), first entry, last hash. */
     private final ChainFile.Header[] headers;
     private final long[] firstEntryBase;
@@ -114,6 +117,7 @@ final class ChainVerifier {
     }
 
     private void readSidecars() throws IOException {
+        boolean versionKnown = false;
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             Path path = SegmentFiles.chainFile(dir, base);
@@ -124,6 +128,10 @@ final class ChainVerifier {
             try (StorageFile file = io.open(path, FileIO.OpenMode.READ)) {
                 ChainFile.Header header = ChainFile.readHeader(file, path, -1);
                 headers[i] = header;
+                if (!versionKnown) {
+                    logVersion = header.version(); // every sidecar of a log has the same
+                    versionKnown = true;
+                }
                 lastHashes[i] = header.anchor();
                 ByteBuffer entry = ByteBuffer.allocate(ChainFile.ENTRY_BYTES);
                 if (header.entries() > 0) {
@@ -210,6 +218,7 @@ final class ChainVerifier {
         entriesRead = 0;
         long base = bases.get(i);
         ChainFile.Header header = headers[i];
+        version = header == null ? logVersion : header.version();
         if (header == null) {
             if (sizeBytes > 0 && anySidecar && io.exists(SegmentFiles.chainFile(dir, base)) == false) {
                 tally.add(isLast ? Severity.WARNING : Severity.ERROR, Kind.CHAIN_MISSING,
@@ -248,7 +257,7 @@ final class ChainVerifier {
             return true;
         }
         byte[] previous = running.clone();
-        hasher.step(running, batch);
+        hasher.step(version, running, batch);
         if (receipt.isPresent() && Arrays.equals(running, receipt.get())) {
             receiptOffset = lastOffset;
         }
@@ -302,7 +311,7 @@ final class ChainVerifier {
             int before = entryAt(j - 1);
             System.arraycopy(entries.array(), before + 8, candidate, 0, ChainFile.HASH_BYTES);
             int at = entryAt(j);
-            hasher.stepWithBaseOffset(candidate, batch, entries.getLong(at));
+            hasher.stepWithBaseOffset(version, candidate, batch, entries.getLong(at));
             if (Arrays.equals(candidate, Arrays.copyOfRange(entries.array(), at + 8, at + 8 + ChainFile.HASH_BYTES))) {
                 return j;
             }
@@ -318,7 +327,7 @@ final class ChainVerifier {
                 continue;
             }
             System.arraycopy(headers[j].anchor(), 0, candidate, 0, ChainFile.HASH_BYTES);
-            hasher.stepWithBaseOffset(candidate, batch, firstEntryBase[j]);
+            hasher.stepWithBaseOffset(headers[j].version(), candidate, batch, firstEntryBase[j]);
             if (Arrays.equals(candidate, firstEntryHash[j])) {
                 return true;
             }

@@ -8,6 +8,7 @@ import dev.spool.log.LogTest;
 import dev.spool.log.io.FailingFileIO;
 import dev.spool.log.io.RecordingFileIO;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.SegmentSet;
 import dev.spool.log.segment.SegmentSets;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -58,7 +59,7 @@ class GroupCommitTest {
         String[] values = new String[records];
         java.util.Arrays.fill(values, "v");
         PendingAppend append = PendingAppend.validated(LogTest.batch(1, values), Durability.STRICT, config, "t-0", true);
-        Sequencer.Run run = new Sequencer(set, false, null).place(List.of(append), 0, config, 0L);
+        Sequencer.Run run = new Sequencer(set, false, null, ChainFile.VERSION).place(List.of(append), 0, config, 0L);
         set.append(run.segment(), run.buffers(), run.count(), run.lastOffset(), 0L, Integer.MAX_VALUE);
         append.placed(run.placements()[0]);
         return append;

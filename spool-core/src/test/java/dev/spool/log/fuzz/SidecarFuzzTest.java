@@ -144,7 +144,7 @@ class SidecarFuzzTest {
         Path dir = SCRATCH.fresh();
         Random random = new Random(seed);
         byte[] anchor = hash(random);
-        ChainFile valid = ChainFile.empty(dir.resolve("valid.chain"), BASE_OFFSET, anchor);
+        ChainFile valid = ChainFile.empty(dir.resolve("valid.chain"), BASE_OFFSET, anchor, ChainFile.VERSION);
         long offset = BASE_OFFSET;
         for (int i = 0; i < entries; i++) {
             valid.add(offset, hash(random));

@@ -7,6 +7,7 @@ import dev.spool.log.LogConfig;
 import dev.spool.log.LogTest;
 import dev.spool.log.append.Sequencer;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.segment.ChainFile;
 import dev.spool.log.segment.SegmentSet;
 import dev.spool.log.segment.SegmentSets;
 import java.io.IOException;
@@ -30,7 +31,7 @@ class RetentionTest {
     /** One segment per timestamp, each holding one record stamped with it; the active one is empty. */
     private void segmentsWithTimestamps(long... timestamps) throws IOException {
         set = SegmentSets.create(FileIO.real(), tmp.resolve("t-0"), config, () -> 0L, Runnable::run);
-        sequencer = new Sequencer(set, false, null);
+        sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         retention = new Retention(set, reason -> {
             rolls.add(reason);
             sequencer.roll(reason, config);

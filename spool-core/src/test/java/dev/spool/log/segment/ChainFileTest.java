@@ -42,7 +42,7 @@ class ChainFileTest {
     @Test
     void anEmptyChainEndsAtItsAnchor() {
         byte[] anchor = hash();
-        ChainFile chain = ChainFile.empty(file(), BASE, anchor);
+        ChainFile chain = ChainFile.empty(file(), BASE, anchor, ChainFile.VERSION);
         assertThat(chain.lastHash()).isEqualTo(anchor);
         assertThat(chain.anchor()).isEqualTo(anchor);
         assertThat(chain.entries()).isZero();
@@ -51,13 +51,13 @@ class ChainFileTest {
 
     @Test
     void anAnchorOfTheWrongSizeIsRefused() {
-        assertThatThrownBy(() -> ChainFile.empty(file(), BASE, new byte[31]))
+        assertThatThrownBy(() -> ChainFile.empty(file(), BASE, new byte[31], ChainFile.VERSION))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("31");
     }
 
     @Test
     void nothingIsWrittenBeforeAFlush() {
-        ChainFile chain = ChainFile.empty(file(), BASE, hash());
+        ChainFile chain = ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION);
         chain.add(BASE, hash());
         assertThat(Files.exists(file())).isFalse();
     }
@@ -67,7 +67,7 @@ class ChainFileTest {
         byte[] anchor = hash();
         byte[] first = hash();
         byte[] second = hash();
-        ChainFile chain = ChainFile.empty(file(), BASE, anchor);
+        ChainFile chain = ChainFile.empty(file(), BASE, anchor, ChainFile.VERSION);
         chain.add(BASE, first);
         chain.add(BASE + 3, second);
         chain.flush(io);
@@ -75,7 +75,7 @@ class ChainFileTest {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file()));
         assertThat(bytes.remaining()).isEqualTo(ChainFile.HEADER_BYTES + 2 * ChainFile.ENTRY_BYTES);
         assertThat(bytes.getInt(0)).isEqualTo(0x53504348);
-        assertThat(bytes.getShort(4)).isEqualTo((short) 1);
+        assertThat(bytes.getShort(4)).as("the current format").isEqualTo((short) 2);
         assertThat(bytes.getShort(6)).isEqualTo((short) 32);
         assertThat(bytes.getLong(8)).isEqualTo(BASE);
         assertThat(Arrays.copyOfRange(bytes.array(), 16, 48)).isEqualTo(anchor);
@@ -87,7 +87,7 @@ class ChainFileTest {
     void loadRestoresTheLastEntryAndAnchor() throws IOException {
         byte[] anchor = hash();
         byte[] last = hash();
-        ChainFile chain = ChainFile.empty(file(), BASE, anchor);
+        ChainFile chain = ChainFile.empty(file(), BASE, anchor, ChainFile.VERSION);
         chain.add(BASE, hash());
         chain.add(BASE + 7, last);
         chain.flush(io);
@@ -102,7 +102,7 @@ class ChainFileTest {
     @Test
     void anEmptyChainFlushedHasAHeaderOnlyAndLoadsAtItsAnchor() throws IOException {
         byte[] anchor = hash();
-        ChainFile.empty(file(), BASE, anchor).flush(io);
+        ChainFile.empty(file(), BASE, anchor, ChainFile.VERSION).flush(io);
         assertThat(Files.size(file())).isEqualTo(ChainFile.HEADER_BYTES);
         ChainFile loaded = ChainFile.load(io, file(), BASE);
         assertThat(loaded.entries()).isZero();
@@ -111,7 +111,7 @@ class ChainFileTest {
 
     @Test
     void aTornLastEntryIsIgnoredOnLoadAndCutByTheNextWrite() throws IOException {
-        ChainFile chain = ChainFile.empty(file(), BASE, hash());
+        ChainFile chain = ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION);
         byte[] kept = hash();
         chain.add(BASE, kept);
         chain.flush(io);
@@ -129,7 +129,7 @@ class ChainFileTest {
 
     @Test
     void aHeaderWithABadCrcIsRefused() throws IOException {
-        ChainFile.empty(file(), BASE, hash()).flush(io);
+        ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION).flush(io);
         byte[] bytes = Files.readAllBytes(file());
         bytes[20] ^= 1; // inside the anchor
         Files.write(file(), bytes);
@@ -146,7 +146,7 @@ class ChainFileTest {
 
     @Test
     void aWrongMagicWithAValidCrcIsRefused() throws IOException {
-        ByteBuffer header = ChainFile.encodeHeader(BASE, hash());
+        ByteBuffer header = ChainFile.encodeHeader(BASE, hash(), ChainFile.VERSION);
         header.putInt(ChainFile.MAGIC_AT, 0x12345678);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(header.array(), 0, ChainFile.HEADER_CRC_AT);
@@ -157,8 +157,30 @@ class ChainFileTest {
     }
 
     @Test
+    void eachVersionIsReadBackAndAnUnknownOneIsRefused() throws IOException {
+        for (short version : new short[] {ChainFile.VERSION_1, ChainFile.VERSION_2}) {
+            ChainFile chain = ChainFile.empty(file(), BASE, hash(), version);
+            chain.add(BASE, hash());
+            chain.flush(io);
+            assertThat(readHeader(BASE).version()).isEqualTo(version);
+            assertThat(ChainFile.load(io, file(), BASE).version()).isEqualTo(version);
+            Files.delete(file());
+        }
+        ByteBuffer header = ChainFile.encodeHeader(BASE, hash(), ChainFile.VERSION);
+        header.putShort(ChainFile.VERSION_AT, (short) 3);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(header.array(), 0, ChainFile.HEADER_CRC_AT);
+        header.putInt(ChainFile.HEADER_CRC_AT, (int) crc.getValue());
+        Files.write(file(), header.array());
+        assertThatThrownBy(() -> ChainFile.load(io, file(), BASE)).isInstanceOf(CorruptChainException.class)
+                .hasMessageContaining("version 3").hasMessageContaining("expected 0x53504348, 1 or 2");
+        assertThatThrownBy(() -> ChainFile.empty(file(), BASE, hash(), (short) 3))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aSidecarOfAnotherSegmentIsRefusedUnlessAnyBaseIsAccepted() throws IOException {
-        Files.write(file(), ChainFile.encodeHeader(BASE + 1, hash()).array());
+        Files.write(file(), ChainFile.encodeHeader(BASE + 1, hash(), ChainFile.VERSION).array());
         assertThatThrownBy(() -> ChainFile.load(io, file(), BASE)).isInstanceOf(CorruptChainException.class)
                 .hasMessageContaining("names segment " + (BASE + 1)).hasMessageContaining("expected " + BASE)
                 .satisfies(e -> assertThat(((CorruptChainException) e).position()).isEqualTo(ChainFile.BASE_OFFSET_AT));
@@ -167,7 +189,7 @@ class ChainFileTest {
 
     @Test
     void readEntriesReturnsOnlyWholeEntries() throws IOException {
-        ChainFile chain = ChainFile.empty(file(), BASE, hash());
+        ChainFile chain = ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION);
         for (int i = 0; i < 5; i++) {
             chain.add(BASE + i, hash());
         }
@@ -186,7 +208,7 @@ class ChainFileTest {
 
     @Test
     void truncateDropsPendingEntriesAtAndAfterTheOffset() throws IOException {
-        ChainFile chain = ChainFile.empty(file(), BASE, hash());
+        ChainFile chain = ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION);
         byte[] kept = hash();
         chain.add(BASE, hash());
         chain.add(BASE + 2, kept);
@@ -202,7 +224,7 @@ class ChainFileTest {
     @Test
     void truncateCutsWrittenEntriesAndFallsBackToTheAnchor() throws IOException {
         byte[] anchor = hash();
-        ChainFile chain = ChainFile.empty(file(), BASE, anchor);
+        ChainFile chain = ChainFile.empty(file(), BASE, anchor, ChainFile.VERSION);
         byte[][] hashes = new byte[6][];
         for (int i = 0; i < 6; i++) {
             hashes[i] = hash();
@@ -223,7 +245,7 @@ class ChainFileTest {
 
     @Test
     void truncateAcrossWrittenAndPendingEntriesKeepsTheWrittenPrefix() throws IOException {
-        ChainFile chain = ChainFile.empty(file(), BASE, hash());
+        ChainFile chain = ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION);
         byte[] first = hash();
         chain.add(BASE, first);
         chain.add(BASE + 1, hash());
@@ -242,7 +264,7 @@ class ChainFileTest {
 
     @Test
     void truncatePastTheLastBatchChangesNothing() throws IOException {
-        ChainFile chain = ChainFile.empty(file(), BASE, hash());
+        ChainFile chain = ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION);
         chain.add(BASE, hash());
         chain.flush(io);
         chain.truncateTo(io, BASE + 1);
@@ -252,7 +274,7 @@ class ChainFileTest {
 
     @Test
     void spillWritesPendingEntriesOnceTheBufferIsFull() throws IOException {
-        ChainFile chain = ChainFile.empty(file(), BASE, hash());
+        ChainFile chain = ChainFile.empty(file(), BASE, hash(), ChainFile.VERSION);
         for (int i = 0; i < ChainFile.PENDING_ENTRIES_MAX - 1; i++) {
             chain.add(BASE + i, hash());
         }

@@ -54,7 +54,7 @@ class SegmentSetTest {
     @Test
     void anAppendPublishesTheEndAfterItsLastOffset() throws IOException {
         SegmentSet set = SegmentSets.create(FileIO.real(), dir(), config, () -> 0L, Runnable::run);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"), LogTest.batch(2, "c"));
         assertThat(set.logEndOffset()).isEqualTo(3);
         assertThat(set.logStartOffset()).isZero();
@@ -71,7 +71,7 @@ class SegmentSetTest {
         RecordingFileIO io = new RecordingFileIO();
         ManualExecutor executor = new ManualExecutor();
         SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
         io.clear();
         return new Recorded(io, executor, set, sequencer);
@@ -83,7 +83,7 @@ class SegmentSetTest {
         RecordingFileIO io = recorded.io();
         ManualExecutor executor = recorded.executor();
         SegmentSet set = recorded.set();
-        Segment created = set.roll("test", config, null);
+        Segment created = set.roll("test", config, null, ChainFile.VERSION);
         assertThat(created.baseOffset()).isEqualTo(2);
         assertThat(set.active()).isSameAs(created);
         assertThat(set.segments().keySet()).containsExactly(0L, 2L);
@@ -107,7 +107,7 @@ class SegmentSetTest {
         ManualExecutor executor = recorded.executor();
         SegmentSet set = recorded.set();
         Sequencer sequencer = recorded.sequencer();
-        set.roll("test", config, null);
+        set.roll("test", config, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(3, "c"));
         assertThat(io.operations()).noneMatch(op -> op.startsWith("syncdir"));
         set.forceDataFrom(2); // what a strict append runs before it is acknowledged
@@ -149,9 +149,9 @@ class SegmentSetTest {
         };
         ManualExecutor executor = new ManualExecutor();
         SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
-        set.roll("test", config, null);
+        set.roll("test", config, null, ChainFile.VERSION);
         executor.runAll(); // the rolled segment's flush
         set.delete(List.of(set.segments().firstEntry().getValue()));
         Path renamed = dir().resolve("00000000000000000000.log.deleted");
@@ -200,10 +200,10 @@ class SegmentSetTest {
                 });
         ManualExecutor executor = new ManualExecutor();
         SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, executor);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b"));
         Segment rolled = set.active();
-        set.roll("test", config, null);
+        set.roll("test", config, null, ChainFile.VERSION);
         Runnable flush = executor.tasks.poll();
         Thread flusher = new Thread(flush, "flush-rolled");
         flusher.start();
@@ -225,9 +225,9 @@ class SegmentSetTest {
     void aRolledSegmentsFlushDoesNotRaiseTheRecoveryPointOverATruncationThatRanSince() throws IOException {
         ManualExecutor executor = new ManualExecutor();
         SegmentSet set = SegmentSets.create(FileIO.real(), dir(), config, () -> 0L, executor);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a"), LogTest.batch(1, "b"));
-        set.roll("test", config, null); // at 2; its flush waits
+        set.roll("test", config, null, ChainFile.VERSION); // at 2; its flush waits
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "c"));
         long sequence = set.truncationSequence();
         long[] cutAt = {-1};
@@ -248,10 +248,10 @@ class SegmentSetTest {
             throws IOException {
         RecordingFileIO io = new RecordingFileIO();
         SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, Runnable::run);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a"));
         Segment oldest = set.active();
-        set.roll("test", config, null);
+        set.roll("test", config, null, ChainFile.VERSION);
         assertThatThrownBy(() -> set.delete(List.of(set.active()))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("active segment");
         io.clear();
@@ -281,7 +281,7 @@ class SegmentSetTest {
     @Test
     void closeFlushesEverythingThenAClosedSetRefusesWritesAndForcing() throws IOException {
         SegmentSet set = SegmentSets.create(FileIO.real(), dir(), config, () -> 0L, Runnable::run);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a", "b", "c"));
         set.close();
         set.close(); // a second close does nothing
@@ -296,9 +296,9 @@ class SegmentSetTest {
     void flushForcesFromTheRecoveryPointAndRaisesItToTheEnd() throws IOException {
         RecordingFileIO io = new RecordingFileIO();
         SegmentSet set = SegmentSets.create(io, dir(), config, () -> 0L, Runnable::run);
-        Sequencer sequencer = new Sequencer(set, false, null);
+        Sequencer sequencer = new Sequencer(set, false, null, ChainFile.VERSION);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "a"));
-        set.roll("test", config, null); // flushed in line: the recovery point is 1
+        set.roll("test", config, null, ChainFile.VERSION); // flushed in line: the recovery point is 1
         assertThat(set.recoveryPoint()).isEqualTo(1);
         SegmentSets.write(set, sequencer, config, 0L, LogTest.batch(1, "b"));
         io.clear();

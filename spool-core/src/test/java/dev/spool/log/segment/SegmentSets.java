@@ -23,7 +23,8 @@ public final class SegmentSets {
             throws IOException {
         io.createDirectories(dir);
         Segment first = Segment.create(io, dir, 0, config.indexIntervalBytes(), config.segmentIndexBytes(),
-                clockMs.getAsLong(), config.hashChain() ? HashChain.genesis() : null, java.util.Optional.empty());
+                clockMs.getAsLong(), config.hashChain() ? HashChain.genesis() : null, ChainFile.VERSION,
+                java.util.Optional.empty());
         return new SegmentSet(io, dir, List.of(first), 0, 0, 0, clockMs, executor);
     }
 
