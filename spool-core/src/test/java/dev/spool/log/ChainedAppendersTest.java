@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.record.BatchBuilder;
+import dev.spool.log.record.RecordBatch;
 import dev.spool.log.segment.HashChain;
 import dev.spool.log.tool.LogVerifier;
 import java.nio.ByteBuffer;
@@ -87,6 +88,49 @@ class ChainedAppendersTest {
         LogVerifier.Report report = new LogVerifier(FileIO.real(), config)
                 .verifyPartition(dir, Optional.of(links.get(links.size() - 1).hash()));
         assertThat(report.findings()).isEmpty();
+    }
+
+    /**
+     * Tampering with large batches, which the chain links by their content digest, is found as with
+     * small ones: a value byte changed and the CRC recomputed is BATCH_MODIFIED; a batch cut out and
+     * its successors renumbered into dense offsets is BATCH_REMOVED (the verifier hashes the next
+     * batch as if it had the recorded offset).
+     */
+    @Test
+    void changedOrRemovedLargeBatchesAreFound() throws Exception {
+        LogConfig config = LogConfig.defaults().withHashChain(true);
+        for (boolean remove : new boolean[] {false, true}) {
+            Path dir = tmp.resolve("tampered-" + remove);
+            List<AppendResult> appended = new ArrayList<>();
+            try (Log log = Log.open(dir, config, LoadState.unknown())) {
+                for (int i = 0; i < 6; i++) {
+                    appended.add(log.append(LogTest.batch(1_000L + i, "v" + i, "y".repeat(6000))));
+                }
+            }
+            assertThat(appended).allSatisfy(a -> assertThat(HashChain.linkedWhole(a.sizeBytes())).isFalse());
+            AppendResult victim = appended.get(2);
+            Path file = dev.spool.log.segment.SegmentFiles.logFile(dir, victim.segmentBaseOffset());
+            if (remove) {
+                byte[] bytes = java.nio.file.Files.readAllBytes(file);
+                ByteBuffer rest = ByteBuffer.allocate(bytes.length - victim.sizeBytes());
+                rest.put(bytes, 0, (int) victim.position())
+                        .put(bytes, (int) victim.position() + victim.sizeBytes(),
+                                bytes.length - (int) victim.position() - victim.sizeBytes());
+                long next = victim.firstOffset(); // renumbered: the offsets look dense again
+                for (int at = (int) victim.position(); at < rest.limit(); at += RecordBatch.sizeInBytes(rest, at)) {
+                    RecordBatch.setBaseOffset(rest, at, next);
+                    next = RecordBatch.lastOffset(rest, at) + 1;
+                }
+                java.nio.file.Files.write(file, rest.array());
+            } else {
+                HashChainTest.modifyAndFixCrc(file, victim.position());
+            }
+            List<LogVerifier.Finding> findings = new LogVerifier(FileIO.real(), config).verifyPartition(dir).findings();
+            assertThat(findings).as("remove=%s", remove).isNotEmpty();
+            assertThat(findings.get(0).kind()).isEqualTo(remove ? LogVerifier.Kind.BATCH_REMOVED
+                    : LogVerifier.Kind.BATCH_MODIFIED);
+            assertThat(findings.get(0).position()).isEqualTo(victim.position());
+        }
     }
 
     /** The batch in three direct buffers, its header whole in the first. */
