@@ -80,16 +80,14 @@ final class InPlaceRecovery {
         LoadState state = new LoadState(false, OptionalLong.of(segments.recoveryPoint()),
                 OptionalLong.of(segments.logStartOffset()));
         LogConfig current = config.get();
-        byte[][] chainHead = new byte[1][];
-        short[] chainVersion = new short[1];
+        LogLoader.Loaded[] reloaded = new LogLoader.Loaded[1];
         segments.reload(() -> {
             LogLoader.Loaded loaded = LogLoader.load(io, dir, current, state, clockMs.getAsLong());
-            chainHead[0] = loaded.chainHead();
-            chainVersion[0] = loaded.chainVersion();
+            reloaded[0] = loaded;
             return new dev.spool.log.segment.Reloaded(loaded.segments(), loaded.logStartOffset(), loaded.logEndOffset(),
                     loaded.recoveryPoint());
         }, (active, end) -> {
-            sequencer.recovered(chainHead[0], chainVersion[0]);
+            sequencer.recovered(reloaded[0].chainHead(), reloaded[0].chainVersion());
             pipeline.truncated(end);
         });
         if (segments.logEndOffset() > publishedEnd) {

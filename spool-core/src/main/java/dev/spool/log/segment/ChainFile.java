@@ -12,12 +12,12 @@ import java.util.zip.CRC32C;
  * The hash-chain sidecar of one segment ({@code NNNNNNNNNNNNNNNNNNNN.chain}): the chain's anchor
  * and one hash per batch, computed from the previous hash and the batch's stored bytes (exactly its
  * bytes in the {@code .log}, base offset stamped) as the sidecar's version says
- * ({@link HashChain}): version 1 hashes the previous hash and the whole batch; version 2, which new
- * logs write, the previous hash, the batch's first 21 bytes and the SHA-256 of the rest, so that
- * the costly part can be hashed before the writer. The chain runs across batches, segments and
- * restarts; the first segment of a new log is anchored at 32 zero bytes
- * ({@link HashChain#GENESIS}). Every sidecar of a log has the version the log was created with:
- * a new segment's takes its predecessor's.
+ * ({@link HashChain}): version 1 hashes the previous hash and the whole batch; version 2, which new logs
+ * write, does so for a batch of at most 4 KiB and hashes a larger one's first 21 bytes and the
+ * SHA-256 of the rest, so that the costly part is hashed before the writer. The chain runs across
+ * batches, segments and restarts; the first segment of a new log is anchored at 32 zero bytes
+ * ({@link HashChain#GENESIS}). Every sidecar of a log has the version the log was created with: a
+ * new segment's takes its predecessor's.
  *
  * <h2>File layout (big-endian)</h2>
  * <pre>
@@ -160,7 +160,7 @@ public final class ChainFile {
                     + ", computed 0x" + Long.toHexString(crc.getValue()));
         }
         short version = header.getShort(VERSION_AT);
-        if (header.getInt(MAGIC_AT) != MAGIC || (version != VERSION_1 && version != VERSION_2)
+        if (header.getInt(MAGIC_AT) != MAGIC || !known(version)
                 || header.getShort(HASH_BYTES_AT) != HASH_BYTES) {
             throw new CorruptChainException(path, 0, "magic 0x" + Integer.toHexString(header.getInt(MAGIC_AT))
                     + " version " + version + " hash bytes " + header.getShort(HASH_BYTES_AT)
@@ -214,8 +214,12 @@ public final class ChainFile {
         return header;
     }
 
+    private static boolean known(short version) {
+        return version == VERSION_1 || version == VERSION_2;
+    }
+
     private static short checkVersion(short version) {
-        if (version != VERSION_1 && version != VERSION_2) {
+        if (!known(version)) {
             throw new IllegalArgumentException("No chain sidecar version " + version);
         }
         return version;

@@ -40,7 +40,7 @@ public final class HashChain {
     private static final ThreadLocal<HashChain> PER_THREAD = ThreadLocal.withInitial(HashChain::new);
 
     private final MessageDigest digest;
-    /** A version 2 step's content digest, or a renumbered batch's base offset. */
+    /** A version 2 step's content digest. */
     private final byte[] scratch = new byte[HASH_BYTES];
 
     public HashChain() {
