@@ -20,11 +20,47 @@ class DumpEngineFilesTest {
     }
 
     private static Run run(String... args) {
+        return runWithInput("", args);
+    }
+
+    private static Run runWithInput(String input, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = SpoolCommand.execute(args, new ByteArrayInputStream(new byte[0]),
+        int code = SpoolCommand.execute(args, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A hash-chain sidecar shows its format, its anchor and one hash per batch, the last of them the
+     * chain head {@code spool verify} reports; a sidecar whose header is damaged is exit code 1.
+     */
+    @Test
+    void aChainSidecarShowsItsFormatAnchorAndEveryBatchsHash() throws Exception {
+        Path data = dir.resolve("data");
+        assertThat(run("topics", "create", "audit", "--hash-chain", "--data-dir", data.toString()).code()).isZero();
+        assertThat(runWithInput("small\n", "produce", "audit", "--data-dir", data.toString()).code()).isZero();
+        assertThat(runWithInput(("large " + "x".repeat(300) + "\n").repeat(30), "produce", "audit", "--data-dir",
+                data.toString()).code()).isZero();
+        Run verify = run("verify", "audit", "--data-dir", data.toString());
+        assertThat(verify.code()).as(verify.out()).isZero();
+        java.util.regex.Matcher head = java.util.regex.Pattern.compile("chain head of audit-0 at offset 31: ([0-9a-f]{64})")
+                .matcher(verify.out());
+        assertThat(head.find()).as(verify.out()).isTrue();
+
+        Path sidecar = data.resolve("audit-0").resolve("00000000000000000000.chain");
+        Run dump = run("dump", sidecar.toString());
+        assertThat(dump.code()).as(dump.err()).isZero();
+        assertThat(dump.out()).contains("version: 2 (a batch over 4096 bytes linked by its content's digest)",
+                "anchor: " + "0".repeat(64), "batch at offset 0: ", "batch at offset 1: " + head.group(1),
+                "2 batch(es)");
+
+        byte[] bytes = Files.readAllBytes(sidecar);
+        bytes[5] = 9; // the version: 9, which no Spool wrote (the header's CRC then fails too)
+        Files.write(sidecar, bytes);
+        Run bad = run("dump", sidecar.toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("spool: ").contains(".chain").doesNotContain("Exception");
     }
 
     @Test

@@ -10,9 +10,13 @@ import dev.spool.log.catalog.OffsetCheckpointFile;
 import dev.spool.log.catalog.PartitionMetadataFile;
 import dev.spool.log.catalog.TopicConfigFile;
 import dev.spool.log.io.FileIO;
+import dev.spool.log.io.StorageFile;
+import dev.spool.log.segment.ChainFile;
+import dev.spool.log.segment.HashChain;
 import dev.spool.log.segment.SegmentFiles;
 import dev.spool.log.segment.TransactionIndex;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +28,8 @@ import java.util.UUID;
 /**
  * The engine's files beside the segments, read with their own codecs and shown as lines of text
  * for {@code spool dump}: the two offset checkpoints, a partition's {@code topic.config} and its
- * {@code partition.metadata}, and a segment's aborted transactions ({@code .txnindex}). Reading is
+ * {@code partition.metadata}, a segment's aborted transactions ({@code .txnindex}) and its hash-chain
+ * sidecar ({@code .chain}: its format, anchor and one hash per batch). Reading is
  * the check: a file its codec refuses is an {@link IOException} naming the file and the problem, as
  * the log manager would meet it at open (a {@code .txnindex} read alone cannot show an entry outside
  * its segment: {@code spool verify} does).
@@ -39,7 +44,8 @@ public final class EngineFileDump {
         String name = file.getFileName().toString();
         return name.equals(DataDirFiles.RECOVERY_POINT_CHECKPOINT) || name.equals(DataDirFiles.LOG_START_CHECKPOINT)
                 || name.equals(TopicConfigFile.FILE_NAME) || name.equals(PartitionMetadataFile.FILE_NAME)
-                || SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX).isPresent();
+                || SegmentFiles.baseOffsetOf(name, SegmentFiles.TXN_INDEX_SUFFIX).isPresent()
+                || SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX).isPresent();
     }
 
     /**
@@ -78,10 +84,34 @@ public final class EngineFileDump {
                         + t.lastOffset() + " lastStableOffset: " + t.lastStableOffset());
             }
             lines.add(index.entries() + " aborted transaction(s)");
+        } else if (SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX).isPresent()) {
+            chainLines(io, file, SegmentFiles.baseOffsetOf(name, SegmentFiles.CHAIN_SUFFIX).getAsLong(), lines);
         } else {
             throw new IllegalArgumentException("not a file of the engine's: " + file);
         }
         return lines;
+    }
+
+    /** A sidecar's header, then each entry: the batch's base offset and the chain after it. */
+    private static void chainLines(FileIO io, Path file, long base, List<String> lines) throws IOException {
+        try (StorageFile sidecar = io.open(file, FileIO.OpenMode.READ)) {
+            ChainFile.Header header = ChainFile.readHeader(sidecar, file, base);
+            lines.add("version: " + header.version() + (header.version() == ChainFile.VERSION_1
+                    ? " (each batch linked whole)"
+                    : " (a batch over " + HashChain.WHOLE_BATCH_BYTES_MAX + " bytes linked by its content's digest)"));
+            lines.add("anchor: " + HashChain.hex(header.anchor()));
+            ByteBuffer entries = ByteBuffer.allocate(1024 * ChainFile.ENTRY_BYTES);
+            byte[] hash = new byte[ChainFile.HASH_BYTES];
+            for (long first = 0; first < header.entries(); first += 1024) {
+                int read = ChainFile.readEntries(sidecar, first, 1024, entries);
+                for (int i = 0; i < read; i++) {
+                    entries.get(i * ChainFile.ENTRY_BYTES + 8, hash);
+                    lines.add("batch at offset " + entries.getLong(i * ChainFile.ENTRY_BYTES) + ": "
+                            + HashChain.hex(hash));
+                }
+            }
+            lines.add(header.entries() + " batch(es)");
+        }
     }
 
     private static Path parent(Path file) {
