@@ -108,15 +108,7 @@ class ChainTamperTest {
     void removedBatchWhoseSuccessorsWereRenumberedIsStillBatchRemoved() throws IOException {
         AppendResult victim = middleOfFirstSegment();
         Path file = SegmentFiles.logFile(dir, victim.segmentBaseOffset());
-        removeBytes(file, victim.position(), victim.sizeBytes());
-        // Renumber the batches after the hole so the offsets look dense again (the base offset is not CRC-covered).
-        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
-        long next = victim.firstOffset();
-        for (int at = (int) victim.position(); at < bytes.limit(); at += RecordBatch.sizeInBytes(bytes, at)) {
-            RecordBatch.setBaseOffset(bytes, at, next);
-            next = RecordBatch.lastOffset(bytes, at) + 1;
-        }
-        Files.write(file, bytes.array());
+        removeAndRenumber(file, victim);
 
         LogVerifier.Finding first = verify(Optional.empty()).findings().get(0);
         assertThat(first.kind()).isEqualTo(Kind.BATCH_REMOVED);
@@ -259,6 +251,21 @@ class ChainTamperTest {
             out.putLong(RecordBatch.baseOffset(bytes, at)).put(previous);
         }
         Files.write(chain, Arrays.copyOf(out.array(), out.position()));
+    }
+
+    /**
+     * Cuts {@code victim}'s batch out of {@code file} and renumbers the batches after the hole so the
+     * offsets look dense again (the base offset is not CRC-covered).
+     */
+    static void removeAndRenumber(Path file, AppendResult victim) throws IOException {
+        removeBytes(file, victim.position(), victim.sizeBytes());
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+        long next = victim.firstOffset();
+        for (int at = (int) victim.position(); at < bytes.limit(); at += RecordBatch.sizeInBytes(bytes, at)) {
+            RecordBatch.setBaseOffset(bytes, at, next);
+            next = RecordBatch.lastOffset(bytes, at) + 1;
+        }
+        Files.write(file, bytes.array());
     }
 
     private static void removeBytes(Path file, long position, int length) throws IOException {

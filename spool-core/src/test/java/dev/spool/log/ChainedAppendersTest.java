@@ -62,7 +62,8 @@ class ChainedAppendersTest {
                                 yield log.append(builder);
                             }
                             case 2 -> log.appendAsync(batch, Durability.NONE).get();
-                            default -> log.appendGathered(pieces(batch), Durability.NONE);
+                            default -> log.appendGathered(LogGatheredAppendTest.cut(batch, RecordBatch.HEADER_BYTES,
+                                    (batch.remaining() + RecordBatch.HEADER_BYTES) / 2), Durability.NONE);
                         });
                     }
                     return null;
@@ -111,17 +112,7 @@ class ChainedAppendersTest {
             AppendResult victim = appended.get(2);
             Path file = dev.spool.log.segment.SegmentFiles.logFile(dir, victim.segmentBaseOffset());
             if (remove) {
-                byte[] bytes = java.nio.file.Files.readAllBytes(file);
-                ByteBuffer rest = ByteBuffer.allocate(bytes.length - victim.sizeBytes());
-                rest.put(bytes, 0, (int) victim.position())
-                        .put(bytes, (int) victim.position() + victim.sizeBytes(),
-                                bytes.length - (int) victim.position() - victim.sizeBytes());
-                long next = victim.firstOffset(); // renumbered: the offsets look dense again
-                for (int at = (int) victim.position(); at < rest.limit(); at += RecordBatch.sizeInBytes(rest, at)) {
-                    RecordBatch.setBaseOffset(rest, at, next);
-                    next = RecordBatch.lastOffset(rest, at) + 1;
-                }
-                java.nio.file.Files.write(file, rest.array());
+                ChainTamperTest.removeAndRenumber(file, victim);
             } else {
                 HashChainTest.modifyAndFixCrc(file, victim.position());
             }
@@ -131,19 +122,5 @@ class ChainedAppendersTest {
                     : LogVerifier.Kind.BATCH_MODIFIED);
             assertThat(findings.get(0).position()).isEqualTo(victim.position());
         }
-    }
-
-    /** The batch in three direct buffers, its header whole in the first. */
-    private static ByteBuffer[] pieces(ByteBuffer batch) {
-        int[] cuts = {61, 61 + (batch.remaining() - 61) / 2, batch.remaining()};
-        ByteBuffer[] pieces = new ByteBuffer[cuts.length];
-        int from = 0;
-        for (int i = 0; i < cuts.length; i++) {
-            ByteBuffer piece = ByteBuffer.allocateDirect(cuts[i] - from);
-            piece.put(batch.duplicate().position(batch.position() + from).limit(batch.position() + cuts[i])).flip();
-            pieces[i] = piece;
-            from = cuts[i];
-        }
-        return pieces;
     }
 }

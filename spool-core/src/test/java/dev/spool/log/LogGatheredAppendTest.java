@@ -40,7 +40,7 @@ class LogGatheredAppendTest {
      * The batch's bytes cut at {@code cuts} (positions in the batch) into direct buffers, as a
      * columnar batch's vectors would lie in memory of their own.
      */
-    private static ByteBuffer[] cut(ByteBuffer batch, int... cuts) {
+    static ByteBuffer[] cut(ByteBuffer batch, int... cuts) {
         ByteBuffer[] pieces = new ByteBuffer[cuts.length + 1];
         int from = 0;
         for (int i = 0; i <= cuts.length; i++) {

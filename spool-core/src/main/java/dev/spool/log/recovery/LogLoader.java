@@ -266,8 +266,8 @@ public final class LogLoader {
         final boolean filesReused;
         long bytesScanned;
         long bytesTruncated;
-        /** The last hash of the chain before the next segment, when the previous one was scanned. */
-        byte[] previousHash;
+        /** The chain before the next segment (its last hash and format), when the previous one was scanned. */
+        ChainFile previousChain;
 
         Pass(long trustedBelow, boolean filesReused) {
             this.trustedBelow = trustedBelow;
@@ -336,14 +336,14 @@ public final class LogLoader {
         long fileSize = segment.sizeBytes();
         ChainRecovery chain = null;
         if (config.hashChain()) {
-            Optional<byte[]> previous = pass.previousHash != null ? Optional.of(pass.previousHash)
-                    : i == 0 ? Optional.empty() : lastHashOf(io, dir, segments.get(i - 1));
+            Optional<ChainFile> previous = pass.previousChain != null ? Optional.of(pass.previousChain)
+                    : i == 0 ? Optional.empty() : chainOf(io, dir, segments.get(i - 1));
             chain = ChainRecovery.open(io, dir, segment.baseOffset(), previous, pass.trustedBelow);
         }
         ScanResult scan = segment.recover(config.batchBytesMax(), chain);
         pass.bytesScanned += scan.validBytes();
         if (scan.outcome() == BatchClassifier.Kind.VALID && chain != null) {
-            pass.previousHash = recoverChain(segment, chain, scan);
+            pass.previousChain = recoverChain(segment, chain, scan);
         }
         long nextBase = isLast ? Long.MAX_VALUE : segments.get(i + 1).baseOffset();
         RecoveryInput input = RecoveryInput.ofScan(state, isLast, scan, nextBase, pass.filesReused);
@@ -355,7 +355,7 @@ public final class LogLoader {
         if (chain != null && (row.action() == RecoveryCase.Action.TRUNCATE
                 || row.action() == RecoveryCase.Action.TRUNCATE_AND_DROP_LATER)) {
             // H3: the chain holds the valid batches only, so the cut keeps it whole
-            pass.previousHash = recoverChain(segment, chain, scan);
+            pass.previousChain = recoverChain(segment, chain, scan);
         }
         pass.bytesTruncated += apply(io, dir, segments, i, row, scan, fileSize);
         if (!isLast && row.action() == RecoveryCase.Action.ACCEPT) {
@@ -444,8 +444,8 @@ public final class LogLoader {
         return (row == RecoveryCase.X2 ? "" : scan.problem()) + why + " (row " + row + ": " + row.cause() + ")";
     }
 
-    /** Rows H1 to H5 for one scanned segment: attaches the checked or rebuilt chain; returns its last hash. */
-    private static byte[] recoverChain(Segment segment, ChainRecovery chain, ScanResult scan) throws IOException {
+    /** Rows H1 to H5 for one scanned segment: attaches the checked or rebuilt chain and returns it. */
+    private static ChainFile recoverChain(Segment segment, ChainRecovery chain, ScanResult scan) throws IOException {
         Optional<ChainFile> checked = chain.finish(scan.nextOffset());
         if (checked.isEmpty()) { // H4, H5
             ChainRecovery.Mismatch mismatch = chain.mismatch().orElseThrow();
@@ -462,14 +462,14 @@ public final class LogLoader {
                     scan.batches());
         }
         segment.attachChain(checked.get());
-        return checked.get().lastHash();
+        return checked.get();
     }
 
-    /** The last hash in the sidecar of a segment that was not scanned, if it can be read. */
-    private static Optional<byte[]> lastHashOf(FileIO io, Path dir, Segment segment) {
+    /** The sidecar of a segment that was not scanned, if it can be read. */
+    private static Optional<ChainFile> chainOf(FileIO io, Path dir, Segment segment) {
         try {
             return Optional.of(ChainFile.load(io, SegmentFiles.chainFile(dir, segment.baseOffset()),
-                    segment.baseOffset()).lastHash());
+                    segment.baseOffset()));
         } catch (IOException e) {
             LOG.warn("Cannot read the hash chain of {} ({}); the next segment's own anchor is used", segment.logPath(),
                     e.getMessage());

@@ -218,7 +218,8 @@ public final class ChainFile {
         return version == VERSION_1 || version == VERSION_2;
     }
 
-    private static short checkVersion(short version) {
+    /** {@code version} if it is one this code knows; IllegalArgumentException otherwise. */
+    static short checkVersion(short version) {
         if (!known(version)) {
             throw new IllegalArgumentException("No chain sidecar version " + version);
         }

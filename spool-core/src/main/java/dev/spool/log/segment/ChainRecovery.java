@@ -74,15 +74,15 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
     }
 
     /**
-     * Prepares the check of segment {@code segmentBaseOffset}'s sidecar. The anchor is
-     * {@code previousHash} (the previous segment's last hash) when known, else the sidecar
-     * header's; when the header is valid and disagrees with {@code previousHash}, the result
-     * reports a mismatch at position 0. With neither, the chain restarts from zeros (the caller
-     * logs it: verification can then no longer link this segment to the ones before it). The
-     * sidecar's hashes are computed in its header's format, or in the log's ({@link #logVersion})
-     * when it is rebuilt for want of a usable header.
+     * Prepares the check of segment {@code segmentBaseOffset}'s sidecar. The anchor is the last
+     * hash of {@code previous} (the previous segment's chain) when known, else the sidecar
+     * header's; when the header is valid and disagrees with that hash, the result reports a
+     * mismatch at position 0. With neither, the chain restarts from zeros (the caller logs it:
+     * verification can then no longer link this segment to the ones before it). The sidecar's
+     * hashes are computed in its header's format or, when it is rebuilt for want of a usable
+     * header, in the log's: {@code previous}'s, else {@link #logVersion}.
      */
-    public static ChainRecovery open(FileIO io, Path dir, long segmentBaseOffset, Optional<byte[]> previousHash,
+    public static ChainRecovery open(FileIO io, Path dir, long segmentBaseOffset, Optional<ChainFile> previous,
                                      long trustedBelowOffset) throws IOException {
         Path path = SegmentFiles.chainFile(dir, segmentBaseOffset);
         ChainFile.Header header = null;
@@ -101,10 +101,12 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
                 file = null;
             }
         }
+        Optional<byte[]> previousHash = previous.map(ChainFile::lastHash);
         byte[] anchor = previousHash.orElse(header != null ? header.anchor() : HashChain.genesis());
-        ChainRecovery recovery = new ChainRecovery(io, path, segmentBaseOffset,
-                header == null ? logVersion(io, dir) : header.version(), anchor, trustedBelowOffset, file,
-                header == null ? 0 : header.entries(), reason);
+        short version = header != null ? header.version()
+                : previous.isPresent() ? previous.get().version() : logVersion(io, dir);
+        ChainRecovery recovery = new ChainRecovery(io, path, segmentBaseOffset, version, anchor, trustedBelowOffset,
+                file, header == null ? 0 : header.entries(), reason);
         if (header != null && previousHash.isPresent() && !Arrays.equals(header.anchor(), previousHash.get())) {
             recovery.mismatch = new Mismatch(0, segmentBaseOffset, "the sidecar " + path.getFileName()
                     + " is anchored at " + HashChain.hex(header.anchor()) + " but the previous segment's chain ends at "

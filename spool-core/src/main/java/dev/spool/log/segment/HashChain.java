@@ -66,7 +66,7 @@ public final class HashChain {
      * not moved.
      */
     public void step(short version, byte[] hash, ByteBuffer batch) {
-        if (checked(version) == ChainFile.VERSION_1 || linkedWhole(batch.remaining())) {
+        if (ChainFile.checkVersion(version) == ChainFile.VERSION_1 || linkedWhole(batch.remaining())) {
             digest.update(hash, 0, HASH_BYTES);
             digest.update(batch.duplicate());
             finish(hash, 0);
@@ -82,7 +82,7 @@ public final class HashChain {
         for (ByteBuffer piece : pieces) {
             bytes += piece.remaining();
         }
-        if (checked(version) == ChainFile.VERSION_1 || linkedWhole(bytes)) {
+        if (ChainFile.checkVersion(version) == ChainFile.VERSION_1 || linkedWhole(bytes)) {
             digest.update(hash, 0, HASH_BYTES);
             for (ByteBuffer piece : pieces) {
                 digest.update(piece.duplicate());
@@ -151,29 +151,19 @@ public final class HashChain {
      * verification checks whether a renumbered batch is one the chain recorded at another offset.
      */
     public void stepWithBaseOffset(short version, byte[] hash, ByteBuffer batch, long baseOffset) {
-        ByteBuffer renumbered = ByteBuffer.allocate(Long.BYTES).putLong(0, baseOffset);
         ByteBuffer rest = batch.duplicate();
         rest.position(rest.position() + Long.BYTES);
-        if (checked(version) == ChainFile.VERSION_1 || linkedWhole(batch.remaining())) {
+        if (ChainFile.checkVersion(version) == ChainFile.VERSION_1 || linkedWhole(batch.remaining())) {
             digest.update(hash, 0, HASH_BYTES);
-            digest.update(renumbered);
+            digest.update(ByteBuffer.allocate(Long.BYTES).putLong(0, baseOffset));
             digest.update(rest);
             finish(hash, 0);
             return;
         }
+        ByteBuffer header = ByteBuffer.allocate(LINKED_HEADER_BYTES).putLong(baseOffset)
+                .put(rest.limit(rest.position() + LINKED_HEADER_BYTES - Long.BYTES)).flip();
         content(batch, scratch, 0);
-        digest.update(hash, 0, HASH_BYTES);
-        digest.update(renumbered);
-        digest.update(rest.limit(rest.position() + LINKED_HEADER_BYTES - Long.BYTES));
-        digest.update(scratch, 0, HASH_BYTES);
-        finish(hash, 0);
-    }
-
-    private static short checked(short version) {
-        if (version != ChainFile.VERSION_1 && version != ChainFile.VERSION_2) {
-            throw new IllegalArgumentException("No hash chain format " + version);
-        }
-        return version;
+        link(hash, header, scratch, 0);
     }
 
     public static String hex(byte[] hash) {

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spool.log.io.FileIO;
 import dev.spool.log.io.StorageFile;
+import dev.spool.log.tool.EngineFileDump;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -286,5 +289,27 @@ class ChainFileTest {
         chain.add(BASE + ChainFile.PENDING_ENTRIES_MAX, hash());
         chain.flush(io);
         assertThat(ChainFile.load(io, file(), BASE).entries()).isEqualTo(ChainFile.PENDING_ENTRIES_MAX + 1);
+    }
+
+    /** {@code spool dump X.chain} reads every entry, past its 1,024-entry reads, and names the format. */
+    @Test
+    void theDumpShowsTheFormatAnchorAndEveryEntry() throws IOException {
+        byte[] anchor = hash();
+        ChainFile chain = ChainFile.empty(file(), BASE, anchor, ChainFile.VERSION_1);
+        List<byte[]> hashes = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            hashes.add(hash());
+            chain.add(BASE + 2L * i, hashes.get(i));
+        }
+        chain.flush(io);
+        List<String> lines = EngineFileDump.lines(io, file());
+        assertThat(lines).hasSize(2 + 1500 + 1);
+        assertThat(lines.get(0)).isEqualTo("version: 1 (each batch linked whole)");
+        assertThat(lines.get(1)).isEqualTo("anchor: " + HashChain.hex(anchor));
+        for (int i : new int[] {0, 1023, 1024, 1499}) {
+            assertThat(lines.get(2 + i)).isEqualTo("batch at offset " + (BASE + 2L * i) + ": "
+                    + HashChain.hex(hashes.get(i)));
+        }
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("1500 batch(es)");
     }
 }
