@@ -325,21 +325,19 @@ public final class RecordBatch {
     }
 
     /**
-     * What {@link #validate} checks with no size limit, as a yes or no over header fields the
-     * caller has read (the header is whole in {@code buffer}; its limit is the end of the bytes):
-     * the record cursor's fast way in, which leaves the wording of a problem to {@link #validate}
-     * (and the CRC unchecked when {@code crc} is null).
+     * What {@link #validate} checks with no size limit but the CRC, as a yes or no over header
+     * fields the caller has read (the header is whole in {@code buffer}; its limit is the end of the
+     * bytes): the record cursor's fast way in, which checks the CRC itself and leaves the wording of
+     * a problem to {@link #validate}.
      */
-    static boolean isSound(ByteBuffer buffer, int at, int length, short attributes, int count, int lastDelta,
-            CRC32C crc, ByteBuffer crcView) {
+    static boolean isSound(ByteBuffer buffer, int at, int length, short attributes, int count, int lastDelta) {
         int codec = attributes & COMPRESSION_MASK;
         return length >= BATCH_LENGTH_MIN
                 && (long) at + length + LOG_OVERHEAD_BYTES <= buffer.limit()
                 && buffer.get(at + MAGIC_OFFSET) == MAGIC
                 && codec <= CompressionType.ZSTD.id()
                 && (count == 0 ? lastDelta >= 0 : count > 0 && lastDelta == count - 1)
-                && (codec != CompressionType.NONE.id() || (long) count * RECORD_BYTES_MIN <= length - BATCH_LENGTH_MIN)
-                && (crc == null || storedCrc(buffer, at) == computeCrc(buffer, at, crc, crcView));
+                && (codec != CompressionType.NONE.id() || (long) count * RECORD_BYTES_MIN <= length - BATCH_LENGTH_MIN);
     }
 
     /** Checks the header is present and the length field is at least the minimum; returns the length. */

@@ -183,7 +183,8 @@ public final class RecordCursor {
         short attributes = in.getShort(at + RecordBatch.ATTRIBUTES_OFFSET);
         int count = in.getInt(at + RecordBatch.RECORD_COUNT_OFFSET);
         int lastDelta = in.getInt(at + RecordBatch.LAST_OFFSET_DELTA_OFFSET);
-        if (!RecordBatch.isSound(in, at, length, attributes, count, lastDelta, checkCrc ? crc : null, crcView)) {
+        if (!RecordBatch.isSound(in, at, length, attributes, count, lastDelta)
+                || checkCrc && RecordBatch.storedCrc(in, at) != crcOf(at, length + RecordBatch.LOG_OVERHEAD_BYTES)) {
             checkHeader(in, at);
             throw new IllegalStateException("The batch at " + at + " failed a check that validate passed");
         }
@@ -215,6 +216,17 @@ public final class RecordCursor {
                     + (section == batches ? "" : " decompressed") + " bytes of records");
         }
         recordCount = count;
+    }
+
+    /**
+     * The CRC of the {@code size}-byte batch at {@code at}; not through {@link RecordBatch}, whose CRC
+     * method every batch builder calls too: the compiler shapes a call by the buffer classes seen there,
+     * and here it sees only the cursor's reads (one-record 100 B batches read 5-10% faster, 2026-12-07).
+     */
+    private long crcOf(int at, int size) {
+        crc.reset();
+        crc.update(crcView.limit(at + size).position(at + RecordBatch.ATTRIBUTES_OFFSET));
+        return crc.getValue();
     }
 
     /** Checks the batch at {@code at} the slow way, which throws a located problem when there is one. */
