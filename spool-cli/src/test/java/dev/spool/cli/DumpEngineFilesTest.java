@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +46,7 @@ class DumpEngineFilesTest {
                 data.toString()).code()).isZero();
         Run verify = run("verify", "audit", "--data-dir", data.toString());
         assertThat(verify.code()).as(verify.out()).isZero();
-        java.util.regex.Matcher head = java.util.regex.Pattern.compile("chain head of audit-0 at offset 31: ([0-9a-f]{64})")
+        Matcher head = Pattern.compile("chain head of audit-0 at offset 31: ([0-9a-f]{64})")
                 .matcher(verify.out());
         assertThat(head.find()).as(verify.out()).isTrue();
 

@@ -70,8 +70,11 @@ public final class ChainFile {
     static final int HEADER_CRC_AT = 48;
     public static final int HEADER_BYTES = 52;
     static final int ENTRY_BASE_OFFSET_AT = 0;
-    static final int ENTRY_HASH_AT = 8;
+    /** Where an entry's hash begins, after its batch's base offset. */
+    public static final int ENTRY_HASH_AT = 8;
     public static final int ENTRY_BYTES = 8 + HASH_BYTES;
+    /** How many entries the sidecar's readers ({@link #readEntries}) take at a time. */
+    public static final int ENTRIES_PER_READ = 1024;
     /** Entries kept in memory before they are written without waiting for a flush (40 KiB). */
     static final int PENDING_ENTRIES_MAX = 1024;
 

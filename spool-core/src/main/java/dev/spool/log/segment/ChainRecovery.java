@@ -27,7 +27,6 @@ import java.util.Optional;
  * <p>Not thread-safe; one per segment scan.
  */
 public final class ChainRecovery implements SegmentScanner.BatchVisitor {
-    private static final int READ_ENTRIES = 1024;
 
     private final FileIO io;
     private final Path path;
@@ -41,7 +40,7 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
     /** The sidecar as found, while it still agrees; null when missing, damaged, or after it diverged. */
     private StorageFile existing;
     private long existingEntries;
-    private final ByteBuffer entries = ByteBuffer.allocate(READ_ENTRIES * ChainFile.ENTRY_BYTES);
+    private final ByteBuffer entries = ByteBuffer.allocate(ChainFile.ENTRIES_PER_READ * ChainFile.ENTRY_BYTES);
     private long entriesFirst;
     private int entriesRead;
     /** Entries checked and agreeing so far. */
@@ -196,7 +195,7 @@ public final class ChainRecovery implements SegmentScanner.BatchVisitor {
     private int entryAt(long i) throws IOException {
         if (i < entriesFirst || i >= entriesFirst + entriesRead) {
             entriesFirst = i;
-            entriesRead = ChainFile.readEntries(existing, i, READ_ENTRIES, entries);
+            entriesRead = ChainFile.readEntries(existing, i, ChainFile.ENTRIES_PER_READ, entries);
             if (entriesRead == 0) {
                 throw new CorruptChainException(path, ChainFile.entryPosition(i), "entry " + i + " cannot be read");
             }

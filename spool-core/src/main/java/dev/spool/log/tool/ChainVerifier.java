@@ -51,7 +51,6 @@ import java.util.Optional;
 final class ChainVerifier {
     /** How many later entries are tried when looking for where a batch went (removal). */
     private static final int REMOVAL_SEARCH_ENTRIES_MAX = 4096;
-    private static final int READ_ENTRIES = 1024;
 
     private final FileIO io;
     private final Path dir;
@@ -82,7 +81,7 @@ final class ChainVerifier {
     private StorageFile sidecar;
     private long entryCount;
     private long entryIndex;
-    private final ByteBuffer entries = ByteBuffer.allocate(READ_ENTRIES * ChainFile.ENTRY_BYTES);
+    private final ByteBuffer entries = ByteBuffer.allocate(ChainFile.ENTRIES_PER_READ * ChainFile.ENTRY_BYTES);
     private long entriesFirst;
     private int entriesRead;
     private boolean segmentBroken;
@@ -338,7 +337,7 @@ final class ChainVerifier {
     private int entryAt(long i) throws IOException {
         if (i < entriesFirst || i >= entriesFirst + entriesRead) {
             entriesFirst = i;
-            entriesRead = ChainFile.readEntries(sidecar, i, READ_ENTRIES, entries);
+            entriesRead = ChainFile.readEntries(sidecar, i, ChainFile.ENTRIES_PER_READ, entries);
         }
         return (int) (i - entriesFirst) * ChainFile.ENTRY_BYTES;
     }

@@ -100,12 +100,12 @@ public final class EngineFileDump {
                     ? " (each batch linked whole)"
                     : " (a batch over " + HashChain.WHOLE_BATCH_BYTES_MAX + " bytes linked by its content's digest)"));
             lines.add("anchor: " + HashChain.hex(header.anchor()));
-            ByteBuffer entries = ByteBuffer.allocate(1024 * ChainFile.ENTRY_BYTES);
+            ByteBuffer entries = ByteBuffer.allocate(ChainFile.ENTRIES_PER_READ * ChainFile.ENTRY_BYTES);
             byte[] hash = new byte[ChainFile.HASH_BYTES];
-            for (long first = 0; first < header.entries(); first += 1024) {
-                int read = ChainFile.readEntries(sidecar, first, 1024, entries);
+            for (long first = 0; first < header.entries(); first += ChainFile.ENTRIES_PER_READ) {
+                int read = ChainFile.readEntries(sidecar, first, ChainFile.ENTRIES_PER_READ, entries);
                 for (int i = 0; i < read; i++) {
-                    entries.get(i * ChainFile.ENTRY_BYTES + 8, hash);
+                    entries.get(i * ChainFile.ENTRY_BYTES + ChainFile.ENTRY_HASH_AT, hash);
                     lines.add("batch at offset " + entries.getLong(i * ChainFile.ENTRY_BYTES) + ": "
                             + HashChain.hex(hash));
                 }

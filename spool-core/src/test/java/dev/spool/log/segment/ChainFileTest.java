@@ -291,25 +291,26 @@ class ChainFileTest {
         assertThat(ChainFile.load(io, file(), BASE).entries()).isEqualTo(ChainFile.PENDING_ENTRIES_MAX + 1);
     }
 
-    /** {@code spool dump X.chain} reads every entry, past its 1,024-entry reads, and names the format. */
+    /** {@code spool dump X.chain} reads every entry, past its first read of entries, and names the format. */
     @Test
     void theDumpShowsTheFormatAnchorAndEveryEntry() throws IOException {
         byte[] anchor = hash();
         ChainFile chain = ChainFile.empty(file(), BASE, anchor, ChainFile.VERSION_1);
         List<byte[]> hashes = new ArrayList<>();
-        for (int i = 0; i < 1500; i++) {
+        int count = ChainFile.ENTRIES_PER_READ + ChainFile.ENTRIES_PER_READ / 2;
+        for (int i = 0; i < count; i++) {
             hashes.add(hash());
             chain.add(BASE + 2L * i, hashes.get(i));
         }
         chain.flush(io);
         List<String> lines = EngineFileDump.lines(io, file());
-        assertThat(lines).hasSize(2 + 1500 + 1);
+        assertThat(lines).hasSize(2 + count + 1);
         assertThat(lines.get(0)).isEqualTo("version: 1 (each batch linked whole)");
         assertThat(lines.get(1)).isEqualTo("anchor: " + HashChain.hex(anchor));
-        for (int i : new int[] {0, 1023, 1024, 1499}) {
+        for (int i : new int[] {0, ChainFile.ENTRIES_PER_READ - 1, ChainFile.ENTRIES_PER_READ, count - 1}) {
             assertThat(lines.get(2 + i)).isEqualTo("batch at offset " + (BASE + 2L * i) + ": "
                     + HashChain.hex(hashes.get(i)));
         }
-        assertThat(lines.get(lines.size() - 1)).isEqualTo("1500 batch(es)");
+        assertThat(lines.get(lines.size() - 1)).isEqualTo(count + " batch(es)");
     }
 }
