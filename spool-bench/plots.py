@@ -8,7 +8,8 @@
 --out      where the SVG files go (default docs/img)
 --jmh      JMH JSON results (-rf json) of the disk buffer benchmarks (dev.spool.bench.buffer), for
            their targets in the table; may be given more than once
---table    also print the targets as one Markdown table (target, Spool, peer, ratio, goal, met)
+--table    also print the targets as one Markdown table (target, Spool, peer, ratio, goal, the
+           ceiling this machine allows where the run measured one, met)
 
 Only the Python standard library is used, so the charts can be redrawn on any machine that ran the
 benchmarks. Each chart is one SVG file; a chart whose data is missing from the input is skipped.
@@ -282,14 +283,19 @@ def figure(value, measure):
     return f"{value:,.0f} {measure}"
 
 
+def as_ratio(value, percent):
+    return f"{value * 100:.0f}%" if percent else f"{value:.2f}×"
+
+
 def targets_table(*results):
     """The targets of every harness given, as Markdown rows."""
-    lines = ["| target | Spool | peer | ratio | goal | |", "|---|---:|---|---:|---:|---|"]
+    lines = ["| target | Spool | peer | ratio | goal | ceiling here | |", "|---|---:|---|---:|---:|---:|---|"]
     for result in results:
         for t in result.get("targets", []):
-            ratio = f'{t["ratio"] * 100:.0f}%' if t["percent"] else f'{t["ratio"]:.2f}×'
+            ratio = as_ratio(t["ratio"], t["percent"])
+            ceiling = as_ratio(t["ceiling"], t["percent"]) if t.get("ceiling") is not None else ""
             lines.append(f'| {t["what"]} | {figure(t["spool"], t["measure"])} | {t["peer"]}: '
-                         f'{figure(t["peerValue"], t["measure"])} | {ratio} | {t["goal"]} | '
+                         f'{figure(t["peerValue"], t["measure"])} | {ratio} | {t["goal"]} | {ceiling} | '
                          f'{"met" if t["met"] else "**missed**"} |')
     return "\n".join(lines)
 

@@ -84,6 +84,10 @@ public final class Harness {
             }
             report.raw(raw.buffered, raw.direct, raw.fsync, raw.fsyncLatencies);
             report.rawRead(raw.read);
+            report.ceilings(raw.checked, raw.sha256);
+            if (raw.wakes != null) {
+                report.wakes(wakeThreads(), raw.wakes);
+            }
         }
         report.print(System.out);
         report.writeJson(options.json);
@@ -101,9 +105,11 @@ public final class Harness {
      * which is written at a fraction of the speed (docs/benchmarks.md); the systems' own
      * repetitions meet the same, and their medians absorb it.
      */
-    private record RawRun(Series buffered, Series direct, Series fsync, Histogram fsyncLatencies, Series read) {
+    private record RawRun(Series buffered, Series direct, Series checked, Series fsync, Histogram fsyncLatencies,
+                          Series read, Series sha256, Series wakes) {
         RawRun fasterWrites(Series[] again) {
-            return new RawRun(faster(buffered, again[0]), faster(direct, again[1]), fsync, fsyncLatencies, read);
+            return new RawRun(faster(buffered, again[0]), faster(direct, again[1]), faster(checked, again[2]), fsync,
+                    fsyncLatencies, read, sha256, wakes);
         }
 
         private static Series faster(Series first, Series second) {
@@ -111,35 +117,56 @@ public final class Harness {
         }
     }
 
-    private RawRun runRaw(RawLimits raw) throws IOException {
+    private RawRun runRaw(RawLimits raw) throws IOException, InterruptedException {
         Series fsync = new Series();
         Series read = new Series();
+        Series sha256 = new Series();
+        Series wakes = new Series();
         Histogram fsyncLatencies = new Histogram(3_600_000_000_000L, 3);
         Series[] writes = runRawWrites(raw);
+        int writers = wakeThreads();
         for (int rep = -options.warmup; rep < options.reps; rep++) {
             boolean record = rep >= 0;
             raw.appendFdatasync(Long.MAX_VALUE, timeMaxNs(), record ? fsync : new Series(), record ? fsyncLatencies : null);
             raw.sequentialRead(options.dataBytes, timeMaxNs(), record ? read : new Series());
+            raw.sha256(options.dataBytes, timeMaxNs(), record ? sha256 : new Series());
+            if (writers > 1) { // the ceiling of the strict writers' row
+                raw.wakes(writers, timeMaxNs(), record ? wakes : new Series());
+            }
         }
-        System.err.printf("raw: 4 KiB+fdatasync %.0f/s p99 %.2f ms, page-cache read %.0f MB/s%n",
+        System.err.printf("raw: 4 KiB+fdatasync %.0f/s p99 %.2f ms, page-cache read %.0f MB/s, SHA-256 %.0f MB/s%s%n",
                 fsync.medianRecordsPerSecond(), fsyncLatencies.getValueAtPercentile(99) / 1e6,
-                read.medianMegabytesPerSecond());
-        return new RawRun(writes[0], writes[1], fsync, fsyncLatencies, read);
+                read.medianMegabytesPerSecond(), sha256.medianMegabytesPerSecond(),
+                wakes.isEmpty() ? "" : String.format(", %d threads woken %.0f/s", writers, wakes.medianRecordsPerSecond()));
+        return new RawRun(writes[0], writes[1], writes[2], fsync, fsyncLatencies, read, sha256,
+                wakes.isEmpty() ? null : wakes);
     }
 
-    /** One pass of the raw sequential writes: page cache, then {@code O_DIRECT}, repetition by repetition. */
+    /** How many parked threads the wake ceiling wakes: the most strict writers the run measures (1: none). */
+    private int wakeThreads() {
+        return options.sections.contains(Options.Section.WRITERS)
+                ? options.writers.stream().mapToInt(Integer::intValue).max().orElse(1) : 1;
+    }
+
+    /**
+     * One pass of the raw sequential writes: page cache, {@code O_DIRECT}, then page cache after a
+     * copy and a CRC-32C, repetition by repetition.
+     */
     private Series[] runRawWrites(RawLimits raw) throws IOException {
         Series buffered = new Series();
         Series direct = new Series();
+        Series checked = new Series();
         long rawBytes = 2 * options.dataBytes;
         for (int rep = -options.warmup; rep < options.reps; rep++) {
             boolean record = rep >= 0;
             raw.sequentialWrite(false, rawBytes, timeMaxNs(), record ? buffered : new Series());
             raw.sequentialWrite(true, rawBytes, timeMaxNs(), record ? direct : new Series());
+            raw.checkedWrite(rawBytes, timeMaxNs(), record ? checked : new Series());
         }
-        System.err.printf("raw: buffered %.0f MB/s, O_DIRECT %.0f MB/s%n", buffered.medianMegabytesPerSecond(),
-                direct.medianMegabytesPerSecond());
-        return new Series[] {buffered, direct};
+        System.err.printf("raw: buffered %.0f MB/s, O_DIRECT %.0f MB/s, copied and checksummed first %.0f MB/s%n",
+                buffered.medianMegabytesPerSecond(), direct.medianMegabytesPerSecond(),
+                checked.medianMegabytesPerSecond());
+        return new Series[] {buffered, direct, checked};
     }
 
     private void runCell(Workload workload, boolean fsync, KafkaSubject.Environment kafka) throws IOException {
