@@ -58,26 +58,10 @@ final class RawLimits {
 
     /** One repetition: 1 MiB writes at increasing positions of a fresh file until {@code bytesMax} or {@code timeMaxNs}. */
     void sequentialWrite(boolean direct, long bytesMax, long timeMaxNs, Series into) throws IOException {
-        Path file = root.resolve(direct ? "raw-odirect.bin" : "raw-buffered.bin");
         OpenOption[] options = direct
                 ? new OpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT}
                 : new OpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE};
-        try (FileChannel channel = FileChannel.open(file, options)) {
-            ByteBuffer src = buffer;
-            long position = 0;
-            long start = System.nanoTime();
-            long elapsed;
-            do {
-                src.clear().limit(WRITE_BUFFER_BYTES);
-                while (src.hasRemaining()) {
-                    position += channel.write(src, position);
-                }
-                elapsed = System.nanoTime() - start;
-            } while (position < bytesMax && elapsed < timeMaxNs);
-            into.add(position / WRITE_BUFFER_BYTES, position, elapsed);
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        writes(direct ? "raw-odirect.bin" : "raw-buffered.bin", options, false, bytesMax, timeMaxNs, into);
     }
 
     /**
@@ -160,19 +144,31 @@ final class RawLimits {
      * {@code timeMaxNs}. What remains between a checked append and this is the engine's own work.
      */
     void checkedWrite(long bytesMax, long timeMaxNs, Series into) throws IOException {
-        Path file = root.resolve("raw-checked.bin");
+        writes("raw-checked.bin", new OpenOption[] {StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE}, true,
+                bytesMax, timeMaxNs, into);
+    }
+
+    /**
+     * 1 MiB writes at increasing positions of the fresh file {@code name}, each first copied from the
+     * heap and checksummed when {@code checked}, until {@code bytesMax} or {@code timeMaxNs}; deletes the file.
+     */
+    private void writes(String name, OpenOption[] options, boolean checked, long bytesMax, long timeMaxNs,
+                        Series into) throws IOException {
+        Path file = root.resolve(name);
         CRC32C crc = new CRC32C();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(file, options)) {
             ByteBuffer src = buffer;
             long position = 0;
             long start = System.nanoTime();
             long elapsed;
             do {
-                src.clear();
-                src.put(source, 0, WRITE_BUFFER_BYTES).flip();
-                crc.reset();
-                crc.update(src.duplicate());
-                sink += crc.getValue();
+                src.clear().limit(WRITE_BUFFER_BYTES);
+                if (checked) {
+                    src.put(source, 0, WRITE_BUFFER_BYTES).flip();
+                    crc.reset();
+                    crc.update(src.duplicate());
+                    sink += crc.getValue();
+                }
                 while (src.hasRemaining()) {
                     position += channel.write(src, position);
                 }

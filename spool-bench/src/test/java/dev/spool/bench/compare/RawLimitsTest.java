@@ -33,6 +33,19 @@ class RawLimitsTest {
     }
 
     @Test
+    void aPlainWriteChecksumsNothing() throws Exception {
+        RawLimits limits = new RawLimits(root);
+        Series into = new Series();
+        limits.sequentialWrite(false, 2L * RawLimits.WRITE_BUFFER_BYTES, TimeUnit.SECONDS.toNanos(30), into);
+
+        assertThat(into.totalBytes()).isEqualTo(2L * RawLimits.WRITE_BUFFER_BYTES);
+        assertThat(limits.sink).isZero();
+        try (Stream<Path> left = Files.list(root)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
     void sha256DigestsWholeBuffers() {
         RawLimits limits = new RawLimits(root);
         Series into = new Series();
