@@ -85,7 +85,7 @@ public final class Harness {
             report.raw(raw.buffered, raw.direct, raw.fsync, raw.fsyncLatencies);
             report.rawRead(raw.read);
             report.ceilings(raw.checked, raw.sha256);
-            if (raw.wakes != null) {
+            if (!raw.wakes.isEmpty()) {
                 report.wakes(wakeThreads(), raw.wakes);
             }
         }
@@ -138,8 +138,7 @@ public final class Harness {
                 fsync.medianRecordsPerSecond(), fsyncLatencies.getValueAtPercentile(99) / 1e6,
                 read.medianMegabytesPerSecond(), sha256.medianMegabytesPerSecond(),
                 wakes.isEmpty() ? "" : String.format(", %d threads woken %.0f/s", writers, wakes.medianRecordsPerSecond()));
-        return new RawRun(writes[0], writes[1], writes[2], fsync, fsyncLatencies, read, sha256,
-                wakes.isEmpty() ? null : wakes);
+        return new RawRun(writes[0], writes[1], writes[2], fsync, fsyncLatencies, read, sha256, wakes);
     }
 
     /** How many parked threads the wake ceiling wakes: the most strict writers the run measures (1: none). */

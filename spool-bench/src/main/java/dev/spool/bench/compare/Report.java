@@ -44,8 +44,7 @@ final class Report {
         raw.put("append4KiBFdatasync", sync);
         rawTable.add(new String[] {"write 1 MiB, page cache (fresh file)", mb(buffered), ""});
         rawTable.add(new String[] {"write 1 MiB, O_DIRECT (fresh file)", mb(direct), ""});
-        rawTable.add(new String[] {"append 4 KiB + fdatasync", String.format(Locale.ROOT, "%,.0f /s %s",
-                fsync.medianRecordsPerSecond(), spread(fsync.recordsPerSecond())),
+        rawTable.add(new String[] {"append 4 KiB + fdatasync", perSecond(fsync),
                 String.format(Locale.ROOT, "p50 %.3f ms, p99 %.3f ms", ms(fsyncLatenciesNs, 50), ms(fsyncLatenciesNs, 99))});
         index.put("raw.buffered.MBps", buffered.medianMegabytesPerSecond());
         index.put("raw.direct.MBps", direct.medianMegabytesPerSecond());
@@ -74,8 +73,7 @@ final class Report {
         Map<String, Object> row = json(wakes);
         row.put("threads", threads);
         raw.put("parkedThreadsWoken", row);
-        rawTable.add(new String[] {threads + " parked threads woken in turn, no I/O", String.format(Locale.ROOT,
-                "%,.0f /s %s", wakes.medianRecordsPerSecond(), spread(wakes.recordsPerSecond())), ""});
+        rawTable.add(new String[] {threads + " parked threads woken in turn, no I/O", perSecond(wakes), ""});
         index.put("raw.wakes." + threads + ".recps", wakes.medianRecordsPerSecond());
     }
 
@@ -277,6 +275,11 @@ final class Report {
 
     private static String mb(Series s) {
         return String.format(Locale.ROOT, "%.0f %s", s.medianMegabytesPerSecond(), spread(s.megabytesPerSecond()));
+    }
+
+    /** The median records (or operations) a second, and the spread. */
+    private static String perSecond(Series s) {
+        return String.format(Locale.ROOT, "%,.0f /s %s", s.medianRecordsPerSecond(), spread(s.recordsPerSecond()));
     }
 
     private static String spread(double[] values) {
